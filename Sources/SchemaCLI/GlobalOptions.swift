@@ -1,0 +1,34 @@
+import ArgumentParser
+import Foundation
+import SchemaCore
+
+/// Options every command takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Workspace root; packages are read from ROOT/packages.", valueName: "dir"))
+    var root: String = "."
+
+    @Option(name: .long, help: ArgumentHelp("The host's base Prisma schema (default: ROOT/prisma/schema.prisma when it exists).", valueName: "file"))
+    var base: String?
+
+    @Flag(name: .long, help: "Print machine-readable JSON instead of text.")
+    var json = false
+
+    var rootURL: URL {
+        URL(fileURLWithPath: root, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL
+    }
+
+    func validate() throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: rootURL.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ValidationError("--root '\(root)' is not a directory")
+        }
+        if let base, !FileManager.default.fileExists(atPath: URL(fileURLWithPath: base).path) {
+            throw ValidationError("--base '\(base)' does not exist")
+        }
+    }
+
+    /// Loads the workspace these options describe.
+    func loadWorkspace(selected: [String] = []) -> Workspace {
+        WorkspaceLoader(root: rootURL, baseSchemaFile: base.map { URL(fileURLWithPath: $0).standardizedFileURL }).load(selected: selected)
+    }
+}

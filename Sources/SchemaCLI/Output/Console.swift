@@ -1,0 +1,62 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where commands write. Task-local so tests can capture a command's output in-process.
+class Console: @unchecked Sendable {
+    // @unchecked: subclasses guard their mutable state with a lock.
+    @TaskLocal static var current: Console = StandardConsole()
+
+    /// Whether text written to stdout may use ANSI colours.
+    var usesColor: Bool { false }
+
+    func out(_ text: String) {}
+    func err(_ text: String) {}
+
+    /// `text` wrapped in an ANSI colour when colours are on.
+    func paint(_ text: String, _ color: ANSIColor) -> String {
+        usesColor ? "\u{1B}[\(color.rawValue)m\(text)\u{1B}[0m" : text
+    }
+}
+
+enum ANSIColor: String {
+    case red = "31", yellow = "33", green = "32", bold = "1", dim = "2", cyan = "36"
+}
+
+/// The process's stdout and stderr. Colour only on a terminal, never with NO_COLOR or TERM=dumb.
+final class StandardConsole: Console, @unchecked Sendable {
+    // @unchecked: no mutable state; FileHandle writes are atomic per call.
+    private let colorEnabled: Bool = {
+        let environment = ProcessInfo.processInfo.environment
+        if let noColor = environment["NO_COLOR"], !noColor.isEmpty { return false }
+        if environment["TERM"] == "dumb" { return false }
+        return isatty(STDOUT_FILENO) == 1
+    }()
+
+    override var usesColor: Bool { colorEnabled }
+
+    override func out(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    override func err(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+}
+
+/// Collects output in memory.
+final class BufferConsole: Console, @unchecked Sendable {
+    // @unchecked: state is guarded by `lock`.
+    private let lock = NSLock()
+    private var outText = ""
+    private var errText = ""
+
+    var stdout: String { lock.withLock { outText } }
+    var stderr: String { lock.withLock { errText } }
+
+    override func out(_ text: String) { lock.withLock { outText += text + "\n" } }
+    override func err(_ text: String) { lock.withLock { errText += text + "\n" } }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+
+/// The `schema` command: package schema validation, review and migration.
+public struct SchemaCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "schema",
+        abstract: "Validate, review and apply the database schemas of plug-in packages.",
+        discussion: """
+            Packages declare entities in packages/<name>/seed/schema/entities.yaml. Exit codes: \
+            0 fine, 1 problems found or operation failed, 2 usage error.
+            """,
+        subcommands: [ValidateCommand.self, PreviewCommand.self, ChecksumCommand.self]
+    )
+
+    public init() {}
+
+    /// Runs the command line `arguments` (without the program name) and returns the exit code.
+    /// Usage errors exit with 2, as documented, rather than ArgumentParser's 64.
+    public static func execute(_ arguments: [String]) async -> Int32 {
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+            return 0
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                Console.current.out(fullMessage(for: error))
+                return 0
+            }
+            if let exit = error as? ExitCode { return exit.rawValue }
+            Console.current.err(fullMessage(for: error))
+            return code == .validationFailure ? 2 : (code.rawValue == 64 ? 2 : code.rawValue)
+        }
+    }
+
+    /// Runs `arguments` with output captured, for tests and embedding.
+    public static func capture(_ arguments: [String]) async -> (exitCode: Int32, stdout: String, stderr: String) {
+        let buffer = BufferConsole()
+        let code = await Console.$current.withValue(buffer) {
+            await execute(arguments)
+        }
+        return (code, buffer.stdout, buffer.stderr)
+    }
+}

@@ -1,0 +1,117 @@
+/// The byte-exact text a checksum is computed over. Documented in the README ("Checksums") so
+/// another implementation can reproduce it.
+///
+/// JSON with object keys sorted by their UTF-8 bytes, no whitespace, absent values omitted,
+/// strings escaped minimally (`"`, `\`, and control characters as `\u00XX`), numbers as
+/// ``CanonicalNumber/format(_:)`` prints them.
+public enum CanonicalEncoding {
+    /// The canonical text of an entity.
+    public static func encode(_ entity: CanonicalEntity) -> String {
+        var members: [(String, JSONValue)] = [
+            ("name", .string(entity.name)),
+            ("fields", .array(entity.fields.map(encode))),
+            ("indexes", .array(entity.indexes.map(encode))),
+            ("relations", .array(entity.relations.map(encode))),
+        ]
+        if let acl = entity.acl { members.append(("acl", encode(acl))) }
+        return JSONValue.object(members).serialized
+    }
+
+    static func encode(_ field: CanonicalField) -> JSONValue {
+        var members: [(String, JSONValue)] = [("name", .string(field.name)), ("type", .string(field.type.rawValue)), ("optional", .bool(field.optional))]
+        if field.primary { members.append(("primary", .bool(true))) }
+        if field.generated { members.append(("generated", .bool(true))) }
+        if let value = field.defaultValue { members.append(("default", encode(value))) }
+        if let length = field.maxLength { members.append(("maxLength", .number(Double(length)))) }
+        if let values = field.enumValues { members.append(("enum", .array(values.map(JSONValue.string)))) }
+        if let minimum = field.minimum { members.append(("min", .number(minimum))) }
+        if let maximum = field.maximum { members.append(("max", .number(maximum))) }
+        return .object(members)
+    }
+
+    static func encode(_ value: ScalarValue) -> JSONValue {
+        switch value {
+        case .string(let text): .string(text)
+        case .integer(let number): .number(Double(number))
+        case .float(let number): .number(number)
+        case .bool(let flag): .bool(flag)
+        }
+    }
+
+    static func encode(_ index: CanonicalIndex) -> JSONValue {
+        var members: [(String, JSONValue)] = [("fields", .array(index.fields.map(JSONValue.string))), ("unique", .bool(index.unique))]
+        if let name = index.name { members.append(("name", .string(name))) }
+        return .object(members)
+    }
+
+    static func encode(_ relation: CanonicalRelation) -> JSONValue {
+        var members: [(String, JSONValue)] = [("name", .string(relation.name)), ("kind", .string(relation.kind.rawValue)), ("entity", .string(relation.target))]
+        if let field = relation.field { members.append(("field", .string(field))) }
+        if let action = relation.onDelete { members.append(("onDelete", .string(action.rawValue))) }
+        if let action = relation.onUpdate { members.append(("onUpdate", .string(action.rawValue))) }
+        return .object(members)
+    }
+
+    static func encode(_ acl: CanonicalACL) -> JSONValue {
+        var members: [(String, JSONValue)] = acl.rules.map { ($0.key.rawValue, .array($0.value.map(JSONValue.string))) }
+        if let rule = acl.rowLevel { members.append(("rowLevel", .string(rule))) }
+        return .object(members)
+    }
+}
+
+/// A minimal JSON value with a deterministic serialization.
+enum JSONValue {
+    case string(String)
+    case number(Double)
+    case bool(Bool)
+    case array([JSONValue])
+    case object([(String, JSONValue)])
+
+    var serialized: String {
+        var output = ""
+        write(to: &output)
+        return output
+    }
+
+    func write(to output: inout String) {
+        switch self {
+        case .string(let text): Self.writeString(text, to: &output)
+        case .number(let value): output += CanonicalNumber.format(value)
+        case .bool(let flag): output += flag ? "true" : "false"
+        case .array(let items):
+            output += "["
+            for (offset, item) in items.enumerated() {
+                if offset > 0 { output += "," }
+                item.write(to: &output)
+            }
+            output += "]"
+        case .object(let members):
+            output += "{"
+            for (offset, member) in members.sorted(by: { Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) }).enumerated() {
+                if offset > 0 { output += "," }
+                Self.writeString(member.0, to: &output)
+                output += ":"
+                member.1.write(to: &output)
+            }
+            output += "}"
+        }
+    }
+
+    static func writeString(_ text: String, to output: inout String) {
+        output += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": output += "\\\""
+            case "\\": output += "\\\\"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    output.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        output += "\""
+    }
+}

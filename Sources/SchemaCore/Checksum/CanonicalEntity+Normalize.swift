@@ -1,0 +1,57 @@
+extension CanonicalEntity {
+    /// Normalizes a declared entity: folds aliases, moves `index:`/`unique:` flags into the index set,
+    /// fills in default referential actions, sorts everything order-insensitive.
+    public init(_ entity: Entity) {
+        let fields = entity.fields.map { field in
+            CanonicalField(
+                name: field.name, type: field.type, optional: field.isOptional, primary: field.isPrimary,
+                generated: field.isGenerated, defaultValue: Self.normalizedDefault(field.defaultValue, type: field.type),
+                maxLength: field.maxLength, enumValues: field.enumValues.map { Array(Set($0)).sorted() },
+                minimum: field.minimum, maximum: field.maximum)
+        }.sorted { $0.name < $1.name }
+
+        var indexes: [CanonicalIndex] = []
+        func add(_ index: CanonicalIndex) {
+            if let existing = indexes.firstIndex(where: { $0.fields == index.fields && $0.unique == index.unique }) {
+                if indexes[existing].name == nil { indexes[existing].name = index.name }
+            } else {
+                indexes.append(index)
+            }
+        }
+        for index in entity.indexes { add(CanonicalIndex(fields: index.fields, unique: index.isUnique, name: index.name)) }
+        for field in entity.fields where !field.isPrimary {
+            if field.isUnique { add(CanonicalIndex(fields: [field.name], unique: true)) }
+            if field.isIndexed { add(CanonicalIndex(fields: [field.name], unique: false)) }
+        }
+        // A unique index already serves lookups, so a plain index on the same columns adds nothing.
+        let uniqueColumns = Set(indexes.filter(\.unique).map(\.fields))
+        indexes.removeAll { !$0.unique && $0.name == nil && uniqueColumns.contains($0.fields) }
+
+        let relations = entity.relations.map { relation -> CanonicalRelation in
+            guard relation.kind == .belongsTo else {
+                return CanonicalRelation(name: relation.name, kind: relation.kind, target: relation.target, field: relation.field,
+                                         onDelete: nil, onUpdate: nil)
+            }
+            let optional = relation.field.flatMap { entity.field(named: $0) }?.isOptional ?? false
+            return CanonicalRelation(name: relation.name, kind: .belongsTo, target: relation.target, field: relation.field,
+                                     onDelete: relation.onDelete ?? (optional ? .SetNull : .Restrict),
+                                     onUpdate: relation.onUpdate ?? .Cascade)
+        }.sorted { $0.name < $1.name }
+
+        let acl = entity.acl.map { acl in
+            CanonicalACL(
+                rules: acl.rules.mapValues { Array(Set($0)).sorted() },
+                rowLevel: acl.rowLevel.map { text in
+                    (try? RowLevelParser.parse(text).get())?.canonicalText ?? text.trimmingCharacters(in: .whitespaces)
+                })
+        }
+        self.init(name: entity.name, fields: fields, indexes: indexes.sorted(), relations: relations, acl: acl)
+    }
+
+    /// `1.0` on a float column and `1` mean the same default; store one spelling.
+    static func normalizedDefault(_ value: ScalarValue?, type: FieldType) -> ScalarValue? {
+        guard let value else { return nil }
+        if type == .float, case .integer(let number) = value { return .float(Double(number)) }
+        return value
+    }
+}

@@ -1,0 +1,118 @@
+/// The structure of an entity with everything that does not affect the database or its permissions
+/// removed and everything order-insensitive sorted. Checksums, cross-package comparison, the
+/// registry's snapshots and migration planning all work on this value.
+public struct CanonicalEntity: Hashable, Sendable, Codable {
+    /// The entity name.
+    public var name: String
+    /// Fields sorted by name.
+    public var fields: [CanonicalField]
+    /// Indexes (explicit ones and those from `index:`/`unique:` on fields), de-duplicated and sorted.
+    public var indexes: [CanonicalIndex]
+    /// Relations sorted by name.
+    public var relations: [CanonicalRelation]
+    /// The ACL, when declared.
+    public var acl: CanonicalACL?
+
+    /// Creates a canonical entity; callers normally use ``init(_:)``.
+    public init(name: String, fields: [CanonicalField], indexes: [CanonicalIndex], relations: [CanonicalRelation], acl: CanonicalACL?) {
+        self.name = name
+        self.fields = fields
+        self.indexes = indexes
+        self.relations = relations
+        self.acl = acl
+    }
+
+    /// The field called `name`.
+    public func field(named name: String) -> CanonicalField? {
+        fields.first { $0.name == name }
+    }
+
+    /// The primary-key field (validation guarantees exactly one).
+    public var primaryKey: CanonicalField? { fields.first(where: \.primary) }
+}
+
+/// A field's structure.
+public struct CanonicalField: Hashable, Sendable, Codable {
+    public var name: String
+    public var type: FieldType
+    public var optional: Bool
+    public var primary: Bool
+    public var generated: Bool
+    public var defaultValue: ScalarValue?
+    public var maxLength: Int?
+    /// Allowed values, sorted and de-duplicated (a set, as a CHECK constraint sees it).
+    public var enumValues: [String]?
+    public var minimum: Double?
+    public var maximum: Double?
+
+    /// Creates a canonical field.
+    public init(name: String, type: FieldType, optional: Bool, primary: Bool = false, generated: Bool = false,
+                defaultValue: ScalarValue? = nil, maxLength: Int? = nil, enumValues: [String]? = nil,
+                minimum: Double? = nil, maximum: Double? = nil) {
+        self.name = name
+        self.type = type
+        self.optional = optional
+        self.primary = primary
+        self.generated = generated
+        self.defaultValue = defaultValue
+        self.maxLength = maxLength
+        self.enumValues = enumValues
+        self.minimum = minimum
+        self.maximum = maximum
+    }
+}
+
+/// An index's structure. Column order matters; the order of indexes does not.
+public struct CanonicalIndex: Hashable, Sendable, Codable, Comparable {
+    public var fields: [String]
+    public var unique: Bool
+    public var name: String?
+
+    /// Creates a canonical index.
+    public init(fields: [String], unique: Bool, name: String? = nil) {
+        self.fields = fields
+        self.unique = unique
+        self.name = name
+    }
+
+    public static func < (lhs: CanonicalIndex, rhs: CanonicalIndex) -> Bool {
+        (lhs.fields.joined(separator: ","), lhs.unique ? 1 : 0, lhs.name ?? "") < (rhs.fields.joined(separator: ","), rhs.unique ? 1 : 0, rhs.name ?? "")
+    }
+}
+
+/// A relation's structure, with Prisma's default referential action filled in.
+public struct CanonicalRelation: Hashable, Sendable, Codable {
+    public var name: String
+    public var kind: Relation.Kind
+    public var target: String
+    /// The foreign-key column (local for belongsTo, on the target for hasMany).
+    public var field: String?
+    /// For belongsTo: the action after defaults (SetNull for an optional key, Restrict otherwise).
+    public var onDelete: ReferentialAction?
+    /// For belongsTo: the action after defaults (Cascade).
+    public var onUpdate: ReferentialAction?
+
+    /// Creates a canonical relation.
+    public init(name: String, kind: Relation.Kind, target: String, field: String?, onDelete: ReferentialAction?, onUpdate: ReferentialAction?) {
+        self.name = name
+        self.kind = kind
+        self.target = target
+        self.field = field
+        self.onDelete = onDelete
+        self.onUpdate = onUpdate
+    }
+}
+
+/// An ACL's structure: role sets per operation and the normalized row-level rule.
+public struct CanonicalACL: Hashable, Sendable, Codable {
+    /// Sorted, de-duplicated roles per operation; operations not written are absent.
+    public var rules: [ACLOperation: [String]]
+    /// ``RowLevelExpression/canonicalText`` of the rule, or the trimmed text when it does not parse.
+    public var rowLevel: String?
+
+    /// Creates a canonical ACL.
+    public init(rules: [ACLOperation: [String]], rowLevel: String?) {
+        self.rules = rules
+        self.rowLevel = rowLevel
+    }
+}

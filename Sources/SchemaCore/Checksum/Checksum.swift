@@ -1,0 +1,32 @@
+import Crypto
+
+/// The structural checksum of an entity: lowercase hex SHA-256 of its ``CanonicalEncoding``.
+public struct Checksum: Hashable, Sendable, Codable, CustomStringConvertible, Comparable {
+    /// All 64 hex digits.
+    public var hex: String
+
+    /// Wraps a hex digest.
+    public init(hex: String) {
+        self.hex = hex
+    }
+
+    /// The checksum of an entity's structure.
+    public init(of entity: CanonicalEntity) {
+        self.init(hex: Self.sha256Hex(CanonicalEncoding.encode(entity)))
+    }
+
+    /// The first 12 hex digits, as shown to people.
+    public var short: String { String(hex.prefix(12)) }
+
+    public var description: String { short }
+
+    public static func < (lhs: Checksum, rhs: Checksum) -> Bool { lhs.hex < rhs.hex }
+
+    /// Lowercase hex SHA-256 of the UTF-8 bytes of `text`.
+    public static func sha256Hex(_ text: String) -> String {
+        SHA256.hash(data: Array(text.utf8)).map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+}

@@ -1,0 +1,90 @@
+/// The stable code of every diagnostic the tool emits. Codes never change meaning once released.
+public enum DiagnosticCode: String, Hashable, Sendable, Codable, CaseIterable {
+    // Files and syntax
+    /// A package named on the command line does not exist.
+    case packageNotFound = "E001"
+    /// A file could not be read: missing, too large, not UTF-8, a directory.
+    case unreadableFile = "E002"
+    /// The YAML is not well-formed.
+    case yamlSyntax = "E003"
+    /// A value has the wrong shape (a list where a mapping is expected, ...).
+    case wrongShape = "E004"
+    /// A required key is missing.
+    case missingKey = "E005"
+    /// A key that the format does not define.
+    case unknownKey = "E010"
+    /// A name that is not a valid identifier.
+    case invalidIdentifier = "E011"
+    /// A field type that does not exist.
+    case unknownFieldType = "E012"
+    /// A name Prisma reserves.
+    case reservedName = "E013"
+    /// The same name twice where names must be unique.
+    case duplicateName = "E014"
+
+    // Fields
+    /// An entity without exactly one primary key.
+    case primaryKeyCount = "E020"
+    /// `required: true` together with `nullable: true`.
+    case contradictoryOptionality = "E021"
+    /// `maxLength` or `enum` on a type that is not a string.
+    case constraintOnWrongType = "E022"
+    /// `generated` on a type that cannot be generated.
+    case generatedOnWrongType = "E023"
+    /// A default that does not match the field's type.
+    case defaultTypeMismatch = "E024"
+    /// A default that is not one of the enum's values.
+    case defaultNotInEnum = "E025"
+    /// A malformed number or range (`maxLength: -1`, `min` above `max`).
+    case invalidConstraint = "E026"
+
+    // Indexes and relations
+    /// An index names a field the entity does not have.
+    case indexFieldMissing = "E030"
+    /// A relation's foreign-key field does not exist.
+    case relationFieldMissing = "E031"
+    /// A foreign key whose type differs from the referenced primary key.
+    case relationTypeMismatch = "E032"
+    /// `onDelete: SetNull` on a required foreign key.
+    case setNullOnRequired = "E033"
+    /// A `hasMany` whose target has no `belongsTo` or foreign key back.
+    case hasManyWithoutBackReference = "E034"
+    /// A relation to an entity that no package and no host model defines.
+    case relationTargetUnknown = "E035"
+    /// An unknown relation type or referential action.
+    case invalidRelationKind = "E036"
+
+    // ACL
+    /// An ACL operation other than create/read/update/delete.
+    case unknownACLOperation = "E040"
+    /// A role outside the known set (grants nothing).
+    case unknownRole = "W041"
+    /// A `rowLevel` expression that does not parse.
+    case rowLevelSyntax = "E042"
+    /// A `rowLevel` expression that names a field or relation that does not exist.
+    case rowLevelUnknownName = "E043"
+
+    // metadata.json
+    /// metadata.json is not valid JSON or not an object.
+    case metadataInvalid = "E050"
+    /// `packageId` differs from the package's folder name.
+    case metadataPackageIdMismatch = "E051"
+    /// `schema.path` leaves the package (`..`, absolute path, symlink).
+    case metadataPathEscapes = "E052"
+    /// `schema.entities` differs from the entities the file defines.
+    case metadataEntitiesMismatch = "E053"
+    /// A schema file that metadata.json does not declare.
+    case metadataSchemaUndeclared = "W054"
+
+    // Across packages and the host
+    /// Two packages define the same entity differently.
+    case crossPackageConflict = "E060"
+    /// A package entity has the name of a host model and differs from it.
+    case hostModelConflict = "E070"
+    /// A package entity has the name of a host model and is structurally equal to it.
+    case hostModelOverlap = "W071"
+    /// The host's base Prisma schema could not be parsed.
+    case baseSchemaSyntax = "E080"
+    /// A `checksum:` written in the file that differs from the computed one.
+    case staleChecksum = "W090"
+}

@@ -1,0 +1,312 @@
+import Foundation
+import Yams
+
+/// Parses the text of an `entities.yaml` into entities, collecting every problem as a diagnostic.
+///
+/// Accepts the seed's format and the variants real files use: `fields` as a map or as a list of
+/// `{name:}` items, Prisma type spellings, `target` for `entity`, `foreignKey` for `field`.
+public enum EntitiesFileParser {
+    static let topLevelKeys: Set<String> = ["entities"]
+    static let entityKeys: Set<String> = ["name", "version", "description", "checksum", "fields", "indexes", "relations", "acl"]
+    static let fieldKeys: Set<String> = [
+        "type", "required", "nullable", "optional", "primary", "generated", "unique", "index", "default",
+        "maxLength", "enum", "min", "max", "description", "renamedFrom",
+    ]
+    static let indexKeys: Set<String> = ["fields", "unique", "name"]
+    static let relationKeys: Set<String> = [
+        "name", "type", "entity", "target", "field", "foreignKey", "onDelete", "onUpdate", "optional", "description",
+    ]
+    static let aclKeys: Set<String> = Set(ACLOperation.allCases.map(\.rawValue) + ["rowLevel"])
+
+    /// Parses `text`, reporting positions against `file`.
+    ///
+    /// - Returns: the entities that could be read (possibly partial) and all diagnostics.
+    public static func parse(_ text: String, file: String) -> (entities: [Entity], diagnostics: [Diagnostic]) {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            return ([], [YAMLErrorTranslation.diagnostic(for: error, file: file)])
+        }
+        var reader = YAMLNodeReader(file: file)
+        guard let root else {
+            reader.error(.missingKey, "the file is empty", hint: "declare 'entities:' with at least one entity", at: .start(of: file))
+            return ([], reader.diagnostics)
+        }
+        let entities = readDocument(root, reader: &reader)
+        return (entities, reader.diagnostics)
+    }
+
+    static func readDocument(_ root: Node, reader: inout YAMLNodeReader) -> [Entity] {
+        guard let pairs = reader.pairs(of: root, context: "the document", known: topLevelKeys) else { return [] }
+        guard let entitiesNode = pairs.first(where: { $0.key == "entities" })?.value else {
+            reader.error(.missingKey, "the document has no 'entities' key", hint: "start the file with 'entities:'", at: root)
+            return []
+        }
+        guard case .sequence(let items) = entitiesNode else {
+            reader.error(.wrongShape, "'entities' must be a list, found \(YAMLNodeReader.kindName(entitiesNode))",
+                         hint: "write each entity as a list item starting with '- name:'", at: entitiesNode)
+            return []
+        }
+        return items.compactMap { readEntity($0, reader: &reader) }
+    }
+
+    static func readEntity(_ node: Node, reader: inout YAMLNodeReader) -> Entity? {
+        guard let pairs = reader.pairs(of: node, context: "an entity", known: entityKeys) else { return nil }
+        guard let nameNode = pairs.first(where: { $0.key == "name" })?.value,
+              let name = reader.string(nameNode, context: "the entity's 'name'")
+        else {
+            if !pairs.contains(where: { $0.key == "name" }) {
+                reader.error(.missingKey, "entity has no 'name'", hint: "add 'name: MyEntity'", at: node)
+            }
+            return nil
+        }
+        var entity = Entity(name: name, location: reader.location(nameNode))
+        var sawFields = false
+        for (key, _, value) in pairs {
+            switch key {
+            case "description":
+                entity.documentation = value.string
+            case "checksum":
+                if case .scalar(let scalar) = value, value.null == nil { entity.declaredChecksum = scalar.string }
+            case "fields":
+                sawFields = true
+                entity.fields = readFields(value, entity: name, reader: &reader)
+            case "indexes":
+                entity.indexes = readList(value, context: "'indexes' of \(name)", reader: &reader) { readIndex($0, reader: &$1) }
+            case "relations":
+                entity.relations = readList(value, context: "'relations' of \(name)", reader: &reader) { readRelation($0, reader: &$1) }
+            case "acl":
+                entity.acl = readACL(value, reader: &reader)
+            default:
+                break // name, version
+            }
+        }
+        if !sawFields {
+            reader.error(.missingKey, "entity '\(name)' has no 'fields'", hint: "declare at least a primary key field", at: nameNode)
+        }
+        return entity
+    }
+
+    static func readList<T>(_ node: Node, context: String, reader: inout YAMLNodeReader,
+                            _ item: (Node, inout YAMLNodeReader) -> T?) -> [T] {
+        if case .scalar = node, node.null != nil { return [] }
+        guard case .sequence(let items) = node else {
+            reader.error(.wrongShape, "\(context) must be a list, found \(YAMLNodeReader.kindName(node))", at: node)
+            return []
+        }
+        return items.compactMap { item($0, &reader) }
+    }
+
+    // MARK: - Fields
+
+    static func readFields(_ node: Node, entity: String, reader: inout YAMLNodeReader) -> [Field] {
+        switch node {
+        case .mapping(let mapping):
+            // Seed format: `fields: { id: { type: cuid } }`.
+            var fields: [Field] = []
+            for (keyNode, value) in mapping {
+                guard let name = reader.string(keyNode, context: "a field name") else { continue }
+                if let field = readField(name: name, nameNode: keyNode, body: value, listForm: false, reader: &reader) {
+                    fields.append(field)
+                }
+            }
+            return fields
+        case .sequence(let items):
+            // List format: `fields: [ { name: id, type: String } ]`.
+            var fields: [Field] = []
+            for item in items {
+                guard case .mapping(let mapping) = item else {
+                    reader.error(.wrongShape, "each field of \(entity) must be a mapping with 'name' and 'type'", at: item)
+                    continue
+                }
+                guard let nameNode = mapping["name"] else {
+                    reader.error(.missingKey, "a field of \(entity) has no 'name'", hint: "add 'name: myField'", at: item)
+                    continue
+                }
+                guard let name = reader.string(nameNode, context: "a field's 'name'") else { continue }
+                if let field = readField(name: name, nameNode: nameNode, body: item, listForm: true, reader: &reader) {
+                    fields.append(field)
+                }
+            }
+            return fields
+        default:
+            reader.error(.wrongShape, "'fields' of \(entity) must be a mapping or a list, found \(YAMLNodeReader.kindName(node))", at: node)
+            return []
+        }
+    }
+
+    static func readField(name: String, nameNode: Node, body: Node, listForm: Bool, reader: inout YAMLNodeReader) -> Field? {
+        let known = listForm ? fieldKeys.union(["name"]) : fieldKeys
+        guard let pairs = reader.pairs(of: body, context: "field '\(name)'", known: known) else { return nil }
+        guard let typePair = pairs.first(where: { $0.key == "type" }) else {
+            reader.error(.missingKey, "field '\(name)' has no 'type'",
+                         hint: "add 'type:' with one of \(FieldType.allCases.map(\.rawValue).joined(separator: ", "))", at: nameNode)
+            return nil
+        }
+        guard let spelling = reader.string(typePair.value, context: "the type of '\(name)'") else { return nil }
+        guard let type = FieldType(spelling: spelling) else {
+            reader.error(.unknownFieldType, "unknown field type '\(YAMLNodeReader.printable(spelling))'",
+                         hint: Suggestion.hint(for: spelling, in: FieldType.acceptedSpellings)
+                             ?? "use one of \(FieldType.allCases.map(\.rawValue).joined(separator: ", "))",
+                         at: typePair.value)
+            return nil
+        }
+        var field = Field(name: name, type: type, location: reader.location(nameNode))
+        for (key, _, value) in pairs {
+            field.keyLocations[key] = reader.location(value)
+            let context = "'\(key)' of field '\(name)'"
+            switch key {
+            case "required": field.required = reader.bool(value, context: context)
+            case "nullable", "optional":
+                if let flag = reader.bool(value, context: context) {
+                    field.nullable = flag
+                    field.keyLocations["nullable"] = reader.location(value)
+                }
+            case "primary": field.isPrimary = reader.bool(value, context: context) ?? false
+            case "generated": field.isGenerated = reader.bool(value, context: context) ?? false
+            case "unique": field.isUnique = reader.bool(value, context: context) ?? false
+            case "index": field.isIndexed = reader.bool(value, context: context) ?? false
+            case "default": field.defaultValue = reader.scalarValue(value, context: context)
+            case "maxLength":
+                if let length = reader.nonNegativeInt(value, context: context) {
+                    if length == 0 {
+                        reader.error(.invalidConstraint, "'maxLength' of field '\(name)' must be at least 1", at: value)
+                    } else {
+                        field.maxLength = length
+                    }
+                }
+            case "enum":
+                if let values = reader.stringList(value, context: context) {
+                    field.enumValues = values.map(\.value)
+                    if values.isEmpty {
+                        reader.error(.invalidConstraint, "'enum' of field '\(name)' is empty", hint: "list the allowed values", at: value)
+                    }
+                }
+            case "min": field.minimum = reader.number(value, context: context)
+            case "max": field.maximum = reader.number(value, context: context)
+            case "description": field.documentation = value.string
+            case "renamedFrom": field.renamedFrom = reader.string(value, context: context)
+            default: break // type, name
+            }
+        }
+        return field
+    }
+
+    // MARK: - Indexes, relations, ACL
+
+    static func readIndex(_ node: Node, reader: inout YAMLNodeReader) -> Index? {
+        guard let pairs = reader.pairs(of: node, context: "an index", known: indexKeys) else { return nil }
+        guard let fieldsNode = pairs.first(where: { $0.key == "fields" })?.value else {
+            reader.error(.missingKey, "index has no 'fields'", hint: "add 'fields: [column, ...]'", at: node)
+            return nil
+        }
+        guard let fields = reader.stringList(fieldsNode, context: "the index's 'fields'") else { return nil }
+        if fields.isEmpty {
+            reader.error(.invalidConstraint, "index has an empty 'fields' list", at: fieldsNode)
+            return nil
+        }
+        var index = Index(fields: fields.map(\.value), isUnique: false, location: reader.location(node))
+        for (key, _, value) in pairs {
+            switch key {
+            case "unique": index.isUnique = reader.bool(value, context: "the index's 'unique'") ?? false
+            case "name": index.name = reader.string(value, context: "the index's 'name'")
+            default: break
+            }
+        }
+        return index
+    }
+
+    static func readRelation(_ node: Node, reader: inout YAMLNodeReader) -> Relation? {
+        guard let pairs = reader.pairs(of: node, context: "a relation", known: relationKeys) else { return nil }
+        func value(_ keys: String...) -> (key: String, node: Node)? {
+            for key in keys { if let pair = pairs.first(where: { $0.key == key }) { return (key, pair.value) } }
+            return nil
+        }
+        for (first, second) in [("entity", "target"), ("field", "foreignKey")] {
+            if let duplicate = pairs.first(where: { $0.key == second }), pairs.contains(where: { $0.key == first }) {
+                reader.error(.duplicateName, "relation has both '\(first)' and its alias '\(second)'", hint: "keep one of them", at: duplicate.keyNode)
+            }
+        }
+        guard let nameNode = value("name")?.node, let name = reader.string(nameNode, context: "the relation's 'name'") else {
+            if value("name") == nil { reader.error(.missingKey, "relation has no 'name'", hint: "add 'name: author'", at: node) }
+            return nil
+        }
+        guard let kindNode = value("type")?.node else {
+            reader.error(.missingKey, "relation '\(name)' has no 'type'", hint: "use 'type: belongsTo' or 'type: hasMany'", at: nameNode)
+            return nil
+        }
+        guard let kindText = reader.string(kindNode, context: "the type of relation '\(name)'") else { return nil }
+        guard let kind = Relation.Kind(rawValue: kindText) else {
+            reader.error(.invalidRelationKind, "unknown relation type '\(YAMLNodeReader.printable(kindText))'",
+                         hint: Suggestion.hint(for: kindText, in: Relation.Kind.allCases.map(\.rawValue)) ?? "use belongsTo or hasMany",
+                         at: kindNode)
+            return nil
+        }
+        guard let targetPair = value("entity", "target") else {
+            reader.error(.missingKey, "relation '\(name)' has no 'entity'", hint: "add 'entity: OtherEntity'", at: nameNode)
+            return nil
+        }
+        guard let target = reader.string(targetPair.node, context: "the target of relation '\(name)'") else { return nil }
+        var fieldName: String?
+        if let fieldPair = value("field", "foreignKey") {
+            fieldName = reader.string(fieldPair.node, context: "'\(fieldPair.key)' of relation '\(name)'")
+        }
+        var relation = Relation(name: name, kind: kind, target: target, field: fieldName, location: reader.location(nameNode))
+        for (key, _, value) in pairs {
+            relation.keyLocations[key] = reader.location(value)
+            switch key {
+            case "entity", "target": relation.keyLocations["entity"] = reader.location(value)
+            case "field", "foreignKey": relation.keyLocations["field"] = reader.location(value)
+            case "onDelete", "onUpdate":
+                guard let text = reader.string(value, context: "'\(key)' of relation '\(name)'") else { continue }
+                guard let action = ReferentialAction(rawValue: text) else {
+                    reader.error(.invalidRelationKind, "unknown referential action '\(YAMLNodeReader.printable(text))' in '\(key)'",
+                                 hint: Suggestion.hint(for: text, in: ReferentialAction.allCases.map(\.rawValue))
+                                     ?? "use one of \(ReferentialAction.allCases.map(\.rawValue).joined(separator: ", "))",
+                                 at: value)
+                    continue
+                }
+                if key == "onDelete" { relation.onDelete = action } else { relation.onUpdate = action }
+            case "optional": relation.optional = reader.bool(value, context: "'optional' of relation '\(name)'")
+            default: break
+            }
+        }
+        if kind == .belongsTo, fieldName == nil, value("field", "foreignKey") == nil {
+            reader.error(.missingKey, "belongsTo relation '\(name)' has no 'field'",
+                         hint: "name the local foreign-key column with 'field: \(target.prefix(1).lowercased() + target.dropFirst())Id'", at: nameNode)
+            return nil
+        }
+        return relation
+    }
+
+    static func readACL(_ node: Node, reader: inout YAMLNodeReader) -> AccessControl? {
+        guard case .mapping(let mapping) = node else {
+            reader.error(.wrongShape, "'acl' must be a mapping of operations to roles, found \(YAMLNodeReader.kindName(node))", at: node)
+            return nil
+        }
+        var acl = AccessControl(rules: [:], rowLevel: nil, location: reader.location(node))
+        for (keyNode, value) in mapping {
+            guard let key = reader.string(keyNode, context: "an ACL key") else { continue }
+            if key == "rowLevel" {
+                acl.rowLevel = reader.string(value, context: "'rowLevel'")
+                acl.keyLocations[key] = reader.location(value)
+                continue
+            }
+            guard let operation = ACLOperation(rawValue: key) else {
+                reader.error(.unknownACLOperation, "unknown ACL operation '\(YAMLNodeReader.printable(key))'",
+                             hint: Suggestion.hint(for: key, in: aclKeys.sorted()) ?? "use create, read, update, delete or rowLevel",
+                             at: keyNode)
+                continue
+            }
+            acl.keyLocations[key] = reader.location(value)
+            if let roles = reader.stringList(value, context: "'acl.\(key)'") {
+                acl.rules[operation] = roles.map(\.value)
+                for (index, role) in roles.enumerated() {
+                    acl.keyLocations["\(key)#\(index)"] = reader.location(role.node)
+                }
+            }
+        }
+        return acl
+    }
+}

@@ -1,0 +1,174 @@
+import Foundation
+
+/// Reads a workspace from disk: `packages/*/seed`, `prisma/schema.prisma`, `schema.config.json`.
+///
+/// This is the only part of loading that touches the file system; everything it reads is handed
+/// to the pure parsers.
+public struct WorkspaceLoader: Sendable {
+    /// The workspace root; packages live in `root/packages`.
+    public var root: URL
+    /// The base Prisma schema; `root/prisma/schema.prisma` when nil and that file exists.
+    public var baseSchemaFile: URL?
+
+    /// Creates a loader.
+    public init(root: URL, baseSchemaFile: URL? = nil) {
+        self.root = root.standardizedFileURL
+        self.baseSchemaFile = baseSchemaFile
+    }
+
+    /// Loads every package with a schema, or only `selected` ones (unknown names are diagnostics).
+    public func load(selected: [String] = []) -> Workspace {
+        var diagnostics: [Diagnostic] = []
+        let configuration = loadConfiguration(&diagnostics)
+        let baseSchema = loadBaseSchema(&diagnostics)
+        let packagesDirectory = root.appendingPathComponent("packages")
+        let available = packageDirectories(in: packagesDirectory)
+        var names = available
+        if !selected.isEmpty {
+            names = []
+            for name in selected {
+                if available.contains(name) {
+                    names.append(name)
+                } else {
+                    diagnostics.append(.error(.packageNotFound, "no package '\(YAMLNodeReader.printable(name))' under \(display(packagesDirectory))",
+                                              hint: Suggestion.hint(for: name, in: available), at: .start(of: display(packagesDirectory))))
+                }
+            }
+        }
+        var packages: [PackageSchema] = []
+        for name in names {
+            if let package = loadPackage(name, in: packagesDirectory, diagnostics: &diagnostics) {
+                packages.append(package)
+            }
+        }
+        return Workspace(packages: packages, baseSchema: baseSchema, configuration: configuration, diagnostics: diagnostics)
+    }
+
+    /// Package folder names, sorted.
+    func packageDirectories(in directory: URL) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return names.filter { name in
+            var isDirectory: ObjCBool = false
+            return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path, isDirectory: &isDirectory)
+                && isDirectory.boolValue
+        }.sorted()
+    }
+
+    /// Loads one package. Returns nil for packages without a schema (skipped silently) or with unusable metadata.
+    func loadPackage(_ name: String, in packagesDirectory: URL, diagnostics: inout [Diagnostic]) -> PackageSchema? {
+        let packageDirectory = packagesDirectory.appendingPathComponent(name)
+        let seed = packageDirectory.appendingPathComponent("seed")
+        let metadataURL = seed.appendingPathComponent("metadata.json")
+        let metadataDisplay = display(metadataURL)
+        var metadata: PackageMetadata?
+        if FileManager.default.fileExists(atPath: metadataURL.path) {
+            switch SourceFileReader.readData(at: metadataURL, displayPath: metadataDisplay) {
+            case .failure(let diagnostic): diagnostics.append(diagnostic)
+            case .success(let data):
+                let parsed = PackageMetadata.parse(data, file: metadataDisplay)
+                diagnostics += parsed.diagnostics
+                metadata = parsed.metadata
+            }
+        }
+        let metadataText = (try? String(contentsOf: metadataURL, encoding: .utf8)) ?? ""
+        if let declaredId = metadata?.packageId, declaredId != name {
+            diagnostics.append(.error(.metadataPackageIdMismatch, "packageId '\(YAMLNodeReader.printable(declaredId))' differs from the folder name '\(name)'",
+                                      hint: "rename the folder or set \"packageId\": \"\(name)\"",
+                                      at: JSONKeyLocator.locate("packageId", in: metadataText, file: metadataDisplay)))
+        }
+
+        let relativePath = metadata?.schema?.path ?? "schema/entities.yaml"
+        let pathLocation = JSONKeyLocator.locate(metadata?.schema == nil ? "schema" : "path", in: metadataText, file: metadataDisplay)
+        guard let schemaURL = resolveInside(package: packageDirectory, seed: seed, relativePath: relativePath,
+                                            location: pathLocation, diagnostics: &diagnostics)
+        else { return nil }
+        guard FileManager.default.fileExists(atPath: schemaURL.path) else {
+            if metadata?.schema != nil {
+                diagnostics.append(.error(.unreadableFile, "schema file '\(relativePath)' declared in metadata.json does not exist",
+                                          hint: "create it or fix 'schema.path'", at: pathLocation))
+            }
+            return nil // No schema: this package has nothing for us.
+        }
+        let schemaDisplay = display(schemaURL)
+        let text: String
+        switch SourceFileReader.readText(at: schemaURL, displayPath: schemaDisplay) {
+        case .failure(let diagnostic):
+            diagnostics.append(diagnostic)
+            return PackageSchema(packageId: name, schemaFile: schemaDisplay, entities: [])
+        case .success(let contents):
+            text = contents
+        }
+        let parsed = EntitiesFileParser.parse(text, file: schemaDisplay)
+        diagnostics += parsed.diagnostics
+        let package = PackageSchema(packageId: name, schemaFile: schemaDisplay, entities: parsed.entities)
+        diagnostics += MetadataRules.check(package: package, metadata: metadata, metadataFile: metadataDisplay, metadataText: metadataText)
+        return package
+    }
+
+    /// Resolves `relativePath` against `seed/` and insists it stays inside the package, symlinks included.
+    func resolveInside(package: URL, seed: URL, relativePath: String, location: SourceLocation,
+                       diagnostics: inout [Diagnostic]) -> URL? {
+        let components = relativePath.split(separator: "/", omittingEmptySubsequences: false)
+        if relativePath.hasPrefix("/") || relativePath.hasPrefix("~") || components.contains("..") || relativePath.contains("\0")
+            || relativePath.contains("\\")
+        {
+            diagnostics.append(.error(.metadataPathEscapes, "schema path '\(YAMLNodeReader.printable(relativePath))' leaves the package",
+                                      hint: "use a relative path below seed/, such as 'schema/entities.yaml'", at: location))
+            return nil
+        }
+        let candidate = seed.appendingPathComponent(relativePath).standardizedFileURL
+        if FileManager.default.fileExists(atPath: candidate.path) {
+            let resolved = candidate.resolvingSymlinksInPath().path
+            let packageRoot = package.resolvingSymlinksInPath().path
+            if !(resolved == packageRoot || resolved.hasPrefix(packageRoot + "/")) {
+                diagnostics.append(.error(.metadataPathEscapes, "schema path '\(YAMLNodeReader.printable(relativePath))' resolves outside the package through a symbolic link",
+                                          hint: "keep the schema file inside packages/<name>/", at: location))
+                return nil
+            }
+        }
+        return candidate
+    }
+
+    func loadConfiguration(_ diagnostics: inout [Diagnostic]) -> WorkspaceConfiguration {
+        let url = root.appendingPathComponent("schema.config.json")
+        guard FileManager.default.fileExists(atPath: url.path) else { return WorkspaceConfiguration() }
+        let file = display(url)
+        switch SourceFileReader.readData(at: url, displayPath: file) {
+        case .failure(let diagnostic):
+            diagnostics.append(diagnostic)
+            return WorkspaceConfiguration()
+        case .success(let data):
+            guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                diagnostics.append(.error(.metadataInvalid, "schema.config.json must be a JSON object", at: .start(of: file)))
+                return WorkspaceConfiguration()
+            }
+            let roles = object["extraRoles"] as? [String] ?? []
+            if object["extraRoles"] != nil, object["extraRoles"] as? [String] == nil {
+                diagnostics.append(.error(.metadataInvalid, "'extraRoles' must be a list of role names", at: .start(of: file)))
+            }
+            return WorkspaceConfiguration(extraRoles: roles)
+        }
+    }
+
+    func loadBaseSchema(_ diagnostics: inout [Diagnostic]) -> PrismaSchema? {
+        let url = baseSchemaFile ?? root.appendingPathComponent("prisma/schema.prisma")
+        guard baseSchemaFile != nil || FileManager.default.fileExists(atPath: url.path) else { return nil }
+        let file = display(url)
+        switch SourceFileReader.readText(at: url, displayPath: file) {
+        case .failure(let diagnostic):
+            diagnostics.append(diagnostic)
+            return nil
+        case .success(let text):
+            let parsed = PrismaSchemaParser.parse(text, file: file)
+            diagnostics += parsed.diagnostics
+            return parsed.schema
+        }
+    }
+
+    /// A path relative to the root when it is below it, as diagnostics show it.
+    func display(_ url: URL) -> String {
+        let path = url.standardizedFileURL.path
+        let rootPath = root.path.hasSuffix("/") ? root.path : root.path + "/"
+        return path.hasPrefix(rootPath) ? String(path.dropFirst(rootPath.count)) : path
+    }
+}

@@ -1,0 +1,38 @@
+/// One entity (table) declared by a package.
+public struct Entity: Hashable, Sendable {
+    /// The entity (model, table) name.
+    public var name: String
+    /// Fields in the order written.
+    public var fields: [Field]
+    /// Explicit `indexes:` entries.
+    public var indexes: [Index]
+    /// `relations:` entries.
+    public var relations: [Relation]
+    /// `acl:`, when present.
+    public var acl: AccessControl?
+    /// `description:`, documentation only.
+    public var documentation: String?
+    /// `checksum:` as written, if it is a string (a stale value is reported).
+    public var declaredChecksum: String?
+    /// Where the entity is declared (its `name:` value).
+    public var location: SourceLocation
+
+    /// Creates an entity.
+    public init(name: String, fields: [Field] = [], indexes: [Index] = [], relations: [Relation] = [],
+                acl: AccessControl? = nil, location: SourceLocation) {
+        self.name = name
+        self.fields = fields
+        self.indexes = indexes
+        self.relations = relations
+        self.acl = acl
+        self.location = location
+    }
+
+    /// The field called `name`.
+    public func field(named name: String) -> Field? {
+        fields.first { $0.name == name }
+    }
+
+    /// The primary-key fields.
+    public var primaryKey: [Field] { fields.filter(\.isPrimary) }
+}

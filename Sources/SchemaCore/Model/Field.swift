@@ -1,0 +1,56 @@
+/// One column of an entity, as declared in `entities.yaml`, with its source positions.
+public struct Field: Hashable, Sendable {
+    /// The column name.
+    public var name: String
+    /// The type after alias folding (`String` → `.string`).
+    public var type: FieldType
+    /// `required:` as written, if written.
+    public var required: Bool?
+    /// `nullable:` (or `optional:`) as written, if written.
+    public var nullable: Bool?
+    /// `primary: true`.
+    public var isPrimary: Bool = false
+    /// `generated: true`: cuid()/uuid() for identifiers, autoincrement() for `int`.
+    public var isGenerated: Bool = false
+    /// `unique: true`: a single-column unique index.
+    public var isUnique: Bool = false
+    /// `index: true`: a single-column index.
+    public var isIndexed: Bool = false
+    /// `default:`. The string `now` on a datetime means the current time.
+    public var defaultValue: ScalarValue?
+    /// `maxLength:` for strings.
+    public var maxLength: Int?
+    /// `enum:` allowed values for strings.
+    public var enumValues: [String]?
+    /// `min:` lower bound for numbers.
+    public var minimum: Double?
+    /// `max:` upper bound for numbers.
+    public var maximum: Double?
+    /// `renamedFrom:` a planning hint: this column used to have another name.
+    public var renamedFrom: String?
+    /// `description:` documentation only; not part of the structure.
+    public var documentation: String?
+    /// Where the field is declared.
+    public var location: SourceLocation
+    /// Where each key of the field is written, to point diagnostics at the exact value.
+    public var keyLocations: [String: SourceLocation] = [:]
+
+    /// Creates a field; the optional properties default to "not written".
+    public init(name: String, type: FieldType, location: SourceLocation) {
+        self.name = name
+        self.type = type
+        self.location = location
+    }
+
+    /// Whether the column accepts NULL: `nullable: true` or `required: false`.
+    /// A field that says neither is NOT NULL, as the host schema's own models are.
+    public var isOptional: Bool {
+        if isPrimary { return false }
+        return nullable == true || required == false
+    }
+
+    /// The location of `key`'s value, or of the field when the key is absent.
+    public func location(of key: String) -> SourceLocation {
+        keyLocations[key] ?? location
+    }
+}

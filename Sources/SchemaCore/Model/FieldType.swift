@@ -1,0 +1,43 @@
+/// The column types an entity field can have: the seed's type table plus `datetime`.
+public enum FieldType: String, CaseIterable, Hashable, Sendable, Codable {
+    case string, int, bigint, float, boolean, cuid, uuid, json, datetime
+
+    /// Looks up a type as written in a file: seed spellings and Prisma spellings
+    /// (`String`, `Int`, `BigInt`, `Float`, `Boolean`, `Json`, `DateTime`) are accepted.
+    public init?(spelling: String) {
+        if let seed = FieldType(rawValue: spelling) {
+            self = seed
+            return
+        }
+        switch spelling {
+        case "String": self = .string
+        case "Int": self = .int
+        case "BigInt": self = .bigint
+        case "Float": self = .float
+        case "Boolean": self = .boolean
+        case "Json": self = .json
+        case "DateTime": self = .datetime
+        default: return nil
+        }
+    }
+
+    /// Every spelling `init(spelling:)` accepts, for "did you mean" hints.
+    public static let acceptedSpellings: [String] =
+        allCases.map(\.rawValue) + ["String", "Int", "BigInt", "Float", "Boolean", "Json", "DateTime"]
+
+    /// The Prisma scalar type this field type maps to.
+    public var prismaType: String {
+        switch self {
+        case .string, .cuid, .uuid: "String"
+        case .int: "Int"
+        case .bigint: "BigInt"
+        case .float: "Float"
+        case .boolean: "Boolean"
+        case .json: "Json"
+        case .datetime: "DateTime"
+        }
+    }
+
+    /// Whether values of this type are text, so `maxLength` and `enum` apply.
+    public var isText: Bool { self == .string || self == .cuid || self == .uuid }
+}

@@ -1,0 +1,25 @@
+/// Rules for names of entities, fields, relations and indexes.
+public enum Identifier {
+    /// The longest name accepted: PostgreSQL truncates identifiers beyond 63 bytes.
+    public static let maximumLength = 63
+
+    /// Prisma's naming rule `[A-Za-z][A-Za-z0-9_]*`, within ``maximumLength``.
+    public static func isValid(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, name.utf8.count <= maximumLength,
+              ("a"..."z").contains(first) || ("A"..."Z").contains(first)
+        else { return false }
+        return name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
+    }
+
+    /// Names Prisma refuses or mangles as model names: its own types, its scalar types and JavaScript keywords.
+    public static let reservedModelNames: Set<String> = [
+        "PrismaClient", "Prisma", "String", "Int", "BigInt", "Float", "Decimal", "Boolean", "DateTime", "Json", "Bytes",
+        "Unsupported", "break", "case", "catch", "class", "const", "continue", "debugger", "default", "delete", "do", "else",
+        "enum", "export", "extends", "false", "finally", "for", "function", "if", "implements", "import", "in", "instanceof",
+        "interface", "let", "new", "null", "package", "private", "protected", "public", "return", "super", "switch", "this",
+        "throw", "true", "try", "typeof", "var", "void", "while", "with", "yield",
+    ]
+
+    /// Field names Prisma Client reserves for its filter operators.
+    public static let reservedFieldNames: Set<String> = ["AND", "OR", "NOT"]
+}

@@ -1,0 +1,59 @@
+/// A relation from one entity to another.
+public struct Relation: Hashable, Sendable {
+    /// Which side of the relation this entity is.
+    public enum Kind: String, Hashable, Sendable, Codable, CaseIterable {
+        /// This entity holds the foreign key (`field`).
+        case belongsTo
+        /// The target holds a foreign key (`field`) pointing back at this entity.
+        case hasMany
+    }
+
+    /// The relation's name, which becomes the Prisma relation field.
+    public var name: String
+    /// `belongsTo` or `hasMany`.
+    public var kind: Kind
+    /// The other entity (`entity:` or its alias `target:`).
+    public var target: String
+    /// The foreign-key column (`field:` or its alias `foreignKey:`): local for belongsTo, on the target for hasMany.
+    public var field: String?
+    /// `onDelete:` as written.
+    public var onDelete: ReferentialAction?
+    /// `onUpdate:` as written.
+    public var onUpdate: ReferentialAction?
+    /// `optional:` as written.
+    public var optional: Bool?
+    /// Where the relation is declared.
+    public var location: SourceLocation
+    /// Where each key of the relation is written.
+    public var keyLocations: [String: SourceLocation] = [:]
+
+    /// Creates a relation.
+    public init(name: String, kind: Kind, target: String, field: String?, location: SourceLocation) {
+        self.name = name
+        self.kind = kind
+        self.target = target
+        self.field = field
+        self.location = location
+    }
+
+    /// The location of `key`'s value, or of the relation when the key is absent.
+    public func location(of key: String) -> SourceLocation {
+        keyLocations[key] ?? location
+    }
+}
+
+/// Prisma's referential actions.
+public enum ReferentialAction: String, Hashable, Sendable, Codable, CaseIterable {
+    case Cascade, Restrict, NoAction, SetNull, SetDefault
+
+    /// The SQL spelling (`ON DELETE SET NULL`).
+    public var sql: String {
+        switch self {
+        case .Cascade: "CASCADE"
+        case .Restrict: "RESTRICT"
+        case .NoAction: "NO ACTION"
+        case .SetNull: "SET NULL"
+        case .SetDefault: "SET DEFAULT"
+        }
+    }
+}

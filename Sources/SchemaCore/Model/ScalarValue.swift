@@ -1,0 +1,36 @@
+/// A scalar written in a schema file (a default, a bound), typed the way YAML resolves it.
+public enum ScalarValue: Hashable, Sendable, Codable, CustomStringConvertible {
+    case string(String)
+    case integer(Int64)
+    case float(Double)
+    case bool(Bool)
+
+    public var description: String {
+        switch self {
+        case .string(let text): "\"\(text)\""
+        case .integer(let value): String(value)
+        case .float(let value): CanonicalNumber.format(value)
+        case .bool(let value): String(value)
+        }
+    }
+
+    /// The value as a number, when it is one.
+    public var numericValue: Double? {
+        switch self {
+        case .integer(let value): Double(value)
+        case .float(let value): value
+        default: nil
+        }
+    }
+}
+
+/// Number formatting shared by the canonical encoding and rendering, so `0`, `0.0` and `0e0` agree.
+public enum CanonicalNumber {
+    /// Integral values within ±2^53 print without a fraction; others use Swift's shortest round-trip form.
+    public static func format(_ value: Double) -> String {
+        if value.isFinite, value == value.rounded(), abs(value) < 9_007_199_254_740_992 {
+            return String(Int64(value))
+        }
+        return String(value)
+    }
+}

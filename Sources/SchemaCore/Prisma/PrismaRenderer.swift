@@ -1,0 +1,222 @@
+/// Renders package entities as Prisma models, including the back-relation fields the other side needs.
+///
+/// Rendering works on canonical entities only, so the Prisma text of an applied snapshot is the
+/// same whichever package file it came from.
+public struct PrismaRenderer: Sendable {
+    /// The datasource provider; native types such as `@db.VarChar(n)` are used only for `postgresql`.
+    public var provider: String?
+    /// Every package entity known (targets of relations, owners of back-relation fields).
+    public var universe: [CanonicalEntity]
+    /// The host's base schema.
+    public var host: PrismaSchema?
+
+    /// Creates a renderer.
+    public init(provider: String?, universe: [CanonicalEntity], host: PrismaSchema?) {
+        self.provider = provider
+        self.universe = universe
+        self.host = host
+    }
+
+    // MARK: - Public API
+
+    /// One model block, optionally preceded by `header` comment lines.
+    public func model(_ entity: CanonicalEntity, header: [String] = []) -> String {
+        let plan = relationPlan
+        var lines = header.map { "// \($0)" }
+        lines.append("model \(entity.name) {")
+        var rows: [[String]] = []
+        let fields = entity.fields.filter(\.primary) + entity.fields.filter { !$0.primary }
+        var documentation: [String: [String]] = [:]
+        for field in fields {
+            var attributes: [String] = []
+            if field.primary { attributes.append("@id") }
+            if let expression = Self.defaultExpression(for: field) { attributes.append("@default(\(expression))") }
+            if entity.indexes.contains(where: { $0.unique && $0.fields == [field.name] && $0.name == nil }) { attributes.append("@unique") }
+            if provider == "postgresql" {
+                if let length = field.maxLength { attributes.append("@db.VarChar(\(length))") }
+                if field.type == .uuid { attributes.append("@db.Uuid") }
+            }
+            rows.append([field.name, field.type.prismaType + (field.optional ? "?" : ""), attributes.joined(separator: " ")])
+            var notes: [String] = []
+            if let values = field.enumValues { notes.append("one of: \(values.joined(separator: ", "))") }
+            if let length = field.maxLength, provider != "postgresql" { notes.append("at most \(length) characters") }
+            if let minimum = field.minimum { notes.append("min \(CanonicalNumber.format(minimum))") }
+            if let maximum = field.maximum { notes.append("max \(CanonicalNumber.format(maximum))") }
+            if !notes.isEmpty { documentation[field.name] = notes }
+        }
+        for relation in entity.relations {
+            switch relation.kind {
+            case .belongsTo:
+                guard let field = relation.field else { continue }
+                let optional = entity.field(named: field)?.optional ?? false
+                var arguments: [String] = []
+                if let name = plan.relationNames[RelationKey(entity: entity.name, relation: relation.name)] { arguments.append(Self.quote(name)) }
+                arguments.append("fields: [\(field)]")
+                arguments.append("references: [\(primaryKeyName(of: relation.target) ?? "id")]")
+                if let action = relation.onDelete { arguments.append("onDelete: \(action.rawValue)") }
+                if let action = relation.onUpdate, action != .Cascade { arguments.append("onUpdate: \(action.rawValue)") }
+                rows.append([relation.name, relation.target + (optional ? "?" : ""), "@relation(\(arguments.joined(separator: ", ")))"])
+            case .hasMany:
+                var attribute = ""
+                if let owner = plan.hasManyOwners[RelationKey(entity: entity.name, relation: relation.name)],
+                   let name = plan.relationNames[owner] {
+                    attribute = "@relation(\(Self.quote(name)))"
+                }
+                rows.append([relation.name, relation.target + "[]", attribute])
+            }
+        }
+        for back in plan.backFields[entity.name] ?? [] {
+            rows.append([back.field, back.type, back.relationName.map { "@relation(\(Self.quote($0)))" } ?? ""])
+        }
+        let nameWidth = rows.map { $0[0].count }.max() ?? 0
+        let typeWidth = rows.map { $0[1].count }.max() ?? 0
+        for row in rows {
+            for note in documentation[row[0]] ?? [] { lines.append("  /// \(note)") }
+            var line = "  " + row[0].padding(toLength: nameWidth, withPad: " ", startingAt: 0) + " " + row[1]
+            if !row[2].isEmpty { line = line.padding(toLength: 2 + nameWidth + 1 + typeWidth, withPad: " ", startingAt: 0) + " " + row[2] }
+            lines.append(line)
+        }
+        let blockLines = entity.indexes.compactMap { index -> String? in
+            if index.unique && index.fields.count == 1 && index.name == nil { return nil }
+            let map = index.name.map { ", map: \(Self.quote($0))" } ?? ""
+            return "  @@\(index.unique ? "unique" : "index")([\(index.fields.joined(separator: ", "))]\(map))"
+        }
+        if !blockLines.isEmpty {
+            lines.append("")
+            lines += blockLines
+        }
+        lines.append("}")
+        return lines.joined(separator: "\n")
+    }
+
+    /// Fields that host models need so that relations from package entities are valid Prisma:
+    /// model name → field lines (`  forumPosts ForumPost[]`).
+    public var hostBackRelationFields: [String: [String]] {
+        var result: [String: [String]] = [:]
+        for (model, fields) in relationPlan.backFields where host?.model(named: model) != nil && !universe.contains(where: { $0.name == model }) {
+            result[model] = fields.map { "  \($0.field) \($0.type)" + ($0.relationName.map { " @relation(\(Self.quote($0)))" } ?? "") }
+        }
+        return result
+    }
+
+    /// The Prisma expression inside `@default(...)` for a field, if it has one.
+    public static func defaultExpression(for field: CanonicalField) -> String? {
+        if field.generated {
+            switch field.type {
+            case .cuid: return "cuid()"
+            case .uuid: return "uuid()"
+            case .int, .bigint: return "autoincrement()"
+            default: return nil
+            }
+        }
+        guard let value = field.defaultValue else { return nil }
+        switch value {
+        case .string(let text):
+            if field.type == .datetime && text == "now" { return "now()" }
+            return quote(text)
+        case .integer(let number): return field.type == .float ? CanonicalNumber.format(Double(number)) : String(number)
+        case .float(let number): return CanonicalNumber.format(number)
+        case .bool(let flag): return flag ? "true" : "false"
+        }
+    }
+
+    /// A Prisma string literal with `"` and `\` escaped and control characters removed.
+    public static func quote(_ text: String) -> String {
+        var escaped = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": escaped += "\\\""
+            case "\\": escaped += "\\\\"
+            case "\n": escaped += "\\n"
+            default: if scalar.value >= 0x20 { escaped.unicodeScalars.append(scalar) }
+            }
+        }
+        return escaped + "\""
+    }
+
+    // MARK: - Relation planning
+
+    struct RelationKey: Hashable {
+        var entity: String
+        var relation: String
+    }
+
+    struct BackField: Hashable {
+        var field: String
+        var type: String
+        var relationName: String?
+    }
+
+    struct RelationPlan {
+        /// belongsTo relations that need an explicit relation name.
+        var relationNames: [RelationKey: String] = [:]
+        /// hasMany relation → the belongsTo it pairs with.
+        var hasManyOwners: [RelationKey: RelationKey] = [:]
+        /// Back-relation fields to add to a model, for belongsTo relations nobody declared a hasMany for.
+        var backFields: [String: [BackField]] = [:]
+    }
+
+    func primaryKeyName(of model: String) -> String? {
+        if let entity = universe.first(where: { $0.name == model }) { return entity.primaryKey?.name }
+        return host?.model(named: model)?.primaryKey.first
+    }
+
+    func existingFieldNames(of model: String) -> Set<String> {
+        if let entity = universe.first(where: { $0.name == model }) {
+            return Set(entity.fields.map(\.name) + entity.relations.map(\.name))
+        }
+        return Set(host?.model(named: model)?.fields.map(\.name) ?? [])
+    }
+
+    var relationPlan: RelationPlan {
+        var plan = RelationPlan()
+        let owned = universe.filter { host?.model(named: $0.name) == nil }
+        // Pairs of models joined by more than one relation (or a model related to itself) need names.
+        var pairCounts: [Set<String>: Int] = [:]
+        for entity in owned {
+            for relation in entity.relations where relation.kind == .belongsTo {
+                pairCounts[[entity.name, relation.target], default: 0] += 1
+            }
+        }
+        var used: [String: Set<String>] = [:]
+        for entity in owned {
+            for relation in entity.relations where relation.kind == .belongsTo {
+                let key = RelationKey(entity: entity.name, relation: relation.name)
+                let needsName = relation.target == entity.name || (pairCounts[[entity.name, relation.target]] ?? 0) > 1
+                if needsName { plan.relationNames[key] = "\(entity.name)_\(relation.name)" }
+                // Does the target declare the other side?
+                if let target = universe.first(where: { $0.name == relation.target }),
+                   let back = target.relations.first(where: { $0.kind == .hasMany && $0.target == entity.name && ($0.field == nil || $0.field == relation.field) }) {
+                    plan.hasManyOwners[RelationKey(entity: target.name, relation: back.name)] = key
+                    continue
+                }
+                // A host model may already carry the back field (an unnamed list of this model).
+                if !needsName, let model = host?.model(named: relation.target),
+                   model.fields.contains(where: { $0.type == entity.name && $0.isList && $0.attribute("relation") == nil }) {
+                    continue
+                }
+                var taken = used[relation.target] ?? existingFieldNames(of: relation.target)
+                let base = Self.lowerFirst(Self.plural(entity.name)) + (needsName ? "By" + Self.upperFirst(relation.name) : "")
+                var candidate = base
+                var suffix = 2
+                while taken.contains(candidate) {
+                    candidate = base + String(suffix)
+                    suffix += 1
+                }
+                taken.insert(candidate)
+                used[relation.target] = taken
+                plan.backFields[relation.target, default: []].append(BackField(field: candidate, type: entity.name + "[]", relationName: plan.relationNames[key]))
+            }
+        }
+        return plan
+    }
+
+    static func lowerFirst(_ text: String) -> String { text.prefix(1).lowercased() + text.dropFirst() }
+    static func upperFirst(_ text: String) -> String { text.prefix(1).uppercased() + text.dropFirst() }
+
+    static func plural(_ word: String) -> String {
+        if word.hasSuffix("y"), let before = word.dropLast().last, !"aeiou".contains(before) { return word.dropLast() + "ies" }
+        if word.hasSuffix("s") || word.hasSuffix("x") || word.hasSuffix("ch") || word.hasSuffix("sh") { return word + "es" }
+        return word + "s"
+    }
+}

@@ -1,0 +1,94 @@
+/// The parts of a Prisma schema the tool needs: provider, models, their fields and attributes, enums.
+public struct PrismaSchema: Hashable, Sendable {
+    /// The datasource provider (`sqlite`, `postgresql`, ...), when declared.
+    public var provider: String?
+    /// Models in file order.
+    public var models: [PrismaModel]
+    /// Enum names.
+    public var enums: [String]
+    /// The file the schema was read from.
+    public var file: String
+
+    /// Creates a schema value.
+    public init(provider: String? = nil, models: [PrismaModel] = [], enums: [String] = [], file: String = "schema.prisma") {
+        self.provider = provider
+        self.models = models
+        self.enums = enums
+        self.file = file
+    }
+
+    /// The model called `name`.
+    public func model(named name: String) -> PrismaModel? {
+        models.first { $0.name == name }
+    }
+}
+
+/// A `model` block.
+public struct PrismaModel: Hashable, Sendable {
+    public var name: String
+    public var fields: [PrismaField]
+    /// `@@index`, `@@unique`, `@@id`, `@@map`, ...
+    public var blockAttributes: [PrismaAttribute]
+    /// Where `model Name` is written.
+    public var location: SourceLocation
+    /// The line of the closing brace, where back-relation fields are inserted when merging.
+    public var closingLine: Int
+
+    /// The field called `name`.
+    public func field(named name: String) -> PrismaField? {
+        fields.first { $0.name == name }
+    }
+
+    /// The primary-key columns: `@id` fields, or `@@id([...])`.
+    public var primaryKey: [String] {
+        let single = fields.filter { $0.attribute("id") != nil }.map(\.name)
+        if !single.isEmpty { return single }
+        return blockAttributes.first { $0.name == "id" }?.fieldList ?? []
+    }
+}
+
+/// One field line of a model.
+public struct PrismaField: Hashable, Sendable {
+    public var name: String
+    /// The type name without `?` or `[]`.
+    public var type: String
+    public var isOptional: Bool
+    public var isList: Bool
+    public var attributes: [PrismaAttribute]
+    public var location: SourceLocation
+
+    /// The attribute called `name` (`id`, `default`, `relation`, `db.VarChar`, ...).
+    public func attribute(_ name: String) -> PrismaAttribute? {
+        attributes.first { $0.name == name }
+    }
+
+    /// Whether this is a scalar column rather than a relation field.
+    public var isScalar: Bool { PrismaField.scalarTypes.contains(type) }
+
+    /// Prisma's scalar types.
+    public static let scalarTypes: Set<String> = ["String", "Int", "BigInt", "Float", "Decimal", "Boolean", "DateTime", "Json", "Bytes"]
+}
+
+/// An attribute such as `@default(cuid())` or `@@index([a, b], map: "x")`.
+public struct PrismaAttribute: Hashable, Sendable {
+    /// The name without `@`/`@@`.
+    public var name: String
+    /// Positional arguments, as written (trimmed).
+    public var positional: [String]
+    /// Named arguments, as written (trimmed).
+    public var named: [String: String]
+
+    /// The first positional argument or the `fields:` argument, read as a list of names.
+    public var fieldList: [String]? {
+        (named["fields"] ?? positional.first).flatMap(PrismaAttribute.nameList)
+    }
+
+    /// `[a, b(sort: Desc)]` → `["a", "b"]`.
+    static func nameList(_ text: String) -> [String]? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard trimmed.hasPrefix("["), trimmed.hasSuffix("]") else { return nil }
+        return PrismaArgumentSplitter.split(String(trimmed.dropFirst().dropLast())).map { item in
+            String(item.prefix { $0 != "(" }).trimmingCharacters(in: .whitespaces)
+        }.filter { !$0.isEmpty }
+    }
+}

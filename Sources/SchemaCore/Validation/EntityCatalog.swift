@@ -1,0 +1,46 @@
+/// Looks up entities of all packages and models of the host by name, for rules that follow relations.
+struct EntityCatalog {
+    let packageEntities: [String: Entity]
+    let hostSchema: PrismaSchema?
+
+    init(workspace: Workspace) {
+        var entities: [String: Entity] = [:]
+        for package in workspace.packages {
+            for entity in package.entities where entities[entity.name] == nil {
+                entities[entity.name] = entity
+            }
+        }
+        packageEntities = entities
+        hostSchema = workspace.baseSchema
+    }
+
+    /// Whether `name` is a package entity or a host model.
+    func exists(_ name: String) -> Bool {
+        packageEntities[name] != nil || hostSchema?.model(named: name) != nil
+    }
+
+    /// The Prisma type of `name`'s single-column primary key, if it has one.
+    func primaryKeyPrismaType(of name: String) -> String? {
+        if let entity = packageEntities[name] {
+            let keys = entity.primaryKey
+            return keys.count == 1 ? keys[0].type.prismaType : nil
+        }
+        if let model = hostSchema?.model(named: name) {
+            let keys = model.primaryKey
+            return keys.count == 1 ? model.field(named: keys[0])?.type : nil
+        }
+        return nil
+    }
+
+    /// Whether `entity` has a scalar field called `field` (package entity or host model).
+    func hasField(_ field: String, in entity: String) -> Bool? {
+        if let packageEntity = packageEntities[entity] { return packageEntity.field(named: field) != nil }
+        if let model = hostSchema?.model(named: entity) { return model.field(named: field).map(\.isScalar) ?? false }
+        return nil
+    }
+
+    /// All known entity and model names, for suggestions.
+    var allNames: [String] {
+        Array(packageEntities.keys) + (hostSchema?.models.map(\.name) ?? [])
+    }
+}

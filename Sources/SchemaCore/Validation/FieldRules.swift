@@ -1,0 +1,182 @@
+import Foundation
+
+/// Rules about names and fields of one entity.
+enum FieldRules {
+    static func check(_ entity: Entity) -> [Diagnostic] {
+        var diagnostics = checkNames(entity)
+        diagnostics += checkPrimaryKey(entity)
+        for field in entity.fields {
+            diagnostics += check(field)
+        }
+        return diagnostics
+    }
+
+    static func checkNames(_ entity: Entity) -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        if !Identifier.isValid(entity.name) {
+            diagnostics.append(invalidName(entity.name, kind: "entity", at: entity.location))
+        } else if Identifier.reservedModelNames.contains(entity.name) {
+            diagnostics.append(.error(.reservedName, "'\(entity.name)' is reserved by Prisma and cannot be a model name",
+                                      hint: "choose another name, e.g. '\(entity.name.prefix(1).uppercased() + entity.name.dropFirst())Record'", at: entity.location))
+        }
+        var seen: Set<String> = []
+        for field in entity.fields {
+            if !Identifier.isValid(field.name) {
+                diagnostics.append(invalidName(field.name, kind: "field", at: field.location))
+            } else if Identifier.reservedFieldNames.contains(field.name) {
+                diagnostics.append(.error(.reservedName, "'\(field.name)' is reserved by Prisma Client and cannot be a field name",
+                                          hint: "rename the field", at: field.location))
+            }
+            if !seen.insert(field.name).inserted {
+                diagnostics.append(.error(.duplicateName, "field '\(field.name)' is declared twice in \(entity.name)", hint: "remove or rename one", at: field.location))
+            }
+        }
+        var relationNames: Set<String> = []
+        for relation in entity.relations {
+            if !Identifier.isValid(relation.name) {
+                diagnostics.append(invalidName(relation.name, kind: "relation", at: relation.location))
+            }
+            if seen.contains(relation.name) {
+                diagnostics.append(.error(.duplicateName, "relation '\(relation.name)' has the name of a field of \(entity.name)",
+                                          hint: "Prisma puts fields and relations in one namespace; rename the relation", at: relation.location))
+            }
+            if !relationNames.insert(relation.name).inserted {
+                diagnostics.append(.error(.duplicateName, "relation '\(relation.name)' is declared twice in \(entity.name)", hint: "remove or rename one", at: relation.location))
+            }
+        }
+        for index in entity.indexes {
+            if let name = index.name, !Identifier.isValid(name) {
+                diagnostics.append(invalidName(name, kind: "index", at: index.location))
+            }
+            for field in index.fields where entity.field(named: field) == nil {
+                diagnostics.append(.error(.indexFieldMissing, "index names field '\(YAMLNodeReader.printable(field))', which \(entity.name) does not have",
+                                          hint: Suggestion.hint(for: field, in: entity.fields.map(\.name)), at: index.location))
+            }
+        }
+        return diagnostics
+    }
+
+    static func invalidName(_ name: String, kind: String, at location: SourceLocation) -> Diagnostic {
+        let reason = name.utf8.count > Identifier.maximumLength
+            ? "is longer than \(Identifier.maximumLength) bytes"
+            : "is not a valid identifier"
+        return .error(.invalidIdentifier, "\(kind) name '\(YAMLNodeReader.printable(name))' \(reason)",
+                      hint: "names start with a letter and contain only letters, digits and '_'", at: location)
+    }
+
+    static func checkPrimaryKey(_ entity: Entity) -> [Diagnostic] {
+        let keys = entity.primaryKey
+        if keys.isEmpty, !entity.fields.isEmpty {
+            return [.error(.primaryKeyCount, "entity \(entity.name) has no primary key",
+                           hint: "mark one field 'primary: true', e.g. 'id: { type: cuid, primary: true, generated: true }'", at: entity.location)]
+        }
+        if keys.count > 1 {
+            return keys.dropFirst().map {
+                .error(.primaryKeyCount, "entity \(entity.name) has more than one primary key ('\(keys[0].name)' and '\($0.name)')",
+                       hint: "composite keys are not supported: keep one primary key and add a unique index over the others", at: $0.location(of: "primary"))
+            }
+        }
+        return []
+    }
+
+    static func check(_ field: Field) -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        if field.required == true && field.nullable == true {
+            diagnostics.append(.error(.contradictoryOptionality, "field '\(field.name)' is both 'required: true' and 'nullable: true'",
+                                      hint: "keep one of them", at: field.location(of: "nullable")))
+        }
+        if field.isPrimary && (field.nullable == true || field.required == false) {
+            diagnostics.append(.error(.contradictoryOptionality, "primary key '\(field.name)' cannot be nullable",
+                                      hint: "remove 'nullable'/'required: false'", at: field.location(of: field.nullable == true ? "nullable" : "required")))
+        }
+        if field.maxLength != nil && field.type != .string {
+            diagnostics.append(.error(.constraintOnWrongType, "'maxLength' applies to strings, but '\(field.name)' is \(field.type.rawValue)",
+                                      hint: "remove 'maxLength' or change the type to string", at: field.location(of: "maxLength")))
+        }
+        if field.enumValues != nil && field.type != .string {
+            diagnostics.append(.error(.constraintOnWrongType, "'enum' applies to strings, but '\(field.name)' is \(field.type.rawValue)",
+                                      hint: "remove 'enum' or change the type to string", at: field.location(of: "enum")))
+        }
+        let numeric: Set<FieldType> = [.int, .bigint, .float]
+        for key in ["min", "max"] where field.keyLocations[key] != nil && !numeric.contains(field.type) {
+            diagnostics.append(.error(.constraintOnWrongType, "'\(key)' applies to numbers, but '\(field.name)' is \(field.type.rawValue)",
+                                      hint: "use 'maxLength' for strings", at: field.location(of: key)))
+        }
+        if let minimum = field.minimum, let maximum = field.maximum, minimum > maximum {
+            diagnostics.append(.error(.invalidConstraint, "'min' (\(CanonicalNumber.format(minimum))) is above 'max' (\(CanonicalNumber.format(maximum))) on '\(field.name)'",
+                                      at: field.location(of: "min")))
+        }
+        if field.isGenerated {
+            switch field.type {
+            case .cuid, .uuid: break
+            case .int, .bigint where field.isPrimary: break
+            default:
+                diagnostics.append(.error(.generatedOnWrongType,
+                                          "'generated' needs a cuid or uuid field (or an int primary key for autoincrement), but '\(field.name)' is \(field.type.rawValue)",
+                                          hint: field.type == .string ? "use 'type: cuid' for generated identifiers" : "remove 'generated'",
+                                          at: field.location(of: "generated")))
+            }
+            if field.defaultValue != nil {
+                diagnostics.append(.error(.defaultTypeMismatch, "'\(field.name)' is generated and also has a default", hint: "keep one of them",
+                                          at: field.location(of: "default")))
+            }
+        }
+        if let value = field.defaultValue {
+            diagnostics += checkDefault(value, of: field)
+        }
+        return diagnostics
+    }
+
+    static func checkDefault(_ value: ScalarValue, of field: Field) -> [Diagnostic] {
+        let location = field.location(of: "default")
+        func mismatch(_ expected: String) -> [Diagnostic] {
+            [.error(.defaultTypeMismatch, "default \(value) of '\(field.name)' is not \(expected)",
+                    hint: "write a default of the field's type (\(field.type.rawValue))", at: location)]
+        }
+        switch (field.type, value) {
+        case (.string, .string(let text)), (.cuid, .string(let text)), (.uuid, .string(let text)):
+            if let values = field.enumValues, !values.contains(text) {
+                return [.error(.defaultNotInEnum, "default \"\(YAMLNodeReader.printable(text))\" of '\(field.name)' is not one of its enum values",
+                               hint: Suggestion.hint(for: text, in: values) ?? "use one of \(values.joined(separator: ", "))", at: location)]
+            }
+            if let length = field.maxLength, text.count > length {
+                return [.error(.defaultTypeMismatch, "default of '\(field.name)' is \(text.count) characters, above its maxLength \(length)", at: location)]
+            }
+            return []
+        case (.int, .integer(let number)):
+            if number < Int64(Int32.min) || number > Int64(Int32.max) { return mismatch("a 32-bit integer") }
+            return checkBounds(Double(number), field: field, location: location)
+        case (.bigint, .integer(let number)):
+            return checkBounds(Double(number), field: field, location: location)
+        case (.float, .integer(let number)):
+            return checkBounds(Double(number), field: field, location: location)
+        case (.float, .float(let number)):
+            return checkBounds(number, field: field, location: location)
+        case (.boolean, .bool):
+            return []
+        case (.json, .string(let text)):
+            if (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])) == nil {
+                return mismatch("valid JSON text")
+            }
+            return []
+        case (.datetime, .string(let text)):
+            if text == "now" || ISO8601DateFormatter().date(from: text) != nil { return [] }
+            return mismatch("'now' or an ISO-8601 timestamp such as \"2025-01-01T00:00:00Z\"")
+        case (.int, _), (.bigint, _): return mismatch("an integer")
+        case (.float, _): return mismatch("a number")
+        case (.boolean, _): return mismatch("true or false")
+        case (.json, _): return mismatch("JSON text in quotes")
+        default: return mismatch("a string")
+        }
+    }
+
+    static func checkBounds(_ number: Double, field: Field, location: SourceLocation) -> [Diagnostic] {
+        if let minimum = field.minimum, number < minimum {
+            return [.error(.defaultTypeMismatch, "default \(CanonicalNumber.format(number)) of '\(field.name)' is below its min \(CanonicalNumber.format(minimum))", at: location)]
+        }
+        if let maximum = field.maximum, number > maximum {
+            return [.error(.defaultTypeMismatch, "default \(CanonicalNumber.format(number)) of '\(field.name)' is above its max \(CanonicalNumber.format(maximum))", at: location)]
+        }
+        return []
+    }
+}

@@ -1,0 +1,80 @@
+/// Rules about the relations of one entity, which need to see the other entities.
+enum RelationRules {
+    static func check(_ entity: Entity, catalog: EntityCatalog) -> [Diagnostic] {
+        entity.relations.flatMap { relation in
+            switch relation.kind {
+            case .belongsTo: checkBelongsTo(relation, of: entity, catalog: catalog)
+            case .hasMany: checkHasMany(relation, of: entity, catalog: catalog)
+            }
+        }
+    }
+
+    static func checkTarget(_ relation: Relation, catalog: EntityCatalog) -> Diagnostic? {
+        if catalog.exists(relation.target) { return nil }
+        return .error(.relationTargetUnknown, "relation '\(relation.name)' points at '\(YAMLNodeReader.printable(relation.target))', which no package and no host model defines",
+                      hint: Suggestion.hint(for: relation.target, in: catalog.allNames) ?? "declare the entity or add the model to the base Prisma schema",
+                      at: relation.location(of: "entity"))
+    }
+
+    static func checkBelongsTo(_ relation: Relation, of entity: Entity, catalog: EntityCatalog) -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        if let unknown = checkTarget(relation, catalog: catalog) { diagnostics.append(unknown) }
+        guard let fieldName = relation.field else { return diagnostics }
+        guard let field = entity.field(named: fieldName) else {
+            diagnostics.append(.error(.relationFieldMissing, "relation '\(relation.name)' uses field '\(YAMLNodeReader.printable(fieldName))', which \(entity.name) does not have",
+                                      hint: Suggestion.hint(for: fieldName, in: entity.fields.map(\.name)) ?? "declare the foreign-key field",
+                                      at: relation.location(of: "field")))
+            return diagnostics
+        }
+        if let keyType = catalog.primaryKeyPrismaType(of: relation.target), keyType != field.type.prismaType {
+            diagnostics.append(.error(.relationTypeMismatch,
+                                      "foreign key '\(field.name)' is \(field.type.rawValue) (\(field.type.prismaType)) but the primary key of \(relation.target) is \(keyType)",
+                                      hint: "give '\(field.name)' the type of \(relation.target)'s primary key", at: field.location(of: "type")))
+        }
+        if relation.onDelete == .SetNull && !field.isOptional {
+            diagnostics.append(.error(.setNullOnRequired, "relation '\(relation.name)' sets '\(field.name)' to NULL on delete, but the field is required",
+                                      hint: "make '\(field.name)' nullable or use onDelete: Cascade", at: relation.location(of: "onDelete")))
+        }
+        if relation.onUpdate == .SetNull && !field.isOptional {
+            diagnostics.append(.error(.setNullOnRequired, "relation '\(relation.name)' sets '\(field.name)' to NULL on update, but the field is required",
+                                      hint: "make '\(field.name)' nullable or use onUpdate: Cascade", at: relation.location(of: "onUpdate")))
+        }
+        if let optional = relation.optional, optional != field.isOptional {
+            diagnostics.append(.error(.contradictoryOptionality,
+                                      "relation '\(relation.name)' says 'optional: \(optional)' but its field '\(field.name)' is \(field.isOptional ? "nullable" : "required")",
+                                      hint: optional ? "make '\(field.name)' nullable" : "remove 'optional' or make the field required",
+                                      at: relation.location(of: "optional")))
+        }
+        return diagnostics
+    }
+
+    static func checkHasMany(_ relation: Relation, of entity: Entity, catalog: EntityCatalog) -> [Diagnostic] {
+        if let unknown = checkTarget(relation, catalog: catalog) { return [unknown] }
+        guard let target = catalog.packageEntities[relation.target] else {
+            return [.error(.hasManyWithoutBackReference,
+                           "relation '\(relation.name)' is a hasMany to host model \(relation.target), which has no foreign key to \(entity.name)",
+                           hint: "declare the relation from the other side: a belongsTo on an entity of a package", at: relation.location)]
+        }
+        let back = target.relations.filter { $0.kind == .belongsTo && $0.target == entity.name }
+        if let foreignKey = relation.field {
+            if back.contains(where: { $0.field == foreignKey }) { return [] }
+            let hasColumn = target.field(named: foreignKey) != nil
+            return [.error(.hasManyWithoutBackReference,
+                           hasColumn
+                               ? "relation '\(relation.name)' expects \(target.name).\(foreignKey) to point at \(entity.name), but \(target.name) has no belongsTo \(entity.name) on it"
+                               : "relation '\(relation.name)' expects a foreign key \(target.name).\(YAMLNodeReader.printable(foreignKey)), which does not exist",
+                           hint: "add to \(target.name): relations: [{ name: \(entity.name.prefix(1).lowercased() + entity.name.dropFirst()), type: belongsTo, entity: \(entity.name), field: \(foreignKey) }]",
+                           at: relation.location(of: "field"))]
+        }
+        if back.isEmpty {
+            return [.error(.hasManyWithoutBackReference, "relation '\(relation.name)': \(target.name) has no belongsTo relation back to \(entity.name)",
+                           hint: "add a belongsTo \(entity.name) relation with its foreign key to \(target.name)", at: relation.location)]
+        }
+        if back.count > 1 {
+            return [.error(.hasManyWithoutBackReference,
+                           "relation '\(relation.name)' is ambiguous: \(target.name) has \(back.count) belongsTo relations to \(entity.name)",
+                           hint: "name the foreign key with 'foreignKey: \(back[0].field ?? "...")'", at: relation.location)]
+        }
+        return []
+    }
+}

@@ -1,0 +1,40 @@
+/// The outcome of validating a workspace.
+public struct ValidationReport: Sendable {
+    /// One entity definition of one package, with its canonical structure and checksum.
+    public struct EntityDefinition: Hashable, Sendable {
+        public var packageId: String
+        public var entity: Entity
+        public var canonical: CanonicalEntity
+        public var checksum: Checksum
+    }
+
+    /// An entity defined identically by several packages.
+    public struct SharedEntity: Hashable, Sendable {
+        public var name: String
+        public var packages: [String]
+        public var checksum: Checksum
+    }
+
+    /// A package entity with the name of a host model.
+    public struct HostOverlap: Hashable, Sendable {
+        public var name: String
+        public var packages: [String]
+        /// Empty when the entity equals the host model.
+        public var differences: [String]
+        public var isCompatible: Bool { differences.isEmpty }
+    }
+
+    /// Packages with a schema, sorted.
+    public var packages: [String]
+    /// Every entity definition, by package then file order.
+    public var definitions: [EntityDefinition]
+    /// Entities several packages define identically.
+    public var shared: [SharedEntity]
+    /// Entities that are also host models.
+    public var hostOverlaps: [HostOverlap]
+    /// Loading and validation diagnostics, sorted for display.
+    public var diagnostics: [Diagnostic]
+
+    /// Whether there is any error.
+    public var hasErrors: Bool { diagnostics.containsErrors }
+}
