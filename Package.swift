@@ -31,11 +31,7 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "schema", dependencies: ["SchemaCLI"]),
-        .testTarget(
-            name: "SchemaCoreTests",
-            dependencies: ["SchemaCore"],
-            resources: [.copy("Fixtures")]
-        ),
+        .testTarget(name: "SchemaCoreTests", dependencies: ["SchemaCore"], exclude: ["Fixtures"]),
         .testTarget(name: "SchemaCLITests", dependencies: ["SchemaCLI", "SchemaCore"]),
     ]
 )

@@ -9,7 +9,8 @@ public enum PrismaSchemaParser {
     public static func parse(_ text: String, file: String) -> (schema: PrismaSchema, diagnostics: [Diagnostic]) {
         var schema = PrismaSchema(file: file)
         var diagnostics: [Diagnostic] = []
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        // "\r\n" is a single Character in Swift, so normalize before splitting into lines.
+        let lines = text.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         var block: (kind: String, name: String, line: Int)?
         var model: PrismaModel?
 

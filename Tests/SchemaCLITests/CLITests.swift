@@ -1,0 +1,131 @@
+import Foundation
+import SchemaCLI
+import Testing
+
+@Suite struct CLITests {
+    /// A workspace with two packages, one relation to a host model and a small host schema.
+    static func makeWorkspace(_ extra: [String: String] = [:]) -> URL {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("schema-cli-\(UUID().uuidString)")
+        var files: [String: String] = [
+            "prisma/schema.prisma": "datasource db {\n  provider = \"sqlite\"\n}\n\nmodel User {\n  id String @id\n}\n",
+            "packages/notes/seed/metadata.json": #"{"packageId": "notes", "schema": {"entities": ["Note"], "path": "schema/entities.yaml"}}"#,
+            "packages/notes/seed/schema/entities.yaml": """
+                entities:
+                  - name: Note
+                    fields:
+                      id: { type: cuid, primary: true, generated: true }
+                      authorId: { type: string }
+                      body: { type: string, maxLength: 500 }
+                    relations:
+                      - { name: author, type: belongsTo, entity: User, field: authorId, onDelete: Cascade }
+                """,
+            "packages/plain/seed/metadata.json": #"{"packageId": "plain"}"#,
+        ]
+        files.merge(extra) { $1 }
+        for (path, contents) in files {
+            let url = root.appendingPathComponent(path)
+            try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try? contents.write(to: url, atomically: true, encoding: .utf8)
+        }
+        return root
+    }
+
+    @Test func validateSucceedsOnAValidWorkspace() async {
+        let root = Self.makeWorkspace()
+        let result = await SchemaCommand.capture(["validate", "--root", root.path])
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("ok: 1 packages, 1 entity definitions"))
+        #expect(!result.stdout.contains("\u{1B}["))
+    }
+
+    @Test func validateJSONHasTheDocumentedShape() async throws {
+        let root = Self.makeWorkspace()
+        let result = await SchemaCommand.capture(["validate", "--root", root.path, "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(object["packages"] as? [String] == ["notes"])
+        let entities = try #require(object["entities"] as? [[String: Any]])
+        #expect(entities.first?["name"] as? String == "Note")
+        #expect(entities.first?["package"] as? String == "notes")
+        #expect((entities.first?["checksum"] as? String)?.count == 64)
+        #expect((object["diagnostics"] as? [Any])?.isEmpty == true)
+    }
+
+    @Test func validateReportsErrorsWithPositionsAndExitsOne() async throws {
+        let root = Self.makeWorkspace(["packages/broken/seed/schema/entities.yaml": "entities:\n  - name: Bad\n    fields:\n      id: { type: strng, primary: true }\n"])
+        let result = await SchemaCommand.capture(["validate", "--root", root.path])
+        #expect(result.exitCode == 1)
+        #expect(result.stderr.contains("packages/broken/seed/schema/entities.yaml:4:19: error[E012]: unknown field type 'strng' (did you mean 'string'?)"))
+        let json = await SchemaCommand.capture(["validate", "--root", root.path, "--json"])
+        #expect(json.exitCode == 1)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let diagnostic = try #require((object["diagnostics"] as? [[String: Any]])?.first { $0["code"] as? String == "E012" })
+        #expect(diagnostic["severity"] as? String == "error")
+        #expect(diagnostic["line"] as? Int == 4)
+        #expect(diagnostic["column"] as? Int == 19)
+        #expect(diagnostic["file"] as? String == "packages/broken/seed/schema/entities.yaml")
+    }
+
+    @Test func validateSelectedPackagesAndUnknownOnes() async {
+        let root = Self.makeWorkspace(["packages/broken/seed/schema/entities.yaml": "entities: 3\n"])
+        #expect(await SchemaCommand.capture(["validate", "notes", "--root", root.path]).exitCode == 0)
+        let unknown = await SchemaCommand.capture(["validate", "nots", "--root", root.path])
+        #expect(unknown.exitCode == 1)
+        #expect(unknown.stderr.contains("error[E001]"))
+        #expect(unknown.stderr.contains("did you mean 'notes'?"))
+    }
+
+    @Test func usageErrorsExitTwo() async {
+        #expect(await SchemaCommand.capture(["validate", "--root", "/definitely/not/here"]).exitCode == 2)
+        #expect(await SchemaCommand.capture(["nonsense"]).exitCode == 2)
+        #expect(await SchemaCommand.capture(["preview"]).exitCode == 2)
+        #expect(await SchemaCommand.capture(["--help"]).exitCode == 0)
+    }
+
+    @Test func previewPrintsModelsWithChecksumsAndHostBackRelations() async {
+        let root = Self.makeWorkspace()
+        let result = await SchemaCommand.capture(["preview", "notes", "--root", root.path])
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("// Note · checksum "))
+        #expect(result.stdout.contains("model Note {"))
+        #expect(result.stdout.contains("author   User   @relation(fields: [authorId], references: [id], onDelete: Cascade)"))
+        #expect(result.stdout.contains("// Fields the host model User needs for these relations:"))
+        #expect(result.stdout.contains("//  notes Note[]"))
+        let missing = await SchemaCommand.capture(["preview", "nope", "--root", root.path])
+        #expect(missing.exitCode == 1)
+    }
+
+    @Test func checksumPrintsTabSeparatedLines() async throws {
+        let root = Self.makeWorkspace()
+        let result = await SchemaCommand.capture(["checksum", "notes", "--root", root.path])
+        #expect(result.exitCode == 0)
+        let line = try #require(result.stdout.split(separator: "\n").first)
+        let parts = line.split(separator: "\t")
+        #expect(parts.first == "Note")
+        #expect(parts.last?.count == 64)
+        let single = await SchemaCommand.capture(["checksum", "notes", "Note", "--root", root.path])
+        #expect(single.stdout == result.stdout)
+        #expect(await SchemaCommand.capture(["checksum", "notes", "Nope", "--root", root.path]).exitCode == 1)
+    }
+
+    @Test func builtBinaryHonoursExitCodesAndNoColor() throws {
+        let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.build/debug/schema").standardizedFileURL
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            print("builtBinaryHonoursExitCodesAndNoColor skipped: \(binary.path) not built")
+            return
+        }
+        let root = Self.makeWorkspace(["packages/broken/seed/schema/entities.yaml": "entities:\n  - name: Bad\n"])
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["validate", "--root", root.path]
+        process.environment = ["NO_COLOR": "1", "PATH": "/usr/bin:/bin"]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = Pipe()
+        try process.run()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1)
+        #expect(text.contains("error[E005]"))
+        #expect(!text.contains("\u{1B}["))
+    }
+}
