@@ -47,7 +47,7 @@ import Testing
     @Test func nativeTypesOnlyForPostgreSQL() throws {
         let text = try render(Self.everyType, provider: "postgresql")
         #expect(text.contains("text   String   @default(\"say \\\"hi\\\"\") @db.VarChar(40)"))
-        #expect(text.contains("@default(uuid()) @db.Uuid"))
+        #expect(text.contains("ref    String   @default(uuid())\n"))
         #expect(!(try render(Self.everyType, provider: "sqlite")).contains("@db."))
     }
 

@@ -32,10 +32,8 @@ public struct PrismaRenderer: Sendable {
             if field.primary { attributes.append("@id") }
             if let expression = Self.defaultExpression(for: field) { attributes.append("@default(\(expression))") }
             if entity.indexes.contains(where: { $0.unique && $0.fields == [field.name] && $0.name == nil }) { attributes.append("@unique") }
-            if provider == "postgresql" {
-                if let length = field.maxLength { attributes.append("@db.VarChar(\(length))") }
-                if field.type == .uuid { attributes.append("@db.Uuid") }
-            }
+            // uuid stays TEXT (no @db.Uuid): a foreign key declared as `string` must have the same column type.
+            if provider == "postgresql", let length = field.maxLength { attributes.append("@db.VarChar(\(length))") }
             rows.append([field.name, field.type.prismaType + (field.optional ? "?" : ""), attributes.joined(separator: " ")])
             var notes: [String] = []
             if let values = field.enumValues { notes.append("one of: \(values.joined(separator: ", "))") }
