@@ -12,6 +12,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Pure pipeline: model, loading, validation, checksum, Prisma. No database, HTTP or CLI.
@@ -22,16 +24,28 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The registry (queue, approvals, audit, applied snapshots) and the apply engine,
+        // over SQLite (GRDB) and PostgreSQL (PostgresNIO).
+        .target(
+            name: "SchemaRegistry",
+            dependencies: [
+                "SchemaCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
         // The commands as a library, so tests can run them in-process.
         .target(
             name: "SchemaCLI",
             dependencies: [
                 "SchemaCore",
+                "SchemaRegistry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "schema", dependencies: ["SchemaCLI"]),
         .testTarget(name: "SchemaCoreTests", dependencies: ["SchemaCore"], exclude: ["Fixtures"]),
-        .testTarget(name: "SchemaCLITests", dependencies: ["SchemaCLI", "SchemaCore"]),
+        .testTarget(name: "SchemaRegistryTests", dependencies: ["SchemaRegistry", "SchemaCore"]),
+        .testTarget(name: "SchemaCLITests", dependencies: ["SchemaCLI", "SchemaCore", "SchemaRegistry"]),
     ]
 )

@@ -10,7 +10,10 @@ public struct SchemaCommand: AsyncParsableCommand {
             Packages declare entities in packages/<name>/seed/schema/entities.yaml. Exit codes: \
             0 fine, 1 problems found or operation failed, 2 usage error.
             """,
-        subcommands: [ValidateCommand.self, PreviewCommand.self, ChecksumCommand.self]
+        subcommands: [
+            ValidateCommand.self, PreviewCommand.self, ChecksumCommand.self, ScanCommand.self, ListCommand.self, ApproveCommand.self,
+            RejectCommand.self, AdminCommand.self, StatusCommand.self, PlanCommand.self, ApplyCommand.self, GenerateCommand.self, AuditCommand.self,
+        ]
     )
 
     public init() {}

@@ -1,0 +1,165 @@
+import ArgumentParser
+import Foundation
+import SchemaCore
+import SchemaRegistry
+
+/// `schema plan`: the SQL `apply` would run now.
+struct PlanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan", abstract: "Print the SQL `apply` would run now, without running it.")
+
+    @OptionGroup var options: GlobalOptions
+    @OptionGroup var registry: RegistryOptions
+
+    func run() async throws {
+        let console = Console.current
+        try runReportingErrors {
+            guard let (_, desired) = desiredEntities(options, console: console) else { throw ExitCode.failure }
+            let result = try registry.withRegistry(root: options.rootURL) { try $0.apply(current: desired, principal: "plan", dryRun: true) }
+            if options.json {
+                struct Refusal: Encodable { var id: String; var reason: String }
+                struct Output: Encodable { var items: [ItemJSON]; var refused: [Refusal]; var sql: String }
+                console.out(JSONOutput.encode(Output(items: result.applied.map { ItemJSON($0) }, refused: result.refused.map { Refusal(id: $0.item.id, reason: $0.reason) },
+                                                     sql: result.statements.script)))
+                return
+            }
+            for refusal in result.refused { console.err("would refuse \(refusal.item.id) (\(refusal.item.entity)): \(refusal.reason)") }
+            if result.applied.isEmpty {
+                console.out("-- nothing to apply")
+                return
+            }
+            console.out("-- \(result.applied.count) approved change(s): \(result.applied.map { "\($0.id) \($0.action.rawValue) \($0.entity)" }.joined(separator: ", "))")
+            console.out(result.statements.script)
+        }
+    }
+}
+
+/// `schema apply`: what a container runs at start.
+struct ApplyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apply",
+        abstract: "Apply approved changes exactly once (what a container runs at start), then write the Prisma fragment.",
+        discussion: """
+            Takes the registry lock, refuses approved items whose package files changed since approval, \
+            applies the rest in one transaction with the registry updates, and writes \
+            prisma/generated-from-packages.prisma. A no-op when nothing is approved. Never runs `prisma migrate dev`.
+            """)
+
+    @OptionGroup var options: GlobalOptions
+    @OptionGroup var registry: RegistryOptions
+    @Option(name: .customLong("as"), help: "Principal recorded in the audit log.") var principal: String = "apply"
+    @Option(name: .customLong("prisma-migrations"), help: ArgumentHelp("Also write DIR/<timestamp>_package_schemas/migration.sql and its _prisma_migrations row.", valueName: "dir"))
+    var prismaMigrations: String?
+    @Option(name: .customLong("after"), help: ArgumentHelp("A shell command to run after a successful apply (e.g. 'npx prisma generate').", valueName: "command"))
+    var afterCommand: String?
+    @Flag(name: .customLong("no-generate"), help: "Do not write the Prisma fragment.") var noGenerate = false
+
+    func run() async throws {
+        let console = Console.current
+        try runReportingErrors {
+            guard let (workspace, desired) = desiredEntities(options, console: console) else {
+                console.err("nothing was applied: the package files have errors")
+                throw ExitCode.failure
+            }
+            let migrationWriter = prismaMigrations.map { PrismaMigrationWriter(directory: URL(fileURLWithPath: $0, relativeTo: options.rootURL).standardizedFileURL) }
+            let (result, applied): (ApplyResult, [AppliedEntity]) = try registry.withRegistry(root: options.rootURL) { registry in
+                let result: ApplyResult
+                do {
+                    result = try registry.apply(current: desired, principal: principal, beforeCommit: migrationWriter.map { writer in
+                        { connection, result in try writer.record(result.statements, connection: connection) }
+                    })
+                } catch {
+                    migrationWriter?.removeUncommitted()
+                    throw error
+                }
+                return (result, result.applied.isEmpty ? [] : try registry.appliedEntities())
+            }
+            for refusal in result.refused { console.err(console.paint("refused", .red) + " \(refusal.item.id) (\(refusal.item.entity)): \(refusal.reason)") }
+            if result.nothingToDo {
+                if !options.json { console.out("nothing to apply") } else { console.out(JSONOutput.encode(["applied": [String]()])) }
+                return
+            }
+            for item in result.applied where !options.json { console.out("applied \(ItemFormat.line(item, console: console))") }
+            if !result.applied.isEmpty && !noGenerate {
+                let file = options.rootURL.appendingPathComponent("prisma/generated-from-packages.prisma")
+                try writeText(PrismaArtifacts.fragment(applied.map(\.structure), host: workspace.baseSchema), to: file)
+                if !options.json { console.out("wrote \(file.path)") }
+            }
+            if let path = migrationWriter?.writtenFolder, !options.json { console.out("wrote \(path.path)") }
+            if options.json {
+                struct Refusal: Encodable { var id: String; var reason: String }
+                struct Output: Encodable { var applied: [ItemJSON]; var refused: [Refusal] }
+                console.out(JSONOutput.encode(Output(applied: result.applied.map { ItemJSON($0) }, refused: result.refused.map { Refusal(id: $0.item.id, reason: $0.reason) })))
+            }
+            if let afterCommand, !result.applied.isEmpty {
+                let status = runShell(afterCommand)
+                if status != 0 {
+                    console.err("error: --after command exited with \(status) (the changes are applied and recorded)")
+                    throw ExitCode.failure
+                }
+            }
+            if !result.refused.isEmpty { throw ExitCode.failure }
+        }
+    }
+
+    func runShell(_ command: String) -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        process.currentDirectoryURL = options.rootURL
+        do {
+            try process.run()
+        } catch {
+            Console.current.err("error: cannot run --after command: \(error)")
+            return 127
+        }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
+
+/// `schema generate`.
+struct GenerateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate", abstract: "Write the Prisma fragment of the applied package entities, and optionally a merged schema.")
+
+    @OptionGroup var options: GlobalOptions
+    @OptionGroup var registry: RegistryOptions
+    @Option(help: ArgumentHelp("Fragment file (default: ROOT/prisma/generated-from-packages.prisma; '-' for stdout).", valueName: "file"))
+    var out: String?
+    @Option(help: ArgumentHelp("Also write a complete schema: the base schema, back-relation fields in host models, and the package models.", valueName: "file"))
+    var merged: String?
+
+    func run() async throws {
+        let console = Console.current
+        try runReportingErrors {
+            let workspace = options.loadWorkspace()
+            let applied = try registry.withRegistry(root: options.rootURL) { try $0.appliedEntities() }
+            let fragment = PrismaArtifacts.fragment(applied.map(\.structure), host: workspace.baseSchema)
+            if out == "-" {
+                console.out(fragment)
+            } else {
+                let file = out.map { URL(fileURLWithPath: $0, relativeTo: options.rootURL).standardizedFileURL }
+                    ?? options.rootURL.appendingPathComponent("prisma/generated-from-packages.prisma")
+                try writeText(fragment, to: file)
+                console.out("wrote \(file.path) (\(applied.count) models)")
+            }
+            if let merged {
+                guard let base = workspace.baseSchema else {
+                    console.err("error: --merged needs the host's base schema (prisma/schema.prisma or --base)")
+                    throw ExitCode.failure
+                }
+                let baseURL = options.base.map { URL(fileURLWithPath: $0) } ?? options.rootURL.appendingPathComponent("prisma/schema.prisma")
+                let baseText = (try? String(contentsOf: baseURL, encoding: .utf8)) ?? ""
+                let file = URL(fileURLWithPath: merged, relativeTo: options.rootURL).standardizedFileURL
+                try writeText(PrismaArtifacts.merged(baseText: baseText, host: base, entities: applied.map(\.structure)), to: file)
+                console.out("wrote \(file.path)")
+            }
+        }
+    }
+}
+
+func writeText(_ text: String, to file: URL) throws {
+    try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try text.write(to: file, atomically: true, encoding: .utf8)
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import SchemaRegistry
+
+/// `schema approve all|ID... --as NAME [--allow-data-loss]`.
+struct ApproveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "approve", abstract: "Approve pending changes (admins only); they are applied at the next container start.")
+
+    @OptionGroup var options: GlobalOptions
+    @OptionGroup var registry: RegistryOptions
+    @Argument(help: "'all', or item ids from `schema list`.") var ids: [String]
+    @Option(name: .customLong("as"), help: "The admin approving (recorded with the approval).") var principal: String
+    @Flag(name: .customLong("allow-data-loss"), help: "Acknowledge destructive changes (dropped tables or columns, narrowed types).")
+    var allowDataLoss = false
+
+    func validate() throws {
+        if ids.isEmpty { throw ValidationError("name the items to approve, or 'all'") }
+    }
+
+    func run() async throws {
+        try runReportingErrors {
+            let selection: Registry.Selection = ids == ["all"] ? .all : .ids(ids)
+            let result = try registry.withRegistry(root: options.rootURL) { try $0.approve(selection, as: principal, allowDataLoss: allowDataLoss) }
+            try report(result, verb: "approved", json: options.json)
+        }
+    }
+}
+
+/// `schema reject ID... --as NAME [--reason TEXT]`.
+struct RejectCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "reject", abstract: "Reject pending changes (admins only).")
+
+    @OptionGroup var options: GlobalOptions
+    @OptionGroup var registry: RegistryOptions
+    @Argument(help: "'all', or item ids.") var ids: [String]
+    @Option(name: .customLong("as"), help: "The admin rejecting.") var principal: String
+    @Option(help: "Why; recorded in the audit log.") var reason: String?
+
+    func validate() throws {
+        if ids.isEmpty { throw ValidationError("name the items to reject, or 'all'") }
+    }
+
+    func run() async throws {
+        try runReportingErrors {
+            let selection: Registry.Selection = ids == ["all"] ? .all : .ids(ids)
+            let result = try registry.withRegistry(root: options.rootURL) { try $0.reject(selection, as: principal, reason: reason) }
+            try report(result, verb: "rejected", json: options.json)
+        }
+    }
+}
+
+/// Prints a decision's outcome; any refusal makes the exit code 1.
+func report(_ result: DecisionResult, verb: String, json: Bool) throws {
+    let console = Console.current
+    if json {
+        struct Refusal: Encodable { var id: String; var reason: String }
+        struct Output: Encodable { var accepted: [ItemJSON]; var refused: [Refusal] }
+        console.out(JSONOutput.encode(Output(accepted: result.accepted.map { ItemJSON($0) }, refused: result.refused.map { Refusal(id: $0.id, reason: $0.reason) })))
+    } else {
+        for item in result.accepted { console.out("\(verb) \(ItemFormat.line(item, console: console))") }
+        for refusal in result.refused { console.err(console.paint("refused", .red) + " \(refusal.id): \(refusal.reason)") }
+        if result.accepted.isEmpty && result.refused.isEmpty { console.out("nothing pending") }
+    }
+    if !result.refused.isEmpty { throw ExitCode.failure }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import SchemaCore
+import SchemaRegistry
+
+/// `schema list`: the queue.
+struct ListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List queued changes (pending by default).")
+
+    @OptionGroup var options: GlobalOptions
+    @OptionGroup var registry: RegistryOptions
+    @Flag(name: .shortAndLong, help: "Show operations, risks, SQL and the Prisma preview of each item.") var verbose = false
+    @Option(help: "Only items in this state: pending, approved, applied, rejected, superseded, failed or all.") var state: String = "pending"
+
+    func validate() throws {
+        guard state == "all" || QueueItem.State(rawValue: state) != nil else {
+            throw ValidationError("--state must be one of pending, approved, applied, rejected, superseded, failed, all")
+        }
+    }
+
+    func run() async throws {
+        let console = Console.current
+        try runReportingErrors {
+            let states: Set<QueueItem.State>? = state == "all" ? nil : QueueItem.State(rawValue: state).map { [$0] }
+            let (items, applied) = try registry.withRegistry(root: options.rootURL) { registry in
+                (try registry.items(in: states), try registry.appliedEntities())
+            }
+            let base = options.loadWorkspace().baseSchema
+            let universe = applied.map(\.structure) + items.compactMap(\.structure)
+            func prisma(_ item: QueueItem) -> String? {
+                item.structure.map { PrismaRenderer(provider: base?.provider, universe: universe, host: base).model($0) }
+            }
+            if options.json {
+                console.out(JSONOutput.encode(items.map { ItemJSON($0, verbose: verbose, prisma: prisma($0)) }))
+                return
+            }
+            if items.isEmpty { console.out("no \(state == "all" ? "" : state + " ")items") }
+            for item in items {
+                console.out((state == "all" ? "\(item.state.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) " : "") + ItemFormat.line(item, console: console))
+                guard verbose else { continue }
+                for operation in item.operations { console.out("    - \(operation)") }
+                for risk in item.risks { console.out("    ! \(risk)") }
+                console.out("    SQL (\(item.dialect.rawValue), sha256 \(item.sqlHash.prefix(12))):")
+                for line in item.sql.split(separator: "\n") { console.out("      \(line)") }
+                if let model = prisma(item) {
+                    console.out("    Prisma:")
+                    for line in model.split(separator: "\n") { console.out("      \(line)") }
+                }
+            }
+        }
+    }
+}

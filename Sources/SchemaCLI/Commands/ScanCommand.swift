@@ -1,0 +1,95 @@
+import ArgumentParser
+import SchemaCore
+import SchemaRegistry
+
+/// `schema scan`: validate, then queue one item per changed entity.
+struct ScanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scan",
+        abstract: "Validate all packages and queue their schema changes for approval.",
+        discussion: "Validation errors queue nothing. Scanning twice queues nothing new.")
+
+    @OptionGroup var options: GlobalOptions
+    @OptionGroup var registry: RegistryOptions
+    @Option(name: .customLong("as"), help: "Principal recorded in the audit log.") var principal: String = "scanner"
+
+    func run() async throws {
+        let console = Console.current
+        try runReportingErrors {
+            guard let (workspace, desired) = desiredEntities(options, console: console) else {
+                console.err("nothing was queued: fix the errors above first")
+                throw ExitCode.failure
+            }
+            let result = try registry.withRegistry(root: options.rootURL) { try $0.scan(desired: desired, host: workspace.baseSchema, principal: principal) }
+            if options.json {
+                console.out(JSONOutput.encode(ScanJSON(result)))
+                return
+            }
+            for item in result.queued { console.out("queued     \(ItemFormat.line(item, console: console))") }
+            for item in result.requeued { console.out("requeued   \(ItemFormat.line(item, console: console))") }
+            for item in result.superseded { console.out("superseded \(ItemFormat.line(item, console: console))") }
+            for item in result.previouslyRejected { console.out("rejected   \(ItemFormat.line(item, console: console)) (rejected earlier; change the files to queue again)") }
+            console.out("\(result.queued.count + result.requeued.count) queued, \(result.unchanged.count) already queued, \(result.superseded.count) superseded")
+        }
+    }
+}
+
+struct ScanJSON: Encodable {
+    var queued: [ItemJSON]
+    var requeued: [ItemJSON]
+    var unchanged: [ItemJSON]
+    var superseded: [ItemJSON]
+    var rejected: [ItemJSON]
+    init(_ result: ScanResult) {
+        queued = result.queued.map { ItemJSON($0) }
+        requeued = result.requeued.map { ItemJSON($0) }
+        unchanged = result.unchanged.map { ItemJSON($0) }
+        superseded = result.superseded.map { ItemJSON($0) }
+        rejected = result.previouslyRejected.map { ItemJSON($0) }
+    }
+}
+
+/// A queue item in `--json` output.
+struct ItemJSON: Encodable {
+    var id: String
+    var entity: String
+    var action: String
+    var packages: [String]
+    var fromChecksum: String?
+    var toChecksum: String?
+    var destructive: Bool
+    var risks: [String]
+    var operations: [String]
+    var state: String
+    var error: String?
+    var sql: String?
+    var prisma: String?
+
+    init(_ item: QueueItem, verbose: Bool = false, prisma: String? = nil) {
+        id = item.id
+        entity = item.entity
+        action = item.action.rawValue
+        packages = item.packages
+        fromChecksum = item.fromChecksum
+        toChecksum = item.toChecksum
+        destructive = item.isDestructive
+        risks = item.risks.map(\.description)
+        operations = item.operations
+        state = item.state.rawValue
+        error = item.error
+        sql = verbose ? item.sql : nil
+        self.prisma = verbose ? prisma : nil
+    }
+}
+
+enum ItemFormat {
+    static func short(_ checksum: String?) -> String { checksum.map { String($0.prefix(12)) } ?? "—" }
+
+    static func line(_ item: QueueItem, console: Console) -> String {
+        var text = "\(item.id)  \(item.action.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)) \(item.entity) "
+            + "(\(item.packages.joined(separator: ", "))) \(short(item.fromChecksum)) → \(short(item.toChecksum))"
+        if item.isDestructive { text += " " + console.paint("DESTRUCTIVE", .red) }
+        if let error = item.error, item.state == .failed || item.state == .rejected { text += " — \(error)" }
+        return text
+    }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import SchemaRegistry
+
+/// `schema status`.
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Counts per state, registered entities, and whether a restart is needed.")
+
+    @OptionGroup var options: GlobalOptions
+    @OptionGroup var registry: RegistryOptions
+
+    func run() async throws {
+        let console = Console.current
+        try runReportingErrors {
+            let location = try registry.location(root: options.rootURL)
+            let status = try registry.withRegistry(root: options.rootURL) { try $0.status() }
+            if options.json {
+                struct Output: Encodable {
+                    var database: String; var counts: [String: Int]; var entities: [String]; var admins: [String]; var restartNeeded: Bool
+                }
+                console.out(JSONOutput.encode(Output(database: location.description, counts: Dictionary(uniqueKeysWithValues: status.counts.map { ($0.key.rawValue, $0.value) }),
+                                                     entities: status.entities, admins: status.admins, restartNeeded: status.restartNeeded)))
+                return
+            }
+            console.out("database: \(location)")
+            console.out("queue: " + QueueItem.State.allCases.map { "\(status.counts[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", "))
+            console.out("applied entities (\(status.entities.count)): \(status.entities.joined(separator: ", "))")
+            console.out("admins: \(status.admins.isEmpty ? "none (create one with `schema admin add NAME`)" : status.admins.joined(separator: ", "))")
+            console.out(status.restartNeeded ? "restart needed: \(status.counts[.approved] ?? 0) approved change(s) are applied at the next start" : "no restart needed")
+        }
+    }
+}
+
+/// `schema audit`.
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "audit", abstract: "Show the audit log (append-only).")
+
+    @OptionGroup var options: GlobalOptions
+    @OptionGroup var registry: RegistryOptions
+    @Option(help: "Show the last N entries.") var limit: Int = 50
+
+    func run() async throws {
+        try runReportingErrors {
+            let entries = try registry.withRegistry(root: options.rootURL) { try $0.audit(limit: limit) }
+            if options.json {
+                Console.current.out(JSONOutput.encode(entries))
+                return
+            }
+            for entry in entries {
+                var line = "\(entry.at)  \(entry.principal)  \(entry.action)"
+                if let entity = entry.entity { line += "  \(entity)" }
+                if let item = entry.itemId { line += " [\(item)]" }
+                if let detail = entry.detail { line += "  \(detail)" }
+                Console.current.out(line)
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+/// One change to the database, as plain data. SQLite and PostgreSQL render the same operations.
+public enum SchemaOperation: Hashable, Sendable, Codable {
+    case createTable(CanonicalEntity)
+    case dropTable(String)
+    case addColumn(table: String, field: CanonicalField)
+    case dropColumn(table: String, field: CanonicalField)
+    case renameColumn(table: String, from: String, to: String)
+    case alterColumn(table: String, from: CanonicalField, to: CanonicalField)
+    case createIndex(table: String, index: CanonicalIndex)
+    case dropIndex(table: String, index: CanonicalIndex)
+    case addForeignKey(table: String, relation: CanonicalRelation)
+    case dropForeignKey(table: String, relation: CanonicalRelation)
+
+    /// A one-line description for people.
+    public var summary: String {
+        switch self {
+        case .createTable(let entity): "create table \(entity.name)"
+        case .dropTable(let name): "drop table \(name)"
+        case .addColumn(let table, let field): "add column \(table).\(field.name) \(field.type.rawValue)\(field.optional ? "?" : "")"
+        case .dropColumn(let table, let field): "drop column \(table).\(field.name)"
+        case .renameColumn(let table, let from, let to): "rename column \(table).\(from) to \(to)"
+        case .alterColumn(let table, let from, let to): "alter column \(table).\(to.name): \(ColumnChange(from: from, to: to).description)"
+        case .createIndex(let table, let index): "create \(index.unique ? "unique " : "")index on \(table) (\(index.fields.joined(separator: ", ")))"
+        case .dropIndex(let table, let index): "drop \(index.unique ? "unique " : "")index on \(table) (\(index.fields.joined(separator: ", ")))"
+        case .addForeignKey(let table, let relation): "add foreign key \(table).\(relation.field ?? "?") → \(relation.target)"
+        case .dropForeignKey(let table, let relation): "drop foreign key \(table).\(relation.field ?? "?") → \(relation.target)"
+        }
+    }
+}
+
+/// What differs between two versions of a column.
+public struct ColumnChange: Hashable, Sendable, CustomStringConvertible {
+    public var from: CanonicalField
+    public var to: CanonicalField
+
+    /// Creates a change description.
+    public init(from: CanonicalField, to: CanonicalField) {
+        self.from = from
+        self.to = to
+    }
+
+    public var typeChanged: Bool { from.type.columnFamily != to.type.columnFamily || from.type != to.type && !isIdentifierRetag }
+    /// cuid ↔ uuid ↔ string are the same column (TEXT); only the generator differs.
+    var isIdentifierRetag: Bool { from.type.isText && to.type.isText }
+    public var nullabilityChanged: Bool { from.optional != to.optional }
+    public var defaultChanged: Bool { from.defaultValue != to.defaultValue || from.generated != to.generated }
+    public var checkChanged: Bool {
+        from.maxLength != to.maxLength || from.enumValues != to.enumValues || from.minimum != to.minimum || from.maximum != to.maximum
+    }
+    public var primaryChanged: Bool { from.primary != to.primary }
+
+    /// Whether the new type holds every value of the old one.
+    public var isWidening: Bool {
+        switch (from.type, to.type) {
+        case (.int, .bigint), (.int, .float), (.bigint, .float): true
+        case (let a, let b) where a.isText && b.isText: true
+        default: from.type == to.type
+        }
+    }
+
+    /// Whether every value allowed before is still allowed by the new constraints.
+    public var loosensOrKeepsChecks: Bool {
+        // A new constraint is looser when the old one existed and was at least as strict.
+        let lengthOK = to.maxLength.map { limit in from.maxLength.map { $0 <= limit } ?? false } ?? true
+        let enumOK = to.enumValues.map { allowed in from.enumValues.map { Set($0).isSubset(of: Set(allowed)) } ?? false } ?? true
+        let minOK = to.minimum.map { bound in from.minimum.map { $0 >= bound } ?? false } ?? true
+        let maxOK = to.maximum.map { bound in from.maximum.map { $0 <= bound } ?? false } ?? true
+        return lengthOK && enumOK && minOK && maxOK
+    }
+
+    public var description: String {
+        var parts: [String] = []
+        if from.type != to.type { parts.append("type \(from.type.rawValue) → \(to.type.rawValue)") }
+        if nullabilityChanged { parts.append(to.optional ? "nullable" : "NOT NULL") }
+        if defaultChanged { parts.append("default \(from.defaultValue.map { "\($0)" } ?? "none") → \(to.defaultValue.map { "\($0)" } ?? "none")") }
+        if checkChanged { parts.append("constraints changed") }
+        if primaryChanged { parts.append(to.primary ? "becomes the primary key" : "no longer the primary key") }
+        return parts.joined(separator: ", ")
+    }
+}
+
+extension FieldType {
+    /// Types stored in the same kind of column.
+    var columnFamily: String {
+        switch self {
+        case .string, .cuid, .uuid: "text"
+        default: rawValue
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import SchemaCore
+
+/// A value bound to or read from the registry's tables, which use only text and integer columns.
+public enum SQLValue: Hashable, Sendable {
+    case null
+    case integer(Int64)
+    case text(String)
+
+    /// The text, when the value is text.
+    public var text: String? { if case .text(let value) = self { value } else { nil } }
+    /// The integer, when the value is an integer.
+    public var integer: Int64? { if case .integer(let value) = self { value } else { nil } }
+}
+
+/// One result row, by column name.
+public typealias SQLRow = [String: SQLValue]
+
+/// A connection inside a registry transaction. Statements are written with `?` placeholders;
+/// values are always bound, never spliced into SQL.
+public protocol RegistryConnection {
+    /// The dialect of the database behind the connection.
+    var dialect: SQLDialect { get }
+    /// Runs a statement that returns no rows.
+    func execute(_ sql: String, _ binds: [SQLValue]) throws
+    /// Runs a query and returns all its rows.
+    func query(_ sql: String, _ binds: [SQLValue]) throws -> [SQLRow]
+}
+
+extension RegistryConnection {
+    /// Runs a statement without parameters.
+    public func execute(_ sql: String) throws { try execute(sql, []) }
+}
+
+/// The target database: the registry's tables live in it, and migrations are applied to it.
+public protocol RegistryDatabase: AnyObject, Sendable {
+    /// The dialect of this database.
+    var dialect: SQLDialect { get }
+    /// A description safe to print: no password.
+    var displayName: String { get }
+
+    /// Runs `body` in one transaction that holds the registry lock, so concurrent processes take
+    /// turns. Commits when `body` returns, rolls back when it throws. The lock cannot outlive the
+    /// transaction: a killed process releases it with its connection.
+    func withLockedTransaction<T>(_ body: (any RegistryConnection) throws -> T) throws -> T
+
+    /// Closes the connection.
+    func close()
+}
+
+/// A database failure, with the statement that failed (bound values are not included).
+public struct RegistryDatabaseError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public var statement: String?
+
+    /// Creates an error.
+    public init(_ message: String, statement: String? = nil) {
+        self.message = message
+        self.statement = statement
+    }
+
+    public var description: String {
+        statement.map { "\(message) (while running: \($0.prefix(300)))" } ?? message
+    }
+}

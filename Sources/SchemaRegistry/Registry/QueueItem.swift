@@ -1,0 +1,128 @@
+import Foundation
+import SchemaCore
+
+/// A queued change as stored in `_schema_queue`.
+public struct QueueItem: Hashable, Sendable {
+    /// pending → approved → applied; pending → rejected; pending/approved → superseded; approved → failed.
+    public enum State: String, Hashable, Sendable, Codable, CaseIterable {
+        case pending, approved, applied, rejected, superseded, failed
+    }
+
+    public var id: String
+    public var entity: String
+    public var action: PlannedChange.Action
+    public var packages: [String]
+    public var fromChecksum: String?
+    public var toChecksum: String?
+    public var structure: CanonicalEntity?
+    public var operations: [String]
+    public var risks: [OperationRisk]
+    public var isDestructive: Bool
+    public var statements: [SQLStatement]
+    public var sqlHash: String
+    public var dialect: SQLDialect
+    public var state: State
+    public var createdAt: String
+    public var updatedAt: String
+    public var error: String?
+
+    /// The SQL as one script.
+    public var sql: String { statements.script }
+
+    init(_ change: PlannedChange, dialect: SQLDialect, at time: String) {
+        id = change.id
+        entity = change.entity
+        action = change.action
+        packages = change.packages
+        fromChecksum = change.fromChecksum?.hex
+        toChecksum = change.toChecksum?.hex
+        structure = change.structure
+        operations = change.operations.map(\.summary)
+        risks = change.risks
+        isDestructive = change.isDestructive
+        statements = change.statements
+        sqlHash = change.sqlHash
+        self.dialect = dialect
+        state = .pending
+        createdAt = time
+        updatedAt = time
+    }
+
+    static let columns = #""id", "entity", "action", "packages", "from_checksum", "to_checksum", "structure", "operations", "risks", "destructive", "statements", "sql_hash", "dialect", "state", "created_at", "updated_at", "error""#
+
+    var binds: [SQLValue] {
+        [.text(id), .text(entity), .text(action.rawValue), .text(JSONCoding.encode(packages)), Self.optional(fromChecksum), Self.optional(toChecksum),
+         structure.map { .text(JSONCoding.encode($0)) } ?? .null, .text(JSONCoding.encode(operations)), .text(JSONCoding.encode(risks)),
+         .integer(isDestructive ? 1 : 0), .text(JSONCoding.encode(statements)), .text(sqlHash), .text(dialect.rawValue), .text(state.rawValue),
+         .text(createdAt), .text(updatedAt), Self.optional(error)]
+    }
+
+    static func optional(_ text: String?) -> SQLValue { text.map(SQLValue.text) ?? .null }
+
+    init(row: SQLRow) throws {
+        func text(_ column: String) throws -> String {
+            guard let value = row[column]?.text else { throw RegistryDatabaseError("registry row is missing '\(column)'") }
+            return value
+        }
+        id = try text("id")
+        entity = try text("entity")
+        guard let action = PlannedChange.Action(rawValue: try text("action")), let state = State(rawValue: try text("state")),
+              let dialect = SQLDialect(rawValue: try text("dialect"))
+        else { throw RegistryDatabaseError("registry row \(id) has an unknown action, state or dialect") }
+        self.action = action
+        self.state = state
+        self.dialect = dialect
+        packages = try JSONCoding.decode([String].self, try text("packages"))
+        fromChecksum = row["from_checksum"]?.text
+        toChecksum = row["to_checksum"]?.text
+        structure = try row["structure"]?.text.map { try JSONCoding.decode(CanonicalEntity.self, $0) }
+        operations = try JSONCoding.decode([String].self, try text("operations"))
+        risks = try JSONCoding.decode([OperationRisk].self, try text("risks"))
+        isDestructive = row["destructive"]?.integer == 1
+        statements = try JSONCoding.decode([SQLStatement].self, try text("statements"))
+        sqlHash = try text("sql_hash")
+        createdAt = try text("created_at")
+        updatedAt = try text("updated_at")
+        error = row["error"]?.text
+    }
+}
+
+/// An approval as stored in `_schema_approvals`.
+public struct Approval: Hashable, Sendable {
+    public var itemId: String
+    public var principal: String
+    public var approvedAt: String
+    public var checksum: String?
+    public var sqlHash: String
+    public var allowDataLoss: Bool
+}
+
+/// One line of the append-only audit log.
+public struct AuditEntry: Hashable, Sendable, Codable {
+    public var sequence: Int64
+    public var at: String
+    public var principal: String
+    public var action: String
+    public var itemId: String?
+    public var entity: String?
+    public var fromChecksum: String?
+    public var toChecksum: String?
+    public var detail: String?
+}
+
+/// JSON for registry columns: sorted keys, so stored text is stable.
+enum JSONCoding {
+    static func encode<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        do {
+            return try JSONDecoder().decode(type, from: Data(text.utf8))
+        } catch {
+            throw RegistryDatabaseError("registry holds unreadable \(type): \(error)")
+        }
+    }
+}

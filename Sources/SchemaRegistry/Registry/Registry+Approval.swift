@@ -1,0 +1,85 @@
+import SchemaCore
+
+/// The outcome of approving or rejecting, per item.
+public struct DecisionResult: Sendable {
+    public var accepted: [QueueItem] = []
+    /// Items that were not changed, with the reason.
+    public var refused: [(id: String, reason: String)] = []
+}
+
+extension Registry {
+    /// Which items a decision is about.
+    public enum Selection: Sendable {
+        case all
+        case ids([String])
+    }
+
+    /// Approves pending items as `principal`, who must be an admin. Destructive items need `allowDataLoss`.
+    /// The approval pins the approved checksum and the hash of the SQL that will run.
+    public func approve(_ selection: Selection, as principal: String, allowDataLoss: Bool) throws -> DecisionResult {
+        try decide(selection, as: principal, action: "approve") { item, connection in
+            if item.isDestructive && !allowDataLoss {
+                let risks = item.risks.filter { $0.kind == .destructive }.map(\.description).joined(separator: "; ")
+                return "destructive (\(risks)); approve with --allow-data-loss to acknowledge"
+            }
+            try connection.execute(
+                #"INSERT INTO "_schema_approvals" ("item_id", "principal", "approved_at", "checksum", "sql_hash", "allow_data_loss") VALUES (?, ?, ?, ?, ?, ?)"#,
+                [.text(item.id), .text(principal), .text(self.now), QueueItem.optional(item.toChecksum), .text(item.sqlHash), .integer(allowDataLoss ? 1 : 0)])
+            try self.setState(connection, item, .approved)
+            try self.insertAudit(connection, principal: principal, action: "approve", item: item,
+                                 detail: "sql \(item.sqlHash.prefix(12))\(item.isDestructive ? ", data loss acknowledged" : "")")
+            return nil
+        }
+    }
+
+    /// Rejects pending items as `principal`, who must be an admin.
+    public func reject(_ selection: Selection, as principal: String, reason: String?) throws -> DecisionResult {
+        try decide(selection, as: principal, action: "reject") { item, connection in
+            try self.setState(connection, item, .rejected, error: reason)
+            try self.insertAudit(connection, principal: principal, action: "reject", item: item, detail: reason)
+            return nil
+        }
+    }
+
+    func decide(_ selection: Selection, as principal: String, action: String,
+                _ body: @escaping (QueueItem, any RegistryConnection) throws -> String?) throws -> DecisionResult {
+        let outcome: Result<DecisionResult, RegistryError> = try transaction { connection in
+            guard try Self.isAdmin(principal, connection) else {
+                // The refusal is recorded: the transaction commits the audit line.
+                try insertAudit(connection, principal: principal, action: "\(action)-denied", detail: "not an admin")
+                return .failure(RegistryError("'\(principal)' is not an admin; only admins can \(action) (see `schema admin list`)"))
+            }
+            let pending = try Self.items(in: [.pending], connection)
+            var result = DecisionResult()
+            let chosen: [QueueItem]
+            switch selection {
+            case .all:
+                chosen = pending
+            case .ids(let ids):
+                let all = Dictionary(try Self.items(in: nil, connection).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+                var list: [QueueItem] = []
+                for id in ids {
+                    guard let item = all[id] else {
+                        result.refused.append((id, "no queue item with this id"))
+                        continue
+                    }
+                    guard item.state == .pending else {
+                        result.refused.append((id, "the item is \(item.state.rawValue), not pending"))
+                        continue
+                    }
+                    list.append(item)
+                }
+                chosen = list
+            }
+            for item in chosen {
+                if let reason = try body(item, connection) {
+                    result.refused.append((item.id, reason))
+                } else {
+                    result.accepted.append(item)
+                }
+            }
+            return .success(result)
+        }
+        return try outcome.get()
+    }
+}

@@ -1,0 +1,66 @@
+import SchemaCore
+
+/// What `scan` did.
+public struct ScanResult: Sendable {
+    public var queued: [QueueItem] = []
+    public var requeued: [QueueItem] = []
+    public var unchanged: [QueueItem] = []
+    public var superseded: [QueueItem] = []
+    /// Changes an admin rejected before; the same change is not queued again.
+    public var previouslyRejected: [QueueItem] = []
+}
+
+extension Registry {
+    /// Queues one item per entity whose desired structure differs from the applied one.
+    ///
+    /// Idempotent: item ids derive from (entity, from, to), so a second scan queues nothing.
+    /// A newer change supersedes a pending or approved item for the same entity.
+    public func scan(desired: [DesiredEntity], host: PrismaSchema?, principal: String) throws -> ScanResult {
+        try transaction { connection in
+            let applied = try Self.appliedEntities(connection)
+            let planned = ChangePlanner.plan(desired: desired, applied: applied, dialect: connection.dialect, host: host)
+            let existing = Dictionary(try Self.items(in: nil, connection).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            var result = ScanResult()
+            var wanted: [String: String] = [:] // entity → item id it should have
+            for change in planned {
+                wanted[change.entity] = change.id
+                if let item = existing[change.id] {
+                    switch item.state {
+                    case .superseded, .failed:
+                        var revived = QueueItem(change, dialect: connection.dialect, at: now)
+                        revived.createdAt = item.createdAt
+                        try connection.execute(#"DELETE FROM "_schema_approvals" WHERE "item_id" = ?"#, [.text(item.id)])
+                        try connection.execute(#"DELETE FROM "_schema_queue" WHERE "id" = ?"#, [.text(item.id)])
+                        try insert(revived, connection)
+                        try insertAudit(connection, principal: principal, action: "requeue", item: revived, detail: "was \(item.state.rawValue)")
+                        result.requeued.append(revived)
+                    case .rejected:
+                        result.previouslyRejected.append(item)
+                    default:
+                        result.unchanged.append(item)
+                    }
+                } else {
+                    let item = QueueItem(change, dialect: connection.dialect, at: now)
+                    try insert(item, connection)
+                    try insertAudit(connection, principal: principal, action: "queue", item: item, detail: change.action.rawValue)
+                    result.queued.append(item)
+                }
+            }
+            // Live items that no longer match what the files want are superseded.
+            for item in existing.values.sorted(by: { $0.id < $1.id }) where item.state == .pending || item.state == .approved {
+                if wanted[item.entity] != item.id {
+                    try setState(connection, item, .superseded)
+                    try insertAudit(connection, principal: principal, action: "supersede", item: item,
+                                    detail: wanted[item.entity].map { "by \($0)" } ?? "the files match the applied structure again")
+                    result.superseded.append(item)
+                }
+            }
+            return result
+        }
+    }
+
+    func insert(_ item: QueueItem, _ connection: any RegistryConnection) throws {
+        let placeholders = Array(repeating: "?", count: item.binds.count).joined(separator: ", ")
+        try connection.execute(#"INSERT INTO "_schema_queue" (\#(QueueItem.columns)) VALUES (\#(placeholders))"#, item.binds)
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import SchemaCore
+
+/// The approval queue, applied snapshots, admins and audit log, in the target database.
+///
+/// Every operation is one locked transaction, so concurrent processes (several container
+/// replicas starting at once) take turns and see each other's results.
+public final class Registry: @unchecked Sendable {
+    // @unchecked: immutable after init; the database serializes access itself.
+    public let database: any RegistryDatabase
+    let clock: @Sendable () -> Date
+
+    /// Creates a registry over `database`; `clock` is injectable for tests.
+    public init(database: any RegistryDatabase, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.database = database
+        self.clock = clock
+    }
+
+    var now: String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: clock())
+    }
+
+    /// Runs `body` in a locked transaction with the registry tables ready.
+    func transaction<T>(_ body: (any RegistryConnection) throws -> T) throws -> T {
+        try database.withLockedTransaction { connection in
+            try RegistryTables.prepare(connection)
+            return try body(connection)
+        }
+    }
+
+    // MARK: - Reading
+
+    /// Queue items, optionally only those in `states`, oldest first.
+    public func items(in states: Set<QueueItem.State>? = nil) throws -> [QueueItem] {
+        try transaction { try Self.items(in: states, $0) }
+    }
+
+    static func items(in states: Set<QueueItem.State>?, _ connection: any RegistryConnection) throws -> [QueueItem] {
+        let rows = try connection.query(#"SELECT \#(QueueItem.columns) FROM "_schema_queue" ORDER BY "created_at", "id""#, [])
+        return try rows.map(QueueItem.init(row:)).filter { states?.contains($0.state) ?? true }
+    }
+
+    /// The entities applied to the database.
+    public func appliedEntities() throws -> [AppliedEntity] {
+        try transaction(Self.appliedEntities)
+    }
+
+    static func appliedEntities(_ connection: any RegistryConnection) throws -> [AppliedEntity] {
+        try connection.query(#"SELECT "name", "checksum", "structure", "packages" FROM "_schema_entities" ORDER BY "name""#, []).map { row in
+            guard let checksum = row["checksum"]?.text, let structure = row["structure"]?.text, let packages = row["packages"]?.text else {
+                throw RegistryDatabaseError("registry entity row is incomplete")
+            }
+            return AppliedEntity(structure: try JSONCoding.decode(CanonicalEntity.self, structure), checksum: Checksum(hex: checksum),
+                                 packages: try JSONCoding.decode([String].self, packages))
+        }
+    }
+
+    /// The audit log, newest last.
+    public func audit(limit: Int = 1_000) throws -> [AuditEntry] {
+        try transaction { connection in
+            let rows = try connection.query(
+                #"SELECT "seq", "at", "principal", "action", "item_id", "entity", "from_checksum", "to_checksum", "detail" FROM "_schema_audit" ORDER BY "seq" DESC LIMIT ?"#,
+                [.integer(Int64(limit))])
+            return rows.reversed().map { row in
+                AuditEntry(sequence: row["seq"]?.integer ?? 0, at: row["at"]?.text ?? "", principal: row["principal"]?.text ?? "",
+                           action: row["action"]?.text ?? "", itemId: row["item_id"]?.text, entity: row["entity"]?.text,
+                           fromChecksum: row["from_checksum"]?.text, toChecksum: row["to_checksum"]?.text, detail: row["detail"]?.text)
+            }
+        }
+    }
+
+    /// Counts per state and what is registered.
+    public func status() throws -> RegistryStatus {
+        try transaction { connection in
+            let items = try Self.items(in: nil, connection)
+            var counts: [QueueItem.State: Int] = [:]
+            for state in QueueItem.State.allCases { counts[state] = 0 }
+            for item in items { counts[item.state, default: 0] += 1 }
+            let entities = try Self.appliedEntities(connection)
+            let admins = try Self.admins(connection)
+            return RegistryStatus(counts: counts, entities: entities.map(\.structure.name), admins: admins)
+        }
+    }
+
+    // MARK: - Writing
+
+    func insertAudit(_ connection: any RegistryConnection, principal: String, action: String, item: QueueItem? = nil,
+                     entity: String? = nil, detail: String? = nil) throws {
+        try connection.execute(
+            #"INSERT INTO "_schema_audit" ("at", "principal", "action", "item_id", "entity", "from_checksum", "to_checksum", "detail") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"#,
+            [.text(now), .text(principal), .text(action), QueueItem.optional(item?.id), QueueItem.optional(item?.entity ?? entity),
+             QueueItem.optional(item?.fromChecksum), QueueItem.optional(item?.toChecksum), QueueItem.optional(detail)])
+    }
+
+    func setState(_ connection: any RegistryConnection, _ item: QueueItem, _ state: QueueItem.State, error: String? = nil) throws {
+        try connection.execute(#"UPDATE "_schema_queue" SET "state" = ?, "updated_at" = ?, "error" = ? WHERE "id" = ?"#,
+                               [.text(state.rawValue), .text(now), QueueItem.optional(error), .text(item.id)])
+    }
+}
+
+/// What `status` reports.
+public struct RegistryStatus: Sendable {
+    /// Items per state.
+    public var counts: [QueueItem.State: Int]
+    /// Applied entity names.
+    public var entities: [String]
+    /// Admin names.
+    public var admins: [String]
+    /// Approved changes wait for the next container start.
+    public var restartNeeded: Bool { (counts[.approved] ?? 0) > 0 }
+}
+
+/// A refusal or failure the registry reports as a value (it still records it in the audit log).
+public struct RegistryError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
