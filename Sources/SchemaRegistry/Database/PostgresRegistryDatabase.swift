@@ -51,6 +51,11 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
         try? connection.close().wait()
     }
 
+    /// Runs one statement outside any transaction (`CREATE DATABASE` cannot run inside one).
+    public func executeOutsideTransaction(_ sql: String) throws {
+        try Connection(connection: connection, logger: logger).execute(sql)
+    }
+
     static func message(_ error: any Error) -> String {
         if let error = error as? PSQLError {
             if let message = error.serverInfo?[.message] {

@@ -1,3 +1,4 @@
+import Foundation
 import SchemaCore
 
 /// What `apply` did.
@@ -63,6 +64,7 @@ extension Registry {
                 for (itemId, statement) in ordered {
                     failingItem = itemId
                     try connection.execute(statement.sql)
+                    faultInjectionPause()
                 }
                 failingItem = nil
                 if connection.dialect == .sqlite {
@@ -91,6 +93,14 @@ extension Registry {
         } catch let failure as ApplyFailure {
             try recordFailure(failure, current: currentByName, principal: principal)
             throw failure
+        }
+    }
+
+    /// Crash tests set `SCHEMA_FAULT_STATEMENT_DELAY_MS` to widen the window in which a killed
+    /// process dies mid-transaction. Unset in production: no delay.
+    func faultInjectionPause() {
+        if let text = ProcessInfo.processInfo.environment["SCHEMA_FAULT_STATEMENT_DELAY_MS"], let delay = UInt32(text), delay > 0 {
+            usleep(min(delay, 10_000) * 1_000)
         }
     }
 

@@ -1,0 +1,254 @@
+import Foundation
+import SchemaCore
+import SchemaRegistry
+import Testing
+
+@Suite(.serialized) struct RegistryFlowTests {
+    static let version1 = """
+        entities:
+          - name: Contact
+            fields:
+              id: { type: cuid, primary: true, generated: true }
+              tenantId: { type: string }
+              fullName: { type: string, maxLength: 100 }
+              age: { type: int, nullable: true, min: 0 }
+              notes: { type: string, nullable: true }
+            indexes:
+              - fields: [tenantId]
+            relations:
+              - { name: tenant, type: belongsTo, entity: Tenant, field: tenantId, onDelete: Cascade }
+          - name: Deal
+            fields:
+              id: { type: cuid, primary: true, generated: true }
+              contactId: { type: string }
+              amount: { type: float, default: 0 }
+              stage: { type: string, enum: [lead, won, lost], default: lead }
+            relations:
+              - { name: contact, type: belongsTo, entity: Contact, field: contactId, onDelete: Cascade }
+          - name: Note
+            fields:
+              id: { type: cuid, primary: true }
+              body: { type: string }
+        """
+
+    /// Adds a field, changes a type, adds an index, renames a column, removes an entity.
+    static let version2 = version1
+        .replacingOccurrences(of: "      age: { type: int, nullable: true, min: 0 }\n      notes: { type: string, nullable: true }",
+                              with: "      age: { type: bigint, nullable: true, min: 0 }\n      remarks: { type: string, nullable: true, renamedFrom: notes }\n      email: { type: string, nullable: true, maxLength: 200 }")
+        .replacingOccurrences(of: "      - fields: [tenantId]\n", with: "      - fields: [tenantId]\n      - fields: [fullName]\n")
+        .replacingOccurrences(of: "  - name: Note\n    fields:\n      id: { type: cuid, primary: true }\n      body: { type: string }", with: "")
+
+    func bootstrap(_ registry: Registry) throws {
+        try registry.addAdmin("alice", by: nil)
+    }
+
+    func applyAll(_ registry: Registry, _ yaml: String, allowDataLoss: Bool = false) throws -> ApplyResult {
+        let desired = try Desired.from(["crm": yaml])
+        _ = try registry.scan(desired: desired, host: Desired.host, principal: "ci")
+        let decision = try registry.approve(.all, as: "alice", allowDataLoss: allowDataLoss)
+        #expect(decision.refused.isEmpty, "\(decision.refused)")
+        return try registry.apply(current: desired, principal: "ci")
+    }
+
+    @Test(arguments: Backend.available)
+    func scanApproveApplyCreatesEverythingOnce(_ backend: Backend) throws {
+        let (database, _) = try backend.makeDatabase()
+        defer { database.close() }
+        let registry = Registry(database: database)
+        try bootstrap(registry)
+        let desired = try Desired.from(["crm": Self.version1])
+        let scan = try registry.scan(desired: desired, host: Desired.host, principal: "ci")
+        #expect(scan.queued.map(\.entity) == ["Contact", "Deal", "Note"])
+        #expect(scan.queued.allSatisfy { $0.action == .create && !$0.isDestructive })
+        #expect(try registry.scan(desired: desired, host: Desired.host, principal: "ci").queued.isEmpty)
+
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
+        let applied = try registry.apply(current: desired, principal: "ci")
+        #expect(applied.applied.count == 3)
+        let schema = try Introspection.describe(database)
+        #expect(schema.contains { $0.hasPrefix("Contact.fullName") })
+        #expect(schema.contains { $0.contains("Contact_tenantId_idx") })
+        #expect(schema.contains { $0.contains("Deal") && ($0.contains("fk contactId -> Contact.id delete=CASCADE") || $0.contains("FOREIGN KEY (\"contactId\") REFERENCES \"Contact\"(id) ON UPDATE CASCADE ON DELETE CASCADE")) },
+                "\(schema)")
+
+        #expect(try registry.apply(current: desired, principal: "ci").nothingToDo)
+        let rescan = try registry.scan(desired: desired, host: Desired.host, principal: "ci")
+        #expect(rescan.queued.isEmpty && rescan.requeued.isEmpty && rescan.superseded.isEmpty)
+        #expect(try registry.status().entities == ["Contact", "Deal", "Note"])
+        let applyLines = try registry.audit().filter { $0.action == "apply" }
+        #expect(applyLines.count == 3)
+    }
+
+    @Test(arguments: Backend.available)
+    func editsConvergeToTheSchemaOfAFreshDatabase(_ backend: Backend) throws {
+        let (database, _) = try backend.makeDatabase()
+        defer { database.close() }
+        let registry = Registry(database: database)
+        try bootstrap(registry)
+        _ = try applyAll(registry, Self.version1)
+
+        let desired = try Desired.from(["crm": Self.version2])
+        let scan = try registry.scan(desired: desired, host: Desired.host, principal: "ci")
+        #expect(Dictionary(uniqueKeysWithValues: scan.queued.map { ($0.entity, $0.action) }) == ["Contact": .alter, "Note": .drop])
+        let contact = try #require(scan.queued.first { $0.entity == "Contact" })
+        #expect(contact.operations.contains("rename column Contact.notes to remarks"))
+        #expect(contact.operations.contains("add column Contact.email string?"))
+        #expect(contact.operations.contains { $0.hasPrefix("alter column Contact.age: type int → bigint") })
+        #expect(contact.operations.contains("create index on Contact (fullName)"))
+        #expect(!contact.isDestructive)
+        #expect(scan.queued.first { $0.entity == "Note" }?.isDestructive == true)
+
+        // Data survives the migration, including the renamed column.
+        try database.withLockedTransaction { connection in
+            try connection.execute(#"INSERT INTO "Tenant" ("id", "name") VALUES ('t1', 'Acme')"#)
+            try connection.execute(#"INSERT INTO "Contact" ("id", "tenantId", "fullName", "age", "notes") VALUES ('c1', 't1', 'Ada', 36, 'met at conf')"#)
+        }
+        let refused = try registry.approve(.all, as: "alice", allowDataLoss: false)
+        #expect(refused.refused.count == 1 && refused.accepted.map(\.entity) == ["Contact"])
+        _ = try registry.reject(.ids([]), as: "alice", reason: nil)
+        let dropId = try #require(scan.queued.first { $0.entity == "Note" }?.id)
+        #expect(try registry.approve(.ids([dropId]), as: "alice", allowDataLoss: true).accepted.count == 1)
+        let result = try registry.apply(current: desired, principal: "ci")
+        #expect(result.applied.count == 2)
+
+        let (fresh, _) = try backend.makeDatabase()
+        defer { fresh.close() }
+        let freshRegistry = Registry(database: fresh)
+        try freshRegistry.addAdmin("alice", by: nil)
+        _ = try applyAll(freshRegistry, Self.version2)
+        let migrated = try Introspection.describe(database)
+        #expect(migrated == (try Introspection.describe(fresh)))
+        // Columns, indexes, checks and foreign keys of Contact and Deal: the comparison is not vacuous.
+        #expect(migrated.count >= 15, "\(migrated)")
+        #expect(migrated.contains { $0.contains("remarks") } && migrated.contains { $0.contains("email") } && !migrated.contains { $0.contains("notes") })
+        #expect(migrated.contains { $0.contains("fullName") && $0.contains("index") })
+
+        let row = try database.withLockedTransaction { try $0.query(#"SELECT "remarks", "age", "fullName" FROM "Contact" WHERE "id" = 'c1'"#, []) }
+        #expect(row.first?["remarks"]?.text == "met at conf")
+        #expect(row.first?["age"]?.integer == 36)
+    }
+
+    @Test(arguments: Backend.available)
+    func modifiedAfterApprovalIsRefusedAndTheRestApplies(_ backend: Backend) throws {
+        let (database, _) = try backend.makeDatabase()
+        defer { database.close() }
+        let registry = Registry(database: database)
+        try bootstrap(registry)
+        _ = try applyAll(registry, Self.version1)
+        _ = try registry.scan(desired: try Desired.from(["crm": Self.version2]), host: Desired.host, principal: "ci")
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: true)
+        // The package file changes again after approval.
+        let version3 = Self.version2.replacingOccurrences(of: "      email:", with: "      phone: { type: string, nullable: true }\n      email:")
+        let result = try registry.apply(current: try Desired.from(["crm": version3]), principal: "ci")
+        #expect(result.applied.map(\.entity) == ["Note"])
+        #expect(result.refused.map(\.item.entity) == ["Contact"])
+        #expect(result.refused.first?.reason.contains("modified after approval") == true)
+        let failed = try registry.items(in: [.failed])
+        #expect(failed.map(\.entity) == ["Contact"])
+        #expect(try registry.audit().contains { $0.action == "apply-refused" && $0.entity == "Contact" })
+        #expect(!(try Introspection.describe(database)).contains { $0.contains("email") })
+    }
+
+    @Test(arguments: Backend.available)
+    func onlyAdminsDecideAndEveryChangeIsAudited(_ backend: Backend) throws {
+        let (database, _) = try backend.makeDatabase()
+        defer { database.close() }
+        let registry = Registry(database: database)
+        let desired = try Desired.from(["crm": Self.version1])
+        _ = try registry.scan(desired: desired, host: Desired.host, principal: "ci")
+        #expect(throws: RegistryError.self) { try registry.approve(.all, as: "alice", allowDataLoss: false) }
+        try registry.addAdmin("alice", by: nil)
+        #expect(throws: RegistryError.self) { try registry.addAdmin("mallory", by: nil) }
+        #expect(throws: RegistryError.self) { try registry.addAdmin("mallory", by: "mallory") }
+        #expect(throws: RegistryError.self) { try registry.approve(.all, as: "mallory", allowDataLoss: true) }
+        #expect(throws: RegistryError.self) { try registry.reject(.all, as: "mallory", reason: "no") }
+        #expect(try registry.items(in: [.pending]).count == 3)
+
+        let note = try #require(try registry.items(in: [.pending]).first { $0.entity == "Note" })
+        #expect(try registry.reject(.ids([note.id]), as: "alice", reason: "not needed").accepted.count == 1)
+        #expect(try registry.approve(.all, as: "alice", allowDataLoss: false).accepted.count == 2)
+        let audit = try registry.audit()
+        #expect(audit.contains { $0.action == "approve-denied" && $0.principal == "mallory" })
+        #expect(audit.contains { $0.action == "reject-denied" && $0.principal == "mallory" })
+        #expect(audit.contains { $0.action == "admin-add-denied" && $0.principal == "mallory" })
+        #expect(audit.contains { $0.action == "reject" && $0.principal == "alice" && $0.detail == "not needed" })
+        #expect(audit.filter { $0.action == "approve" && $0.principal == "alice" }.count == 2)
+        #expect(audit.filter { $0.action == "queue" }.count == 3)
+        // Rejected changes are not queued again by a later scan.
+        #expect(try registry.scan(desired: desired, host: Desired.host, principal: "ci").previouslyRejected.map(\.entity) == ["Note"])
+        // The audit log is append-only, enforced by the database.
+        #expect(throws: (any Error).self) { try database.withLockedTransaction { try $0.execute(#"DELETE FROM "_schema_audit""#) } }
+        #expect(throws: (any Error).self) { try database.withLockedTransaction { try $0.execute(#"UPDATE "_schema_audit" SET "principal" = 'x'"#) } }
+    }
+
+    @Test(arguments: Backend.available)
+    func failedApplyRollsBackEverythingAndRecordsTheError(_ backend: Backend) throws {
+        let (database, _) = try backend.makeDatabase()
+        defer { database.close() }
+        let registry = Registry(database: database)
+        try bootstrap(registry)
+        _ = try applyAll(registry, Self.version1)
+        try database.withLockedTransaction { connection in
+            try connection.execute(#"INSERT INTO "Tenant" ("id", "name") VALUES ('t1', 'Acme')"#)
+            try connection.execute(#"INSERT INTO "Contact" ("id", "tenantId", "fullName") VALUES ('c1', 't1', 'Ada'), ('c2', 't1', 'Ada')"#)
+        }
+        let unique = Self.version1
+            .replacingOccurrences(of: "      - fields: [tenantId]\n", with: "      - fields: [tenantId]\n      - fields: [fullName]\n        unique: true\n")
+            + "\n  - name: Extra\n    fields:\n      id: { type: cuid, primary: true }\n"
+        let desired = try Desired.from(["crm": unique])
+        _ = try registry.scan(desired: desired, host: Desired.host, principal: "ci")
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
+        #expect(throws: ApplyFailure.self) { try registry.apply(current: desired, principal: "ci") }
+        #expect(!(try Introspection.describe(database)).contains { $0.hasPrefix("Extra") })
+        #expect(try registry.items(in: [.failed]).map(\.entity) == ["Contact"])
+        #expect(try registry.items(in: [.approved]).map(\.entity) == ["Extra"])
+        #expect(try registry.audit().contains { $0.action == "apply-failed" && ($0.detail ?? "").contains("statement") })
+        #expect(try registry.status().entities == ["Contact", "Deal", "Note"])
+    }
+
+    @Test(arguments: Backend.available)
+    func forgedApprovalRowsAreRefused(_ backend: Backend) throws {
+        let (database, _) = try backend.makeDatabase()
+        defer { database.close() }
+        let registry = Registry(database: database)
+        let desired = try Desired.from(["crm": Self.version1])
+        let items = try registry.scan(desired: desired, host: Desired.host, principal: "ci").queued
+        try database.withLockedTransaction { connection in
+            for item in items {
+                try connection.execute(#"UPDATE "_schema_queue" SET "state" = 'approved' WHERE "id" = ?"#, [.text(item.id)])
+            }
+            // One row with an approval whose SQL hash does not match, one with none at all.
+            try connection.execute(#"INSERT INTO "_schema_approvals" VALUES (?, 'mallory', 'now', ?, 'deadbeef', 0)"#, [.text(items[0].id), .text(items[0].toChecksum ?? "")])
+            try connection.execute(#"UPDATE "_schema_queue" SET "statements" = '[{"phase":2,"sql":"DROP TABLE \"User\""}]' WHERE "id" = ?"#, [.text(items[1].id)])
+            try connection.execute(#"INSERT INTO "_schema_approvals" VALUES (?, 'mallory', 'now', ?, ?, 0)"#, [.text(items[1].id), .text(items[1].toChecksum ?? ""), .text(items[1].sqlHash)])
+        }
+        let result = try registry.apply(current: desired, principal: "ci")
+        #expect(result.applied.isEmpty)
+        #expect(result.refused.count == 3)
+        #expect(Set(result.refused.map(\.reason)).count >= 2)
+        let tables = try database.withLockedTransaction { connection in
+            try connection.query(connection.dialect == .sqlite ? #"SELECT "name" FROM "sqlite_master" WHERE "name" = 'User'"# : "SELECT tablename AS name FROM pg_tables WHERE tablename = 'User'", [])
+        }
+        #expect(tables.count == 1, "the forged DROP TABLE must not run")
+    }
+
+    @Test(arguments: Backend.available)
+    func newerScansSupersedeAndRevive(_ backend: Backend) throws {
+        let (database, _) = try backend.makeDatabase()
+        defer { database.close() }
+        let registry = Registry(database: database)
+        try bootstrap(registry)
+        _ = try applyAll(registry, Self.version1)
+        let second = try registry.scan(desired: try Desired.from(["crm": Self.version2]), host: Desired.host, principal: "ci")
+        let version3 = Self.version2.replacingOccurrences(of: "      email:", with: "      phone: { type: string, nullable: true }\n      email:")
+        let third = try registry.scan(desired: try Desired.from(["crm": version3]), host: Desired.host, principal: "ci")
+        #expect(third.superseded.map(\.entity) == ["Contact"])
+        #expect(third.queued.map(\.entity) == ["Contact"])
+        #expect(third.queued.first?.id != second.queued.first { $0.entity == "Contact" }?.id)
+        let back = try registry.scan(desired: try Desired.from(["crm": Self.version2]), host: Desired.host, principal: "ci")
+        #expect(back.requeued.map(\.entity) == ["Contact"])
+        let backToApplied = try registry.scan(desired: try Desired.from(["crm": Self.version1]), host: Desired.host, principal: "ci")
+        #expect(Set(backToApplied.superseded.map(\.entity)) == ["Contact", "Note"])
+        #expect(try registry.items(in: [.pending]).isEmpty)
+    }
+}

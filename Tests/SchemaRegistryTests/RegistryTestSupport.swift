@@ -1,0 +1,136 @@
+import Foundation
+import SchemaCore
+import SchemaRegistry
+import Testing
+
+/// The databases registry tests run against: a fresh SQLite file, and a fresh PostgreSQL database
+/// when `SCHEMA_TEST_POSTGRES_URL` names a server (scripts/test.sh starts one).
+enum Backend: String, CaseIterable, CustomStringConvertible, Sendable {
+    case sqlite, postgres
+    var description: String { rawValue }
+
+    static let postgresURL = ProcessInfo.processInfo.environment["SCHEMA_TEST_POSTGRES_URL"]
+
+    static let available: [Backend] = {
+        if postgresURL == nil {
+            print("PostgreSQL registry tests skipped: SCHEMA_TEST_POSTGRES_URL is not set (run scripts/test.sh, which starts a server)")
+            return [.sqlite]
+        }
+        return [.sqlite, .postgres]
+    }()
+
+    /// A new, empty database with the host's core tables (User, Tenant) that package entities reference.
+    func makeDatabase() throws -> (database: any RegistryDatabase, location: DatabaseLocation) {
+        let location: DatabaseLocation
+        switch self {
+        case .sqlite:
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("registry-\(UUID().uuidString).sqlite").path
+            location = .sqlite(path: path)
+        case .postgres:
+            guard let url = Self.postgresURL else { throw RegistryError("no PostgreSQL server") }
+            let root = URL(fileURLWithPath: "/")
+            let admin = try DatabaseLocation.parse(url, root: root).open()
+            let name = "t_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20))"
+            try (admin as? PostgresRegistryDatabase)?.executeOutsideTransaction("CREATE DATABASE \(name)")
+            admin.close()
+            var components = URLComponents(string: url)
+            components?.path = "/\(name)"
+            location = try DatabaseLocation.parse(components?.string ?? url, root: root)
+        }
+        let database = try location.open()
+        try database.withLockedTransaction { connection in
+            try connection.execute(#"CREATE TABLE "Tenant" ("id" TEXT NOT NULL PRIMARY KEY, "name" TEXT NOT NULL)"#)
+            try connection.execute(#"CREATE TABLE "User" ("id" TEXT NOT NULL PRIMARY KEY, "email" TEXT NOT NULL)"#)
+        }
+        return (database, location)
+    }
+}
+
+/// Builds desired entities from YAML without disk, as `scan` does from package files.
+enum Desired {
+    static let host = PrismaSchemaParser.parse("""
+        model Tenant {
+          id   String @id
+          name String
+        }
+        model User {
+          id    String @id
+          email String
+        }
+        """, file: "prisma/schema.prisma").schema
+
+    static func from(_ packages: [String: String]) throws -> [DesiredEntity] {
+        var all: [PackageSchema] = []
+        var diagnostics: [Diagnostic] = []
+        for (id, yaml) in packages.sorted(by: { $0.key < $1.key }) {
+            let file = "packages/\(id)/seed/schema/entities.yaml"
+            let parsed = EntitiesFileParser.parse(yaml, file: file)
+            diagnostics += parsed.diagnostics
+            all.append(PackageSchema(packageId: id, schemaFile: file, entities: parsed.entities))
+        }
+        let report = Validator.validate(Workspace(packages: all, baseSchema: host, diagnostics: diagnostics))
+        let errors = report.diagnostics.filter { $0.severity == .error }
+        if !errors.isEmpty { throw RegistryError("fixture invalid: \(errors)") }
+        return DesiredEntity.from(report, host: host)
+    }
+}
+
+/// A database's schema as comparable text, read back from the catalog.
+enum Introspection {
+    static func describe(_ database: any RegistryDatabase) throws -> [String] {
+        try database.withLockedTransaction { connection in
+            switch connection.dialect {
+            case .sqlite: try sqlite(connection)
+            case .postgresql: try postgres(connection)
+            }
+        }
+    }
+
+    static func sqlite(_ connection: any RegistryConnection) throws -> [String] {
+        var lines: [String] = []
+        let tables = try connection.query(#"SELECT "name" FROM "sqlite_master" WHERE "type" = 'table' AND "name" NOT LIKE '\_%' ESCAPE '\' AND "name" NOT LIKE 'sqlite_%' AND "name" NOT IN ('User', 'Tenant') ORDER BY "name""#, [])
+        for table in tables.compactMap({ $0["name"]?.text }) {
+            let quoted = connection.dialect.quote(table)
+            for column in try connection.query("SELECT * FROM pragma_table_info(\(connection.dialect.literal(table)))", []) {
+                lines.append("\(table).\(column["name"]?.text ?? "") \(column["type"]?.text ?? "") notnull=\(column["notnull"]?.integer ?? -1) default=\(column["dflt_value"]?.text ?? "-") pk=\(column["pk"]?.integer ?? 0)")
+            }
+            for index in try connection.query("SELECT * FROM pragma_index_list(\(connection.dialect.literal(table)))", []) {
+                guard let name = index["name"]?.text, !name.hasPrefix("sqlite_autoindex") else { continue }
+                let columns = try connection.query("SELECT \"name\" FROM pragma_index_info(\(connection.dialect.literal(name))) ORDER BY \"seqno\"", []).compactMap { $0["name"]?.text }
+                lines.append("\(table) index \(name) unique=\(index["unique"]?.integer ?? 0) (\(columns.joined(separator: ",")))")
+            }
+            for key in try connection.query("SELECT * FROM pragma_foreign_key_list(\(connection.dialect.literal(table)))", []) {
+                lines.append("\(table) fk \(key["from"]?.text ?? "") -> \(key["table"]?.text ?? "").\(key["to"]?.text ?? "") delete=\(key["on_delete"]?.text ?? "") update=\(key["on_update"]?.text ?? "")")
+            }
+            let sql = try connection.query(#"SELECT "sql" FROM "sqlite_master" WHERE "name" = ?"#, [.text(table)]).first?["sql"]?.text ?? ""
+            let checks = sql.components(separatedBy: "CONSTRAINT ").dropFirst().filter { $0.contains("CHECK") }.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: ",\n )")) }
+            lines += checks.map { "\(table) check \($0)" }
+            _ = quoted
+        }
+        return lines.sorted()
+    }
+
+    static func postgres(_ connection: any RegistryConnection) throws -> [String] {
+        var lines: [String] = []
+        let columns = try connection.query("""
+            SELECT table_name, column_name, data_type, is_nullable, column_default, character_maximum_length
+            FROM information_schema.columns WHERE table_schema = 'public' AND table_name NOT LIKE '\\_%' AND table_name NOT IN ('User', 'Tenant')
+            """, [])
+        for column in columns {
+            lines.append("\(column["table_name"]?.text ?? "").\(column["column_name"]?.text ?? "") \(column["data_type"]?.text ?? "") nullable=\(column["is_nullable"]?.text ?? "") default=\(column["column_default"]?.text ?? "-") length=\(column["character_maximum_length"]?.integer.map(String.init) ?? "-")")
+        }
+        for index in try connection.query("SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename NOT LIKE '\\_%' AND tablename NOT IN ('User', 'Tenant')", []) {
+            lines.append("\(index["tablename"]?.text ?? "") index \(index["indexdef"]?.text ?? "")")
+        }
+        let constraints = try connection.query("""
+            SELECT c.conrelid::regclass::text AS table_name, c.conname, pg_get_constraintdef(c.oid) AS definition
+            FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
+            WHERE n.nspname = 'public' AND c.conrelid::regclass::text NOT LIKE '"\\_%' AND c.conrelid::regclass::text NOT LIKE '\\_%'
+              AND c.conrelid::regclass::text NOT IN ('"User"', '"Tenant"')
+            """, [])
+        for constraint in constraints {
+            lines.append("\(constraint["table_name"]?.text ?? "") constraint \(constraint["conname"]?.text ?? "") \(constraint["definition"]?.text ?? "")")
+        }
+        return lines.sorted()
+    }
+}
