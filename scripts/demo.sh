@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
-# Runs the main job end to end on the bundled example workspace (Examples/workspace).
+# The main job end to end on the bundled example (Examples/workspace) with an embedded SQLite
+# database: validate, scan, review, approve, apply (as a container start would), status, generate.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=Examples/workspace
-swift build -c debug --product schema >/dev/null
-SCHEMA=.build/debug/schema
+export DATABASE_URL="file:.schema/demo.sqlite"   # relative to the root; deleted first so the demo repeats
+rm -f "$ROOT/.schema/demo.sqlite"
+swift build --product schema >/dev/null
+schema() { .build/debug/schema "$@" --root "$ROOT"; }
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-echo "== schema validate (all packages, cross-package and host checks)"
-"$SCHEMA" validate --root "$ROOT"
-
-echo
-echo "== schema checksum tags"
-"$SCHEMA" checksum tags --root "$ROOT"
-
-echo
-echo "== schema preview blog (Prisma models, each headed by its checksum)"
-"$SCHEMA" preview blog --root "$ROOT"
+step "schema validate"; schema validate
+step "schema scan (queues one change per entity)"; schema scan
+step "schema scan again (nothing new)"; schema scan
+step "schema list --verbose (what an admin reviews; first item shown)"; schema list --verbose | sed -n '1,40p'
+step "schema admin add alice (the first admin is created explicitly)"; schema admin add alice
+step "schema approve all --as alice"; schema approve all --as alice
+step "schema status"; schema status
+step "schema plan (the SQL apply will run)"; schema plan | sed -n '1,12p'; echo "   ..."
+step "schema apply (what the container runs at start)"; schema apply
+step "schema apply again (no-op)"; schema apply
+step "schema status"; schema status
+step "schema generate --merged prisma/merged.prisma"; schema generate --merged "$ROOT/prisma/merged.prisma"
+step "schema audit"; schema audit

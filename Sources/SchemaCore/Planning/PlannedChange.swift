@@ -102,7 +102,8 @@ public enum ChangePlanner {
                 id: PlannedChange.id(entity: entity.structure.name, from: before?.checksum, to: entity.checksum),
                 entity: entity.structure.name, action: before == nil ? .create : .alter, packages: entity.packages,
                 fromChecksum: before?.checksum, toChecksum: entity.checksum, structure: entity.structure,
-                operations: operations, risks: operations.flatMap(OperationRisk.of), statements: renderer.render(step)))
+                // A new table has no rows, so nothing about it can fail on existing data.
+                operations: operations, risks: before == nil ? [] : operations.flatMap(OperationRisk.of), statements: renderer.render(step)))
         }
         for entity in applied.sorted(by: { $0.structure.name < $1.structure.name }) where !desiredNames.contains(entity.structure.name) {
             let operations = MigrationPlanner.plan(from: entity.structure, to: nil)

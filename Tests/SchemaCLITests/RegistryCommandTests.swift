@@ -1,0 +1,61 @@
+import Foundation
+import SchemaCLI
+import Testing
+
+/// The registry commands in-process, on the default embedded SQLite database under the root.
+@Suite(.serialized) struct RegistryCommandTests {
+    func run(_ arguments: [String], root: URL) async -> (exitCode: Int32, stdout: String, stderr: String) {
+        await SchemaCommand.capture(arguments + ["--root", root.path, "--database-url", "file:.schema/test.sqlite"])
+    }
+
+    @Test func fullFlowOnEmbeddedSQLite() async throws {
+        let root = CLITests.makeWorkspace()
+        let scan = await run(["scan", "--json"], root: root)
+        #expect(scan.exitCode == 0, "\(scan.stderr)")
+        let queued = try #require((try JSONSerialization.jsonObject(with: Data(scan.stdout.utf8)) as? [String: Any])?["queued"] as? [[String: Any]])
+        #expect(queued.map { $0["entity"] as? String } == ["Note"])
+        let id = try #require(queued.first?["id"] as? String)
+
+        let list = await run(["list", "--verbose"], root: root)
+        #expect(list.stdout.contains(id) && list.stdout.contains(#"CREATE TABLE "Note""#) && list.stdout.contains("model Note {"))
+
+        #expect(await run(["approve", id, "--as", "eve"], root: root).exitCode == 1)
+        #expect(await run(["admin", "add", "alice"], root: root).exitCode == 0)
+        #expect(await run(["admin", "add", "eve"], root: root).exitCode == 1)
+        #expect(await run(["approve", "nonexistent", "--as", "alice"], root: root).exitCode == 1)
+        let approve = await run(["approve", id, "--as", "alice"], root: root)
+        #expect(approve.exitCode == 0, "\(approve.stderr)")
+        #expect(await run(["status"], root: root).stdout.contains("restart needed: 1 approved"))
+        #expect(await run(["plan"], root: root).stdout.contains(#"CREATE TABLE "Note""#))
+
+        let apply = await run(["apply"], root: root)
+        #expect(apply.exitCode == 0, "\(apply.stderr)")
+        #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent("prisma/generated-from-packages.prisma").path))
+        #expect(await run(["apply"], root: root).stdout.contains("nothing to apply"))
+        #expect(await run(["scan"], root: root).stdout.contains("0 queued"))
+
+        let merged = root.appendingPathComponent("merged.prisma")
+        #expect(await run(["generate", "--merged", merged.path], root: root).exitCode == 0)
+        let text = try String(contentsOf: merged, encoding: .utf8)
+        #expect(text.contains("model User {\n  id String @id\n  // back-relations of package entities\n  notes Note[]\n}"))
+        #expect(text.contains("model Note {"))
+
+        let audit = await run(["audit", "--json"], root: root)
+        let entries = try #require(try JSONSerialization.jsonObject(with: Data(audit.stdout.utf8)) as? [[String: Any]])
+        #expect(entries.contains { $0["action"] as? String == "approve-denied" && $0["principal"] as? String == "eve" })
+        #expect(entries.contains { $0["action"] as? String == "approve" && $0["principal"] as? String == "alice" })
+    }
+
+    @Test func scanQueuesNothingWhenFilesHaveErrors() async {
+        let root = CLITests.makeWorkspace(["packages/broken/seed/schema/entities.yaml": "entities:\n  - name: X\n"])
+        let scan = await run(["scan"], root: root)
+        #expect(scan.exitCode == 1)
+        #expect(scan.stderr.contains("nothing was queued"))
+        #expect(await run(["list"], root: root).stdout.contains("no pending items"))
+    }
+
+    @Test func badDatabaseURLIsAUsageError() async {
+        let root = CLITests.makeWorkspace()
+        #expect(await SchemaCommand.capture(["status", "--root", root.path, "--database-url", "postgres://"]).exitCode == 2)
+    }
+}

@@ -1,0 +1,115 @@
+import SchemaCore
+import Testing
+
+/// The planner and the SQL renderers, without a database.
+@Suite struct PlanningTests {
+    static let before = """
+        entities:
+          - name: Post
+            fields:
+              id: { type: cuid, primary: true }
+              title: { type: string, maxLength: 100 }
+              body: { type: string, nullable: true }
+              score: { type: int, nullable: true }
+              legacy: { type: string, nullable: true }
+            indexes:
+              - fields: [title]
+        """
+
+    func canonical(_ yaml: String) throws -> (CanonicalEntity, [String: String]) {
+        let entity = try #require(TestSupport.entity(yaml))
+        return (CanonicalEntity(entity), MigrationPlanner.renameHints(of: entity))
+    }
+
+    @Test func diffProducesOperationsAndRisks() throws {
+        let (old, _) = try canonical(Self.before)
+        let (new, renames) = try canonical(Self.before
+            .replacingOccurrences(of: "      body: { type: string, nullable: true }", with: "      content: { type: string, nullable: true, renamedFrom: body }")
+            .replacingOccurrences(of: "      score: { type: int, nullable: true }", with: "      score: { type: int, default: 0 }")
+            .replacingOccurrences(of: "      legacy: { type: string, nullable: true }\n", with: "      rating: { type: float }\n")
+            .replacingOccurrences(of: "maxLength: 100", with: "maxLength: 50"))
+        let operations = MigrationPlanner.plan(from: old, to: new, renames: renames)
+        #expect(operations.map(\.summary) == [
+            "rename column Post.body to content",
+            "add column Post.rating float",
+            "alter column Post.score: NOT NULL, default none → 0",
+            "alter column Post.title: constraints changed",
+            "drop column Post.legacy",
+        ])
+        let codes = operations.flatMap(OperationRisk.of).map(\.code)
+        #expect(codes == ["BC102", "MF103", "MF104", "MF105", "DS103"])
+        #expect(operations.flatMap(OperationRisk.of).filter { $0.kind == .destructive }.map(\.code) == ["DS103"])
+    }
+
+    @Test func narrowingTypesAndRequiringWithoutDefaultAreDestructive() throws {
+        let (old, _) = try canonical(Self.before)
+        let (new, _) = try canonical(Self.before.replacingOccurrences(of: "score: { type: int, nullable: true }", with: "score: { type: boolean }"))
+        let risks = MigrationPlanner.plan(from: old, to: new).flatMap(OperationRisk.of)
+        #expect(Set(risks.filter { $0.kind == .destructive }.map(\.code)) == ["DS104", "MF104"])
+    }
+
+    @Test func sqliteUsesInPlaceAlterWhenItCanAndRebuildsOtherwise() throws {
+        let (old, _) = try canonical(Self.before)
+        let renderer = MigrationSQLRenderer(dialect: .sqlite, primaryKeys: [:])
+        let (added, _) = try canonical(Self.before.replacingOccurrences(of: "    indexes:", with: "      extra: { type: string, nullable: true }\n    indexes:"))
+        let simple = renderer.render(MigrationStep(from: old, to: added, operations: MigrationPlanner.plan(from: old, to: added)))
+        #expect(simple.map(\.sql) == [#"ALTER TABLE "Post" ADD COLUMN "extra" TEXT"#])
+        let (required, _) = try canonical(Self.before.replacingOccurrences(of: "score: { type: int, nullable: true }", with: "score: { type: int, default: 0 }"))
+        let rebuild = renderer.render(MigrationStep(from: old, to: required, operations: MigrationPlanner.plan(from: old, to: required))).map(\.sql)
+        #expect(rebuild.first == "PRAGMA defer_foreign_keys=ON")
+        #expect(rebuild.contains(#"INSERT INTO "new_Post" ("id", "body", "legacy", "score", "title") SELECT "id", "body", "legacy", COALESCE("score", 0), "title" FROM "Post""#))
+        #expect(rebuild.contains(#"DROP TABLE "Post""#))
+        #expect(rebuild.contains(#"ALTER TABLE "new_Post" RENAME TO "Post""#))
+        #expect(rebuild.last == #"CREATE INDEX "Post_title_idx" ON "Post"("title")"#)
+    }
+
+    @Test func postgresAltersColumnsInPlace() throws {
+        let (old, _) = try canonical(Self.before)
+        let (new, _) = try canonical(Self.before.replacingOccurrences(of: "score: { type: int, nullable: true }", with: "score: { type: bigint, default: 0 }"))
+        let sql = MigrationSQLRenderer(dialect: .postgresql, primaryKeys: [:])
+            .render(MigrationStep(from: old, to: new, operations: MigrationPlanner.plan(from: old, to: new))).map(\.sql)
+        #expect(sql == [
+            #"ALTER TABLE "Post" ALTER COLUMN "score" SET DATA TYPE BIGINT USING "score"::BIGINT"#,
+            #"ALTER TABLE "Post" ALTER COLUMN "score" SET DEFAULT 0"#,
+            #"UPDATE "Post" SET "score" = 0 WHERE "score" IS NULL"#,
+            #"ALTER TABLE "Post" ALTER COLUMN "score" SET NOT NULL"#,
+        ])
+    }
+
+    @Test func identifiersAndDefaultsAreQuotedAndEscaped() {
+        let dialect = SQLDialect.postgresql
+        #expect(dialect.quote(#"we"ird"#) == #""we""ird""#)
+        #expect(dialect.literal("it's'; DROP TABLE x; --") == "'it''s''; DROP TABLE x; --'")
+        let field = CanonicalField(name: "status", type: .string, optional: false, defaultValue: .string("o'k"), enumValues: ["o'k", "no"])
+        #expect(dialect.defaultExpression(field) == "'o''k'")
+        #expect(dialect.checkExpression(field) == #""status" IN ('o''k', 'no')"#)
+    }
+
+    @Test func changesAreIdentifiedDeterministicallyAndOrderedByDependency() throws {
+        let yaml = """
+            entities:
+              - name: Child
+                fields:
+                  id: { type: cuid, primary: true }
+                  parentId: { type: string }
+                relations:
+                  - { name: parent, type: belongsTo, entity: Parent, field: parentId }
+              - name: Parent
+                fields:
+                  id: { type: cuid, primary: true }
+            """
+        let desired = EntitiesFileParser.parse(yaml, file: "x").entities.map { DesiredEntity(structure: CanonicalEntity($0), packages: ["p"]) }
+        let first = ChangePlanner.plan(desired: desired, applied: [], dialect: .postgresql, host: nil)
+        let second = ChangePlanner.plan(desired: desired, applied: [], dialect: .postgresql, host: nil)
+        #expect(first.map(\.entity) == ["Parent", "Child"])
+        #expect(first.map(\.id) == second.map(\.id))
+        #expect(first.allSatisfy { $0.id.count == 10 && $0.risks.isEmpty })
+        let script = first.flatMap(\.statements).ordered().map(\.sql)
+        #expect(script.last?.hasPrefix(#"ALTER TABLE "Child" ADD CONSTRAINT "Child_parentId_fkey" FOREIGN KEY"#) == true)
+        let applied = desired.map { AppliedEntity(structure: $0.structure, checksum: $0.checksum, packages: $0.packages) }
+        #expect(ChangePlanner.plan(desired: desired, applied: applied, dialect: .sqlite, host: nil).isEmpty)
+        let drops = ChangePlanner.plan(desired: [], applied: applied, dialect: .postgresql, host: nil)
+        #expect(drops.map(\.action) == [.drop, .drop])
+        #expect(drops.allSatisfy { $0.isDestructive })
+    }
+}

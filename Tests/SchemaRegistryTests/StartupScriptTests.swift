@@ -1,0 +1,67 @@
+import Foundation
+import SchemaRegistry
+import Testing
+
+/// scripts/apply-schema-migrations.sh, run with bash as a container would run it.
+@Suite(.serialized) struct StartupScriptTests {
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../scripts/apply-schema-migrations.sh").standardizedFileURL
+
+    func runScript(root: URL, url: String, marker: URL) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [Self.script.path, "touch", marker.path]
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATABASE_URL"] = url
+        environment["SCHEMA_ROOT"] = root.path
+        environment["SCHEMA_BIN"] = ProcessTests.binary.path
+        environment["SCHEMA_MERGED"] = root.appendingPathComponent("prisma/merged.prisma").path
+        environment["SCHEMA_AFTER"] = "echo regenerated > after.txt"
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+
+    @Test(arguments: Backend.available)
+    func appliesGeneratesAndStartsOnlyWhenHealthy(_ backend: Backend) throws {
+        try #require(FileManager.default.isExecutableFile(atPath: ProcessTests.binary.path), "build the schema binary first")
+        let root = ProcessTests.makeWorkspace(entities: 3)
+        let (database, location) = try backend.makeDatabase()
+        defer { database.close() }
+        let url: String = switch location {
+        case .sqlite(let path): "file:\(path)"
+        case .postgres(let host, let port, let user, _, let name, _): "postgres://\(user)@\(host):\(port)/\(name ?? "")"
+        }
+        _ = try ProcessTests.run(["scan", "--root", root.path], url: url)
+        _ = try ProcessTests.run(["admin", "add", "alice", "--root", root.path], url: url)
+        _ = try ProcessTests.run(["approve", "all", "--as", "alice", "--root", root.path], url: url)
+
+        let marker = root.appendingPathComponent("started")
+        let first = try runScript(root: root, url: url, marker: marker)
+        #expect(first.status == 0, "\(first.output)")
+        #expect(FileManager.default.fileExists(atPath: marker.path), "the application command runs")
+        #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent("after.txt").path), "client regeneration runs after an apply")
+        let merged = try String(contentsOf: root.appendingPathComponent("prisma/merged.prisma"), encoding: .utf8)
+        #expect(merged.contains("model Item2 {") && merged.contains("  item0s Item0[]"))
+        #expect(try Registry(database: database).items(in: [.applied]).count == 3)
+
+        // A restart with nothing approved is a no-op that still starts the application.
+        try FileManager.default.removeItem(at: marker)
+        let second = try runScript(root: root, url: url, marker: marker)
+        #expect(second.status == 0 && second.output.contains("nothing to apply"), "\(second.output)")
+        #expect(FileManager.default.fileExists(atPath: marker.path))
+
+        // A broken package file stops the container before the application starts.
+        try FileManager.default.removeItem(at: marker)
+        try "entities:\n  - name: Broken\n    fields:\n      id: { type: strng }\n".write(
+            to: root.appendingPathComponent("packages/odd/seed/schema/entities.yaml"), atomically: true, encoding: .utf8)
+        let third = try runScript(root: root, url: url, marker: marker)
+        #expect(third.status != 0)
+        #expect(third.output.contains("error[E012]"))
+        #expect(!FileManager.default.fileExists(atPath: marker.path))
+    }
+}

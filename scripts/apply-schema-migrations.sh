@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Container start step (the spec's apply-schema-migrations.sh). Run it as the entrypoint, with the
+# application's command as arguments; it execs the command only when the schema is in order.
+#
+#   1. checks the package schemas (validate)
+#   2. applies approved changes exactly once, in one transaction, and marks them applied
+#      (concurrent replicas take turns on the registry lock; a no-op when nothing is approved)
+#   3. writes the Prisma fragment (and the merged schema when SCHEMA_MERGED is set)
+#   4. regenerates the Prisma client when something was applied (SCHEMA_AFTER, e.g. "npx prisma generate")
+#   5. execs the application
+#
+# Environment: DATABASE_URL (postgres://... or file:...), SCHEMA_ROOT (default /app),
+# SCHEMA_BIN (default: schema on PATH), SCHEMA_MERGED (file), SCHEMA_PRISMA_MIGRATIONS (dir),
+# SCHEMA_AFTER (command). Never runs `prisma migrate dev`.
+set -euo pipefail
+
+SCHEMA_BIN=${SCHEMA_BIN:-schema}
+ROOT=${SCHEMA_ROOT:-/app}
+log() { echo "apply-schema-migrations: $*" >&2; }
+
+log "checking package schemas in $ROOT"
+if ! "$SCHEMA_BIN" validate --root "$ROOT" >&2; then
+  log "package schemas have errors; not starting"
+  exit 1
+fi
+
+apply_args=(apply --root "$ROOT" --as "container:$(hostname)")
+[ -n "${SCHEMA_PRISMA_MIGRATIONS:-}" ] && apply_args+=(--prisma-migrations "$SCHEMA_PRISMA_MIGRATIONS")
+[ -n "${SCHEMA_AFTER:-}" ] && apply_args+=(--after "$SCHEMA_AFTER")
+log "applying approved changes"
+if ! "$SCHEMA_BIN" "${apply_args[@]}" >&2; then
+  log "apply failed; the database was left as it was (see 'schema audit'); not starting"
+  exit 1
+fi
+
+generate_args=(generate --root "$ROOT")
+[ -n "${SCHEMA_MERGED:-}" ] && generate_args+=(--merged "$SCHEMA_MERGED")
+"$SCHEMA_BIN" "${generate_args[@]}" >&2
+
+if [ $# -gt 0 ]; then
+  exec "$@"
+fi
