@@ -59,3 +59,36 @@ import Testing
         #expect(await SchemaCommand.capture(["status", "--root", root.path, "--database-url", "postgres://"]).exitCode == 2)
     }
 }
+
+/// `apply --prisma-migrations`: the folder and the `_prisma_migrations` row Prisma Migrate reads.
+@Suite struct PrismaMigrateInteropTests {
+    @Test func applyWritesAMigrationFolderAndItsRow() async throws {
+        let root = CLITests.makeWorkspace()
+        func run(_ arguments: [String]) async -> (exitCode: Int32, stdout: String, stderr: String) {
+            await SchemaCommand.capture(arguments + ["--root", root.path, "--database-url", "file:.schema/interop.sqlite"])
+        }
+        _ = await run(["scan"])
+        _ = await run(["admin", "add", "alice"])
+        _ = await run(["approve", "all", "--as", "alice"])
+        let apply = await run(["apply", "--prisma-migrations", "prisma/migrations"])
+        #expect(apply.exitCode == 0, "\(apply.stderr)")
+        let migrations = root.appendingPathComponent("prisma/migrations")
+        let folders = try FileManager.default.contentsOfDirectory(atPath: migrations.path)
+        let folder = try #require(folders.first)
+        #expect(folders.count == 1)
+        #expect(folder.range(of: #"^\d{14}_package_schemas$"#, options: .regularExpression) != nil)
+        let sql = try String(contentsOf: migrations.appendingPathComponent("\(folder)/migration.sql"), encoding: .utf8)
+        #expect(sql.contains(#"CREATE TABLE "Note""#))
+        // A second apply has nothing to do and writes no folder.
+        _ = await run(["apply", "--prisma-migrations", "prisma/migrations"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: migrations.path).count == 1)
+        // The row as Prisma expects it: checksum = SHA-256 of migration.sql, one step, finished.
+        let database = root.appendingPathComponent(".schema/interop.sqlite").path
+        let rows = try SQLiteRows.query(database, #"SELECT "checksum", "migration_name", "applied_steps_count", "finished_at" IS NOT NULL AS "finished", "rolled_back_at" IS NULL AS "live" FROM "_prisma_migrations""#)
+        #expect(rows.count == 1)
+        #expect(rows.first?["migration_name"] == folder)
+        #expect(rows.first?["checksum"] == sha256Hex(sql))
+        #expect(rows.first?["applied_steps_count"] == "1")
+        #expect(rows.first?["finished"] == "1" && rows.first?["live"] == "1")
+    }
+}
