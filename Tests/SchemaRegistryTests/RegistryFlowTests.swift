@@ -218,9 +218,9 @@ import Testing
                 try connection.execute(#"UPDATE "_schema_queue" SET "state" = 'approved' WHERE "id" = ?"#, [.text(item.id)])
             }
             // One row with an approval whose SQL hash does not match, one with none at all.
-            try connection.execute(#"INSERT INTO "_schema_approvals" VALUES (?, 'mallory', 'now', ?, 'deadbeef', 0)"#, [.text(items[0].id), .text(items[0].toChecksum ?? "")])
+            try connection.execute(#"INSERT INTO "_schema_approvals" ("item_id", "principal", "approved_at", "checksum", "sql_hash", "allow_data_loss") VALUES (?, 'mallory', 'now', ?, 'deadbeef', 0)"#, [.text(items[0].id), .text(items[0].toChecksum ?? "")])
             try connection.execute(#"UPDATE "_schema_queue" SET "statements" = '[{"phase":2,"sql":"DROP TABLE \"User\""}]' WHERE "id" = ?"#, [.text(items[1].id)])
-            try connection.execute(#"INSERT INTO "_schema_approvals" VALUES (?, 'mallory', 'now', ?, ?, 0)"#, [.text(items[1].id), .text(items[1].toChecksum ?? ""), .text(items[1].sqlHash)])
+            try connection.execute(#"INSERT INTO "_schema_approvals" ("item_id", "principal", "approved_at", "checksum", "sql_hash", "allow_data_loss") VALUES (?, 'mallory', 'now', ?, ?, 0)"#, [.text(items[1].id), .text(items[1].toChecksum ?? ""), .text(items[1].sqlHash)])
         }
         let result = try registry.apply(current: desired, principal: "ci")
         #expect(result.applied.isEmpty)

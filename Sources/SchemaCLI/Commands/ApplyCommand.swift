@@ -53,6 +53,9 @@ struct ApplyCommand: AsyncParsableCommand {
     @Option(name: .customLong("after"), help: ArgumentHelp("A shell command to run after a successful apply (e.g. 'npx prisma generate').", valueName: "command"))
     var afterCommand: String?
     @Flag(name: .customLong("no-generate"), help: "Do not write the Prisma fragment.") var noGenerate = false
+    @Option(name: .customLong("trusted-keys"),
+            help: ArgumentHelp("Apply only approvals signed by a key in this file (default: $SCHEMA_TRUSTED_KEYS).", valueName: "file"))
+    var trustedKeysFile: String?
 
     func run() async throws {
         let console = Console.current
@@ -61,11 +64,12 @@ struct ApplyCommand: AsyncParsableCommand {
                 console.err("nothing was applied: the package files have errors")
                 throw ExitCode.failure
             }
+            let trustedKeys = try loadTrustedKeys(trustedKeysFile)
             let migrationWriter = prismaMigrations.map { PrismaMigrationWriter(directory: URL(fileURLWithPath: $0, relativeTo: options.rootURL).standardizedFileURL) }
             let (result, applied): (ApplyResult, [AppliedEntity]) = try registry.withRegistry(root: options.rootURL) { registry in
                 let result: ApplyResult
                 do {
-                    result = try registry.apply(current: desired, principal: principal, beforeCommit: migrationWriter.map { writer in
+                    result = try registry.apply(current: desired, principal: principal, trustedKeys: trustedKeys, beforeCommit: migrationWriter.map { writer in
                         { connection, result in try writer.record(result.statements, connection: connection) }
                     })
                 } catch {
@@ -116,6 +120,17 @@ struct ApplyCommand: AsyncParsableCommand {
         process.waitUntilExit()
         return process.terminationStatus
     }
+}
+
+/// The trusted keys from `--trusted-keys` or `SCHEMA_TRUSTED_KEYS`; nil when neither is set.
+func loadTrustedKeys(_ option: String?) throws -> [TrustedKey]? {
+    guard let path = option ?? ProcessInfo.processInfo.environment["SCHEMA_TRUSTED_KEYS"], !path.isEmpty else { return nil }
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+        throw ValidationError("cannot read the trusted keys file \(path)")
+    }
+    let keys = try TrustedKey.parseFile(text)
+    if keys.isEmpty { throw ValidationError("the trusted keys file \(path) has no keys") }
+    return keys
 }
 
 /// `schema generate`.

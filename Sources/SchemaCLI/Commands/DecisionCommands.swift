@@ -1,4 +1,5 @@
 import ArgumentParser
+import SchemaCore
 import SchemaRegistry
 
 /// `schema approve all|ID... --as NAME [--allow-data-loss]`.
@@ -12,6 +13,8 @@ struct ApproveCommand: AsyncParsableCommand {
     @Option(name: .customLong("as"), help: "The admin approving (recorded with the approval).") var principal: String
     @Flag(name: .customLong("allow-data-loss"), help: "Acknowledge destructive changes (dropped tables or columns, narrowed types).")
     var allowDataLoss = false
+    @Option(name: .customLong("sign-with"), help: ArgumentHelp("Sign the approval with this private key (from `schema keys generate`).", valueName: "keyfile"))
+    var signWith: String?
 
     func validate() throws {
         if ids.isEmpty { throw ValidationError("name the items to approve, or 'all'") }
@@ -20,7 +23,10 @@ struct ApproveCommand: AsyncParsableCommand {
     func run() async throws {
         try runReportingErrors {
             let selection: Registry.Selection = ids == ["all"] ? .all : .ids(ids)
-            let result = try registry.withRegistry(root: options.rootURL) { try $0.approve(selection, as: principal, allowDataLoss: allowDataLoss) }
+            let key = try signWith.map { path in try SigningKey(fileText: try String(contentsOfFile: path, encoding: .utf8)) }
+            let result = try registry.withRegistry(root: options.rootURL) {
+                try $0.approve(selection, as: principal, allowDataLoss: allowDataLoss, signingKey: key)
+            }
             try report(result, verb: "approved", json: options.json)
         }
     }

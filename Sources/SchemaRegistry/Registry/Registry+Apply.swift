@@ -33,7 +33,8 @@ extension Registry {
     /// - Throws: ``ApplyFailure`` after rolling back; the failure is then recorded in a second transaction.
     ///   - beforeCommit: runs after the SQL succeeded, inside the transaction (e.g. to record a
     ///     `_prisma_migrations` row); throwing rolls everything back.
-    public func apply(current: [DesiredEntity], principal: String, dryRun: Bool = false,
+    ///   - trustedKeys: when given, only approvals signed by one of these keys count.
+    public func apply(current: [DesiredEntity], principal: String, dryRun: Bool = false, trustedKeys: [TrustedKey]? = nil,
                       beforeCommit: ((any RegistryConnection, ApplyResult) throws -> Void)? = nil) throws -> ApplyResult {
         let currentByName = Dictionary(current.map { ($0.structure.name, $0) }, uniquingKeysWith: { first, _ in first })
         var failingItem: String?
@@ -42,7 +43,7 @@ extension Registry {
                 let approved = try Self.items(in: [.approved], connection)
                 if approved.isEmpty { return ApplyResult() }
                 var result = ApplyResult()
-                let verdicts = try verify(approved, current: currentByName, connection)
+                let verdicts = try verify(approved, current: currentByName, trustedKeys: trustedKeys, connection)
                 var accepted: [QueueItem] = []
                 for (item, reason) in verdicts {
                     if let reason {
@@ -88,10 +89,10 @@ extension Registry {
             }
         } catch let error as RegistryDatabaseError {
             let failure = ApplyFailure(itemId: failingItem, statement: error.statement, message: error.message)
-            try recordFailure(failure, current: currentByName, principal: principal)
+            try recordFailure(failure, current: currentByName, trustedKeys: trustedKeys, principal: principal)
             throw failure
         } catch let failure as ApplyFailure {
-            try recordFailure(failure, current: currentByName, principal: principal)
+            try recordFailure(failure, current: currentByName, trustedKeys: trustedKeys, principal: principal)
             throw failure
         }
     }
@@ -105,11 +106,19 @@ extension Registry {
     }
 
     /// For each approved item: nil when it may run, or why not.
-    func verify(_ items: [QueueItem], current: [String: DesiredEntity], _ connection: any RegistryConnection) throws -> [(QueueItem, String?)] {
+    func verify(_ items: [QueueItem], current: [String: DesiredEntity], trustedKeys: [TrustedKey]?,
+                _ connection: any RegistryConnection) throws -> [(QueueItem, String?)] {
         let applied = Dictionary(try Self.appliedEntities(connection).map { ($0.structure.name, $0) }, uniquingKeysWith: { first, _ in first })
         return try items.map { item in
-            let approvals = try connection.query(#"SELECT "checksum", "sql_hash" FROM "_schema_approvals" WHERE "item_id" = ?"#, [.text(item.id)])
+            let approvals = try connection.query(#"SELECT "checksum", "sql_hash", "signature", "public_key" FROM "_schema_approvals" WHERE "item_id" = ?"#, [.text(item.id)])
             guard let approval = approvals.first else { return (item, "no approval record for this item") }
+            if let trustedKeys {
+                guard let signature = approval["signature"]?.text, let keyText = approval["public_key"]?.text,
+                      let key = trustedKeys.first(where: { $0.encoded == keyText }),
+                      ApprovalSignature.isValid(signature, itemId: item.id, entity: item.entity, checksum: item.toChecksum, sqlHash: item.sqlHash,
+                                                publicKey: key.publicKey)
+                else { return (item, "the approval is not signed by a trusted key") }
+            }
             if approval["sql_hash"]?.text != item.sqlHash || Checksum.sha256Hex(item.statements.script) != item.sqlHash {
                 return (item, "the queued SQL differs from the SQL that was approved")
             }
@@ -151,10 +160,10 @@ extension Registry {
     }
 
     /// After a rollback: records refusals and the failing item in a transaction of their own.
-    func recordFailure(_ failure: ApplyFailure, current: [String: DesiredEntity], principal: String) throws {
+    func recordFailure(_ failure: ApplyFailure, current: [String: DesiredEntity], trustedKeys: [TrustedKey]?, principal: String) throws {
         try transaction { connection in
             let approved = try Self.items(in: [.approved], connection)
-            for (item, reason) in try verify(approved, current: current, connection) {
+            for (item, reason) in try verify(approved, current: current, trustedKeys: trustedKeys, connection) {
                 if let reason {
                     try setState(connection, item, .failed, error: reason)
                     try insertAudit(connection, principal: principal, action: "apply-refused", item: item, detail: reason)

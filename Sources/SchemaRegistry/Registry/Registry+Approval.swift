@@ -16,18 +16,23 @@ extension Registry {
 
     /// Approves pending items as `principal`, who must be an admin. Destructive items need `allowDataLoss`.
     /// The approval pins the approved checksum and the hash of the SQL that will run.
-    public func approve(_ selection: Selection, as principal: String, allowDataLoss: Bool) throws -> DecisionResult {
+    /// With `signingKey`, the approval carries an Ed25519 signature over (id, entity, checksum, SQL hash).
+    public func approve(_ selection: Selection, as principal: String, allowDataLoss: Bool, signingKey: SigningKey? = nil) throws -> DecisionResult {
         try decide(selection, as: principal, action: "approve") { item, connection in
             if item.isDestructive && !allowDataLoss {
                 let risks = item.risks.filter { $0.kind == .destructive }.map(\.description).joined(separator: "; ")
                 return "destructive (\(risks)); approve with --allow-data-loss to acknowledge"
             }
+            let signature = try signingKey.map {
+                try ApprovalSignature.sign(itemId: item.id, entity: item.entity, checksum: item.toChecksum, sqlHash: item.sqlHash, with: $0)
+            }
             try connection.execute(
-                #"INSERT INTO "_schema_approvals" ("item_id", "principal", "approved_at", "checksum", "sql_hash", "allow_data_loss") VALUES (?, ?, ?, ?, ?, ?)"#,
-                [.text(item.id), .text(principal), .text(self.now), QueueItem.optional(item.toChecksum), .text(item.sqlHash), .integer(allowDataLoss ? 1 : 0)])
+                #"INSERT INTO "_schema_approvals" ("item_id", "principal", "approved_at", "checksum", "sql_hash", "allow_data_loss", "signature", "public_key") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"#,
+                [.text(item.id), .text(principal), .text(self.now), QueueItem.optional(item.toChecksum), .text(item.sqlHash), .integer(allowDataLoss ? 1 : 0),
+                 QueueItem.optional(signature), QueueItem.optional(signingKey.map { TrustedKey(name: $0.name, publicKey: $0.privateKey.publicKey).encoded })])
             try self.setState(connection, item, .approved)
             try self.insertAudit(connection, principal: principal, action: "approve", item: item,
-                                 detail: "sql \(item.sqlHash.prefix(12))\(item.isDestructive ? ", data loss acknowledged" : "")")
+                                 detail: "sql \(item.sqlHash.prefix(12))\(item.isDestructive ? ", data loss acknowledged" : "")\(signingKey.map { ", signed by key \($0.name)" } ?? "")")
             return nil
         }
     }

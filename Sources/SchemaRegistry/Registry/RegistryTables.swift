@@ -3,7 +3,7 @@ import SchemaCore
 /// The registry's own tables, prefixed `_schema_`, created and upgraded by the tool.
 /// Each migration runs once, in order, recorded in `_schema_meta`.
 enum RegistryTables {
-    static let currentVersion = 1
+    static let currentVersion = 2
 
     static func migrations(_ dialect: SQLDialect) -> [[String]] {
         let serial = dialect == .sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY"
@@ -49,7 +49,12 @@ enum RegistryTables {
                 #"CREATE OR REPLACE TRIGGER "_schema_audit_append_only" BEFORE UPDATE OR DELETE ON "_schema_audit" FOR EACH ROW EXECUTE FUNCTION "_schema_audit_append_only"()"#,
             ]
         }
-        return [version1]
+        // Version 2: signed approvals.
+        let version2 = [
+            #"ALTER TABLE "_schema_approvals" ADD COLUMN "signature" TEXT"#,
+            #"ALTER TABLE "_schema_approvals" ADD COLUMN "public_key" TEXT"#,
+        ]
+        return [version1, version2]
     }
 
     /// Creates or upgrades the tables. Runs inside the locked transaction, so concurrent first runs are safe.

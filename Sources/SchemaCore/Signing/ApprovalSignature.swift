@@ -1,0 +1,97 @@
+import Crypto
+import Foundation
+
+/// Ed25519 signatures over approvals, so that write access to the registry tables alone cannot
+/// approve a change: `apply --trusted-keys` runs only items signed by a trusted key.
+public enum ApprovalSignature {
+    /// The exact bytes signed: a versioned, newline-separated record of what was approved.
+    public static func payload(itemId: String, entity: String, checksum: String?, sqlHash: String) -> Data {
+        Data("schema-approval-v1\n\(itemId)\n\(entity)\n\(checksum ?? "-")\n\(sqlHash)".utf8)
+    }
+
+    /// Signs the payload; returns the base64 signature.
+    public static func sign(itemId: String, entity: String, checksum: String?, sqlHash: String, with key: SigningKey) throws -> String {
+        try key.privateKey.signature(for: payload(itemId: itemId, entity: entity, checksum: checksum, sqlHash: sqlHash)).base64EncodedString()
+    }
+
+    /// Whether `signature` (base64) is a valid signature of the payload by `publicKey`.
+    public static func isValid(_ signature: String, itemId: String, entity: String, checksum: String?, sqlHash: String,
+                               publicKey: Curve25519.Signing.PublicKey) -> Bool {
+        guard let bytes = Data(base64Encoded: signature) else { return false }
+        return publicKey.isValidSignature(bytes, for: payload(itemId: itemId, entity: entity, checksum: checksum, sqlHash: sqlHash))
+    }
+}
+
+/// A private signing key with its name, stored as one line: `schema-ed25519-private NAME BASE64`.
+public struct SigningKey: Sendable {
+    public var name: String
+    public var privateKey: Curve25519.Signing.PrivateKey
+
+    /// A new random key.
+    public static func generate(name: String) -> SigningKey {
+        SigningKey(name: name, privateKey: Curve25519.Signing.PrivateKey())
+    }
+
+    /// The private key file's text.
+    public var fileText: String { "schema-ed25519-private \(name) \(privateKey.rawRepresentation.base64EncodedString())\n" }
+
+    /// The public key line for a trusted-keys file.
+    public var publicKeyLine: String { TrustedKey(name: name, publicKey: privateKey.publicKey).line }
+
+    /// Parses a private key file.
+    public init(fileText: String) throws {
+        let parts = fileText.split(whereSeparator: \.isWhitespace).map(String.init)
+        guard parts.count == 3, parts[0] == "schema-ed25519-private", let raw = Data(base64Encoded: parts[2]) else {
+            throw KeyFileError("not a schema private key file (expected 'schema-ed25519-private NAME BASE64')")
+        }
+        do {
+            self.init(name: parts[1], privateKey: try Curve25519.Signing.PrivateKey(rawRepresentation: raw))
+        } catch {
+            throw KeyFileError("the private key is malformed")
+        }
+    }
+
+    init(name: String, privateKey: Curve25519.Signing.PrivateKey) {
+        self.name = name
+        self.privateKey = privateKey
+    }
+}
+
+/// A trusted public key: one line `schema-ed25519 BASE64 NAME` of a trusted-keys file.
+public struct TrustedKey: Sendable {
+    public var name: String
+    public var publicKey: Curve25519.Signing.PublicKey
+
+    /// Creates a trusted key.
+    public init(name: String, publicKey: Curve25519.Signing.PublicKey) {
+        self.name = name
+        self.publicKey = publicKey
+    }
+
+    /// The line written to `.pub` and trusted-keys files.
+    public var line: String { "schema-ed25519 \(publicKey.rawRepresentation.base64EncodedString()) \(name)" }
+
+    /// The base64 public key, stored with each signed approval.
+    public var encoded: String { publicKey.rawRepresentation.base64EncodedString() }
+
+    /// Parses a trusted-keys file: one key per line, `#` comments and blank lines ignored.
+    public static func parseFile(_ text: String) throws -> [TrustedKey] {
+        var keys: [TrustedKey] = []
+        for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            let parts = trimmed.split(whereSeparator: \.isWhitespace).map(String.init)
+            guard parts.count >= 2, parts[0] == "schema-ed25519", let raw = Data(base64Encoded: parts[1]),
+                  let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw)
+            else { throw KeyFileError("line \(offset + 1): expected 'schema-ed25519 BASE64 NAME'") }
+            keys.append(TrustedKey(name: parts.count > 2 ? parts[2] : "unnamed", publicKey: key))
+        }
+        return keys
+    }
+}
+
+/// A malformed key file.
+public struct KeyFileError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
