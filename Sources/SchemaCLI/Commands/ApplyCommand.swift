@@ -56,6 +56,8 @@ struct ApplyCommand: AsyncParsableCommand {
     @Option(name: .customLong("trusted-keys"),
             help: ArgumentHelp("Apply only approvals signed by a key in this file (default: $SCHEMA_TRUSTED_KEYS).", valueName: "file"))
     var trustedKeysFile: String?
+    @Flag(name: .customLong("rls"), help: "On PostgreSQL, (re)create row-level security policies from the ACLs, in the same transaction.")
+    var rowLevelSecurity = false
 
     func run() async throws {
         let console = Console.current
@@ -65,13 +67,21 @@ struct ApplyCommand: AsyncParsableCommand {
                 throw ExitCode.failure
             }
             let trustedKeys = try loadTrustedKeys(trustedKeysFile)
+            if rowLevelSecurity, case .sqlite = try registry.location(root: options.rootURL) {
+                throw ValidationError("--rls needs PostgreSQL; on SQLite the ACL is enforced in the application (see `schema rls`)")
+            }
             let migrationWriter = prismaMigrations.map { PrismaMigrationWriter(directory: URL(fileURLWithPath: $0, relativeTo: options.rootURL).standardizedFileURL) }
             let (result, applied): (ApplyResult, [AppliedEntity]) = try registry.withRegistry(root: options.rootURL) { registry in
                 let result: ApplyResult
                 do {
-                    result = try registry.apply(current: desired, principal: principal, trustedKeys: trustedKeys, beforeCommit: migrationWriter.map { writer in
-                        { connection, result in try writer.record(result.statements, connection: connection) }
-                    })
+                    result = try registry.apply(current: desired, principal: principal, trustedKeys: trustedKeys) { connection, result in
+                        try migrationWriter?.record(result.statements, connection: connection)
+                        if rowLevelSecurity {
+                            for statement in try rowLevelSecurityStatements(Registry.appliedEntities(connection), host: workspace.baseSchema) {
+                                try connection.execute(statement)
+                            }
+                        }
+                    }
                 } catch {
                     migrationWriter?.removeUncommitted()
                     throw error
@@ -119,6 +129,46 @@ struct ApplyCommand: AsyncParsableCommand {
         }
         process.waitUntilExit()
         return process.terminationStatus
+    }
+}
+
+/// Policies for every applied entity with an ACL.
+func rowLevelSecurityStatements(_ applied: [AppliedEntity], host: PrismaSchema?) -> [String] {
+    var keys: [String: String] = [:]
+    for model in host?.models ?? [] { keys[model.name] = model.primaryKey.first }
+    for entity in applied { keys[entity.structure.name] = entity.structure.primaryKey?.name }
+    return applied.flatMap { RowLevelSecurity.statements(for: $0.structure, primaryKeys: keys) }
+}
+
+/// `schema rls [PACKAGE]`.
+struct RLSCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rls", abstract: "Print the PostgreSQL row-level security policies derived from the packages' ACLs.")
+
+    @OptionGroup var options: GlobalOptions
+    @OptionGroup var registry: RegistryOptions
+    @Argument(help: "Only this package's entities.") var package: String?
+
+    func run() async throws {
+        let console = Console.current
+        try runReportingErrors {
+            if case .sqlite = try registry.location(root: options.rootURL) {
+                console.out("""
+                    -- SQLite has no row-level security. The ACLs are enforced in the application through
+                    -- SchemaCore's ACLEvaluator (see the README's ACL table). With a PostgreSQL DATABASE_URL
+                    -- this command prints the policies, and `schema apply --rls` installs them.
+                    """)
+                return
+            }
+            guard let (workspace, desired) = desiredEntities(options, console: console) else { throw ExitCode.failure }
+            let chosen = desired.filter { package == nil || $0.packages.contains(package ?? "") }
+            if let package, chosen.isEmpty {
+                console.err("error: no entities of package '\(package)'")
+                throw ExitCode.failure
+            }
+            let applied = chosen.map { AppliedEntity(structure: $0.structure, checksum: $0.checksum, packages: $0.packages) }
+            console.out(rowLevelSecurityStatements(applied, host: workspace.baseSchema).map { $0 + ";" }.joined(separator: "\n"))
+        }
     }
 }
 

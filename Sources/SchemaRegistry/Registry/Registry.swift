@@ -47,7 +47,8 @@ public final class Registry: @unchecked Sendable {
         try transaction(Self.appliedEntities)
     }
 
-    static func appliedEntities(_ connection: any RegistryConnection) throws -> [AppliedEntity] {
+    /// The applied entities, read inside an ongoing transaction (e.g. from `apply`'s `beforeCommit`).
+    public static func appliedEntities(_ connection: any RegistryConnection) throws -> [AppliedEntity] {
         try connection.query(#"SELECT "name", "checksum", "structure", "packages" FROM "_schema_entities" ORDER BY "name""#, []).map { row in
             guard let checksum = row["checksum"]?.text, let structure = row["structure"]?.text, let packages = row["packages"]?.text else {
                 throw RegistryDatabaseError("registry entity row is incomplete")

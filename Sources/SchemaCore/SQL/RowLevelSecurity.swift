@@ -1,0 +1,89 @@
+/// PostgreSQL row-level security derived from an entity's ACL and `rowLevel` rule.
+///
+/// Policies read the acting user from session settings the application sets per transaction:
+/// `SELECT set_config('app.user_id', $1, true), set_config('app.user_role', $2, true)` (and
+/// `app.tenant_id`). The rule is compiled from its parsed form; its text never reaches SQL.
+public enum RowLevelSecurity {
+    static let userId = "current_setting('app.user_id', true)"
+    static let userRole = "current_setting('app.user_role', true)"
+    static let tenantId = "current_setting('app.tenant_id', true)"
+
+    /// The statements that (re)create the policies of `entity`; empty when it has no ACL.
+    /// - Parameter primaryKeys: primary-key column per table, for `relation.field` rules.
+    public static func statements(for entity: CanonicalEntity, primaryKeys: [String: String]) -> [String] {
+        guard let acl = entity.acl else { return [] }
+        let dialect = SQLDialect.postgresql
+        let table = dialect.quote(entity.name)
+        var statements = ["ALTER TABLE \(table) ENABLE ROW LEVEL SECURITY", "ALTER TABLE \(table) FORCE ROW LEVEL SECURITY"]
+        for operation in ACLOperation.allCases {
+            let name = dialect.quote("\(entity.name)_\(operation.rawValue)")
+            statements.append("DROP POLICY IF EXISTS \(name) ON \(table)")
+            guard let roles = acl.rules[operation] else { continue }
+            let condition = grant(roles, entity: entity, primaryKeys: primaryKeys)
+            switch operation {
+            case .read: statements.append("CREATE POLICY \(name) ON \(table) FOR SELECT USING (\(condition))")
+            case .create: statements.append("CREATE POLICY \(name) ON \(table) FOR INSERT WITH CHECK (\(condition))")
+            case .update: statements.append("CREATE POLICY \(name) ON \(table) FOR UPDATE USING (\(condition)) WITH CHECK (\(condition))")
+            case .delete: statements.append("CREATE POLICY \(name) ON \(table) FOR DELETE USING (\(condition))")
+            }
+        }
+        return statements
+    }
+
+    /// The SQL condition that is true when one of `roles` grants access.
+    static func grant(_ roles: [String], entity: CanonicalEntity, primaryKeys: [String: String]) -> String {
+        let level = "(CASE \(userRole) " + ACLEvaluator.hierarchy.enumerated().dropFirst().map { "WHEN '\($0.element)' THEN \($0.offset)" }.joined(separator: " ") + " ELSE 0 END)"
+        var terms: [String] = []
+        for role in roles {
+            switch role {
+            case "public": terms.append("true")
+            case "system": terms.append("\(userRole) = 'system'")
+            case "self", "owner": terms.append(ownership(entity, primaryKeys: primaryKeys))
+            default:
+                if let required = ACLEvaluator.hierarchy.firstIndex(of: role) { terms.append("\(level) >= \(required)") }
+                // `none` and unknown roles grant nothing.
+            }
+        }
+        return terms.isEmpty ? "false" : terms.map { "(\($0))" }.joined(separator: " OR ")
+    }
+
+    static func ownership(_ entity: CanonicalEntity, primaryKeys: [String: String]) -> String {
+        let dialect = SQLDialect.postgresql
+        if let text = entity.acl?.rowLevel, let expression = try? RowLevelParser.parse(text).get() {
+            return "\(userId) IS NOT NULL AND (\(compile(expression, entity: entity, primaryKeys: primaryKeys)))"
+        }
+        guard let field = ACLEvaluator.ownerField(of: entity) else { return "false" }
+        return "\(dialect.quote(entity.name)).\(dialect.quote(field))::text = \(userId)"
+    }
+
+    static func compile(_ expression: RowLevelExpression, entity: CanonicalEntity, primaryKeys: [String: String]) -> String {
+        switch expression {
+        case .or(let terms): return terms.map { "(\(compile($0, entity: entity, primaryKeys: primaryKeys)))" }.joined(separator: " OR ")
+        case .and(let factors): return factors.map { "(\(compile($0, entity: entity, primaryKeys: primaryKeys)))" }.joined(separator: " AND ")
+        case .comparison(let comparison):
+            let left = column(comparison.path, entity: entity, primaryKeys: primaryKeys)
+            let negated = comparison.op == .notEqual
+            switch comparison.operand {
+            case .principal(let attribute):
+                let setting = attribute == "id" ? userId : attribute == "role" ? userRole : tenantId
+                return "\(left)::text \(negated ? "IS DISTINCT FROM" : "=") \(setting)"
+            case .null: return "\(left) IS \(negated ? "NOT " : "")NULL"
+            case .bool(let flag): return "\(left) \(negated ? "IS DISTINCT FROM" : "=") \(flag)"
+            case .number(let number): return "\(left) \(negated ? "<>" : "=") \(CanonicalNumber.format(number))"
+            case .text(let text): return "\(left)::text \(negated ? "<>" : "=") \(SQLDialect.postgresql.literal(text))"
+            case .path(let path): return "\(left) \(negated ? "IS DISTINCT FROM" : "=") \(column(path, entity: entity, primaryKeys: primaryKeys))"
+            }
+        }
+    }
+
+    /// A column of the row, or of the row a belongsTo relation points at (as a subquery).
+    static func column(_ path: [String], entity: CanonicalEntity, primaryKeys: [String: String]) -> String {
+        let dialect = SQLDialect.postgresql
+        let table = dialect.quote(entity.name)
+        guard path.count == 2, let relation = entity.relations.first(where: { $0.name == path[0] && $0.kind == .belongsTo }),
+              let foreignKey = relation.field
+        else { return "\(table).\(dialect.quote(path.last ?? ""))" }
+        let key = primaryKeys[relation.target] ?? "id"
+        return "(SELECT parent.\(dialect.quote(path[1])) FROM \(dialect.quote(relation.target)) AS parent WHERE parent.\(dialect.quote(key)) = \(table).\(dialect.quote(foreignKey)))"
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import SchemaCore
+import SchemaRegistry
+import Testing
+
+/// `apply --rls` on PostgreSQL, exercised as a non-superuser application role.
+@Suite(.serialized) struct RowLevelSecurityTests {
+    static let docs = """
+        entities:
+          - name: Doc
+            fields:
+              id: { type: cuid, primary: true }
+              ownerId: { type: string }
+              title: { type: string }
+            acl:
+              create: [user]
+              read: [public]
+              update: [self, admin]
+              delete: [self, admin]
+              rowLevel: "ownerId = $user.id"
+        """
+
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func nonOwnersCannotUpdateOrDeleteAndAdminsCan() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: ProcessTests.binary.path), "build the schema binary first")
+        let root = CLIWorkspace.make(["packages/docs/seed/schema/entities.yaml": Self.docs])
+        let (database, location) = try Backend.postgres.makeDatabase()
+        defer { database.close() }
+        guard case .postgres(let host, let port, let user, _, let name, _) = location else { return }
+        let url = "postgres://\(user)@\(host):\(port)/\(name ?? "")"
+        for arguments in [["scan"], ["admin", "add", "alice"], ["approve", "all", "--as", "alice"]] {
+            #expect(try ProcessTests.run(arguments + ["--root", root.path], url: url).status == 0)
+        }
+        let apply = try ProcessTests.run(["apply", "--rls", "--root", root.path], url: url)
+        #expect(apply.status == 0, "\(apply.output)")
+
+        let role = "app_\(UUID().uuidString.prefix(8).lowercased())"
+        try database.withLockedTransaction { connection in
+            try connection.execute("CREATE ROLE \(role) LOGIN")
+            try connection.execute(#"GRANT SELECT, INSERT, UPDATE, DELETE ON "Doc" TO \#(role)"#)
+            try connection.execute(#"INSERT INTO "Doc" ("id", "ownerId", "title") VALUES ('d1', 'u1', 'mine'), ('d2', 'u2', 'theirs'), ('d3', 'u2', 'other')"#)
+        }
+        let app = try DatabaseLocation.postgres(host: host, port: port, user: role, password: nil, database: name, requireTLS: false).open()
+        defer { app.close() }
+        func rows(_ sql: String, as id: String?, role userRole: String) throws -> Int {
+            try app.withLockedTransaction { connection in
+                _ = try connection.query("SELECT set_config('app.user_id', ?, true), set_config('app.user_role', ?, true)", [.text(id ?? ""), .text(userRole)])
+                return try connection.query(sql, []).count
+            }
+        }
+        #expect(try rows(#"SELECT "id" FROM "Doc""#, as: nil, role: "public") == 3)
+        #expect(try rows(#"UPDATE "Doc" SET "title" = 'x' WHERE "id" = 'd2' RETURNING "id""#, as: "u1", role: "user") == 0)
+        #expect(try rows(#"DELETE FROM "Doc" WHERE "id" = 'd2' RETURNING "id""#, as: "u1", role: "user") == 0)
+        #expect(try rows(#"UPDATE "Doc" SET "title" = 'x' WHERE "id" = 'd1' RETURNING "id""#, as: "u1", role: "user") == 1)
+        #expect(try rows(#"UPDATE "Doc" SET "title" = 'y' WHERE "id" = 'd2' RETURNING "id""#, as: "admin1", role: "admin") == 1)
+        #expect(try rows(#"DELETE FROM "Doc" WHERE "id" = 'd3' RETURNING "id""#, as: "admin1", role: "admin") == 1)
+        #expect(try rows(#"DELETE FROM "Doc" WHERE "id" = 'd1' RETURNING "id""#, as: "u1", role: "user") == 1)
+        // create: [user] — an insert by a principal below `user` is refused by the insert policy.
+        #expect(throws: (any Error).self) {
+            _ = try rows(#"INSERT INTO "Doc" ("id", "ownerId", "title") VALUES ('d4', 'u1', 't') RETURNING "id""#, as: "u1", role: "public")
+        }
+        let remaining = try database.withLockedTransaction { try $0.query(#"SELECT "id", "title" FROM "Doc" ORDER BY "id""#, []) }
+        #expect(remaining.map { $0["id"]?.text } == ["d2"])
+        #expect(remaining.first?["title"]?.text == "y")
+    }
+}
+
+/// A workspace on disk with a small host schema and the given files.
+enum CLIWorkspace {
+    static func make(_ files: [String: String]) -> URL {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("schema-ws-\(UUID().uuidString)")
+        var all = files
+        all["prisma/schema.prisma"] = "datasource db {\n  provider = \"postgresql\"\n}\n\nmodel User {\n  id String @id\n}\n"
+        for (path, text) in all {
+            let url = root.appendingPathComponent(path)
+            try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try? text.write(to: url, atomically: true, encoding: .utf8)
+        }
+        return root
+    }
+}
