@@ -17,9 +17,8 @@ struct PlanCommand: AsyncParsableCommand {
             guard let (_, desired) = desiredEntities(options, console: console) else { throw ExitCode.failure }
             let result = try registry.withRegistry(root: options.rootURL) { try $0.apply(current: desired, principal: "plan", dryRun: true) }
             if options.json {
-                struct Refusal: Encodable { var id: String; var reason: String }
-                struct Output: Encodable { var items: [ItemJSON]; var refused: [Refusal]; var sql: String }
-                console.out(JSONOutput.encode(Output(items: result.applied.map { ItemJSON($0) }, refused: result.refused.map { Refusal(id: $0.item.id, reason: $0.reason) },
+                        struct Output: Encodable { var items: [ItemJSON]; var refused: [JSONOutput.RefusalJSON]; var sql: String }
+                console.out(JSONOutput.encode(Output(items: result.applied.map { ItemJSON($0) }, refused: result.refused.map { JSONOutput.RefusalJSON(id: $0.item.id, reason: $0.reason) },
                                                      sql: result.statements.script)))
                 return
             }
@@ -101,9 +100,8 @@ struct ApplyCommand: AsyncParsableCommand {
             }
             if let path = migrationWriter?.writtenFolder, !options.json { console.out("wrote \(path.path)") }
             if options.json {
-                struct Refusal: Encodable { var id: String; var reason: String }
-                struct Output: Encodable { var applied: [ItemJSON]; var refused: [Refusal] }
-                console.out(JSONOutput.encode(Output(applied: result.applied.map { ItemJSON($0) }, refused: result.refused.map { Refusal(id: $0.item.id, reason: $0.reason) })))
+                        struct Output: Encodable { var applied: [ItemJSON]; var refused: [JSONOutput.RefusalJSON] }
+                console.out(JSONOutput.encode(Output(applied: result.applied.map { ItemJSON($0) }, refused: result.refused.map { JSONOutput.RefusalJSON(id: $0.item.id, reason: $0.reason) })))
             }
             if let afterCommand, !result.applied.isEmpty {
                 let status = runShell(afterCommand)

@@ -59,9 +59,8 @@ struct RejectCommand: AsyncParsableCommand {
 func report(_ result: DecisionResult, verb: String, json: Bool) throws {
     let console = Console.current
     if json {
-        struct Refusal: Encodable { var id: String; var reason: String }
-        struct Output: Encodable { var accepted: [ItemJSON]; var refused: [Refusal] }
-        console.out(JSONOutput.encode(Output(accepted: result.accepted.map { ItemJSON($0) }, refused: result.refused.map { Refusal(id: $0.id, reason: $0.reason) })))
+        struct Output: Encodable { var accepted: [ItemJSON]; var refused: [JSONOutput.RefusalJSON] }
+        console.out(JSONOutput.encode(Output(accepted: result.accepted.map { ItemJSON($0) }, refused: result.refused.map { JSONOutput.RefusalJSON(id: $0.id, reason: $0.reason) })))
     } else {
         for item in result.accepted { console.out("\(verb) \(ItemFormat.line(item, console: console))") }
         for refusal in result.refused { console.err(console.paint("refused", .red) + " \(refusal.id): \(refusal.reason)") }

@@ -23,6 +23,12 @@ enum JSONOutput {
         }
     }
 
+    /// An item that was not approved, rejected or applied, and why.
+    struct RefusalJSON: Encodable {
+        var id: String
+        var reason: String
+    }
+
     static func encode<T: Encodable>(_ value: T) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
