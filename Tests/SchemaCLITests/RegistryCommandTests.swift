@@ -70,7 +70,8 @@ import Testing
         _ = await run(["scan"])
         _ = await run(["admin", "add", "alice"])
         _ = await run(["approve", "all", "--as", "alice"])
-        let apply = await run(["apply", "--prisma-migrations", "prisma/migrations"])
+        let migrationsPath = root.appendingPathComponent("prisma/migrations").path
+        let apply = await run(["apply", "--prisma-migrations", migrationsPath])
         #expect(apply.exitCode == 0, "\(apply.stderr)")
         let migrations = root.appendingPathComponent("prisma/migrations")
         let folders = try FileManager.default.contentsOfDirectory(atPath: migrations.path)
@@ -80,7 +81,7 @@ import Testing
         let sql = try String(contentsOf: migrations.appendingPathComponent("\(folder)/migration.sql"), encoding: .utf8)
         #expect(sql.contains(#"CREATE TABLE "Note""#))
         // A second apply has nothing to do and writes no folder.
-        _ = await run(["apply", "--prisma-migrations", "prisma/migrations"])
+        _ = await run(["apply", "--prisma-migrations", migrationsPath])
         #expect(try FileManager.default.contentsOfDirectory(atPath: migrations.path).count == 1)
         // The row as Prisma expects it: checksum = SHA-256 of migration.sql, one step, finished.
         let database = root.appendingPathComponent(".schema/interop.sqlite").path

@@ -47,7 +47,7 @@ struct ApplyCommand: AsyncParsableCommand {
     @OptionGroup var options: GlobalOptions
     @OptionGroup var registry: RegistryOptions
     @Option(name: .customLong("as"), help: "Principal recorded in the audit log.") var principal: String = "apply"
-    @Option(name: .customLong("prisma-migrations"), help: ArgumentHelp("Also write DIR/<timestamp>_package_schemas/migration.sql and its _prisma_migrations row.", valueName: "dir"))
+    @Option(name: .customLong("prisma-migrations"), help: ArgumentHelp("Also write DIR/<timestamp>_package_schemas/migration.sql and its _prisma_migrations row (DIR relative to the current directory).", valueName: "dir"))
     var prismaMigrations: String?
     @Option(name: .customLong("after"), help: ArgumentHelp("A shell command to run after a successful apply (e.g. 'npx prisma generate').", valueName: "command"))
     var afterCommand: String?
@@ -69,7 +69,7 @@ struct ApplyCommand: AsyncParsableCommand {
             if rowLevelSecurity, case .sqlite = try registry.location(root: options.rootURL) {
                 throw ValidationError("--rls needs PostgreSQL; on SQLite the ACL is enforced in the application (see `schema rls`)")
             }
-            let migrationWriter = prismaMigrations.map { PrismaMigrationWriter(directory: URL(fileURLWithPath: $0, relativeTo: options.rootURL).standardizedFileURL) }
+            let migrationWriter = prismaMigrations.map { PrismaMigrationWriter(directory: URL(fileURLWithPath: $0).standardizedFileURL) }
             let (result, applied): (ApplyResult, [AppliedEntity]) = try registry.withRegistry(root: options.rootURL) { registry in
                 let result: ApplyResult
                 do {
@@ -202,7 +202,7 @@ struct GenerateCommand: AsyncParsableCommand {
             if out == "-" {
                 console.out(fragment)
             } else {
-                let file = out.map { URL(fileURLWithPath: $0, relativeTo: options.rootURL).standardizedFileURL }
+                let file = out.map { URL(fileURLWithPath: $0).standardizedFileURL }
                     ?? options.rootURL.appendingPathComponent("prisma/generated-from-packages.prisma")
                 try writeText(fragment, to: file)
                 console.out("wrote \(file.path) (\(applied.count) models)")
@@ -214,7 +214,7 @@ struct GenerateCommand: AsyncParsableCommand {
                 }
                 let baseURL = options.base.map { URL(fileURLWithPath: $0) } ?? options.rootURL.appendingPathComponent("prisma/schema.prisma")
                 let baseText = (try? String(contentsOf: baseURL, encoding: .utf8)) ?? ""
-                let file = URL(fileURLWithPath: merged, relativeTo: options.rootURL).standardizedFileURL
+                let file = URL(fileURLWithPath: merged).standardizedFileURL
                 try writeText(PrismaArtifacts.merged(baseText: baseText, host: base, entities: applied.map(\.structure)), to: file)
                 console.out("wrote \(file.path)")
             }
