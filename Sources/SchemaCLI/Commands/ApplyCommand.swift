@@ -61,6 +61,12 @@ struct ApplyCommand: AsyncParsableCommand {
     func run() async throws {
         let console = Console.current
         try runReportingErrors {
+            // The restart path: with nothing approved, skip reading and validating the package files.
+            // (The apply below re-checks the queue under the lock, so a race only defers work to the next start.)
+            if try registry.withRegistry(root: options.rootURL, { try $0.items(in: [.approved]).isEmpty }) {
+                console.out(options.json ? JSONOutput.encode(["applied": [String]()]) : "nothing to apply")
+                return
+            }
             guard let (workspace, desired) = desiredEntities(options, console: console) else {
                 console.err("nothing was applied: the package files have errors")
                 throw ExitCode.failure
