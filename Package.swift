@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // Pure pipeline: model, loading, validation, checksum, Prisma. No database, HTTP or CLI.
@@ -32,6 +34,17 @@ let package = Package(
                 "SchemaCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The review server: JSON API and review page over the registry.
+        .target(
+            name: "SchemaAdmin",
+            dependencies: [
+                "SchemaCore",
+                "SchemaRegistry",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
         // The commands as a library, so tests can run them in-process.
@@ -40,12 +53,17 @@ let package = Package(
             dependencies: [
                 "SchemaCore",
                 "SchemaRegistry",
+                "SchemaAdmin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "schema", dependencies: ["SchemaCLI"]),
         .testTarget(name: "SchemaCoreTests", dependencies: ["SchemaCore"], exclude: ["Fixtures"]),
         .testTarget(name: "SchemaRegistryTests", dependencies: ["SchemaRegistry", "SchemaCore"]),
+        .testTarget(
+            name: "SchemaAdminTests",
+            dependencies: ["SchemaAdmin", "SchemaRegistry", "SchemaCore", .product(name: "HummingbirdTesting", package: "hummingbird")]
+        ),
         .testTarget(name: "SchemaCLITests", dependencies: ["SchemaCLI", "SchemaCore", "SchemaRegistry"]),
     ]
 )

@@ -16,11 +16,7 @@ public final class Registry: @unchecked Sendable {
         self.clock = clock
     }
 
-    var now: String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: clock())
-    }
+    var now: String { Self.timestamp(clock()) }
 
     /// Runs `body` in a locked transaction with the registry tables ready.
     func transaction<T>(_ body: (any RegistryConnection) throws -> T) throws -> T {

@@ -3,7 +3,7 @@ import SchemaCore
 /// The registry's own tables, prefixed `_schema_`, created and upgraded by the tool.
 /// Each migration runs once, in order, recorded in `_schema_meta`.
 enum RegistryTables {
-    static let currentVersion = 2
+    static let currentVersion = 3
 
     static func migrations(_ dialect: SQLDialect) -> [[String]] {
         let serial = dialect == .sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY"
@@ -54,7 +54,15 @@ enum RegistryTables {
             #"ALTER TABLE "_schema_approvals" ADD COLUMN "signature" TEXT"#,
             #"ALTER TABLE "_schema_approvals" ADD COLUMN "public_key" TEXT"#,
         ]
-        return [version1, version2]
+        // Version 3: API tokens and single-use login codes for the review server, stored as SHA-256 hashes.
+        let version3 = [
+            """
+            CREATE TABLE IF NOT EXISTS "_schema_tokens" (
+                "hash" TEXT PRIMARY KEY, "principal" TEXT NOT NULL, "kind" TEXT NOT NULL, "created_at" TEXT NOT NULL,
+                "created_by" TEXT NOT NULL, "expires_at" TEXT, "used" BIGINT NOT NULL DEFAULT 0)
+            """,
+        ]
+        return [version1, version2, version3]
     }
 
     /// Creates or upgrades the tables. Runs inside the locked transaction, so concurrent first runs are safe.

@@ -1,0 +1,79 @@
+import Foundation
+import Hummingbird
+import SchemaCore
+import SchemaRegistry
+
+/// The JSON API. Every route needs `Authorization: Bearer TOKEN` (`schema admin token NAME`);
+/// reading needs any principal, approving and rejecting an admin.
+struct APIRoutes {
+    let server: ReviewServer
+
+    var collection: RouteCollection<BasicRequestContext> {
+        let routes = RouteCollection(context: BasicRequestContext.self)
+        routes.get("status") { request, _ in
+            _ = try await authenticate(request)
+            return Reply.json(StatusBody(try await server.gate.run { try $0.status() }))
+        }
+        routes.get("migrations") { request, _ in
+            _ = try await authenticate(request)
+            let text = request.uri.queryParameters.get("status") ?? "pending"
+            guard text == "all" || QueueItem.State(rawValue: text) != nil else {
+                return Reply.error(.badRequest, "status must be one of \(QueueItem.State.allCases.map(\.rawValue).joined(separator: ", ")) or all")
+            }
+            let states: Set<QueueItem.State>? = QueueItem.State(rawValue: text).map { [$0] }
+            return Reply.json(try await server.details(in: states))
+        }
+        routes.get("migrations/:id") { request, context in
+            _ = try await authenticate(request)
+            let id = try context.parameters.require("id")
+            guard let detail = try await server.detail(id) else { return Reply.error(.notFound, "no queue item \(id)") }
+            return Reply.json(detail)
+        }
+        routes.post("migrations/:id/approve") { request, context in
+            let principal = try await authenticate(request)
+            let body = try await decodeOptional(ApproveBody.self, request, context)
+            return respond(try await server.approve(try context.parameters.require("id"), as: principal, allowDataLoss: body?.allowDataLoss ?? false))
+        }
+        routes.post("migrations/:id/reject") { request, context in
+            let principal = try await authenticate(request)
+            let body = try await decodeOptional(RejectBody.self, request, context)
+            return respond(try await server.reject(try context.parameters.require("id"), as: principal, reason: body?.reason))
+        }
+        routes.get("audit") { request, _ in
+            _ = try await authenticate(request)
+            let limit = request.uri.queryParameters.get("limit", as: Int.self) ?? 200
+            return Reply.json(try await server.gate.run { try $0.audit(limit: max(1, min(limit, 10_000))) })
+        }
+        return routes
+    }
+
+    func authenticate(_ request: Request) async throws -> AuthenticatedPrincipal {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+            throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer"], message: "authentication required: send Authorization: Bearer TOKEN")
+        }
+        let token = String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
+        guard let principal = try await server.gate.run({ try $0.principal(forToken: token) }) else {
+            throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer"], message: "unknown token")
+        }
+        return principal
+    }
+
+    func decodeOptional<T: Decodable>(_ type: T.Type, _ request: Request, _ context: BasicRequestContext) async throws -> T? {
+        let buffer = try await request.body.collect(upTo: 64 * 1024)
+        guard buffer.readableBytes > 0 else { return nil }
+        do {
+            return try JSONDecoder().decode(type, from: Data(buffer: buffer))
+        } catch {
+            throw HTTPError(.badRequest, message: "the body is not valid JSON for this request")
+        }
+    }
+
+    func respond(_ decision: ReviewServer.Decision) -> Response {
+        switch decision {
+        case .done(let item): Reply.json(["id": item.id, "state": item.state.rawValue])
+        case .refused(let reason): Reply.error(.conflict, reason)
+        case .forbidden(let reason): Reply.error(.forbidden, reason)
+        case .notFound: Reply.error(.notFound, "no such queue item")
+        }
+    }
+}

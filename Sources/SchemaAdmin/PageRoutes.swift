@@ -1,0 +1,144 @@
+import Foundation
+import Hummingbird
+import SchemaCore
+import SchemaRegistry
+
+/// The review page: login (token form or single-use code), the pending queue with diff, SQL and
+/// Prisma per item, approve/reject forms with CSRF tokens. Non-admins see the page read-only.
+struct PageRoutes {
+    let server: ReviewServer
+    static let cookieName = "schema_session"
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/login") { request, _ in
+            if let code = request.uri.queryParameters.get("code") {
+                guard let principal = try await server.gate.run({ try $0.redeemLoginCode(code) }) else {
+                    return Reply.html(loginPage(error: "That login link is unknown, used or expired."), status: .unauthorized)
+                }
+                return try await startSession(principal)
+            }
+            return Reply.html(loginPage(error: nil))
+        }
+        router.post("/login") { request, context in
+            let form = try await formFields(request)
+            guard let token = form["token"], !token.isEmpty,
+                  let principal = try await server.gate.run({ try $0.principal(forToken: token) })
+            else { return Reply.html(loginPage(error: "Unknown token."), status: .unauthorized) }
+            try await server.gate.run { try $0.recordAudit(principal: principal.name, action: "login", detail: "token") }
+            return try await startSession(principal)
+        }
+        router.post("/logout") { request, _ in
+            if let id = request.cookies[Self.cookieName]?.value { await server.sessions.remove(id) }
+            var response = Reply.redirect("/login")
+            response.setCookie(Cookie(name: Self.cookieName, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .strict))
+            return response
+        }
+        router.get("/") { request, _ in
+            guard let (_, session) = await currentSession(request) else { return Reply.redirect("/login") }
+            let pending = try await server.details(in: [.pending])
+            let recent = try await server.details(in: [.approved, .failed])
+            let status = try await server.gate.run { try $0.status() }
+            return Reply.html(reviewPage(session: session, pending: pending, recent: recent, status: status,
+                                         notice: request.uri.queryParameters.get("notice")))
+        }
+        router.post("/review/:id/:decision") { request, context in
+            guard let (_, session) = await currentSession(request) else { throw HTTPError(.unauthorized, message: "log in first") }
+            let form = try await formFields(request)
+            guard let csrf = form["csrf"], csrf == session.csrfToken else { throw HTTPError(.forbidden, message: "invalid or missing CSRF token") }
+            let id = try context.parameters.require("id")
+            let decision: ReviewServer.Decision
+            switch try context.parameters.require("decision") {
+            case "approve": decision = try await server.approve(id, as: session.principal, allowDataLoss: form["acknowledgeDataLoss"] == "yes")
+            case "reject": decision = try await server.reject(id, as: session.principal, reason: form["reason"].flatMap { $0.isEmpty ? nil : $0 })
+            default: throw HTTPError(.notFound)
+            }
+            switch decision {
+            case .done(let item): return Reply.redirect("/?notice=" + (("\(item.id) \(item.state.rawValue)").addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
+            case .refused(let reason): return Reply.redirect("/?notice=" + (("\(id) not changed: \(reason)").addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
+            case .forbidden(let reason): throw HTTPError(.forbidden, message: reason)
+            case .notFound: throw HTTPError(.notFound, message: "no such queue item")
+            }
+        }
+    }
+
+    func startSession(_ principal: AuthenticatedPrincipal) async throws -> Response {
+        let (id, _) = await server.sessions.create(for: principal)
+        var response = Reply.redirect("/")
+        response.setCookie(Cookie(name: Self.cookieName, value: id, maxAge: 8 * 3600, path: "/", httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    func currentSession(_ request: Request) async -> (String, SessionStore.Session)? {
+        guard let id = request.cookies[Self.cookieName]?.value, let session = await server.sessions.session(id) else { return nil }
+        return (id, session)
+    }
+
+    func formFields(_ request: Request) async throws -> [String: String] {
+        let buffer = try await request.body.collect(upTo: 64 * 1024)
+        var fields: [String: String] = [:]
+        for pair in String(buffer: buffer).split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
+            if let key = parts.first { fields[key] = parts.count > 1 ? parts[1] : "" }
+        }
+        return fields
+    }
+
+    // MARK: - Pages
+
+    func loginPage(error: String?) -> String {
+        HTML.page(title: "Sign in · schema review", body: """
+            <header><strong>Package schema review</strong></header>
+            <main><h1>Sign in</h1>
+            \(error.map { "<p class=\"notice\">\(HTML.escape($0))</p>" } ?? "")
+            <form method="post" action="/login"><p><label>API token<br><input type="password" name="token" size="48" autocomplete="off" required></label></p>
+            <p><button type="submit">Sign in</button></p></form>
+            <p class="muted">Get a token with <code>schema admin token NAME</code>, or a one-time link with <code>schema admin login-link NAME</code>.</p></main>
+            """)
+    }
+
+    func reviewPage(session: SessionStore.Session, pending: [ItemDetail], recent: [ItemDetail], status: RegistryStatus, notice: String?) -> String {
+        let principal = session.principal
+        var body = """
+            <header><strong>Package schema review</strong><span>\(HTML.escape(principal.name)) · \(principal.isAdmin ? "admin" : "read-only")
+            <form method="post" action="/logout" style="display:inline"><button type="submit">Sign out</button></form></span></header><main>
+            """
+        if let notice { body += "<p class=\"notice\">\(HTML.escape(notice))</p>" }
+        body += "<p class=\"muted\">" + QueueItem.State.allCases.map { "\(status.counts[$0] ?? 0) \($0.rawValue)" }.joined(separator: " · ")
+            + (status.restartNeeded ? " — approved changes are applied at the next container start" : "") + "</p>"
+        body += "<h1 id=\"pending\">Pending changes (\(pending.count))</h1>"
+        if pending.isEmpty { body += "<p>Nothing waits for review.</p>" }
+        for item in pending { body += itemSection(item, session: session) }
+        if !recent.isEmpty {
+            body += "<h2>Approved or failed</h2><table>"
+            for item in recent {
+                body += "<tr><td><code>\(HTML.escape(item.id))</code></td><td>\(HTML.escape(item.state))</td><td>\(HTML.escape(item.action)) \(HTML.escape(item.entity))</td><td>\(HTML.escape(item.error ?? ""))</td></tr>"
+            }
+            body += "</table>"
+        }
+        return HTML.page(title: "Pending changes · schema review", body: body + "</main>")
+    }
+
+    func itemSection(_ item: ItemDetail, session: SessionStore.Session) -> String {
+        var html = "<section class=\"item\(item.destructive ? " destructive" : "")\" id=\"item-\(HTML.escape(item.id))\"><h3>"
+            + "<span class=\"badge \(HTML.escape(item.action))\">\(HTML.escape(item.action))</span> \(HTML.escape(item.entity))"
+            + (item.destructive ? "<span class=\"badge danger\">DESTRUCTIVE</span>" : "")
+            + " <code class=\"muted\">\(HTML.escape(item.id))</code></h3>"
+        html += "<p class=\"muted\">packages: \(HTML.escape(item.packages.joined(separator: ", "))) · checksum \(HTML.escape(short(item.fromChecksum))) → \(HTML.escape(short(item.toChecksum)))</p>"
+        if !item.risks.isEmpty { html += "<ul>" + item.risks.map { "<li><strong>\(HTML.escape($0))</strong></li>" }.joined() + "</ul>" }
+        html += "<ul>" + item.differences.map { "<li>\(HTML.escape($0))</li>" }.joined() + "</ul>"
+        html += "<details><summary>SQL</summary><pre>\(HTML.escape(item.sql))</pre></details>"
+        if let prisma = item.prisma { html += "<details><summary>Prisma</summary><pre>\(HTML.escape(prisma))</pre></details>" }
+        if session.principal.isAdmin {
+            let csrf = "<input type=\"hidden\" name=\"csrf\" value=\"\(HTML.escape(session.csrfToken))\">"
+            html += "<div class=\"actions\"><form method=\"post\" action=\"/review/\(HTML.escape(item.id))/approve\">\(csrf)"
+            if item.destructive {
+                html += "<label><input type=\"checkbox\" name=\"acknowledgeDataLoss\" value=\"yes\" required> I accept that this change deletes data</label> "
+            }
+            html += "<button class=\"approve\" type=\"submit\">Approve</button></form>"
+            html += "<form method=\"post\" action=\"/review/\(HTML.escape(item.id))/reject\">\(csrf)<input name=\"reason\" placeholder=\"reason\" size=\"30\"> <button class=\"reject\" type=\"submit\">Reject</button></form></div>"
+        }
+        return html + "</section>"
+    }
+
+    func short(_ checksum: String?) -> String { checksum.map { String($0.prefix(12)) } ?? "—" }
+}

@@ -1,0 +1,66 @@
+import SchemaCore
+import SchemaRegistry
+
+/// A queue item as the server shows it: summary, field-level diff, SQL, Prisma preview.
+struct ItemDetail: Codable, Sendable {
+    var id: String
+    var entity: String
+    var action: String
+    var packages: [String]
+    var state: String
+    var fromChecksum: String?
+    var toChecksum: String?
+    var destructive: Bool
+    var risks: [String]
+    var operations: [String]
+    var differences: [String]
+    var sql: String
+    var prisma: String?
+    var error: String?
+
+    init(_ item: QueueItem, applied: AppliedEntity?, host: PrismaSchema?) {
+        id = item.id
+        entity = item.entity
+        action = item.action.rawValue
+        packages = item.packages
+        state = item.state.rawValue
+        fromChecksum = item.fromChecksum
+        toChecksum = item.toChecksum
+        destructive = item.isDestructive
+        risks = item.risks.map(\.description)
+        operations = item.operations
+        sql = item.sql
+        error = item.error
+        switch (applied?.structure, item.structure) {
+        case (let before?, let after?):
+            differences = StructuralDifference.describe(before, "applied", after, "proposed")
+        case (nil, let after?):
+            differences = ["new table with " + after.fields.map { "\($0.name): \($0.type.rawValue)\($0.optional ? "?" : "")" }.joined(separator: ", ")]
+        case (let before?, nil):
+            differences = ["drops table \(before.name) with its \(before.fields.count) columns and all rows"]
+        default:
+            differences = []
+        }
+        let universe = (applied.map { [$0.structure] } ?? []) + (item.structure.map { [$0] } ?? [])
+        prisma = item.structure.map { PrismaRenderer(provider: host?.provider, universe: universe, host: host).model($0) }
+    }
+}
+
+/// `GET /api/status`.
+struct StatusBody: Codable, Sendable {
+    var counts: [String: Int]
+    var entities: [String]
+    var admins: [String]
+    var restartNeeded: Bool
+
+    init(_ status: RegistryStatus) {
+        counts = Dictionary(uniqueKeysWithValues: status.counts.map { ($0.key.rawValue, $0.value) })
+        entities = status.entities
+        admins = status.admins
+        restartNeeded = status.restartNeeded
+    }
+}
+
+/// Request bodies.
+struct ApproveBody: Codable, Sendable { var allowDataLoss: Bool? }
+struct RejectBody: Codable, Sendable { var reason: String? }

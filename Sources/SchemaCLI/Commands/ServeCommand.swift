@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import SchemaAdmin
+import SchemaCore
+import SchemaRegistry
+
+/// `schema serve`: the review server.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the review page and JSON API over the registry (127.0.0.1 by default).",
+        discussion: "Sign in with a token from `schema admin token NAME` or a link from `schema admin login-link NAME`.")
+
+    @OptionGroup var options: GlobalOptions
+    @OptionGroup var registry: RegistryOptions
+    @Option(help: "Address to listen on.") var host: String = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port: Int = 8787
+    @Option(name: .customLong("sign-with"), help: ArgumentHelp("Sign approvals made through the server with this key.", valueName: "keyfile"))
+    var signWith: String?
+
+    func validate() throws {
+        guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
+    }
+
+    func run() async throws {
+        let console = Console.current
+        let key = try signWith.map { path in try SigningKey(fileText: try String(contentsOfFile: path, encoding: .utf8)) }
+        let database = try registry.location(root: options.rootURL).open()
+        defer { database.close() }
+        let server = ReviewServer(registry: Registry(database: database), host: options.loadWorkspace().baseSchema, signingKey: key)
+        console.err("review server on http://\(host):\(port)/ (database \(try registry.location(root: options.rootURL)))")
+        try await server.makeApplication(hostname: host, port: port).runService()
+    }
+}
+
+extension AdminCommand {
+    /// `schema admin token NAME`.
+    struct Token: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Issue an API token for the review server (shown once; stored as a hash).",
+            discussion: "Without --as, NAME must be an admin; an admin issues tokens for read-only principals with --as.")
+        @OptionGroup var options: GlobalOptions
+        @OptionGroup var registry: RegistryOptions
+        @Argument(help: "The principal the token authenticates.") var name: String
+        @Option(name: .customLong("as"), help: "The admin issuing the token.") var principal: String?
+
+        func run() async throws {
+            try runReportingErrors {
+                let token = try registry.withRegistry(root: options.rootURL) { try $0.issueToken(for: name, by: principal) }
+                Console.current.out(token)
+            }
+        }
+    }
+
+    /// `schema admin login-link NAME`.
+    struct LoginLink: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "login-link", abstract: "Print a single-use sign-in link for the review page, valid for 5 minutes.")
+        @OptionGroup var options: GlobalOptions
+        @OptionGroup var registry: RegistryOptions
+        @Argument(help: "The principal who signs in.") var name: String
+        @Option(name: .customLong("as"), help: "The admin issuing the link.") var principal: String?
+        @Option(name: .customLong("server"), help: "The review server's address.") var server: String = "http://127.0.0.1:8787"
+
+        func run() async throws {
+            try runReportingErrors {
+                let code = try registry.withRegistry(root: options.rootURL) { try $0.issueLoginCode(for: name, by: principal) }
+                Console.current.out("\(server)/login?code=\(code)")
+            }
+        }
+    }
+}
