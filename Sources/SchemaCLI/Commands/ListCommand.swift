@@ -25,9 +25,9 @@ struct ListCommand: AsyncParsableCommand {
                 (try registry.items(in: states), try registry.appliedEntities())
             }
             let base = options.loadWorkspace().baseSchema
-            let universe = applied.map(\.structure) + items.compactMap(\.structure)
+            let renderer = PrismaRenderer(provider: base?.provider, universe: applied.map(\.structure) + items.compactMap(\.structure), host: base)
             func prisma(_ item: QueueItem) -> String? {
-                item.structure.map { PrismaRenderer(provider: base?.provider, universe: universe, host: base).model($0) }
+                item.structure.map { renderer.model($0) }
             }
             if options.json {
                 console.out(JSONOutput.encode(items.map { ItemJSON($0, verbose: verbose, prisma: prisma($0)) }))

@@ -4,17 +4,25 @@
 /// same whichever package file it came from.
 public struct PrismaRenderer: Sendable {
     /// The datasource provider; native types such as `@db.VarChar(n)` are used only for `postgresql`.
-    public var provider: String?
+    public let provider: String?
     /// Every package entity known (targets of relations, owners of back-relation fields).
-    public var universe: [CanonicalEntity]
+    public let universe: [CanonicalEntity]
     /// The host's base schema.
-    public var host: PrismaSchema?
+    public let host: PrismaSchema?
+    /// Package entities by name.
+    let byName: [String: CanonicalEntity]
+    /// Relation names and back-relation fields, planned once for the whole universe.
+    let relationPlan: RelationPlan
 
-    /// Creates a renderer.
+    /// Creates a renderer, planning relation names and back-relation fields for all of `universe`.
+    /// - Complexity: O(entities + relations).
     public init(provider: String?, universe: [CanonicalEntity], host: PrismaSchema?) {
         self.provider = provider
         self.universe = universe
         self.host = host
+        let byName = Dictionary(universe.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.byName = byName
+        self.relationPlan = Self.planRelations(universe: universe, byName: byName, host: host)
     }
 
     // MARK: - Public API
@@ -91,7 +99,7 @@ public struct PrismaRenderer: Sendable {
     /// model name → field lines (`  forumPosts ForumPost[]`).
     public var hostBackRelationFields: [String: [String]] {
         var result: [String: [String]] = [:]
-        for (model, fields) in relationPlan.backFields where host?.model(named: model) != nil && !universe.contains(where: { $0.name == model }) {
+        for (model, fields) in relationPlan.backFields where host?.model(named: model) != nil && byName[model] == nil {
             result[model] = fields.map { "  \($0.field) \($0.type)" + ($0.relationName.map { " @relation(\(Self.quote($0)))" } ?? "") }
         }
         return result
@@ -155,18 +163,18 @@ public struct PrismaRenderer: Sendable {
     }
 
     func primaryKeyName(of model: String) -> String? {
-        if let entity = universe.first(where: { $0.name == model }) { return entity.primaryKey?.name }
+        if let entity = byName[model] { return entity.primaryKey?.name }
         return host?.model(named: model)?.primaryKey.first
     }
 
-    func existingFieldNames(of model: String) -> Set<String> {
-        if let entity = universe.first(where: { $0.name == model }) {
+    static func existingFieldNames(of model: String, byName: [String: CanonicalEntity], host: PrismaSchema?) -> Set<String> {
+        if let entity = byName[model] {
             return Set(entity.fields.map(\.name) + entity.relations.map(\.name))
         }
         return Set(host?.model(named: model)?.fields.map(\.name) ?? [])
     }
 
-    var relationPlan: RelationPlan {
+    static func planRelations(universe: [CanonicalEntity], byName: [String: CanonicalEntity], host: PrismaSchema?) -> RelationPlan {
         var plan = RelationPlan()
         let owned = universe.filter { host?.model(named: $0.name) == nil }
         // Pairs of models joined by more than one relation (or a model related to itself) need names.
@@ -183,7 +191,7 @@ public struct PrismaRenderer: Sendable {
                 let needsName = relation.target == entity.name || (pairCounts[[entity.name, relation.target]] ?? 0) > 1
                 if needsName { plan.relationNames[key] = "\(entity.name)_\(relation.name)" }
                 // Does the target declare the other side?
-                if let target = universe.first(where: { $0.name == relation.target }),
+                if let target = byName[relation.target],
                    let back = target.relations.first(where: { $0.kind == .hasMany && $0.target == entity.name && ($0.field == nil || $0.field == relation.field) }) {
                     plan.hasManyOwners[RelationKey(entity: target.name, relation: back.name)] = key
                     continue
@@ -193,7 +201,7 @@ public struct PrismaRenderer: Sendable {
                    model.fields.contains(where: { $0.type == entity.name && $0.isList && $0.attribute("relation") == nil }) {
                     continue
                 }
-                var taken = used[relation.target] ?? existingFieldNames(of: relation.target)
+                var taken = used[relation.target] ?? existingFieldNames(of: relation.target, byName: byName, host: host)
                 let base = Self.lowerFirst(Self.plural(entity.name)) + (needsName ? "By" + Self.upperFirst(relation.name) : "")
                 var candidate = base
                 var suffix = 2
