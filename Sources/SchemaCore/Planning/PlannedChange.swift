@@ -26,8 +26,21 @@ public struct PlannedChange: Hashable, Sendable {
     public var sqlHash: String { Checksum.sha256Hex(statements.script) }
 
     /// The id for a change of `entity` from one checksum to another: 10 hex digits of SHA-256.
-    public static func id(entity: String, from: Checksum?, to: Checksum?) -> String {
-        String(Checksum.sha256Hex("\(entity)\u{0}\(from?.hex ?? "")\u{0}\(to?.hex ?? "")").prefix(10))
+    ///
+    /// - Parameter recurrence: how many times this very transition was applied before (0 the first
+    ///   time). A transition recurs when a change is undone and made again, e.g. a package removed
+    ///   and installed again; each recurrence needs an id of its own, still derived only from
+    ///   registry state, so that scanning twice keeps finding the same item.
+    public static func id(entity: String, from: Checksum?, to: Checksum?, recurrence: Int = 0) -> String {
+        let key = "\(entity)\u{0}\(from?.hex ?? "")\u{0}\(to?.hex ?? "")" + (recurrence > 0 ? "\u{0}\(recurrence)" : "")
+        return String(Checksum.sha256Hex(key).prefix(10))
+    }
+
+    /// The change under the id of its `recurrence`-th repetition (see ``id(entity:from:to:recurrence:)``).
+    public func recurring(_ recurrence: Int) -> PlannedChange {
+        var change = self
+        change.id = Self.id(entity: entity, from: fromChecksum, to: toChecksum, recurrence: recurrence)
+        return change
     }
 }
 

@@ -13,7 +13,8 @@ public struct ScanResult: Sendable {
 extension Registry {
     /// Queues one item per entity whose desired structure differs from the applied one.
     ///
-    /// Idempotent: item ids derive from (entity, from, to), so a second scan queues nothing.
+    /// Idempotent: item ids derive from (entity, from, to) and how often that transition was applied
+    /// before, so a second scan queues nothing, and a change that was undone can be made again.
     /// A newer change supersedes a pending or approved item for the same entity.
     public func scan(desired: [DesiredEntity], host: PrismaSchema?, principal: String) throws -> ScanResult {
         try transaction { connection in
@@ -22,7 +23,15 @@ extension Registry {
             let existing = Dictionary(try Self.items(in: nil, connection).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
             var result = ScanResult()
             var wanted: [String: String] = [:] // entity → item id it should have
-            for change in planned {
+            for plannedChange in planned {
+                // An applied item with this id is history: the same transition was applied, then
+                // undone (a package removed and installed again). The change needs a new item.
+                var change = plannedChange
+                var recurrence = 0
+                while existing[change.id]?.state == .applied {
+                    recurrence += 1
+                    change = plannedChange.recurring(recurrence)
+                }
                 wanted[change.entity] = change.id
                 if let item = existing[change.id] {
                     switch item.state {
