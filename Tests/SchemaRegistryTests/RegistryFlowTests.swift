@@ -252,3 +252,47 @@ import Testing
         #expect(try registry.items(in: [.pending]).isEmpty)
     }
 }
+
+extension RegistryFlowTests {
+    /// A package removed and installed again, and a change undone and made again, get their
+    /// tables back: the repeated transition is a new item, not the applied one from before.
+    @Test(arguments: Backend.available)
+    func undoneChangesCanBeMadeAgain(_ backend: Backend) throws {
+        let (database, _) = try backend.makeDatabase()
+        defer { database.close() }
+        let registry = Registry(database: database)
+        try bootstrap(registry)
+        let fresh = try Introspection.describe(database)
+        let created = try applyAll(registry, Self.version1)
+        let installed = try Introspection.describe(database)
+        #expect(created.applied.count == 3)
+        try database.withLockedTransaction { connection in
+            try connection.execute(#"INSERT INTO "Tenant" ("id", "name") VALUES ('t1', 'Acme')"#)
+            try connection.execute(#"INSERT INTO "Contact" ("id", "tenantId", "fullName") VALUES ('c1', 't1', 'Ada')"#)
+            try connection.execute(#"INSERT INTO "Deal" ("id", "contactId") VALUES ('d1', 'c1')"#)
+        }
+
+        // Uninstall: every table dropped, whatever order the items run in, rows and all.
+        _ = try registry.scan(desired: [], host: Desired.host, principal: "ci")
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: true)
+        #expect(try registry.apply(current: [], principal: "ci").applied.map(\.action) == [.drop, .drop, .drop])
+        #expect(try Introspection.describe(database) == fresh)
+
+        // Reinstall: the same creates as the first time, under new ids, applied again.
+        let reinstalled = try applyAll(registry, Self.version1)
+        #expect(reinstalled.applied.map(\.action) == [.create, .create, .create])
+        #expect(Set(reinstalled.applied.map(\.id)).isDisjoint(with: created.applied.map(\.id)))
+        #expect(try Introspection.describe(database) == installed)
+        #expect(try registry.scan(desired: try Desired.from(["crm": Self.version1]), host: Desired.host, principal: "ci").queued.isEmpty)
+
+        // A → B → A → B: the last step repeats the first alter and must run again.
+        _ = try applyAll(registry, Self.version2, allowDataLoss: true)
+        let changed = try Introspection.describe(database)
+        _ = try applyAll(registry, Self.version1, allowDataLoss: true)
+        #expect(try Introspection.describe(database) == installed)
+        let again = try applyAll(registry, Self.version2, allowDataLoss: true)
+        #expect(again.applied.map(\.entity).sorted() == ["Contact", "Note"])
+        #expect(try Introspection.describe(database) == changed)
+        #expect(try registry.items(in: [.pending, .approved, .failed]).isEmpty)
+    }
+}

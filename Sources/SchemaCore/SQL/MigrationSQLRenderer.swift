@@ -149,6 +149,13 @@ public struct MigrationSQLRenderer: Sendable {
                 lines += entity.fields.compactMap { checkConstraint($0, table: table) }.map { "    " + $0 }
                 statements.append(SQLStatement(phase: 2, sql: "CREATE TABLE \(q(table)) (\n" + lines.joined(separator: ",\n") + "\n)"))
             case .dropTable:
+                // Its foreign keys go first (phase 0), so tables dropped together, such as every
+                // entity of a removed package, can be dropped in any order.
+                for relation in step.from?.relations ?? [] where relation.kind == .belongsTo {
+                    if let column = relation.field {
+                        statements.append(SQLStatement(phase: 0, sql: "ALTER TABLE \(q(table)) DROP CONSTRAINT \(q(ConstraintName.foreignKey(table, column)))"))
+                    }
+                }
                 statements.append(SQLStatement(phase: 5, sql: "DROP TABLE \(q(table))"))
             case .addColumn(_, let field):
                 statements.append(SQLStatement(phase: 2, sql: "ALTER TABLE \(q(table)) ADD COLUMN \(columnDefinition(field, table: table, inlinePrimaryKey: false))"))
