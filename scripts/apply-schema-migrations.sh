@@ -5,8 +5,11 @@
 #   1. checks the package schemas (validate)
 #   2. applies approved changes exactly once, in one transaction, and marks them applied
 #      (concurrent replicas take turns on the registry lock; a no-op when nothing is approved)
-#   3. writes the Prisma fragment (and the merged schema when SCHEMA_MERGED is set)
-#   4. regenerates the Prisma client when something was applied (SCHEMA_AFTER, e.g. "npx prisma generate")
+#   3. keeps the Prisma fragment in step with the database (rewritten whenever it does not match,
+#      also when nothing was approved: a new container, or a start after a crash), and writes the
+#      merged schema when SCHEMA_MERGED is set
+#   4. regenerates the Prisma client when something was applied or the fragment changed
+#      (SCHEMA_AFTER, e.g. "npx prisma generate")
 #   5. execs the application
 #
 # Environment: DATABASE_URL (postgres://... or file:...), SCHEMA_ROOT (default /app),
@@ -33,9 +36,9 @@ if ! "$SCHEMA_BIN" "${apply_args[@]}" >&2; then
   exit 1
 fi
 
-generate_args=(generate --root "$ROOT")
-[ -n "${SCHEMA_MERGED:-}" ] && generate_args+=(--merged "$SCHEMA_MERGED")
-"$SCHEMA_BIN" "${generate_args[@]}" >&2
+if [ -n "${SCHEMA_MERGED:-}" ]; then
+  "$SCHEMA_BIN" generate --root "$ROOT" --merged "$SCHEMA_MERGED" >&2
+fi
 
 if [ $# -gt 0 ]; then
   exec "$@"

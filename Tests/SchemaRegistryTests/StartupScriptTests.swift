@@ -13,7 +13,7 @@ import Testing
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = url
         environment["SCHEMA_ROOT"] = root.path
-        environment["SCHEMA_BIN"] = ProcessTests.binary.path
+        environment["SCHEMA_BIN"] = Processes.binary.path
         environment["SCHEMA_MERGED"] = root.appendingPathComponent("prisma/merged.prisma").path
         environment["SCHEMA_AFTER"] = "echo regenerated > after.txt"
         process.environment = environment
@@ -28,17 +28,17 @@ import Testing
 
     @Test(arguments: Backend.available)
     func appliesGeneratesAndStartsOnlyWhenHealthy(_ backend: Backend) throws {
-        try #require(FileManager.default.isExecutableFile(atPath: ProcessTests.binary.path), "build the schema binary first")
-        let root = ProcessTests.makeWorkspace(entities: 3)
+        try #require(FileManager.default.isExecutableFile(atPath: Processes.binary.path), "build the schema binary first")
+        let root = Processes.makeWorkspace(entities: 3)
         let (database, location) = try backend.makeDatabase()
         defer { database.close() }
         let url: String = switch location {
         case .sqlite(let path): "file:\(path)"
         case .postgres(let host, let port, let user, _, let name, _): "postgres://\(user)@\(host):\(port)/\(name ?? "")"
         }
-        _ = try ProcessTests.run(["scan", "--root", root.path], url: url)
-        _ = try ProcessTests.run(["admin", "add", "alice", "--root", root.path], url: url)
-        _ = try ProcessTests.run(["approve", "all", "--as", "alice", "--root", root.path], url: url)
+        _ = try Processes.run(["scan", "--root", root.path], url: url)
+        _ = try Processes.run(["admin", "add", "alice", "--root", root.path], url: url)
+        _ = try Processes.run(["approve", "all", "--as", "alice", "--root", root.path], url: url)
 
         let marker = root.appendingPathComponent("started")
         let first = try runScript(root: root, url: url, marker: marker)
@@ -49,11 +49,26 @@ import Testing
         #expect(merged.contains("model Item2 {") && merged.contains("  item0s Item0[]"))
         #expect(try Registry(database: database).items(in: [.applied]).count == 3)
 
-        // A restart with nothing approved is a no-op that still starts the application.
+        // A restart with nothing approved is a no-op that still starts the application, and does
+        // not regenerate the client: the fragment already matches the database.
+        let after = root.appendingPathComponent("after.txt")
+        let fragment = root.appendingPathComponent("prisma/generated-from-packages.prisma")
+        let written = try String(contentsOf: fragment, encoding: .utf8)
         try FileManager.default.removeItem(at: marker)
+        try FileManager.default.removeItem(at: after)
         let second = try runScript(root: root, url: url, marker: marker)
         #expect(second.status == 0 && second.output.contains("nothing to apply"), "\(second.output)")
         #expect(FileManager.default.fileExists(atPath: marker.path))
+        #expect(!FileManager.default.fileExists(atPath: after.path), "nothing changed, so no client regeneration")
+
+        // A new container from an image without the fragment (or a start after a process died
+        // between commit and writing it): the fragment is written again and the client regenerated.
+        try FileManager.default.removeItem(at: fragment)
+        try FileManager.default.removeItem(at: marker)
+        let fresh = try runScript(root: root, url: url, marker: marker)
+        #expect(fresh.status == 0 && fresh.output.contains("it did not match the database"), "\(fresh.output)")
+        #expect(try String(contentsOf: fragment, encoding: .utf8) == written)
+        #expect(FileManager.default.fileExists(atPath: after.path), "the client is regenerated from the restored fragment")
 
         // A broken package file stops the container before the application starts.
         try FileManager.default.removeItem(at: marker)

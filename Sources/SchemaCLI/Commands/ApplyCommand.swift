@@ -61,10 +61,16 @@ struct ApplyCommand: AsyncParsableCommand {
     func run() async throws {
         let console = Console.current
         try runReportingErrors {
-            // The restart path: with nothing approved, skip reading and validating the package files.
-            // (The apply below re-checks the queue under the lock, so a race only defers work to the next start.)
-            if try registry.withRegistry(root: options.rootURL, { try $0.items(in: [.approved]).isEmpty }) {
-                console.out(options.json ? JSONOutput.encode(["applied": [String]()]) : "nothing to apply")
+            let fragment = noGenerate ? nil : FragmentFile(options: options)
+            // The restart path: with nothing approved, skip reading and validating the package files,
+            // and only bring a stale Prisma fragment up to date. (The apply below re-checks the queue
+            // under the lock, so a race only defers work to the next start.)
+            let restart: (nothingApproved: Bool, written: Int?) = try registry.withRegistry(root: options.rootURL) { registry in
+                guard try registry.items(in: [.approved]).isEmpty else { return (false, nil) }
+                return (true, try fragment?.refresh(from: registry))
+            }
+            if restart.nothingApproved {
+                try finish(ApplyResult(), fragmentWritten: restart.written, console: console)
                 return
             }
             guard let (workspace, desired) = desiredEntities(options, console: console) else {
@@ -76,7 +82,7 @@ struct ApplyCommand: AsyncParsableCommand {
                 throw ValidationError("--rls needs PostgreSQL; on SQLite the ACL is enforced in the application (see `schema rls`)")
             }
             let migrationWriter = prismaMigrations.map { PrismaMigrationWriter(directory: URL(fileURLWithPath: $0).standardizedFileURL) }
-            let (result, applied): (ApplyResult, [AppliedEntity]) = try registry.withRegistry(root: options.rootURL) { registry in
+            let (result, written): (ApplyResult, Int?) = try registry.withRegistry(root: options.rootURL) { registry in
                 let result: ApplyResult
                 do {
                     result = try registry.apply(current: desired, principal: principal, trustedKeys: trustedKeys) { connection, result in
@@ -91,32 +97,36 @@ struct ApplyCommand: AsyncParsableCommand {
                     migrationWriter?.removeUncommitted()
                     throw error
                 }
-                return (result, result.applied.isEmpty ? [] : try registry.appliedEntities())
+                FaultInjection.pause(.afterCommit)
+                return (result, try fragment?.refresh(from: registry))
             }
             for refusal in result.refused { console.err(console.paint("refused", .red) + " \(refusal.item.id) (\(refusal.item.entity)): \(refusal.reason)") }
-            if result.nothingToDo {
-                if !options.json { console.out("nothing to apply") } else { console.out(JSONOutput.encode(["applied": [String]()])) }
-                return
-            }
             for item in result.applied where !options.json { console.out("applied \(ItemFormat.line(item, console: console))") }
-            if !result.applied.isEmpty && !noGenerate {
-                let file = options.rootURL.appendingPathComponent("prisma/generated-from-packages.prisma")
-                try writeText(PrismaArtifacts.fragment(applied.map(\.structure), host: workspace.baseSchema), to: file)
-                if !options.json { console.out("wrote \(file.path)") }
-            }
             if let path = migrationWriter?.writtenFolder, !options.json { console.out("wrote \(path.path)") }
-            if options.json {
-                        struct Output: Encodable { var applied: [ItemJSON]; var refused: [JSONOutput.RefusalJSON] }
-                console.out(JSONOutput.encode(Output(applied: result.applied.map { ItemJSON($0) }, refused: result.refused.map { JSONOutput.RefusalJSON(id: $0.item.id, reason: $0.reason) })))
-            }
-            if let afterCommand, !result.applied.isEmpty {
-                let status = runShell(afterCommand)
-                if status != 0 {
-                    console.err("error: --after command exited with \(status) (the changes are applied and recorded)")
-                    throw ExitCode.failure
-                }
-            }
+            try finish(result, fragmentWritten: written, console: console)
             if !result.refused.isEmpty { throw ExitCode.failure }
+        }
+    }
+
+    /// Reports the outcome and runs `--after` when something was applied or the Prisma fragment changed.
+    func finish(_ result: ApplyResult, fragmentWritten: Int?, console: Console) throws {
+        if options.json {
+            struct Output: Encodable { var applied: [ItemJSON]; var refused: [JSONOutput.RefusalJSON]; var prismaFragmentWritten: Bool }
+            console.out(JSONOutput.encode(Output(applied: result.applied.map { ItemJSON($0) },
+                                                 refused: result.refused.map { JSONOutput.RefusalJSON(id: $0.item.id, reason: $0.reason) },
+                                                 prismaFragmentWritten: fragmentWritten != nil)))
+        } else {
+            if result.nothingToDo { console.out("nothing to apply") }
+            if let models = fragmentWritten {
+                console.out("wrote \(FragmentFile(options: options).url.path) (\(models) models\(result.applied.isEmpty ? ", it did not match the database" : ""))")
+            }
+        }
+        if let afterCommand, !result.applied.isEmpty || fragmentWritten != nil {
+            let status = runShell(afterCommand)
+            if status != 0 {
+                console.err("error: --after command exited with \(status)" + (result.applied.isEmpty ? "" : " (the changes are applied and recorded)"))
+                throw ExitCode.failure
+            }
         }
     }
 
@@ -204,14 +214,12 @@ struct GenerateCommand: AsyncParsableCommand {
         try runReportingErrors {
             let workspace = options.loadWorkspace()
             let applied = try registry.withRegistry(root: options.rootURL) { try $0.appliedEntities() }
-            let fragment = PrismaArtifacts.fragment(applied.map(\.structure), host: workspace.baseSchema)
             if out == "-" {
-                console.out(fragment)
+                console.out(PrismaArtifacts.fragment(applied.map(\.structure), host: workspace.baseSchema))
             } else {
-                let file = out.map { URL(fileURLWithPath: $0).standardizedFileURL }
-                    ?? options.rootURL.appendingPathComponent("prisma/generated-from-packages.prisma")
-                try writeText(fragment, to: file)
-                console.out("wrote \(file.path) (\(applied.count) models)")
+                let fragment = FragmentFile(options: options, out: out)
+                try fragment.write(applied, baseText: try? String(contentsOf: fragment.baseSchemaURL, encoding: .utf8))
+                console.out("wrote \(fragment.url.path) (\(applied.count) models)")
             }
             if let merged {
                 guard let base = workspace.baseSchema else {

@@ -11,6 +11,9 @@ public struct ApplyResult: Sendable {
     public var statements: [SQLStatement] = []
     /// Whether there was nothing approved.
     public var nothingToDo: Bool { applied.isEmpty && refused.isEmpty }
+
+    /// An empty result: nothing applied, nothing refused.
+    public init() {}
 }
 
 /// An apply that failed and was rolled back.
@@ -65,7 +68,7 @@ extension Registry {
                 for (itemId, statement) in ordered {
                     failingItem = itemId
                     try connection.execute(statement.sql)
-                    faultInjectionPause()
+                    FaultInjection.pause(.afterEachStatement)
                 }
                 failingItem = nil
                 if connection.dialect == .sqlite {
@@ -97,13 +100,6 @@ extension Registry {
         }
     }
 
-    /// Crash tests set `SCHEMA_FAULT_STATEMENT_DELAY_MS` to widen the window in which a killed
-    /// process dies mid-transaction. Unset in production: no delay.
-    func faultInjectionPause() {
-        if let text = ProcessInfo.processInfo.environment["SCHEMA_FAULT_STATEMENT_DELAY_MS"], let delay = UInt32(text), delay > 0 {
-            usleep(min(delay, 10_000) * 1_000)
-        }
-    }
 
     /// For each approved item: nil when it may run, or why not.
     func verify(_ items: [QueueItem], current: [String: DesiredEntity], trustedKeys: [TrustedKey]?,

@@ -43,6 +43,18 @@ public final class Registry: @unchecked Sendable {
         try transaction(Self.appliedEntities)
     }
 
+    /// Entity name → full checksum of every applied entity; cheaper than ``appliedEntities()``,
+    /// which decodes every structure (the restart path needs only this).
+    public func appliedChecksums() throws -> [String: String] {
+        try transaction { connection in
+            var checksums: [String: String] = [:]
+            for row in try connection.query(#"SELECT "name", "checksum" FROM "_schema_entities""#, []) {
+                if let name = row["name"]?.text, let checksum = row["checksum"]?.text { checksums[name] = checksum }
+            }
+            return checksums
+        }
+    }
+
     /// The applied entities, read inside an ongoing transaction (e.g. from `apply`'s `beforeCommit`).
     public static func appliedEntities(_ connection: any RegistryConnection) throws -> [AppliedEntity] {
         try connection.query(#"SELECT "name", "checksum", "structure", "packages" FROM "_schema_entities" ORDER BY "name""#, []).map { row in
