@@ -22,16 +22,16 @@ import Testing
 
     @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
     func nonOwnersCannotUpdateOrDeleteAndAdminsCan() throws {
-        try #require(FileManager.default.isExecutableFile(atPath: ProcessTests.binary.path), "build the schema binary first")
+        try #require(FileManager.default.isExecutableFile(atPath: Processes.binary.path), "build the schema binary first")
         let root = CLIWorkspace.make(["packages/docs/seed/schema/entities.yaml": Self.docs])
         let (database, location) = try Backend.postgres.makeDatabase()
         defer { database.close() }
         guard case .postgres(let host, let port, let user, _, let name, _) = location else { return }
         let url = "postgres://\(user)@\(host):\(port)/\(name ?? "")"
         for arguments in [["scan"], ["admin", "add", "alice"], ["approve", "all", "--as", "alice"]] {
-            #expect(try ProcessTests.run(arguments + ["--root", root.path], url: url).status == 0)
+            #expect(try Processes.run(arguments + ["--root", root.path], url: url).status == 0)
         }
-        let apply = try ProcessTests.run(["apply", "--rls", "--root", root.path], url: url)
+        let apply = try Processes.run(["apply", "--rls", "--root", root.path], url: url)
         #expect(apply.status == 0, "\(apply.output)")
 
         let role = "app_\(UUID().uuidString.prefix(8).lowercased())"
