@@ -109,7 +109,7 @@ enum FieldRules {
         if field.isGenerated {
             switch field.type {
             case .cuid, .uuid: break
-            case .int, .bigint where field.isPrimary: break
+            case .int where field.isPrimary, .bigint where field.isPrimary: break
             default:
                 diagnostics.append(.error(.generatedOnWrongType,
                                           "'generated' needs a cuid or uuid field (or an int primary key for autoincrement), but '\(field.name)' is \(field.type.rawValue)",
