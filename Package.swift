@@ -60,7 +60,7 @@ let package = Package(
         .executableTarget(name: "schema", dependencies: ["SchemaCLI"]),
         // Benchmarks of the pure pipeline (Benchmarks/run.sh builds it in release mode).
         .executableTarget(name: "schema-bench", dependencies: ["SchemaCore", .product(name: "Yams", package: "Yams")]),
-        .testTarget(name: "SchemaCoreTests", dependencies: ["SchemaCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "SchemaCoreTests", dependencies: ["SchemaCore", .product(name: "Yams", package: "Yams")], exclude: ["Fixtures"]),
         .testTarget(name: "SchemaRegistryTests", dependencies: ["SchemaRegistry", "SchemaCore"]),
         .testTarget(
             name: "SchemaAdminTests",

@@ -36,6 +36,13 @@ measure("yams_parse_only") {
         _ = try? Yams.compose(yaml: text)
     }
 }
+// What the loader itself composes with: no regular-expression tag resolution (see YAMLNodeReader.typed).
+measure("yams_parse_basic_resolver") {
+    for file in files {
+        guard let text = try? String(contentsOf: file, encoding: .utf8) else { continue }
+        _ = try? Yams.compose(yaml: text, .basic)
+    }
+}
 var report: ValidationReport?
 var workspace: Workspace?
 measure("validate_and_checksum") {

@@ -87,7 +87,7 @@ enum JSONValue {
             output += "]"
         case .object(let members):
             output += "{"
-            for (offset, member) in members.sorted(by: { Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) }).enumerated() {
+            for (offset, member) in members.sorted(by: { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }).enumerated() {
                 if offset > 0 { output += "," }
                 Self.writeString(member.0, to: &output)
                 output += ":"
@@ -99,6 +99,12 @@ enum JSONValue {
 
     static func writeString(_ text: String, to output: inout String) {
         output += "\""
+        // Nearly every name needs no escaping: append it whole.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            output += text
+            output += "\""
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": output += "\\\""

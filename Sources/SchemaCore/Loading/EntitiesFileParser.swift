@@ -24,7 +24,10 @@ public enum EntitiesFileParser {
     public static func parse(_ text: String, file: String) -> (entities: [Entity], diagnostics: [Diagnostic]) {
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
+            // Keys and names need no typing, so the document is composed without Yams' regular
+            // expressions (half of its time); values whose YAML type matters are typed one by one
+            // with the default rules by YAMLNodeReader.typed(_:).
+            root = try Yams.compose(yaml: text, .basic)
         } catch {
             return ([], [YAMLErrorTranslation.diagnostic(for: error, file: file)])
         }

@@ -11,14 +11,16 @@ public enum SourceFileReader {
         case .failure(let diagnostic):
             return .failure(diagnostic)
         case .success(let data):
-            if let offset = UTF8Validation.firstInvalidByte(in: data) {
+            guard let text = String(validating: data, as: UTF8.self) else {
+                let offset = UTF8Validation.firstInvalidByte(in: data) ?? 0
                 let (line, column) = UTF8Validation.position(ofByte: offset, in: data)
                 return .failure(.error(.unreadableFile, "the file is not valid UTF-8 (byte \(offset))",
                                        hint: "save it as UTF-8", at: SourceLocation(file: displayPath, line: line, column: column)))
             }
-            // Line endings are normalized so CRLF files parse and checksum like LF files.
-            let text = String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\r\n", with: "\n")
-            return .success(text)
+            // Line endings are normalized so CRLF files parse and checksum like LF files (only
+            // when there is a carriage return: most files have none, and the replacement is costly).
+            guard data.contains(UInt8(ascii: "\r")) else { return .success(text) }
+            return .success(text.replacingOccurrences(of: "\r\n", with: "\n"))
         }
     }
 
