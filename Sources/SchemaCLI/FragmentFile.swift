@@ -28,10 +28,17 @@ struct FragmentFile {
     func refresh(from registry: Registry) throws -> Int? {
         let baseText = try? String(contentsOf: baseSchemaURL, encoding: .utf8)
         let current = PrismaArtifacts.fingerprint(checksums: try registry.appliedChecksums(), baseSchemaText: baseText)
-        if let existing = try? String(contentsOf: url, encoding: .utf8), PrismaArtifacts.recordedFingerprint(in: existing) == current {
+        if let header = Self.header(of: url), PrismaArtifacts.recordedFingerprint(in: header) == current {
             return nil
         }
         return try write(try registry.appliedEntities(), baseText: baseText)
+    }
+
+    /// The first few lines of the file, where the fingerprint is: the restart path reads no more.
+    static func header(of url: URL) -> String? {
+        guard let handle = try? FileHandle(forReadingFrom: url) else { return nil }
+        defer { try? handle.close() }
+        return (try? handle.read(upToCount: 4096)).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Renders and writes the fragment of `applied`, with its fingerprint.

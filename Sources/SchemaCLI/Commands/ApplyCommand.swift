@@ -66,7 +66,7 @@ struct ApplyCommand: AsyncParsableCommand {
             // and only bring a stale Prisma fragment up to date. (The apply below re-checks the queue
             // under the lock, so a race only defers work to the next start.)
             let restart: (nothingApproved: Bool, written: Int?) = try registry.withRegistry(root: options.rootURL) { registry in
-                guard try registry.items(in: [.approved]).isEmpty else { return (false, nil) }
+                guard try registry.count(in: [.approved]) == 0 else { return (false, nil) }
                 return (true, try fragment?.refresh(from: registry))
             }
             if restart.nothingApproved {

@@ -13,8 +13,18 @@ public enum FaultInjection {
 
     /// Sleeps for the milliseconds the point's variable names (at most 10 s), or returns at once.
     public static func pause(_ point: Point) {
-        if let text = ProcessInfo.processInfo.environment[point.rawValue], let delay = UInt32(text), delay > 0 {
+        if let delay = delays[point.rawValue], delay > 0 {
             usleep(min(delay, 10_000) * 1_000)
         }
     }
+
+    /// Read once: building `ProcessInfo.environment` for every statement showed in profiles.
+    static let delays: [String: UInt32] = {
+        let environment = ProcessInfo.processInfo.environment
+        var delays: [String: UInt32] = [:]
+        for point in [Point.afterEachStatement, .afterCommit] {
+            if let text = environment[point.rawValue], let delay = UInt32(text) { delays[point.rawValue] = delay }
+        }
+        return delays
+    }()
 }

@@ -33,9 +33,29 @@ public final class Registry: @unchecked Sendable {
         try transaction { try Self.items(in: states, $0) }
     }
 
+    /// How many items are in `states`, without reading them (the restart path asks whether anything is approved).
+    public func count(in states: Set<QueueItem.State>) throws -> Int {
+        guard !states.isEmpty else { return 0 }
+        let binds = states.map(\.rawValue).sorted().map(SQLValue.text)
+        let placeholders = Array(repeating: "?", count: binds.count).joined(separator: ", ")
+        return try transaction { connection in
+            let rows = try connection.query(#"SELECT COUNT(*) AS "count" FROM "_schema_queue" WHERE "state" IN ("# + placeholders + ")", binds)
+            return Int(rows.first?["count"]?.integer ?? 0)
+        }
+    }
+
     static func items(in states: Set<QueueItem.State>?, _ connection: any RegistryConnection) throws -> [QueueItem] {
-        let rows = try connection.query(#"SELECT \#(QueueItem.columns) FROM "_schema_queue" ORDER BY "created_at", "id""#, [])
-        return try rows.map(QueueItem.init(row:)).filter { states?.contains($0.state) ?? true }
+        // Filtered by the database (an index on "state"): the queue keeps every applied item forever,
+        // and the restart path asks only for the few approved ones.
+        var filter = ""
+        var binds: [SQLValue] = []
+        if let states {
+            if states.isEmpty { return [] }
+            binds = states.map(\.rawValue).sorted().map(SQLValue.text)
+            filter = #" WHERE "state" IN ("# + Array(repeating: "?", count: binds.count).joined(separator: ", ") + ")"
+        }
+        let rows = try connection.query(#"SELECT \#(QueueItem.columns) FROM "_schema_queue""# + filter + #" ORDER BY "created_at", "id""#, binds)
+        return try rows.map(QueueItem.init(row:))
     }
 
     /// The entities applied to the database.
