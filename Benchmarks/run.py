@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""Runs every benchmark and prints a Markdown report (BENCHMARKS.md is its output).
+
+  Benchmarks/run.sh            # builds release binaries, starts a throwaway PostgreSQL, installs Django in .venv-bench
+
+Figures: medians of repeated runs; whole-process timings include process start-up.
+"""
+import json, os, platform, shutil, statistics, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, ".build-static", "release")
+SCHEMA = os.path.join(BIN, "schema")
+WORKLOAD = [sys.executable, os.path.join(ROOT, "Benchmarks", "workload.py")]
+PG = os.environ.get("SCHEMA_TEST_POSTGRES_URL")
+DJANGO_PYTHON = os.path.join(ROOT, ".venv-bench", "bin", "python")
+rows = []
+
+
+def run(cmd, env=None, cwd=None, check=True):
+    result = subprocess.run(cmd, env={**os.environ, **(env or {})}, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if check and result.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+    return result
+
+
+def timed(cmd, env=None, cwd=None, repeat=1, timeout=None):
+    """Median wall time in ms; a run cut off by `timeout` (seconds) returns -timeout*1000 (a lower bound)."""
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        try:
+            result = subprocess.run(cmd, env={**os.environ, **(env or {})}, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return -timeout * 1000
+        if result.returncode != 0:
+            sys.exit(f"failed: {' '.join(cmd)}\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def peak_kb(cmd, env=None):
+    result = run(["/usr/bin/time", "-f", "%M"] + cmd, env)
+    return int(result.stderr.strip().splitlines()[-1])
+
+
+def record(name, value, unit, command, target=""):
+    rows.append((name, value, unit, command, target))
+    print(f"{name}: {'>' + format(-value, '.1f') if value < 0 else format(value, '.1f')} {unit}", file=sys.stderr)
+
+
+def database(kind, work, name):
+    if kind == "sqlite":
+        return f"file:{os.path.join(work, name + '.sqlite')}"
+    admin = PG.rsplit("/", 1)[0]
+    run(["psql", PG, "-q", "-c", f"DROP DATABASE IF EXISTS {name}", "-c", f"CREATE DATABASE {name}"])
+    url = f"{admin}/{name}"
+    run(["psql", url, "-q", "-c", 'CREATE TABLE "Tenant" ("id" TEXT PRIMARY KEY); CREATE TABLE "User" ("id" TEXT PRIMARY KEY);'])
+    return url
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="schema-bench-")
+    w10k, w1k = os.path.join(work, "w10k"), os.path.join(work, "w1k")
+    run(WORKLOAD + ["generate", w10k, "--packages", "1000", "--entities", "10", "--fields", "8"])
+    run(WORKLOAD + ["generate", w1k, "--packages", "100", "--entities", "10", "--fields", "8"])
+
+    # The pure pipeline, in-process, on 1,000 packages / 10,000 entities.
+    bench = run([os.path.join(BIN, "schema-bench"), w10k, "5"]).stdout.splitlines()
+    values = {line.split("\t")[0]: line.split("\t")[1] for line in bench if "\t" in line and not line.startswith("benchmark")}
+    parse, validate = float(values["yams_parse_only"]), float(values["validate_and_checksum"])
+    cmd = "schema-bench W10K 5"
+    record("Yams parse only (the floor), 10,000 entities", parse, "ms", cmd)
+    record("validate + checksum, 10,000 entities", validate, "ms", cmd, "≤ 1.5× Yams parse")
+    record("validate / Yams parse", validate / parse, "×", cmd, "≤ 1.5")
+    basic = float(values["yams_parse_basic_resolver"])
+    record("Yams parse with Resolver.basic (what the loader composes with), 10,000 entities", basic, "ms", cmd)
+    record("validate / Yams parse with Resolver.basic", validate / basic, "×", cmd)
+    record("Prisma generation, 10,000 entities", float(values["prisma_generate"]), "ms", cmd)
+    record("plan + SQL rendering, 10,000 entities", float(values["plan_and_render_sql_sqlite"]), "ms", cmd)
+    record("peak memory, schema validate (whole process), 10,000 entities", peak_kb([SCHEMA, "validate", "--root", w10k]) / 1024, "MB",
+           "/usr/bin/time -f %M schema validate --root W10K", "≤ 200 MB")
+
+    # The registry, whole processes, 1,000 new tables.
+    for kind in ["sqlite"] + (["postgres"] if PG else []):
+        samples, noop, url = [], [], None
+        for attempt in range(3):
+            url = database(kind, work, f"bench_{kind}_{attempt}")
+            env = {"DATABASE_URL": url}
+            run([SCHEMA, "scan", "--root", w1k], env)
+            run([SCHEMA, "admin", "add", "bench", "--root", w1k], env)
+            run([SCHEMA, "approve", "all", "--as", "bench", "--root", w1k], env)
+            samples.append(timed([SCHEMA, "apply", "--root", w1k, "--no-generate"], env))
+        record(f"apply 1,000 new tables ({kind})", statistics.median(samples), "ms", "schema apply --root W1K (after scan + approve all)")
+        env = {"DATABASE_URL": url}
+        record(f"no-op apply with 1,000 applied entities ({kind}, whole process)", timed([SCHEMA, "apply", "--root", w1k], env, repeat=21), "ms",
+               "schema apply --root W1K, nothing approved", "≤ 50 ms")
+        record(f"scan, nothing changed, 1,000 entities ({kind})", timed([SCHEMA, "scan", "--root", w1k], env, repeat=5), "ms", "schema scan --root W1K")
+        edited = os.path.join(work, f"edited_{kind}")
+        shutil.copytree(w1k, edited)
+        run(WORKLOAD + ["edit", edited, "--fraction", "0.1"])
+        record(f"scan with 10% edited, 1,000 entities ({kind})", timed([SCHEMA, "scan", "--root", edited], env), "ms", "schema scan after workload.py edit --fraction 0.1")
+
+    # The peer: Django, same 1,000 models in 100 apps, SQLite.
+    django_timeout = float(os.environ.get("SCHEMA_BENCH_DJANGO_TIMEOUT", "7200"))
+    if os.path.exists(DJANGO_PYTHON) and os.environ.get("SCHEMA_BENCH_SKIP_DJANGO") != "1":
+        project = os.path.join(work, "django")
+        run(WORKLOAD + ["django", w1k, project])
+        version = run([DJANGO_PYTHON, "-c", "import django; print(django.get_version())"]).stdout.strip()
+        record(f"Django {version} makemigrations, 1,000 models", timed([DJANGO_PYTHON, "manage.py", "makemigrations", "-v", "0"], cwd=project), "ms", "python manage.py makemigrations")
+        migrate = timed([DJANGO_PYTHON, "manage.py", "migrate", "-v", "0"], cwd=project, timeout=django_timeout)
+        record("Django migrate, 1,000 new tables (sqlite)", migrate, "ms", "python manage.py migrate")
+        # A migrate cut off by the timeout left work behind, so a second run would not be a no-op.
+        if migrate > 0:
+            record("Django no-op migrate (sqlite, whole process)", timed([DJANGO_PYTHON, "manage.py", "migrate", "-v", "0"], cwd=project, repeat=5), "ms", "python manage.py migrate, nothing to do")
+
+    lookup = {name: value for name, value, *_ in rows}
+    if lookup.get("Django migrate, 1,000 new tables (sqlite)", 0) > 0 and "Django no-op migrate (sqlite, whole process)" in lookup:
+        record("Django no-op migrate / our no-op apply (sqlite)", lookup["Django no-op migrate (sqlite, whole process)"] / lookup["no-op apply with 1,000 applied entities (sqlite, whole process)"], "×", "ratio", "≥ 10×")
+        record("Django migrate / our apply, 1,000 tables (sqlite)", lookup["Django migrate, 1,000 new tables (sqlite)"] / lookup["apply 1,000 new tables (sqlite)"], "×", "ratio", "≥ 3×")
+    elif lookup.get("Django migrate, 1,000 new tables (sqlite)", 0) < 0:
+        # Cut off by the timeout: the ratio is a lower bound (printed as "> N").
+        record("Django migrate / our apply, 1,000 tables (sqlite)", lookup["Django migrate, 1,000 new tables (sqlite)"] / lookup["apply 1,000 new tables (sqlite)"], "×", "ratio", "≥ 3×")
+
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), platform.processor())
+    print(f"Machine: {cpu}, {os.cpu_count()} cores, {round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB, "
+          f"{platform.system()} {platform.release()}; Swift release build; SQLite via GRDB; PostgreSQL 15 local, fsync off.\n")
+    print("| benchmark | result | target | command |\n|---|---|---|---|")
+    for name, value, unit, command, target in rows:
+        shown = f"> {-value:.0f}" if value < 0 else f"{value:.1f}"
+        print(f"| {name} | {shown} {unit} | {target} | `{command}` |")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
