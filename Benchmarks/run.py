@@ -59,6 +59,20 @@ def database(kind, work, name):
     return url
 
 
+def client_command(kind, url):
+    """The database's own command-line client for `url`, or None when it is not installed."""
+    if kind == "sqlite":
+        return ["sqlite3", url[len("file:"):]] if shutil.which("sqlite3") else None
+    return ["psql", url, "-q", "-X"] if shutil.which("psql") else None
+
+
+def floor_command(kind, url, script):
+    """Runs `script` in one transaction through the database's client."""
+    if kind == "sqlite":
+        return ["sqlite3", url[len("file:"):], "BEGIN;", f".read {script}", "COMMIT;"]
+    return ["psql", url, "-q", "-X", "-1", "-f", script]
+
+
 def main():
     work = tempfile.mkdtemp(prefix="schema-bench-")
     w10k, w1k = os.path.join(work, "w10k"), os.path.join(work, "w1k")
@@ -92,9 +106,27 @@ def main():
             run([SCHEMA, "approve", "all", "--as", "bench", "--root", w1k], env)
             samples.append(timed([SCHEMA, "apply", "--root", w1k, "--no-generate"], env))
         record(f"apply 1,000 new tables ({kind})", statistics.median(samples), "ms", "schema apply --root W1K (after scan + approve all)")
+        # The floor: the same SQL through the database's own client, in one transaction.
+        floor_url = database(kind, work, f"bench_{kind}_floor")
+        env = {"DATABASE_URL": floor_url}
+        run([SCHEMA, "scan", "--root", w1k], env)
+        run([SCHEMA, "admin", "add", "bench", "--root", w1k], env)
+        run([SCHEMA, "approve", "all", "--as", "bench", "--root", w1k], env)
+        script = os.path.join(work, f"plan_{kind}.sql")
+        with open(script, "w") as fh:
+            fh.write(run([SCHEMA, "plan", "--root", w1k], env).stdout)
+        client = client_command(kind, floor_url)
+        if client:
+            record(f"the same SQL through {client[0]} in one transaction ({kind}, the database's own cost)",
+                   timed(floor_command(kind, floor_url, script)), "ms",
+                   f"{client[0]} on the SQL of `schema plan`")
         env = {"DATABASE_URL": url}
         record(f"no-op apply with 1,000 applied entities ({kind}, whole process)", timed([SCHEMA, "apply", "--root", w1k], env, repeat=21), "ms",
                "schema apply --root W1K, nothing approved", "≤ 50 ms")
+        if client:
+            query = 'SELECT count(*) FROM "_schema_queue" WHERE "state" = \'approved\''
+            record(f"one query through {client[0]} on the same database ({kind}, whole process: the floor of any no-op)",
+                   timed(client + ([query] if kind == "sqlite" else ["-c", query]), repeat=21), "ms", f"{client[0]} DB \"{query}\"")
         record(f"scan, nothing changed, 1,000 entities ({kind})", timed([SCHEMA, "scan", "--root", w1k], env, repeat=5), "ms", "schema scan --root W1K")
         edited = os.path.join(work, f"edited_{kind}")
         shutil.copytree(w1k, edited)

@@ -129,3 +129,22 @@ import Testing
         #expect(!text.contains("\u{1B}["))
     }
 }
+
+extension CLITests {
+    /// `validate PACKAGE` reports on that package only: shared entities of other packages stay out.
+    @Test func validatingOnePackageReportsOnlyWhatConcernsIt() async throws {
+        let tag = "entities:\n  - name: Tag\n    fields:\n      id: { type: cuid, primary: true }\n      label: { type: string }\n"
+        let root = Self.makeWorkspace([
+            "packages/left/seed/schema/entities.yaml": tag,
+            "packages/right/seed/schema/entities.yaml": tag,
+        ])
+        func shared(_ arguments: [String]) async throws -> [String] {
+            let result = await SchemaCommand.capture(["validate"] + arguments + ["--root", root.path, "--json"])
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            return (object["shared"] as? [[String: Any]])?.compactMap { $0["name"] as? String } ?? []
+        }
+        #expect(try await shared([]) == ["Tag"])
+        #expect(try await shared(["left"]) == ["Tag"])
+        #expect(try await shared(["notes"]).isEmpty)
+    }
+}

@@ -39,6 +39,22 @@ import Testing
         #expect(!report.hasErrors, "\(report.diagnostics.filter { $0.severity == .error })")
     }
 
+    /// The real host schema without the 19 models that packages also define (the host keeps its
+    /// 63 core models), and without package_validator: no conflicts are left.
+    @Test(.enabled(if: corpusPresent, "../shared/corpus/metabuilder is absent"))
+    func realHostWithoutPackageModelsAndNoPackageValidatorIsValid() throws {
+        let root = try #require(TestSupport.corpus)
+        var workspace = WorkspaceLoader(root: root).load()
+        workspace.packages.removeAll { $0.packageId == "package_validator" }
+        workspace.diagnostics.removeAll { $0.location.file.hasPrefix("packages/package_validator/") }
+        let packageEntities = Set(workspace.packages.flatMap { $0.entities.map(\.name) })
+        workspace.baseSchema?.models.removeAll { packageEntities.contains($0.name) }
+        #expect(workspace.baseSchema?.models.count == 63)
+        let report = Validator.validate(workspace)
+        #expect(!report.hasErrors, "\(report.diagnostics.filter { $0.severity == .error })")
+        #expect(report.hostOverlaps.isEmpty)
+    }
+
     @Test(.enabled(if: corpusPresent, "../shared/corpus/metabuilder is absent"))
     func hostSchemaParsesCleanly() throws {
         let root = try #require(TestSupport.corpus)

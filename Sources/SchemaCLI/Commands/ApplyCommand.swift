@@ -27,7 +27,8 @@ struct PlanCommand: AsyncParsableCommand {
                 console.out("-- nothing to apply")
                 return
             }
-            console.out("-- \(result.applied.count) approved change(s): \(result.applied.map { "\($0.id) \($0.action.rawValue) \($0.entity)" }.joined(separator: ", "))")
+            console.out("-- \(result.applied.count) approved change(s):")
+            for item in result.applied { console.out("--   \(item.id) \(item.action.rawValue) \(item.entity)") }
             console.out(result.statements.script)
         }
     }

@@ -31,6 +31,8 @@ struct ValidateCommand: AsyncParsableCommand {
             }
             report.definitions = report.definitions.filter { selected.contains($0.packageId) }
             report.packages = report.packages.filter { selected.contains($0) }
+            report.shared = report.shared.filter { !selected.isDisjoint(with: $0.packages) }
+            report.hostOverlaps = report.hostOverlaps.filter { !selected.isDisjoint(with: $0.packages) }
         }
         if options.json {
             console.out(JSONOutput.encode(ValidateJSON(report)))
