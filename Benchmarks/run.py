@@ -134,7 +134,7 @@ def main():
         record(f"scan with 10% edited, 1,000 entities ({kind})", timed([SCHEMA, "scan", "--root", edited], env), "ms", "schema scan after workload.py edit --fraction 0.1")
 
     # The peer: Django, same 1,000 models in 100 apps, SQLite.
-    django_timeout = float(os.environ.get("SCHEMA_BENCH_DJANGO_TIMEOUT", "7200"))
+    django_timeout = float(os.environ.get("SCHEMA_BENCH_DJANGO_TIMEOUT", "10800"))
     if os.path.exists(DJANGO_PYTHON) and os.environ.get("SCHEMA_BENCH_SKIP_DJANGO") != "1":
         project = os.path.join(work, "django")
         run(WORKLOAD + ["django", w1k, project])
