@@ -119,12 +119,12 @@ def main():
         if client:
             record(f"the same SQL through {client[0]} in one transaction ({kind}, the database's own cost)",
                    timed(floor_command(kind, floor_url, script)), "ms",
-                   f"{client[0]} on the SQL of `schema plan`")
+                   f"{client[0]} on the SQL that schema plan prints")
         env = {"DATABASE_URL": url}
         record(f"no-op apply with 1,000 applied entities ({kind}, whole process)", timed([SCHEMA, "apply", "--root", w1k], env, repeat=21), "ms",
                "schema apply --root W1K, nothing approved", "≤ 50 ms")
         if client:
-            query = 'SELECT count(*) FROM "_schema_queue" WHERE "state" = \'approved\''
+            query = "SELECT count(*) FROM _schema_queue WHERE state = 'approved'"
             record(f"one query through {client[0]} on the same database ({kind}, whole process: the floor of any no-op)",
                    timed(client + ([query] if kind == "sqlite" else ["-c", query]), repeat=21), "ms", f"{client[0]} DB \"{query}\"")
         record(f"scan, nothing changed, 1,000 entities ({kind})", timed([SCHEMA, "scan", "--root", w1k], env, repeat=5), "ms", "schema scan --root W1K")
