@@ -148,3 +148,21 @@ extension CLITests {
         #expect(try await shared(["notes"]).isEmpty)
     }
 }
+
+extension CLITests {
+    /// Package names on the command line are matched against the folders under packages/, never
+    /// joined into a path: a name that climbs out finds nothing, even when the target exists.
+    @Test(arguments: ["../outside", "../../etc", "/etc", "notes/../outside", "..", "notes/../../outside"])
+    func packageNamesCannotLeaveThePackagesFolder(_ name: String) async {
+        let root = Self.makeWorkspace([
+            // A valid schema one level above packages/: reachable by "../outside" if names were paths.
+            "outside/seed/schema/entities.yaml": "entities:\n  - name: Secret\n    fields:\n      id: { type: cuid, primary: true }\n",
+        ])
+        for command in ["preview", "checksum", "validate"] {
+            let result = await SchemaCommand.capture([command, name, "--root", root.path])
+            #expect(result.exitCode == 1, "\(command) \(name)")
+            #expect(result.stderr.contains("E001"), "\(command) \(name): \(result.stderr)")
+            #expect(!result.stdout.contains("Secret"), "\(command) \(name) read a file outside packages/")
+        }
+    }
+}
