@@ -296,3 +296,31 @@ extension RegistryFlowTests {
         #expect(try registry.items(in: [.pending, .approved, .failed]).isEmpty)
     }
 }
+
+extension RegistryFlowTests {
+    /// A rejection can be taken back by an admin: the next scan queues the change again.
+    @Test(arguments: Backend.available)
+    func rejectionsCanBeTakenBack(_ backend: Backend) throws {
+        let (database, _) = try backend.makeDatabase()
+        defer { database.close() }
+        let registry = Registry(database: database)
+        try bootstrap(registry)
+        let desired = try Desired.from(["crm": Self.version1])
+        let queued = try registry.scan(desired: desired, host: Desired.host, principal: "ci").queued
+        let note = try #require(queued.first { $0.entity == "Note" })
+        #expect(try registry.reject(.ids([note.id]), as: "alice", reason: "not yet").accepted.map(\.id) == [note.id])
+        #expect(try registry.scan(desired: desired, host: Desired.host, principal: "ci").previouslyRejected.map(\.id) == [note.id])
+
+        #expect(throws: RegistryError.self) { try registry.reopen(.ids([note.id]), as: "mallory", reason: nil) }
+        #expect(try registry.items(in: [.rejected]).map(\.id) == [note.id])
+        #expect(try registry.reopen(.ids(["nope"]), as: "alice", reason: nil).refused.map(\.id) == ["nope"])
+        #expect(try registry.reopen(.all, as: "alice", reason: "rejected by mistake").accepted.map(\.id) == [note.id])
+
+        let rescan = try registry.scan(desired: desired, host: Desired.host, principal: "ci")
+        #expect(rescan.requeued.map(\.id) == [note.id])
+        #expect(Set(try registry.items(in: [.pending]).map(\.entity)) == ["Contact", "Deal", "Note"])
+        let actions = try registry.audit().filter { $0.itemId == note.id }.map(\.action)
+        #expect(actions == ["queue", "reject", "reopen", "requeue"])
+        #expect(try registry.audit().contains { $0.action == "reopen-denied" && $0.principal == "mallory" })
+    }
+}

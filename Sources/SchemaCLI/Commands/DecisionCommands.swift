@@ -55,8 +55,34 @@ struct RejectCommand: AsyncParsableCommand {
     }
 }
 
+/// `schema reopen ID... --as NAME [--reason TEXT]`.
+struct ReopenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reopen",
+        abstract: "Take back rejections (admins only); the next scan queues those changes again if the files still want them.")
+
+    @OptionGroup var options: GlobalOptions
+    @OptionGroup var registry: RegistryOptions
+    @Argument(help: "'all', or ids of rejected items.") var ids: [String]
+    @Option(name: .customLong("as"), help: "The admin taking the rejection back.") var principal: String
+    @Option(help: "Why; recorded in the audit log.") var reason: String?
+
+    func validate() throws {
+        if ids.isEmpty { throw ValidationError("name the rejected items to reopen, or 'all'") }
+    }
+
+    func run() async throws {
+        try runReportingErrors {
+            let selection: Registry.Selection = ids == ["all"] ? .all : .ids(ids)
+            let result = try registry.withRegistry(root: options.rootURL) { try $0.reopen(selection, as: principal, reason: reason) }
+            try report(result, verb: "reopened", json: options.json, nothingMessage: "nothing rejected")
+            if !result.accepted.isEmpty && !options.json { Console.current.out("run `schema scan` to queue them again") }
+        }
+    }
+}
+
 /// Prints a decision's outcome; any refusal makes the exit code 1.
-func report(_ result: DecisionResult, verb: String, json: Bool) throws {
+func report(_ result: DecisionResult, verb: String, json: Bool, nothingMessage: String = "nothing pending") throws {
     let console = Console.current
     if json {
         struct Output: Encodable { var accepted: [ItemJSON]; var refused: [JSONOutput.RefusalJSON] }
@@ -64,7 +90,7 @@ func report(_ result: DecisionResult, verb: String, json: Bool) throws {
     } else {
         for item in result.accepted { console.out("\(verb) \(ItemFormat.line(item, console: console))") }
         for refusal in result.refused { console.err(console.paint("refused", .red) + " \(refusal.id): \(refusal.reason)") }
-        if result.accepted.isEmpty && result.refused.isEmpty { console.out("nothing pending") }
+        if result.accepted.isEmpty && result.refused.isEmpty { console.out(nothingMessage) }
     }
     if !result.refused.isEmpty { throw ExitCode.failure }
 }

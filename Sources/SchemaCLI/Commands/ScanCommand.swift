@@ -28,7 +28,7 @@ struct ScanCommand: AsyncParsableCommand {
             for item in result.queued { console.out("queued     \(ItemFormat.line(item, console: console))") }
             for item in result.requeued { console.out("requeued   \(ItemFormat.line(item, console: console))") }
             for item in result.superseded { console.out("superseded \(ItemFormat.line(item, console: console))") }
-            for item in result.previouslyRejected { console.out("rejected   \(ItemFormat.line(item, console: console)) (rejected earlier; change the files to queue again)") }
+            for item in result.previouslyRejected { console.out("rejected   \(ItemFormat.line(item, console: console)) (rejected earlier; change the files, or `schema reopen \(item.id) --as ADMIN`, to queue it again)") }
             console.out("\(result.queued.count + result.requeued.count) queued, \(result.unchanged.count) already queued, \(result.superseded.count) superseded")
         }
     }

@@ -46,7 +46,17 @@ extension Registry {
         }
     }
 
-    func decide(_ selection: Selection, as principal: String, action: String,
+    /// Takes back rejections (admins only): the items become superseded, so the next scan queues
+    /// each change again as pending if the package files still want it, and drops it otherwise.
+    public func reopen(_ selection: Selection, as principal: String, reason: String?) throws -> DecisionResult {
+        try decide(selection, as: principal, action: "reopen", from: .rejected) { item, connection in
+            try self.setState(connection, item, .superseded, error: "rejection taken back by \(principal)")
+            try self.insertAudit(connection, principal: principal, action: "reopen", item: item, detail: reason)
+            return nil
+        }
+    }
+
+    func decide(_ selection: Selection, as principal: String, action: String, from state: QueueItem.State = .pending,
                 _ body: @escaping (QueueItem, any RegistryConnection) throws -> String?) throws -> DecisionResult {
         let outcome: Result<DecisionResult, RegistryError> = try transaction { connection in
             guard try Self.isAdmin(principal, connection) else {
@@ -54,12 +64,12 @@ extension Registry {
                 try insertAudit(connection, principal: principal, action: "\(action)-denied", detail: "not an admin")
                 return .failure(RegistryError("'\(principal)' is not an admin; only admins can \(action) (see `schema admin list`)"))
             }
-            let pending = try Self.items(in: [.pending], connection)
+            let candidates = try Self.items(in: [state], connection)
             var result = DecisionResult()
             let chosen: [QueueItem]
             switch selection {
             case .all:
-                chosen = pending
+                chosen = candidates
             case .ids(let ids):
                 let all = Dictionary(try Self.items(in: nil, connection).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
                 var list: [QueueItem] = []
@@ -68,8 +78,8 @@ extension Registry {
                         result.refused.append((id, "no queue item with this id"))
                         continue
                     }
-                    guard item.state == .pending else {
-                        result.refused.append((id, "the item is \(item.state.rawValue), not pending"))
+                    guard item.state == state else {
+                        result.refused.append((id, "the item is \(item.state.rawValue), not \(state.rawValue)"))
                         continue
                     }
                     list.append(item)
