@@ -2,6 +2,18 @@ import ArgumentParser
 import SchemaCore
 import SchemaRegistry
 
+/// What approve, reject and reopen decide about, and who decides: `all|ID... --as NAME`.
+struct DecisionTarget: ParsableArguments {
+    @Argument(help: "'all', or item ids from `schema list`.") var ids: [String]
+    @Option(name: .customLong("as"), help: "The admin deciding (recorded in the audit log).") var principal: String
+
+    var selection: Registry.Selection { ids == ["all"] ? .all : .ids(ids) }
+
+    func validate() throws {
+        if ids.isEmpty { throw ValidationError("name the items, or 'all'") }
+    }
+}
+
 /// `schema approve all|ID... --as NAME [--allow-data-loss]`.
 struct ApproveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -9,23 +21,17 @@ struct ApproveCommand: AsyncParsableCommand {
 
     @OptionGroup var options: GlobalOptions
     @OptionGroup var registry: RegistryOptions
-    @Argument(help: "'all', or item ids from `schema list`.") var ids: [String]
-    @Option(name: .customLong("as"), help: "The admin approving (recorded with the approval).") var principal: String
+    @OptionGroup var target: DecisionTarget
     @Flag(name: .customLong("allow-data-loss"), help: "Acknowledge destructive changes (dropped tables or columns, narrowed types).")
     var allowDataLoss = false
     @Option(name: .customLong("sign-with"), help: ArgumentHelp("Sign the approval with this private key (from `schema keys generate`).", valueName: "keyfile"))
     var signWith: String?
 
-    func validate() throws {
-        if ids.isEmpty { throw ValidationError("name the items to approve, or 'all'") }
-    }
-
     func run() async throws {
         try runReportingErrors {
-            let selection: Registry.Selection = ids == ["all"] ? .all : .ids(ids)
             let key = try signWith.map { path in try SigningKey(fileText: try String(contentsOfFile: path, encoding: .utf8)) }
             let result = try registry.withRegistry(root: options.rootURL) {
-                try $0.approve(selection, as: principal, allowDataLoss: allowDataLoss, signingKey: key)
+                try $0.approve(target.selection, as: target.principal, allowDataLoss: allowDataLoss, signingKey: key)
             }
             try report(result, verb: "approved", json: options.json)
         }
@@ -38,18 +44,12 @@ struct RejectCommand: AsyncParsableCommand {
 
     @OptionGroup var options: GlobalOptions
     @OptionGroup var registry: RegistryOptions
-    @Argument(help: "'all', or item ids.") var ids: [String]
-    @Option(name: .customLong("as"), help: "The admin rejecting.") var principal: String
+    @OptionGroup var target: DecisionTarget
     @Option(help: "Why; recorded in the audit log.") var reason: String?
-
-    func validate() throws {
-        if ids.isEmpty { throw ValidationError("name the items to reject, or 'all'") }
-    }
 
     func run() async throws {
         try runReportingErrors {
-            let selection: Registry.Selection = ids == ["all"] ? .all : .ids(ids)
-            let result = try registry.withRegistry(root: options.rootURL) { try $0.reject(selection, as: principal, reason: reason) }
+            let result = try registry.withRegistry(root: options.rootURL) { try $0.reject(target.selection, as: target.principal, reason: reason) }
             try report(result, verb: "rejected", json: options.json)
         }
     }
@@ -63,18 +63,12 @@ struct ReopenCommand: AsyncParsableCommand {
 
     @OptionGroup var options: GlobalOptions
     @OptionGroup var registry: RegistryOptions
-    @Argument(help: "'all', or ids of rejected items.") var ids: [String]
-    @Option(name: .customLong("as"), help: "The admin taking the rejection back.") var principal: String
+    @OptionGroup var target: DecisionTarget
     @Option(help: "Why; recorded in the audit log.") var reason: String?
-
-    func validate() throws {
-        if ids.isEmpty { throw ValidationError("name the rejected items to reopen, or 'all'") }
-    }
 
     func run() async throws {
         try runReportingErrors {
-            let selection: Registry.Selection = ids == ["all"] ? .all : .ids(ids)
-            let result = try registry.withRegistry(root: options.rootURL) { try $0.reopen(selection, as: principal, reason: reason) }
+            let result = try registry.withRegistry(root: options.rootURL) { try $0.reopen(target.selection, as: target.principal, reason: reason) }
             try report(result, verb: "reopened", json: options.json, nothingMessage: "nothing rejected")
             if !result.accepted.isEmpty && !options.json { Console.current.out("run `schema scan` to queue them again") }
         }
