@@ -28,12 +28,17 @@ import Testing
         #expect(report.hasErrors)
     }
 
-    @Test(.enabled(if: corpusPresent, "../shared/corpus/metabuilder is absent"))
-    func reducedHostAndNoPackageValidatorIsValid() throws {
-        let root = try #require(TestSupport.corpus)
-        var workspace = WorkspaceLoader(root: root).load()
+    /// The corpus without package_validator, the package on the wrong side of the ValidationRule conflict.
+    func corpusWithoutPackageValidator() throws -> Workspace {
+        var workspace = WorkspaceLoader(root: try #require(TestSupport.corpus)).load()
         workspace.packages.removeAll { $0.packageId == "package_validator" }
         workspace.diagnostics.removeAll { $0.location.file.hasPrefix("packages/package_validator/") }
+        return workspace
+    }
+
+    @Test(.enabled(if: corpusPresent, "../shared/corpus/metabuilder is absent"))
+    func reducedHostAndNoPackageValidatorIsValid() throws {
+        var workspace = try corpusWithoutPackageValidator()
         workspace.baseSchema = TestSupport.hostSchema
         let report = Validator.validate(workspace)
         #expect(!report.hasErrors, "\(report.diagnostics.filter { $0.severity == .error })")
@@ -43,10 +48,7 @@ import Testing
     /// 63 core models), and without package_validator: no conflicts are left.
     @Test(.enabled(if: corpusPresent, "../shared/corpus/metabuilder is absent"))
     func realHostWithoutPackageModelsAndNoPackageValidatorIsValid() throws {
-        let root = try #require(TestSupport.corpus)
-        var workspace = WorkspaceLoader(root: root).load()
-        workspace.packages.removeAll { $0.packageId == "package_validator" }
-        workspace.diagnostics.removeAll { $0.location.file.hasPrefix("packages/package_validator/") }
+        var workspace = try corpusWithoutPackageValidator()
         let packageEntities = Set(workspace.packages.flatMap { $0.entities.map(\.name) })
         workspace.baseSchema?.models.removeAll { packageEntities.contains($0.name) }
         #expect(workspace.baseSchema?.models.count == 63)

@@ -71,7 +71,7 @@ struct ApplyCommand: AsyncParsableCommand {
                 return (true, try fragment?.refresh(from: registry))
             }
             if restart.nothingApproved {
-                try finish(ApplyResult(), fragmentWritten: restart.written, console: console)
+                try finish(ApplyResult(), fragment: fragment, modelsWritten: restart.written, console: console)
                 return
             }
             guard let (workspace, desired) = desiredEntities(options, console: console) else {
@@ -104,25 +104,25 @@ struct ApplyCommand: AsyncParsableCommand {
             for refusal in result.refused { console.err(console.paint("refused", .red) + " \(refusal.item.id) (\(refusal.item.entity)): \(refusal.reason)") }
             for item in result.applied where !options.json { console.out("applied \(ItemFormat.line(item, console: console))") }
             if let path = migrationWriter?.writtenFolder, !options.json { console.out("wrote \(path.path)") }
-            try finish(result, fragmentWritten: written, console: console)
+            try finish(result, fragment: fragment, modelsWritten: written, console: console)
             if !result.refused.isEmpty { throw ExitCode.failure }
         }
     }
 
     /// Reports the outcome and runs `--after` when something was applied or the Prisma fragment changed.
-    func finish(_ result: ApplyResult, fragmentWritten: Int?, console: Console) throws {
+    func finish(_ result: ApplyResult, fragment: FragmentFile?, modelsWritten: Int?, console: Console) throws {
         if options.json {
             struct Output: Encodable { var applied: [ItemJSON]; var refused: [JSONOutput.RefusalJSON]; var prismaFragmentWritten: Bool }
             console.out(JSONOutput.encode(Output(applied: result.applied.map { ItemJSON($0) },
                                                  refused: result.refused.map { JSONOutput.RefusalJSON(id: $0.item.id, reason: $0.reason) },
-                                                 prismaFragmentWritten: fragmentWritten != nil)))
+                                                 prismaFragmentWritten: modelsWritten != nil)))
         } else {
             if result.nothingToDo { console.out("nothing to apply") }
-            if let models = fragmentWritten {
-                console.out("wrote \(FragmentFile(options: options).url.path) (\(models) models\(result.applied.isEmpty ? ", it did not match the database" : ""))")
+            if let models = modelsWritten, let fragment {
+                console.out("wrote \(fragment.url.path) (\(models) models\(result.applied.isEmpty ? ", it did not match the database" : ""))")
             }
         }
-        if let afterCommand, !result.applied.isEmpty || fragmentWritten != nil {
+        if let afterCommand, !result.applied.isEmpty || modelsWritten != nil {
             let status = runShell(afterCommand)
             if status != 0 {
                 console.err("error: --after command exited with \(status)" + (result.applied.isEmpty ? "" : " (the changes are applied and recorded)"))

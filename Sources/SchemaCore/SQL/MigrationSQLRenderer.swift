@@ -152,9 +152,7 @@ public struct MigrationSQLRenderer: Sendable {
                 // Its foreign keys go first (phase 0), so tables dropped together, such as every
                 // entity of a removed package, can be dropped in any order.
                 for relation in step.from?.relations ?? [] where relation.kind == .belongsTo {
-                    if let column = relation.field {
-                        statements.append(SQLStatement(phase: 0, sql: "ALTER TABLE \(q(table)) DROP CONSTRAINT \(q(ConstraintName.foreignKey(table, column)))"))
-                    }
+                    statements += postgresDropForeignKey(relation, table: table)
                 }
                 statements.append(SQLStatement(phase: 5, sql: "DROP TABLE \(q(table))"))
             case .addColumn(_, let field):
@@ -180,12 +178,16 @@ public struct MigrationSQLRenderer: Sendable {
                     statements.append(SQLStatement(phase: 4, sql: "ALTER TABLE \(q(table)) ADD \(clause)"))
                 }
             case .dropForeignKey(_, let relation):
-                if let column = relation.field {
-                    statements.append(SQLStatement(phase: 0, sql: "ALTER TABLE \(q(table)) DROP CONSTRAINT \(q(ConstraintName.foreignKey(table, column)))"))
-                }
+                statements += postgresDropForeignKey(relation, table: table)
             }
         }
         return statements
+    }
+
+    /// Drops a belongsTo relation's foreign key, first of all statements (phase 0).
+    func postgresDropForeignKey(_ relation: CanonicalRelation, table: String) -> [SQLStatement] {
+        guard let column = relation.field else { return [] }
+        return [SQLStatement(phase: 0, sql: "ALTER TABLE \(q(table)) DROP CONSTRAINT \(q(ConstraintName.foreignKey(table, column)))")]
     }
 
     func postgresAlterColumn(table: String, from: CanonicalField, to: CanonicalField) -> [SQLStatement] {

@@ -4,7 +4,7 @@ import Foundation
 /// killed process dies at a chosen point of `apply`. Unset in production: no delay.
 public enum FaultInjection {
     /// A point of `apply` where a pause can be injected.
-    public enum Point: String, Sendable {
+    public enum Point: String, Sendable, CaseIterable {
         /// After each migration statement, inside the transaction: `SCHEMA_FAULT_STATEMENT_DELAY_MS`.
         case afterEachStatement = "SCHEMA_FAULT_STATEMENT_DELAY_MS"
         /// After the commit, before the Prisma fragment is written: `SCHEMA_FAULT_AFTER_COMMIT_DELAY_MS`.
@@ -13,18 +13,16 @@ public enum FaultInjection {
 
     /// Sleeps for the milliseconds the point's variable names (at most 10 s), or returns at once.
     public static func pause(_ point: Point) {
-        if let delay = delays[point.rawValue], delay > 0 {
+        if let delay = delays[point], delay > 0 {
             usleep(min(delay, 10_000) * 1_000)
         }
     }
 
     /// Read once: building `ProcessInfo.environment` for every statement showed in profiles.
-    static let delays: [String: UInt32] = {
+    static let delays: [Point: UInt32] = {
         let environment = ProcessInfo.processInfo.environment
-        var delays: [String: UInt32] = [:]
-        for point in [Point.afterEachStatement, .afterCommit] {
-            if let text = environment[point.rawValue], let delay = UInt32(text) { delays[point.rawValue] = delay }
-        }
-        return delays
+        return Dictionary(uniqueKeysWithValues: Point.allCases.compactMap { point in
+            environment[point.rawValue].flatMap(UInt32.init).map { (point, $0) }
+        })
     }()
 }

@@ -100,7 +100,6 @@ extension Registry {
         }
     }
 
-
     /// For each approved item: nil when it may run, or why not.
     func verify(_ items: [QueueItem], current: [String: DesiredEntity], trustedKeys: [TrustedKey]?,
                 _ connection: any RegistryConnection) throws -> [(QueueItem, String?)] {

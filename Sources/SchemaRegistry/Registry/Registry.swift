@@ -36,23 +36,27 @@ public final class Registry: @unchecked Sendable {
     /// How many items are in `states`, without reading them (the restart path asks whether anything is approved).
     public func count(in states: Set<QueueItem.State>) throws -> Int {
         guard !states.isEmpty else { return 0 }
-        let binds = states.map(\.rawValue).sorted().map(SQLValue.text)
-        let placeholders = Array(repeating: "?", count: binds.count).joined(separator: ", ")
+        let (filter, binds) = Self.stateFilter(states)
         return try transaction { connection in
-            let rows = try connection.query(#"SELECT COUNT(*) AS "count" FROM "_schema_queue" WHERE "state" IN ("# + placeholders + ")", binds)
+            let rows = try connection.query(#"SELECT COUNT(*) AS "count" FROM "_schema_queue""# + filter, binds)
             return Int(rows.first?["count"]?.integer ?? 0)
         }
     }
 
+    /// ` WHERE "state" IN (?, ...)` and its binds. Filtering in the database (an index on "state")
+    /// matters: the queue keeps every applied item forever, and the restart path asks only for the
+    /// few approved ones.
+    static func stateFilter(_ states: Set<QueueItem.State>) -> (sql: String, binds: [SQLValue]) {
+        let binds = states.map(\.rawValue).sorted().map(SQLValue.text)
+        return (#" WHERE "state" IN ("# + Array(repeating: "?", count: binds.count).joined(separator: ", ") + ")", binds)
+    }
+
     static func items(in states: Set<QueueItem.State>?, _ connection: any RegistryConnection) throws -> [QueueItem] {
-        // Filtered by the database (an index on "state"): the queue keeps every applied item forever,
-        // and the restart path asks only for the few approved ones.
         var filter = ""
         var binds: [SQLValue] = []
         if let states {
             if states.isEmpty { return [] }
-            binds = states.map(\.rawValue).sorted().map(SQLValue.text)
-            filter = #" WHERE "state" IN ("# + Array(repeating: "?", count: binds.count).joined(separator: ", ") + ")"
+            (filter, binds) = stateFilter(states)
         }
         let rows = try connection.query(#"SELECT \#(QueueItem.columns) FROM "_schema_queue""# + filter + #" ORDER BY "created_at", "id""#, binds)
         return try rows.map(QueueItem.init(row:))
