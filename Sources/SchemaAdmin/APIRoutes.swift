@@ -32,12 +32,14 @@ struct APIRoutes {
         routes.post("migrations/:id/approve") { request, context in
             let principal = try await authenticate(request)
             let body = try await decodeOptional(ApproveBody.self, request, context)
-            return respond(try await server.approve(try context.parameters.require("id"), as: principal, allowDataLoss: body?.allowDataLoss ?? false))
+            let id = try context.parameters.require("id")
+            return await respond { try await server.approve(id, as: principal, allowDataLoss: body?.allowDataLoss ?? false) }
         }
         routes.post("migrations/:id/reject") { request, context in
             let principal = try await authenticate(request)
             let body = try await decodeOptional(RejectBody.self, request, context)
-            return respond(try await server.reject(try context.parameters.require("id"), as: principal, reason: body?.reason))
+            let id = try context.parameters.require("id")
+            return await respond { try await server.reject(id, as: principal, reason: body?.reason) }
         }
         routes.get("audit") { request, _ in
             _ = try await authenticate(request)
@@ -68,12 +70,16 @@ struct APIRoutes {
         }
     }
 
-    func respond(_ decision: ReviewServer.Decision) -> Response {
-        switch decision {
-        case .done(let item): Reply.json(["id": item.id, "state": item.state.rawValue])
-        case .refused(let reason): Reply.error(.conflict, reason)
-        case .forbidden(let reason): Reply.error(.forbidden, reason)
-        case .notFound: Reply.error(.notFound, "no such queue item")
+    /// The item's id and new state, or the refusal with its code and the API's advice.
+    func respond(_ decide: () async throws -> QueueItem) async -> Response {
+        do {
+            let item = try await decide()
+            return Reply.json(["id": item.id, "state": item.state.rawValue])
+        } catch let error as SchemaError {
+            let advice = HTTPStatusMapping.advice(for: error.code).map { "; \($0)" } ?? ""
+            return Reply.json(["error": error.message + advice, "code": error.code.rawValue], status: HTTPStatusMapping.status(for: error.code))
+        } catch {
+            return Reply.error(.internalServerError, "\(error)")
         }
     }
 }

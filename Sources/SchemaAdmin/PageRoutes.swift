@@ -46,17 +46,22 @@ struct PageRoutes {
             let form = try await formFields(request)
             guard let csrf = form["csrf"], csrf == session.csrfToken else { throw HTTPError(.forbidden, message: "invalid or missing CSRF token") }
             let id = try context.parameters.require("id")
-            let decision: ReviewServer.Decision
-            switch try context.parameters.require("decision") {
-            case "approve": decision = try await server.approve(id, as: session.principal, allowDataLoss: form["acknowledgeDataLoss"] == "yes")
-            case "reject": decision = try await server.reject(id, as: session.principal, reason: form["reason"].flatMap { $0.isEmpty ? nil : $0 })
-            default: throw HTTPError(.notFound)
+            let decision = try context.parameters.require("decision")
+            guard decision == "approve" || decision == "reject" else { throw HTTPError(.notFound) }
+            func notice(_ text: String) -> Response {
+                Reply.redirect("/?notice=" + (text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
             }
-            switch decision {
-            case .done(let item): return Reply.redirect("/?notice=" + (("\(item.id) \(item.state.rawValue)").addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
-            case .refused(let reason): return Reply.redirect("/?notice=" + (("\(id) not changed: \(reason)").addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
-            case .forbidden(let reason): throw HTTPError(.forbidden, message: reason)
-            case .notFound: throw HTTPError(.notFound, message: "no such queue item")
+            do {
+                let item = decision == "approve"
+                    ? try await server.approve(id, as: session.principal, allowDataLoss: form["acknowledgeDataLoss"] == "yes")
+                    : try await server.reject(id, as: session.principal, reason: form["reason"].flatMap { $0.isEmpty ? nil : $0 })
+                return notice("\(item.id) \(item.state.rawValue)")
+            } catch let error as SchemaError {
+                let status = HTTPStatusMapping.status(for: error.code)
+                // Refusals about the item go back to the page; who may decide and what exists are HTTP errors.
+                guard status == .conflict else { throw HTTPError(status, message: error.message) }
+                let advice = error.code == .dataLossNotAcknowledged ? " Tick the data-loss box to approve it." : ""
+                return notice("\(id) not changed: \(error.message).\(advice)")
             }
         }
     }
@@ -140,5 +145,5 @@ struct PageRoutes {
         return html + "</section>"
     }
 
-    func short(_ checksum: String?) -> String { checksum.map { String($0.prefix(12)) } ?? "—" }
+    func short(_ checksum: String?) -> String { Checksum.short(checksum) }
 }

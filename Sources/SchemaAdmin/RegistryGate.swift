@@ -1,5 +1,5 @@
 import Dispatch
-import SchemaRegistry
+public import SchemaRegistry
 
 /// Runs registry calls one at a time on a dedicated thread.
 ///

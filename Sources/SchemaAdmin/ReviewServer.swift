@@ -1,8 +1,8 @@
 import Foundation
 import HTTPTypes
-import Hummingbird
-import SchemaCore
-import SchemaRegistry
+public import Hummingbird
+public import SchemaCore
+public import SchemaRegistry
 
 /// The review server: a JSON API under `/api` (bearer tokens) and a review page at `/`
 /// (login form, session cookie, CSRF tokens). Domain errors become HTTP statuses only here.
@@ -28,46 +28,40 @@ public struct ReviewServer: Sendable {
         return router
     }
 
-    /// An application listening on `host:port`.
-    public func makeApplication(hostname: String, port: Int) -> some ApplicationProtocol {
-        Application(router: makeRouter(), configuration: .init(address: .hostname(hostname, port: port), serverName: "schema-review"))
+    /// An application listening on `host:port`; `onReady` runs once the socket is bound.
+    public func makeApplication(hostname: String, port: Int, onReady: @escaping @Sendable () async -> Void = {}) -> some ApplicationProtocol {
+        Application(router: makeRouter(), configuration: .init(address: .hostname(hostname, port: port), serverName: "schema-review"),
+                    onServerRunning: { _ in await onReady() })
+    }
+
+    /// Serves on `host:port` until the process is asked to stop; `onReady` runs once the socket is bound.
+    public func run(hostname: String, port: Int, onReady: @escaping @Sendable () async -> Void = {}) async throws {
+        try await makeApplication(hostname: hostname, port: port, onReady: onReady).runService()
     }
 
     // MARK: - Shared by API and page
 
-    /// The outcome of a decision made through the server.
-    enum Decision {
-        case done(QueueItem)
-        case refused(String)
-        case forbidden(String)
-        case notFound
-    }
-
-    func approve(_ id: String, as principal: AuthenticatedPrincipal, allowDataLoss: Bool) async throws -> Decision {
+    /// Approves or rejects one item as `principal`. Returns the item as it is now; a refusal or a
+    /// principal who is not an admin is thrown as a ``SchemaError`` (the registry has audited it).
+    func approve(_ id: String, as principal: AuthenticatedPrincipal, allowDataLoss: Bool) async throws -> QueueItem {
         let key = signingKey
-        return try await decide(id, principal: principal) { registry in
+        return try await decide(id) { registry in
             try registry.approve(.ids([id]), as: principal.name, allowDataLoss: allowDataLoss, signingKey: key)
         }
     }
 
-    func reject(_ id: String, as principal: AuthenticatedPrincipal, reason: String?) async throws -> Decision {
-        try await decide(id, principal: principal) { registry in
+    func reject(_ id: String, as principal: AuthenticatedPrincipal, reason: String?) async throws -> QueueItem {
+        try await decide(id) { registry in
             try registry.reject(.ids([id]), as: principal.name, reason: reason)
         }
     }
 
-    private func decide(_ id: String, principal: AuthenticatedPrincipal,
-                        _ body: @escaping @Sendable (Registry) throws -> DecisionResult) async throws -> Decision {
+    private func decide(_ id: String, _ body: @escaping @Sendable (Registry) throws -> DecisionResult) async throws -> QueueItem {
         try await gate.run { registry in
-            guard try registry.item(id) != nil else { return .notFound }
-            do {
-                let result = try body(registry)
-                if let item = result.accepted.first { return .done(item) }
-                return .refused(result.refused.first?.reason ?? "not changed")
-            } catch let error as RegistryError {
-                // The registry has audited the refusal; only non-admins get here.
-                return .forbidden(error.message)
-            }
+            let result = try body(registry)
+            if let item = result.accepted.first { return item }
+            let refusal = result.refused.first
+            throw SchemaError(refusal?.code ?? .wrongState, refusal?.message ?? "not changed", itemId: id)
         }
     }
 
@@ -114,10 +108,7 @@ extension HTTPField.Name {
 /// Builds responses.
 enum Reply {
     static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: JSONText.data(value))))
     }
 
     static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {

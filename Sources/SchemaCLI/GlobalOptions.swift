@@ -27,8 +27,16 @@ struct GlobalOptions: ParsableArguments {
         }
     }
 
+    /// `--base` as a URL, when given.
+    var baseURL: URL? { base.map { URL(fileURLWithPath: $0).standardizedFileURL } }
+
     /// Loads the workspace these options describe.
     func loadWorkspace(selected: [String] = []) -> Workspace {
-        WorkspaceLoader(root: rootURL, baseSchemaFile: base.map { URL(fileURLWithPath: $0).standardizedFileURL }).load(selected: selected)
+        WorkspaceLoader(root: rootURL, baseSchemaFile: baseURL).load(selected: selected)
+    }
+
+    /// What the packages under the root want (the desired-state stage).
+    func desiredState() -> DesiredState {
+        DesiredState.resolve(loadWorkspace())
     }
 }

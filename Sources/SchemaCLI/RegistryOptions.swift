@@ -13,35 +13,27 @@ struct RegistryOptions: ParsableArguments {
     /// The database location, from the option, then `DATABASE_URL`, then the default file.
     func location(root: URL) throws -> DatabaseLocation {
         if let text = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"], !text.isEmpty {
-            do {
-                return try DatabaseLocation.parse(text, root: root)
-            } catch {
-                throw ValidationError("\(error)")
-            }
+            return try DatabaseLocation.parse(text, root: root)
         }
         return .defaultLocation(root: root)
     }
 
-    /// Opens the registry, runs `body`, closes the connection.
-    func withRegistry<T>(root: URL, _ body: (Registry) throws -> T) throws -> T {
-        let database = try location(root: root).open()
+    /// Resolves the location once, opens the registry, runs `body`, closes the connection.
+    func withRegistry<T>(root: URL, _ body: (Registry, DatabaseLocation) throws -> T) throws -> T {
+        let location = try location(root: root)
+        let database = try location.open()
         defer { database.close() }
-        return try body(Registry(database: database))
+        return try body(Registry(database: database), location)
+    }
+
+    /// ``withRegistry(root:_:)`` for bodies that need only the registry.
+    func withRegistry<T>(root: URL, _ body: (Registry) throws -> T) throws -> T {
+        try withRegistry(root: root) { registry, _ in try body(registry) }
     }
 }
 
-/// Validates the workspace and returns what the package files want, or prints the errors.
-func desiredEntities(_ options: GlobalOptions, console: Console) -> (workspace: Workspace, desired: [DesiredEntity])? {
-    let workspace = options.loadWorkspace()
-    let report = Validator.validate(workspace)
-    if report.hasErrors {
-        console.printDiagnostics(report.diagnostics.filter { $0.severity == .error })
-        return nil
-    }
-    return (workspace, DesiredEntity.from(report, host: workspace.baseSchema))
-}
-
-/// Runs a registry command: database and domain errors become a message and exit code 1.
+/// Runs a command body; a ``SchemaError`` becomes its message (and diagnostics) on stderr and the
+/// exit status ``ExitStatus/code(for:)`` gives it.
 func runReportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
@@ -49,8 +41,13 @@ func runReportingErrors(_ body: () throws -> Void) throws {
         throw error
     } catch let error as ValidationError {
         throw error
+    } catch let error as SchemaError {
+        let console = Console.current
+        console.printDiagnostics(error.diagnostics)
+        console.err(console.paint("error", .red) + ": \(error)")
+        throw ExitCode(ExitStatus.code(for: error.code))
     } catch {
         Console.current.err(Console.current.paint("error", .red) + ": \(error)")
-        throw ExitCode.failure
+        throw ExitCode(ExitStatus.failure)
     }
 }

@@ -43,21 +43,19 @@ measure("yams_parse_basic_resolver") {
         _ = try? Yams.compose(yaml: text, .basic)
     }
 }
-var report: ValidationReport?
-var workspace: Workspace?
+var state: DesiredState?
 measure("validate_and_checksum") {
-    let loaded = WorkspaceLoader(root: root).load()
-    report = Validator.validate(loaded)
-    workspace = loaded
+    state = DesiredState.resolve(WorkspaceLoader(root: root).load())
 }
-guard let report, let workspace else { exit(1) }
+guard let state else { exit(1) }
+let report = state.report
+let workspace = state.workspace
 let canonicals = report.definitions.map(\.canonical)
 measure("prisma_generate") {
     _ = PrismaArtifacts.fragment(canonicals, host: workspace.baseSchema)
 }
 measure("plan_and_render_sql_sqlite") {
-    let desired = DesiredEntity.from(report, host: workspace.baseSchema)
-    _ = ChangePlanner.plan(desired: desired, applied: [], dialect: .sqlite, host: workspace.baseSchema)
+    _ = MigrationPlanner.plan(desired: state.entities, applied: [], dialect: .sqlite, host: workspace.baseSchema)
 }
 var usage = rusage()
 getrusage(RUSAGE_SELF.rawValue, &usage)

@@ -21,6 +21,13 @@ import Testing
               body: { type: string }
         """
 
+    static let desired = DesiredState.resolve(.inMemory(["desk": yaml]))
+
+    /// The container start, with ``desired`` as what the package files want.
+    static func apply(_ registry: Registry, _ desired: DesiredState = desired, trustedKeys: [TrustedKey]? = nil) throws -> ApplyOutcome {
+        try ApplyEngine(registry: registry, desiredState: { desired }).run(ApplyRequest(principal: "ci", trustedKeys: trustedKeys))
+    }
+
     struct Fixture {
         var registry: Registry
         var database: any RegistryDatabase
@@ -34,8 +41,7 @@ import Testing
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("review-\(UUID().uuidString).sqlite").path
         let database = try SQLiteRegistryDatabase(path: path)
         let registry = Registry(database: database)
-        let entities = EntitiesFileParser.parse(yaml, file: "x").entities.map { DesiredEntity(structure: CanonicalEntity($0), packages: ["desk"]) }
-        let items = try registry.scan(desired: entities, host: nil, principal: "ci").queued
+        let items = try registry.scan(Self.desired, principal: "ci").queued
         try registry.addAdmin("alice", by: nil)
         let adminToken = try registry.issueToken(for: "alice", by: nil)
         let readerToken = try registry.issueToken(for: "rita", by: "alice")
@@ -102,8 +108,7 @@ import Testing
             }
         }
         // Approvals made through the server are signed with its key.
-        let desired = EntitiesFileParser.parse(Self.yaml, file: "x").entities.map { DesiredEntity(structure: CanonicalEntity($0), packages: ["desk"]) }
-        let result = try fixture.registry.apply(current: desired, principal: "ci", trustedKeys: [TrustedKey(name: "server", publicKey: key.privateKey.publicKey)])
+        let result = try Self.apply(fixture.registry, trustedKeys: [TrustedKey(name: "server", publicKey: key.privateKey.publicKey)])
         #expect(result.applied.map(\.entity) == ["Ticket"])
     }
 
@@ -156,14 +161,16 @@ import Testing
     @Test func destructiveItemsNeedTheExplicitTick() async throws {
         let fixture = try Self.fixture()
         _ = try fixture.registry.approve(.all, as: "alice", allowDataLoss: false)
-        let entities = EntitiesFileParser.parse(Self.yaml, file: "x").entities.map { DesiredEntity(structure: CanonicalEntity($0), packages: ["desk"]) }
-        _ = try fixture.registry.apply(current: entities, principal: "ci")
-        let drop = try #require(try fixture.registry.scan(desired: Array(entities.prefix(1)), host: nil, principal: "ci").queued.first)
+        _ = try Self.apply(fixture.registry)
+        let withoutComment = Self.yaml.components(separatedBy: "  - name: Comment")[0]
+        let drop = try #require(try fixture.registry.scan(DesiredState.resolve(.inMemory(["desk": withoutComment])), principal: "ci").queued.first)
         #expect(drop.isDestructive)
         try await Self.app(fixture).test(.router) { client in
             try await client.execute(uri: "/api/migrations/\(drop.id)/approve", method: .post, headers: Self.bearer(fixture.adminToken)) { response in
                 #expect(response.status == .conflict)
-                #expect(String(buffer: response.body).contains("--allow-data-loss"))
+                let body = String(buffer: response.body)
+                #expect(body.contains(#"{\"allowDataLoss\": true}"#) && !body.contains("--allow-data-loss"), "\(body)")
+                #expect(body.contains(#""code":"data-loss-not-acknowledged""#))
             }
             let cookie = try await client.execute(uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
                                                   body: ByteBuffer(string: "token=\(fixture.adminToken)")) { String(($0.headers[.setCookie] ?? "").split(separator: ";")[0]) }

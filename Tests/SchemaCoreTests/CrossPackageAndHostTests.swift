@@ -39,7 +39,7 @@ import Testing
         let message = conflicts.first?.message ?? ""
         #expect(message.contains("beta has `scope: string`, alpha lacks it"))
         #expect(message.contains("`value`: type is json in alpha, string in beta"))
-        #expect(message.contains("`value`: optional is true in alpha, false in beta"))
+        #expect(message.contains("`value`: optional in alpha, required in beta"))
     }
 
     @Test func hostModelOverlapCompatibleAndConflicting() {

@@ -16,9 +16,10 @@ import Testing
               - fields: [title]
         """
 
+    /// The entity of `yaml` and its rename hints, as the desired-state stage computes them.
     func canonical(_ yaml: String) throws -> (CanonicalEntity, [String: String]) {
-        let entity = try #require(TestSupport.entity(yaml))
-        return (CanonicalEntity(entity), MigrationPlanner.renameHints(of: entity))
+        let entity = try #require(TestSupport.desired(yaml).entities.first)
+        return (entity.structure, entity.renames)
     }
 
     @Test func diffProducesOperationsAndRisks() throws {
@@ -28,7 +29,7 @@ import Testing
             .replacingOccurrences(of: "      score: { type: int, nullable: true }", with: "      score: { type: int, default: 0 }")
             .replacingOccurrences(of: "      legacy: { type: string, nullable: true }\n", with: "      rating: { type: float }\n")
             .replacingOccurrences(of: "maxLength: 100", with: "maxLength: 50"))
-        let operations = MigrationPlanner.plan(from: old, to: new, renames: renames)
+        let operations = TableDiff.operations(from: old, to: new, renames: renames)
         #expect(operations.map(\.summary) == [
             "rename column Post.body to content",
             "add column Post.rating float",
@@ -44,7 +45,7 @@ import Testing
     @Test func narrowingTypesAndRequiringWithoutDefaultAreDestructive() throws {
         let (old, _) = try canonical(Self.before)
         let (new, _) = try canonical(Self.before.replacingOccurrences(of: "score: { type: int, nullable: true }", with: "score: { type: boolean }"))
-        let risks = MigrationPlanner.plan(from: old, to: new).flatMap(OperationRisk.of)
+        let risks = TableDiff.operations(from: old, to: new).flatMap(OperationRisk.of)
         #expect(Set(risks.filter { $0.kind == .destructive }.map(\.code)) == ["DS104", "MF104"])
     }
 
@@ -52,10 +53,10 @@ import Testing
         let (old, _) = try canonical(Self.before)
         let renderer = MigrationSQLRenderer(dialect: .sqlite, primaryKeys: [:])
         let (added, _) = try canonical(Self.before.replacingOccurrences(of: "    indexes:", with: "      extra: { type: string, nullable: true }\n    indexes:"))
-        let simple = renderer.render(MigrationStep(from: old, to: added, operations: MigrationPlanner.plan(from: old, to: added)))
+        let simple = renderer.render(MigrationStep(from: old, to: added, operations: TableDiff.operations(from: old, to: added)))
         #expect(simple.map(\.sql) == [#"ALTER TABLE "Post" ADD COLUMN "extra" TEXT"#])
         let (required, _) = try canonical(Self.before.replacingOccurrences(of: "score: { type: int, nullable: true }", with: "score: { type: int, default: 0 }"))
-        let rebuild = renderer.render(MigrationStep(from: old, to: required, operations: MigrationPlanner.plan(from: old, to: required))).map(\.sql)
+        let rebuild = renderer.render(MigrationStep(from: old, to: required, operations: TableDiff.operations(from: old, to: required))).map(\.sql)
         #expect(rebuild.first == "PRAGMA defer_foreign_keys=ON")
         #expect(rebuild.contains(#"INSERT INTO "new_Post" ("id", "body", "legacy", "score", "title") SELECT "id", "body", "legacy", COALESCE("score", 0), "title" FROM "Post""#))
         #expect(rebuild.contains(#"DROP TABLE "Post""#))
@@ -67,7 +68,7 @@ import Testing
         let (old, _) = try canonical(Self.before)
         let (new, _) = try canonical(Self.before.replacingOccurrences(of: "score: { type: int, nullable: true }", with: "score: { type: bigint, default: 0 }"))
         let sql = MigrationSQLRenderer(dialect: .postgresql, primaryKeys: [:])
-            .render(MigrationStep(from: old, to: new, operations: MigrationPlanner.plan(from: old, to: new))).map(\.sql)
+            .render(MigrationStep(from: old, to: new, operations: TableDiff.operations(from: old, to: new))).map(\.sql)
         #expect(sql == [
             #"ALTER TABLE "Post" ALTER COLUMN "score" SET DATA TYPE BIGINT USING "score"::BIGINT"#,
             #"ALTER TABLE "Post" ALTER COLUMN "score" SET DEFAULT 0"#,
@@ -98,17 +99,17 @@ import Testing
                 fields:
                   id: { type: cuid, primary: true }
             """
-        let desired = EntitiesFileParser.parse(yaml, file: "x").entities.map { DesiredEntity(structure: CanonicalEntity($0), packages: ["p"]) }
-        let first = ChangePlanner.plan(desired: desired, applied: [], dialect: .postgresql, host: nil)
-        let second = ChangePlanner.plan(desired: desired, applied: [], dialect: .postgresql, host: nil)
+        let desired = TestSupport.desired(yaml, host: nil).entities
+        let first = MigrationPlanner.plan(desired: desired, applied: [], dialect: .postgresql, host: nil)
+        let second = MigrationPlanner.plan(desired: desired, applied: [], dialect: .postgresql, host: nil)
         #expect(first.map(\.entity) == ["Parent", "Child"])
         #expect(first.map(\.id) == second.map(\.id))
         #expect(first.allSatisfy { $0.id.count == 10 && $0.risks.isEmpty })
         let script = first.flatMap(\.statements).ordered().map(\.sql)
         #expect(script.last?.hasPrefix(#"ALTER TABLE "Child" ADD CONSTRAINT "Child_parentId_fkey" FOREIGN KEY"#) == true)
         let applied = desired.map { AppliedEntity(structure: $0.structure, checksum: $0.checksum, packages: $0.packages) }
-        #expect(ChangePlanner.plan(desired: desired, applied: applied, dialect: .sqlite, host: nil).isEmpty)
-        let drops = ChangePlanner.plan(desired: [], applied: applied, dialect: .postgresql, host: nil)
+        #expect(MigrationPlanner.plan(desired: desired, applied: applied, dialect: .sqlite, host: nil).isEmpty)
+        let drops = MigrationPlanner.plan(desired: [], applied: applied, dialect: .postgresql, host: nil)
         #expect(drops.map(\.action) == [.drop, .drop])
         #expect(drops.allSatisfy { $0.isDestructive })
     }

@@ -39,11 +39,12 @@ enum TestSupport {
 
     /// Parses `yaml` as package `packageId` and validates it alone against the small host schema.
     static func validate(_ yaml: String, packageId: String = "fixture", host: PrismaSchema? = hostSchema) -> ValidationReport {
-        let file = "packages/\(packageId)/seed/schema/entities.yaml"
-        let parsed = EntitiesFileParser.parse(yaml, file: file)
-        let workspace = Workspace(packages: [PackageSchema(packageId: packageId, schemaFile: file, entities: parsed.entities)],
-                                  baseSchema: host, diagnostics: parsed.diagnostics)
-        return Validator.validate(workspace)
+        desired(yaml, packageId: packageId, host: host).report
+    }
+
+    /// What `yaml` (as package `packageId`) asks for, through the desired-state stage.
+    static func desired(_ yaml: String, packageId: String = "fixture", host: PrismaSchema? = hostSchema) -> DesiredState {
+        DesiredState.resolve(.inMemory([packageId: yaml], baseSchema: host))
     }
 
     /// The single entity of `yaml`.

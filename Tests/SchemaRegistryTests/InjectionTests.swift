@@ -4,19 +4,29 @@ import SchemaRegistry
 import Testing
 
 /// Hostile strings in every place a string from a package file reaches SQL or Prisma: defaults,
-/// enum values, rowLevel literals. They must arrive in the database as data, byte for byte.
+/// enum values, rowLevel literals. They must arrive in the database as data, byte for byte, and
+/// in Prisma as one well-formed string literal. Expected texts are written out by hand, not
+/// produced by the escaping functions under test.
 @Suite(.serialized) struct InjectionTests {
-    static let payloads = [
-        #"x'); DROP TABLE "User"; --"#,
-        #"a"b\c"#,
-        "line\nbreak",
-        "'; SELECT pg_sleep(10); --",
-        "$$; DROP TABLE \"Tenant\"; $$",
-        "🙂 é ß",
+    struct Payload: Sendable, CustomStringConvertible {
+        var text: String
+        /// The payload as a Prisma string literal.
+        var prisma: String
+        /// The payload as a SQL string literal.
+        var sql: String
+        var description: String { text.debugDescription }
+    }
+
+    static let payloads: [Payload] = [
+        Payload(text: #"x'); DROP TABLE "User"; --"#, prisma: #""x'); DROP TABLE \"User\"; --""#, sql: #"'x''); DROP TABLE "User"; --'"#),
+        Payload(text: #"a"b\c"#, prisma: #""a\"b\\c""#, sql: #"'a"b\c'"#),
+        Payload(text: "'; SELECT pg_sleep(10); --", prisma: #""'; SELECT pg_sleep(10); --""#, sql: "'''; SELECT pg_sleep(10); --'"),
+        Payload(text: "$$; DROP TABLE \"Tenant\"; $$", prisma: #""$$; DROP TABLE \"Tenant\"; $$""#, sql: #"'$$; DROP TABLE "Tenant"; $$'"#),
+        Payload(text: "🙂 é ß", prisma: #""🙂 é ß""#, sql: "'🙂 é ß'"),
     ]
 
     static func yaml(_ payload: String) -> String {
-        let quoted = "\"" + payload.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n") + "\""
+        let quoted = "\"" + payload.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
         return """
             entities:
               - name: Hostile
@@ -27,7 +37,7 @@ import Testing
                 acl:
                   read: [public]
                   update: [self]
-                  rowLevel: "ownerId = '\(payload.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "'", with: "''"))'"
+                  rowLevel: "ownerId = '\(payload.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "'", with: "''"))'"
             """
     }
 
@@ -38,19 +48,22 @@ import Testing
             defer { database.close() }
             let registry = Registry(database: database)
             try registry.addAdmin("alice", by: nil)
-            let desired = try Desired.from(["evil": Self.yaml(payload)])
-            #expect(desired.first?.structure.field(named: "label")?.defaultValue == .string(payload))
-            _ = try registry.scan(desired: desired, host: Desired.host, principal: "ci")
+            let desired = try Desired.from(["evil": Self.yaml(payload.text)])
+            #expect(desired.entities.first?.structure.field(named: "label")?.defaultValue == .string(payload.text))
+            let item = try #require(try registry.scan(desired, principal: "ci").queued.first)
+            // The literal appears once in the DEFAULT and once in the CHECK, as the expected SQL literal.
+            #expect(item.sql.components(separatedBy: payload.sql).count - 1 >= 2, "\(payload): \(item.sql)")
             _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
-            let result = try registry.apply(current: desired, principal: "ci")
+            let result = try ApplyEngine(registry: registry, desiredState: { desired })
+                .run(ApplyRequest(principal: "ci", rowLevelSecurity: backend == .postgres))
             #expect(result.applied.count == 1, "\(payload)")
             let stored = try database.withLockedTransaction { connection -> String? in
                 try connection.execute(#"INSERT INTO "Hostile" ("id") VALUES ('h1')"#)
                 // The CHECK constraint accepts the payload itself and refuses anything else.
-                try connection.execute(#"INSERT INTO "Hostile" ("id", "label") VALUES ('h2', ?)"#, [.text(payload)])
+                try connection.execute(#"INSERT INTO "Hostile" ("id", "label") VALUES ('h2', ?)"#, [.text(payload.text)])
                 return try connection.query(#"SELECT "label" FROM "Hostile" WHERE "id" = 'h1'"#, []).first?["label"]?.text
             }
-            #expect(stored == payload, "default of \(payload.debugDescription) came back as \(stored.debugDescription)")
+            #expect(stored == payload.text, "default of \(payload) came back as \(stored.debugDescription)")
             #expect(throws: (any Error).self) {
                 try database.withLockedTransaction { try $0.execute(#"INSERT INTO "Hostile" ("id", "label") VALUES ('h3', 'other')"#) }
             }
@@ -62,23 +75,22 @@ import Testing
             }
             #expect(tables.count == 2)
             if backend == .postgres {
-                let policies = RowLevelSecurity.statements(for: desired[0].structure, primaryKeys: [:])
-                try database.withLockedTransaction { connection in
-                    for statement in policies { try connection.execute(statement) }
-                }
-                #expect(policies.joined().contains(SQLDialect.postgresql.literal(payload)))
+                // The rowLevel literal reached the policy as the same SQL literal, and the policy exists.
+                #expect(result.statements.contains { $0.phase == .rowLevelSecurity && $0.sql.contains(payload.sql) }, "\(payload)")
+                let policies = try database.withLockedTransaction { try $0.query(#"SELECT "policyname" FROM "pg_policies" WHERE "tablename" = 'Hostile'"#, []) }
+                #expect(policies.count == 2)
             }
         }
     }
 
     @Test func hostilePrismaDefaultsAreEscaped() throws {
         for payload in Self.payloads {
-            let desired = try Desired.from(["evil": Self.yaml(payload)])
-            let model = PrismaRenderer(provider: "postgresql", universe: desired.map(\.structure), host: nil).model(desired[0].structure)
+            let desired = try Desired.from(["evil": Self.yaml(payload.text)])
+            let entity = try #require(desired.entities.first?.structure)
+            let model = PrismaRenderer(provider: "postgresql", universe: [entity], host: nil).model(entity)
             let line = try #require(model.split(separator: "\n").first { $0.contains("label") && $0.contains("@default") })
-            // One line, and the default is a single well-formed Prisma string literal.
-            #expect(line.contains("@default(\(PrismaRenderer.quote(payload)))"))
-            #expect(!PrismaRenderer.quote(payload).dropFirst().dropLast().contains { $0 == "\n" })
+            // One line, and the default is the expected Prisma string literal.
+            #expect(line.hasSuffix("@default(\(payload.prisma))"), "\(payload): \(line)")
         }
     }
 }

@@ -123,11 +123,10 @@ enum Processes {
     }
 
     /// What the package files under `root` want, as `scan` computes it.
-    static func desired(root: URL) throws -> (desired: [DesiredEntity], host: PrismaSchema?) {
-        let workspace = WorkspaceLoader(root: root).load()
-        let report = Validator.validate(workspace)
-        try #require(!report.hasErrors, "\(report.diagnostics)")
-        return (DesiredEntity.from(report, host: workspace.baseSchema), workspace.baseSchema)
+    static func desired(root: URL) throws -> DesiredState {
+        let desired = DesiredState.resolve(WorkspaceLoader(root: root).load())
+        try #require(desired.isValid, "\(desired.errors)")
+        return desired
     }
 
     /// The schema a fresh database gets from the files under `root` (scan, approve, apply in-process),
@@ -136,11 +135,11 @@ enum Processes {
         let (database, _) = try backend.makeDatabase()
         defer { database.close() }
         let registry = Registry(database: database)
-        let (desired, host) = try desired(root: root)
+        let desired = try desired(root: root)
         try registry.addAdmin("fresh", by: nil)
-        _ = try registry.scan(desired: desired, host: host, principal: "fresh")
+        _ = try registry.scan(desired, principal: "fresh")
         _ = try registry.approve(.all, as: "fresh", allowDataLoss: false)
-        _ = try registry.apply(current: desired, principal: "fresh")
+        _ = try registry.applyApproved(desired, principal: "fresh")
         return try Introspection.describe(database)
     }
 }

@@ -75,8 +75,8 @@ import Testing
     func expectInvariants(_ registry: Registry, database: any RegistryDatabase, backend: Backend, root: URL, round: Int) throws {
         #expect(try registry.items(in: [.pending, .approved, .failed]).isEmpty, "round \(round): items left pending, approved or failed")
         #expect(try registry.items(in: [.superseded]).isEmpty, "round \(round): the files did not change during the race, nothing may be superseded")
-        let desired = try Processes.desired(root: root).desired
-        let wanted = Dictionary(uniqueKeysWithValues: desired.map { ($0.structure.name, $0.checksum.hex) })
+        let desired = try Processes.desired(root: root)
+        let wanted = Dictionary(uniqueKeysWithValues: desired.entities.map { ($0.structure.name, $0.checksum.hex) })
         #expect(try registry.appliedChecksums() == wanted, "round \(round): the registry's snapshots differ from the files")
         #expect(try Introspection.describe(database) == (try Processes.freshSchema(backend, root: root)),
                 "round \(round): the schema differs from a fresh database built from the files")

@@ -42,12 +42,12 @@ import Testing
         try registry.addAdmin("alice", by: nil)
     }
 
-    func applyAll(_ registry: Registry, _ yaml: String, allowDataLoss: Bool = false) throws -> ApplyResult {
+    func applyAll(_ registry: Registry, _ yaml: String, allowDataLoss: Bool = false) throws -> ApplyOutcome {
         let desired = try Desired.from(["crm": yaml])
-        _ = try registry.scan(desired: desired, host: Desired.host, principal: "ci")
+        _ = try registry.scan(desired, principal: "ci")
         let decision = try registry.approve(.all, as: "alice", allowDataLoss: allowDataLoss)
         #expect(decision.refused.isEmpty, "\(decision.refused)")
-        return try registry.apply(current: desired, principal: "ci")
+        return try registry.applyApproved(desired, principal: "ci")
     }
 
     @Test(arguments: Backend.available)
@@ -57,13 +57,13 @@ import Testing
         let registry = Registry(database: database)
         try bootstrap(registry)
         let desired = try Desired.from(["crm": Self.version1])
-        let scan = try registry.scan(desired: desired, host: Desired.host, principal: "ci")
+        let scan = try registry.scan(desired, principal: "ci")
         #expect(scan.queued.map(\.entity) == ["Contact", "Deal", "Note"])
         #expect(scan.queued.allSatisfy { $0.action == .create && !$0.isDestructive })
-        #expect(try registry.scan(desired: desired, host: Desired.host, principal: "ci").queued.isEmpty)
+        #expect(try registry.scan(desired, principal: "ci").queued.isEmpty)
 
         _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
-        let applied = try registry.apply(current: desired, principal: "ci")
+        let applied = try registry.applyApproved(desired, principal: "ci")
         #expect(applied.applied.count == 3)
         let schema = try Introspection.describe(database)
         #expect(schema.contains { $0.hasPrefix("Contact.fullName") })
@@ -71,8 +71,8 @@ import Testing
         #expect(schema.contains { $0.contains("Deal") && ($0.contains("fk contactId -> Contact.id delete=CASCADE") || $0.contains("FOREIGN KEY (\"contactId\") REFERENCES \"Contact\"(id) ON UPDATE CASCADE ON DELETE CASCADE")) },
                 "\(schema)")
 
-        #expect(try registry.apply(current: desired, principal: "ci").nothingToDo)
-        let rescan = try registry.scan(desired: desired, host: Desired.host, principal: "ci")
+        #expect(try registry.applyApproved(desired, principal: "ci").nothingToDo)
+        let rescan = try registry.scan(desired, principal: "ci")
         #expect(rescan.queued.isEmpty && rescan.requeued.isEmpty && rescan.superseded.isEmpty)
         #expect(try registry.status().entities == ["Contact", "Deal", "Note"])
         let applyLines = try registry.audit().filter { $0.action == "apply" }
@@ -88,7 +88,7 @@ import Testing
         _ = try applyAll(registry, Self.version1)
 
         let desired = try Desired.from(["crm": Self.version2])
-        let scan = try registry.scan(desired: desired, host: Desired.host, principal: "ci")
+        let scan = try registry.scan(desired, principal: "ci")
         #expect(Dictionary(uniqueKeysWithValues: scan.queued.map { ($0.entity, $0.action) }) == ["Contact": .alter, "Note": .drop])
         let contact = try #require(scan.queued.first { $0.entity == "Contact" })
         #expect(contact.operations.contains("rename column Contact.notes to remarks"))
@@ -108,7 +108,7 @@ import Testing
         _ = try registry.reject(.ids([]), as: "alice", reason: nil)
         let dropId = try #require(scan.queued.first { $0.entity == "Note" }?.id)
         #expect(try registry.approve(.ids([dropId]), as: "alice", allowDataLoss: true).accepted.count == 1)
-        let result = try registry.apply(current: desired, principal: "ci")
+        let result = try registry.applyApproved(desired, principal: "ci")
         #expect(result.applied.count == 2)
 
         let (fresh, _) = try backend.makeDatabase()
@@ -135,14 +135,15 @@ import Testing
         let registry = Registry(database: database)
         try bootstrap(registry)
         _ = try applyAll(registry, Self.version1)
-        _ = try registry.scan(desired: try Desired.from(["crm": Self.version2]), host: Desired.host, principal: "ci")
+        _ = try registry.scan(try Desired.from(["crm": Self.version2]), principal: "ci")
         _ = try registry.approve(.all, as: "alice", allowDataLoss: true)
         // The package file changes again after approval.
         let version3 = Self.version2.replacingOccurrences(of: "      email:", with: "      phone: { type: string, nullable: true }\n      email:")
-        let result = try registry.apply(current: try Desired.from(["crm": version3]), principal: "ci")
+        let result = try registry.applyApproved(try Desired.from(["crm": version3]), principal: "ci")
         #expect(result.applied.map(\.entity) == ["Note"])
-        #expect(result.refused.map(\.item.entity) == ["Contact"])
-        #expect(result.refused.first?.reason.contains("modified after approval") == true)
+        #expect(result.refused.map(\.entity) == ["Contact"])
+        #expect(result.refused.first?.message.contains("modified after approval") == true)
+        #expect(result.refused.first?.code == .modifiedAfterApproval)
         let failed = try registry.items(in: [.failed])
         #expect(failed.map(\.entity) == ["Contact"])
         #expect(try registry.audit().contains { $0.action == "apply-refused" && $0.entity == "Contact" })
@@ -155,13 +156,15 @@ import Testing
         defer { database.close() }
         let registry = Registry(database: database)
         let desired = try Desired.from(["crm": Self.version1])
-        _ = try registry.scan(desired: desired, host: Desired.host, principal: "ci")
-        #expect(throws: RegistryError.self) { try registry.approve(.all, as: "alice", allowDataLoss: false) }
+        _ = try registry.scan(desired, principal: "ci")
+        #expect(errorCode { try registry.approve(.all, as: "alice", allowDataLoss: false) } == .notAdmin)
         try registry.addAdmin("alice", by: nil)
-        #expect(throws: RegistryError.self) { try registry.addAdmin("mallory", by: nil) }
-        #expect(throws: RegistryError.self) { try registry.addAdmin("mallory", by: "mallory") }
-        #expect(throws: RegistryError.self) { try registry.approve(.all, as: "mallory", allowDataLoss: true) }
-        #expect(throws: RegistryError.self) { try registry.reject(.all, as: "mallory", reason: "no") }
+        #expect(errorCode { try registry.addAdmin("alice", by: "alice") } == .adminConflict)
+        #expect(errorCode { try registry.addAdmin("mallory", by: nil) } == .notAdmin)
+        #expect(errorCode { try registry.addAdmin("mallory", by: "mallory") } == .notAdmin)
+        #expect(errorCode { try registry.addAdmin("bad name", by: "alice") } == .invalidName)
+        #expect(errorCode { try registry.approve(.all, as: "mallory", allowDataLoss: true) } == .notAdmin)
+        #expect(errorCode { try registry.reject(.all, as: "mallory", reason: "no") } == .notAdmin)
         #expect(try registry.items(in: [.pending]).count == 3)
 
         let note = try #require(try registry.items(in: [.pending]).first { $0.entity == "Note" })
@@ -175,7 +178,7 @@ import Testing
         #expect(audit.filter { $0.action == "approve" && $0.principal == "alice" }.count == 2)
         #expect(audit.filter { $0.action == "queue" }.count == 3)
         // Rejected changes are not queued again by a later scan.
-        #expect(try registry.scan(desired: desired, host: Desired.host, principal: "ci").previouslyRejected.map(\.entity) == ["Note"])
+        #expect(try registry.scan(desired, principal: "ci").previouslyRejected.map(\.entity) == ["Note"])
         // The audit log is append-only, enforced by the database.
         #expect(throws: (any Error).self) { try database.withLockedTransaction { try $0.execute(#"DELETE FROM "_schema_audit""#) } }
         #expect(throws: (any Error).self) { try database.withLockedTransaction { try $0.execute(#"UPDATE "_schema_audit" SET "principal" = 'x'"#) } }
@@ -196,9 +199,9 @@ import Testing
             .replacingOccurrences(of: "      - fields: [tenantId]\n", with: "      - fields: [tenantId]\n      - fields: [fullName]\n        unique: true\n")
             + "\n  - name: Extra\n    fields:\n      id: { type: cuid, primary: true }\n"
         let desired = try Desired.from(["crm": unique])
-        _ = try registry.scan(desired: desired, host: Desired.host, principal: "ci")
+        _ = try registry.scan(desired, principal: "ci")
         _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
-        #expect(throws: ApplyFailure.self) { try registry.apply(current: desired, principal: "ci") }
+        #expect(errorCode { try registry.applyApproved(desired, principal: "ci") } == .statementFailed)
         #expect(!(try Introspection.describe(database)).contains { $0.hasPrefix("Extra") })
         #expect(try registry.items(in: [.failed]).map(\.entity) == ["Contact"])
         #expect(try registry.items(in: [.approved]).map(\.entity) == ["Extra"])
@@ -212,7 +215,7 @@ import Testing
         defer { database.close() }
         let registry = Registry(database: database)
         let desired = try Desired.from(["crm": Self.version1])
-        let items = try registry.scan(desired: desired, host: Desired.host, principal: "ci").queued
+        let items = try registry.scan(desired, principal: "ci").queued
         try database.withLockedTransaction { connection in
             for item in items {
                 try connection.execute(#"UPDATE "_schema_queue" SET "state" = 'approved' WHERE "id" = ?"#, [.text(item.id)])
@@ -222,10 +225,10 @@ import Testing
             try connection.execute(#"UPDATE "_schema_queue" SET "statements" = '[{"phase":2,"sql":"DROP TABLE \"User\""}]' WHERE "id" = ?"#, [.text(items[1].id)])
             try connection.execute(#"INSERT INTO "_schema_approvals" ("item_id", "principal", "approved_at", "checksum", "sql_hash", "allow_data_loss") VALUES (?, 'mallory', 'now', ?, ?, 0)"#, [.text(items[1].id), .text(items[1].toChecksum ?? ""), .text(items[1].sqlHash)])
         }
-        let result = try registry.apply(current: desired, principal: "ci")
+        let result = try registry.applyApproved(desired, principal: "ci")
         #expect(result.applied.isEmpty)
         #expect(result.refused.count == 3)
-        #expect(Set(result.refused.map(\.reason)).count >= 2)
+        #expect(Set(result.refused.map(\.code)) == [.sqlChanged, .notApproved])
         let tables = try database.withLockedTransaction { connection in
             try connection.query(connection.dialect == .sqlite ? #"SELECT "name" FROM "sqlite_master" WHERE "name" = 'User'"# : "SELECT tablename AS name FROM pg_tables WHERE tablename = 'User'", [])
         }
@@ -239,15 +242,15 @@ import Testing
         let registry = Registry(database: database)
         try bootstrap(registry)
         _ = try applyAll(registry, Self.version1)
-        let second = try registry.scan(desired: try Desired.from(["crm": Self.version2]), host: Desired.host, principal: "ci")
+        let second = try registry.scan(try Desired.from(["crm": Self.version2]), principal: "ci")
         let version3 = Self.version2.replacingOccurrences(of: "      email:", with: "      phone: { type: string, nullable: true }\n      email:")
-        let third = try registry.scan(desired: try Desired.from(["crm": version3]), host: Desired.host, principal: "ci")
+        let third = try registry.scan(try Desired.from(["crm": version3]), principal: "ci")
         #expect(third.superseded.map(\.entity) == ["Contact"])
         #expect(third.queued.map(\.entity) == ["Contact"])
         #expect(third.queued.first?.id != second.queued.first { $0.entity == "Contact" }?.id)
-        let back = try registry.scan(desired: try Desired.from(["crm": Self.version2]), host: Desired.host, principal: "ci")
+        let back = try registry.scan(try Desired.from(["crm": Self.version2]), principal: "ci")
         #expect(back.requeued.map(\.entity) == ["Contact"])
-        let backToApplied = try registry.scan(desired: try Desired.from(["crm": Self.version1]), host: Desired.host, principal: "ci")
+        let backToApplied = try registry.scan(try Desired.from(["crm": Self.version1]), principal: "ci")
         #expect(Set(backToApplied.superseded.map(\.entity)) == ["Contact", "Note"])
         #expect(try registry.items(in: [.pending]).isEmpty)
     }
@@ -273,9 +276,10 @@ extension RegistryFlowTests {
         }
 
         // Uninstall: every table dropped, whatever order the items run in, rows and all.
-        _ = try registry.scan(desired: [], host: Desired.host, principal: "ci")
+        let uninstalled = try Desired.from([:])
+        _ = try registry.scan(uninstalled, principal: "ci")
         _ = try registry.approve(.all, as: "alice", allowDataLoss: true)
-        #expect(try registry.apply(current: [], principal: "ci").applied.map(\.action) == [.drop, .drop, .drop])
+        #expect(try registry.applyApproved(uninstalled, principal: "ci").applied.map(\.action) == [.drop, .drop, .drop])
         #expect(try Introspection.describe(database) == fresh)
 
         // Reinstall: the same creates as the first time, under new ids, applied again.
@@ -283,7 +287,7 @@ extension RegistryFlowTests {
         #expect(reinstalled.applied.map(\.action) == [.create, .create, .create])
         #expect(Set(reinstalled.applied.map(\.id)).isDisjoint(with: created.applied.map(\.id)))
         #expect(try Introspection.describe(database) == installed)
-        #expect(try registry.scan(desired: try Desired.from(["crm": Self.version1]), host: Desired.host, principal: "ci").queued.isEmpty)
+        #expect(try registry.scan(try Desired.from(["crm": Self.version1]), principal: "ci").queued.isEmpty)
 
         // A → B → A → B: the last step repeats the first alter and must run again.
         _ = try applyAll(registry, Self.version2, allowDataLoss: true)
@@ -306,17 +310,17 @@ extension RegistryFlowTests {
         let registry = Registry(database: database)
         try bootstrap(registry)
         let desired = try Desired.from(["crm": Self.version1])
-        let queued = try registry.scan(desired: desired, host: Desired.host, principal: "ci").queued
+        let queued = try registry.scan(desired, principal: "ci").queued
         let note = try #require(queued.first { $0.entity == "Note" })
         #expect(try registry.reject(.ids([note.id]), as: "alice", reason: "not yet").accepted.map(\.id) == [note.id])
-        #expect(try registry.scan(desired: desired, host: Desired.host, principal: "ci").previouslyRejected.map(\.id) == [note.id])
+        #expect(try registry.scan(desired, principal: "ci").previouslyRejected.map(\.id) == [note.id])
 
-        #expect(throws: RegistryError.self) { try registry.reopen(.ids([note.id]), as: "mallory", reason: nil) }
+        #expect(errorCode { try registry.reopen(.ids([note.id]), as: "mallory", reason: nil) } == .notAdmin)
         #expect(try registry.items(in: [.rejected]).map(\.id) == [note.id])
-        #expect(try registry.reopen(.ids(["nope"]), as: "alice", reason: nil).refused.map(\.id) == ["nope"])
+        #expect(try registry.reopen(.ids(["nope"]), as: "alice", reason: nil).refused.map(\.code) == [.unknownItem])
         #expect(try registry.reopen(.all, as: "alice", reason: "rejected by mistake").accepted.map(\.id) == [note.id])
 
-        let rescan = try registry.scan(desired: desired, host: Desired.host, principal: "ci")
+        let rescan = try registry.scan(desired, principal: "ci")
         #expect(rescan.requeued.map(\.id) == [note.id])
         #expect(Set(try registry.items(in: [.pending]).map(\.entity)) == ["Contact", "Deal", "Note"])
         let actions = try registry.audit().filter { $0.itemId == note.id }.map(\.action)

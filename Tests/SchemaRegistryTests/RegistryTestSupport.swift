@@ -27,7 +27,7 @@ enum Backend: String, CaseIterable, CustomStringConvertible, Sendable {
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("registry-\(UUID().uuidString).sqlite").path
             location = .sqlite(path: path)
         case .postgres:
-            guard let url = Self.postgresURL else { throw RegistryError("no PostgreSQL server") }
+            guard let url = Self.postgresURL else { throw SchemaError(.usage, "no PostgreSQL server") }
             let root = URL(fileURLWithPath: "/")
             let admin = try DatabaseLocation.parse(url, root: root).open()
             let name = "t_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20))"
@@ -59,19 +59,29 @@ enum Desired {
         }
         """, file: "prisma/schema.prisma").schema
 
-    static func from(_ packages: [String: String]) throws -> [DesiredEntity] {
-        var all: [PackageSchema] = []
-        var diagnostics: [Diagnostic] = []
-        for (id, yaml) in packages.sorted(by: { $0.key < $1.key }) {
-            let file = "packages/\(id)/seed/schema/entities.yaml"
-            let parsed = EntitiesFileParser.parse(yaml, file: file)
-            diagnostics += parsed.diagnostics
-            all.append(PackageSchema(packageId: id, schemaFile: file, entities: parsed.entities))
-        }
-        let report = Validator.validate(Workspace(packages: all, baseSchema: host, diagnostics: diagnostics))
-        let errors = report.diagnostics.filter { $0.severity == .error }
-        if !errors.isEmpty { throw RegistryError("fixture invalid: \(errors)") }
-        return DesiredEntity.from(report, host: host)
+    static func from(_ packages: [String: String]) throws -> DesiredState {
+        let desired = DesiredState.resolve(.inMemory(packages, baseSchema: host))
+        try #require(desired.isValid, "fixture invalid: \(desired.errors)")
+        return desired
+    }
+}
+
+/// The code of the ``SchemaError`` `body` throws; nil when it throws nothing or another error.
+func errorCode<T>(_ body: () throws -> T) -> SchemaError.Code? {
+    do {
+        _ = try body()
+        return nil
+    } catch let error as SchemaError {
+        return error.code
+    } catch {
+        return nil
+    }
+}
+
+extension Registry {
+    /// The container-start path (``ApplyEngine``) with `desired` as what the package files want.
+    func applyApproved(_ desired: DesiredState, principal: String = "ci", trustedKeys: [TrustedKey]? = nil) throws -> ApplyOutcome {
+        try ApplyEngine(registry: self, desiredState: { desired }).run(ApplyRequest(principal: principal, trustedKeys: trustedKeys))
     }
 }
 

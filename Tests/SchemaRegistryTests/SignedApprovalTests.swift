@@ -12,7 +12,7 @@ import Testing
         let registry = Registry(database: database)
         try registry.addAdmin("alice", by: nil)
         let desired = try Desired.from(["crm": RegistryFlowTests.version1])
-        let items = try registry.scan(desired: desired, host: Desired.host, principal: "ci").queued
+        let items = try registry.scan(desired, principal: "ci").queued
         let trusted = SigningKey.generate(name: "alice")
         let stranger = SigningKey.generate(name: "mallory")
         let keys = [TrustedKey(name: "alice", publicKey: trusted.privateKey.publicKey)]
@@ -31,10 +31,10 @@ import Testing
                 [.text(items[2].id), .text(items[2].toChecksum ?? ""), .text(items[2].sqlHash), .text(forgedSignature),
                  .text(stranger.privateKey.publicKey.rawRepresentation.base64EncodedString())])
         }
-        let result = try registry.apply(current: desired, principal: "ci", trustedKeys: keys)
+        let result = try registry.applyApproved(desired, principal: "ci", trustedKeys: keys)
         #expect(result.applied.map(\.entity) == ["Contact"])
-        #expect(Set(result.refused.map(\.item.entity)) == ["Deal", "Note"])
-        #expect(result.refused.allSatisfy { $0.reason == "the approval is not signed by a trusted key" })
+        #expect(Set(result.refused.map(\.entity)) == ["Deal", "Note"])
+        #expect(result.refused.allSatisfy { $0.code == .notSigned })
     }
 
     @Test(arguments: Backend.available)
@@ -44,7 +44,7 @@ import Testing
         let registry = Registry(database: database)
         try registry.addAdmin("alice", by: nil)
         let desired = try Desired.from(["crm": RegistryFlowTests.version1])
-        let items = try registry.scan(desired: desired, host: Desired.host, principal: "ci").queued
+        let items = try registry.scan(desired, principal: "ci").queued
         let key = SigningKey.generate(name: "alice")
         _ = try registry.approve(.all, as: "alice", allowDataLoss: false, signingKey: key)
         // Someone with database access swaps the SQL of a signed item (nothing references Note) and its approval's hash.
@@ -55,8 +55,8 @@ import Testing
             try connection.execute(#"UPDATE "_schema_queue" SET "statements" = ?, "sql_hash" = ? WHERE "id" = ?"#, [.text(evil), .text(evilHash), .text(note.id)])
             try connection.execute(#"UPDATE "_schema_approvals" SET "sql_hash" = ? WHERE "item_id" = ?"#, [.text(evilHash), .text(note.id)])
         }
-        let result = try registry.apply(current: desired, principal: "ci", trustedKeys: [TrustedKey(name: "alice", publicKey: key.privateKey.publicKey)])
-        #expect(result.refused.map(\.item.id) == [note.id])
+        let result = try registry.applyApproved(desired, principal: "ci", trustedKeys: [TrustedKey(name: "alice", publicKey: key.privateKey.publicKey)])
+        #expect(result.refused.map(\.itemId) == [note.id])
         #expect(result.applied.count == 2)
     }
 
@@ -66,7 +66,7 @@ import Testing
         #expect(parsed.privateKey.publicKey.rawRepresentation == key.privateKey.publicKey.rawRepresentation)
         let trusted = try TrustedKey.parseFile("# admins\n\n" + key.publicKeyLine + "\n")
         #expect(trusted.map(\.name) == ["ops"])
-        #expect(throws: KeyFileError.self) { try TrustedKey.parseFile("ssh-ed25519 AAAA user@host") }
-        #expect(throws: KeyFileError.self) { try SigningKey(fileText: "nonsense") }
+        #expect(errorCode { try TrustedKey.parseFile("ssh-ed25519 AAAA user@host") } == .keyFile)
+        #expect(errorCode { try SigningKey(fileText: "nonsense") } == .keyFile)
     }
 }

@@ -34,7 +34,7 @@ struct ChecksumCommand: AsyncParsableCommand {
         if let entity {
             entities = entities.filter { $0.name == entity }
             if entities.isEmpty {
-                console.printDiagnostics([.error(.packageNotFound, "package \(package) defines no entity '\(entity)'",
+                console.printDiagnostics([.error(.entityNotFound, "package \(package) defines no entity '\(entity)'",
                                                  hint: Suggestion.hint(for: entity, in: schema.entities.map(\.name)), at: .start(of: schema.schemaFile))])
                 throw ExitCode.failure
             }

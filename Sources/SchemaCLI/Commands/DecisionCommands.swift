@@ -29,7 +29,7 @@ struct ApproveCommand: AsyncParsableCommand {
 
     func run() async throws {
         try runReportingErrors {
-            let key = try signWith.map { path in try SigningKey(fileText: try String(contentsOfFile: path, encoding: .utf8)) }
+            let key = try signWith.map(SigningKey.init(contentsOfFile:))
             let result = try registry.withRegistry(root: options.rootURL) {
                 try $0.approve(target.selection, as: target.principal, allowDataLoss: allowDataLoss, signingKey: key)
             }
@@ -79,12 +79,15 @@ struct ReopenCommand: AsyncParsableCommand {
 func report(_ result: DecisionResult, verb: String, json: Bool, nothingMessage: String = "nothing pending") throws {
     let console = Console.current
     if json {
-        struct Output: Encodable { var accepted: [ItemJSON]; var refused: [JSONOutput.RefusalJSON] }
-        console.out(JSONOutput.encode(Output(accepted: result.accepted.map { ItemJSON($0) }, refused: result.refused.map { JSONOutput.RefusalJSON(id: $0.id, reason: $0.reason) })))
+        struct Output: Encodable { var accepted: [ItemJSON]; var refused: [RefusalJSON] }
+        console.out(JSONOutput.encode(Output(accepted: result.accepted.map { ItemJSON($0) }, refused: result.refused.map(RefusalJSON.init))))
     } else {
         for item in result.accepted { console.out("\(verb) \(ItemFormat.line(item, console: console))") }
-        for refusal in result.refused { console.err(console.paint("refused", .red) + " \(refusal.id): \(refusal.reason)") }
+        for refusal in result.refused {
+            let advice = refusal.code == .dataLossNotAcknowledged ? " (approve with --allow-data-loss)" : ""
+            console.err(console.paint("refused", .red) + " \(RefusalJSON(refusal).line)\(advice)")
+        }
         if result.accepted.isEmpty && result.refused.isEmpty { console.out(nothingMessage) }
     }
-    if !result.refused.isEmpty { throw ExitCode.failure }
+    if !result.refused.isEmpty { throw ExitCode(ExitStatus.failure) }
 }

@@ -39,7 +39,7 @@ struct ListCommand: AsyncParsableCommand {
                 guard verbose else { continue }
                 for operation in item.operations { console.out("    - \(operation)") }
                 for risk in item.risks { console.out("    ! \(risk)") }
-                console.out("    SQL (\(item.dialect.rawValue), sha256 \(item.sqlHash.prefix(12))):")
+                console.out("    SQL (\(item.dialect.rawValue), sha256 \(Checksum.short(item.sqlHash))):")
                 for line in item.sql.split(separator: "\n") { console.out("      \(line)") }
                 if let model = prisma(item) {
                     console.out("    Prisma:")

@@ -16,11 +16,8 @@ struct ScanCommand: AsyncParsableCommand {
     func run() async throws {
         let console = Console.current
         try runReportingErrors {
-            guard let (workspace, desired) = desiredEntities(options, console: console) else {
-                console.err("nothing was queued: fix the errors above first")
-                throw ExitCode.failure
-            }
-            let result = try registry.withRegistry(root: options.rootURL) { try $0.scan(desired: desired, host: workspace.baseSchema, principal: principal) }
+            let desired = options.desiredState()
+            let result = try registry.withRegistry(root: options.rootURL) { try $0.scan(desired, principal: principal) }
             if options.json {
                 console.out(JSONOutput.encode(ScanJSON(result)))
                 return
@@ -83,11 +80,9 @@ struct ItemJSON: Encodable {
 }
 
 enum ItemFormat {
-    static func short(_ checksum: String?) -> String { checksum.map { String($0.prefix(12)) } ?? "—" }
-
     static func line(_ item: QueueItem, console: Console) -> String {
         var text = "\(item.id)  \(item.action.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)) \(item.entity) "
-            + "(\(item.packages.joined(separator: ", "))) \(short(item.fromChecksum)) → \(short(item.toChecksum))"
+            + "(\(item.packages.joined(separator: ", "))) \(Checksum.short(item.fromChecksum)) → \(Checksum.short(item.toChecksum))"
         if item.isDestructive { text += " " + console.paint("DESTRUCTIVE", .red) }
         if let error = item.error, item.state == .failed || item.state == .rejected { text += " — \(error)" }
         return text

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Hummingbird
 import SchemaAdmin
 import SchemaCore
 import SchemaRegistry
@@ -25,12 +24,15 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let console = Console.current
-        let key = try signWith.map { path in try SigningKey(fileText: try String(contentsOfFile: path, encoding: .utf8)) }
-        let database = try registry.location(root: options.rootURL).open()
+        let key = try signWith.map(SigningKey.init(contentsOfFile:))
+        let location = try registry.location(root: options.rootURL)
+        let database = try location.open()
         defer { database.close() }
         let server = ReviewServer(registry: Registry(database: database), host: options.loadWorkspace().baseSchema, signingKey: key)
-        console.err("review server on http://\(host):\(port)/ (database \(try registry.location(root: options.rootURL)))")
-        try await server.makeApplication(hostname: host, port: port).runService()
+        let (host, port) = (host, port)
+        try await server.run(hostname: host, port: port) {
+            console.err("review server on http://\(host):\(port)/ (database \(location))")
+        }
     }
 }
 

@@ -12,8 +12,7 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let console = Console.current
         try runReportingErrors {
-            let location = try registry.location(root: options.rootURL)
-            let status = try registry.withRegistry(root: options.rootURL) { try $0.status() }
+            let (status, location) = try registry.withRegistry(root: options.rootURL) { (try $0.status(), $1) }
             if options.json {
                 struct Output: Encodable {
                     var database: String; var counts: [String: Int]; var entities: [String]; var admins: [String]; var restartNeeded: Bool

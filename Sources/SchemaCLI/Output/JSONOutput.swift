@@ -1,4 +1,3 @@
-import Foundation
 import SchemaCore
 
 /// Shapes of the `--json` output. Field names are part of the CLI's stable interface.
@@ -23,18 +22,28 @@ enum JSONOutput {
         }
     }
 
-    /// An item that was not approved, rejected or applied, and why.
-    struct RefusalJSON: Encodable {
-        var id: String
-        var reason: String
+    /// Indented for people; the shapes are stable for machines.
+    static func encode<T: Encodable>(_ value: T) -> String {
+        JSONText.encode(value, pretty: true)
+    }
+}
+
+/// An item that was not approved, rejected or applied, and why, with the error code.
+struct RefusalJSON: Encodable {
+    var id: String
+    var entity: String?
+    var code: String
+    var reason: String
+
+    init(_ refusal: Refusal) {
+        id = refusal.itemId
+        entity = refusal.entity
+        code = refusal.code.rawValue
+        reason = refusal.message
     }
 
-    static func encode<T: Encodable>(_ value: T) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(value) else { return "{}" }
-        return String(decoding: data, as: UTF8.self)
-    }
+    /// `ID (Entity): reason` for people.
+    var line: String { "\(id)\(entity.map { " (\($0))" } ?? ""): \(reason)" }
 }
 
 extension Console {

@@ -85,7 +85,7 @@ public enum ACLEvaluator {
 
     /// Whether the row belongs to the principal: its `rowLevel` rule, or the default owner field.
     public static func isOwner(_ principal: AccessPrincipal, of row: [String: RowValue], entity: CanonicalEntity) -> Bool {
-        if let text = entity.acl?.rowLevel, let expression = try? RowLevelParser.parse(text).get() {
+        if let expression = entity.acl?.rowLevel?.expression {
             return holds(expression, principal: principal, row: row)
         }
         guard let field = ownerField(of: entity), let id = principal.id else { return false }

@@ -41,9 +41,8 @@ extension CanonicalEntity {
         let acl = entity.acl.map { acl in
             CanonicalACL(
                 rules: acl.rules.mapValues { Array(Set($0)).sorted() },
-                rowLevel: acl.rowLevel.map { text in
-                    (try? RowLevelParser.parse(text).get())?.canonicalText ?? text.trimmingCharacters(in: .whitespaces)
-                })
+                // A rule that does not parse is an error (E042), so it never reaches a queue item.
+                rowLevel: acl.rowLevel?.rule)
         }
         self.init(name: entity.name, fields: fields, indexes: indexes.sorted(), relations: relations, acl: acl)
     }

@@ -107,11 +107,11 @@ public struct CanonicalRelation: Hashable, Sendable, Codable {
 public struct CanonicalACL: Hashable, Sendable, Codable {
     /// Sorted, de-duplicated roles per operation; operations not written are absent.
     public var rules: [ACLOperation: [String]]
-    /// ``RowLevelExpression/canonicalText`` of the rule, or the trimmed text when it does not parse.
-    public var rowLevel: String?
+    /// The row-level rule (stored as its canonical text).
+    public var rowLevel: RowLevelRule?
 
     /// Creates a canonical ACL.
-    public init(rules: [ACLOperation: [String]], rowLevel: String?) {
+    public init(rules: [ACLOperation: [String]], rowLevel: RowLevelRule?) {
         self.rules = rules
         self.rowLevel = rowLevel
     }

@@ -16,7 +16,13 @@ public struct Checksum: Hashable, Sendable, Codable, CustomStringConvertible, Co
     }
 
     /// The first 12 hex digits, as shown to people.
-    public var short: String { String(hex.prefix(12)) }
+    public var short: String { Self.short(hex) }
+
+    /// The first 12 hex digits of any hex digest (checksums, SQL hashes), as shown to people;
+    /// `—` for none.
+    public static func short(_ hex: String?) -> String {
+        hex.map { String($0.prefix(12)) } ?? "—"
+    }
 
     public var description: String { short }
 

@@ -11,6 +11,8 @@ public enum DiagnosticCode: String, Hashable, Sendable, Codable, CaseIterable {
     case wrongShape = "E004"
     /// A required key is missing.
     case missingKey = "E005"
+    /// An entity named on the command line is not defined by the package.
+    case entityNotFound = "E006"
     /// A key that the format does not define.
     case unknownKey = "E010"
     /// A name that is not a valid identifier.
@@ -51,8 +53,10 @@ public enum DiagnosticCode: String, Hashable, Sendable, Codable, CaseIterable {
     case hasManyWithoutBackReference = "E034"
     /// A relation to an entity that no package and no host model defines.
     case relationTargetUnknown = "E035"
-    /// An unknown relation type or referential action.
+    /// A relation type other than belongsTo and hasMany.
     case invalidRelationKind = "E036"
+    /// A referential action (`onDelete`, `onUpdate`) Prisma does not know.
+    case invalidReferentialAction = "E037"
 
     // ACL
     /// An ACL operation other than create/read/update/delete.

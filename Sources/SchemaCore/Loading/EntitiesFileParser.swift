@@ -264,7 +264,7 @@ public enum EntitiesFileParser {
             case "onDelete", "onUpdate":
                 guard let text = reader.string(value, context: "'\(key)' of relation '\(name)'") else { continue }
                 guard let action = ReferentialAction(rawValue: text) else {
-                    reader.error(.invalidRelationKind, "unknown referential action '\(YAMLNodeReader.printable(text))' in '\(key)'",
+                    reader.error(.invalidReferentialAction, "unknown referential action '\(YAMLNodeReader.printable(text))' in '\(key)'",
                                  hint: Suggestion.hint(for: text, in: ReferentialAction.allCases.map(\.rawValue))
                                      ?? "use one of \(ReferentialAction.allCases.map(\.rawValue).joined(separator: ", "))",
                                  at: value)
@@ -292,7 +292,7 @@ public enum EntitiesFileParser {
         for (keyNode, value) in mapping {
             guard let key = reader.string(keyNode, context: "an ACL key") else { continue }
             if key == "rowLevel" {
-                acl.rowLevel = reader.string(value, context: "'rowLevel'")
+                acl.rowLevel = reader.string(value, context: "'rowLevel'").map(RowLevelSource.init(text:))
                 acl.keyLocations[key] = reader.location(value)
                 continue
             }

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// What the tool reads from `seed/metadata.json`.
 public struct PackageMetadata: Hashable, Sendable {
@@ -71,7 +71,7 @@ enum JSONKeyLocator {
     static func locate(_ key: String, in text: String, file: String) -> SourceLocation {
         let needle = "\"\(key)\""
         var line = 1
-        for (offset, lineText) in text.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (offset, lineText) in SourceText.lines(text).enumerated() {
             line = offset + 1
             if let range = lineText.range(of: needle) {
                 return SourceLocation(file: file, line: line, column: lineText.distance(from: lineText.startIndex, to: range.lowerBound) + 1)

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Reads a source file from disk with the limits and checks every input file gets.
 public enum SourceFileReader {
@@ -17,10 +17,7 @@ public enum SourceFileReader {
                 return .failure(.error(.unreadableFile, "the file is not valid UTF-8 (byte \(offset))",
                                        hint: "save it as UTF-8", at: SourceLocation(file: displayPath, line: line, column: column)))
             }
-            // Line endings are normalized so CRLF files parse and checksum like LF files (only
-            // when there is a carriage return: most files have none, and the replacement is costly).
-            guard data.contains(UInt8(ascii: "\r")) else { return .success(text) }
-            return .success(text.replacingOccurrences(of: "\r\n", with: "\n"))
+            return .success(SourceText.normalizingLineEndings(text))
         }
     }
 

@@ -37,3 +37,20 @@ public struct WorkspaceConfiguration: Hashable, Sendable {
     /// Built-in and extra roles.
     public var knownRoles: [String] { AccessControl.knownRoles + extraRoles }
 }
+
+extension Workspace {
+    /// A workspace of schema texts held in memory (package id → `entities.yaml` text), parsed as
+    /// the loader parses files, each at `packages/<id>/seed/schema/entities.yaml`. For embedding
+    /// hosts and tests that have no files on disk.
+    public static func inMemory(_ schemas: [String: String], baseSchema: PrismaSchema? = nil) -> Workspace {
+        var packages: [PackageSchema] = []
+        var diagnostics: [Diagnostic] = []
+        for (id, text) in schemas.sorted(by: { $0.key < $1.key }) {
+            let file = "packages/\(id)/seed/schema/entities.yaml"
+            let parsed = EntitiesFileParser.parse(SourceText.normalizingLineEndings(text), file: file)
+            diagnostics += parsed.diagnostics
+            packages.append(PackageSchema(packageId: id, schemaFile: file, entities: parsed.entities))
+        }
+        return Workspace(packages: packages, baseSchema: baseSchema, diagnostics: diagnostics)
+    }
+}

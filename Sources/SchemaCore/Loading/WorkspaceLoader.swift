@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Reads a workspace from disk: `packages/*/seed`, `prisma/schema.prisma`, `schema.config.json`.
 ///
@@ -61,16 +61,17 @@ public struct WorkspaceLoader: Sendable {
         let metadataURL = seed.appendingPathComponent("metadata.json")
         let metadataDisplay = display(metadataURL)
         var metadata: PackageMetadata?
+        var metadataText = ""
         if FileManager.default.fileExists(atPath: metadataURL.path) {
             switch SourceFileReader.readData(at: metadataURL, displayPath: metadataDisplay) {
             case .failure(let diagnostic): diagnostics.append(diagnostic)
             case .success(let data):
+                metadataText = String(decoding: data, as: UTF8.self)
                 let parsed = PackageMetadata.parse(data, file: metadataDisplay)
                 diagnostics += parsed.diagnostics
                 metadata = parsed.metadata
             }
         }
-        let metadataText = (try? String(contentsOf: metadataURL, encoding: .utf8)) ?? ""
         if let declaredId = metadata?.packageId, declaredId != name {
             diagnostics.append(.error(.metadataPackageIdMismatch, "packageId '\(YAMLNodeReader.printable(declaredId))' differs from the folder name '\(name)'",
                                       hint: "rename the folder or set \"packageId\": \"\(name)\"",
@@ -90,19 +91,19 @@ public struct WorkspaceLoader: Sendable {
             return nil // No schema: this package has nothing for us.
         }
         let schemaDisplay = display(schemaURL)
-        let text: String
+        // What metadata.json says the package exports; the validator compares it with the file (MetadataRules).
+        let manifest = PackageManifest(
+            file: metadata == nil ? nil : metadataDisplay, exportedEntities: metadata?.schema?.entities,
+            entitiesLocation: JSONKeyLocator.locate("entities", in: metadataText, file: metadataDisplay))
         switch SourceFileReader.readText(at: schemaURL, displayPath: schemaDisplay) {
         case .failure(let diagnostic):
             diagnostics.append(diagnostic)
-            return PackageSchema(packageId: name, schemaFile: schemaDisplay, entities: [])
-        case .success(let contents):
-            text = contents
+            return PackageSchema(packageId: name, schemaFile: schemaDisplay, entities: [], manifest: manifest)
+        case .success(let text):
+            let parsed = EntitiesFileParser.parse(text, file: schemaDisplay)
+            diagnostics += parsed.diagnostics
+            return PackageSchema(packageId: name, schemaFile: schemaDisplay, entities: parsed.entities, manifest: manifest)
         }
-        let parsed = EntitiesFileParser.parse(text, file: schemaDisplay)
-        diagnostics += parsed.diagnostics
-        let package = PackageSchema(packageId: name, schemaFile: schemaDisplay, entities: parsed.entities)
-        diagnostics += MetadataRules.check(package: package, metadata: metadata, metadataFile: metadataDisplay, metadataText: metadataText)
-        return package
     }
 
     /// Resolves `relativePath` against `seed/` and insists it stays inside the package, symlinks included.

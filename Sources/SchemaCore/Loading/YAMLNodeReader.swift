@@ -27,10 +27,6 @@ struct YAMLNodeReader {
         diagnostics.append(.error(code, message, hint: hint, at: location))
     }
 
-    mutating func warning(_ code: DiagnosticCode, _ message: String, hint: String? = nil, at location: SourceLocation) {
-        diagnostics.append(.warning(code, message, hint: hint, at: location))
-    }
-
     static func kindName(_ node: Node) -> String {
         switch node {
         case .scalar: "a scalar"

@@ -20,15 +20,15 @@ public enum ACLOperation: String, Hashable, Sendable, Codable, CodingKeyRepresen
 public struct AccessControl: Hashable, Sendable {
     /// Roles per operation, in the order written.
     public var rules: [ACLOperation: [String]]
-    /// The `rowLevel:` expression as written.
-    public var rowLevel: String?
+    /// The `rowLevel:` rule as written, parsed once.
+    public var rowLevel: RowLevelSource?
     /// Where the ACL is declared.
     public var location: SourceLocation
     /// Where each key (operation, `rowLevel`) is written.
     public var keyLocations: [String: SourceLocation] = [:]
 
     /// Creates an ACL.
-    public init(rules: [ACLOperation: [String]], rowLevel: String?, location: SourceLocation) {
+    public init(rules: [ACLOperation: [String]], rowLevel: RowLevelSource?, location: SourceLocation) {
         self.rules = rules
         self.rowLevel = rowLevel
         self.location = location

@@ -13,15 +13,6 @@ public enum ScalarValue: Hashable, Sendable, Codable, CustomStringConvertible {
         case .bool(let value): String(value)
         }
     }
-
-    /// The value as a number, when it is one.
-    public var numericValue: Double? {
-        switch self {
-        case .integer(let value): Double(value)
-        case .float(let value): value
-        default: nil
-        }
-    }
 }
 
 /// Number formatting shared by the canonical encoding and rendering, so `0`, `0.0` and `0e0` agree.

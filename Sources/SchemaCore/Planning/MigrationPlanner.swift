@@ -1,78 +1,52 @@
-/// Turns the applied structure of an entity and its new structure into operations.
+/// The planner: compares what packages want with what the registry says is applied, and plans
+/// one change per entity that differs, with its operations (``TableDiff``), risks and SQL.
 public enum MigrationPlanner {
-    /// The operations that take `old` (nil: the table does not exist) to `new` (nil: drop it).
-    ///
-    /// - Parameter renames: new column name → old column name, from `renamedFrom:` hints; a hint
-    ///   applies only when the old column exists and the new one does not.
-    /// - Complexity: O(fields + indexes + relations).
-    public static func plan(from old: CanonicalEntity?, to new: CanonicalEntity?, renames: [String: String] = [:]) -> [SchemaOperation] {
-        switch (old, new) {
-        case (nil, nil):
-            return []
-        case (nil, let new?):
-            return [.createTable(new)]
-                + new.indexes.map { .createIndex(table: new.name, index: $0) }
-                + new.relations.filter { $0.kind == .belongsTo }.map { .addForeignKey(table: new.name, relation: $0) }
-        case (let old?, nil):
-            return [.dropTable(old.name)]
-        case (let old?, let new?):
-            return alter(old, new, renames: renames)
+    /// The changes, creates and alters in dependency order (referenced tables first), drops last.
+    public static func plan(desired: [DesiredEntity], applied: [AppliedEntity], dialect: SQLDialect, host: PrismaSchema?) -> [PlannedChange] {
+        let primaryKeys = PrimaryKeys.of(host: host, entities: applied.map(\.structure) + desired.map(\.structure))
+        let renderer = MigrationSQLRenderer(dialect: dialect, primaryKeys: primaryKeys)
+        let appliedByName = Dictionary(applied.map { ($0.structure.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let desiredNames = Set(desired.map(\.structure.name))
+
+        var changes: [PlannedChange] = []
+        for entity in dependencyOrder(desired) {
+            let before = appliedByName[entity.structure.name]
+            if before?.checksum == entity.checksum { continue }
+            let operations = TableDiff.operations(from: before?.structure, to: entity.structure, renames: entity.renames)
+            let step = MigrationStep(from: before?.structure, to: entity.structure, operations: operations)
+            changes.append(PlannedChange(
+                id: PlannedChange.id(entity: entity.structure.name, from: before?.checksum, to: entity.checksum),
+                entity: entity.structure.name, action: before == nil ? .create : .alter, packages: entity.packages,
+                fromChecksum: before?.checksum, toChecksum: entity.checksum, structure: entity.structure,
+                // A new table has no rows, so nothing about it can fail on existing data.
+                operations: operations, risks: before == nil ? [] : operations.flatMap(OperationRisk.of), statements: renderer.render(step)))
         }
+        for entity in applied.sorted(by: { $0.structure.name < $1.structure.name }) where !desiredNames.contains(entity.structure.name) {
+            let operations = TableDiff.operations(from: entity.structure, to: nil)
+            changes.append(PlannedChange(
+                id: PlannedChange.id(entity: entity.structure.name, from: entity.checksum, to: nil),
+                entity: entity.structure.name, action: .drop, packages: entity.packages, fromChecksum: entity.checksum, toChecksum: nil,
+                structure: nil, operations: operations, risks: operations.flatMap(OperationRisk.of),
+                statements: renderer.render(MigrationStep(from: entity.structure, to: nil, operations: operations))))
+        }
+        return changes
     }
 
-    static func alter(_ old: CanonicalEntity, _ new: CanonicalEntity, renames: [String: String]) -> [SchemaOperation] {
-        let table = new.name
-        var oldFields = Dictionary(old.fields.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        let newFields = Dictionary(new.fields.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-
-        // Renames first, so the rest of the diff sees the old column under its new name.
-        var renameOperations: [SchemaOperation] = []
-        for (newName, oldName) in renames.sorted(by: { $0.key < $1.key })
-        where newFields[newName] != nil && oldFields[newName] == nil && oldFields[oldName] != nil && newFields[oldName] == nil {
-            renameOperations.append(.renameColumn(table: table, from: oldName, to: newName))
-            if var field = oldFields.removeValue(forKey: oldName) {
-                field.name = newName
-                oldFields[newName] = field
-            }
+    /// Entities sorted so that every belongsTo target among them comes first (cycles keep file order).
+    static func dependencyOrder(_ entities: [DesiredEntity]) -> [DesiredEntity] {
+        let byName = Dictionary(entities.map { ($0.structure.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var visited: Set<String> = []
+        var visiting: Set<String> = []
+        var result: [DesiredEntity] = []
+        func visit(_ name: String) {
+            guard !visited.contains(name), !visiting.contains(name), let entity = byName[name] else { return }
+            visiting.insert(name)
+            for relation in entity.structure.relations where relation.kind == .belongsTo { visit(relation.target) }
+            visiting.remove(name)
+            visited.insert(name)
+            result.append(entity)
         }
-
-        var adds: [SchemaOperation] = []
-        var alters: [SchemaOperation] = []
-        var drops: [SchemaOperation] = []
-        for name in Set(oldFields.keys).union(newFields.keys).sorted() {
-            switch (oldFields[name], newFields[name]) {
-            case (nil, let field?): adds.append(.addColumn(table: table, field: field))
-            case (let field?, nil): drops.append(.dropColumn(table: table, field: field))
-            case (let before?, let after?) where before != after: alters.append(.alterColumn(table: table, from: before, to: after))
-            default: break
-            }
-        }
-
-        // Indexes and foreign keys on a renamed column are recreated, so their names follow Prisma's convention.
-        let oldIndexes = Set(old.indexes)
-        let newIndexes = Set(new.indexes)
-        let droppedIndexes = oldIndexes.subtracting(newIndexes).sorted().map { SchemaOperation.dropIndex(table: table, index: $0) }
-        let createdIndexes = newIndexes.subtracting(oldIndexes).sorted().map { SchemaOperation.createIndex(table: table, index: $0) }
-
-        // A foreign key is identified by its column; a relation renamed in Prisma is not a database change.
-        func keys(_ relations: [CanonicalRelation]) -> [String: CanonicalRelation] {
-            Dictionary(relations.filter { $0.kind == .belongsTo && $0.field != nil }.map { ($0.field ?? "", $0) }, uniquingKeysWith: { first, _ in first })
-        }
-        let oldKeys = keys(old.relations)
-        let newKeys = keys(new.relations)
-        var droppedKeys: [SchemaOperation] = []
-        var addedKeys: [SchemaOperation] = []
-        for column in Set(oldKeys.keys).union(newKeys.keys).sorted() {
-            let before = oldKeys[column], after = newKeys[column]
-            if let before, let after, before.target == after.target, before.onDelete == after.onDelete, before.onUpdate == after.onUpdate { continue }
-            if let before { droppedKeys.append(.dropForeignKey(table: table, relation: before)) }
-            if let after { addedKeys.append(.addForeignKey(table: table, relation: after)) }
-        }
-        return droppedKeys + droppedIndexes + renameOperations + adds + alters + drops + createdIndexes + addedKeys
-    }
-
-    /// The rename hints of an entity as written: new name → old name.
-    public static func renameHints(of entity: Entity) -> [String: String] {
-        Dictionary(entity.fields.compactMap { field in field.renamedFrom.map { (field.name, $0) } }, uniquingKeysWith: { first, _ in first })
+        for entity in entities { visit(entity.structure.name) }
+        return result
     }
 }

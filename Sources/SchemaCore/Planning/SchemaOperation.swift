@@ -39,9 +39,6 @@ public struct ColumnChange: Hashable, Sendable, CustomStringConvertible {
         self.to = to
     }
 
-    public var typeChanged: Bool { from.type.columnFamily != to.type.columnFamily || from.type != to.type && !isIdentifierRetag }
-    /// cuid ↔ uuid ↔ string are the same column (TEXT); only the generator differs.
-    var isIdentifierRetag: Bool { from.type.isText && to.type.isText }
     public var nullabilityChanged: Bool { from.optional != to.optional }
     public var defaultChanged: Bool { from.defaultValue != to.defaultValue || from.generated != to.generated }
     public var checkChanged: Bool {
@@ -76,15 +73,5 @@ public struct ColumnChange: Hashable, Sendable, CustomStringConvertible {
         if checkChanged { parts.append("constraints changed") }
         if primaryChanged { parts.append(to.primary ? "becomes the primary key" : "no longer the primary key") }
         return parts.joined(separator: ", ")
-    }
-}
-
-extension FieldType {
-    /// Types stored in the same kind of column.
-    var columnFamily: String {
-        switch self {
-        case .string, .cuid, .uuid: "text"
-        default: rawValue
-        }
     }
 }

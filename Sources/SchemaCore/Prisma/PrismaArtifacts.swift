@@ -59,7 +59,7 @@ public enum PrismaArtifacts {
             if let fields = back[model.name] { insertions[model.closingLine] = fields }
         }
         var lines: [String] = []
-        for (offset, line) in baseText.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (offset, line) in SourceText.lines(baseText).enumerated() {
             if let fields = insertions[offset + 1] {
                 lines.append("  // back-relations of package entities")
                 lines += fields

@@ -9,8 +9,7 @@ public enum PrismaSchemaParser {
     public static func parse(_ text: String, file: String) -> (schema: PrismaSchema, diagnostics: [Diagnostic]) {
         var schema = PrismaSchema(file: file)
         var diagnostics: [Diagnostic] = []
-        // "\r\n" is a single Character in Swift, so normalize before splitting into lines.
-        let lines = text.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let lines = SourceText.lines(text).map(String.init)
         var block: (kind: String, name: String, line: Int)?
         var model: PrismaModel?
 

@@ -8,6 +8,12 @@ public enum RowLevelSecurity {
     static let userRole = "current_setting('app.user_role', true)"
     static let tenantId = "current_setting('app.tenant_id', true)"
 
+    /// The policies of several entities, with the primary keys of the host's models and of the entities themselves.
+    public static func statements(for entities: [CanonicalEntity], host: PrismaSchema?) -> [String] {
+        let keys = PrimaryKeys.of(host: host, entities: entities)
+        return entities.flatMap { statements(for: $0, primaryKeys: keys) }
+    }
+
     /// The statements that (re)create the policies of `entity`; empty when it has no ACL.
     /// - Parameter primaryKeys: primary-key column per table, for `relation.field` rules.
     public static func statements(for entity: CanonicalEntity, primaryKeys: [String: String]) -> [String] {
@@ -49,7 +55,7 @@ public enum RowLevelSecurity {
 
     static func ownership(_ entity: CanonicalEntity, primaryKeys: [String: String]) -> String {
         let dialect = SQLDialect.postgresql
-        if let text = entity.acl?.rowLevel, let expression = try? RowLevelParser.parse(text).get() {
+        if let expression = entity.acl?.rowLevel?.expression {
             return "\(userId) IS NOT NULL AND (\(compile(expression, entity: entity, primaryKeys: primaryKeys)))"
         }
         guard let field = ACLEvaluator.ownerField(of: entity) else { return "false" }

@@ -1,13 +1,29 @@
 /// One SQL statement of a migration, with the phase that orders it among the statements of all
-/// changes applied together: foreign keys are dropped before the tables they point at, and added
-/// after every table exists.
+/// changes applied together.
 public struct SQLStatement: Hashable, Sendable, Codable {
-    /// 0 drop foreign keys, 1 drop indexes, 2 tables and columns, 3 create indexes, 4 add foreign keys, 5 drop tables.
-    public var phase: Int
+    /// When a statement runs among the statements of every change applied together: foreign keys
+    /// are dropped before the tables they point at, and added after every table exists.
+    /// Stored as its number, so the order is part of what an approval pins.
+    public enum Phase: Int, Hashable, Sendable, Codable, Comparable, CaseIterable {
+        case dropForeignKeys = 0
+        case dropIndexes = 1
+        case tables = 2
+        case createIndexes = 3
+        case addForeignKeys = 4
+        case dropTables = 5
+        /// PostgreSQL row-level security policies; they run only with `apply --rls`.
+        case rowLevelSecurity = 6
+
+        public static func < (lhs: Phase, rhs: Phase) -> Bool { lhs.rawValue < rhs.rawValue }
+    }
+
+    /// Where the statement runs among those of every change applied together.
+    public var phase: Phase
+    /// The statement, without a trailing `;`.
     public var sql: String
 
     /// Creates a statement.
-    public init(phase: Int, sql: String) {
+    public init(_ phase: Phase, _ sql: String) {
         self.phase = phase
         self.sql = sql
     }
@@ -34,12 +50,12 @@ public struct MigrationStep: Hashable, Sendable {
 }
 
 extension Array where Element == SQLStatement {
-    /// Statements of several steps in execution order: by phase, then in the order given.
+    /// Statements of several changes in execution order: by phase, then in the order given.
     public func ordered() -> [SQLStatement] {
         enumerated().sorted { ($0.element.phase, $0.offset) < ($1.element.phase, $1.offset) }.map(\.element)
     }
 
-    /// The statements as one script, each ending with `;`.
+    /// The statements as one script, each ending with `;`. Its SHA-256 is what an approval pins.
     public var script: String {
         map { $0.sql + ";" }.joined(separator: "\n")
     }

@@ -1,5 +1,5 @@
-import Crypto
-import Foundation
+public import Crypto
+public import Foundation
 
 /// Ed25519 signatures over approvals, so that write access to the registry tables alone cannot
 /// approve a change: `apply --trusted-keys` runs only items signed by a trusted key.
@@ -38,16 +38,24 @@ public struct SigningKey: Sendable {
     /// The public key line for a trusted-keys file.
     public var publicKeyLine: String { TrustedKey(name: name, publicKey: privateKey.publicKey).line }
 
+    /// Reads a private key file.
+    public init(contentsOfFile path: String) throws {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw SchemaError(.keyFile, "cannot read the key file \(path)")
+        }
+        try self.init(fileText: text)
+    }
+
     /// Parses a private key file.
     public init(fileText: String) throws {
         let parts = fileText.split(whereSeparator: \.isWhitespace).map(String.init)
         guard parts.count == 3, parts[0] == "schema-ed25519-private", let raw = Data(base64Encoded: parts[2]) else {
-            throw KeyFileError("not a schema private key file (expected 'schema-ed25519-private NAME BASE64')")
+            throw SchemaError(.keyFile, "not a schema private key file (expected 'schema-ed25519-private NAME BASE64')")
         }
         do {
             self.init(name: parts[1], privateKey: try Curve25519.Signing.PrivateKey(rawRepresentation: raw))
         } catch {
-            throw KeyFileError("the private key is malformed")
+            throw SchemaError(.keyFile, "the private key is malformed")
         }
     }
 
@@ -83,15 +91,9 @@ public struct TrustedKey: Sendable {
             let parts = trimmed.split(whereSeparator: \.isWhitespace).map(String.init)
             guard parts.count >= 2, parts[0] == "schema-ed25519", let raw = Data(base64Encoded: parts[1]),
                   let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw)
-            else { throw KeyFileError("line \(offset + 1): expected 'schema-ed25519 BASE64 NAME'") }
+            else { throw SchemaError(.keyFile, "line \(offset + 1): expected 'schema-ed25519 BASE64 NAME'") }
             keys.append(TrustedKey(name: parts.count > 2 ? parts[2] : "unnamed", publicKey: key))
         }
         return keys
     }
-}
-
-/// A malformed key file.
-public struct KeyFileError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
 }

@@ -11,24 +11,24 @@ enum ACLRules {
                                             at: acl.keyLocations["\(operation.rawValue)#\(index)"] ?? acl.location))
             }
         }
-        if let text = acl.rowLevel {
-            diagnostics += checkRowLevel(text, of: entity, at: acl.keyLocations["rowLevel"] ?? acl.location, catalog: catalog)
+        if let source = acl.rowLevel {
+            diagnostics += checkRowLevel(source, of: entity, at: acl.keyLocations["rowLevel"] ?? acl.location, catalog: catalog)
         }
         return diagnostics
     }
 
-    static func checkRowLevel(_ text: String, of entity: Entity, at location: SourceLocation, catalog: EntityCatalog) -> [Diagnostic] {
+    static func checkRowLevel(_ source: RowLevelSource, of entity: Entity, at location: SourceLocation, catalog: EntityCatalog) -> [Diagnostic] {
         func at(_ column: Int) -> SourceLocation {
             // The expression is usually a quoted scalar: skip the opening quote.
             SourceLocation(file: location.file, line: location.line, column: location.column + column)
         }
         let expression: RowLevelExpression
-        switch RowLevelParser.parse(text) {
+        switch source.parsed {
         case .failure(let failure):
             return [.error(.rowLevelSyntax, "rowLevel of \(entity.name): \(failure.message)",
                            hint: "write comparisons such as \"authorId = $user.id\" joined by AND/OR", at: at(failure.column))]
-        case .success(let parsed):
-            expression = parsed
+        case .success(let rule):
+            expression = rule.expression
         }
         var diagnostics: [Diagnostic] = []
         for comparison in expression.comparisons {

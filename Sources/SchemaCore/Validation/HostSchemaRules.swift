@@ -7,9 +7,9 @@ enum HostSchemaRules {
         let byName = Dictionary(grouping: definitions, by: \.entity.name)
         for name in byName.keys.sorted() {
             guard let group = byName[name], let model = host.model(named: name) else { continue }
-            let packageView = HostComparable(group[0].canonical)
-            let hostView = HostComparable(model, schema: host)
-            let differences = packageView.differences(from: hostView, packageName: group[0].packageId)
+            let packageView = StructuralDifference.Shape(prismaViewOf: group[0].canonical)
+            let hostView = StructuralDifference.Shape(model, schema: host, declaredLists: Set(packageView.relations.keys))
+            let differences = StructuralDifference.describe(packageView, group[0].packageId, hostView, "the host model")
             overlaps.append(.init(name: name, packages: group.map(\.packageId), differences: differences))
             for definition in group {
                 if differences.isEmpty {
@@ -26,96 +26,65 @@ enum HostSchemaRules {
     }
 }
 
-/// An entity as Prisma sees it, so a package entity and a host model can be compared.
-/// Constraints Prisma cannot express for every provider (maxLength, enum, min/max, ACL) are left out.
-struct HostComparable: Equatable {
-    struct Column: Equatable { var type: String; var optional: Bool; var defaultValue: String? }
-    struct ForeignKey: Equatable { var target: String; var fields: [String]; var onDelete: String }
-
-    var columns: [String: Column] = [:]
-    var indexes: Set<String> = []
-    var belongsTo: [String: ForeignKey] = [:]
-    var lists: [String: String] = [:]
-
-    init(_ entity: CanonicalEntity) {
+extension StructuralDifference.Shape {
+    /// An entity as Prisma sees it, to compare with a host model. What Prisma cannot express for
+    /// every provider (maxLength, enum, min/max, ACL) and index names are left out; types are
+    /// Prisma's (cuid, uuid and string are all `String`).
+    init(prismaViewOf entity: CanonicalEntity) {
+        self.init()
         for field in entity.fields {
-            columns[field.name] = Column(type: field.type.prismaType, optional: field.optional, defaultValue: PrismaRenderer.defaultExpression(for: field))
+            addColumn(field.name, type: field.type.prismaType, optional: field.optional,
+                      defaultValue: PrismaRenderer.defaultExpression(for: field).map(Self.compact))
         }
-        for index in entity.indexes { indexes.insert(Self.indexKey(index.fields, unique: index.unique)) }
+        indexes = Self.withoutCoveredPlainIndexes(Set(entity.indexes.map { Self.summary($0.fields, unique: $0.unique, name: nil) }))
         for relation in entity.relations {
             switch relation.kind {
             case .belongsTo:
-                belongsTo[relation.name] = ForeignKey(target: relation.target, fields: relation.field.map { [$0] } ?? [],
-                                                      onDelete: relation.onDelete?.rawValue ?? "Restrict")
+                addForeignKey(relation.name, target: relation.target, fields: relation.field.map { [$0] } ?? [],
+                              onDelete: relation.onDelete?.rawValue ?? "Restrict")
             case .hasMany:
-                lists[relation.name] = relation.target
+                add(relation: relation.name, "list of \(relation.target)")
             }
         }
     }
 
-    init(_ model: PrismaModel, schema: PrismaSchema) {
+    /// A host model. Host list fields are back-relations implied by the other side, so only those
+    /// the package declares as hasMany (`declaredLists`) are compared.
+    init(_ model: PrismaModel, schema: PrismaSchema, declaredLists: Set<String>) {
+        self.init()
         for field in model.fields {
             if field.isScalar || schema.enums.contains(field.type) {
-                columns[field.name] = Column(type: field.type, optional: field.isOptional,
-                                             defaultValue: field.attribute("default")?.positional.first.map(Self.compact))
-                if field.attribute("unique") != nil { indexes.insert(Self.indexKey([field.name], unique: true)) }
+                addColumn(field.name, type: field.type, optional: field.isOptional,
+                          defaultValue: field.attribute("default")?.positional.first.map(Self.compact))
+                if field.attribute("unique") != nil { indexes.insert(Self.summary([field.name], unique: true, name: nil)) }
             } else if field.isList {
-                lists[field.name] = field.type
+                if declaredLists.contains(field.name) { add(relation: field.name, "list of \(field.type)") }
             } else if let relation = field.attribute("relation"), let fields = relation.named["fields"].flatMap(PrismaAttribute.nameList) {
                 let optional = fields.contains { model.field(named: $0)?.isOptional ?? false }
-                belongsTo[field.name] = ForeignKey(target: field.type, fields: fields, onDelete: relation.named["onDelete"] ?? (optional ? "SetNull" : "Restrict"))
+                addForeignKey(field.name, target: field.type, fields: fields, onDelete: relation.named["onDelete"] ?? (optional ? "SetNull" : "Restrict"))
             }
         }
         for attribute in model.blockAttributes where attribute.name == "index" || attribute.name == "unique" {
-            if let fields = attribute.fieldList { indexes.insert(Self.indexKey(fields, unique: attribute.name == "unique")) }
+            if let fields = attribute.fieldList { indexes.insert(Self.summary(fields, unique: attribute.name == "unique", name: nil)) }
         }
-        // A plain index duplicated by a unique one adds nothing, as in the canonical form.
-        for key in indexes where key.hasPrefix("index ") && indexes.contains("unique " + key.dropFirst("index ".count)) {
-            indexes.remove(key)
-        }
+        indexes = Self.withoutCoveredPlainIndexes(indexes)
     }
 
-    static func indexKey(_ fields: [String], unique: Bool) -> String {
-        "\(unique ? "unique" : "index") [\(fields.joined(separator: ", "))]"
+    mutating func addColumn(_ name: String, type: String, optional: Bool, defaultValue: String?) {
+        fields[name] = Field(summary: "\(name): \(type)\(optional ? "?" : "")",
+                             properties: [("type", type), ("", optional ? "optional" : "required"), ("default", defaultValue ?? "none")])
+    }
+
+    mutating func addForeignKey(_ name: String, target: String, fields: [String], onDelete: String) {
+        add(relation: name, "\(target)(\(fields.joined(separator: ", "))), onDelete \(onDelete)")
+    }
+
+    /// A plain index duplicated by a unique one adds nothing, as in the canonical form.
+    static func withoutCoveredPlainIndexes(_ indexes: Set<String>) -> Set<String> {
+        indexes.filter { key in !(key.hasPrefix("index ") && indexes.contains("unique " + key.dropFirst("index ".count))) }
     }
 
     static func compact(_ text: String) -> String {
         text.filter { !$0.isWhitespace }
-    }
-
-    func differences(from host: HostComparable, packageName: String) -> [String] {
-        var lines: [String] = []
-        for name in Set(columns.keys).union(host.columns.keys).sorted() {
-            switch (columns[name], host.columns[name]) {
-            case (let column?, nil): lines.append("\(packageName) has `\(name): \(column.type)\(column.optional ? "?" : "")`, the host model lacks it")
-            case (nil, let column?): lines.append("the host model has `\(name): \(column.type)\(column.optional ? "?" : "")`, \(packageName) lacks it")
-            case (let mine?, let theirs?):
-                if mine.type != theirs.type { lines.append("`\(name)`: type \(mine.type) in \(packageName), \(theirs.type) in the host model") }
-                if mine.optional != theirs.optional {
-                    lines.append("`\(name)`: \(mine.optional ? "optional" : "required") in \(packageName), \(theirs.optional ? "optional" : "required") in the host model")
-                }
-                if mine.defaultValue.map(Self.compact) != theirs.defaultValue {
-                    lines.append("`\(name)`: default \(mine.defaultValue ?? "none") in \(packageName), \(theirs.defaultValue ?? "none") in the host model")
-                }
-            default: break
-            }
-        }
-        for key in indexes.subtracting(host.indexes).sorted() { lines.append("\(packageName) has \(key), the host model lacks it") }
-        for key in host.indexes.subtracting(indexes).sorted() { lines.append("the host model has \(key), \(packageName) lacks it") }
-        for name in Set(belongsTo.keys).union(host.belongsTo.keys).sorted() where belongsTo[name] != host.belongsTo[name] {
-            switch (belongsTo[name], host.belongsTo[name]) {
-            case (let mine?, nil): lines.append("\(packageName) has relation `\(name)` to \(mine.target), the host model lacks it")
-            case (nil, let theirs?): lines.append("the host model has relation `\(name)` to \(theirs.target), \(packageName) lacks it")
-            case (let mine?, let theirs?):
-                lines.append("relation `\(name)`: \(mine.target)(\(mine.fields.joined(separator: ", ")), onDelete \(mine.onDelete)) in \(packageName), "
-                             + "\(theirs.target)(\(theirs.fields.joined(separator: ", ")), onDelete \(theirs.onDelete)) in the host model")
-            default: break
-            }
-        }
-        // Host list fields are back-relations implied by the other side; only declared hasMany must match.
-        for name in lists.keys.sorted() where lists[name] != host.lists[name] {
-            lines.append("\(packageName) has hasMany `\(name)` to \(lists[name] ?? ""), the host model \(host.lists[name] == nil ? "lacks it" : "points elsewhere")")
-        }
-        return lines
     }
 }

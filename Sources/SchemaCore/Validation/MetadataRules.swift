@@ -1,27 +1,29 @@
 /// Rules tying `seed/metadata.json` to the schema file it exports.
 enum MetadataRules {
-    static func check(package: PackageSchema, metadata: PackageMetadata?, metadataFile: String, metadataText: String) -> [Diagnostic] {
-        guard let export = metadata?.schema else {
-            let location = metadata == nil ? SourceLocation.start(of: package.schemaFile) : .start(of: metadataFile)
+    static func check(_ package: PackageSchema) -> [Diagnostic] {
+        // Packages built in memory (tests, tools) have no manifest to compare with.
+        guard let manifest = package.manifest else { return [] }
+        guard let exported = manifest.exportedEntities else {
+            let location = manifest.file.map(SourceLocation.start(of:)) ?? .start(of: package.schemaFile)
             return [.warning(.metadataSchemaUndeclared, "\(package.schemaFile) is not declared in metadata.json",
                              hint: "add \"schema\": { \"entities\": [\(package.entities.map { "\"\($0.name)\"" }.joined(separator: ", "))], \"path\": \"schema/entities.yaml\" }",
                              at: location)]
         }
-        let declared = Set(export.entities)
+        let declared = Set(exported)
         let defined = Set(package.entities.map(\.name))
-        let location = JSONKeyLocator.locate("entities", in: metadataText, file: metadataFile)
         var diagnostics: [Diagnostic] = []
         let missing = declared.subtracting(defined).sorted()
         let extra = defined.subtracting(declared).sorted()
         if !missing.isEmpty {
             diagnostics.append(.error(.metadataEntitiesMismatch,
                                       "metadata.json lists \(missing.joined(separator: ", ")), which \(package.schemaFile) does not define",
-                                      hint: "remove \(missing.count == 1 ? "it" : "them") from schema.entities or define \(missing.count == 1 ? "it" : "them")", at: location))
+                                      hint: "remove \(missing.count == 1 ? "it" : "them") from schema.entities or define \(missing.count == 1 ? "it" : "them")",
+                                      at: manifest.entitiesLocation))
         }
         if !extra.isEmpty {
             diagnostics.append(.error(.metadataEntitiesMismatch,
                                       "\(package.schemaFile) defines \(extra.joined(separator: ", ")), which metadata.json does not list",
-                                      hint: "add \(extra.count == 1 ? "it" : "them") to schema.entities", at: location))
+                                      hint: "add \(extra.count == 1 ? "it" : "them") to schema.entities", at: manifest.entitiesLocation))
         }
         return diagnostics
     }

@@ -1,72 +1,110 @@
-/// Field-level differences between two structures of the same entity, as sentences for people.
+/// Field-level differences between two structures, as sentences for people. The one describer of
+/// differences: packages against each other, a package against a host model, and an applied
+/// snapshot against a proposed change all go through ``describe(_:_:_:_:)``.
 public enum StructuralDifference {
     /// Differences between `left` (called `leftName`) and `right` (called `rightName`); empty when equal.
     public static func describe(_ left: CanonicalEntity, _ leftName: String, _ right: CanonicalEntity, _ rightName: String) -> [String] {
+        describe(Shape(left), leftName, Shape(right), rightName)
+    }
+
+    /// A structure as the comparison sees it: each field with its properties as text, and one
+    /// summary per index, relation and ACL entry. Two sides compare equal where their texts do.
+    struct Shape {
+        struct Field {
+            /// `name: type?`, for "has / lacks" lines.
+            var summary: String
+            /// (label, value) pairs compared one by one; an empty label words the value alone.
+            var properties: [(label: String, value: String)]
+        }
+
+        var fields: [String: Field] = [:]
+        var indexes: Set<String> = []
+        /// Relation name → summary.
+        var relations: [String: String] = [:]
+        /// Relation names in the order to report them.
+        var relationOrder: [String] = []
+        /// (label, value) pairs such as the ACL's, compared by label.
+        var other: [(label: String, value: String)] = []
+
+        /// Everything of a canonical entity.
+        init(_ entity: CanonicalEntity) {
+            func text<T>(_ value: T?) -> String { value.map { "\($0)" } ?? "none" }
+            for field in entity.fields {
+                fields[field.name] = Field(summary: "\(field.name): \(field.type.rawValue)\(field.optional ? "?" : "")", properties: [
+                    ("type", field.type.rawValue),
+                    ("", field.optional ? "optional" : "required"),
+                    ("primary", String(field.primary)),
+                    ("generated", String(field.generated)),
+                    ("default", text(field.defaultValue)),
+                    ("maxLength", text(field.maxLength)),
+                    ("enum", text(field.enumValues?.joined(separator: "|"))),
+                    ("min", text(field.minimum.map(CanonicalNumber.format))),
+                    ("max", text(field.maximum.map(CanonicalNumber.format))),
+                ])
+            }
+            indexes = Set(entity.indexes.map { Self.summary($0.fields, unique: $0.unique, name: $0.name) })
+            for relation in entity.relations {
+                var summary = "\(relation.kind.rawValue) \(relation.target)"
+                if let field = relation.field { summary += " via \(field)" }
+                if let action = relation.onDelete { summary += ", onDelete \(action.rawValue)" }
+                if let action = relation.onUpdate { summary += ", onUpdate \(action.rawValue)" }
+                add(relation: relation.name, summary)
+            }
+            if let acl = entity.acl {
+                for operation in ACLOperation.allCases {
+                    other.append(("acl.\(operation.rawValue)", acl.rules[operation].map { "[\($0.joined(separator: ", "))]" } ?? "absent"))
+                }
+                other.append(("acl.rowLevel", acl.rowLevel.map { "\"\($0.canonicalText)\"" } ?? "absent"))
+            } else {
+                other = [("acl", "absent")]
+            }
+        }
+
+        init() {}
+
+        mutating func add(relation name: String, _ summary: String) {
+            if relations[name] == nil { relationOrder.append(name) }
+            relations[name] = summary
+        }
+
+        static func summary(_ fields: [String], unique: Bool, name: String?) -> String {
+            "\(unique ? "unique index" : "index") [\(fields.joined(separator: ", "))]\(name.map { " named \($0)" } ?? "")"
+        }
+    }
+
+    static func describe(_ left: Shape, _ leftName: String, _ right: Shape, _ rightName: String) -> [String] {
         var lines: [String] = []
-        let leftFields = Dictionary(left.fields.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        let rightFields = Dictionary(right.fields.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        for name in Set(leftFields.keys).union(rightFields.keys).sorted() {
-            switch (leftFields[name], rightFields[name]) {
-            case (let field?, nil): lines.append("\(leftName) has `\(summary(field))`, \(rightName) lacks it")
-            case (nil, let field?): lines.append("\(rightName) has `\(summary(field))`, \(leftName) lacks it")
+        for name in Set(left.fields.keys).union(right.fields.keys).sorted() {
+            switch (left.fields[name], right.fields[name]) {
+            case (let field?, nil): lines.append("\(leftName) has `\(field.summary)`, \(rightName) lacks it")
+            case (nil, let field?): lines.append("\(rightName) has `\(field.summary)`, \(leftName) lacks it")
             case (let a?, let b?):
-                for (property, valueA, valueB) in properties(a, b) where valueA != valueB {
-                    lines.append("`\(name)`: \(property) is \(valueA) in \(leftName), \(valueB) in \(rightName)")
+                let theirs = Dictionary(b.properties.map { ($0.label, $0.value) }, uniquingKeysWith: { first, _ in first })
+                for (label, mine) in a.properties {
+                    guard let other = theirs[label], other != mine else { continue }
+                    lines.append("`\(name)`: " + (label.isEmpty ? "" : "\(label) is ") + "\(mine) in \(leftName), \(other) in \(rightName)")
                 }
             default: break
             }
         }
-        let leftIndexes = Set(left.indexes), rightIndexes = Set(right.indexes)
-        for index in leftIndexes.subtracting(rightIndexes).sorted() { lines.append("\(leftName) has \(summary(index)), \(rightName) lacks it") }
-        for index in rightIndexes.subtracting(leftIndexes).sorted() { lines.append("\(rightName) has \(summary(index)), \(leftName) lacks it") }
-        let leftRelations = Set(left.relations), rightRelations = Set(right.relations)
-        for relation in left.relations where !rightRelations.contains(relation) { lines.append("\(leftName) has \(summary(relation)), \(rightName) lacks it") }
-        for relation in right.relations where !leftRelations.contains(relation) { lines.append("\(rightName) has \(summary(relation)), \(leftName) lacks it") }
-        if left.acl != right.acl {
-            for operation in ACLOperation.allCases {
-                let a = left.acl?.rules[operation], b = right.acl?.rules[operation]
-                if a != b {
-                    lines.append("acl.\(operation.rawValue) is \(roles(a)) in \(leftName), \(roles(b)) in \(rightName)")
-                }
-            }
-            if left.acl?.rowLevel != right.acl?.rowLevel {
-                lines.append("acl.rowLevel is \(left.acl?.rowLevel.map { "\"\($0)\"" } ?? "absent") in \(leftName), \(right.acl?.rowLevel.map { "\"\($0)\"" } ?? "absent") in \(rightName)")
+        for index in left.indexes.subtracting(right.indexes).sorted() { lines.append("\(leftName) has \(index), \(rightName) lacks it") }
+        for index in right.indexes.subtracting(left.indexes).sorted() { lines.append("\(rightName) has \(index), \(leftName) lacks it") }
+        for name in left.relationOrder + right.relationOrder.filter({ left.relations[$0] == nil }) {
+            switch (left.relations[name], right.relations[name]) {
+            case (let mine?, nil): lines.append("\(leftName) has relation `\(name)` (\(mine)), \(rightName) lacks it")
+            case (nil, let theirs?): lines.append("\(rightName) has relation `\(name)` (\(theirs)), \(leftName) lacks it")
+            case (let mine?, let theirs?) where mine != theirs: lines.append("relation `\(name)` is \(mine) in \(leftName), \(theirs) in \(rightName)")
+            default: break
             }
         }
+        let theirs = Dictionary(right.other.map { ($0.label, $0.value) }, uniquingKeysWith: { first, _ in first })
+        for (label, mine) in left.other where theirs[label] != nil && theirs[label] != mine {
+            lines.append("\(label) is \(mine) in \(leftName), \(theirs[label] ?? "") in \(rightName)")
+        }
+        if left.other.map(\.label) != right.other.map(\.label), let mine = left.other.first, let other = right.other.first,
+           mine.label == "acl" || other.label == "acl" {
+            lines.append("acl is \(mine.label == "acl" ? "absent" : "declared") in \(leftName), \(other.label == "acl" ? "absent" : "declared") in \(rightName)")
+        }
         return lines
-    }
-
-    static func summary(_ field: CanonicalField) -> String {
-        "\(field.name): \(field.type.rawValue)\(field.optional ? "?" : "")"
-    }
-
-    static func summary(_ index: CanonicalIndex) -> String {
-        "\(index.unique ? "unique index" : "index") [\(index.fields.joined(separator: ", "))]\(index.name.map { " named \($0)" } ?? "")"
-    }
-
-    static func summary(_ relation: CanonicalRelation) -> String {
-        var text = "relation `\(relation.name)` (\(relation.kind.rawValue) \(relation.target)"
-        if let field = relation.field { text += " via \(field)" }
-        if let action = relation.onDelete { text += ", onDelete \(action.rawValue)" }
-        return text + ")"
-    }
-
-    static func roles(_ roles: [String]?) -> String {
-        roles.map { "[\($0.joined(separator: ", "))]" } ?? "absent"
-    }
-
-    static func properties(_ a: CanonicalField, _ b: CanonicalField) -> [(String, String, String)] {
-        func text<T>(_ value: T?) -> String { value.map { "\($0)" } ?? "none" }
-        return [
-            ("type", a.type.rawValue, b.type.rawValue),
-            ("optional", String(a.optional), String(b.optional)),
-            ("primary", String(a.primary), String(b.primary)),
-            ("generated", String(a.generated), String(b.generated)),
-            ("default", text(a.defaultValue), text(b.defaultValue)),
-            ("maxLength", text(a.maxLength), text(b.maxLength)),
-            ("enum", text(a.enumValues?.joined(separator: "|")), text(b.enumValues?.joined(separator: "|"))),
-            ("min", text(a.minimum.map(CanonicalNumber.format)), text(b.minimum.map(CanonicalNumber.format))),
-            ("max", text(a.maximum.map(CanonicalNumber.format)), text(b.maximum.map(CanonicalNumber.format))),
-        ]
     }
 }

@@ -6,6 +6,8 @@ public struct ValidationReport: Sendable {
         public var entity: Entity
         public var canonical: CanonicalEntity
         public var checksum: Checksum
+        /// new column → old column, from `renamedFrom:`: a hint for planning, not part of the structure.
+        public var renames: [String: String]
     }
 
     /// An entity defined identically by several packages.

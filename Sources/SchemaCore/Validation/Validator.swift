@@ -6,6 +6,7 @@ public enum Validator {
         let catalog = EntityCatalog(workspace: workspace)
         var definitions: [ValidationReport.EntityDefinition] = []
         for package in workspace.packages {
+            diagnostics += MetadataRules.check(package)
             var seen: [String: Entity] = [:]
             for entity in package.entities {
                 if let first = seen[entity.name] {
@@ -23,7 +24,8 @@ public enum Validator {
                     diagnostics.append(.warning(.staleChecksum, "the checksum written for \(entity.name) (\(YAMLNodeReader.printable(declared))) is not its structural checksum \(checksum.short)",
                                                 hint: "update it to \(checksum.hex) or set 'checksum: null'", at: entity.location))
                 }
-                definitions.append(.init(packageId: package.packageId, entity: entity, canonical: canonical, checksum: checksum))
+                definitions.append(.init(packageId: package.packageId, entity: entity, canonical: canonical, checksum: checksum,
+                                         renames: Self.renameHints(of: entity)))
             }
         }
         let crossPackage = CrossPackageRules.check(definitions)
@@ -32,5 +34,10 @@ public enum Validator {
         diagnostics += host.diagnostics
         return ValidationReport(packages: workspace.packages.map(\.packageId), definitions: definitions, shared: crossPackage.shared,
                                 hostOverlaps: host.overlaps, diagnostics: Array(Set(diagnostics)).sortedForDisplay())
+    }
+
+    /// The rename hints of an entity as written: new column name → old column name (`renamedFrom:`).
+    static func renameHints(of entity: Entity) -> [String: String] {
+        Dictionary(entity.fields.compactMap { field in field.renamedFrom.map { (field.name, $0) } }, uniquingKeysWith: { first, _ in first })
     }
 }

@@ -1,4 +1,5 @@
-import Foundation
+public import Foundation
+import SchemaCore
 import PostgresNIO
 
 /// Where the target database is: a SQLite file or a PostgreSQL server, parsed from a URL as
@@ -17,7 +18,7 @@ public enum DatabaseLocation: Equatable, Sendable, CustomStringConvertible {
     public static func parse(_ text: String, root: URL) throws -> DatabaseLocation {
         if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
             guard let components = URLComponents(string: text), let host = components.host, !host.isEmpty else {
-                throw RegistryDatabaseError("cannot read the database URL: expected postgres://user:password@host:port/database")
+                throw SchemaError(.usage, "cannot read the database URL: expected postgres://user:password@host:port/database")
             }
             let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
             let sslMode = components.queryItems?.first { $0.name == "sslmode" }?.value
@@ -31,7 +32,7 @@ public enum DatabaseLocation: Equatable, Sendable, CustomStringConvertible {
             break
         }
         if let query = path.firstIndex(of: "?") { path = String(path[..<query]) }
-        guard !path.isEmpty else { throw RegistryDatabaseError("the database URL names no file") }
+        guard !path.isEmpty else { throw SchemaError(.usage, "the database URL names no file") }
         let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : root.appendingPathComponent(path)
         return .sqlite(path: url.standardizedFileURL.path)
     }
@@ -43,7 +44,7 @@ public enum DatabaseLocation: Equatable, Sendable, CustomStringConvertible {
             return try SQLiteRegistryDatabase(path: path)
         case .postgres(let host, let port, let user, let password, let database, let requireTLS):
             if requireTLS {
-                throw RegistryDatabaseError("sslmode=require is not supported yet; connect over a trusted network or a local socket")
+                throw SchemaError(.usage, "sslmode=require is not supported yet; connect over a trusted network or a local socket")
             }
             let configuration = PostgresConnection.Configuration(host: host, port: port, username: user, password: password, database: database, tls: .disable)
             return try PostgresRegistryDatabase(configuration: configuration, displayName: description)

@@ -2,8 +2,8 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
-import PostgresNIO
-import SchemaCore
+public import PostgresNIO
+public import SchemaCore
 
 /// PostgreSQL through PostgresNIO.
 ///
@@ -29,7 +29,7 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
         do {
             connection = try PostgresConnection.connect(on: eventLoop, configuration: configuration, id: 1, logger: logger).wait()
         } catch {
-            throw RegistryDatabaseError("cannot connect to \(displayName): \(Self.message(error))")
+            throw SchemaError(.database, "cannot connect to \(displayName): \(Self.message(error))")
         }
     }
 
@@ -99,7 +99,7 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
             do {
                 return try connection.query(query, logger: logger).wait()
             } catch {
-                throw RegistryDatabaseError(PostgresRegistryDatabase.message(error), statement: sql)
+                throw SchemaError(.database, PostgresRegistryDatabase.message(error), statement: sql)
             }
         }
 

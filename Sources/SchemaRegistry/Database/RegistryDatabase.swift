@@ -1,4 +1,4 @@
-import SchemaCore
+public import SchemaCore
 
 /// A value bound to or read from the registry's tables, which use only text and integer columns.
 public enum SQLValue: Hashable, Sendable {
@@ -45,20 +45,4 @@ public protocol RegistryDatabase: AnyObject, Sendable {
 
     /// Closes the connection.
     func close()
-}
-
-/// A database failure, with the statement that failed (bound values are not included).
-public struct RegistryDatabaseError: Error, CustomStringConvertible, Sendable {
-    public var message: String
-    public var statement: String?
-
-    /// Creates an error.
-    public init(_ message: String, statement: String? = nil) {
-        self.message = message
-        self.statement = statement
-    }
-
-    public var description: String {
-        statement.map { "\(message) (while running: \($0.prefix(300)))" } ?? message
-    }
 }

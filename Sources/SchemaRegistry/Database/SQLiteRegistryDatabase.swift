@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import GRDB
-import SchemaCore
+public import SchemaCore
 
 /// The embedded default: a SQLite file, through GRDB.
 ///
@@ -25,7 +25,7 @@ public final class SQLiteRegistryDatabase: RegistryDatabase, @unchecked Sendable
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)
         } catch {
-            throw RegistryDatabaseError("cannot open SQLite database \(path): \(Self.message(error))")
+            throw SchemaError(.database, "cannot open SQLite database \(path): \(Self.message(error))")
         }
     }
 
@@ -37,9 +37,9 @@ public final class SQLiteRegistryDatabase: RegistryDatabase, @unchecked Sendable
                 return .commit
             }
         } catch let error as DatabaseError {
-            throw RegistryDatabaseError(Self.message(error), statement: error.sql)
+            throw SchemaError(.database, Self.message(error), statement: error.sql)
         }
-        guard let result else { throw RegistryDatabaseError("the transaction produced no result") }
+        guard let result else { throw SchemaError(.database, "the transaction produced no result") }
         return result
     }
 

@@ -1,5 +1,5 @@
 import Foundation
-import SchemaCore
+public import SchemaCore
 
 /// A queued change as stored in `_schema_queue`.
 public struct QueueItem: Hashable, Sendable {
@@ -61,14 +61,14 @@ public struct QueueItem: Hashable, Sendable {
 
     init(row: SQLRow) throws {
         func text(_ column: String) throws -> String {
-            guard let value = row[column]?.text else { throw RegistryDatabaseError("registry row is missing '\(column)'") }
+            guard let value = row[column]?.text else { throw SchemaError(.registryUnreadable, "registry row is missing '\(column)'") }
             return value
         }
         id = try text("id")
         entity = try text("entity")
         guard let action = PlannedChange.Action(rawValue: try text("action")), let state = State(rawValue: try text("state")),
               let dialect = SQLDialect(rawValue: try text("dialect"))
-        else { throw RegistryDatabaseError("registry row \(id) has an unknown action, state or dialect") }
+        else { throw SchemaError(.registryUnreadable, "registry row \(id) has an unknown action, state or dialect") }
         self.action = action
         self.state = state
         self.dialect = dialect
@@ -87,16 +87,6 @@ public struct QueueItem: Hashable, Sendable {
     }
 }
 
-/// An approval as stored in `_schema_approvals`.
-public struct Approval: Hashable, Sendable {
-    public var itemId: String
-    public var principal: String
-    public var approvedAt: String
-    public var checksum: String?
-    public var sqlHash: String
-    public var allowDataLoss: Bool
-}
-
 /// One line of the append-only audit log.
 public struct AuditEntry: Hashable, Sendable, Codable {
     public var sequence: Int64
@@ -110,19 +100,17 @@ public struct AuditEntry: Hashable, Sendable, Codable {
     public var detail: String?
 }
 
-/// JSON for registry columns: sorted keys, so stored text is stable.
+/// JSON for registry columns: sorted keys (``JSONText``), so stored text is stable.
 enum JSONCoding {
     static func encode<T: Encodable>(_ value: T) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
+        JSONText.encode(value)
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
         do {
             return try JSONDecoder().decode(type, from: Data(text.utf8))
         } catch {
-            throw RegistryDatabaseError("registry holds unreadable \(type): \(error)")
+            throw SchemaError(.registryUnreadable, "registry holds unreadable \(type): \(error)")
         }
     }
 }

@@ -20,14 +20,14 @@ extension Registry {
 
     /// Adds an admin. The first admin needs no `by`; after that `by` must be an admin.
     public func addAdmin(_ name: String, by principal: String?) throws {
-        guard Self.validPrincipal(name) else { throw RegistryError("admin names are 1 to 64 visible characters without spaces") }
-        let denied: String? = try transaction { connection in
+        guard Self.validPrincipal(name) else { throw SchemaError(.invalidName, "admin names are 1 to 64 visible characters without spaces") }
+        let denied: SchemaError? = try transaction { connection in
             let existing = try Self.admins(connection)
-            if existing.contains(name) { return "'\(name)' is already an admin" }
+            if existing.contains(name) { return SchemaError(.adminConflict, "'\(name)' is already an admin") }
             if !existing.isEmpty {
                 guard let principal, try Self.isAdmin(principal, connection) else {
                     try insertAudit(connection, principal: principal ?? "anonymous", action: "admin-add-denied", detail: name)
-                    return "only an admin can add admins: pass --as with an admin's name"
+                    return SchemaError(.notAdmin, "only an admin can add admins: pass --as with an admin's name")
                 }
             }
             let creator = existing.isEmpty ? "bootstrap" : (principal ?? "bootstrap")
@@ -36,23 +36,23 @@ extension Registry {
             try insertAudit(connection, principal: creator == "bootstrap" ? name : creator, action: existing.isEmpty ? "admin-bootstrap" : "admin-add", detail: name)
             return nil
         }
-        if let denied { throw RegistryError(denied) }
+        if let denied { throw denied }
     }
 
     /// Removes an admin; `by` must be an admin, and the last admin cannot be removed.
     public func removeAdmin(_ name: String, by principal: String) throws {
-        let denied: String? = try transaction { connection in
+        let denied: SchemaError? = try transaction { connection in
             guard try Self.isAdmin(principal, connection) else {
                 try insertAudit(connection, principal: principal, action: "admin-remove-denied", detail: name)
-                return "'\(principal)' is not an admin"
+                return SchemaError(.notAdmin, "'\(principal)' is not an admin")
             }
             let existing = try Self.admins(connection)
-            guard existing.contains(name) else { return "'\(name)' is not an admin" }
-            guard existing.count > 1 else { return "'\(name)' is the last admin; add another admin first" }
+            guard existing.contains(name) else { return SchemaError(.adminConflict, "'\(name)' is not an admin") }
+            guard existing.count > 1 else { return SchemaError(.adminConflict, "'\(name)' is the last admin; add another admin first") }
             try connection.execute(#"DELETE FROM "_schema_admins" WHERE "name" = ?"#, [.text(name)])
             try insertAudit(connection, principal: principal, action: "admin-remove", detail: name)
             return nil
         }
-        if let denied { throw RegistryError(denied) }
+        if let denied { throw denied }
     }
 }

@@ -1,10 +1,11 @@
-import SchemaCore
+public import SchemaCore
 
-/// The outcome of approving or rejecting, per item.
+/// The outcome of approving, rejecting or reopening, per item.
 public struct DecisionResult: Sendable {
+    /// Items whose state changed, as they are now.
     public var accepted: [QueueItem] = []
     /// Items that were not changed, with the reason.
-    public var refused: [(id: String, reason: String)] = []
+    public var refused: [Refusal] = []
 }
 
 extension Registry {
@@ -18,10 +19,11 @@ extension Registry {
     /// The approval pins the approved checksum and the hash of the SQL that will run.
     /// With `signingKey`, the approval carries an Ed25519 signature over (id, entity, checksum, SQL hash).
     public func approve(_ selection: Selection, as principal: String, allowDataLoss: Bool, signingKey: SigningKey? = nil) throws -> DecisionResult {
-        try decide(selection, as: principal, action: "approve") { item, connection in
+        try decide(selection, as: principal, action: "approve", to: .approved) { item, connection in
             if item.isDestructive && !allowDataLoss {
                 let risks = item.risks.filter { $0.kind == .destructive }.map(\.description).joined(separator: "; ")
-                return "destructive (\(risks)); approve with --allow-data-loss to acknowledge"
+                return Refusal(itemId: item.id, entity: item.entity, code: .dataLossNotAcknowledged,
+                               message: "destructive (\(risks)); acknowledge the data loss to approve it")
             }
             let signature = try signingKey.map {
                 try ApprovalSignature.sign(itemId: item.id, entity: item.entity, checksum: item.toChecksum, sqlHash: item.sqlHash, with: $0)
@@ -30,17 +32,15 @@ extension Registry {
                 #"INSERT INTO "_schema_approvals" ("item_id", "principal", "approved_at", "checksum", "sql_hash", "allow_data_loss", "signature", "public_key") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"#,
                 [.text(item.id), .text(principal), .text(self.now), QueueItem.optional(item.toChecksum), .text(item.sqlHash), .integer(allowDataLoss ? 1 : 0),
                  QueueItem.optional(signature), QueueItem.optional(signingKey.map { TrustedKey(name: $0.name, publicKey: $0.privateKey.publicKey).encoded })])
-            try self.setState(connection, item, .approved)
             try self.insertAudit(connection, principal: principal, action: "approve", item: item,
-                                 detail: "sql \(item.sqlHash.prefix(12))\(item.isDestructive ? ", data loss acknowledged" : "")\(signingKey.map { ", signed by key \($0.name)" } ?? "")")
+                                 detail: "sql \(Checksum.short(item.sqlHash))\(item.isDestructive ? ", data loss acknowledged" : "")\(signingKey.map { ", signed by key \($0.name)" } ?? "")")
             return nil
         }
     }
 
     /// Rejects pending items as `principal`, who must be an admin.
     public func reject(_ selection: Selection, as principal: String, reason: String?) throws -> DecisionResult {
-        try decide(selection, as: principal, action: "reject") { item, connection in
-            try self.setState(connection, item, .rejected, error: reason)
+        try decide(selection, as: principal, action: "reject", to: .rejected, error: reason) { item, connection in
             try self.insertAudit(connection, principal: principal, action: "reject", item: item, detail: reason)
             return nil
         }
@@ -49,48 +49,52 @@ extension Registry {
     /// Takes back rejections (admins only): the items become superseded, so the next scan queues
     /// each change again as pending if the package files still want it, and drops it otherwise.
     public func reopen(_ selection: Selection, as principal: String, reason: String?) throws -> DecisionResult {
-        try decide(selection, as: principal, action: "reopen", from: .rejected) { item, connection in
-            try self.setState(connection, item, .superseded, error: "rejection taken back by \(principal)")
+        try decide(selection, as: principal, action: "reopen", from: .rejected, to: .superseded, error: "rejection taken back by \(principal)") { item, connection in
             try self.insertAudit(connection, principal: principal, action: "reopen", item: item, detail: reason)
             return nil
         }
     }
 
+    /// Moves the selected items from `state` to `newState` when `body` does not refuse them.
+    /// A principal who is not an admin changes nothing; the attempt is audited.
     func decide(_ selection: Selection, as principal: String, action: String, from state: QueueItem.State = .pending,
-                _ body: @escaping (QueueItem, any RegistryConnection) throws -> String?) throws -> DecisionResult {
-        let outcome: Result<DecisionResult, RegistryError> = try transaction { connection in
+                to newState: QueueItem.State, error: String? = nil,
+                _ body: @escaping (QueueItem, any RegistryConnection) throws -> Refusal?) throws -> DecisionResult {
+        let outcome: Result<DecisionResult, SchemaError> = try transaction { connection in
             guard try Self.isAdmin(principal, connection) else {
                 // The refusal is recorded: the transaction commits the audit line.
                 try insertAudit(connection, principal: principal, action: "\(action)-denied", detail: "not an admin")
-                return .failure(RegistryError("'\(principal)' is not an admin; only admins can \(action) (see `schema admin list`)"))
+                return .failure(SchemaError(.notAdmin, "'\(principal)' is not an admin; only admins can \(action) (see `schema admin list`)"))
             }
-            let candidates = try Self.items(in: [state], connection)
             var result = DecisionResult()
-            let chosen: [QueueItem]
+            var chosen: [QueueItem] = []
             switch selection {
             case .all:
-                chosen = candidates
+                chosen = try Self.items(in: [state], connection)
             case .ids(let ids):
                 let all = Dictionary(try Self.items(in: nil, connection).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-                var list: [QueueItem] = []
                 for id in ids {
                     guard let item = all[id] else {
-                        result.refused.append((id, "no queue item with this id"))
+                        result.refused.append(Refusal(itemId: id, entity: nil, code: .unknownItem, message: "no queue item with this id"))
                         continue
                     }
                     guard item.state == state else {
-                        result.refused.append((id, "the item is \(item.state.rawValue), not \(state.rawValue)"))
+                        result.refused.append(Refusal(itemId: id, entity: item.entity, code: .wrongState,
+                                                      message: "the item is \(item.state.rawValue), not \(state.rawValue)"))
                         continue
                     }
-                    list.append(item)
+                    chosen.append(item)
                 }
-                chosen = list
             }
             for item in chosen {
-                if let reason = try body(item, connection) {
-                    result.refused.append((item.id, reason))
+                if let refusal = try body(item, connection) {
+                    result.refused.append(refusal)
                 } else {
-                    result.accepted.append(item)
+                    try setState(connection, item, newState, error: error)
+                    var changed = item
+                    changed.state = newState
+                    changed.error = error
+                    result.accepted.append(changed)
                 }
             }
             return .success(result)

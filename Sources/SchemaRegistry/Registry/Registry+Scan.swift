@@ -1,4 +1,4 @@
-import SchemaCore
+public import SchemaCore
 
 /// What `scan` did.
 public struct ScanResult: Sendable {
@@ -16,10 +16,13 @@ extension Registry {
     /// Idempotent: item ids derive from (entity, from, to) and how often that transition was applied
     /// before, so a second scan queues nothing, and a change that was undone can be made again.
     /// A newer change supersedes a pending or approved item for the same entity.
-    public func scan(desired: [DesiredEntity], host: PrismaSchema?, principal: String) throws -> ScanResult {
-        try transaction { connection in
+    public func scan(_ desired: DesiredState, principal: String) throws -> ScanResult {
+        guard desired.isValid else {
+            throw SchemaError(.invalidPackages, "nothing was queued: the package files have errors", diagnostics: desired.errors)
+        }
+        return try transaction { connection in
             let applied = try Self.appliedEntities(connection)
-            let planned = ChangePlanner.plan(desired: desired, applied: applied, dialect: connection.dialect, host: host)
+            let planned = MigrationPlanner.plan(desired: desired.entities, applied: applied, dialect: connection.dialect, host: desired.host)
             let existing = Dictionary(try Self.items(in: nil, connection).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
             var result = ScanResult()
             var wanted: [String: String] = [:] // entity → item id it should have

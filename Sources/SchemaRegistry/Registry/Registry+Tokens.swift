@@ -1,6 +1,6 @@
 import Crypto
-import Foundation
-import SchemaCore
+public import Foundation
+public import SchemaCore
 
 /// Someone the review server has authenticated.
 public struct AuthenticatedPrincipal: Hashable, Sendable {
@@ -23,15 +23,15 @@ extension Registry {
     }
 
     func issue(kind: String, for name: String, by principal: String?, lifetime: TimeInterval?) throws -> String {
-        guard Self.validPrincipal(name) else { throw RegistryError("principal names are 1 to 64 visible characters without spaces") }
+        guard Self.validPrincipal(name) else { throw SchemaError(.invalidName, "principal names are 1 to 64 visible characters without spaces") }
         let secret = Self.randomSecret()
-        let denied: String? = try transaction { connection in
+        let denied: SchemaError? = try transaction { connection in
             let issuer = principal ?? name
             guard try Self.isAdmin(issuer, connection) else {
                 try insertAudit(connection, principal: issuer, action: "\(kind)-denied", detail: name)
-                return principal == nil
+                return SchemaError(.notAdmin, principal == nil
                     ? "'\(name)' is not an admin; an admin issues tokens for other principals with --as"
-                    : "'\(issuer)' is not an admin"
+                    : "'\(issuer)' is not an admin")
             }
             let expiry = lifetime.map { Self.timestamp(clock().addingTimeInterval($0)) }
             try connection.execute(
@@ -40,7 +40,7 @@ extension Registry {
             try insertAudit(connection, principal: issuer, action: "\(kind)-issued", detail: name)
             return nil
         }
-        if let denied { throw RegistryError(denied) }
+        if let denied { throw denied }
         return secret
     }
 

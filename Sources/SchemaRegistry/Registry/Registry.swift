@@ -1,5 +1,5 @@
-import Foundation
-import SchemaCore
+public import Foundation
+public import SchemaCore
 
 /// The approval queue, applied snapshots, admins and audit log, in the target database.
 ///
@@ -83,7 +83,7 @@ public final class Registry: @unchecked Sendable {
     public static func appliedEntities(_ connection: any RegistryConnection) throws -> [AppliedEntity] {
         try connection.query(#"SELECT "name", "checksum", "structure", "packages" FROM "_schema_entities" ORDER BY "name""#, []).map { row in
             guard let checksum = row["checksum"]?.text, let structure = row["structure"]?.text, let packages = row["packages"]?.text else {
-                throw RegistryDatabaseError("registry entity row is incomplete")
+                throw SchemaError(.registryUnreadable, "registry entity row is incomplete")
             }
             return AppliedEntity(structure: try JSONCoding.decode(CanonicalEntity.self, structure), checksum: Checksum(hex: checksum),
                                  packages: try JSONCoding.decode([String].self, packages))
@@ -127,6 +127,15 @@ public final class Registry: @unchecked Sendable {
              QueueItem.optional(item?.fromChecksum), QueueItem.optional(item?.toChecksum), QueueItem.optional(detail)])
     }
 
+    /// Replaces the applied snapshot of the item's entity with the item's structure (or removes it for a drop).
+    func record(_ item: QueueItem, _ connection: any RegistryConnection) throws {
+        try connection.execute(#"DELETE FROM "_schema_entities" WHERE "name" = ?"#, [.text(item.entity)])
+        guard item.action != .drop, let structure = item.structure, let checksum = item.toChecksum else { return }
+        try connection.execute(
+            #"INSERT INTO "_schema_entities" ("name", "checksum", "structure", "packages", "applied_at", "item_id") VALUES (?, ?, ?, ?, ?, ?)"#,
+            [.text(item.entity), .text(checksum), .text(JSONCoding.encode(structure)), .text(JSONCoding.encode(item.packages)), .text(now), .text(item.id)])
+    }
+
     func setState(_ connection: any RegistryConnection, _ item: QueueItem, _ state: QueueItem.State, error: String? = nil) throws {
         try connection.execute(#"UPDATE "_schema_queue" SET "state" = ?, "updated_at" = ?, "error" = ? WHERE "id" = ?"#,
                                [.text(state.rawValue), .text(now), QueueItem.optional(error), .text(item.id)])
@@ -143,11 +152,4 @@ public struct RegistryStatus: Sendable {
     public var admins: [String]
     /// Approved changes wait for the next container start.
     public var restartNeeded: Bool { (counts[.approved] ?? 0) > 0 }
-}
-
-/// A refusal or failure the registry reports as a value (it still records it in the audit log).
-public struct RegistryError: Error, CustomStringConvertible, Sendable {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
 }

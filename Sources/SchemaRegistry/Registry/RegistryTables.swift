@@ -71,7 +71,7 @@ enum RegistryTables {
         let rows = try connection.query(#"SELECT "value" FROM "_schema_meta" WHERE "key" = 'version'"#, [])
         let version = rows.first?["value"]?.text.flatMap { Int($0) } ?? 0
         if version > currentVersion {
-            throw RegistryDatabaseError("the registry was written by a newer version of schema (registry version \(version), this binary knows \(currentVersion)); upgrade the tool")
+            throw SchemaError(.registryUnreadable, "the registry was written by a newer version of schema (registry version \(version), this binary knows \(currentVersion)); upgrade the tool")
         }
         guard version < currentVersion else { return }
         for statements in migrations(connection.dialect).dropFirst(version) {

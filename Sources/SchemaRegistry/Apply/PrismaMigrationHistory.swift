@@ -1,11 +1,10 @@
 import Foundation
 import SchemaCore
-import SchemaRegistry
 
 /// Prisma Migrate interop: writes `DIR/<YYYYMMDDHHMMSS>_package_schemas/migration.sql` and the
 /// matching `_prisma_migrations` row inside the apply transaction, so `prisma migrate status`
 /// sees the change as applied.
-final class PrismaMigrationWriter: @unchecked Sendable {
+final class PrismaMigrationHistory: @unchecked Sendable {
     // @unchecked: used by one apply at a time, on one thread.
     let directory: URL
     private(set) var writtenFolder: URL?
@@ -14,16 +13,12 @@ final class PrismaMigrationWriter: @unchecked Sendable {
         self.directory = directory
     }
 
+    /// Writes the migration folder and inserts its `_prisma_migrations` row on `connection`.
     func record(_ statements: [SQLStatement], connection: any RegistryConnection) throws {
-        let formatter = DateFormatter()
-        formatter.dateFormat = "yyyyMMddHHmmss"
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        let name = "\(formatter.string(from: Date()))_package_schemas"
+        let name = "\(Self.folderTimestamp(Date()))_package_schemas"
         let sql = "-- Applied by `schema apply` from approved package schema changes.\n" + statements.script + "\n"
         let folder = directory.appendingPathComponent(name)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try sql.write(to: folder.appendingPathComponent("migration.sql"), atomically: true, encoding: .utf8)
+        try TextFile.write(sql, to: folder.appendingPathComponent("migration.sql"))
         writtenFolder = folder
         let timestamp = connection.dialect == .sqlite ? "DATETIME" : "TIMESTAMPTZ"
         try connection.execute("""
@@ -41,5 +36,10 @@ final class PrismaMigrationWriter: @unchecked Sendable {
     func removeUncommitted() {
         if let folder = writtenFolder { try? FileManager.default.removeItem(at: folder) }
         writtenFolder = nil
+    }
+
+    /// `YYYYMMDDHHMMSS` in UTC, as Prisma names migration folders.
+    static func folderTimestamp(_ date: Date) -> String {
+        Registry.timestamp(date).filter(\.isNumber).prefix(14).description
     }
 }

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import SchemaCore
+import SchemaRegistry
+
+/// `schema generate`.
+struct GenerateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate", abstract: "Write the Prisma fragment of the applied package entities, and optionally a merged schema.")
+
+    @OptionGroup var options: GlobalOptions
+    @OptionGroup var registry: RegistryOptions
+    @Option(help: ArgumentHelp("Fragment file (default: ROOT/prisma/generated-from-packages.prisma; '-' for stdout).", valueName: "file"))
+    var out: String?
+    @Option(help: ArgumentHelp("Also write a complete schema: the base schema, back-relation fields in host models, and the package models.", valueName: "file"))
+    var merged: String?
+
+    func run() async throws {
+        let console = Console.current
+        try runReportingErrors {
+            let workspace = options.loadWorkspace()
+            let applied = try registry.withRegistry(root: options.rootURL) { try $0.appliedEntities() }
+            var fragment = FragmentFile.inWorkspace(root: options.rootURL, base: options.baseURL)
+            let baseText = try? String(contentsOf: fragment.baseSchemaURL, encoding: .utf8)
+            if out == "-" {
+                console.out(PrismaArtifacts.fragment(applied.map(\.structure), host: workspace.baseSchema))
+            } else {
+                if let out { fragment.url = URL(fileURLWithPath: out).standardizedFileURL }
+                let written = try fragment.write(applied, baseText: baseText)
+                console.out("wrote \(written.url.path) (\(written.models) models)")
+            }
+            if let merged {
+                guard let base = workspace.baseSchema, let baseText else {
+                    throw SchemaError(.usage, "--merged needs the host's base schema (prisma/schema.prisma or --base)")
+                }
+                let file = URL(fileURLWithPath: merged).standardizedFileURL
+                try TextFile.write(PrismaArtifacts.merged(baseText: baseText, host: base, entities: applied.map(\.structure)), to: file)
+                console.out("wrote \(file.path)")
+            }
+        }
+    }
+}

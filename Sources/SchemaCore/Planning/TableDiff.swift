@@ -1,0 +1,73 @@
+/// The difference between two structures of one entity's table, as operations.
+public enum TableDiff {
+    /// The operations that take `old` (nil: the table does not exist) to `new` (nil: drop it).
+    ///
+    /// - Parameter renames: new column name → old column name, from `renamedFrom:` hints; a hint
+    ///   applies only when the old column exists and the new one does not.
+    /// - Complexity: O(fields + indexes + relations).
+    public static func operations(from old: CanonicalEntity?, to new: CanonicalEntity?, renames: [String: String] = [:]) -> [SchemaOperation] {
+        switch (old, new) {
+        case (nil, nil):
+            return []
+        case (nil, let new?):
+            return [.createTable(new)]
+                + new.indexes.map { .createIndex(table: new.name, index: $0) }
+                + new.relations.filter { $0.kind == .belongsTo }.map { .addForeignKey(table: new.name, relation: $0) }
+        case (let old?, nil):
+            return [.dropTable(old.name)]
+        case (let old?, let new?):
+            return alter(old, new, renames: renames)
+        }
+    }
+
+    static func alter(_ old: CanonicalEntity, _ new: CanonicalEntity, renames: [String: String]) -> [SchemaOperation] {
+        let table = new.name
+        var oldFields = Dictionary(old.fields.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let newFields = Dictionary(new.fields.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+
+        // Renames first, so the rest of the diff sees the old column under its new name.
+        var renameOperations: [SchemaOperation] = []
+        for (newName, oldName) in renames.sorted(by: { $0.key < $1.key })
+        where newFields[newName] != nil && oldFields[newName] == nil && oldFields[oldName] != nil && newFields[oldName] == nil {
+            renameOperations.append(.renameColumn(table: table, from: oldName, to: newName))
+            if var field = oldFields.removeValue(forKey: oldName) {
+                field.name = newName
+                oldFields[newName] = field
+            }
+        }
+
+        var adds: [SchemaOperation] = []
+        var alters: [SchemaOperation] = []
+        var drops: [SchemaOperation] = []
+        for name in Set(oldFields.keys).union(newFields.keys).sorted() {
+            switch (oldFields[name], newFields[name]) {
+            case (nil, let field?): adds.append(.addColumn(table: table, field: field))
+            case (let field?, nil): drops.append(.dropColumn(table: table, field: field))
+            case (let before?, let after?) where before != after: alters.append(.alterColumn(table: table, from: before, to: after))
+            default: break
+            }
+        }
+
+        // Indexes and foreign keys on a renamed column are recreated, so their names follow Prisma's convention.
+        let oldIndexes = Set(old.indexes)
+        let newIndexes = Set(new.indexes)
+        let droppedIndexes = oldIndexes.subtracting(newIndexes).sorted().map { SchemaOperation.dropIndex(table: table, index: $0) }
+        let createdIndexes = newIndexes.subtracting(oldIndexes).sorted().map { SchemaOperation.createIndex(table: table, index: $0) }
+
+        // A foreign key is identified by its column; a relation renamed in Prisma is not a database change.
+        func keys(_ relations: [CanonicalRelation]) -> [String: CanonicalRelation] {
+            Dictionary(relations.filter { $0.kind == .belongsTo && $0.field != nil }.map { ($0.field ?? "", $0) }, uniquingKeysWith: { first, _ in first })
+        }
+        let oldKeys = keys(old.relations)
+        let newKeys = keys(new.relations)
+        var droppedKeys: [SchemaOperation] = []
+        var addedKeys: [SchemaOperation] = []
+        for column in Set(oldKeys.keys).union(newKeys.keys).sorted() {
+            let before = oldKeys[column], after = newKeys[column]
+            if let before, let after, before.target == after.target, before.onDelete == after.onDelete, before.onUpdate == after.onUpdate { continue }
+            if let before { droppedKeys.append(.dropForeignKey(table: table, relation: before)) }
+            if let after { addedKeys.append(.addForeignKey(table: table, relation: after)) }
+        }
+        return droppedKeys + droppedIndexes + renameOperations + adds + alters + drops + createdIndexes + addedKeys
+    }
+}

@@ -1,0 +1,66 @@
+public import Foundation
+public import SchemaCore
+
+/// How a container start (``ApplyEngine/run(_:)``) should apply: who it records, which approvals
+/// it trusts, and what it writes besides the database.
+public struct ApplyRequest: Sendable {
+    /// The principal recorded in the audit log.
+    public var principal: String
+    /// When set, only approvals signed by one of these keys count.
+    public var trustedKeys: [TrustedKey]?
+    /// Run the row-level security statements of the approved changes (PostgreSQL only).
+    public var rowLevelSecurity: Bool
+    /// Also write a Prisma Migrate folder here, and its `_prisma_migrations` row.
+    public var prismaMigrations: URL?
+    /// The Prisma fragment to keep in step with the database; nil writes none.
+    public var fragment: FragmentFile?
+    /// A command to run when something was applied or the fragment changed.
+    public var afterCommand: AfterCommand?
+
+    /// A request; by default it applies as `apply`, trusts every approval, and writes nothing besides the database.
+    public init(principal: String = "apply", trustedKeys: [TrustedKey]? = nil, rowLevelSecurity: Bool = false,
+                prismaMigrations: URL? = nil, fragment: FragmentFile? = nil, afterCommand: AfterCommand? = nil) {
+        self.principal = principal
+        self.trustedKeys = trustedKeys
+        self.rowLevelSecurity = rowLevelSecurity
+        self.prismaMigrations = prismaMigrations
+        self.fragment = fragment
+        self.afterCommand = afterCommand
+    }
+}
+
+/// What ``ApplyEngine/run(_:)`` did.
+public struct ApplyOutcome: Sendable {
+    /// Items applied, in order.
+    public var applied: [QueueItem] = []
+    /// Approved items refused before anything ran (now `failed`).
+    public var refused: [Refusal] = []
+    /// The statements that ran, in order.
+    public var statements: [SQLStatement] = []
+    /// Row-level security statements that did not run because the request did not ask for them.
+    public var skippedRowLevelSecurity: [SQLStatement] = []
+    /// The fragment, when it was (re)written.
+    public var fragment: FragmentFile.Written?
+    /// The Prisma Migrate folder written, if any.
+    public var migrationFolder: URL?
+    /// The `--after` command's failure, if it ran and failed.
+    public var afterCommandFailure: SchemaError?
+
+    /// Whether nothing was approved.
+    public var nothingToDo: Bool { applied.isEmpty && refused.isEmpty }
+    /// Whether everything approved was applied and the after command (if any) succeeded.
+    public var succeeded: Bool { refused.isEmpty && afterCommandFailure == nil }
+
+    /// An empty outcome.
+    public init() {}
+}
+
+/// What ``ApplyEngine/plan(_:)`` finds: the same verification and ordering as a start, without running anything.
+public struct ApplyPlan: Sendable {
+    /// Approved items that would be applied, in order.
+    public var items: [QueueItem] = []
+    /// Approved items that would be refused.
+    public var refused: [Refusal] = []
+    /// Every statement a start would run, in order (row-level security ones included; they run with `--rls`).
+    public var statements: [SQLStatement] = []
+}
