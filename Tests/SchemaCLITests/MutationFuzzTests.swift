@@ -15,7 +15,7 @@ import Testing
         return files.isEmpty ? [TestSeeds.fallback] : files
     }()
 
-    enum Mutation: CaseIterable {
+    enum Mutation: CaseIterable, Hashable {
         case flipByte, deleteLine, duplicateLine, swapLines, swapType, duplicateKey, deepNesting, hugeScalar, aliasBomb, invalidUTF8, truncate, insertTab, randomUnicode
     }
 
@@ -65,10 +65,18 @@ import Testing
         return Array(lines.joined(separator: "\n").utf8)
     }
 
+    /// Mutations whose every case is broken: the file can never pass validation after them.
+    static let alwaysBroken: [Mutation: DiagnosticCode] = [
+        .invalidUTF8: .unreadableFile,
+        .aliasBomb: .unknownKey,
+        .duplicateKey: .duplicateName,
+        .randomUnicode: .yamlSyntax,
+        .insertTab: .yamlSyntax,
+    ]
+
     @Test func thousandMutationsEndInSuccessOrDiagnostics() throws {
         var random = SeededRandom(seed: 20_261_125)
-        var withErrors = 0
-        var valid = 0
+        var outcomes: [Mutation: (errors: Int, valid: Int)] = [:]
         var slowest: Duration = .zero
         let clock = ContinuousClock()
         let cases = 1_300
@@ -77,29 +85,66 @@ import Testing
             let mutation = Mutation.allCases[index % Mutation.allCases.count]
             let bytes = Self.mutate(seed, mutation, &random)
             let start = clock.now
-            let report = Self.validate(bytes)
-            let elapsed = clock.now - start
-            slowest = max(slowest, elapsed)
-            #expect(elapsed < .seconds(5), "case \(index) (\(mutation)) took \(elapsed)")
-            // Every diagnostic points into the file.
-            for diagnostic in report.diagnostics {
-                #expect(diagnostic.location.line >= 1 && diagnostic.location.column >= 1, "case \(index): \(diagnostic)")
+            let state = Self.desired(bytes)
+            slowest = max(slowest, clock.now - start)
+            let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).count
+            // Every diagnostic is precise: in the file, on a line that exists, with a message.
+            for diagnostic in state.report.diagnostics {
+                #expect(diagnostic.location.file == Self.file, "case \(index): \(diagnostic)")
+                #expect((1...lines + 1).contains(diagnostic.location.line) && diagnostic.location.column >= 1, "case \(index) (\(mutation)): \(diagnostic)")
+                #expect(!diagnostic.message.isEmpty, "case \(index): empty message")
             }
-            if report.hasErrors { withErrors += 1 } else { valid += 1 }
+            if mutation == .deepNesting {
+                #expect(!state.isValid, "case \(index): 3,000 nested lists were accepted")
+            }
+            if let code = Self.alwaysBroken[mutation] {
+                #expect(state.report.diagnostics.contains { $0.code == code }, "case \(index) (\(mutation)) should report \(code.rawValue): \(state.report.diagnostics)")
+            }
+            if state.isValid {
+                outcomes[mutation, default: (0, 0)].valid += 1
+                try Self.expectUsable(state, case: index)
+            } else {
+                outcomes[mutation, default: (0, 0)].errors += 1
+                #expect(state.entities.isEmpty, "case \(index): a file with errors still yields entities to plan")
+            }
         }
-        print("fuzz: \(cases) cases, \(withErrors) ended in diagnostics with errors, \(valid) valid, slowest \(slowest)")
-        #expect(withErrors > cases / 3)
+        let errors = outcomes.values.map(\.errors).reduce(0, +)
+        print("fuzz: \(cases) cases, \(errors) ended in diagnostics with errors, \(cases - errors) valid, slowest \(slowest); "
+              + Mutation.allCases.map { "\($0) \(outcomes[$0]?.errors ?? 0)/\(outcomes[$0]?.valid ?? 0)" }.joined(separator: ", "))
+        // Mutations that break the structure mostly end in errors; every mutation kind was exercised.
+        #expect(errors > cases / 3)
+        #expect(Set(outcomes.keys) == Set(Mutation.allCases))
     }
 
-    /// Decodes like the loader (invalid UTF-8 is a diagnostic), then parses and validates.
-    static func validate(_ bytes: [UInt8]) -> ValidationReport {
-        let file = "packages/fuzz/seed/schema/entities.yaml"
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            return Validator.validate(Workspace(packages: [], diagnostics: [.error(.unreadableFile, "not UTF-8", at: .start(of: file))]))
+    /// A valid mutated file is as usable as a hand-written one: checksums are stable across a second
+    /// parse, both SQL dialects create every table with quoted names, and the Prisma fragment parses.
+    static func expectUsable(_ state: DesiredState, case index: Int) throws {
+        let again = DesiredState.resolve(state.workspace)
+        #expect(again.entities.map(\.checksum) == state.entities.map(\.checksum), "case \(index): checksums differ between two parses")
+        for entity in state.entities {
+            #expect(entity.checksum == Checksum(of: entity.structure), "case \(index): \(entity.structure.name)")
         }
-        let parsed = EntitiesFileParser.parse(text, file: file)
-        return Validator.validate(Workspace(packages: [PackageSchema(packageId: "fuzz", schemaFile: file, entities: parsed.entities)],
-                                            baseSchema: TestSeeds.host, diagnostics: parsed.diagnostics))
+        for dialect in [SQLDialect.sqlite, .postgresql] {
+            let changes = MigrationPlanner.plan(desired: state.entities, applied: [], dialect: dialect, host: state.host)
+            #expect(changes.count == state.entities.count, "case \(index)")
+            for change in changes {
+                #expect(change.statements.contains { $0.sql.hasPrefix("CREATE TABLE \"\(change.entity)\" (") }, "case \(index): \(dialect) \(change.entity)")
+            }
+        }
+        let fragment = PrismaArtifacts.fragment(state.entities.map(\.structure), host: state.host)
+        let parsed = PrismaSchemaParser.parse(fragment, file: "fragment.prisma")
+        #expect(parsed.diagnostics.isEmpty, "case \(index): \(parsed.diagnostics)")
+        #expect(Set(parsed.schema.models.map(\.name)) == Set(state.entities.map(\.structure.name)), "case \(index)")
+    }
+
+    static let file = "packages/fuzz/seed/schema/entities.yaml"
+
+    /// Decodes like the loader (invalid UTF-8 is a diagnostic), then parses and validates.
+    static func desired(_ bytes: [UInt8]) -> DesiredState {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            return DesiredState.resolve(Workspace(packages: [], diagnostics: [.error(.unreadableFile, "not UTF-8", at: .start(of: file))]))
+        }
+        return DesiredState.resolve(.inMemory(["fuzz": text], baseSchema: TestSeeds.host))
     }
 
     @Test func brokenFilesNeverReachTheRegistry() async throws {

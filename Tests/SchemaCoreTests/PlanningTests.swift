@@ -38,7 +38,7 @@ import Testing
             "drop column Post.legacy",
         ])
         let codes = operations.flatMap(OperationRisk.of).map(\.code)
-        #expect(codes == ["BC102", "MF103", "MF104", "MF105", "DS103"])
+        #expect(codes == ["BC102", "MF103", "MF108", "MF105", "DS103"])
         #expect(operations.flatMap(OperationRisk.of).filter { $0.kind == .destructive }.map(\.code) == ["DS103"])
     }
 

@@ -24,10 +24,9 @@ import Testing
     func nonOwnersCannotUpdateOrDeleteAndAdminsCan() throws {
         try #require(FileManager.default.isExecutableFile(atPath: Processes.binary.path), "build the schema binary first")
         let root = CLIWorkspace.make(["packages/docs/seed/schema/entities.yaml": Self.docs])
-        let (database, location) = try Backend.postgres.makeDatabase()
+        let (url, database) = try Processes.database(.postgres)
         defer { database.close() }
-        guard case .postgres(let host, let port, let user, _, let name, _) = location else { return }
-        let url = "postgres://\(user)@\(host):\(port)/\(name ?? "")"
+        let location = try DatabaseLocation.parse(url, root: root)
         for arguments in [["scan"], ["admin", "add", "alice"], ["approve", "all", "--as", "alice"]] {
             #expect(try Processes.run(arguments + ["--root", root.path], url: url).status == 0)
         }
@@ -40,7 +39,7 @@ import Testing
             try connection.execute(#"GRANT SELECT, INSERT, UPDATE, DELETE ON "Doc" TO \#(role)"#)
             try connection.execute(#"INSERT INTO "Doc" ("id", "ownerId", "title") VALUES ('d1', 'u1', 'mine'), ('d2', 'u2', 'theirs'), ('d3', 'u2', 'other')"#)
         }
-        let app = try DatabaseLocation.postgres(host: host, port: port, user: role, password: nil, database: name, requireTLS: false).open()
+        let app = try location.as(user: role).open()
         defer { app.close() }
         func rows(_ sql: String, as id: String?, role userRole: String) throws -> Int {
             try app.withLockedTransaction { connection in

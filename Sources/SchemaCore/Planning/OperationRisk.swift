@@ -42,7 +42,7 @@ public struct OperationRisk: Hashable, Sendable, Codable, CustomStringConvertibl
                 if to.defaultValue == nil {
                     risks.append(OperationRisk(code: "MF104", kind: .destructive, message: "makes \(table).\(to.name) NOT NULL without a default; rows with NULL cannot be kept"))
                 } else {
-                    risks.append(OperationRisk(code: "MF104", kind: .dataDependent, message: "makes \(table).\(to.name) NOT NULL; existing NULLs are set to the default"))
+                    risks.append(OperationRisk(code: "MF108", kind: .dataDependent, message: "makes \(table).\(to.name) NOT NULL; existing NULLs are set to the default"))
                 }
             }
             if change.checkChanged && !change.loosensOrKeepsChecks {
