@@ -54,7 +54,13 @@ struct APIRoutes {
             throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer"], message: "authentication required: send Authorization: Bearer TOKEN")
         }
         let token = String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
-        guard let principal = try await server.gate.run({ try $0.principal(forToken: token) }) else {
+        let found: AuthenticatedPrincipal?
+        do {
+            found = try await server.principal(forToken: token, via: "api token")
+        } catch let error as SchemaError where error.code == .throttled {
+            throw HTTPError(.tooManyRequests, message: error.message)
+        }
+        guard let principal = found else {
             throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer"], message: "unknown token")
         }
         return principal

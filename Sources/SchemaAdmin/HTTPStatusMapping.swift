@@ -6,7 +6,8 @@ enum HTTPStatusMapping {
     static func status(for code: SchemaError.Code) -> HTTPResponse.Status {
         switch code {
         case .unauthenticated: .unauthorized
-        case .notAdmin: .forbidden
+        case .notAdmin, .keyRequired: .forbidden
+        case .throttled: .tooManyRequests
         case .unknownItem: .notFound
         case .wrongState, .dataLossNotAcknowledged, .rewriteNotAcknowledged, .adminConflict: .conflict
         case .usage, .invalidName, .keyFile: .badRequest

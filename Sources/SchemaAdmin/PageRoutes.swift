@@ -12,7 +12,12 @@ struct PageRoutes {
     func register(on router: Router<BasicRequestContext>) {
         router.get("/login") { request, _ in
             if let code = request.uri.queryParameters.get("code") {
+                guard await server.throttle.allows() else {
+                    return Reply.html(loginPage(error: "Too many failed sign-ins. Try again in a minute."), status: .tooManyRequests)
+                }
                 guard let principal = try await server.gate.run({ try $0.redeemLoginCode(code) }) else {
+                    await server.throttle.recordFailure()
+                    try await server.gate.run { try $0.recordAudit(principal: "anonymous", action: "login-failed", detail: "login code") }
                     return Reply.html(loginPage(error: "That login link is unknown, used or expired."), status: .unauthorized)
                 }
                 return try await startSession(principal)
@@ -21,9 +26,14 @@ struct PageRoutes {
         }
         router.post("/login") { request, context in
             let form = try await formFields(request)
-            guard let token = form["token"], !token.isEmpty,
-                  let principal = try await server.gate.run({ try $0.principal(forToken: token) })
-            else { return Reply.html(loginPage(error: "Unknown token."), status: .unauthorized) }
+            guard let token = form["token"], !token.isEmpty else { return Reply.html(loginPage(error: "Enter a token."), status: .unauthorized) }
+            let found: AuthenticatedPrincipal?
+            do {
+                found = try await server.principal(forToken: token, via: "login form")
+            } catch let error as SchemaError where error.code == .throttled {
+                return Reply.html(loginPage(error: "Too many failed sign-ins. Try again in a minute."), status: .tooManyRequests)
+            }
+            guard let principal = found else { return Reply.html(loginPage(error: "Unknown token."), status: .unauthorized) }
             try await server.gate.run { try $0.recordAudit(principal: principal.name, action: "login", detail: "token") }
             return try await startSession(principal)
         }

@@ -11,6 +11,7 @@ public struct ReviewServer: Sendable {
     let host: PrismaSchema?
     let signingKey: SigningKey?
     let sessions = SessionStore()
+    let throttle = LoginThrottle()
 
     /// Creates a server over `registry`. With `signingKey`, approvals made through it are signed.
     public init(registry: Registry, host: PrismaSchema?, signingKey: SigningKey? = nil) {
@@ -28,9 +29,14 @@ public struct ReviewServer: Sendable {
         return router
     }
 
-    /// An application listening on `host:port`; `onReady` runs once the socket is bound.
+    /// How long, in seconds, a connection may stay idle, or take to send a request, before it is closed.
+    public static let idleTimeoutSeconds: Int64 = 30
+
+    /// An application listening on `host:port`; `onReady` runs once the socket is bound. A
+    /// connection that sends nothing, or only part of a request, for ``idleTimeoutSeconds`` is closed.
     public func makeApplication(hostname: String, port: Int, onReady: @escaping @Sendable () async -> Void = {}) -> some ApplicationProtocol {
-        Application(router: makeRouter(), configuration: .init(address: .hostname(hostname, port: port), serverName: "schema-review"),
+        Application(router: makeRouter(), server: .http1(configuration: .init(idleTimeout: .seconds(Self.idleTimeoutSeconds))),
+                    configuration: .init(address: .hostname(hostname, port: port), serverName: "schema-review"),
                     onServerRunning: { _ in await onReady() })
     }
 
@@ -41,9 +47,35 @@ public struct ReviewServer: Sendable {
 
     // MARK: - Shared by API and page
 
+    /// Who a bearer token (or the login form's token) belongs to; nil when nobody.
+    ///
+    /// A server that signs approvals also accepts tokens derived from its key (``ReviewToken``):
+    /// they authenticate the key's holder without any row of the registry, which someone with
+    /// write access to the database could have written. Failed attempts are audited and, past
+    /// ``LoginThrottle/limit`` a minute, refused before they are checked.
+    func principal(forToken token: String, via: String) async throws -> AuthenticatedPrincipal? {
+        guard await throttle.allows() else { throw SchemaError(.throttled, "too many failed sign-ins; try again in a minute") }
+        if let key = signingKey, let name = ReviewToken.principal(of: token, key: key, now: Date()) {
+            let isAdmin = try await gate.run { try $0.isAdmin(name) }
+            return AuthenticatedPrincipal(name: name, isAdmin: isAdmin, verifiedByKey: true)
+        }
+        if let principal = try await gate.run({ try $0.principal(forToken: token) }) { return principal }
+        await throttle.recordFailure()
+        try await gate.run { try $0.recordAudit(principal: "anonymous", action: "login-failed", detail: via) }
+        return nil
+    }
+
+    /// A server that signs approvals takes decisions only from whoever holds its key.
+    func requireSigningIdentity(_ principal: AuthenticatedPrincipal) throws {
+        if let key = signingKey, !principal.verifiedByKey {
+            throw SchemaError(.keyRequired, "this server signs approvals with the key '\(key.name)'; sign in with a token from `schema keys token KEYFILE`")
+        }
+    }
+
     /// Approves or rejects one item as `principal`. Returns the item as it is now; a refusal or a
     /// principal who is not an admin is thrown as a ``SchemaError`` (the registry has audited it).
     func approve(_ id: String, as principal: AuthenticatedPrincipal, allowDataLoss: Bool) async throws -> QueueItem {
+        try requireSigningIdentity(principal)
         let key = signingKey
         return try await decide(id) { registry in
             try registry.approve(.ids([id]), as: principal.name, allowDataLoss: allowDataLoss, signingKey: key)
@@ -51,7 +83,8 @@ public struct ReviewServer: Sendable {
     }
 
     func reject(_ id: String, as principal: AuthenticatedPrincipal, reason: String?) async throws -> QueueItem {
-        try await decide(id) { registry in
+        try requireSigningIdentity(principal)
+        return try await decide(id) { registry in
             try registry.reject(.ids([id]), as: principal.name, reason: reason)
         }
     }

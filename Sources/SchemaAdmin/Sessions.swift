@@ -42,3 +42,22 @@ actor SessionStore {
         return (0..<4).map { _ in String(format: "%016llx", generator.next() as UInt64) }.joined()
     }
 }
+
+/// Failed sign-ins across the server: past ``limit`` in a minute, further attempts are refused
+/// before any token is checked, so tokens cannot be guessed at speed.
+actor LoginThrottle {
+    /// Failures allowed per minute.
+    static let limit = 10
+    private var failures: [Date] = []
+
+    /// Whether an attempt may be checked now.
+    func allows(now: Date = Date()) -> Bool {
+        failures.removeAll { now.timeIntervalSince($0) > 60 }
+        return failures.count < Self.limit
+    }
+
+    /// Counts a failed attempt.
+    func recordFailure(now: Date = Date()) {
+        failures.append(now)
+    }
+}

@@ -91,16 +91,26 @@ import Testing
 
     @Test func adminsApproveAndRejectAndTheAuditNamesThem() async throws {
         let fixture = try Self.fixture()
-        let key = SigningKey.generate(name: "server")
+        // A server that signs decides only for whoever holds its key: alice signs in with a token
+        // derived from her key, not with one the registry stores.
+        let key = SigningKey.generate(name: "alice")
+        let token = ReviewToken.issue(for: key, expiry: Date().addingTimeInterval(3600))
         try await Self.app(fixture, key: key).test(.router) { client in
-            try await client.execute(uri: "/api/migrations/\(fixture.items[0].id)/approve", method: .post, headers: Self.bearer(fixture.adminToken),
-                                     body: ByteBuffer(string: #"{"allowDataLoss": false}"#)) { #expect($0.status == .ok) }
-            try await client.execute(uri: "/api/migrations/\(fixture.items[1].id)/reject", method: .post, headers: Self.bearer(fixture.adminToken),
-                                     body: ByteBuffer(string: #"{"reason": "later"}"#)) { #expect($0.status == .ok) }
-            try await client.execute(uri: "/api/migrations/\(fixture.items[1].id)/approve", method: .post, headers: Self.bearer(fixture.adminToken)) {
+            try await client.execute(uri: "/api/migrations/\(fixture.items[0].id)/approve", method: .post, headers: Self.bearer(token),
+                                     body: ByteBuffer(string: #"{"allowDataLoss": false}"#)) { response in
+                #expect(response.status == .ok)
+                // The reply shows the state after the decision.
+                #expect(String(buffer: response.body).contains(#""state":"approved""#))
+            }
+            try await client.execute(uri: "/api/migrations/\(fixture.items[1].id)/reject", method: .post, headers: Self.bearer(token),
+                                     body: ByteBuffer(string: #"{"reason": "later"}"#)) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).contains(#""state":"rejected""#))
+            }
+            try await client.execute(uri: "/api/migrations/\(fixture.items[1].id)/approve", method: .post, headers: Self.bearer(token)) {
                 #expect($0.status == .conflict)
             }
-            try await client.execute(uri: "/api/migrations/nope/approve", method: .post, headers: Self.bearer(fixture.adminToken)) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/api/migrations/nope/approve", method: .post, headers: Self.bearer(token)) { #expect($0.status == .notFound) }
             try await client.execute(uri: "/api/audit", method: .get, headers: Self.bearer(fixture.adminToken)) { response in
                 let entries = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [[String: Any]] ?? []
                 #expect(entries.contains { $0["action"] as? String == "approve" && $0["principal"] as? String == "alice" })
@@ -108,7 +118,7 @@ import Testing
             }
         }
         // Approvals made through the server are signed with its key.
-        let result = try Self.apply(fixture.registry, trustedKeys: [TrustedKey(name: "server", publicKey: key.privateKey.publicKey)])
+        let result = try Self.apply(fixture.registry, trustedKeys: [TrustedKey(name: "alice", publicKey: key.privateKey.publicKey)])
         #expect(result.applied.map(\.entity) == ["Ticket"])
     }
 

@@ -40,10 +40,42 @@ import Testing
         #expect(ACLEvaluator.evaluate(operation, on: Self.entity, by: principal, row: Self.row).allowed == allowed)
     }
 
-    @Test func rowLevelRuleGrantsSelfOnSharedRows() {
+    /// `rowLevel` says who owns a row. Its alternative `isPublic = true` holds for rows of every
+    /// user, so it makes nobody an owner: a shared row stays its owner's to update and delete.
+    @Test func onlyAlternativesThatIdentifyTheUserGrantOwnership() {
         var shared = Self.row
         shared["isPublic"] = .bool(true)
-        #expect(ACLEvaluator.evaluate(.update, on: Self.entity, by: AccessPrincipal(id: "u2", roles: ["user"]), row: shared).allowed)
+        let stranger = AccessPrincipal(id: "u2", roles: ["user"])
+        #expect(!ACLEvaluator.evaluate(.update, on: Self.entity, by: stranger, row: shared).allowed)
+        #expect(!ACLEvaluator.evaluate(.delete, on: Self.entity, by: stranger, row: shared).allowed)
+        #expect(ACLEvaluator.evaluate(.update, on: Self.entity, by: AccessPrincipal(id: "u1", roles: ["user"]), row: shared).allowed)
+        #expect(Self.entity.acl?.rowLevel?.expression.ownership?.canonicalText == "ownerId = $user.id")
+    }
+
+    /// `readableWhen` is the visibility rule: rows it holds for are readable by everyone, nothing else.
+    @Test func readableWhenGrantsReadingOnly() throws {
+        let report = TestSupport.validate(#"""
+            entities:
+              - name: Post
+                fields:
+                  id: { type: cuid, primary: true }
+                  authorId: { type: string }
+                  status: { type: string, enum: [draft, published] }
+                acl:
+                  read: [self, moderator]
+                  update: [self, moderator]
+                  rowLevel: "authorId = $user.id"
+                  readableWhen: "status = 'published'"
+            """#)
+        #expect(report.diagnostics.isEmpty, "\(report.diagnostics)")
+        let post = try #require(report.definitions.first?.canonical)
+        let published: [String: RowValue] = ["id": .text("p1"), "authorId": .text("u1"), "status": .text("published")]
+        let draft = published.merging(["status": .text("draft")]) { $1 }
+        let reader = AccessPrincipal(id: "u2", roles: ["user"])
+        #expect(ACLEvaluator.evaluate(.read, on: post, by: .anonymous, row: published).allowed)
+        #expect(!ACLEvaluator.evaluate(.read, on: post, by: reader, row: draft).allowed)
+        #expect(ACLEvaluator.evaluate(.read, on: post, by: AccessPrincipal(id: "u1", roles: ["user"]), row: draft).allowed)
+        #expect(!ACLEvaluator.evaluate(.update, on: post, by: reader, row: published).allowed)
     }
 
     @Test func noneSystemAndUndeclaredOperations() {
@@ -59,8 +91,9 @@ import Testing
     @Test func policiesAreCompiledNotPasted() {
         let sql = RowLevelSecurity.statements(for: Self.entity, primaryKeys: [:]).joined(separator: "\n")
         #expect(sql.contains(#"CREATE POLICY "Doc_update" ON "Doc" FOR UPDATE USING ("#))
-        #expect(sql.contains(#""Doc"."ownerId"::text = current_setting('app.user_id', true)"#))
-        #expect(sql.contains(#""Doc"."isPublic" = true"#))
+        #expect(sql.contains(#""Doc"."ownerId"::text = NULLIF(current_setting('app.user_id', true), '')"#))
+        // The alternative that does not identify the user is not part of the ownership test.
+        #expect(!sql.contains(#""Doc"."isPublic""#))
         #expect(!sql.contains("$user"))
     }
 }

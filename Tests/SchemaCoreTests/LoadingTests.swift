@@ -140,6 +140,22 @@ import Testing
         }
     }
 
+    /// A folder name is printed, stored and used in paths: one with escape sequences, spaces or
+    /// other oddities is reported and skipped, and its schema is not read.
+    @Test func packageFoldersWithUnusableNamesAreSkipped() {
+        TestSupport.withTemporaryDirectory { root in
+            for name in ["good_one", "bad\u{1B}[2Jname", "with space", ".hidden", "-dash"] {
+                TestSupport.write(TestSupport.simpleEntities, to: "packages/\(name)/seed/schema/entities.yaml", in: root)
+            }
+            let workspace = WorkspaceLoader(root: root).load()
+            #expect(workspace.packages.map(\.packageId) == ["good_one"])
+            let skipped = workspace.diagnostics.filter { $0.code == .invalidPackageName }
+            #expect(skipped.count == 3, "\(skipped)")
+            #expect(skipped.allSatisfy { !$0.message.contains("\u{1B}") }, "the escape sequence must be shown escaped")
+            #expect(skipped.contains { $0.message.contains("bad\\u{1b}[2Jname") })
+        }
+    }
+
     @Test func invalidUTF8ReportsItsLine() {
         TestSupport.withTemporaryDirectory { root in
             let url = root.appendingPathComponent("packages/bad/seed/schema/entities.yaml")

@@ -103,7 +103,7 @@ import Testing
         let index = try #require(statements.firstIndex { $0.sql.hasPrefix(#"CREATE POLICY "Doc_update""#) })
         statements[index].sql = #"CREATE POLICY "Doc_update" ON "Doc" FOR UPDATE USING (true) WITH CHECK (true)"#
         try database.withLockedTransaction { connection in
-            try connection.execute(#"UPDATE "_schema_queue" SET "statements" = ? WHERE "id" = ?"#, [.text(JSONText.encode(statements)), .text(item.id)])
+            try connection.execute(#"UPDATE \#(connection.names.queue) SET "statements" = ? WHERE "id" = ?"#, [.text(JSONText.encode(statements)), .text(item.id)])
         }
         let outcome = try engine.run(ApplyRequest(rowLevelSecurity: true))
         #expect(outcome.applied.isEmpty)

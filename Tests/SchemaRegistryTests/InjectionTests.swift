@@ -12,14 +12,19 @@ import Testing
         var text: String
         /// The payload as a Prisma string literal.
         var prisma: String
-        /// The payload as a SQL string literal.
+        /// The payload as a SQL string literal (SQLite, and PostgreSQL when there is no backslash).
         var sql: String
+        /// The payload as a PostgreSQL literal: `E'…'` with backslashes doubled, so it reads the same
+        /// whatever `standard_conforming_strings` is.
+        var postgres: String?
+
+        func sql(_ backend: Backend) -> String { backend == .postgres ? postgres ?? sql : sql }
         var description: String { text.debugDescription }
     }
 
     static let payloads: [Payload] = [
         Payload(text: #"x'); DROP TABLE "User"; --"#, prisma: #""x'); DROP TABLE \"User\"; --""#, sql: #"'x''); DROP TABLE "User"; --'"#),
-        Payload(text: #"a"b\c"#, prisma: #""a\"b\\c""#, sql: #"'a"b\c'"#),
+        Payload(text: #"a"b\c"#, prisma: #""a\"b\\c""#, sql: #"'a"b\c'"#, postgres: #"E'a"b\\c'"#),
         Payload(text: "'; SELECT pg_sleep(10); --", prisma: #""'; SELECT pg_sleep(10); --""#, sql: "'''; SELECT pg_sleep(10); --'"),
         Payload(text: "$$; DROP TABLE \"Tenant\"; $$", prisma: #""$$; DROP TABLE \"Tenant\"; $$""#, sql: #"'$$; DROP TABLE "Tenant"; $$'"#),
         Payload(text: "🙂 é ß", prisma: #""🙂 é ß""#, sql: "'🙂 é ß'"),
@@ -37,7 +42,7 @@ import Testing
                 acl:
                   read: [public]
                   update: [self]
-                  rowLevel: "ownerId = '\(payload.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "'", with: "''"))'"
+                  rowLevel: "ownerId = $user.id AND label != '\(payload.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "'", with: "''"))'"
             """
     }
 
@@ -52,7 +57,7 @@ import Testing
             #expect(desired.entities.first?.structure.field(named: "label")?.defaultValue == .string(payload.text))
             let item = try #require(try registry.scan(desired, principal: "ci").queued.first)
             // The literal appears once in the DEFAULT and once in the CHECK, as the expected SQL literal.
-            #expect(item.sql.components(separatedBy: payload.sql).count - 1 >= 2, "\(payload): \(item.sql)")
+            #expect(item.sql.components(separatedBy: payload.sql(backend)).count - 1 >= 2, "\(payload): \(item.sql)")
             _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
             let result = try ApplyEngine(registry: registry, desiredState: { desired })
                 .run(ApplyRequest(principal: "ci", rowLevelSecurity: backend == .postgres))
@@ -76,7 +81,7 @@ import Testing
             #expect(tables.count == 2)
             if backend == .postgres {
                 // The rowLevel literal reached the policy as the same SQL literal, and the policy exists.
-                #expect(result.statements.contains { $0.phase == .rowLevelSecurity && $0.sql.contains(payload.sql) }, "\(payload)")
+                #expect(result.statements.contains { $0.phase == .rowLevelSecurity && $0.sql.contains(payload.sql(backend)) }, "\(payload)")
                 let policies = try database.withLockedTransaction { try $0.query(#"SELECT "policyname" FROM "pg_policies" WHERE "tablename" = 'Hostile'"#, []) }
                 #expect(policies.count == 2)
             }

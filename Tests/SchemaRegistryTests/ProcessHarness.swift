@@ -118,7 +118,7 @@ enum Processes {
         let (database, location) = try backend.makeDatabase()
         switch location {
         case .sqlite(let path): return ("file:\(path)", database)
-        case .postgres(let host, let port, let user, _, let name, _): return ("postgres://\(user)@\(host):\(port)/\(name ?? "")", database)
+        case .postgres(let location): return (location.description, database)
         }
     }
 

@@ -180,8 +180,8 @@ import Testing
         // Rejected changes are not queued again by a later scan.
         #expect(try registry.scan(desired, principal: "ci").previouslyRejected.map(\.entity) == ["Note"])
         // The audit log is append-only, enforced by the database.
-        #expect(throws: (any Error).self) { try database.withLockedTransaction { try $0.execute(#"DELETE FROM "_schema_audit""#) } }
-        #expect(throws: (any Error).self) { try database.withLockedTransaction { try $0.execute(#"UPDATE "_schema_audit" SET "principal" = 'x'"#) } }
+        #expect(throws: (any Error).self) { try database.withLockedTransaction { connection in try connection.execute(#"DELETE FROM \#(connection.names.audit)"#) } }
+        #expect(throws: (any Error).self) { try database.withLockedTransaction { connection in try connection.execute(#"UPDATE \#(connection.names.audit) SET "principal" = 'x'"#) } }
     }
 
     @Test(arguments: Backend.available)
@@ -218,12 +218,12 @@ import Testing
         let items = try registry.scan(desired, principal: "ci").queued
         try database.withLockedTransaction { connection in
             for item in items {
-                try connection.execute(#"UPDATE "_schema_queue" SET "state" = 'approved' WHERE "id" = ?"#, [.text(item.id)])
+                try connection.execute(#"UPDATE \#(connection.names.queue) SET "state" = 'approved' WHERE "id" = ?"#, [.text(item.id)])
             }
             // One row with an approval whose SQL hash does not match, one with none at all.
-            try connection.execute(#"INSERT INTO "_schema_approvals" ("item_id", "principal", "approved_at", "checksum", "sql_hash", "allow_data_loss") VALUES (?, 'mallory', 'now', ?, 'deadbeef', 0)"#, [.text(items[0].id), .text(items[0].toChecksum ?? "")])
-            try connection.execute(#"UPDATE "_schema_queue" SET "statements" = '[{"phase":2,"sql":"DROP TABLE \"User\""}]' WHERE "id" = ?"#, [.text(items[1].id)])
-            try connection.execute(#"INSERT INTO "_schema_approvals" ("item_id", "principal", "approved_at", "checksum", "sql_hash", "allow_data_loss") VALUES (?, 'mallory', 'now', ?, ?, 0)"#, [.text(items[1].id), .text(items[1].toChecksum ?? ""), .text(items[1].sqlHash)])
+            try connection.execute(#"INSERT INTO \#(connection.names.approvals) ("item_id", "principal", "approved_at", "checksum", "sql_hash", "allow_data_loss") VALUES (?, 'mallory', 'now', ?, 'deadbeef', 0)"#, [.text(items[0].id), .text(items[0].toChecksum ?? "")])
+            try connection.execute(#"UPDATE \#(connection.names.queue) SET "statements" = '[{"phase":2,"sql":"DROP TABLE \"User\""}]' WHERE "id" = ?"#, [.text(items[1].id)])
+            try connection.execute(#"INSERT INTO \#(connection.names.approvals) ("item_id", "principal", "approved_at", "checksum", "sql_hash", "allow_data_loss") VALUES (?, 'mallory', 'now', ?, ?, 0)"#, [.text(items[1].id), .text(items[1].toChecksum ?? ""), .text(items[1].sqlHash)])
         }
         let result = try registry.applyApproved(desired, principal: "ci")
         #expect(result.applied.isEmpty)

@@ -149,7 +149,7 @@ extension DatabaseLocation {
     /// The same PostgreSQL database reached as `user` (tests connect as non-superuser roles, which
     /// row-level security and privileges apply to); SQLite locations are returned unchanged.
     func `as`(user: String, password: String? = nil) -> DatabaseLocation {
-        guard case .postgres(let host, let port, _, _, let database, let requireTLS) = self else { return self }
-        return .postgres(host: host, port: port, user: user, password: password, database: database, requireTLS: requireTLS)
+        guard case .postgres(let location) = self else { return self }
+        return .postgres(location.as(user: user, password: password))
     }
 }

@@ -22,12 +22,13 @@ import Testing
         // Deal: approved without a signature.
         #expect(try registry.approve(.ids([items[1].id]), as: "alice", allowDataLoss: false).accepted.count == 1)
         // Note: a row written straight into the tables, signed by an untrusted key.
-        let forgedSignature = try ApprovalSignature.sign(itemId: items[2].id, entity: items[2].entity, checksum: items[2].toChecksum,
-                                                         sqlHash: items[2].sqlHash, with: stranger)
+        let forgedSignature = try ApprovalSignature.sign(ApprovalSignature.Claim(
+            itemId: items[2].id, entity: items[2].entity, fromChecksum: items[2].fromChecksum, toChecksum: items[2].toChecksum,
+            sqlHash: items[2].sqlHash, nonce: "n1"), with: stranger)
         try database.withLockedTransaction { connection in
-            try connection.execute(#"UPDATE "_schema_queue" SET "state" = 'approved' WHERE "id" = ?"#, [.text(items[2].id)])
+            try connection.execute(#"UPDATE \#(connection.names.queue) SET "state" = 'approved' WHERE "id" = ?"#, [.text(items[2].id)])
             try connection.execute(
-                #"INSERT INTO "_schema_approvals" ("item_id", "principal", "approved_at", "checksum", "sql_hash", "allow_data_loss", "signature", "public_key") VALUES (?, 'alice', 'now', ?, ?, 0, ?, ?)"#,
+                #"INSERT INTO \#(connection.names.approvals) ("item_id", "principal", "approved_at", "checksum", "sql_hash", "allow_data_loss", "signature", "public_key", "nonce") VALUES (?, 'alice', 'now', ?, ?, 0, ?, ?, 'n1')"#,
                 [.text(items[2].id), .text(items[2].toChecksum ?? ""), .text(items[2].sqlHash), .text(forgedSignature),
                  .text(stranger.privateKey.publicKey.rawRepresentation.base64EncodedString())])
         }
@@ -52,8 +53,8 @@ import Testing
         let evil = #"[{"phase":2,"sql":"DROP TABLE \"User\""}]"#
         let evilHash = Checksum.sha256Hex(#"DROP TABLE "User";"#)
         try database.withLockedTransaction { connection in
-            try connection.execute(#"UPDATE "_schema_queue" SET "statements" = ?, "sql_hash" = ? WHERE "id" = ?"#, [.text(evil), .text(evilHash), .text(note.id)])
-            try connection.execute(#"UPDATE "_schema_approvals" SET "sql_hash" = ? WHERE "item_id" = ?"#, [.text(evilHash), .text(note.id)])
+            try connection.execute(#"UPDATE \#(connection.names.queue) SET "statements" = ?, "sql_hash" = ? WHERE "id" = ?"#, [.text(evil), .text(evilHash), .text(note.id)])
+            try connection.execute(#"UPDATE \#(connection.names.approvals) SET "sql_hash" = ? WHERE "item_id" = ?"#, [.text(evilHash), .text(note.id)])
         }
         let result = try registry.applyApproved(desired, principal: "ci", trustedKeys: [TrustedKey(name: "alice", publicKey: key.privateKey.publicKey)])
         #expect(result.refused.map(\.itemId) == [note.id])

@@ -30,12 +30,8 @@ import Testing
     func appliesGeneratesAndStartsOnlyWhenHealthy(_ backend: Backend) throws {
         try #require(FileManager.default.isExecutableFile(atPath: Processes.binary.path), "build the schema binary first")
         let root = Processes.makeWorkspace(entities: 3)
-        let (database, location) = try backend.makeDatabase()
+        let (url, database) = try Processes.database(backend)
         defer { database.close() }
-        let url: String = switch location {
-        case .sqlite(let path): "file:\(path)"
-        case .postgres(let host, let port, let user, _, let name, _): "postgres://\(user)@\(host):\(port)/\(name ?? "")"
-        }
         _ = try Processes.run(["scan", "--root", root.path], url: url)
         _ = try Processes.run(["admin", "add", "alice", "--root", root.path], url: url)
         _ = try Processes.run(["approve", "all", "--as", "alice", "--root", root.path], url: url)

@@ -5,7 +5,7 @@ import SchemaRegistry
 struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "admin", abstract: "Manage the admins who may approve and reject changes.",
-        subcommands: [Add.self, Remove.self, List.self, Token.self, LoginLink.self])
+        subcommands: [Add.self, Remove.self, List.self, Token.self, Revoke.self, LoginLink.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

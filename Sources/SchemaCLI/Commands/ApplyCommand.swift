@@ -71,9 +71,13 @@ struct TrustOptions: ParsableArguments {
             help: ArgumentHelp("Apply only approvals signed by a key in this file (default: $SCHEMA_TRUSTED_KEYS).", valueName: "file"))
     var trustedKeysFile: String?
 
-    /// The trusted keys, or nil when neither the option nor the variable is set.
+    /// The trusted keys, or nil when neither the option nor the variable is set. A set but empty
+    /// value is an error: it would otherwise turn signature checks off without a word.
     func trustedKeys() throws -> [TrustedKey]? {
-        guard let path = trustedKeysFile ?? ProcessInfo.processInfo.environment["SCHEMA_TRUSTED_KEYS"], !path.isEmpty else { return nil }
+        guard let path = trustedKeysFile ?? ProcessInfo.processInfo.environment["SCHEMA_TRUSTED_KEYS"] else { return nil }
+        guard !path.isEmpty else {
+            throw SchemaError(.usage, "--trusted-keys or SCHEMA_TRUSTED_KEYS is set but empty; name the trusted keys file, or unset it to apply unsigned approvals")
+        }
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw SchemaError(.keyFile, "cannot read the trusted keys file \(path)")
         }

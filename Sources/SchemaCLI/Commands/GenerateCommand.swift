@@ -14,12 +14,14 @@ struct GenerateCommand: AsyncParsableCommand {
     var out: String?
     @Option(help: ArgumentHelp("Also write a complete schema: the base schema, back-relation fields in host models, and the package models.", valueName: "file"))
     var merged: String?
+    @OptionGroup var trust: TrustOptions
 
     func run() async throws {
         let console = Console.current
         try runReportingErrors {
             let workspace = options.loadWorkspace()
-            let applied = try registry.withRegistry(root: options.rootURL) { try $0.appliedEntities() }
+            let trustedKeys = try trust.trustedKeys()
+            let applied = try registry.withRegistry(root: options.rootURL) { try $0.appliedEntities(trustedKeys: trustedKeys) }
             var fragment = FragmentFile.inWorkspace(root: options.rootURL, base: options.baseURL)
             let baseText = try? String(contentsOf: fragment.baseSchemaURL, encoding: .utf8)
             if out == "-" {

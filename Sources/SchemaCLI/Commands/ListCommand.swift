@@ -37,10 +37,10 @@ struct ListCommand: AsyncParsableCommand {
             for item in items {
                 console.out((state == "all" ? "\(item.state.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) " : "") + ItemFormat.line(item, console: console))
                 guard verbose else { continue }
-                for operation in item.operations { console.out("    - \(operation)") }
-                for risk in item.risks { console.out("    ! \(risk)") }
+                for operation in item.operations { console.out("    - \(TerminalText.escape(operation))") }
+                for risk in item.risks { console.out("    ! \(TerminalText.escape(risk.description))") }
                 console.out("    SQL (\(item.dialect.rawValue), sha256 \(Checksum.short(item.sqlHash))):")
-                for line in item.sql.split(separator: "\n") { console.out("      \(line)") }
+                for line in item.sql.split(separator: "\n") { console.out("      \(TerminalText.escape(String(line)))") }
                 if let model = prisma(item) {
                     console.out("    Prisma:")
                     for line in model.split(separator: "\n") { console.out("      \(line)") }

@@ -80,11 +80,14 @@ struct ItemJSON: Encodable {
 }
 
 enum ItemFormat {
+    /// One line per item. Everything read from the registry is escaped for the terminal: a package
+    /// name or entity with escape sequences could otherwise hide the DESTRUCTIVE marker.
     static func line(_ item: QueueItem, console: Console) -> String {
-        var text = "\(item.id)  \(item.action.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)) \(item.entity) "
-            + "(\(item.packages.joined(separator: ", "))) \(Checksum.short(item.fromChecksum)) → \(Checksum.short(item.toChecksum))"
+        let safe = { (text: String) in TerminalText.escape(text, limit: 200) }
+        var text = "\(safe(item.id))  \(item.action.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)) \(safe(item.entity)) "
+            + "(\(safe(item.packages.joined(separator: ", ")))) \(safe(Checksum.short(item.fromChecksum))) → \(safe(Checksum.short(item.toChecksum)))"
         if item.isDestructive { text += " " + console.paint("DESTRUCTIVE", .red) }
-        if let error = item.error, item.state == .failed || item.state == .rejected { text += " — \(error)" }
+        if let error = item.error, item.state == .failed || item.state == .rejected { text += " — \(safe(error))" }
         return text
     }
 }

@@ -46,11 +46,34 @@ extension AdminCommand {
         @OptionGroup var registry: RegistryOptions
         @Argument(help: "The principal the token authenticates.") var name: String
         @Option(name: .customLong("as"), help: "The admin issuing the token.") var principal: String?
+        @Option(help: "How many days the token is valid.") var days: Int = 30
+
+        func validate() throws {
+            guard (1...365).contains(days) else { throw ValidationError("--days must be between 1 and 365") }
+        }
 
         func run() async throws {
             try runReportingErrors {
-                let token = try registry.withRegistry(root: options.rootURL) { try $0.issueToken(for: name, by: principal) }
+                let token = try registry.withRegistry(root: options.rootURL) {
+                    try $0.issueToken(for: name, by: principal, lifetime: Double(days) * 24 * 3600)
+                }
                 Console.current.out(token)
+            }
+        }
+    }
+
+    /// `schema admin revoke NAME --as ADMIN`.
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke every API token and login link of a principal.")
+        @OptionGroup var options: GlobalOptions
+        @OptionGroup var registry: RegistryOptions
+        @Argument(help: "The principal whose tokens end.") var name: String
+        @Option(name: .customLong("as"), help: "The admin revoking them.") var principal: String
+
+        func run() async throws {
+            try runReportingErrors {
+                let count = try registry.withRegistry(root: options.rootURL) { try $0.revokeTokens(of: name, by: principal) }
+                Console.current.out("revoked \(count) token(s) of \(TerminalText.escape(name))")
             }
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SchemaCore
 import SchemaRegistry
 
 /// `schema status`.
@@ -23,8 +24,8 @@ struct StatusCommand: AsyncParsableCommand {
             }
             console.out("database: \(location)")
             console.out("queue: " + QueueItem.State.allCases.map { "\(status.counts[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", "))
-            console.out("applied entities (\(status.entities.count)): \(status.entities.joined(separator: ", "))")
-            console.out("admins: \(status.admins.isEmpty ? "none (create one with `schema admin add NAME`)" : status.admins.joined(separator: ", "))")
+            console.out("applied entities (\(status.entities.count)): \(TerminalText.escape(status.entities.joined(separator: ", ")))")
+            console.out("admins: \(status.admins.isEmpty ? "none (create one with `schema admin add NAME`)" : TerminalText.escape(status.admins.joined(separator: ", ")))")
             console.out(status.restartNeeded ? "restart needed: \(status.counts[.approved] ?? 0) approved change(s) are applied at the next start" : "no restart needed")
         }
     }
@@ -50,7 +51,7 @@ struct AuditCommand: AsyncParsableCommand {
                 if let entity = entry.entity { line += "  \(entity)" }
                 if let item = entry.itemId { line += " [\(item)]" }
                 if let detail = entry.detail { line += "  \(detail)" }
-                Console.current.out(line)
+                Console.current.out(TerminalText.escape(line))
             }
         }
     }

@@ -42,8 +42,8 @@ struct RefusalJSON: Encodable {
         reason = refusal.message
     }
 
-    /// `ID (Entity): reason` for people.
-    var line: String { "\(id)\(entity.map { " (\($0))" } ?? ""): \(reason)" }
+    /// `ID (Entity): reason` for people, escaped for the terminal.
+    var line: String { TerminalText.escape("\(id)\(entity.map { " (\($0))" } ?? ""): \(reason)") }
 }
 
 extension Console {

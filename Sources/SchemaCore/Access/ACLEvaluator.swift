@@ -9,11 +9,11 @@ public struct AccessPrincipal: Hashable, Sendable {
     /// An internal caller: matches the `system` role, and only that.
     public var isSystem: Bool
 
-    /// Creates a principal.
+    /// Creates a principal. Empty ids count as absent, as empty session settings do in the policies.
     public init(id: String?, roles: Set<String>, tenantId: String? = nil, isSystem: Bool = false) {
-        self.id = id
+        self.id = id?.isEmpty == true ? nil : id
         self.roles = roles
-        self.tenantId = tenantId
+        self.tenantId = tenantId?.isEmpty == true ? nil : tenantId
         self.isSystem = isSystem
     }
 
@@ -44,12 +44,13 @@ public struct AccessDecision: Hashable, Sendable {
 /// |---|---|
 /// | `public` | everyone, including anonymous callers |
 /// | `user`, `moderator`, `admin`, `god`, `supergod` | principals with that role or a higher one (public < user < moderator < admin < god < supergod) |
-/// | `self`, `owner` | the row's owner: the `rowLevel` rule holds, or without one, the first of `userId`, `authorId`, `ownerId`, `createdBy` equals the principal's id |
+/// | `self`, `owner` | the row's owner: the alternatives of `rowLevel` that compare a field with `$user.id` hold, or without a rule, the first of `userId`, `authorId`, `ownerId`, `createdBy` equals the principal's id |
 /// | `system` | internal callers only |
 /// | `none` | nobody |
 /// | anything else | nobody (and `validate` warns) |
 ///
-/// An operation the ACL does not list, and every operation of an entity without an ACL, is denied.
+/// Rows for which `readableWhen` holds are readable by everyone. An operation the ACL does not
+/// list, and every operation of an entity without an ACL, is denied.
 public enum ACLEvaluator {
     /// The role hierarchy, lowest first.
     public static let hierarchy = ["public", "user", "moderator", "admin", "god", "supergod"]
@@ -60,6 +61,9 @@ public enum ACLEvaluator {
     public static func evaluate(_ operation: ACLOperation, on entity: CanonicalEntity, by principal: AccessPrincipal,
                                 row: [String: RowValue]) -> AccessDecision {
         guard let acl = entity.acl else { return AccessDecision(allowed: false, reason: "\(entity.name) has no ACL") }
+        if operation == .read, let visible = acl.readableWhen, holds(visible.expression, principal: principal, row: row) {
+            return AccessDecision(allowed: true, reason: "readableWhen")
+        }
         guard let roles = acl.rules[operation], !roles.isEmpty else {
             return AccessDecision(allowed: false, reason: "acl.\(operation.rawValue) of \(entity.name) is not declared")
         }
@@ -85,8 +89,10 @@ public enum ACLEvaluator {
 
     /// Whether the row belongs to the principal: its `rowLevel` rule, or the default owner field.
     public static func isOwner(_ principal: AccessPrincipal, of row: [String: RowValue], entity: CanonicalEntity) -> Bool {
-        if let expression = entity.acl?.rowLevel?.expression {
-            return holds(expression, principal: principal, row: row)
+        if let rule = entity.acl?.rowLevel {
+            // Only the alternatives that identify the user decide ownership (see RowLevelExpression.ownership).
+            guard let ownership = rule.expression.ownership, principal.id != nil else { return false }
+            return holds(ownership, principal: principal, row: row)
         }
         guard let field = ownerField(of: entity), let id = principal.id else { return false }
         return row[field] == .text(id)

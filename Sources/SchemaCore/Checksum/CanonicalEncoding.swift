@@ -55,6 +55,7 @@ public enum CanonicalEncoding {
     static func encode(_ acl: CanonicalACL) -> JSONValue {
         var members: [(String, JSONValue)] = acl.rules.map { ($0.key.rawValue, .array($0.value.map(JSONValue.string))) }
         if let rule = acl.rowLevel { members.append(("rowLevel", .string(rule.canonicalText))) }
+        if let rule = acl.readableWhen { members.append(("readableWhen", .string(rule.canonicalText))) }
         return .object(members)
     }
 }

@@ -42,7 +42,7 @@ extension CanonicalEntity {
             CanonicalACL(
                 rules: acl.rules.mapValues { Array(Set($0)).sorted() },
                 // A rule that does not parse is an error (E042), so it never reaches a queue item.
-                rowLevel: acl.rowLevel?.rule)
+                rowLevel: acl.rowLevel?.rule, readableWhen: acl.readableWhen?.rule)
         }
         self.init(name: entity.name, fields: fields, indexes: indexes.sorted(), relations: relations, acl: acl)
     }

@@ -107,12 +107,15 @@ public struct CanonicalRelation: Hashable, Sendable, Codable {
 public struct CanonicalACL: Hashable, Sendable, Codable {
     /// Sorted, de-duplicated roles per operation; operations not written are absent.
     public var rules: [ACLOperation: [String]]
-    /// The row-level rule (stored as its canonical text).
+    /// The ownership rule (stored as its canonical text).
     public var rowLevel: RowLevelRule?
+    /// The rule for rows everyone may read.
+    public var readableWhen: RowLevelRule?
 
     /// Creates a canonical ACL.
-    public init(rules: [ACLOperation: [String]], rowLevel: RowLevelRule?) {
+    public init(rules: [ACLOperation: [String]], rowLevel: RowLevelRule?, readableWhen: RowLevelRule? = nil) {
         self.rules = rules
         self.rowLevel = rowLevel
+        self.readableWhen = readableWhen
     }
 }

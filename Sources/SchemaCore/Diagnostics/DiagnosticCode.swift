@@ -23,6 +23,8 @@ public enum DiagnosticCode: String, Hashable, Sendable, Codable, CaseIterable {
     case reservedName = "E013"
     /// The same name twice where names must be unique.
     case duplicateName = "E014"
+    /// A package folder whose name is not `[A-Za-z0-9][A-Za-z0-9._-]*` (it is skipped).
+    case invalidPackageName = "E015"
 
     // Fields
     /// An entity without exactly one primary key.
@@ -39,6 +41,8 @@ public enum DiagnosticCode: String, Hashable, Sendable, Codable, CaseIterable {
     case defaultNotInEnum = "E025"
     /// A malformed number or range (`maxLength: -1`, `min` above `max`).
     case invalidConstraint = "E026"
+    /// A control character (line break, escape, NUL, ...) in an enum value, default, role or rule literal.
+    case controlCharacter = "E027"
 
     // Indexes and relations
     /// An index names a field the entity does not have.
@@ -67,6 +71,9 @@ public enum DiagnosticCode: String, Hashable, Sendable, Codable, CaseIterable {
     case rowLevelSyntax = "E042"
     /// A `rowLevel` expression that names a field or relation that does not exist.
     case rowLevelUnknownName = "E043"
+    /// A `rowLevel` alternative that does not compare a field with `$user.id`, so it cannot decide
+    /// who owns a row; it is ignored for `self`/`owner` (visibility belongs in `readableWhen`).
+    case rowLevelNotOwnership = "W044"
 
     // metadata.json
     /// metadata.json is not valid JSON or not an object.

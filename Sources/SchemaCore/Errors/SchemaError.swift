@@ -24,6 +24,10 @@ public struct SchemaError: Error, Hashable, Sendable, CustomStringConvertible {
         case invalidName = "invalid-name"
         /// The operation would leave the registry without an admin, or repeats an existing grant.
         case adminConflict = "admin-conflict"
+        /// A server that signs approvals accepts decisions only from whoever holds its key.
+        case keyRequired = "key-required"
+        /// Too many failed sign-ins; try again later.
+        case throttled
 
         // The queue
         /// No queue item has this id.

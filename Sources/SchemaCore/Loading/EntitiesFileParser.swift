@@ -16,7 +16,7 @@ public enum EntitiesFileParser {
     static let relationKeys: Set<String> = [
         "name", "type", "entity", "target", "field", "foreignKey", "onDelete", "onUpdate", "optional", "description",
     ]
-    static let aclKeys: Set<String> = Set(ACLOperation.allCases.map(\.rawValue) + ["rowLevel"])
+    static let aclKeys: Set<String> = Set(ACLOperation.allCases.map(\.rawValue) + ["rowLevel", "readableWhen"])
 
     /// Parses `text`, reporting positions against `file`.
     ///
@@ -291,14 +291,15 @@ public enum EntitiesFileParser {
         var acl = AccessControl(rules: [:], rowLevel: nil, location: reader.location(node))
         for (keyNode, value) in mapping {
             guard let key = reader.string(keyNode, context: "an ACL key") else { continue }
-            if key == "rowLevel" {
-                acl.rowLevel = reader.string(value, context: "'rowLevel'").map(RowLevelSource.init(text:))
+            if key == "rowLevel" || key == "readableWhen" {
+                let source = reader.string(value, context: "'\(key)'").map(RowLevelSource.init(text:))
+                if key == "rowLevel" { acl.rowLevel = source } else { acl.readableWhen = source }
                 acl.keyLocations[key] = reader.location(value)
                 continue
             }
             guard let operation = ACLOperation(rawValue: key) else {
                 reader.error(.unknownACLOperation, "unknown ACL operation '\(YAMLNodeReader.printable(key))'",
-                             hint: Suggestion.hint(for: key, in: aclKeys.sorted()) ?? "use create, read, update, delete or rowLevel",
+                             hint: Suggestion.hint(for: key, in: aclKeys.sorted()) ?? "use create, read, update, delete, rowLevel or readableWhen",
                              at: keyNode)
                 continue
             }

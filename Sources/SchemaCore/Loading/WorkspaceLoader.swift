@@ -17,7 +17,12 @@ public struct WorkspaceLoader: Sendable {
     }
 
     /// Loads every package with a schema, or only `selected` ones (unknown names are diagnostics).
+    /// Suggestions for unknown keys share one ``Suggestion/Budget``.
     public func load(selected: [String] = []) -> Workspace {
+        Suggestion.$budget.withValue(Suggestion.budget ?? Suggestion.Budget()) { loadWithinBudget(selected: selected) }
+    }
+
+    func loadWithinBudget(selected: [String]) -> Workspace {
         var diagnostics: [Diagnostic] = []
         let configuration = loadConfiguration(&diagnostics)
         let baseSchema = loadBaseSchema(&diagnostics)
@@ -37,11 +42,26 @@ public struct WorkspaceLoader: Sendable {
         }
         var packages: [PackageSchema] = []
         for name in names {
+            guard Self.isUsablePackageName(name) else {
+                diagnostics.append(.error(.invalidPackageName, "package folder '\(YAMLNodeReader.printable(name))' is not a usable package name; it is skipped",
+                                          hint: "package names start with a letter or digit and contain only letters, digits, '.', '_' and '-'",
+                                          at: .start(of: display(packagesDirectory))))
+                continue
+            }
             if let package = loadPackage(name, in: packagesDirectory, diagnostics: &diagnostics) {
                 packages.append(package)
             }
         }
         return Workspace(packages: packages, baseSchema: baseSchema, configuration: configuration, diagnostics: diagnostics)
+    }
+
+    /// Whether a folder name can be a package id: it is printed, stored and used in paths, so it
+    /// holds no control characters, spaces or path syntax.
+    static func isUsablePackageName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, first.isASCII, first.properties.isAlphabetic || ("0"..."9").contains(first) else { return false }
+        return name.utf8.count <= 128 && name.unicodeScalars.allSatisfy {
+            $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "." || $0 == "_" || $0 == "-")
+        }
     }
 
     /// Package folder names, sorted.
@@ -62,7 +82,9 @@ public struct WorkspaceLoader: Sendable {
         let metadataDisplay = display(metadataURL)
         var metadata: PackageMetadata?
         var metadataText = ""
-        if FileManager.default.fileExists(atPath: metadataURL.path) {
+        // metadata.json is read only when it is inside the package, symbolic links resolved.
+        if FileManager.default.fileExists(atPath: metadataURL.path),
+           isInside(package: packageDirectory, metadataURL, location: .start(of: metadataDisplay), what: "metadata.json", diagnostics: &diagnostics) {
             switch SourceFileReader.readData(at: metadataURL, displayPath: metadataDisplay) {
             case .failure(let diagnostic): diagnostics.append(diagnostic)
             case .success(let data):
@@ -118,16 +140,21 @@ public struct WorkspaceLoader: Sendable {
             return nil
         }
         let candidate = seed.appendingPathComponent(relativePath).standardizedFileURL
-        if FileManager.default.fileExists(atPath: candidate.path) {
-            let resolved = candidate.resolvingSymlinksInPath().path
-            let packageRoot = package.resolvingSymlinksInPath().path
-            if !(resolved == packageRoot || resolved.hasPrefix(packageRoot + "/")) {
-                diagnostics.append(.error(.metadataPathEscapes, "schema path '\(YAMLNodeReader.printable(relativePath))' resolves outside the package through a symbolic link",
-                                          hint: "keep the schema file inside packages/<name>/", at: location))
-                return nil
-            }
+        if FileManager.default.fileExists(atPath: candidate.path),
+           !isInside(package: package, candidate, location: location, what: "schema path '\(YAMLNodeReader.printable(relativePath))'", diagnostics: &diagnostics) {
+            return nil
         }
         return candidate
+    }
+
+    /// Whether `file`, symbolic links resolved, is inside `package`; reports E052 when it is not.
+    func isInside(package: URL, _ file: URL, location: SourceLocation, what: String, diagnostics: inout [Diagnostic]) -> Bool {
+        let resolved = file.resolvingSymlinksInPath().path
+        let packageRoot = package.resolvingSymlinksInPath().path
+        if resolved == packageRoot || resolved.hasPrefix(packageRoot + "/") { return true }
+        diagnostics.append(.error(.metadataPathEscapes, "\(what) resolves outside the package through a symbolic link",
+                                  hint: "keep the file inside packages/<name>/", at: location))
+        return false
     }
 
     func loadConfiguration(_ diagnostics: inout [Diagnostic]) -> WorkspaceConfiguration {

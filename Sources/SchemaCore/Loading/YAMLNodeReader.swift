@@ -155,14 +155,6 @@ struct YAMLNodeReader {
 
     /// A name safe to echo in a message: long or control-character-laden input is shortened and escaped.
     static func printable(_ text: String) -> String {
-        var escaped = ""
-        for scalar in text.unicodeScalars.prefix(80) {
-            if scalar.value < 0x20 || scalar.value == 0x7F {
-                escaped += "\\u{\(String(scalar.value, radix: 16))}"
-            } else {
-                escaped.unicodeScalars.append(scalar)
-            }
-        }
-        return text.unicodeScalars.count > 80 ? escaped + "…" : escaped
+        TerminalText.escape(text, limit: 80)
     }
 }

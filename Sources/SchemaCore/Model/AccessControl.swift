@@ -20,8 +20,10 @@ public enum ACLOperation: String, Hashable, Sendable, Codable, CodingKeyRepresen
 public struct AccessControl: Hashable, Sendable {
     /// Roles per operation, in the order written.
     public var rules: [ACLOperation: [String]]
-    /// The `rowLevel:` rule as written, parsed once.
+    /// The `rowLevel:` rule as written, parsed once: who owns a row (what `self` and `owner` grant).
     public var rowLevel: RowLevelSource?
+    /// The `readableWhen:` rule: rows everyone may read (published posts, public calculators).
+    public var readableWhen: RowLevelSource?
     /// Where the ACL is declared.
     public var location: SourceLocation
     /// Where each key (operation, `rowLevel`) is written.

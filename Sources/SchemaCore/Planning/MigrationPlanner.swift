@@ -18,8 +18,8 @@ public enum MigrationPlanner {
                 id: PlannedChange.id(entity: entity.structure.name, from: before?.checksum, to: entity.checksum),
                 entity: entity.structure.name, action: before == nil ? .create : .alter, packages: entity.packages,
                 fromChecksum: before?.checksum, toChecksum: entity.checksum, structure: entity.structure,
-                // A new table has no rows, so nothing about it can fail on existing data.
-                operations: operations, risks: before == nil ? [] : operations.flatMap(OperationRisk.of), statements: renderer.render(step)))
+                operations: operations, risks: Self.risks(of: operations, creating: before == nil), statements: renderer.render(step),
+                renames: entity.renames))
         }
         for entity in applied.sorted(by: { $0.structure.name < $1.structure.name }) where !desiredNames.contains(entity.structure.name) {
             let operations = TableDiff.operations(from: entity.structure, to: nil)
@@ -30,6 +30,12 @@ public enum MigrationPlanner {
                 statements: renderer.render(MigrationStep(from: entity.structure, to: nil, operations: operations))))
         }
         return changes
+    }
+
+    /// The risks of a change's operations. A new table has no rows, so nothing about it can fail
+    /// on existing data or lose any.
+    public static func risks(of operations: [SchemaOperation], creating: Bool) -> [OperationRisk] {
+        creating ? [] : operations.flatMap(OperationRisk.of)
     }
 
     /// Entities sorted so that every belongsTo target among them comes first (cycles keep file order).

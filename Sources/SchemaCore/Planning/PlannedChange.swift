@@ -18,6 +18,8 @@ public struct PlannedChange: Hashable, Sendable {
     public var operations: [SchemaOperation]
     public var risks: [OperationRisk]
     public var statements: [SQLStatement]
+    /// new column → old column: the rename hints the operations were planned with.
+    public var renames: [String: String] = [:]
 
     /// Whether approving needs `--allow-data-loss`.
     public var isDestructive: Bool { risks.contains { $0.kind == .destructive } }

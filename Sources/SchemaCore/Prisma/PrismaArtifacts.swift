@@ -15,7 +15,7 @@ public enum PrismaArtifacts {
         if !back.isEmpty {
             text += "// Host models need these back-relation fields (the merged schema has them):\n"
             for model in back.keys.sorted() {
-                for line in back[model] ?? [] { text += "//   \(model).\(line.trimmingCharacters(in: .whitespaces))\n" }
+                for line in back[model] ?? [] { text += "//   " + PrismaText.comment("\(model).\(line.trimmingCharacters(in: .whitespaces))") + "\n" }
             }
         }
         for entity in entities.sorted(by: { $0.name < $1.name }) {

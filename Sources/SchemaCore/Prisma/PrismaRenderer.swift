@@ -30,8 +30,8 @@ public struct PrismaRenderer: Sendable {
     /// One model block, optionally preceded by `header` comment lines.
     public func model(_ entity: CanonicalEntity, header: [String] = []) -> String {
         let plan = relationPlan
-        var lines = header.map { "// \($0)" }
-        lines.append("model \(entity.name) {")
+        var lines = header.map { "// " + PrismaText.comment($0) }
+        lines.append("model \(PrismaText.identifier(entity.name)) {")
         var rows: [[String]] = []
         let fields = entity.fields.filter(\.primary) + entity.fields.filter { !$0.primary }
         var documentation: [String: [String]] = [:]
@@ -42,13 +42,13 @@ public struct PrismaRenderer: Sendable {
             if entity.indexes.contains(where: { $0.unique && $0.fields == [field.name] && $0.name == nil }) { attributes.append("@unique") }
             // uuid stays TEXT (no @db.Uuid): a foreign key declared as `string` must have the same column type.
             if provider == "postgresql", let length = field.maxLength { attributes.append("@db.VarChar(\(length))") }
-            rows.append([field.name, field.type.prismaType + (field.optional ? "?" : ""), attributes.joined(separator: " ")])
+            rows.append([PrismaText.identifier(field.name), field.type.prismaType + (field.optional ? "?" : ""), attributes.joined(separator: " ")])
             var notes: [String] = []
             if let values = field.enumValues { notes.append("one of: \(values.joined(separator: ", "))") }
             if let length = field.maxLength, provider != "postgresql" { notes.append("at most \(length) characters") }
             if let minimum = field.minimum { notes.append("min \(CanonicalNumber.format(minimum))") }
             if let maximum = field.maximum { notes.append("max \(CanonicalNumber.format(maximum))") }
-            if !notes.isEmpty { documentation[field.name] = notes }
+            if !notes.isEmpty { documentation[PrismaText.identifier(field.name)] = notes }
         }
         for relation in entity.relations {
             switch relation.kind {
@@ -56,36 +56,37 @@ public struct PrismaRenderer: Sendable {
                 guard let field = relation.field else { continue }
                 let optional = entity.field(named: field)?.optional ?? false
                 var arguments: [String] = []
-                if let name = plan.relationNames[RelationKey(entity: entity.name, relation: relation.name)] { arguments.append(Self.quote(name)) }
-                arguments.append("fields: [\(field)]")
-                arguments.append("references: [\(primaryKeyName(of: relation.target) ?? "id")]")
+                if let name = plan.relationNames[RelationKey(entity: entity.name, relation: relation.name)] { arguments.append(PrismaText.string(name)) }
+                arguments.append("fields: [\(PrismaText.identifier(field))]")
+                arguments.append("references: [\(PrismaText.identifier(primaryKeyName(of: relation.target) ?? "id"))]")
                 if let action = relation.onDelete { arguments.append("onDelete: \(action.rawValue)") }
                 if let action = relation.onUpdate, action != .Cascade { arguments.append("onUpdate: \(action.rawValue)") }
-                rows.append([relation.name, relation.target + (optional ? "?" : ""), "@relation(\(arguments.joined(separator: ", ")))"])
+                rows.append([PrismaText.identifier(relation.name), PrismaText.identifier(relation.target) + (optional ? "?" : ""),
+                             "@relation(\(arguments.joined(separator: ", ")))"])
             case .hasMany:
                 var attribute = ""
                 if let owner = plan.hasManyOwners[RelationKey(entity: entity.name, relation: relation.name)],
                    let name = plan.relationNames[owner] {
-                    attribute = "@relation(\(Self.quote(name)))"
+                    attribute = "@relation(\(PrismaText.string(name)))"
                 }
-                rows.append([relation.name, relation.target + "[]", attribute])
+                rows.append([PrismaText.identifier(relation.name), PrismaText.identifier(relation.target) + "[]", attribute])
             }
         }
         for back in plan.backFields[entity.name] ?? [] {
-            rows.append([back.field, back.type, back.relationName.map { "@relation(\(Self.quote($0)))" } ?? ""])
+            rows.append([back.field, back.type, back.relationName.map { "@relation(\(PrismaText.string($0)))" } ?? ""])
         }
         let nameWidth = rows.map { $0[0].count }.max() ?? 0
         let typeWidth = rows.map { $0[1].count }.max() ?? 0
         for row in rows {
-            for note in documentation[row[0]] ?? [] { lines.append("  /// \(note)") }
+            for note in documentation[row[0]] ?? [] { lines.append("  /// " + PrismaText.comment(note)) }
             var line = "  " + row[0].padding(toLength: nameWidth, withPad: " ", startingAt: 0) + " " + row[1]
             if !row[2].isEmpty { line = line.padding(toLength: 2 + nameWidth + 1 + typeWidth, withPad: " ", startingAt: 0) + " " + row[2] }
             lines.append(line)
         }
         let blockLines = entity.indexes.compactMap { index -> String? in
             if index.unique && index.fields.count == 1 && index.name == nil { return nil }
-            let map = index.name.map { ", map: \(Self.quote($0))" } ?? ""
-            return "  @@\(index.unique ? "unique" : "index")([\(index.fields.joined(separator: ", "))]\(map))"
+            let map = index.name.map { ", map: \(PrismaText.string($0))" } ?? ""
+            return "  @@\(index.unique ? "unique" : "index")([\(index.fields.map(PrismaText.identifier).joined(separator: ", "))]\(map))"
         }
         if !blockLines.isEmpty {
             lines.append("")
@@ -100,7 +101,7 @@ public struct PrismaRenderer: Sendable {
     public var hostBackRelationFields: [String: [String]] {
         var result: [String: [String]] = [:]
         for (model, fields) in relationPlan.backFields where host?.model(named: model) != nil && byName[model] == nil {
-            result[model] = fields.map { "  \($0.field) \($0.type)" + ($0.relationName.map { " @relation(\(Self.quote($0)))" } ?? "") }
+            result[model] = fields.map { "  \($0.field) \($0.type)" + ($0.relationName.map { " @relation(\(PrismaText.string($0)))" } ?? "") }
         }
         return result
     }
@@ -119,25 +120,11 @@ public struct PrismaRenderer: Sendable {
         switch value {
         case .string(let text):
             if field.type == .datetime && text == "now" { return "now()" }
-            return quote(text)
+            return PrismaText.string(text)
         case .integer(let number): return field.type == .float ? CanonicalNumber.format(Double(number)) : String(number)
         case .float(let number): return CanonicalNumber.format(number)
         case .bool(let flag): return flag ? "true" : "false"
         }
-    }
-
-    /// A Prisma string literal with `"` and `\` escaped and control characters removed.
-    public static func quote(_ text: String) -> String {
-        var escaped = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": escaped += "\\\""
-            case "\\": escaped += "\\\\"
-            case "\n": escaped += "\\n"
-            default: if scalar.value >= 0x20 { escaped.unicodeScalars.append(scalar) }
-            }
-        }
-        return escaped + "\""
     }
 
     // MARK: - Relation planning
@@ -211,7 +198,8 @@ public struct PrismaRenderer: Sendable {
                 }
                 taken.insert(candidate)
                 used[relation.target] = taken
-                plan.backFields[relation.target, default: []].append(BackField(field: candidate, type: entity.name + "[]", relationName: plan.relationNames[key]))
+                plan.backFields[relation.target, default: []].append(BackField(field: PrismaText.identifier(candidate), type: PrismaText.identifier(entity.name) + "[]",
+                                                                               relationName: plan.relationNames[key]))
             }
         }
         return plan

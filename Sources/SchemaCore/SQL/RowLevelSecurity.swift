@@ -1,12 +1,16 @@
-/// PostgreSQL row-level security derived from an entity's ACL and `rowLevel` rule.
+/// PostgreSQL row-level security derived from an entity's ACL, its `rowLevel` (ownership) rule
+/// and its `readableWhen` (visibility) rule.
 ///
 /// Policies read the acting user from session settings the application sets per transaction:
 /// `SELECT set_config('app.user_id', $1, true), set_config('app.user_role', $2, true)` (and
-/// `app.tenant_id`). The rule is compiled from its parsed form; its text never reaches SQL.
+/// `app.tenant_id`). An empty setting counts as absent: after a transaction-local `set_config`,
+/// later transactions on the same connection see `''`, not NULL. Rules are compiled from their
+/// parsed form; their text never reaches SQL. Every table gets RLS enabled and forced, so a table
+/// whose ACL grants nothing (or that has no ACL) is closed, as the Swift evaluator is.
 public enum RowLevelSecurity {
-    static let userId = "current_setting('app.user_id', true)"
-    static let userRole = "current_setting('app.user_role', true)"
-    static let tenantId = "current_setting('app.tenant_id', true)"
+    static let userId = "NULLIF(current_setting('app.user_id', true), '')"
+    static let userRole = "NULLIF(current_setting('app.user_role', true), '')"
+    static let tenantId = "NULLIF(current_setting('app.tenant_id', true), '')"
 
     /// The policies of several entities, with the primary keys of the host's models and of the entities themselves.
     public static func statements(for entities: [CanonicalEntity], host: PrismaSchema?) -> [String] {
@@ -14,18 +18,24 @@ public enum RowLevelSecurity {
         return entities.flatMap { statements(for: $0, primaryKeys: keys) }
     }
 
-    /// The statements that (re)create the policies of `entity`; empty when it has no ACL.
+    /// The statements that (re)create the policies of `entity`: RLS on and forced, every policy of
+    /// ours dropped, and one permissive policy per operation the ACL grants (none without an ACL).
     /// - Parameter primaryKeys: primary-key column per table, for `relation.field` rules.
     public static func statements(for entity: CanonicalEntity, primaryKeys: [String: String]) -> [String] {
-        guard let acl = entity.acl else { return [] }
+        let acl = entity.acl ?? CanonicalACL(rules: [:], rowLevel: nil)
         let dialect = SQLDialect.postgresql
         let table = dialect.quote(entity.name)
         var statements = ["ALTER TABLE \(table) ENABLE ROW LEVEL SECURITY", "ALTER TABLE \(table) FORCE ROW LEVEL SECURITY"]
         for operation in ACLOperation.allCases {
             let name = dialect.quote("\(entity.name)_\(operation.rawValue)")
             statements.append("DROP POLICY IF EXISTS \(name) ON \(table)")
-            guard let roles = acl.rules[operation] else { continue }
-            let condition = grant(roles, entity: entity, primaryKeys: primaryKeys)
+            var conditions: [String] = []
+            if let roles = acl.rules[operation] { conditions.append(grant(roles, entity: entity, primaryKeys: primaryKeys)) }
+            if operation == .read, let visible = acl.readableWhen {
+                conditions.append(compile(visible.expression, entity: entity, primaryKeys: primaryKeys))
+            }
+            guard !conditions.isEmpty else { continue }
+            let condition = conditions.count == 1 ? conditions[0] : conditions.map { "(\($0))" }.joined(separator: " OR ")
             switch operation {
             case .read: statements.append("CREATE POLICY \(name) ON \(table) FOR SELECT USING (\(condition))")
             case .create: statements.append("CREATE POLICY \(name) ON \(table) FOR INSERT WITH CHECK (\(condition))")
@@ -55,8 +65,10 @@ public enum RowLevelSecurity {
 
     static func ownership(_ entity: CanonicalEntity, primaryKeys: [String: String]) -> String {
         let dialect = SQLDialect.postgresql
-        if let expression = entity.acl?.rowLevel?.expression {
-            return "\(userId) IS NOT NULL AND (\(compile(expression, entity: entity, primaryKeys: primaryKeys)))"
+        if let rule = entity.acl?.rowLevel {
+            // Only the alternatives that identify the user decide ownership (see RowLevelExpression.ownership).
+            guard let ownership = rule.expression.ownership else { return "false" }
+            return "\(userId) IS NOT NULL AND (\(compile(ownership, entity: entity, primaryKeys: primaryKeys)))"
         }
         guard let field = ACLEvaluator.ownerField(of: entity) else { return "false" }
         return "\(dialect.quote(entity.name)).\(dialect.quote(field))::text = \(userId)"

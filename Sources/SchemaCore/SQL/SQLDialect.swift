@@ -8,10 +8,20 @@ public enum SQLDialect: String, Hashable, Sendable, Codable {
         "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
-    /// A string literal: `'text'` with embedded quotes doubled; NUL characters, which neither
-    /// database accepts in text, are removed.
+    /// The one quoting path for string literals: `'text'` with embedded quotes doubled. NUL
+    /// characters, which neither database accepts in text, are removed (validation refuses control
+    /// characters in values, so only a tampered registry row could hold one).
+    ///
+    /// On PostgreSQL a text with a backslash becomes `E'…'` with the backslash doubled: in a plain
+    /// literal a backslash is an escape when `standard_conforming_strings` is off (`\'` would end
+    /// the literal early), while `E'…'` reads escapes under either setting, so the text means the
+    /// same whatever the server's setting is.
     public func literal(_ text: String) -> String {
-        "'" + text.replacingOccurrences(of: "\0", with: "").replacingOccurrences(of: "'", with: "''") + "'"
+        let quoted = text.replacingOccurrences(of: "\0", with: "").replacingOccurrences(of: "'", with: "''")
+        if self == .postgresql && quoted.contains("\\") {
+            return "E'" + quoted.replacingOccurrences(of: "\\", with: "\\\\") + "'"
+        }
+        return "'" + quoted + "'"
     }
 
     /// Prisma's column type for a field in this dialect.

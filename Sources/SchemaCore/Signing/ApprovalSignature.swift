@@ -4,21 +4,65 @@ public import Foundation
 /// Ed25519 signatures over approvals, so that write access to the registry tables alone cannot
 /// approve a change: `apply --trusted-keys` runs only items signed by a trusted key.
 public enum ApprovalSignature {
-    /// The exact bytes signed: a versioned, newline-separated record of what was approved.
-    public static func payload(itemId: String, entity: String, checksum: String?, sqlHash: String) -> Data {
-        Data("schema-approval-v1\n\(itemId)\n\(entity)\n\(checksum ?? "-")\n\(sqlHash)".utf8)
+    /// What one approval signature covers: one application of one change. The item and entity,
+    /// the structure it starts from and the one it makes (checksums, which `apply` re-derives from
+    /// the stored structures), the SQL it runs (hash) and a nonce drawn at approval, which `apply`
+    /// records so the same signature cannot be applied twice.
+    public struct Claim: Hashable, Sendable {
+        public var itemId: String
+        public var entity: String
+        public var fromChecksum: String?
+        public var toChecksum: String?
+        public var sqlHash: String
+        public var nonce: String
+
+        /// Creates a claim.
+        public init(itemId: String, entity: String, fromChecksum: String?, toChecksum: String?, sqlHash: String, nonce: String) {
+            self.itemId = itemId
+            self.entity = entity
+            self.fromChecksum = fromChecksum
+            self.toChecksum = toChecksum
+            self.sqlHash = sqlHash
+            self.nonce = nonce
+        }
+
+        /// The exact bytes signed: a versioned, newline-separated record.
+        public var payload: Data {
+            Data("schema-approval-v2\n\(itemId)\n\(entity)\n\(fromChecksum ?? "-")\n\(toChecksum ?? "-")\n\(sqlHash)\n\(nonce)".utf8)
+        }
     }
 
-    /// Signs the payload; returns the base64 signature.
-    public static func sign(itemId: String, entity: String, checksum: String?, sqlHash: String, with key: SigningKey) throws -> String {
-        try key.privateKey.signature(for: payload(itemId: itemId, entity: entity, checksum: checksum, sqlHash: sqlHash)).base64EncodedString()
+    /// Signs `claim`; returns the base64 signature.
+    public static func sign(_ claim: Claim, with key: SigningKey) throws -> String {
+        try key.privateKey.signature(for: claim.payload).base64EncodedString()
     }
 
-    /// Whether `signature` (base64) is a valid signature of the payload by `publicKey`.
-    public static func isValid(_ signature: String, itemId: String, entity: String, checksum: String?, sqlHash: String,
-                               publicKey: Curve25519.Signing.PublicKey) -> Bool {
+    /// Whether `signature` (base64) is a valid signature of `claim` by `publicKey`.
+    public static func isValid(_ signature: String, of claim: Claim, publicKey: Curve25519.Signing.PublicKey) -> Bool {
         guard let bytes = Data(base64Encoded: signature) else { return false }
-        return publicKey.isValidSignature(bytes, for: payload(itemId: itemId, entity: entity, checksum: checksum, sqlHash: sqlHash))
+        return publicKey.isValidSignature(bytes, for: claim.payload)
+    }
+
+    /// The bytes of an attestation: an admin vouching that `checksum` is what is applied for
+    /// `entity` (for snapshots applied before approvals were signed).
+    public static func attestationPayload(entity: String, checksum: String) -> Data {
+        Data("schema-attestation-v1\n\(entity)\n\(checksum)".utf8)
+    }
+
+    /// Signs an attestation.
+    public static func attest(entity: String, checksum: String, with key: SigningKey) throws -> String {
+        try key.privateKey.signature(for: attestationPayload(entity: entity, checksum: checksum)).base64EncodedString()
+    }
+
+    /// Whether `signature` is a valid attestation of (`entity`, `checksum`) by `publicKey`.
+    public static func isValidAttestation(_ signature: String, entity: String, checksum: String, publicKey: Curve25519.Signing.PublicKey) -> Bool {
+        guard let bytes = Data(base64Encoded: signature) else { return false }
+        return publicKey.isValidSignature(bytes, for: attestationPayload(entity: entity, checksum: checksum))
+    }
+
+    /// A random nonce for one approval (128 bits, hex).
+    public static func makeNonce() -> String {
+        SymmetricKey(size: .bits128).withUnsafeBytes { bytes in bytes.map { String(format: "%02x", $0) }.joined() }
     }
 }
 

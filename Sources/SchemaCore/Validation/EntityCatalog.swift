@@ -12,6 +12,7 @@ struct EntityCatalog {
         }
         packageEntities = entities
         hostSchema = workspace.baseSchema
+        allNames = Array(entities.keys).sorted() + (workspace.baseSchema?.models.map(\.name) ?? [])
     }
 
     /// Whether `name` is a package entity or a host model.
@@ -40,7 +41,5 @@ struct EntityCatalog {
     }
 
     /// All known entity and model names, for suggestions.
-    var allNames: [String] {
-        Array(packageEntities.keys) + (hostSchema?.models.map(\.name) ?? [])
-    }
+    let allNames: [String]
 }

@@ -124,6 +124,10 @@ enum FieldRules {
         if let value = field.defaultValue {
             diagnostics += checkDefault(value, of: field)
         }
+        diagnostics += ValueRules.check(field)
+        if let old = field.renamedFrom, !Identifier.isValid(old) {
+            diagnostics.append(invalidName(old, kind: "renamedFrom", at: field.location(of: "renamedFrom")))
+        }
         return diagnostics
     }
 

@@ -55,6 +55,7 @@ public enum StructuralDifference {
                     other.append(("acl.\(operation.rawValue)", acl.rules[operation].map { "[\($0.joined(separator: ", "))]" } ?? "absent"))
                 }
                 other.append(("acl.rowLevel", acl.rowLevel.map { "\"\($0.canonicalText)\"" } ?? "absent"))
+                other.append(("acl.readableWhen", acl.readableWhen.map { "\"\($0.canonicalText)\"" } ?? "absent"))
             } else {
                 other = [("acl", "absent")]
             }

@@ -1,7 +1,12 @@
 /// Validates a loaded workspace: every rule on every entity, then across packages and against the host.
 public enum Validator {
-    /// Runs all rules. Pure: the workspace is already in memory.
+    /// Runs all rules. Pure: the workspace is already in memory. "Did you mean" suggestions share
+    /// one ``Suggestion/Budget`` per validation, so hostile files cannot make it slow.
     public static func validate(_ workspace: Workspace) -> ValidationReport {
+        Suggestion.$budget.withValue(Suggestion.budget ?? Suggestion.Budget()) { validateWithinBudget(workspace) }
+    }
+
+    static func validateWithinBudget(_ workspace: Workspace) -> ValidationReport {
         var diagnostics = workspace.diagnostics
         let catalog = EntityCatalog(workspace: workspace)
         var definitions: [ValidationReport.EntityDefinition] = []

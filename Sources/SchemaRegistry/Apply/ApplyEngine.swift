@@ -52,7 +52,7 @@ public struct ApplyEngine: Sendable {
             outcome.migrationFolder = history?.writtenFolder
             FaultInjection.pause(.afterCommit)
         }
-        outcome.fragment = try request.fragment?.refresh(from: registry)
+        outcome.fragment = try request.fragment?.refresh(from: registry, trustedKeys: request.trustedKeys)
         if let command = request.afterCommand, !outcome.applied.isEmpty || outcome.fragment != nil {
             let status = command.run()
             if status != 0 {
@@ -88,13 +88,20 @@ public struct ApplyEngine: Sendable {
         var accepted: [QueueItem] = []
         var refused: [Refusal] = []
         var statements: [(itemId: String, statement: SQLStatement)] = []
+        /// Item id → the nonce of its approval, recorded with its apply.
+        var nonces: [String: String] = [:]
     }
 
     func prepare(_ desired: DesiredState, trustedKeys: [TrustedKey]?, _ connection: any RegistryConnection) throws -> Prepared {
         var prepared = Prepared()
         let current = Dictionary(desired.entities.map { ($0.structure.name, $0) }, uniquingKeysWith: { first, _ in first })
-        for (item, refusal) in try verify(try Registry.items(in: [.approved], connection), current: current, trustedKeys: trustedKeys, connection) {
-            if let refusal { prepared.refused.append(refusal) } else { prepared.accepted.append(item) }
+        for (verified, refusal) in try verify(try Registry.items(in: [.approved], connection), current: current, trustedKeys: trustedKeys, connection) {
+            if let refusal {
+                prepared.refused.append(refusal)
+            } else {
+                prepared.accepted.append(verified.item)
+                prepared.nonces[verified.item.id] = verified.nonce
+            }
         }
         // Statements of all items, ordered by phase across items, each remembering its item.
         let tagged = prepared.accepted.flatMap { item in item.statements.map { (itemId: item.id, statement: $0) } }
@@ -130,7 +137,8 @@ public struct ApplyEngine: Sendable {
                 for item in prepared.accepted {
                     try registry.record(item, connection)
                     try registry.setState(connection, item, .applied)
-                    try registry.insertAudit(connection, principal: request.principal, action: "apply", item: item, detail: item.action.rawValue)
+                    try registry.insertAudit(connection, principal: request.principal, action: "apply", item: item, detail: item.action.rawValue,
+                                             nonce: prepared.nonces[item.id])
                     var applied = item
                     applied.state = .applied
                     outcome.applied.append(applied)

@@ -36,15 +36,16 @@ public struct FragmentFile: Sendable {
     }
 
     /// Rewrites the fragment when it is missing or its fingerprint differs from the registry's.
+    /// The snapshots it is rendered from are verified first (``Registry/appliedEntities(trustedKeys:)``).
     ///
     /// - Returns: what was written, or nil when the fragment was already up to date.
-    public func refresh(from registry: Registry) throws -> Written? {
+    public func refresh(from registry: Registry, trustedKeys: [TrustedKey]? = nil) throws -> Written? {
         let baseText = try? String(contentsOf: baseSchemaURL, encoding: .utf8)
         let current = PrismaArtifacts.fingerprint(checksums: try registry.appliedChecksums(), baseSchemaText: baseText)
         if let header = Self.header(of: url), PrismaArtifacts.recordedFingerprint(in: header) == current {
             return nil
         }
-        return try write(try registry.appliedEntities(), baseText: baseText)
+        return try write(try registry.appliedEntities(trustedKeys: trustedKeys), baseText: baseText)
     }
 
     /// The first few lines of the file, where the fingerprint is: the restart path reads no more.

@@ -1,12 +1,12 @@
 public import Foundation
-import SchemaCore
 import PostgresNIO
+import SchemaCore
 
 /// Where the target database is: a SQLite file or a PostgreSQL server, parsed from a URL as
 /// Prisma users write them (`DATABASE_URL`).
 public enum DatabaseLocation: Equatable, Sendable, CustomStringConvertible {
     case sqlite(path: String)
-    case postgres(host: String, port: Int, user: String, password: String?, database: String?, requireTLS: Bool)
+    case postgres(PostgresLocation)
 
     /// The default: `ROOT/.schema/database.sqlite`.
     public static func defaultLocation(root: URL) -> DatabaseLocation {
@@ -17,14 +17,7 @@ public enum DatabaseLocation: Equatable, Sendable, CustomStringConvertible {
     /// Relative SQLite paths are resolved against `root`.
     public static func parse(_ text: String, root: URL) throws -> DatabaseLocation {
         if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
-            guard let components = URLComponents(string: text), let host = components.host, !host.isEmpty else {
-                throw SchemaError(.usage, "cannot read the database URL: expected postgres://user:password@host:port/database")
-            }
-            let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
-            let sslMode = components.queryItems?.first { $0.name == "sslmode" }?.value
-            return .postgres(host: host, port: components.port ?? 5432, user: components.user?.removingPercentEncoding ?? "postgres",
-                             password: components.password?.removingPercentEncoding, database: database.isEmpty ? nil : database,
-                             requireTLS: sslMode == "require" || sslMode == "verify-full" || sslMode == "verify-ca")
+            return .postgres(try PostgresLocation(url: text))
         }
         var path = text
         for prefix in ["sqlite://", "sqlite:", "file://", "file:"] where path.hasPrefix(prefix) {
@@ -40,14 +33,8 @@ public enum DatabaseLocation: Equatable, Sendable, CustomStringConvertible {
     /// Opens the database.
     public func open() throws -> any RegistryDatabase {
         switch self {
-        case .sqlite(let path):
-            return try SQLiteRegistryDatabase(path: path)
-        case .postgres(let host, let port, let user, let password, let database, let requireTLS):
-            if requireTLS {
-                throw SchemaError(.usage, "sslmode=require is not supported yet; connect over a trusted network or a local socket")
-            }
-            let configuration = PostgresConnection.Configuration(host: host, port: port, username: user, password: password, database: database, tls: .disable)
-            return try PostgresRegistryDatabase(configuration: configuration, displayName: description)
+        case .sqlite(let path): try SQLiteRegistryDatabase(path: path)
+        case .postgres(let location): try PostgresRegistryDatabase(location: location)
         }
     }
 
@@ -55,7 +42,62 @@ public enum DatabaseLocation: Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .sqlite(let path): "sqlite:\(path)"
-        case .postgres(let host, let port, let user, _, let database, _): "postgres://\(user)@\(host):\(port)/\(database ?? "")"
+        case .postgres(let location): location.description
         }
+    }
+}
+
+/// A PostgreSQL server, database and role, and the schema the registry lives in.
+public struct PostgresLocation: Equatable, Sendable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+    public var user: String
+    public var password: String?
+    public var database: String?
+    /// `sslmode=require`, `verify-ca` or `verify-full` in the URL.
+    public var requireTLS: Bool
+    /// The schema of the registry's tables (`?registry_schema=NAME`, default `schema_registry`).
+    public var registrySchema: String
+
+    /// Creates a location.
+    public init(host: String, port: Int = 5432, user: String, password: String? = nil, database: String?, requireTLS: Bool = false,
+                registrySchema: String = RegistryNames.defaultSchema) {
+        self.host = host
+        self.port = port
+        self.user = user
+        self.password = password
+        self.database = database
+        self.requireTLS = requireTLS
+        self.registrySchema = registrySchema
+    }
+
+    /// Parses `postgres://user:password@host:port/database?sslmode=…&registry_schema=…`.
+    public init(url text: String) throws {
+        guard let components = URLComponents(string: text), let host = components.host, !host.isEmpty else {
+            throw SchemaError(.usage, "cannot read the database URL: expected postgres://user:password@host:port/database")
+        }
+        let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        func query(_ name: String) -> String? { components.queryItems?.first { $0.name == name }?.value }
+        let sslMode = query("sslmode")
+        let schema = query("registry_schema") ?? RegistryNames.defaultSchema
+        guard Identifier.isValid(schema) else {
+            throw SchemaError(.usage, "registry_schema must be a plain name (letters, digits and '_'), found '\(TerminalText.escape(schema))'")
+        }
+        self.init(host: host, port: components.port ?? 5432, user: components.user?.removingPercentEncoding ?? "postgres",
+                  password: components.password?.removingPercentEncoding, database: database.isEmpty ? nil : database,
+                  requireTLS: sslMode == "require" || sslMode == "verify-full" || sslMode == "verify-ca", registrySchema: schema)
+    }
+
+    /// The same server and database reached as another role.
+    public func `as`(user: String, password: String? = nil) -> PostgresLocation {
+        var copy = self
+        copy.user = user
+        copy.password = password
+        return copy
+    }
+
+    /// The URL without the password, as printed everywhere.
+    public var description: String {
+        "postgres://\(user)@\(host):\(port)/\(database ?? "")" + (registrySchema == RegistryNames.defaultSchema ? "" : "?registry_schema=\(registrySchema)")
     }
 }

@@ -18,13 +18,26 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
     private let logger = Logger(label: "schema-registry.postgres")
     public let displayName: String
     public var dialect: SQLDialect { .postgresql }
+    /// The registry's names: its tables live in their own schema.
+    public let names: RegistryNames
 
     /// The advisory lock key: "SCHEMAREG" in ASCII, shared by every process of this tool.
     public static let lockKey: Int64 = 0x53_43_48_45_4D_41_52
 
-    /// Connects with `configuration`.
-    public init(configuration: PostgresConnection.Configuration, displayName: String) throws {
+    /// Connects to `location`.
+    public convenience init(location: PostgresLocation) throws {
+        if location.requireTLS {
+            throw SchemaError(.usage, "sslmode=require is not supported yet; connect over a trusted network or a local socket")
+        }
+        let configuration = PostgresConnection.Configuration(host: location.host, port: location.port, username: location.user,
+                                                             password: location.password, database: location.database, tls: .disable)
+        try self.init(configuration: configuration, displayName: location.description, registrySchema: location.registrySchema)
+    }
+
+    /// Connects with `configuration`; the registry lives in `registrySchema`.
+    public init(configuration: PostgresConnection.Configuration, displayName: String, registrySchema: String = RegistryNames.defaultSchema) throws {
         self.displayName = displayName
+        self.names = .postgres(schema: registrySchema)
         let eventLoop = MultiThreadedEventLoopGroup.singleton.next()
         do {
             connection = try PostgresConnection.connect(on: eventLoop, configuration: configuration, id: 1, logger: logger).wait()
@@ -34,7 +47,7 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
     }
 
     public func withLockedTransaction<T>(_ body: (any RegistryConnection) throws -> T) throws -> T {
-        let connection = Connection(connection: connection, logger: logger)
+        let connection = Connection(connection: connection, logger: logger, names: names)
         try connection.execute("BEGIN")
         do {
             try connection.execute("SELECT pg_advisory_xact_lock(\(Self.lockKey))")
@@ -53,7 +66,7 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
 
     /// Runs one statement outside any transaction (`CREATE DATABASE` cannot run inside one).
     public func executeOutsideTransaction(_ sql: String) throws {
-        try Connection(connection: connection, logger: logger).execute(sql)
+        try Connection(connection: connection, logger: logger, names: names).execute(sql)
     }
 
     static func message(_ error: any Error) -> String {
@@ -70,6 +83,7 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
     struct Connection: RegistryConnection {
         let connection: PostgresConnection
         let logger: Logger
+        let names: RegistryNames
         var dialect: SQLDialect { .postgresql }
 
         func execute(_ sql: String, _ binds: [SQLValue]) throws {

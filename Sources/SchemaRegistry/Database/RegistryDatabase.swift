@@ -20,6 +20,8 @@ public typealias SQLRow = [String: SQLValue]
 public protocol RegistryConnection {
     /// The dialect of the database behind the connection.
     var dialect: SQLDialect { get }
+    /// The registry's qualified table names in this database.
+    var names: RegistryNames { get }
     /// Runs a statement that returns no rows.
     func execute(_ sql: String, _ binds: [SQLValue]) throws
     /// Runs a query and returns all its rows.

@@ -55,6 +55,7 @@ public final class SQLiteRegistryDatabase: RegistryDatabase, @unchecked Sendable
     struct Connection: RegistryConnection {
         let db: Database
         var dialect: SQLDialect { .sqlite }
+        var names: RegistryNames { .sqlite }
 
         func execute(_ sql: String, _ binds: [SQLValue]) throws {
             try db.execute(sql: sql, arguments: StatementArguments(binds.map(Self.convert)))

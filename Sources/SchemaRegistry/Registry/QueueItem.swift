@@ -19,6 +19,8 @@ public struct QueueItem: Hashable, Sendable {
     public var risks: [OperationRisk]
     public var isDestructive: Bool
     public var statements: [SQLStatement]
+    /// new column → old column: the rename hints the operations were planned with.
+    public var renames: [String: String]
     public var sqlHash: String
     public var dialect: SQLDialect
     public var state: State
@@ -41,6 +43,7 @@ public struct QueueItem: Hashable, Sendable {
         risks = change.risks
         isDestructive = change.isDestructive
         statements = change.statements
+        renames = change.renames
         sqlHash = change.sqlHash
         self.dialect = dialect
         state = .pending
@@ -48,13 +51,13 @@ public struct QueueItem: Hashable, Sendable {
         updatedAt = time
     }
 
-    static let columns = #""id", "entity", "action", "packages", "from_checksum", "to_checksum", "structure", "operations", "risks", "destructive", "statements", "sql_hash", "dialect", "state", "created_at", "updated_at", "error""#
+    static let columns = #""id", "entity", "action", "packages", "from_checksum", "to_checksum", "structure", "operations", "risks", "destructive", "statements", "sql_hash", "dialect", "state", "created_at", "updated_at", "error", "renames""#
 
     var binds: [SQLValue] {
         [.text(id), .text(entity), .text(action.rawValue), .text(JSONCoding.encode(packages)), Self.optional(fromChecksum), Self.optional(toChecksum),
          structure.map { .text(JSONCoding.encode($0)) } ?? .null, .text(JSONCoding.encode(operations)), .text(JSONCoding.encode(risks)),
          .integer(isDestructive ? 1 : 0), .text(JSONCoding.encode(statements)), .text(sqlHash), .text(dialect.rawValue), .text(state.rawValue),
-         .text(createdAt), .text(updatedAt), Self.optional(error)]
+         .text(createdAt), .text(updatedAt), Self.optional(error), .text(JSONCoding.encode(renames))]
     }
 
     static func optional(_ text: String?) -> SQLValue { text.map(SQLValue.text) ?? .null }
@@ -80,6 +83,7 @@ public struct QueueItem: Hashable, Sendable {
         risks = try JSONCoding.decode([OperationRisk].self, try text("risks"))
         isDestructive = row["destructive"]?.integer == 1
         statements = try JSONCoding.decode([SQLStatement].self, try text("statements"))
+        renames = try row["renames"]?.text.map { try JSONCoding.decode([String: String].self, $0) } ?? [:]
         sqlHash = try text("sql_hash")
         createdAt = try text("created_at")
         updatedAt = try text("updated_at")

@@ -7,11 +7,11 @@ extension Registry {
     }
 
     static func admins(_ connection: any RegistryConnection) throws -> [String] {
-        try connection.query(#"SELECT "name" FROM "_schema_admins" WHERE "role" = 'admin' ORDER BY "name""#, []).compactMap { $0["name"]?.text }
+        try connection.query(#"SELECT "name" FROM \#(connection.names.admins) WHERE "role" = 'admin' ORDER BY "name""#, []).compactMap { $0["name"]?.text }
     }
 
     static func isAdmin(_ name: String, _ connection: any RegistryConnection) throws -> Bool {
-        try !connection.query(#"SELECT "name" FROM "_schema_admins" WHERE "name" = ? AND "role" = 'admin'"#, [.text(name)]).isEmpty
+        try !connection.query(#"SELECT "name" FROM \#(connection.names.admins) WHERE "name" = ? AND "role" = 'admin'"#, [.text(name)]).isEmpty
     }
 
     static func validPrincipal(_ name: String) -> Bool {
@@ -31,7 +31,7 @@ extension Registry {
                 }
             }
             let creator = existing.isEmpty ? "bootstrap" : (principal ?? "bootstrap")
-            try connection.execute(#"INSERT INTO "_schema_admins" ("name", "role", "created_at", "created_by") VALUES (?, 'admin', ?, ?)"#,
+            try connection.execute(#"INSERT INTO \#(connection.names.admins) ("name", "role", "created_at", "created_by") VALUES (?, 'admin', ?, ?)"#,
                                    [.text(name), .text(now), .text(creator)])
             try insertAudit(connection, principal: creator == "bootstrap" ? name : creator, action: existing.isEmpty ? "admin-bootstrap" : "admin-add", detail: name)
             return nil
@@ -49,7 +49,9 @@ extension Registry {
             let existing = try Self.admins(connection)
             guard existing.contains(name) else { return SchemaError(.adminConflict, "'\(name)' is not an admin") }
             guard existing.count > 1 else { return SchemaError(.adminConflict, "'\(name)' is the last admin; add another admin first") }
-            try connection.execute(#"DELETE FROM "_schema_admins" WHERE "name" = ?"#, [.text(name)])
+            try connection.execute(#"DELETE FROM \#(connection.names.admins) WHERE "name" = ?"#, [.text(name)])
+            // A removed admin's tokens and login codes end with the role.
+            try connection.execute(#"DELETE FROM \#(connection.names.tokens) WHERE "principal" = ?"#, [.text(name)])
             try insertAudit(connection, principal: principal, action: "admin-remove", detail: name)
             return nil
         }

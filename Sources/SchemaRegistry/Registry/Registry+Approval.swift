@@ -16,26 +16,54 @@ extension Registry {
     }
 
     /// Approves pending items as `principal`, who must be an admin. Destructive items need `allowDataLoss`.
-    /// The approval pins the approved checksum and the hash of the SQL that will run.
-    /// With `signingKey`, the approval carries an Ed25519 signature over (id, entity, checksum, SQL hash).
+    ///
+    /// The approval pins the approved checksum, the hash of the SQL that will run and a fresh nonce.
+    /// What is approved is checked first, not trusted because it is stored: the structure must hash
+    /// to the item's checksum and the SQL to its hash, and whether the change is destructive is
+    /// derived again from the applied snapshot and the new structure. With `signingKey`, the
+    /// approval carries an Ed25519 signature over ``ApprovalSignature/Claim``.
     public func approve(_ selection: Selection, as principal: String, allowDataLoss: Bool, signingKey: SigningKey? = nil) throws -> DecisionResult {
-        try decide(selection, as: principal, action: "approve", to: .approved) { item, connection in
-            if item.isDestructive && !allowDataLoss {
+        var applied: [String: AppliedEntity]?
+        return try decide(selection, as: principal, action: "approve", to: .approved) { item, connection in
+            if applied == nil {
+                applied = Dictionary(try Self.appliedEntities(connection).map { ($0.structure.name, $0) }, uniquingKeysWith: { first, _ in first })
+            }
+            if let problem = Self.integrityProblem(of: item) { return problem }
+            // Whether the change loses data is derived again from the structures, not read from the row.
+            let operations = TableDiff.operations(from: applied?[item.entity]?.structure, to: item.structure, renames: item.renames)
+            let destructive = MigrationPlanner.risks(of: operations, creating: item.action == .create).contains { $0.kind == .destructive }
+            if destructive && !allowDataLoss {
                 let risks = item.risks.filter { $0.kind == .destructive }.map(\.description).joined(separator: "; ")
                 return Refusal(itemId: item.id, entity: item.entity, code: .dataLossNotAcknowledged,
-                               message: "destructive (\(risks)); acknowledge the data loss to approve it")
+                               message: "destructive (\(risks.isEmpty ? "it drops or narrows data" : risks)); acknowledge the data loss to approve it")
             }
-            let signature = try signingKey.map {
-                try ApprovalSignature.sign(itemId: item.id, entity: item.entity, checksum: item.toChecksum, sqlHash: item.sqlHash, with: $0)
-            }
+            let nonce = ApprovalSignature.makeNonce()
+            let claim = ApprovalSignature.Claim(itemId: item.id, entity: item.entity, fromChecksum: item.fromChecksum, toChecksum: item.toChecksum,
+                                                sqlHash: item.sqlHash, nonce: nonce)
+            let signature = try signingKey.map { try ApprovalSignature.sign(claim, with: $0) }
             try connection.execute(
-                #"INSERT INTO "_schema_approvals" ("item_id", "principal", "approved_at", "checksum", "sql_hash", "allow_data_loss", "signature", "public_key") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"#,
+                #"INSERT INTO \#(connection.names.approvals) ("item_id", "principal", "approved_at", "checksum", "sql_hash", "allow_data_loss", "signature", "public_key", "nonce") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"#,
                 [.text(item.id), .text(principal), .text(self.now), QueueItem.optional(item.toChecksum), .text(item.sqlHash), .integer(allowDataLoss ? 1 : 0),
-                 QueueItem.optional(signature), QueueItem.optional(signingKey.map { TrustedKey(name: $0.name, publicKey: $0.privateKey.publicKey).encoded })])
+                 QueueItem.optional(signature), QueueItem.optional(signingKey.map { TrustedKey(name: $0.name, publicKey: $0.privateKey.publicKey).encoded }),
+                 .text(nonce)])
             try self.insertAudit(connection, principal: principal, action: "approve", item: item,
-                                 detail: "sql \(Checksum.short(item.sqlHash))\(item.isDestructive ? ", data loss acknowledged" : "")\(signingKey.map { ", signed by key \($0.name)" } ?? "")")
+                                 detail: "sql \(Checksum.short(item.sqlHash))\(destructive ? ", data loss acknowledged" : "")\(signingKey.map { ", signed by key \($0.name)" } ?? "")",
+                                 nonce: nonce)
             return nil
         }
+    }
+
+    /// Why a stored item cannot be what it says it is: its structure must hash to its checksum and
+    /// its statements to its SQL hash. Nil when it is consistent.
+    static func integrityProblem(of item: QueueItem) -> Refusal? {
+        if item.structure.map({ Checksum(of: $0).hex }) != item.toChecksum || (item.structure != nil && item.structure?.name != item.entity) {
+            return Refusal(itemId: item.id, entity: item.entity, code: .structureChanged,
+                           message: "the stored structure does not hash to the item's checksum: it was edited in the database")
+        }
+        if Checksum.sha256Hex(item.statements.script) != item.sqlHash {
+            return Refusal(itemId: item.id, entity: item.entity, code: .sqlChanged, message: "the stored SQL does not hash to the item's SQL hash: it was edited in the database")
+        }
+        return nil
     }
 
     /// Rejects pending items as `principal`, who must be an admin.

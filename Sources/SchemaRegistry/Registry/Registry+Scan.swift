@@ -41,8 +41,8 @@ extension Registry {
                     case .superseded, .failed:
                         var revived = QueueItem(change, dialect: connection.dialect, at: now)
                         revived.createdAt = item.createdAt
-                        try connection.execute(#"DELETE FROM "_schema_approvals" WHERE "item_id" = ?"#, [.text(item.id)])
-                        try connection.execute(#"DELETE FROM "_schema_queue" WHERE "id" = ?"#, [.text(item.id)])
+                        try connection.execute(#"DELETE FROM \#(connection.names.approvals) WHERE "item_id" = ?"#, [.text(item.id)])
+                        try connection.execute(#"DELETE FROM \#(connection.names.queue) WHERE "id" = ?"#, [.text(item.id)])
                         try insert(revived, connection)
                         try insertAudit(connection, principal: principal, action: "requeue", item: revived, detail: "was \(item.state.rawValue)")
                         result.requeued.append(revived)
@@ -73,6 +73,6 @@ extension Registry {
 
     func insert(_ item: QueueItem, _ connection: any RegistryConnection) throws {
         let placeholders = Array(repeating: "?", count: item.binds.count).joined(separator: ", ")
-        try connection.execute(#"INSERT INTO "_schema_queue" (\#(QueueItem.columns)) VALUES (\#(placeholders))"#, item.binds)
+        try connection.execute(#"INSERT INTO \#(connection.names.queue) (\#(QueueItem.columns)) VALUES (\#(placeholders))"#, item.binds)
     }
 }

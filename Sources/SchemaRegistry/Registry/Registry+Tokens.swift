@@ -6,15 +6,47 @@ public import SchemaCore
 public struct AuthenticatedPrincipal: Hashable, Sendable {
     public var name: String
     public var isAdmin: Bool
+    /// Authenticated with a token derived from the server's signing key (``ReviewToken``), not
+    /// from a row in the registry: only such principals have approvals signed by the server.
+    public var verifiedByKey: Bool
+
+    /// Creates a principal.
+    public init(name: String, isAdmin: Bool, verifiedByKey: Bool = false) {
+        self.name = name
+        self.isAdmin = isAdmin
+        self.verifiedByKey = verifiedByKey
+    }
 }
 
 extension Registry {
-    /// Issues an API token for `name`. Only hashes are stored; the token is shown once.
+    /// How long an API token is valid unless said otherwise: 30 days.
+    public static let defaultTokenLifetime: TimeInterval = 30 * 24 * 3600
+
+    /// Issues an API token for `name`, valid for `lifetime` seconds. Only hashes are stored; the
+    /// token is shown once. Removing an admin, or ``revokeTokens(of:by:)``, ends its tokens.
     ///
     /// Without `by`, `name` must be an admin (an operator issuing their own token); with `by`, that
     /// principal must be an admin (tokens for readers, or for other admins).
-    public func issueToken(for name: String, by principal: String?) throws -> String {
-        try issue(kind: "token", for: name, by: principal, lifetime: nil)
+    public func issueToken(for name: String, by principal: String?, lifetime: TimeInterval = defaultTokenLifetime) throws -> String {
+        try issue(kind: "token", for: name, by: principal, lifetime: lifetime)
+    }
+
+    /// Revokes every token and login code of `name` (an admin's decision, audited).
+    ///
+    /// - Returns: how many were revoked.
+    @discardableResult
+    public func revokeTokens(of name: String, by principal: String) throws -> Int {
+        let outcome: Result<Int, SchemaError> = try transaction { connection in
+            guard try Self.isAdmin(principal, connection) else {
+                try insertAudit(connection, principal: principal, action: "token-revoke-denied", detail: name)
+                return .failure(SchemaError(.notAdmin, "'\(principal)' is not an admin"))
+            }
+            let count = try connection.query(#"SELECT COUNT(*) AS "count" FROM \#(connection.names.tokens) WHERE "principal" = ?"#, [.text(name)]).first?["count"]?.integer ?? 0
+            try connection.execute(#"DELETE FROM \#(connection.names.tokens) WHERE "principal" = ?"#, [.text(name)])
+            try insertAudit(connection, principal: principal, action: "token-revoke", detail: "\(name): \(count)")
+            return .success(Int(count))
+        }
+        return try outcome.get()
     }
 
     /// Issues a single-use login code, valid for `lifetime` seconds, for `/login?code=...`.
@@ -33,9 +65,9 @@ extension Registry {
                     ? "'\(name)' is not an admin; an admin issues tokens for other principals with --as"
                     : "'\(issuer)' is not an admin")
             }
-            let expiry = lifetime.map { Self.timestamp(clock().addingTimeInterval($0)) }
+            let expiry = lifetime.map { Self.timestamp(clock().addingTimeInterval(max(60, $0))) }
             try connection.execute(
-                #"INSERT INTO "_schema_tokens" ("hash", "principal", "kind", "created_at", "created_by", "expires_at", "used") VALUES (?, ?, ?, ?, ?, ?, 0)"#,
+                #"INSERT INTO \#(connection.names.tokens) ("hash", "principal", "kind", "created_at", "created_by", "expires_at", "used") VALUES (?, ?, ?, ?, ?, ?, 0)"#,
                 [.text(Checksum.sha256Hex(secret)), .text(name), .text(kind), .text(now), .text(issuer), QueueItem.optional(expiry)])
             try insertAudit(connection, principal: issuer, action: "\(kind)-issued", detail: name)
             return nil
@@ -44,11 +76,16 @@ extension Registry {
         return secret
     }
 
-    /// The principal an API token belongs to, or nil.
+    /// The principal an API token belongs to, or nil when it is unknown, revoked or expired
+    /// (tokens issued before expiry was recorded expire 30 days after they were issued).
     public func principal(forToken token: String) throws -> AuthenticatedPrincipal? {
         try transaction { connection in
-            let rows = try connection.query(#"SELECT "principal" FROM "_schema_tokens" WHERE "hash" = ? AND "kind" = 'token'"#, [.text(Checksum.sha256Hex(token))])
-            guard let name = rows.first?["principal"]?.text else { return nil }
+            let rows = try connection.query(#"SELECT "principal", "created_at", "expires_at" FROM \#(connection.names.tokens) WHERE "hash" = ? AND "kind" = 'token'"#,
+                                            [.text(Checksum.sha256Hex(token))])
+            guard let row = rows.first, let name = row["principal"]?.text else { return nil }
+            let expiry = row["expires_at"]?.text
+                ?? row["created_at"]?.text.flatMap(Self.date(fromTimestamp:)).map { Self.timestamp($0.addingTimeInterval(Self.defaultTokenLifetime)) }
+            guard let expiry, expiry > now else { return nil }
             return AuthenticatedPrincipal(name: name, isAdmin: try Self.isAdmin(name, connection))
         }
     }
@@ -57,11 +94,11 @@ extension Registry {
     public func redeemLoginCode(_ code: String) throws -> AuthenticatedPrincipal? {
         try transaction { connection in
             let hash = Checksum.sha256Hex(code)
-            let rows = try connection.query(#"SELECT "principal", "expires_at", "used" FROM "_schema_tokens" WHERE "hash" = ? AND "kind" = 'login-code'"#, [.text(hash)])
+            let rows = try connection.query(#"SELECT "principal", "expires_at", "used" FROM \#(connection.names.tokens) WHERE "hash" = ? AND "kind" = 'login-code'"#, [.text(hash)])
             guard let row = rows.first, let name = row["principal"]?.text, row["used"]?.integer == 0,
                   let expiry = row["expires_at"]?.text, expiry > now
             else { return nil }
-            try connection.execute(#"UPDATE "_schema_tokens" SET "used" = 1 WHERE "hash" = ?"#, [.text(hash)])
+            try connection.execute(#"UPDATE \#(connection.names.tokens) SET "used" = 1 WHERE "hash" = ?"#, [.text(hash)])
             try insertAudit(connection, principal: name, action: "login", detail: "login code")
             return AuthenticatedPrincipal(name: name, isAdmin: try Self.isAdmin(name, connection))
         }
@@ -85,6 +122,18 @@ extension Registry {
         let key = SymmetricKey(size: .bits256)
         return key.withUnsafeBytes { Data($0) }.base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    /// The date of a stored timestamp (``timestamp(_:)``), or nil.
+    static func date(fromTimestamp text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text)
+    }
+
+    /// Whether `name` is an admin, read in a transaction of its own.
+    public func isAdmin(_ name: String) throws -> Bool {
+        try transaction { try Self.isAdmin(name, $0) }
     }
 
     /// `date` as ISO 8601 in UTC with milliseconds (`2026-11-25T12:03:48.123Z`), so stored times

@@ -38,7 +38,7 @@ public final class Registry: @unchecked Sendable {
         guard !states.isEmpty else { return 0 }
         let (filter, binds) = Self.stateFilter(states)
         return try transaction { connection in
-            let rows = try connection.query(#"SELECT COUNT(*) AS "count" FROM "_schema_queue""# + filter, binds)
+            let rows = try connection.query(#"SELECT COUNT(*) AS "count" FROM \#(connection.names.queue)"# + filter, binds)
             return Int(rows.first?["count"]?.integer ?? 0)
         }
     }
@@ -58,7 +58,7 @@ public final class Registry: @unchecked Sendable {
             if states.isEmpty { return [] }
             (filter, binds) = stateFilter(states)
         }
-        let rows = try connection.query(#"SELECT \#(QueueItem.columns) FROM "_schema_queue""# + filter + #" ORDER BY "created_at", "id""#, binds)
+        let rows = try connection.query(#"SELECT \#(QueueItem.columns) FROM \#(connection.names.queue)"# + filter + #" ORDER BY "created_at", "id""#, binds)
         return try rows.map(QueueItem.init(row:))
     }
 
@@ -72,21 +72,27 @@ public final class Registry: @unchecked Sendable {
     public func appliedChecksums() throws -> [String: String] {
         try transaction { connection in
             var checksums: [String: String] = [:]
-            for row in try connection.query(#"SELECT "name", "checksum" FROM "_schema_entities""#, []) {
+            for row in try connection.query(#"SELECT "name", "checksum" FROM \#(connection.names.entities)"#, []) {
                 if let name = row["name"]?.text, let checksum = row["checksum"]?.text { checksums[name] = checksum }
             }
             return checksums
         }
     }
 
-    /// The applied entities, read inside an ongoing transaction (e.g. from `apply`'s `beforeCommit`).
-    public static func appliedEntities(_ connection: any RegistryConnection) throws -> [AppliedEntity] {
-        try connection.query(#"SELECT "name", "checksum", "structure", "packages" FROM "_schema_entities" ORDER BY "name""#, []).map { row in
-            guard let checksum = row["checksum"]?.text, let structure = row["structure"]?.text, let packages = row["packages"]?.text else {
+    /// The applied entities, read inside an ongoing transaction. Every stored structure is hashed
+    /// again and must give its stored checksum: a row edited in the database is refused, not used.
+    static func appliedEntities(_ connection: any RegistryConnection) throws -> [AppliedEntity] {
+        try connection.query(#"SELECT "name", "checksum", "structure", "packages" FROM \#(connection.names.entities) ORDER BY "name""#, []).map { row in
+            guard let name = row["name"]?.text, let checksum = row["checksum"]?.text, let structure = row["structure"]?.text,
+                  let packages = row["packages"]?.text
+            else {
                 throw SchemaError(.registryUnreadable, "registry entity row is incomplete")
             }
-            return AppliedEntity(structure: try JSONCoding.decode(CanonicalEntity.self, structure), checksum: Checksum(hex: checksum),
-                                 packages: try JSONCoding.decode([String].self, packages))
+            let decoded = try JSONCoding.decode(CanonicalEntity.self, structure)
+            guard decoded.name == name, Checksum(of: decoded).hex == checksum else {
+                throw SchemaError(.structureChanged, "the applied snapshot of \(TerminalText.escape(name, limit: 80)) in _schema_entities does not hash to its checksum: it was edited in the database; restore it from a backup or run `schema drift`")
+            }
+            return AppliedEntity(structure: decoded, checksum: Checksum(hex: checksum), packages: try JSONCoding.decode([String].self, packages))
         }
     }
 
@@ -94,7 +100,7 @@ public final class Registry: @unchecked Sendable {
     public func audit(limit: Int = 1_000) throws -> [AuditEntry] {
         try transaction { connection in
             let rows = try connection.query(
-                #"SELECT "seq", "at", "principal", "action", "item_id", "entity", "from_checksum", "to_checksum", "detail" FROM "_schema_audit" ORDER BY "seq" DESC LIMIT ?"#,
+                #"SELECT "seq", "at", "principal", "action", "item_id", "entity", "from_checksum", "to_checksum", "detail" FROM \#(connection.names.audit) ORDER BY "seq" DESC LIMIT ?"#,
                 [.integer(Int64(limit))])
             return rows.reversed().map { row in
                 AuditEntry(sequence: row["seq"]?.integer ?? 0, at: row["at"]?.text ?? "", principal: row["principal"]?.text ?? "",
@@ -120,24 +126,24 @@ public final class Registry: @unchecked Sendable {
     // MARK: - Writing
 
     func insertAudit(_ connection: any RegistryConnection, principal: String, action: String, item: QueueItem? = nil,
-                     entity: String? = nil, detail: String? = nil) throws {
+                     entity: String? = nil, detail: String? = nil, nonce: String? = nil) throws {
         try connection.execute(
-            #"INSERT INTO "_schema_audit" ("at", "principal", "action", "item_id", "entity", "from_checksum", "to_checksum", "detail") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"#,
+            #"INSERT INTO \#(connection.names.audit) ("at", "principal", "action", "item_id", "entity", "from_checksum", "to_checksum", "detail", "nonce") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"#,
             [.text(now), .text(principal), .text(action), QueueItem.optional(item?.id), QueueItem.optional(item?.entity ?? entity),
-             QueueItem.optional(item?.fromChecksum), QueueItem.optional(item?.toChecksum), QueueItem.optional(detail)])
+             QueueItem.optional(item?.fromChecksum), QueueItem.optional(item?.toChecksum), QueueItem.optional(detail), QueueItem.optional(nonce)])
     }
 
     /// Replaces the applied snapshot of the item's entity with the item's structure (or removes it for a drop).
     func record(_ item: QueueItem, _ connection: any RegistryConnection) throws {
-        try connection.execute(#"DELETE FROM "_schema_entities" WHERE "name" = ?"#, [.text(item.entity)])
+        try connection.execute(#"DELETE FROM \#(connection.names.entities) WHERE "name" = ?"#, [.text(item.entity)])
         guard item.action != .drop, let structure = item.structure, let checksum = item.toChecksum else { return }
         try connection.execute(
-            #"INSERT INTO "_schema_entities" ("name", "checksum", "structure", "packages", "applied_at", "item_id") VALUES (?, ?, ?, ?, ?, ?)"#,
+            #"INSERT INTO \#(connection.names.entities) ("name", "checksum", "structure", "packages", "applied_at", "item_id") VALUES (?, ?, ?, ?, ?, ?)"#,
             [.text(item.entity), .text(checksum), .text(JSONCoding.encode(structure)), .text(JSONCoding.encode(item.packages)), .text(now), .text(item.id)])
     }
 
     func setState(_ connection: any RegistryConnection, _ item: QueueItem, _ state: QueueItem.State, error: String? = nil) throws {
-        try connection.execute(#"UPDATE "_schema_queue" SET "state" = ?, "updated_at" = ?, "error" = ? WHERE "id" = ?"#,
+        try connection.execute(#"UPDATE \#(connection.names.queue) SET "state" = ?, "updated_at" = ?, "error" = ? WHERE "id" = ?"#,
                                [.text(state.rawValue), .text(now), QueueItem.optional(error), .text(item.id)])
     }
 }

@@ -1,38 +1,39 @@
 import SchemaCore
 
-/// The registry's own tables, prefixed `_schema_`, created and upgraded by the tool.
-/// Each migration runs once, in order, recorded in `_schema_meta`.
+/// The registry's own tables, prefixed `_schema_` (in their own schema on PostgreSQL), created and
+/// upgraded by the tool. Each migration runs once, in order, recorded in `_schema_meta`.
 enum RegistryTables {
-    static let currentVersion = 3
+    static let currentVersion = 5
 
-    static func migrations(_ dialect: SQLDialect) -> [[String]] {
+    static func migrations(_ names: RegistryNames) -> [[String]] {
+        let dialect = names.dialect
         let serial = dialect == .sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY"
         var version1 = [
             """
-            CREATE TABLE IF NOT EXISTS "_schema_entities" (
+            CREATE TABLE IF NOT EXISTS \(names.entities) (
                 "name" TEXT PRIMARY KEY, "checksum" TEXT NOT NULL, "structure" TEXT NOT NULL,
                 "packages" TEXT NOT NULL, "applied_at" TEXT NOT NULL, "item_id" TEXT NOT NULL)
             """,
             """
-            CREATE TABLE IF NOT EXISTS "_schema_queue" (
+            CREATE TABLE IF NOT EXISTS \(names.queue) (
                 "id" TEXT PRIMARY KEY, "entity" TEXT NOT NULL, "action" TEXT NOT NULL, "packages" TEXT NOT NULL,
                 "from_checksum" TEXT, "to_checksum" TEXT, "structure" TEXT, "operations" TEXT NOT NULL,
                 "risks" TEXT NOT NULL, "destructive" BIGINT NOT NULL, "statements" TEXT NOT NULL, "sql_hash" TEXT NOT NULL,
                 "dialect" TEXT NOT NULL, "state" TEXT NOT NULL, "created_at" TEXT NOT NULL, "updated_at" TEXT NOT NULL, "error" TEXT)
             """,
-            #"CREATE INDEX IF NOT EXISTS "_schema_queue_state_idx" ON "_schema_queue"("state")"#,
+            #"CREATE INDEX IF NOT EXISTS "_schema_queue_state_idx" ON \#(names.queue)("state")"#,
             """
-            CREATE TABLE IF NOT EXISTS "_schema_approvals" (
+            CREATE TABLE IF NOT EXISTS \(names.approvals) (
                 "item_id" TEXT PRIMARY KEY, "principal" TEXT NOT NULL, "approved_at" TEXT NOT NULL,
                 "checksum" TEXT, "sql_hash" TEXT NOT NULL, "allow_data_loss" BIGINT NOT NULL)
             """,
             """
-            CREATE TABLE IF NOT EXISTS "_schema_audit" (
+            CREATE TABLE IF NOT EXISTS \(names.audit) (
                 "seq" \(serial), "at" TEXT NOT NULL, "principal" TEXT NOT NULL, "action" TEXT NOT NULL,
                 "item_id" TEXT, "entity" TEXT, "from_checksum" TEXT, "to_checksum" TEXT, "detail" TEXT)
             """,
             """
-            CREATE TABLE IF NOT EXISTS "_schema_admins" (
+            CREATE TABLE IF NOT EXISTS \(names.admins) (
                 "name" TEXT PRIMARY KEY, "role" TEXT NOT NULL, "created_at" TEXT NOT NULL, "created_by" TEXT NOT NULL)
             """,
         ]
@@ -45,42 +46,102 @@ enum RegistryTables {
             ]
         case .postgresql:
             version1 += [
-                #"CREATE OR REPLACE FUNCTION "_schema_audit_append_only"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '_schema_audit is append-only'; END $$"#,
-                #"CREATE OR REPLACE TRIGGER "_schema_audit_append_only" BEFORE UPDATE OR DELETE ON "_schema_audit" FOR EACH ROW EXECUTE FUNCTION "_schema_audit_append_only"()"#,
+                #"CREATE OR REPLACE FUNCTION \#(names.auditFunction)() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '_schema_audit is append-only'; END $$"#,
+                #"CREATE OR REPLACE TRIGGER "_schema_audit_append_only" BEFORE UPDATE OR DELETE ON \#(names.audit) FOR EACH ROW EXECUTE FUNCTION \#(names.auditFunction)()"#,
             ]
         }
         // Version 2: signed approvals.
         let version2 = [
-            #"ALTER TABLE "_schema_approvals" ADD COLUMN "signature" TEXT"#,
-            #"ALTER TABLE "_schema_approvals" ADD COLUMN "public_key" TEXT"#,
+            #"ALTER TABLE \#(names.approvals) ADD COLUMN "signature" TEXT"#,
+            #"ALTER TABLE \#(names.approvals) ADD COLUMN "public_key" TEXT"#,
         ]
         // Version 3: API tokens and single-use login codes for the review server, stored as SHA-256 hashes.
         let version3 = [
             """
-            CREATE TABLE IF NOT EXISTS "_schema_tokens" (
+            CREATE TABLE IF NOT EXISTS \(names.tokens) (
                 "hash" TEXT PRIMARY KEY, "principal" TEXT NOT NULL, "kind" TEXT NOT NULL, "created_at" TEXT NOT NULL,
                 "created_by" TEXT NOT NULL, "expires_at" TEXT, "used" BIGINT NOT NULL DEFAULT 0)
             """,
         ]
-        return [version1, version2, version3]
+        // Version 4: one signature, one application (approval nonces, recorded with the apply in the
+        // audit log and looked up there), attestations of snapshots applied before approvals were
+        // signed, the rename hints of each item (so approval can derive its risks again), and a
+        // TRUNCATE guard on the audit log (PostgreSQL; SQLite has no TRUNCATE).
+        var version4 = [
+            #"ALTER TABLE \#(names.approvals) ADD COLUMN "nonce" TEXT"#,
+            #"ALTER TABLE \#(names.audit) ADD COLUMN "nonce" TEXT"#,
+            #"ALTER TABLE \#(names.entities) ADD COLUMN "attestation" TEXT"#,
+            #"ALTER TABLE \#(names.entities) ADD COLUMN "attestation_key" TEXT"#,
+            #"ALTER TABLE \#(names.queue) ADD COLUMN "renames" TEXT"#,
+            #"CREATE INDEX IF NOT EXISTS "_schema_audit_item_idx" ON \#(names.audit)("item_id")"#,
+            #"CREATE INDEX IF NOT EXISTS "_schema_audit_nonce_idx" ON \#(names.audit)("nonce")"#,
+        ]
+        if dialect == .postgresql {
+            version4.append(#"CREATE OR REPLACE TRIGGER "_schema_audit_no_truncate" BEFORE TRUNCATE ON \#(names.audit) FOR EACH STATEMENT EXECUTE FUNCTION \#(names.auditFunction)()"#)
+        }
+        // Version 5: on PostgreSQL the registry lives in its own schema (moved there by `prepare`
+        // from `public`, where versions 1–4 put it); nothing to do on SQLite.
+        return [version1, version2, version3, version4, []]
     }
 
-    /// Creates or upgrades the tables. Runs inside the locked transaction, so concurrent first runs are safe.
+    /// Creates or upgrades the tables. Runs inside the locked transaction, so concurrent first runs
+    /// are safe. The common case, a registry at the current version, costs one small query.
     static func prepare(_ connection: any RegistryConnection) throws {
-        try connection.execute(#"CREATE TABLE IF NOT EXISTS "_schema_meta" ("key" TEXT PRIMARY KEY, "value" TEXT NOT NULL)"#)
-        let rows = try connection.query(#"SELECT "value" FROM "_schema_meta" WHERE "key" = 'version'"#, [])
-        let version = rows.first?["value"]?.text.flatMap { Int($0) } ?? 0
-        if version > currentVersion {
-            throw SchemaError(.registryUnreadable, "the registry was written by a newer version of schema (registry version \(version), this binary knows \(currentVersion)); upgrade the tool")
+        let names = connection.names
+        var version = try storedVersion(connection)
+        if version == nil, connection.dialect == .postgresql, let schema = names.schema {
+            try connection.execute("CREATE SCHEMA IF NOT EXISTS \(connection.dialect.quote(schema))")
+            version = try moveFromPublic(connection)
         }
-        guard version < currentVersion else { return }
-        for statements in migrations(connection.dialect).dropFirst(version) {
+        let current = version ?? 0
+        if current > currentVersion {
+            throw SchemaError(.registryUnreadable, "the registry was written by a newer version of schema (registry version \(current), this binary knows \(currentVersion)); upgrade the tool")
+        }
+        guard current < currentVersion else { return }
+        try connection.execute(#"CREATE TABLE IF NOT EXISTS \#(names.meta) ("key" TEXT PRIMARY KEY, "value" TEXT NOT NULL)"#)
+        for statements in migrations(names).dropFirst(current) {
             for statement in statements { try connection.execute(statement) }
         }
-        if version == 0 {
-            try connection.execute(#"INSERT INTO "_schema_meta" ("key", "value") VALUES ('version', ?)"#, [.text(String(currentVersion))])
+        if version == nil {
+            try connection.execute(#"INSERT INTO \#(names.meta) ("key", "value") VALUES ('version', ?)"#, [.text(String(currentVersion))])
         } else {
-            try connection.execute(#"UPDATE "_schema_meta" SET "value" = ? WHERE "key" = 'version'"#, [.text(String(currentVersion))])
+            try connection.execute(#"UPDATE \#(names.meta) SET "value" = ? WHERE "key" = 'version'"#, [.text(String(currentVersion))])
         }
+    }
+
+    /// The registry's version, or nil when there is no registry yet.
+    static func storedVersion(_ connection: any RegistryConnection) throws -> Int? {
+        let exists: Bool
+        switch connection.dialect {
+        case .sqlite:
+            exists = !(try connection.query(#"SELECT "name" FROM "sqlite_master" WHERE "type" = 'table' AND "name" = '_schema_meta'"#, [])).isEmpty
+        case .postgresql:
+            exists = try connection.query("SELECT to_regclass(?) IS NOT NULL AS \"exists\"", [.text(connection.names.meta)]).first?["exists"]?.integer == 1
+        }
+        guard exists else { return nil }
+        let rows = try connection.query(#"SELECT "value" FROM \#(connection.names.meta) WHERE "key" = 'version'"#, [])
+        return rows.first?["value"]?.text.flatMap { Int($0) } ?? 0
+    }
+
+    /// Registries of versions 1–4 lived in `public`: their tables and the audit function move into
+    /// the registry's schema (indexes, triggers and sequences move with their tables).
+    ///
+    /// - Returns: the moved registry's version, or nil when there was none.
+    static func moveFromPublic(_ connection: any RegistryConnection) throws -> Int? {
+        let legacy = try connection.query(#"SELECT to_regclass('public."_schema_meta"') IS NOT NULL AS "exists""#, [])
+        guard legacy.first?["exists"]?.integer == 1, let schema = connection.names.schema else { return nil }
+        let target = connection.dialect.quote(schema)
+        for table in RegistryNames.tables {
+            let name = "\"_schema_\(table)\""
+            let present = try connection.query("SELECT to_regclass(?) IS NOT NULL AS \"exists\"", [.text("public.\(name)")])
+            if present.first?["exists"]?.integer == 1 {
+                try connection.execute("ALTER TABLE public.\(name) SET SCHEMA \(target)")
+            }
+        }
+        let function = try connection.query(#"SELECT to_regprocedure('public."_schema_audit_append_only"()') IS NOT NULL AS "exists""#, [])
+        if function.first?["exists"]?.integer == 1 {
+            try connection.execute(#"ALTER FUNCTION public."_schema_audit_append_only"() SET SCHEMA \#(target)"#)
+        }
+        return try storedVersion(connection)
     }
 }

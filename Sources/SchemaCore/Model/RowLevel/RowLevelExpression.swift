@@ -28,6 +28,34 @@ public indirect enum RowLevelExpression: Hashable, Sendable {
         }
     }
 
+    /// The alternatives of the rule: its OR terms, or the rule itself when it has none.
+    public var alternatives: [RowLevelExpression] {
+        if case .or(let terms) = self { return terms }
+        return [self]
+    }
+
+    /// Whether the expression can hold only for one user: it is, or ANDs, a comparison
+    /// `path = $user.id` (an OR identifies the user only when each of its terms does).
+    public var identifiesUser: Bool {
+        switch self {
+        case .comparison(let comparison): comparison.op == .equal && comparison.operand == .principal("id")
+        case .and(let factors): factors.contains(where: \.identifiesUser)
+        case .or(let terms): terms.allSatisfy(\.identifiesUser)
+        }
+    }
+
+    /// What the rule says about ownership: the alternatives that identify the user. An alternative
+    /// such as `status = 'published'` holds for rows of every user, so it cannot make anyone an
+    /// owner; it is left out (and `validate` warns, W044). Nil when no alternative identifies the user.
+    public var ownership: RowLevelExpression? {
+        let owning = alternatives.filter(\.identifiesUser)
+        switch owning.count {
+        case 0: return nil
+        case 1: return owning[0]
+        default: return .or(owning)
+        }
+    }
+
     /// Every comparison in the expression.
     public var comparisons: [RowLevelComparison] {
         switch self {

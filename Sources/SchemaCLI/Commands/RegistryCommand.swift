@@ -1,0 +1,30 @@
+import ArgumentParser
+import SchemaCore
+import SchemaRegistry
+
+/// `schema registry protect --audit-owner ROLE --writer ROLE`.
+struct RegistryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "registry", abstract: "Administer the registry itself.", subcommands: [Protect.self])
+
+    struct Protect: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "PostgreSQL: give the audit log to an owner role, so the role apply runs as can append to it but not empty, drop or disarm it.",
+            discussion: """
+                Run once with a DATABASE_URL of a superuser (or of the database owner, when it is a member of the owner role). \
+                The writer is the role apply and the admin commands use; it must not be a member of the owner role.
+                """)
+        @OptionGroup var options: GlobalOptions
+        @OptionGroup var registry: RegistryOptions
+        @Option(name: .customLong("audit-owner"), help: "The role that will own the registry schema and the audit log (usually NOLOGIN).")
+        var owner: String
+        @Option(help: "The role apply runs as.") var writer: String
+
+        func run() async throws {
+            try runReportingErrors {
+                try registry.withRegistry(root: options.rootURL) { try $0.protectAuditLog(owner: owner, writer: writer) }
+                Console.current.out("the audit log now belongs to \(owner); \(writer) can append to it and read it")
+            }
+        }
+    }
+}

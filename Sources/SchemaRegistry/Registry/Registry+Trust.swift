@@ -1,0 +1,75 @@
+public import SchemaCore
+
+extension Registry {
+    /// The applied entities, each re-hashed against its checksum and, with `trustedKeys`, each
+    /// vouched for by a trusted signature: the signed approval of the item that applied it, or an
+    /// admin's attestation (``attest(as:with:)``). What the Prisma fragment is rendered from, so
+    /// that rows written into the registry without a key cannot put text into it.
+    ///
+    /// - Throws: ``SchemaError`` `structure-changed` for an edited row, `not-signed` for a snapshot
+    ///   no trusted key vouches for.
+    public func appliedEntities(trustedKeys: [TrustedKey]?) throws -> [AppliedEntity] {
+        try transaction { connection in
+            let entities = try Self.appliedEntities(connection)
+            guard let trustedKeys else { return entities }
+            let rows = try connection.query("""
+                SELECT e."name", e."item_id", e."attestation", e."attestation_key", a."signature", a."public_key", a."nonce",
+                       q."from_checksum", q."sql_hash"
+                FROM \(connection.names.entities) e
+                LEFT JOIN \(connection.names.approvals) a ON a."item_id" = e."item_id"
+                LEFT JOIN \(connection.names.queue) q ON q."id" = e."item_id"
+                """, [])
+            let byName = Dictionary(rows.compactMap { row in row["name"]?.text.map { ($0, row) } }, uniquingKeysWith: { first, _ in first })
+            for entity in entities {
+                let name = entity.structure.name
+                guard let row = byName[name], Self.isVouchedFor(entity, row: row, trustedKeys: trustedKeys) else {
+                    throw SchemaError(.notSigned, "the applied snapshot of \(name) is not vouched for by a trusted key: no signed approval applied it and no admin attested it; "
+                        + "an admin who holds a trusted key can attest the applied snapshots with `schema keys attest KEYFILE --as ADMIN`")
+                }
+            }
+            return entities
+        }
+    }
+
+    static func isVouchedFor(_ entity: AppliedEntity, row: SQLRow, trustedKeys: [TrustedKey]) -> Bool {
+        func key(_ column: String) -> TrustedKey? {
+            row[column]?.text.flatMap { encoded in trustedKeys.first { $0.encoded == encoded } }
+        }
+        let name = entity.structure.name
+        if let signature = row["signature"]?.text, let key = key("public_key"), let itemId = row["item_id"]?.text,
+           let sqlHash = row["sql_hash"]?.text, let nonce = row["nonce"]?.text {
+            let claim = ApprovalSignature.Claim(itemId: itemId, entity: name, fromChecksum: row["from_checksum"]?.text,
+                                                toChecksum: entity.checksum.hex, sqlHash: sqlHash, nonce: nonce)
+            if ApprovalSignature.isValid(signature, of: claim, publicKey: key.publicKey) { return true }
+        }
+        if let attestation = row["attestation"]?.text, let key = key("attestation_key") {
+            return ApprovalSignature.isValidAttestation(attestation, entity: name, checksum: entity.checksum.hex, publicKey: key.publicKey)
+        }
+        return false
+    }
+
+    /// An admin vouches, with their key, for every applied snapshot as it is now: for registries
+    /// whose snapshots were applied before approvals were signed. Audited per entity.
+    ///
+    /// - Returns: the attested entity names.
+    public func attest(as principal: String, with key: SigningKey) throws -> [String] {
+        let outcome: Result<[String], SchemaError> = try transaction { connection in
+            guard try Self.isAdmin(principal, connection) else {
+                try insertAudit(connection, principal: principal, action: "attest-denied", detail: "not an admin")
+                return .failure(SchemaError(.notAdmin, "'\(principal)' is not an admin; only admins can attest applied snapshots"))
+            }
+            let encoded = TrustedKey(name: key.name, publicKey: key.privateKey.publicKey).encoded
+            var names: [String] = []
+            for entity in try Self.appliedEntities(connection) {
+                let signature = try ApprovalSignature.attest(entity: entity.structure.name, checksum: entity.checksum.hex, with: key)
+                try connection.execute(#"UPDATE \#(connection.names.entities) SET "attestation" = ?, "attestation_key" = ? WHERE "name" = ?"#,
+                                       [.text(signature), .text(encoded), .text(entity.structure.name)])
+                try insertAudit(connection, principal: principal, action: "attest", entity: entity.structure.name,
+                                detail: "checksum \(entity.checksum.short), key \(key.name)")
+                names.append(entity.structure.name)
+            }
+            return .success(names)
+        }
+        return try outcome.get()
+    }
+}
