@@ -12,17 +12,22 @@
 #      (SCHEMA_AFTER, e.g. "npx prisma generate")
 #   5. execs the application
 #
-# Environment: DATABASE_URL (postgres://... or file:...), SCHEMA_ROOT (default /app),
-# SCHEMA_BIN (default: schema on PATH), SCHEMA_MERGED (file), SCHEMA_PRISMA_MIGRATIONS (dir),
-# SCHEMA_AFTER (command). Never runs `prisma migrate dev`.
+# Environment: DATABASE_URL (postgres://... or file:...), SCHEMA_DATABASE_URL (the role `schema`
+# runs as, when it is not the application's: it is unset before the application starts, so the
+# application never holds the migration role's password), SCHEMA_ROOT (default /app), SCHEMA_BIN
+# (default: schema on PATH), SCHEMA_MERGED (file), SCHEMA_PRISMA_MIGRATIONS (dir), SCHEMA_AFTER
+# (command). Never runs `prisma migrate dev`.
 set -euo pipefail
 
 SCHEMA_BIN=${SCHEMA_BIN:-schema}
 ROOT=${SCHEMA_ROOT:-/app}
 log() { echo "apply-schema-migrations: $*" >&2; }
+# `schema` connects with SCHEMA_DATABASE_URL when it is set, the application with DATABASE_URL.
+schema_url=${SCHEMA_DATABASE_URL:-${DATABASE_URL:-}}
+run_schema() { DATABASE_URL="$schema_url" "$SCHEMA_BIN" "$@"; }
 
 log "checking package schemas in $ROOT"
-if ! "$SCHEMA_BIN" validate --root "$ROOT" >&2; then
+if ! run_schema validate --root "$ROOT" >&2; then
   log "package schemas have errors; not starting"
   exit 1
 fi
@@ -31,15 +36,16 @@ apply_args=(apply --root "$ROOT" --as "container:$(hostname)")
 [ -n "${SCHEMA_PRISMA_MIGRATIONS:-}" ] && apply_args+=(--prisma-migrations "$SCHEMA_PRISMA_MIGRATIONS")
 [ -n "${SCHEMA_AFTER:-}" ] && apply_args+=(--after "$SCHEMA_AFTER")
 log "applying approved changes"
-if ! "$SCHEMA_BIN" "${apply_args[@]}" >&2; then
+if ! run_schema "${apply_args[@]}" >&2; then
   log "apply failed; the database was left as it was (see 'schema audit'); not starting"
   exit 1
 fi
 
 if [ -n "${SCHEMA_MERGED:-}" ]; then
-  "$SCHEMA_BIN" generate --root "$ROOT" --merged "$SCHEMA_MERGED" >&2
+  run_schema generate --root "$ROOT" --merged "$SCHEMA_MERGED" >&2
 fi
 
+unset SCHEMA_DATABASE_URL
 if [ $# -gt 0 ]; then
   exec "$@"
 fi

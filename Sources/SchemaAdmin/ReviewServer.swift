@@ -12,12 +12,17 @@ public struct ReviewServer: Sendable {
     let signingKey: SigningKey?
     let sessions = SessionStore()
     let throttle = LoginThrottle()
+    /// Seconds a connection may stay idle, or take to send a request, before it is closed.
+    let idleTimeout: Int64
+    /// Failed sign-ins the server checks per minute; past that, attempts get 429 without a check.
+    public static let failedSignInsPerMinute = 10
 
     /// Creates a server over `registry`. With `signingKey`, approvals made through it are signed.
-    public init(registry: Registry, host: PrismaSchema?, signingKey: SigningKey? = nil) {
+    public init(registry: Registry, host: PrismaSchema?, signingKey: SigningKey? = nil, idleTimeout: Int64 = 30) {
         self.gate = RegistryGate(registry: registry)
         self.host = host
         self.signingKey = signingKey
+        self.idleTimeout = idleTimeout
     }
 
     /// The router with every route; tests drive it without sockets.
@@ -29,13 +34,10 @@ public struct ReviewServer: Sendable {
         return router
     }
 
-    /// How long, in seconds, a connection may stay idle, or take to send a request, before it is closed.
-    public static let idleTimeoutSeconds: Int64 = 30
-
     /// An application listening on `host:port`; `onReady` runs once the socket is bound. A
-    /// connection that sends nothing, or only part of a request, for ``idleTimeoutSeconds`` is closed.
+    /// connection that sends nothing, or only part of a request, for the idle timeout is closed.
     public func makeApplication(hostname: String, port: Int, onReady: @escaping @Sendable () async -> Void = {}) -> some ApplicationProtocol {
-        Application(router: makeRouter(), server: .http1(configuration: .init(idleTimeout: .seconds(Self.idleTimeoutSeconds))),
+        Application(router: makeRouter(), server: .http1(configuration: .init(idleTimeout: .seconds(idleTimeout))),
                     configuration: .init(address: .hostname(hostname, port: port), serverName: "schema-review"),
                     onServerRunning: { _ in await onReady() })
     }

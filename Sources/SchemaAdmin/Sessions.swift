@@ -47,7 +47,7 @@ actor SessionStore {
 /// before any token is checked, so tokens cannot be guessed at speed.
 actor LoginThrottle {
     /// Failures allowed per minute.
-    static let limit = 10
+    static var limit: Int { ReviewServer.failedSignInsPerMinute }
     private var failures: [Date] = []
 
     /// Whether an attempt may be checked now.

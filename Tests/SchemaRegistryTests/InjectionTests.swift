@@ -40,6 +40,7 @@ import Testing
                   ownerId: { type: string, nullable: true }
                   label: { type: string, default: \(quoted), enum: [\(quoted), plain] }
                 acl:
+                  create: [user]
                   read: [public]
                   update: [self]
                   rowLevel: "ownerId = $user.id AND label != '\(payload.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "'", with: "''"))'"
@@ -63,6 +64,8 @@ import Testing
                 .run(ApplyRequest(principal: "ci", rowLevelSecurity: backend == .postgres))
             #expect(result.applied.count == 1, "\(payload)")
             let stored = try database.withLockedTransaction { connection -> String? in
+                // Row-level security applies to the table's owner too (PostgreSQL): write as a user.
+                try Self.actAsUser(connection)
                 try connection.execute(#"INSERT INTO "Hostile" ("id") VALUES ('h1')"#)
                 // The CHECK constraint accepts the payload itself and refuses anything else.
                 try connection.execute(#"INSERT INTO "Hostile" ("id", "label") VALUES ('h2', ?)"#, [.text(payload.text)])
@@ -70,7 +73,10 @@ import Testing
             }
             #expect(stored == payload.text, "default of \(payload) came back as \(stored.debugDescription)")
             #expect(throws: (any Error).self) {
-                try database.withLockedTransaction { try $0.execute(#"INSERT INTO "Hostile" ("id", "label") VALUES ('h3', 'other')"#) }
+                try database.withLockedTransaction { connection in
+                    try Self.actAsUser(connection)
+                    try connection.execute(#"INSERT INTO "Hostile" ("id", "label") VALUES ('h3', 'other')"#)
+                }
             }
             // The host tables are still there.
             let tables = try database.withLockedTransaction { connection in
@@ -83,8 +89,15 @@ import Testing
                 // The rowLevel literal reached the policy as the same SQL literal, and the policy exists.
                 #expect(result.statements.contains { $0.phase == .rowLevelSecurity && $0.sql.contains(payload.sql(backend)) }, "\(payload)")
                 let policies = try database.withLockedTransaction { try $0.query(#"SELECT "policyname" FROM "pg_policies" WHERE "tablename" = 'Hostile'"#, []) }
-                #expect(policies.count == 2)
+                #expect(policies.count == 3)
             }
+        }
+    }
+
+    /// On PostgreSQL, row-level security applies to the table's owner too: act as a `user`.
+    static func actAsUser(_ connection: any RegistryConnection) throws {
+        if connection.dialect == .postgresql {
+            _ = try connection.query("SELECT set_config('app.user_role', 'user', true)", [])
         }
     }
 

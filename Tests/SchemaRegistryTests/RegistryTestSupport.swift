@@ -20,6 +20,10 @@ enum Backend: String, CaseIterable, CustomStringConvertible, Sendable {
     }()
 
     /// A new, empty database with the host's core tables (User, Tenant) that package entities reference.
+    ///
+    /// On PostgreSQL the database belongs to a role of its own that is not a superuser, and the
+    /// returned connection uses that role: row-level security and privileges apply to it, as they
+    /// do to a production migration role.
     func makeDatabase() throws -> (database: any RegistryDatabase, location: DatabaseLocation) {
         let location: DatabaseLocation
         switch self {
@@ -27,15 +31,14 @@ enum Backend: String, CaseIterable, CustomStringConvertible, Sendable {
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("registry-\(UUID().uuidString).sqlite").path
             location = .sqlite(path: path)
         case .postgres:
-            guard let url = Self.postgresURL else { throw SchemaError(.usage, "no PostgreSQL server") }
-            let root = URL(fileURLWithPath: "/")
-            let admin = try DatabaseLocation.parse(url, root: root).open()
-            let name = "t_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20))"
-            try (admin as? PostgresRegistryDatabase)?.executeOutsideTransaction("CREATE DATABASE \(name)")
-            admin.close()
-            var components = URLComponents(string: url)
-            components?.path = "/\(name)"
-            location = try DatabaseLocation.parse(components?.string ?? url, root: root)
+            let suffix = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+            let name = "t_\(suffix)"
+            let owner = "m_\(suffix)"
+            try Self.asSuperuser(database: nil) { superuser in
+                try superuser.executeOutsideTransaction("CREATE ROLE \(owner) LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB")
+                try superuser.executeOutsideTransaction("CREATE DATABASE \(name) OWNER \(owner)")
+            }
+            location = .postgres(try Self.superuserLocation(database: name).as(user: owner))
         }
         let database = try location.open()
         try database.withLockedTransaction { connection in
@@ -43,6 +46,22 @@ enum Backend: String, CaseIterable, CustomStringConvertible, Sendable {
             try connection.execute(#"CREATE TABLE "User" ("id" TEXT NOT NULL PRIMARY KEY, "email" TEXT NOT NULL)"#)
         }
         return (database, location)
+    }
+
+    /// The test server's superuser, on `database` (the server's default database when nil).
+    static func superuserLocation(database: String?) throws -> PostgresLocation {
+        guard let url = postgresURL else { throw SchemaError(.usage, "no PostgreSQL server") }
+        var location = try PostgresLocation(url: url)
+        if let database { location.database = database }
+        return location
+    }
+
+    /// Runs `body` connected as the server's superuser: creating roles and databases, which the
+    /// roles the tests run as may not do.
+    static func asSuperuser<T>(database: String?, _ body: (PostgresRegistryDatabase) throws -> T) throws -> T {
+        let connection = try PostgresRegistryDatabase(location: try superuserLocation(database: database))
+        defer { connection.close() }
+        return try body(connection)
     }
 }
 
@@ -146,10 +165,32 @@ enum Introspection {
 }
 
 extension DatabaseLocation {
+    /// The PostgreSQL location, when this is one.
+    var postgres: PostgresLocation? {
+        if case .postgres(let location) = self { return location }
+        return nil
+    }
+
     /// The same PostgreSQL database reached as `user` (tests connect as non-superuser roles, which
     /// row-level security and privileges apply to); SQLite locations are returned unchanged.
     func `as`(user: String, password: String? = nil) -> DatabaseLocation {
         guard case .postgres(let location) = self else { return self }
         return .postgres(location.as(user: user, password: password))
+    }
+}
+
+/// Roles for PostgreSQL tests, created by the server's superuser.
+enum PostgresRoles {
+    /// Creates a login role with no special privileges: not a superuser, no BYPASSRLS, so
+    /// row-level security and privileges apply to it.
+    static func create(_ name: String, login: Bool = true) throws {
+        try Backend.asSuperuser(database: nil) { superuser in
+            try superuser.executeOutsideTransaction("CREATE ROLE \(name) \(login ? "LOGIN" : "NOLOGIN") NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE")
+        }
+    }
+
+    /// A role name no other test uses.
+    static func unique(_ prefix: String) -> String {
+        "\(prefix)_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(10).lowercased())"
     }
 }

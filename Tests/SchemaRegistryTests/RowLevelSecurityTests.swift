@@ -34,9 +34,11 @@ import Testing
         #expect(apply.status == 0, "\(apply.output)")
 
         let role = "app_\(UUID().uuidString.prefix(8).lowercased())"
+        try PostgresRoles.create(role)
         try database.withLockedTransaction { connection in
-            try connection.execute("CREATE ROLE \(role) LOGIN")
             try connection.execute(#"GRANT SELECT, INSERT, UPDATE, DELETE ON "Doc" TO \#(role)"#)
+            // The table's owner is subject to its policies too (FORCE ROW LEVEL SECURITY): seed as an admin.
+            _ = try connection.query("SELECT set_config('app.user_role', 'admin', true)", [])
             try connection.execute(#"INSERT INTO "Doc" ("id", "ownerId", "title") VALUES ('d1', 'u1', 'mine'), ('d2', 'u2', 'theirs'), ('d3', 'u2', 'other')"#)
         }
         let app = try location.as(user: role).open()

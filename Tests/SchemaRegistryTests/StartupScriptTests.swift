@@ -6,12 +6,15 @@ import Testing
 @Suite(.serialized) struct StartupScriptTests {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../scripts/apply-schema-migrations.sh").standardizedFileURL
 
-    func runScript(root: URL, url: String, marker: URL) throws -> (status: Int32, output: String) {
+    func runScript(root: URL, url: String, marker: URL, applicationURL: String? = nil,
+                   command: [String]? = nil) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [Self.script.path, "touch", marker.path]
+        process.arguments = [Self.script.path] + (command ?? ["touch", marker.path])
         var environment = ProcessInfo.processInfo.environment
-        environment["DATABASE_URL"] = url
+        // With an application URL, `schema` gets its own (SCHEMA_DATABASE_URL), as in docker-compose.yml.
+        environment["DATABASE_URL"] = applicationURL ?? url
+        if applicationURL != nil { environment["SCHEMA_DATABASE_URL"] = url }
         environment["SCHEMA_ROOT"] = root.path
         environment["SCHEMA_BIN"] = Processes.binary.path
         environment["SCHEMA_MERGED"] = root.appendingPathComponent("prisma/merged.prisma").path
@@ -65,6 +68,15 @@ import Testing
         #expect(fresh.status == 0 && fresh.output.contains("it did not match the database"), "\(fresh.output)")
         #expect(try String(contentsOf: fragment, encoding: .utf8) == written)
         #expect(FileManager.default.fileExists(atPath: after.path), "the client is regenerated from the restored fragment")
+
+        // The migration role's URL is for `schema` only: the application gets its own, and never the other.
+        let environmentFile = root.appendingPathComponent("app-environment.txt")
+        let split = try runScript(root: root, url: url, marker: marker, applicationURL: "postgres://app:app@nowhere/app",
+                                  command: ["/bin/sh", "-c", "env > \(environmentFile.path)"])
+        #expect(split.status == 0, "\(split.output)")
+        let seen = try String(contentsOf: environmentFile, encoding: .utf8)
+        #expect(seen.contains("DATABASE_URL=postgres://app:app@nowhere/app"))
+        #expect(!seen.contains("SCHEMA_DATABASE_URL"), "the application must not see the migration role's URL")
 
         // A broken package file stops the container before the application starts.
         try FileManager.default.removeItem(at: marker)

@@ -5,7 +5,26 @@ import SchemaRegistry
 /// `schema registry protect --audit-owner ROLE --writer ROLE`.
 struct RegistryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "registry", abstract: "Administer the registry itself.", subcommands: [Protect.self])
+        commandName: "registry", abstract: "Administer the registry itself.", subcommands: [Initialize.self, Protect.self])
+
+    /// `schema registry init`: creates or upgrades the registry's tables.
+    struct Initialize: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "init", abstract: "Create or upgrade the registry's tables (every command does this when it first needs them).",
+            discussion: "Run it as the role apply will run as, so that role owns the registry.")
+        @OptionGroup var options: GlobalOptions
+        @OptionGroup var registry: RegistryOptions
+
+        func run() async throws {
+            try runReportingErrors {
+                let location = try registry.withRegistry(root: options.rootURL) { registry, location in
+                    try registry.prepareTables()
+                    return location
+                }
+                Console.current.out("the registry in \(location) is ready")
+            }
+        }
+    }
 
     struct Protect: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -26,6 +26,11 @@ public final class Registry: @unchecked Sendable {
         }
     }
 
+    /// Creates or upgrades the registry's tables now (every operation does it when it first needs them).
+    public func prepareTables() throws {
+        try transaction { _ in }
+    }
+
     // MARK: - Reading
 
     /// Queue items, optionally only those in `states`, oldest first.
