@@ -3,8 +3,14 @@
 # application's command as arguments; it execs the command only when the schema is in order.
 #
 #   1. checks the package schemas (validate)
-#   2. applies approved changes exactly once, in one transaction, and marks them applied
-#      (concurrent replicas take turns on the registry lock; a no-op when nothing is approved)
+#   2. applies approved changes exactly once and marks them applied (concurrent replicas take
+#      turns on the registry lock; a no-op when nothing is approved). On PostgreSQL the catalog
+#      changes run in one short transaction and the long work (concurrent index builds, validation,
+#      batched backfills) as online steps a killed start resumes. When a table lock cannot be had
+#      in time (a long transaction of the live application holds it), `schema apply` exits 75 and
+#      leaves the items approved: this script tries again SCHEMA_APPLY_ATTEMPTS times (default 3),
+#      SCHEMA_APPLY_RETRY_DELAY seconds apart (default 15), then exits 75 itself so the
+#      orchestrator restarts the container later while the previous replicas keep serving.
 #   3. keeps the Prisma fragment in step with the database (rewritten whenever it does not match,
 #      also when nothing was approved: a new container, or a start after a crash), and writes the
 #      merged schema when SCHEMA_MERGED is set
@@ -16,7 +22,9 @@
 # runs as, when it is not the application's: it is unset before the application starts, so the
 # application never holds the migration role's password), SCHEMA_ROOT (default /app), SCHEMA_BIN
 # (default: schema on PATH), SCHEMA_MERGED (file), SCHEMA_PRISMA_MIGRATIONS (dir), SCHEMA_AFTER
-# (command). Never runs `prisma migrate dev`.
+# (command), SCHEMA_APPLY_ATTEMPTS, SCHEMA_APPLY_RETRY_DELAY, and the lock settings `schema apply`
+# reads itself (SCHEMA_LOCK_TIMEOUT_MS, SCHEMA_LOCK_RETRIES, SCHEMA_ONLINE_TIMEOUT_S,
+# SCHEMA_REGISTRY_WAIT_S). Never runs `prisma migrate dev`.
 set -euo pipefail
 
 SCHEMA_BIN=${SCHEMA_BIN:-schema}
@@ -35,11 +43,27 @@ fi
 apply_args=(apply --root "$ROOT" --as "container:$(hostname)")
 [ -n "${SCHEMA_PRISMA_MIGRATIONS:-}" ] && apply_args+=(--prisma-migrations "$SCHEMA_PRISMA_MIGRATIONS")
 [ -n "${SCHEMA_AFTER:-}" ] && apply_args+=(--after "$SCHEMA_AFTER")
-log "applying approved changes"
-if ! run_schema "${apply_args[@]}" >&2; then
-  log "apply failed; the database was left as it was (see 'schema audit'); not starting"
+attempts=${SCHEMA_APPLY_ATTEMPTS:-3}
+delay=${SCHEMA_APPLY_RETRY_DELAY:-15}
+attempt=1
+while :; do
+  log "applying approved changes (attempt $attempt of $attempts)"
+  status=0
+  run_schema "${apply_args[@]}" >&2 || status=$?
+  [ "$status" -eq 0 ] && break
+  if [ "$status" -eq 75 ] && [ "$attempt" -lt "$attempts" ]; then
+    log "a lock could not be had in time; nothing half-done remains and the changes stay approved; trying again in ${delay}s"
+    sleep "$delay"
+    attempt=$((attempt + 1))
+    continue
+  fi
+  if [ "$status" -eq 75 ]; then
+    log "still no lock after $attempts attempts; the changes stay approved; exiting 75 so the container is restarted later"
+    exit 75
+  fi
+  log "apply failed; nothing half-done remains (see 'schema audit' and 'schema list --state all'); not starting"
   exit 1
-fi
+done
 
 if [ -n "${SCHEMA_MERGED:-}" ]; then
   run_schema generate --root "$ROOT" --merged "$SCHEMA_MERGED" >&2

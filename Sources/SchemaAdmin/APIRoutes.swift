@@ -33,7 +33,8 @@ struct APIRoutes {
             let principal = try await authenticate(request)
             let body = try await decodeOptional(ApproveBody.self, request, context)
             let id = try context.parameters.require("id")
-            return await respond { try await server.approve(id, as: principal, allowDataLoss: body?.allowDataLoss ?? false) }
+            return await respond { try await server.approve(id, as: principal, allowDataLoss: body?.allowDataLoss ?? false,
+                                                                  allowRewrite: body?.allowRewrite ?? false) }
         }
         routes.post("migrations/:id/reject") { request, context in
             let principal = try await authenticate(request)

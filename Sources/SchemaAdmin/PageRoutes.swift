@@ -63,14 +63,19 @@ struct PageRoutes {
             }
             do {
                 let item = decision == "approve"
-                    ? try await server.approve(id, as: session.principal, allowDataLoss: form["acknowledgeDataLoss"] == "yes")
+                    ? try await server.approve(id, as: session.principal, allowDataLoss: form["acknowledgeDataLoss"] == "yes",
+                                                  allowRewrite: form["acknowledgeRewrite"] == "yes")
                     : try await server.reject(id, as: session.principal, reason: form["reason"].flatMap { $0.isEmpty ? nil : $0 })
                 return notice("\(item.id) \(item.state.rawValue)")
             } catch let error as SchemaError {
                 let status = HTTPStatusMapping.status(for: error.code)
                 // Refusals about the item go back to the page; who may decide and what exists are HTTP errors.
                 guard status == .conflict else { throw HTTPError(status, message: error.message) }
-                let advice = error.code == .dataLossNotAcknowledged ? " Tick the data-loss box to approve it." : ""
+                let advice = switch error.code {
+                case .dataLossNotAcknowledged: " Tick the data-loss box to approve it."
+                case .rewriteNotAcknowledged: " Tick the table-rewrite box to approve it."
+                default: ""
+                }
                 return notice("\(id) not changed: \(error.message).\(advice)")
             }
         }
@@ -137,10 +142,16 @@ struct PageRoutes {
         var html = "<section class=\"item\(item.destructive ? " destructive" : "")\" id=\"item-\(HTML.escape(item.id))\"><h3>"
             + "<span class=\"badge \(HTML.escape(item.action))\">\(HTML.escape(item.action))</span> \(HTML.escape(item.entity))"
             + (item.destructive ? "<span class=\"badge danger\">DESTRUCTIVE</span>" : "")
+            + (item.rewritesTable ? "<span class=\"badge danger\">REWRITES TABLE</span>" : "")
             + " <code class=\"muted\">\(HTML.escape(item.id))</code></h3>"
         html += "<p class=\"muted\">packages: \(HTML.escape(item.packages.joined(separator: ", "))) · checksum \(HTML.escape(short(item.fromChecksum))) → \(HTML.escape(short(item.toChecksum)))</p>"
         if !item.risks.isEmpty { html += "<ul>" + item.risks.map { "<li><strong>\(HTML.escape($0))</strong></li>" }.joined() + "</ul>" }
         html += "<ul>" + item.differences.map { "<li>\(HTML.escape($0))</li>" }.joined() + "</ul>"
+        if let impact = item.impact, !impact.lines.isEmpty {
+            html += "<h4>Impact on the database now</h4><ul class=\"impact\">" + impact.lines.map { line in
+                "<li\(line.hasPrefix("BLOCKS APPLY") ? " class=\"danger\"" : "")>\(HTML.escape(line))</li>"
+            }.joined() + "</ul>"
+        }
         html += "<details><summary>SQL</summary><pre>\(HTML.escape(item.sql))</pre></details>"
         if let prisma = item.prisma { html += "<details><summary>Prisma</summary><pre>\(HTML.escape(prisma))</pre></details>" }
         if session.principal.isAdmin {
@@ -148,6 +159,9 @@ struct PageRoutes {
             html += "<div class=\"actions\"><form method=\"post\" action=\"/review/\(HTML.escape(item.id))/approve\">\(csrf)"
             if item.destructive {
                 html += "<label><input type=\"checkbox\" name=\"acknowledgeDataLoss\" value=\"yes\" required> I accept that this change deletes data</label> "
+            }
+            if item.rewritesTable {
+                html += "<label><input type=\"checkbox\" name=\"acknowledgeRewrite\" value=\"yes\" required> I accept that reads and writes of the table wait while it is rewritten</label> "
             }
             html += "<button class=\"approve\" type=\"submit\">Approve</button></form>"
             html += "<form method=\"post\" action=\"/review/\(HTML.escape(item.id))/reject\">\(csrf)<input name=\"reason\" placeholder=\"reason\" size=\"30\"> <button class=\"reject\" type=\"submit\">Reject</button></form></div>"

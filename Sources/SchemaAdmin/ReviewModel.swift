@@ -11,14 +11,20 @@ struct ItemDetail: Codable, Sendable {
     var fromChecksum: String?
     var toChecksum: String?
     var destructive: Bool
+    /// Approving needs `allowRewrite`: a statement rewrites a table while its reads and writes wait.
+    var rewritesTable: Bool
     var risks: [String]
     var operations: [String]
     var differences: [String]
     var sql: String
     var prisma: String?
     var error: String?
+    /// What the change does to the rows of the database now, and the locks it takes (pending and approved items).
+    var impact: ChangeImpact?
+    /// The same, as lines of text.
+    var impactSummary: [String]?
 
-    init(_ item: QueueItem, applied: AppliedEntity?, host: PrismaSchema?) {
+    init(_ item: QueueItem, applied: AppliedEntity?, host: PrismaSchema?, impact: ChangeImpact? = nil) {
         id = item.id
         entity = item.entity
         action = item.action.rawValue
@@ -27,6 +33,9 @@ struct ItemDetail: Codable, Sendable {
         fromChecksum = item.fromChecksum
         toChecksum = item.toChecksum
         destructive = item.isDestructive
+        rewritesTable = item.rewritesTable
+        self.impact = impact
+        impactSummary = impact?.lines
         risks = item.risks.map(\.description)
         operations = item.operations
         sql = item.sql
@@ -62,5 +71,5 @@ struct StatusBody: Codable, Sendable {
 }
 
 /// Request bodies.
-struct ApproveBody: Codable, Sendable { var allowDataLoss: Bool? }
+struct ApproveBody: Codable, Sendable { var allowDataLoss: Bool?; var allowRewrite: Bool? }
 struct RejectBody: Codable, Sendable { var reason: String? }

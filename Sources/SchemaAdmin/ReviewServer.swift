@@ -76,11 +76,11 @@ public struct ReviewServer: Sendable {
 
     /// Approves or rejects one item as `principal`. Returns the item as it is now; a refusal or a
     /// principal who is not an admin is thrown as a ``SchemaError`` (the registry has audited it).
-    func approve(_ id: String, as principal: AuthenticatedPrincipal, allowDataLoss: Bool) async throws -> QueueItem {
+    func approve(_ id: String, as principal: AuthenticatedPrincipal, allowDataLoss: Bool, allowRewrite: Bool = false) async throws -> QueueItem {
         try requireSigningIdentity(principal)
         let key = signingKey
         return try await decide(id) { registry in
-            try registry.approve(.ids([id]), as: principal.name, allowDataLoss: allowDataLoss, signingKey: key)
+            try registry.approve(.ids([id]), as: principal.name, allowDataLoss: allowDataLoss, allowRewrite: allowRewrite, signingKey: key)
         }
     }
 
@@ -103,7 +103,10 @@ public struct ReviewServer: Sendable {
     func detail(_ id: String) async throws -> ItemDetail? {
         let host = self.host
         return try await gate.run { registry in
-            try registry.item(id).map { ItemDetail($0.item, applied: $0.applied, host: host) }
+            guard let found = try registry.item(id) else { return nil }
+            let live = found.item.state == .pending || found.item.state == .approved
+            let impact = live ? try registry.impact(of: [found.item])[found.item.id] : nil
+            return ItemDetail(found.item, applied: found.applied, host: host, impact: impact)
         }
     }
 
@@ -111,7 +114,9 @@ public struct ReviewServer: Sendable {
         let host = self.host
         return try await gate.run { registry in
             let applied = Dictionary(try registry.appliedEntities().map { ($0.structure.name, $0) }, uniquingKeysWith: { first, _ in first })
-            return try registry.items(in: states).map { ItemDetail($0, applied: applied[$0.entity], host: host) }
+            let items = try registry.items(in: states)
+            let impacts = try registry.impact(of: items.filter { $0.state == .pending || $0.state == .approved })
+            return items.map { ItemDetail($0, applied: applied[$0.entity], host: host, impact: impacts[$0.id]) }
         }
     }
 }

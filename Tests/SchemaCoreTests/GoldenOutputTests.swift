@@ -34,8 +34,21 @@ import Testing
         let applied = before.entities.map { AppliedEntity(structure: $0.structure, checksum: $0.checksum, packages: $0.packages) }
         let change = try #require(MigrationPlanner.plan(desired: after.entities, applied: applied, dialect: dialect, host: after.host).first)
         let text = "-- operations\n" + change.operations.map { "-- \($0.summary)" }.joined(separator: "\n")
-            + "\n-- risks\n" + change.risks.map { "-- \($0)" }.joined(separator: "\n") + "\n" + change.statements.script + "\n"
+            + "\n-- risks\n" + change.risks.map { "-- \($0)" }.joined(separator: "\n")
+            + "\n-- checks\n" + change.checks.map { "-- \($0.kind.rawValue) \($0.description): \($0.countSQL)" }.joined(separator: "\n")
+            + "\n" + Self.stages(change.statements) + "\n"
         Golden.check(text, "alter-post.\(dialect.rawValue).sql")
+    }
+
+    /// Statements in execution order, under a header per stage, each with the lock it takes.
+    static func stages(_ statements: [SQLStatement]) -> String {
+        SQLStatement.Stage.allCases.compactMap { stage in
+            let inStage = statements.ordered().filter { $0.stage == stage }
+            guard !inStage.isEmpty else { return nil }
+            return "-- stage: \(stage.rawValue)\n" + inStage.map { statement in
+                (statement.lock.map { "-- lock: \($0)\n" } ?? "") + statement.sql + ";"
+            }.joined(separator: "\n")
+        }.joined(separator: "\n")
     }
 
     @Test func theExamplesPrismaFragmentAndMergedSchema() throws {

@@ -42,21 +42,23 @@ import Testing
         #expect(operations.flatMap(OperationRisk.of).filter { $0.kind == .destructive }.map(\.code) == ["DS103"])
     }
 
-    @Test func narrowingTypesAndRequiringWithoutDefaultAreDestructive() throws {
+    @Test func reinterpretingTypesIsDestructiveAndRequiringWithoutDefaultFailsOnNulls() throws {
         let (old, _) = try canonical(Self.before)
         let (new, _) = try canonical(Self.before.replacingOccurrences(of: "score: { type: int, nullable: true }", with: "score: { type: boolean }"))
         let risks = TableDiff.operations(from: old, to: new).flatMap(OperationRisk.of)
-        #expect(Set(risks.filter { $0.kind == .destructive }.map(\.code)) == ["DS104", "MF104"])
+        #expect(risks.filter { $0.kind == .destructive }.map(\.code) == ["DS104"])
+        // Rows holding NULL make the apply fail (counted before it starts); no value is lost.
+        #expect(risks.filter { $0.kind == .dataDependent }.map(\.code) == ["MF104"])
     }
 
     @Test func sqliteUsesInPlaceAlterWhenItCanAndRebuildsOtherwise() throws {
         let (old, _) = try canonical(Self.before)
         let renderer = MigrationSQLRenderer(dialect: .sqlite, primaryKeys: [:])
         let (added, _) = try canonical(Self.before.replacingOccurrences(of: "    indexes:", with: "      extra: { type: string, nullable: true }\n    indexes:"))
-        let simple = renderer.render(MigrationStep(from: old, to: added, operations: TableDiff.operations(from: old, to: added)))
+        let simple = renderer.render(MigrationStep(from: old, to: added, operations: TableDiff.operations(from: old, to: added))).statements
         #expect(simple.map(\.sql) == [#"ALTER TABLE "Post" ADD COLUMN "extra" TEXT"#])
         let (required, _) = try canonical(Self.before.replacingOccurrences(of: "score: { type: int, nullable: true }", with: "score: { type: int, default: 0 }"))
-        let rebuild = renderer.render(MigrationStep(from: old, to: required, operations: TableDiff.operations(from: old, to: required))).map(\.sql)
+        let rebuild = renderer.render(MigrationStep(from: old, to: required, operations: TableDiff.operations(from: old, to: required))).statements.map(\.sql)
         #expect(rebuild.first == "PRAGMA defer_foreign_keys=ON")
         #expect(rebuild.contains(#"INSERT INTO "new_Post" ("id", "body", "legacy", "score", "title") SELECT "id", "body", "legacy", COALESCE("score", 0), "title" FROM "Post""#))
         #expect(rebuild.contains(#"DROP TABLE "Post""#))
@@ -69,12 +71,16 @@ import Testing
         let (new, _) = try canonical(Self.before.replacingOccurrences(of: "score: { type: int, nullable: true }", with: "score: { type: bigint, default: 0 }"))
         let sql = MigrationSQLRenderer(dialect: .postgresql, primaryKeys: [:])
             .render(MigrationStep(from: old, to: new, operations: TableDiff.operations(from: old, to: new)))
-            .filter { $0.phase != .rowLevelSecurity }.map(\.sql)
+            .statements.ordered().filter { $0.phase != .rowLevelSecurity }.map { "\($0.stage.rawValue): \($0.sql)" }
         #expect(sql == [
-            #"ALTER TABLE "Post" ALTER COLUMN "score" SET DATA TYPE BIGINT USING "score"::BIGINT"#,
-            #"ALTER TABLE "Post" ALTER COLUMN "score" SET DEFAULT 0"#,
-            #"UPDATE "Post" SET "score" = 0 WHERE "score" IS NULL"#,
-            #"ALTER TABLE "Post" ALTER COLUMN "score" SET NOT NULL"#,
+            // int → bigint keeps every value: no USING cast.
+            #"transaction: ALTER TABLE "Post" ALTER COLUMN "score" SET DATA TYPE BIGINT"#,
+            #"transaction: ALTER TABLE "Post" ALTER COLUMN "score" SET DEFAULT 0"#,
+            #"transaction: ALTER TABLE "Post" ADD CONSTRAINT "Post_score_not_null" CHECK ("score" IS NOT NULL) NOT VALID"#,
+            #"online: UPDATE "Post" SET "score" = 0 WHERE ctid = ANY (ARRAY(SELECT ctid FROM "Post" WHERE "score" IS NULL LIMIT 5000))"#,
+            #"online: ALTER TABLE "Post" VALIDATE CONSTRAINT "Post_score_not_null""#,
+            #"finish: ALTER TABLE "Post" ALTER COLUMN "score" SET NOT NULL"#,
+            #"finish: ALTER TABLE "Post" DROP CONSTRAINT IF EXISTS "Post_score_not_null""#,
         ])
     }
 

@@ -5,6 +5,8 @@ import SchemaCore
 enum TestSupport {
     /// `Tests/SchemaCoreTests/Fixtures`.
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+    /// The package's root directory.
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardizedFileURL
 
     /// The real corpus beside the project, when present (it is absent in a user's clone).
     static let corpus: URL? = {

@@ -148,8 +148,13 @@ enum Introspection {
         for column in columns {
             lines.append("\(column["table_name"]?.text ?? "").\(column["column_name"]?.text ?? "") \(column["data_type"]?.text ?? "") nullable=\(column["is_nullable"]?.text ?? "") default=\(column["column_default"]?.text ?? "-") length=\(column["character_maximum_length"]?.integer.map(String.init) ?? "-")")
         }
-        for index in try connection.query("SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename NOT LIKE '\\_%' AND tablename NOT IN ('User', 'Tenant')", []) {
-            lines.append("\(index["tablename"]?.text ?? "") index \(index["indexdef"]?.text ?? "")")
+        // An index left INVALID by an interrupted concurrent build shows as such.
+        for index in try connection.query("""
+            SELECT t.relname AS tablename, pg_get_indexdef(i.indexrelid) AS indexdef, i.indisvalid AS valid
+            FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+            WHERE n.nspname = 'public' AND t.relname NOT LIKE '\\_%' AND t.relname NOT IN ('User', 'Tenant')
+            """, []) {
+            lines.append("\(index["tablename"]?.text ?? "") index \(index["indexdef"]?.text ?? "")\(index["valid"]?.integer == 1 ? "" : " INVALID")")
         }
         let constraints = try connection.query("""
             SELECT c.conrelid::regclass::text AS table_name, c.conname, pg_get_constraintdef(c.oid) AS definition

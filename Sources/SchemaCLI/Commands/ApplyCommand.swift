@@ -9,9 +9,13 @@ struct ApplyCommand: AsyncParsableCommand {
         commandName: "apply",
         abstract: "Apply approved changes exactly once (what a container runs at start), then write the Prisma fragment.",
         discussion: """
-            Takes the registry lock, refuses approved items whose package files changed since approval, \
-            applies the rest in one transaction with the registry updates, and writes \
-            prisma/generated-from-packages.prisma. A no-op when nothing is approved. Never runs `prisma migrate dev`.
+            Takes the registry lock, refuses approved items whose package files changed since approval or \
+            whose rows would make them fail, applies the rest in one transaction with the registry updates \
+            (on PostgreSQL followed by resumable online steps: concurrent index builds, constraint validation, \
+            batched backfills), and writes prisma/generated-from-packages.prisma. A no-op when nothing is approved. \
+            Every table lock is waited for at most --lock-timeout and tried again --lock-retries times; when that \
+            is not enough it exits with status 75 and the items stay approved for the next start. \
+            Never runs `prisma migrate dev`.
             """)
 
     @OptionGroup var options: GlobalOptions
@@ -23,23 +27,33 @@ struct ApplyCommand: AsyncParsableCommand {
     var afterCommand: String?
     @Flag(name: .customLong("no-generate"), help: "Do not write the Prisma fragment.") var noGenerate = false
     @OptionGroup var trust: TrustOptions
+    @OptionGroup var locks: LockOptions
     @Flag(name: .customLong("rls"), help: "On PostgreSQL, also run the approved changes' row-level security statements (shown by `schema plan`).")
     var rowLevelSecurity = false
 
     func run() async throws {
         let console = Console.current
         try runReportingErrors {
+            let policy = try locks.policy()
             let request = ApplyRequest(
                 principal: principal, trustedKeys: try trust.trustedKeys(), rowLevelSecurity: rowLevelSecurity,
                 prismaMigrations: prismaMigrations.map { URL(fileURLWithPath: $0).standardizedFileURL },
                 fragment: noGenerate ? nil : .inWorkspace(root: options.rootURL, base: options.baseURL),
-                afterCommand: afterCommand.map { AfterCommand($0, workingDirectory: options.rootURL) })
+                afterCommand: afterCommand.map { AfterCommand($0, workingDirectory: options.rootURL) },
+                log: options.json ? nil : Self.logProgress)
             let outcome = try registry.withRegistry(root: options.rootURL) { registry in
-                try ApplyEngine(registry: registry, desiredState: { options.desiredState() }).run(request)
+                registry.database.lockPolicy = policy
+                return try ApplyEngine(registry: registry, desiredState: { options.desiredState() }).run(request)
             }
             report(outcome, console: console)
             if !outcome.succeeded { throw ExitCode(ExitStatus.failure) }
         }
+    }
+
+    /// Progress of online steps and lock retries, on stderr.
+    @Sendable static func logProgress(_ message: String) {
+        let console = Console.current
+        console.err(console.paint("apply", .dim) + ": " + TerminalText.escape(message))
     }
 
     func report(_ outcome: ApplyOutcome, console: Console) {
@@ -84,5 +98,41 @@ struct TrustOptions: ParsableArguments {
         let keys = try TrustedKey.parseFile(text)
         if keys.isEmpty { throw SchemaError(.keyFile, "the trusted keys file \(path) has no keys") }
         return keys
+    }
+}
+
+/// How `apply` waits for locks (``LockPolicy``); each option also reads an environment variable,
+/// so a start script or orchestrator can tune it without a new image.
+struct LockOptions: ParsableArguments {
+    @Option(name: .customLong("lock-timeout"),
+            help: ArgumentHelp("Longest wait for a table lock, per try, in milliseconds (default: $SCHEMA_LOCK_TIMEOUT_MS, else 1000).", valueName: "ms"))
+    var lockTimeout: Int?
+    @Option(name: .customLong("lock-retries"),
+            help: ArgumentHelp("Tries after a lock wait timed out, with growing pauses (default: $SCHEMA_LOCK_RETRIES, else 6).", valueName: "n"))
+    var lockRetries: Int?
+    @Option(name: .customLong("online-timeout"),
+            help: ArgumentHelp("Longest wait of an online step (concurrent index build, validation) for its lock and older transactions, in seconds (default: $SCHEMA_ONLINE_TIMEOUT_S, else 300).", valueName: "s"))
+    var onlineTimeout: Int?
+    @Option(name: .customLong("registry-wait"),
+            help: ArgumentHelp("Longest wait for another process's registry lock, in seconds (default: $SCHEMA_REGISTRY_WAIT_S, else 600).", valueName: "s"))
+    var registryWait: Int?
+
+    /// The policy from the options, then the environment, then the defaults.
+    func policy() throws -> LockPolicy {
+        let environment = ProcessInfo.processInfo.environment
+        func value(_ option: Int?, _ variable: String, _ name: String, minimum: Int) throws -> Int? {
+            guard let value = try option ?? environment[variable].map({ text in
+                guard let number = Int(text) else { throw SchemaError(.usage, "\(variable)=\(text) is not a whole number") }
+                return number
+            }) else { return nil }
+            guard value >= minimum else { throw SchemaError(.usage, "\(name) must be at least \(minimum)") }
+            return value
+        }
+        var policy = LockPolicy.standard
+        if let ms = try value(lockTimeout, "SCHEMA_LOCK_TIMEOUT_MS", "--lock-timeout", minimum: 1) { policy.statementTimeout = .milliseconds(ms) }
+        if let count = try value(lockRetries, "SCHEMA_LOCK_RETRIES", "--lock-retries", minimum: 0) { policy.retries = count }
+        if let seconds = try value(onlineTimeout, "SCHEMA_ONLINE_TIMEOUT_S", "--online-timeout", minimum: 1) { policy.onlineTimeout = .seconds(seconds) }
+        if let seconds = try value(registryWait, "SCHEMA_REGISTRY_WAIT_S", "--registry-wait", minimum: 1) { policy.registryWait = .seconds(seconds) }
+        return policy
     }
 }

@@ -14,7 +14,7 @@ struct DecisionTarget: ParsableArguments {
     }
 }
 
-/// `schema approve all|ID... --as NAME [--allow-data-loss]`.
+/// `schema approve all|ID... --as NAME [--allow-data-loss] [--allow-rewrite]`.
 struct ApproveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "approve", abstract: "Approve pending changes (admins only); they are applied at the next container start.")
@@ -24,6 +24,9 @@ struct ApproveCommand: AsyncParsableCommand {
     @OptionGroup var target: DecisionTarget
     @Flag(name: .customLong("allow-data-loss"), help: "Acknowledge destructive changes (dropped tables or columns, narrowed types).")
     var allowDataLoss = false
+    @Flag(name: .customLong("allow-rewrite"),
+          help: "Acknowledge changes that rewrite a table while its reads and writes wait (PostgreSQL type changes; `list --verbose` shows the row count).")
+    var allowRewrite = false
     @Option(name: .customLong("sign-with"), help: ArgumentHelp("Sign the approval with this private key (from `schema keys generate`).", valueName: "keyfile"))
     var signWith: String?
 
@@ -31,7 +34,7 @@ struct ApproveCommand: AsyncParsableCommand {
         try runReportingErrors {
             let key = try signWith.map(SigningKey.init(contentsOfFile:))
             let result = try registry.withRegistry(root: options.rootURL) {
-                try $0.approve(target.selection, as: target.principal, allowDataLoss: allowDataLoss, signingKey: key)
+                try $0.approve(target.selection, as: target.principal, allowDataLoss: allowDataLoss, allowRewrite: allowRewrite, signingKey: key)
             }
             try report(result, verb: "approved", json: options.json)
         }
@@ -84,7 +87,11 @@ func report(_ result: DecisionResult, verb: String, json: Bool, nothingMessage: 
     } else {
         for item in result.accepted { console.out("\(verb) \(ItemFormat.line(item, console: console))") }
         for refusal in result.refused {
-            let advice = refusal.code == .dataLossNotAcknowledged ? " (approve with --allow-data-loss)" : ""
+            let advice = switch refusal.code {
+            case .dataLossNotAcknowledged: " (approve with --allow-data-loss)"
+            case .rewriteNotAcknowledged: " (approve with --allow-rewrite)"
+            default: ""
+            }
             console.err(console.paint("refused", .red) + " \(RefusalJSON(refusal).line)\(advice)")
         }
         if result.accepted.isEmpty && result.refused.isEmpty { console.out(nothingMessage) }

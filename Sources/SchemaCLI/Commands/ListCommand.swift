@@ -21,8 +21,10 @@ struct ListCommand: AsyncParsableCommand {
         let console = Console.current
         try runReportingErrors {
             let states: Set<QueueItem.State>? = state == "all" ? nil : QueueItem.State(rawValue: state).map { [$0] }
-            let (items, applied) = try registry.withRegistry(root: options.rootURL) { registry in
-                (try registry.items(in: states), try registry.appliedEntities())
+            let (items, applied, impacts) = try registry.withRegistry(root: options.rootURL) { registry in
+                let items = try registry.items(in: states)
+                let impacts = verbose ? try registry.impact(of: items.filter { $0.state == .pending || $0.state == .approved }) : [:]
+                return (items, try registry.appliedEntities(), impacts)
             }
             let base = options.loadWorkspace().baseSchema
             let renderer = PrismaRenderer(provider: base?.provider, universe: applied.map(\.structure) + items.compactMap(\.structure), host: base)
@@ -30,7 +32,7 @@ struct ListCommand: AsyncParsableCommand {
                 item.structure.map { renderer.model($0) }
             }
             if options.json {
-                console.out(JSONOutput.encode(items.map { ItemJSON($0, verbose: verbose, prisma: prisma($0)) }))
+                console.out(JSONOutput.encode(items.map { ItemJSON($0, verbose: verbose, prisma: prisma($0), impact: impacts[$0.id]) }))
                 return
             }
             if items.isEmpty { console.out("no \(state == "all" ? "" : state + " ")items") }
@@ -39,6 +41,10 @@ struct ListCommand: AsyncParsableCommand {
                 guard verbose else { continue }
                 for operation in item.operations { console.out("    - \(TerminalText.escape(operation))") }
                 for risk in item.risks { console.out("    ! \(TerminalText.escape(risk.description))") }
+                if let impact = impacts[item.id] {
+                    console.out("    Impact on the database now:")
+                    for line in impact.lines { console.out("      \(TerminalText.escape(line))") }
+                }
                 console.out("    SQL (\(item.dialect.rawValue), sha256 \(Checksum.short(item.sqlHash))):")
                 for line in item.sql.split(separator: "\n") { console.out("      \(TerminalText.escape(String(line)))") }
                 if let model = prisma(item) {

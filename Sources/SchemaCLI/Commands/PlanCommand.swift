@@ -15,13 +15,14 @@ struct PlanCommand: AsyncParsableCommand {
         let console = Console.current
         try runReportingErrors {
             let trustedKeys = try trust.trustedKeys()
-            let plan = try registry.withRegistry(root: options.rootURL) { registry in
-                try ApplyEngine(registry: registry, desiredState: { options.desiredState() }).plan(trustedKeys: trustedKeys)
+            let (plan, impacts) = try registry.withRegistry(root: options.rootURL) { registry in
+                let plan = try ApplyEngine(registry: registry, desiredState: { options.desiredState() }).plan(trustedKeys: trustedKeys)
+                return (plan, try registry.impact(of: plan.items))
             }
             if options.json {
                 struct Output: Encodable { var items: [ItemJSON]; var refused: [RefusalJSON]; var sql: String }
-                console.out(JSONOutput.encode(Output(items: plan.items.map { ItemJSON($0) }, refused: plan.refused.map(RefusalJSON.init),
-                                                     sql: plan.statements.script)))
+                console.out(JSONOutput.encode(Output(items: plan.items.map { ItemJSON($0, verbose: true, impact: impacts[$0.id]) },
+                                                     refused: plan.refused.map(RefusalJSON.init), sql: plan.statements.script)))
                 return
             }
             for refusal in plan.refused { console.err("would refuse \(RefusalJSON(refusal).line)") }
@@ -30,13 +31,23 @@ struct PlanCommand: AsyncParsableCommand {
                 return
             }
             console.out("-- \(plan.items.count) approved change(s):")
-            for item in plan.items { console.out("--   \(item.id) \(item.action.rawValue) \(item.entity)") }
-            let main = plan.statements.filter { $0.phase != .rowLevelSecurity }
-            let policies = plan.statements.filter { $0.phase == .rowLevelSecurity }
-            console.out(main.script)
-            if !policies.isEmpty {
-                console.out("-- row-level security (run by `schema apply --rls`):")
-                console.out(policies.script)
+            let resuming = Set(plan.resuming.map(\.id))
+            for item in plan.items {
+                let state = resuming.contains(item.id) ? " (begun by an earlier start: resumes after step \(item.progress - 1) of \(item.onlineStepCount))" : ""
+                console.out("--   \(TerminalText.escape("\(item.id) \(item.action.rawValue) \(item.entity)"))\(state)")
+                for line in impacts[item.id]?.lines ?? [] { console.out("--     \(TerminalText.escape(line))") }
+            }
+            let sections: [(String, (SQLStatement) -> Bool)] = [
+                ("in one transaction, each lock waited for at most the lock timeout", { $0.stage == .transaction && $0.phase != .rowLevelSecurity }),
+                ("online steps, each on its own and recorded when done (a killed start resumes here)", { $0.stage == .online }),
+                ("each item's last transaction", { $0.stage == .finish }),
+                ("row-level security (run by `schema apply --rls`)", { $0.phase == .rowLevelSecurity }),
+            ]
+            for (index, (title, belongs)) in sections.enumerated() {
+                let statements = plan.statements.filter(belongs)
+                guard !statements.isEmpty else { continue }
+                if index > 0 || plan.statements.contains(where: { $0.stage != .transaction }) { console.out("-- \(title):") }
+                console.out(statements.script)
             }
         }
     }

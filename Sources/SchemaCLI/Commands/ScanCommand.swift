@@ -59,10 +59,15 @@ struct ItemJSON: Encodable {
     var operations: [String]
     var state: String
     var error: String?
+    var rewritesTable: Bool
+    /// For an approved item an apply has begun: 1 + the online steps done.
+    var progress: Int?
     var sql: String?
     var prisma: String?
+    /// What the change does to the rows of the database (verbose, pending and approved items).
+    var impact: ChangeImpact?
 
-    init(_ item: QueueItem, verbose: Bool = false, prisma: String? = nil) {
+    init(_ item: QueueItem, verbose: Bool = false, prisma: String? = nil, impact: ChangeImpact? = nil) {
         id = item.id
         entity = item.entity
         action = item.action.rawValue
@@ -76,6 +81,9 @@ struct ItemJSON: Encodable {
         error = item.error
         sql = verbose ? item.sql : nil
         self.prisma = verbose ? prisma : nil
+        rewritesTable = item.rewritesTable
+        progress = item.progress > 0 && item.state == .approved ? item.progress : nil
+        self.impact = verbose ? impact : nil
     }
 }
 
@@ -87,6 +95,11 @@ enum ItemFormat {
         var text = "\(safe(item.id))  \(item.action.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)) \(safe(item.entity)) "
             + "(\(safe(item.packages.joined(separator: ", ")))) \(safe(Checksum.short(item.fromChecksum))) → \(safe(Checksum.short(item.toChecksum)))"
         if item.isDestructive { text += " " + console.paint("DESTRUCTIVE", .red) }
+        if item.rewritesTable { text += " " + console.paint("REWRITES TABLE", .yellow) }
+        if item.state == .approved && item.progress > 0 {
+            text += " — in progress: \(item.progress - 1) of \(item.onlineStepCount) online step(s) done, the next start finishes it"
+        }
+        if let error = item.error, item.state == .approved { text += " — \(safe(error))" }
         if let error = item.error, item.state == .failed || item.state == .rejected { text += " — \(safe(error))" }
         return text
     }

@@ -13,23 +13,34 @@ public enum MigrationPlanner {
             let before = appliedByName[entity.structure.name]
             if before?.checksum == entity.checksum { continue }
             let operations = TableDiff.operations(from: before?.structure, to: entity.structure, renames: entity.renames)
-            let step = MigrationStep(from: before?.structure, to: entity.structure, operations: operations)
+            let rendered = renderer.render(MigrationStep(from: before?.structure, to: entity.structure, operations: operations))
             changes.append(PlannedChange(
                 id: PlannedChange.id(entity: entity.structure.name, from: before?.checksum, to: entity.checksum),
                 entity: entity.structure.name, action: before == nil ? .create : .alter, packages: entity.packages,
                 fromChecksum: before?.checksum, toChecksum: entity.checksum, structure: entity.structure,
-                operations: operations, risks: Self.risks(of: operations, creating: before == nil), statements: renderer.render(step),
-                renames: entity.renames))
+                operations: operations, risks: Self.risks(of: operations, creating: before == nil) + Self.rewriteRisks(of: rendered.statements),
+                statements: rendered.statements, checks: rendered.checks, renames: entity.renames))
         }
         for entity in applied.sorted(by: { $0.structure.name < $1.structure.name }) where !desiredNames.contains(entity.structure.name) {
             let operations = TableDiff.operations(from: entity.structure, to: nil)
+            let rendered = renderer.render(MigrationStep(from: entity.structure, to: nil, operations: operations))
             changes.append(PlannedChange(
                 id: PlannedChange.id(entity: entity.structure.name, from: entity.checksum, to: nil),
                 entity: entity.structure.name, action: .drop, packages: entity.packages, fromChecksum: entity.checksum, toChecksum: nil,
                 structure: nil, operations: operations, risks: operations.flatMap(OperationRisk.of),
-                statements: renderer.render(MigrationStep(from: entity.structure, to: nil, operations: operations))))
+                statements: rendered.statements, checks: rendered.checks))
         }
         return changes
+    }
+
+    /// RW101 for each table a statement rewrites while reads and writes wait (PostgreSQL type
+    /// changes that cannot be made in the catalog); approving such a change needs `--allow-rewrite`.
+    public static func rewriteRisks(of statements: [SQLStatement]) -> [OperationRisk] {
+        let tables = statements.compactMap { $0.lock?.work == .rewrite ? $0.lock?.table : nil }
+        return Array(Set(tables)).sorted().map {
+            OperationRisk(code: "RW101", kind: .tableRewrite,
+                          message: "rewrites table \($0) under ACCESS EXCLUSIVE: reads and writes of it wait until the rewrite ends (see the row count below)")
+        }
     }
 
     /// The risks of a change's operations. A new table has no rows, so nothing about it can fail

@@ -9,6 +9,9 @@ public struct OperationRisk: Hashable, Sendable, Codable, CustomStringConvertibl
         case dataDependent
         /// Breaks clients that use the old shape.
         case backwardIncompatible
+        /// Rewrites a table while reads and writes of it wait: approving needs an explicit
+        /// acknowledgement (`--allow-rewrite`).
+        case tableRewrite
     }
 
     public var code: String
@@ -35,12 +38,18 @@ public struct OperationRisk: Hashable, Sendable, Codable, CustomStringConvertibl
         case .alterColumn(let table, let from, let to):
             let change = ColumnChange(from: from, to: to)
             var risks: [OperationRisk] = []
-            if !change.isWidening {
-                risks.append(OperationRisk(code: "DS104", kind: .destructive, message: "changes \(table).\(to.name) from \(from.type.rawValue) to \(to.type.rawValue); values may be truncated or lost"))
+            switch change.typeConversion {
+            case .keepsValues: break
+            case .guarded:
+                risks.append(OperationRisk(code: "MF109", kind: .dataDependent,
+                                           message: "changes \(table).\(to.name) from \(from.type.rawValue) to \(to.type.rawValue); fails on values the new type cannot hold exactly"))
+            case .reinterprets:
+                risks.append(OperationRisk(code: "DS104", kind: .destructive,
+                                           message: "changes \(table).\(to.name) from \(from.type.rawValue) to \(to.type.rawValue); values are converted and may not survive"))
             }
             if from.optional && !to.optional {
                 if to.defaultValue == nil {
-                    risks.append(OperationRisk(code: "MF104", kind: .destructive, message: "makes \(table).\(to.name) NOT NULL without a default; rows with NULL cannot be kept"))
+                    risks.append(OperationRisk(code: "MF104", kind: .dataDependent, message: "makes \(table).\(to.name) NOT NULL without a default; fails if rows hold NULL"))
                 } else {
                     risks.append(OperationRisk(code: "MF108", kind: .dataDependent, message: "makes \(table).\(to.name) NOT NULL; existing NULLs are set to the default"))
                 }

@@ -18,14 +18,19 @@ public struct PlannedChange: Hashable, Sendable {
     public var operations: [SchemaOperation]
     public var risks: [OperationRisk]
     public var statements: [SQLStatement]
+    /// Questions about the rows the change meets (shown before approval; violations are asked
+    /// again by `apply` before anything runs).
+    public var checks: [DataCheck] = []
     /// new column → old column: the rename hints the operations were planned with.
     public var renames: [String: String] = [:]
 
     /// Whether approving needs `--allow-data-loss`.
     public var isDestructive: Bool { risks.contains { $0.kind == .destructive } }
+    /// Whether approving needs `--allow-rewrite`: a statement rewrites a table while reads and writes wait.
+    public var rewritesTable: Bool { risks.contains { $0.kind == .tableRewrite } }
 
-    /// SHA-256 of the SQL script: approval pins it, apply verifies it.
-    public var sqlHash: String { Checksum.sha256Hex(statements.script) }
+    /// What an approval pins and apply verifies: the hash of the statements and checks (``PinnedSQL``).
+    public var sqlHash: String { PinnedSQL.hash(statements, checks: checks, format: PinnedSQL.currentFormat) }
 
     /// The id for a change of `entity` from one checksum to another: 10 hex digits of SHA-256.
     ///

@@ -46,12 +46,26 @@ public struct ColumnChange: Hashable, Sendable, CustomStringConvertible {
     }
     public var primaryChanged: Bool { from.primary != to.primary }
 
-    /// Whether the new type holds every value of the old one.
-    public var isWidening: Bool {
+    /// What a type change does to stored values.
+    public enum TypeConversion: Hashable, Sendable {
+        /// Every value survives unchanged (same type, int → bigint, int → float, text ↔ text).
+        case keepsValues
+        /// Values survive unless they do not fit, and then the apply fails on them (counted
+        /// first): bigint → float beyond 2^53, float → int of fractions, bigint → int out of range.
+        case guarded
+        /// Values are read again as another type (text → number, number → text, JSON, times,
+        /// booleans): destructive.
+        case reinterprets
+    }
+
+    /// What the change of type does to stored values.
+    public var typeConversion: TypeConversion {
         switch (from.type, to.type) {
-        case (.int, .bigint), (.int, .float), (.bigint, .float): true
-        case (let a, let b) where a.isText && b.isText: true
-        default: from.type == to.type
+        case (let a, let b) where a == b: .keepsValues
+        case (.int, .bigint), (.int, .float): .keepsValues
+        case (let a, let b) where a.isText && b.isText: .keepsValues
+        case (.bigint, .float), (.float, .int), (.float, .bigint), (.bigint, .int): .guarded
+        default: .reinterprets
         }
     }
 

@@ -1,8 +1,13 @@
 extension MigrationSQLRenderer {
-    /// PostgreSQL: one or more statements per operation, then the row-level security policies of
-    /// the new structure (they run only with `apply --rls`, but the approval pins them either way).
+    /// PostgreSQL, written for a live database: nothing holds a lock that blocks the application
+    /// for longer than a catalog change, except the table rewrites that say so (and need their own
+    /// acknowledgement). Indexes are built `CONCURRENTLY`, foreign keys and checks are added
+    /// `NOT VALID` and validated later, `SET NOT NULL` goes through a validated check, backfills
+    /// run in batches; those run as online steps after the transaction (see ``SQLStatement/Stage``).
+    /// A new table is created whole in the transaction: nobody can see it before it commits.
     func renderPostgreSQL(_ step: MigrationStep) -> [SQLStatement] {
         let table = step.table
+        let creating = step.from == nil
         var statements: [SQLStatement] = []
         for operation in step.operations {
             switch operation {
@@ -10,82 +15,177 @@ extension MigrationSQLRenderer {
                 var lines = Self.orderedFields(entity).map { "    " + columnDefinition($0, inlinePrimaryKey: false) }
                 if let key = entity.primaryKey { lines.append("    CONSTRAINT \(q(ConstraintName.primaryKey(table))) PRIMARY KEY (\(q(key.name)))") }
                 lines += entity.fields.compactMap { checkConstraint($0, table: table) }.map { "    " + $0 }
-                statements.append(SQLStatement(.tables, "CREATE TABLE \(q(table)) (\n" + lines.joined(separator: ",\n") + "\n)"))
+                statements.append(SQLStatement(.tables, "CREATE TABLE \(q(table)) (\n" + lines.joined(separator: ",\n") + "\n)", lock: exclusive(table)))
             case .dropTable:
                 // Its foreign keys go first, so tables dropped together, such as every entity of a
                 // removed package, can be dropped in any order.
                 for relation in step.from?.relations ?? [] where relation.kind == .belongsTo {
                     statements += postgresDropForeignKey(relation, table: table)
                 }
-                statements.append(SQLStatement(.dropTables, "DROP TABLE \(q(table))"))
+                statements.append(SQLStatement(.dropTables, "DROP TABLE \(q(table))", lock: exclusive(table)))
             case .addColumn(_, let field):
-                statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) ADD COLUMN \(columnDefinition(field, inlinePrimaryKey: false))"))
-                if let check = checkConstraint(field, table: table) {
-                    statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) ADD \(check)"))
-                }
+                statements += postgresAddColumn(field, table: table)
             case .dropColumn(_, let field):
-                statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) DROP COLUMN \(q(field.name))"))
+                statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) DROP COLUMN \(q(field.name))", lock: exclusive(table)))
             case .renameColumn(_, let from, let to):
-                statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) RENAME COLUMN \(q(from)) TO \(q(to))"))
+                statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) RENAME COLUMN \(q(from)) TO \(q(to))", lock: exclusive(table)))
                 if let field = step.from?.field(named: from), dialect.checkExpression(field) != nil {
-                    statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) RENAME CONSTRAINT \(q(ConstraintName.check(table, from))) TO \(q(ConstraintName.check(table, to)))"))
+                    statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) RENAME CONSTRAINT \(q(ConstraintName.check(table, from))) TO \(q(ConstraintName.check(table, to)))",
+                                                   lock: exclusive(table)))
                 }
             case .alterColumn(_, let from, let to):
                 statements += postgresAlterColumn(table: table, from: from, to: to)
+            case .createIndex(_, let index) where creating:
+                statements.append(SQLStatement(.createIndexes, createIndex(index, table: table), lock: LockImpact("SHARE", on: table, work: .catalog)))
             case .createIndex(_, let index):
-                statements.append(SQLStatement(.createIndexes, createIndex(index, table: table)))
+                let name = ConstraintName.index(table, index)
+                statements.append(SQLStatement(
+                    .createIndexes, "CREATE \(index.unique ? "UNIQUE " : "")INDEX CONCURRENTLY IF NOT EXISTS \(q(name)) ON \(q(table))(\(index.fields.map(q).joined(separator: ", ")))",
+                    stage: .online, index: name, lock: LockImpact("SHARE UPDATE EXCLUSIVE", on: table, work: .scan)))
             case .dropIndex(_, let index):
-                statements.append(SQLStatement(.dropIndexes, dropIndex(index, table: table)))
+                statements.append(SQLStatement(.dropIndexes, "DROP INDEX CONCURRENTLY IF EXISTS \(q(ConstraintName.index(table, index)))",
+                                               stage: .online, lock: LockImpact("SHARE UPDATE EXCLUSIVE", on: table, work: .catalog)))
             case .addForeignKey(_, let relation):
-                if let clause = foreignKeyClause(relation, table: table) {
-                    statements.append(SQLStatement(.addForeignKeys, "ALTER TABLE \(q(table)) ADD \(clause)"))
+                guard let clause = foreignKeyClause(relation, table: table), let column = relation.field else { continue }
+                if creating {
+                    statements.append(SQLStatement(.addForeignKeys, "ALTER TABLE \(q(table)) ADD \(clause)",
+                                                   lock: LockImpact("SHARE ROW EXCLUSIVE", on: relation.target, work: .catalog)))
+                    continue
                 }
+                statements.append(SQLStatement(.addForeignKeys, "ALTER TABLE \(q(table)) ADD \(clause) NOT VALID",
+                                               lock: LockImpact("SHARE ROW EXCLUSIVE", on: table, work: .catalog)))
+                statements.append(SQLStatement(.addForeignKeys, "ALTER TABLE \(q(table)) VALIDATE CONSTRAINT \(q(ConstraintName.foreignKey(table, column)))",
+                                               stage: .online, lock: LockImpact("SHARE UPDATE EXCLUSIVE", on: table, work: .scan)))
             case .dropForeignKey(_, let relation):
                 statements += postgresDropForeignKey(relation, table: table)
             }
         }
         if let entity = step.to {
-            statements += RowLevelSecurity.statements(for: entity, primaryKeys: primaryKeys).map { SQLStatement(.rowLevelSecurity, $0) }
+            statements += RowLevelSecurity.statements(for: entity, primaryKeys: primaryKeys).map { SQLStatement(.rowLevelSecurity, $0, lock: exclusive(table)) }
         }
         return statements
     }
 
+    func exclusive(_ table: String) -> LockImpact { LockImpact("ACCESS EXCLUSIVE", on: table, work: .catalog) }
+
     /// Drops a belongsTo relation's foreign key, first of all statements.
     func postgresDropForeignKey(_ relation: CanonicalRelation, table: String) -> [SQLStatement] {
         guard let column = relation.field else { return [] }
-        return [SQLStatement(.dropForeignKeys, "ALTER TABLE \(q(table)) DROP CONSTRAINT \(q(ConstraintName.foreignKey(table, column)))")]
+        return [SQLStatement(.dropForeignKeys, "ALTER TABLE \(q(table)) DROP CONSTRAINT IF EXISTS \(q(ConstraintName.foreignKey(table, column)))", lock: exclusive(table))]
     }
 
+    /// A new column. With a constant default (or none) PostgreSQL records it in the catalog
+    /// without touching rows; its checks are added NOT VALID and validated online.
+    func postgresAddColumn(_ field: CanonicalField, table: String) -> [SQLStatement] {
+        let serial = field.generated && (field.type == .int || field.type == .bigint)
+        var statements = [SQLStatement(.tables, "ALTER TABLE \(q(table)) ADD COLUMN \(columnDefinition(field, inlinePrimaryKey: false))",
+                                       lock: LockImpact("ACCESS EXCLUSIVE", on: table, work: serial ? .rewrite : .catalog))]
+        if let expression = dialect.checkExpression(field) {
+            statements += validatedCheck(ConstraintName.check(table, field.name), expression, table: table)
+        }
+        return statements
+    }
+
+    /// A CHECK added NOT VALID in the transaction (new and updated rows must pass it from then on)
+    /// and validated online, which reads the table without blocking reads or writes.
+    func validatedCheck(_ name: String, _ expression: String, table: String) -> [SQLStatement] {
+        [
+            SQLStatement(.tables, "ALTER TABLE \(q(table)) ADD CONSTRAINT \(q(name)) CHECK (\(expression)) NOT VALID", lock: exclusive(table)),
+            SQLStatement(.tables, "ALTER TABLE \(q(table)) VALIDATE CONSTRAINT \(q(name))", stage: .online,
+                         lock: LockImpact("SHARE UPDATE EXCLUSIVE", on: table, work: .scan)),
+        ]
+    }
+
+    /// One column changed: checks, type, default, nullability, primary key, in that order.
     func postgresAlterColumn(table: String, from: CanonicalField, to: CanonicalField) -> [SQLStatement] {
         let change = ColumnChange(from: from, to: to)
         let column = q(to.name)
         let alter = "ALTER TABLE \(q(table)) ALTER COLUMN \(column)"
-        var sql: [String] = []
-        if change.checkChanged || (from.type != to.type && dialect.checkExpression(from) != nil) {
-            sql.append("ALTER TABLE \(q(table)) DROP CONSTRAINT IF EXISTS \(q(ConstraintName.check(table, to.name)))")
+        var statements: [SQLStatement] = []
+        let checksChange = change.checkChanged || (from.type != to.type && (dialect.checkExpression(from) != nil || dialect.checkExpression(to) != nil))
+        if checksChange {
+            statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) DROP CONSTRAINT IF EXISTS \(q(ConstraintName.check(table, to.name)))", lock: exclusive(table)))
         }
-        let newType = dialect.columnType(to)
-        if dialect.columnType(from) != newType {
-            sql.append("\(alter) SET DATA TYPE \(newType) USING \(column)::\(newType)")
+        if dialect.columnType(from) != dialect.columnType(to) {
+            statements += postgresChangeType(table: table, from: from, to: to)
         }
         if change.defaultChanged {
-            sql.append(dialect.defaultExpression(to).map { "\(alter) SET DEFAULT \($0)" } ?? "\(alter) DROP DEFAULT")
+            statements.append(SQLStatement(.tables, dialect.defaultExpression(to).map { "\(alter) SET DEFAULT \($0)" } ?? "\(alter) DROP DEFAULT", lock: exclusive(table)))
+        }
+        if checksChange, let expression = dialect.checkExpression(to) {
+            statements += validatedCheck(ConstraintName.check(table, to.name), expression, table: table)
         }
         if from.optional && !to.optional {
+            // SET NOT NULL would read the table under ACCESS EXCLUSIVE; with a validated
+            // CHECK (column IS NOT NULL) PostgreSQL takes that as proof and skips the scan. The
+            // check is added NOT VALID (new and updated rows must comply from then on), existing
+            // NULLs are set to the default in batches that each hold row locks only, the check is
+            // validated without blocking anyone, and the item's last short transaction sets NOT NULL.
+            let helper = ConstraintName.notNull(table, to.name)
+            statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) ADD CONSTRAINT \(q(helper)) CHECK (\(column) IS NOT NULL) NOT VALID", lock: exclusive(table)))
             if let value = dialect.defaultExpression(to) {
-                sql.append("UPDATE \(q(table)) SET \(column) = \(value) WHERE \(column) IS NULL")
+                let update = "UPDATE \(q(table)) SET \(column) = \(value) WHERE ctid = ANY (ARRAY(SELECT ctid FROM \(q(table)) WHERE \(column) IS NULL LIMIT \(Self.backfillBatchSize)))"
+                statements.append(SQLStatement(.tables, update, stage: .online, execution: .batches, lock: LockImpact("ROW EXCLUSIVE", on: table, work: .batches)))
             }
-            sql.append("\(alter) SET NOT NULL")
+            statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) VALIDATE CONSTRAINT \(q(helper))", stage: .online,
+                                           lock: LockImpact("SHARE UPDATE EXCLUSIVE", on: table, work: .scan)))
+            statements.append(SQLStatement(.tables, "\(alter) SET NOT NULL", stage: .finish, lock: exclusive(table)))
+            statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) DROP CONSTRAINT IF EXISTS \(q(helper))", stage: .finish, lock: exclusive(table)))
         } else if !from.optional && to.optional {
-            sql.append("\(alter) DROP NOT NULL")
-        }
-        if change.checkChanged || (from.type != to.type && dialect.checkExpression(to) != nil), let check = checkConstraint(to, table: table) {
-            sql.append("ALTER TABLE \(q(table)) ADD \(check)")
+            statements.append(SQLStatement(.tables, "\(alter) DROP NOT NULL", lock: exclusive(table)))
         }
         if change.primaryChanged {
-            sql.append("ALTER TABLE \(q(table)) DROP CONSTRAINT IF EXISTS \(q(ConstraintName.primaryKey(table)))")
-            if to.primary { sql.append("ALTER TABLE \(q(table)) ADD CONSTRAINT \(q(ConstraintName.primaryKey(table))) PRIMARY KEY (\(column))") }
+            statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) DROP CONSTRAINT IF EXISTS \(q(ConstraintName.primaryKey(table)))", lock: exclusive(table)))
+            if to.primary {
+                statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) ADD CONSTRAINT \(q(ConstraintName.primaryKey(table))) PRIMARY KEY (\(column))",
+                                               lock: LockImpact("ACCESS EXCLUSIVE", on: table, work: .scan)))
+            }
         }
-        return sql.map { SQLStatement(.tables, $0) }
+        return statements
     }
+
+    /// A type change. Values are never altered silently: widening casts keep every value; a
+    /// narrowing one is guarded. The guard is a CHECK that the old values fit, added (it reads
+    /// every row) and dropped again under the ACCESS EXCLUSIVE lock the rewrite holds until commit,
+    /// so a row written after `apply` counted the violations still makes the change fail instead
+    /// of being truncated or rounded. (An assignment to a shorter `VARCHAR` alone would cut
+    /// trailing spaces without an error.) Casts that reinterpret values are destructive (DS104)
+    /// and acknowledged at approval.
+    func postgresChangeType(table: String, from: CanonicalField, to: CanonicalField) -> [SQLStatement] {
+        let column = q(to.name)
+        let newType = dialect.columnType(to)
+        let alter = "ALTER TABLE \(q(table)) ALTER COLUMN \(column) SET DATA TYPE \(newType)"
+        let rewrite = LockImpact("ACCESS EXCLUSIVE", on: table, work: .rewrite)
+        switch (from.type, to.type) {
+        case (let a, let b) where a.isText && b.isText:
+            // A longer limit, or none, changes only the catalog; a shorter one reads and rewrites.
+            guard let limit = to.maxLength, from.maxLength.map({ limit < $0 }) ?? true else {
+                return [SQLStatement(.tables, alter, lock: exclusive(table))]
+            }
+            return guarded(table: table, column: to.name, "char_length(\(column)) <= \(limit)") + [SQLStatement(.tables, alter, lock: rewrite)]
+        case (.int, .bigint), (.int, .float):
+            return [SQLStatement(.tables, alter, lock: rewrite)]
+        case (.bigint, .float):
+            return guarded(table: table, column: to.name, "abs(\(column)) <= 9007199254740992") + [SQLStatement(.tables, alter, lock: rewrite)]
+        case (.float, .int), (.float, .bigint), (.bigint, .int):
+            let range = to.type == .int ? "2147483647" : "9223372036854775807"
+            return guarded(table: table, column: to.name, "\(column) = trunc(\(column)) AND abs(\(column)) <= \(range)")
+                + [SQLStatement(.tables, "\(alter) USING \(column)::\(newType)", lock: rewrite)]
+        default:
+            return [SQLStatement(.tables, "\(alter) USING \(column)::\(newType)", lock: rewrite)]
+        }
+    }
+
+    /// A CHECK that every stored value survives a conversion, validated and dropped at once: the
+    /// lock it takes is held until commit, so no row can change between it and the conversion.
+    func guarded(table: String, column: String, _ condition: String) -> [SQLStatement] {
+        let name = q(ConstraintName.conversionGuard(table, column))
+        return [
+            SQLStatement(.tables, "ALTER TABLE \(q(table)) ADD CONSTRAINT \(name) CHECK (\(condition))", lock: LockImpact("ACCESS EXCLUSIVE", on: table, work: .scan)),
+            SQLStatement(.tables, "ALTER TABLE \(q(table)) DROP CONSTRAINT \(name)", lock: exclusive(table)),
+        ]
+    }
+
+    /// Rows a batch of a backfill updates.
+    public static let backfillBatchSize = 5_000
 }

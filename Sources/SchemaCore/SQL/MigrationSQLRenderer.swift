@@ -15,11 +15,27 @@ public struct MigrationSQLRenderer: Sendable {
         self.primaryKeys = primaryKeys
     }
 
-    /// The statements of one step.
-    public func render(_ step: MigrationStep) -> [SQLStatement] {
+    /// The statements of one step, and the checks to ask the database about its rows.
+    public func render(_ step: MigrationStep) -> RenderedStep {
         switch dialect {
-        case .sqlite: renderSQLite(step)
-        case .postgresql: renderPostgreSQL(step)
+        case .sqlite:
+            let statements = renderSQLite(step)
+            var checks = checks(for: step)
+            // A rebuild copies every row while it holds SQLite's one write lock.
+            if statements.contains(where: { $0.sql.hasPrefix("INSERT INTO \(q("new_" + step.table))") }) {
+                checks.append(DataCheck(.copies, table: step.table, count: #"SELECT COUNT(*) AS "count" FROM \#(q(step.table))"#,
+                                        "rows of \(step.table) copied into the rebuilt table"))
+            }
+            return RenderedStep(statements: statements, checks: checks)
+        case .postgresql:
+            let statements = renderPostgreSQL(step)
+            var checks = checks(for: step)
+            // A rewrite copies every row while it holds ACCESS EXCLUSIVE.
+            if statements.contains(where: { $0.lock?.work == .rewrite }) {
+                checks.append(DataCheck(.copies, table: step.table, count: #"SELECT COUNT(*) AS "count" FROM \#(q(step.table))"#,
+                                        "rows of \(step.table) rewritten while reads and writes wait"))
+            }
+            return RenderedStep(statements: statements, checks: checks)
         }
     }
 
@@ -59,6 +75,79 @@ public struct MigrationSQLRenderer: Sendable {
 
     func dropIndex(_ index: CanonicalIndex, table: String) -> String {
         "DROP INDEX \(q(ConstraintName.index(table, index)))"
+    }
+
+    // MARK: - Checks on the rows a change meets
+
+    /// Up to three primary keys of `table`'s rows matching `condition`, as text.
+    func examples(table: String, where condition: String?) -> String {
+        let key = q(primaryKeys[table] ?? "id")
+        let text = dialect == .postgresql ? "\(key)::text" : "CAST(\(key) AS TEXT)"
+        return #"SELECT \#(text) AS "key" FROM \#(q(table))"# + (condition.map { " WHERE \($0)" } ?? "") + " ORDER BY 1 LIMIT 3"
+    }
+
+    /// The column names a step's new columns had before its renames; nil for columns it adds.
+    func namesBefore(_ columns: [String], step: MigrationStep) -> [String]? {
+        let renames = step.operations.renames
+        let names = columns.map { renames[$0] ?? $0 }
+        return names.allSatisfy({ step.from?.field(named: $0) != nil }) ? names : nil
+    }
+
+    /// Duplicates under a new unique index: how many groups of rows share a key (rows whose key
+    /// has a NULL never collide). A column the change adds holds the same value in every existing
+    /// row (its default), so it does not tell rows apart: the groups are of the other columns, and
+    /// of all rows when there are none. A new nullable column without a default is NULL in every
+    /// existing row, so nothing can collide.
+    func duplicates(_ index: CanonicalIndex, step: MigrationStep) -> DataCheck? {
+        let table = step.table
+        let renames = step.operations.renames
+        var existing: [String] = []
+        for name in index.fields {
+            let before = renames[name] ?? name
+            if step.from?.field(named: before) != nil {
+                existing.append(before)
+            } else if let added = step.to?.field(named: name), added.optional && added.defaultValue == nil {
+                return nil
+            }
+        }
+        let description = "groups of rows of \(table) with the same (\(index.fields.joined(separator: ", "))), which the new unique index refuses"
+        guard !existing.isEmpty else {
+            return DataCheck(.violations, table: table, count: #"SELECT CASE WHEN COUNT(*) > 1 THEN 1 ELSE 0 END AS "count" FROM \#(q(table))"#,
+                             examples: examples(table: table, where: nil), description)
+        }
+        return duplicates(CanonicalIndex(fields: existing, unique: true), table: table, description: description, nulls: false)
+    }
+
+    /// Groups of rows of `table` sharing `index`'s columns (as named before the change); with
+    /// `nulls`, rows with a NULL in them count too (a primary key may hold none).
+    func duplicates(_ index: CanonicalIndex, table: String, description: String, nulls: Bool) -> DataCheck {
+        let columns = index.fields.map(q).joined(separator: ", ")
+        let notNull = index.fields.map { "\(q($0)) IS NOT NULL" }.joined(separator: " AND ")
+        let groups = "SELECT \(columns) FROM \(q(table))\(nulls ? "" : " WHERE \(notNull)") GROUP BY \(columns) HAVING COUNT(*) > 1"
+        let key = index.fields.map { dialect == .postgresql ? "\(q($0))::text" : "CAST(\(q($0)) AS TEXT)" }
+        let keyText = dialect == .postgresql ? "concat_ws(', ', \(key.joined(separator: ", ")))" : key.joined(separator: " || ', ' || ")
+        var count = #"SELECT COUNT(*) AS "count" FROM (\#(groups)) AS "duplicates""#
+        if nulls { count = #"SELECT (SELECT COUNT(*) FROM (\#(groups)) AS "duplicates") + (SELECT COUNT(*) FROM \#(q(table)) WHERE NOT (\#(notNull))) AS "count""# }
+        return DataCheck(.violations, table: table, count: count,
+                         examples: #"SELECT \#(keyText) AS "key" FROM \#(q(table))\#(nulls ? "" : " WHERE \(notNull)") GROUP BY \#(columns) HAVING COUNT(*) > 1 ORDER BY 1 LIMIT 3"#,
+                         description)
+    }
+
+    /// Rows of the step's table whose foreign key has no match in the target.
+    func orphans(_ relation: CanonicalRelation, column: String, step: MigrationStep) -> DataCheck? {
+        let table = step.table
+        let referenced = q(primaryKeys[relation.target] ?? "id")
+        if let before = namesBefore([column], step: step)?.first {
+            let condition = "\(q(before)) IS NOT NULL AND NOT EXISTS (SELECT 1 FROM \(q(relation.target)) AS \"parent\" WHERE \"parent\".\(referenced) = \(q(table)).\(q(before)))"
+            return DataCheck(.violations, table: table, count: #"SELECT COUNT(*) AS "count" FROM \#(q(table)) WHERE \#(condition)"#,
+                             examples: examples(table: table, where: condition), reads: [relation.target],
+                             "rows of \(table) whose \(column) matches no \(relation.target)")
+        }
+        guard let field = step.to?.field(named: column), let value = dialect.defaultExpression(field) else { return nil }
+        return DataCheck(.violations, table: table,
+                         count: #"SELECT CASE WHEN EXISTS (SELECT 1 FROM \#(q(relation.target)) WHERE \#(referenced) = \#(value)) THEN 0 ELSE COUNT(*) END AS "count" FROM \#(q(table))"#,
+                         examples: examples(table: table, where: nil), reads: [relation.target],
+                         "rows of \(table) whose new \(column) gets the default \(value), which matches no \(relation.target)")
     }
 
     /// The primary key first, then the other fields in canonical order.

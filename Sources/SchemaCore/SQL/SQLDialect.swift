@@ -77,4 +77,8 @@ public enum ConstraintName {
     }
     public static func foreignKey(_ table: String, _ column: String) -> String { "\(table)_\(column)_fkey" }
     public static func check(_ table: String, _ column: String) -> String { "\(table)_\(column)_check" }
+    /// The temporary `CHECK (column IS NOT NULL)` that lets PostgreSQL set NOT NULL without a scan.
+    public static func notNull(_ table: String, _ column: String) -> String { "\(table)_\(column)_not_null" }
+    /// The CHECK, added and dropped in one transaction, that every value survives a narrowing type change.
+    public static func conversionGuard(_ table: String, _ column: String) -> String { "\(table)_\(column)_fits" }
 }

@@ -1,5 +1,5 @@
-/// One SQL statement of a migration, with the phase that orders it among the statements of all
-/// changes applied together.
+/// One SQL statement of a migration: what it runs, when (its phase among the statements of all
+/// changes applied together, and its stage relative to the transaction), and what it locks.
 public struct SQLStatement: Hashable, Sendable, Codable {
     /// When a statement runs among the statements of every change applied together: foreign keys
     /// are dropped before the tables they point at, and added after every table exists.
@@ -17,15 +17,166 @@ public struct SQLStatement: Hashable, Sendable, Codable {
         public static func < (lhs: Phase, rhs: Phase) -> Bool { lhs.rawValue < rhs.rawValue }
     }
 
+    /// Where a statement runs relative to the apply's transactions (PostgreSQL; on SQLite every
+    /// statement is `.transaction`).
+    public enum Stage: String, Hashable, Sendable, Codable, Comparable, CaseIterable {
+        /// In the first transaction of the apply, with every item's catalog changes, under a short
+        /// `lock_timeout`.
+        case transaction
+        /// After that transaction, one step at a time, each recorded in the registry when done and
+        /// resumed after a crash: concurrent index builds, constraint validation, batched backfills.
+        case online
+        /// In the item's last short transaction, with its records: what needs the online steps done.
+        case finish
+
+        public static func < (lhs: Stage, rhs: Stage) -> Bool {
+            allCases.firstIndex(of: lhs) ?? 0 < allCases.firstIndex(of: rhs) ?? 0
+        }
+    }
+
+    /// How an online step runs.
+    public enum Execution: String, Hashable, Sendable, Codable {
+        /// One statement on its own, outside any transaction block.
+        case statement
+        /// An UPDATE repeated until it changes no row; each batch commits on its own.
+        case batches
+    }
+
     /// Where the statement runs among those of every change applied together.
     public var phase: Phase
     /// The statement, without a trailing `;`.
     public var sql: String
+    /// When it runs relative to the transactions.
+    public var stage: Stage
+    /// How an online step runs.
+    public var execution: Execution
+    /// For `CREATE INDEX CONCURRENTLY`: the index it builds. A build killed half-way leaves an
+    /// INVALID index; the step drops it and builds again.
+    public var index: String?
+    /// The table lock it takes and for how long, for review.
+    public var lock: LockImpact?
 
-    /// Creates a statement.
-    public init(_ phase: Phase, _ sql: String) {
+    /// Creates a statement that runs in the apply's transaction.
+    public init(_ phase: Phase, _ sql: String, stage: Stage = .transaction, execution: Execution = .statement,
+                index: String? = nil, lock: LockImpact? = nil) {
         self.phase = phase
         self.sql = sql
+        self.stage = stage
+        self.execution = execution
+        self.index = index
+        self.lock = lock
+    }
+
+    enum CodingKeys: String, CodingKey { case phase, sql, stage, execution, index, lock }
+
+    /// Statements stored before stages existed read as transactional ones.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        phase = try container.decode(Phase.self, forKey: .phase)
+        sql = try container.decode(String.self, forKey: .sql)
+        stage = try container.decodeIfPresent(Stage.self, forKey: .stage) ?? .transaction
+        execution = try container.decodeIfPresent(Execution.self, forKey: .execution) ?? .statement
+        index = try container.decodeIfPresent(String.self, forKey: .index)
+        lock = try container.decodeIfPresent(LockImpact.self, forKey: .lock)
+    }
+}
+
+/// The table lock a statement takes and what it does while holding it, as PostgreSQL names locks.
+public struct LockImpact: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// What the statement does while it holds the lock.
+    public enum Work: String, Hashable, Sendable, Codable {
+        /// Catalog only: the lock is held for milliseconds, however large the table.
+        case catalog
+        /// Reads every row while holding the lock.
+        case scan
+        /// Rewrites every row while holding the lock: the longest waits.
+        case rewrite
+        /// Writes rows in short batches, each holding only row locks.
+        case batches
+    }
+
+    /// The lock mode (`ACCESS EXCLUSIVE`, `SHARE UPDATE EXCLUSIVE`, ...).
+    public var mode: String
+    /// The table it locks.
+    public var table: String
+    public var work: Work
+
+    /// Creates a lock impact.
+    public init(_ mode: String, on table: String, work: Work) {
+        self.mode = mode
+        self.table = table
+        self.work = work
+    }
+
+    /// `ACCESS EXCLUSIVE` blocks reads and writes; `SHARE` and `SHARE ROW EXCLUSIVE` block writes.
+    public var blocksReads: Bool { mode == "ACCESS EXCLUSIVE" }
+    public var blocksWrites: Bool { ["ACCESS EXCLUSIVE", "EXCLUSIVE", "SHARE ROW EXCLUSIVE", "SHARE"].contains(mode) }
+
+    public var description: String {
+        let blocks = blocksReads ? "blocks reads and writes" : blocksWrites ? "blocks writes" : "blocks neither reads nor writes"
+        let duration: String = switch work {
+        case .catalog: "for a moment (catalog only)"
+        case .scan: "while it reads every row"
+        case .rewrite: "while it rewrites the table"
+        case .batches: "row locks only, in short batches"
+        }
+        return "\(mode) on \(table), \(blocks), \(duration)"
+    }
+}
+
+/// A question about the rows a change will meet, asked of the database it will run on: shown
+/// before approval (`list --verbose`, `plan`, the review page) and, for violations, asked again by
+/// `apply` before it changes anything, so a change that would fail stops with a count instead of
+/// half-way.
+public struct DataCheck: Hashable, Sendable, Codable {
+    /// What the count means.
+    public enum Kind: String, Hashable, Sendable, Codable {
+        /// Rows that make the change fail; `apply` refuses to start the item while there are any.
+        case violations
+        /// Rows or values the change deletes.
+        case deletions
+        /// Rows a backfill writes.
+        case backfill
+        /// Rows a table rebuild or rewrite copies: how long its lock lasts grows with them.
+        case copies
+    }
+
+    public var kind: Kind
+    /// The table asked about.
+    public var table: String
+    /// A query returning one row with the count in `"count"`, against the table as it is before the change.
+    public var countSQL: String
+    /// A query returning up to three example keys in `"key"` (violations only).
+    public var examplesSQL: String?
+    /// What the counted rows are, e.g. `rows whose title is longer than 100 characters`.
+    public var description: String
+    /// Other tables the queries read. When one of them does not exist yet (another change of the
+    /// same apply creates it), the check cannot be asked before the change; the database's own
+    /// validation of the constraint then decides.
+    public var reads: [String]
+
+    /// `count` and the description, in the singular for one: `1 row of Post whose ...`, `3 rows of Post whose ...`.
+    public func counted(_ count: Int) -> String {
+        Self.counted(count, description)
+    }
+
+    /// ``counted(_:)`` for any description.
+    public static func counted(_ count: Int, _ description: String) -> String {
+        guard count == 1 else { return "\(count) \(description)" }
+        for plural in ["rows ", "groups ", "values "] where description.hasPrefix(plural) {
+            return "1 \(plural.dropLast(2)) \(description.dropFirst(plural.count))"
+        }
+        return "1 \(description)"
+    }
+
+    /// Creates a check.
+    public init(_ kind: Kind, table: String, count countSQL: String, examples examplesSQL: String? = nil, reads: [String] = [], _ description: String) {
+        self.kind = kind
+        self.table = table
+        self.countSQL = countSQL
+        self.examplesSQL = examplesSQL
+        self.reads = reads
+        self.description = description
     }
 }
 
@@ -49,14 +200,67 @@ public struct MigrationStep: Hashable, Sendable {
     public var table: String { to?.name ?? from?.name ?? "" }
 }
 
+/// What a renderer makes of one step: the statements, and the checks to ask the database.
+public struct RenderedStep: Hashable, Sendable {
+    public var statements: [SQLStatement]
+    public var checks: [DataCheck]
+
+    /// Creates a rendering.
+    public init(statements: [SQLStatement] = [], checks: [DataCheck] = []) {
+        self.statements = statements
+        self.checks = checks
+    }
+}
+
 extension Array where Element == SQLStatement {
-    /// Statements of several changes in execution order: by phase, then in the order given.
+    /// Statements of several changes in execution order: by stage, then phase, then as given.
     public func ordered() -> [SQLStatement] {
-        enumerated().sorted { ($0.element.phase, $0.offset) < ($1.element.phase, $1.offset) }.map(\.element)
+        enumerated().sorted { ($0.element.stage, $0.element.phase, $0.offset) < ($1.element.stage, $1.element.phase, $1.offset) }.map(\.element)
     }
 
-    /// The statements as one script, each ending with `;`. Its SHA-256 is what an approval pins.
+    /// The statements as one script, each ending with `;`: what the first item format's hash covered.
     public var script: String {
         map { $0.sql + ";" }.joined(separator: "\n")
+    }
+}
+
+/// What an approval pins: the hash of everything that runs or is shown about a change's SQL.
+public enum PinnedSQL {
+    /// The format of new queue items: statements with their phase, stage, execution, index and
+    /// lock, and the data checks, in a canonical encoding (``CanonicalEncoding``'s JSON rules).
+    /// Items of format 1 pinned only the script text.
+    public static let currentFormat = 2
+
+    /// The hash an approval pins for `statements` and `checks` in `format`.
+    public static func hash(_ statements: [SQLStatement], checks: [DataCheck], format: Int) -> String {
+        guard format >= 2 else { return Checksum.sha256Hex(statements.script) }
+        let encoded = JSONValue.object([
+            ("format", .number(Double(format))),
+            ("statements", .array(statements.map(encode))),
+            ("checks", .array(checks.map(encode))),
+        ]).serialized
+        return Checksum.sha256Hex(encoded)
+    }
+
+    static func encode(_ statement: SQLStatement) -> JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("phase", .number(Double(statement.phase.rawValue))), ("sql", .string(statement.sql)),
+            ("stage", .string(statement.stage.rawValue)), ("execution", .string(statement.execution.rawValue)),
+        ]
+        if let index = statement.index { members.append(("index", .string(index))) }
+        if let lock = statement.lock {
+            members.append(("lock", .object([("mode", .string(lock.mode)), ("table", .string(lock.table)), ("work", .string(lock.work.rawValue))])))
+        }
+        return .object(members)
+    }
+
+    static func encode(_ check: DataCheck) -> JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("kind", .string(check.kind.rawValue)), ("table", .string(check.table)), ("count", .string(check.countSQL)),
+            ("description", .string(check.description)),
+        ]
+        if let examples = check.examplesSQL { members.append(("examples", .string(examples))) }
+        if !check.reads.isEmpty { members.append(("reads", .array(check.reads.map(JSONValue.string)))) }
+        return .object(members)
     }
 }

@@ -15,8 +15,9 @@ extension ApplyEngine {
     /// apply of this item or of this approval's nonce); the package files still define the
     /// approved structure; the applied structure it starts from is unchanged; it was planned for
     /// this dialect; and, with trusted keys, the approval carries a valid signature from one of
-    /// them over exactly this change (``ApprovalSignature/Claim``).
-    func verify(_ items: [QueueItem], current: [String: DesiredEntity], trustedKeys: [TrustedKey]?,
+    /// them over exactly this change (``ApprovalSignature/Claim``). An item `resuming` after its
+    /// first transaction committed is finished even when the package files have moved on since.
+    func verify(_ items: [QueueItem], current: [String: DesiredEntity], trustedKeys: [TrustedKey]?, resuming: Bool,
                 _ connection: any RegistryConnection) throws -> [(Verified, Refusal?)] {
         let applied = Dictionary(try Registry.appliedEntities(connection).map { ($0.structure.name, $0) }, uniquingKeysWith: { first, _ in first })
         return try items.map { item in
@@ -48,7 +49,7 @@ extension ApplyEngine {
             if item.dialect != connection.dialect {
                 return refuse(.dialectMismatch, "planned for \(item.dialect.rawValue), but the database is \(connection.dialect.rawValue)")
             }
-            if current[item.entity]?.checksum.hex != item.toChecksum {
+            if !resuming && current[item.entity]?.checksum.hex != item.toChecksum {
                 return refuse(.modifiedAfterApproval, "modified after approval: the package files now define \(item.entity) "
                     + (current[item.entity].map { "with checksum \($0.checksum.short)" } ?? "no more")
                     + ", not the approved \(item.toChecksum == nil ? "removal" : Checksum.short(item.toChecksum)); run scan and approve again")

@@ -6,9 +6,19 @@ public import SchemaCore
 ///
 /// A start checks whether anything is approved (one small query); when nothing is, it only brings
 /// a stale Prisma fragment up to date. Otherwise it reads and validates the package files, takes
-/// the registry lock, verifies every approved item (``verify(_:current:trustedKeys:_:)``), runs
-/// the SQL of the accepted ones in one transaction with the registry's records (and the Prisma
-/// Migrate history), refreshes the fragment and runs the after command.
+/// the registry lock and:
+///
+/// 1. finishes the items an earlier start began (their online steps, then their last transaction);
+/// 2. verifies every other approved item (``verify(_:current:trustedKeys:resuming:_:)``), counts
+///    the rows that would make each fail (refusing those items with the count), and runs the
+///    catalog part of the accepted ones in one transaction with the registry's records;
+/// 3. runs the online steps of the items that have any, each recorded when done, and ends each
+///    item with a short transaction that marks it applied.
+///
+/// Every transaction waits at most ``LockPolicy/statementTimeout`` for a table lock and is tried
+/// again after a pause when it times out; when the tries run out, apply ends with `lock-timeout`
+/// and the items stay approved for the next start. Then it refreshes the fragment and runs the
+/// after command.
 public struct ApplyEngine: Sendable {
     /// The registry of the target database.
     public let registry: Registry
@@ -26,13 +36,17 @@ public struct ApplyEngine: Sendable {
         self.init(registry: registry) { DesiredState.resolve(WorkspaceLoader(root: root, baseSchemaFile: base).load()) }
     }
 
+    var policy: LockPolicy { registry.database.lockPolicy }
+
     // MARK: - Public API
 
     /// Applies every approved change exactly once: what a container runs at start.
     ///
     /// - Throws: ``SchemaError`` `invalid-packages` when something is approved but the package files
     ///   have errors (nothing runs); `statement-failed` after rolling back (the failing item is then
-    ///   `failed`, the others stay approved); `usage` for row-level security on SQLite.
+    ///   `failed`, the others stay approved) or when an online step fails (the item stays approved
+    ///   and resumes there); `lock-timeout` when a table lock could not be had in the tries the
+    ///   policy allows (items stay approved); `usage` for row-level security on SQLite.
     public func run(_ request: ApplyRequest) throws -> ApplyOutcome {
         if request.rowLevelSecurity && registry.database.dialect != .postgresql {
             throw SchemaError(.usage, "--rls needs PostgreSQL; on SQLite the ACL is enforced in the application (see `schema rls`)")
@@ -44,7 +58,7 @@ public struct ApplyEngine: Sendable {
             let desired = try validDesiredState()
             let history = request.prismaMigrations.map(PrismaMigrationHistory.init(directory:))
             do {
-                outcome = try execute(desired, request, history: history)
+                try execute(desired, request, history: history, into: &outcome)
             } catch {
                 history?.removeUncommitted()
                 throw error
@@ -67,8 +81,13 @@ public struct ApplyEngine: Sendable {
     public func plan(trustedKeys: [TrustedKey]? = nil) throws -> ApplyPlan {
         let desired = try validDesiredState()
         return try registry.transaction { connection in
-            let prepared = try prepare(desired, trustedKeys: trustedKeys, connection)
-            return ApplyPlan(items: prepared.accepted, refused: prepared.refused, statements: prepared.statements.map(\.statement))
+            let resuming = try resumable(desired, trustedKeys: trustedKeys, connection)
+            let prepared = try prepare(desired, trustedKeys: trustedKeys, excluding: Set(resuming.map(\.item.id)), connection)
+            let begun = resuming.filter { $0.refusal == nil }.map(\.item)
+            // A begun item has only its remaining online steps and its last transaction left.
+            let remaining = begun.flatMap { item in Array(item.onlineSteps.dropFirst(max(item.progress - 1, 0))) + item.finishingStatements }
+            return ApplyPlan(items: begun + prepared.accepted, resuming: begun, refused: resuming.compactMap(\.refusal) + prepared.refused,
+                             statements: remaining + prepared.accepted.flatMap(\.statements).ordered())
         }
     }
 
@@ -82,20 +101,20 @@ public struct ApplyEngine: Sendable {
         return desired
     }
 
-    /// The approved items split into accepted and refused, and the accepted items' statements in
-    /// execution order, each with its item.
+    /// The approved items split into accepted and refused.
     struct Prepared {
         var accepted: [QueueItem] = []
         var refused: [Refusal] = []
-        var statements: [(itemId: String, statement: SQLStatement)] = []
         /// Item id → the nonce of its approval, recorded with its apply.
         var nonces: [String: String] = [:]
     }
 
-    func prepare(_ desired: DesiredState, trustedKeys: [TrustedKey]?, _ connection: any RegistryConnection) throws -> Prepared {
+    /// The approved items that have not started, verified.
+    func prepare(_ desired: DesiredState, trustedKeys: [TrustedKey]?, excluding started: Set<String>,
+                 _ connection: any RegistryConnection) throws -> Prepared {
         var prepared = Prepared()
-        let current = Dictionary(desired.entities.map { ($0.structure.name, $0) }, uniquingKeysWith: { first, _ in first })
-        for (verified, refusal) in try verify(try Registry.items(in: [.approved], connection), current: current, trustedKeys: trustedKeys, connection) {
+        let items = try Registry.items(in: [.approved], connection).filter { !started.contains($0.id) }
+        for (verified, refusal) in try verify(items, current: desired.entitiesByName, trustedKeys: trustedKeys, resuming: false, connection) {
             if let refusal {
                 prepared.refused.append(refusal)
             } else {
@@ -103,57 +122,36 @@ public struct ApplyEngine: Sendable {
                 prepared.nonces[verified.item.id] = verified.nonce
             }
         }
-        // Statements of all items, ordered by phase across items, each remembering its item.
-        let tagged = prepared.accepted.flatMap { item in item.statements.map { (itemId: item.id, statement: $0) } }
-        prepared.statements = tagged.enumerated()
-            .sorted { ($0.element.statement.phase, $0.offset) < ($1.element.statement.phase, $1.offset) }
-            .map(\.element)
         return prepared
     }
 
-    /// Runs the accepted items in one transaction with their records; refusals become `failed`.
-    func execute(_ desired: DesiredState, _ request: ApplyRequest, history: PrismaMigrationHistory?) throws -> ApplyOutcome {
-        var failingItem: String?
-        do {
-            return try registry.transaction { connection in
-                let prepared = try prepare(desired, trustedKeys: request.trustedKeys, connection)
-                var outcome = ApplyOutcome()
-                outcome.refused = prepared.refused
-                try recordRefusals(prepared.refused, principal: request.principal, connection)
-                for (itemId, statement) in prepared.statements {
-                    if statement.phase == .rowLevelSecurity && !request.rowLevelSecurity {
-                        outcome.skippedRowLevelSecurity.append(statement)
+    /// Runs everything approved under the registry lock, in the order the type's documentation gives.
+    func execute(_ desired: DesiredState, _ request: ApplyRequest, history: PrismaMigrationHistory?, into outcome: inout ApplyOutcome) throws {
+        try registry.database.withRegistryLock { session in
+            do {
+                let resuming = try session.transaction(lockTimeout: nil) { connection in
+                    try RegistryTables.prepare(connection)
+                    return try resumable(desired, trustedKeys: request.trustedKeys, connection)
+                }
+                for started in resuming {
+                    if let refusal = started.refusal {
+                        try session.transaction(lockTimeout: nil) { try recordRefusals([refusal], principal: request.principal, $0) }
+                        outcome.refused.append(refusal)
                         continue
                     }
-                    failingItem = itemId
-                    try connection.execute(statement.sql)
-                    outcome.statements.append(statement)
-                    FaultInjection.pause(.afterEachStatement)
+                    try complete(started.item, nonce: started.nonce, request, history: history, session, into: &outcome)
                 }
-                failingItem = nil
-                if connection.dialect == .sqlite {
-                    try checkForeignKeys(prepared.accepted, connection)
+                let staged = try runTransaction(desired, request, history: history, excluding: Set(resuming.map(\.item.id)), session, into: &outcome)
+                for started in staged {
+                    try complete(started.item, nonce: started.nonce, request, history: history, session, into: &outcome)
                 }
-                for item in prepared.accepted {
-                    try registry.record(item, connection)
-                    try registry.setState(connection, item, .applied)
-                    try registry.insertAudit(connection, principal: request.principal, action: "apply", item: item, detail: item.action.rawValue,
-                                             nonce: prepared.nonces[item.id])
-                    var applied = item
-                    applied.state = .applied
-                    outcome.applied.append(applied)
+            } catch let error as SchemaError where error.code == .lockTimeout {
+                // Nothing of the step that timed out remains; the items stay approved for the next start.
+                try? session.transaction(lockTimeout: nil) { connection in
+                    try registry.insertAudit(connection, principal: request.principal, action: "apply-postponed", detail: error.message)
                 }
-                if !prepared.accepted.isEmpty {
-                    try history?.record(outcome.statements, connection: connection)
-                }
-                return outcome
+                throw error
             }
-        } catch let error as SchemaError {
-            let failure = error.code == .database
-                ? SchemaError(.statementFailed, error.message, itemId: failingItem, statement: error.statement, cause: error.cause)
-                : error
-            try recordFailure(failure, desired: desired, request: request)
-            throw failure
         }
     }
 
@@ -168,6 +166,7 @@ public struct ApplyEngine: Sendable {
         }
     }
 
+    /// Marks refused items `failed`, each with an audit line.
     func recordRefusals(_ refusals: [Refusal], principal: String, _ connection: any RegistryConnection) throws {
         let items = Dictionary(try Registry.items(in: [.approved], connection).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         for refusal in refusals {
@@ -176,19 +175,11 @@ public struct ApplyEngine: Sendable {
             try registry.insertAudit(connection, principal: principal, action: "apply-refused", item: item, detail: "\(refusal.code.rawValue): \(refusal.message)")
         }
     }
+}
 
-    /// After a rollback: records refusals and the failing item in a transaction of their own.
-    func recordFailure(_ failure: SchemaError, desired: DesiredState, request: ApplyRequest) throws {
-        try registry.transaction { connection in
-            let prepared = try prepare(desired, trustedKeys: request.trustedKeys, connection)
-            try recordRefusals(prepared.refused, principal: request.principal, connection)
-            if let item = prepared.accepted.first(where: { $0.id == failure.itemId }) {
-                try registry.setState(connection, item, .failed, error: failure.message)
-                try registry.insertAudit(connection, principal: request.principal, action: "apply-failed", item: item,
-                                         detail: failure.message + (failure.statement.map { " | statement: \($0.prefix(500))" } ?? ""))
-            } else {
-                try registry.insertAudit(connection, principal: request.principal, action: "apply-failed", detail: failure.message)
-            }
-        }
+extension DesiredState {
+    /// The desired entities by name.
+    var entitiesByName: [String: DesiredEntity] {
+        Dictionary(entities.map { ($0.structure.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 }

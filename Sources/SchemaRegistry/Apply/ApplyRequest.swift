@@ -16,16 +16,20 @@ public struct ApplyRequest: Sendable {
     public var fragment: FragmentFile?
     /// A command to run when something was applied or the fragment changed.
     public var afterCommand: AfterCommand?
+    /// Where to report progress while it runs (online steps, lock retries); nil reports nothing.
+    public var log: (@Sendable (String) -> Void)?
 
     /// A request; by default it applies as `apply`, trusts every approval, and writes nothing besides the database.
     public init(principal: String = "apply", trustedKeys: [TrustedKey]? = nil, rowLevelSecurity: Bool = false,
-                prismaMigrations: URL? = nil, fragment: FragmentFile? = nil, afterCommand: AfterCommand? = nil) {
+                prismaMigrations: URL? = nil, fragment: FragmentFile? = nil, afterCommand: AfterCommand? = nil,
+                log: (@Sendable (String) -> Void)? = nil) {
         self.principal = principal
         self.trustedKeys = trustedKeys
         self.rowLevelSecurity = rowLevelSecurity
         self.prismaMigrations = prismaMigrations
         self.fragment = fragment
         self.afterCommand = afterCommand
+        self.log = log
     }
 }
 
@@ -57,8 +61,10 @@ public struct ApplyOutcome: Sendable {
 
 /// What ``ApplyEngine/plan(_:)`` finds: the same verification and ordering as a start, without running anything.
 public struct ApplyPlan: Sendable {
-    /// Approved items that would be applied, in order.
+    /// Approved items that would be applied, in order (the ones an earlier start began first).
     public var items: [QueueItem] = []
+    /// Items an earlier start began, which this one would finish from their recorded progress.
+    public var resuming: [QueueItem] = []
     /// Approved items that would be refused.
     public var refused: [Refusal] = []
     /// Every statement a start would run, in order (row-level security ones included; they run with `--rls`).

@@ -7,6 +7,9 @@ public enum FaultInjection {
     public enum Point: String, Sendable, CaseIterable {
         /// After each migration statement, inside the transaction: `SCHEMA_FAULT_STATEMENT_DELAY_MS`.
         case afterEachStatement = "SCHEMA_FAULT_STATEMENT_DELAY_MS"
+        /// After each online step and each batch of a backfill, before its progress is recorded:
+        /// `SCHEMA_FAULT_STEP_DELAY_MS`.
+        case afterEachStep = "SCHEMA_FAULT_STEP_DELAY_MS"
         /// After the commit, before the Prisma fragment is written: `SCHEMA_FAULT_AFTER_COMMIT_DELAY_MS`.
         case afterCommit = "SCHEMA_FAULT_AFTER_COMMIT_DELAY_MS"
     }

@@ -9,14 +9,21 @@ public import SchemaCore
 ///
 /// The registry's logic is synchronous (one transaction, read, compute, write), so this class
 /// waits on PostgresNIO's futures. It must not be used from an event-loop thread; the CLI calls it
-/// from its own tasks. The lock is `pg_advisory_xact_lock`, released by commit, rollback or a
-/// dropped connection, so a killed process never leaves it behind.
+/// from its own tasks.
+///
+/// The registry lock is an advisory lock: transaction-scoped for one registry operation, held by
+/// the session for an apply with online steps. Either way it goes with the connection when a
+/// process dies, so nothing is left to clean up. It is waited for by polling with
+/// `pg_try_advisory_*lock` between short pauses, holding no transaction while waiting: a waiting
+/// replica holds no snapshot, so it cannot delay a `CREATE INDEX CONCURRENTLY` of the process
+/// that holds the lock, and no `lock_timeout` of the role can cut the wait short.
 public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendable {
     // @unchecked: the connection is used by one transaction at a time (callers are sequential);
-    // PostgresConnection itself is Sendable.
+    // PostgresConnection itself is Sendable; `lockPolicy` is set before use.
     private let connection: PostgresConnection
     private let logger = Logger(label: "schema-registry.postgres")
     public let displayName: String
+    public var lockPolicy = LockPolicy.standard
     public var dialect: SQLDialect { .postgresql }
     /// The registry's names: its tables live in their own schema.
     public let names: RegistryNames
@@ -48,15 +55,67 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
 
     public func withLockedTransaction<T>(_ body: (any RegistryConnection) throws -> T) throws -> T {
         let connection = Connection(connection: connection, logger: logger, names: names)
-        try connection.execute("BEGIN")
+        try waitForLock { () throws -> Bool in
+            try connection.execute("BEGIN")
+            if try connection.query("SELECT pg_try_advisory_xact_lock(\(Self.lockKey)) AS \"locked\"", []).first?["locked"]?.integer == 1 { return true }
+            try connection.execute("ROLLBACK")
+            return false
+        }
         do {
-            try connection.execute("SELECT pg_advisory_xact_lock(\(Self.lockKey))")
             let result = try body(connection)
             try connection.execute("COMMIT")
             return result
         } catch {
             try? connection.execute("ROLLBACK")
             throw error
+        }
+    }
+
+    public func withRegistryLock<T>(_ body: (any LockedSession) throws -> T) throws -> T {
+        let connection = Connection(connection: connection, logger: logger, names: names)
+        try waitForLock {
+            try connection.query("SELECT pg_try_advisory_lock(\(Self.lockKey)) AS \"locked\"", []).first?["locked"]?.integer == 1
+        }
+        defer { _ = try? connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", []) }
+        return try body(Session(connection: connection))
+    }
+
+    /// Calls `attempt` until it takes the lock, pausing between tries (50 ms doubling to 1 s),
+    /// up to ``LockPolicy/registryWait``.
+    func waitForLock(_ attempt: () throws -> Bool) throws {
+        let deadline = ContinuousClock.now + lockPolicy.registryWait
+        var pause = 0.05
+        while try !attempt() {
+            guard ContinuousClock.now < deadline else {
+                throw SchemaError(.lockTimeout, "another process held the registry lock for more than \(Int(lockPolicy.registryWait.seconds)) s (an apply in progress?); nothing was changed, try again")
+            }
+            usleep(UInt32(pause * Double.random(in: 0.8...1.2) * 1_000_000))
+            pause = min(pause * 2, 1)
+        }
+    }
+
+    /// A connection holding the session-level registry lock.
+    struct Session: LockedSession {
+        let connection: Connection
+        var dialect: SQLDialect { .postgresql }
+
+        func transaction<T>(lockTimeout: Duration?, _ body: (any RegistryConnection) throws -> T) throws -> T {
+            try connection.execute("BEGIN")
+            do {
+                if let lockTimeout { try connection.execute("SET LOCAL lock_timeout = '\(LockPolicy.milliseconds(lockTimeout))ms'") }
+                let result = try body(connection)
+                try connection.execute("COMMIT")
+                return result
+            } catch {
+                try? connection.execute("ROLLBACK")
+                throw error
+            }
+        }
+
+        func executeAlone(_ sql: String, lockTimeout: Duration?) throws -> Int {
+            if let lockTimeout { try connection.execute("SET lock_timeout = '\(LockPolicy.milliseconds(lockTimeout))ms'") }
+            defer { try? connection.execute("RESET lock_timeout") }
+            return try connection.run(sql, []).metadata.rows ?? 0
         }
     }
 
@@ -113,6 +172,10 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
             do {
                 return try connection.query(query, logger: logger).wait()
             } catch {
+                // lock_not_available: a lock_timeout ran out. The caller retries or gives up with the temporary exit status.
+                if (error as? PSQLError)?.serverInfo?[.sqlState] == "55P03" {
+                    throw SchemaError(.lockTimeout, PostgresRegistryDatabase.message(error), statement: sql)
+                }
                 throw SchemaError(.database, PostgresRegistryDatabase.message(error), statement: sql)
             }
         }

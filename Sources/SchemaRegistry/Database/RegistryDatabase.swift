@@ -39,12 +39,33 @@ public protocol RegistryDatabase: AnyObject, Sendable {
     var dialect: SQLDialect { get }
     /// A description safe to print: no password.
     var displayName: String { get }
+    /// How long to wait for locks.
+    var lockPolicy: LockPolicy { get set }
 
     /// Runs `body` in one transaction that holds the registry lock, so concurrent processes take
     /// turns. Commits when `body` returns, rolls back when it throws. The lock cannot outlive the
     /// transaction: a killed process releases it with its connection.
+    ///
+    /// - Throws: ``SchemaError`` `lock-timeout` when another process held the lock for longer than
+    ///   ``LockPolicy/registryWait``.
     func withLockedTransaction<T>(_ body: (any RegistryConnection) throws -> T) throws -> T
+
+    /// Holds the registry lock across several transactions and statements that run outside any
+    /// transaction (an apply with online steps). The lock goes with the connection if the process dies.
+    func withRegistryLock<T>(_ body: (any LockedSession) throws -> T) throws -> T
 
     /// Closes the connection.
     func close()
+}
+
+/// What a process holding the registry lock can run.
+public protocol LockedSession {
+    /// The dialect of the database.
+    var dialect: SQLDialect { get }
+    /// Runs `body` in one transaction whose statements wait at most `lockTimeout` for a lock.
+    func transaction<T>(lockTimeout: Duration?, _ body: (any RegistryConnection) throws -> T) throws -> T
+    /// Runs one statement outside any transaction block, waiting at most `lockTimeout` for locks.
+    /// - Returns: the number of rows it changed, when the database says.
+    @discardableResult
+    func executeAlone(_ sql: String, lockTimeout: Duration?) throws -> Int
 }

@@ -4,22 +4,25 @@ public import SchemaCore
 
 /// The embedded default: a SQLite file, through GRDB.
 ///
-/// The lock is `BEGIN IMMEDIATE` with a busy timeout: one writer at a time, and SQLite releases it
-/// when the process dies. Foreign keys are off for this connection so that table rebuilds cannot
-/// cascade deletes; `apply` runs `PRAGMA foreign_key_check` before committing instead.
+/// The lock is `BEGIN IMMEDIATE` with a busy timeout (``LockPolicy/registryWait``): one writer at
+/// a time, and SQLite releases it when the process dies. A writer that cannot get it in time gives
+/// up with `lock-timeout`. Every change runs in one transaction (SQLite has no online steps: one
+/// writer at a time is its model). Foreign keys are off for this connection so that table
+/// rebuilds cannot cascade deletes; `apply` runs `PRAGMA foreign_key_check` before committing instead.
 public final class SQLiteRegistryDatabase: RegistryDatabase, @unchecked Sendable {
-    // @unchecked: DatabaseQueue is itself thread-safe; this class adds no mutable state.
+    // @unchecked: DatabaseQueue is itself thread-safe; `lockPolicy` is set before use.
     private let queue: DatabaseQueue
     public let path: String
     public var dialect: SQLDialect { .sqlite }
     public var displayName: String { "sqlite:\(path)" }
+    public var lockPolicy = LockPolicy.standard
 
     /// Opens (creating if needed) the database file at `path`.
-    public init(path: String, busyTimeout: TimeInterval = 120) throws {
+    public init(path: String) throws {
         self.path = path
         try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
         var configuration = Configuration()
-        configuration.busyMode = .timeout(busyTimeout)
+        configuration.busyMode = .timeout(LockPolicy.standard.registryWait.seconds)
         configuration.foreignKeysEnabled = false
         configuration.label = "schema-registry"
         do {
@@ -30,17 +33,48 @@ public final class SQLiteRegistryDatabase: RegistryDatabase, @unchecked Sendable
     }
 
     public func withLockedTransaction<T>(_ body: (any RegistryConnection) throws -> T) throws -> T {
+        try transaction(waiting: lockPolicy.registryWait, body)
+    }
+
+    /// One `BEGIN IMMEDIATE` transaction that waits at most `wait` for the write lock.
+    func transaction<T>(waiting wait: Duration, _ body: (any RegistryConnection) throws -> T) throws -> T {
         var result: T?
         do {
+            try queue.inDatabase { try $0.execute(sql: "PRAGMA busy_timeout = \(LockPolicy.milliseconds(wait))") }
             try queue.inTransaction(.immediate) { db in
                 result = try body(Connection(db: db))
                 return .commit
             }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+            throw SchemaError(.lockTimeout, "another process held the database's write lock for more than \(LockPolicy.milliseconds(wait)) ms; nothing was changed",
+                              statement: error.sql)
         } catch let error as DatabaseError {
             throw SchemaError(.database, Self.message(error), statement: error.sql)
         }
-        guard let result else { throw SchemaError(.database, "the transaction produced no result") }
+        guard let result else { throw SchemaError(.database, "the transaction returned no result") }
         return result
+    }
+
+    /// SQLite has no online steps: every change of an apply runs in one transaction, which takes
+    /// the database's one write lock. Waiting for it blocks nobody, so no separate registry lock is held.
+    public func withRegistryLock<T>(_ body: (any LockedSession) throws -> T) throws -> T {
+        try body(Session(database: self))
+    }
+
+    struct Session: LockedSession {
+        let database: SQLiteRegistryDatabase
+        var dialect: SQLDialect { .sqlite }
+
+        func transaction<T>(lockTimeout: Duration?, _ body: (any RegistryConnection) throws -> T) throws -> T {
+            try database.transaction(waiting: lockTimeout ?? database.lockPolicy.registryWait, body)
+        }
+
+        func executeAlone(_ sql: String, lockTimeout: Duration?) throws -> Int {
+            try transaction(lockTimeout: lockTimeout) { connection in
+                try connection.execute(sql)
+                return 0
+            }
+        }
     }
 
     public func close() {

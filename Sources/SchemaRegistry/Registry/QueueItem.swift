@@ -19,9 +19,17 @@ public struct QueueItem: Hashable, Sendable {
     public var risks: [OperationRisk]
     public var isDestructive: Bool
     public var statements: [SQLStatement]
+    /// Questions about the rows the change meets (``DataCheck``).
+    public var checks: [DataCheck]
     /// new column → old column: the rename hints the operations were planned with.
     public var renames: [String: String]
+    /// What the approval pins (``PinnedSQL/hash(_:checks:format:)``).
     public var sqlHash: String
+    /// How ``sqlHash`` is computed: 1 for items queued before statements had stages, 2 since.
+    public var format: Int
+    /// How far an approved item with online steps got: 0 not started, 1 its transaction
+    /// committed, 1 + k its first k online steps done. A start resumes from here.
+    public var progress: Int
     public var dialect: SQLDialect
     public var state: State
     public var createdAt: String
@@ -30,6 +38,21 @@ public struct QueueItem: Hashable, Sendable {
 
     /// The SQL as one script.
     public var sql: String { statements.script }
+
+    /// Whether approving needs `--allow-rewrite`.
+    public var rewritesTable: Bool { risks.contains { $0.kind == .tableRewrite } }
+
+    /// Whether the item has statements that run after its first transaction (PostgreSQL online steps).
+    public var hasOnlineSteps: Bool { statements.contains { $0.stage != .transaction } }
+    /// Its online steps, in the order they run.
+    public var onlineSteps: [SQLStatement] { statements.ordered().filter { $0.stage == .online } }
+    /// How many online steps it has.
+    public var onlineStepCount: Int { onlineSteps.count }
+    /// The statements of its last transaction, after the online steps.
+    public var finishingStatements: [SQLStatement] { statements.ordered().filter { $0.stage == .finish } }
+
+    /// The hash of the stored statements and checks, as this item's format computes it.
+    public var computedSQLHash: String { PinnedSQL.hash(statements, checks: checks, format: format) }
 
     init(_ change: PlannedChange, dialect: SQLDialect, at time: String) {
         id = change.id
@@ -43,21 +66,25 @@ public struct QueueItem: Hashable, Sendable {
         risks = change.risks
         isDestructive = change.isDestructive
         statements = change.statements
+        checks = change.checks
         renames = change.renames
         sqlHash = change.sqlHash
+        format = PinnedSQL.currentFormat
+        progress = 0
         self.dialect = dialect
         state = .pending
         createdAt = time
         updatedAt = time
     }
 
-    static let columns = #""id", "entity", "action", "packages", "from_checksum", "to_checksum", "structure", "operations", "risks", "destructive", "statements", "sql_hash", "dialect", "state", "created_at", "updated_at", "error", "renames""#
+    static let columns = #""id", "entity", "action", "packages", "from_checksum", "to_checksum", "structure", "operations", "risks", "destructive", "statements", "sql_hash", "dialect", "state", "created_at", "updated_at", "error", "renames", "checks", "format", "progress""#
 
     var binds: [SQLValue] {
         [.text(id), .text(entity), .text(action.rawValue), .text(JSONCoding.encode(packages)), Self.optional(fromChecksum), Self.optional(toChecksum),
          structure.map { .text(JSONCoding.encode($0)) } ?? .null, .text(JSONCoding.encode(operations)), .text(JSONCoding.encode(risks)),
          .integer(isDestructive ? 1 : 0), .text(JSONCoding.encode(statements)), .text(sqlHash), .text(dialect.rawValue), .text(state.rawValue),
-         .text(createdAt), .text(updatedAt), Self.optional(error), .text(JSONCoding.encode(renames))]
+         .text(createdAt), .text(updatedAt), Self.optional(error), .text(JSONCoding.encode(renames)), .text(JSONCoding.encode(checks)),
+         .integer(Int64(format)), .integer(Int64(progress))]
     }
 
     static func optional(_ text: String?) -> SQLValue { text.map(SQLValue.text) ?? .null }
@@ -84,6 +111,9 @@ public struct QueueItem: Hashable, Sendable {
         isDestructive = row["destructive"]?.integer == 1
         statements = try JSONCoding.decode([SQLStatement].self, try text("statements"))
         renames = try row["renames"]?.text.map { try JSONCoding.decode([String: String].self, $0) } ?? [:]
+        checks = try row["checks"]?.text.map { try JSONCoding.decode([DataCheck].self, $0) } ?? []
+        format = Int(row["format"]?.integer ?? 1)
+        progress = Int(row["progress"]?.integer ?? 0)
         sqlHash = try text("sql_hash")
         createdAt = try text("created_at")
         updatedAt = try text("updated_at")

@@ -15,14 +15,16 @@ extension Registry {
         case ids([String])
     }
 
-    /// Approves pending items as `principal`, who must be an admin. Destructive items need `allowDataLoss`.
+    /// Approves pending items as `principal`, who must be an admin. Destructive items need
+    /// `allowDataLoss`; items that rewrite a table while reads and writes wait need `allowRewrite`.
     ///
     /// The approval pins the approved checksum, the hash of the SQL that will run and a fresh nonce.
     /// What is approved is checked first, not trusted because it is stored: the structure must hash
     /// to the item's checksum and the SQL to its hash, and whether the change is destructive is
     /// derived again from the applied snapshot and the new structure. With `signingKey`, the
     /// approval carries an Ed25519 signature over ``ApprovalSignature/Claim``.
-    public func approve(_ selection: Selection, as principal: String, allowDataLoss: Bool, signingKey: SigningKey? = nil) throws -> DecisionResult {
+    public func approve(_ selection: Selection, as principal: String, allowDataLoss: Bool, allowRewrite: Bool = false,
+                        signingKey: SigningKey? = nil) throws -> DecisionResult {
         var applied: [String: AppliedEntity]?
         return try decide(selection, as: principal, action: "approve", to: .approved) { item, connection in
             if applied == nil {
@@ -37,6 +39,12 @@ extension Registry {
                 return Refusal(itemId: item.id, entity: item.entity, code: .dataLossNotAcknowledged,
                                message: "destructive (\(risks.isEmpty ? "it drops or narrows data" : risks)); acknowledge the data loss to approve it")
             }
+            // Whether it rewrites a table follows from the statements, whose hash was just checked.
+            let rewrites = MigrationPlanner.rewriteRisks(of: item.statements)
+            if !rewrites.isEmpty && !allowRewrite {
+                return Refusal(itemId: item.id, entity: item.entity, code: .rewriteNotAcknowledged,
+                               message: rewrites.map(\.message).joined(separator: "; ") + "; acknowledge the rewrite to approve it")
+            }
             let nonce = ApprovalSignature.makeNonce()
             let claim = ApprovalSignature.Claim(itemId: item.id, entity: item.entity, fromChecksum: item.fromChecksum, toChecksum: item.toChecksum,
                                                 sqlHash: item.sqlHash, nonce: nonce)
@@ -47,7 +55,7 @@ extension Registry {
                  QueueItem.optional(signature), QueueItem.optional(signingKey.map { TrustedKey(name: $0.name, publicKey: $0.privateKey.publicKey).encoded }),
                  .text(nonce)])
             try self.insertAudit(connection, principal: principal, action: "approve", item: item,
-                                 detail: "sql \(Checksum.short(item.sqlHash))\(destructive ? ", data loss acknowledged" : "")\(signingKey.map { ", signed by key \($0.name)" } ?? "")",
+                                 detail: "sql \(Checksum.short(item.sqlHash))\(destructive ? ", data loss acknowledged" : "")\(rewrites.isEmpty ? "" : ", table rewrite acknowledged")\(signingKey.map { ", signed by key \($0.name)" } ?? "")",
                                  nonce: nonce)
             return nil
         }
@@ -60,7 +68,7 @@ extension Registry {
             return Refusal(itemId: item.id, entity: item.entity, code: .structureChanged,
                            message: "the stored structure does not hash to the item's checksum: it was edited in the database")
         }
-        if Checksum.sha256Hex(item.statements.script) != item.sqlHash {
+        if item.computedSQLHash != item.sqlHash {
             return Refusal(itemId: item.id, entity: item.entity, code: .sqlChanged, message: "the stored SQL does not hash to the item's SQL hash: it was edited in the database")
         }
         return nil

@@ -21,9 +21,18 @@ extension Registry {
             throw SchemaError(.invalidPackages, "nothing was queued: the package files have errors", diagnostics: desired.errors)
         }
         return try transaction { connection in
-            let applied = try Self.appliedEntities(connection)
+            let existingItems = try Self.items(in: nil, connection)
+            // A change an apply has begun (its online steps remain) counts as applied: new changes
+            // are planned from it, and it is never superseded; the next start finishes it.
+            let started = existingItems.filter { $0.state == .approved && $0.progress > 0 }
+            var applied = try Self.appliedEntities(connection).filter { entity in !started.contains { $0.entity == entity.structure.name } }
+            for item in started {
+                if let structure = item.structure, let checksum = item.toChecksum {
+                    applied.append(AppliedEntity(structure: structure, checksum: Checksum(hex: checksum), packages: item.packages))
+                }
+            }
             let planned = MigrationPlanner.plan(desired: desired.entities, applied: applied, dialect: connection.dialect, host: desired.host)
-            let existing = Dictionary(try Self.items(in: nil, connection).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            let existing = Dictionary(existingItems.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
             var result = ScanResult()
             var wanted: [String: String] = [:] // entity → item id it should have
             for plannedChange in planned {
@@ -59,7 +68,7 @@ extension Registry {
                 }
             }
             // Live items that no longer match what the files want are superseded.
-            for item in existing.values.sorted(by: { $0.id < $1.id }) where item.state == .pending || item.state == .approved {
+            for item in existing.values.sorted(by: { $0.id < $1.id }) where item.state == .pending || (item.state == .approved && item.progress == 0) {
                 if wanted[item.entity] != item.id {
                     try setState(connection, item, .superseded)
                     try insertAudit(connection, principal: principal, action: "supersede", item: item,

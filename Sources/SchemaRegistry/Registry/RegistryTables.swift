@@ -3,7 +3,7 @@ import SchemaCore
 /// The registry's own tables, prefixed `_schema_` (in their own schema on PostgreSQL), created and
 /// upgraded by the tool. Each migration runs once, in order, recorded in `_schema_meta`.
 enum RegistryTables {
-    static let currentVersion = 5
+    static let currentVersion = 6
 
     static func migrations(_ names: RegistryNames) -> [[String]] {
         let dialect = names.dialect
@@ -81,7 +81,14 @@ enum RegistryTables {
         }
         // Version 5: on PostgreSQL the registry lives in its own schema (moved there by `prepare`
         // from `public`, where versions 1–4 put it); nothing to do on SQLite.
-        return [version1, version2, version3, version4, []]
+        // Version 6: statements with stages and data checks (item format 2), and the progress of
+        // items whose online steps a start resumes.
+        let version6 = [
+            #"ALTER TABLE \#(names.queue) ADD COLUMN "checks" TEXT"#,
+            #"ALTER TABLE \#(names.queue) ADD COLUMN "format" BIGINT NOT NULL DEFAULT 1"#,
+            #"ALTER TABLE \#(names.queue) ADD COLUMN "progress" BIGINT NOT NULL DEFAULT 0"#,
+        ]
+        return [version1, version2, version3, version4, [], version6]
     }
 
     /// Creates or upgrades the tables. Runs inside the locked transaction, so concurrent first runs

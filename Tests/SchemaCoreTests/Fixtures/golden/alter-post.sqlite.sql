@@ -12,6 +12,13 @@
 -- MF105 tightens the constraints of Post.title; fails on rows that violate them
 -- DS103 drops column Post.legacy and its values
 -- MF101 adds a unique index on Post (title, rating); fails on existing duplicates
+-- checks
+-- backfill rows of Post whose score is NULL, set to the default 0: SELECT COUNT(*) AS "count" FROM "Post" WHERE "score" IS NULL
+-- violations rows of Post whose title breaks the new constraint (length("title") <= 50): SELECT COUNT(*) AS "count" FROM "Post" WHERE NOT (length("title") <= 50)
+-- deletions values of Post.legacy, deleted with the column: SELECT COUNT(*) AS "count" FROM "Post" WHERE "legacy" IS NOT NULL
+-- violations groups of rows of Post with the same (title, rating), which the new unique index refuses: SELECT COUNT(*) AS "count" FROM (SELECT "title" FROM "Post" WHERE "title" IS NOT NULL GROUP BY "title" HAVING COUNT(*) > 1) AS "duplicates"
+-- copies rows of Post copied into the rebuilt table: SELECT COUNT(*) AS "count" FROM "Post"
+-- stage: transaction
 PRAGMA defer_foreign_keys=ON;
 CREATE TABLE "new_Post" (
     "id" TEXT NOT NULL PRIMARY KEY,

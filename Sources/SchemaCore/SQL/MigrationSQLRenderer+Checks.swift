@@ -1,0 +1,71 @@
+extension MigrationSQLRenderer {
+    /// The questions a step asks of the rows it meets, written against the table as it is
+    /// before the step (columns under their names before its renames). Both dialects walk the
+    /// same operations; only the SQL functions differ.
+    func checks(for step: MigrationStep) -> [DataCheck] {
+        guard step.from != nil else { return [] }
+        let table = step.table
+        let length = dialect == .postgresql ? "char_length" : "length"
+        var checks: [DataCheck] = []
+        func violations(_ condition: String, _ description: String) {
+            checks.append(DataCheck(.violations, table: table, count: #"SELECT COUNT(*) AS "count" FROM \#(q(table)) WHERE \#(condition)"#,
+                                    examples: examples(table: table, where: condition), description))
+        }
+        for operation in step.operations {
+            switch operation {
+            case .dropTable:
+                checks.append(DataCheck(.deletions, table: table, count: #"SELECT COUNT(*) AS "count" FROM \#(q(table))"#, "rows of \(table), deleted with the table"))
+            case .dropColumn(_, let field):
+                checks.append(DataCheck(.deletions, table: table, count: #"SELECT COUNT(*) AS "count" FROM \#(q(table)) WHERE \#(q(field.name)) IS NOT NULL"#,
+                                        "values of \(table).\(field.name), deleted with the column"))
+            case .addColumn(_, let field) where !field.optional && field.defaultValue == nil && !field.generated:
+                checks.append(DataCheck(.violations, table: table, count: #"SELECT COUNT(*) AS "count" FROM \#(q(table))"#, examples: examples(table: table, where: nil),
+                                        "rows of \(table), which the new NOT NULL column \(field.name) without a default cannot fill"))
+            case .alterColumn(_, let from, let to):
+                let before = step.operations.renames[to.name] ?? to.name
+                var current = to
+                current.name = before
+                let column = q(before)
+                if dialect == .postgresql {
+                    if from.type.isText && to.type.isText, let limit = to.maxLength, from.maxLength.map({ limit < $0 }) ?? true {
+                        violations("\(length)(\(column)) > \(limit)", "rows of \(table) whose \(to.name) is longer than \(limit) characters")
+                    }
+                    switch (from.type, to.type) {
+                    case (.float, .int), (.float, .bigint), (.bigint, .int):
+                        let range = to.type == .int ? "2147483647" : "9223372036854775807"
+                        violations("\(column) <> trunc(\(column)) OR abs(\(column)) > \(range)",
+                                   "rows of \(table) whose \(to.name) is not a whole number in range, which the new type would round")
+                    default: break
+                    }
+                }
+                // SQLite's REAL affinity rounds such integers as silently as a PostgreSQL cast.
+                if from.type == .bigint && to.type == .float {
+                    violations("abs(\(column)) > 9007199254740992", "rows of \(table) whose \(to.name) is beyond 2^53, which a float would round")
+                }
+                let change = ColumnChange(from: from, to: to)
+                if let expression = dialect.checkExpression(current), change.checkChanged && !change.loosensOrKeepsChecks || from.type != to.type {
+                    violations("NOT (\(expression))", "rows of \(table) whose \(to.name) breaks the new constraint (\(dialect.checkExpression(to) ?? expression))")
+                }
+                if from.optional && !to.optional {
+                    if let value = dialect.defaultExpression(to) {
+                        checks.append(DataCheck(.backfill, table: table, count: #"SELECT COUNT(*) AS "count" FROM \#(q(table)) WHERE \#(column) IS NULL"#,
+                                                "rows of \(table) whose \(to.name) is NULL, set to the default \(value)"))
+                    } else {
+                        violations("\(column) IS NULL", "rows of \(table) whose \(to.name) is NULL, which the column may no longer hold")
+                    }
+                }
+                if change.primaryChanged && to.primary {
+                    checks.append(duplicates(CanonicalIndex(fields: [before], unique: true), table: table,
+                                             description: "rows of \(table) whose \(to.name) is NULL or shared with another row, which the new primary key refuses", nulls: true))
+                }
+            case .createIndex(_, let index) where index.unique:
+                if let check = duplicates(index, step: step) { checks.append(check) }
+            case .addForeignKey(_, let relation):
+                if let column = relation.field, let check = orphans(relation, column: column, step: step) { checks.append(check) }
+            default:
+                break
+            }
+        }
+        return checks
+    }
+}

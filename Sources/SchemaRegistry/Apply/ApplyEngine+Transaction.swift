@@ -1,0 +1,140 @@
+import Foundation
+import SchemaCore
+
+extension ApplyEngine {
+    /// An item whose first transaction committed: its online steps and last transaction remain.
+    struct Started {
+        var item: QueueItem
+        var nonce: String?
+        /// Why it may not go on (verification failed since it started).
+        var refusal: Refusal?
+    }
+
+    /// The first transaction of the items that have not started: verification, the data checks,
+    /// every item's transactional statements, and the records. Items without online steps are
+    /// applied by it; the others are returned, marked started.
+    func runTransaction(_ desired: DesiredState, _ request: ApplyRequest, history: PrismaMigrationHistory?, excluding started: Set<String>,
+                        _ session: any LockedSession, into outcome: inout ApplyOutcome) throws -> [Started] {
+        var failingItem: String?
+        do {
+            let (done, staged) = try withLockRetries(request) {
+                try session.transaction(lockTimeout: policy.statementTimeout) { connection -> (ApplyOutcome, [Started]) in
+                    var done = ApplyOutcome()
+                    var prepared = try prepare(desired, trustedKeys: request.trustedKeys, excluding: started, connection)
+                    let tables = try Self.existingTables(connection)
+                    var accepted: [QueueItem] = []
+                    for item in prepared.accepted {
+                        if let refusal = try dataViolation(of: item, tables: tables, connection) {
+                            prepared.refused.append(refusal)
+                        } else {
+                            accepted.append(item)
+                        }
+                    }
+                    done.refused = prepared.refused
+                    try recordRefusals(prepared.refused, principal: request.principal, connection)
+                    for (itemId, statement) in Self.tagged(accepted) where statement.stage == .transaction {
+                        if statement.phase == .rowLevelSecurity && !request.rowLevelSecurity {
+                            done.skippedRowLevelSecurity.append(statement)
+                            continue
+                        }
+                        failingItem = itemId
+                        try connection.execute(statement.sql)
+                        done.statements.append(statement)
+                        FaultInjection.pause(.afterEachStatement)
+                    }
+                    failingItem = nil
+                    if connection.dialect == .sqlite {
+                        try checkForeignKeys(accepted, connection)
+                    }
+                    var staged: [Started] = []
+                    for item in accepted {
+                        if item.hasOnlineSteps {
+                            try Self.setProgress(item, 1, connection)
+                            try registry.insertAudit(connection, principal: request.principal, action: "apply-started", item: item,
+                                                     detail: "\(item.onlineSteps.count) online step(s) follow", nonce: prepared.nonces[item.id])
+                            staged.append(Started(item: item, nonce: prepared.nonces[item.id]))
+                        } else {
+                            done.applied.append(try markApplied(item, nonce: prepared.nonces[item.id], request, connection))
+                        }
+                    }
+                    if !accepted.isEmpty {
+                        try history?.record(accepted.flatMap(\.statements).ordered(), finished: staged.isEmpty, connection: connection)
+                    }
+                    return (done, staged)
+                }
+            }
+            history?.markCommitted()
+            outcome.refused += done.refused
+            outcome.statements += done.statements
+            outcome.skippedRowLevelSecurity += done.skippedRowLevelSecurity
+            outcome.applied += done.applied
+            return staged
+        } catch let error as SchemaError where error.code != .lockTimeout {
+            let failure = error.code == .database
+                ? SchemaError(.statementFailed, error.message, itemId: failingItem, statement: error.statement, cause: error.cause)
+                : error
+            try recordFailure(failure, desired: desired, request: request, excluding: started, session)
+            throw failure
+        }
+    }
+
+    /// Each statement with its item, in execution order across items: stage, phase, then as given.
+    static func tagged(_ items: [QueueItem]) -> [(itemId: String, statement: SQLStatement)] {
+        items.flatMap { item in item.statements.map { (itemId: item.id, statement: $0) } }.enumerated()
+            .sorted { ($0.element.statement.stage, $0.element.statement.phase, $0.offset) < ($1.element.statement.stage, $1.element.statement.phase, $1.offset) }
+            .map(\.element)
+    }
+
+    /// The item's structure becomes the applied snapshot; the item is applied, with its nonce in the audit log.
+    func markApplied(_ item: QueueItem, nonce: String?, _ request: ApplyRequest, _ connection: any RegistryConnection) throws -> QueueItem {
+        try registry.record(item, connection)
+        try registry.setState(connection, item, .applied)
+        try registry.insertAudit(connection, principal: request.principal, action: "apply", item: item, detail: item.action.rawValue, nonce: nonce)
+        var applied = item
+        applied.state = .applied
+        applied.error = nil
+        return applied
+    }
+
+    static func setProgress(_ item: QueueItem, _ progress: Int, _ connection: any RegistryConnection) throws {
+        try connection.execute(#"UPDATE \#(connection.names.queue) SET "progress" = ? WHERE "id" = ?"#, [.integer(Int64(progress)), .text(item.id)])
+    }
+
+    /// After a rollback: records refusals and the failing item in a transaction of their own.
+    func recordFailure(_ failure: SchemaError, desired: DesiredState, request: ApplyRequest, excluding started: Set<String>,
+                       _ session: any LockedSession) throws {
+        try session.transaction(lockTimeout: nil) { connection in
+            let prepared = try prepare(desired, trustedKeys: request.trustedKeys, excluding: started, connection)
+            try recordRefusals(prepared.refused, principal: request.principal, connection)
+            if let item = prepared.accepted.first(where: { $0.id == failure.itemId }) {
+                try registry.setState(connection, item, .failed, error: failure.message)
+                try registry.insertAudit(connection, principal: request.principal, action: "apply-failed", item: item,
+                                         detail: failure.message + (failure.statement.map { " | statement: \($0.prefix(500))" } ?? ""))
+            } else {
+                try registry.insertAudit(connection, principal: request.principal, action: "apply-failed", detail: failure.message)
+            }
+        }
+    }
+
+    /// Runs `body`, and again after a pause each time a lock wait timed out, up to the policy's
+    /// retries. Each try is a whole transaction or statement, so a timed-out try left nothing behind.
+    func withLockRetries<T>(_ request: ApplyRequest, _ body: () throws -> T) throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try body()
+            } catch let error as SchemaError where error.code == .lockTimeout {
+                guard attempt < policy.retries else {
+                    throw SchemaError(.lockTimeout,
+                                      "a table lock could not be had in \(attempt + 1) tries of at most \(LockPolicy.milliseconds(policy.statementTimeout)) ms each (\(error.message)); "
+                                        + "what that step did was rolled back, the approved items stay approved, and the next start tries again",
+                                      statement: error.statement)
+                }
+                attempt += 1
+                let pause = policy.pause(before: attempt)
+                request.log?("a lock wait timed out (\(error.message)); trying again in \(LockPolicy.milliseconds(pause)) ms (\(attempt) of \(policy.retries))")
+                Thread.sleep(forTimeInterval: pause.seconds)
+            }
+        }
+    }
+}

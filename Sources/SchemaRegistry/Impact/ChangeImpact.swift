@@ -1,0 +1,110 @@
+public import SchemaCore
+
+/// What a change will do to the rows of the database it will run on, and which locks it takes for
+/// how long: shown by `plan`, `list --verbose`, the JSON API and the review page, so nobody has to
+/// open a SQL console before approving.
+public struct ChangeImpact: Hashable, Sendable, Codable {
+    /// One ``DataCheck`` asked of the database.
+    public struct CheckResult: Hashable, Sendable, Codable {
+        public var kind: DataCheck.Kind
+        public var table: String
+        public var description: String
+        /// The count, or nil when it could not be asked (see ``note``).
+        public var count: Int?
+        /// A few keys of violating rows.
+        public var examples: [String]
+        /// Why there is no count.
+        public var note: String?
+    }
+
+    /// One statement's lock, with an estimate of how long it is held.
+    public struct StatementLock: Hashable, Sendable, Codable {
+        /// The statement's first line, shortened.
+        public var statement: String
+        public var stage: SQLStatement.Stage
+        public var mode: String
+        public var table: String
+        public var work: LockImpact.Work
+        public var blocksReads: Bool
+        public var blocksWrites: Bool
+        /// How long the lock is held, estimated from the table's size; nil when it is a catalog change or unknown.
+        public var estimatedSeconds: Double?
+    }
+
+    /// The size of a table the change locks, from the planner's statistics.
+    public struct TableSize: Hashable, Sendable, Codable {
+        public var table: String
+        /// `pg_class.reltuples` (an estimate), or an exact count on SQLite; nil when unknown.
+        public var rows: Int?
+        /// Bytes of the table and its indexes; nil on SQLite.
+        public var bytes: Int?
+    }
+
+    public var itemId: String
+    public var checks: [CheckResult] = []
+    public var locks: [StatementLock] = []
+    public var tables: [TableSize] = []
+
+    /// The violations that would make `apply` refuse the change now.
+    public var violations: [CheckResult] { checks.filter { $0.kind == .violations && ($0.count ?? 0) > 0 } }
+
+    /// The impact as lines of text, for the terminal and the review page.
+    public var lines: [String] {
+        var lines: [String] = []
+        for check in checks {
+            guard let count = check.count else {
+                lines.append("\(check.description): not counted (\(check.note ?? "unknown"))")
+                continue
+            }
+            let prefix = switch check.kind {
+            case .violations: count > 0 ? "BLOCKS APPLY: " : ""
+            case .deletions: "deletes "
+            case .backfill: "writes "
+            case .copies: "copies "
+            }
+            lines.append(prefix + DataCheck.counted(count, check.description) + (check.examples.isEmpty ? "" : " (for example \(check.examples.joined(separator: "; ")))"))
+        }
+        for size in tables {
+            let rows = size.rows.map { "about \($0) rows" } ?? "row count unknown"
+            lines.append("table \(size.table): \(rows)" + (size.bytes.map { ", \(Self.megabytes($0)) MB with indexes" } ?? ""))
+        }
+        for lock in locks {
+            let blocks = lock.blocksReads ? "blocks reads and writes" : lock.blocksWrites ? "blocks writes" : "blocks neither reads nor writes"
+            let held = switch lock.work {
+            case .catalog: "for a moment (catalog only)"
+            case .scan: "while it reads the table" + (lock.estimatedSeconds.map { ", about \(Self.seconds($0))" } ?? "")
+            case .rewrite: "while it rewrites the table" + (lock.estimatedSeconds.map { ", about \(Self.seconds($0))" } ?? "")
+            case .batches: "row locks only, in batches of \(MigrationSQLRenderer.backfillBatchSize) rows"
+            }
+            lines.append("\(lock.stage.rawValue): \(lock.mode) on \(lock.table), \(blocks), \(held): \(lock.statement)")
+        }
+        return lines
+    }
+
+    static func megabytes(_ bytes: Int) -> String {
+        String(Double(bytes / 100_000) / 10)
+    }
+
+    static func seconds(_ value: Double) -> String {
+        value < 1 ? "under 1 s" : "\(Int(value.rounded())) s"
+    }
+}
+
+/// How long a statement holds its lock, from the bytes it reads or rewrites. The rates are
+/// conservative figures from `Benchmarks/online.sh` on a laptop-class machine; the point is the
+/// order of magnitude (a second or a minute), not the exact figure.
+public enum LockEstimate {
+    /// Bytes per second read by a validating scan.
+    public static let scanRate = 200_000_000.0
+    /// Bytes per second of table and indexes rewritten.
+    public static let rewriteRate = 40_000_000.0
+
+    /// Seconds for `work` over `bytes`; nil for catalog-only statements and batches.
+    public static func seconds(_ work: LockImpact.Work, bytes: Int) -> Double? {
+        switch work {
+        case .scan: Double(bytes) / scanRate
+        case .rewrite: Double(bytes) / rewriteRate
+        case .catalog, .batches: nil
+        }
+    }
+}

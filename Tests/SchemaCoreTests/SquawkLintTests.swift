@@ -1,0 +1,151 @@
+import Foundation
+import SchemaCore
+import Testing
+
+/// The PostgreSQL SQL of every change class, linted with squawk (`squawk-cli` from PyPI, installed
+/// by `scripts/tools-venv.sh` into `.venv-tools`), as `apply` runs it: the first transaction under
+/// `SET LOCAL lock_timeout`, each online step on its own after `SET lock_timeout`, the last
+/// transaction again under a lock timeout. Every warning must be one of the documented exceptions
+/// (README, "Online changes on PostgreSQL"), and only for the statements they are documented for.
+@Suite struct SquawkLintTests {
+    static let squawk: URL? = {
+        let local = TestSupport.packageRoot.appendingPathComponent(".venv-tools/bin/squawk")
+        if FileManager.default.isExecutableFile(atPath: local.path) { return local }
+        print("squawk lint skipped: .venv-tools/bin/squawk is missing (run scripts/tools-venv.sh, which .ci/run does)")
+        return nil
+    }()
+
+    static let before = """
+        entities:
+          - name: Owner
+            fields:
+              id: { type: string, primary: true }
+          - name: Entry
+            fields:
+              id: { type: string, primary: true }
+              ownerId: { type: string, nullable: true }
+              title: { type: string, nullable: true }
+              rank: { type: int, nullable: true }
+              legacy: { type: string, nullable: true }
+            indexes:
+              - fields: [legacy]
+        """
+
+    /// A change class and the edit of ``before`` that makes it.
+    struct ChangeClass: Sendable, CustomStringConvertible {
+        var description: String
+        var edits: [(String, String)]
+    }
+
+    static let rankLine = "      rank: { type: int, nullable: true }"
+    static let classes: [ChangeClass] = [
+        ChangeClass(description: "new table", edits: [("  - name: Entry", "  - name: Tag\n    fields:\n      id: { type: string, primary: true }\n      label: { type: string, maxLength: 40 }\n    indexes:\n      - fields: [label]\n        unique: true\n  - name: Entry")]),
+        ChangeClass(description: "add nullable column", edits: [(rankLine, rankLine + "\n      memo: { type: string, nullable: true }")]),
+        ChangeClass(description: "add NOT NULL column with default", edits: [(rankLine, rankLine + "\n      level: { type: int, default: 1 }")]),
+        ChangeClass(description: "add column with a check", edits: [(rankLine, rankLine + "\n      level: { type: int, default: 1, min: 0, max: 9 }")]),
+        ChangeClass(description: "add index", edits: [("      - fields: [legacy]", "      - fields: [legacy]\n      - fields: [title]")]),
+        ChangeClass(description: "add unique index", edits: [("      - fields: [legacy]", "      - fields: [legacy]\n      - fields: [title, rank]\n        unique: true")]),
+        ChangeClass(description: "add foreign key", edits: [("      - fields: [legacy]", "      - fields: [legacy]\n    relations:\n      - { name: owner, type: belongsTo, entity: Owner, field: ownerId }")]),
+        ChangeClass(description: "int to bigint", edits: [(rankLine, "      rank: { type: bigint, nullable: true }")]),
+        ChangeClass(description: "tighten maxLength", edits: [("      title: { type: string, nullable: true }", "      title: { type: string, nullable: true, maxLength: 100 }")]),
+        ChangeClass(description: "rename column", edits: [("      title: { type: string, nullable: true }", "      heading: { type: string, nullable: true, renamedFrom: title }")]),
+        ChangeClass(description: "nullable to required with default", edits: [(rankLine, "      rank: { type: int, default: 0 }")]),
+        ChangeClass(description: "nullable to required without default", edits: [(rankLine, "      rank: { type: int }")]),
+        ChangeClass(description: "new enum constraint", edits: [("      title: { type: string, nullable: true }", "      title: { type: string, nullable: true, enum: [a, b] }")]),
+        ChangeClass(description: "drop index", edits: [("\n    indexes:\n      - fields: [legacy]", "")]),
+        ChangeClass(description: "drop column", edits: [("\n      legacy: { type: string, nullable: true }\n    indexes:\n      - fields: [legacy]", "")]),
+        ChangeClass(description: "drop table", edits: [("  - name: Owner\n    fields:\n      id: { type: string, primary: true }\n", "")]),
+    ]
+
+    /// Why each rule squawk may report is acceptable, and for which statements. A rule not listed,
+    /// or reported on another statement, fails the test.
+    static func isDocumentedException(_ rule: String, statement: SQLStatement, change: PlannedChange) -> Bool {
+        switch rule {
+        case "require-statement-timeout":
+            // apply bounds lock waits, not run time: see the README.
+            true
+        case "prefer-robust-stmts":
+            // Online steps run outside a transaction by design; each is idempotent and recorded.
+            statement.stage == .online
+        case "changing-column-type", "constraint-missing-not-valid":
+            // Only in table rewrites, which need `--allow-rewrite` (RW101) and hold ACCESS EXCLUSIVE anyway.
+            change.rewritesTable && statement.lock?.work != .catalog || statement.sql.contains(ConstraintName.conversionGuard(change.entity, ""))
+        case "ban-drop-constraint":
+            // The tool's own temporary checks, and constraints the approved change replaces or removes.
+            statement.sql.contains("DROP CONSTRAINT")
+        case "prefer-text-field", "prefer-bigint-over-int":
+            // The package's declared types (`maxLength` → VARCHAR(n), `int` → INTEGER), mapped as
+            // Prisma maps them: another type would drift from the Prisma schema.
+            statement.sql.contains("VARCHAR(") || statement.sql.contains("INTEGER")
+        case "renaming-column":
+            change.risks.contains { $0.code == "BC102" }
+        case "ban-drop-column", "ban-drop-table":
+            change.isDestructive
+        default:
+            false
+        }
+    }
+
+    @Test(arguments: Self.classes)
+    func theSQLOfEveryChangeClassPassesSquawk(_ changeClass: ChangeClass) throws {
+        guard let squawk = Self.squawk else { return }
+        let desiredBefore = TestSupport.desired(Self.before)
+        let after = changeClass.edits.reduce(Self.before) { $0.replacingOccurrences(of: $1.0, with: $1.1) }
+        try #require(after != Self.before, "the edit of \(changeClass) matched nothing")
+        let desiredAfter = TestSupport.desired(after)
+        try #require(desiredAfter.isValid, "\(desiredAfter.errors)")
+        let applied = desiredBefore.entities.map { AppliedEntity(structure: $0.structure, checksum: $0.checksum, packages: $0.packages) }
+        let changes = MigrationPlanner.plan(desired: desiredAfter.entities, applied: applied, dialect: .postgresql, host: desiredAfter.host)
+        try #require(!changes.isEmpty)
+        var lines: [String] = []
+        var owners: [(statement: SQLStatement, change: PlannedChange)] = [] // by line
+        func append(_ text: String, _ owner: (SQLStatement, PlannedChange)?) {
+            for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+                lines.append(String(line))
+                owners.append(owner.map { (statement: $0.0, change: $0.1) } ?? (SQLStatement(.tables, text), changes[0]))
+            }
+        }
+        let tagged = changes.flatMap { change in change.statements.map { (statement: $0, change: change) } }
+        for stage in SQLStatement.Stage.allCases {
+            let inStage = tagged.enumerated().sorted { ($0.element.statement.stage, $0.element.statement.phase, $0.offset) < ($1.element.statement.stage, $1.element.statement.phase, $1.offset) }
+                .map(\.element).filter { $0.statement.stage == stage }
+            guard !inStage.isEmpty else { continue }
+            if stage == .online {
+                for (statement, change) in inStage {
+                    append("SET lock_timeout = '300000ms';", nil)
+                    append(statement.sql + ";", (statement, change))
+                }
+            } else {
+                append("BEGIN;", nil)
+                append("SET LOCAL lock_timeout = '1000ms';", nil)
+                for (statement, change) in inStage { append(statement.sql + ";", (statement, change)) }
+                append("COMMIT;", nil)
+            }
+        }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("squawk-\(UUID().uuidString).sql")
+        try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+
+        let process = Process()
+        process.executableURL = squawk
+        process.arguments = ["--pg-version=15", "--reporter", "json", file.path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let reports = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]], "squawk printed no JSON: \(String(decoding: data, as: UTF8.self))")
+        for report in reports {
+            let rule = report["rule_name"] as? String ?? "?"
+            let line = report["line"] as? Int ?? -1
+            guard owners.indices.contains(line) else {
+                Issue.record("\(changeClass): \(rule) on line \(line), outside the script")
+                continue
+            }
+            let (statement, change) = owners[line]
+            #expect(Self.isDocumentedException(rule, statement: statement, change: change),
+                    "\(changeClass): squawk \(rule) on `\(lines[line])`: \(report["message"] as? String ?? "")")
+        }
+    }
+}

@@ -1,0 +1,235 @@
+import Foundation
+import SchemaCore
+import SchemaRegistry
+import Synchronization
+import Testing
+
+/// PostgreSQL changes that must not hold a lock that blocks the application for longer than a
+/// catalog change: they run as online steps after the first transaction, recorded one by one,
+/// and lock waits are bounded and retried.
+@Suite(.serialized) struct OnlineApplyTests {
+    static let postgres = Backend.available.filter { $0 == .postgres }
+
+    static let before = """
+        entities:
+          - name: Owner
+            fields:
+              id: { type: string, primary: true }
+              name: { type: string, nullable: true }
+          - name: Entry
+            fields:
+              id: { type: string, primary: true }
+              ownerId: { type: string, nullable: true }
+              title: { type: string, nullable: true }
+              rank: { type: int, nullable: true }
+        """
+
+    /// An index, a unique index, a foreign key on an existing column, a nullable column made
+    /// required with a default (existing NULLs are backfilled), a new column with a CHECK, and an
+    /// index on the other table: every kind of online step.
+    static let after = before
+        .replacingOccurrences(of: "      rank: { type: int, nullable: true }", with: """
+                  rank: { type: int, default: 0 }
+                  level: { type: int, default: 1, min: 0, max: 9 }
+                indexes:
+                  - fields: [title]
+                  - fields: [id, rank]
+                    unique: true
+                relations:
+                  - { name: owner, type: belongsTo, entity: Owner, field: ownerId }
+            """)
+        .replacingOccurrences(of: "      name: { type: string, nullable: true }\n", with: "      name: { type: string, nullable: true }\n    indexes:\n      - fields: [name]\n")
+
+    /// A database at ``before`` with `rows` entries (a third without rank) and their owners.
+    static func seeded(rows: Int) throws -> (database: any RegistryDatabase, registry: Registry, location: DatabaseLocation) {
+        let (database, location) = try Backend.postgres.makeDatabase()
+        let registry = Registry(database: database)
+        try registry.addAdmin("alice", by: nil)
+        let first = try Desired.from(["log": before])
+        _ = try registry.scan(first, principal: "ci")
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
+        _ = try registry.applyApproved(first)
+        try database.withLockedTransaction { connection in
+            try connection.execute(#"INSERT INTO "Owner" ("id", "name") SELECT 'o' || g, 'owner ' || g FROM generate_series(1, 100) AS g"#)
+            try connection.execute("""
+                INSERT INTO "Entry" ("id", "ownerId", "title", "rank")
+                SELECT 'e' || g, 'o' || (g % 100 + 1), 'title ' || (g % 1000), CASE WHEN g % 3 = 0 THEN NULL ELSE g END
+                FROM generate_series(1, \(rows)) AS g
+                """)
+            try connection.execute(#"ANALYZE "Entry""#)
+        }
+        return (database, registry, location)
+    }
+
+    static func queueAfter(_ registry: Registry) throws -> DesiredState {
+        let desired = try Desired.from(["log": after])
+        _ = try registry.scan(desired, principal: "ci")
+        let decision = try registry.approve(.all, as: "alice", allowDataLoss: false)
+        try #require(decision.refused.isEmpty, "\(decision.refused)")
+        return desired
+    }
+
+    /// The schema a fresh database gets from ``after``.
+    static func freshAfter() throws -> [String] {
+        let (fresh, _) = try Backend.postgres.makeDatabase()
+        defer { fresh.close() }
+        let registry = Registry(database: fresh)
+        try registry.addAdmin("alice", by: nil)
+        _ = try queueAfter(registry)
+        _ = try registry.applyApproved(try Desired.from(["log": after]))
+        return try Introspection.describe(fresh)
+    }
+
+    @Test(arguments: Self.postgres)
+    func indexesKeysAndRequiredColumnsRunAsRecordedOnlineSteps(_ backend: Backend) throws {
+        let (database, registry, _) = try Self.seeded(rows: 12_000)
+        defer { database.close() }
+        let desired = try Self.queueAfter(registry)
+        let items = try registry.items(in: [.approved])
+        let entry = try #require(items.first { $0.entity == "Entry" })
+        #expect(entry.onlineSteps.map(\.sql).contains(#"CREATE INDEX CONCURRENTLY IF NOT EXISTS "Entry_title_idx" ON "Entry"("title")"#))
+        #expect(entry.onlineSteps.contains { $0.execution == .batches })
+        #expect(!entry.rewritesTable)
+
+        // The data impact before approval: 4,000 NULL ranks to backfill, nothing violating.
+        let impact = try #require(try registry.impact(of: items)[entry.id])
+        #expect(impact.checks.contains { $0.kind == .backfill && $0.count == 4_000 }, "\(impact.lines)")
+        #expect(impact.violations.isEmpty, "\(impact.lines)")
+        #expect(impact.locks.filter { $0.work != .catalog }.allSatisfy { !$0.blocksWrites || $0.stage == .transaction && $0.work == .catalog }, "\(impact.lines)")
+
+        let outcome = try registry.applyApproved(desired)
+        #expect(Set(outcome.applied.map(\.entity)) == ["Entry", "Owner"])
+        // CREATE INDEX CONCURRENTLY cannot run in a transaction block: that it ran proves the staging.
+        #expect(outcome.statements.contains { $0.sql.contains("CONCURRENTLY") })
+        let audit = try registry.audit()
+        #expect(audit.filter { $0.action == "apply-started" }.count == 2)
+        #expect(audit.filter { $0.action == "apply" }.count == 4)
+        #expect(try Introspection.describe(database) == (try Self.freshAfter()))
+        let nulls = try database.withLockedTransaction { try $0.query(#"SELECT COUNT(*) AS "count" FROM "Entry" WHERE "rank" = 0"#, []) }
+        #expect(nulls.first?["count"]?.integer == 4_000)
+        #expect(try registry.applyApproved(desired).nothingToDo)
+    }
+
+    /// A concurrent build killed half-way leaves an INVALID index under the name; `IF NOT EXISTS`
+    /// would take it for done. The step drops it and builds it again.
+    @Test(arguments: Self.postgres)
+    func anInvalidIndexLeftByAnInterruptedBuildIsRebuilt(_ backend: Backend) throws {
+        let (database, registry, location) = try Self.seeded(rows: 2_000)
+        defer { database.close() }
+        let desired = try Desired.from(["log": Self.before.replacingOccurrences(of: "      rank: { type: int, nullable: true }",
+                                                                               with: "      rank: { type: int, nullable: true }\n    indexes:\n      - fields: [title, rank]\n        unique: true")])
+        _ = try registry.scan(desired, principal: "ci")
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
+        // An earlier build of the same index failed half-way (a duplicate made it fail) and left it INVALID.
+        let owner = try #require(location.postgres)
+        let other = try PostgresRegistryDatabase(location: owner)
+        defer { other.close() }
+        try other.executeOutsideTransaction(#"INSERT INTO "Entry" ("id", "title", "rank") VALUES ('d1', 'same', 1), ('d2', 'same', 1)"#)
+        #expect(throws: (any Error).self) {
+            try other.executeOutsideTransaction(#"CREATE UNIQUE INDEX CONCURRENTLY "Entry_title_rank_key" ON "Entry"("title", "rank")"#)
+        }
+        try other.executeOutsideTransaction(#"DELETE FROM "Entry" WHERE "id" = 'd2'"#)
+        #expect(try Introspection.describe(database).contains { $0.contains("Entry_title_rank_key") && $0.hasSuffix("INVALID") })
+
+        #expect(try registry.applyApproved(desired).applied.map(\.entity) == ["Entry"])
+        let indexes = try Introspection.describe(database).filter { $0.contains("Entry_title_rank_key") }
+        #expect(indexes.count == 1 && !indexes[0].hasSuffix("INVALID"), "\(indexes)")
+    }
+
+    /// A reader holding a transaction on the table: the change's ALTER waits at most the lock
+    /// timeout (so writers queue behind it no longer than that), gives up, and tries again; when
+    /// the tries run out the items stay approved and `apply` exits 75. Once the reader is done,
+    /// the same or the next start applies it.
+    @Test(arguments: Self.postgres)
+    func aLongReaderMakesApplyWaitBoundedRetryAndLeaveTheItemApproved(_ backend: Backend) throws {
+        try #require(Processes.binaryIsBuilt, "build the schema binary first (scripts/test.sh does)")
+        let (database, registry, location) = try Self.seeded(rows: 100)
+        defer { database.close() }
+        let added = Self.before.replacingOccurrences(of: "      rank: { type: int, nullable: true }", with: "      rank: { type: int, nullable: true }\n      memo: { type: string, nullable: true }")
+        let desired = try Desired.from(["log": added])
+        _ = try registry.scan(desired, principal: "ci")
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
+
+        let reader = try PostgresRegistryDatabase(location: try #require(location.postgres))
+        defer { reader.close() }
+        try reader.executeOutsideTransaction("BEGIN")
+        try reader.executeOutsideTransaction(#"SELECT * FROM "Entry" LIMIT 1"#)
+
+        database.lockPolicy = LockPolicy(statementTimeout: .milliseconds(200), retries: 2)
+        let started = ContinuousClock.now
+        #expect(errorCode { try registry.applyApproved(desired) } == .lockTimeout)
+        // Three tries of 200 ms and two pauses (0.5 s and 1 s, ±25 %).
+        #expect(ContinuousClock.now - started < .seconds(4))
+        #expect(try registry.items(in: [.approved]).map(\.entity) == ["Entry"])
+        #expect(try registry.items(in: [.approved]).first?.progress == 0)
+        #expect(try registry.audit().contains { $0.action == "apply-postponed" })
+        #expect(!(try Introspection.describe(database)).contains { $0.contains("memo") })
+
+        // The process reports the temporary failure with its own exit status.
+        let url = try #require(location.postgres).description
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("online-\(UUID().uuidString)")
+        Processes.write(["packages/log/seed/schema/entities.yaml": added, "packages/log/seed/metadata.json": #"{"packageId": "log"}"#], to: root)
+        let run = try Processes.run(["apply", "--root", root.path, "--no-generate", "--lock-timeout", "200", "--lock-retries", "1"], url: url)
+        #expect(run.status == 75, "\(run.output)")
+        #expect(run.output.contains("the approved items stay approved"), "\(run.output)")
+
+        // The reader ends while the apply is retrying: the same start applies the change.
+        database.lockPolicy = LockPolicy(statementTimeout: .milliseconds(200), retries: 6)
+        DispatchQueue.global().asyncAfter(deadline: .now() + 1.0) { try? reader.executeOutsideTransaction("COMMIT") }
+        #expect(try registry.applyApproved(desired).applied.map(\.entity) == ["Entry"])
+        #expect(try Introspection.describe(database).contains { $0.contains("memo") })
+    }
+
+    /// SQLite: the apply's transaction waits for the database's write lock at most the lock
+    /// timeout per try, with the same retries and the same outcome.
+    @Test func sqliteWaitsForTheWriteLockBoundedAndLeavesTheItemApproved() throws {
+        let (database, location) = try Backend.sqlite.makeDatabase()
+        defer { database.close() }
+        let registry = Registry(database: database)
+        try registry.addAdmin("alice", by: nil)
+        let desired = try Desired.from(["log": Self.before])
+        _ = try registry.scan(desired, principal: "ci")
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
+        let writer = try location.open()
+        defer { writer.close() }
+        // The registry lock is SQLite's write lock too: every wait for it is bounded here.
+        database.lockPolicy = LockPolicy(statementTimeout: .milliseconds(100), retries: 1, registryWait: .milliseconds(300))
+        let started = ContinuousClock.now
+        let failure = Mutex<SchemaError.Code?>(nil)
+        try writer.withLockedTransaction { _ in
+            // Another writer holds the database while this apply runs on another thread.
+            let done = DispatchSemaphore(value: 0)
+            DispatchQueue.global().async {
+                failure.withLock { $0 = errorCode { try registry.applyApproved(desired) } }
+                done.signal()
+            }
+            done.wait()
+        }
+        #expect(failure.withLock { $0 } == .lockTimeout)
+        #expect(ContinuousClock.now - started < .seconds(3))
+        #expect(try registry.items(in: [.approved]).count == 2)
+        #expect(try registry.applyApproved(desired).applied.count == 2)
+    }
+
+    /// Approving a change that rewrites a table needs its own acknowledgement, and the review
+    /// shows the lock it takes, what it blocks and how big the table is.
+    @Test(arguments: Self.postgres)
+    func aTableRewriteNeedsAnAcknowledgementAndShowsItsLock(_ backend: Backend) throws {
+        let (database, registry, _) = try Self.seeded(rows: 3_000)
+        defer { database.close() }
+        let desired = try Desired.from(["log": Self.before.replacingOccurrences(of: "      rank: { type: int, nullable: true }", with: "      rank: { type: bigint, nullable: true }")])
+        _ = try registry.scan(desired, principal: "ci")
+        let item = try #require(try registry.items(in: [.pending]).first)
+        #expect(item.rewritesTable)
+        let impact = try #require(try registry.impact(of: [item])[item.id])
+        #expect(impact.lines.contains { $0.hasPrefix("transaction: ACCESS EXCLUSIVE on Entry, blocks reads and writes, while it rewrites the table") }, "\(impact.lines)")
+        #expect(impact.lines.contains { $0.hasPrefix("table Entry: about 3000 rows") }, "\(impact.lines)")
+        #expect(impact.lines.contains("copies 3000 rows of Entry rewritten while reads and writes wait"), "\(impact.lines)")
+
+        let refused = try registry.approve(.all, as: "alice", allowDataLoss: false)
+        #expect(refused.refused.map(\.code) == [.rewriteNotAcknowledged])
+        #expect(try registry.approve(.all, as: "alice", allowDataLoss: false, allowRewrite: true).accepted.count == 1)
+        #expect(try registry.audit().contains { $0.action == "approve" && ($0.detail ?? "").contains("table rewrite acknowledged") })
+        #expect(try registry.applyApproved(desired).applied.count == 1)
+    }
+}
