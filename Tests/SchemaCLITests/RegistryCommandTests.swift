@@ -1,5 +1,6 @@
 import Foundation
 import SchemaCLI
+import SchemaRegistry
 import Testing
 
 /// The registry commands in-process, on the default embedded SQLite database under the root.
@@ -44,6 +45,46 @@ import Testing
         let entries = try #require(try JSONSerialization.jsonObject(with: Data(audit.stdout.utf8)) as? [[String: Any]])
         #expect(entries.contains { $0["action"] as? String == "approve-denied" && $0["principal"] as? String == "eve" })
         #expect(entries.contains { $0["action"] as? String == "approve" && $0["principal"] as? String == "alice" })
+    }
+
+    /// `list --verbose` and `plan` show what a change does to the rows of the database before
+    /// anyone approves: 3 titles longer than the new limit, 2 pairs the new unique index refuses,
+    /// the rows a rebuild copies.
+    @Test func listVerboseAndPlanShowTheDataImpactBeforeApproval() async throws {
+        let yaml = "entities:\n  - name: Ticket\n    fields:\n      id: { type: string, primary: true }\n      title: { type: string }\n      code: { type: string }\n"
+        let root = CLITests.makeWorkspace(["packages/desk/seed/metadata.json": #"{"packageId": "desk"}"#, "packages/desk/seed/schema/entities.yaml": yaml])
+        #expect(await run(["admin", "add", "alice"], root: root).exitCode == 0)
+        #expect(await run(["scan"], root: root).exitCode == 0)
+        #expect(await run(["approve", "all", "--as", "alice"], root: root).exitCode == 0)
+        #expect(await run(["apply", "--no-generate"], root: root).exitCode == 0)
+        let database = try SQLiteRegistryDatabase(path: root.appendingPathComponent(".schema/test.sqlite").path)
+        let long = String(repeating: "t", count: 150)
+        try database.withLockedTransaction { connection in
+            try connection.execute(#"INSERT INTO "Ticket" ("id", "title", "code") VALUES ('t1', '\#(long)', 'A'), ('t2', '\#(long)', 'A'), ('t3', '\#(long)', 'B'), ('t4', 'short', 'B')"#)
+        }
+        database.close()
+        let tightened = yaml.replacingOccurrences(of: "title: { type: string }", with: "title: { type: string, maxLength: 100 }")
+            + "    indexes:\n      - fields: [code]\n        unique: true\n"
+        try tightened.write(to: root.appendingPathComponent("packages/desk/seed/schema/entities.yaml"), atomically: true, encoding: .utf8)
+        #expect(await run(["scan"], root: root).exitCode == 0)
+
+        let list = await run(["list", "--verbose"], root: root)
+        #expect(list.stdout.contains("BLOCKS APPLY: 3 rows of Ticket whose title breaks the new constraint"), "\(list.stdout)")
+        #expect(list.stdout.contains("BLOCKS APPLY: 2 groups of rows of Ticket with the same (code), which the new unique index refuses (for example A; B)"), "\(list.stdout)")
+        #expect(list.stdout.contains("copies 4 rows of Ticket copied into the rebuilt table"), "\(list.stdout)")
+        let json = await run(["list", "--verbose", "--json"], root: root)
+        let items = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        let checks = (items.first?["impact"] as? [String: Any])?["checks"] as? [[String: Any]] ?? []
+        #expect(checks.filter { $0["kind"] as? String == "violations" }.compactMap { $0["count"] as? Int }.sorted() == [2, 3], "\(checks)")
+
+        // Approved anyway, the start refuses it with the count and changes nothing.
+        #expect(await run(["approve", "all", "--as", "alice"], root: root).exitCode == 0)
+        #expect(await run(["plan"], root: root).stdout.contains("--     BLOCKS APPLY: 3 rows of Ticket whose title"))
+        let apply = await run(["apply", "--no-generate"], root: root)
+        #expect(apply.exitCode == 1)
+        #expect(apply.stderr.contains("3 rows of Ticket whose title breaks the new constraint"), "\(apply.stderr)")
+        let rows = try SQLiteRows.query(root.appendingPathComponent(".schema/test.sqlite").path, #"SELECT COUNT(*) AS "n" FROM "Ticket" WHERE length("title") = 150"#)
+        #expect(rows.first?["n"] == "3")
     }
 
     @Test func scanQueuesNothingWhenFilesHaveErrors() async {

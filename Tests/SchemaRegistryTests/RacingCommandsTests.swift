@@ -88,6 +88,12 @@ import Testing
                 let count = audit.filter { $0.itemId == item.id && $0.action == action }.count
                 #expect(count == 1, "round \(round): \(item.id) (\(item.entity)) has \(count) '\(action)' audit lines")
             }
+            // On PostgreSQL, items with online steps (the concurrent index builds of `withMemo`) start once too.
+            let starts = audit.filter { $0.itemId == item.id && $0.action == "apply-started" }.count
+            #expect(starts == (backend == .postgres && item.hasOnlineSteps ? 1 : 0), "round \(round): \(item.id) (\(item.entity)) started \(starts) times")
+        }
+        if backend == .postgres && round == 1 {
+            #expect(try registry.items(in: [.applied]).contains { $0.hasOnlineSteps }, "round \(round): no change with online steps raced")
         }
         let trouble = audit.filter { ["apply-failed", "apply-refused", "requeue"].contains($0.action) }
         #expect(trouble.isEmpty, "round \(round): \(trouble)")

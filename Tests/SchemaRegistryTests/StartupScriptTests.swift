@@ -87,4 +87,47 @@ import Testing
         #expect(third.output.contains("error[E012]"))
         #expect(!FileManager.default.fileExists(atPath: marker.path))
     }
+
+    /// `schema apply` exiting 75 (a lock could not be had in time) is tried again a few times;
+    /// when it keeps happening the script exits 75 itself and does not start the application.
+    @Test(arguments: [(failures: 2, status: Int32(0)), (failures: 5, status: Int32(75))])
+    func aTemporaryApplyFailureIsRetriedThenReportedWithItsOwnStatus(_ scenario: (failures: Int, status: Int32)) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("start-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let counter = directory.appendingPathComponent("applies")
+        let marker = directory.appendingPathComponent("started")
+        // A stand-in for `schema`: validate passes, apply exits 75 for its first `failures` runs.
+        let fake = directory.appendingPathComponent("schema")
+        try """
+            #!/usr/bin/env bash
+            case "$1" in
+              apply)
+                count=$(( $(cat "\(counter.path)" 2>/dev/null || echo 0) + 1 ))
+                echo "$count" > "\(counter.path)"
+                [ "$count" -le \(scenario.failures) ] && exit 75
+                exit 0 ;;
+              *) exit 0 ;;
+            esac
+            """.write(to: fake, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fake.path)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [Self.script.path, "touch", marker.path]
+        var environment = ProcessInfo.processInfo.environment
+        environment["SCHEMA_BIN"] = fake.path
+        environment["SCHEMA_ROOT"] = directory.path
+        environment["DATABASE_URL"] = "file:\(directory.path)/db.sqlite"
+        environment["SCHEMA_APPLY_ATTEMPTS"] = "3"
+        environment["SCHEMA_APPLY_RETRY_DELAY"] = "0"
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == scenario.status, "\(output)")
+        #expect(try String(contentsOf: counter, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) == "3")
+        #expect(FileManager.default.fileExists(atPath: marker.path) == (scenario.status == 0), "\(output)")
+    }
 }

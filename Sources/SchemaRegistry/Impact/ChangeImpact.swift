@@ -68,16 +68,23 @@ public struct ChangeImpact: Hashable, Sendable, Codable {
             let rows = size.rows.map { "about \($0) rows" } ?? "row count unknown"
             lines.append("table \(size.table): \(rows)" + (size.bytes.map { ", \(Self.megabytes($0)) MB with indexes" } ?? ""))
         }
+        // Catalog-only statements hold their lock for moments: one line per lock and table.
+        var catalog: [String: Int] = [:]
+        var order: [String] = []
         for lock in locks {
             let blocks = lock.blocksReads ? "blocks reads and writes" : lock.blocksWrites ? "blocks writes" : "blocks neither reads nor writes"
-            let held = switch lock.work {
-            case .catalog: "for a moment (catalog only)"
-            case .scan: "while it reads the table" + (lock.estimatedSeconds.map { ", about \(Self.seconds($0))" } ?? "")
-            case .rewrite: "while it rewrites the table" + (lock.estimatedSeconds.map { ", about \(Self.seconds($0))" } ?? "")
-            case .batches: "row locks only, in batches of \(MigrationSQLRenderer.backfillBatchSize) rows"
+            let head = "\(lock.stage.rawValue): \(lock.mode) on \(lock.table), \(blocks)"
+            let about = lock.estimatedSeconds.map { ", about \(Self.seconds($0))" } ?? ""
+            switch lock.work {
+            case .catalog:
+                if catalog[head] == nil { order.append(head) }
+                catalog[head, default: 0] += 1
+            case .scan: lines.append("\(head), while it reads the table\(about): \(lock.statement)")
+            case .rewrite: lines.append("\(head), while it rewrites the table\(about): \(lock.statement)")
+            case .batches: lines.append("\(head), row locks only, in batches of \(MigrationSQLRenderer.backfillBatchSize) rows: \(lock.statement)")
             }
-            lines.append("\(lock.stage.rawValue): \(lock.mode) on \(lock.table), \(blocks), \(held): \(lock.statement)")
         }
+        lines += order.map { "\($0), for moments (catalog only): \(catalog[$0] ?? 0) statement(s)" }
         return lines
     }
 
@@ -86,7 +93,7 @@ public struct ChangeImpact: Hashable, Sendable, Codable {
     }
 
     static func seconds(_ value: Double) -> String {
-        value < 1 ? "under 1 s" : "\(Int(value.rounded())) s"
+        value < 1 ? "under a second" : "\(Int(value.rounded())) s"
     }
 }
 

@@ -29,8 +29,9 @@ extension Registry {
                     sizes[copies.table] = ChangeImpact.TableSize(table: copies.table, rows: copies.count, bytes: nil)
                 }
                 impact.tables = sizes.keys.sorted().compactMap { sizes[$0] }
+                // Row-level security statements run only with `apply --rls`; `plan` lists them apart.
                 impact.locks = item.statements.ordered().compactMap { statement in
-                    guard let lock = statement.lock else { return nil }
+                    guard let lock = statement.lock, statement.phase != .rowLevelSecurity else { return nil }
                     let first = statement.sql.split(separator: "\n").first.map(String.init) ?? statement.sql
                     return ChangeImpact.StatementLock(
                         statement: TerminalText.escape(first, limit: 140), stage: statement.stage, mode: lock.mode, table: lock.table, work: lock.work,
@@ -50,19 +51,31 @@ extension Registry {
             result.note = "\(missing) does not exist yet; the database checks it when the change runs"
             return result
         }
-        try connection.execute("SAVEPOINT \"impact_check\"")
         do {
-            result.count = Int(try connection.query(check.countSQL, []).first?["count"]?.integer ?? 0)
-            if check.kind == .violations, (result.count ?? 0) > 0, let examples = check.examplesSQL {
-                result.examples = try connection.query(examples, []).compactMap { $0["key"]?.text }.map { TerminalText.escape($0, limit: 60) }
+            try inSavepoint(connection) {
+                result.count = Int(try connection.query(check.countSQL, []).first?["count"]?.integer ?? 0)
+                if check.kind == .violations, (result.count ?? 0) > 0, let examples = check.examplesSQL {
+                    result.examples = try connection.query(examples, []).compactMap { $0["key"]?.text }.map { TerminalText.escape($0, limit: 60) }
+                }
             }
-            try connection.execute("RELEASE SAVEPOINT \"impact_check\"")
         } catch let error as SchemaError {
-            try connection.execute("ROLLBACK TO SAVEPOINT \"impact_check\"")
             result.count = nil
             result.note = error.message.contains("statement timeout") ? "counting took too long" : "the query failed: \(error.message)"
         }
         return result
+    }
+
+    /// Runs `body` in a savepoint, rolled back to when it throws: the transaction stays usable.
+    static func inSavepoint<T>(_ connection: any RegistryConnection, _ body: () throws -> T) throws -> T {
+        try connection.execute("SAVEPOINT \"impact_check\"")
+        do {
+            let result = try body()
+            try connection.execute("RELEASE SAVEPOINT \"impact_check\"")
+            return result
+        } catch {
+            try connection.execute("ROLLBACK TO SAVEPOINT \"impact_check\"")
+            throw error
+        }
     }
 
     /// The planner's estimate of a table's rows and its size with indexes (PostgreSQL).
@@ -72,8 +85,14 @@ extension Registry {
             #"SELECT c.reltuples::bigint AS "rows", pg_total_relation_size(c.oid) AS "bytes" FROM pg_class AS c WHERE c.relname = ? AND c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'"#,
             [.text(table)])
         guard let row = rows.first else { return nil }
-        // reltuples is -1 until the table was first analyzed; a counted copy is exact.
-        let estimate = row["rows"]?.integer.flatMap { $0 >= 0 ? Int($0) : nil }
+        // reltuples is -1 until the table was first analyzed: then it is counted (under the
+        // statement timeout). A counted copy is exact.
+        var estimate = row["rows"]?.integer.flatMap { $0 >= 0 ? Int($0) : nil }
+        if estimate == nil {
+            estimate = try? inSavepoint(connection) {
+                try connection.query(#"SELECT COUNT(*) AS "count" FROM \#(connection.dialect.quote(table))"#, []).first?["count"]?.integer.map(Int.init)
+            } ?? nil
+        }
         let counted = copies.first { $0.kind == .copies && $0.table == table }?.count
         return ChangeImpact.TableSize(table: table, rows: counted ?? estimate, bytes: row["bytes"]?.integer.map(Int.init))
     }

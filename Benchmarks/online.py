@@ -1,0 +1,257 @@
+#!/usr/bin/env python3
+"""What an apply does to a live application's writes (issue 10), per change class.
+
+  Benchmarks/online.sh        # builds the release binary, starts a throwaway PostgreSQL, runs this
+
+For each change class: a copy of a database whose table "Account" holds 2,000,000 rows; pgbench
+runs single-row UPDATE and INSERT transactions at a fixed rate (400/s, 8 clients); after a warm-up
+`schema apply` runs the approved change. Reported: apply time, write latency (p99 and max, as the
+client sees it: pgbench's elapsed time plus its schedule lag) before and during the apply, and the
+seconds during the apply in which no write completed. Two more runs hold a reader's transaction
+open on the table while the apply starts, with the default lock timeout and with a 10-minute one
+(what happens without bounded lock waits).
+
+Environment: SCHEMA_ONLINE_ROWS (default 2000000), SCHEMA_ONLINE_RATE (400), SCHEMA_ONLINE_CLIENTS (8),
+SCHEMA_ONLINE_ONLY (comma-separated class names to run).
+"""
+import glob, os, shutil, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SCHEMA = os.path.join(ROOT, ".build-static", "release", "schema")
+PG = os.environ["SCHEMA_TEST_POSTGRES_URL"]
+ADMIN_URL = PG.rsplit("/", 1)[0]
+ROWS = int(os.environ.get("SCHEMA_ONLINE_ROWS", "2000000"))
+RATE = int(os.environ.get("SCHEMA_ONLINE_RATE", "400"))
+CLIENTS = int(os.environ.get("SCHEMA_ONLINE_CLIENTS", "8"))
+WARMUP = 10  # seconds of load before the apply starts
+TAIL = 5     # seconds of load after it ends
+
+BASE_FIELDS = {
+    "id": "{ type: string, primary: true }",
+    "balance": "{ type: int, default: 0 }",
+    "ownerId": "{ type: string, nullable: true }",
+    "customer": "{ type: string, nullable: true }",
+    "note": "{ type: string, nullable: true }",
+    "score": "{ type: int, nullable: true }",
+    "level": "{ type: int, nullable: true }",
+    "region": "{ type: string, nullable: true }",
+}
+
+
+def yaml(fields, indexes=(), relations=()):
+    lines = ["entities:", "  - name: Owner", "    fields:", "      id: { type: string, primary: true }",
+             "  - name: Account", "    fields:"]
+    lines += [f"      {name}: {spec}" for name, spec in fields.items()]
+    if indexes:
+        lines.append("    indexes:")
+        for fields_, unique in indexes:
+            lines.append(f"      - fields: [{', '.join(fields_)}]")
+            if unique:
+                lines.append("        unique: true")
+    if relations:
+        lines.append("    relations:")
+        lines += [f"      - {relation}" for relation in relations]
+    return "\n".join(lines) + "\n"
+
+
+def changed(**edits):
+    fields = dict(BASE_FIELDS)
+    for name, spec in edits.items():
+        if spec is None:
+            fields.pop(name)
+        else:
+            fields[name] = spec
+    return fields
+
+
+# name → (YAML after the change, extra approve flags)
+CLASSES = {
+    "add nullable column": (yaml(changed(tag="{ type: string, nullable: true }")), []),
+    "add NOT NULL column with default": (yaml(changed(flags="{ type: int, default: 0 }")), []),
+    "add index": (yaml(BASE_FIELDS, indexes=[(["region"], False)]), []),
+    "add unique index (two fields)": (yaml(BASE_FIELDS, indexes=[(["ownerId", "id"], True)]), []),
+    "add foreign key": (yaml(BASE_FIELDS, relations=["{ name: owner, type: belongsTo, entity: Owner, field: ownerId }"]), []),
+    "int → bigint (acknowledged rewrite)": (yaml(changed(balance="{ type: bigint, default: 0 }")), ["--allow-rewrite"]),
+    "tighten maxLength (acknowledged rewrite)": (yaml(changed(customer="{ type: string, nullable: true, maxLength: 100 }")), ["--allow-rewrite"]),
+    "rename column": (yaml({**{k: v for k, v in BASE_FIELDS.items() if k != "note"}, "memo": "{ type: string, nullable: true, renamedFrom: note }"}), []),
+    "nullable → required, 10% NULLs backfilled": (yaml(changed(score="{ type: int, default: 0 }")), []),
+    "nullable → required, no NULLs": (yaml(changed(level="{ type: int }")), []),
+}
+READER = "add nullable column"
+
+UPDATE_SQL = """\\set id random(1, {rows})
+UPDATE "Account" SET "balance" = "balance" + 1 WHERE "id" = 'a' || :id;
+"""
+INSERT_SQL = """\\set o random(1, 100)
+INSERT INTO "Account" ("id", "balance", "ownerId", "score", "level", "customer") VALUES (gen_random_uuid()::text, 1, 'o' || :o, :o, :o, 'c' || :o);
+"""
+
+
+def run(cmd, env=None, check=True, timeout=None):
+    result = subprocess.run(cmd, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=timeout)
+    if check and result.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return result
+
+
+def psql(url, *sql):
+    args = ["psql", url, "-q", "-v", "ON_ERROR_STOP=1"]
+    for statement in sql:
+        args += ["-c", statement]
+    return run(args)
+
+
+def workspace(work, text):
+    root = os.path.join(work, "ws")
+    os.makedirs(os.path.join(root, "packages/bench/seed/schema"), exist_ok=True)
+    with open(os.path.join(root, "packages/bench/seed/metadata.json"), "w") as fh:
+        fh.write('{"packageId": "bench"}')
+    with open(os.path.join(root, "packages/bench/seed/schema/entities.yaml"), "w") as fh:
+        fh.write(text)
+    return root
+
+
+def schema(url, root, *args, check=True):
+    return run([SCHEMA, *args, "--root", root, "--database-url", url], check=check)
+
+
+def make_template(work):
+    """The database every class starts from: the base entities applied by `schema`, then the rows."""
+    psql(PG, "DROP DATABASE IF EXISTS online_template", "CREATE DATABASE online_template")
+    url = f"{ADMIN_URL}/online_template"
+    root = workspace(work, yaml(BASE_FIELDS))
+    schema(url, root, "admin", "add", "bench")
+    schema(url, root, "scan")
+    schema(url, root, "approve", "all", "--as", "bench")
+    schema(url, root, "apply", "--no-generate")
+    started = time.time()
+    psql(url,
+         """INSERT INTO "Owner" ("id") SELECT 'o' || g FROM generate_series(1, 100) AS g""",
+         f"""INSERT INTO "Account" ("id", "balance", "ownerId", "customer", "note", "score", "level", "region")
+             SELECT 'a' || g, g % 1000, 'o' || (g % 100 + 1), md5(g::text), 'note ' || g,
+                    CASE WHEN g % 10 = 0 THEN NULL ELSE g END, g % 7, 'r' || (g % 50)
+             FROM generate_series(1, {ROWS}) AS g""",
+         "VACUUM ANALYZE")
+    print(f"template: {ROWS} rows in {time.time() - started:.0f} s", file=sys.stderr)
+
+
+def pgbench_logs(prefix):
+    """(completion epoch seconds, latency ms) of every transaction pgbench logged."""
+    samples = []
+    for path in glob.glob(prefix + "*"):
+        with open(path) as fh:
+            for line in fh:
+                parts = line.split()
+                if len(parts) < 6:
+                    continue
+                elapsed_us, epoch, epoch_us = int(parts[2]), int(parts[4]), int(parts[5])
+                lag_us = int(parts[6]) if len(parts) > 6 else 0
+                samples.append((epoch + epoch_us / 1e6, (elapsed_us + lag_us) / 1000))
+    return samples
+
+
+def percentile(values, fraction):
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def measure(work, name, after, flags, reader_seconds=0, lock_timeout_ms=None):
+    db = "online_" + str(abs(hash(name)) % 10**8)
+    psql(PG, f"DROP DATABASE IF EXISTS {db}", f"CREATE DATABASE {db} TEMPLATE online_template")
+    url = f"{ADMIN_URL}/{db}"
+    root = workspace(work, after)
+    schema(url, root, "scan")
+    approve = schema(url, root, "approve", "all", "--as", "bench", *flags, check=False)
+    if approve.returncode != 0:
+        sys.exit(f"{name}: approve failed\n{approve.stdout}\n{approve.stderr}")
+    plan = schema(url, root, "plan").stdout
+
+    scripts = os.path.join(work, "scripts")
+    os.makedirs(scripts, exist_ok=True)
+    with open(os.path.join(scripts, "update.sql"), "w") as fh:
+        fh.write(UPDATE_SQL.format(rows=ROWS))
+    with open(os.path.join(scripts, "insert.sql"), "w") as fh:
+        fh.write(INSERT_SQL)
+    logs = os.path.join(work, "logs")
+    shutil.rmtree(logs, ignore_errors=True)
+    os.makedirs(logs)
+    prefix = os.path.join(logs, "tx")
+    duration = 200  # an upper bound; pgbench is stopped once the apply and the tail are done
+    bench = subprocess.Popen(["pgbench", url, "-n", "-c", str(CLIENTS), "-j", "2", "-R", str(RATE), "-T", str(duration),
+                              "-f", os.path.join(scripts, "update.sql") + "@1", "-f", os.path.join(scripts, "insert.sql") + "@1",
+                              "-l", "--log-prefix", prefix],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    load_start = time.time()
+    reader = None
+    if reader_seconds:
+        # A report holding its transaction open on the table: ACCESS SHARE until it ends.
+        time.sleep(WARMUP - 2)
+        reader = subprocess.Popen(["psql", url, "-q", "-c",
+                                   f"""BEGIN; SELECT count(*) FROM "Account" WHERE "id" = 'a1'; SELECT pg_sleep({reader_seconds}); COMMIT;"""],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(2)
+    else:
+        time.sleep(WARMUP)
+    apply_start = time.time()
+    env_args = ["--lock-timeout", str(lock_timeout_ms)] if lock_timeout_ms else []
+    applied = schema(url, root, "apply", "--no-generate", *env_args, check=False)
+    apply_end = time.time()
+    if reader:
+        reader.wait()
+    time.sleep(TAIL)
+    bench.send_signal(2)  # SIGINT: pgbench stops its threads and flushes its logs
+    try:
+        bench.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        bench.kill()
+    samples = pgbench_logs(prefix)
+    before = [latency for done, latency in samples if load_start + 2 <= done < apply_start]
+    during = [latency for done, latency in samples if apply_start <= done <= apply_end + 0.5]
+    per_second = {}
+    for done, _ in samples:
+        per_second[int(done)] = per_second.get(int(done), 0) + 1
+    zero = sum(1 for second in range(int(apply_start), int(apply_end) + 1) if per_second.get(second, 0) == 0)
+    outcome = "applied" if applied.returncode == 0 else f"exit {applied.returncode}"
+    waiting = run(["psql", url, "-At", "-c", """SELECT count(*) FROM schema_registry."_schema_queue" WHERE state = 'approved'"""]).stdout.strip()
+    if waiting != "0":
+        outcome += f", {waiting} item(s) still approved"
+    psql(PG, f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+    staged = "online steps" if "-- online steps" in plan else "one transaction"
+    return {
+        "name": name, "apply_ms": (apply_end - apply_start) * 1000, "outcome": outcome, "staged": staged,
+        "p99_before": percentile(before, 0.99), "max_before": max(before, default=float("nan")),
+        "p99_during": percentile(during, 0.99), "max_during": max(during, default=float("nan")),
+        "zero": zero, "writes_during": len(during), "apply_output": applied.stderr[-600:],
+    }
+
+
+def main():
+    with tempfile.TemporaryDirectory() as work:
+        make_template(work)
+        only = [name.strip() for name in os.environ.get("SCHEMA_ONLINE_ONLY", "").split(",") if name.strip()]
+        results = []
+        for name, (after, flags) in CLASSES.items():
+            if only and name not in only:
+                continue
+            print(f"… {name}", file=sys.stderr)
+            results.append(measure(work, name, after, flags))
+        if not only or "long reader" in only:
+            after, flags = CLASSES[READER]
+            print("… long reader", file=sys.stderr)
+            results.append(measure(work, "long reader (15 s), default lock timeout 1 s", after, flags, reader_seconds=15))
+            results.append(measure(work, "long reader (15 s), lock timeout 600 s (unbounded wait)", after, flags, reader_seconds=15, lock_timeout_ms=600000))
+        print(f"\n{ROWS:,} rows; pgbench -R {RATE} -c {CLIENTS}: single-row UPDATE and INSERT, half each; apply started after {WARMUP} s of load.\n")
+        print("| change | how it runs | apply | write p99 before → during | write max before → during | seconds with no write during the apply | outcome |")
+        print("|---|---|---|---|---|---|---|")
+        for r in results:
+            print(f"| {r['name']} | {r['staged']} | {r['apply_ms'] / 1000:.1f} s | {r['p99_before']:.1f} → {r['p99_during']:.1f} ms | "
+                  f"{r['max_before']:.0f} → {r['max_during']:.0f} ms | {r['zero']} | {r['outcome']} |")
+        for r in results:
+            if r["outcome"] != "applied":
+                print(f"\n{r['name']}: {r['apply_output']}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
