@@ -74,8 +74,8 @@ CLASSES = {
     "int → bigint (acknowledged rewrite)": (yaml(changed(balance="{ type: bigint, default: 0 }")), ["--allow-rewrite"]),
     "tighten maxLength (acknowledged rewrite)": (yaml(changed(customer="{ type: string, nullable: true, maxLength: 100 }")), ["--allow-rewrite"]),
     "rename column": (yaml({**{k: v for k, v in BASE_FIELDS.items() if k != "note"}, "memo": "{ type: string, nullable: true, renamedFrom: note }"}), []),
-    "nullable → required, 10% NULLs backfilled": (yaml(changed(score="{ type: int, default: 0 }")), []),
-    "nullable → required, no NULLs": (yaml(changed(level="{ type: int }")), []),
+    "nullable → required (10% NULLs backfilled)": (yaml(changed(score="{ type: int, default: 0 }")), []),
+    "nullable → required (no NULLs)": (yaml(changed(level="{ type: int }")), []),
 }
 READER = "add nullable column"
 
@@ -136,7 +136,9 @@ def make_template(work):
 
 
 def pgbench_logs(prefix):
-    """(completion epoch seconds, latency ms) of every transaction pgbench logged."""
+    """(completion epoch seconds, latency ms as the client sees it, ms spent in the database) of every
+    transaction pgbench logged. With a fixed rate, a client stuck on one transaction starts the next
+    ones late: their schedule lag is part of what the application would see."""
     samples = []
     for path in glob.glob(prefix + "*"):
         with open(path) as fh:
@@ -146,7 +148,7 @@ def pgbench_logs(prefix):
                     continue
                 elapsed_us, epoch, epoch_us = int(parts[2]), int(parts[4]), int(parts[5])
                 lag_us = int(parts[6]) if len(parts) > 6 else 0
-                samples.append((epoch + epoch_us / 1e6, (elapsed_us + lag_us) / 1000))
+                samples.append((epoch + epoch_us / 1e6, (elapsed_us + lag_us) / 1000, elapsed_us / 1000))
     return samples
 
 
@@ -207,12 +209,17 @@ def measure(work, name, after, flags, reader_seconds=0, lock_timeout_ms=None):
     except subprocess.TimeoutExpired:
         bench.kill()
     samples = pgbench_logs(prefix)
-    before = [latency for done, latency in samples if load_start + 2 <= done < apply_start]
-    during = [latency for done, latency in samples if apply_start <= done <= apply_end + 0.5]
+    before = [latency for done, latency, _ in samples if load_start + 2 <= done < apply_start]
+    during = [latency for done, latency, _ in samples if apply_start <= done <= apply_end + 0.5]
+    stall = max((elapsed for done, _, elapsed in samples if apply_start <= done <= apply_end + 0.5), default=float("nan"))
     per_second = {}
-    for done, _ in samples:
+    for done, _, _ in samples:
         per_second[int(done)] = per_second.get(int(done), 0) + 1
     zero = sum(1 for second in range(int(apply_start), int(apply_end) + 1) if per_second.get(second, 0) == 0)
+    if os.environ.get("SCHEMA_ONLINE_DEBUG"):
+        window = range(int(apply_start) - 2, int(apply_end) + 3)
+        print(f"{name}: apply {apply_start:.3f} → {apply_end:.3f}; writes per second: "
+              + ", ".join(f"{second}:{per_second.get(second, 0)}" for second in window), file=sys.stderr)
     outcome = "applied" if applied.returncode == 0 else f"exit {applied.returncode}"
     waiting = run(["psql", url, "-At", "-c", """SELECT count(*) FROM schema_registry."_schema_queue" WHERE state = 'approved'"""]).stdout.strip()
     if waiting != "0":
@@ -223,7 +230,7 @@ def measure(work, name, after, flags, reader_seconds=0, lock_timeout_ms=None):
         "name": name, "apply_ms": (apply_end - apply_start) * 1000, "outcome": outcome, "staged": staged,
         "p99_before": percentile(before, 0.99), "max_before": max(before, default=float("nan")),
         "p99_during": percentile(during, 0.99), "max_during": max(during, default=float("nan")),
-        "zero": zero, "writes_during": len(during), "apply_output": applied.stderr[-600:],
+        "zero": zero, "stall": stall, "writes_during": len(during), "apply_output": applied.stderr[-600:],
     }
 
 
@@ -243,11 +250,12 @@ def main():
             results.append(measure(work, "long reader (15 s), default lock timeout 1 s", after, flags, reader_seconds=15))
             results.append(measure(work, "long reader (15 s), lock timeout 600 s (unbounded wait)", after, flags, reader_seconds=15, lock_timeout_ms=600000))
         print(f"\n{ROWS:,} rows; pgbench -R {RATE} -c {CLIENTS}: single-row UPDATE and INSERT, half each; apply started after {WARMUP} s of load.\n")
-        print("| change | how it runs | apply | write p99 before → during | write max before → during | seconds with no write during the apply | outcome |")
-        print("|---|---|---|---|---|---|---|")
+        print("| change | how it runs | apply | write p99 before → during | write max before → during | longest write in the database during | seconds with no write during the apply | outcome |")
+        print("|---|---|---|---|---|---|---|---|")
         for r in results:
-            print(f"| {r['name']} | {r['staged']} | {r['apply_ms'] / 1000:.1f} s | {r['p99_before']:.1f} → {r['p99_during']:.1f} ms | "
-                  f"{r['max_before']:.0f} → {r['max_during']:.0f} ms | {r['zero']} | {r['outcome']} |")
+            duration = f"{r['apply_ms']:.0f} ms" if r["apply_ms"] < 1000 else f"{r['apply_ms'] / 1000:.1f} s"
+            print(f"| {r['name']} | {r['staged']} | {duration} | {r['p99_before']:.1f} → {r['p99_during']:.1f} ms | "
+                  f"{r['max_before']:.0f} → {r['max_during']:.0f} ms | {r['stall']:.0f} ms | {r['zero']} | {r['outcome']} |")
         for r in results:
             if r["outcome"] != "applied":
                 print(f"\n{r['name']}: {r['apply_output']}", file=sys.stderr)

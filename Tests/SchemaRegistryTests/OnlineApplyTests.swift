@@ -110,6 +110,43 @@ import Testing
         #expect(try registry.applyApproved(desired).nothingToDo)
     }
 
+    /// While existing NULLs wait for their backfill, the application keeps updating those rows
+    /// (a NOT VALID `CHECK (rank IS NOT NULL)` added before the backfill would make every such
+    /// update fail until the batch reached the row).
+    @Test(arguments: Self.postgres)
+    func rowsWaitingForTheirBackfillCanStillBeUpdated(_ backend: Backend) throws {
+        try #require(Processes.binaryIsBuilt, "build the schema binary first (scripts/test.sh does)")
+        let (database, registry, location) = try Self.seeded(rows: 20_000)
+        defer { database.close() }
+        _ = try Self.queueAfter(registry)
+        let url = try #require(location.postgres).description
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("online-\(UUID().uuidString)")
+        Processes.write(["packages/log/seed/schema/entities.yaml": Self.after, "packages/log/seed/metadata.json": #"{"packageId": "log"}"#], to: root)
+        let application = try PostgresRegistryDatabase(location: try #require(location.postgres))
+        defer { application.close() }
+        // Each online step and batch pauses, so the updates below land in every window of the apply.
+        let (process, pipe) = try Processes.launch(["apply", "--root", root.path, "--no-generate"], url: url,
+                                                   environment: [FaultInjection.Point.afterEachStep.rawValue: "150"])
+        var updates = 0
+        var failures: [String] = []
+        while process.isRunning {
+            // e3, e6, ... hold NULL in rank until the backfill reaches them; the last ones are backfilled last.
+            do {
+                try application.executeOutsideTransaction(#"UPDATE "Entry" SET "title" = 'touched' WHERE "id" IN ('e3', 'e19998')"#)
+            } catch {
+                failures.append("\(error)")
+            }
+            updates += 1
+            usleep(10_000)
+        }
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 0, "\(output)")
+        #expect(updates > 20, "the apply ended before the updates could interleave")
+        #expect(failures.isEmpty, "\(failures.count) of \(updates) updates failed: \(failures.first ?? "")")
+        let rank = try database.withLockedTransaction { try $0.query(#"SELECT "rank" FROM "Entry" WHERE "id" = 'e3'"#, []) }
+        #expect(rank.first?["rank"]?.integer == 0)
+    }
+
     /// A concurrent build killed half-way leaves an INVALID index under the name; `IF NOT EXISTS`
     /// would take it for done. The step drops it and builds it again.
     @Test(arguments: Self.postgres)

@@ -34,7 +34,7 @@ extension MigrationSQLRenderer {
                                                    lock: exclusive(table)))
                 }
             case .alterColumn(_, let from, let to):
-                statements += postgresAlterColumn(table: table, from: from, to: to)
+                statements += postgresAlterColumn(table: table, from: from, to: to, key: step.to?.primaryKey?.name ?? "id")
             case .createIndex(_, let index) where creating:
                 statements.append(SQLStatement(.createIndexes, createIndex(index, table: table), lock: LockImpact("SHARE", on: table, work: .catalog)))
             case .createIndex(_, let index):
@@ -97,7 +97,7 @@ extension MigrationSQLRenderer {
     }
 
     /// One column changed: checks, type, default, nullability, primary key, in that order.
-    func postgresAlterColumn(table: String, from: CanonicalField, to: CanonicalField) -> [SQLStatement] {
+    func postgresAlterColumn(table: String, from: CanonicalField, to: CanonicalField, key: String) -> [SQLStatement] {
         let change = ColumnChange(from: from, to: to)
         let column = q(to.name)
         let alter = "ALTER TABLE \(q(table)) ALTER COLUMN \(column)"
@@ -118,14 +118,25 @@ extension MigrationSQLRenderer {
         if from.optional && !to.optional {
             // SET NOT NULL would read the table under ACCESS EXCLUSIVE; with a validated
             // CHECK (column IS NOT NULL) PostgreSQL takes that as proof and skips the scan. The
-            // check is added NOT VALID (new and updated rows must comply from then on), existing
-            // NULLs are set to the default in batches that each hold row locks only, the check is
-            // validated without blocking anyone, and the item's last short transaction sets NOT NULL.
+            // check is validated without blocking anyone, and the item's last short transaction
+            // sets NOT NULL. A NOT VALID check already applies to every row written, so it must
+            // not exist while rows still hold NULL: the application updating such a row for any
+            // other reason would fail. With a default, existing NULLs are set to it in batches
+            // first (each holding row locks only), then the check is added, then a second pass
+            // catches the rows written with NULL in between; without one, no row may hold NULL
+            // (apply counts them first) and the check goes into the first transaction.
             let helper = ConstraintName.notNull(table, to.name)
-            statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) ADD CONSTRAINT \(q(helper)) CHECK (\(column) IS NOT NULL) NOT VALID", lock: exclusive(table)))
+            let addHelper = "ALTER TABLE \(q(table)) ADD CONSTRAINT \(q(helper)) CHECK (\(column) IS NOT NULL) NOT VALID"
             if let value = dialect.defaultExpression(to) {
-                let update = "UPDATE \(q(table)) SET \(column) = \(value) WHERE ctid = ANY (ARRAY(SELECT ctid FROM \(q(table)) WHERE \(column) IS NULL LIMIT \(Self.backfillBatchSize)))"
-                statements.append(SQLStatement(.tables, update, stage: .online, execution: .batches, lock: LockImpact("ROW EXCLUSIVE", on: table, work: .batches)))
+                let backfill = SQLStatement(.tables, backfillBatch(table: table, column: column, value: value, key: q(key)), stage: .online, execution: .batches,
+                                            lock: LockImpact("ROW EXCLUSIVE", on: table, work: .batches))
+                statements.append(backfill)
+                // Dropping first makes the step safe to run again after a crash.
+                statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) DROP CONSTRAINT IF EXISTS \(q(helper)), ADD CONSTRAINT \(q(helper)) CHECK (\(column) IS NOT NULL) NOT VALID",
+                                               stage: .online, lock: exclusive(table)))
+                statements.append(backfill)
+            } else {
+                statements.append(SQLStatement(.tables, addHelper, lock: exclusive(table)))
             }
             statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) VALIDATE CONSTRAINT \(q(helper))", stage: .online,
                                            lock: LockImpact("SHARE UPDATE EXCLUSIVE", on: table, work: .scan)))
@@ -184,6 +195,16 @@ extension MigrationSQLRenderer {
             SQLStatement(.tables, "ALTER TABLE \(q(table)) ADD CONSTRAINT \(name) CHECK (\(condition))", lock: LockImpact("ACCESS EXCLUSIVE", on: table, work: .scan)),
             SQLStatement(.tables, "ALTER TABLE \(q(table)) DROP CONSTRAINT \(name)", lock: exclusive(table)),
         ]
+    }
+
+    /// One batch of a backfill: sets up to ``backfillBatchSize`` NULLs to `value` and returns how
+    /// many it found; the batches end when one finds none. Rows are picked by key, not by `ctid`,
+    /// and the update checks `IS NULL` again: a row the application updates meanwhile is followed
+    /// to its new version, and a value the application wrote is never overwritten.
+    func backfillBatch(table: String, column: String, value: String, key: String) -> String {
+        #"WITH "batch" AS (SELECT \#(key) FROM \#(q(table)) WHERE \#(column) IS NULL LIMIT \#(Self.backfillBatchSize)), "#
+            + #""filled" AS (UPDATE \#(q(table)) SET \#(column) = \#(value) WHERE \#(column) IS NULL AND \#(key) IN (SELECT \#(key) FROM "batch") RETURNING 1) "#
+            + #"SELECT COUNT(*) AS "count" FROM "batch""#
     }
 
     /// Rows a batch of a backfill updates.

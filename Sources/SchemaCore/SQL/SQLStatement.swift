@@ -38,7 +38,8 @@ public struct SQLStatement: Hashable, Sendable, Codable {
     public enum Execution: String, Hashable, Sendable, Codable {
         /// One statement on its own, outside any transaction block.
         case statement
-        /// An UPDATE repeated until it changes no row; each batch commits on its own.
+        /// A query returning, in `"count"`, the rows its batch found, repeated until one finds
+        /// none; each batch is a transaction of its own.
         case batches
     }
 

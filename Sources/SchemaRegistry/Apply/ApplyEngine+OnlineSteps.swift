@@ -74,11 +74,17 @@ extension ApplyEngine {
                     try session.executeAlone("DROP INDEX CONCURRENTLY IF EXISTS \(SQLDialect.postgresql.quote(index))", lockTimeout: policy.onlineTimeout)
                 }
             }
-            try withLockRetries(request) { try session.executeAlone(step.sql, lockTimeout: policy.onlineTimeout) }
+            // A step that takes a lock blocking writes (adding a NOT VALID check) waits as briefly
+            // as the first transaction's statements; the others block nobody while they wait.
+            let timeout = step.lock?.blocksWrites == true ? policy.statementTimeout : policy.onlineTimeout
+            try withLockRetries(request) { try session.executeAlone(step.sql, lockTimeout: timeout) }
         case .batches:
             // Each batch commits on its own and holds row locks only; the loop ends when a batch
-            // finds no row left (new rows cannot add work: a NOT VALID check already refuses them).
-            while try withLockRetries(request, { try session.executeAlone(step.sql, lockTimeout: policy.statementTimeout) }) > 0 {
+            // finds no row left. (The second pass, after the NOT VALID check, ends for good: the
+            // check refuses new NULLs.)
+            while try withLockRetries(request, {
+                try session.transaction(lockTimeout: policy.statementTimeout) { try $0.query(step.sql, []).first?["count"]?.integer ?? 0 }
+            }) > 0 {
                 FaultInjection.pause(.afterEachStep)
             }
         }

@@ -117,10 +117,10 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
             }
         }
 
-        func executeAlone(_ sql: String, lockTimeout: Duration?) throws -> Int {
+        func executeAlone(_ sql: String, lockTimeout: Duration?) throws {
             if let lockTimeout { try connection.execute("SET lock_timeout = '\(LockPolicy.milliseconds(lockTimeout))ms'") }
             defer { try? connection.execute("RESET lock_timeout") }
-            return try connection.run(sql, []).metadata.rows ?? 0
+            try connection.execute(sql)
         }
     }
 

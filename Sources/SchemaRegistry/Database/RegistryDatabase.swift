@@ -64,8 +64,7 @@ public protocol LockedSession {
     var dialect: SQLDialect { get }
     /// Runs `body` in one transaction whose statements wait at most `lockTimeout` for a lock.
     func transaction<T>(lockTimeout: Duration?, _ body: (any RegistryConnection) throws -> T) throws -> T
-    /// Runs one statement outside any transaction block, waiting at most `lockTimeout` for locks.
-    /// - Returns: the number of rows it changed, when the database says.
-    @discardableResult
-    func executeAlone(_ sql: String, lockTimeout: Duration?) throws -> Int
+    /// Runs one statement outside any transaction block (`CREATE INDEX CONCURRENTLY` cannot run
+    /// in one), waiting at most `lockTimeout` for locks.
+    func executeAlone(_ sql: String, lockTimeout: Duration?) throws
 }

@@ -69,11 +69,8 @@ public final class SQLiteRegistryDatabase: RegistryDatabase, @unchecked Sendable
             try database.transaction(waiting: lockTimeout ?? database.lockPolicy.registryWait, body)
         }
 
-        func executeAlone(_ sql: String, lockTimeout: Duration?) throws -> Int {
-            try transaction(lockTimeout: lockTimeout) { connection in
-                try connection.execute(sql)
-                return 0
-            }
+        func executeAlone(_ sql: String, lockTimeout: Duration?) throws {
+            try transaction(lockTimeout: lockTimeout) { connection in try connection.execute(sql) }
         }
     }
 

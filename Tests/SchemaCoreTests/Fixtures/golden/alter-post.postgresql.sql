@@ -31,8 +31,6 @@ ALTER TABLE "Post" ALTER COLUMN "score" SET DATA TYPE BIGINT;
 -- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, for a moment (catalog only)
 ALTER TABLE "Post" ALTER COLUMN "score" SET DEFAULT 0;
 -- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, for a moment (catalog only)
-ALTER TABLE "Post" ADD CONSTRAINT "Post_score_not_null" CHECK ("score" IS NOT NULL) NOT VALID;
--- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, for a moment (catalog only)
 ALTER TABLE "Post" DROP CONSTRAINT IF EXISTS "Post_title_check";
 -- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, while it reads every row
 ALTER TABLE "Post" ADD CONSTRAINT "Post_title_fits" CHECK (char_length("title") <= 50);
@@ -60,7 +58,11 @@ DROP INDEX CONCURRENTLY IF EXISTS "Post_title_idx";
 -- lock: SHARE UPDATE EXCLUSIVE on Post, blocks neither reads nor writes, while it reads every row
 ALTER TABLE "Post" VALIDATE CONSTRAINT "Post_rating_check";
 -- lock: ROW EXCLUSIVE on Post, blocks neither reads nor writes, row locks only, in short batches
-UPDATE "Post" SET "score" = 0 WHERE ctid = ANY (ARRAY(SELECT ctid FROM "Post" WHERE "score" IS NULL LIMIT 5000));
+WITH "batch" AS (SELECT "id" FROM "Post" WHERE "score" IS NULL LIMIT 5000), "filled" AS (UPDATE "Post" SET "score" = 0 WHERE "score" IS NULL AND "id" IN (SELECT "id" FROM "batch") RETURNING 1) SELECT COUNT(*) AS "count" FROM "batch";
+-- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, for a moment (catalog only)
+ALTER TABLE "Post" DROP CONSTRAINT IF EXISTS "Post_score_not_null", ADD CONSTRAINT "Post_score_not_null" CHECK ("score" IS NOT NULL) NOT VALID;
+-- lock: ROW EXCLUSIVE on Post, blocks neither reads nor writes, row locks only, in short batches
+WITH "batch" AS (SELECT "id" FROM "Post" WHERE "score" IS NULL LIMIT 5000), "filled" AS (UPDATE "Post" SET "score" = 0 WHERE "score" IS NULL AND "id" IN (SELECT "id" FROM "batch") RETURNING 1) SELECT COUNT(*) AS "count" FROM "batch";
 -- lock: SHARE UPDATE EXCLUSIVE on Post, blocks neither reads nor writes, while it reads every row
 ALTER TABLE "Post" VALIDATE CONSTRAINT "Post_score_not_null";
 -- lock: SHARE UPDATE EXCLUSIVE on Post, blocks neither reads nor writes, while it reads every row
