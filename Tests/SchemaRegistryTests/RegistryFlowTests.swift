@@ -42,6 +42,15 @@ import Testing
         try registry.addAdmin("alice", by: nil)
     }
 
+    /// A new database with an admin and ``version1`` applied.
+    func atVersion1(_ backend: Backend) throws -> (database: any RegistryDatabase, registry: Registry) {
+        let (database, _) = try backend.makeDatabase()
+        let registry = Registry(database: database)
+        try bootstrap(registry)
+        _ = try applyAll(registry, Self.version1)
+        return (database, registry)
+    }
+
     func applyAll(_ registry: Registry, _ yaml: String, allowDataLoss: Bool = false) throws -> ApplyOutcome {
         let desired = try Desired.from(["crm": yaml])
         _ = try registry.scan(desired, principal: "ci")
@@ -187,11 +196,8 @@ import Testing
 
     @Test(arguments: Backend.available)
     func failedApplyRollsBackEverythingAndRecordsTheError(_ backend: Backend) throws {
-        let (database, _) = try backend.makeDatabase()
+        let (database, registry) = try atVersion1(backend)
         defer { database.close() }
-        let registry = Registry(database: database)
-        try bootstrap(registry)
-        _ = try applyAll(registry, Self.version1)
         // A table made by hand under the name a package now wants: no check can foresee that.
         try database.withLockedTransaction { connection in
             try connection.execute(#"CREATE TABLE "Extra" ("id" TEXT PRIMARY KEY)"#)
@@ -213,11 +219,8 @@ import Testing
 
     @Test(arguments: Backend.available)
     func rowsThatWouldMakeAChangeFailAreCountedAndRefuseItBeforeAnythingRuns(_ backend: Backend) throws {
-        let (database, _) = try backend.makeDatabase()
+        let (database, registry) = try atVersion1(backend)
         defer { database.close() }
-        let registry = Registry(database: database)
-        try bootstrap(registry)
-        _ = try applyAll(registry, Self.version1)
         try database.withLockedTransaction { connection in
             try connection.execute(#"INSERT INTO "Tenant" ("id", "name") VALUES ('t1', 'Acme')"#)
             try connection.execute(#"INSERT INTO "Contact" ("id", "tenantId", "fullName") VALUES ('c1', 't1', 'Ada'), ('c2', 't1', 'Ada'), ('c3', 't1', 'Bob'), ('c4', 't1', 'Bob'), ('c5', 't1', 'Cy')"#)

@@ -8,18 +8,21 @@ import Testing
 
     func runScript(root: URL, url: String, marker: URL, applicationURL: String? = nil,
                    command: [String]? = nil) throws -> (status: Int32, output: String) {
+        // With an application URL, `schema` gets its own (SCHEMA_DATABASE_URL), as in docker-compose.yml.
+        var environment = [
+            "DATABASE_URL": applicationURL ?? url, "SCHEMA_ROOT": root.path, "SCHEMA_BIN": Processes.binary.path,
+            "SCHEMA_MERGED": root.appendingPathComponent("prisma/merged.prisma").path, "SCHEMA_AFTER": "echo regenerated > after.txt",
+        ]
+        if applicationURL != nil { environment["SCHEMA_DATABASE_URL"] = url }
+        return try Self.runStartScript(command ?? ["touch", marker.path], environment: environment)
+    }
+
+    /// Runs the start script with bash, `command` as the application, `environment` added to this process's.
+    static func runStartScript(_ command: [String], environment: [String: String]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [Self.script.path] + (command ?? ["touch", marker.path])
-        var environment = ProcessInfo.processInfo.environment
-        // With an application URL, `schema` gets its own (SCHEMA_DATABASE_URL), as in docker-compose.yml.
-        environment["DATABASE_URL"] = applicationURL ?? url
-        if applicationURL != nil { environment["SCHEMA_DATABASE_URL"] = url }
-        environment["SCHEMA_ROOT"] = root.path
-        environment["SCHEMA_BIN"] = Processes.binary.path
-        environment["SCHEMA_MERGED"] = root.appendingPathComponent("prisma/merged.prisma").path
-        environment["SCHEMA_AFTER"] = "echo regenerated > after.txt"
-        process.environment = environment
+        process.arguments = [script.path] + command
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
@@ -110,23 +113,11 @@ import Testing
             esac
             """.write(to: fake, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fake.path)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [Self.script.path, "touch", marker.path]
-        var environment = ProcessInfo.processInfo.environment
-        environment["SCHEMA_BIN"] = fake.path
-        environment["SCHEMA_ROOT"] = directory.path
-        environment["DATABASE_URL"] = "file:\(directory.path)/db.sqlite"
-        environment["SCHEMA_APPLY_ATTEMPTS"] = "3"
-        environment["SCHEMA_APPLY_RETRY_DELAY"] = "0"
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == scenario.status, "\(output)")
+        let (status, output) = try Self.runStartScript(["touch", marker.path], environment: [
+            "SCHEMA_BIN": fake.path, "SCHEMA_ROOT": directory.path, "DATABASE_URL": "file:\(directory.path)/db.sqlite",
+            "SCHEMA_APPLY_ATTEMPTS": "3", "SCHEMA_APPLY_RETRY_DELAY": "0",
+        ])
+        #expect(status == scenario.status, "\(output)")
         #expect(try String(contentsOf: counter, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) == "3")
         #expect(FileManager.default.fileExists(atPath: marker.path) == (scenario.status == 0), "\(output)")
     }

@@ -61,14 +61,7 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
             try connection.execute("ROLLBACK")
             return false
         }
-        do {
-            let result = try body(connection)
-            try connection.execute("COMMIT")
-            return result
-        } catch {
-            try? connection.execute("ROLLBACK")
-            throw error
-        }
+        return try connection.committing(body)
     }
 
     public func withRegistryLock<T>(_ body: (any LockedSession) throws -> T) throws -> T {
@@ -106,14 +99,9 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
 
         func transaction<T>(lockTimeout: Duration?, _ body: (any RegistryConnection) throws -> T) throws -> T {
             try connection.execute("BEGIN")
-            do {
+            return try connection.committing { connection in
                 if let lockTimeout { try connection.execute("SET LOCAL lock_timeout = '\(LockPolicy.milliseconds(lockTimeout))ms'") }
-                let result = try body(connection)
-                try connection.execute("COMMIT")
-                return result
-            } catch {
-                try? connection.execute("ROLLBACK")
-                throw error
+                return try body(connection)
             }
         }
 
@@ -161,6 +149,19 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
                     values[cell.columnName] = Self.value(of: cell)
                 }
                 return values
+            }
+        }
+
+        /// Runs `body` in the transaction this connection has begun: commits when it returns,
+        /// rolls back when it throws.
+        func committing<T>(_ body: (Connection) throws -> T) throws -> T {
+            do {
+                let result = try body(self)
+                try execute("COMMIT")
+                return result
+            } catch {
+                try? execute("ROLLBACK")
+                throw error
             }
         }
 
