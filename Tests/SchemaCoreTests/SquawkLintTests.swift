@@ -69,7 +69,7 @@ import Testing
             statement.stage == .online
         case "changing-column-type", "constraint-missing-not-valid":
             // Only in table rewrites, which need `--allow-rewrite` (RW101) and hold ACCESS EXCLUSIVE anyway.
-            change.rewritesTable && statement.lock?.work != .catalog || statement.sql.contains(ConstraintName.conversionGuard(change.entity, ""))
+            change.rewritesTable && statement.lock?.work != .catalog || statement.sql.contains(ConstraintName.conversionGuard(change.entity, "", in: .postgresql))
         case "ban-drop-constraint":
             // The tool's own temporary checks, and constraints the approved change replaces or removes.
             statement.sql.contains("DROP CONSTRAINT")

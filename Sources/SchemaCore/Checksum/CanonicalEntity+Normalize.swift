@@ -23,9 +23,8 @@ extension CanonicalEntity {
             if field.isUnique { add(CanonicalIndex(fields: [field.name], unique: true)) }
             if field.isIndexed { add(CanonicalIndex(fields: [field.name], unique: false)) }
         }
-        // A unique index already serves lookups, so a plain index on the same columns adds nothing.
-        let uniqueColumns = Set(indexes.filter(\.unique).map(\.fields))
-        indexes.removeAll { !$0.unique && $0.name == nil && uniqueColumns.contains($0.fields) }
+        // A plain index on the columns of a unique one is kept: Prisma keeps `@@index` beside
+        // `@unique` as a second index (`_idx` beside `_key`), and host schemas declare both.
 
         let relations = entity.relations.map { relation -> CanonicalRelation in
             guard relation.kind == .belongsTo else {

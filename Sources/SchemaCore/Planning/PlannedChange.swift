@@ -3,6 +3,8 @@ public struct PlannedChange: Hashable, Sendable {
     /// What happens to the entity's table.
     public enum Action: String, Hashable, Sendable, Codable {
         case create, alter, drop
+        /// Brings a drifted table back to its applied snapshot (`schema drift --queue`).
+        case repair
     }
 
     /// Deterministic id from (entity, from-checksum, to-checksum): scanning twice yields the same id.
@@ -23,6 +25,9 @@ public struct PlannedChange: Hashable, Sendable {
     public var checks: [DataCheck] = []
     /// new column → old column: the rename hints the operations were planned with.
     public var renames: [String: String] = [:]
+    /// For a repair: the checksum of the live table it was planned from (``LiveEntity``); the
+    /// repair runs only while the table is still that.
+    public var repairOf: String?
 
     /// Whether approving needs `--allow-data-loss`.
     public var isDestructive: Bool { risks.contains { $0.kind == .destructive } }

@@ -13,7 +13,7 @@ extension MigrationSQLRenderer {
             switch operation {
             case .createTable(let entity):
                 var lines = Self.orderedFields(entity).map { "    " + columnDefinition($0, inlinePrimaryKey: false) }
-                if let key = entity.primaryKey { lines.append("    CONSTRAINT \(q(ConstraintName.primaryKey(table))) PRIMARY KEY (\(q(key.name)))") }
+                if let key = entity.primaryKey { lines.append("    CONSTRAINT \(q(ConstraintName.primaryKey(table, in: dialect))) PRIMARY KEY (\(q(key.name)))") }
                 lines += entity.fields.compactMap { checkConstraint($0, table: table) }.map { "    " + $0 }
                 statements.append(SQLStatement(.tables, "CREATE TABLE \(q(table)) (\n" + lines.joined(separator: ",\n") + "\n)", lock: exclusive(table)))
             case .dropTable:
@@ -30,7 +30,7 @@ extension MigrationSQLRenderer {
             case .renameColumn(_, let from, let to):
                 statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) RENAME COLUMN \(q(from)) TO \(q(to))", lock: exclusive(table)))
                 if let field = step.from?.field(named: from), dialect.checkExpression(field) != nil {
-                    statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) RENAME CONSTRAINT \(q(ConstraintName.check(table, from))) TO \(q(ConstraintName.check(table, to)))",
+                    statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) RENAME CONSTRAINT \(q(ConstraintName.check(table, from, in: dialect))) TO \(q(ConstraintName.check(table, to, in: dialect)))",
                                                    lock: exclusive(table)))
                 }
             case .alterColumn(_, let from, let to):
@@ -38,12 +38,12 @@ extension MigrationSQLRenderer {
             case .createIndex(_, let index) where creating:
                 statements.append(SQLStatement(.createIndexes, createIndex(index, table: table), lock: LockImpact("SHARE", on: table, work: .catalog)))
             case .createIndex(_, let index):
-                let name = ConstraintName.index(table, index)
+                let name = ConstraintName.index(table, index, in: dialect)
                 statements.append(SQLStatement(
                     .createIndexes, "CREATE \(index.unique ? "UNIQUE " : "")INDEX CONCURRENTLY IF NOT EXISTS \(q(name)) ON \(q(table))(\(index.fields.map(q).joined(separator: ", ")))",
                     stage: .online, index: name, lock: LockImpact("SHARE UPDATE EXCLUSIVE", on: table, work: .scan)))
             case .dropIndex(_, let index):
-                statements.append(SQLStatement(.dropIndexes, "DROP INDEX CONCURRENTLY IF EXISTS \(q(ConstraintName.index(table, index)))",
+                statements.append(SQLStatement(.dropIndexes, "DROP INDEX CONCURRENTLY IF EXISTS \(q(ConstraintName.index(table, index, in: dialect)))",
                                                stage: .online, lock: LockImpact("SHARE UPDATE EXCLUSIVE", on: table, work: .catalog)))
             case .addForeignKey(_, let relation):
                 guard let clause = foreignKeyClause(relation, table: table), let column = relation.field else { continue }
@@ -54,7 +54,7 @@ extension MigrationSQLRenderer {
                 }
                 statements.append(SQLStatement(.addForeignKeys, "ALTER TABLE \(q(table)) ADD \(clause) NOT VALID",
                                                lock: LockImpact("SHARE ROW EXCLUSIVE", on: table, work: .catalog)))
-                statements.append(SQLStatement(.addForeignKeys, "ALTER TABLE \(q(table)) VALIDATE CONSTRAINT \(q(ConstraintName.foreignKey(table, column)))",
+                statements.append(SQLStatement(.addForeignKeys, "ALTER TABLE \(q(table)) VALIDATE CONSTRAINT \(q(ConstraintName.foreignKey(table, column, in: dialect)))",
                                                stage: .online, lock: LockImpact("SHARE UPDATE EXCLUSIVE", on: table, work: .scan)))
             case .dropForeignKey(_, let relation):
                 statements += postgresDropForeignKey(relation, table: table)
@@ -71,7 +71,7 @@ extension MigrationSQLRenderer {
     /// Drops a belongsTo relation's foreign key, first of all statements.
     func postgresDropForeignKey(_ relation: CanonicalRelation, table: String) -> [SQLStatement] {
         guard let column = relation.field else { return [] }
-        return [SQLStatement(.dropForeignKeys, "ALTER TABLE \(q(table)) DROP CONSTRAINT IF EXISTS \(q(ConstraintName.foreignKey(table, column)))", lock: exclusive(table))]
+        return [SQLStatement(.dropForeignKeys, "ALTER TABLE \(q(table)) DROP CONSTRAINT IF EXISTS \(q(ConstraintName.foreignKey(table, column, in: dialect)))", lock: exclusive(table))]
     }
 
     /// A new column. With a constant default (or none) PostgreSQL records it in the catalog
@@ -81,7 +81,7 @@ extension MigrationSQLRenderer {
         var statements = [SQLStatement(.tables, "ALTER TABLE \(q(table)) ADD COLUMN \(columnDefinition(field, inlinePrimaryKey: false))",
                                        lock: LockImpact("ACCESS EXCLUSIVE", on: table, work: serial ? .rewrite : .catalog))]
         if let expression = dialect.checkExpression(field) {
-            statements += validatedCheck(ConstraintName.check(table, field.name), expression, table: table)
+            statements += validatedCheck(ConstraintName.check(table, field.name, in: dialect), expression, table: table)
         }
         return statements
     }
@@ -104,7 +104,7 @@ extension MigrationSQLRenderer {
         var statements: [SQLStatement] = []
         let checksChange = change.checkChanged || (from.type != to.type && (dialect.checkExpression(from) != nil || dialect.checkExpression(to) != nil))
         if checksChange {
-            statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) DROP CONSTRAINT IF EXISTS \(q(ConstraintName.check(table, to.name)))", lock: exclusive(table)))
+            statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) DROP CONSTRAINT IF EXISTS \(q(ConstraintName.check(table, to.name, in: dialect)))", lock: exclusive(table)))
         }
         if dialect.columnType(from) != dialect.columnType(to) {
             statements += postgresChangeType(table: table, from: from, to: to)
@@ -113,7 +113,7 @@ extension MigrationSQLRenderer {
             statements.append(SQLStatement(.tables, dialect.defaultExpression(to).map { "\(alter) SET DEFAULT \($0)" } ?? "\(alter) DROP DEFAULT", lock: exclusive(table)))
         }
         if checksChange, let expression = dialect.checkExpression(to) {
-            statements += validatedCheck(ConstraintName.check(table, to.name), expression, table: table)
+            statements += validatedCheck(ConstraintName.check(table, to.name, in: dialect), expression, table: table)
         }
         if from.optional && !to.optional {
             // SET NOT NULL would read the table under ACCESS EXCLUSIVE; with a validated
@@ -125,7 +125,7 @@ extension MigrationSQLRenderer {
             // first (each holding row locks only), then the check is added, then a second pass
             // catches the rows written with NULL in between; without one, no row may hold NULL
             // (apply counts them first) and the check goes into the first transaction.
-            let helper = ConstraintName.notNull(table, to.name)
+            let helper = ConstraintName.notNull(table, to.name, in: dialect)
             let addHelper = "ALTER TABLE \(q(table)) ADD CONSTRAINT \(q(helper)) CHECK (\(column) IS NOT NULL) NOT VALID"
             if let value = dialect.defaultExpression(to) {
                 let backfill = SQLStatement(.tables, backfillBatch(table: table, column: column, value: value, key: q(key)), stage: .online, execution: .batches,
@@ -146,9 +146,9 @@ extension MigrationSQLRenderer {
             statements.append(SQLStatement(.tables, "\(alter) DROP NOT NULL", lock: exclusive(table)))
         }
         if change.primaryChanged {
-            statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) DROP CONSTRAINT IF EXISTS \(q(ConstraintName.primaryKey(table)))", lock: exclusive(table)))
+            statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) DROP CONSTRAINT IF EXISTS \(q(ConstraintName.primaryKey(table, in: dialect)))", lock: exclusive(table)))
             if to.primary {
-                statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) ADD CONSTRAINT \(q(ConstraintName.primaryKey(table))) PRIMARY KEY (\(column))",
+                statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) ADD CONSTRAINT \(q(ConstraintName.primaryKey(table, in: dialect))) PRIMARY KEY (\(column))",
                                                lock: LockImpact("ACCESS EXCLUSIVE", on: table, work: .scan)))
             }
         }
@@ -190,7 +190,7 @@ extension MigrationSQLRenderer {
     /// A CHECK that every stored value survives a conversion, validated and dropped at once: the
     /// lock it takes is held until commit, so no row can change between it and the conversion.
     func guarded(table: String, column: String, _ condition: String) -> [SQLStatement] {
-        let name = q(ConstraintName.conversionGuard(table, column))
+        let name = q(ConstraintName.conversionGuard(table, column, in: dialect))
         return [
             SQLStatement(.tables, "ALTER TABLE \(q(table)) ADD CONSTRAINT \(name) CHECK (\(condition))", lock: LockImpact("ACCESS EXCLUSIVE", on: table, work: .scan)),
             SQLStatement(.tables, "ALTER TABLE \(q(table)) DROP CONSTRAINT \(name)", lock: exclusive(table)),

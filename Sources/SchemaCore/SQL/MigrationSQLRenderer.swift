@@ -58,23 +58,23 @@ public struct MigrationSQLRenderer: Sendable {
     }
 
     func checkConstraint(_ field: CanonicalField, table: String) -> String? {
-        dialect.checkExpression(field).map { "CONSTRAINT \(q(ConstraintName.check(table, field.name))) CHECK (\($0))" }
+        dialect.checkExpression(field).map { "CONSTRAINT \(q(ConstraintName.check(table, field.name, in: dialect))) CHECK (\($0))" }
     }
 
     func foreignKeyClause(_ relation: CanonicalRelation, table: String) -> String? {
         guard let column = relation.field else { return nil }
         let referenced = primaryKeys[relation.target] ?? "id"
         let separator = dialect == .sqlite ? " " : ""
-        return "CONSTRAINT \(q(ConstraintName.foreignKey(table, column))) FOREIGN KEY (\(q(column))) REFERENCES \(q(relation.target))\(separator)(\(q(referenced)))"
+        return "CONSTRAINT \(q(ConstraintName.foreignKey(table, column, in: dialect))) FOREIGN KEY (\(q(column))) REFERENCES \(q(relation.target))\(separator)(\(q(referenced)))"
             + " ON DELETE \((relation.onDelete ?? .Restrict).sql) ON UPDATE \((relation.onUpdate ?? .Cascade).sql)"
     }
 
     func createIndex(_ index: CanonicalIndex, table: String) -> String {
-        "CREATE \(index.unique ? "UNIQUE " : "")INDEX \(q(ConstraintName.index(table, index))) ON \(q(table))(\(index.fields.map(q).joined(separator: ", ")))"
+        "CREATE \(index.unique ? "UNIQUE " : "")INDEX \(q(ConstraintName.index(table, index, in: dialect))) ON \(q(table))(\(index.fields.map(q).joined(separator: ", ")))"
     }
 
     func dropIndex(_ index: CanonicalIndex, table: String) -> String {
-        "DROP INDEX \(q(ConstraintName.index(table, index)))"
+        "DROP INDEX \(q(ConstraintName.index(table, index, in: dialect)))"
     }
 
     // MARK: - Checks on the rows a change meets

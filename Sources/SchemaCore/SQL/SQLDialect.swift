@@ -69,16 +69,55 @@ public enum SQLDialect: String, Hashable, Sendable, Codable {
     }
 }
 
-/// Prisma's constraint and index names.
-public enum ConstraintName {
-    public static func primaryKey(_ table: String) -> String { "\(table)_pkey" }
-    public static func index(_ table: String, _ index: CanonicalIndex) -> String {
-        index.name ?? "\(table)_\(index.fields.joined(separator: "_"))_\(index.unique ? "key" : "idx")"
+extension SQLDialect {
+    /// The longest identifier the database keeps, in bytes: PostgreSQL cuts longer ones to 63
+    /// (silently losing a suffix such as `_key`); SQLite has no limit. Prisma shortens the names it
+    /// generates to fit, and so does ``ConstraintName``.
+    public var identifierLimit: Int? {
+        switch self {
+        case .postgresql: 63
+        case .sqlite: nil
+        }
     }
-    public static func foreignKey(_ table: String, _ column: String) -> String { "\(table)_\(column)_fkey" }
-    public static func check(_ table: String, _ column: String) -> String { "\(table)_\(column)_check" }
+}
+
+/// Prisma's constraint and index names, shortened as Prisma shortens them where the database
+/// limits identifiers (PostgreSQL: 63 bytes): `<table>_<columns>` is cut so that the suffix
+/// (`_key`, `_idx`, `_fkey`, `_pkey`) still fits, e.g.
+/// `EntityRelation_sourceType_sourceId_targetType_targetId_rela_key`. A name declared in the
+/// package (`name:` of an index) is used as written.
+public enum ConstraintName {
+    public static func primaryKey(_ table: String, in dialect: SQLDialect) -> String {
+        fitted(table, suffix: "_pkey", dialect)
+    }
+    public static func index(_ table: String, _ index: CanonicalIndex, in dialect: SQLDialect) -> String {
+        index.name ?? fitted("\(table)_\(index.fields.joined(separator: "_"))", suffix: index.unique ? "_key" : "_idx", dialect)
+    }
+    public static func foreignKey(_ table: String, _ column: String, in dialect: SQLDialect) -> String {
+        fitted("\(table)_\(column)", suffix: "_fkey", dialect)
+    }
+    /// The CHECK for a field's enum, length and range (Prisma makes none; the same rule as its names).
+    public static func check(_ table: String, _ column: String, in dialect: SQLDialect) -> String {
+        fitted("\(table)_\(column)", suffix: "_check", dialect)
+    }
     /// The temporary `CHECK (column IS NOT NULL)` that lets PostgreSQL set NOT NULL without a scan.
-    public static func notNull(_ table: String, _ column: String) -> String { "\(table)_\(column)_not_null" }
+    public static func notNull(_ table: String, _ column: String, in dialect: SQLDialect) -> String {
+        fitted("\(table)_\(column)", suffix: "_not_null", dialect)
+    }
     /// The CHECK, added and dropped in one transaction, that every value survives a narrowing type change.
-    public static func conversionGuard(_ table: String, _ column: String) -> String { "\(table)_\(column)_fits" }
+    public static func conversionGuard(_ table: String, _ column: String, in dialect: SQLDialect) -> String {
+        fitted("\(table)_\(column)", suffix: "_fits", dialect)
+    }
+
+    /// `base + suffix`, with `base` cut (at a character boundary) so the whole fits the dialect's
+    /// limit. Prisma cuts when the base reaches `limit - suffix` bytes, so an exact fit is kept.
+    static func fitted(_ base: String, suffix: String, _ dialect: SQLDialect) -> String {
+        guard let limit = dialect.identifierLimit, base.utf8.count >= limit - suffix.utf8.count else { return base + suffix }
+        var cut = ""
+        for character in base {
+            if cut.utf8.count + String(character).utf8.count > limit - suffix.utf8.count { break }
+            cut.append(character)
+        }
+        return cut + suffix
+    }
 }

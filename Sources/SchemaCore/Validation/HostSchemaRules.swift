@@ -36,7 +36,7 @@ extension StructuralDifference.Shape {
             addColumn(field.name, type: field.type.prismaType, optional: field.optional,
                       defaultValue: PrismaRenderer.defaultExpression(for: field).map(Self.compact))
         }
-        indexes = Self.withoutCoveredPlainIndexes(Set(entity.indexes.map { Self.summary($0.fields, unique: $0.unique, name: nil) }))
+        indexes = Set(entity.indexes.map { Self.summary($0.fields, unique: $0.unique, name: nil) })
         for relation in entity.relations {
             switch relation.kind {
             case .belongsTo:
@@ -67,7 +67,6 @@ extension StructuralDifference.Shape {
         for attribute in model.blockAttributes where attribute.name == "index" || attribute.name == "unique" {
             if let fields = attribute.fieldList { indexes.insert(Self.summary(fields, unique: attribute.name == "unique", name: nil)) }
         }
-        indexes = Self.withoutCoveredPlainIndexes(indexes)
     }
 
     mutating func addColumn(_ name: String, type: String, optional: Bool, defaultValue: String?) {
@@ -77,11 +76,6 @@ extension StructuralDifference.Shape {
 
     mutating func addForeignKey(_ name: String, target: String, fields: [String], onDelete: String) {
         add(relation: name, "\(target)(\(fields.joined(separator: ", "))), onDelete \(onDelete)")
-    }
-
-    /// A plain index duplicated by a unique one adds nothing, as in the canonical form.
-    static func withoutCoveredPlainIndexes(_ indexes: Set<String>) -> Set<String> {
-        indexes.filter { key in !(key.hasPrefix("index ") && indexes.contains("unique " + key.dropFirst("index ".count))) }
     }
 
     static func compact(_ text: String) -> String {

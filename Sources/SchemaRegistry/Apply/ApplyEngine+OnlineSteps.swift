@@ -12,7 +12,8 @@ extension ApplyEngine {
                 #"SELECT COUNT(*) AS "count" FROM \#(connection.names.audit) WHERE "action" = 'apply-started' AND "item_id" = ?"#, [.text(item.id)])
             return (rows.first?["count"]?.integer ?? 0) > 0
         }
-        return try verify(started, current: desired.entitiesByName, trustedKeys: trustedKeys, resuming: true, connection).map { verified, refusal in
+        let keys = PrimaryKeys.of(host: desired.host, entities: try Registry.appliedEntities(connection).map(\.structure))
+        return try verify(started, current: desired.entitiesByName, trustedKeys: trustedKeys, resuming: true, primaryKeys: keys, connection).map { verified, refusal in
             Started(item: verified.item, nonce: verified.nonce, refusal: refusal)
         }
     }

@@ -18,7 +18,7 @@ extension ApplyEngine {
     /// them over exactly this change (``ApprovalSignature/Claim``). An item `resuming` after its
     /// first transaction committed is finished even when the package files have moved on since.
     func verify(_ items: [QueueItem], current: [String: DesiredEntity], trustedKeys: [TrustedKey]?, resuming: Bool,
-                _ connection: any RegistryConnection) throws -> [(Verified, Refusal?)] {
+                primaryKeys: [String: String], _ connection: any RegistryConnection) throws -> [(Verified, Refusal?)] {
         let applied = Dictionary(try Registry.appliedEntities(connection).map { ($0.structure.name, $0) }, uniquingKeysWith: { first, _ in first })
         return try items.map { item in
             func refuse(_ code: SchemaError.Code, _ message: String) -> (Verified, Refusal?) {
@@ -49,13 +49,20 @@ extension ApplyEngine {
             if item.dialect != connection.dialect {
                 return refuse(.dialectMismatch, "planned for \(item.dialect.rawValue), but the database is \(connection.dialect.rawValue)")
             }
-            if !resuming && current[item.entity]?.checksum.hex != item.toChecksum {
+            // A repair restores the snapshot whatever the files want now; the next scan plans from it.
+            if !resuming && item.action != .repair && current[item.entity]?.checksum.hex != item.toChecksum {
                 return refuse(.modifiedAfterApproval, "modified after approval: the package files now define \(item.entity) "
                     + (current[item.entity].map { "with checksum \($0.checksum.short)" } ?? "no more")
                     + ", not the approved \(item.toChecksum == nil ? "removal" : Checksum.short(item.toChecksum)); run scan and approve again")
             }
             if applied[item.entity]?.checksum.hex != item.fromChecksum {
                 return refuse(.baseChanged, "the applied structure of \(item.entity) changed since this item was planned; run scan again")
+            }
+            if item.action == .repair, let snapshot = applied[item.entity]?.structure {
+                let live = try LiveSchema.shape(of: item.entity, connection)
+                if live.map({ DriftRepair.liveChecksum($0, snapshot: snapshot, dialect: connection.dialect, primaryKeys: primaryKeys) }) != item.repairOf {
+                    return refuse(.baseChanged, "the table changed again since this repair was planned; run `schema drift --queue` again")
+                }
             }
             return (Verified(item: item, nonce: nonce), nil)
         }

@@ -114,15 +114,42 @@ public struct ApplyEngine: Sendable {
                  _ connection: any RegistryConnection) throws -> Prepared {
         var prepared = Prepared()
         let items = try Registry.items(in: [.approved], connection).filter { !started.contains($0.id) }
-        for (verified, refusal) in try verify(items, current: desired.entitiesByName, trustedKeys: trustedKeys, resuming: false, connection) {
+        guard !items.isEmpty else { return prepared }
+        let applied = Dictionary(try Registry.appliedEntities(connection).map { ($0.structure.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let keys = PrimaryKeys.of(host: desired.host, entities: applied.values.map(\.structure))
+        for (verified, refusal) in try verify(items, current: desired.entitiesByName, trustedKeys: trustedKeys, resuming: false, primaryKeys: keys, connection) {
             if let refusal {
                 prepared.refused.append(refusal)
+            } else if let drift = try driftRefusal(verified.item, applied: applied[verified.item.entity], primaryKeys: keys, connection) {
+                prepared.refused.append(drift)
             } else {
                 prepared.accepted.append(verified.item)
                 prepared.nonces[verified.item.id] = verified.nonce
             }
         }
         return prepared
+    }
+
+    /// Refuses an item whose table is not what the registry says was applied: the change was
+    /// planned for the snapshot's shape and could fail half-way, or succeed on the wrong one.
+    /// The item stays approved; `schema drift` shows the differences and leads to a repair
+    /// (reviewed like any change) or to accepting the live shape.
+    func driftRefusal(_ item: QueueItem, applied: AppliedEntity?, primaryKeys: [String: String], _ connection: any RegistryConnection) throws -> Refusal? {
+        let differences: [DriftDifference]
+        switch item.action {
+        case .repair:
+            return nil // planned from the drift itself; verify checks the table is still as it was
+        case .create:
+            guard try LiveSchema.shape(of: item.entity, connection) != nil else { return nil }
+            differences = [DriftDifference(.tableExists, table: item.entity, object: item.entity)]
+        case .alter, .drop:
+            guard let applied else { return nil }
+            differences = try Registry.drift(of: applied.structure, primaryKeys: primaryKeys, connection)
+        }
+        guard !differences.isEmpty else { return nil }
+        return Refusal(itemId: item.id, entity: item.entity, code: .drift,
+                       message: "the table \(item.entity) is not what the registry says was applied: " + differences.map(\.description).joined(separator: "; ")
+                        + ". Nothing ran; the change stays approved. Run `schema drift`, then `schema drift --queue` (a repair to review) or `schema drift --accept \(item.entity) --as ADMIN`")
     }
 
     /// Runs everything approved under the registry lock, in the order the type's documentation gives.
@@ -171,7 +198,8 @@ public struct ApplyEngine: Sendable {
         let items = Dictionary(try Registry.items(in: [.approved], connection).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         for refusal in refusals {
             guard let item = items[refusal.itemId] else { continue }
-            try registry.setState(connection, item, .failed, error: refusal.message)
+            // Drift is fixed outside the item; the approval stays good for when it is.
+            if refusal.code != .drift { try registry.setState(connection, item, .failed, error: refusal.message) }
             try registry.insertAudit(connection, principal: principal, action: "apply-refused", item: item, detail: "\(refusal.code.rawValue): \(refusal.message)")
         }
     }

@@ -23,6 +23,8 @@ public struct QueueItem: Hashable, Sendable {
     public var checks: [DataCheck]
     /// new column → old column: the rename hints the operations were planned with.
     public var renames: [String: String]
+    /// For a repair: the checksum of the live table it was planned from.
+    public var repairOf: String?
     /// What the approval pins (``PinnedSQL/hash(_:checks:format:)``).
     public var sqlHash: String
     /// How ``sqlHash`` is computed: 1 for items queued before statements had stages, 2 since.
@@ -68,6 +70,7 @@ public struct QueueItem: Hashable, Sendable {
         statements = change.statements
         checks = change.checks
         renames = change.renames
+        repairOf = change.repairOf
         sqlHash = change.sqlHash
         format = PinnedSQL.currentFormat
         progress = 0
@@ -77,14 +80,14 @@ public struct QueueItem: Hashable, Sendable {
         updatedAt = time
     }
 
-    static let columns = #""id", "entity", "action", "packages", "from_checksum", "to_checksum", "structure", "operations", "risks", "destructive", "statements", "sql_hash", "dialect", "state", "created_at", "updated_at", "error", "renames", "checks", "format", "progress""#
+    static let columns = #""id", "entity", "action", "packages", "from_checksum", "to_checksum", "structure", "operations", "risks", "destructive", "statements", "sql_hash", "dialect", "state", "created_at", "updated_at", "error", "renames", "checks", "format", "progress", "repair_of""#
 
     var binds: [SQLValue] {
         [.text(id), .text(entity), .text(action.rawValue), .text(JSONCoding.encode(packages)), Self.optional(fromChecksum), Self.optional(toChecksum),
          structure.map { .text(JSONCoding.encode($0)) } ?? .null, .text(JSONCoding.encode(operations)), .text(JSONCoding.encode(risks)),
          .integer(isDestructive ? 1 : 0), .text(JSONCoding.encode(statements)), .text(sqlHash), .text(dialect.rawValue), .text(state.rawValue),
          .text(createdAt), .text(updatedAt), Self.optional(error), .text(JSONCoding.encode(renames)), .text(JSONCoding.encode(checks)),
-         .integer(Int64(format)), .integer(Int64(progress))]
+         .integer(Int64(format)), .integer(Int64(progress)), Self.optional(repairOf)]
     }
 
     static func optional(_ text: String?) -> SQLValue { text.map(SQLValue.text) ?? .null }
@@ -114,6 +117,7 @@ public struct QueueItem: Hashable, Sendable {
         checks = try row["checks"]?.text.map { try JSONCoding.decode([DataCheck].self, $0) } ?? []
         format = Int(row["format"]?.integer ?? 1)
         progress = Int(row["progress"]?.integer ?? 0)
+        repairOf = row["repair_of"]?.text
         sqlHash = try text("sql_hash")
         createdAt = try text("created_at")
         updatedAt = try text("updated_at")

@@ -31,8 +31,20 @@ extension Registry {
                 applied = Dictionary(try Self.appliedEntities(connection).map { ($0.structure.name, $0) }, uniquingKeysWith: { first, _ in first })
             }
             if let problem = Self.integrityProblem(of: item) { return problem }
-            // Whether the change loses data is derived again from the structures, not read from the row.
-            let operations = TableDiff.operations(from: applied?[item.entity]?.structure, to: item.structure, renames: item.renames)
+            // Whether the change loses data is derived again from the structures, not read from the
+            // row: for a repair, from the live table it was planned from (which must still be so).
+            var before = applied?[item.entity]?.structure
+            if item.action == .repair, let snapshot = before {
+                let keys = PrimaryKeys.of(host: nil, entities: applied?.values.map(\.structure) ?? [])
+                guard let live = try LiveSchema.shape(of: item.entity, connection),
+                      DriftRepair.liveChecksum(live, snapshot: snapshot, dialect: connection.dialect, primaryKeys: keys) == item.repairOf
+                else {
+                    return Refusal(itemId: item.id, entity: item.entity, code: .baseChanged,
+                                   message: "the table changed again since this repair was planned; run `schema drift --queue` again")
+                }
+                before = LiveEntity.approximate(live, snapshot: snapshot, dialect: connection.dialect, primaryKeys: keys).entity
+            }
+            let operations = TableDiff.operations(from: before, to: item.structure, renames: item.renames)
             let destructive = MigrationPlanner.risks(of: operations, creating: item.action == .create).contains { $0.kind == .destructive }
             if destructive && !allowDataLoss {
                 let risks = item.risks.filter { $0.kind == .destructive }.map(\.description).joined(separator: "; ")

@@ -67,8 +67,9 @@ extension Registry {
                     result.queued.append(item)
                 }
             }
-            // Live items that no longer match what the files want are superseded.
-            for item in existing.values.sorted(by: { $0.id < $1.id }) where item.state == .pending || (item.state == .approved && item.progress == 0) {
+            // Live items that no longer match what the files want are superseded (repairs restore
+            // the snapshot whatever the files want, so they stay).
+            for item in existing.values.sorted(by: { $0.id < $1.id }) where (item.state == .pending || (item.state == .approved && item.progress == 0)) && item.action != .repair {
                 if wanted[item.entity] != item.id {
                     try setState(connection, item, .superseded)
                     try insertAudit(connection, principal: principal, action: "supersede", item: item,

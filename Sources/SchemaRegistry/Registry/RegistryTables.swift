@@ -3,7 +3,7 @@ import SchemaCore
 /// The registry's own tables, prefixed `_schema_` (in their own schema on PostgreSQL), created and
 /// upgraded by the tool. Each migration runs once, in order, recorded in `_schema_meta`.
 enum RegistryTables {
-    static let currentVersion = 6
+    static let currentVersion = 7
 
     static func migrations(_ names: RegistryNames) -> [[String]] {
         let dialect = names.dialect
@@ -88,7 +88,9 @@ enum RegistryTables {
             #"ALTER TABLE \#(names.queue) ADD COLUMN "format" BIGINT NOT NULL DEFAULT 1"#,
             #"ALTER TABLE \#(names.queue) ADD COLUMN "progress" BIGINT NOT NULL DEFAULT 0"#,
         ]
-        return [version1, version2, version3, version4, [], version6]
+        // Version 7: repair items (`schema drift --queue`) record the live table they were planned from.
+        let version7 = [#"ALTER TABLE \#(names.queue) ADD COLUMN "repair_of" TEXT"#]
+        return [version1, version2, version3, version4, [], version6, version7]
     }
 
     /// Creates or upgrades the tables. Runs inside the locked transaction, so concurrent first runs

@@ -1,0 +1,41 @@
+/// The change that brings a drifted table back to its applied snapshot, planned like every other
+/// change (``TableDiff`` from the live table read as a structure, the same renderer, risks and
+/// data checks), so that it goes through review and approval.
+public enum DriftRepair {
+    /// What planning a repair gives: the change, or why the table cannot be repaired by one.
+    public enum Outcome: Sendable {
+        case change(PlannedChange)
+        /// The table matches the snapshot.
+        case nothingToRepair
+        /// What about the table `entities.yaml` cannot express; fix it by hand.
+        case limits([String])
+    }
+
+    /// The repair of `applied`'s table, whose live shape is `live`.
+    public static func plan(live: TableShape, applied: AppliedEntity, dialect: SQLDialect, primaryKeys: [String: String]) -> Outcome {
+        let snapshot = applied.structure
+        let (approximation, limits) = LiveEntity.approximate(live, snapshot: snapshot, dialect: dialect, primaryKeys: primaryKeys)
+        guard limits.isEmpty else { return .limits(limits) }
+        let operations = TableDiff.operations(from: approximation, to: snapshot)
+        guard !operations.isEmpty else { return .nothingToRepair }
+        let rendered = MigrationSQLRenderer(dialect: dialect, primaryKeys: primaryKeys)
+            .render(MigrationStep(from: approximation, to: snapshot, operations: operations))
+        let liveChecksum = Checksum(of: approximation).hex
+        return .change(PlannedChange(
+            id: id(entity: snapshot.name, snapshot: applied.checksum, live: liveChecksum), entity: snapshot.name, action: .repair,
+            packages: applied.packages, fromChecksum: applied.checksum, toChecksum: applied.checksum, structure: snapshot,
+            operations: operations,
+            risks: MigrationPlanner.risks(of: operations, creating: false) + MigrationPlanner.rewriteRisks(of: rendered.statements),
+            statements: rendered.statements, checks: rendered.checks, repairOf: liveChecksum))
+    }
+
+    /// The checksum of the live table as a structure: what a repair records and checks again before it runs.
+    public static func liveChecksum(_ live: TableShape, snapshot: CanonicalEntity, dialect: SQLDialect, primaryKeys: [String: String]) -> String {
+        Checksum(of: LiveEntity.approximate(live, snapshot: snapshot, dialect: dialect, primaryKeys: primaryKeys).entity).hex
+    }
+
+    /// `r` and 9 hex digits of SHA-256 over (entity, snapshot, live table): the same drift gives the same id.
+    static func id(entity: String, snapshot: Checksum, live: String) -> String {
+        "r" + Checksum.sha256Hex("repair\u{0}\(entity)\u{0}\(snapshot.hex)\u{0}\(live)").prefix(9)
+    }
+}

@@ -1,0 +1,141 @@
+/// A live table read back as an entity structure, starting from the applied snapshot: what the
+/// database holds, in the terms `schema` plans with. A repair is planned from it to the snapshot
+/// (`TableDiff`, the same renderer as every change); accepting drift records it as the snapshot.
+public enum LiveEntity {
+    /// The live table as a structure, and what about it `entities.yaml` cannot express (a type or
+    /// default it has no word for, a constraint `schema` does not make, a composite key). When
+    /// `limits` is not empty the structure is not a faithful picture: neither repair nor accept
+    /// may use it.
+    public static func approximate(_ live: TableShape, snapshot: CanonicalEntity, dialect: SQLDialect,
+                                   primaryKeys: [String: String]) -> (entity: CanonicalEntity, limits: [String]) {
+        let table = snapshot.name
+        let expected = TableShape.expected(for: snapshot, dialect: dialect, primaryKeys: primaryKeys)
+        var limits: [String] = []
+        if live.primaryKey.count != 1 {
+            limits.append("the primary key is (\(live.primaryKey.joined(separator: ", "))), not one column")
+        }
+        let liveChecks = Dictionary(live.checks.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+
+        var fields: [CanonicalField] = []
+        for column in live.columns {
+            let known = snapshot.field(named: column.name)
+            var field = known ?? CanonicalField(name: column.name, type: .string, optional: true)
+            if expected.column(named: column.name)?.type != column.type {
+                guard let (type, length) = fieldType(column.type, dialect) else {
+                    limits.append("column \(column.name) has type \(column.type), which entities.yaml cannot express")
+                    continue
+                }
+                field.type = type
+                field.maxLength = length
+            }
+            field.primary = live.primaryKey == [column.name]
+            field.optional = !column.notNull && !field.primary
+            if column.defaultValue == ShapeText.autoincrement {
+                field.generated = true
+                field.defaultValue = nil
+            } else {
+                if field.type == .int || field.type == .bigint { field.generated = false }
+                if column.defaultValue != expected.column(named: column.name)?.defaultValue {
+                    switch column.defaultValue.map({ scalar($0, type: field.type) }) {
+                    case nil: field.defaultValue = nil
+                    case .some(let value?): field.defaultValue = value
+                    case .some(nil): limits.append("column \(column.name) has the default \(column.defaultValue ?? ""), which entities.yaml cannot express")
+                    }
+                }
+            }
+            // A check the table lacks (or never validated) is a constraint the column does not have.
+            if known != nil, dialect.checkExpression(field) != nil,
+               liveChecks[ConstraintName.check(table, field.name, in: dialect)]?.valid != true {
+                field.enumValues = nil
+                field.minimum = nil
+                field.maximum = nil
+                if dialect == .sqlite { field.maxLength = nil }
+            }
+            fields.append(field)
+        }
+        let expectedChecks = Set(expected.checks.map(\.name))
+        for check in live.checks where !expectedChecks.contains(check.name) {
+            limits.append("check constraint \(check.name) is not one schema makes")
+        }
+
+        // Indexes a killed build left INVALID are left out: the repair builds them again.
+        let indexes = live.indexes.filter(\.valid).map { index -> CanonicalIndex in
+            let conventional = ConstraintName.index(table, CanonicalIndex(fields: index.columns, unique: index.unique), in: dialect)
+            return CanonicalIndex(fields: index.columns, unique: index.unique, name: index.name == conventional ? nil : index.name)
+        }.sorted()
+
+        var relations = snapshot.relations.filter { $0.kind != .belongsTo }
+        for key in live.foreignKeys {
+            guard key.columns.count == 1, let column = key.columns.first else {
+                limits.append("foreign key (\(key.columns.joined(separator: ", "))) has several columns")
+                continue
+            }
+            if let name = key.name, name != ConstraintName.foreignKey(table, column, in: dialect) {
+                limits.append("foreign key \(name) has a name entities.yaml cannot give")
+                continue
+            }
+            if !key.valid {
+                limits.append("foreign key \(key.name ?? column) is NOT VALID: an apply is unfinished, or it was added by hand")
+                continue
+            }
+            guard let onDelete = action(key.onDelete), let onUpdate = action(key.onUpdate) else {
+                limits.append("foreign key on \(column) has an action entities.yaml cannot express")
+                continue
+            }
+            let known = snapshot.relations.first { $0.kind == .belongsTo && $0.field == column && $0.target == key.target }
+            let name = known?.name ?? lowercasedFirst(key.target) + (relations.contains { $0.name == lowercasedFirst(key.target) } ? column : "")
+            relations.append(CanonicalRelation(name: name, kind: .belongsTo, target: key.target, field: column, onDelete: onDelete, onUpdate: onUpdate))
+        }
+        let entity = CanonicalEntity(name: table, fields: fields.sorted { $0.name < $1.name }, indexes: indexes,
+                                     relations: relations.sorted { $0.name < $1.name }, acl: snapshot.acl)
+        return (entity, limits)
+    }
+
+    /// The field type a column type reads back as.
+    static func fieldType(_ type: String, _ dialect: SQLDialect) -> (FieldType, Int?)? {
+        switch dialect {
+        case .postgresql:
+            if type.hasPrefix("character varying("), let length = Int(type.dropFirst("character varying(".count).dropLast()) { return (.string, length) }
+            switch type {
+            case "text": return (.string, nil)
+            case "integer": return (.int, nil)
+            case "bigint": return (.bigint, nil)
+            case "double precision": return (.float, nil)
+            case "boolean": return (.boolean, nil)
+            case "timestamp(3) without time zone": return (.datetime, nil)
+            case "jsonb": return (.json, nil)
+            default: return nil
+            }
+        case .sqlite:
+            switch type {
+            case "TEXT": return (.string, nil)
+            case "INTEGER": return (.int, nil)
+            case "BIGINT": return (.bigint, nil)
+            case "REAL": return (.float, nil)
+            case "BOOLEAN": return (.boolean, nil)
+            case "DATETIME": return (.datetime, nil)
+            case "JSONB": return (.json, nil)
+            default: return nil
+            }
+        }
+    }
+
+    /// A normalized default as a value of `type`; nil when it is an expression entities.yaml has no word for.
+    static func scalar(_ text: String, type: FieldType) -> ScalarValue? {
+        if text == "CURRENT_TIMESTAMP" { return type == .datetime ? .string("now") : nil }
+        if text == "true" || text == "false" { return .bool(text == "true") }
+        if let literal = ShapeText.stringLiteral(text) { return .string(literal) }
+        if type == .float, let number = Double(text) { return .float(number) }
+        if let number = Int64(text) { return .integer(number) }
+        if let number = Double(text) { return .float(number) }
+        return nil
+    }
+
+    static func action(_ sql: String) -> ReferentialAction? {
+        ReferentialAction.allCases.first { $0.sql == sql }
+    }
+
+    static func lowercasedFirst(_ text: String) -> String {
+        text.prefix(1).lowercased() + text.dropFirst()
+    }
+}

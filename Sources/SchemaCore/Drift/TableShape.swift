@@ -1,0 +1,227 @@
+/// A table as the database describes it, in the terms drift detection compares: what `schema`
+/// expects from an applied snapshot (``expected(for:dialect:primaryKeys:)``) and what
+/// introspection reads from the live database are both written as this value, with types and
+/// defaults normalized (``ShapeText``) so that the two can be compared field by field.
+public struct TableShape: Hashable, Sendable, Codable {
+    public struct Column: Hashable, Sendable, Codable {
+        public var name: String
+        /// The normalized type: PostgreSQL's `format_type` spelling, SQLite's declared type upper-cased.
+        public var type: String
+        public var notNull: Bool
+        /// The normalized default expression; `autoincrement` for a serial column.
+        public var defaultValue: String?
+
+        public init(name: String, type: String, notNull: Bool, defaultValue: String?) {
+            self.name = name
+            self.type = type
+            self.notNull = notNull
+            self.defaultValue = defaultValue
+        }
+    }
+
+    public struct Index: Hashable, Sendable, Codable {
+        public var name: String
+        public var columns: [String]
+        public var unique: Bool
+        /// False for an index a killed concurrent build left behind.
+        public var valid: Bool
+
+        public init(name: String, columns: [String], unique: Bool, valid: Bool = true) {
+            self.name = name
+            self.columns = columns
+            self.unique = unique
+            self.valid = valid
+        }
+    }
+
+    public struct ForeignKey: Hashable, Sendable, Codable {
+        /// The constraint name (nil on SQLite, whose catalog does not keep it).
+        public var name: String?
+        public var columns: [String]
+        public var target: String
+        public var targetColumns: [String]
+        /// `CASCADE`, `SET NULL`, `RESTRICT`, `NO ACTION` or `SET DEFAULT`.
+        public var onDelete: String
+        public var onUpdate: String
+        /// False for a key added `NOT VALID` and never validated.
+        public var valid: Bool
+
+        public init(name: String?, columns: [String], target: String, targetColumns: [String], onDelete: String, onUpdate: String, valid: Bool = true) {
+            self.name = name
+            self.columns = columns
+            self.target = target
+            self.targetColumns = targetColumns
+            self.onDelete = onDelete
+            self.onUpdate = onUpdate
+            self.valid = valid
+        }
+    }
+
+    public struct Check: Hashable, Sendable, Codable {
+        public var name: String
+        public var valid: Bool
+
+        public init(name: String, valid: Bool = true) {
+            self.name = name
+            self.valid = valid
+        }
+    }
+
+    public var name: String
+    public var columns: [Column]
+    public var primaryKey: [String]
+    public var indexes: [Index]
+    public var foreignKeys: [ForeignKey]
+    public var checks: [Check]
+
+    public init(name: String, columns: [Column], primaryKey: [String], indexes: [Index], foreignKeys: [ForeignKey], checks: [Check]) {
+        self.name = name
+        self.columns = columns
+        self.primaryKey = primaryKey
+        self.indexes = indexes
+        self.foreignKeys = foreignKeys
+        self.checks = checks
+    }
+
+    /// The column called `name`.
+    public func column(named name: String) -> Column? {
+        columns.first { $0.name == name }
+    }
+}
+
+extension TableShape {
+    /// The table `schema` created for `entity`: Prisma's column types, defaults, names and actions,
+    /// and the CHECKs for enums, lengths (SQLite) and ranges. `primaryKeys` names the referenced
+    /// tables' key columns (``PrimaryKeys/of(host:entities:)``).
+    public static func expected(for entity: CanonicalEntity, dialect: SQLDialect, primaryKeys: [String: String]) -> TableShape {
+        let columns = entity.fields.map { field -> Column in
+            let serial = field.generated && (field.type == .int || field.type == .bigint)
+            let defaultValue = serial ? (dialect == .postgresql ? ShapeText.autoincrement : nil) : dialect.defaultExpression(field).map(ShapeText.defaultValue)
+            return Column(name: field.name, type: ShapeText.type(dialect.columnType(field), dialect), notNull: !field.optional || field.primary,
+                          defaultValue: defaultValue)
+        }
+        let indexes = entity.indexes.map { Index(name: ConstraintName.index(entity.name, $0, in: dialect), columns: $0.fields, unique: $0.unique) }
+        let keys = entity.relations.filter { $0.kind == .belongsTo }.compactMap { relation -> ForeignKey? in
+            guard let column = relation.field else { return nil }
+            return ForeignKey(name: dialect == .postgresql ? ConstraintName.foreignKey(entity.name, column, in: dialect) : nil, columns: [column],
+                              target: relation.target, targetColumns: [primaryKeys[relation.target] ?? "id"],
+                              onDelete: (relation.onDelete ?? .Restrict).sql, onUpdate: (relation.onUpdate ?? .Cascade).sql)
+        }
+        let checks = entity.fields.filter { dialect.checkExpression($0) != nil }.map { Check(name: ConstraintName.check(entity.name, $0.name, in: dialect)) }
+        return TableShape(name: entity.name, columns: columns, primaryKey: entity.primaryKey.map { [$0.name] } ?? [], indexes: indexes,
+                          foreignKeys: keys, checks: checks)
+    }
+}
+
+/// The one normalization of type and default spellings, applied to both sides of a comparison.
+public enum ShapeText {
+    /// What a serial column's `nextval(…)` default is compared as.
+    public static let autoincrement = "autoincrement"
+
+    /// A type as PostgreSQL's `format_type` spells it, or SQLite's declared type upper-cased.
+    public static func type(_ text: String, _ dialect: SQLDialect) -> String {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard dialect == .postgresql else { return trimmed.uppercased() }
+        let lower = trimmed.lowercased()
+        if lower.hasPrefix("varchar(") { return "character varying" + lower.dropFirst("varchar".count) }
+        if lower.hasPrefix("timestamp(") && !lower.contains("with") { return lower + " without time zone" }
+        switch lower {
+        case "int", "int4", "serial": return "integer"
+        case "int8", "bigserial": return "bigint"
+        case "float8": return "double precision"
+        case "bool": return "boolean"
+        default: return lower
+        }
+    }
+
+    /// A default expression without casts, outer parentheses or escape syntax: `'lead'::text` and
+    /// `'lead'` compare equal, as do `E'a\\b'` and `'a\b'`, `'-1'::integer` and `-1`.
+    public static func defaultValue(_ text: String) -> String {
+        var value = text.trimmingCharacters(in: .whitespaces)
+        if value.lowercased().hasPrefix("nextval(") { return autoincrement }
+        var changed = true
+        while changed {
+            changed = false
+            if value.hasPrefix("("), value.hasSuffix(")"), balanced(value.dropFirst().dropLast()) {
+                value = String(value.dropFirst().dropLast()).trimmingCharacters(in: .whitespaces)
+                changed = true
+            }
+            if let cast = castStart(value) {
+                value = String(value[..<cast]).trimmingCharacters(in: .whitespaces)
+                changed = true
+            }
+        }
+        if let literal = stringLiteral(value) {
+            // A number written as a string (PostgreSQL shows a negative default as '-1'::integer).
+            if Double(literal) != nil, literal.allSatisfy({ $0.isNumber || $0 == "-" || $0 == "." }) { return literal }
+            return "'" + literal.replacingOccurrences(of: "'", with: "''") + "'"
+        }
+        switch value.lowercased() {
+        case "true", "false": return value.lowercased()
+        case "current_timestamp", "now()", "current_timestamp(3)": return "CURRENT_TIMESTAMP"
+        default: return value
+        }
+    }
+
+    /// Where a trailing `::type` cast starts, outside any string literal.
+    static func castStart(_ value: String) -> String.Index? {
+        var inString = false
+        var last: String.Index?
+        var index = value.startIndex
+        while index < value.endIndex {
+            let character = value[index]
+            if character == "'" { inString.toggle() }
+            if !inString, character == ":", value.index(after: index) < value.endIndex, value[value.index(after: index)] == ":" {
+                last = index
+            }
+            index = value.index(after: index)
+        }
+        guard let last else { return nil }
+        // Only a cast at the end: a type name, maybe with a modifier or array brackets.
+        let rest = value[value.index(last, offsetBy: 2)...]
+        return rest.allSatisfy { $0.isLetter || $0.isNumber || " _()[],\"".contains($0) } ? last : nil
+    }
+
+    /// The text of a whole `'…'` or `E'…'` literal, unescaped; nil when `value` is not one.
+    static func stringLiteral(_ value: String) -> String? {
+        var body = Substring(value)
+        var escapes = false
+        if body.hasPrefix("E'") || body.hasPrefix("e'") {
+            escapes = true
+            body = body.dropFirst()
+        }
+        guard body.count >= 2, body.hasPrefix("'"), body.hasSuffix("'") else { return nil }
+        let inner = body.dropFirst().dropLast()
+        var text = ""
+        var index = inner.startIndex
+        while index < inner.endIndex {
+            let character = inner[index]
+            let next = inner.index(after: index)
+            if character == "'" {
+                // Only a doubled quote may appear inside the literal.
+                guard next < inner.endIndex, inner[next] == "'" else { return nil }
+                text.append("'")
+                index = inner.index(after: next)
+            } else if escapes && character == "\\" && next < inner.endIndex {
+                text.append(inner[next])
+                index = inner.index(after: next)
+            } else {
+                text.append(character)
+                index = next
+            }
+        }
+        return text
+    }
+
+    static func balanced(_ text: Substring) -> Bool {
+        var depth = 0
+        var inString = false
+        for character in text {
+            if character == "'" { inString.toggle() }
+            if inString { continue }
+            if character == "(" { depth += 1 }
+            if character == ")" { depth -= 1; if depth < 0 { return false } }
+        }
+        return depth == 0
+    }
+}
