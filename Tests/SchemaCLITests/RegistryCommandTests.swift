@@ -87,6 +87,47 @@ import Testing
         #expect(rows.first?["n"] == "3")
     }
 
+    /// A column dropped by hand: `drift` names the table and column and exits 1, `apply` holds the
+    /// approved change back with nothing changed, the repair goes through approval, then `drift` exits 0.
+    @Test func driftIsReportedHoldsApplyBackAndIsRepairedThroughApproval() async throws {
+        let yaml = "entities:\n  - name: Ticket\n    fields:\n      id: { type: string, primary: true }\n      title: { type: string }\n      code: { type: string, nullable: true }\n"
+        let root = CLITests.makeWorkspace(["packages/desk/seed/metadata.json": #"{"packageId": "desk"}"#, "packages/desk/seed/schema/entities.yaml": yaml])
+        #expect(await run(["admin", "add", "alice"], root: root).exitCode == 0)
+        #expect(await run(["scan"], root: root).exitCode == 0)
+        #expect(await run(["approve", "all", "--as", "alice"], root: root).exitCode == 0)
+        #expect(await run(["apply", "--no-generate"], root: root).exitCode == 0)
+        #expect(await run(["drift"], root: root).exitCode == 0)
+        let path = root.appendingPathComponent(".schema/test.sqlite").path
+        let database = try SQLiteRegistryDatabase(path: path)
+        try database.withLockedTransaction { try $0.execute(#"ALTER TABLE "Ticket" DROP COLUMN "code""#) }
+        database.close()
+
+        let drift = await run(["drift"], root: root)
+        #expect(drift.exitCode == 1)
+        #expect(drift.stdout.contains("[*] Changed the `Ticket` table") && drift.stdout.contains("[-] Removed column `code`"), "\(drift.stdout)")
+        let json = await run(["drift", "--json"], root: root)
+        #expect(json.exitCode == 1 && json.stdout.contains(#""kind" : "column-removed""#), "\(json.stdout)")
+
+        try (yaml + "      memo: { type: string, nullable: true }\n").write(to: root.appendingPathComponent("packages/desk/seed/schema/entities.yaml"), atomically: true, encoding: .utf8)
+        #expect(await run(["scan"], root: root).exitCode == 0)
+        #expect(await run(["approve", "all", "--as", "alice"], root: root).exitCode == 0)
+        let held = await run(["apply", "--no-generate"], root: root)
+        #expect(held.exitCode == 1)
+        #expect(held.stderr.contains("the table Ticket is not what the registry says was applied") && held.stderr.contains("code"), "\(held.stderr)")
+        #expect(try SQLiteRows.query(path, #"SELECT COUNT(*) AS "n" FROM pragma_table_info('Ticket') WHERE "name" = 'memo'"#).first?["n"] == "0")
+        #expect(await run(["list", "--state", "approved"], root: root).stdout.contains("Ticket"))
+
+        let queued = await run(["drift", "--queue"], root: root)
+        #expect(queued.exitCode == 0 && queued.stdout.contains("queued repair"), "\(queued.stdout)\(queued.stderr)")
+        #expect(await run(["approve", "all", "--as", "alice"], root: root).exitCode == 0)
+        // The start that repairs the table applies the held change too.
+        let repaired = await run(["apply", "--no-generate"], root: root)
+        #expect(repaired.exitCode == 0, "\(repaired.stderr)")
+        #expect(repaired.stdout.contains("applied r") && repaired.stdout.contains("alter  Ticket"), "\(repaired.stdout)")
+        #expect(try SQLiteRows.query(path, #"SELECT COUNT(*) AS "n" FROM pragma_table_info('Ticket') WHERE "name" IN ('memo', 'code')"#).first?["n"] == "2")
+        #expect(await run(["drift"], root: root).exitCode == 0)
+    }
+
     @Test func scanQueuesNothingWhenFilesHaveErrors() async {
         let root = CLITests.makeWorkspace(["packages/broken/seed/schema/entities.yaml": "entities:\n  - name: X\n"])
         let scan = await run(["scan"], root: root)

@@ -8,7 +8,8 @@ public import SchemaCore
 /// a stale Prisma fragment up to date. Otherwise it reads and validates the package files, takes
 /// the registry lock and:
 ///
-/// 1. finishes the items an earlier start began (their online steps, then their last transaction);
+/// 1. finishes the items an earlier start began (their online steps, then their last transaction),
+///    then applies approved repairs of drifted tables (`schema drift --queue`) the same way;
 /// 2. verifies every other approved item (``verify(_:current:trustedKeys:resuming:_:)``), counts
 ///    the rows that would make each fail (refusing those items with the count), and runs the
 ///    catalog part of the accepted ones in one transaction with the registry's records;
@@ -168,8 +169,18 @@ public struct ApplyEngine: Sendable {
                     }
                     try complete(started.item, nonce: started.nonce, request, history: history, session, into: &outcome)
                 }
-                let staged = try runTransaction(desired, request, history: history, excluding: Set(resuming.map(\.item.id)), session, into: &outcome)
-                for started in staged {
+                // Repairs of drifted tables go first, each with its online steps, so that the
+                // changes held back by the drift apply in the same start.
+                let begun = Set(resuming.map(\.item.id))
+                let approved = try session.transaction(lockTimeout: nil) { try Registry.items(in: [.approved], $0) }.filter { !begun.contains($0.id) }
+                let repairs = Set(approved.filter { $0.action == .repair }.map(\.id))
+                if !repairs.isEmpty {
+                    let others = Set(approved.map(\.id)).subtracting(repairs)
+                    for started in try runTransaction(desired, request, history: nil, excluding: begun.union(others), session, into: &outcome) {
+                        try complete(started.item, nonce: started.nonce, request, history: nil, session, into: &outcome)
+                    }
+                }
+                for started in try runTransaction(desired, request, history: history, excluding: begun.union(repairs), session, into: &outcome) {
                     try complete(started.item, nonce: started.nonce, request, history: history, session, into: &outcome)
                 }
             } catch let error as SchemaError where error.code == .lockTimeout {
