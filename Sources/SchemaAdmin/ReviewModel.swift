@@ -24,7 +24,8 @@ struct ItemDetail: Codable, Sendable {
     /// The same, as lines of text.
     var impactSummary: [String]?
 
-    init(_ item: QueueItem, applied: AppliedEntity?, host: PrismaSchema?, impact: ChangeImpact? = nil) {
+    /// - Parameter appliedUniverse: every applied entity, so the Prisma shown is the fragment's.
+    init(_ item: QueueItem, applied: AppliedEntity?, appliedUniverse: [CanonicalEntity], host: PrismaSchema?, impact: ChangeImpact? = nil) {
         id = item.id
         entity = item.entity
         action = item.action.rawValue
@@ -50,8 +51,7 @@ struct ItemDetail: Codable, Sendable {
         default:
             differences = []
         }
-        let universe = (applied.map { [$0.structure] } ?? []) + (item.structure.map { [$0] } ?? [])
-        prisma = item.structure.map { PrismaRenderer(provider: host?.provider, universe: universe, host: host).model($0) }
+        prisma = item.structure.map { PrismaArtifacts.model($0, among: appliedUniverse, host: host) }
     }
 }
 

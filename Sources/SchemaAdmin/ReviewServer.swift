@@ -106,17 +106,18 @@ public struct ReviewServer: Sendable {
             guard let found = try registry.item(id) else { return nil }
             let live = found.item.state == .pending || found.item.state == .approved
             let impact = live ? try registry.impact(of: [found.item])[found.item.id] : nil
-            return ItemDetail(found.item, applied: found.applied, host: host, impact: impact)
+            return ItemDetail(found.item, applied: found.applied, appliedUniverse: try registry.appliedEntities().map(\.structure), host: host, impact: impact)
         }
     }
 
     func details(in states: Set<QueueItem.State>?) async throws -> [ItemDetail] {
         let host = self.host
         return try await gate.run { registry in
-            let applied = Dictionary(try registry.appliedEntities().map { ($0.structure.name, $0) }, uniquingKeysWith: { first, _ in first })
+            let appliedEntities = try registry.appliedEntities()
+            let applied = Dictionary(appliedEntities.map { ($0.structure.name, $0) }, uniquingKeysWith: { first, _ in first })
             let items = try registry.items(in: states)
             let impacts = try registry.impact(of: items.filter { $0.state == .pending || $0.state == .approved })
-            return items.map { ItemDetail($0, applied: applied[$0.entity], host: host, impact: impacts[$0.id]) }
+            return items.map { ItemDetail($0, applied: applied[$0.entity], appliedUniverse: appliedEntities.map(\.structure), host: host, impact: impacts[$0.id]) }
         }
     }
 }

@@ -35,6 +35,16 @@ struct GlobalOptions: ParsableArguments {
         WorkspaceLoader(root: rootURL, baseSchemaFile: baseURL).load(selected: selected)
     }
 
+    /// Warns on stderr when the base schema's provider is not `dialect` (see ``PrismaSchema/providerMismatch(with:)``).
+    func warnOnProviderMismatch(_ dialect: SQLDialect) {
+        let url = baseURL ?? rootURL.appendingPathComponent("prisma/schema.prisma")
+        guard let text = try? String(contentsOf: url, encoding: .utf8),
+              let warning = PrismaSchemaParser.parse(text, file: url.lastPathComponent).schema.providerMismatch(with: dialect)
+        else { return }
+        let console = Console.current
+        console.err(console.paint("warning", .yellow) + ": " + TerminalText.escape(warning))
+    }
+
     /// What the packages under the root want (the desired-state stage).
     func desiredState() -> DesiredState {
         DesiredState.resolve(loadWorkspace())

@@ -24,22 +24,23 @@ import Testing
               kind: { type: string, enum: [a, b] }
         """
 
+    /// Fields in the order the package declares them, as a Prisma author would write them.
     @Test func everyFieldTypeRendersOnSQLite() throws {
         let text = try render(Self.everyType)
         #expect(text == """
             model AllTypes {
               id     String   @id @default(cuid())
-              big    BigInt?
-              count  Int      @default(3)
-              data   Json?
-              flag   Boolean  @default(true)
-              /// one of: a, b
-              kind   String
-              ratio  Float    @default(1)
               ref    String   @default(uuid())
-              seenAt DateTime @default(now())
               /// at most 40 characters
               text   String   @default("say \\"hi\\"")
+              count  Int      @default(3)
+              big    BigInt?
+              ratio  Float    @default(1)
+              flag   Boolean  @default(true)
+              data   Json?
+              seenAt DateTime @default(now())
+              /// one of: a, b
+              kind   String
             }
             """)
     }

@@ -43,6 +43,7 @@ struct ApplyCommand: AsyncParsableCommand {
                 log: options.json ? nil : Self.logProgress)
             let outcome = try registry.withRegistry(root: options.rootURL) { registry in
                 registry.database.lockPolicy = policy
+                options.warnOnProviderMismatch(registry.database.dialect)
                 return try ApplyEngine(registry: registry, desiredState: { options.desiredState() }).run(request)
             }
             report(outcome, console: console)

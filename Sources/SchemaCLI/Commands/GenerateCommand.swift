@@ -21,7 +21,10 @@ struct GenerateCommand: AsyncParsableCommand {
         try runReportingErrors {
             let workspace = options.loadWorkspace()
             let trustedKeys = try trust.trustedKeys()
-            let applied = try registry.withRegistry(root: options.rootURL) { try $0.appliedEntities(trustedKeys: trustedKeys) }
+            let applied = try registry.withRegistry(root: options.rootURL) { registry in
+                options.warnOnProviderMismatch(registry.database.dialect)
+                return try registry.appliedEntities(trustedKeys: trustedKeys)
+            }
             var fragment = FragmentFile.inWorkspace(root: options.rootURL, base: options.baseURL)
             let baseText = try? String(contentsOf: fragment.baseSchemaURL, encoding: .utf8)
             if out == "-" {

@@ -27,9 +27,8 @@ struct ListCommand: AsyncParsableCommand {
                 return (items, try registry.appliedEntities(), impacts)
             }
             let base = options.loadWorkspace().baseSchema
-            let renderer = PrismaRenderer(provider: base?.provider, universe: applied.map(\.structure) + items.compactMap(\.structure), host: base)
             func prisma(_ item: QueueItem) -> String? {
-                item.structure.map { renderer.model($0) }
+                item.structure.map { PrismaArtifacts.model($0, among: applied.map(\.structure), host: base) }
             }
             if options.json {
                 console.out(JSONOutput.encode(items.map { ItemJSON($0, verbose: verbose, prisma: prisma($0), impact: impacts[$0.id]) }))

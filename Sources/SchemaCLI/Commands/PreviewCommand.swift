@@ -31,7 +31,7 @@ struct PreviewCommand: AsyncParsableCommand {
         let definitions = report.definitions.filter { $0.packageId == package }
         let renderer = PrismaRenderer(provider: workspace.baseSchema?.provider, universe: uniqueCanonicals(report), host: workspace.baseSchema)
         let models = definitions.map { definition in
-            var header = ["\(definition.entity.name) · checksum \(definition.checksum.short) · package \(package)"]
+            var header = PrismaArtifacts.header(definition.canonical) + ["package \(package)"]
             if workspace.baseSchema?.model(named: definition.entity.name) != nil {
                 header.append("also a model of the host schema: the host owns this table")
             }

@@ -5,7 +5,38 @@ import SchemaRegistry
 /// `schema registry protect --audit-owner ROLE --writer ROLE`.
 struct RegistryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "registry", abstract: "Administer the registry itself.", subcommands: [Initialize.self, Protect.self])
+        commandName: "registry", abstract: "Administer the registry itself.", subcommands: [Initialize.self, Protect.self, PrismaConfig.self])
+
+    /// `schema registry prisma-config`: what a Prisma config needs to leave the registry alone on SQLite.
+    struct PrismaConfig: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "prisma-config",
+            abstract: "Print the prisma.config.ts settings that make Prisma Migrate leave the registry's tables alone (SQLite).",
+            discussion: """
+                On SQLite the registry's tables share the database with the application's, so `prisma migrate dev` would                 report them as drift and `prisma db push` would drop them. Prisma 6.13+ leaves tables listed in                 `tables.external` alone. On PostgreSQL nothing is needed: the registry has a schema of its own.
+                """)
+        @OptionGroup var options: GlobalOptions
+
+        func run() async throws {
+            let tables = RegistryNames.externalTableNames
+            if options.json {
+                Console.current.out(JSONOutput.encode(["externalTables": tables]))
+                return
+            }
+            Console.current.out("""
+                // prisma.config.ts: the tables of the `schema` registry are managed by `schema`, not by Prisma Migrate.
+                import { defineConfig } from "prisma/config";
+
+                export default defineConfig({
+                  schema: "prisma/schema.prisma",
+                  experimental: { externalTables: true },
+                  tables: {
+                    external: [\(tables.map { "\"\($0)\"" }.joined(separator: ", "))],
+                  },
+                });
+                """)
+        }
+    }
 
     /// `schema registry init`: creates or upgrades the registry's tables.
     struct Initialize: AsyncParsableCommand {

@@ -17,7 +17,10 @@ struct ScanCommand: AsyncParsableCommand {
         let console = Console.current
         try runReportingErrors {
             let desired = options.desiredState()
-            let result = try registry.withRegistry(root: options.rootURL) { try $0.scan(desired, principal: principal) }
+            let result = try registry.withRegistry(root: options.rootURL) { registry in
+                options.warnOnProviderMismatch(registry.database.dialect)
+                return try registry.scan(desired, principal: principal)
+            }
             if options.json {
                 console.out(JSONOutput.encode(ScanJSON(result)))
                 return

@@ -43,7 +43,11 @@ extension CanonicalEntity {
                 // A rule that does not parse is an error (E042), so it never reaches a queue item.
                 rowLevel: acl.rowLevel?.rule, readableWhen: acl.readableWhen?.rule)
         }
-        self.init(name: entity.name, fields: fields, indexes: indexes.sorted(), relations: relations, acl: acl)
+        let presentation = EntityPresentation(
+            fieldOrder: entity.fields.map(\.name), documentation: entity.documentation,
+            fieldDocumentation: Dictionary(entity.fields.compactMap { field in field.documentation.map { (field.name, $0) } }, uniquingKeysWith: { first, _ in first }),
+            relationNames: Dictionary(entity.relations.compactMap { relation in relation.relationName.map { (relation.name, $0) } }, uniquingKeysWith: { first, _ in first }))
+        self.init(name: entity.name, fields: fields, indexes: indexes.sorted(), relations: relations, acl: acl, presentation: presentation)
     }
 
     /// `1.0` on a float column and `1` mean the same default; store one spelling.

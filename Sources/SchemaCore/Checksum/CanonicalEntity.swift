@@ -12,14 +12,41 @@ public struct CanonicalEntity: Hashable, Sendable, Codable {
     public var relations: [CanonicalRelation]
     /// The ACL, when declared.
     public var acl: CanonicalACL?
+    /// How the entity was written (field order, descriptions, relation names): what the Prisma
+    /// output shows. Not part of the structure: it takes no part in checksums or comparisons, so
+    /// reordering fields or editing a description queues nothing.
+    public var presentation: EntityPresentation?
 
     /// Creates a canonical entity; callers normally use ``init(_:)``.
-    public init(name: String, fields: [CanonicalField], indexes: [CanonicalIndex], relations: [CanonicalRelation], acl: CanonicalACL?) {
+    public init(name: String, fields: [CanonicalField], indexes: [CanonicalIndex], relations: [CanonicalRelation], acl: CanonicalACL?,
+                presentation: EntityPresentation? = nil) {
         self.name = name
         self.fields = fields
         self.indexes = indexes
         self.relations = relations
         self.acl = acl
+        self.presentation = presentation
+    }
+
+    /// Equal structures: ``presentation`` does not count.
+    public static func == (lhs: CanonicalEntity, rhs: CanonicalEntity) -> Bool {
+        lhs.name == rhs.name && lhs.fields == rhs.fields && lhs.indexes == rhs.indexes && lhs.relations == rhs.relations && lhs.acl == rhs.acl
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(fields)
+        hasher.combine(indexes)
+        hasher.combine(relations)
+        hasher.combine(acl)
+    }
+
+    /// The fields in the order the package declared them (the primary key first when unknown).
+    public var fieldsInDeclaredOrder: [CanonicalField] {
+        guard let order = presentation?.fieldOrder, !order.isEmpty else { return fields.filter(\.primary) + fields.filter { !$0.primary } }
+        let position = Dictionary(order.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        return fields.enumerated().sorted { (position[$0.element.name] ?? order.count + $0.offset, $0.offset) < (position[$1.element.name] ?? order.count + $1.offset, $1.offset) }
+            .map(\.element)
     }
 
     /// The field called `name`.
@@ -29,6 +56,27 @@ public struct CanonicalEntity: Hashable, Sendable, Codable {
 
     /// The primary-key field (validation guarantees exactly one).
     public var primaryKey: CanonicalField? { fields.first(where: \.primary) }
+}
+
+/// How an entity was written, beside its structure: kept with snapshots so that the Prisma
+/// output follows the package file.
+public struct EntityPresentation: Hashable, Sendable, Codable {
+    /// Field names in declared order.
+    public var fieldOrder: [String]
+    /// The entity's `description:`.
+    public var documentation: String?
+    /// Field name → its `description:`.
+    public var fieldDocumentation: [String: String]
+    /// Relation name → its `relationName:`.
+    public var relationNames: [String: String]
+
+    /// Creates a presentation.
+    public init(fieldOrder: [String] = [], documentation: String? = nil, fieldDocumentation: [String: String] = [:], relationNames: [String: String] = [:]) {
+        self.fieldOrder = fieldOrder
+        self.documentation = documentation
+        self.fieldDocumentation = fieldDocumentation
+        self.relationNames = relationNames
+    }
 }
 
 /// A field's structure.

@@ -61,6 +61,8 @@ public enum DiagnosticCode: String, Hashable, Sendable, Codable, CaseIterable {
     case invalidRelationKind = "E036"
     /// A referential action (`onDelete`, `onUpdate`) Prisma does not know.
     case invalidReferentialAction = "E037"
+    /// Two relations join the same two entities and one of them has no `relationName:`.
+    case ambiguousRelation = "E038"
 
     // ACL
     /// An ACL operation other than create/read/update/delete.

@@ -14,7 +14,7 @@ public enum EntitiesFileParser {
     ]
     static let indexKeys: Set<String> = ["fields", "unique", "name"]
     static let relationKeys: Set<String> = [
-        "name", "type", "entity", "target", "field", "foreignKey", "onDelete", "onUpdate", "optional", "description",
+        "name", "type", "entity", "target", "field", "foreignKey", "onDelete", "onUpdate", "optional", "description", "relationName",
     ]
     static let aclKeys: Set<String> = Set(ACLOperation.allCases.map(\.rawValue) + ["rowLevel", "readableWhen"])
 
@@ -272,6 +272,8 @@ public enum EntitiesFileParser {
                 }
                 if key == "onDelete" { relation.onDelete = action } else { relation.onUpdate = action }
             case "optional": relation.optional = reader.bool(value, context: "'optional' of relation '\(name)'")
+            case "relationName": relation.relationName = reader.string(value, context: "'relationName' of relation '\(name)'")
+            case "description": relation.documentation = value.string
             default: break
             }
         }

@@ -22,6 +22,11 @@ public struct Relation: Hashable, Sendable {
     public var onUpdate: ReferentialAction?
     /// `optional:` as written.
     public var optional: Bool?
+    /// `relationName:` the Prisma relation name (`@relation("…")`), needed when two relations join
+    /// the same two entities; both sides of a relation carry the same one.
+    public var relationName: String?
+    /// `description:` documentation only.
+    public var documentation: String?
     /// Where the relation is declared.
     public var location: SourceLocation
     /// Where each key of the relation is written.

@@ -19,9 +19,22 @@ public enum PrismaArtifacts {
             }
         }
         for entity in entities.sorted(by: { $0.name < $1.name }) {
-            text += "\n" + renderer.model(entity, header: ["\(entity.name) · checksum \(Checksum(of: entity).short)"]) + "\n"
+            text += "\n" + renderer.model(entity, header: header(entity)) + "\n"
         }
         return text
+    }
+
+    /// The comment line that heads a model wherever it is shown.
+    public static func header(_ entity: CanonicalEntity) -> [String] {
+        ["\(entity.name) · checksum \(Checksum(of: entity).short)"]
+    }
+
+    /// `entity`'s model exactly as the fragment will show it once the entity is applied beside
+    /// `applied` (the other applied entities; an applied one of the same name is replaced). The one
+    /// rendering `list --verbose`, the review page and the API show, whatever else is queued.
+    public static func model(_ entity: CanonicalEntity, among applied: [CanonicalEntity], host: PrismaSchema?, header extra: [String] = []) -> String {
+        let universe = applied.filter { $0.name != entity.name } + [entity]
+        return PrismaRenderer(provider: host?.provider, universe: universe, host: host).model(entity, header: header(entity) + extra)
     }
 
     /// What a fragment is rendered from, as 64 hex digits: the applied entities' checksums and the

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Renders package entities as Prisma models, including the back-relation fields the other side needs.
 ///
 /// Rendering works on canonical entities only, so the Prisma text of an applied snapshot is the
@@ -31,11 +33,11 @@ public struct PrismaRenderer: Sendable {
     public func model(_ entity: CanonicalEntity, header: [String] = []) -> String {
         let plan = relationPlan
         var lines = header.map { "// " + PrismaText.comment($0) }
+        for line in (entity.presentation?.documentation).map(Self.docLines) ?? [] { lines.append("/// " + line) }
         lines.append("model \(PrismaText.identifier(entity.name)) {")
         var rows: [[String]] = []
-        let fields = entity.fields.filter(\.primary) + entity.fields.filter { !$0.primary }
         var documentation: [String: [String]] = [:]
-        for field in fields {
+        for field in entity.fieldsInDeclaredOrder {
             var attributes: [String] = []
             if field.primary { attributes.append("@id") }
             if let expression = Self.defaultExpression(for: field) { attributes.append("@default(\(expression))") }
@@ -43,7 +45,7 @@ public struct PrismaRenderer: Sendable {
             // uuid stays TEXT (no @db.Uuid): a foreign key declared as `string` must have the same column type.
             if provider == "postgresql", let length = field.maxLength { attributes.append("@db.VarChar(\(length))") }
             rows.append([PrismaText.identifier(field.name), field.type.prismaType + (field.optional ? "?" : ""), attributes.joined(separator: " ")])
-            var notes: [String] = []
+            var notes = (entity.presentation?.fieldDocumentation[field.name]).map(Self.docLines) ?? []
             if let values = field.enumValues { notes.append("one of: \(values.joined(separator: ", "))") }
             if let length = field.maxLength, provider != "postgresql" { notes.append("at most \(length) characters") }
             if let minimum = field.minimum { notes.append("min \(CanonicalNumber.format(minimum))") }
@@ -65,11 +67,13 @@ public struct PrismaRenderer: Sendable {
                              "@relation(\(arguments.joined(separator: ", ")))"])
             case .hasMany:
                 var attribute = ""
-                if let owner = plan.hasManyOwners[RelationKey(entity: entity.name, relation: relation.name)],
-                   let name = plan.relationNames[owner] {
+                let owner = plan.hasManyOwners[RelationKey(entity: entity.name, relation: relation.name)]
+                if let owner, let name = plan.relationNames[owner] {
                     attribute = "@relation(\(PrismaText.string(name)))"
                 }
-                rows.append([PrismaText.identifier(relation.name), PrismaText.identifier(relation.target) + "[]", attribute])
+                // The other side of a unique foreign key is one row at most: Prisma's one-to-one.
+                let single = owner.map { plan.oneToOne.contains($0) } ?? false
+                rows.append([PrismaText.identifier(relation.name), PrismaText.identifier(relation.target) + (single ? "?" : "[]"), attribute])
             }
         }
         for back in plan.backFields[entity.name] ?? [] {
@@ -147,6 +151,8 @@ public struct PrismaRenderer: Sendable {
         var hasManyOwners: [RelationKey: RelationKey] = [:]
         /// Back-relation fields to add to a model, for belongsTo relations nobody declared a hasMany for.
         var backFields: [String: [BackField]] = [:]
+        /// belongsTo relations whose foreign key is unique: their other side is `Model?`, not a list.
+        var oneToOne: Set<RelationKey> = []
     }
 
     func primaryKeyName(of model: String) -> String? {
@@ -175,21 +181,32 @@ public struct PrismaRenderer: Sendable {
         for entity in owned {
             for relation in entity.relations where relation.kind == .belongsTo {
                 let key = RelationKey(entity: entity.name, relation: relation.name)
-                let needsName = relation.target == entity.name || (pairCounts[[entity.name, relation.target]] ?? 0) > 1
-                if needsName { plan.relationNames[key] = "\(entity.name)_\(relation.name)" }
-                // Does the target declare the other side?
+                let declared = entity.presentation?.relationNames[relation.name]
+                let needsName = declared != nil || relation.target == entity.name || (pairCounts[[entity.name, relation.target]] ?? 0) > 1
+                let name = declared ?? "\(entity.name)_\(relation.name)"
+                if needsName { plan.relationNames[key] = name }
+                let single = relation.field.map { field in entity.indexes.contains { $0.unique && $0.fields == [field] } } ?? false
+                if single { plan.oneToOne.insert(key) }
+                // Does the target declare the other side? (By relation name when there is one.)
                 if let target = byName[relation.target],
-                   let back = target.relations.first(where: { $0.kind == .hasMany && $0.target == entity.name && ($0.field == nil || $0.field == relation.field) }) {
+                   let back = target.relations.first(where: { candidate in
+                       candidate.kind == .hasMany && candidate.target == entity.name && (candidate.field == nil || candidate.field == relation.field)
+                           && (!needsName || target.presentation?.relationNames[candidate.name].map { $0 == name } ?? (declared == nil))
+                   }) {
                     plan.hasManyOwners[RelationKey(entity: target.name, relation: back.name)] = key
                     continue
                 }
-                // A host model may already carry the back field (an unnamed list of this model).
-                if !needsName, let model = host?.model(named: relation.target),
-                   model.fields.contains(where: { $0.type == entity.name && $0.isList && $0.attribute("relation") == nil }) {
+                // A host model may already carry the back field: an unnamed one for an unnamed
+                // relation, or one with the same relation name.
+                if let model = host?.model(named: relation.target), model.fields.contains(where: { field in
+                    guard field.type == entity.name, field.isList != single else { return false }
+                    let relationName = field.attribute("relation")?.positional.first.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+                    return needsName ? relationName == name : field.attribute("relation") == nil
+                }) {
                     continue
                 }
                 var taken = used[relation.target] ?? existingFieldNames(of: relation.target, byName: byName, host: host)
-                let base = Self.lowerFirst(Self.plural(entity.name)) + (needsName ? "By" + Self.upperFirst(relation.name) : "")
+                let base = (single ? Self.lowerFirst(entity.name) : Self.lowerFirst(Self.plural(entity.name))) + (needsName ? "By" + Self.upperFirst(relation.name) : "")
                 var candidate = base
                 var suffix = 2
                 while taken.contains(candidate) {
@@ -198,7 +215,8 @@ public struct PrismaRenderer: Sendable {
                 }
                 taken.insert(candidate)
                 used[relation.target] = taken
-                plan.backFields[relation.target, default: []].append(BackField(field: PrismaText.identifier(candidate), type: PrismaText.identifier(entity.name) + "[]",
+                plan.backFields[relation.target, default: []].append(BackField(field: PrismaText.identifier(candidate),
+                                                                               type: PrismaText.identifier(entity.name) + (single ? "?" : "[]"),
                                                                                relationName: plan.relationNames[key]))
             }
         }
@@ -206,6 +224,12 @@ public struct PrismaRenderer: Sendable {
     }
 
     static func lowerFirst(_ text: String) -> String { text.prefix(1).lowercased() + text.dropFirst() }
+
+    /// A description as `///` lines: one per line of text, never empty.
+    static func docLines(_ text: String) -> [String] {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { PrismaText.comment(String($0).trimmingCharacters(in: .whitespaces)) }
+            .filter { !$0.isEmpty }
+    }
     static func upperFirst(_ text: String) -> String { text.prefix(1).uppercased() + text.dropFirst() }
 
     static func plural(_ word: String) -> String {

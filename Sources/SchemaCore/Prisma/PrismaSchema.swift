@@ -18,6 +18,18 @@ public struct PrismaSchema: Hashable, Sendable {
     }
 
     /// The model called `name`.
+    /// A warning when the datasource's provider is not the database `schema` works on: the
+    /// columns are created with that database's types (`VARCHAR(n)`, `TIMESTAMP(3)`), which a
+    /// schema for another provider does not declare, so Prisma sees drift and its client mistypes.
+    public func providerMismatch(with dialect: SQLDialect) -> String? {
+        guard let provider else { return nil }
+        let expected = dialect == .postgresql ? ["postgresql", "postgres"] : ["sqlite"]
+        guard !expected.contains(provider) else { return nil }
+        return "the base schema's datasource says provider = \"\(provider)\", but the database is \(dialect == .postgresql ? "PostgreSQL" : "SQLite"): "
+            + "columns are created as \(dialect == .postgresql ? "PostgreSQL" : "SQLite") types that the generated Prisma schema does not declare; "
+            + "set provider = \"\(expected[0])\" in \(file)"
+    }
+
     public func model(named name: String) -> PrismaModel? {
         models.first { $0.name == name }
     }

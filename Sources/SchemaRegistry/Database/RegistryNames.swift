@@ -49,4 +49,9 @@ public struct RegistryNames: Hashable, Sendable {
 
     /// Every table of the registry, unqualified, in creation order.
     static let tables = ["meta", "entities", "queue", "approvals", "audit", "admins", "tokens"]
+
+    /// The registry's table names as Prisma's `tables.external` lists them: on SQLite, which has no
+    /// schemas, Prisma Migrate sees them beside the application's tables unless told to leave them
+    /// alone; on PostgreSQL they are in their own schema, which Prisma does not look at.
+    public static var externalTableNames: [String] { tables.map { "_schema_" + $0 } }
 }
