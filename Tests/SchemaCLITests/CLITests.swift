@@ -165,4 +165,14 @@ extension CLITests {
             #expect(!result.stdout.contains("Secret"), "\(command) \(name) read a file outside packages/")
         }
     }
+
+    /// The example's prisma.config.ts is what `schema registry prisma-config` prints: the list of
+    /// registry tables Prisma must leave alone cannot fall behind the registry.
+    @Test func theExamplePrismaConfigListsTheRegistryTables() async throws {
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Examples/workspace/prisma.config.ts")
+        let printed = await SchemaCommand.capture(["registry", "prisma-config"])
+        #expect(printed.exitCode == 0)
+        #expect(try String(contentsOf: example, encoding: .utf8) == printed.stdout, "regenerate it: schema registry prisma-config > Examples/workspace/prisma.config.ts")
+        #expect(printed.stdout.contains(#""_schema_audit""#) && printed.stdout.contains("externalTables: true"))
+    }
 }

@@ -237,3 +237,29 @@ enum TestHost {
         #expect(!report.hasDrift, "\(report.drifted.map { "\($0.entity): \($0.differences.map(\.description))" })")
     }
 }
+
+/// Registries that earlier versions created in `public` are moved into their own schema by the
+/// tool's registry upgrade, data and all, so Prisma stops seeing them.
+@Suite struct RegistrySchemaMoveTests {
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func aRegistryInPublicIsMovedIntoItsOwnSchema() throws {
+        let (setup, location) = try Backend.postgres.makeDatabase()
+        setup.close()
+        var legacy = try #require(location.postgres)
+        legacy.registrySchema = "public"
+        let old = Registry(database: try PostgresRegistryDatabase(location: legacy))
+        try old.addAdmin("alice", by: nil)
+        let desired = try Desired.from(["desk": DriftTests.yaml])
+        _ = try old.scan(desired, principal: "ci")
+        old.database.close()
+
+        let moved = Registry(database: try location.open())
+        defer { moved.database.close() }
+        #expect(try moved.items(in: [.pending]).count == 2)
+        #expect(try moved.isAdmin("alice"))
+        let tables = try moved.database.withLockedTransaction { connection in
+            try connection.query(#"SELECT schemaname || '.' || tablename AS "name" FROM pg_tables WHERE tablename LIKE '\_schema\_%' ORDER BY 1"#, [])
+        }.compactMap { $0["name"]?.text }
+        #expect(!tables.isEmpty && tables.allSatisfy { $0.hasPrefix("schema_registry.") }, "\(tables)")
+    }
+}

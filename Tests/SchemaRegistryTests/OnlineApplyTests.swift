@@ -147,30 +147,35 @@ import Testing
         #expect(rank.first?["rank"]?.integer == 0)
     }
 
-    /// A concurrent build killed half-way leaves an INVALID index under the name; `IF NOT EXISTS`
-    /// would take it for done. The step drops it and builds it again.
+    /// A concurrent build that did not finish leaves an INVALID index under the name, which
+    /// `IF NOT EXISTS` would take for done. Here the build times out waiting for a writer's
+    /// transaction (the item stays approved and started); the next start drops the INVALID index
+    /// and builds it again.
     @Test(arguments: Self.postgres)
-    func anInvalidIndexLeftByAnInterruptedBuildIsRebuilt(_ backend: Backend) throws {
+    func anInvalidIndexLeftByAnUnfinishedBuildIsRebuiltByTheNextStart(_ backend: Backend) throws {
         let (database, registry, location) = try Self.seeded(rows: 2_000)
         defer { database.close() }
         let desired = try Desired.from(["log": Self.before.replacingOccurrences(of: "      rank: { type: int, nullable: true }",
                                                                                with: "      rank: { type: int, nullable: true }\n    indexes:\n      - fields: [title, rank]\n        unique: true")])
         _ = try registry.scan(desired, principal: "ci")
         _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
-        // An earlier build of the same index failed half-way (a duplicate made it fail) and left it INVALID.
-        let owner = try #require(location.postgres)
-        let other = try PostgresRegistryDatabase(location: owner)
-        defer { other.close() }
-        try other.executeOutsideTransaction(#"INSERT INTO "Entry" ("id", "title", "rank") VALUES ('d1', 'same', 1), ('d2', 'same', 1)"#)
-        #expect(throws: (any Error).self) {
-            try other.executeOutsideTransaction(#"CREATE UNIQUE INDEX CONCURRENTLY "Entry_title_rank_key" ON "Entry"("title", "rank")"#)
-        }
-        try other.executeOutsideTransaction(#"DELETE FROM "Entry" WHERE "id" = 'd2'"#)
+        // A writer's open transaction: a concurrent build waits for it to end.
+        let writer = try PostgresRegistryDatabase(location: try #require(location.postgres))
+        defer { writer.close() }
+        try writer.executeOutsideTransaction("BEGIN")
+        try writer.executeOutsideTransaction(#"UPDATE "Entry" SET "title" = "title" WHERE "id" = 'e1'"#)
+        database.lockPolicy = LockPolicy(statementTimeout: .milliseconds(200), retries: 0, onlineTimeout: .milliseconds(200))
+        #expect(errorCode { try registry.applyApproved(desired) } == .lockTimeout)
+        let item = try #require(try registry.items(in: [.approved]).first)
+        #expect(item.progress == 1, "the first transaction committed; the index build is the step left")
         #expect(try Introspection.describe(database).contains { $0.contains("Entry_title_rank_key") && $0.hasSuffix("INVALID") })
 
+        try writer.executeOutsideTransaction("ROLLBACK")
+        database.lockPolicy = .standard
         #expect(try registry.applyApproved(desired).applied.map(\.entity) == ["Entry"])
         let indexes = try Introspection.describe(database).filter { $0.contains("Entry_title_rank_key") }
         #expect(indexes.count == 1 && !indexes[0].hasSuffix("INVALID"), "\(indexes)")
+        #expect(!(try registry.drift(host: TestHost.schema)).hasDrift)
     }
 
     /// A reader holding a transaction on the table: the change's ALTER waits at most the lock

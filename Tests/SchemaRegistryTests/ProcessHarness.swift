@@ -11,7 +11,10 @@ enum Processes {
 
     struct Run {
         var status: Int32
+        /// Standard output and error, as a terminal shows them.
         var output: String
+        /// Standard output alone (what `--json` prints).
+        var stdout: String
     }
 
     /// A workspace with `count` related entities in two packages (see ``workspaceFiles(entities:variant:)``).
@@ -96,10 +99,33 @@ enum Processes {
     }
 
     static func run(_ arguments: [String], url: String) throws -> Run {
+        // JSON goes to stdout, warnings (the base schema's provider, say) to stderr: read them apart.
+        if arguments.contains("--json") { return try runSeparately(arguments, url: url) }
         let (process, pipe) = try launch(arguments, url: url)
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Run(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+        let output = String(decoding: data, as: UTF8.self)
+        return Run(status: process.terminationStatus, output: output, stdout: output)
+    }
+
+    /// Runs with standard output and error apart (for `--json`).
+    static func runSeparately(_ arguments: [String], url: String) throws -> Run {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATABASE_URL"] = url
+        environment["NO_COLOR"] = "1"
+        process.environment = environment
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, output: stdout + stderr, stdout: stdout)
     }
 
     /// Queues and approves every change of a workspace; returns the number of approved items.
@@ -109,7 +135,7 @@ enum Processes {
         #expect(try run(["admin", "add", "alice", "--root", root.path], url: url).status == 0)
         #expect(try run(["approve", "all", "--as", "alice", "--root", root.path], url: url).status == 0)
         let status = try run(["status", "--root", root.path, "--json"], url: url)
-        let object = try JSONSerialization.jsonObject(with: Data(status.output.utf8)) as? [String: Any]
+        let object = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any]
         return (object?["counts"] as? [String: Int])?["approved"] ?? 0
     }
 

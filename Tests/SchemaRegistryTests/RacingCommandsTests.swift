@@ -64,7 +64,7 @@ import Testing
             }
             try expectInvariants(registry, database: database, backend: backend, root: root, round: round)
             let again = try Processes.run(["scan", "--root", root.path, "--json"], url: url)
-            let object = try JSONSerialization.jsonObject(with: Data(again.output.utf8)) as? [String: Any]
+            let object = try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any]
             #expect((object?["queued"] as? [Any])?.count == 0 && (object?["requeued"] as? [Any])?.count == 0,
                     "round \(round): a scan after the race queued something: \(again.output)")
         }
