@@ -12,6 +12,15 @@ import Testing
         }
     }
 
+    @Test func theIdentitySourceIsReadFromTheWorkspaceConfiguration() {
+        let signed = load(metadata: #"{"packageId": "shop"}"#) { TestSupport.write(#"{"identity": "signed"}"#, to: "schema.config.json", in: $0) }
+        #expect(signed.configuration.identity == .signed)
+        #expect(DesiredState.resolve(signed).identity == .signed)
+        let wrong = load(metadata: #"{"packageId": "shop"}"#) { TestSupport.write(#"{"identity": "trust-me"}"#, to: "schema.config.json", in: $0) }
+        #expect(wrong.diagnostics.contains { $0.code == .metadataInvalid && $0.message.contains("'identity' must be one of \"settings\", \"signed\"") }, "\(wrong.diagnostics)")
+        #expect(load(metadata: #"{"packageId": "shop"}"#).configuration.identity == .settings)
+    }
+
     @Test func declaredSchemaLoadsCleanly() {
         let workspace = load(metadata: #"{"packageId": "shop", "schema": {"entities": ["Note"], "path": "schema/entities.yaml"}}"#)
         #expect(workspace.diagnostics.isEmpty, "\(workspace.diagnostics)")

@@ -66,6 +66,70 @@ import Testing
     }
 }
 
+/// `"identity": "signed"`: the application's role can set any identity it likes, but the policies
+/// believe only one signed with the secret, which that role cannot read.
+@Suite(.serialized) struct SignedIdentityTests {
+    static let secret = String(repeating: "5a", count: 32)
+
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func onlySignedIdentitiesCountAndTheSecretStaysOutOfReach() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Processes.binary.path), "build the schema binary first")
+        let root = CLIWorkspace.make(["packages/docs/seed/schema/entities.yaml": RowLevelSecurityTests.docs,
+                                      "schema.config.json": #"{"identity": "signed"}"#])
+        let secretFile = root.appendingPathComponent("identity.key")
+        try Self.secret.write(to: secretFile, atomically: true, encoding: .utf8)
+        let (url, database) = try Processes.database(.postgres)
+        defer { database.close() }
+        let location = try DatabaseLocation.parse(url, root: root)
+        // The database owner (not the application's role) installs the check and owns the secret.
+        let install = try Processes.run(["registry", "identity", "--secret-file", secretFile.path, "--root", root.path], url: url)
+        #expect(install.status == 0, "\(install.output)")
+        for arguments in [["scan"], ["admin", "add", "alice"], ["approve", "all", "--as", "alice"], ["apply", "--rls"]] {
+            let run = try Processes.run(arguments + ["--root", root.path], url: url)
+            #expect(run.status == 0, "\(arguments): \(run.output)")
+        }
+        let plan = try database.withLockedTransaction { try $0.query(#"SELECT "statements" FROM \#($0.names.queue)"#, []) }
+        #expect(plan.first?["statements"]?.text?.contains("schema_identity.claim('user_id')") == true)
+
+        let role = PostgresRoles.unique("app")
+        try PostgresRoles.create(role)
+        let key = try SignedIdentity.secret(fromFile: Self.secret)
+        let later = Int64(Date().timeIntervalSince1970) + 600
+        try database.withLockedTransaction { connection in
+            try connection.execute(#"GRANT SELECT, INSERT, UPDATE, DELETE ON "Doc" TO \#(role)"#)
+            let signature = SignedIdentity.signature(userId: "seed", role: "admin", tenantId: nil, expires: later, secret: key)
+            _ = try connection.query("SELECT set_config('app.user_id', 'seed', true), set_config('app.user_role', 'admin', true), set_config('app.identity_expires', ?, true), set_config('app.identity_signature', ?, true)",
+                                     [.text(String(later)), .text(signature)])
+            try connection.execute(#"INSERT INTO "Doc" ("id", "ownerId", "title") VALUES ('d1', 'u1', 'mine'), ('d2', 'u2', 'theirs')"#)
+        }
+        let app = try location.as(user: role).open()
+        defer { app.close() }
+        /// Rows an UPDATE of every document touches, as `id`/`role` with the given expiry and signature.
+        func updated(as id: String, role userRole: String, expires: Int64, signature: String) throws -> [String] {
+            try app.withLockedTransaction { connection in
+                _ = try connection.query("SELECT set_config('app.user_id', ?, true), set_config('app.user_role', ?, true), set_config('app.identity_expires', ?, true), set_config('app.identity_signature', ?, true)",
+                                         [.text(id), .text(userRole), .text(String(expires)), .text(signature)])
+                return try connection.query(#"UPDATE "Doc" SET "title" = "title" RETURNING "id""#, []).compactMap { $0["id"]?.text }.sorted()
+            }
+        }
+        let u1 = SignedIdentity.signature(userId: "u1", role: "user", tenantId: nil, expires: later, secret: key)
+        #expect(try updated(as: "u1", role: "user", expires: later, signature: u1) == ["d1"])
+        // The same signature with a role or user the application's role chose itself: nothing.
+        #expect(try updated(as: "u1", role: "admin", expires: later, signature: u1) == [])
+        #expect(try updated(as: "u2", role: "user", expires: later, signature: u1) == [])
+        #expect(try updated(as: "u1", role: "user", expires: later, signature: "") == [])
+        let past = Int64(Date().timeIntervalSince1970) - 1
+        #expect(try updated(as: "u1", role: "user", expires: past, signature: SignedIdentity.signature(userId: "u1", role: "user", tenantId: nil, expires: past, secret: key)) == [])
+        let admin = SignedIdentity.signature(userId: "a1", role: "admin", tenantId: nil, expires: later, secret: key)
+        #expect(try updated(as: "a1", role: "admin", expires: later, signature: admin) == ["d1", "d2"])
+        // The secret is out of the application's reach, and so is replacing the check.
+        #expect(throws: (any Error).self) { try app.withLockedTransaction { _ = try $0.query("SELECT inner_key FROM schema_identity.secret", []) } }
+        #expect(throws: (any Error).self) {
+            try app.withLockedTransaction { try $0.execute("CREATE OR REPLACE FUNCTION schema_identity.claim(name text) RETURNS text LANGUAGE sql AS $$ SELECT 'u2' $$") }
+        }
+    }
+}
+
 /// A workspace on disk with a small host schema and the given files.
 enum CLIWorkspace {
     static func make(_ files: [String: String]) -> URL {

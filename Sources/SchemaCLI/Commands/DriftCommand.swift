@@ -30,7 +30,8 @@ struct DriftCommand: AsyncParsableCommand {
     func run() async throws {
         let console = Console.current
         try runReportingErrors {
-            let host = options.loadWorkspace().baseSchema
+            let workspace = options.loadWorkspace()
+            let host = workspace.baseSchema
             let only = entities.isEmpty ? nil : entities
             try registry.withRegistry(root: options.rootURL) { registry in
                 if accept {
@@ -43,7 +44,7 @@ struct DriftCommand: AsyncParsableCommand {
                 }
                 let report = try registry.drift(host: host, entities: only)
                 if queue {
-                    let result = try registry.queueRepairs(host: host, entities: only, principal: principal ?? "drift")
+                    let result = try registry.queueRepairs(host: host, identity: workspace.configuration.identity, entities: only, principal: principal ?? "drift")
                     try printQueued(result, json: options.json, console: console)
                     return
                 }

@@ -30,7 +30,7 @@ struct RLSCommand: AsyncParsableCommand {
             if let package, chosen.isEmpty {
                 throw SchemaError(.usage, "no entities of package '\(package)'")
             }
-            console.out(RowLevelSecurity.statements(for: chosen.map(\.structure), host: desired.host).map { $0 + ";" }.joined(separator: "\n"))
+            console.out(RowLevelSecurity.statements(for: chosen.map(\.structure), host: desired.host, identity: desired.identity).map { $0 + ";" }.joined(separator: "\n"))
         }
     }
 }

@@ -5,7 +5,41 @@ import SchemaRegistry
 /// `schema registry protect --audit-owner ROLE --writer ROLE`.
 struct RegistryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "registry", abstract: "Administer the registry itself.", subcommands: [Initialize.self, Protect.self, PrismaConfig.self])
+        commandName: "registry", abstract: "Administer the registry itself.", subcommands: [Initialize.self, Protect.self, PrismaConfig.self, Identity.self])
+
+    /// `schema registry identity --secret-file FILE`: installs the signed-identity check.
+    struct Identity: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "PostgreSQL: install (or re-key) the function that checks signed identities for row-level security.",
+            discussion: """
+                With "identity": "signed" in schema.config.json, policies believe app.user_id, app.user_role and \
+                app.tenant_id only when app.identity_signature is the HMAC-SHA256 of them and app.identity_expires \
+                with the secret in FILE (64+ hex digits, e.g. `openssl rand -hex 32`). Run it as a role that is not the \
+                application's (the database owner, say): that role owns the copy of the secret, which the application's \
+                role cannot read. The application signs with its own copy, kept outside the database.
+                """)
+        @OptionGroup var options: GlobalOptions
+        @OptionGroup var registry: RegistryOptions
+        @Option(name: .customLong("secret-file"), help: ArgumentHelp("The secret, as hex.", valueName: "file")) var secretFile: String
+
+        func run() async throws {
+            try runReportingErrors {
+                guard let text = try? String(contentsOfFile: secretFile, encoding: .utf8) else {
+                    throw SchemaError(.keyFile, "cannot read the identity secret \(secretFile)")
+                }
+                let secret = try SignedIdentity.secret(fromFile: text)
+                try registry.withRegistry(root: options.rootURL) { registry in
+                    guard registry.database.dialect == .postgresql else {
+                        throw SchemaError(.usage, "signed identities are for PostgreSQL's row-level security; SQLite has none")
+                    }
+                    try registry.database.withLockedTransaction { connection in
+                        for statement in SignedIdentity.installation(secret: secret) { try connection.execute(statement) }
+                    }
+                }
+                Console.current.out("installed \(SignedIdentity.schema).claim(); policies planned with \"identity\": \"signed\" believe only signed identities")
+            }
+        }
+    }
 
     /// `schema registry prisma-config`: what a Prisma config needs to leave the registry alone on SQLite.
     struct PrismaConfig: AsyncParsableCommand {

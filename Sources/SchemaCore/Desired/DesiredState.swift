@@ -14,6 +14,8 @@ public struct DesiredState: Sendable {
 
     /// The host's base schema.
     public var host: PrismaSchema? { workspace.baseSchema }
+    /// Where row-level security policies read the acting user from (`schema.config.json`).
+    public var identity: IdentitySource { workspace.configuration.identity }
 
     /// Whether the packages are valid, so their entities may be planned.
     public var isValid: Bool { !report.hasErrors }

@@ -12,13 +12,14 @@ public enum DriftRepair {
     }
 
     /// The repair of `applied`'s table, whose live shape is `live`.
-    public static func plan(live: TableShape, applied: AppliedEntity, dialect: SQLDialect, primaryKeys: [String: String]) -> Outcome {
+    public static func plan(live: TableShape, applied: AppliedEntity, dialect: SQLDialect, primaryKeys: [String: String],
+                            identity: IdentitySource = .settings) -> Outcome {
         let snapshot = applied.structure
         let (approximation, limits) = LiveEntity.approximate(live, snapshot: snapshot, dialect: dialect, primaryKeys: primaryKeys)
         guard limits.isEmpty else { return .limits(limits) }
         let operations = TableDiff.operations(from: approximation, to: snapshot)
         guard !operations.isEmpty else { return .nothingToRepair }
-        let rendered = MigrationSQLRenderer(dialect: dialect, primaryKeys: primaryKeys)
+        let rendered = MigrationSQLRenderer(dialect: dialect, primaryKeys: primaryKeys, identity: identity)
             .render(MigrationStep(from: approximation, to: snapshot, operations: operations))
         let liveChecksum = Checksum(of: approximation).hex
         return .change(PlannedChange(

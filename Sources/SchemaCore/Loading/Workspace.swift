@@ -28,10 +28,13 @@ public struct Workspace: Sendable {
 public struct WorkspaceConfiguration: Hashable, Sendable {
     /// Roles accepted in ACLs besides the built-in ones.
     public var extraRoles: [String]
+    /// `"identity"`: where row-level security reads the acting user from (default `settings`).
+    public var identity: IdentitySource
 
     /// Creates a configuration.
-    public init(extraRoles: [String] = []) {
+    public init(extraRoles: [String] = [], identity: IdentitySource = .settings) {
         self.extraRoles = extraRoles
+        self.identity = identity
     }
 
     /// Built-in and extra roles.

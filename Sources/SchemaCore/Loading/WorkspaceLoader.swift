@@ -174,7 +174,16 @@ public struct WorkspaceLoader: Sendable {
             if object["extraRoles"] != nil, object["extraRoles"] as? [String] == nil {
                 diagnostics.append(.error(.metadataInvalid, "'extraRoles' must be a list of role names", at: .start(of: file)))
             }
-            return WorkspaceConfiguration(extraRoles: roles)
+            var identity = IdentitySource.settings
+            if let text = object["identity"] {
+                if let value = (text as? String).flatMap(IdentitySource.init(rawValue:)) {
+                    identity = value
+                } else {
+                    diagnostics.append(.error(.metadataInvalid, "'identity' must be one of \(IdentitySource.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))",
+                                              at: .start(of: file)))
+                }
+            }
+            return WorkspaceConfiguration(extraRoles: roles, identity: identity)
         }
     }
 

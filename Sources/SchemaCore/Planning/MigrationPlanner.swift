@@ -2,9 +2,10 @@
 /// one change per entity that differs, with its operations (``TableDiff``), risks and SQL.
 public enum MigrationPlanner {
     /// The changes, creates and alters in dependency order (referenced tables first), drops last.
-    public static func plan(desired: [DesiredEntity], applied: [AppliedEntity], dialect: SQLDialect, host: PrismaSchema?) -> [PlannedChange] {
+    public static func plan(desired: [DesiredEntity], applied: [AppliedEntity], dialect: SQLDialect, host: PrismaSchema?,
+                            identity: IdentitySource = .settings) -> [PlannedChange] {
         let primaryKeys = PrimaryKeys.of(host: host, entities: applied.map(\.structure) + desired.map(\.structure))
-        let renderer = MigrationSQLRenderer(dialect: dialect, primaryKeys: primaryKeys)
+        let renderer = MigrationSQLRenderer(dialect: dialect, primaryKeys: primaryKeys, identity: identity)
         let appliedByName = Dictionary(applied.map { ($0.structure.name, $0) }, uniquingKeysWith: { first, _ in first })
         let desiredNames = Set(desired.map(\.structure.name))
 

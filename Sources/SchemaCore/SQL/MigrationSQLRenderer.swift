@@ -8,11 +8,14 @@ public struct MigrationSQLRenderer: Sendable {
     public var dialect: SQLDialect
     /// Primary-key column of every table a foreign key may reference (package entities and host models).
     public var primaryKeys: [String: String]
+    /// Where row-level security policies read the acting user from.
+    public var identity: IdentitySource
 
     /// Creates a renderer.
-    public init(dialect: SQLDialect, primaryKeys: [String: String]) {
+    public init(dialect: SQLDialect, primaryKeys: [String: String], identity: IdentitySource = .settings) {
         self.dialect = dialect
         self.primaryKeys = primaryKeys
+        self.identity = identity
     }
 
     /// The statements of one step, and the checks to ask the database about its rows.

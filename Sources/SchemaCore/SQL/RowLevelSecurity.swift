@@ -8,20 +8,26 @@
 /// parsed form; their text never reaches SQL. Every table gets RLS enabled and forced, so a table
 /// whose ACL grants nothing (or that has no ACL) is closed, as the Swift evaluator is.
 public enum RowLevelSecurity {
-    static let userId = "NULLIF(current_setting('app.user_id', true), '')"
-    static let userRole = "NULLIF(current_setting('app.user_role', true), '')"
-    static let tenantId = "NULLIF(current_setting('app.tenant_id', true), '')"
+    /// The acting user's `name` (`user_id`, `user_role`, `tenant_id`): the session setting, or,
+    /// with a signed identity, what the checking function vouches for (NULL when the signature
+    /// is wrong or expired). The subquery makes PostgreSQL ask once per statement, not per row.
+    static func principal(_ name: String, _ identity: IdentitySource) -> String {
+        switch identity {
+        case .settings: "NULLIF(current_setting('app.\(name)', true), '')"
+        case .signed: "(SELECT \(SignedIdentity.schema).claim('\(name)'))"
+        }
+    }
 
     /// The policies of several entities, with the primary keys of the host's models and of the entities themselves.
-    public static func statements(for entities: [CanonicalEntity], host: PrismaSchema?) -> [String] {
+    public static func statements(for entities: [CanonicalEntity], host: PrismaSchema?, identity: IdentitySource = .settings) -> [String] {
         let keys = PrimaryKeys.of(host: host, entities: entities)
-        return entities.flatMap { statements(for: $0, primaryKeys: keys) }
+        return entities.flatMap { statements(for: $0, primaryKeys: keys, identity: identity) }
     }
 
     /// The statements that (re)create the policies of `entity`: RLS on and forced, every policy of
     /// ours dropped, and one permissive policy per operation the ACL grants (none without an ACL).
     /// - Parameter primaryKeys: primary-key column per table, for `relation.field` rules.
-    public static func statements(for entity: CanonicalEntity, primaryKeys: [String: String]) -> [String] {
+    public static func statements(for entity: CanonicalEntity, primaryKeys: [String: String], identity: IdentitySource = .settings) -> [String] {
         let acl = entity.acl ?? CanonicalACL(rules: [:], rowLevel: nil)
         let dialect = SQLDialect.postgresql
         let table = dialect.quote(entity.name)
@@ -30,9 +36,9 @@ public enum RowLevelSecurity {
             let name = dialect.quote("\(entity.name)_\(operation.rawValue)")
             statements.append("DROP POLICY IF EXISTS \(name) ON \(table)")
             var conditions: [String] = []
-            if let roles = acl.rules[operation] { conditions.append(grant(roles, entity: entity, primaryKeys: primaryKeys)) }
+            if let roles = acl.rules[operation] { conditions.append(grant(roles, entity: entity, primaryKeys: primaryKeys, identity: identity)) }
             if operation == .read, let visible = acl.readableWhen {
-                conditions.append(compile(visible.expression, entity: entity, primaryKeys: primaryKeys))
+                conditions.append(compile(visible.expression, entity: entity, primaryKeys: primaryKeys, identity: identity))
             }
             guard !conditions.isEmpty else { continue }
             let condition = conditions.count == 1 ? conditions[0] : conditions.map { "(\($0))" }.joined(separator: " OR ")
@@ -47,14 +53,15 @@ public enum RowLevelSecurity {
     }
 
     /// The SQL condition that is true when one of `roles` grants access.
-    static func grant(_ roles: [String], entity: CanonicalEntity, primaryKeys: [String: String]) -> String {
+    static func grant(_ roles: [String], entity: CanonicalEntity, primaryKeys: [String: String], identity: IdentitySource) -> String {
+        let userRole = principal("user_role", identity)
         let level = "(CASE \(userRole) " + ACLEvaluator.hierarchy.enumerated().dropFirst().map { "WHEN '\($0.element)' THEN \($0.offset)" }.joined(separator: " ") + " ELSE 0 END)"
         var terms: [String] = []
         for role in roles {
             switch role {
             case "public": terms.append("true")
             case "system": terms.append("\(userRole) = 'system'")
-            case "self", "owner": terms.append(ownership(entity, primaryKeys: primaryKeys))
+            case "self", "owner": terms.append(ownership(entity, primaryKeys: primaryKeys, identity: identity))
             default:
                 if let required = ACLEvaluator.hierarchy.firstIndex(of: role) { terms.append("\(level) >= \(required)") }
                 // `none` and unknown roles grant nothing.
@@ -63,27 +70,28 @@ public enum RowLevelSecurity {
         return terms.isEmpty ? "false" : terms.map { "(\($0))" }.joined(separator: " OR ")
     }
 
-    static func ownership(_ entity: CanonicalEntity, primaryKeys: [String: String]) -> String {
+    static func ownership(_ entity: CanonicalEntity, primaryKeys: [String: String], identity: IdentitySource) -> String {
         let dialect = SQLDialect.postgresql
+        let userId = principal("user_id", identity)
         if let rule = entity.acl?.rowLevel {
             // Only the alternatives that identify the user decide ownership (see RowLevelExpression.ownership).
             guard let ownership = rule.expression.ownership else { return "false" }
-            return "\(userId) IS NOT NULL AND (\(compile(ownership, entity: entity, primaryKeys: primaryKeys)))"
+            return "\(userId) IS NOT NULL AND (\(compile(ownership, entity: entity, primaryKeys: primaryKeys, identity: identity)))"
         }
         guard let field = ACLEvaluator.ownerField(of: entity) else { return "false" }
         return "\(dialect.quote(entity.name)).\(dialect.quote(field))::text = \(userId)"
     }
 
-    static func compile(_ expression: RowLevelExpression, entity: CanonicalEntity, primaryKeys: [String: String]) -> String {
+    static func compile(_ expression: RowLevelExpression, entity: CanonicalEntity, primaryKeys: [String: String], identity: IdentitySource) -> String {
         switch expression {
-        case .or(let terms): return terms.map { "(\(compile($0, entity: entity, primaryKeys: primaryKeys)))" }.joined(separator: " OR ")
-        case .and(let factors): return factors.map { "(\(compile($0, entity: entity, primaryKeys: primaryKeys)))" }.joined(separator: " AND ")
+        case .or(let terms): return terms.map { "(\(compile($0, entity: entity, primaryKeys: primaryKeys, identity: identity)))" }.joined(separator: " OR ")
+        case .and(let factors): return factors.map { "(\(compile($0, entity: entity, primaryKeys: primaryKeys, identity: identity)))" }.joined(separator: " AND ")
         case .comparison(let comparison):
             let left = column(comparison.path, entity: entity, primaryKeys: primaryKeys)
             let negated = comparison.op == .notEqual
             switch comparison.operand {
             case .principal(let attribute):
-                let setting = attribute == "id" ? userId : attribute == "role" ? userRole : tenantId
+                let setting = principal(attribute == "id" ? "user_id" : attribute == "role" ? "user_role" : "tenant_id", identity)
                 return "\(left)::text \(negated ? "IS DISTINCT FROM" : "=") \(setting)"
             case .null: return "\(left) IS \(negated ? "NOT " : "")NULL"
             case .bool(let flag): return "\(left) \(negated ? "IS DISTINCT FROM" : "=") \(flag)"

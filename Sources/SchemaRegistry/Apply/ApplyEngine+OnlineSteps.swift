@@ -6,7 +6,10 @@ extension ApplyEngine {
     /// `apply-started` line in the append-only audit log), verified again. The package files may
     /// have moved on since: a started change is finished as approved, and the next scan plans from it.
     func resumable(_ desired: DesiredState, trustedKeys: [TrustedKey]?, _ connection: any RegistryConnection) throws -> [Started] {
-        let items = try Registry.items(in: [.approved], connection).filter { $0.progress > 0 }
+        // Filtered in SQL: a start with many approved items decodes them once, in `prepare`.
+        let rows = try connection.query(#"SELECT \#(QueueItem.columns) FROM \#(connection.names.queue) WHERE "state" = 'approved' AND "progress" > 0 ORDER BY "created_at", "id""#, [])
+        let items = try rows.map(QueueItem.init(row:))
+        guard !items.isEmpty else { return [] }
         let started = try items.filter { item in
             let rows = try connection.query(
                 #"SELECT COUNT(*) AS "count" FROM \#(connection.names.audit) WHERE "action" = 'apply-started' AND "item_id" = ?"#, [.text(item.id)])

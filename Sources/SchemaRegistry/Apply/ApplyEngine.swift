@@ -118,10 +118,11 @@ public struct ApplyEngine: Sendable {
         guard !items.isEmpty else { return prepared }
         let applied = Dictionary(try Registry.appliedEntities(connection).map { ($0.structure.name, $0) }, uniquingKeysWith: { first, _ in first })
         let keys = PrimaryKeys.of(host: desired.host, entities: applied.values.map(\.structure))
+        let tables = try Self.existingTables(connection)
         for (verified, refusal) in try verify(items, current: desired.entitiesByName, trustedKeys: trustedKeys, resuming: false, primaryKeys: keys, connection) {
             if let refusal {
                 prepared.refused.append(refusal)
-            } else if let drift = try driftRefusal(verified.item, applied: applied[verified.item.entity], primaryKeys: keys, connection) {
+            } else if let drift = try driftRefusal(verified.item, applied: applied[verified.item.entity], primaryKeys: keys, tables: tables, connection) {
                 prepared.refused.append(drift)
             } else {
                 prepared.accepted.append(verified.item)
@@ -135,13 +136,14 @@ public struct ApplyEngine: Sendable {
     /// planned for the snapshot's shape and could fail half-way, or succeed on the wrong one.
     /// The item stays approved; `schema drift` shows the differences and leads to a repair
     /// (reviewed like any change) or to accepting the live shape.
-    func driftRefusal(_ item: QueueItem, applied: AppliedEntity?, primaryKeys: [String: String], _ connection: any RegistryConnection) throws -> Refusal? {
+    func driftRefusal(_ item: QueueItem, applied: AppliedEntity?, primaryKeys: [String: String], tables: Set<String>,
+                      _ connection: any RegistryConnection) throws -> Refusal? {
         let differences: [DriftDifference]
         switch item.action {
         case .repair:
             return nil // planned from the drift itself; verify checks the table is still as it was
         case .create:
-            guard try LiveSchema.shape(of: item.entity, connection) != nil else { return nil }
+            guard tables.contains(item.entity) else { return nil }
             differences = [DriftDifference(.tableExists, table: item.entity, object: item.entity)]
         case .alter, .drop:
             guard let applied else { return nil }
@@ -172,10 +174,13 @@ public struct ApplyEngine: Sendable {
                 // Repairs of drifted tables go first, each with its online steps, so that the
                 // changes held back by the drift apply in the same start.
                 let begun = Set(resuming.map(\.item.id))
-                let approved = try session.transaction(lockTimeout: nil) { try Registry.items(in: [.approved], $0) }.filter { !begun.contains($0.id) }
-                let repairs = Set(approved.filter { $0.action == .repair }.map(\.id))
+                let (approved, repairs) = try session.transaction(lockTimeout: nil) { connection in
+                    let rows = try connection.query(#"SELECT "id", "action" FROM \#(connection.names.queue) WHERE "state" = 'approved'"#, [])
+                    let ids = rows.compactMap { $0["id"]?.text }.filter { !begun.contains($0) }
+                    return (Set(ids), Set(rows.filter { $0["action"]?.text == PlannedChange.Action.repair.rawValue }.compactMap { $0["id"]?.text }).subtracting(begun))
+                }
                 if !repairs.isEmpty {
-                    let others = Set(approved.map(\.id)).subtracting(repairs)
+                    let others = approved.subtracting(repairs)
                     for started in try runTransaction(desired, request, history: nil, excluding: begun.union(others), session, into: &outcome) {
                         try complete(started.item, nonce: started.nonce, request, history: nil, session, into: &outcome)
                     }

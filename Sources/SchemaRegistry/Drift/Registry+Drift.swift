@@ -68,7 +68,7 @@ extension Registry {
     /// Queues, for review, a repair item per drifted table (or only `entities`): the change that
     /// brings the table back to its snapshot. Nothing changes in the database until an admin
     /// approves it and a start applies it.
-    public func queueRepairs(host: PrismaSchema?, entities: [String]? = nil, principal: String) throws -> RepairResult {
+    public func queueRepairs(host: PrismaSchema?, identity: IdentitySource = .settings, entities: [String]? = nil, principal: String) throws -> RepairResult {
         try transaction { connection in
             var result = RepairResult()
             let applied = try Self.appliedEntities(connection)
@@ -83,7 +83,7 @@ extension Registry {
                                                   message: "the table is missing; recreate it from a backup, or remove the package and scan"))
                     continue
                 }
-                switch DriftRepair.plan(live: live, applied: entity, dialect: connection.dialect, primaryKeys: keys) {
+                switch DriftRepair.plan(live: live, applied: entity, dialect: connection.dialect, primaryKeys: keys, identity: identity) {
                 case .nothingToRepair:
                     continue
                 case .limits(let limits):

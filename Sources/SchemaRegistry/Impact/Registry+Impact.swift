@@ -1,4 +1,4 @@
-public import SchemaCore
+import SchemaCore
 
 extension Registry {
     /// The impact of each item on the database as it is now (``ChangeImpact``), by item id.
