@@ -52,11 +52,7 @@ import Testing
     /// the rows a rebuild copies.
     @Test func listVerboseAndPlanShowTheDataImpactBeforeApproval() async throws {
         let yaml = "entities:\n  - name: Ticket\n    fields:\n      id: { type: string, primary: true }\n      title: { type: string }\n      code: { type: string }\n"
-        let root = CLITests.makeWorkspace(["packages/desk/seed/metadata.json": #"{"packageId": "desk"}"#, "packages/desk/seed/schema/entities.yaml": yaml])
-        #expect(await run(["admin", "add", "alice"], root: root).exitCode == 0)
-        #expect(await run(["scan"], root: root).exitCode == 0)
-        #expect(await run(["approve", "all", "--as", "alice"], root: root).exitCode == 0)
-        #expect(await run(["apply", "--no-generate"], root: root).exitCode == 0)
+        let root = await applied(desk: yaml)
         let database = try SQLiteRegistryDatabase(path: root.appendingPathComponent(".schema/test.sqlite").path)
         let long = String(repeating: "t", count: 150)
         try database.withLockedTransaction { connection in
@@ -91,11 +87,7 @@ import Testing
     /// approved change back with nothing changed, the repair goes through approval, then `drift` exits 0.
     @Test func driftIsReportedHoldsApplyBackAndIsRepairedThroughApproval() async throws {
         let yaml = "entities:\n  - name: Ticket\n    fields:\n      id: { type: string, primary: true }\n      title: { type: string }\n      code: { type: string, nullable: true }\n"
-        let root = CLITests.makeWorkspace(["packages/desk/seed/metadata.json": #"{"packageId": "desk"}"#, "packages/desk/seed/schema/entities.yaml": yaml])
-        #expect(await run(["admin", "add", "alice"], root: root).exitCode == 0)
-        #expect(await run(["scan"], root: root).exitCode == 0)
-        #expect(await run(["approve", "all", "--as", "alice"], root: root).exitCode == 0)
-        #expect(await run(["apply", "--no-generate"], root: root).exitCode == 0)
+        let root = await applied(desk: yaml)
         #expect(await run(["drift"], root: root).exitCode == 0)
         let path = root.appendingPathComponent(".schema/test.sqlite").path
         let database = try SQLiteRegistryDatabase(path: path)
@@ -126,6 +118,16 @@ import Testing
         #expect(repaired.stdout.contains("applied r") && repaired.stdout.contains("alter  Ticket"), "\(repaired.stdout)")
         #expect(try SQLiteRows.query(path, #"SELECT COUNT(*) AS "n" FROM pragma_table_info('Ticket') WHERE "name" IN ('memo', 'code')"#).first?["n"] == "2")
         #expect(await run(["drift"], root: root).exitCode == 0)
+    }
+
+    /// A workspace whose package `desk` has `yaml`, scanned, approved by alice and applied.
+    func applied(desk yaml: String) async -> URL {
+        let root = CLITests.makeWorkspace(["packages/desk/seed/metadata.json": #"{"packageId": "desk"}"#, "packages/desk/seed/schema/entities.yaml": yaml])
+        #expect(await run(["admin", "add", "alice"], root: root).exitCode == 0)
+        #expect(await run(["scan"], root: root).exitCode == 0)
+        #expect(await run(["approve", "all", "--as", "alice"], root: root).exitCode == 0)
+        #expect(await run(["apply", "--no-generate"], root: root).exitCode == 0)
+        return root
     }
 
     @Test func scanQueuesNothingWhenFilesHaveErrors() async {

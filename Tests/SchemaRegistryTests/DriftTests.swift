@@ -69,26 +69,15 @@ import Testing
 
     /// A database with ``yaml`` applied and an admin.
     static func applied(_ backend: Backend) throws -> (any RegistryDatabase, Registry) {
-        let (database, _) = try backend.makeDatabase()
-        let registry = Registry(database: database)
-        try registry.addAdmin("alice", by: nil)
-        let desired = try Desired.from(["desk": yaml])
-        _ = try registry.scan(desired, principal: "ci")
-        _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
-        #expect(try registry.applyApproved(desired).applied.count == 2)
+        let (database, registry, outcome) = try Registry.applied(try Desired.from(["desk": yaml]), on: backend)
+        #expect(outcome.applied.count == 2)
         return (database, registry)
     }
 
     /// The schema a fresh database gets from `yaml`.
     static func fresh(_ backend: Backend, _ yaml: String) throws -> [String] {
-        let (database, _) = try backend.makeDatabase()
+        let (database, _, _) = try Registry.applied(try Desired.from(["desk": yaml]), on: backend)
         defer { database.close() }
-        let registry = Registry(database: database)
-        try registry.addAdmin("alice", by: nil)
-        let desired = try Desired.from(["desk": yaml])
-        _ = try registry.scan(desired, principal: "ci")
-        _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
-        _ = try registry.applyApproved(desired)
         return try Introspection.describe(database)
     }
 
@@ -224,13 +213,8 @@ enum TestHost {
         try #require(desired.isValid, "\(desired.errors)")
         #expect(desired.entities.count >= 25, "only \(desired.entities.count) entities left to apply")
 
-        let (database, _) = try backend.makeDatabase()
+        let (database, registry, outcome) = try Registry.applied(desired, on: backend)
         defer { database.close() }
-        let registry = Registry(database: database)
-        try registry.addAdmin("alice", by: nil)
-        _ = try registry.scan(desired, principal: "ci")
-        _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
-        let outcome = try registry.applyApproved(desired)
         #expect(outcome.refused.isEmpty, "\(outcome.refused)")
         let report = try registry.drift(host: desired.host)
         #expect(report.checked.count == desired.entities.count)

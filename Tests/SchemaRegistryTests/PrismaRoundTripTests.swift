@@ -206,13 +206,9 @@ import Testing
         let hostSchema = PrismaSchemaParser.parse(Self.host, file: "schema.prisma").schema
         let desired = DesiredState.resolve(.inMemory(["crm": Self.package], baseSchema: hostSchema))
         try #require(desired.isValid, "\(desired.errors)")
-        let (database, _) = try backend.makeDatabase()
+        let (database, registry, outcome) = try Registry.applied(desired, on: backend)
         defer { database.close() }
-        let registry = Registry(database: database)
-        try registry.addAdmin("alice", by: nil)
-        _ = try registry.scan(desired, principal: "ci")
-        _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
-        #expect(try registry.applyApproved(desired).applied.count == 5)
+        #expect(outcome.applied.count == 5)
         #expect(!(try registry.drift(host: hostSchema)).hasDrift)
 
         let merged = PrismaArtifacts.merged(baseText: Self.host, host: hostSchema, entities: try registry.appliedEntities().map(\.structure))

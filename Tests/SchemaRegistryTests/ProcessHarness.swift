@@ -82,7 +82,8 @@ enum Processes {
         }
     }
 
-    static func launch(_ arguments: [String], url: String, environment extra: [String: String] = [:]) throws -> (Process, Pipe) {
+    /// The `schema` process for `arguments` on `url`, not started.
+    static func process(_ arguments: [String], url: String, environment extra: [String: String] = [:]) -> Process {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -91,6 +92,11 @@ enum Processes {
         environment["NO_COLOR"] = "1"
         environment.merge(extra) { $1 }
         process.environment = environment
+        return process
+    }
+
+    static func launch(_ arguments: [String], url: String, environment extra: [String: String] = [:]) throws -> (Process, Pipe) {
+        let process = process(arguments, url: url, environment: extra)
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
@@ -110,13 +116,7 @@ enum Processes {
 
     /// Runs with standard output and error apart (for `--json`).
     static func runSeparately(_ arguments: [String], url: String) throws -> Run {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["DATABASE_URL"] = url
-        environment["NO_COLOR"] = "1"
-        process.environment = environment
+        let process = process(arguments, url: url)
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

@@ -98,6 +98,17 @@ func errorCode<T>(_ body: () throws -> T) -> SchemaError.Code? {
 }
 
 extension Registry {
+    /// A registry on a new database of `backend` with the admin `alice`, where `desired` was
+    /// scanned, approved and applied.
+    static func applied(_ desired: DesiredState, on backend: Backend) throws -> (database: any RegistryDatabase, registry: Registry, outcome: ApplyOutcome) {
+        let (database, _) = try backend.makeDatabase()
+        let registry = Registry(database: database)
+        try registry.addAdmin("alice", by: nil)
+        _ = try registry.scan(desired, principal: "ci")
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
+        return (database, registry, try registry.applyApproved(desired))
+    }
+
     /// The container-start path (``ApplyEngine``) with `desired` as what the package files want.
     func applyApproved(_ desired: DesiredState, principal: String = "ci", trustedKeys: [TrustedKey]? = nil) throws -> ApplyOutcome {
         try ApplyEngine(registry: self, desiredState: { desired }).run(ApplyRequest(principal: principal, trustedKeys: trustedKeys))
