@@ -175,4 +175,50 @@ extension CLITests {
         #expect(try String(contentsOf: example, encoding: .utf8) == printed.stdout, "regenerate it: schema registry prisma-config > Examples/workspace/prisma.config.ts")
         #expect(printed.stdout.contains(#""_schema_audit""#) && printed.stdout.contains("externalTables: true"))
     }
+
+    /// `import-prisma` writes models as entities.yaml, which validates; what it cannot carry goes to stderr.
+    @Test func importPrismaWritesAPackageAndNamesWhatItCannotCarry() async throws {
+        let root = Self.makeWorkspace()
+        let prisma = root.appendingPathComponent("host.prisma")
+        try """
+            datasource db {
+              provider = "postgresql"
+            }
+
+            enum Level {
+              LOW
+              HIGH
+            }
+
+            model Account {
+              id        String   @id @default(cuid())
+              email     String   @unique @db.VarChar(200)
+              level     Level
+              updatedAt DateTime @updatedAt
+              posts     Post[]
+            }
+
+            model Post {
+              id        String  @id @default(cuid())
+              accountId String
+              account   Account @relation(fields: [accountId], references: [id], onDelete: Cascade)
+
+              @@index([accountId])
+            }
+            """.write(to: prisma, atomically: true, encoding: .utf8)
+        let result = await SchemaCommand.capture(["import-prisma", prisma.path])
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("      email: { type: string, unique: true, maxLength: 200 }"), "\(result.stdout)")
+        #expect(result.stdout.contains("      - { name: account, type: belongsTo, entity: Post, field: accountId, onDelete: Cascade }") == false)
+        #expect(result.stdout.contains("      - { name: account, type: belongsTo, entity: Account, field: accountId, onDelete: Cascade }"), "\(result.stdout)")
+        #expect(result.stdout.contains("      - { name: posts, type: hasMany, entity: Post, field: accountId }"), "\(result.stdout)")
+        #expect(result.stderr.contains("Account.level: type Level is neither a scalar nor a model"), "\(result.stderr)")
+        #expect(result.stderr.contains("Account.updatedAt: @updatedAt has no equivalent"), "\(result.stderr)")
+        let yaml = root.appendingPathComponent("packages/imported/seed/schema/entities.yaml")
+        try FileManager.default.createDirectory(at: yaml.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try result.stdout.write(to: yaml, atomically: true, encoding: .utf8)
+        try #"{"packageId": "imported"}"#.write(to: root.appendingPathComponent("packages/imported/seed/metadata.json"), atomically: true, encoding: .utf8)
+        let validate = await SchemaCommand.capture(["validate", "imported", "--root", root.path])
+        #expect(validate.exitCode == 0, "\(validate.stdout)\(validate.stderr)")
+    }
 }

@@ -170,11 +170,13 @@ public struct PrismaRenderer: Sendable {
     static func planRelations(universe: [CanonicalEntity], byName: [String: CanonicalEntity], host: PrismaSchema?) -> RelationPlan {
         var plan = RelationPlan()
         let owned = universe.filter { host?.model(named: $0.name) == nil }
-        // Pairs of models joined by more than one relation (or a model related to itself) need names.
-        var pairCounts: [Set<String>: Int] = [:]
+        // Pairs of models joined by more than one relation need names, but one of them may stay
+        // unnamed (Prisma tells it apart from the named ones), as may the only one; a model
+        // related to itself gets one.
+        var unnamedCounts: [Set<String>: Int] = [:]
         for entity in owned {
-            for relation in entity.relations where relation.kind == .belongsTo {
-                pairCounts[[entity.name, relation.target], default: 0] += 1
+            for relation in entity.relations where relation.kind == .belongsTo && entity.presentation?.relationNames[relation.name] == nil {
+                unnamedCounts[[entity.name, relation.target], default: 0] += 1
             }
         }
         var used: [String: Set<String>] = [:]
@@ -182,7 +184,7 @@ public struct PrismaRenderer: Sendable {
             for relation in entity.relations where relation.kind == .belongsTo {
                 let key = RelationKey(entity: entity.name, relation: relation.name)
                 let declared = entity.presentation?.relationNames[relation.name]
-                let needsName = declared != nil || relation.target == entity.name || (pairCounts[[entity.name, relation.target]] ?? 0) > 1
+                let needsName = declared != nil || relation.target == entity.name || (unnamedCounts[[entity.name, relation.target]] ?? 0) > 1
                 let name = declared ?? "\(entity.name)_\(relation.name)"
                 if needsName { plan.relationNames[key] = name }
                 let single = relation.field.map { field in entity.indexes.contains { $0.unique && $0.fields == [field] } } ?? false

@@ -1,0 +1,144 @@
+import Foundation
+
+/// Writes Prisma models as an `entities.yaml`: how a host moves models into a package (and how
+/// the round-trip test proves that what the files say comes back as Prisma wrote it). What
+/// `entities.yaml` cannot say is reported per model and field, never dropped silently.
+public enum PrismaImport {
+    /// The package text and what could not be carried over.
+    public struct Result: Sendable {
+        public var yaml: String
+        /// `Model.field: what` for everything `entities.yaml` has no word for.
+        public var limits: [String]
+    }
+
+    /// The models of `schema` (or only `models`) as one `entities.yaml`.
+    public static func package(from schema: PrismaSchema, models names: [String]? = nil) -> Result {
+        var limits: [String] = []
+        let chosen = schema.models.filter { names?.contains($0.name) ?? true }
+        var lines = ["entities:"]
+        for model in chosen {
+            lines += entity(model, in: schema, limits: &limits)
+        }
+        return Result(yaml: lines.joined(separator: "\n") + "\n", limits: limits)
+    }
+
+    static func entity(_ model: PrismaModel, in schema: PrismaSchema, limits: inout [String]) -> [String] {
+        var lines = ["  - name: \(model.name)", "    fields:"]
+        var relations: [String] = []
+        for field in model.fields {
+            if field.isScalar {
+                if let line = scalar(field, model: model, limits: &limits) { lines.append("      \(field.name): { \(line) }") }
+            } else if let relation = relation(field, model: model, in: schema, limits: &limits) {
+                relations.append("      - { \(relation) }")
+            }
+        }
+        var indexes: [String] = []
+        for attribute in model.blockAttributes {
+            switch attribute.name {
+            case "index", "unique":
+                guard let fields = attribute.fieldList else { continue }
+                indexes.append("      - fields: [\(fields.joined(separator: ", "))]")
+                if attribute.name == "unique" { indexes.append("        unique: true") }
+                if let map = attribute.named["map"].map(unquoted) { indexes.append("        name: \(quoted(map))") }
+            default:
+                limits.append("\(model.name): @@\(attribute.name) has no equivalent in entities.yaml")
+            }
+        }
+        if !indexes.isEmpty { lines += ["    indexes:"] + indexes }
+        if !relations.isEmpty { lines += ["    relations:"] + relations }
+        return lines
+    }
+
+    static let types: [String: String] = [
+        "String": "string", "Int": "int", "BigInt": "bigint", "Float": "float", "Boolean": "boolean", "DateTime": "datetime", "Json": "json",
+    ]
+
+    static func scalar(_ field: PrismaField, model: PrismaModel, limits: inout [String]) -> String? {
+        let label = "\(model.name).\(field.name)"
+        guard var type = types[field.type], !field.isList else {
+            limits.append("\(label): type \(field.type)\(field.isList ? "[]" : "") has no equivalent")
+            return nil
+        }
+        var keys: [String] = []
+        for attribute in field.attributes {
+            switch attribute.name {
+            case "id": keys.append("primary: true")
+            case "unique": keys.append("unique: true")
+            case "db.VarChar":
+                if let length = attribute.positional.first.flatMap({ Int($0) }) { keys.append("maxLength: \(length)") }
+            case "default":
+                let value = attribute.positional.first ?? ""
+                switch value {
+                case "cuid()" where type == "string": type = "cuid"; keys.append("generated: true")
+                case "uuid()" where type == "string": type = "uuid"; keys.append("generated: true")
+                case "autoincrement()": keys.append("generated: true")
+                case "now()": keys.append("default: now")
+                case "true", "false": keys.append("default: \(value)")
+                default:
+                    if value.hasPrefix("\"") {
+                        keys.append("default: \(quoted(unquoted(value)))")
+                    } else if Double(value) != nil {
+                        keys.append("default: \(value)")
+                    } else {
+                        limits.append("\(label): @default(\(value)) has no equivalent")
+                    }
+                }
+            case "relation":
+                break
+            default:
+                limits.append("\(label): @\(attribute.name) has no equivalent")
+            }
+        }
+        if field.isOptional { keys.append("nullable: true") }
+        return (["type: \(type)"] + keys).joined(separator: ", ")
+    }
+
+    static func relation(_ field: PrismaField, model: PrismaModel, in schema: PrismaSchema, limits: inout [String]) -> String? {
+        let label = "\(model.name).\(field.name)"
+        guard let target = schema.model(named: field.type) else {
+            limits.append("\(label): type \(field.type) is neither a scalar nor a model (an enum or composite type)")
+            return nil
+        }
+        let attribute = field.attribute("relation")
+        let relationName = attribute?.positional.first.map(unquoted)
+        var keys = ["name: \(field.name)"]
+        if let columns = attribute?.named["fields"].flatMap(PrismaAttribute.nameList) {
+            guard columns.count == 1, let column = columns.first else {
+                limits.append("\(label): a foreign key of several columns has no equivalent")
+                return nil
+            }
+            let references = attribute?.named["references"].flatMap(PrismaAttribute.nameList) ?? []
+            if references != target.primaryKey {
+                limits.append("\(label): a foreign key to columns other than \(target.name)'s primary key has no equivalent")
+                return nil
+            }
+            keys += ["type: belongsTo", "entity: \(target.name)", "field: \(column)"]
+            if let action = attribute?.named["onDelete"] { keys.append("onDelete: \(action)") }
+            if let action = attribute?.named["onUpdate"] { keys.append("onUpdate: \(action)") }
+        } else {
+            // The other side of a relation: find the target's field that holds the key.
+            let back = target.fields.first { candidate in
+                candidate.type == model.name && candidate.attribute("relation")?.named["fields"] != nil
+                    && candidate.attribute("relation")?.positional.first.map(unquoted) == relationName
+            }
+            guard let column = back?.attribute("relation")?.named["fields"].flatMap(PrismaAttribute.nameList)?.first else {
+                limits.append("\(label): the other side of the relation has no foreign key (an implicit many-to-many)")
+                return nil
+            }
+            keys += ["type: hasMany", "entity: \(target.name)", "field: \(column)"]
+        }
+        if let relationName { keys.append("relationName: \(quoted(relationName))") }
+        return keys.joined(separator: ", ")
+    }
+
+    static func unquoted(_ text: String) -> String {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard trimmed.count >= 2, trimmed.hasPrefix("\""), trimmed.hasSuffix("\"") else { return trimmed }
+        return String(trimmed.dropFirst().dropLast()).replacingOccurrences(of: "\\\"", with: "\"").replacingOccurrences(of: "\\\\", with: "\\")
+    }
+
+    /// A YAML double-quoted scalar (JSON's escaping, which YAML reads the same way).
+    static func quoted(_ text: String) -> String {
+        JSONText.encode(text, pretty: false)
+    }
+}
