@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import HTTPTypes
 public import Hummingbird
 public import SchemaCore
@@ -11,15 +11,18 @@ public struct ReviewServer: Sendable {
     let host: PrismaSchema?
     let signingKey: SigningKey?
     let sessions = SessionStore()
-    let throttle = LoginThrottle()
+    let throttle: LoginThrottle
     /// Seconds a connection may stay idle, or take to send a request, before it is closed.
     let idleTimeout: Int64
     /// Failed sign-ins the server checks per minute; past that, attempts get 429 without a check.
     public static let failedSignInsPerMinute = 10
 
     /// Creates a server over `registry`. With `signingKey`, approvals made through it are signed.
-    public init(registry: Registry, host: PrismaSchema?, signingKey: SigningKey? = nil, idleTimeout: Int64 = 30) {
+    /// `clock` times the sign-in throttle (tests fix it).
+    public init(registry: Registry, host: PrismaSchema?, signingKey: SigningKey? = nil, idleTimeout: Int64 = 30,
+                clock: @escaping @Sendable () -> Date = { Date() }) {
         self.gate = RegistryGate(registry: registry)
+        self.throttle = LoginThrottle(clock: clock)
         self.host = host
         self.signingKey = signingKey
         self.idleTimeout = idleTimeout

@@ -49,15 +49,22 @@ actor LoginThrottle {
     /// Failures allowed per minute.
     static var limit: Int { ReviewServer.failedSignInsPerMinute }
     private var failures: [Date] = []
+    private let clock: @Sendable () -> Date
+
+    /// A throttle that reads the time from `clock`.
+    init(clock: @escaping @Sendable () -> Date) {
+        self.clock = clock
+    }
 
     /// Whether an attempt may be checked now.
-    func allows(now: Date = Date()) -> Bool {
+    func allows() -> Bool {
+        let now = clock()
         failures.removeAll { now.timeIntervalSince($0) > 60 }
         return failures.count < Self.limit
     }
 
     /// Counts a failed attempt.
-    func recordFailure(now: Date = Date()) {
-        failures.append(now)
+    func recordFailure() {
+        failures.append(clock())
     }
 }

@@ -53,7 +53,8 @@ import Testing
 
     @Test func theReviewPageAndTheAPIShowTheCountsBeforeApproval() async throws {
         let (registry, token, item) = try Self.fixture()
-        let server = ReviewServer(registry: registry, host: nil)
+        // A long idle timeout: on a loaded machine the client may wait longer than the production 30 s.
+        let server = ReviewServer(registry: registry, host: nil, idleTimeout: 600)
         try await server.makeApplication(hostname: "127.0.0.1", port: 0).test(.live) { client in
             try await client.execute(uri: "/api/migrations/\(item.id)", method: .get, headers: [.authorization: "Bearer \(token)"]) { response in
                 #expect(response.status == .ok)
