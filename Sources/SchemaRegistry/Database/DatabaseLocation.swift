@@ -1,5 +1,4 @@
 public import Foundation
-import PostgresNIO
 import SchemaCore
 
 /// Where the target database is: a SQLite file or a PostgreSQL server, parsed from a URL as
@@ -13,11 +12,25 @@ public enum DatabaseLocation: Equatable, Sendable, CustomStringConvertible {
         .sqlite(path: root.appendingPathComponent(".schema/database.sqlite").path)
     }
 
+    /// The forms ``parse(_:root:)`` accepts, as error messages list them.
+    public static let acceptedForms = "postgres://USER:PASSWORD@HOST:PORT/DATABASE (or postgresql://), file:PATH or sqlite:PATH for SQLite, or a plain file path"
+
     /// Parses `postgres://`, `postgresql://`, `file:` and `sqlite:` URLs and plain paths.
     /// Relative SQLite paths are resolved against `root`.
+    ///
+    /// Any other scheme is a usage error: a mistyped `postgress://` must not quietly become a new
+    /// SQLite file named after the URL. Messages name the scheme only, never the rest of the URL,
+    /// which may hold a password.
     public static func parse(_ text: String, root: URL) throws -> DatabaseLocation {
-        if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
-            return .postgres(try PostgresLocation(url: text))
+        if let scheme = scheme(of: text) {
+            switch scheme.lowercased() {
+            case "postgres", "postgresql": return .postgres(try PostgresLocation(url: text))
+            case "sqlite", "file": break
+            default:
+                let known = ["postgres", "postgresql", "sqlite", "file"]
+                let hint = Suggestion.closest(to: scheme.lowercased(), in: known).map { " Did you mean '\($0):'?" } ?? ""
+                throw SchemaError(.usage, "the database URL has the unknown scheme '\(TerminalText.escape(scheme)):' (this tool speaks PostgreSQL and SQLite).\(hint) Accepted: \(acceptedForms)")
+            }
         }
         var path = text
         for prefix in ["sqlite://", "sqlite:", "file://", "file:"] where path.hasPrefix(prefix) {
@@ -28,6 +41,17 @@ public enum DatabaseLocation: Equatable, Sendable, CustomStringConvertible {
         guard !path.isEmpty else { throw SchemaError(.usage, "the database URL names no file") }
         let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : root.appendingPathComponent(path)
         return .sqlite(path: url.standardizedFileURL.path)
+    }
+
+    /// The URL scheme of `text` (`postgres` in `postgres://…`), or nil for a plain path.
+    /// A single letter before the colon is not a scheme (`C:`), nor is anything with a slash before its colon.
+    static func scheme(of text: String) -> String? {
+        guard let colon = text.firstIndex(of: ":") else { return nil }
+        let candidate = text[..<colon]
+        guard candidate.count > 1, let first = candidate.first, first.isASCII, first.isLetter,
+              candidate.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) })
+        else { return nil }
+        return String(candidate)
     }
 
     /// Opens the database.
@@ -54,38 +78,41 @@ public struct PostgresLocation: Equatable, Sendable, CustomStringConvertible {
     public var user: String
     public var password: String?
     public var database: String?
-    /// `sslmode=require`, `verify-ca` or `verify-full` in the URL.
-    public var requireTLS: Bool
+    /// How the connection uses TLS (`sslmode` in the URL, as libpq spells it).
+    public var tls: PostgresTLS
     /// The schema of the registry's tables (`?registry_schema=NAME`, default `schema_registry`).
     public var registrySchema: String
 
     /// Creates a location.
-    public init(host: String, port: Int = 5432, user: String, password: String? = nil, database: String?, requireTLS: Bool = false,
+    public init(host: String, port: Int = 5432, user: String, password: String? = nil, database: String?, tls: PostgresTLS = PostgresTLS(),
                 registrySchema: String = RegistryNames.defaultSchema) {
         self.host = host
         self.port = port
         self.user = user
         self.password = password
         self.database = database
-        self.requireTLS = requireTLS
+        self.tls = tls
         self.registrySchema = registrySchema
     }
 
-    /// Parses `postgres://user:password@host:port/database?sslmode=…&registry_schema=…`.
+    /// Parses `postgres://user:password@host:port/database?sslmode=…&sslrootcert=…&registry_schema=…`.
     public init(url text: String) throws {
-        guard let components = URLComponents(string: text), let host = components.host, !host.isEmpty else {
-            throw SchemaError(.usage, "cannot read the database URL: expected postgres://user:password@host:port/database")
+        guard let components = URLComponents(string: text) else {
+            throw SchemaError(.usage, "cannot read the database URL (is a character in the password not percent-encoded?); expected postgres://USER:PASSWORD@HOST:PORT/DATABASE")
+        }
+        guard let host = components.host, !host.isEmpty else {
+            throw SchemaError(.usage, "the database URL names no host; expected postgres://USER:PASSWORD@HOST:PORT/DATABASE")
         }
         let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
         func query(_ name: String) -> String? { components.queryItems?.first { $0.name == name }?.value }
-        let sslMode = query("sslmode")
         let schema = query("registry_schema") ?? RegistryNames.defaultSchema
         guard Identifier.isValid(schema) else {
             throw SchemaError(.usage, "registry_schema must be a plain name (letters, digits and '_'), found '\(TerminalText.escape(schema))'")
         }
+        let tls = try PostgresTLS(mode: query("sslmode"), rootCertificate: query("sslrootcert"))
         self.init(host: host, port: components.port ?? 5432, user: components.user?.removingPercentEncoding ?? "postgres",
                   password: components.password?.removingPercentEncoding, database: database.isEmpty ? nil : database,
-                  requireTLS: sslMode == "require" || sslMode == "verify-full" || sslMode == "verify-ca", registrySchema: schema)
+                  tls: tls, registrySchema: schema)
     }
 
     /// The same server and database reached as another role.
@@ -98,6 +125,60 @@ public struct PostgresLocation: Equatable, Sendable, CustomStringConvertible {
 
     /// The URL without the password, as printed everywhere.
     public var description: String {
-        "postgres://\(user)@\(host):\(port)/\(database ?? "")" + (registrySchema == RegistryNames.defaultSchema ? "" : "?registry_schema=\(registrySchema)")
+        var parameters: [String] = []
+        if tls.mode != .prefer { parameters.append("sslmode=\(tls.mode.rawValue)") }
+        if let root = tls.rootCertificate { parameters.append("sslrootcert=\(root)") }
+        if registrySchema != RegistryNames.defaultSchema { parameters.append("registry_schema=\(registrySchema)") }
+        return "postgres://\(user)@\(host):\(port)/\(database ?? "")" + (parameters.isEmpty ? "" : "?" + parameters.joined(separator: "&"))
     }
+}
+
+/// TLS for a PostgreSQL connection, with libpq's `sslmode` meanings.
+public struct PostgresTLS: Equatable, Sendable {
+    /// libpq's `sslmode` values.
+    public enum Mode: String, CaseIterable, Sendable {
+        /// Never TLS.
+        case disable
+        /// TLS when the server offers it, without checking its certificate (libpq's default).
+        case prefer
+        /// TLS or no connection; the certificate is checked against `sslrootcert` when one is given.
+        case require
+        /// TLS, and the server's certificate must be signed by a trusted authority.
+        case verifyCA = "verify-ca"
+        /// TLS, a trusted certificate, and the certificate must name the host connected to.
+        case verifyFull = "verify-full"
+    }
+
+    /// The mode.
+    public var mode: Mode
+    /// A PEM file of the authorities to trust (`sslrootcert`); nil trusts the system's.
+    public var rootCertificate: String?
+
+    /// `prefer`, libpq's default, when nothing is given.
+    public init(mode: Mode = .prefer, rootCertificate: String? = nil) {
+        self.mode = mode
+        self.rootCertificate = rootCertificate
+    }
+
+    /// Reads the URL's `sslmode` and `sslrootcert` values.
+    public init(mode text: String?, rootCertificate: String?) throws {
+        var mode = Mode.prefer
+        if let text {
+            // libpq also has `allow`: plain first, TLS when the server insists. Plain is tried first
+            // there, so it protects nothing `prefer` does not; it is read as `prefer`.
+            guard let parsed = text == "allow" ? .prefer : Mode(rawValue: text) else {
+                throw SchemaError(.usage, "sslmode '\(TerminalText.escape(text))' is not one of \(Mode.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            mode = parsed
+        }
+        if let rootCertificate, rootCertificate != "system" {
+            guard FileManager.default.isReadableFile(atPath: rootCertificate) else {
+                throw SchemaError(.usage, "sslrootcert '\(TerminalText.escape(rootCertificate))' is not a readable file (a PEM file of the certificate authorities to trust)")
+            }
+        }
+        self.init(mode: mode, rootCertificate: rootCertificate == "system" ? nil : rootCertificate)
+    }
+
+    /// Whether the server's certificate is checked against trusted authorities.
+    public var verifiesAuthority: Bool { mode == .verifyCA || mode == .verifyFull || (mode == .require && rootCertificate != nil) }
 }

@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
-public import PostgresNIO
+import PostgresNIO
 public import SchemaCore
 
 /// PostgreSQL through PostgresNIO.
@@ -32,24 +32,20 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
     public static let lockKey: Int64 = 0x53_43_48_45_4D_41_52
 
     /// Connects to `location`.
-    public convenience init(location: PostgresLocation) throws {
-        if location.requireTLS {
-            throw SchemaError(.usage, "sslmode=require is not supported yet; connect over a trusted network or a local socket")
-        }
+    ///
+    /// - Throws: ``SchemaError`` `database` naming the cause (refused, unknown host, timeout,
+    ///   authentication, TLS), or `usage` for TLS settings that cannot be used.
+    public init(location: PostgresLocation) throws {
+        self.displayName = location.description
+        self.names = .postgres(schema: location.registrySchema)
         let configuration = PostgresConnection.Configuration(host: location.host, port: location.port, username: location.user,
-                                                             password: location.password, database: location.database, tls: .disable)
-        try self.init(configuration: configuration, displayName: location.description, registrySchema: location.registrySchema)
-    }
-
-    /// Connects with `configuration`; the registry lives in `registrySchema`.
-    public init(configuration: PostgresConnection.Configuration, displayName: String, registrySchema: String = RegistryNames.defaultSchema) throws {
-        self.displayName = displayName
-        self.names = .postgres(schema: registrySchema)
+                                                             password: location.password, database: location.database,
+                                                             tls: try location.tls.connectionSetting())
         let eventLoop = MultiThreadedEventLoopGroup.singleton.next()
         do {
             connection = try PostgresConnection.connect(on: eventLoop, configuration: configuration, id: 1, logger: logger).wait()
         } catch {
-            throw SchemaError(.database, "cannot connect to \(displayName): \(Self.message(error))")
+            throw SchemaError(.database, "cannot connect to \(location): \(ConnectionFailure.describe(error, location: location))")
         }
     }
 
