@@ -74,6 +74,7 @@ let package = Package(
                 "SchemaRegistry",
                 "SchemaAdmin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strictness
         ),

@@ -11,7 +11,7 @@ enum HTTPStatusMapping {
         case .unknownItem: .notFound
         case .wrongState, .dataLossNotAcknowledged, .rewriteNotAcknowledged, .adminConflict: .conflict
         case .usage, .invalidName, .keyFile: .badRequest
-        case .database, .registryUnreadable, .fileSystem, .lockTimeout: .serviceUnavailable
+        case .database, .registryUnreadable, .noRegistry, .fileSystem, .lockTimeout: .serviceUnavailable
         default: .unprocessableContent
         }
     }

@@ -27,6 +27,29 @@ struct GlobalOptions: ParsableArguments {
         }
     }
 
+    /// Refuses a root that has no `packages/` folder, with a hint at the root that was probably meant.
+    /// Commands that read package files call it: without it, `--root ws/packages` "validates" zero
+    /// packages and `scan` in the wrong folder creates a database there.
+    func requireWorkspace() throws {
+        let packages = rootURL.appendingPathComponent("packages")
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: packages.path, isDirectory: &isDirectory), isDirectory.boolValue { return }
+        var hint = "pass the folder that contains packages/ with --root (the workspace root), or create packages/<name>/seed/schema/entities.yaml"
+        if rootURL.lastPathComponent == "packages" {
+            hint = "this folder is itself named packages: did you mean --root \(rootURL.deletingLastPathComponent().path)?"
+        } else if let child = Self.childWithPackages(of: rootURL) {
+            hint = "did you mean --root \(child.path)? It has a packages/ folder"
+        }
+        throw SchemaError(.usage, "no packages/ folder in the workspace root \(TerminalText.escape(rootURL.path)); \(TerminalText.escape(hint))")
+    }
+
+    /// A direct subfolder of `root` that has a `packages/` folder, if exactly one does.
+    static func childWithPackages(of root: URL) -> URL? {
+        let children = (try? FileManager.default.contentsOfDirectory(at: root, includingPropertiesForKeys: [.isDirectoryKey])) ?? []
+        let matches = children.filter { FileManager.default.fileExists(atPath: $0.appendingPathComponent("packages").path) }
+        return matches.count == 1 ? matches[0] : nil
+    }
+
     /// `--base` as a URL, when given.
     var baseURL: URL? { base.map { URL(fileURLWithPath: $0).standardizedFileURL } }
 

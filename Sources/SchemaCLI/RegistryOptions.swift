@@ -19,16 +19,22 @@ struct RegistryOptions: ParsableArguments {
     }
 
     /// Resolves the location once, opens the registry, runs `body`, closes the connection.
-    func withRegistry<T>(root: URL, _ body: (Registry, DatabaseLocation) throws -> T) throws -> T {
+    ///
+    /// With `readOnly` (the commands that only report), nothing is created: no SQLite file or
+    /// folder, no registry schema or table. A missing registry is a `no-registry` error instead.
+    func withRegistry<T>(root: URL, readOnly: Bool = false, _ body: (Registry, DatabaseLocation) throws -> T) throws -> T {
         let location = try location(root: root)
+        if readOnly, case .sqlite(let path) = location, !FileManager.default.fileExists(atPath: path) {
+            throw SchemaError(.noRegistry, "no registry database at \(TerminalText.escape(path)): nothing has been scanned here yet. `schema scan` creates it; if you expected one, check --database-url (or DATABASE_URL) and --root")
+        }
         let database = try location.open()
         defer { database.close() }
-        return try body(Registry(database: database), location)
+        return try body(Registry(database: database, readOnly: readOnly), location)
     }
 
-    /// ``withRegistry(root:_:)`` for bodies that need only the registry.
-    func withRegistry<T>(root: URL, _ body: (Registry) throws -> T) throws -> T {
-        try withRegistry(root: root) { registry, _ in try body(registry) }
+    /// ``withRegistry(root:readOnly:_:)`` for bodies that need only the registry.
+    func withRegistry<T>(root: URL, readOnly: Bool = false, _ body: (Registry) throws -> T) throws -> T {
+        try withRegistry(root: root, readOnly: readOnly) { registry, _ in try body(registry) }
     }
 }
 

@@ -1,5 +1,7 @@
 public import ArgumentParser
 import Foundation
+import SchemaCore
+import SchemaRegistry
 
 /// The `schema` command: package schema validation, review and migration.
 public struct SchemaCommand: AsyncParsableCommand {
@@ -10,17 +12,39 @@ public struct SchemaCommand: AsyncParsableCommand {
             Packages declare entities in packages/<name>/seed/schema/entities.yaml. Exit codes: \
             0 fine, 1 problems found or operation failed, 2 usage error.
             """,
+        version: SchemaCommand.version,
         subcommands: [
             ValidateCommand.self, PreviewCommand.self, ChecksumCommand.self, ScanCommand.self, ListCommand.self, ApproveCommand.self,
             RejectCommand.self, ReopenCommand.self, AdminCommand.self, StatusCommand.self, PlanCommand.self, ApplyCommand.self, DriftCommand.self, GenerateCommand.self, ImportPrismaCommand.self, AuditCommand.self, KeysCommand.self, RLSCommand.self, ServeCommand.self, RegistryCommand.self,
         ]
     )
 
+    /// The tool's version, printed by `schema --version` with the registry format it writes.
+    public static let version = "0.9.0 (registry format \(Registry.currentVersion))"
+
     public init() {}
+
+    /// The subcommand names, for "did you mean".
+    static var commandNames: [String] {
+        configuration.subcommands.compactMap { $0.configuration.commandName } + ["help"]
+    }
+
+    /// A message for a first argument that is no command (`schema sacn`), or nil when it is one
+    /// or an option. Checked before parsing so that `aprove all --as x` is not answered with a
+    /// complaint about `--as`.
+    static func unknownCommandMessage(_ arguments: [String]) -> String? {
+        guard let first = arguments.first, !first.hasPrefix("-"), !commandNames.contains(first) else { return nil }
+        let hint = Suggestion.closest(to: first, in: commandNames).map { " Did you mean '\($0)'?" } ?? ""
+        return "error: '\(TerminalText.escape(first))' is not a schema command.\(hint)\nCommands: \(commandNames.filter { $0 != "help" }.joined(separator: ", ")). See `schema --help`."
+    }
 
     /// Runs the command line `arguments` (without the program name) and returns the exit code.
     /// Usage errors exit with 2, as documented, rather than ArgumentParser's 64.
     public static func execute(_ arguments: [String]) async -> Int32 {
+        if let message = unknownCommandMessage(arguments) {
+            Console.current.err(message)
+            return ExitStatus.usage
+        }
         do {
             var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -26,7 +26,7 @@ import Testing
         #expect(await run(["approve", "nonexistent", "--as", "alice"], root: root).exitCode == 1)
         let approve = await run(["approve", id, "--as", "alice"], root: root)
         #expect(approve.exitCode == 0, "\(approve.stderr)")
-        #expect(await run(["status"], root: root).stdout.contains("restart needed: 1 approved"))
+        #expect(await run(["status"], root: root).stdout.contains("apply needed: 1 approved change(s) wait; run `schema apply`"))
         #expect(await run(["plan"], root: root).stdout.contains(#"CREATE TABLE "Note""#))
 
         let apply = await run(["apply"], root: root)

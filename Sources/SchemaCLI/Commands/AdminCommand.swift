@@ -45,7 +45,7 @@ struct AdminCommand: AsyncParsableCommand {
 
         func run() async throws {
             try runReportingErrors {
-                let admins = try registry.withRegistry(root: options.rootURL) { try $0.admins() }
+                let admins = try registry.withRegistry(root: options.rootURL, readOnly: true) { try $0.admins() }
                 if options.json {
                     Console.current.out(JSONOutput.encode(admins))
                 } else {

@@ -34,6 +34,7 @@ struct ApplyCommand: AsyncParsableCommand {
     func run() async throws {
         let console = Console.current
         try runReportingErrors {
+            try options.requireWorkspace()
             let policy = try locks.policy()
             let request = ApplyRequest(
                 principal: principal, trustedKeys: try trust.trustedKeys(), rowLevelSecurity: rowLevelSecurity,

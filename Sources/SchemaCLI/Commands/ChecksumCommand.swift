@@ -17,6 +17,7 @@ struct ChecksumCommand: AsyncParsableCommand {
 
     func run() async throws {
         let console = Console.current
+        try runReportingErrors { try options.requireWorkspace() }
         let workspace = options.loadWorkspace(selected: [package])
         guard let schema = workspace.package(package) else {
             console.printDiagnostics(workspace.diagnostics.filter { $0.severity == .error })

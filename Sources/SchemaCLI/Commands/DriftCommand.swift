@@ -30,10 +30,11 @@ struct DriftCommand: AsyncParsableCommand {
     func run() async throws {
         let console = Console.current
         try runReportingErrors {
+            try options.requireWorkspace()
             let workspace = options.loadWorkspace()
             let host = workspace.baseSchema
             let only = entities.isEmpty ? nil : entities
-            try registry.withRegistry(root: options.rootURL) { registry in
+            try registry.withRegistry(root: options.rootURL, readOnly: !queue && !accept) { registry in
                 if accept {
                     let result = try registry.acceptDrift(entities, as: principal ?? "", host: host)
                     for name in result.accepted { console.out("accepted the live shape of \(TerminalText.escape(name)) as its snapshot; run `schema scan` to plan towards the package files") }

@@ -19,9 +19,10 @@ struct GenerateCommand: AsyncParsableCommand {
     func run() async throws {
         let console = Console.current
         try runReportingErrors {
+            try options.requireWorkspace()
             let workspace = options.loadWorkspace()
             let trustedKeys = try trust.trustedKeys()
-            let applied = try registry.withRegistry(root: options.rootURL) { registry in
+            let applied = try registry.withRegistry(root: options.rootURL, readOnly: true) { registry in
                 options.warnOnProviderMismatch(registry.database.dialect)
                 return try registry.appliedEntities(trustedKeys: trustedKeys)
             }

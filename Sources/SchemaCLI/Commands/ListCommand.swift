@@ -21,7 +21,7 @@ struct ListCommand: AsyncParsableCommand {
         let console = Console.current
         try runReportingErrors {
             let states: Set<QueueItem.State>? = state == "all" ? nil : QueueItem.State(rawValue: state).map { [$0] }
-            let (items, applied, impacts) = try registry.withRegistry(root: options.rootURL) { registry in
+            let (items, applied, impacts) = try registry.withRegistry(root: options.rootURL, readOnly: true) { registry in
                 let items = try registry.items(in: states)
                 let impacts = verbose ? try registry.impact(of: items.filter { $0.state == .pending || $0.state == .approved }) : [:]
                 return (items, try registry.appliedEntities(), impacts)

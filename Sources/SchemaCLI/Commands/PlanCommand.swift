@@ -14,8 +14,9 @@ struct PlanCommand: AsyncParsableCommand {
     func run() async throws {
         let console = Console.current
         try runReportingErrors {
+            try options.requireWorkspace()
             let trustedKeys = try trust.trustedKeys()
-            let (plan, impacts) = try registry.withRegistry(root: options.rootURL) { registry in
+            let (plan, impacts) = try registry.withRegistry(root: options.rootURL, readOnly: true) { registry in
                 let plan = try ApplyEngine(registry: registry, desiredState: { options.desiredState() }).plan(trustedKeys: trustedKeys)
                 return (plan, try registry.impact(of: plan.items))
             }

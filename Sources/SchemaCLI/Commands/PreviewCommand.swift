@@ -14,6 +14,7 @@ struct PreviewCommand: AsyncParsableCommand {
 
     func run() async throws {
         let console = Console.current
+        try runReportingErrors { try options.requireWorkspace() }
         let workspace = options.loadWorkspace()
         let report = Validator.validate(workspace)
         guard let schema = workspace.package(package) else {

@@ -14,6 +14,7 @@ struct RLSCommand: AsyncParsableCommand {
     func run() async throws {
         let console = Console.current
         try runReportingErrors {
+            try options.requireWorkspace()
             if case .sqlite = try registry.location(root: options.rootURL) {
                 console.out("""
                     -- SQLite has no row-level security. The ACLs are enforced in the application through

@@ -16,6 +16,7 @@ struct ScanCommand: AsyncParsableCommand {
     func run() async throws {
         let console = Console.current
         try runReportingErrors {
+            try options.requireWorkspace()
             let desired = options.desiredState()
             let result = try registry.withRegistry(root: options.rootURL) { registry in
                 options.warnOnProviderMismatch(registry.database.dialect)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NIOCore
 import SchemaAdmin
 import SchemaCore
 import SchemaRegistry
@@ -30,8 +31,17 @@ struct ServeCommand: AsyncParsableCommand {
         defer { database.close() }
         let server = ReviewServer(registry: Registry(database: database), host: options.loadWorkspace().baseSchema, signingKey: key)
         let (host, port) = (host, port)
-        try await server.run(hostname: host, port: port) {
-            console.err("review server on http://\(host):\(port)/ (database \(location))")
+        do {
+            try await server.run(hostname: host, port: port) {
+                console.err("review server on http://\(host):\(port)/ (database \(location))")
+            }
+        } catch let error as IOError {
+            let cause = error.errnoCode == EADDRINUSE ? "the address is already in use (another server, or an earlier one still running); choose another with --port"
+                : error.errnoCode == EADDRNOTAVAIL ? "no interface of this machine has that address; use --host 127.0.0.1 or 0.0.0.0"
+                : error.errnoCode == EACCES ? "permission denied (ports below 1024 need privileges); choose a port above 1024"
+                : "\(error)"
+            console.err(console.paint("error", .red) + ": cannot listen on \(host):\(port): \(cause)")
+            throw ExitCode(ExitStatus.failure)
         }
     }
 }

@@ -13,7 +13,7 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let console = Console.current
         try runReportingErrors {
-            let (status, location) = try registry.withRegistry(root: options.rootURL) { (try $0.status(), $1) }
+            let (status, location) = try registry.withRegistry(root: options.rootURL, readOnly: true) { (try $0.status(), $1) }
             if options.json {
                 struct Output: Encodable {
                     var database: String; var counts: [String: Int]; var entities: [String]; var admins: [String]; var restartNeeded: Bool
@@ -24,9 +24,13 @@ struct StatusCommand: AsyncParsableCommand {
             }
             console.out("database: \(location)")
             console.out("queue: " + QueueItem.State.allCases.map { "\(status.counts[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", "))
-            console.out("applied entities (\(status.entities.count)): \(TerminalText.escape(status.entities.joined(separator: ", ")))")
+            console.out(status.entities.isEmpty ? "applied entities: none yet"
+                        : "applied entities (\(status.entities.count)): \(TerminalText.escape(status.entities.joined(separator: ", ")))")
             console.out("admins: \(status.admins.isEmpty ? "none (create one with `schema admin add NAME`)" : TerminalText.escape(status.admins.joined(separator: ", ")))")
-            console.out(status.restartNeeded ? "restart needed: \(status.counts[.approved] ?? 0) approved change(s) are applied at the next start" : "no restart needed")
+            let approved = status.counts[.approved] ?? 0
+            console.out(status.restartNeeded
+                        ? "apply needed: \(approved) approved change(s) wait; run `schema apply` (a container start runs it) to apply them"
+                        : "nothing to apply")
         }
     }
 }
@@ -41,7 +45,7 @@ struct AuditCommand: AsyncParsableCommand {
 
     func run() async throws {
         try runReportingErrors {
-            let entries = try registry.withRegistry(root: options.rootURL) { try $0.audit(limit: limit) }
+            let entries = try registry.withRegistry(root: options.rootURL, readOnly: true) { try $0.audit(limit: limit) }
             if options.json {
                 Console.current.out(JSONOutput.encode(entries))
                 return

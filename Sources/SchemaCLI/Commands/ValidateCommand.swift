@@ -15,6 +15,7 @@ struct ValidateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let console = Console.current
+        try runReportingErrors { try options.requireWorkspace() }
         // Cross-package and relation checks need every package, even when only some are reported on.
         var workspace = options.loadWorkspace()
         if !packages.isEmpty {

@@ -72,6 +72,9 @@ public struct SchemaError: Error, Hashable, Sendable, CustomStringConvertible {
         case database
         /// The registry holds rows this version cannot read, or written by a newer version.
         case registryUnreadable = "registry-unreadable"
+        /// A read-only command found no registry (nothing scanned yet, or the wrong database), or
+        /// one that needs an upgrade only a writing command may make.
+        case noRegistry = "no-registry"
         /// A file could not be written.
         case fileSystem = "file-system"
     }

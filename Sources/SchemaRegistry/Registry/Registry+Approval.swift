@@ -112,7 +112,10 @@ extension Registry {
             guard try Self.isAdmin(principal, connection) else {
                 // The refusal is recorded: the transaction commits the audit line.
                 try insertAudit(connection, principal: principal, action: "\(action)-denied", detail: "not an admin")
-                return .failure(SchemaError(.notAdmin, "'\(principal)' is not an admin; only admins can \(action) (see `schema admin list`)"))
+                let noAdmins = try connection.query(#"SELECT COUNT(*) AS "count" FROM \#(connection.names.admins)"#, []).first?["count"]?.integer == 0
+                return .failure(SchemaError(.notAdmin, noAdmins
+                    ? "'\(principal)' is not an admin, and there are no admins yet; add the first with `schema admin add NAME` (no --as needed for the first)"
+                    : "'\(principal)' is not an admin; only admins can \(action) (see `schema admin list`)"))
             }
             var result = DecisionResult()
             var chosen: [QueueItem] = []

@@ -15,7 +15,7 @@ extension Registry {
     ///
     /// Idempotent: item ids derive from (entity, from, to) and how often that transition was applied
     /// before, so a second scan queues nothing, and a change that was undone can be made again.
-    /// A newer change supersedes a pending or approved item for the same entity.
+    /// A newer change supersedes a pending, approved or failed item for the same entity.
     public func scan(_ desired: DesiredState, principal: String) throws -> ScanResult {
         guard desired.isValid else {
             throw SchemaError(.invalidPackages, "nothing was queued: the package files have errors", diagnostics: desired.errors)
@@ -68,8 +68,10 @@ extension Registry {
                 }
             }
             // Live items that no longer match what the files want are superseded (repairs restore
-            // the snapshot whatever the files want, so they stay).
-            for item in existing.values.sorted(by: { $0.id < $1.id }) where (item.state == .pending || (item.state == .approved && item.progress == 0)) && item.action != .repair {
+            // the snapshot whatever the files want, so they stay). So is a failed item once the
+            // files want something else: listing it as failed beside its replacement misleads.
+            for item in existing.values.sorted(by: { $0.id < $1.id })
+            where (item.state == .pending || item.state == .failed || (item.state == .approved && item.progress == 0)) && item.action != .repair {
                 if wanted[item.entity] != item.id {
                     try setState(connection, item, .superseded)
                     try insertAudit(connection, principal: principal, action: "supersede", item: item,

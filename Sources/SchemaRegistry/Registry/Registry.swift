@@ -9,19 +9,32 @@ public final class Registry: @unchecked Sendable {
     // @unchecked: immutable after init; the database serializes access itself.
     public let database: any RegistryDatabase
     let clock: @Sendable () -> Date
+    /// Whether this registry may create or upgrade its tables (see ``init(database:readOnly:clock:)``).
+    public let readOnly: Bool
 
     /// Creates a registry over `database`; `clock` is injectable for tests.
-    public init(database: any RegistryDatabase, clock: @escaping @Sendable () -> Date = { Date() }) {
+    ///
+    /// A `readOnly` registry never creates or upgrades its tables: a read-only command pointed at
+    /// the wrong database must report that, not leave an empty registry behind.
+    public init(database: any RegistryDatabase, readOnly: Bool = false, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.database = database
+        self.readOnly = readOnly
         self.clock = clock
     }
 
     var now: String { Self.timestamp(clock()) }
 
+    /// The registry format this version writes and reads.
+    public static var currentVersion: Int { RegistryTables.currentVersion }
+
     /// Runs `body` in a locked transaction with the registry tables ready.
     func transaction<T>(_ body: (any RegistryConnection) throws -> T) throws -> T {
         try database.withLockedTransaction { connection in
-            try RegistryTables.prepare(connection)
+            if readOnly {
+                try RegistryTables.requireCurrent(connection, in: database.displayName)
+            } else {
+                try RegistryTables.prepare(connection)
+            }
             return try body(connection)
         }
     }

@@ -118,6 +118,27 @@ enum RegistryTables {
         }
     }
 
+    /// Checks, without changing anything, that the registry exists at the current version.
+    ///
+    /// - Throws: ``SchemaError`` `no-registry` naming `database` (printable, no password) and the
+    ///   command that creates or upgrades it.
+    static func requireCurrent(_ connection: any RegistryConnection, in database: String) throws {
+        let version = try storedVersion(connection)
+        if version == nil, connection.dialect == .postgresql,
+           try connection.query(#"SELECT to_regclass('public."_schema_meta"') IS NOT NULL AS "exists""#, []).first?["exists"]?.integer == 1 {
+            throw SchemaError(.noRegistry, "the registry in \(database) is still in the public schema, from an older version; a writing command (`schema scan` or `schema apply`) moves it")
+        }
+        guard let version else {
+            throw SchemaError(.noRegistry, "no registry in \(database): nothing has been scanned into this database yet. `schema scan` creates it; if you expected one, check --database-url (or DATABASE_URL) and --root")
+        }
+        if version > currentVersion {
+            throw SchemaError(.registryUnreadable, "the registry was written by a newer version of schema (registry version \(version), this binary knows \(currentVersion)); upgrade the tool")
+        }
+        if version < currentVersion {
+            throw SchemaError(.noRegistry, "the registry in \(database) is at version \(version) and this binary needs \(currentVersion); a writing command (`schema scan` or `schema apply`) upgrades it")
+        }
+    }
+
     /// The registry's version, or nil when there is no registry yet.
     static func storedVersion(_ connection: any RegistryConnection) throws -> Int? {
         let exists: Bool
