@@ -18,10 +18,11 @@ struct PreviewCommand: AsyncParsableCommand {
         let workspace = options.loadWorkspace()
         let report = Validator.validate(workspace)
         guard let schema = workspace.package(package) else {
-            let known = workspace.packages.map(\.packageId)
-            let diagnostic = Diagnostic.error(.packageNotFound, "no package '\(package)' with a schema under packages/",
-                                              hint: Suggestion.hint(for: package, in: known), at: .start(of: "packages"))
-            emitFailure([diagnostic], console: console)
+            let known = workspace.packages.map(\.packageId).sorted()
+            let suggestion = Suggestion.hint(for: package, in: known).map { " \($0.prefix(1).uppercased() + $0.dropFirst())" } ?? ""
+            let listed = known.isEmpty ? "No package under packages/ has a schema yet."
+                : "Packages with a schema: " + known.prefix(30).joined(separator: ", ") + (known.count > 30 ? ", … (\(known.count) in all)" : "")
+            console.err(console.paint("error", .red) + ": no package '\(TerminalText.escape(package))' with a schema under packages/.\(suggestion) \(TerminalText.escape(listed))")
             throw ExitCode.failure
         }
         let problems = report.diagnostics.filter { $0.severity == .error && $0.location.file == schema.schemaFile }
