@@ -38,9 +38,9 @@ struct RegistryOptions: ParsableArguments {
     }
 }
 
-/// Runs a command body; a ``SchemaError`` becomes its message (and diagnostics) on stderr and the
-/// exit status ``ExitStatus/code(for:)`` gives it.
-func runReportingErrors(_ body: () throws -> Void) throws {
+/// Runs a command body; a ``SchemaError`` becomes its message (and diagnostics, with snippets from
+/// the files under `root` on a terminal) on stderr and the exit status ``ExitStatus/code(for:)`` gives it.
+func runReportingErrors(root: URL? = nil, _ body: () throws -> Void) throws {
     do {
         try body()
     } catch let error as ExitCode {
@@ -49,7 +49,7 @@ func runReportingErrors(_ body: () throws -> Void) throws {
         throw error
     } catch let error as SchemaError {
         let console = Console.current
-        console.printDiagnostics(error.diagnostics)
+        console.printDiagnostics(error.diagnostics, root: root)
         console.err(console.paint("error", .red) + ": \(error)")
         throw ExitCode(ExitStatus.code(for: error.code))
     } catch {

@@ -36,7 +36,8 @@ import Testing
         let conflicts = report.diagnostics.filter { $0.code == .crossPackageConflict }
         #expect(conflicts.count == 2)
         #expect(Set(conflicts.map(\.location.file)) == ["packages/alpha/seed/schema/entities.yaml", "packages/beta/seed/schema/entities.yaml"])
-        let message = conflicts.first?.message ?? ""
+        let message = conflicts.first?.text ?? ""
+        #expect(conflicts.first?.details.count == 3, "one detail per difference")
         #expect(message.contains("beta has `scope: string`, alpha lacks it"))
         #expect(message.contains("`value`: type is json in alpha, string in beta"))
         #expect(message.contains("`value`: optional in alpha, required in beta"))
@@ -57,8 +58,8 @@ import Testing
         let different = same.replacingOccurrences(of: "name: { type: string }", with: "name: { type: string, nullable: true }\n      slug: { type: string }")
         let conflict = Validator.validate(workspace([("tenants", different)]))
         #expect(conflict.diagnostics.map(\.code) == [.hostModelConflict])
-        #expect(conflict.diagnostics.first?.message.contains("`name`: optional in tenants, required in the host model") == true)
-        #expect(conflict.diagnostics.first?.message.contains("tenants has `slug: String`, the host model lacks it") == true)
+        #expect(conflict.diagnostics.first?.text.contains("`name`: optional in tenants, required in the host model") == true)
+        #expect(conflict.diagnostics.first?.text.contains("tenants has `slug: String`, the host model lacks it") == true)
     }
 
     @Test func relationsAcrossPackagesResolve() {

@@ -33,7 +33,7 @@ struct ApplyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let console = Console.current
-        try runReportingErrors {
+        try runReportingErrors(root: options.rootURL) {
             try options.requireWorkspace()
             let policy = try locks.policy()
             let request = ApplyRequest(

@@ -20,7 +20,7 @@ struct ChecksumCommand: AsyncParsableCommand {
         try runReportingErrors { try options.requireWorkspace() }
         let workspace = options.loadWorkspace(selected: [package])
         guard let schema = workspace.package(package) else {
-            console.printDiagnostics(workspace.diagnostics.filter { $0.severity == .error })
+            console.printDiagnostics(workspace.diagnostics.filter { $0.severity == .error }, root: options.rootURL)
             if workspace.diagnostics.isEmpty {
                 console.printDiagnostics([.error(.packageNotFound, "package '\(package)' has no schema", at: .start(of: "packages/\(package)"))])
             }
@@ -28,7 +28,7 @@ struct ChecksumCommand: AsyncParsableCommand {
         }
         let parseErrors = workspace.diagnostics.filter { $0.severity == .error && $0.location.file == schema.schemaFile }
         if !parseErrors.isEmpty {
-            console.printDiagnostics(parseErrors)
+            console.printDiagnostics(parseErrors, root: options.rootURL)
             throw ExitCode.failure
         }
         var entities = schema.entities

@@ -18,7 +18,7 @@ struct GenerateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let console = Console.current
-        try runReportingErrors {
+        try runReportingErrors(root: options.rootURL) {
             try options.requireWorkspace()
             let workspace = options.loadWorkspace()
             let trustedKeys = try trust.trustedKeys()

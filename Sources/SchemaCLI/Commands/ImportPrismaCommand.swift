@@ -19,7 +19,7 @@ struct ImportPrismaCommand: AsyncParsableCommand {
             }
             let (schema, diagnostics) = PrismaSchemaParser.parse(text, file: file)
             if !diagnostics.isEmpty {
-                console.printDiagnostics(diagnostics)
+                console.printDiagnostics(diagnostics, root: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
                 throw ExitCode(ExitStatus.failure)
             }
             let unknown = models.filter { schema.model(named: $0) == nil }

@@ -13,7 +13,7 @@ struct PlanCommand: AsyncParsableCommand {
 
     func run() async throws {
         let console = Console.current
-        try runReportingErrors {
+        try runReportingErrors(root: options.rootURL) {
             try options.requireWorkspace()
             let trustedKeys = try trust.trustedKeys()
             let (plan, impacts) = try registry.withRegistry(root: options.rootURL, readOnly: true) { registry in

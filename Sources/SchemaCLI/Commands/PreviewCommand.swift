@@ -22,7 +22,7 @@ struct PreviewCommand: AsyncParsableCommand {
             let suggestion = Suggestion.hint(for: package, in: known).map { " \($0.prefix(1).uppercased() + $0.dropFirst())" } ?? ""
             let listed = known.isEmpty ? "No package under packages/ has a schema yet."
                 : "Packages with a schema: " + known.prefix(30).joined(separator: ", ") + (known.count > 30 ? ", … (\(known.count) in all)" : "")
-            console.err(console.paint("error", .red) + ": no package '\(TerminalText.escape(package))' with a schema under packages/.\(suggestion) \(TerminalText.escape(listed))")
+            console.err(console.paint("error", .red) + "[\(DiagnosticCode.packageNotFound.rawValue)]: no package '\(TerminalText.escape(package))' with a schema under packages/.\(suggestion) \(TerminalText.escape(listed))")
             throw ExitCode.failure
         }
         let problems = report.diagnostics.filter { $0.severity == .error && $0.location.file == schema.schemaFile }
@@ -60,7 +60,7 @@ struct PreviewCommand: AsyncParsableCommand {
         if options.json {
             console.out(JSONOutput.encode(["diagnostics": diagnostics.map(JSONOutput.DiagnosticJSON.init)]))
         } else {
-            console.printDiagnostics(diagnostics)
+            console.printDiagnostics(diagnostics, root: options.rootURL)
         }
     }
 }

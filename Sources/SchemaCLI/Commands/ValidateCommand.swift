@@ -44,7 +44,7 @@ struct ValidateCommand: AsyncParsableCommand {
     }
 
     func printHuman(_ report: ValidationReport, console: Console) {
-        console.printDiagnostics(report.diagnostics)
+        console.printDiagnostics(report.diagnostics, root: options.rootURL)
         for shared in report.shared {
             console.out("shared: \(shared.name) \(shared.checksum.short) is defined identically by \(shared.packages.joined(separator: ", "))")
         }

@@ -13,6 +13,10 @@ class Console: @unchecked Sendable {
     /// Whether text written to stdout may use ANSI colours.
     var usesColor: Bool { false }
 
+    /// Whether diagnostics are for a person at a terminal: source snippets and one line per
+    /// detail. Off for pipes and files, where one line per diagnostic suits grep and CI logs.
+    var showsSnippets: Bool { false }
+
     func out(_ text: String) {}
     func err(_ text: String) {}
 
@@ -38,6 +42,18 @@ final class StandardConsole: Console, @unchecked Sendable {
 
     override var usesColor: Bool { colorEnabled }
 
+    /// On when stderr is a terminal (not TERM=dumb); `SCHEMA_DIAGNOSTICS=rich` or `plain` decides instead.
+    private let snippetsEnabled: Bool = {
+        let environment = ProcessInfo.processInfo.environment
+        switch environment["SCHEMA_DIAGNOSTICS"] {
+        case "rich": return true
+        case "plain": return false
+        default: return environment["TERM"] != "dumb" && isatty(STDERR_FILENO) == 1
+        }
+    }()
+
+    override var showsSnippets: Bool { snippetsEnabled }
+
     override func out(_ text: String) {
         FileHandle.standardOutput.write(Data((text + "\n").utf8))
     }
@@ -53,6 +69,15 @@ final class BufferConsole: Console, @unchecked Sendable {
     private let lock = NSLock()
     private var outText = ""
     private var errText = ""
+
+    private let snippets: Bool
+
+    /// A buffer; `snippets` makes diagnostics render as on a terminal.
+    init(snippets: Bool = false) {
+        self.snippets = snippets
+    }
+
+    override var showsSnippets: Bool { snippets }
 
     var stdout: String { lock.withLock { outText } }
     var stderr: String { lock.withLock { errText } }

@@ -1,3 +1,4 @@
+import Foundation
 import SchemaCore
 
 /// Shapes of the `--json` output. Field names are part of the CLI's stable interface.
@@ -14,7 +15,7 @@ enum JSONOutput {
         init(_ diagnostic: Diagnostic) {
             severity = diagnostic.severity.rawValue
             code = diagnostic.code.rawValue
-            message = diagnostic.message
+            message = diagnostic.text
             hint = diagnostic.hint
             file = diagnostic.location.file
             line = diagnostic.location.line
@@ -47,13 +48,24 @@ struct RefusalJSON: Encodable {
 }
 
 extension Console {
-    /// Prints diagnostics compiler-style on stderr (stdout stays clean for the command's output).
-    func printDiagnostics(_ diagnostics: [Diagnostic]) {
+    /// Prints diagnostics on stderr (stdout stays clean for the command's output): with source
+    /// snippets and one line per detail on a terminal (files read from `root`), compiler-style
+    /// single lines otherwise.
+    func printDiagnostics(_ diagnostics: [Diagnostic], root: URL? = nil) {
+        guard showsSnippets else {
+            for diagnostic in diagnostics {
+                let severity = diagnostic.severity == .error ? paint("error", .red) : paint("warning", .yellow)
+                var line = "\(paint(diagnostic.location.description, .bold)): \(severity)[\(diagnostic.code.rawValue)]: \(TerminalText.escape(diagnostic.text))"
+                if let hint = diagnostic.hint { line += paint(" (\(TerminalText.escape(hint)))", .dim) }
+                err(line)
+            }
+            return
+        }
+        let renderer = DiagnosticRenderer(paint: paint)
+        let sources = SourceLines(root: root)
         for diagnostic in diagnostics {
-            let severity = diagnostic.severity == .error ? paint("error", .red) : paint("warning", .yellow)
-            var line = "\(paint(diagnostic.location.description, .bold)): \(severity)[\(diagnostic.code.rawValue)]: \(diagnostic.message)"
-            if let hint = diagnostic.hint { line += paint(" (\(hint))", .dim) }
-            err(line)
+            let source = sources.line(diagnostic.location.line, of: diagnostic.location.file)
+            err(renderer.lines(for: diagnostic, sourceLine: source).joined(separator: "\n") + "\n")
         }
     }
 }

@@ -18,23 +18,27 @@ public struct Diagnostic: Error, Hashable, Sendable, Codable, CustomStringConver
     public var code: DiagnosticCode
     /// What is wrong, in one sentence.
     public var message: String
+    /// The individual differences or items the message sums up (a conflict's 20–30 differences),
+    /// shown one per line on a terminal and joined into ``text`` elsewhere.
+    public var details: [String]
     /// How to fix it, when there is something specific to say.
     public var hint: String?
     /// Where the problem is.
     public var location: SourceLocation
 
     /// Creates a diagnostic.
-    public init(_ severity: Severity, _ code: DiagnosticCode, _ message: String, hint: String? = nil, at location: SourceLocation) {
+    public init(_ severity: Severity, _ code: DiagnosticCode, _ message: String, details: [String] = [], hint: String? = nil, at location: SourceLocation) {
         self.severity = severity
         self.code = code
         self.message = message
+        self.details = details
         self.hint = hint
         self.location = location
     }
 
     /// Shorthand for an error.
-    public static func error(_ code: DiagnosticCode, _ message: String, hint: String? = nil, at location: SourceLocation) -> Diagnostic {
-        Diagnostic(.error, code, message, hint: hint, at: location)
+    public static func error(_ code: DiagnosticCode, _ message: String, details: [String] = [], hint: String? = nil, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, code, message, details: details, hint: hint, at: location)
     }
 
     /// Shorthand for a warning.
@@ -42,11 +46,16 @@ public struct Diagnostic: Error, Hashable, Sendable, Codable, CustomStringConver
         Diagnostic(.warning, code, message, hint: hint, at: location)
     }
 
+    /// The message with its details on one line: what JSON and non-terminal output show.
+    public var text: String {
+        details.isEmpty ? message : message + ": " + details.joined(separator: "; ")
+    }
+
     /// The compiler-style one-line rendering.
     public var description: String {
-        var text = "\(location): \(severity.rawValue)[\(code.rawValue)]: \(message)"
-        if let hint { text += " (\(hint))" }
-        return text
+        var line = "\(location): \(severity.rawValue)[\(code.rawValue)]: \(text)"
+        if let hint { line += " (\(hint))" }
+        return line
     }
 }
 

@@ -74,7 +74,7 @@ public enum EntitiesFileParser {
                 if case .scalar(let scalar) = value, value.null == nil { entity.declaredChecksum = scalar.string }
             case "fields":
                 sawFields = true
-                entity.fields = readFields(value, entity: name, reader: &reader)
+                (entity.fields, entity.unreadableFields) = readFields(value, entity: name, reader: &reader)
             case "indexes":
                 entity.indexes = readList(value, context: "'indexes' of \(name)", reader: &reader) { readIndex($0, reader: &$1) }
             case "relations":
@@ -103,7 +103,9 @@ public enum EntitiesFileParser {
 
     // MARK: - Fields
 
-    static func readFields(_ node: Node, entity: String, reader: inout YAMLNodeReader) -> [Field] {
+    /// The fields that could be read, and the names of those that could not (already reported).
+    static func readFields(_ node: Node, entity: String, reader: inout YAMLNodeReader) -> ([Field], Set<String>) {
+        var unreadable: Set<String> = []
         switch node {
         case .mapping(let mapping):
             // Seed format: `fields: { id: { type: cuid } }`.
@@ -112,9 +114,11 @@ public enum EntitiesFileParser {
                 guard let name = reader.string(keyNode, context: "a field name") else { continue }
                 if let field = readField(name: name, nameNode: keyNode, body: value, listForm: false, reader: &reader) {
                     fields.append(field)
+                } else {
+                    unreadable.insert(name)
                 }
             }
-            return fields
+            return (fields, unreadable)
         case .sequence(let items):
             // List format: `fields: [ { name: id, type: String } ]`.
             var fields: [Field] = []
@@ -130,12 +134,14 @@ public enum EntitiesFileParser {
                 guard let name = reader.string(nameNode, context: "a field's 'name'") else { continue }
                 if let field = readField(name: name, nameNode: nameNode, body: item, listForm: true, reader: &reader) {
                     fields.append(field)
+                } else {
+                    unreadable.insert(name)
                 }
             }
-            return fields
+            return (fields, unreadable)
         default:
             reader.error(.wrongShape, "'fields' of \(entity) must be a mapping or a list, found \(YAMLNodeReader.kindName(node))", at: node)
-            return []
+            return ([], [Entity.everyField])
         }
     }
 

@@ -120,11 +120,15 @@ public struct WorkspaceLoader: Sendable {
         switch SourceFileReader.readText(at: schemaURL, displayPath: schemaDisplay) {
         case .failure(let diagnostic):
             diagnostics.append(diagnostic)
-            return PackageSchema(packageId: name, schemaFile: schemaDisplay, entities: [], manifest: manifest)
+            var schema = PackageSchema(packageId: name, schemaFile: schemaDisplay, entities: [], manifest: manifest)
+            schema.hadReadErrors = true
+            return schema
         case .success(let text):
             let parsed = EntitiesFileParser.parse(text, file: schemaDisplay)
             diagnostics += parsed.diagnostics
-            return PackageSchema(packageId: name, schemaFile: schemaDisplay, entities: parsed.entities, manifest: manifest)
+            var schema = PackageSchema(packageId: name, schemaFile: schemaDisplay, entities: parsed.entities, manifest: manifest)
+            schema.hadReadErrors = parsed.diagnostics.containsErrors
+            return schema
         }
     }
 

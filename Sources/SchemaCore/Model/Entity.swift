@@ -16,6 +16,18 @@ public struct Entity: Hashable, Sendable {
     public var declaredChecksum: String?
     /// Where the entity is declared (its `name:` value).
     public var location: SourceLocation
+    /// Fields that are declared but could not be read (an unknown type, say). Their error is
+    /// already reported; rules that look fields up skip these names instead of reporting them
+    /// again as missing.
+    public var unreadableFields: Set<String> = []
+
+    /// In ``unreadableFields``: the whole `fields:` block could not be read.
+    static let everyField = "*"
+
+    /// Whether `name` was declared but could not be read (so its absence is no new problem).
+    public func isUnreadable(field name: String) -> Bool {
+        unreadableFields.contains(name) || unreadableFields.contains(Self.everyField)
+    }
 
     /// Creates an entity.
     public init(name: String, fields: [Field] = [], indexes: [Index] = [], relations: [Relation] = [],

@@ -8,6 +8,9 @@ public struct PackageSchema: Hashable, Sendable {
     public var entities: [Entity]
     /// What `seed/metadata.json` says about the schema; nil when the package has no metadata.json.
     public var manifest: PackageManifest?
+    /// Whether reading the schema file reported errors, so entities may be missing from
+    /// ``entities`` for reasons already reported (rules about missing entities stay quiet).
+    public var hadReadErrors = false
 
     /// Creates a package schema.
     public init(packageId: String, schemaFile: String, entities: [Entity], manifest: PackageManifest? = nil) {

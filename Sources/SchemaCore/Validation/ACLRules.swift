@@ -81,7 +81,7 @@ enum ACLRules {
     /// Checks that `path` names a field, or a belongsTo relation and a field of its target.
     static func resolve(_ path: [String], in entity: Entity, catalog: EntityCatalog) -> (message: String, hint: String?)? {
         if path.count == 1 {
-            if entity.field(named: path[0]) != nil { return nil }
+            if entity.field(named: path[0]) != nil || entity.isUnreadable(field: path[0]) { return nil }
             return ("'\(path[0])' is not a field of \(entity.name)", Suggestion.hint(for: path[0], in: entity.fields.map(\.name)))
         }
         guard let relation = entity.relations.first(where: { $0.name == path[0] && $0.kind == .belongsTo }) else {

@@ -14,11 +14,10 @@ enum CrossPackageRules {
             let reference = group[0]
             for other in group.dropFirst() where other.checksum != reference.checksum {
                 let differences = StructuralDifference.describe(reference.canonical, reference.packageId, other.canonical, other.packageId)
-                let message = "`\(name)` is defined differently by \(reference.packageId) (\(reference.checksum.short)) and \(other.packageId) (\(other.checksum.short)): "
-                    + differences.joined(separator: "; ")
+                let message = "`\(name)` is defined differently by \(reference.packageId) (\(reference.checksum.short)) and \(other.packageId) (\(other.checksum.short))"
                 let hint = "packages that share an entity must define it identically; coordinate one definition or rename one entity"
-                diagnostics.append(.error(.crossPackageConflict, message, hint: hint, at: reference.entity.location))
-                diagnostics.append(.error(.crossPackageConflict, message, hint: hint, at: other.entity.location))
+                diagnostics.append(.error(.crossPackageConflict, message, details: differences, hint: hint, at: reference.entity.location))
+                diagnostics.append(.error(.crossPackageConflict, message, details: differences, hint: hint, at: other.entity.location))
             }
         }
         return (shared, diagnostics)

@@ -48,7 +48,7 @@ enum FieldRules {
             if let name = index.name, !Identifier.isValid(name) {
                 diagnostics.append(invalidName(name, kind: "index", at: index.location))
             }
-            for field in index.fields where entity.field(named: field) == nil {
+            for field in index.fields where entity.field(named: field) == nil && !entity.isUnreadable(field: field) {
                 diagnostics.append(.error(.indexFieldMissing, "index names field '\(YAMLNodeReader.printable(field))', which \(entity.name) does not have",
                                           hint: Suggestion.hint(for: field, in: entity.fields.map(\.name)), at: index.location))
             }
@@ -66,7 +66,8 @@ enum FieldRules {
 
     static func checkPrimaryKey(_ entity: Entity) -> [Diagnostic] {
         let keys = entity.primaryKey
-        if keys.isEmpty, !entity.fields.isEmpty {
+        // A key field that could not be read is already reported; "no primary key" would follow from it.
+        if keys.isEmpty, !entity.fields.isEmpty, entity.unreadableFields.isEmpty {
             return [.error(.primaryKeyCount, "entity \(entity.name) has no primary key",
                            hint: "mark one field 'primary: true', e.g. 'id: { type: cuid, primary: true, generated: true }'", at: entity.location)]
         }

@@ -16,9 +16,8 @@ enum HostSchemaRules {
                     diagnostics.append(.warning(.hostModelOverlap, "entity \(name) is also a model of the host schema (\(model.location)); they are structurally equal",
                                                 hint: "the package's table is the host's table; it will not be created again", at: definition.entity.location))
                 } else {
-                    diagnostics.append(.error(.hostModelConflict, "entity \(name) is also a model of the host schema (\(model.location)) and differs: "
-                                                + differences.joined(separator: "; "),
-                                              hint: "make the entity match the host model, or rename it", at: definition.entity.location))
+                    diagnostics.append(.error(.hostModelConflict, "entity \(name) is also a model of the host schema (\(model.location)) and differs",
+                                              details: differences, hint: "make the entity match the host model, or rename it", at: definition.entity.location))
                 }
             }
         }

@@ -12,7 +12,8 @@ enum MetadataRules {
         let declared = Set(exported)
         let defined = Set(package.entities.map(\.name))
         var diagnostics: [Diagnostic] = []
-        let missing = declared.subtracting(defined).sorted()
+        // Entities the file failed to declare are already reported where the file is broken.
+        let missing = package.hadReadErrors ? [] : declared.subtracting(defined).sorted()
         let extra = defined.subtracting(declared).sorted()
         if !missing.isEmpty {
             diagnostics.append(.error(.metadataEntitiesMismatch,

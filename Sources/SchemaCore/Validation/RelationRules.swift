@@ -41,6 +41,7 @@ enum RelationRules {
         if let unknown = checkTarget(relation, catalog: catalog) { diagnostics.append(unknown) }
         guard let fieldName = relation.field else { return diagnostics }
         guard let field = entity.field(named: fieldName) else {
+            if entity.isUnreadable(field: fieldName) { return diagnostics }
             diagnostics.append(.error(.relationFieldMissing, "relation '\(relation.name)' uses field '\(YAMLNodeReader.printable(fieldName))', which \(entity.name) does not have",
                                       hint: Suggestion.hint(for: fieldName, in: entity.fields.map(\.name)) ?? "declare the foreign-key field",
                                       at: relation.location(of: "field")))
