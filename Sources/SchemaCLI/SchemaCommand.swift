@@ -65,9 +65,10 @@ public struct SchemaCommand: AsyncParsableCommand {
         }
     }
 
-    /// Runs `arguments` with output captured, for tests and embedding.
-    public static func capture(_ arguments: [String]) async -> (exitCode: Int32, stdout: String, stderr: String) {
-        let buffer = BufferConsole()
+    /// Runs `arguments` with output captured, for tests and embedding; `terminal` renders
+    /// diagnostics as for a person at a terminal (snippets, one line per detail).
+    public static func capture(_ arguments: [String], terminal: Bool = false) async -> (exitCode: Int32, stdout: String, stderr: String) {
+        let buffer = BufferConsole(snippets: terminal)
         let code = await Console.$current.withValue(buffer) {
             await execute(arguments)
         }

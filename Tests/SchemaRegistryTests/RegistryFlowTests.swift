@@ -214,6 +214,14 @@ import Testing
         #expect(try registry.items(in: [.approved]).map(\.entity) == ["Contact"])
         #expect(try registry.audit().contains { $0.action == "apply-failed" && ($0.detail ?? "").contains("statement") })
         #expect(try registry.status().entities == ["Contact", "Deal", "Note"])
+
+        // The author renames the clashing entity: the failed item is superseded by the new one,
+        // not listed as failed beside it.
+        let fixed = try Desired.from(["crm": extended.replacingOccurrences(of: "Contact_tenantId_idx", with: "ContactIndexCard")])
+        let rescan = try registry.scan(fixed, principal: "ci")
+        #expect(rescan.superseded.map(\.entity) == ["Contact_tenantId_idx"])
+        #expect(try registry.items(in: [.failed]).isEmpty)
+        #expect(try registry.audit().contains { $0.action == "supersede" && $0.entity == "Contact_tenantId_idx" })
     }
 
     @Test(arguments: Backend.available)
@@ -356,5 +364,32 @@ extension RegistryFlowTests {
         let actions = try registry.audit().filter { $0.itemId == note.id }.map(\.action)
         #expect(actions == ["queue", "reject", "reopen", "requeue"])
         #expect(try registry.audit().contains { $0.action == "reopen-denied" && $0.principal == "mallory" })
+    }
+}
+
+/// Read-only commands (status, list, plan, drift, audit) pointed at a database without a registry.
+@Suite struct ReadOnlyRegistryTests {
+    @Test(arguments: Backend.available)
+    func aReadOnlyRegistryReportsAMissingRegistryAndCreatesNothing(_ backend: Backend) throws {
+        let (database, _) = try backend.makeDatabase()
+        defer { database.close() }
+        func registryObjects() throws -> Int64? {
+            try database.withLockedTransaction { connection in
+                switch connection.dialect {
+                case .sqlite:
+                    try connection.query(#"SELECT COUNT(*) AS "count" FROM "sqlite_master" WHERE "name" LIKE '\_schema\_%' ESCAPE '\'"#, []).first?["count"]?.integer
+                case .postgresql:
+                    try connection.query(#"SELECT COUNT(*) AS "count" FROM pg_namespace WHERE nspname = 'schema_registry'"#, []).first?["count"]?.integer
+                }
+            }
+        }
+        let reader = Registry(database: database, readOnly: true)
+        #expect(errorCode { try reader.status() } == .noRegistry)
+        #expect(errorCode { try reader.items() } == .noRegistry)
+        #expect(try registryObjects() == 0, "a read-only registry created its tables")
+
+        try Registry(database: database).prepareTables()
+        #expect(try registryObjects() ?? 0 > 0)
+        #expect(try reader.status().entities.isEmpty, "once a writing command made it, reading works")
     }
 }
