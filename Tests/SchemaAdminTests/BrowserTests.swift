@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import SchemaAdmin
 import SchemaRegistry
+import SchemaCore
 import Testing
 
 /// The review page rendered by a real browser: headless Chromium against a live server.
@@ -16,7 +17,19 @@ import Testing
     }
 
     /// Runs headless Chromium on `url`; returns the rendered DOM. With `screenshot`, also writes a PNG.
-    static func render(_ url: String, screenshot: String? = nil) throws -> String {
+    ///
+    /// Waits on a thread of its own: blocking a cooperative thread while the live server needs
+    /// one to answer Chromium deadlocks a two-core machine when two such tests run at once.
+    /// Chromium is killed after two minutes, so a hang fails the test instead of stalling CI.
+    static func render(_ url: String, screenshot: String? = nil) async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try renderBlocking(url, screenshot: screenshot) })
+            }
+        }
+    }
+
+    static func renderBlocking(_ url: String, screenshot: String?) throws -> String {
         guard let chromium else { return "" }
         let profile = FileManager.default.temporaryDirectory.appendingPathComponent("chromium-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: profile) }
@@ -30,8 +43,11 @@ import Testing
         process.standardOutput = output
         process.standardError = Pipe()
         try process.run()
+        let watchdog = DispatchWorkItem { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 120, execute: watchdog)
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        watchdog.cancel()
         return String(decoding: data, as: UTF8.self)
     }
 
@@ -42,15 +58,38 @@ import Testing
         try await app.test(.live) { client in
             let port = try #require(client.port)
             let code = try fixture.registry.issueLoginCode(for: "alice", by: nil)
-            let dom = try Self.render("http://127.0.0.1:\(port)/login?code=\(code)")
+            let dom = try await Self.render("http://127.0.0.1:\(port)/login?code=\(code)")
             #expect(dom.contains("Pending changes (2)"), "\(dom.prefix(500))")
             for item in fixture.items {
                 #expect(dom.contains("id=\"item-\(item.id)\""))
             }
             #expect(dom.contains("Approve") && dom.contains("Reject"))
+        }
+    }
+
+    /// What an admin meets on a real deploy: a table dropped (data loss), a field added and a new
+    /// entity, side by side. `SCHEMA_REVIEW_SCREENSHOT=docs/review-page.png` writes the README's picture.
+    @Test(.enabled(if: chromium != nil, "Chromium is not installed"))
+    func aDestructiveChangeStandsOutInChromium() async throws {
+        let fixture = try ReviewServerTests.fixture()
+        _ = try fixture.registry.approve(.all, as: "alice", allowDataLoss: false)
+        _ = try ReviewServerTests.apply(fixture.registry)
+        let next = ReviewServerTests.yaml.components(separatedBy: "  - name: Comment")[0]
+            .replacingOccurrences(of: "      title: { type: string, maxLength: 80 }", with: "      title: { type: string, maxLength: 80 }\n      priority: { type: int, default: 0 }")
+            + "  - name: Label\n    fields:\n      id: { type: cuid, primary: true }\n      name: { type: string, maxLength: 40, unique: true }\n"
+        let queued = try fixture.registry.scan(DesiredState.resolve(.inMemory(["desk": next])), principal: "ci").queued
+        #expect(queued.count == 3)
+        let drop = try #require(queued.first { $0.isDestructive })
+        try await ReviewServerTests.app(fixture).test(.live) { client in
+            let port = try #require(client.port)
+            let dom = try await Self.render("http://127.0.0.1:\(port)/login?code=\(try fixture.registry.issueLoginCode(for: "alice", by: nil))")
+            #expect(dom.contains("Pending changes (3)"), "\(dom.prefix(500))")
+            let dropSection = try #require(dom.components(separatedBy: "id=\"item-\(drop.id)\"").dropFirst().first)
+            #expect(dropSection.contains("DESTRUCTIVE"), "the dropped table is marked")
+            #expect(dropSection.contains("name=\"acknowledgeDataLoss\" value=\"yes\" required"), "approving it needs the tick")
             if let path = ProcessInfo.processInfo.environment["SCHEMA_REVIEW_SCREENSHOT"] {
                 let second = try fixture.registry.issueLoginCode(for: "alice", by: nil)
-                _ = try Self.render("http://127.0.0.1:\(port)/login?code=\(second)", screenshot: path)
+                _ = try await Self.render("http://127.0.0.1:\(port)/login?code=\(second)", screenshot: path)
             }
         }
     }
