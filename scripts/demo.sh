@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 ROOT=Examples/workspace
 export DATABASE_URL="file:.schema/demo.sqlite"   # relative to the root; deleted first so the demo repeats
 rm -f "$ROOT/.schema/demo.sqlite"
-echo "demo: building schema (the first build compiles the dependencies: about 5 minutes, progress below; later runs take seconds)"
+echo "demo: building schema (the first build compiles the dependencies: about 3 minutes, progress below; later runs take seconds)"
 swift build --product schema 2>&1 | { grep -vE "which are unhandled; explicitly declare them as resources|^ +/.*/CMakeLists.txt$" || true; }
 schema() { .build/debug/schema "$@" --root "$ROOT"; }
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }

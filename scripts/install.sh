@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PREFIX=${PREFIX:-$HOME/.local}
-echo "install: building schema in release mode (the first build takes 6-10 minutes; progress follows)"
+echo "install: building schema in release mode (the first build takes about 5 minutes; progress follows)"
 swift build -c release --product schema
 mkdir -p "$PREFIX/bin"
 install -m 755 "$(swift build -c release --show-bin-path)/schema" "$PREFIX/bin/schema"
