@@ -1,16 +1,24 @@
 import ArgumentParser
+import Foundation
 import SchemaCore
 import SchemaRegistry
 
 /// What approve, reject and reopen decide about, and who decides: `all|ID... --as NAME`.
+///
+/// `SCHEMA_ADMIN` stands in for `--as`, so `npm run schema:approve all` works as the
+/// specification writes it (npm would take a `--as` after the script name for its own option).
 struct DecisionTarget: ParsableArguments {
     @Argument(help: "'all', or item ids from `schema list`.") var ids: [String]
-    @Option(name: .customLong("as"), help: "The admin deciding (recorded in the audit log).") var principal: String
+    @Option(name: .customLong("as"), help: "The admin deciding, recorded in the audit log (default: $SCHEMA_ADMIN).") var named: String?
 
     var selection: Registry.Selection { ids == ["all"] ? .all : .ids(ids) }
 
+    /// The admin deciding: `--as`, else `SCHEMA_ADMIN` (``validate()`` makes sure there is one).
+    var principal: String { named ?? ProcessInfo.processInfo.environment["SCHEMA_ADMIN"] ?? "" }
+
     func validate() throws {
         if ids.isEmpty { throw ValidationError("name the items, or 'all'") }
+        if principal.isEmpty { throw ValidationError("name the admin deciding with --as NAME (or set SCHEMA_ADMIN)") }
     }
 }
 
