@@ -1,0 +1,190 @@
+/// JSON Schema (draft 2020-12) for `entities.yaml`, built from the tables the parser reads with
+/// (its key sets, field types and their spellings, relation kinds, referential actions, ACL
+/// operations and roles), so editor completion and the validator cannot disagree about shape.
+///
+/// The schema checks shape only: names, references between entities and everything else the
+/// validator's rules check stay the validator's job.
+public enum EntitiesJSONSchema {
+    /// A JSON value, encoded with sorted keys.
+    public indirect enum Value: Encodable, Equatable, Sendable {
+        case string(String)
+        case number(Int)
+        case bool(Bool)
+        case array([Value])
+        case object([String: Value])
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            switch self {
+            case .string(let value): try container.encode(value)
+            case .number(let value): try container.encode(value)
+            case .bool(let value): try container.encode(value)
+            case .array(let value): try container.encode(value)
+            case .object(let value): try container.encode(value)
+            }
+        }
+    }
+
+    /// What each key means, shown as hover documentation in editors. Every key the parser knows
+    /// must have one (a test checks), so a new key cannot reach the schema undocumented.
+    public static let descriptions: [String: String] = [
+        // entity
+        "entity.name": "The entity's name: the Prisma model and the table (letters, digits and '_', starting with a letter).",
+        "entity.version": "The package's own version of this entity; documentation only.",
+        "entity.description": "What the entity holds; rendered as a /// comment on the Prisma model.",
+        "entity.checksum": "The structural checksum written by the author; a stale value is reported. `schema checksum PACKAGE` prints the current one.",
+        "entity.fields": "The columns: a mapping of field name to field, or a list of fields with `name`.",
+        "entity.indexes": "Extra indexes (a field's `index: true` or `unique: true` makes a single-column one).",
+        "entity.relations": "Relations to other entities or host models: belongsTo (this entity holds the foreign key) or hasMany.",
+        "entity.acl": "Who may create, read, update and delete rows, and which rows (rowLevel, readableWhen).",
+        // field
+        "field.name": "The field's name (list form only).",
+        "field.type": "The column type. Seed spellings (string, int, bigint, float, boolean, cuid, uuid, json, datetime) or Prisma's (String, Int, …).",
+        "field.required": "The column is NOT NULL (the default unless nullable is set).",
+        "field.nullable": "The column may be NULL (Prisma `?`).",
+        "field.optional": "Alias of nullable.",
+        "field.primary": "The primary key. Exactly one field per entity.",
+        "field.generated": "The key is generated on insert (cuid() or uuid(), autoincrement for int).",
+        "field.unique": "A unique index on this field alone.",
+        "field.index": "A non-unique index on this field alone.",
+        "field.default": "The default value: a literal of the field's type, or now / cuid / uuid where Prisma has that function.",
+        "field.maxLength": "The longest string accepted (VARCHAR(n) on PostgreSQL, a CHECK on SQLite).",
+        "field.enum": "The only values accepted (a CHECK constraint; listed in a /// comment in Prisma).",
+        "field.min": "The smallest number accepted (a CHECK constraint).",
+        "field.max": "The largest number accepted (a CHECK constraint).",
+        "field.description": "What the field holds; rendered as a /// comment in Prisma.",
+        "field.renamedFrom": "The field's previous name: the change becomes a rename that keeps the data, not a drop and an add.",
+        // index
+        "index.fields": "The indexed fields, in order.",
+        "index.unique": "A unique index.",
+        "index.name": "The index's name (default: Prisma's, Entity_field_idx or _key).",
+        // relation
+        "relation.name": "The relation field's name in the Prisma model.",
+        "relation.type": "belongsTo: this entity holds the foreign key; hasMany: the other entity does.",
+        "relation.entity": "The related entity or host model.",
+        "relation.target": "Alias of entity.",
+        "relation.field": "belongsTo: the local foreign-key field. hasMany: the foreign-key field of the other entity.",
+        "relation.foreignKey": "Alias of field.",
+        "relation.onDelete": "What deleting the referenced row does to this one.",
+        "relation.onUpdate": "What changing the referenced key does to this one.",
+        "relation.optional": "The relation may be absent (the foreign key is nullable).",
+        "relation.description": "What the relation means; documentation only.",
+        "relation.relationName": "Prisma's @relation name, needed when two relations join the same two models.",
+        // acl
+        "acl.create": "Roles that may insert rows.",
+        "acl.read": "Roles that may read rows.",
+        "acl.update": "Roles that may update rows.",
+        "acl.delete": "Roles that may delete rows.",
+        "acl.rowLevel": "Who owns a row, for the self and owner roles: a condition comparing a field with $user.id, e.g. \"authorId = $user.id\".",
+        "acl.readableWhen": "Rows everyone allowed to read may read, whoever owns them, e.g. \"isPublic = true\".",
+        // metadata.json
+        "metadata.schema": "The package's database schema: which entities it exports and where the file is.",
+        "metadata.schema.entities": "The entity names entities.yaml defines; the validator compares them with the file.",
+        "metadata.schema.path": "The schema file, relative to seed/ (usually schema/entities.yaml).",
+    ]
+
+    /// The schema for `entities.yaml`.
+    public static var entitiesFile: Value {
+        .object([
+            "$schema": .string("https://json-schema.org/draft/2020-12/schema"),
+            "title": .string("entities.yaml of a package (packages/<name>/seed/schema/entities.yaml)"),
+            "type": .string("object"),
+            "required": .array([.string("entities")]),
+            "additionalProperties": .bool(false),
+            "properties": .object(["entities": .object(["type": .string("array"), "description": .string("The package's entities."),
+                                                        "items": .object(["$ref": .string("#/$defs/entity")])])]),
+            "$defs": .object([
+                "entity": object("entity", keys: EntitiesFileParser.entityKeys, required: ["name", "fields"], properties: [
+                    "name": identifier, "version": .object(["type": .array([.string("string"), .string("number")])]),
+                    // Real files carry `checksum: null` until one is computed; the parser ignores it.
+                    "description": string, "checksum": .object(["type": .array([.string("string"), .string("null")])]),
+                    "fields": .object(["oneOf": .array([
+                        .object(["type": .string("object"), "minProperties": .number(1), "additionalProperties": .object(["$ref": .string("#/$defs/field")])]),
+                        .object(["type": .string("array"), "minItems": .number(1), "items": .object(["$ref": .string("#/$defs/listField")])]),
+                    ])]),
+                    "indexes": .object(["type": .string("array"), "items": .object(["$ref": .string("#/$defs/index")])]),
+                    "relations": .object(["type": .string("array"), "items": .object(["$ref": .string("#/$defs/relation")])]),
+                    "acl": .object(["$ref": .string("#/$defs/acl")]),
+                ]),
+                "field": object("field", keys: EntitiesFileParser.fieldKeys, required: ["type"], properties: fieldProperties),
+                "listField": object("field", keys: EntitiesFileParser.fieldKeys.union(["name"]), required: ["name", "type"],
+                                    properties: fieldProperties.merging(["name": identifier]) { $1 }),
+                "index": object("index", keys: EntitiesFileParser.indexKeys, required: ["fields"], properties: [
+                    "fields": .object(["type": .string("array"), "minItems": .number(1), "items": string]),
+                    "unique": boolean, "name": identifier,
+                ]),
+                "relation": object("relation", keys: EntitiesFileParser.relationKeys, required: ["name", "type"], properties: [
+                    "name": identifier, "type": enumeration(Relation.Kind.allCases.map(\.rawValue)),
+                    "entity": identifier, "target": identifier, "field": identifier, "foreignKey": identifier,
+                    "onDelete": enumeration(ReferentialAction.allCases.map(\.rawValue)), "onUpdate": enumeration(ReferentialAction.allCases.map(\.rawValue)),
+                    "optional": boolean, "description": string, "relationName": string,
+                ], extra: ["anyOf": .array([.object(["required": .array([.string("entity")])]), .object(["required": .array([.string("target")])])])]),
+                "acl": object("acl", keys: EntitiesFileParser.aclKeys, required: [], properties: Dictionary(uniqueKeysWithValues:
+                    ACLOperation.allCases.map { ($0.rawValue, roles) } + [("rowLevel", string), ("readableWhen", string)])),
+            ]),
+        ])
+    }
+
+    /// The schema for `seed/metadata.json`: its `schema` block is checked, other keys are the host's.
+    public static var metadataFile: Value {
+        .object([
+            "$schema": .string("https://json-schema.org/draft/2020-12/schema"),
+            "title": .string("seed/metadata.json of a package (the part schema reads)"),
+            "type": .string("object"),
+            "properties": .object([
+                "packageId": .object(["type": .string("string"), "description": .string("The package id (its folder name under packages/).")]),
+                "schema": .object([
+                    "type": .string("object"), "description": .string(descriptions["metadata.schema"] ?? ""),
+                    "required": .array([.string("entities")]),
+                    "properties": .object([
+                        "entities": .object(["type": .string("array"), "items": string, "description": .string(descriptions["metadata.schema.entities"] ?? "")]),
+                        "path": .object(["type": .string("string"), "description": .string(descriptions["metadata.schema.path"] ?? "")]),
+                    ]),
+                ]),
+            ]),
+        ])
+    }
+
+    static let string = Value.object(["type": .string("string")])
+    static let boolean = Value.object(["type": .string("boolean")])
+    static let identifier = Value.object(["type": .string("string"), "minLength": .number(1)])
+    static let roles = Value.object([
+        "type": .string("array"),
+        // Unknown roles are a warning (W041), not a shape error: offered, not enforced.
+        "items": .object(["anyOf": .array([enumeration(AccessControl.knownRoles), .object(["type": .string("string")])])]),
+    ])
+
+    static var fieldProperties: [String: Value] {
+        [
+            "type": enumeration(FieldType.acceptedSpellings),
+            "required": boolean, "nullable": boolean, "optional": boolean, "primary": boolean, "generated": boolean,
+            "unique": boolean, "index": boolean,
+            "default": .object(["type": .array([.string("string"), .string("number"), .string("boolean")])]),
+            "maxLength": .object(["type": .string("integer"), "minimum": .number(0)]),
+            "enum": .object(["type": .array([.string("array")]), "items": .object(["type": .array([.string("string"), .string("number")])])]),
+            "min": .object(["type": .string("number")]), "max": .object(["type": .string("number")]),
+            "description": string, "renamedFrom": identifier,
+        ]
+    }
+
+    static func enumeration(_ values: [String]) -> Value {
+        .object(["enum": .array(values.map(Value.string))])
+    }
+
+    /// An object with exactly `keys`, each property documented from ``descriptions``.
+    static func object(_ kind: String, keys: Set<String>, required: [String], properties: [String: Value], extra: [String: Value] = [:]) -> Value {
+        var documented: [String: Value] = [:]
+        for key in keys {
+            guard case .object(var property) = properties[key] ?? .object([:]) else { continue }
+            if let text = descriptions["\(kind).\(key)"] { property["description"] = .string(text) }
+            documented[key] = .object(property)
+        }
+        var schema: [String: Value] = [
+            "type": .string("object"),
+            "additionalProperties": .bool(false),
+            "properties": .object(documented),
+        ]
+        if !required.isEmpty { schema["required"] = .array(required.map(Value.string)) }
+        return .object(schema.merging(extra) { $1 })
+    }
+}
