@@ -152,6 +152,8 @@ struct PageRoutes {
                 "<li\(line.hasPrefix("BLOCKS APPLY") ? " class=\"danger\"" : "")>\(HTML.escape(line))</li>"
             }.joined() + "</ul>"
         }
+        // Built from escaped names by DiagramSVG; no text from the request reaches it.
+        if let diagram = item.diagram { html += "<details open class=\"diagram\"><summary>Diagram</summary>\(diagram)</details>" }
         html += "<details><summary>SQL</summary><pre>\(HTML.escape(item.sql))</pre></details>"
         if let prisma = item.prisma { html += "<details><summary>Prisma</summary><pre>\(HTML.escape(prisma))</pre></details>" }
         if session.principal.isAdmin {

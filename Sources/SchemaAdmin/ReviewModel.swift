@@ -23,6 +23,8 @@ struct ItemDetail: Codable, Sendable {
     var impact: ChangeImpact?
     /// The same, as lines of text.
     var impactSummary: [String]?
+    /// The entity and its neighbours as an SVG, with what the change adds, removes and alters marked.
+    var diagram: String?
 
     /// - Parameter appliedUniverse: every applied entity, so the Prisma shown is the fragment's.
     init(_ item: QueueItem, applied: AppliedEntity?, appliedUniverse: [CanonicalEntity], host: PrismaSchema?, impact: ChangeImpact? = nil) {
@@ -52,6 +54,9 @@ struct ItemDetail: Codable, Sendable {
             differences = []
         }
         prisma = item.structure.map { PrismaArtifacts.model($0, among: appliedUniverse, host: host) }
+        let drawing = EntityDiagram.change(entity: item.entity, before: applied?.structure, after: item.structure, packages: item.packages,
+                                           universe: appliedUniverse, host: host)
+        diagram = drawing.boxes.isEmpty ? nil : DiagramSVG.render(drawing)
     }
 }
 

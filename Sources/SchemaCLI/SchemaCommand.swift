@@ -15,7 +15,7 @@ public struct SchemaCommand: AsyncParsableCommand {
         version: SchemaCommand.version,
         subcommands: [
             ValidateCommand.self, PreviewCommand.self, ChecksumCommand.self, ScanCommand.self, ListCommand.self, ApproveCommand.self,
-            RejectCommand.self, ReopenCommand.self, AdminCommand.self, StatusCommand.self, PlanCommand.self, ApplyCommand.self, DriftCommand.self, GenerateCommand.self, ImportPrismaCommand.self, JSONSchemaCommand.self, AuditCommand.self, KeysCommand.self, RLSCommand.self, ServeCommand.self, RegistryCommand.self,
+            RejectCommand.self, ReopenCommand.self, AdminCommand.self, StatusCommand.self, PlanCommand.self, ApplyCommand.self, DriftCommand.self, GenerateCommand.self, ImportPrismaCommand.self, JSONSchemaCommand.self, DiagramCommand.self, AuditCommand.self, KeysCommand.self, RLSCommand.self, ServeCommand.self, RegistryCommand.self,
         ]
     )
 

@@ -87,6 +87,11 @@ import Testing
             let dropSection = try #require(dom.components(separatedBy: "id=\"item-\(drop.id)\"").dropFirst().first)
             #expect(dropSection.contains("DESTRUCTIVE"), "the dropped table is marked")
             #expect(dropSection.contains("name=\"acknowledgeDataLoss\" value=\"yes\" required"), "approving it needs the tick")
+            // Each change has its diagram, drawn by the server, with the change marked.
+            #expect(dropSection.contains("<svg") && dropSection.contains("class=\"box removed\""), "the dropped table's diagram")
+            let alter = try #require(queued.first { $0.entity == "Ticket" })
+            let alterSection = try #require(dom.components(separatedBy: "id=\"item-\(alter.id)\"").dropFirst().first)
+            #expect(alterSection.contains("class=\"column added\"") && alterSection.contains("+ priority: Int"), "the added field is marked")
             if let path = ProcessInfo.processInfo.environment["SCHEMA_REVIEW_SCREENSHOT"] {
                 let second = try fixture.registry.issueLoginCode(for: "alice", by: nil)
                 _ = try await Self.render("http://127.0.0.1:\(port)/login?code=\(second)", screenshot: path)
