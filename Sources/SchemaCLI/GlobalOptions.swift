@@ -72,4 +72,13 @@ struct GlobalOptions: ParsableArguments {
     func desiredState() -> DesiredState {
         DesiredState.resolve(loadWorkspace())
     }
+
+    /// The desired state of a root with `packages/`, refused with `refusal` and the diagnostics
+    /// when the package files have errors.
+    func validDesiredState(refusal: String) throws -> DesiredState {
+        try requireWorkspace()
+        let desired = desiredState()
+        guard desired.isValid else { throw SchemaError(.invalidPackages, refusal, diagnostics: desired.errors) }
+        return desired
+    }
 }

@@ -47,16 +47,8 @@ import Testing
                 if any(True for _ in validator.iter_errors(document)):
                     print(path)
             """
-        let process = Process()
-        process.executableURL = python
-        process.arguments = ["-c", script, checkout.appendingPathComponent(schema).path] + files.map(\.path)
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "the validator failed: \(output)")
+        let (status, output) = try ChildProcess.run(python.path, ["-c", script, checkout.appendingPathComponent(schema).path] + files.map(\.path))
+        try #require(status == 0, "the validator failed: \(output)")
         return output.split(separator: "\n").map(String.init)
     }
 

@@ -10,24 +10,13 @@ import Testing
 
     /// Runs `npm run ARGUMENTS` in `folder` with the built binary as `SCHEMA_BIN`.
     static func npmRun(_ arguments: [String], in folder: URL, environment extra: [String: String] = [:]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: npm ?? "/usr/bin/npm")
-        process.arguments = ["run", "--silent"] + arguments
-        process.currentDirectoryURL = folder
         var environment = ProcessInfo.processInfo.environment
         environment["SCHEMA_BIN"] = checkout.appendingPathComponent(".build/debug/schema").path
         environment["NO_COLOR"] = "1"
         environment["npm_config_update_notifier"] = "false"
         environment.removeValue(forKey: "DATABASE_URL")
         environment.merge(extra) { $1 }
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        return try ChildProcess.run(npm ?? "/usr/bin/npm", ["run", "--silent"] + arguments, in: folder, environment: environment)
     }
 
     @Test func theSpecificationsNpmCommandsWorkInTheExample() throws {
@@ -49,11 +38,7 @@ import Testing
         let noAdmin = try Self.npmRun(["schema:approve", "all"], in: workspace)
         #expect(noAdmin.status == 2 && noAdmin.output.contains("--as NAME (or set SCHEMA_ADMIN)"), "\(noAdmin.output)")
 
-        let admin = Process()
-        admin.executableURL = binary
-        admin.arguments = ["admin", "add", "alice", "--root", workspace.path]
-        try admin.run()
-        admin.waitUntilExit()
+        #expect(try ChildProcess.run(binary.path, ["admin", "add", "alice", "--root", workspace.path]).status == 0)
         let approve = try Self.npmRun(["schema:approve", "all"], in: workspace, environment: ["SCHEMA_ADMIN": "alice"])
         #expect(approve.status == 0 && approve.output.contains("approved") && approve.output.contains("create MediaItem"), "\(approve.output)")
         let preview = try Self.npmRun(["schema:preview", "blog"], in: workspace)

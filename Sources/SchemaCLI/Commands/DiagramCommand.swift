@@ -20,11 +20,7 @@ struct DiagramCommand: AsyncParsableCommand {
     func run() async throws {
         let console = Console.current
         try runReportingErrors(root: options.rootURL) {
-            try options.requireWorkspace()
-            let desired = options.desiredState()
-            guard desired.isValid else {
-                throw SchemaError(.invalidPackages, "the package files have errors; run `schema validate`", diagnostics: desired.errors)
-            }
+            let desired = try options.validDesiredState(refusal: "the package files have errors; run `schema validate`")
             let known = Set(desired.entities.flatMap(\.packages))
             if let unknown = packages.first(where: { !known.contains($0) }) {
                 let hint = Suggestion.hint(for: unknown, in: known.sorted()).map { "; \($0)" } ?? ""

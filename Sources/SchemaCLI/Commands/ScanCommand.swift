@@ -16,12 +16,8 @@ struct ScanCommand: AsyncParsableCommand {
     func run() async throws {
         let console = Console.current
         try runReportingErrors(root: options.rootURL) {
-            try options.requireWorkspace()
-            let desired = options.desiredState()
             // Refused before the database is opened: broken files create no database either.
-            guard desired.isValid else {
-                throw SchemaError(.invalidPackages, "nothing was queued: the package files have errors", diagnostics: desired.errors)
-            }
+            let desired = try options.validDesiredState(refusal: "nothing was queued: the package files have errors")
             let result = try registry.withRegistry(root: options.rootURL) { registry in
                 options.warnOnProviderMismatch(registry.database.dialect)
                 return try registry.scan(desired, principal: principal)
