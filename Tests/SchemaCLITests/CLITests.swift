@@ -222,8 +222,10 @@ extension CLITests {
         #expect(validate.exitCode == 0, "\(validate.stdout)\(validate.stderr)")
     }
 
+    static let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Examples/workspace").standardizedFileURL
+
     @Test func diagramFormatsRenderTheExample() async throws {
-        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Examples/workspace").standardizedFileURL
+        let example = Self.example
         let mermaid = await SchemaCommand.capture(["diagram", "--root", example.path])
         #expect(mermaid.exitCode == 0)
         #expect(mermaid.stdout.contains("  BlogComment }o--|| BlogPost : \"post, onDelete: Cascade\""), "\(mermaid.stdout)")
@@ -231,25 +233,19 @@ extension CLITests {
         #expect(only.stdout.contains("MediaItem {") && !only.stdout.contains("BlogPost {"))
         let unknown = await SchemaCommand.capture(["diagram", "meda", "--root", example.path])
         #expect(unknown.exitCode == 2 && unknown.stderr.contains("did you mean 'media'?"))
-        let dot = await SchemaCommand.capture(["diagram", "--format", "dot", "--root", example.path])
-        guard let graphviz = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map({ "\($0)/dot" })
-            .first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            print("Graphviz check skipped: dot is not installed (apt-get install graphviz)")
-            return
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: graphviz)
-        process.arguments = ["-Tsvg"]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        input.fileHandleForWriting.write(Data(dot.stdout.utf8))
-        try input.fileHandleForWriting.close()
-        let svg = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "Graphviz refused the DOT: \(svg)")
+    }
+
+    static let graphviz = ChildProcess.which("dot")
+
+    @Test(.enabled(if: graphviz != nil, "Graphviz (dot) is not installed: apt-get install graphviz"))
+    func graphvizRendersTheExamplesDOT() async throws {
+        let dot = await SchemaCommand.capture(["diagram", "--format", "dot", "--root", Self.example.path])
+        let graphviz = try #require(Self.graphviz)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("example-\(UUID().uuidString).dot")
+        try dot.stdout.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let (status, svg) = try ChildProcess.run(graphviz, ["-Tsvg", file.path])
+        #expect(status == 0, "Graphviz refused the DOT: \(svg)")
         #expect(svg.contains("<svg") && svg.contains("BlogPost") && svg.contains("package blog"))
     }
 }

@@ -5,8 +5,7 @@ import Testing
 /// example's package.json and the local npm (no registry is contacted by `npm run`).
 @Suite struct NpmScriptsTests {
     static let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardizedFileURL
-    static let npm: String? = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
-        .map { "\($0)/npm" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    static let npm = ChildProcess.which("npm")
 
     /// Runs `npm run ARGUMENTS` in `folder` with the built binary as `SCHEMA_BIN`.
     static func npmRun(_ arguments: [String], in folder: URL, environment extra: [String: String] = [:]) throws -> (status: Int32, output: String) {
@@ -19,11 +18,8 @@ import Testing
         return try ChildProcess.run(npm ?? "/usr/bin/npm", ["run", "--silent"] + arguments, in: folder, environment: environment)
     }
 
-    @Test func theSpecificationsNpmCommandsWorkInTheExample() throws {
-        guard Self.npm != nil else {
-            print("npm scripts test skipped: npm is not installed")
-            return
-        }
+    @Test(.enabled(if: npm != nil, "npm is not installed"))
+    func theSpecificationsNpmCommandsWorkInTheExample() throws {
         let binary = Self.checkout.appendingPathComponent(".build/debug/schema")
         try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the schema binary first (scripts/test.sh does)")
         let workspace = FileManager.default.temporaryDirectory.appendingPathComponent("schema-npm-\(UUID().uuidString)")

@@ -29,11 +29,8 @@ import Testing
         }
     }
 
-    @Test func aServerThatRequiresTLSIsReachedAsLibpqUsersExpect() throws {
-        if let reason = ThrowawayCluster.unavailableReason {
-            print("TLS test skipped: \(reason)")
-            return
-        }
+    @Test(.enabled(if: ThrowawayCluster.unavailableReason == nil, "initdb, pg_ctl or openssl is not installed"))
+    func aServerThatRequiresTLSIsReachedAsLibpqUsersExpect() throws {
         let certificates = try TestCertificates(serverName: "localhost")
         let cluster = try ThrowawayCluster(settings: { try certificates.install(into: $0) }, hba: Self.requireTLS)
         defer {
@@ -79,11 +76,9 @@ import Testing
         #expect(tables == 2)
     }
 
-    @Test func requireRefusesAServerWithoutTLS() throws {
-        guard let plain = Backend.postgresURL else {
-            print("TLS test skipped: SCHEMA_TEST_POSTGRES_URL is not set (run scripts/test.sh, which starts a server without TLS)")
-            return
-        }
+    @Test(.enabled(if: Backend.postgresURL != nil, "SCHEMA_TEST_POSTGRES_URL is not set (scripts/test.sh starts a server without TLS)"))
+    func requireRefusesAServerWithoutTLS() throws {
+        let plain = try #require(Backend.postgresURL)
         let separator = plain.contains("?") ? "&" : "?"
         let message = try #require(Self.failure(plain + separator + "sslmode=require"), "the test server has no TLS")
         #expect(message.contains("does not offer TLS"), "\(message)")
