@@ -54,9 +54,13 @@ struct ItemDetail: Codable, Sendable {
             differences = []
         }
         prisma = item.structure.map { PrismaArtifacts.model($0, among: appliedUniverse, host: host) }
-        let drawing = EntityDiagram.change(entity: item.entity, before: applied?.structure, after: item.structure, packages: item.packages,
-                                           universe: appliedUniverse, host: host)
-        diagram = drawing.boxes.isEmpty ? nil : DiagramSVG.render(drawing)
+        // Drawn for changes still to decide or apply; the queue keeps every applied item forever,
+        // and a history listing should not draw them all.
+        if item.state == .pending || item.state == .approved {
+            let drawing = EntityDiagram.change(entity: item.entity, before: applied?.structure, after: item.structure, packages: item.packages,
+                                               universe: appliedUniverse, host: host)
+            diagram = drawing.boxes.isEmpty ? nil : DiagramSVG.render(drawing)
+        }
     }
 }
 

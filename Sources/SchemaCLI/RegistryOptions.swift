@@ -25,7 +25,7 @@ struct RegistryOptions: ParsableArguments {
     func withRegistry<T>(root: URL, readOnly: Bool = false, _ body: (Registry, DatabaseLocation) throws -> T) throws -> T {
         let location = try location(root: root)
         if readOnly, case .sqlite(let path) = location, !FileManager.default.fileExists(atPath: path) {
-            throw SchemaError(.noRegistry, "no registry database at \(TerminalText.escape(path)): nothing has been scanned here yet. `schema scan` creates it; if you expected one, check --database-url (or DATABASE_URL) and --root")
+            throw Registry.missing("database at " + TerminalText.escape(path))
         }
         let database = try location.open()
         defer { database.close() }

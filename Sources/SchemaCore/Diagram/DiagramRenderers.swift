@@ -15,10 +15,7 @@ public enum DiagramRenderer {
             }
             lines.append("  \(box.name) {")
             for column in box.columns {
-                var keys: [String] = []
-                if column.isPrimaryKey { keys.append("PK") }
-                if column.isForeignKey { keys.append("FK") }
-                if column.isUnique && !column.isPrimaryKey { keys.append("UK") }
+                let keys = column.keyLabels
                 let type = column.type.replacingOccurrences(of: "?", with: "")
                 let comment = [column.type.hasSuffix("?") ? "optional" : nil, column.mark == .unchanged ? nil : column.mark.rawValue].compactMap { $0 }
                 lines.append("    \(type) \(column.name)" + (keys.isEmpty ? "" : " " + keys.joined(separator: ",")) + (comment.isEmpty ? "" : " \"\(comment.joined(separator: ", "))\""))
@@ -51,7 +48,7 @@ public enum DiagramRenderer {
             }
             var rows = "<TR><TD BGCOLOR=\"#f6f8fa\"><FONT COLOR=\"\(colour)\"><B>\(xml((symbols[box.mark] ?? "") + box.name))</B></FONT></TD></TR>"
             for column in box.columns {
-                let keys = [column.isPrimaryKey ? "PK" : nil, column.isForeignKey ? "FK" : nil, column.isUnique && !column.isPrimaryKey ? "UK" : nil].compactMap { $0 }
+                let keys = column.keyLabels
                 var text = xml((symbols[column.mark] ?? "") + "\(column.name): \(column.type)" + (keys.isEmpty ? "" : " " + keys.joined(separator: ",")))
                 if column.mark == .removed { text = "<S>\(text)</S>" }
                 rows += "<TR><TD ALIGN=\"LEFT\"><FONT COLOR=\"\(colours[column.mark] ?? "#24292f")\">\(text)</FONT></TD></TR>"

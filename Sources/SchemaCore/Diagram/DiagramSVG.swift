@@ -65,7 +65,7 @@ public enum DiagramSVG {
             svg += "<text x=\"\(item.x + width - 8)\" y=\"\(item.y + 18)\" text-anchor=\"end\" fill=\"#57606a\" font-size=\"10\">\(DiagramRenderer.xml(subtitle))</text>"
         }
         for (index, column) in box.columns.enumerated() {
-            let keys = [column.isPrimaryKey ? "PK" : nil, column.isForeignKey ? "FK" : nil, column.isUnique && !column.isPrimaryKey ? "UK" : nil].compactMap { $0 }
+            let keys = column.keyLabels
             let text = (DiagramRenderer.symbols[column.mark] ?? "") + "\(column.name): \(column.type)" + (keys.isEmpty ? "" : "  " + keys.joined(separator: " "))
             let decoration = column.mark == .removed ? " text-decoration=\"line-through\"" : ""
             svg += "<text class=\"column \(column.mark.rawValue)\" x=\"\(item.x + 10)\" y=\"\(item.y + 40 + index * lineHeight)\" fill=\"\(DiagramRenderer.colours[column.mark] ?? "#24292f")\"\(decoration)>"

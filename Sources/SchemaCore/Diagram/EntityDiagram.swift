@@ -15,6 +15,11 @@ public struct EntityDiagram: Hashable, Sendable {
         public var isForeignKey: Bool
         public var isUnique: Bool
         public var mark: Mark
+
+        /// `PK`, `FK` and `UK` as they apply (a primary key is not also called unique).
+        public var keyLabels: [String] {
+            [isPrimaryKey ? "PK" : nil, isForeignKey ? "FK" : nil, isUnique && !isPrimaryKey ? "UK" : nil].compactMap { $0 }
+        }
     }
 
     /// An entity (a package's) or a host model (drawn as a boundary box without columns).

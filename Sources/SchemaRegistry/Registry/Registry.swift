@@ -24,6 +24,12 @@ public final class Registry: @unchecked Sendable {
 
     var now: String { Self.timestamp(clock()) }
 
+    /// The `no-registry` error, naming what creates a registry. `place` says where none was found
+    /// ("in postgres://…", "database at /path"; printable, no password).
+    public static func missing(_ place: String) -> SchemaError {
+        SchemaError(.noRegistry, "no registry \(place): nothing has been scanned into it yet. `schema scan` creates it; if you expected one, check --database-url (or DATABASE_URL) and --root")
+    }
+
     /// The registry format this version writes and reads.
     public static var currentVersion: Int { RegistryTables.currentVersion }
 

@@ -128,9 +128,7 @@ enum RegistryTables {
            try connection.query(#"SELECT to_regclass('public."_schema_meta"') IS NOT NULL AS "exists""#, []).first?["exists"]?.integer == 1 {
             throw SchemaError(.noRegistry, "the registry in \(database) is still in the public schema, from an older version; a writing command (`schema scan` or `schema apply`) moves it")
         }
-        guard let version else {
-            throw SchemaError(.noRegistry, "no registry in \(database): nothing has been scanned into this database yet. `schema scan` creates it; if you expected one, check --database-url (or DATABASE_URL) and --root")
-        }
+        guard let version else { throw Registry.missing("in \(database)") }
         if version > currentVersion {
             throw SchemaError(.registryUnreadable, "the registry was written by a newer version of schema (registry version \(version), this binary knows \(currentVersion)); upgrade the tool")
         }
