@@ -81,14 +81,67 @@ import Testing
         #expect(seen.contains("DATABASE_URL=postgres://app:app@nowhere/app"))
         #expect(!seen.contains("SCHEMA_DATABASE_URL"), "the application must not see the migration role's URL")
 
-        // A broken package file stops the container before the application starts.
+        // The merged schema is kept by fingerprint like the fragment: left alone when current,
+        // rewritten when it is missing or stale.
+        let mergedURL = root.appendingPathComponent("prisma/merged.prisma")
+        try "// fingerprint: 0000\n".write(to: mergedURL, atomically: true, encoding: .utf8)
+        let restoredMerged = try runScript(root: root, url: url, marker: marker)
+        #expect(restoredMerged.status == 0, "\(restoredMerged.output)")
+        #expect(try String(contentsOf: mergedURL, encoding: .utf8) == merged, "a stale merged schema is rewritten")
+        let stamp = try FileManager.default.attributesOfItem(atPath: mergedURL.path)[.modificationDate] as? Date
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_000_000)], ofItemAtPath: mergedURL.path)
+        _ = try runScript(root: root, url: url, marker: marker)
+        #expect(try FileManager.default.attributesOfItem(atPath: mergedURL.path)[.modificationDate] as? Date == Date(timeIntervalSince1970: 1_000_000),
+                "a current merged schema is not rewritten (it was at \(String(describing: stamp)))")
+
+        // With nothing approved, a broken package file cannot reach the database, so the start
+        // does not read the package files and the application starts ...
         try FileManager.default.removeItem(at: marker)
         try "entities:\n  - name: Broken\n    fields:\n      id: { type: strng }\n".write(
             to: root.appendingPathComponent("packages/odd/seed/schema/entities.yaml"), atomically: true, encoding: .utf8)
-        let third = try runScript(root: root, url: url, marker: marker)
-        #expect(third.status != 0)
-        #expect(third.output.contains("error[E012]"))
+        let unread = try runScript(root: root, url: url, marker: marker)
+        #expect(unread.status == 0 && !unread.output.contains("E012"), "\(unread.output)")
+        #expect(FileManager.default.fileExists(atPath: marker.path))
+        // ... unless the operator asks for every start to validate.
+        try FileManager.default.removeItem(at: marker)
+        let strict = try Self.runStartScript(["touch", marker.path], environment: [
+            "DATABASE_URL": url, "SCHEMA_ROOT": root.path, "SCHEMA_BIN": Processes.binary.path, "SCHEMA_START_VALIDATE": "always",
+        ])
+        #expect(strict.status == 1 && strict.output.contains("error[E012]"), "\(strict.output)")
         #expect(!FileManager.default.fileExists(atPath: marker.path))
+    }
+
+    /// What a start must still refuse once something is approved: package files with errors
+    /// (nothing is applied, the items stay approved) and an entity changed after its approval (it
+    /// is refused, the unchanged one applies). Either way the application does not start.
+    @Test(arguments: Backend.available)
+    func anApprovedChangeThatCannotBeAppliedStopsTheStart(_ backend: Backend) throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Processes.binary.path), "build the schema binary first")
+        let root = Processes.makeWorkspace(entities: 2)
+        let (url, database) = try Processes.database(backend)
+        defer { database.close() }
+        _ = try Processes.run(["scan", "--root", root.path], url: url)
+        _ = try Processes.run(["admin", "add", "alice", "--root", root.path], url: url)
+        _ = try Processes.run(["approve", "all", "--as", "alice", "--root", root.path], url: url)
+        let odd = root.appendingPathComponent("packages/odd/seed/schema/entities.yaml")
+        let approvedText = try String(contentsOf: odd, encoding: .utf8)
+        let marker = root.appendingPathComponent("started")
+        let environment = ["DATABASE_URL": url, "SCHEMA_ROOT": root.path, "SCHEMA_BIN": Processes.binary.path]
+
+        // A broken file beside an approved change: nothing runs.
+        try "entities:\n  - name: Broken\n    fields:\n      id: { type: strng }\n".write(to: odd, atomically: true, encoding: .utf8)
+        let broken = try Self.runStartScript(["touch", marker.path], environment: environment)
+        #expect(broken.status == 1 && broken.output.contains("error[E012]"), "\(broken.output)")
+        #expect(!FileManager.default.fileExists(atPath: marker.path))
+        #expect(try Registry(database: database).items(in: [.applied]).isEmpty)
+        #expect(try Registry(database: database).items(in: [.approved]).count == 2)
+
+        // The approved entity changed after its approval (a valid file): refused, not applied.
+        try approvedText.replacingOccurrences(of: "maxLength: 80", with: "maxLength: 81").write(to: odd, atomically: true, encoding: .utf8)
+        let modified = try Self.runStartScript(["touch", marker.path], environment: environment)
+        #expect(modified.status == 1 && modified.output.contains("refused"), "\(modified.output)")
+        #expect(!FileManager.default.fileExists(atPath: marker.path))
+        #expect(try Registry(database: database).items(in: [.applied]).map(\.entity) == ["Item0"], "only the unchanged entity is applied")
     }
 
     /// `schema apply` exiting 75 (a lock could not be had in time) is tried again a few times;

@@ -26,6 +26,8 @@ struct ApplyCommand: AsyncParsableCommand {
     @Option(name: .customLong("after"), help: ArgumentHelp("A shell command to run after a successful apply (e.g. 'npx prisma generate').", valueName: "command"))
     var afterCommand: String?
     @Flag(name: .customLong("no-generate"), help: "Do not write the Prisma fragment.") var noGenerate = false
+    @Option(name: .customLong("merged"), help: ArgumentHelp("Also keep a merged schema (base schema, back-relation fields, package models) in step, rewritten only when it does not match the database.", valueName: "file"))
+    var merged: String?
     @OptionGroup var trust: TrustOptions
     @OptionGroup var locks: LockOptions
     @Flag(name: .customLong("rls"), help: "On PostgreSQL, also run the approved changes' row-level security statements (shown by `schema plan`).")
@@ -35,11 +37,12 @@ struct ApplyCommand: AsyncParsableCommand {
         let console = Console.current
         try runReportingErrors(root: options.rootURL) {
             try options.requireWorkspace()
+            if noGenerate && merged != nil { throw SchemaError(.usage, "--merged and --no-generate contradict each other; drop one") }
             let policy = try locks.policy()
             let request = ApplyRequest(
                 principal: principal, trustedKeys: try trust.trustedKeys(), rowLevelSecurity: rowLevelSecurity,
                 prismaMigrations: prismaMigrations.map { URL(fileURLWithPath: $0).standardizedFileURL },
-                fragment: noGenerate ? nil : .inWorkspace(root: options.rootURL, base: options.baseURL),
+                fragment: noGenerate ? nil : fragmentFile,
                 afterCommand: afterCommand.map { AfterCommand($0, workingDirectory: options.rootURL) },
                 log: options.json ? nil : Self.logProgress)
             let outcome = try registry.withRegistry(root: options.rootURL) { registry in
@@ -50,6 +53,13 @@ struct ApplyCommand: AsyncParsableCommand {
             report(outcome, console: console)
             if !outcome.succeeded { throw ExitCode(ExitStatus.failure) }
         }
+    }
+
+    /// The fragment (and merged schema) this start keeps in step.
+    var fragmentFile: FragmentFile {
+        var file = FragmentFile.inWorkspace(root: options.rootURL, base: options.baseURL)
+        file.mergedURL = merged.map { URL(fileURLWithPath: $0).standardizedFileURL }
+        return file
     }
 
     /// Progress of online steps and lock retries, on stderr.
@@ -76,6 +86,7 @@ struct ApplyCommand: AsyncParsableCommand {
         if outcome.nothingToDo { console.out("nothing to apply") }
         if let written = outcome.fragment {
             console.out("wrote \(written.url.path) (\(written.models) models\(outcome.applied.isEmpty ? ", it did not match the database" : ""))")
+            if let merged = written.merged { console.out("wrote \(merged.path)") }
         }
         if let failure = outcome.afterCommandFailure { console.err(console.paint("error", .red) + ": \(failure.message)") }
     }

@@ -20,28 +20,32 @@ struct GenerateCommand: AsyncParsableCommand {
         let console = Console.current
         try runReportingErrors(root: options.rootURL) {
             try options.requireWorkspace()
-            let workspace = options.loadWorkspace()
             let trustedKeys = try trust.trustedKeys()
+            var fragment = FragmentFile.inWorkspace(root: options.rootURL, base: options.baseURL)
+            // Only the host's base schema is read: the models come from the database, not the package files.
+            let baseText = try? String(contentsOf: fragment.baseSchemaURL, encoding: .utf8)
+            let host = baseText.map { PrismaSchemaParser.parse($0, file: fragment.baseSchemaURL.lastPathComponent).schema }
+            let mergedURL = merged.map { URL(fileURLWithPath: $0).standardizedFileURL }
+            if mergedURL != nil, baseText == nil {
+                throw SchemaError(.usage, "--merged needs the host's base schema (prisma/schema.prisma or --base)")
+            }
             let applied = try registry.withRegistry(root: options.rootURL, readOnly: true) { registry in
                 options.warnOnProviderMismatch(registry.database.dialect)
                 return try registry.appliedEntities(trustedKeys: trustedKeys)
             }
-            var fragment = FragmentFile.inWorkspace(root: options.rootURL, base: options.baseURL)
-            let baseText = try? String(contentsOf: fragment.baseSchemaURL, encoding: .utf8)
             if out == "-" {
-                console.out(PrismaArtifacts.fragment(applied.map(\.structure), host: workspace.baseSchema))
+                console.out(PrismaArtifacts.fragment(applied.map(\.structure), host: host))
+                if let mergedURL, let baseText, let host {
+                    let fingerprint = FragmentFile.fingerprint(of: applied, baseText: baseText)
+                    try TextFile.write(PrismaArtifacts.merged(baseText: baseText, host: host, entities: applied.map(\.structure), fingerprint: fingerprint), to: mergedURL)
+                    console.err("wrote \(mergedURL.path)")
+                }
             } else {
                 if let out { fragment.url = URL(fileURLWithPath: out).standardizedFileURL }
+                fragment.mergedURL = mergedURL
                 let written = try fragment.write(applied, baseText: baseText)
                 console.out("wrote \(written.url.path) (\(written.models) models)")
-            }
-            if let merged {
-                guard let base = workspace.baseSchema, let baseText else {
-                    throw SchemaError(.usage, "--merged needs the host's base schema (prisma/schema.prisma or --base)")
-                }
-                let file = URL(fileURLWithPath: merged).standardizedFileURL
-                try TextFile.write(PrismaArtifacts.merged(baseText: baseText, host: base, entities: applied.map(\.structure)), to: file)
-                console.out("wrote \(file.path)")
+                if let merged = written.merged { console.out("wrote \(merged.path)") }
             }
         }
     }

@@ -64,7 +64,10 @@ public enum PrismaArtifacts {
 
     /// `baseText` (the host's schema.prisma) with back-relation fields inserted into host models,
     /// followed by the fragment.
-    public static func merged(baseText: String, host: PrismaSchema, entities: [CanonicalEntity]) -> String {
+    ///
+    /// - Parameter fingerprint: recorded in a header above the base schema when given, so that
+    ///   `apply --merged` can tell a current file from a stale one by its first lines.
+    public static func merged(baseText: String, host: PrismaSchema, entities: [CanonicalEntity], fingerprint: String? = nil) -> String {
         let renderer = PrismaRenderer(provider: host.provider, universe: entities, host: host)
         let back = renderer.hostBackRelationFields
         var insertions: [Int: [String]] = [:] // closing-brace line → fields
@@ -72,6 +75,10 @@ public enum PrismaArtifacts {
             if let fields = back[model.name] { insertions[model.closingLine] = fields }
         }
         var lines: [String] = []
+        if let fingerprint {
+            lines += ["// Merged by `schema` from the host's base schema and the package entities applied to the database. Do not edit.",
+                      fingerprintPrefix + fingerprint]
+        }
         for (offset, line) in SourceText.lines(baseText).enumerated() {
             if let fields = insertions[offset + 1] {
                 lines.append("  // back-relations of package entities")

@@ -13,11 +13,15 @@ public struct FragmentFile: Sendable {
     public var url: URL
     /// The host's base schema, whose text is part of the fingerprint.
     public var baseSchemaURL: URL
+    /// Where to keep the merged schema (base schema, back-relation fields, package models) in
+    /// step as well, by the same fingerprint; nil keeps none.
+    public var mergedURL: URL?
 
-    /// A fragment at `url` for the base schema at `baseSchemaURL`.
-    public init(url: URL, baseSchemaURL: URL) {
+    /// A fragment at `url` for the base schema at `baseSchemaURL`, and a merged schema at `mergedURL` when given.
+    public init(url: URL, baseSchemaURL: URL, mergedURL: URL? = nil) {
         self.url = url
         self.baseSchemaURL = baseSchemaURL
+        self.mergedURL = mergedURL
     }
 
     /// The default fragment of a workspace: `root/prisma/generated-from-packages.prisma`, with the
@@ -29,23 +33,38 @@ public struct FragmentFile: Sendable {
 
     /// What a refresh wrote.
     public struct Written: Hashable, Sendable {
-        /// The file.
+        /// The fragment.
         public var url: URL
+        /// The merged schema, when one is kept.
+        public var merged: URL?
         /// How many models it holds.
         public var models: Int
     }
 
-    /// Rewrites the fragment when it is missing or its fingerprint differs from the registry's.
-    /// The snapshots it is rendered from are verified first (``Registry/appliedEntities(trustedKeys:)``).
+    /// Rewrites the fragment (and the merged schema, when kept) when it is missing or its
+    /// fingerprint differs from the registry's. The snapshots it is rendered from are verified
+    /// first (``Registry/appliedEntities(trustedKeys:)``). When both files are current this costs
+    /// one query and the first few kilobytes of each file: no entity is read or rendered.
     ///
-    /// - Returns: what was written, or nil when the fragment was already up to date.
+    /// - Returns: what was written, or nil when everything was already up to date.
+    /// - Throws: `usage` when a merged schema is asked for without a readable base schema.
     public func refresh(from registry: Registry, trustedKeys: [TrustedKey]? = nil) throws -> Written? {
         let baseText = try? String(contentsOf: baseSchemaURL, encoding: .utf8)
-        let current = PrismaArtifacts.fingerprint(checksums: try registry.appliedChecksums(), baseSchemaText: baseText)
-        if let header = Self.header(of: url), PrismaArtifacts.recordedFingerprint(in: header) == current {
-            return nil
+        if mergedURL != nil, baseText == nil {
+            throw SchemaError(.usage, "a merged schema needs the host's base schema, and \(baseSchemaURL.path) cannot be read")
         }
+        let current = PrismaArtifacts.fingerprint(checksums: try registry.appliedChecksums(), baseSchemaText: baseText)
+        let stale = ([url] + (mergedURL.map { [$0] } ?? [])).filter { file in
+            Self.header(of: file).flatMap(PrismaArtifacts.recordedFingerprint(in:)) != current
+        }
+        guard !stale.isEmpty else { return nil }
         return try write(try registry.appliedEntities(trustedKeys: trustedKeys), baseText: baseText)
+    }
+
+    /// The fingerprint of the files rendered from `applied` and the base schema `baseText`.
+    public static func fingerprint(of applied: [AppliedEntity], baseText: String?) -> String {
+        let checksums = Dictionary(applied.map { ($0.structure.name, $0.checksum.hex) }, uniquingKeysWith: { first, _ in first })
+        return PrismaArtifacts.fingerprint(checksums: checksums, baseSchemaText: baseText)
     }
 
     /// The first few lines of the file, where the fingerprint is: the restart path reads no more.
@@ -55,14 +74,17 @@ public struct FragmentFile: Sendable {
         return (try? handle.read(upToCount: 4096)).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// Renders and writes the fragment of `applied`, with its fingerprint.
+    /// Renders and writes the fragment of `applied` (and the merged schema, when kept), each with its fingerprint.
     @discardableResult
     public func write(_ applied: [AppliedEntity], baseText: String?) throws -> Written {
         let host = baseText.map { PrismaSchemaParser.parse($0, file: baseSchemaURL.lastPathComponent).schema }
-        let checksums = Dictionary(applied.map { ($0.structure.name, $0.checksum.hex) }, uniquingKeysWith: { first, _ in first })
-        let fingerprint = PrismaArtifacts.fingerprint(checksums: checksums, baseSchemaText: baseText)
-        try TextFile.write(PrismaArtifacts.fragment(applied.map(\.structure), host: host, fingerprint: fingerprint), to: url)
-        return Written(url: url, models: applied.count)
+        let fingerprint = Self.fingerprint(of: applied, baseText: baseText)
+        let entities = applied.map(\.structure)
+        try TextFile.write(PrismaArtifacts.fragment(entities, host: host, fingerprint: fingerprint), to: url)
+        if let mergedURL, let baseText, let host {
+            try TextFile.write(PrismaArtifacts.merged(baseText: baseText, host: host, entities: entities, fingerprint: fingerprint), to: mergedURL)
+        }
+        return Written(url: url, merged: baseText == nil ? nil : mergedURL, models: applied.count)
     }
 }
 
