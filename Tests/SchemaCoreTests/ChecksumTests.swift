@@ -143,3 +143,21 @@ struct SeededGenerator: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+/// ``AppliedDigest``: one value for a set of applied entities that one change can update alone.
+struct AppliedDigestTests {
+    @Test func isTheXorOfEachEntrysSHA256AndOrderFree() throws {
+        #expect(AppliedDigest.empty.hex == String(repeating: "0", count: 64))
+        // sha256("Item0 abc"), computed outside Swift.
+        let one = AppliedDigest(checksums: ["Item0": "abc"])
+        #expect(one.hex == "0b3213553b645d91164be916d665336f06872f7169944552465a05eb2d1d3d2d")
+        var built = AppliedDigest.empty
+        built.toggle(name: "B", checksum: "2")
+        built.toggle(name: "A", checksum: "1")
+        #expect(built == AppliedDigest(checksums: ["A": "1", "B": "2"]))
+        built.toggle(name: "B", checksum: "2")
+        #expect(built == AppliedDigest(checksums: ["A": "1"]), "toggling an entry again removes it")
+        #expect(AppliedDigest(hex: one.hex) == one)
+        #expect(AppliedDigest(hex: "xyz") == nil && AppliedDigest(hex: String(repeating: "G", count: 64)) == nil)
+    }
+}

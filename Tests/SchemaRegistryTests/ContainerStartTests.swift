@@ -56,6 +56,40 @@ import Testing
         #expect(reported.afterCommandFailure?.code == .afterCommandFailed && !reported.succeeded)
     }
 
+    /// The restart path reads one stored digest instead of every applied entity; it must follow
+    /// every create, alter and drop, and be rebuilt when a registry does not have it yet.
+    @Test(arguments: Backend.available)
+    func theStoredDigestFollowsEveryChangeOfTheAppliedSnapshots(_ backend: Backend) throws {
+        let root = Processes.makeWorkspace(entities: 3)
+        let (database, _) = try backend.makeDatabase()
+        defer { database.close() }
+        let registry = Registry(database: database)
+        try registry.addAdmin("alice", by: nil)
+        func applyVariant(_ variant: Processes.WorkspaceVariant) throws {
+            Processes.write(Processes.workspaceFiles(entities: 3, variant: variant), to: root)
+            _ = try registry.scan(try Processes.desired(root: root), principal: "ci")
+            _ = try registry.approve(.all, as: "alice", allowDataLoss: true)
+            #expect(try ApplyEngine(registry: registry, root: root).run(ApplyRequest()).succeeded)
+        }
+        func stored() throws -> String? {
+            try database.withLockedTransaction { connection in
+                try connection.query(#"SELECT "value" FROM \#(connection.names.meta) WHERE "key" = 'applied-digest'"#, []).first?["value"]?.text
+            }
+        }
+        #expect(try registry.appliedDigest() == .empty)
+        for variant in [Processes.WorkspaceVariant.base, .withMemo, .withoutLast] {
+            try applyVariant(variant)
+            let computed = AppliedDigest(checksums: try registry.appliedChecksums())
+            #expect(try stored() == computed.hex, "after \(variant)")
+        }
+        #expect(try registry.appliedChecksums().count == 2)
+        // A registry written before the digest was kept: computed from the snapshots, then kept again.
+        try database.withLockedTransaction { try $0.execute(#"DELETE FROM \#($0.names.meta) WHERE "key" = 'applied-digest'"#, []) }
+        #expect(try registry.appliedDigest() == AppliedDigest(checksums: try registry.appliedChecksums()))
+        try applyVariant(.base)
+        #expect(try stored() == AppliedDigest(checksums: try registry.appliedChecksums()).hex)
+    }
+
     @Test(arguments: Backend.available)
     func brokenPackageFilesStopAStartThatHasWorkAndNothingRuns(_ backend: Backend) throws {
         let root = Processes.makeWorkspace(entities: 2)

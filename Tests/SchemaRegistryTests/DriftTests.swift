@@ -160,6 +160,8 @@ import Testing
         let accepted = try registry.acceptDrift(["Ticket"], as: "alice", host: TestHost.schema)
         #expect(accepted.accepted == ["Ticket"] && accepted.refused.isEmpty, "\(accepted.refused)")
         #expect(!(try registry.drift(host: TestHost.schema)).hasDrift)
+        #expect(try registry.appliedDigest() == AppliedDigest(checksums: try registry.appliedChecksums()),
+                "the digest a start compares follows the accepted snapshot")
         #expect(try registry.audit().contains { $0.action == "drift-accept" && $0.principal == "alice" })
         // The package files do not have the column: the next scan plans to drop it, for review.
         let queued = try registry.scan(try Desired.from(["desk": Self.yaml]), principal: "ci").queued

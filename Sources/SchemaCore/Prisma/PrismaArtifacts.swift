@@ -37,18 +37,19 @@ public enum PrismaArtifacts {
         return PrismaRenderer(provider: host?.provider, universe: universe, host: host).model(entity, header: header(entity) + extra)
     }
 
-    /// What a fragment is rendered from, as 64 hex digits: the applied entities' checksums and the
-    /// host's base schema text. The fragment is a function of these, so a fragment on disk whose
-    /// recorded fingerprint equals the current one is up to date; `apply` checks this on every
-    /// start and renders only when it differs, e.g. after a process was killed between commit and
-    /// writing, or in a container started from an image built before the last change.
-    ///
-    /// - Parameter checksums: entity name → full checksum, for every applied entity.
+    /// What a fragment is rendered from, as 64 hex digits: the applied entities (their
+    /// ``AppliedDigest``) and the host's base schema text. The fragment is a function of these, so
+    /// a fragment on disk whose recorded fingerprint equals the current one is up to date; `apply`
+    /// checks this on every start and renders only when it differs, e.g. after a process was
+    /// killed between commit and writing, or in a container started from an image built before
+    /// the last change.
+    public static func fingerprint(applied: AppliedDigest, baseSchemaText: String?) -> String {
+        Checksum.sha256Hex("prisma-fragment-v2\n\(applied.hex)\n\u{0}" + (baseSchemaText ?? ""))
+    }
+
+    /// ``fingerprint(applied:baseSchemaText:)`` of `checksums` (entity name → full checksum, for every applied entity).
     public static func fingerprint(checksums: [String: String], baseSchemaText: String?) -> String {
-        var text = "prisma-fragment-v1\n"
-        for name in checksums.keys.sorted() { text += "\(name) \(checksums[name] ?? "")\n" }
-        text += "\u{0}" + (baseSchemaText ?? "")
-        return Checksum.sha256Hex(text)
+        fingerprint(applied: AppliedDigest(checksums: checksums), baseSchemaText: baseSchemaText)
     }
 
     /// The fingerprint recorded in a fragment's header, if any.

@@ -7,7 +7,7 @@ public import SchemaCore
 /// A process killed after its apply committed but before it wrote the fragment, or a container
 /// started from an image built before the last change, leaves a fragment that no longer matches
 /// the database. Every `apply` therefore compares fingerprints and rewrites a stale fragment, which
-/// costs one small query when the fragment is current.
+/// costs one small query when the fragment is current (the registry keeps an ``AppliedDigest``).
 public struct FragmentFile: Sendable {
     /// Where the fragment is written.
     public var url: URL
@@ -53,7 +53,7 @@ public struct FragmentFile: Sendable {
         if mergedURL != nil, baseText == nil {
             throw SchemaError(.usage, "a merged schema needs the host's base schema, and \(baseSchemaURL.path) cannot be read")
         }
-        let current = PrismaArtifacts.fingerprint(checksums: try registry.appliedChecksums(), baseSchemaText: baseText)
+        let current = PrismaArtifacts.fingerprint(applied: try registry.appliedDigest(), baseSchemaText: baseText)
         let stale = ([url] + (mergedURL.map { [$0] } ?? [])).filter { file in
             Self.header(of: file).flatMap(PrismaArtifacts.recordedFingerprint(in:)) != current
         }

@@ -144,6 +144,7 @@ extension Registry {
                 try connection.execute(
                     #"UPDATE \#(connection.names.entities) SET "checksum" = ?, "structure" = ?, "applied_at" = ?, "item_id" = ?, "attestation" = NULL, "attestation_key" = NULL WHERE "name" = ?"#,
                     [.text(checksum.hex), .text(JSONCoding.encode(structure)), .text(now), .text("drift-accepted"), .text(name)])
+                try Self.adjustAppliedDigest(entity: name, from: entity.checksum.hex, to: checksum.hex, connection)
                 try insertAudit(connection, principal: principal, action: "drift-accept", entity: name,
                                 detail: "snapshot \(Checksum.short(entity.checksum.hex)) → \(checksum.short): " + differences.map(\.description).joined(separator: "; "))
                 result.accepted.append(name)

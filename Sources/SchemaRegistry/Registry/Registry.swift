@@ -91,16 +91,49 @@ public final class Registry: @unchecked Sendable {
         try transaction(Self.appliedEntities)
     }
 
-    /// Entity name → full checksum of every applied entity; cheaper than ``appliedEntities()``,
-    /// which decodes every structure (the restart path needs only this).
-    public func appliedChecksums() throws -> [String: String] {
+    /// The ``AppliedDigest`` of the applied entities: one row, kept up to date by every change to
+    /// the applied snapshots, so the restart path reads no entity. Computed from the snapshots
+    /// when the row is missing (a registry written before the digest was kept).
+    public func appliedDigest() throws -> AppliedDigest {
         try transaction { connection in
-            var checksums: [String: String] = [:]
-            for row in try connection.query(#"SELECT "name", "checksum" FROM \#(connection.names.entities)"#, []) {
-                if let name = row["name"]?.text, let checksum = row["checksum"]?.text { checksums[name] = checksum }
-            }
-            return checksums
+            try Self.storedAppliedDigest(connection) ?? AppliedDigest(checksums: Self.appliedChecksums(connection))
         }
+    }
+
+    static func storedAppliedDigest(_ connection: any RegistryConnection) throws -> AppliedDigest? {
+        try connection.query(#"SELECT "value" FROM \#(connection.names.meta) WHERE "key" = 'applied-digest'"#, []).first?["value"]?.text
+            .flatMap(AppliedDigest.init(hex:))
+    }
+
+    /// Updates the stored digest for one entity's snapshot changing from `old` to `new` (either
+    /// nil for none), in the transaction that changes it. Without a stored digest, it is computed
+    /// from the snapshots as they now are (once per registry).
+    static func adjustAppliedDigest(entity name: String, from old: String?, to new: String?, _ connection: any RegistryConnection) throws {
+        var digest: AppliedDigest
+        if let stored = try storedAppliedDigest(connection) {
+            digest = stored
+            if let old { digest.toggle(name: name, checksum: old) }
+            if let new { digest.toggle(name: name, checksum: new) }
+        } else {
+            digest = AppliedDigest(checksums: try appliedChecksums(connection))
+        }
+        try connection.execute(
+            #"INSERT INTO \#(connection.names.meta) ("key", "value") VALUES ('applied-digest', ?) ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value""#,
+            [.text(digest.hex)])
+    }
+
+    /// Entity name → full checksum of every applied entity; cheaper than ``appliedEntities()``,
+    /// which decodes every structure.
+    public func appliedChecksums() throws -> [String: String] {
+        try transaction(Self.appliedChecksums)
+    }
+
+    static func appliedChecksums(_ connection: any RegistryConnection) throws -> [String: String] {
+        var checksums: [String: String] = [:]
+        for row in try connection.query(#"SELECT "name", "checksum" FROM \#(connection.names.entities)"#, []) {
+            if let name = row["name"]?.text, let checksum = row["checksum"]?.text { checksums[name] = checksum }
+        }
+        return checksums
     }
 
     /// The applied entities, read inside an ongoing transaction. Every stored structure is hashed
@@ -159,11 +192,16 @@ public final class Registry: @unchecked Sendable {
 
     /// Replaces the applied snapshot of the item's entity with the item's structure (or removes it for a drop).
     func record(_ item: QueueItem, _ connection: any RegistryConnection) throws {
+        let old = try connection.query(#"SELECT "checksum" FROM \#(connection.names.entities) WHERE "name" = ?"#, [.text(item.entity)]).first?["checksum"]?.text
         try connection.execute(#"DELETE FROM \#(connection.names.entities) WHERE "name" = ?"#, [.text(item.entity)])
-        guard item.action != .drop, let structure = item.structure, let checksum = item.toChecksum else { return }
-        try connection.execute(
-            #"INSERT INTO \#(connection.names.entities) ("name", "checksum", "structure", "packages", "applied_at", "item_id") VALUES (?, ?, ?, ?, ?, ?)"#,
-            [.text(item.entity), .text(checksum), .text(JSONCoding.encode(structure)), .text(JSONCoding.encode(item.packages)), .text(now), .text(item.id)])
+        var new: String?
+        if item.action != .drop, let structure = item.structure, let checksum = item.toChecksum {
+            try connection.execute(
+                #"INSERT INTO \#(connection.names.entities) ("name", "checksum", "structure", "packages", "applied_at", "item_id") VALUES (?, ?, ?, ?, ?, ?)"#,
+                [.text(item.entity), .text(checksum), .text(JSONCoding.encode(structure)), .text(JSONCoding.encode(item.packages)), .text(now), .text(item.id)])
+            new = checksum
+        }
+        try Self.adjustAppliedDigest(entity: item.entity, from: old, to: new, connection)
     }
 
     func setState(_ connection: any RegistryConnection, _ item: QueueItem, _ state: QueueItem.State, error: String? = nil) throws {
