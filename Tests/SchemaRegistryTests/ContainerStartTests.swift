@@ -86,6 +86,7 @@ import Testing
         // A registry written before the digest was kept: computed from the snapshots, then kept again.
         try database.withLockedTransaction { try $0.execute(#"DELETE FROM \#($0.names.meta) WHERE "key" = 'applied-digest'"#, []) }
         #expect(try registry.appliedDigest() == AppliedDigest(checksums: try registry.appliedChecksums()))
+        #expect(try stored() == AppliedDigest(checksums: try registry.appliedChecksums()).hex, "the first start after an upgrade stores it")
         try applyVariant(.base)
         #expect(try stored() == AppliedDigest(checksums: try registry.appliedChecksums()).hex)
     }

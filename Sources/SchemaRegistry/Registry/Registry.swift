@@ -92,11 +92,19 @@ public final class Registry: @unchecked Sendable {
     }
 
     /// The ``AppliedDigest`` of the applied entities: one row, kept up to date by every change to
-    /// the applied snapshots, so the restart path reads no entity. Computed from the snapshots
-    /// when the row is missing (a registry written before the digest was kept).
+    /// the applied snapshots, so the restart path reads no entity. When the row is missing (a
+    /// registry written before the digest was kept) it is computed from the snapshots and, unless
+    /// the registry is read-only, stored: a concurrent change either stored it first (this insert
+    /// then does nothing) or waits for the registry lock this transaction holds.
     public func appliedDigest() throws -> AppliedDigest {
         try transaction { connection in
-            try Self.storedAppliedDigest(connection) ?? AppliedDigest(checksums: Self.appliedChecksums(connection))
+            if let stored = try Self.storedAppliedDigest(connection) { return stored }
+            let computed = AppliedDigest(checksums: try Self.appliedChecksums(connection))
+            if !readOnly {
+                try connection.execute(
+                    #"INSERT INTO \#(connection.names.meta) ("key", "value") VALUES ('applied-digest', ?) ON CONFLICT ("key") DO NOTHING"#, [.text(computed.hex)])
+            }
+            return computed
         }
     }
 
