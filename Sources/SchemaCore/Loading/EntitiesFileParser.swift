@@ -110,6 +110,7 @@ public enum EntitiesFileParser {
         case .mapping(let mapping):
             // Seed format: `fields: { id: { type: cuid } }`.
             var fields: [Field] = []
+            fields.reserveCapacity(mapping.count)
             for (keyNode, value) in mapping {
                 guard let name = reader.string(keyNode, context: "a field name") else { continue }
                 if let field = readField(name: name, nameNode: keyNode, body: value, listForm: false, reader: &reader) {
@@ -122,6 +123,7 @@ public enum EntitiesFileParser {
         case .sequence(let items):
             // List format: `fields: [ { name: id, type: String } ]`.
             var fields: [Field] = []
+            fields.reserveCapacity(items.count)
             for item in items {
                 guard case .mapping(let mapping) = item else {
                     reader.error(.wrongShape, "each field of \(entity) must be a mapping with 'name' and 'type'", at: item)

@@ -17,12 +17,18 @@ public struct WorkspaceLoader: Sendable {
     }
 
     /// Loads every package with a schema, or only `selected` ones (unknown names are diagnostics).
-    /// Suggestions for unknown keys share one ``Suggestion/Budget``.
-    public func load(selected: [String] = []) -> Workspace {
-        Suggestion.$budget.withValue(Suggestion.budget ?? Suggestion.Budget()) { loadWithinBudget(selected: selected) }
+    /// Packages are read and parsed on every core; the result, diagnostics included, is in package
+    /// order whatever the number of cores. Each package's suggestions for unknown keys have their
+    /// own share of the ``Suggestion/Budget``.
+    ///
+    /// - Parameter threads: how many threads parse packages (default: one per processor this
+    ///   process may use).
+    public func load(selected: [String] = [], threads: Int? = nil) -> Workspace {
+        let budget = Suggestion.budget ?? Suggestion.Budget()
+        return Suggestion.$budget.withValue(budget) { loadWithinBudget(selected: selected, budget: budget, threads: threads ?? Parallel.width) }
     }
 
-    func loadWithinBudget(selected: [String]) -> Workspace {
+    func loadWithinBudget(selected: [String], budget: Suggestion.Budget, threads: Int) -> Workspace {
         var diagnostics: [Diagnostic] = []
         let configuration = loadConfiguration(&diagnostics)
         let baseSchema = loadBaseSchema(&diagnostics)
@@ -40,19 +46,29 @@ public struct WorkspaceLoader: Sendable {
                 }
             }
         }
+        let loader = self
+        let loaded = Parallel.map(names, width: threads) { name in
+            budget.share { loader.loadPackage(named: name, in: packagesDirectory) }
+        }
         var packages: [PackageSchema] = []
-        for name in names {
-            guard Self.isUsablePackageName(name) else {
-                diagnostics.append(.error(.invalidPackageName, "package folder '\(YAMLNodeReader.printable(name))' is not a usable package name; it is skipped",
-                                          hint: "package names start with a letter or digit and contain only letters, digits, '.', '_' and '-'",
-                                          at: .start(of: display(packagesDirectory))))
-                continue
-            }
-            if let package = loadPackage(name, in: packagesDirectory, diagnostics: &diagnostics) {
-                packages.append(package)
-            }
+        for (package, packageDiagnostics) in loaded {
+            diagnostics += packageDiagnostics
+            if let package { packages.append(package) }
         }
         return Workspace(packages: packages, baseSchema: baseSchema, configuration: configuration, diagnostics: diagnostics)
+    }
+
+    /// One package folder: its schema (nil when it has none or an unusable name) and what was wrong.
+    func loadPackage(named name: String, in packagesDirectory: URL) -> (PackageSchema?, [Diagnostic]) {
+        var diagnostics: [Diagnostic] = []
+        guard Self.isUsablePackageName(name) else {
+            diagnostics.append(.error(.invalidPackageName, "package folder '\(YAMLNodeReader.printable(name))' is not a usable package name; it is skipped",
+                                      hint: "package names start with a letter or digit and contain only letters, digits, '.', '_' and '-'",
+                                      at: .start(of: display(packagesDirectory))))
+            return (nil, diagnostics)
+        }
+        let package = loadPackage(name, in: packagesDirectory, diagnostics: &diagnostics)
+        return (package, diagnostics)
     }
 
     /// Whether a folder name can be a package id: it is printed, stored and used in paths, so it

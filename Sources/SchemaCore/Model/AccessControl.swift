@@ -27,7 +27,7 @@ public struct AccessControl: Hashable, Sendable {
     /// Where the ACL is declared.
     public var location: SourceLocation
     /// Where each key (operation, `rowLevel`) is written.
-    public var keyLocations: [String: SourceLocation] = [:]
+    public var keyLocations = KeyLocations()
 
     /// Creates an ACL.
     public init(rules: [ACLOperation: [String]], rowLevel: RowLevelSource?, location: SourceLocation) {

@@ -33,7 +33,7 @@ public struct Field: Hashable, Sendable {
     /// Where the field is declared.
     public var location: SourceLocation
     /// Where each key of the field is written, to point diagnostics at the exact value.
-    public var keyLocations: [String: SourceLocation] = [:]
+    public var keyLocations = KeyLocations()
 
     /// Creates a field; the optional properties default to "not written".
     public init(name: String, type: FieldType, location: SourceLocation) {

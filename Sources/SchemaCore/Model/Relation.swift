@@ -30,7 +30,7 @@ public struct Relation: Hashable, Sendable {
     /// Where the relation is declared.
     public var location: SourceLocation
     /// Where each key of the relation is written.
-    public var keyLocations: [String: SourceLocation] = [:]
+    public var keyLocations = KeyLocations()
 
     /// Creates a relation.
     public init(name: String, kind: Kind, target: String, field: String?, location: SourceLocation) {

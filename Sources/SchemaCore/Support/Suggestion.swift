@@ -5,23 +5,39 @@ import Foundation
 /// A file with thousands of misspelled names against thousands of candidates would otherwise
 /// cost millions of edit distances (minutes, at a container start). Candidates whose length alone
 /// rules them out are skipped, each distance stops as soon as it exceeds what counts as a typo, and
-/// one validation compares at most ``Budget/defaultLimit`` pairs; after that, diagnostics come
-/// without a suggestion.
+/// each package (and the cross-package checks after them) compares at most ``Budget/defaultLimit``
+/// pairs; after that, its diagnostics come without a suggestion. The budget is per package, not
+/// shared, so that which suggestions are made does not depend on which package a thread reached
+/// first: the output is the same on one core and on many.
 public enum Suggestion {
     /// The number of word pairs one validation may still compare.
     public final class Budget: @unchecked Sendable {
         // @unchecked: `remaining` is guarded by `lock`.
         private let lock = NSLock()
         private var remaining: Int
-        /// Pairs compared so far.
-        public private(set) var used = 0
+        private var usedSoFar = 0
+        /// The comparisons this budget started with.
+        public let limit: Int
+        /// Pairs compared so far, by this budget and the ones ``share(_:)`` gave out.
+        public var used: Int { lock.withLock { usedSoFar } }
 
         /// 200,000 pairs: a few thousand typos against a hundred candidates each.
         public static let defaultLimit = 200_000
 
         /// A budget of `limit` comparisons.
         public init(limit: Int = defaultLimit) {
+            self.limit = limit
             remaining = limit
+        }
+
+        /// Runs `body` (one package's work, possibly on another thread) with a budget of its own of
+        /// the same limit, and counts what it used in ``used``.
+        public func share<T>(_ body: () -> T) -> T {
+            let own = Budget(limit: limit)
+            let result = Suggestion.$budget.withValue(own) { body() }
+            let spent = own.used
+            lock.withLock { usedSoFar += spent }
+            return result
         }
 
         /// Takes one comparison; false when the budget is spent.
@@ -29,13 +45,13 @@ public enum Suggestion {
             lock.withLock {
                 guard remaining > 0 else { return false }
                 remaining -= 1
-                used += 1
+                usedSoFar += 1
                 return true
             }
         }
     }
 
-    /// The budget of the validation in progress (unbounded outside one).
+    /// The budget of the package being read or validated (unbounded outside a validation).
     @TaskLocal public static var budget: Budget?
 
     /// The candidate closest to `word`, if it is close enough to be a plausible typo.

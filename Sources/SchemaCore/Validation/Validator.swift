@@ -1,37 +1,29 @@
 /// Validates a loaded workspace: every rule on every entity, then across packages and against the host.
 public enum Validator {
-    /// Runs all rules. Pure: the workspace is already in memory. "Did you mean" suggestions share
-    /// one ``Suggestion/Budget`` per validation, so hostile files cannot make it slow.
-    public static func validate(_ workspace: Workspace) -> ValidationReport {
-        Suggestion.$budget.withValue(Suggestion.budget ?? Suggestion.Budget()) { validateWithinBudget(workspace) }
+    /// Runs all rules. Pure: the workspace is already in memory. The per-package rules run on every
+    /// core; the cross-package and host checks follow on one, and the report is the same whatever
+    /// the number of cores. "Did you mean" suggestions have one ``Suggestion/Budget`` share per
+    /// package and one for the checks across packages, so hostile files cannot make it slow.
+    ///
+    /// - Parameter threads: how many threads run the per-package rules (default: one per
+    ///   processor this process may use).
+    public static func validate(_ workspace: Workspace, threads: Int? = nil) -> ValidationReport {
+        let budget = Suggestion.budget ?? Suggestion.Budget()
+        return Suggestion.$budget.withValue(budget) { validateWithinBudget(workspace, budget: budget, threads: threads ?? Parallel.width) }
     }
 
-    static func validateWithinBudget(_ workspace: Workspace) -> ValidationReport {
+    static func validateWithinBudget(_ workspace: Workspace, budget: Suggestion.Budget, threads: Int) -> ValidationReport {
         var diagnostics = workspace.diagnostics
         let catalog = EntityCatalog(workspace: workspace)
+        let roles = workspace.configuration.knownRoles
+        let checked = Parallel.map(workspace.packages, width: threads) { package in
+            budget.share { check(package, catalog: catalog, knownRoles: roles) }
+        }
         var definitions: [ValidationReport.EntityDefinition] = []
-        for package in workspace.packages {
-            diagnostics += MetadataRules.check(package)
-            var seen: [String: Entity] = [:]
-            for entity in package.entities {
-                if let first = seen[entity.name] {
-                    diagnostics.append(.error(.duplicateName, "entity \(entity.name) is declared twice in \(package.packageId) (first at line \(first.location.line))",
-                                              hint: "remove or rename one", at: entity.location))
-                    continue
-                }
-                seen[entity.name] = entity
-                diagnostics += FieldRules.check(entity)
-                diagnostics += RelationRules.check(entity, catalog: catalog)
-                diagnostics += ACLRules.check(entity, knownRoles: workspace.configuration.knownRoles, catalog: catalog)
-                let canonical = CanonicalEntity(entity)
-                let checksum = Checksum(of: canonical)
-                if let declared = entity.declaredChecksum, !declared.isEmpty, !checksum.hex.hasPrefix(declared.lowercased()) {
-                    diagnostics.append(.warning(.staleChecksum, "the checksum written for \(entity.name) (\(YAMLNodeReader.printable(declared))) is not its structural checksum \(checksum.short)",
-                                                hint: "update it to \(checksum.hex) or set 'checksum: null'", at: entity.location))
-                }
-                definitions.append(.init(packageId: package.packageId, entity: entity, canonical: canonical, checksum: checksum,
-                                         renames: Self.renameHints(of: entity)))
-            }
+        definitions.reserveCapacity(checked.reduce(0) { $0 + $1.definitions.count })
+        for package in checked {
+            diagnostics += package.diagnostics
+            definitions += package.definitions
         }
         let crossPackage = CrossPackageRules.check(definitions)
         diagnostics += crossPackage.diagnostics
@@ -39,6 +31,39 @@ public enum Validator {
         diagnostics += host.diagnostics
         return ValidationReport(packages: workspace.packages.map(\.packageId), definitions: definitions, shared: crossPackage.shared,
                                 hostOverlaps: host.overlaps, diagnostics: Array(Set(diagnostics)).sortedForDisplay())
+    }
+
+    /// What the rules of one package find on their own, and its entity definitions with checksums.
+    struct CheckedPackage: Sendable {
+        var diagnostics: [Diagnostic] = []
+        var definitions: [ValidationReport.EntityDefinition] = []
+    }
+
+    /// Every rule that needs only this package (and the catalog of entity names).
+    static func check(_ package: PackageSchema, catalog: EntityCatalog, knownRoles: [String]) -> CheckedPackage {
+        var result = CheckedPackage()
+        result.diagnostics += MetadataRules.check(package)
+        var seen: [String: Entity] = [:]
+        for entity in package.entities {
+            if let first = seen[entity.name] {
+                result.diagnostics.append(.error(.duplicateName, "entity \(entity.name) is declared twice in \(package.packageId) (first at line \(first.location.line))",
+                                                 hint: "remove or rename one", at: entity.location))
+                continue
+            }
+            seen[entity.name] = entity
+            result.diagnostics += FieldRules.check(entity)
+            result.diagnostics += RelationRules.check(entity, catalog: catalog)
+            result.diagnostics += ACLRules.check(entity, knownRoles: knownRoles, catalog: catalog)
+            let canonical = CanonicalEntity(entity)
+            let checksum = Checksum(of: canonical)
+            if let declared = entity.declaredChecksum, !declared.isEmpty, !checksum.hex.hasPrefix(declared.lowercased()) {
+                result.diagnostics.append(.warning(.staleChecksum, "the checksum written for \(entity.name) (\(YAMLNodeReader.printable(declared))) is not its structural checksum \(checksum.short)",
+                                                   hint: "update it to \(checksum.hex) or set 'checksum: null'", at: entity.location))
+            }
+            result.definitions.append(.init(packageId: package.packageId, entity: entity, checksum: checksum,
+                                            renames: renameHints(of: entity)))
+        }
+        return result
     }
 
     /// The rename hints of an entity as written: new column name → old column name (`renamedFrom:`).
