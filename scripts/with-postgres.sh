@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs a command with a throwaway PostgreSQL cluster: initdb in a temporary folder, a free port on
 # 127.0.0.1, trust auth, fsync off. Exports SCHEMA_TEST_POSTGRES_URL for the command and stops and
-# deletes the cluster afterwards, whatever the command's outcome.
+# deletes the cluster afterwards, whatever the command's outcome. SCHEMA_PG_SERVER_OPTIONS adds
+# server settings ("-c name=value ...").
 #   scripts/with-postgres.sh swift test
 set -euo pipefail
 
@@ -32,7 +33,7 @@ trap cleanup EXIT
 
 as_pg "$INITDB" -D "$DATA/db" -A trust -U postgres >"$DATA/initdb.log" 2>&1 || { cat "$DATA/initdb.log" >&2; exit 3; }
 as_pg "$PG_CTL" -D "$DATA/db" -l "$DATA/server.log" -w -t 60 \
-  -o "-c listen_addresses=127.0.0.1 -c port=$PORT -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c unix_socket_directories=$DATA -c max_connections=200" \
+  -o "-c listen_addresses=127.0.0.1 -c port=$PORT -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c unix_socket_directories=$DATA -c max_connections=200 ${SCHEMA_PG_SERVER_OPTIONS:-}" \
   start >/dev/null || { cat "$DATA/server.log" >&2; exit 3; }
 
 export SCHEMA_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$PORT/postgres"

@@ -63,7 +63,9 @@ import Testing
 
     /// Finding 2b: an applied snapshot was edited together with its checksum, so the next start
     /// (nothing approved) wrote the attacker's Prisma text and ran --after. With trusted keys the
-    /// fragment is rendered only from snapshots a trusted key vouches for.
+    /// fragment is rendered only from snapshots a trusted key vouches for. A start with nothing
+    /// approved compares only the stored digest, so it renders nothing until it must (the digest
+    /// edited too, or a new container without the fragment), and then refuses.
     @Test(arguments: Backend.available)
     func finding02EditedAppliedSnapshotsWriteNothing(_ backend: Backend) throws {
         let (database, registry, desired, _, key) = try signedDocs(backend)
@@ -84,18 +86,25 @@ import Testing
             try connection.execute(#"UPDATE \#(connection.names.entities) SET "structure" = ?, "checksum" = ?"#,
                                    [.text(JSONText.encode(edited)), .text(Checksum(of: edited).hex)])
         }
+        #expect(try engine.run(request).fragment == nil, "the stored digest did not change: nothing is rendered")
+        try database.withLockedTransaction { connection in
+            try connection.execute(#"DELETE FROM \#(connection.names.meta) WHERE "key" = 'applied-digest'"#, [])
+        }
         #expect(errorCode { try engine.run(request) } == .notSigned)
-        #expect(try String(contentsOf: fragment.url, encoding: .utf8) == written)
+        try FileManager.default.removeItem(at: fragment.url)
+        #expect(errorCode { try engine.run(request) } == .notSigned)
+        #expect(!FileManager.default.fileExists(atPath: fragment.url.path))
+        try written.write(to: fragment.url, atomically: true, encoding: .utf8)
         #expect(try String(contentsOf: marker, encoding: .utf8) == "ran\n", "the after command must not run again")
 
-        // An edit that keeps the old checksum leaves the fragment current (nothing is rendered);
-        // once something must be rendered (a new container), the edited row is refused, without
-        // trusted keys too, because it no longer hashes to its checksum.
+        // With the old checksum put back, the edited row no longer hashes to its checksum: whenever
+        // something must be rendered it is refused, without trusted keys too.
         try database.withLockedTransaction { connection in
             try connection.execute(#"UPDATE \#(connection.names.entities) SET "checksum" = ?"#, [.text(snapshot.checksum.hex)])
         }
         request.trustedKeys = nil
-        #expect(try engine.run(request).fragment == nil)
+        #expect(errorCode { try engine.run(request) } == .structureChanged, "the digest stored above differs, so the start renders, and refuses")
+        #expect(try String(contentsOf: fragment.url, encoding: .utf8) == written)
         try FileManager.default.removeItem(at: fragment.url)
         #expect(errorCode { try engine.run(request) } == .structureChanged)
         #expect(!FileManager.default.fileExists(atPath: fragment.url.path))
