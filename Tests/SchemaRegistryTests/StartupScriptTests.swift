@@ -32,15 +32,21 @@ import Testing
         return (process.terminationStatus, output)
     }
 
-    @Test(arguments: Backend.available)
-    func appliesGeneratesAndStartsOnlyWhenHealthy(_ backend: Backend) throws {
+    /// A workspace of `entities` entities, scanned and all approved through the CLI.
+    func approvedWorkspace(entities: Int, _ backend: Backend) throws -> (root: URL, url: String, database: any RegistryDatabase) {
         try #require(FileManager.default.isExecutableFile(atPath: Processes.binary.path), "build the schema binary first")
-        let root = Processes.makeWorkspace(entities: 3)
+        let root = Processes.makeWorkspace(entities: entities)
         let (url, database) = try Processes.database(backend)
-        defer { database.close() }
         _ = try Processes.run(["scan", "--root", root.path], url: url)
         _ = try Processes.run(["admin", "add", "alice", "--root", root.path], url: url)
         _ = try Processes.run(["approve", "all", "--as", "alice", "--root", root.path], url: url)
+        return (root, url, database)
+    }
+
+    @Test(arguments: Backend.available)
+    func appliesGeneratesAndStartsOnlyWhenHealthy(_ backend: Backend) throws {
+        let (root, url, database) = try approvedWorkspace(entities: 3, backend)
+        defer { database.close() }
 
         let marker = root.appendingPathComponent("started")
         let first = try runScript(root: root, url: url, marker: marker)
@@ -116,13 +122,8 @@ import Testing
     /// is refused, the unchanged one applies). Either way the application does not start.
     @Test(arguments: Backend.available)
     func anApprovedChangeThatCannotBeAppliedStopsTheStart(_ backend: Backend) throws {
-        try #require(FileManager.default.isExecutableFile(atPath: Processes.binary.path), "build the schema binary first")
-        let root = Processes.makeWorkspace(entities: 2)
-        let (url, database) = try Processes.database(backend)
+        let (root, url, database) = try approvedWorkspace(entities: 2, backend)
         defer { database.close() }
-        _ = try Processes.run(["scan", "--root", root.path], url: url)
-        _ = try Processes.run(["admin", "add", "alice", "--root", root.path], url: url)
-        _ = try Processes.run(["approve", "all", "--as", "alice", "--root", root.path], url: url)
         let odd = root.appendingPathComponent("packages/odd/seed/schema/entities.yaml")
         let approvedText = try String(contentsOf: odd, encoding: .utf8)
         let marker = root.appendingPathComponent("started")
