@@ -40,6 +40,17 @@ import Testing
         let text = try String(contentsOf: merged, encoding: .utf8)
         #expect(text.contains("model User {\n  id String @id\n  // back-relations of package entities\n  notes Note[]\n}"))
         #expect(text.contains("model Note {"))
+        #expect(text.hasPrefix("// Merged by `schema`") && text.contains("\n// fingerprint: "), "a start can tell it is current")
+
+        // generate renders from the database and the base schema: a broken package file (which a
+        // scan would refuse to queue) does not stop it.
+        let packageFile = root.appendingPathComponent("packages/notes/seed/schema/entities.yaml")
+        try "entities: [ {".write(to: packageFile, atomically: true, encoding: .utf8)
+        let regenerated = await run(["generate", "--merged", merged.path], root: root)
+        #expect(regenerated.exitCode == 0, "\(regenerated.stderr)")
+        #expect(try String(contentsOf: merged, encoding: .utf8) == text)
+        #expect(await run(["apply"], root: root).stdout.contains("nothing to apply"), "nothing approved: the broken file is not read")
+        #expect(await run(["scan"], root: root).exitCode == 1)
 
         let audit = await run(["audit", "--json"], root: root)
         let entries = try #require(try JSONSerialization.jsonObject(with: Data(audit.stdout.utf8)) as? [[String: Any]])
