@@ -89,6 +89,22 @@ import Testing
         #expect(try stored() == AppliedDigest(checksums: try registry.appliedChecksums()).hex, "the first start after an upgrade stores it")
         try applyVariant(.base)
         #expect(try stored() == AppliedDigest(checksums: try registry.appliedChecksums()).hex)
+
+        // A digest edited in the database (or kept wrongly) makes the files look stale: the next
+        // start rewrites them from the verified snapshots and corrects the digest, so the start
+        // after it finds them current and runs no after command.
+        let marker = root.appendingPathComponent("after.txt")
+        let request = ApplyRequest(fragment: .inWorkspace(root: root, base: nil), afterCommand: AfterCommand("echo ran >> after.txt", workingDirectory: root))
+        let engine = ApplyEngine(registry: registry, root: root)
+        #expect(try engine.run(request).fragment != nil, "no fragment yet")
+        #expect(try engine.run(request).fragment == nil)
+        try database.withLockedTransaction {
+            try $0.execute(#"UPDATE \#($0.names.meta) SET "value" = ? WHERE "key" = 'applied-digest'"#, [.text(String(repeating: "a", count: 64))])
+        }
+        #expect(try engine.run(request).fragment != nil, "the fragment no longer matches the stored digest")
+        #expect(try stored() == AppliedDigest(checksums: try registry.appliedChecksums()).hex)
+        #expect(try engine.run(request).fragment == nil)
+        #expect(try String(contentsOf: marker, encoding: .utf8) == "ran\nran\n", "the after command ran for each rewrite, not at every start")
     }
 
     @Test(arguments: Backend.available)

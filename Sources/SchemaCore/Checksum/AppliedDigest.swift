@@ -23,6 +23,11 @@ public struct AppliedDigest: Hashable, Sendable, CustomStringConvertible {
         for (name, checksum) in checksums { toggle(name: name, checksum: checksum) }
     }
 
+    /// The digest of these applied entities (one entry per name).
+    public init(_ applied: [AppliedEntity]) {
+        self.init(checksums: Dictionary(applied.map { ($0.structure.name, $0.checksum.hex) }, uniquingKeysWith: { first, _ in first }))
+    }
+
     /// Parses 64 hex digits as stored; nil for anything else.
     public init?(hex: String) {
         let digits = Array(hex.utf8)

@@ -58,13 +58,12 @@ public struct FragmentFile: Sendable {
             Self.header(of: file).flatMap(PrismaArtifacts.recordedFingerprint(in:)) != current
         }
         guard !stale.isEmpty else { return nil }
-        return try write(try registry.appliedEntities(trustedKeys: trustedKeys), baseText: baseText)
+        return try write(try registry.appliedEntitiesCorrectingDigest(trustedKeys: trustedKeys), baseText: baseText)
     }
 
     /// The fingerprint of the files rendered from `applied` and the base schema `baseText`.
     public static func fingerprint(of applied: [AppliedEntity], baseText: String?) -> String {
-        let checksums = Dictionary(applied.map { ($0.structure.name, $0.checksum.hex) }, uniquingKeysWith: { first, _ in first })
-        return PrismaArtifacts.fingerprint(checksums: checksums, baseSchemaText: baseText)
+        PrismaArtifacts.fingerprint(applied: AppliedDigest(applied), baseSchemaText: baseText)
     }
 
     /// The first few lines of the file, where the fingerprint is: the restart path reads no more.

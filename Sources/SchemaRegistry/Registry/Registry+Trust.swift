@@ -9,26 +9,44 @@ extension Registry {
     /// - Throws: ``SchemaError`` `structure-changed` for an edited row, `not-signed` for a snapshot
     ///   no trusted key vouches for.
     public func appliedEntities(trustedKeys: [TrustedKey]?) throws -> [AppliedEntity] {
+        try transaction { try Self.appliedEntities(trustedKeys: trustedKeys, $0) }
+    }
+
+    /// ``appliedEntities(trustedKeys:)`` for rendering the Prisma files: in the same transaction,
+    /// the stored ``AppliedDigest`` is set to the digest of the verified snapshots when it differs
+    /// (edited in the database, or kept wrongly). Otherwise the files, whose fingerprint comes from
+    /// the snapshots, would never match the stored digest again and every start would rewrite them
+    /// and run the after command.
+    public func appliedEntitiesCorrectingDigest(trustedKeys: [TrustedKey]?) throws -> [AppliedEntity] {
         try transaction { connection in
-            let entities = try Self.appliedEntities(connection)
-            guard let trustedKeys else { return entities }
-            let rows = try connection.query("""
-                SELECT e."name", e."item_id", e."attestation", e."attestation_key", a."signature", a."public_key", a."nonce",
-                       q."from_checksum", q."sql_hash"
-                FROM \(connection.names.entities) e
-                LEFT JOIN \(connection.names.approvals) a ON a."item_id" = e."item_id"
-                LEFT JOIN \(connection.names.queue) q ON q."id" = e."item_id"
-                """, [])
-            let byName = Dictionary(rows.compactMap { row in row["name"]?.text.map { ($0, row) } }, uniquingKeysWith: { first, _ in first })
-            for entity in entities {
-                let name = entity.structure.name
-                guard let row = byName[name], Self.isVouchedFor(entity, row: row, trustedKeys: trustedKeys) else {
-                    throw SchemaError(.notSigned, "the applied snapshot of \(name) is not vouched for by a trusted key: no signed approval applied it and no admin attested it; "
-                        + "an admin who holds a trusted key can attest the applied snapshots with `schema keys attest KEYFILE --as ADMIN`")
-                }
+            let entities = try Self.appliedEntities(trustedKeys: trustedKeys, connection)
+            let digest = AppliedDigest(entities)
+            if !readOnly, try Self.storedAppliedDigest(connection) != digest {
+                try Self.storeAppliedDigest(digest, connection)
             }
             return entities
         }
+    }
+
+    static func appliedEntities(trustedKeys: [TrustedKey]?, _ connection: any RegistryConnection) throws -> [AppliedEntity] {
+        let entities = try Self.appliedEntities(connection)
+        guard let trustedKeys else { return entities }
+        let rows = try connection.query("""
+            SELECT e."name", e."item_id", e."attestation", e."attestation_key", a."signature", a."public_key", a."nonce",
+                   q."from_checksum", q."sql_hash"
+            FROM \(connection.names.entities) e
+            LEFT JOIN \(connection.names.approvals) a ON a."item_id" = e."item_id"
+            LEFT JOIN \(connection.names.queue) q ON q."id" = e."item_id"
+            """, [])
+        let byName = Dictionary(rows.compactMap { row in row["name"]?.text.map { ($0, row) } }, uniquingKeysWith: { first, _ in first })
+        for entity in entities {
+            let name = entity.structure.name
+            guard let row = byName[name], Self.isVouchedFor(entity, row: row, trustedKeys: trustedKeys) else {
+                throw SchemaError(.notSigned, "the applied snapshot of \(name) is not vouched for by a trusted key: no signed approval applied it and no admin attested it; "
+                    + "an admin who holds a trusted key can attest the applied snapshots with `schema keys attest KEYFILE --as ADMIN`")
+            }
+        }
+        return entities
     }
 
     static func isVouchedFor(_ entity: AppliedEntity, row: SQLRow, trustedKeys: [TrustedKey]) -> Bool {

@@ -125,6 +125,10 @@ public final class Registry: @unchecked Sendable {
         } else {
             digest = AppliedDigest(checksums: try appliedChecksums(connection))
         }
+        try storeAppliedDigest(digest, connection)
+    }
+
+    static func storeAppliedDigest(_ digest: AppliedDigest, _ connection: any RegistryConnection) throws {
         try connection.execute(
             #"INSERT INTO \#(connection.names.meta) ("key", "value") VALUES ('applied-digest', ?) ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value""#,
             [.text(digest.hex)])
