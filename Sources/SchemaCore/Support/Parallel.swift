@@ -4,8 +4,24 @@ import Foundation
 /// Work spread over every core, with results in input order: parsing and per-package rules are
 /// independent per package, and a 10,000-entity workspace otherwise leaves all but one core idle.
 enum Parallel {
-    /// How many threads ``map(_:width:_:)`` uses by default: the processors this process may run on.
-    static var width: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+    /// How many threads ``map(_:width:_:)`` uses by default: the processors this process may run
+    /// on. Foundation's count follows a container's CPU quota but not the affinity mask (`taskset`,
+    /// cpusets), so both are asked and the smaller wins: threads beyond the cores only add switching.
+    static var width: Int {
+        max(1, min(ProcessInfo.processInfo.activeProcessorCount, affinityCount ?? Int.max))
+    }
+
+    /// The number of CPUs in this process's affinity mask (`Cpus_allowed` in `/proc/self/status`,
+    /// a hexadecimal mask in comma-separated groups), where the system tells.
+    static var affinityCount: Int? {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed:") })
+        else { return nil }
+        let count = line.dropFirst("Cpus_allowed:".count).reduce(0) { total, character in
+            total + (character.hexDigitValue?.nonzeroBitCount ?? 0)
+        }
+        return count > 0 ? count : nil
+    }
 
     /// `inputs.map(transform)`, computed by up to `width` threads that each take the next
     /// unclaimed input; the result is in input order whatever order the work finished in, so
