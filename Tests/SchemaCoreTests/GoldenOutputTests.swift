@@ -66,13 +66,22 @@ enum Golden {
     static func check(_ actual: String, _ name: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
         let url = TestSupport.fixtures.appendingPathComponent("golden/\(name)")
         if ProcessInfo.processInfo.environment["SCHEMA_UPDATE_GOLDEN"] == "1" {
-            try? actual.write(to: url, atomically: true, encoding: .utf8)
-            return
-        }
-        guard let expected = try? String(contentsOf: url, encoding: .utf8) else {
+            // A rewrite is not a pass: the run fails until the new file is reviewed and the tests
+            // run again without the variable.
+            do {
+                try actual.write(to: url, atomically: true, encoding: .utf8)
+                Issue.record("rewrote golden file \(name): review the difference, then run again without SCHEMA_UPDATE_GOLDEN", sourceLocation: sourceLocation)
+            } catch {
+                Issue.record("cannot rewrite golden file \(name): \(error)", sourceLocation: sourceLocation)
+            }
+        } else if let expected = try? String(contentsOf: url, encoding: .utf8) {
+            compare(actual, expected, name, sourceLocation: sourceLocation)
+        } else {
             Issue.record("golden file \(name) is missing: run with SCHEMA_UPDATE_GOLDEN=1 and review it", sourceLocation: sourceLocation)
-            return
         }
+    }
+
+    static func compare(_ actual: String, _ expected: String, _ name: String, sourceLocation: Testing.SourceLocation) {
         if actual != expected {
             let actualLines = actual.split(separator: "\n", omittingEmptySubsequences: false)
             let expectedLines = expected.split(separator: "\n", omittingEmptySubsequences: false)

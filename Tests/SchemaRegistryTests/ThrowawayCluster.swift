@@ -79,9 +79,11 @@ final class ThrowawayCluster {
         try run([which("python3") ?? "/usr/bin/python3", "-c", "import subprocess, sys; sys.exit(subprocess.call(sys.argv[1:]))"] + command)
     }
 
+    /// Hands `path` to the server's user; without root the server runs as this user and owns it already.
     static func chownToServer(_ path: String, recursive: Bool = false) throws {
-        guard isRoot else { return }
-        try run(["/bin/chown"] + (recursive ? ["-R"] : []) + ["postgres", path])
+        if isRoot {
+            try run(["/bin/chown"] + (recursive ? ["-R"] : []) + ["postgres", path])
+        }
     }
 
     static func which(_ name: String) -> String? {
