@@ -16,27 +16,28 @@ DJANGO_PYTHON = os.path.join(ROOT, ".venv-bench", "bin", "python")
 rows = []
 
 
-def run(cmd, env=None, cwd=None, check=True):
-    result = subprocess.run(cmd, env={**os.environ, **(env or {})}, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def run(cmd, env=None, cwd=None, check=True, timeout=None):
+    """Runs `cmd` (raises subprocess.TimeoutExpired after `timeout` seconds); exits on failure when `check`."""
+    result = subprocess.run(cmd, env={**os.environ, **(env or {})}, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            timeout=timeout)
     if check and result.returncode != 0:
         sys.exit(f"failed: {' '.join(cmd)}\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
     return result
 
 
+def once(cmd, env=None, cwd=None, timeout=None):
+    """Wall time of one successful run, in ms."""
+    start = time.perf_counter()
+    run(cmd, env, cwd, timeout=timeout)
+    return (time.perf_counter() - start) * 1000
+
+
 def timed(cmd, env=None, cwd=None, repeat=1, timeout=None):
     """Median wall time in ms; a run cut off by `timeout` (seconds) returns -timeout*1000 (a lower bound)."""
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        try:
-            result = subprocess.run(cmd, env={**os.environ, **(env or {})}, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                    text=True, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return -timeout * 1000
-        if result.returncode != 0:
-            sys.exit(f"failed: {' '.join(cmd)}\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
+    try:
+        return statistics.median([once(cmd, env, cwd, timeout) for _ in range(repeat)])
+    except subprocess.TimeoutExpired:
+        return -timeout * 1000
 
 
 def timed_pair(first, second, env=None, repeat=21):
@@ -45,11 +46,7 @@ def timed_pair(first, second, env=None, repeat=21):
     samples = ([], [])
     for _ in range(repeat):
         for index, cmd in enumerate((first, second)):
-            start = time.perf_counter()
-            result = subprocess.run(cmd, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            if result.returncode != 0:
-                sys.exit(f"failed: {' '.join(cmd)}\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
-            samples[index].append((time.perf_counter() - start) * 1000)
+            samples[index].append(once(cmd, env))
     return statistics.median(samples[0]), statistics.median(samples[1])
 
 
@@ -71,6 +68,13 @@ def database(kind, work, name):
     url = f"{admin}/{name}"
     run(["psql", url, "-q", "-c", 'CREATE TABLE "Tenant" ("id" TEXT PRIMARY KEY); CREATE TABLE "User" ("id" TEXT PRIMARY KEY);'])
     return url
+
+
+def approve_everything(root, env):
+    """Scans `root` into the database of `env`, adds the admin `bench` and approves every change."""
+    run([SCHEMA, "scan", "--root", root], env)
+    run([SCHEMA, "admin", "add", "bench", "--root", root], env)
+    run([SCHEMA, "approve", "all", "--as", "bench", "--root", root], env)
 
 
 def client_command(kind, url):
@@ -127,13 +131,10 @@ def main():
         for label, size, root in [("100", 100, w100), ("1,000", 1000, w1k), ("10,000", 10000, w10k)]:
             url = database(kind, work, f"start_{kind}_{size}")
             env = {"DATABASE_URL": url}
-            run([SCHEMA, "scan", "--root", root], env)
-            run([SCHEMA, "admin", "add", "bench", "--root", root], env)
-            run([SCHEMA, "approve", "all", "--as", "bench", "--root", root], env)
-            started = time.perf_counter()
-            run([SCHEMA, "apply", "--root", root], env)
+            approve_everything(root, env)
+            applied = once([SCHEMA, "apply", "--root", root], env)
             if size == 10000:
-                record(f"apply 10,000 new tables ({kind}, one start)", (time.perf_counter() - started) * 1000, "ms", "schema apply --root W10K (after scan + approve all)")
+                record(f"apply 10,000 new tables ({kind}, one start)", applied, "ms", "schema apply --root W10K (after scan + approve all)")
             client = client_command(kind, url)
             if not client:
                 continue
@@ -153,17 +154,13 @@ def main():
         for attempt in range(3):
             url = database(kind, work, f"bench_{kind}_{attempt}")
             env = {"DATABASE_URL": url}
-            run([SCHEMA, "scan", "--root", w1k], env)
-            run([SCHEMA, "admin", "add", "bench", "--root", w1k], env)
-            run([SCHEMA, "approve", "all", "--as", "bench", "--root", w1k], env)
+            approve_everything(w1k, env)
             samples.append(timed([SCHEMA, "apply", "--root", w1k, "--no-generate"], env))
         record(f"apply 1,000 new tables ({kind})", statistics.median(samples), "ms", "schema apply --root W1K (after scan + approve all)")
         # The floor: the same SQL through the database's own client, in one transaction.
         floor_url = database(kind, work, f"bench_{kind}_floor")
         env = {"DATABASE_URL": floor_url}
-        run([SCHEMA, "scan", "--root", w1k], env)
-        run([SCHEMA, "admin", "add", "bench", "--root", w1k], env)
-        run([SCHEMA, "approve", "all", "--as", "bench", "--root", w1k], env)
+        approve_everything(w1k, env)
         script = os.path.join(work, f"plan_{kind}.sql")
         with open(script, "w") as fh:
             # Row-level security statements run only with `apply --rls`, which the timed apply does not use.

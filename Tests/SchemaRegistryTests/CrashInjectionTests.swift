@@ -111,7 +111,7 @@ import Testing
     func expectFragmentMatches(_ registry: Registry, root: URL, kill round: Int) throws {
         let fragment = try String(contentsOf: root.appendingPathComponent("prisma/generated-from-packages.prisma"), encoding: .utf8)
         let base = try String(contentsOf: root.appendingPathComponent("prisma/schema.prisma"), encoding: .utf8)
-        let current = PrismaArtifacts.fingerprint(checksums: try registry.appliedChecksums(), baseSchemaText: base)
+        let current = PrismaArtifacts.fingerprint(applied: AppliedDigest(checksums: try registry.appliedChecksums()), baseSchemaText: base)
         #expect(PrismaArtifacts.recordedFingerprint(in: fragment) == current, "kill \(round): the Prisma fragment does not match the database")
         let models = fragment.split(separator: "\n").filter { $0.hasPrefix("model ") }.count
         #expect(models == (try registry.appliedChecksums().count), "kill \(round): fragment has \(models) models")

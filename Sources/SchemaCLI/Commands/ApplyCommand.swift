@@ -42,7 +42,8 @@ struct ApplyCommand: AsyncParsableCommand {
             let request = ApplyRequest(
                 principal: principal, trustedKeys: try trust.trustedKeys(), rowLevelSecurity: rowLevelSecurity,
                 prismaMigrations: prismaMigrations.map { URL(fileURLWithPath: $0).standardizedFileURL },
-                fragment: noGenerate ? nil : fragmentFile,
+                fragment: noGenerate ? nil : .inWorkspace(root: options.rootURL, base: options.baseURL,
+                                                           merged: merged.map { URL(fileURLWithPath: $0).standardizedFileURL }),
                 afterCommand: afterCommand.map { AfterCommand($0, workingDirectory: options.rootURL) },
                 log: options.json ? nil : Self.logProgress)
             let outcome = try registry.withRegistry(root: options.rootURL) { registry in
@@ -53,13 +54,6 @@ struct ApplyCommand: AsyncParsableCommand {
             report(outcome, console: console)
             if !outcome.succeeded { throw ExitCode(ExitStatus.failure) }
         }
-    }
-
-    /// The fragment (and merged schema) this start keeps in step.
-    var fragmentFile: FragmentFile {
-        var file = FragmentFile.inWorkspace(root: options.rootURL, base: options.baseURL)
-        file.mergedURL = merged.map { URL(fileURLWithPath: $0).standardizedFileURL }
-        return file
     }
 
     /// Progress of online steps and lock retries, on stderr.

@@ -21,12 +21,11 @@ struct GenerateCommand: AsyncParsableCommand {
         try runReportingErrors(root: options.rootURL) {
             try options.requireWorkspace()
             let trustedKeys = try trust.trustedKeys()
-            var fragment = FragmentFile.inWorkspace(root: options.rootURL, base: options.baseURL)
+            var fragment = FragmentFile.inWorkspace(root: options.rootURL, base: options.baseURL,
+                                                    merged: merged.map { URL(fileURLWithPath: $0).standardizedFileURL })
             // Only the host's base schema is read: the models come from the database, not the package files.
             let baseText = try? String(contentsOf: fragment.baseSchemaURL, encoding: .utf8)
-            let host = baseText.map { PrismaSchemaParser.parse($0, file: fragment.baseSchemaURL.lastPathComponent).schema }
-            let mergedURL = merged.map { URL(fileURLWithPath: $0).standardizedFileURL }
-            if mergedURL != nil, baseText == nil {
+            if fragment.mergedURL != nil, baseText == nil {
                 throw SchemaError(.usage, "--merged needs the host's base schema (prisma/schema.prisma or --base)")
             }
             let applied = try registry.withRegistry(root: options.rootURL, readOnly: true) { registry in
@@ -34,15 +33,10 @@ struct GenerateCommand: AsyncParsableCommand {
                 return try registry.appliedEntities(trustedKeys: trustedKeys)
             }
             if out == "-" {
-                console.out(PrismaArtifacts.fragment(applied.map(\.structure), host: host))
-                if let mergedURL, let baseText, let host {
-                    let fingerprint = FragmentFile.fingerprint(of: applied, baseText: baseText)
-                    try TextFile.write(PrismaArtifacts.merged(baseText: baseText, host: host, entities: applied.map(\.structure), fingerprint: fingerprint), to: mergedURL)
-                    console.err("wrote \(mergedURL.path)")
-                }
+                console.out(PrismaArtifacts.fragment(applied.map(\.structure), host: fragment.parseHost(baseText)))
+                if let written = try fragment.writeMerged(applied, baseText: baseText) { console.err("wrote \(written.path)") }
             } else {
                 if let out { fragment.url = URL(fileURLWithPath: out).standardizedFileURL }
-                fragment.mergedURL = mergedURL
                 let written = try fragment.write(applied, baseText: baseText)
                 console.out("wrote \(written.url.path) (\(written.models) models)")
                 if let merged = written.merged { console.out("wrote \(merged.path)") }

@@ -29,15 +29,4 @@ public struct KeyLocations: Hashable, Sendable {
             entries.append(Entry(key: key, line: Int32(clamping: newValue.line), column: Int32(clamping: newValue.column)))
         }
     }
-
-    /// The keys recorded, in the order they were first written.
-    public var keys: [String] { entries.map(\.key) }
-}
-
-extension KeyLocations: ExpressibleByDictionaryLiteral {
-    /// Locations from a literal, as tests write them.
-    public init(dictionaryLiteral elements: (String, SourceLocation)...) {
-        self.init()
-        for (key, location) in elements { self[key] = location }
-    }
 }

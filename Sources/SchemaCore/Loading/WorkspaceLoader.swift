@@ -46,9 +46,8 @@ public struct WorkspaceLoader: Sendable {
                 }
             }
         }
-        let loader = self
         let loaded = Parallel.map(names, width: threads) { name in
-            budget.share { loader.loadPackage(named: name, in: packagesDirectory) }
+            budget.share { self.loadPackage(named: name, in: packagesDirectory) }
         }
         var packages: [PackageSchema] = []
         for (package, packageDiagnostics) in loaded {

@@ -7,9 +7,7 @@ enum Parallel {
     /// How many threads ``map(_:width:_:)`` uses by default: the processors this process may run
     /// on. Foundation's count follows a container's CPU quota but not the affinity mask (`taskset`,
     /// cpusets), so both are asked and the smaller wins: threads beyond the cores only add switching.
-    static var width: Int {
-        max(1, min(ProcessInfo.processInfo.activeProcessorCount, affinityCount ?? Int.max))
-    }
+    static let width = max(1, min(ProcessInfo.processInfo.activeProcessorCount, affinityCount ?? Int.max))
 
     /// The number of CPUs in this process's affinity mask (`Cpus_allowed` in `/proc/self/status`,
     /// a hexadecimal mask in comma-separated groups), where the system tells.

@@ -1,9 +1,9 @@
 /// The same entity in several packages: shared when identical, an error otherwise.
 enum CrossPackageRules {
-    static func check(_ definitions: [ValidationReport.EntityDefinition]) -> (shared: [ValidationReport.SharedEntity], diagnostics: [Diagnostic]) {
+    /// - Parameter byName: every definition, grouped by entity name.
+    static func check(_ byName: [String: [ValidationReport.EntityDefinition]]) -> (shared: [ValidationReport.SharedEntity], diagnostics: [Diagnostic]) {
         var shared: [ValidationReport.SharedEntity] = []
         var diagnostics: [Diagnostic] = []
-        let byName = Dictionary(grouping: definitions, by: \.entity.name)
         for name in byName.keys.sorted() {
             guard let group = byName[name], group.count > 1 else { continue }
             let packages = group.map(\.packageId)

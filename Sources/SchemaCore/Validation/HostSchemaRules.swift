@@ -1,10 +1,10 @@
 /// A package entity with the name of a model of the host's base schema.
 enum HostSchemaRules {
-    static func check(_ definitions: [ValidationReport.EntityDefinition], host: PrismaSchema?) -> (overlaps: [ValidationReport.HostOverlap], diagnostics: [Diagnostic]) {
+    /// - Parameter byName: every definition, grouped by entity name.
+    static func check(_ byName: [String: [ValidationReport.EntityDefinition]], host: PrismaSchema?) -> (overlaps: [ValidationReport.HostOverlap], diagnostics: [Diagnostic]) {
         guard let host else { return ([], []) }
         var overlaps: [ValidationReport.HostOverlap] = []
         var diagnostics: [Diagnostic] = []
-        let byName = Dictionary(grouping: definitions, by: \.entity.name)
         for name in byName.keys.sorted() {
             guard let group = byName[name], let model = host.model(named: name) else { continue }
             let packageView = StructuralDifference.Shape(prismaViewOf: group[0].canonical)

@@ -25,9 +25,10 @@ public enum Validator {
             diagnostics += package.diagnostics
             definitions += package.definitions
         }
-        let crossPackage = CrossPackageRules.check(definitions)
+        let byName = Dictionary(grouping: definitions, by: \.entity.name)
+        let crossPackage = CrossPackageRules.check(byName)
         diagnostics += crossPackage.diagnostics
-        let host = HostSchemaRules.check(definitions, host: workspace.baseSchema)
+        let host = HostSchemaRules.check(byName, host: workspace.baseSchema)
         diagnostics += host.diagnostics
         return ValidationReport(packages: workspace.packages.map(\.packageId), definitions: definitions, shared: crossPackage.shared,
                                 hostOverlaps: host.overlaps, diagnostics: Array(Set(diagnostics)).sortedForDisplay())

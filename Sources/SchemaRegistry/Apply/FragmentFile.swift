@@ -25,10 +25,10 @@ public struct FragmentFile: Sendable {
     }
 
     /// The default fragment of a workspace: `root/prisma/generated-from-packages.prisma`, with the
-    /// base schema at `base` or `root/prisma/schema.prisma`.
-    public static func inWorkspace(root: URL, base: URL?) -> FragmentFile {
+    /// base schema at `base` or `root/prisma/schema.prisma`, and a merged schema at `merged` when given.
+    public static func inWorkspace(root: URL, base: URL?, merged: URL? = nil) -> FragmentFile {
         FragmentFile(url: root.appendingPathComponent("prisma/generated-from-packages.prisma"),
-                     baseSchemaURL: base ?? root.appendingPathComponent("prisma/schema.prisma"))
+                     baseSchemaURL: base ?? root.appendingPathComponent("prisma/schema.prisma"), mergedURL: merged)
     }
 
     /// What a refresh wrote.
@@ -62,7 +62,7 @@ public struct FragmentFile: Sendable {
     }
 
     /// The fingerprint of the files rendered from `applied` and the base schema `baseText`.
-    public static func fingerprint(of applied: [AppliedEntity], baseText: String?) -> String {
+    static func fingerprint(of applied: [AppliedEntity], baseText: String?) -> String {
         PrismaArtifacts.fingerprint(applied: AppliedDigest(applied), baseSchemaText: baseText)
     }
 
@@ -76,14 +76,32 @@ public struct FragmentFile: Sendable {
     /// Renders and writes the fragment of `applied` (and the merged schema, when kept), each with its fingerprint.
     @discardableResult
     public func write(_ applied: [AppliedEntity], baseText: String?) throws -> Written {
-        let host = baseText.map { PrismaSchemaParser.parse($0, file: baseSchemaURL.lastPathComponent).schema }
+        let host = parseHost(baseText)
         let fingerprint = Self.fingerprint(of: applied, baseText: baseText)
         let entities = applied.map(\.structure)
         try TextFile.write(PrismaArtifacts.fragment(entities, host: host, fingerprint: fingerprint), to: url)
-        if let mergedURL, let baseText, let host {
-            try TextFile.write(PrismaArtifacts.merged(baseText: baseText, host: host, entities: entities, fingerprint: fingerprint), to: mergedURL)
-        }
-        return Written(url: url, merged: baseText == nil ? nil : mergedURL, models: applied.count)
+        let merged = try writeMerged(entities, baseText: baseText, host: host, fingerprint: fingerprint)
+        return Written(url: url, merged: merged, models: applied.count)
+    }
+
+    /// Writes only the merged schema, when one is kept and the base schema was read (`generate
+    /// --out -` prints the fragment instead of writing it).
+    ///
+    /// - Returns: the merged schema's location, or nil when none was written.
+    @discardableResult
+    public func writeMerged(_ applied: [AppliedEntity], baseText: String?) throws -> URL? {
+        try writeMerged(applied.map(\.structure), baseText: baseText, host: parseHost(baseText), fingerprint: Self.fingerprint(of: applied, baseText: baseText))
+    }
+
+    func writeMerged(_ entities: [CanonicalEntity], baseText: String?, host: PrismaSchema?, fingerprint: String) throws -> URL? {
+        guard let mergedURL, let baseText, let host else { return nil }
+        try TextFile.write(PrismaArtifacts.merged(baseText: baseText, host: host, entities: entities, fingerprint: fingerprint), to: mergedURL)
+        return mergedURL
+    }
+
+    /// The host schema parsed from `baseText` (the base schema file's text), named as that file.
+    public func parseHost(_ baseText: String?) -> PrismaSchema? {
+        baseText.map { PrismaSchemaParser.parse($0, file: baseSchemaURL.lastPathComponent).schema }
     }
 }
 

@@ -100,10 +100,7 @@ public final class Registry: @unchecked Sendable {
         try transaction { connection in
             if let stored = try Self.storedAppliedDigest(connection) { return stored }
             let computed = AppliedDigest(checksums: try Self.appliedChecksums(connection))
-            if !readOnly {
-                try connection.execute(
-                    #"INSERT INTO \#(connection.names.meta) ("key", "value") VALUES ('applied-digest', ?) ON CONFLICT ("key") DO NOTHING"#, [.text(computed.hex)])
-            }
+            if !readOnly { try Self.storeAppliedDigest(computed, replacing: false, connection) }
             return computed
         }
     }
@@ -128,10 +125,11 @@ public final class Registry: @unchecked Sendable {
         try storeAppliedDigest(digest, connection)
     }
 
-    static func storeAppliedDigest(_ digest: AppliedDigest, _ connection: any RegistryConnection) throws {
+    /// Stores `digest`; with `replacing` false, only when no digest is stored yet.
+    static func storeAppliedDigest(_ digest: AppliedDigest, replacing: Bool = true, _ connection: any RegistryConnection) throws {
+        let conflict = replacing ? #"DO UPDATE SET "value" = excluded."value""# : "DO NOTHING"
         try connection.execute(
-            #"INSERT INTO \#(connection.names.meta) ("key", "value") VALUES ('applied-digest', ?) ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value""#,
-            [.text(digest.hex)])
+            #"INSERT INTO \#(connection.names.meta) ("key", "value") VALUES ('applied-digest', ?) ON CONFLICT ("key") "# + conflict, [.text(digest.hex)])
     }
 
     /// Entity name → full checksum of every applied entity; cheaper than ``appliedEntities()``,
