@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs a command with a throwaway PostgreSQL cluster: initdb in a temporary folder, a free port on
-# 127.0.0.1, trust auth, fsync off. Exports SCHEMA_TEST_POSTGRES_URL for the command and stops and
+# 127.0.0.1, trust auth, fsync off. Exports SCHEMA_TEST_POSTGRES_URL (and SCHEMA_TEST_POSTGRES_LOG) for the command and stops and
 # deletes the cluster afterwards, whatever the command's outcome. SCHEMA_PG_SERVER_OPTIONS adds
 # server settings ("-c name=value ...").
 #   scripts/with-postgres.sh swift test
@@ -37,6 +37,9 @@ as_pg "$PG_CTL" -D "$DATA/db" -l "$DATA/server.log" -w -t 60 \
   start >/dev/null || { cat "$DATA/server.log" >&2; exit 3; }
 
 export SCHEMA_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$PORT/postgres"
+# The server's log: tests that compare what ran with what was planned read the statements a
+# database logged (log_statement set on that database only).
+export SCHEMA_TEST_POSTGRES_LOG="$DATA/server.log"
 echo "with-postgres: PostgreSQL on 127.0.0.1:$PORT (data in $DATA)"
 set +e
 "$@"

@@ -9,6 +9,8 @@ public import SchemaRegistry
 public struct ReviewServer: Sendable {
     let gate: RegistryGate
     let host: PrismaSchema?
+    /// What the SQL of items is derived with, for approval and the data checks shown.
+    let context: RenderContext
     let signingKey: SigningKey?
     let sessions = SessionStore()
     let throttle: LoginThrottle
@@ -18,12 +20,14 @@ public struct ReviewServer: Sendable {
     public static let failedSignInsPerMinute = 10
 
     /// Creates a server over `registry`. With `signingKey`, approvals made through it are signed.
-    /// `clock` times the sign-in throttle (tests fix it).
-    public init(registry: Registry, host: PrismaSchema?, signingKey: SigningKey? = nil, idleTimeout: Int64 = 30,
+    /// `identity` is the workspace's identity setting, which the SQL of row-level security is
+    /// derived with. `clock` times the sign-in throttle (tests fix it).
+    public init(registry: Registry, host: PrismaSchema?, identity: IdentitySource = .settings, signingKey: SigningKey? = nil, idleTimeout: Int64 = 30,
                 clock: @escaping @Sendable () -> Date = { Date() }) {
         self.gate = RegistryGate(registry: registry)
         self.throttle = LoginThrottle(clock: clock)
         self.host = host
+        self.context = RenderContext(host: host, identity: identity)
         self.signingKey = signingKey
         self.idleTimeout = idleTimeout
     }
@@ -81,9 +85,9 @@ public struct ReviewServer: Sendable {
     /// principal who is not an admin is thrown as a ``SchemaError`` (the registry has audited it).
     func approve(_ id: String, as principal: AuthenticatedPrincipal, allowDataLoss: Bool, allowRewrite: Bool = false) async throws -> QueueItem {
         try requireSigningIdentity(principal)
-        let key = signingKey
+        let (key, context) = (signingKey, context)
         return try await decide(id) { registry in
-            try registry.approve(.ids([id]), as: principal.name, allowDataLoss: allowDataLoss, allowRewrite: allowRewrite, signingKey: key)
+            try registry.approve(.ids([id]), as: principal.name, allowDataLoss: allowDataLoss, allowRewrite: allowRewrite, signingKey: key, context: context)
         }
     }
 
@@ -104,22 +108,22 @@ public struct ReviewServer: Sendable {
     }
 
     func detail(_ id: String) async throws -> ItemDetail? {
-        let host = self.host
+        let (host, context) = (self.host, self.context)
         return try await gate.run { registry in
             guard let found = try registry.item(id) else { return nil }
             let live = found.item.state == .pending || found.item.state == .approved
-            let impact = live ? try registry.impact(of: [found.item])[found.item.id] : nil
+            let impact = live ? try registry.impact(of: [found.item], context: context)[found.item.id] : nil
             return ItemDetail(found.item, applied: found.applied, appliedUniverse: try registry.appliedEntities().map(\.structure), host: host, impact: impact)
         }
     }
 
     func details(in states: Set<QueueItem.State>?) async throws -> [ItemDetail] {
-        let host = self.host
+        let (host, context) = (self.host, self.context)
         return try await gate.run { registry in
             let appliedEntities = try registry.appliedEntities()
             let applied = Dictionary(appliedEntities.map { ($0.structure.name, $0) }, uniquingKeysWith: { first, _ in first })
             let items = try registry.items(in: states)
-            let impacts = try registry.impact(of: items.filter { $0.state == .pending || $0.state == .approved })
+            let impacts = try registry.impact(of: items.filter { $0.state == .pending || $0.state == .approved }, context: context)
             return items.map { ItemDetail($0, applied: applied[$0.entity], appliedUniverse: appliedEntities.map(\.structure), host: host, impact: impacts[$0.id]) }
         }
     }

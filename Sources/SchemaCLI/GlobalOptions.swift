@@ -58,6 +58,11 @@ struct GlobalOptions: ParsableArguments {
         WorkspaceLoader(root: rootURL, baseSchemaFile: baseURL).load(selected: selected)
     }
 
+    /// The base schema and identity setting SQL is rendered with (no package file is read).
+    func renderContext() -> RenderContext {
+        WorkspaceLoader(root: rootURL, baseSchemaFile: baseURL).renderContext()
+    }
+
     /// Warns on stderr when the base schema's provider is not `dialect` (see ``PrismaSchema/providerMismatch(with:)``).
     func warnOnProviderMismatch(_ dialect: SQLDialect) {
         let url = baseURL ?? rootURL.appendingPathComponent("prisma/schema.prisma")

@@ -84,12 +84,20 @@ import Testing
         let checks = (items.first?["impact"] as? [String: Any])?["checks"] as? [[String: Any]] ?? []
         #expect(checks.filter { $0["kind"] as? String == "violations" }.compactMap { $0["count"] as? Int }.sorted() == [2, 3], "\(checks)")
 
-        // Approved anyway, the start refuses it with the count and changes nothing.
-        #expect(await run(["approve", "all", "--as", "alice"], root: root).exitCode == 0)
-        #expect(await run(["plan"], root: root).stdout.contains("--     BLOCKS APPLY: 3 rows of Ticket whose title"))
+        // Approved anyway, with a warning naming both problems; `plan` says the start will refuse
+        // it (and lists no SQL for it), and the start refuses it with both counts, changing nothing.
+        let approve = await run(["approve", "all", "--as", "alice"], root: root)
+        #expect(approve.exitCode == 0)
+        #expect(approve.stderr.contains("warning: the next start will refuse"), "\(approve.stderr)")
+        #expect(approve.stderr.contains("3 rows of Ticket whose title") && approve.stderr.contains("2 groups of rows of Ticket with the same (code)"), "\(approve.stderr)")
+        let plan = await run(["plan"], root: root)
+        #expect(plan.stderr.contains("would refuse") && plan.stderr.contains("3 rows of Ticket whose title")
+                    && plan.stderr.contains("2 groups of rows of Ticket with the same (code)"), "\(plan.stderr)")
+        #expect(plan.stdout.contains("-- nothing to apply"), "\(plan.stdout)")
         let apply = await run(["apply", "--no-generate"], root: root)
         #expect(apply.exitCode == 1)
         #expect(apply.stderr.contains("3 rows of Ticket whose title breaks the new constraint"), "\(apply.stderr)")
+        #expect(apply.stderr.contains("2 groups of rows of Ticket with the same (code)"), "\(apply.stderr)")
         let rows = try SQLiteRows.query(root.appendingPathComponent(".schema/test.sqlite").path, #"SELECT COUNT(*) AS "n" FROM "Ticket" WHERE length("title") = 150"#)
         #expect(rows.first?["n"] == "3")
     }

@@ -144,8 +144,9 @@ import Testing
         _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
         let engine = ApplyEngine(registry: registry, desiredState: { desired })
 
-        let plan = try engine.plan()
+        let plan = try engine.plan(rowLevelSecurity: true)
         let policies = plan.statements.filter { $0.phase == .rowLevelSecurity }.map(\.sql)
+        #expect(try engine.plan().skippedRowLevelSecurity.map(\.sql) == policies, "without --rls they are listed apart")
         #expect(policies.contains(#"ALTER TABLE "Doc" ENABLE ROW LEVEL SECURITY"#))
         #expect(policies.contains { $0.hasPrefix(#"CREATE POLICY "Doc_update" ON "Doc" FOR UPDATE"#) })
 

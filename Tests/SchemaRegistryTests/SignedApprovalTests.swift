@@ -22,9 +22,7 @@ import Testing
         // Deal: approved without a signature.
         #expect(try registry.approve(.ids([items[1].id]), as: "alice", allowDataLoss: false).accepted.count == 1)
         // Note: a row written straight into the tables, signed by an untrusted key.
-        let forgedSignature = try ApprovalSignature.sign(ApprovalSignature.Claim(
-            itemId: items[2].id, entity: items[2].entity, fromChecksum: items[2].fromChecksum, toChecksum: items[2].toChecksum,
-            sqlHash: items[2].sqlHash, nonce: "n1"), with: stranger)
+        let forgedSignature = try ApprovalSignature.sign(items[2].claim(nonce: "n1"), with: stranger)
         try database.withLockedTransaction { connection in
             try connection.execute(#"UPDATE \#(connection.names.queue) SET "state" = 'approved' WHERE "id" = ?"#, [.text(items[2].id)])
             try connection.execute(

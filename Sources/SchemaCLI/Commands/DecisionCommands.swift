@@ -42,7 +42,8 @@ struct ApproveCommand: AsyncParsableCommand {
         try runReportingErrors {
             let key = try signWith.map(SigningKey.init(contentsOfFile:))
             let result = try registry.withRegistry(root: options.rootURL) {
-                try $0.approve(target.selection, as: target.principal, allowDataLoss: allowDataLoss, allowRewrite: allowRewrite, signingKey: key)
+                try $0.approve(target.selection, as: target.principal, allowDataLoss: allowDataLoss, allowRewrite: allowRewrite, signingKey: key,
+                               context: options.renderContext())
             }
             try report(result, verb: "approved", json: options.json)
         }
@@ -90,8 +91,9 @@ struct ReopenCommand: AsyncParsableCommand {
 func report(_ result: DecisionResult, verb: String, json: Bool, nothingMessage: String = "nothing pending") throws {
     let console = Console.current
     if json {
-        struct Output: Encodable { var accepted: [ItemJSON]; var refused: [RefusalJSON] }
-        console.out(JSONOutput.encode(Output(accepted: result.accepted.map { ItemJSON($0) }, refused: result.refused.map(RefusalJSON.init))))
+        struct Output: Encodable { var accepted: [ItemJSON]; var refused: [RefusalJSON]; var blocked: [RefusalJSON] }
+        console.out(JSONOutput.encode(Output(accepted: result.accepted.map { ItemJSON($0) }, refused: result.refused.map(RefusalJSON.init),
+                                             blocked: result.blocked.map(RefusalJSON.init))))
     } else {
         for item in result.accepted { console.out("\(verb) \(ItemFormat.line(item, console: console))") }
         for refusal in result.refused {
@@ -101,6 +103,9 @@ func report(_ result: DecisionResult, verb: String, json: Bool, nothingMessage: 
             default: ""
             }
             console.err(console.paint("refused", .red) + " \(RefusalJSON(refusal).line)\(advice)")
+        }
+        for blocked in result.blocked {
+            console.err(console.paint("warning", .yellow) + ": the next start will refuse \(RefusalJSON(blocked).line)")
         }
         if result.accepted.isEmpty && result.refused.isEmpty { console.out(nothingMessage) }
     }

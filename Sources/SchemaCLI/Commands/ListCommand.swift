@@ -21,12 +21,13 @@ struct ListCommand: AsyncParsableCommand {
         let console = Console.current
         try runReportingErrors {
             let states: Set<QueueItem.State>? = state == "all" ? nil : QueueItem.State(rawValue: state).map { [$0] }
+            let context = options.renderContext()
             let (items, applied, impacts) = try registry.withRegistry(root: options.rootURL, readOnly: true) { registry in
                 let items = try registry.items(in: states)
-                let impacts = verbose ? try registry.impact(of: items.filter { $0.state == .pending || $0.state == .approved }) : [:]
+                let impacts = verbose ? try registry.impact(of: items.filter { $0.state == .pending || $0.state == .approved }, context: context) : [:]
                 return (items, try registry.appliedEntities(), impacts)
             }
-            let base = options.loadWorkspace().baseSchema
+            let base = context.host
             func prisma(_ item: QueueItem) -> String? {
                 item.structure.map { PrismaArtifacts.model($0, among: applied.map(\.structure), host: base) }
             }

@@ -10,6 +10,7 @@ struct PlanCommand: AsyncParsableCommand {
     @OptionGroup var options: GlobalOptions
     @OptionGroup var registry: RegistryOptions
     @OptionGroup var trust: TrustOptions
+    @Flag(name: .customLong("rls"), help: "Plan as `apply --rls` does: the row-level security policies run with the change.") var rowLevelSecurity = false
 
     func run() async throws {
         let console = Console.current
@@ -17,8 +18,9 @@ struct PlanCommand: AsyncParsableCommand {
             try options.requireWorkspace()
             let trustedKeys = try trust.trustedKeys()
             let (plan, impacts) = try registry.withRegistry(root: options.rootURL, readOnly: true) { registry in
-                let plan = try ApplyEngine(registry: registry, desiredState: { options.desiredState() }).plan(trustedKeys: trustedKeys)
-                return (plan, try registry.impact(of: plan.items))
+                let desired = options.desiredState()
+                let plan = try ApplyEngine(registry: registry, desiredState: { desired }).plan(trustedKeys: trustedKeys, rowLevelSecurity: rowLevelSecurity)
+                return (plan, try registry.impact(of: plan.items, context: desired.renderContext))
             }
             if options.json {
                 struct Output: Encodable { var items: [ItemJSON]; var refused: [RefusalJSON]; var sql: String }
@@ -34,21 +36,28 @@ struct PlanCommand: AsyncParsableCommand {
             console.out("-- \(plan.items.count) approved change(s):")
             let resuming = Set(plan.resuming.map(\.id))
             for item in plan.items {
-                let state = resuming.contains(item.id) ? " (begun by an earlier start: resumes after step \(item.progress - 1) of \(item.onlineStepCount))" : ""
+                let state = resuming.contains(item.id) ? " (begun by an earlier start: its \(item.onlineStepCount) online step(s) run again, each skipped when the catalog shows it done)" : ""
                 console.out("--   \(TerminalText.escape("\(item.id) \(item.action.rawValue) \(item.entity)"))\(state)")
                 for line in impacts[item.id]?.lines ?? [] { console.out("--     \(TerminalText.escape(line))") }
             }
-            let sections: [(String, (SQLStatement) -> Bool)] = [
-                ("in one transaction, each lock waited for at most the lock timeout", { $0.stage == .transaction && $0.phase != .rowLevelSecurity }),
-                ("online steps, each on its own and recorded when done (a killed start resumes here)", { $0.stage == .online }),
-                ("each item's last transaction", { $0.stage == .finish }),
-                ("row-level security (run by `schema apply --rls`)", { $0.phase == .rowLevelSecurity }),
-            ]
-            for (index, (title, belongs)) in sections.enumerated() {
-                let statements = plan.statements.filter(belongs)
-                guard !statements.isEmpty else { continue }
-                if index > 0 || plan.statements.contains(where: { $0.stage != .transaction }) { console.out("-- \(title):") }
-                console.out(statements.script)
+            // In the order a start runs them, with a heading wherever the kind of step changes.
+            func heading(_ statement: SQLStatement) -> String {
+                switch statement.stage {
+                case .transaction: return "in one transaction, each lock waited for at most the lock timeout"
+                case .online: return "online steps, each on its own (a killed start runs them again; each is skipped when the catalog shows it done)"
+                case .finish: return "the item's last transaction"
+                }
+            }
+            var current: String?
+            for statement in plan.statements {
+                let title = heading(statement)
+                if title != current { console.out("-- \(title):") }
+                current = title
+                console.out(statement.sql + ";")
+            }
+            if !plan.skippedRowLevelSecurity.isEmpty {
+                console.out("-- row-level security, skipped by a start without --rls (`schema plan --rls` plans it):")
+                console.out(plan.skippedRowLevelSecurity.script)
             }
         }
     }

@@ -29,7 +29,8 @@ struct ServeCommand: AsyncParsableCommand {
         let location = try registry.location(root: options.rootURL)
         let database = try location.open()
         defer { database.close() }
-        let server = ReviewServer(registry: Registry(database: database), host: options.loadWorkspace().baseSchema, signingKey: key)
+        let context = options.renderContext()
+        let server = ReviewServer(registry: Registry(database: database), host: context.host, identity: context.identity, signingKey: key)
         let (host, port) = (host, port)
         do {
             try await server.run(hostname: host, port: port) {

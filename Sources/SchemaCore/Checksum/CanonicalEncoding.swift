@@ -11,7 +11,7 @@ public enum CanonicalEncoding {
             ("name", .string(entity.name)),
             ("fields", .array(entity.fields.map(encode))),
             ("indexes", .array(entity.indexes.map(encode))),
-            ("relations", .array(entity.relations.map(encode))),
+            ("relations", .array(entity.relations.map { encode($0, relationName: entity.presentation?.relationNames[$0.name]) })),
         ]
         if let acl = entity.acl { members.append(("acl", encode(acl))) }
         return JSONValue.object(members).serialized
@@ -44,8 +44,12 @@ public enum CanonicalEncoding {
         return .object(members)
     }
 
-    static func encode(_ relation: CanonicalRelation) -> JSONValue {
+    /// A relation; its `relationName:` (kept with the presentation) counts: it decides which Prisma
+    /// relation fields pair up, so editing it changes the generated client. Absent when not written,
+    /// so the checksums of entities without one are what they always were.
+    static func encode(_ relation: CanonicalRelation, relationName: String?) -> JSONValue {
         var members: [(String, JSONValue)] = [("name", .string(relation.name)), ("kind", .string(relation.kind.rawValue)), ("entity", .string(relation.target))]
+        if let relationName { members.append(("relationName", .string(relationName))) }
         if let field = relation.field { members.append(("field", .string(field))) }
         if let action = relation.onDelete { members.append(("onDelete", .string(action.rawValue))) }
         if let action = relation.onUpdate { members.append(("onUpdate", .string(action.rawValue))) }

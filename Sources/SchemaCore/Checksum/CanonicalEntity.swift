@@ -13,8 +13,9 @@ public struct CanonicalEntity: Hashable, Sendable, Codable {
     /// The ACL, when declared.
     public var acl: CanonicalACL?
     /// How the entity was written (field order, descriptions, relation names): what the Prisma
-    /// output shows. Not part of the structure: it takes no part in checksums or comparisons, so
-    /// reordering fields or editing a description queues nothing.
+    /// output shows. Field order and descriptions take no part in checksums or comparisons, so
+    /// reordering fields or editing a description queues nothing; relation names do (they decide
+    /// which Prisma relation fields pair up), see ``relationNames``.
     public var presentation: EntityPresentation?
 
     /// Creates a canonical entity; callers normally use ``init(_:)``.
@@ -28,9 +29,10 @@ public struct CanonicalEntity: Hashable, Sendable, Codable {
         self.presentation = presentation
     }
 
-    /// Equal structures: ``presentation`` does not count.
+    /// Equal structures: of the ``presentation`` only the relation names count, as in the checksum.
     public static func == (lhs: CanonicalEntity, rhs: CanonicalEntity) -> Bool {
         lhs.name == rhs.name && lhs.fields == rhs.fields && lhs.indexes == rhs.indexes && lhs.relations == rhs.relations && lhs.acl == rhs.acl
+            && lhs.relationNames == rhs.relationNames
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -39,7 +41,11 @@ public struct CanonicalEntity: Hashable, Sendable, Codable {
         hasher.combine(indexes)
         hasher.combine(relations)
         hasher.combine(acl)
+        hasher.combine(relationNames)
     }
+
+    /// Relation name → its `relationName:`, the part of the presentation that is structure.
+    public var relationNames: [String: String] { presentation?.relationNames ?? [:] }
 
     /// The fields in the order the package declared them (the primary key first when unknown).
     public var fieldsInDeclaredOrder: [CanonicalField] {

@@ -17,6 +17,9 @@ public struct DesiredState: Sendable {
     /// Where row-level security policies read the acting user from (`schema.config.json`).
     public var identity: IdentitySource { workspace.configuration.identity }
 
+    /// What rendering SQL needs besides the structures.
+    public var renderContext: RenderContext { RenderContext(host: host, identity: identity) }
+
     /// Whether the packages are valid, so their entities may be planned.
     public var isValid: Bool { !report.hasErrors }
 

@@ -17,17 +17,13 @@ public enum DriftRepair {
         let snapshot = applied.structure
         let (approximation, limits) = LiveEntity.approximate(live, snapshot: snapshot, dialect: dialect, primaryKeys: primaryKeys)
         guard limits.isEmpty else { return .limits(limits) }
-        let operations = TableDiff.operations(from: approximation, to: snapshot)
-        guard !operations.isEmpty else { return .nothingToRepair }
-        let rendered = MigrationSQLRenderer(dialect: dialect, primaryKeys: primaryKeys, identity: identity)
-            .render(MigrationStep(from: approximation, to: snapshot, operations: operations))
+        let derived = DerivedChange(from: approximation, to: snapshot, renderer: MigrationSQLRenderer(dialect: dialect, primaryKeys: primaryKeys, identity: identity))
+        guard !derived.operations.isEmpty else { return .nothingToRepair }
         let liveChecksum = Checksum(of: approximation).hex
         return .change(PlannedChange(
             id: id(entity: snapshot.name, snapshot: applied.checksum, live: liveChecksum), entity: snapshot.name, action: .repair,
             packages: applied.packages, fromChecksum: applied.checksum, toChecksum: applied.checksum, structure: snapshot,
-            operations: operations,
-            risks: MigrationPlanner.risks(of: operations, creating: false) + MigrationPlanner.rewriteRisks(of: rendered.statements),
-            statements: rendered.statements, checks: rendered.checks, repairOf: liveChecksum))
+            derived: derived, repairOf: liveChecksum))
     }
 
     /// The checksum of the live table as a structure: what a repair records and checks again before it runs.

@@ -176,6 +176,13 @@ public struct WorkspaceLoader: Sendable {
         return false
     }
 
+    /// What rendering SQL needs from the workspace besides the structures: the base schema and the
+    /// identity setting, read without any package file (approval and review derive SQL with it).
+    public func renderContext() -> RenderContext {
+        var ignored: [Diagnostic] = []
+        return RenderContext(host: loadBaseSchema(&ignored), identity: loadConfiguration(&ignored).identity)
+    }
+
     func loadConfiguration(_ diagnostics: inout [Diagnostic]) -> WorkspaceConfiguration {
         let url = root.appendingPathComponent("schema.config.json")
         guard FileManager.default.fileExists(atPath: url.path) else { return WorkspaceConfiguration() }

@@ -13,23 +13,18 @@ public enum MigrationPlanner {
         for entity in dependencyOrder(desired) {
             let before = appliedByName[entity.structure.name]
             if before?.checksum == entity.checksum { continue }
-            let operations = TableDiff.operations(from: before?.structure, to: entity.structure, renames: entity.renames)
-            let rendered = renderer.render(MigrationStep(from: before?.structure, to: entity.structure, operations: operations))
+            let derived = DerivedChange(from: before?.structure, to: entity.structure, renames: entity.renames, renderer: renderer)
             changes.append(PlannedChange(
                 id: PlannedChange.id(entity: entity.structure.name, from: before?.checksum, to: entity.checksum),
                 entity: entity.structure.name, action: before == nil ? .create : .alter, packages: entity.packages,
                 fromChecksum: before?.checksum, toChecksum: entity.checksum, structure: entity.structure,
-                operations: operations, risks: Self.risks(of: operations, creating: before == nil) + Self.rewriteRisks(of: rendered.statements),
-                statements: rendered.statements, checks: rendered.checks, renames: entity.renames))
+                derived: derived, renames: entity.renames))
         }
         for entity in applied.sorted(by: { $0.structure.name < $1.structure.name }) where !desiredNames.contains(entity.structure.name) {
-            let operations = TableDiff.operations(from: entity.structure, to: nil)
-            let rendered = renderer.render(MigrationStep(from: entity.structure, to: nil, operations: operations))
             changes.append(PlannedChange(
                 id: PlannedChange.id(entity: entity.structure.name, from: entity.checksum, to: nil),
                 entity: entity.structure.name, action: .drop, packages: entity.packages, fromChecksum: entity.checksum, toChecksum: nil,
-                structure: nil, operations: operations, risks: operations.flatMap(OperationRisk.of),
-                statements: rendered.statements, checks: rendered.checks))
+                structure: nil, derived: DerivedChange(from: entity.structure, to: nil, renderer: renderer)))
         }
         return changes
     }

@@ -55,3 +55,13 @@ public struct PlannedChange: Hashable, Sendable {
         return change
     }
 }
+
+extension PlannedChange {
+    /// A change whose operations, risks, statements and checks are `derived`.
+    public init(id: String, entity: String, action: Action, packages: [String], fromChecksum: Checksum?, toChecksum: Checksum?,
+                structure: CanonicalEntity?, derived: DerivedChange, renames: [String: String] = [:], repairOf: String? = nil) {
+        self.init(id: id, entity: entity, action: action, packages: packages, fromChecksum: fromChecksum, toChecksum: toChecksum, structure: structure,
+                  operations: derived.operations, risks: derived.risks, statements: derived.statements, checks: derived.checks,
+                  renames: renames, repairOf: repairOf)
+    }
+}

@@ -4,31 +4,46 @@ public import Foundation
 /// Ed25519 signatures over approvals, so that write access to the registry tables alone cannot
 /// approve a change: `apply --trusted-keys` runs only items signed by a trusted key.
 public enum ApprovalSignature {
-    /// What one approval signature covers: one application of one change. The item and entity,
-    /// the structure it starts from and the one it makes (checksums, which `apply` re-derives from
-    /// the stored structures), the SQL it runs (hash) and a nonce drawn at approval, which `apply`
+    /// What one approval signature covers: one application of one change, and everything that
+    /// decides what that application runs or what Prisma renders from it. The item and entity,
+    /// the action (create, alter, drop or repair), the structure it starts from and the one it
+    /// makes (checksums, which `apply` re-derives from the stored structures; relation names are
+    /// part of them), the rename hints and, for a repair, the live table it was planned from (both
+    /// change the SQL derived), the hash of that SQL, and a nonce drawn at approval, which `apply`
     /// records so the same signature cannot be applied twice.
     public struct Claim: Hashable, Sendable {
         public var itemId: String
         public var entity: String
+        public var action: String
         public var fromChecksum: String?
         public var toChecksum: String?
+        /// new column → old column.
+        public var renames: [String: String]
+        /// For a repair: the checksum of the live table it restores from.
+        public var repairOf: String?
         public var sqlHash: String
         public var nonce: String
 
         /// Creates a claim.
-        public init(itemId: String, entity: String, fromChecksum: String?, toChecksum: String?, sqlHash: String, nonce: String) {
+        public init(itemId: String, entity: String, action: String, fromChecksum: String?, toChecksum: String?, renames: [String: String],
+                    repairOf: String?, sqlHash: String, nonce: String) {
             self.itemId = itemId
             self.entity = entity
+            self.action = action
             self.fromChecksum = fromChecksum
             self.toChecksum = toChecksum
+            self.renames = renames
+            self.repairOf = repairOf
             self.sqlHash = sqlHash
             self.nonce = nonce
         }
 
-        /// The exact bytes signed: a versioned, newline-separated record.
+        /// The exact bytes signed: a versioned, newline-separated record; the renames as canonical
+        /// JSON (sorted keys), so no value can pass for a field separator.
         public var payload: Data {
-            Data("schema-approval-v2\n\(itemId)\n\(entity)\n\(fromChecksum ?? "-")\n\(toChecksum ?? "-")\n\(sqlHash)\n\(nonce)".utf8)
+            let renamesText = JSONValue.object(renames.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) }).serialized
+            return Data(["schema-approval-v3", itemId, entity, action, fromChecksum ?? "-", toChecksum ?? "-", renamesText, repairOf ?? "-", sqlHash, nonce]
+                .joined(separator: "\n").utf8)
         }
     }
 

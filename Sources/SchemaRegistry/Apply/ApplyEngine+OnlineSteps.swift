@@ -15,14 +15,19 @@ extension ApplyEngine {
                 #"SELECT COUNT(*) AS "count" FROM \#(connection.names.audit) WHERE "action" = 'apply-started' AND "item_id" = ?"#, [.text(item.id)])
             return (rows.first?["count"]?.integer ?? 0) > 0
         }
-        let keys = PrimaryKeys.of(host: desired.host, entities: try Registry.appliedEntities(connection).map(\.structure))
-        return try verify(started, current: desired.entitiesByName, trustedKeys: trustedKeys, resuming: true, primaryKeys: keys, connection).map { verified, refusal in
+        let inputs = try DerivationInputs.read(context: desired.renderContext, others: desired.entities.map(\.structure), connection)
+        return try verify(started, current: desired.entitiesByName, trustedKeys: trustedKeys, resuming: true, inputs: inputs, connection).map { verified, refusal in
             Started(item: verified.item, nonce: verified.nonce, refusal: refusal)
         }
     }
 
-    /// Runs a started item's remaining online steps, each recorded when done, then its last
-    /// transaction, which marks it applied.
+    /// Runs a started item's online steps, then its last transaction, which marks it applied.
+    ///
+    /// Where a step stands is read from the live catalog, never from a stored counter (a row
+    /// anyone with registry access can set): every step runs again on a resumed item, and each is
+    /// idempotent. An index build finds its valid index there and is skipped (an INVALID one is
+    /// dropped and built again), a validation of a constraint already validated does nothing, a
+    /// backfill's first batch finds no row left. The stored progress is written for people only.
     ///
     /// A step that fails for another reason than a lock wait leaves the item approved with the
     /// error recorded (`apply-blocked` in the audit log): what it did so far is consistent, and the
@@ -30,7 +35,7 @@ extension ApplyEngine {
     func complete(_ item: QueueItem, nonce: String?, _ request: ApplyRequest, history: PrismaMigrationHistory?,
                   _ session: any LockedSession, into outcome: inout ApplyOutcome) throws {
         let steps = item.onlineSteps
-        var progress = max(item.progress, 1)
+        var progress = 1
         do {
             while progress - 1 < steps.count {
                 let step = steps[progress - 1]
@@ -72,6 +77,10 @@ extension ApplyEngine {
     func runOnlineStep(_ step: SQLStatement, _ request: ApplyRequest, _ session: any LockedSession) throws {
         switch step.execution {
         case .statement:
+            if let index = step.index, try session.transaction(lockTimeout: nil, { try Self.isValidIndex(index, $0) }) {
+                request.log?("the index \(index) is built and valid: step done")
+                return
+            }
             if let index = step.index, try session.transaction(lockTimeout: nil, { try Self.isInvalidIndex(index, $0) }) {
                 request.log?("dropping the INVALID index \(index) left by an interrupted build")
                 try withLockRetries(request) {
@@ -95,10 +104,19 @@ extension ApplyEngine {
     }
 
     static func isInvalidIndex(_ name: String, _ connection: any RegistryConnection) throws -> Bool {
+        try indexCount(name, valid: false, connection) > 0
+    }
+
+    static func isValidIndex(_ name: String, _ connection: any RegistryConnection) throws -> Bool {
+        try indexCount(name, valid: true, connection) > 0
+    }
+
+    /// How many indexes called `name` in the current schema are (in)valid and ready.
+    static func indexCount(_ name: String, valid: Bool, _ connection: any RegistryConnection) throws -> Int64 {
         let rows = try connection.query(
-            #"SELECT COUNT(*) AS "count" FROM pg_index AS i JOIN pg_class AS c ON c.oid = i.indexrelid WHERE c.relname = ? AND c.relnamespace = current_schema()::regnamespace AND NOT i.indisvalid"#,
+            #"SELECT COUNT(*) AS "count" FROM pg_index AS i JOIN pg_class AS c ON c.oid = i.indexrelid WHERE c.relname = ? AND c.relnamespace = current_schema()::regnamespace AND \#(valid ? "i.indisvalid AND i.indisready" : "NOT i.indisvalid")"#,
             [.text(name)])
-        return (rows.first?["count"]?.integer ?? 0) > 0
+        return rows.first?["count"]?.integer ?? 0
     }
 
     /// The tables of the schema the changes run in.
@@ -107,19 +125,5 @@ extension ApplyEngine {
             ? #"SELECT tablename AS "name" FROM pg_tables WHERE schemaname = current_schema()"#
             : #"SELECT name AS "name" FROM sqlite_master WHERE type = 'table'"#
         return Set(try connection.query(sql, []).compactMap { $0["name"]?.text })
-    }
-
-    /// The refusal of an item whose change existing rows would make fail: how many, and a few keys.
-    /// Checks that read a table another change of this apply creates are left to the database.
-    func dataViolation(of item: QueueItem, tables: Set<String>, _ connection: any RegistryConnection) throws -> Refusal? {
-        for check in item.checks where check.kind == .violations && tables.contains(check.table) && check.reads.allSatisfy(tables.contains) {
-            let count = try connection.query(check.countSQL, []).first?["count"]?.integer ?? 0
-            guard count > 0 else { continue }
-            let keys = try check.examplesSQL.map { try connection.query($0, []).compactMap { $0["key"]?.text } } ?? []
-            let examples = keys.isEmpty ? "" : " (for example \(keys.map { TerminalText.escape($0, limit: 60) }.joined(separator: "; ")))"
-            return Refusal(itemId: item.id, entity: item.entity, code: .dataViolation,
-                           message: "\(check.counted(Int(count)))\(examples); nothing was changed. Fix those rows, then scan and approve again")
-        }
-        return nil
     }
 }

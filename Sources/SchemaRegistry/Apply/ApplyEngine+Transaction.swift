@@ -20,16 +20,8 @@ extension ApplyEngine {
             let (done, staged) = try withLockRetries(request) {
                 try session.transaction(lockTimeout: policy.statementTimeout) { connection -> (ApplyOutcome, [Started]) in
                     var done = ApplyOutcome()
-                    var prepared = try prepare(desired, trustedKeys: request.trustedKeys, excluding: started, connection)
-                    let tables = try Self.existingTables(connection)
-                    var accepted: [QueueItem] = []
-                    for item in prepared.accepted {
-                        if let refusal = try dataViolation(of: item, tables: tables, connection) {
-                            prepared.refused.append(refusal)
-                        } else {
-                            accepted.append(item)
-                        }
-                    }
+                    let prepared = try prepare(desired, trustedKeys: request.trustedKeys, excluding: started, connection)
+                    let accepted = prepared.accepted
                     done.refused = prepared.refused
                     try recordRefusals(prepared.refused, principal: request.principal, connection)
                     for (itemId, statement) in Self.tagged(accepted) where statement.stage == .transaction {

@@ -78,17 +78,40 @@ public struct ApplyEngine: Sendable {
         return outcome
     }
 
-    /// What ``run(_:)`` would do now, without changing anything: the same verification and order.
-    public func plan(trustedKeys: [TrustedKey]? = nil) throws -> ApplyPlan {
+    /// What ``run(_:)`` would do now, without changing anything: the same verification, derivation,
+    /// data checks and order, in the order a start runs them (resumed items, then repairs, then the
+    /// other items, each group's first transaction before its items' online steps and last
+    /// transactions). The checks run in savepoints that are rolled back. Without `rowLevelSecurity`
+    /// the policy statements are listed apart, as a start without `--rls` skips them.
+    public func plan(trustedKeys: [TrustedKey]? = nil, rowLevelSecurity: Bool = false) throws -> ApplyPlan {
         let desired = try validDesiredState()
         return try registry.transaction { connection in
             let resuming = try resumable(desired, trustedKeys: trustedKeys, connection)
-            let prepared = try prepare(desired, trustedKeys: trustedKeys, excluding: Set(resuming.map(\.item.id)), connection)
             let begun = resuming.filter { $0.refusal == nil }.map(\.item)
-            // A begun item has only its remaining online steps and its last transaction left.
-            let remaining = begun.flatMap { item in Array(item.onlineSteps.dropFirst(max(item.progress - 1, 0))) + item.finishingStatements }
-            return ApplyPlan(items: begun + prepared.accepted, resuming: begun, refused: resuming.compactMap(\.refusal) + prepared.refused,
-                             statements: remaining + prepared.accepted.flatMap(\.statements).ordered())
+            var plan = ApplyPlan(resuming: begun, refused: resuming.compactMap(\.refusal))
+            // A begun item has its online steps (each skipped when the catalog shows it done) and its last transaction left.
+            for item in begun {
+                plan.items.append(item)
+                plan.statements += item.onlineSteps + item.finishingStatements
+            }
+            let excluded = Set(resuming.map(\.item.id))
+            let approved = try Registry.items(in: [.approved], connection).filter { !excluded.contains($0.id) }
+            let repairIds = Set(approved.filter { $0.action == .repair }.map(\.id))
+            let repairs = try prepare(desired, trustedKeys: trustedKeys, excluding: excluded.union(approved.map(\.id).filter { !repairIds.contains($0) }), connection)
+            let others = try prepare(desired, trustedKeys: trustedKeys, excluding: excluded.union(repairIds), repaired: Set(repairs.accepted.map(\.entity)), connection)
+            for group in [repairs, others] {
+                plan.items += group.accepted
+                plan.refused += group.refused
+                for statement in group.accepted.flatMap(\.statements).ordered() where statement.stage == .transaction {
+                    if statement.phase == .rowLevelSecurity && !rowLevelSecurity {
+                        plan.skippedRowLevelSecurity.append(statement)
+                    } else {
+                        plan.statements.append(statement)
+                    }
+                }
+                for item in group.accepted { plan.statements += item.onlineSteps + item.finishingStatements }
+            }
+            return plan
         }
     }
 
@@ -110,23 +133,31 @@ public struct ApplyEngine: Sendable {
         var nonces: [String: String] = [:]
     }
 
-    /// The approved items that have not started, verified.
-    func prepare(_ desired: DesiredState, trustedKeys: [TrustedKey]?, excluding started: Set<String>,
+    /// The approved items that have not started, verified (``verify(_:current:trustedKeys:resuming:inputs:_:)``),
+    /// checked for drift and asked every data check: accepted, or refused with every reason found.
+    ///
+    /// - Parameter repaired: entities whose approved repair runs before these items; their drift is
+    ///   what the repair removes, so it does not hold the items back.
+    func prepare(_ desired: DesiredState, trustedKeys: [TrustedKey]?, excluding started: Set<String>, repaired: Set<String> = [],
                  _ connection: any RegistryConnection) throws -> Prepared {
         var prepared = Prepared()
         let items = try Registry.items(in: [.approved], connection).filter { !started.contains($0.id) }
         guard !items.isEmpty else { return prepared }
-        let applied = Dictionary(try Registry.appliedEntities(connection).map { ($0.structure.name, $0) }, uniquingKeysWith: { first, _ in first })
-        let keys = PrimaryKeys.of(host: desired.host, entities: applied.values.map(\.structure))
+        let inputs = try DerivationInputs.read(context: desired.renderContext, others: desired.entities.map(\.structure), connection)
+        let keys = PrimaryKeys.of(host: desired.host, entities: inputs.applied.values.map(\.structure))
         let tables = try Self.existingTables(connection)
-        for (verified, refusal) in try verify(items, current: desired.entitiesByName, trustedKeys: trustedKeys, resuming: false, primaryKeys: keys, connection) {
+        for (verified, refusal) in try verify(items, current: desired.entitiesByName, trustedKeys: trustedKeys, resuming: false, inputs: inputs, connection) {
+            let item = verified.item
             if let refusal {
                 prepared.refused.append(refusal)
-            } else if let drift = try driftRefusal(verified.item, applied: applied[verified.item.entity], primaryKeys: keys, tables: tables, connection) {
+            } else if !repaired.contains(item.entity),
+                      let drift = try driftRefusal(item, applied: inputs.applied[item.entity], primaryKeys: keys, tables: tables, connection) {
                 prepared.refused.append(drift)
+            } else if let data = Registry.dataRefusal(itemId: item.id, entity: item.entity, try Registry.violations(item.checks, tables: tables, connection)) {
+                prepared.refused.append(data)
             } else {
-                prepared.accepted.append(verified.item)
-                prepared.nonces[verified.item.id] = verified.nonce
+                prepared.accepted.append(item)
+                prepared.nonces[item.id] = verified.nonce
             }
         }
         return prepared

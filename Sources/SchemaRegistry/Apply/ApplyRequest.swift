@@ -67,6 +67,16 @@ public struct ApplyPlan: Sendable {
     public var resuming: [QueueItem] = []
     /// Approved items that would be refused.
     public var refused: [Refusal] = []
-    /// Every statement a start would run, in order (row-level security ones included; they run with `--rls`).
+    /// Every statement a start would run, in order.
     public var statements: [SQLStatement] = []
+    /// Row-level security statements a start without `--rls` skips.
+    public var skippedRowLevelSecurity: [SQLStatement] = []
+
+    /// An empty plan, or one that begins with `resuming` and `refused`.
+    public init(items: [QueueItem] = [], resuming: [QueueItem] = [], refused: [Refusal] = [], statements: [SQLStatement] = []) {
+        self.items = items
+        self.resuming = resuming
+        self.refused = refused
+        self.statements = statements
+    }
 }

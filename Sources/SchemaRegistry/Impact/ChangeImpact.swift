@@ -44,6 +44,9 @@ public struct ChangeImpact: Hashable, Sendable, Codable {
     public var checks: [CheckResult] = []
     public var locks: [StatementLock] = []
     public var tables: [TableSize] = []
+    /// Why the item cannot run as stored (its SQL is not what its structures give, its base
+    /// changed, ...); then nothing was asked of the database for it.
+    public var refusal: String?
 
     /// The violations that would make `apply` refuse the change now.
     public var violations: [CheckResult] { checks.filter { $0.kind == .violations && ($0.count ?? 0) > 0 } }
@@ -51,6 +54,7 @@ public struct ChangeImpact: Hashable, Sendable, Codable {
     /// The impact as lines of text, for the terminal and the review page.
     public var lines: [String] {
         var lines: [String] = []
+        if let refusal { lines.append("WILL NOT RUN: \(refusal)") }
         for check in checks {
             guard let count = check.count else {
                 lines.append("\(check.description): not counted (\(check.note ?? "unknown"))")

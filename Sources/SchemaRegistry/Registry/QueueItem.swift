@@ -53,6 +53,13 @@ public struct QueueItem: Hashable, Sendable {
     /// The statements of its last transaction, after the online steps.
     public var finishingStatements: [SQLStatement] { statements.ordered().filter { $0.stage == .finish } }
 
+    /// What an approval of this item signs, with the approval's nonce; `sqlHash` is the hash of the
+    /// SQL derived from the item's structures (equal to the stored one, or the item is refused).
+    public func claim(nonce: String) -> ApprovalSignature.Claim {
+        ApprovalSignature.Claim(itemId: id, entity: entity, action: action.rawValue, fromChecksum: fromChecksum, toChecksum: toChecksum,
+                                renames: renames, repairOf: repairOf, sqlHash: sqlHash, nonce: nonce)
+    }
+
     /// The hash of the stored statements and checks, as this item's format computes it.
     public var computedSQLHash: String { PinnedSQL.hash(statements, checks: checks, format: format) }
 

@@ -6,6 +6,9 @@ public struct DecisionResult: Sendable {
     public var accepted: [QueueItem] = []
     /// Items that were not changed, with the reason.
     public var refused: [Refusal] = []
+    /// Approved items that the next start will refuse while the rows named stay as they are
+    /// (every blocking data problem of the item, counted at approval).
+    public var blocked: [Refusal] = []
 }
 
 extension Registry {
@@ -18,59 +21,61 @@ extension Registry {
     /// Approves pending items as `principal`, who must be an admin. Destructive items need
     /// `allowDataLoss`; items that rewrite a table while reads and writes wait need `allowRewrite`.
     ///
-    /// The approval pins the approved checksum, the hash of the SQL that will run and a fresh nonce.
-    /// What is approved is checked first, not trusted because it is stored: the structure must hash
-    /// to the item's checksum and the SQL to its hash, and whether the change is destructive is
-    /// derived again from the applied snapshot and the new structure. With `signingKey`, the
-    /// approval carries an Ed25519 signature over ``ApprovalSignature/Claim``.
+    /// What is approved is derived again, not trusted because it is stored
+    /// (``derive(_:_:liveCheck:_:)``): the structure must hash to the item's checksum, the SQL is
+    /// rendered from the applied snapshot (or, for a repair, the live table now) and the new
+    /// structure, and must be exactly the stored SQL; whether the change is destructive or
+    /// rewrites a table follows from that derivation. The approval pins the approved checksum, the
+    /// derived SQL's hash and a fresh nonce; with `signingKey` it carries an Ed25519 signature over
+    /// ``ApprovalSignature/Claim``. Rows that would make the change fail now are counted and
+    /// returned as ``DecisionResult/blocked``: the item is approved, and the next start refuses it
+    /// until they are fixed.
+    ///
+    /// - Parameter context: the workspace's host schema and identity setting (the derivation needs them).
     public func approve(_ selection: Selection, as principal: String, allowDataLoss: Bool, allowRewrite: Bool = false,
-                        signingKey: SigningKey? = nil) throws -> DecisionResult {
-        var applied: [String: AppliedEntity]?
-        return try decide(selection, as: principal, action: "approve", to: .approved) { item, connection in
-            if applied == nil {
-                applied = Dictionary(try Self.appliedEntities(connection).map { ($0.structure.name, $0) }, uniquingKeysWith: { first, _ in first })
+                        signingKey: SigningKey? = nil, context: RenderContext = RenderContext()) throws -> DecisionResult {
+        var inputs: DerivationInputs?
+        var tables: Set<String> = []
+        var blocked: [Refusal] = []
+        var result = try decide(selection, as: principal, action: "approve", to: .approved) { item, connection in
+            if inputs == nil {
+                let queued = try Self.items(in: [.pending, .approved], connection).compactMap(\.structure)
+                inputs = try DerivationInputs.read(context: context, others: queued, connection)
+                tables = try ApplyEngine.existingTables(connection)
             }
-            if let problem = Self.integrityProblem(of: item) { return problem }
-            // Whether the change loses data is derived again from the structures, not read from the
-            // row: for a repair, from the live table it was planned from (which must still be so).
-            var before = applied?[item.entity]?.structure
-            if item.action == .repair, let snapshot = before {
-                let keys = PrimaryKeys.of(host: nil, entities: applied?.values.map(\.structure) ?? [])
-                guard let live = try LiveSchema.shape(of: item.entity, connection),
-                      DriftRepair.liveChecksum(live, snapshot: snapshot, dialect: connection.dialect, primaryKeys: keys) == item.repairOf
-                else {
-                    return Refusal(itemId: item.id, entity: item.entity, code: .baseChanged,
-                                   message: "the table changed again since this repair was planned; run `schema drift --queue` again")
-                }
-                before = LiveEntity.approximate(live, snapshot: snapshot, dialect: connection.dialect, primaryKeys: keys).entity
+            guard let inputs else { return nil }
+            let derived: DerivedChange
+            switch try Self.derive(item, inputs, connection) {
+            case .refused(let refusal): return refusal
+            case .runs(let change): derived = change
             }
-            let operations = TableDiff.operations(from: before, to: item.structure, renames: item.renames)
-            let destructive = MigrationPlanner.risks(of: operations, creating: item.action == .create).contains { $0.kind == .destructive }
-            if destructive && !allowDataLoss {
-                let risks = item.risks.filter { $0.kind == .destructive }.map(\.description).joined(separator: "; ")
+            if derived.isDestructive && !allowDataLoss {
+                let risks = derived.risks.filter { $0.kind == .destructive }.map(\.description).joined(separator: "; ")
                 return Refusal(itemId: item.id, entity: item.entity, code: .dataLossNotAcknowledged,
                                message: "destructive (\(risks.isEmpty ? "it drops or narrows data" : risks)); acknowledge the data loss to approve it")
             }
-            // Whether it rewrites a table follows from the statements, whose hash was just checked.
-            let rewrites = MigrationPlanner.rewriteRisks(of: item.statements)
+            let rewrites = derived.risks.filter { $0.kind == .tableRewrite }
             if !rewrites.isEmpty && !allowRewrite {
                 return Refusal(itemId: item.id, entity: item.entity, code: .rewriteNotAcknowledged,
                                message: rewrites.map(\.message).joined(separator: "; ") + "; acknowledge the rewrite to approve it")
             }
             let nonce = ApprovalSignature.makeNonce()
-            let claim = ApprovalSignature.Claim(itemId: item.id, entity: item.entity, fromChecksum: item.fromChecksum, toChecksum: item.toChecksum,
-                                                sqlHash: item.sqlHash, nonce: nonce)
-            let signature = try signingKey.map { try ApprovalSignature.sign(claim, with: $0) }
+            let signature = try signingKey.map { try ApprovalSignature.sign(item.claim(nonce: nonce), with: $0) }
             try connection.execute(
                 #"INSERT INTO \#(connection.names.approvals) ("item_id", "principal", "approved_at", "checksum", "sql_hash", "allow_data_loss", "signature", "public_key", "nonce") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"#,
-                [.text(item.id), .text(principal), .text(self.now), QueueItem.optional(item.toChecksum), .text(item.sqlHash), .integer(allowDataLoss ? 1 : 0),
+                [.text(item.id), .text(principal), .text(self.now), QueueItem.optional(item.toChecksum), .text(derived.sqlHash), .integer(allowDataLoss ? 1 : 0),
                  QueueItem.optional(signature), QueueItem.optional(signingKey.map { TrustedKey(name: $0.name, publicKey: $0.privateKey.publicKey).encoded }),
                  .text(nonce)])
             try self.insertAudit(connection, principal: principal, action: "approve", item: item,
-                                 detail: "sql \(Checksum.short(item.sqlHash))\(destructive ? ", data loss acknowledged" : "")\(rewrites.isEmpty ? "" : ", table rewrite acknowledged")\(signingKey.map { ", signed by key \($0.name)" } ?? "")",
+                                 detail: "sql \(Checksum.short(derived.sqlHash))\(derived.isDestructive ? ", data loss acknowledged" : "")\(rewrites.isEmpty ? "" : ", table rewrite acknowledged")\(signingKey.map { ", signed by key \($0.name)" } ?? "")",
                                  nonce: nonce)
+            if let refusal = Self.dataRefusal(itemId: item.id, entity: item.entity, try Self.violations(derived.checks, tables: tables, connection)) {
+                blocked.append(refusal)
+            }
             return nil
         }
+        result.blocked = blocked
+        return result
     }
 
     /// Why a stored item cannot be what it says it is: its structure must hash to its checksum and

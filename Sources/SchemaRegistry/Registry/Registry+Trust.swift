@@ -33,7 +33,7 @@ extension Registry {
         guard let trustedKeys else { return entities }
         let rows = try connection.query("""
             SELECT e."name", e."item_id", e."attestation", e."attestation_key", a."signature", a."public_key", a."nonce",
-                   q."from_checksum", q."sql_hash"
+                   q."from_checksum", q."sql_hash", q."action", q."renames", q."repair_of"
             FROM \(connection.names.entities) e
             LEFT JOIN \(connection.names.approvals) a ON a."item_id" = e."item_id"
             LEFT JOIN \(connection.names.queue) q ON q."id" = e."item_id"
@@ -55,9 +55,11 @@ extension Registry {
         }
         let name = entity.structure.name
         if let signature = row["signature"]?.text, let key = key("public_key"), let itemId = row["item_id"]?.text,
-           let sqlHash = row["sql_hash"]?.text, let nonce = row["nonce"]?.text {
-            let claim = ApprovalSignature.Claim(itemId: itemId, entity: name, fromChecksum: row["from_checksum"]?.text,
-                                                toChecksum: entity.checksum.hex, sqlHash: sqlHash, nonce: nonce)
+           let sqlHash = row["sql_hash"]?.text, let nonce = row["nonce"]?.text, let action = row["action"]?.text {
+            let renames = (row["renames"]?.text).flatMap { try? JSONCoding.decode([String: String].self, $0) } ?? [:]
+            let claim = ApprovalSignature.Claim(itemId: itemId, entity: name, action: action, fromChecksum: row["from_checksum"]?.text,
+                                                toChecksum: entity.checksum.hex, renames: renames, repairOf: row["repair_of"]?.text,
+                                                sqlHash: sqlHash, nonce: nonce)
             if ApprovalSignature.isValid(signature, of: claim, publicKey: key.publicKey) { return true }
         }
         if let attestation = row["attestation"]?.text, let key = key("attestation_key") {

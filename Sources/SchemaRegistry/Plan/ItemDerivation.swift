@@ -1,0 +1,99 @@
+import SchemaCore
+
+/// The verified inputs every derivation of one transaction shares: the applied snapshots (each
+/// re-hashed against its checksum when read), the workspace's render context, and the structures
+/// whose primary keys relations may reference.
+struct DerivationInputs {
+    /// Entity name → applied snapshot, read under the registry lock.
+    var applied: [String: AppliedEntity]
+    /// The host's keys and the identity setting, from the workspace.
+    var context: RenderContext
+    /// Structures beyond the applied ones whose keys count (what the packages want, or the queued
+    /// structures), newest last.
+    var others: [CanonicalEntity]
+
+    /// Reads the applied snapshots on `connection` (each re-hashed; an edited one throws).
+    static func read(context: RenderContext, others: [CanonicalEntity], _ connection: any RegistryConnection) throws -> DerivationInputs {
+        let applied = Dictionary(try Registry.appliedEntities(connection).map { ($0.structure.name, $0) }, uniquingKeysWith: { first, _ in first })
+        return DerivationInputs(applied: applied, context: context, others: others)
+    }
+}
+
+/// What a queue item runs, or why it may not run.
+enum Derivation {
+    case runs(DerivedChange)
+    case refused(Refusal)
+}
+
+extension Registry {
+    /// What `item` runs, derived again from verified inputs, or why it cannot be what it says.
+    ///
+    /// Nothing executable is taken from the row: the stored structure must hash to the item's
+    /// checksum, the from-structure is the applied snapshot (re-hashed) or, for a repair, the live
+    /// table read now, and the statements and data checks are rendered from them with the item's
+    /// action and rename hints. The stored SQL must be exactly that rendering (its hash equal to the
+    /// item's pinned hash); it is kept for display and audit only. The caller runs the returned
+    /// derivation, never the row's text.
+    ///
+    /// - Parameter liveCheck: whether a repair's live table must still be the one it was planned
+    ///   from (false once its first transaction committed and changed the table).
+    static func derive(_ item: QueueItem, _ inputs: DerivationInputs, liveCheck: Bool = true,
+                       _ connection: any RegistryConnection) throws -> Derivation {
+        func refuse(_ code: SchemaError.Code, _ message: String) -> Derivation {
+            .refused(Refusal(itemId: item.id, entity: item.entity, code: code, message: message))
+        }
+        if let problem = integrityProblem(of: item) { return .refused(problem) }
+        guard item.dialect == connection.dialect else {
+            return refuse(.dialectMismatch, "planned for \(item.dialect.rawValue), but the database is \(connection.dialect.rawValue)")
+        }
+        if let problem = shapeProblem(of: item) { return refuse(.structureChanged, problem + ": the row was edited in the database; run `schema scan` again") }
+        let applied = inputs.applied[item.entity]
+        guard applied?.checksum.hex == item.fromChecksum else {
+            return refuse(.baseChanged, "the applied structure of \(TerminalText.escape(item.entity, limit: 80)) changed since this item was planned; run scan again")
+        }
+        var before = applied?.structure
+        let keys = PrimaryKeys.of(host: inputs.context.host, entities: inputs.applied.values.map(\.structure) + inputs.others + [item.structure].compactMap { $0 })
+        if item.action == .repair, let snapshot = before {
+            guard liveCheck else {
+                return refuse(.baseChanged, "a repair whose first transaction ran cannot be checked against the live table again; run `schema drift --queue` again")
+            }
+            // A repair is planned from drift observed now, under the lock: never from a stored claim.
+            guard let live = try LiveSchema.shape(of: item.entity, connection) else {
+                return refuse(.baseChanged, "the table \(TerminalText.escape(item.entity, limit: 80)) no longer exists; run `schema drift` again")
+            }
+            let approximation = LiveEntity.approximate(live, snapshot: snapshot, dialect: connection.dialect, primaryKeys: keys).entity
+            guard Checksum(of: approximation).hex == item.repairOf else {
+                return refuse(.baseChanged, "the table changed again since this repair was planned; run `schema drift --queue` again")
+            }
+            before = approximation
+        }
+        let renderer = inputs.context.renderer(connection.dialect, entities: inputs.applied.values.map(\.structure) + inputs.others + [item.structure].compactMap { $0 })
+        let derived = DerivedChange(from: before, to: item.structure, renames: item.renames, renderer: renderer)
+        guard item.format == PinnedSQL.currentFormat, derived.sqlHash == item.sqlHash else {
+            return refuse(.modifiedAfterApproval,
+                          "the SQL stored with this item is not what its structures give (it was edited in the database, planned by another version of schema, "
+                            + "or the host's keys or the identity setting changed since); nothing of it runs. Run `schema scan` and approve again")
+        }
+        return .runs(derived)
+    }
+
+    /// Why an item's action does not fit its checksums and fields, or nil when it does.
+    static func shapeProblem(of item: QueueItem) -> String? {
+        switch item.action {
+        case .create:
+            if item.fromChecksum != nil || item.structure == nil { return "a create must start from no table and make a structure" }
+        case .alter:
+            if item.fromChecksum == nil || item.structure == nil || item.fromChecksum == item.toChecksum { return "an alter must change an applied structure into another" }
+        case .drop:
+            if item.fromChecksum == nil || item.toChecksum != nil || item.structure != nil { return "a drop must remove an applied structure" }
+            if !item.renames.isEmpty { return "a drop has no renames" }
+        case .repair:
+            if item.fromChecksum == nil || item.fromChecksum != item.toChecksum || item.structure == nil || item.repairOf == nil {
+                return "a repair must restore the applied structure from a recorded live table"
+            }
+            if !item.renames.isEmpty { return "a repair has no renames" }
+        }
+        if item.action != .repair, item.repairOf != nil { return "only a repair records a live table" }
+        return nil
+    }
+}

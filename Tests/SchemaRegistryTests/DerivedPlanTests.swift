@@ -1,0 +1,361 @@
+import Foundation
+import SchemaCore
+import SchemaRegistry
+import Testing
+
+/// What runs is derived, never read back (issue 19): a registry writer without the signing key
+/// edits what is stored, and nothing of it runs; `plan` says exactly what apply then runs.
+@Suite(.serialized) struct DerivedPlanTests {
+    static let v1 = """
+        entities:
+          - name: Post
+            fields:
+              id: { type: string, primary: true }
+              title: { type: string }
+              slug: { type: string, nullable: true }
+        """
+    /// Two changes that stored rows can break: a maxLength and a unique index.
+    static let v2 = """
+        entities:
+          - name: Post
+            fields:
+              id: { type: string, primary: true }
+              title: { type: string, maxLength: 10 }
+              slug: { type: string, nullable: true, unique: true }
+        """
+
+    /// A registry where `first` is applied, `rows` were inserted (statements separated by `;` and
+    /// a line break), and `next` is scanned (pending).
+    func pendingChange(_ backend: Backend, from initial: String = v1, rows: String? = nil, to next: String = v2)
+        throws -> (database: any RegistryDatabase, location: DatabaseLocation, registry: Registry, desired: DesiredState, item: QueueItem) {
+        let (database, location) = try backend.makeDatabase()
+        let registry = Registry(database: database)
+        try registry.addAdmin("alice", by: nil)
+        let first = try Desired.from(["blog": initial])
+        _ = try registry.scan(first, principal: "ci")
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
+        #expect(try !registry.applyApproved(first).applied.isEmpty)
+        for statement in rows?.components(separatedBy: ";\n") ?? [] { try database.withLockedTransaction { try $0.execute(statement) } }
+        let desired = try Desired.from(["blog": next])
+        let item = try #require(try registry.scan(desired, principal: "ci").queued.first)
+        return (database, location, registry, desired, item)
+    }
+
+    /// Rewrites the stored statements (and checks) of `item`, with its pinned hash recomputed
+    /// the way an attacker who knows the format would; `approval` pins it too.
+    func tamper(_ item: QueueItem, statements: [SQLStatement], checks: [DataCheck], approval: Bool, _ database: any RegistryDatabase) throws {
+        let hash = PinnedSQL.hash(statements, checks: checks, format: PinnedSQL.currentFormat)
+        try database.withLockedTransaction { connection in
+            try connection.execute(#"UPDATE \#(connection.names.queue) SET "statements" = ?, "checks" = ?, "sql_hash" = ? WHERE "id" = ?"#,
+                                   [.text(JSONText.encode(statements)), .text(JSONText.encode(checks)), .text(hash), .text(item.id)])
+            if approval {
+                try connection.execute(#"UPDATE \#(connection.names.approvals) SET "sql_hash" = ? WHERE "item_id" = ?"#, [.text(hash), .text(item.id)])
+            }
+        }
+    }
+
+    func count(_ table: String, _ database: any RegistryDatabase) throws -> Int64 {
+        try database.withLockedTransaction { try $0.query(#"SELECT COUNT(*) AS "count" FROM "\#(table)""#, []).first?["count"]?.integer ?? -1 }
+    }
+
+    /// A statement added to a pending item's stored SQL, its pin recomputed: approval refuses it;
+    /// added after approval (the approval's pin rewritten too), apply refuses it. Nothing runs.
+    @Test(arguments: Backend.available)
+    func anAddedStatementIsNeverRun(_ backend: Backend) throws {
+        let (database, _, registry, desired, item) = try pendingChange(backend)
+        defer { database.close() }
+        let dropUser = SQLStatement(.tables, #"DROP TABLE "User""#)
+        try tamper(item, statements: item.statements + [dropUser], checks: item.checks, approval: false, database)
+        let decided = try registry.approve(.all, as: "alice", allowDataLoss: true, allowRewrite: true)
+        #expect(decided.accepted.isEmpty)
+        #expect(decided.refused.map(\.code) == [.modifiedAfterApproval])
+
+        // The honest SQL back, approved (signed), then edited with the approval's pin.
+        try tamper(item, statements: item.statements, checks: item.checks, approval: false, database)
+        let key = SigningKey.generate(name: "alice")
+        #expect(try registry.approve(.all, as: "alice", allowDataLoss: true, allowRewrite: true, signingKey: key).accepted.count == 1)
+        try tamper(item, statements: item.statements + [dropUser], checks: item.checks, approval: true, database)
+        let trusted = [TrustedKey(name: "alice", publicKey: key.privateKey.publicKey)]
+        for keys in [trusted, nil] {
+            let plan = try ApplyEngine(registry: registry, desiredState: { desired }).plan(trustedKeys: keys)
+            #expect(plan.items.isEmpty && plan.statements.isEmpty)
+            #expect(plan.refused.first?.code == .modifiedAfterApproval)
+        }
+        let outcome = try registry.applyApproved(desired, trustedKeys: trusted)
+        #expect(outcome.applied.isEmpty)
+        #expect(outcome.refused.first?.code == .modifiedAfterApproval)
+        #expect(try count("User", database) == 0, "the User table is still there")
+        #expect(!outcome.statements.contains { $0.sql.contains("DROP TABLE") })
+    }
+
+    /// A stored data check rewritten to delete rows: neither the review listing (`list
+    /// --verbose`, the review page, `GET /api/migrations`), nor approval, nor apply runs it.
+    @Test(arguments: Backend.available)
+    func aStoredDataCheckIsNeverRun(_ backend: Backend) throws {
+        let (database, _, registry, desired, item) = try pendingChange(backend, rows: #"INSERT INTO "User" ("id", "email") VALUES ('u1', 'a@example.com')"#)
+        defer { database.close() }
+        let delete = backend == .postgres
+            ? #"WITH "d" AS (DELETE FROM "User" RETURNING 1) SELECT COUNT(*) * 0 AS "count" FROM "d""#
+            : #"DELETE FROM "User" RETURNING 0 AS "count""#
+        var checks = item.checks
+        checks.append(DataCheck(.violations, table: "Post", count: delete, "rows"))
+        try tamper(item, statements: item.statements, checks: checks, approval: false, database)
+        let stored = try registry.items(in: [.pending])
+        #expect(stored.map(\.id) == [item.id])
+        let impact = try #require(try registry.impact(of: stored)[item.id])
+        #expect(impact.refusal != nil)
+        #expect(impact.checks.isEmpty, "no check of an item whose stored text is not its derivation runs")
+        #expect(try count("User", database) == 1)
+        #expect(try registry.approve(.all, as: "alice", allowDataLoss: true).refused.map(\.code) == [.modifiedAfterApproval])
+        #expect(try count("User", database) == 1)
+        try database.withLockedTransaction { connection in
+            try connection.execute(#"UPDATE \#(connection.names.queue) SET "state" = 'approved' WHERE "id" = ?"#, [.text(item.id)])
+            try connection.execute(#"INSERT INTO \#(connection.names.approvals) ("item_id", "principal", "approved_at", "checksum", "sql_hash", "allow_data_loss", "nonce") VALUES (?, 'alice', 'now', ?, ?, 1, 'n1')"#,
+                                   [.text(item.id), .text(item.toChecksum ?? ""), .text(PinnedSQL.hash(item.statements, checks: checks, format: PinnedSQL.currentFormat))])
+        }
+        #expect(try registry.applyApproved(desired).refused.first?.code == .modifiedAfterApproval)
+        #expect(try count("User", database) == 1)
+    }
+
+    /// A signed approval whose row is turned into a repair (action and repair_of are signed now,
+    /// and a repair must restore the applied structure): refused, the column keeps its data.
+    @Test(arguments: Backend.available)
+    func aSignedApprovalCannotComeBackAsARepair(_ backend: Backend) throws {
+        let dropSlug = """
+            entities:
+              - name: Post
+                fields:
+                  id: { type: string, primary: true }
+                  title: { type: string }
+            """
+        let (database, _, registry, desired, item) = try pendingChange(backend, rows: #"INSERT INTO "Post" ("id", "title", "slug") VALUES ('p1', 't', 'keep')"#, to: dropSlug)
+        defer { database.close() }
+        let key = SigningKey.generate(name: "alice")
+        let trusted = [TrustedKey(name: "alice", publicKey: key.privateKey.publicKey)]
+        #expect(try registry.approve(.all, as: "alice", allowDataLoss: true, signingKey: key).accepted.count == 1)
+        for (variant, update) in [("action", #""action" = 'repair'"#), ("action and repair_of", #""action" = 'repair', "repair_of" = "from_checksum""#),
+                                  ("renames", #""renames" = '{"title":"slug"}'"#)] {
+            try database.withLockedTransaction { connection in
+                try connection.execute(#"UPDATE \#(connection.names.queue) SET \#(update) WHERE "id" = ?"#, [.text(item.id)])
+            }
+            let outcome = try registry.applyApproved(desired, trustedKeys: trusted)
+            #expect(outcome.applied.isEmpty, "\(variant)")
+            #expect(!outcome.refused.isEmpty, "\(variant)")
+            #expect(try count("Post", database) == 1)
+            let slug = try database.withLockedTransaction { try $0.query(#"SELECT "slug" FROM "Post""#, []).first?["slug"]?.text }
+            #expect(slug == "keep", "\(variant): the column and its value are there")
+            try database.withLockedTransaction { connection in
+                try connection.execute(#"UPDATE \#(connection.names.queue) SET "state" = 'approved', "action" = 'alter', "repair_of" = NULL, "renames" = '{}', "error" = NULL WHERE "id" = ?"#,
+                                       [.text(item.id)])
+            }
+        }
+        // The untouched row still applies: the refusals above were about the edits.
+        #expect(try registry.applyApproved(desired, trustedKeys: trusted).applied.count == 1)
+    }
+
+    /// Relation names decide which Prisma relation fields pair up: they are part of the checksum
+    /// now, so a snapshot whose relation names were swapped in the database no longer hashes to
+    /// its checksum and nothing is rendered from it.
+    @Test(arguments: Backend.available)
+    func swappedRelationNamesAreRefused(_ backend: Backend) throws {
+        let transfers = """
+            entities:
+              - name: Transfer
+                fields:
+                  id: { type: string, primary: true }
+                  fromId: { type: string }
+                  toId: { type: string }
+                relations:
+                  - { name: from, type: belongsTo, entity: User, field: fromId, relationName: TransferFrom }
+                  - { name: to, type: belongsTo, entity: User, field: toId, relationName: TransferTo }
+            """
+        let desired = try Desired.from(["bank": transfers])
+        let (database, registry, outcome) = try Registry.applied(desired, on: backend)
+        defer { database.close() }
+        #expect(outcome.applied.count == 1)
+        let snapshot = try #require(try registry.appliedEntities().first)
+        var swapped = snapshot.structure
+        swapped.presentation?.relationNames = ["from": "TransferTo", "to": "TransferFrom"]
+        #expect(Checksum(of: swapped) != snapshot.checksum)
+        var unnamed = snapshot.structure
+        unnamed.presentation?.relationNames = [:]
+        #expect(Checksum(of: unnamed) != snapshot.checksum)
+        try database.withLockedTransaction { connection in
+            try connection.execute(#"UPDATE \#(connection.names.entities) SET "structure" = ?"#, [.text(JSONText.encode(swapped))])
+        }
+        #expect(errorCode { try registry.appliedEntities() } == .structureChanged)
+    }
+
+    /// The stored progress of a started item set past its last step: a start used to mark a
+    /// unique index applied without building it. Where a step stands is read from the catalog.
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func aForgedProgressDoesNotSkipTheIndexBuild() throws {
+        let uniqueSlug = """
+            entities:
+              - name: Post
+                fields:
+                  id: { type: string, primary: true }
+                  title: { type: string }
+                  slug: { type: string, nullable: true, unique: true }
+            """
+        let (database, _, registry, desired, item) = try pendingChange(.postgres, to: uniqueSlug)
+        defer { database.close() }
+        #expect(item.hasOnlineSteps)
+        #expect(try registry.approve(.all, as: "alice", allowDataLoss: false).accepted.count == 1)
+        try database.withLockedTransaction { connection in
+            try connection.execute(#"UPDATE \#(connection.names.queue) SET "progress" = 99 WHERE "id" = ?"#, [.text(item.id)])
+            try connection.execute(#"INSERT INTO \#(connection.names.audit) ("at", "principal", "action", "item_id") VALUES ('now', 'mallory', 'apply-started', ?)"#,
+                                   [.text(item.id)])
+        }
+        #expect(try registry.applyApproved(desired).applied.map(\.id) == [item.id])
+        let valid = try database.withLockedTransaction { connection in
+            try connection.query(#"SELECT i.indisvalid AS "valid" FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'Post_slug_key'"#, []).first?["valid"]?.integer
+        }
+        #expect(valid == 1, "the unique index was built")
+        try database.withLockedTransaction { try $0.execute(#"INSERT INTO "Post" ("id", "title", "slug") VALUES ('a', 't', 'same')"#) }
+        #expect(errorCode { try database.withLockedTransaction { try $0.execute(#"INSERT INTO "Post" ("id", "title", "slug") VALUES ('b', 't', 'same')"#) } } != nil)
+    }
+
+    /// Every blocking data problem of an item is named at once, by `approve` (as a warning), by
+    /// `plan` and by apply, which agree; nothing runs.
+    @Test(arguments: Backend.available)
+    func everyBlockingProblemIsNamedAndPlanAgreesWithApply(_ backend: Backend) throws {
+        let long = String(repeating: "x", count: 40)
+        let rows = #"INSERT INTO "Post" ("id", "title", "slug") VALUES ('p1', '\#(long)', 'dup'), ('p2', 'short', 'dup')"#
+        let (database, _, registry, desired, item) = try pendingChange(backend, rows: rows)
+        defer { database.close() }
+        let decided = try registry.approve(.all, as: "alice", allowDataLoss: false, allowRewrite: true)
+        #expect(decided.accepted.count == 1)
+        let blocked = try #require(decided.blocked.first)
+        #expect(blocked.code == .dataViolation)
+        let plan = try ApplyEngine(registry: registry, desiredState: { desired }).plan()
+        #expect(plan.items.isEmpty && plan.statements.isEmpty, "plan does not list a change apply refuses")
+        let planned = try #require(plan.refused.first)
+        #expect(planned.code == .dataViolation)
+        for message in [blocked.message, planned.message] {
+            #expect(message.contains("title"), "\(message)")
+            #expect(message.contains("slug"), "\(message)")
+        }
+        let outcome = try registry.applyApproved(desired)
+        #expect(outcome.applied.isEmpty)
+        #expect(outcome.refused.map(\.message) == [planned.message])
+        #expect(outcome.statements.isEmpty)
+        _ = item
+    }
+
+    /// For a matrix of change kinds (a create with a foreign key, a drop, new columns, a unique
+    /// index built concurrently, a tightened maxLength validated online, a column made required
+    /// with a backfill) the statements PostgreSQL logged while apply ran are exactly the plan's,
+    /// in its order; a change refused for its stored rows is in neither.
+    @Test(.enabled(if: Backend.postgresURL != nil && StatementLog.path != nil, "needs PostgreSQL and its log (scripts/test.sh starts both)"))
+    func whatApplyRunsIsWhatPlanSaid() throws {
+        let before = """
+            entities:
+              - name: Post
+                fields:
+                  id: { type: string, primary: true }
+                  title: { type: string }
+                  slug: { type: string, nullable: true }
+                  status: { type: string, nullable: true }
+              - name: Old
+                fields:
+                  id: { type: string, primary: true }
+              - name: Tag
+                fields:
+                  id: { type: string, primary: true }
+                  label: { type: string }
+            """
+        let after = """
+            entities:
+              - name: Post
+                fields:
+                  id: { type: string, primary: true }
+                  title: { type: string, maxLength: 10 }
+                  slug: { type: string, nullable: true, unique: true }
+                  status: { type: string, default: draft }
+                  views: { type: int, default: 0 }
+                  body: { type: string, nullable: true }
+              - name: Comment
+                fields:
+                  id: { type: string, primary: true }
+                  postId: { type: string, index: true }
+                relations:
+                  - { name: post, type: belongsTo, entity: Post, field: postId, onDelete: Cascade }
+              - name: Tag
+                fields:
+                  id: { type: string, primary: true }
+                  label: { type: string, maxLength: 3 }
+            """
+        let (database, location, registry, desired, _) = try pendingChange(.postgres, from: before, rows: """
+            INSERT INTO "Post" ("id", "title", "slug", "status") VALUES ('p1', 'short', 'a', NULL), ('p2', 'short2', 'b', 'live');
+            INSERT INTO "Tag" ("id", "label") VALUES ('t1', 'too long')
+            """, to: after)
+        defer { database.close() }
+        let decided = try registry.approve(.all, as: "alice", allowDataLoss: true, allowRewrite: true)
+        #expect(decided.accepted.count == 4)
+        #expect(decided.blocked.map(\.entity) == ["Tag"])
+
+        let name = try #require(location.postgres?.database)
+        try Backend.asSuperuser(database: nil) { try $0.executeOutsideTransaction("ALTER DATABASE \(name) SET log_statement = 'all'") }
+        let logged = try location.open()
+        defer { logged.close() }
+        let loggedRegistry = Registry(database: logged)
+        let plan = try ApplyEngine(registry: loggedRegistry, desiredState: { desired }).plan()
+        #expect(Set(plan.items.map(\.entity)) == ["Post", "Comment", "Old"])
+        #expect(!plan.skippedRowLevelSecurity.isEmpty, "without --rls the policies are listed apart, and do not run")
+        #expect(plan.refused.map(\.entity) == ["Tag"])
+        #expect(plan.statements.contains { $0.stage == .online } && plan.statements.contains { $0.stage == .finish })
+
+        let offset = try StatementLog.size()
+        let outcome = try loggedRegistry.applyApproved(desired)
+        #expect(outcome.applied.count == 3)
+        #expect(outcome.refused.map(\.entity) == ["Tag"])
+        let ran = try StatementLog.migrationStatements(since: offset)
+        let planned = StatementLog.collapsed(plan.statements.map(\.sql))
+        #expect(ran == planned, "ran:\n\(ran.joined(separator: "\n"))\nplanned:\n\(planned.joined(separator: "\n"))")
+        #expect(!ran.isEmpty)
+    }
+}
+
+/// The statements a PostgreSQL database logged (`log_statement = 'all'` set on it), read from the
+/// test server's log (`SCHEMA_TEST_POSTGRES_LOG`, exported by scripts/with-postgres.sh).
+enum StatementLog {
+    static let path = ProcessInfo.processInfo.environment["SCHEMA_TEST_POSTGRES_LOG"]
+
+    /// The log's size now: where the statements of what runs next begin.
+    static func size() throws -> Int {
+        try Data(contentsOf: URL(fileURLWithPath: try #require(path))).count
+    }
+
+    /// The statements logged since `offset` that change the application's tables (not the
+    /// registry's own, not transaction control, settings or queries), consecutive repeats (the
+    /// batches of a backfill) collapsed.
+    static func migrationStatements(since offset: Int) throws -> [String] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: try #require(path)))
+        let text = String(decoding: data.dropFirst(offset), as: UTF8.self)
+        var statements: [String] = []
+        var current: String?
+        let entry = try Regex(#"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? \S+ \[\d+\] "#)
+        let logged = try Regex(#"LOG:  (statement|execute [^:]*): "#)
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+            if line.hasPrefix("\t"), current != nil {
+                current? += "\n" + line.dropFirst()
+                continue
+            }
+            if let sql = current { statements.append(sql) }
+            current = nil
+            guard line.firstMatch(of: entry) != nil, let match = line.firstMatch(of: logged) else { continue }
+            current = String(line[match.range.upperBound...])
+        }
+        if let sql = current { statements.append(sql) }
+        let changing = ["CREATE ", "ALTER ", "DROP ", "WITH ", "INSERT ", "UPDATE ", "DELETE ", "TRUNCATE ", "GRANT ", "REVOKE ", "COMMENT "]
+        return collapsed(statements.filter { sql in
+            changing.contains { sql.hasPrefix($0) } && !sql.contains(RegistryNames.defaultSchema) && !sql.contains("_prisma_migrations")
+        })
+    }
+
+    /// `statements` with consecutive repeats collapsed.
+    static func collapsed(_ statements: [String]) -> [String] {
+        statements.reduce(into: []) { result, sql in if result.last != sql { result.append(sql) } }
+    }
+}
