@@ -137,6 +137,20 @@ import Testing
             #expect(refusal?.message.contains("metadata.json resolves outside the package") == true, "\(workspace.diagnostics)")
         }
     }
+
+    /// Issue 19: a package folder that is itself a symbolic link to a folder outside the root was
+    /// loaded (and a diagnostic's snippet could print a line of a file it reached).
+    @Test func aPackageFolderLinkedOutsideTheRootIsSkipped() {
+        TestSupport.withTemporaryDirectory { root in
+            TestSupport.write(TestSupport.simpleEntities, to: "packages/shop/seed/schema/entities.yaml", in: root)
+            TestSupport.write(TestSupport.simpleEntities.replacingOccurrences(of: "Note", with: "Stranger"), to: "elsewhere/evil/seed/schema/entities.yaml", in: root)
+            try? FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("packages/evil").path,
+                                                        withDestinationPath: root.appendingPathComponent("elsewhere/evil").path)
+            let workspace = WorkspaceLoader(root: root).load()
+            #expect(workspace.packages.map(\.packageId) == ["shop"], "\(workspace.packages.map(\.packageId))")
+            #expect(workspace.diagnostics.contains { $0.code == .metadataPathEscapes && $0.message.contains("package folder 'evil'") }, "\(workspace.diagnostics)")
+        }
+    }
 }
 
 /// tree-sitter's Prisma grammar, through `scripts/prisma-blocks.py` in `.venv-tools`

@@ -44,7 +44,9 @@ final class SourceLines {
     private let root: URL?
     private var files: [String: [Substring]?] = [:]
 
-    /// Files are resolved against `root` (the workspace root); nil reads nothing.
+    /// Files are resolved against `root` (the workspace root); nil reads nothing. Only files inside
+    /// the root, symbolic links resolved, are read: a diagnostic must not print a line of a file
+    /// a link points at (a key, a password file).
     init(root: URL?) {
         self.root = root
     }
@@ -53,8 +55,9 @@ final class SourceLines {
     func line(_ line: Int, of file: String) -> String? {
         guard let root else { return nil }
         if files[file] == nil {
-            let url = file.hasPrefix("/") ? URL(fileURLWithPath: file) : root.appendingPathComponent(file)
-            files[file] = (try? String(contentsOf: url, encoding: .utf8)).map(SourceText.lines)
+            let url = (file.hasPrefix("/") ? URL(fileURLWithPath: file) : root.appendingPathComponent(file)).resolvingSymlinksInPath()
+            let inside = url.path.hasPrefix(root.resolvingSymlinksInPath().path + "/")
+            files[file] = inside ? (try? String(contentsOf: url, encoding: .utf8)).map(SourceText.lines) : nil
         }
         guard let lines = files[file] ?? nil, line >= 1, line <= lines.count else { return nil }
         return String(lines[line - 1])

@@ -66,6 +66,13 @@ public struct WorkspaceLoader: Sendable {
                                       at: .start(of: display(packagesDirectory))))
             return (nil, diagnostics)
         }
+        // A package folder that is a symbolic link to elsewhere is not part of the workspace.
+        let resolved = packagesDirectory.appendingPathComponent(name).resolvingSymlinksInPath().path
+        guard resolved.hasPrefix(packagesDirectory.resolvingSymlinksInPath().path + "/") else {
+            diagnostics.append(.error(.metadataPathEscapes, "package folder '\(name)' resolves outside packages/ through a symbolic link; it is skipped",
+                                      hint: "copy the package into packages/<name>/ instead of linking to it", at: .start(of: display(packagesDirectory))))
+            return (nil, diagnostics)
+        }
         let package = loadPackage(name, in: packagesDirectory, diagnostics: &diagnostics)
         return (package, diagnostics)
     }
