@@ -11,3 +11,20 @@ CREATE DATABASE app OWNER schema_migrator;
 -- The registry lives in its own schema (schema_registry), where app has no privileges at all.
 ALTER DEFAULT PRIVILEGES FOR ROLE schema_migrator IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO app;
 ALTER DEFAULT PRIVILEGES FOR ROLE schema_migrator IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO app;
+-- Prisma Migrate's history table, created here (as Prisma creates it) so that the default
+-- privileges above do not let the application write it: a history the application role could
+-- edit would let injected SQL hide or fake migrations from `prisma migrate status`.
+SET ROLE schema_migrator;
+CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+    "id" VARCHAR(36) PRIMARY KEY NOT NULL,
+    "checksum" VARCHAR(64) NOT NULL,
+    "finished_at" TIMESTAMPTZ,
+    "migration_name" VARCHAR(255) NOT NULL,
+    "logs" TEXT,
+    "rolled_back_at" TIMESTAMPTZ,
+    "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(),
+    "applied_steps_count" INTEGER NOT NULL DEFAULT 0
+);
+REVOKE ALL ON "_prisma_migrations" FROM app;
+GRANT SELECT ON "_prisma_migrations" TO app;
+RESET ROLE;
