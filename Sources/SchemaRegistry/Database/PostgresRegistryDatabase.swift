@@ -11,16 +11,23 @@ public import SchemaCore
 /// waits on PostgresNIO's futures. It must not be used from an event-loop thread; the CLI calls it
 /// from its own tasks.
 ///
-/// The registry lock is an advisory lock: transaction-scoped for one registry operation, held by
-/// the session for an apply with online steps. Either way it goes with the connection when a
-/// process dies, so nothing is left to clean up. It is waited for by polling with
-/// `pg_try_advisory_*lock` between short pauses, holding no transaction while waiting: a waiting
-/// replica holds no snapshot, so it cannot delay a `CREATE INDEX CONCURRENTLY` of the process
-/// that holds the lock, and no `lock_timeout` of the role can cut the wait short.
+/// The registry lock is `LOCK TABLE` on the registry's `_schema_lock` table in `EXCLUSIVE` mode:
+/// only roles with rights on the registry's schema can take it, so the application's role (after a
+/// SQL injection, say) can neither take it nor hold every start back, as it could an advisory lock.
+/// It is held by the operation's transaction, or, for an apply with online steps, by the open
+/// transaction of a second connection for the length of the apply (a table lock takes no
+/// transaction id and, between statements of a read-committed transaction, holds no snapshot, so
+/// it delays neither vacuum nor a `CREATE INDEX CONCURRENTLY`). Either way it goes with the
+/// connection when a process dies, so nothing is left to clean up. It is waited for by trying
+/// with `NOWAIT` between short pauses, holding no transaction while waiting. Before the table
+/// exists (a registry older than version 8, or none yet), and for roles that may not lock it (a
+/// reader with `SELECT` only), the advisory lock is used, as before.
 public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendable {
     // @unchecked: the connection is used by one transaction at a time (callers are sequential);
     // PostgresConnection itself is Sendable; `lockPolicy` is set before use.
     private let connection: PostgresConnection
+    private let configuration: PostgresConnection.Configuration
+    private let location: PostgresLocation
     private let logger = Logger(label: "schema-registry.postgres")
     public let displayName: String
     public var lockPolicy = LockPolicy.standard
@@ -41,9 +48,14 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
         let configuration = PostgresConnection.Configuration(host: location.host, port: location.port, username: location.user,
                                                              password: location.password, database: location.database,
                                                              tls: try location.tls.connectionSetting())
-        let eventLoop = MultiThreadedEventLoopGroup.singleton.next()
+        self.configuration = configuration
+        self.location = location
+        connection = try Self.connect(configuration, location: location, id: 1, logger: logger)
+    }
+
+    static func connect(_ configuration: PostgresConnection.Configuration, location: PostgresLocation, id: Int, logger: Logger) throws -> PostgresConnection {
         do {
-            connection = try PostgresConnection.connect(on: eventLoop, configuration: configuration, id: 1, logger: logger).wait()
+            return try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: id, logger: logger).wait()
         } catch {
             throw SchemaError(.database, "cannot connect to \(location): \(ConnectionFailure.describe(error, location: location))")
         }
@@ -53,11 +65,30 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
         let connection = Connection(connection: connection, logger: logger, names: names)
         try waitForLock { () throws -> Bool in
             try connection.execute("BEGIN")
-            if try connection.query("SELECT pg_try_advisory_xact_lock(\(Self.lockKey)) AS \"locked\"", []).first?["locked"]?.integer == 1 { return true }
+            if try tryLock(connection) { return true }
             try connection.execute("ROLLBACK")
             return false
         }
         return try connection.committing(body)
+    }
+
+    /// Takes the registry lock in the transaction `connection` has begun, without waiting.
+    func tryLock(_ connection: Connection) throws -> Bool {
+        // From the catalog, which every role may read: a role without rights on the registry's
+        // schema (the application's) must not fail here, only fall back to the advisory lock.
+        let lockable = try connection.query(#"""
+            SELECT COALESCE((SELECT has_table_privilege(c.oid, 'UPDATE') FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+                             WHERE n.nspname = ? AND c.relname = '_schema_lock' AND has_schema_privilege(n.oid, 'USAGE')), false) AS "lockable"
+            """#, [.text(names.schema ?? "public")]).first?["lockable"]?.integer == 1
+        guard lockable else {
+            return try connection.query("SELECT pg_try_advisory_xact_lock(\(Self.lockKey)) AS \"locked\"", []).first?["locked"]?.integer == 1
+        }
+        do {
+            try connection.execute("LOCK TABLE \(names.lock) IN EXCLUSIVE MODE NOWAIT")
+            return true
+        } catch let error as SchemaError where error.code == .lockTimeout {
+            return false
+        }
     }
 
     public func withRegistryLock<T>(_ body: (any LockedSession) throws -> T) throws -> T {
@@ -67,10 +98,19 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
         // registry lock. With it, the server cancels the statement within 100 ms (PostgreSQL
         // 14+ on Linux; elsewhere the setting is refused and the statement runs on, which is slower but safe).
         try? connection.execute("SET client_connection_check_interval = '100ms'")
-        try waitForLock {
-            try connection.query("SELECT pg_try_advisory_lock(\(Self.lockKey)) AS \"locked\"", []).first?["locked"]?.integer == 1
+        // The lock table is created (with the registry) first, so the lock is always the table's.
+        try withLockedTransaction { try RegistryTables.prepare($0) }
+        let holder = Connection(connection: try Self.connect(configuration, location: location, id: 2, logger: logger), logger: logger, names: names)
+        defer { try? holder.connection.close().wait() }
+        // The holder's transaction stays open, idle, for the whole apply: no server setting may end it.
+        try holder.execute("SET idle_in_transaction_session_timeout = 0")
+        try waitForLock { () throws -> Bool in
+            try holder.execute("BEGIN")
+            if try tryLock(holder) { return true }
+            try holder.execute("ROLLBACK")
+            return false
         }
-        defer { _ = try? connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", []) }
+        defer { try? holder.execute("COMMIT") }
         return try body(Session(connection: connection))
     }
 

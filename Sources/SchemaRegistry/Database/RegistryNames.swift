@@ -42,6 +42,9 @@ public struct RegistryNames: Hashable, Sendable {
     public var tokens: String { qualified("tokens") }
     /// The registry's version.
     public var meta: String { qualified("meta") }
+    /// The table whose lock is the registry lock (PostgreSQL): only roles with rights on the
+    /// registry's schema can take it, so the application's role can neither take nor hold it.
+    public var lock: String { qualified("lock") }
     /// The trigger function that keeps the audit log append-only (PostgreSQL).
     public var auditFunction: String { qualified("audit_append_only") }
     /// The sequence behind `_schema_audit.seq` (PostgreSQL).

@@ -3,7 +3,7 @@ import SchemaCore
 /// The registry's own tables, prefixed `_schema_` (in their own schema on PostgreSQL), created and
 /// upgraded by the tool. Each migration runs once, in order, recorded in `_schema_meta`.
 enum RegistryTables {
-    static let currentVersion = 7
+    static let currentVersion = 8
 
     static func migrations(_ names: RegistryNames) -> [[String]] {
         let dialect = names.dialect
@@ -90,7 +90,11 @@ enum RegistryTables {
         ]
         // Version 7: repair items (`schema drift --queue`) record the live table they were planned from.
         let version7 = [#"ALTER TABLE \#(names.queue) ADD COLUMN "repair_of" TEXT"#]
-        return [version1, version2, version3, version4, [], version6, version7]
+        // Version 8: the registry lock is a lock on a table of the registry's schema (PostgreSQL),
+        // which the application's role has no right to take, instead of an advisory lock, which
+        // any role can take and hold.
+        let version8 = dialect == .postgresql ? [#"CREATE TABLE IF NOT EXISTS \#(names.lock) ("id" INTEGER PRIMARY KEY)"#] : []
+        return [version1, version2, version3, version4, [], version6, version7, version8]
     }
 
     /// Creates or upgrades the tables. Runs inside the locked transaction, so concurrent first runs
@@ -159,7 +163,7 @@ enum RegistryTables {
         let legacy = try connection.query(#"SELECT to_regclass('public."_schema_meta"') IS NOT NULL AS "exists""#, [])
         guard legacy.first?["exists"]?.integer == 1, let schema = connection.names.schema else { return nil }
         let target = connection.dialect.quote(schema)
-        for table in RegistryNames.tables {
+        for table in RegistryNames.tables + ["lock"] {
             let name = "\"_schema_\(table)\""
             let present = try connection.query("SELECT to_regclass(?) IS NOT NULL AS \"exists\"", [.text("public.\(name)")])
             if present.first?["exists"]?.integer == 1 {
