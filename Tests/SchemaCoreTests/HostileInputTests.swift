@@ -112,10 +112,26 @@ import Testing
         let report = Suggestion.$budget.withValue(budget) { TestSupport.validate(lines.joined(separator: "\n")) }
         let missing = report.diagnostics.filter { $0.code == .indexFieldMissing }
         #expect(missing.count == 2_500)
-        #expect(budget.used == 50_000, "the budget is what bounds the work: \(budget.used)")
+        #expect(budget.used > 45_000 && budget.used <= 50_000, "the budget is what bounds the work: \(budget.used)")
         // The first references still get their suggestion; once the budget is spent, none do.
         #expect(missing.first?.hint == "did you mean 'field0abc'?")
         #expect(missing.filter { $0.hint != nil }.count < 100)
+    }
+
+    /// Issue 19: a 344 KB file of names made of combining marks took 38 s to validate: each name
+    /// is one character of hundreds of bytes, so the length filters let every pair through, each
+    /// comparison normalized both, and fields were looked up by a scan per reference. Such names
+    /// are never compared, comparisons are budgeted by their cost, and look-ups are hashed.
+    @Test func combiningMarkNamesCostNoComparison() {
+        let marks = String((0..<150).map { Character(UnicodeScalar(0x300 + $0 % 100)!) })
+        var lines = ["entities:", "  - name: Big", "    fields:", "      id: { type: cuid, primary: true }"]
+        for index in 0..<300 { lines.append("      f\(marks)\(index): { type: string }") }
+        lines.append("    indexes:")
+        for index in 0..<300 { lines.append("      - fields: [g\(marks)\(index)]") }
+        let budget = Suggestion.Budget()
+        let report = Suggestion.$budget.withValue(budget) { TestSupport.validate(lines.joined(separator: "\n")) }
+        #expect(report.diagnostics.filter { $0.code == .indexFieldMissing }.count == 300)
+        #expect(budget.used == 0, "names longer than any identifier are not compared: \(budget.used) cells")
     }
 
     /// Finding 12: names with escape sequences printed raw could hide output such as DESTRUCTIVE.

@@ -91,7 +91,8 @@ struct ParallelValidationTests {
             let counts = Set(hinted.values)
             #expect(counts.count == 1, "every package gets the same number of suggestions: \(hinted)")
             #expect((counts.first ?? 0) > 0 && (counts.first ?? 40) < 40, "the share bounds each package's suggestions: \(counts)")
-            #expect(budget.used == Self.packageCount * 300, "each package spent its whole share: \(budget.used)")
+            // Comparisons cost what their tables hold, so a share is spent to within one comparison.
+            #expect(budget.used <= Self.packageCount * 300 && budget.used > Self.packageCount * 250, "each package spent its share: \(budget.used)")
         }
     }
 }

@@ -198,30 +198,32 @@ import Testing
     func failedApplyRollsBackEverythingAndRecordsTheError(_ backend: Backend) throws {
         let (database, registry) = try atVersion1(backend)
         defer { database.close() }
-        // A new table named like an existing index: both databases keep tables and indexes in one
-        // namespace, so CREATE TABLE fails; neither the drift check (it looks for tables) nor the
-        // data checks can foresee it.
+        // A new table named like an index made by hand: both databases keep tables and indexes in
+        // one namespace, so CREATE TABLE fails; neither validation (which knows only the names
+        // the tool makes, E061), the drift check (it looks for tables) nor the data checks can
+        // foresee it.
+        try database.withLockedTransaction { try $0.execute(#"CREATE INDEX "Clash" ON "User"("email")"#) }
         let extended = Self.version1
             .replacingOccurrences(of: "      notes: { type: string, nullable: true }", with: "      notes: { type: string, nullable: true }\n      phone: { type: string, nullable: true }")
-            + "\n  - name: Contact_tenantId_idx\n    fields:\n      id: { type: cuid, primary: true }\n"
+            + "\n  - name: Clash\n    fields:\n      id: { type: cuid, primary: true }\n"
         let desired = try Desired.from(["crm": extended])
         _ = try registry.scan(desired, principal: "ci")
         _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
         #expect(errorCode { try registry.applyApproved(desired, principal: "ci") } == .statementFailed)
         // The Contact change shares the transaction and was rolled back with it.
         #expect(!(try Introspection.describe(database)).contains { $0.contains("phone") })
-        #expect(try registry.items(in: [.failed]).map(\.entity) == ["Contact_tenantId_idx"])
+        #expect(try registry.items(in: [.failed]).map(\.entity) == ["Clash"])
         #expect(try registry.items(in: [.approved]).map(\.entity) == ["Contact"])
         #expect(try registry.audit().contains { $0.action == "apply-failed" && ($0.detail ?? "").contains("statement") })
         #expect(try registry.status().entities == ["Contact", "Deal", "Note"])
 
         // The author renames the clashing entity: the failed item is superseded by the new one,
         // not listed as failed beside it.
-        let fixed = try Desired.from(["crm": extended.replacingOccurrences(of: "Contact_tenantId_idx", with: "ContactIndexCard")])
+        let fixed = try Desired.from(["crm": extended.replacingOccurrences(of: "Clash", with: "ContactIndexCard")])
         let rescan = try registry.scan(fixed, principal: "ci")
-        #expect(rescan.superseded.map(\.entity) == ["Contact_tenantId_idx"])
+        #expect(rescan.superseded.map(\.entity) == ["Clash"])
         #expect(try registry.items(in: [.failed]).isEmpty)
-        #expect(try registry.audit().contains { $0.action == "supersede" && $0.entity == "Contact_tenantId_idx" })
+        #expect(try registry.audit().contains { $0.action == "supersede" && $0.entity == "Clash" })
     }
 
     @Test(arguments: Backend.available)

@@ -11,10 +11,13 @@ extension CanonicalEntity {
         }.sorted { $0.name < $1.name }
 
         var indexes: [CanonicalIndex] = []
+        // (columns, unique) → position in `indexes`: a lookup per index, not a scan of all of them.
+        var positions: [[String]: [Bool: Int]] = [:]
         func add(_ index: CanonicalIndex) {
-            if let existing = indexes.firstIndex(where: { $0.fields == index.fields && $0.unique == index.unique }) {
+            if let existing = positions[index.fields]?[index.unique] {
                 if indexes[existing].name == nil { indexes[existing].name = index.name }
             } else {
+                positions[index.fields, default: [:]][index.unique] = indexes.count
                 indexes.append(index)
             }
         }

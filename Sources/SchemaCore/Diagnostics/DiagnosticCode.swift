@@ -92,6 +92,8 @@ public enum DiagnosticCode: String, Hashable, Sendable, Codable, CaseIterable {
     // Across packages and the host
     /// Two packages define the same entity differently.
     case crossPackageConflict = "E060"
+    /// Two objects PostgreSQL would give the same name (identifiers are cut at 63 bytes).
+    case nameCollision = "E061"
     /// A package entity has the name of a host model and differs from it.
     case hostModelConflict = "E070"
     /// A package entity has the name of a host model and is structurally equal to it.

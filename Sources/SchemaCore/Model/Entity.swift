@@ -3,7 +3,10 @@ public struct Entity: Hashable, Sendable {
     /// The entity (model, table) name.
     public var name: String
     /// Fields in the order written.
-    public var fields: [Field]
+    public var fields: [Field] { didSet { positions = Self.positions(of: fields) } }
+    /// Field name → its first position in ``fields``: rules look fields up by name for every
+    /// index, relation and rule that names one, which must not cost fields × references.
+    private var positions: [String: Int]
     /// Explicit `indexes:` entries.
     public var indexes: [Index]
     /// `relations:` entries.
@@ -34,15 +37,23 @@ public struct Entity: Hashable, Sendable {
                 acl: AccessControl? = nil, location: SourceLocation) {
         self.name = name
         self.fields = fields
+        positions = Self.positions(of: fields)
         self.indexes = indexes
         self.relations = relations
         self.acl = acl
         self.location = location
     }
 
-    /// The field called `name`.
+    /// The field called `name` (the first, when it is declared twice).
     public func field(named name: String) -> Field? {
-        fields.first { $0.name == name }
+        positions[name].map { fields[$0] }
+    }
+
+    static func positions(of fields: [Field]) -> [String: Int] {
+        var positions: [String: Int] = [:]
+        positions.reserveCapacity(fields.count)
+        for (offset, field) in fields.enumerated() where positions[field.name] == nil { positions[field.name] = offset }
+        return positions
     }
 
     /// The primary-key fields.

@@ -24,6 +24,11 @@ public enum RowLevelSecurity {
         return entities.flatMap { statements(for: $0, primaryKeys: keys, identity: identity) }
     }
 
+    /// The name of the policy for `operation` on `table` (PostgreSQL cuts it at 63 bytes).
+    public static func policyName(_ table: String, _ operation: ACLOperation) -> String {
+        "\(table)_\(operation.rawValue)"
+    }
+
     /// The statements that (re)create the policies of `entity`: RLS on and forced, every policy of
     /// ours dropped, and one permissive policy per operation the ACL grants (none without an ACL).
     /// - Parameter primaryKeys: primary-key column per table, for `relation.field` rules.
@@ -33,7 +38,7 @@ public enum RowLevelSecurity {
         let table = dialect.quote(entity.name)
         var statements = ["ALTER TABLE \(table) ENABLE ROW LEVEL SECURITY", "ALTER TABLE \(table) FORCE ROW LEVEL SECURITY"]
         for operation in ACLOperation.allCases {
-            let name = dialect.quote("\(entity.name)_\(operation.rawValue)")
+            let name = dialect.quote(policyName(entity.name, operation))
             statements.append("DROP POLICY IF EXISTS \(name) ON \(table)")
             var conditions: [String] = []
             if let roles = acl.rules[operation] { conditions.append(grant(roles, entity: entity, primaryKeys: primaryKeys, identity: identity)) }

@@ -44,13 +44,14 @@ enum FieldRules {
                 diagnostics.append(.error(.duplicateName, "relation '\(relation.name)' is declared twice in \(entity.name)", hint: "remove or rename one", at: relation.location))
             }
         }
+        let fieldNames = entity.fields.map(\.name)
         for index in entity.indexes {
             if let name = index.name, !Identifier.isValid(name) {
                 diagnostics.append(invalidName(name, kind: "index", at: index.location))
             }
             for field in index.fields where entity.field(named: field) == nil && !entity.isUnreadable(field: field) {
                 diagnostics.append(.error(.indexFieldMissing, "index names field '\(YAMLNodeReader.printable(field))', which \(entity.name) does not have",
-                                          hint: Suggestion.hint(for: field, in: entity.fields.map(\.name)), at: index.location))
+                                          hint: Suggestion.hint(for: field, in: fieldNames), at: index.location))
             }
         }
         return diagnostics

@@ -30,6 +30,7 @@ public enum Validator {
         diagnostics += crossPackage.diagnostics
         let host = HostSchemaRules.check(byName, host: workspace.baseSchema)
         diagnostics += host.diagnostics
+        diagnostics += PostgresNameRules.check(byName, host: workspace.baseSchema)
         return ValidationReport(packages: workspace.packages.map(\.packageId), definitions: definitions, shared: crossPackage.shared,
                                 hostOverlaps: host.overlaps, diagnostics: Array(Set(diagnostics)).sortedForDisplay())
     }

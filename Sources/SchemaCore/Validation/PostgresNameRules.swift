@@ -1,0 +1,89 @@
+/// Names PostgreSQL would make equal. It cuts identifiers at 63 bytes, and so do Prisma's names
+/// of keys, indexes and constraints: two long names that differ only after the cut become one,
+/// and then a `CREATE INDEX IF NOT EXISTS` skips the second index, a `DROP CONSTRAINT IF EXISTS`
+/// removes another column's check, and an explicit index `name:` equal to another table's index
+/// is never created. Checked at validation, for every package entity at once, whatever the
+/// target database (a SQLite project may move to PostgreSQL).
+enum PostgresNameRules {
+    /// One named object and who owns it, for the message.
+    struct Owner {
+        var entity: String
+        var what: String
+        var location: SourceLocation?
+    }
+
+    /// - Parameter byName: every definition, grouped by entity name (one per name is checked:
+    ///   differing definitions are E060 already).
+    static func check(_ byName: [String: [ValidationReport.EntityDefinition]], host: PrismaSchema?) -> [Diagnostic] {
+        let dialect = SQLDialect.postgresql
+        var diagnostics: [Diagnostic] = []
+        // Tables, indexes and primary keys share one namespace per schema.
+        var relations: [String: Owner] = [:]
+        func claim(_ name: String, _ owner: Owner, in namespace: inout [String: Owner]) {
+            let cut = cut(name)
+            if let first = namespace[cut] {
+                guard first.entity != owner.entity || first.what != owner.what else { return }
+                guard let location = owner.location ?? first.location else { return }
+                diagnostics.append(.error(
+                    .nameCollision,
+                    "PostgreSQL names \(first.what) and \(owner.what) both \"\(cut)\" (names are cut at 63 bytes)",
+                    hint: "shorten the entity, field or index name, or give the index a `name:` of its own", at: location))
+                return
+            }
+            namespace[cut] = owner
+        }
+        for model in host?.models ?? [] {
+            let owner = Owner(entity: model.name, what: "the host's table \(model.name)")
+            claim(model.name, owner, in: &relations)
+            claim(ConstraintName.primaryKey(model.name, in: dialect), Owner(entity: model.name, what: "the primary key of the host's \(model.name)"), in: &relations)
+        }
+        for name in byName.keys.sorted() where host?.model(named: name) == nil && Identifier.isValid(name) {
+            guard let definition = byName[name]?.first else { continue }
+            // Names that are not identifiers have their own error (E011); they are left out here.
+            var entity = definition.canonical
+            entity.fields = entity.fields.filter { Identifier.isValid($0.name) }
+            entity.indexes = entity.indexes.filter { $0.fields.allSatisfy(Identifier.isValid) && $0.name.map(Identifier.isValid) ?? true }
+            entity.relations = entity.relations.filter { $0.field.map(Identifier.isValid) ?? true }
+            let at = definition.entity.location
+            claim(name, Owner(entity: name, what: "the table \(name)", location: at), in: &relations)
+            claim(ConstraintName.primaryKey(name, in: dialect), Owner(entity: name, what: "the primary key of \(name)", location: at), in: &relations)
+            var written: [[String]: SourceLocation] = [:]
+            for index in definition.entity.indexes where written[index.fields] == nil { written[index.fields] = index.location }
+            for index in entity.indexes {
+                let location = written[index.fields] ?? at
+                claim(ConstraintName.index(name, index, in: dialect),
+                      Owner(entity: name, what: "the \(index.unique ? "unique " : "")index of \(name) on (\(index.fields.joined(separator: ", ")))", location: location),
+                      in: &relations)
+            }
+            // Constraints are named per table: the primary key, foreign keys, and each field's
+            // check and the helpers a change adds and drops by name.
+            var constraints: [String: Owner] = [:]
+            claim(ConstraintName.primaryKey(name, in: dialect), Owner(entity: name, what: "the primary key of \(name)", location: at), in: &constraints)
+            for relation in entity.relations where relation.kind == .belongsTo {
+                guard let column = relation.field else { continue }
+                claim(ConstraintName.foreignKey(name, column, in: dialect), Owner(entity: name, what: "the foreign key \(name).\(column)", location: at), in: &constraints)
+            }
+            for field in entity.fields {
+                claim(ConstraintName.check(name, field.name, in: dialect), Owner(entity: name, what: "the check of \(name).\(field.name)", location: at), in: &constraints)
+                claim(ConstraintName.notNull(name, field.name, in: dialect), Owner(entity: name, what: "the NOT NULL helper of \(name).\(field.name)", location: at), in: &constraints)
+                claim(ConstraintName.conversionGuard(name, field.name, in: dialect), Owner(entity: name, what: "the conversion guard of \(name).\(field.name)", location: at), in: &constraints)
+            }
+            var policies: [String: Owner] = [:]
+            for operation in ACLOperation.allCases {
+                claim(RowLevelSecurity.policyName(name, operation), Owner(entity: name, what: "the \(operation.rawValue) policy of \(name)", location: at), in: &policies)
+            }
+        }
+        return diagnostics
+    }
+
+    /// `name` as PostgreSQL stores it: at most 63 bytes, cut at a character boundary.
+    static func cut(_ name: String) -> String {
+        guard let limit = SQLDialect.postgresql.identifierLimit, name.utf8.count > limit else { return name }
+        var result = ""
+        for character in name {
+            if result.utf8.count + String(character).utf8.count > limit { break }
+            result.append(character)
+        }
+        return result
+    }
+}
