@@ -8,14 +8,14 @@ import SchemaRegistry
 struct APIRoutes {
     let server: ReviewServer
 
-    var collection: RouteCollection<BasicRequestContext> {
-        let routes = RouteCollection(context: BasicRequestContext.self)
-        routes.get("status") { request, _ in
-            _ = try await authenticate(request)
+    var collection: RouteCollection<ReviewRequestContext> {
+        let routes = RouteCollection(context: ReviewRequestContext.self)
+        routes.get("status") { request, context in
+            _ = try await authenticate(request, context)
             return Reply.json(StatusBody(try await server.gate.run { try $0.status() }))
         }
-        routes.get("migrations") { request, _ in
-            _ = try await authenticate(request)
+        routes.get("migrations") { request, context in
+            _ = try await authenticate(request, context)
             let text = request.uri.queryParameters.get("status") ?? "pending"
             guard text == "all" || QueueItem.State(rawValue: text) != nil else {
                 return Reply.error(.badRequest, "status must be one of \(QueueItem.State.allCases.map(\.rawValue).joined(separator: ", ")) or all")
@@ -24,40 +24,40 @@ struct APIRoutes {
             return Reply.json(try await server.details(in: states))
         }
         routes.get("migrations/:id") { request, context in
-            _ = try await authenticate(request)
+            _ = try await authenticate(request, context)
             let id = try context.parameters.require("id")
             guard let detail = try await server.detail(id) else { return Reply.error(.notFound, "no queue item \(id)") }
             return Reply.json(detail)
         }
         routes.post("migrations/:id/approve") { request, context in
-            let principal = try await authenticate(request)
+            let principal = try await authenticate(request, context)
             let body = try await decodeOptional(ApproveBody.self, request, context)
             let id = try context.parameters.require("id")
             return await respond { try await server.approve(id, as: principal, allowDataLoss: body?.allowDataLoss ?? false,
                                                                   allowRewrite: body?.allowRewrite ?? false) }
         }
         routes.post("migrations/:id/reject") { request, context in
-            let principal = try await authenticate(request)
+            let principal = try await authenticate(request, context)
             let body = try await decodeOptional(RejectBody.self, request, context)
             let id = try context.parameters.require("id")
             return await respond { try await server.reject(id, as: principal, reason: body?.reason) }
         }
-        routes.get("audit") { request, _ in
-            _ = try await authenticate(request)
+        routes.get("audit") { request, context in
+            _ = try await authenticate(request, context)
             let limit = request.uri.queryParameters.get("limit", as: Int.self) ?? 200
             return Reply.json(try await server.gate.run { try $0.audit(limit: max(1, min(limit, 10_000))) })
         }
         return routes
     }
 
-    func authenticate(_ request: Request) async throws -> AuthenticatedPrincipal {
+    func authenticate(_ request: Request, _ context: ReviewRequestContext) async throws -> AuthenticatedPrincipal {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
             throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer"], message: "authentication required: send Authorization: Bearer TOKEN")
         }
         let token = String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
         let found: AuthenticatedPrincipal?
         do {
-            found = try await server.principal(forToken: token, via: "api token")
+            found = try await server.principal(forToken: token, via: "api token", client: context.client)
         } catch let error as SchemaError where error.code == .throttled {
             throw HTTPError(.tooManyRequests, message: error.message)
         }
@@ -67,7 +67,7 @@ struct APIRoutes {
         return principal
     }
 
-    func decodeOptional<T: Decodable>(_ type: T.Type, _ request: Request, _ context: BasicRequestContext) async throws -> T? {
+    func decodeOptional<T: Decodable>(_ type: T.Type, _ request: Request, _ context: ReviewRequestContext) async throws -> T? {
         let buffer = try await request.body.collect(upTo: 64 * 1024)
         guard buffer.readableBytes > 0 else { return nil }
         do {

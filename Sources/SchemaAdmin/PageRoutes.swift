@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import SchemaCore
 import SchemaRegistry
@@ -9,15 +10,15 @@ struct PageRoutes {
     let server: ReviewServer
     static let cookieName = "schema_session"
 
-    func register(on router: Router<BasicRequestContext>) {
-        router.get("/login") { request, _ in
+    func register(on router: Router<ReviewRequestContext>) {
+        router.get("/login") { request, context in
             if let code = request.uri.queryParameters.get("code") {
-                guard await server.throttle.allows() else {
+                guard await server.throttle.allows(context.client) else {
                     return Reply.html(loginPage(error: "Too many failed sign-ins. Try again in a minute."), status: .tooManyRequests)
                 }
                 guard let principal = try await server.gate.run({ try $0.redeemLoginCode(code) }) else {
-                    await server.throttle.recordFailure()
-                    try await server.gate.run { try $0.recordAudit(principal: "anonymous", action: "login-failed", detail: "login code") }
+                    await server.throttle.recordFailure(context.client)
+                    try await server.gate.run { try $0.recordAudit(principal: "anonymous", action: .loginFailed, detail: "login code from \(context.client)") }
                     return Reply.html(loginPage(error: "That login link is unknown, used or expired."), status: .unauthorized)
                 }
                 return try await startSession(principal)
@@ -25,19 +26,23 @@ struct PageRoutes {
             return Reply.html(loginPage(error: nil))
         }
         router.post("/login") { request, context in
+            // A sign-in posted from another site (login CSRF, or burning the throttle with the
+            // victims' browsers) is refused before anything is checked or counted.
+            if Self.isCrossSite(request) { throw HTTPError(.forbidden, message: "sign-in from another site refused") }
             let form = try await formFields(request)
             guard let token = form["token"], !token.isEmpty else { return Reply.html(loginPage(error: "Enter a token."), status: .unauthorized) }
             let found: AuthenticatedPrincipal?
             do {
-                found = try await server.principal(forToken: token, via: "login form")
+                found = try await server.principal(forToken: token, via: "login form", client: context.client)
             } catch let error as SchemaError where error.code == .throttled {
                 return Reply.html(loginPage(error: "Too many failed sign-ins. Try again in a minute."), status: .tooManyRequests)
             }
             guard let principal = found else { return Reply.html(loginPage(error: "Unknown token."), status: .unauthorized) }
-            try await server.gate.run { try $0.recordAudit(principal: principal.name, action: "login", detail: "token") }
+            try await server.gate.run { try $0.recordAudit(principal: principal.name, action: .login, detail: "token") }
             return try await startSession(principal)
         }
         router.post("/logout") { request, _ in
+            if Self.isCrossSite(request) { throw HTTPError(.forbidden, message: "sign-out from another site refused") }
             if let id = request.cookies[Self.cookieName]?.value { await server.sessions.remove(id) }
             var response = Reply.redirect("/login")
             response.setCookie(Cookie(name: Self.cookieName, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .strict))
@@ -53,6 +58,7 @@ struct PageRoutes {
         }
         router.post("/review/:id/:decision") { request, context in
             guard let (_, session) = await currentSession(request) else { throw HTTPError(.unauthorized, message: "log in first") }
+            if Self.isCrossSite(request) { throw HTTPError(.forbidden, message: "a decision from another site refused") }
             let form = try await formFields(request)
             guard let csrf = form["csrf"], csrf == session.csrfToken else { throw HTTPError(.forbidden, message: "invalid or missing CSRF token") }
             let id = try context.parameters.require("id")
@@ -82,15 +88,38 @@ struct PageRoutes {
     }
 
     func startSession(_ principal: AuthenticatedPrincipal) async throws -> Response {
-        let (id, _) = await server.sessions.create(for: principal)
+        let position = try await server.gate.run { try $0.auditPosition() }
+        let (id, _) = await server.sessions.create(for: principal, auditPosition: position)
         var response = Reply.redirect("/")
         response.setCookie(Cookie(name: Self.cookieName, value: id, maxAge: 8 * 3600, path: "/", httpOnly: true, sameSite: .strict))
         return response
     }
 
+    /// The request's session, checked against the registry on every request: it ends when the
+    /// principal's tokens were revoked or the admin removed since it began (`schema admin revoke`
+    /// in another process), and whether the principal is an admin is read again.
     func currentSession(_ request: Request) async -> (String, SessionStore.Session)? {
-        guard let id = request.cookies[Self.cookieName]?.value, let session = await server.sessions.session(id) else { return nil }
+        guard let id = request.cookies[Self.cookieName]?.value, var session = await server.sessions.session(id) else { return nil }
+        let (name, position) = (session.principal.name, session.auditPosition)
+        guard let (revoked, isAdmin) = try? await server.gate.run({ registry in
+            (try registry.wasRevoked(name, after: position), try registry.isAdmin(name))
+        }), !revoked else {
+            await server.sessions.remove(id)
+            return nil
+        }
+        session.principal.isAdmin = isAdmin
         return (id, session)
+    }
+
+    /// Whether a browser sent the request from another site: `Sec-Fetch-Site: cross-site`, or an
+    /// `Origin` whose host is not the one the request was sent to. Clients that send neither
+    /// (curl, scripts) are not browsers a forged page can drive.
+    static func isCrossSite(_ request: Request) -> Bool {
+        if let name = HTTPField.Name("Sec-Fetch-Site"), request.headers[name] == "cross-site" { return true }
+        guard let origin = request.headers[.origin] else { return false }
+        guard let host = request.head.authority, let url = URL(string: origin), let originHost = url.host.map({ host in url.port.map { "\(host):\($0)" } ?? host })
+        else { return true }
+        return originHost.lowercased() != host.lowercased()
     }
 
     func formFields(_ request: Request) async throws -> [String: String] {

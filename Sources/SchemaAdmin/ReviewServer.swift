@@ -33,8 +33,8 @@ public struct ReviewServer: Sendable {
     }
 
     /// The router with every route; tests drive it without sockets.
-    public func makeRouter() -> Router<BasicRequestContext> {
-        let router = Router()
+    public func makeRouter() -> Router<ReviewRequestContext> {
+        let router = Router(context: ReviewRequestContext.self)
         router.add(middleware: SecurityHeadersMiddleware())
         router.addRoutes(APIRoutes(server: self).collection, atPath: "/api")
         PageRoutes(server: self).register(on: router)
@@ -62,15 +62,15 @@ public struct ReviewServer: Sendable {
     /// they authenticate the key's holder without any row of the registry, which someone with
     /// write access to the database could have written. Failed attempts are audited and, past
     /// ``LoginThrottle/limit`` a minute, refused before they are checked.
-    func principal(forToken token: String, via: String) async throws -> AuthenticatedPrincipal? {
-        guard await throttle.allows() else { throw SchemaError(.throttled, "too many failed sign-ins; try again in a minute") }
+    func principal(forToken token: String, via: String, client: String) async throws -> AuthenticatedPrincipal? {
+        guard await throttle.allows(client) else { throw SchemaError(.throttled, "too many failed sign-ins; try again in a minute") }
         if let key = signingKey, let name = ReviewToken.principal(of: token, key: key, now: Date()) {
             let isAdmin = try await gate.run { try $0.isAdmin(name) }
             return AuthenticatedPrincipal(name: name, isAdmin: isAdmin, verifiedByKey: true)
         }
         if let principal = try await gate.run({ try $0.principal(forToken: token) }) { return principal }
-        await throttle.recordFailure()
-        try await gate.run { try $0.recordAudit(principal: "anonymous", action: "login-failed", detail: via) }
+        await throttle.recordFailure(client)
+        try await gate.run { try $0.recordAudit(principal: "anonymous", action: .loginFailed, detail: "\(via) from \(client)") }
         return nil
     }
 

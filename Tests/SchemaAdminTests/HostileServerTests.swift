@@ -42,6 +42,64 @@ import Glibc
         #expect(signed.isEmpty, "nothing may have been signed")
     }
 
+    static let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+
+    /// Signs in through the form; returns the session cookie, or nil when no session was started.
+    static func signIn(_ client: some TestClientProtocol, token: String, extra: HTTPFields = [:]) async throws -> String? {
+        var headers = form
+        headers.append(contentsOf: extra)
+        return try await client.execute(uri: "/login", method: .post, headers: headers, body: ByteBuffer(string: "token=\(token)")) { response in
+            response.headers[.setCookie].map { String($0.split(separator: ";")[0]) }
+        }
+    }
+
+    /// Issue 19: one sign-in throttle for the whole server, which cross-site posts (no Origin
+    /// check on /login) could exhaust, locking the admins out; and login CSRF (a forged page
+    /// signing the victim in as the attacker). Posts from another site are refused before
+    /// anything is checked or counted.
+    @Test func crossSitePostsNeitherSignInNorLockAdminsOut() async throws {
+        let fixture = try ReviewServerTests.fixture()
+        let server = ReviewServer(registry: fixture.registry, host: nil)
+        try await server.makeApplication(hostname: "127.0.0.1", port: 0).test(.live) { client in
+            let evil: HTTPFields = [.origin: "https://evil.example"]
+            for _ in 0..<(ReviewServer.failedSignInsPerMinute + 5) {
+                try await client.execute(uri: "/login", method: .post, headers: Self.form + evil, body: ByteBuffer(string: "token=guess")) { #expect($0.status == .forbidden) }
+            }
+            #expect(try await Self.signIn(client, token: fixture.adminToken, extra: evil) == nil, "login CSRF: a valid token posted from another site starts no session")
+            #expect(try await Self.signIn(client, token: fixture.adminToken, extra: [HTTPField.Name("Sec-Fetch-Site")!: "cross-site"]) == nil)
+            let cookie = try #require(try await Self.signIn(client, token: fixture.adminToken), "the admin signs in: nothing was counted against them")
+            try await client.execute(uri: "/logout", method: .post, headers: [.cookie: cookie] + evil) { #expect($0.status == .forbidden) }
+            try await client.execute(uri: "/", method: .get, headers: [.cookie: cookie]) { #expect($0.status == .ok, "a forged sign-out ended nothing") }
+        }
+        #expect(try fixture.registry.audit().filter { $0.action == "login-failed" }.isEmpty)
+    }
+
+    /// Issue 19: browser sessions survived `admin revoke` and `admin remove` (run by another
+    /// process): the next request of such a session is sent to the sign-in page.
+    @Test func sessionsEndWithTheirPrincipalsTokens() async throws {
+        let fixture = try ReviewServerTests.fixture()
+        try fixture.registry.addAdmin("bob", by: "alice")
+        let bobs = try fixture.registry.issueToken(for: "bob", by: "alice")
+        let server = ReviewServer(registry: fixture.registry, host: nil)
+        try await server.makeApplication(hostname: "127.0.0.1", port: 0).test(.live) { client in
+            let alice = try #require(try await Self.signIn(client, token: fixture.adminToken))
+            let bob = try #require(try await Self.signIn(client, token: bobs))
+            let rita = try #require(try await Self.signIn(client, token: fixture.readerToken))
+            for cookie in [alice, bob, rita] {
+                try await client.execute(uri: "/", method: .get, headers: [.cookie: cookie]) { #expect($0.status == .ok) }
+            }
+            #expect(try fixture.registry.revokeTokens(of: "rita", by: "alice") == 1)
+            try fixture.registry.removeAdmin("bob", by: "alice")
+            for cookie in [bob, rita] {
+                try await client.execute(uri: "/", method: .get, headers: [.cookie: cookie]) { response in
+                    #expect(response.status == .seeOther)
+                    #expect(response.headers[.location] == "/login")
+                }
+            }
+            try await client.execute(uri: "/", method: .get, headers: [.cookie: alice]) { #expect($0.status == .ok, "other sessions go on") }
+        }
+    }
+
     /// Finding 14: no idle or header timeout; a half-sent request kept its connection open.
     @Test func finding14HalfSentRequestsAreCutOff() async throws {
         let fixture = try ReviewServerTests.fixture()

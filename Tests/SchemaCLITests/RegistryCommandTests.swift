@@ -1,5 +1,6 @@
 import Foundation
 import SchemaCLI
+import SchemaCore
 import SchemaRegistry
 import Testing
 
@@ -100,6 +101,61 @@ import Testing
         #expect(apply.stderr.contains("2 groups of rows of Ticket with the same (code)"), "\(apply.stderr)")
         let rows = try SQLiteRows.query(root.appendingPathComponent(".schema/test.sqlite").path, #"SELECT COUNT(*) AS "n" FROM "Ticket" WHERE length("title") = 150"#)
         #expect(rows.first?["n"] == "3")
+    }
+
+    /// Issue 19: `keys attest` vouched for every applied snapshot without naming them, so a
+    /// snapshot forged before it became trusted; `drift --accept --as NAME` worked for anyone who
+    /// could type a name where starts trust only signed snapshots. Attestation now lists, and
+    /// attests only what is named with the checksum seen; drift acceptance is signed.
+    @Test func attestationNamesWhatItVouchesForAndAcceptedDriftIsSigned() async throws {
+        let yaml = "entities:\n  - name: Ticket\n    fields:\n      id: { type: string, primary: true }\n      title: { type: string }\n      code: { type: string, nullable: true }\n"
+        let root = await applied(desk: yaml)
+        let key = SigningKey.generate(name: "alice")
+        let keyFile = root.appendingPathComponent("alice.key")
+        let trustedFile = root.appendingPathComponent("trusted.pub")
+        try key.fileText.write(to: keyFile, atomically: true, encoding: .utf8)
+        try (key.publicKeyLine + "\n").write(to: trustedFile, atomically: true, encoding: .utf8)
+        let path = root.appendingPathComponent(".schema/test.sqlite").path
+        func vouched() throws -> Bool {
+            let database = try SQLiteRegistryDatabase(path: path)
+            defer { database.close() }
+            let candidates = try Registry(database: database).attestationCandidates(trustedKeys: [TrustedKey(name: "alice", publicKey: key.privateKey.publicKey)])
+            return candidates.first { $0.entity == "Ticket" }?.vouched == true
+        }
+        #expect(try !vouched(), "applied unsigned: nothing vouches for it yet")
+
+        let listing = await run(["keys", "attest", keyFile.path, "--as", "alice", "--trusted-keys", trustedFile.path], root: root)
+        #expect(listing.exitCode == 0 && listing.stdout.contains("nothing attested"), "\(listing.stdout)\(listing.stderr)")
+        let shown = try #require(listing.stdout.split(separator: "\n").first { $0.hasPrefix("Ticket:") }.map { String($0.dropFirst("Ticket:".count).prefix(12)) })
+        #expect(try !vouched(), "listing attests nothing")
+
+        // The snapshot is forged after the admin looked (structure and checksum together): the
+        // checksum the admin names no longer matches, and nothing is attested.
+        let database = try SQLiteRegistryDatabase(path: path)
+        let original = try #require(try Registry(database: database).appliedEntities().first { $0.structure.name == "Ticket" })
+        var forged = original.structure
+        forged.fields = forged.fields.map { field in var field = field; if field.name == "title" { field.optional = true }; return field }
+        try database.withLockedTransaction { connection in
+            try connection.execute(#"UPDATE "_schema_entities" SET "structure" = ?, "checksum" = ? WHERE "name" = 'Ticket'"#, [.text(JSONText.encode(forged)), .text(Checksum(of: forged).hex)])
+        }
+        let refused = await run(["keys", "attest", keyFile.path, "--as", "alice", "Ticket:\(shown)"], root: root)
+        #expect(refused.exitCode == 1 && refused.stderr.contains("not the \(shown)"), "\(refused.stderr)")
+        #expect(try !vouched())
+        try database.withLockedTransaction { connection in
+            try connection.execute(#"UPDATE "_schema_entities" SET "structure" = ?, "checksum" = ? WHERE "name" = 'Ticket'"#, [.text(JSONText.encode(original.structure)), .text(original.checksum.hex)])
+        }
+        let attested = await run(["keys", "attest", keyFile.path, "--as", "alice", "Ticket:\(shown)"], root: root)
+        #expect(attested.exitCode == 0 && attested.stdout.contains("attested Ticket"), "\(attested.stdout)\(attested.stderr)")
+        #expect(try vouched())
+
+        // Drift accepted where trusted keys are configured: only with one of their keys.
+        try database.withLockedTransaction { try $0.execute(#"ALTER TABLE "Ticket" DROP COLUMN "code""#) }
+        database.close()
+        let unsigned = await run(["drift", "Ticket", "--accept", "--as", "alice", "--trusted-keys", trustedFile.path], root: root)
+        #expect(unsigned.exitCode != 0 && unsigned.stderr.contains("--sign-with"), "\(unsigned.stderr)")
+        let signed = await run(["drift", "Ticket", "--accept", "--as", "alice", "--trusted-keys", trustedFile.path, "--sign-with", keyFile.path], root: root)
+        #expect(signed.exitCode == 0 && signed.stdout.contains("accepted the live shape of Ticket"), "\(signed.stdout)\(signed.stderr)")
+        #expect(try vouched(), "the accepted snapshot is vouched for by the key that accepted it")
     }
 
     /// A column dropped by hand: `drift` names the table and column and exits 1, `apply` holds the

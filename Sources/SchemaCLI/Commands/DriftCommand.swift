@@ -21,10 +21,15 @@ struct DriftCommand: AsyncParsableCommand {
     @Flag(help: "Queue a repair item per drifted table, for review and approval.") var queue = false
     @Flag(help: "Record the live shape of the named entities as their snapshots (needs --as and entity names).") var accept = false
     @Option(name: .customLong("as"), help: "The principal: the admin accepting, or who queues repairs (default: drift).") var principal: String?
+    @Option(name: .customLong("sign-with"),
+            help: ArgumentHelp("With --accept: attest the accepted snapshots with this private key (needed when trusted keys are configured).", valueName: "keyfile"))
+    var signWith: String?
+    @OptionGroup var trust: TrustOptions
 
     func validate() throws {
         if queue && accept { throw ValidationError("--queue and --accept exclude each other") }
         if accept && (principal == nil || entities.isEmpty) { throw ValidationError("--accept needs the entities to accept and --as ADMIN") }
+        if signWith != nil && !accept { throw ValidationError("--sign-with goes with --accept") }
     }
 
     func run() async throws {
@@ -36,7 +41,15 @@ struct DriftCommand: AsyncParsableCommand {
             let only = entities.isEmpty ? nil : entities
             try registry.withRegistry(root: options.rootURL, readOnly: !queue && !accept) { registry in
                 if accept {
-                    let result = try registry.acceptDrift(entities, as: principal ?? "", host: host)
+                    let key = try signWith.map(SigningKey.init(contentsOfFile:))
+                    // Where starts trust only signed snapshots, an accepted shape must be signed by
+                    // one of their keys: typing an admin's name is not enough.
+                    if let trusted = try trust.trustedKeys() {
+                        guard let key, trusted.contains(where: { $0.encoded == TrustedKey(name: key.name, publicKey: key.privateKey.publicKey).encoded }) else {
+                            throw SchemaError(.notSigned, "trusted keys are configured: accept drift with --sign-with KEYFILE, a key the trusted keys file lists")
+                        }
+                    }
+                    let result = try registry.acceptDrift(entities, as: principal ?? "", host: host, signingKey: key)
                     for name in result.accepted { console.out("accepted the live shape of \(TerminalText.escape(name)) as its snapshot; run `schema scan` to plan towards the package files") }
                     for refusal in result.refused { console.err(console.paint("refused", .red) + " \(RefusalJSON(refusal).line)") }
                     if result.accepted.isEmpty && result.refused.isEmpty { console.out("no drift to accept") }

@@ -58,21 +58,54 @@ struct KeysCommand: AsyncParsableCommand {
         }
     }
 
-    /// `schema keys attest KEYFILE --as ADMIN`: vouch for the applied snapshots with a key.
+    /// `schema keys attest KEYFILE --as ADMIN [ENTITY:CHECKSUM ...]`: vouch for named applied snapshots.
     struct Attest: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Vouch, with your key, for every entity applied now (for registries applied before approvals were signed).",
-            discussion: "apply --trusted-keys renders the Prisma fragment only from snapshots a trusted key vouches for: the signed approval that applied them, or this attestation.")
+            abstract: "Vouch, with your key, for applied snapshots you name with their checksums (for registries applied before approvals were signed).",
+            discussion: """
+                Without ENTITY:CHECKSUM arguments, lists every applied snapshot with its checksum and whether a trusted key \
+                (--trusted-keys or SCHEMA_TRUSTED_KEYS) already vouches for it, and attests nothing. Name each snapshot you \
+                checked with at least the 12 hex digits shown: one whose checksum differs (changed since you looked) is refused. \
+                apply --trusted-keys renders the Prisma fragment only from snapshots a trusted key vouches for: the signed \
+                approval that applied them, or this attestation.
+                """)
         @OptionGroup var options: GlobalOptions
         @OptionGroup var registry: RegistryOptions
+        @OptionGroup var trust: TrustOptions
         @Argument(help: "The private key file.") var keyFile: String
+        @Argument(help: ArgumentHelp("The snapshots to vouch for, as ENTITY:CHECKSUM (12 or more hex digits).", valueName: "entity:checksum")) var snapshots: [String] = []
         @Option(name: .customLong("as"), help: "The admin attesting (recorded in the audit log).") var principal: String
 
+        func validate() throws {
+            for snapshot in snapshots where snapshot.split(separator: ":").count != 2 {
+                throw ValidationError("'\(snapshot)' is not ENTITY:CHECKSUM")
+            }
+        }
+
         func run() async throws {
+            let console = Console.current
             try runReportingErrors {
                 let key = try SigningKey(contentsOfFile: keyFile)
-                let names = try registry.withRegistry(root: options.rootURL) { try $0.attest(as: principal, with: key) }
-                Console.current.out(names.isEmpty ? "nothing is applied yet" : "attested \(names.count) applied entities with key \(key.name)")
+                let own = TrustedKey(name: key.name, publicKey: key.privateKey.publicKey)
+                guard !snapshots.isEmpty else {
+                    let candidates = try registry.withRegistry(root: options.rootURL, readOnly: true) { try $0.attestationCandidates(trustedKeys: try trust.trustedKeys() ?? [own]) }
+                    if candidates.isEmpty { console.out("nothing is applied yet") }
+                    for candidate in candidates {
+                        console.out("\(TerminalText.escape(candidate.entity)):\(Checksum.short(candidate.checksum))\(candidate.vouched ? "  (vouched for)" : "")")
+                    }
+                    if candidates.contains(where: { !$0.vouched }) {
+                        console.out("nothing attested: check each snapshot (`schema list --state applied --verbose`), then name it: schema keys attest \(keyFile) --as \(principal) ENTITY:CHECKSUM ...")
+                    }
+                    return
+                }
+                let selection = Dictionary(snapshots.map { pair -> (String, String) in
+                    let parts = pair.split(separator: ":").map(String.init)
+                    return (parts[0], parts[1])
+                }, uniquingKeysWith: { _, last in last })
+                let (attested, refused) = try registry.withRegistry(root: options.rootURL) { try $0.attest(selection, as: principal, with: key) }
+                for name in attested { console.out("attested \(TerminalText.escape(name)) with key \(key.name)") }
+                for refusal in refused { console.err(console.paint("refused", .red) + " \(RefusalJSON(refusal).line)") }
+                if !refused.isEmpty { throw ExitCode(ExitStatus.failure) }
             }
         }
     }

@@ -12,7 +12,7 @@ extension ApplyEngine {
         guard !items.isEmpty else { return [] }
         let started = try items.filter { item in
             let rows = try connection.query(
-                #"SELECT COUNT(*) AS "count" FROM \#(connection.names.audit) WHERE "action" = 'apply-started' AND "item_id" = ?"#, [.text(item.id)])
+                #"SELECT COUNT(*) AS "count" FROM \#(connection.names.audit) WHERE "action" = ? AND "item_id" = ?"#, [.text(AuditAction.applyStarted.rawValue), .text(item.id)])
             return (rows.first?["count"]?.integer ?? 0) > 0
         }
         let inputs = try DerivationInputs.read(context: desired.renderContext, others: desired.entities.map(\.structure), connection)
@@ -65,7 +65,7 @@ extension ApplyEngine {
                                       itemId: item.id, statement: error.statement, cause: error.cause)
             try? session.transaction(lockTimeout: nil) { connection in
                 try connection.execute(#"UPDATE \#(connection.names.queue) SET "error" = ? WHERE "id" = ?"#, [.text(failure.message), .text(item.id)])
-                try registry.insertAudit(connection, principal: request.principal, action: "apply-blocked", item: item,
+                try registry.insertAudit(connection, principal: request.principal, action: .applyBlocked, item: item,
                                          detail: failure.message + (failure.statement.map { " | statement: \($0.prefix(500))" } ?? ""))
             }
             throw failure

@@ -42,7 +42,7 @@ extension ApplyEngine {
                     for item in accepted {
                         if item.hasOnlineSteps {
                             try Self.setProgress(item, 1, connection)
-                            try registry.insertAudit(connection, principal: request.principal, action: "apply-started", item: item,
+                            try registry.insertAudit(connection, principal: request.principal, action: .applyStarted, item: item,
                                                      detail: "\(item.onlineSteps.count) online step(s) follow", nonce: prepared.nonces[item.id])
                             staged.append(Started(item: item, nonce: prepared.nonces[item.id]))
                         } else {
@@ -81,7 +81,7 @@ extension ApplyEngine {
     func markApplied(_ item: QueueItem, nonce: String?, _ request: ApplyRequest, _ connection: any RegistryConnection) throws -> QueueItem {
         try registry.record(item, connection)
         try registry.setState(connection, item, .applied)
-        try registry.insertAudit(connection, principal: request.principal, action: "apply", item: item, detail: item.action.rawValue, nonce: nonce)
+        try registry.insertAudit(connection, principal: request.principal, action: .apply, item: item, detail: item.action.rawValue, nonce: nonce)
         var applied = item
         applied.state = .applied
         applied.error = nil
@@ -100,10 +100,10 @@ extension ApplyEngine {
             try recordRefusals(prepared.refused, principal: request.principal, connection)
             if let item = prepared.accepted.first(where: { $0.id == failure.itemId }) {
                 try registry.setState(connection, item, .failed, error: failure.message)
-                try registry.insertAudit(connection, principal: request.principal, action: "apply-failed", item: item,
+                try registry.insertAudit(connection, principal: request.principal, action: .applyFailed, item: item,
                                          detail: failure.message + (failure.statement.map { " | statement: \($0.prefix(500))" } ?? ""))
             } else {
-                try registry.insertAudit(connection, principal: request.principal, action: "apply-failed", detail: failure.message)
+                try registry.insertAudit(connection, principal: request.principal, action: .applyFailed, detail: failure.message)
             }
         }
     }

@@ -75,8 +75,8 @@ extension ApplyEngine {
     /// Whether the audit log records an apply of this item, or of an approval with this nonce.
     func wasApplied(itemId: String, nonce: String?, _ connection: any RegistryConnection) throws -> Bool {
         let rows = try connection.query(
-            #"SELECT COUNT(*) AS "count" FROM \#(connection.names.audit) WHERE "action" = 'apply' AND ("item_id" = ? OR "nonce" = ?)"#,
-            [.text(itemId), nonce.map(SQLValue.text) ?? .null])
+            #"SELECT COUNT(*) AS "count" FROM \#(connection.names.audit) WHERE "action" = ? AND ("item_id" = ? OR "nonce" = ?)"#,
+            [.text(AuditAction.apply.rawValue), .text(itemId), nonce.map(SQLValue.text) ?? .null])
         return (rows.first?["count"]?.integer ?? 0) > 0
     }
 }

@@ -222,7 +222,7 @@ public struct ApplyEngine: Sendable {
             } catch let error as SchemaError where error.code == .lockTimeout {
                 // Nothing of the step that timed out remains; the items stay approved for the next start.
                 try? session.transaction(lockTimeout: nil) { connection in
-                    try registry.insertAudit(connection, principal: request.principal, action: "apply-postponed", detail: error.message)
+                    try registry.insertAudit(connection, principal: request.principal, action: .applyPostponed, detail: error.message)
                 }
                 throw error
             }
@@ -247,7 +247,7 @@ public struct ApplyEngine: Sendable {
             guard let item = items[refusal.itemId] else { continue }
             // Drift is fixed outside the item; the approval stays good for when it is.
             if refusal.code != .drift { try registry.setState(connection, item, .failed, error: refusal.message) }
-            try registry.insertAudit(connection, principal: principal, action: "apply-refused", item: item, detail: "\(refusal.code.rawValue): \(refusal.message)")
+            try registry.insertAudit(connection, principal: principal, action: .applyRefused, item: item, detail: "\(refusal.code.rawValue): \(refusal.message)")
         }
     }
 }

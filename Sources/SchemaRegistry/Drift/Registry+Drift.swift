@@ -100,7 +100,7 @@ extension Registry {
                     }
                     let item = QueueItem(change, dialect: connection.dialect, at: now)
                     try insert(item, connection)
-                    try insertAudit(connection, principal: principal, action: "queue-repair", item: item,
+                    try insertAudit(connection, principal: principal, action: .queueRepair, item: item,
                                     detail: Drift.differences(expected: TableShape.expected(for: entity.structure, dialect: connection.dialect, primaryKeys: keys),
                                                               live: live).map(\.description).joined(separator: "; "))
                     result.queued.append(item)
@@ -113,10 +113,14 @@ extension Registry {
     /// Records the live shape of `entities`' tables as their applied snapshots (admins only): the
     /// admin accepts what someone did to the database. Audited with the drift it accepted; the
     /// next scan plans from the new snapshot towards what the package files want.
-    public func acceptDrift(_ entities: [String], as principal: String, host: PrismaSchema?) throws -> DriftAcceptance {
+    ///
+    /// - Parameter signingKey: the admin's key; the new snapshot is attested with it, so that
+    ///   `apply --trusted-keys` vouches for it (without, a start with trusted keys refuses to
+    ///   render from it: `not-signed`).
+    public func acceptDrift(_ entities: [String], as principal: String, host: PrismaSchema?, signingKey: SigningKey? = nil) throws -> DriftAcceptance {
         let outcome: Result<DriftAcceptance, SchemaError> = try transaction { connection in
             guard try Self.isAdmin(principal, connection) else {
-                try insertAudit(connection, principal: principal, action: "drift-accept-denied", detail: "not an admin")
+                try insertAudit(connection, principal: principal, action: .driftAcceptDenied, detail: "not an admin")
                 return .failure(SchemaError(.notAdmin, "'\(principal)' is not an admin; only admins accept drift (see `schema admin list`)"))
             }
             var result = DriftAcceptance()
@@ -145,8 +149,12 @@ extension Registry {
                     #"UPDATE \#(connection.names.entities) SET "checksum" = ?, "structure" = ?, "applied_at" = ?, "item_id" = ?, "attestation" = NULL, "attestation_key" = NULL WHERE "name" = ?"#,
                     [.text(checksum.hex), .text(JSONCoding.encode(structure)), .text(now), .text("drift-accepted"), .text(name)])
                 try Self.adjustAppliedDigest(entity: name, from: entity.checksum.hex, to: checksum.hex, connection)
-                try insertAudit(connection, principal: principal, action: "drift-accept", entity: name,
-                                detail: "snapshot \(Checksum.short(entity.checksum.hex)) → \(checksum.short): " + differences.map(\.description).joined(separator: "; "))
+                if let signingKey {
+                    try storeAttestation(try ApprovalSignature.attest(entity: name, checksum: checksum.hex, with: signingKey),
+                                         key: TrustedKey(name: signingKey.name, publicKey: signingKey.privateKey.publicKey).encoded, entity: name, connection)
+                }
+                try insertAudit(connection, principal: principal, action: .driftAccept, entity: name,
+                                detail: "snapshot \(Checksum.short(entity.checksum.hex)) → \(checksum.short)\(signingKey.map { ", signed by key \($0.name)" } ?? ""): " + differences.map(\.description).joined(separator: "; "))
                 result.accepted.append(name)
             }
             return .success(result)

@@ -26,14 +26,14 @@ extension Registry {
             if existing.contains(name) { return SchemaError(.adminConflict, "'\(name)' is already an admin") }
             if !existing.isEmpty {
                 guard let principal, try Self.isAdmin(principal, connection) else {
-                    try insertAudit(connection, principal: principal ?? "anonymous", action: "admin-add-denied", detail: name)
+                    try insertAudit(connection, principal: principal ?? "anonymous", action: .adminAddDenied, detail: name)
                     return SchemaError(.notAdmin, "only an admin can add admins: pass --as with an admin's name")
                 }
             }
             let creator = existing.isEmpty ? "bootstrap" : (principal ?? "bootstrap")
             try connection.execute(#"INSERT INTO \#(connection.names.admins) ("name", "role", "created_at", "created_by") VALUES (?, 'admin', ?, ?)"#,
                                    [.text(name), .text(now), .text(creator)])
-            try insertAudit(connection, principal: creator == "bootstrap" ? name : creator, action: existing.isEmpty ? "admin-bootstrap" : "admin-add", detail: name)
+            try insertAudit(connection, principal: creator == "bootstrap" ? name : creator, action: existing.isEmpty ? .adminBootstrap : .adminAdd, detail: name)
             return nil
         }
         if let denied { throw denied }
@@ -43,7 +43,7 @@ extension Registry {
     public func removeAdmin(_ name: String, by principal: String) throws {
         let denied: SchemaError? = try transaction { connection in
             guard try Self.isAdmin(principal, connection) else {
-                try insertAudit(connection, principal: principal, action: "admin-remove-denied", detail: name)
+                try insertAudit(connection, principal: principal, action: .adminRemoveDenied, detail: name)
                 return SchemaError(.notAdmin, "'\(principal)' is not an admin")
             }
             let existing = try Self.admins(connection)
@@ -52,7 +52,7 @@ extension Registry {
             try connection.execute(#"DELETE FROM \#(connection.names.admins) WHERE "name" = ?"#, [.text(name)])
             // A removed admin's tokens and login codes end with the role.
             try connection.execute(#"DELETE FROM \#(connection.names.tokens) WHERE "principal" = ?"#, [.text(name)])
-            try insertAudit(connection, principal: principal, action: "admin-remove", detail: name)
+            try insertAudit(connection, principal: principal, action: .adminRemove, detail: name)
             return nil
         }
         if let denied { throw denied }

@@ -37,7 +37,7 @@ extension Registry {
         var inputs: DerivationInputs?
         var tables: Set<String> = []
         var blocked: [Refusal] = []
-        var result = try decide(selection, as: principal, action: "approve", to: .approved) { item, connection in
+        var result = try decide(selection, as: principal, action: .approve, to: .approved) { item, connection in
             if inputs == nil {
                 let queued = try Self.items(in: [.pending, .approved], connection).compactMap(\.structure)
                 inputs = try DerivationInputs.read(context: context, others: queued, connection)
@@ -66,7 +66,7 @@ extension Registry {
                 [.text(item.id), .text(principal), .text(self.now), QueueItem.optional(item.toChecksum), .text(derived.sqlHash), .integer(allowDataLoss ? 1 : 0),
                  QueueItem.optional(signature), QueueItem.optional(signingKey.map { TrustedKey(name: $0.name, publicKey: $0.privateKey.publicKey).encoded }),
                  .text(nonce)])
-            try self.insertAudit(connection, principal: principal, action: "approve", item: item,
+            try self.insertAudit(connection, principal: principal, action: .approve, item: item,
                                  detail: "sql \(Checksum.short(derived.sqlHash))\(derived.isDestructive ? ", data loss acknowledged" : "")\(rewrites.isEmpty ? "" : ", table rewrite acknowledged")\(signingKey.map { ", signed by key \($0.name)" } ?? "")",
                                  nonce: nonce)
             if let refusal = Self.dataRefusal(itemId: item.id, entity: item.entity, try Self.violations(derived.checks, tables: tables, connection)) {
@@ -93,8 +93,8 @@ extension Registry {
 
     /// Rejects pending items as `principal`, who must be an admin.
     public func reject(_ selection: Selection, as principal: String, reason: String?) throws -> DecisionResult {
-        try decide(selection, as: principal, action: "reject", to: .rejected, error: reason) { item, connection in
-            try self.insertAudit(connection, principal: principal, action: "reject", item: item, detail: reason)
+        try decide(selection, as: principal, action: .reject, to: .rejected, error: reason) { item, connection in
+            try self.insertAudit(connection, principal: principal, action: .reject, item: item, detail: reason)
             return nil
         }
     }
@@ -102,25 +102,25 @@ extension Registry {
     /// Takes back rejections (admins only): the items become superseded, so the next scan queues
     /// each change again as pending if the package files still want it, and drops it otherwise.
     public func reopen(_ selection: Selection, as principal: String, reason: String?) throws -> DecisionResult {
-        try decide(selection, as: principal, action: "reopen", from: .rejected, to: .superseded, error: "rejection taken back by \(principal)") { item, connection in
-            try self.insertAudit(connection, principal: principal, action: "reopen", item: item, detail: reason)
+        try decide(selection, as: principal, action: .reopen, from: .rejected, to: .superseded, error: "rejection taken back by \(principal)") { item, connection in
+            try self.insertAudit(connection, principal: principal, action: .reopen, item: item, detail: reason)
             return nil
         }
     }
 
     /// Moves the selected items from `state` to `newState` when `body` does not refuse them.
     /// A principal who is not an admin changes nothing; the attempt is audited.
-    func decide(_ selection: Selection, as principal: String, action: String, from state: QueueItem.State = .pending,
+    func decide(_ selection: Selection, as principal: String, action: AuditAction, from state: QueueItem.State = .pending,
                 to newState: QueueItem.State, error: String? = nil,
                 _ body: @escaping (QueueItem, any RegistryConnection) throws -> Refusal?) throws -> DecisionResult {
         let outcome: Result<DecisionResult, SchemaError> = try transaction { connection in
             guard try Self.isAdmin(principal, connection) else {
                 // The refusal is recorded: the transaction commits the audit line.
-                try insertAudit(connection, principal: principal, action: "\(action)-denied", detail: "not an admin")
+                try insertAudit(connection, principal: principal, action: action.denied, detail: "not an admin")
                 let noAdmins = try connection.query(#"SELECT COUNT(*) AS "count" FROM \#(connection.names.admins)"#, []).first?["count"]?.integer == 0
                 return .failure(SchemaError(.notAdmin, noAdmins
                     ? "'\(principal)' is not an admin, and there are no admins yet; add the first with `schema admin add NAME` (no --as needed for the first)"
-                    : "'\(principal)' is not an admin; only admins can \(action) (see `schema admin list`)"))
+                    : "'\(principal)' is not an admin; only admins can \(action.rawValue) (see `schema admin list`)"))
             }
             var result = DecisionResult()
             var chosen: [QueueItem] = []

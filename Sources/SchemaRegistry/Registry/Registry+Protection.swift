@@ -34,7 +34,7 @@ extension Registry {
             ] {
                 try connection.execute(statement)
             }
-            try insertAudit(connection, principal: "registry", action: "audit-protected", detail: "owner \(owner), writer \(writer)")
+            try insertAudit(connection, principal: "registry", action: .auditProtected, detail: "owner \(owner), writer \(writer)")
         }
     }
 }

@@ -53,7 +53,7 @@ extension Registry {
                         try connection.execute(#"DELETE FROM \#(connection.names.approvals) WHERE "item_id" = ?"#, [.text(item.id)])
                         try connection.execute(#"DELETE FROM \#(connection.names.queue) WHERE "id" = ?"#, [.text(item.id)])
                         try insert(revived, connection)
-                        try insertAudit(connection, principal: principal, action: "requeue", item: revived, detail: "was \(item.state.rawValue)")
+                        try insertAudit(connection, principal: principal, action: .requeue, item: revived, detail: "was \(item.state.rawValue)")
                         result.requeued.append(revived)
                     case .rejected:
                         result.previouslyRejected.append(item)
@@ -63,7 +63,7 @@ extension Registry {
                 } else {
                     let item = QueueItem(change, dialect: connection.dialect, at: now)
                     try insert(item, connection)
-                    try insertAudit(connection, principal: principal, action: "queue", item: item, detail: change.action.rawValue)
+                    try insertAudit(connection, principal: principal, action: .queue, item: item, detail: change.action.rawValue)
                     result.queued.append(item)
                 }
             }
@@ -74,7 +74,7 @@ extension Registry {
             where (item.state == .pending || item.state == .failed || (item.state == .approved && item.progress == 0)) && item.action != .repair {
                 if wanted[item.entity] != item.id {
                     try setState(connection, item, .superseded)
-                    try insertAudit(connection, principal: principal, action: "supersede", item: item,
+                    try insertAudit(connection, principal: principal, action: .supersede, item: item,
                                     detail: wanted[item.entity].map { "by \($0)" } ?? "the files match the applied structure again")
                     result.superseded.append(item)
                 }

@@ -28,7 +28,7 @@ extension Registry {
     /// Without `by`, `name` must be an admin (an operator issuing their own token); with `by`, that
     /// principal must be an admin (tokens for readers, or for other admins).
     public func issueToken(for name: String, by principal: String?, lifetime: TimeInterval = defaultTokenLifetime) throws -> String {
-        try issue(kind: "token", for: name, by: principal, lifetime: lifetime)
+        try issue(kind: "token", issued: .tokenIssued, denied: .tokenDenied, for: name, by: principal, lifetime: lifetime)
     }
 
     /// Revokes every token and login code of `name` (an admin's decision, audited).
@@ -38,12 +38,12 @@ extension Registry {
     public func revokeTokens(of name: String, by principal: String) throws -> Int {
         let outcome: Result<Int, SchemaError> = try transaction { connection in
             guard try Self.isAdmin(principal, connection) else {
-                try insertAudit(connection, principal: principal, action: "token-revoke-denied", detail: name)
+                try insertAudit(connection, principal: principal, action: .tokenRevokeDenied, detail: name)
                 return .failure(SchemaError(.notAdmin, "'\(principal)' is not an admin"))
             }
             let count = try connection.query(#"SELECT COUNT(*) AS "count" FROM \#(connection.names.tokens) WHERE "principal" = ?"#, [.text(name)]).first?["count"]?.integer ?? 0
             try connection.execute(#"DELETE FROM \#(connection.names.tokens) WHERE "principal" = ?"#, [.text(name)])
-            try insertAudit(connection, principal: principal, action: "token-revoke", detail: "\(name): \(count)")
+            try insertAudit(connection, principal: principal, action: .tokenRevoke, detail: "\(name): \(count)")
             return .success(Int(count))
         }
         return try outcome.get()
@@ -51,16 +51,16 @@ extension Registry {
 
     /// Issues a single-use login code, valid for `lifetime` seconds, for `/login?code=...`.
     public func issueLoginCode(for name: String, by principal: String?, lifetime: TimeInterval = 300) throws -> String {
-        try issue(kind: "login-code", for: name, by: principal, lifetime: lifetime)
+        try issue(kind: "login-code", issued: .loginCodeIssued, denied: .loginCodeDenied, for: name, by: principal, lifetime: lifetime)
     }
 
-    func issue(kind: String, for name: String, by principal: String?, lifetime: TimeInterval?) throws -> String {
+    func issue(kind: String, issued: AuditAction, denied deniedAction: AuditAction, for name: String, by principal: String?, lifetime: TimeInterval?) throws -> String {
         guard Self.validPrincipal(name) else { throw SchemaError(.invalidName, "principal names are 1 to 64 visible characters without spaces") }
         let secret = Self.randomSecret()
         let denied: SchemaError? = try transaction { connection in
             let issuer = principal ?? name
             guard try Self.isAdmin(issuer, connection) else {
-                try insertAudit(connection, principal: issuer, action: "\(kind)-denied", detail: name)
+                try insertAudit(connection, principal: issuer, action: deniedAction, detail: name)
                 return SchemaError(.notAdmin, principal == nil
                     ? "'\(name)' is not an admin; an admin issues tokens for other principals with --as"
                     : "'\(issuer)' is not an admin")
@@ -69,7 +69,7 @@ extension Registry {
             try connection.execute(
                 #"INSERT INTO \#(connection.names.tokens) ("hash", "principal", "kind", "created_at", "created_by", "expires_at", "used") VALUES (?, ?, ?, ?, ?, ?, 0)"#,
                 [.text(Checksum.sha256Hex(secret)), .text(name), .text(kind), .text(now), .text(issuer), QueueItem.optional(expiry)])
-            try insertAudit(connection, principal: issuer, action: "\(kind)-issued", detail: name)
+            try insertAudit(connection, principal: issuer, action: issued, detail: name)
             return nil
         }
         if let denied { throw denied }
@@ -99,7 +99,7 @@ extension Registry {
                   let expiry = row["expires_at"]?.text, expiry > now
             else { return nil }
             try connection.execute(#"UPDATE \#(connection.names.tokens) SET "used" = 1 WHERE "hash" = ?"#, [.text(hash)])
-            try insertAudit(connection, principal: name, action: "login", detail: "login code")
+            try insertAudit(connection, principal: name, action: .login, detail: "login code")
             return AuthenticatedPrincipal(name: name, isAdmin: try Self.isAdmin(name, connection))
         }
     }
@@ -113,8 +113,31 @@ extension Registry {
         }
     }
 
+    /// The audit log's newest sequence number (0 when it is empty): a browser session records it
+    /// when it begins, for ``wasRevoked(_:after:)``.
+    public func auditPosition() throws -> Int64 {
+        try transaction { connection in
+            try connection.query(#"SELECT COALESCE(MAX("seq"), 0) AS "seq" FROM \#(connection.names.audit)"#, []).first?["seq"]?.integer ?? 0
+        }
+    }
+
+    /// Whether `name`'s tokens were revoked (`admin revoke`) or `name` was removed as admin
+    /// (`admin remove`) after the audit log's position `position`: what ends a browser session
+    /// that began there, whichever process did it.
+    public func wasRevoked(_ name: String, after position: Int64) throws -> Bool {
+        try transaction { connection in
+            let prefix = name + ": "
+            let rows = try connection.query(#"""
+                SELECT COUNT(*) AS "count" FROM \#(connection.names.audit) WHERE "seq" > ?
+                AND (("action" = ? AND substr("detail", 1, ?) = ?) OR ("action" = ? AND "detail" = ?))
+                """#, [.integer(position), .text(AuditAction.tokenRevoke.rawValue), .integer(Int64(prefix.count)), .text(prefix),
+                       .text(AuditAction.adminRemove.rawValue), .text(name)])
+            return (rows.first?["count"]?.integer ?? 0) > 0
+        }
+    }
+
     /// Records an action of the review server (logins, logouts) in the audit log.
-    public func recordAudit(principal: String, action: String, detail: String?) throws {
+    public func recordAudit(principal: String, action: AuditAction, detail: String?) throws {
         try transaction { connection in try insertAudit(connection, principal: principal, action: action, detail: detail) }
     }
 

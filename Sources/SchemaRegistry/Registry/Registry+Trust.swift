@@ -31,14 +31,7 @@ extension Registry {
     static func appliedEntities(trustedKeys: [TrustedKey]?, _ connection: any RegistryConnection) throws -> [AppliedEntity] {
         let entities = try Self.appliedEntities(connection)
         guard let trustedKeys else { return entities }
-        let rows = try connection.query("""
-            SELECT e."name", e."item_id", e."attestation", e."attestation_key", a."signature", a."public_key", a."nonce",
-                   q."from_checksum", q."sql_hash", q."action", q."renames", q."repair_of"
-            FROM \(connection.names.entities) e
-            LEFT JOIN \(connection.names.approvals) a ON a."item_id" = e."item_id"
-            LEFT JOIN \(connection.names.queue) q ON q."id" = e."item_id"
-            """, [])
-        let byName = Dictionary(rows.compactMap { row in row["name"]?.text.map { ($0, row) } }, uniquingKeysWith: { first, _ in first })
+        let byName = try vouchingRows(connection)
         for entity in entities {
             let name = entity.structure.name
             guard let row = byName[name], Self.isVouchedFor(entity, row: row, trustedKeys: trustedKeys) else {
@@ -47,6 +40,18 @@ extension Registry {
             }
         }
         return entities
+    }
+
+    /// Entity name → what may vouch for its snapshot: the approval that applied it, or an attestation.
+    static func vouchingRows(_ connection: any RegistryConnection) throws -> [String: SQLRow] {
+        let rows = try connection.query("""
+            SELECT e."name", e."item_id", e."attestation", e."attestation_key", a."signature", a."public_key", a."nonce",
+                   q."from_checksum", q."sql_hash", q."action", q."renames", q."repair_of"
+            FROM \(connection.names.entities) e
+            LEFT JOIN \(connection.names.approvals) a ON a."item_id" = e."item_id"
+            LEFT JOIN \(connection.names.queue) q ON q."id" = e."item_id"
+            """, [])
+        return Dictionary(rows.compactMap { row in row["name"]?.text.map { ($0, row) } }, uniquingKeysWith: { first, _ in first })
     }
 
     static func isVouchedFor(_ entity: AppliedEntity, row: SQLRow, trustedKeys: [TrustedKey]) -> Bool {
@@ -68,28 +73,67 @@ extension Registry {
         return false
     }
 
-    /// An admin vouches, with their key, for every applied snapshot as it is now: for registries
-    /// whose snapshots were applied before approvals were signed. Audited per entity.
+    /// An applied snapshot an admin may attest: its entity, checksum, and whether `trustedKeys`
+    /// already vouch for it.
+    public struct AttestationCandidate: Hashable, Sendable {
+        public var entity: String
+        public var checksum: String
+        public var vouched: Bool
+    }
+
+    /// The applied snapshots, each with whether a trusted key vouches for it: what `keys attest`
+    /// shows before anyone vouches for anything.
+    public func attestationCandidates(trustedKeys: [TrustedKey]) throws -> [AttestationCandidate] {
+        try transaction { connection in
+            let entities = try Self.appliedEntities(connection)
+            let rows = try Self.vouchingRows(connection)
+            return entities.map { entity in
+                AttestationCandidate(entity: entity.structure.name, checksum: entity.checksum.hex,
+                                     vouched: rows[entity.structure.name].map { Self.isVouchedFor(entity, row: $0, trustedKeys: trustedKeys) } ?? false)
+            }
+        }
+    }
+
+    /// An admin vouches, with their key, for the applied snapshots named in `selection` (entity →
+    /// the checksum, or its first 12 or more hex digits, that the admin saw): for registries
+    /// whose snapshots were applied before approvals were signed. A snapshot whose checksum is
+    /// not the one named is refused, so an attestation covers exactly what was looked at, never
+    /// a snapshot forged since. Audited per entity.
     ///
-    /// - Returns: the attested entity names.
-    public func attest(as principal: String, with key: SigningKey) throws -> [String] {
-        let outcome: Result<[String], SchemaError> = try transaction { connection in
+    /// - Returns: the attested entity names, and the refusals.
+    public func attest(_ selection: [String: String], as principal: String, with key: SigningKey) throws -> (attested: [String], refused: [Refusal]) {
+        let outcome: Result<([String], [Refusal]), SchemaError> = try transaction { connection in
             guard try Self.isAdmin(principal, connection) else {
-                try insertAudit(connection, principal: principal, action: "attest-denied", detail: "not an admin")
+                try insertAudit(connection, principal: principal, action: .attestDenied, detail: "not an admin")
                 return .failure(SchemaError(.notAdmin, "'\(principal)' is not an admin; only admins can attest applied snapshots"))
             }
             let encoded = TrustedKey(name: key.name, publicKey: key.privateKey.publicKey).encoded
+            let applied = Dictionary(try Self.appliedEntities(connection).map { ($0.structure.name, $0) }, uniquingKeysWith: { first, _ in first })
             var names: [String] = []
-            for entity in try Self.appliedEntities(connection) {
-                let signature = try ApprovalSignature.attest(entity: entity.structure.name, checksum: entity.checksum.hex, with: key)
-                try connection.execute(#"UPDATE \#(connection.names.entities) SET "attestation" = ?, "attestation_key" = ? WHERE "name" = ?"#,
-                                       [.text(signature), .text(encoded), .text(entity.structure.name)])
-                try insertAudit(connection, principal: principal, action: "attest", entity: entity.structure.name,
-                                detail: "checksum \(entity.checksum.short), key \(key.name)")
-                names.append(entity.structure.name)
+            var refused: [Refusal] = []
+            for (name, seen) in selection.sorted(by: { $0.key < $1.key }) {
+                guard let entity = applied[name] else {
+                    refused.append(Refusal(itemId: "-", entity: name, code: .unknownItem, message: "no applied entity of this name"))
+                    continue
+                }
+                let prefix = seen.lowercased()
+                guard prefix.count >= 12, entity.checksum.hex.hasPrefix(prefix) else {
+                    refused.append(Refusal(itemId: "-", entity: name, code: .structureChanged,
+                                           message: "its applied checksum is \(entity.checksum.short), not the \(TerminalText.escape(seen, limit: 64)) named (give at least 12 hex digits)"))
+                    continue
+                }
+                let signature = try ApprovalSignature.attest(entity: name, checksum: entity.checksum.hex, with: key)
+                try storeAttestation(signature, key: encoded, entity: name, connection)
+                try insertAudit(connection, principal: principal, action: .attest, entity: name, detail: "checksum \(entity.checksum.short), key \(key.name)")
+                names.append(name)
             }
-            return .success(names)
+            return .success((names, refused))
         }
         return try outcome.get()
+    }
+
+    func storeAttestation(_ signature: String, key encoded: String, entity name: String, _ connection: any RegistryConnection) throws {
+        try connection.execute(#"UPDATE \#(connection.names.entities) SET "attestation" = ?, "attestation_key" = ? WHERE "name" = ?"#,
+                               [.text(signature), .text(encoded), .text(name)])
     }
 }

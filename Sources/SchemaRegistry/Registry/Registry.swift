@@ -192,11 +192,11 @@ public final class Registry: @unchecked Sendable {
 
     // MARK: - Writing
 
-    func insertAudit(_ connection: any RegistryConnection, principal: String, action: String, item: QueueItem? = nil,
+    func insertAudit(_ connection: any RegistryConnection, principal: String, action: AuditAction, item: QueueItem? = nil,
                      entity: String? = nil, detail: String? = nil, nonce: String? = nil) throws {
         try connection.execute(
             #"INSERT INTO \#(connection.names.audit) ("at", "principal", "action", "item_id", "entity", "from_checksum", "to_checksum", "detail", "nonce") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"#,
-            [.text(now), .text(principal), .text(action), QueueItem.optional(item?.id), QueueItem.optional(item?.entity ?? entity),
+            [.text(now), .text(principal), .text(action.rawValue), QueueItem.optional(item?.id), QueueItem.optional(item?.entity ?? entity),
              QueueItem.optional(item?.fromChecksum), QueueItem.optional(item?.toChecksum), QueueItem.optional(detail), QueueItem.optional(nonce)])
     }
 
