@@ -215,10 +215,14 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
                 return try connection.query(query, logger: logger).wait()
             } catch {
                 // lock_not_available: a lock_timeout ran out. The caller retries or gives up with the temporary exit status.
-                if (error as? PSQLError)?.serverInfo?[.sqlState] == "55P03" {
-                    throw SchemaError(.lockTimeout, PostgresRegistryDatabase.message(error), statement: sql)
+                let state = (error as? PSQLError)?.serverInfo?[.sqlState]
+                // The server's error code is kept as the cause: callers and logs tell a lost
+                // connection, a deadlock and a constraint violation apart by it, not by the text.
+                let cause = state.map { "SQLSTATE \($0)" } ?? "\(type(of: error)): \((error as? PSQLError)?.code.description ?? "\(error)")"
+                if state == "55P03" {
+                    throw SchemaError(.lockTimeout, PostgresRegistryDatabase.message(error), statement: sql, cause: cause)
                 }
-                throw SchemaError(.database, PostgresRegistryDatabase.message(error), statement: sql)
+                throw SchemaError(.database, PostgresRegistryDatabase.message(error), statement: sql, cause: cause)
             }
         }
 

@@ -18,13 +18,20 @@ public final class SQLiteRegistryDatabase: RegistryDatabase, @unchecked Sendable
     public var lockPolicy = LockPolicy.standard
 
     /// Opens (creating if needed) the database file at `path`.
-    public init(path: String) throws {
+    ///
+    /// - Parameter trace: called with every statement SQLite runs on this connection, as SQLite
+    ///   sees it (bound values not shown): the database's own account of what ran, for
+    ///   diagnosing a start and for comparing it with its plan.
+    public init(path: String, trace: (@Sendable (String) -> Void)? = nil) throws {
         self.path = path
         try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
         var configuration = Configuration()
         configuration.busyMode = .timeout(LockPolicy.standard.registryWait.seconds)
         configuration.foreignKeysEnabled = false
         configuration.label = "schema-registry"
+        if let trace {
+            configuration.prepareDatabase { db in db.trace(options: .statement) { trace($0.description) } }
+        }
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)
         } catch {
@@ -47,9 +54,9 @@ public final class SQLiteRegistryDatabase: RegistryDatabase, @unchecked Sendable
             }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
             throw SchemaError(.lockTimeout, "another process held the database's write lock for more than \(LockPolicy.milliseconds(wait)) ms; nothing was changed",
-                              statement: error.sql)
+                              statement: error.sql, cause: "SQLite \(error.extendedResultCode)")
         } catch let error as DatabaseError {
-            throw SchemaError(.database, Self.message(error), statement: error.sql)
+            throw SchemaError(.database, Self.message(error), statement: error.sql, cause: "SQLite \(error.extendedResultCode)")
         }
         guard let result else { throw SchemaError(.database, "the transaction returned no result") }
         return result
