@@ -213,10 +213,19 @@ public struct RenderedStep: Hashable, Sendable {
     }
 }
 
+extension SQLStatement {
+    /// `elements` in the order their statements run: by stage, then phase, then as given. The one
+    /// ordering of statements, for plans and apply alike.
+    public static func inExecutionOrder<T>(_ elements: [T], statement: (T) -> SQLStatement) -> [T] {
+        elements.enumerated().map { (key: (statement($0.element).stage, statement($0.element).phase, $0.offset), element: $0.element) }
+            .sorted { $0.key < $1.key }.map(\.element)
+    }
+}
+
 extension Array where Element == SQLStatement {
-    /// Statements of several changes in execution order: by stage, then phase, then as given.
+    /// Statements of several changes in execution order (``SQLStatement/inExecutionOrder(_:statement:)``).
     public func ordered() -> [SQLStatement] {
-        enumerated().sorted { ($0.element.stage, $0.element.phase, $0.offset) < ($1.element.stage, $1.element.phase, $1.offset) }.map(\.element)
+        SQLStatement.inExecutionOrder(self) { $0 }
     }
 
     /// The statements as one script, each ending with `;`: what the first item format's hash covered.

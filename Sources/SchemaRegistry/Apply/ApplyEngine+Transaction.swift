@@ -72,9 +72,7 @@ extension ApplyEngine {
 
     /// Each statement with its item, in execution order across items: stage, phase, then as given.
     static func tagged(_ items: [QueueItem]) -> [(itemId: String, statement: SQLStatement)] {
-        items.flatMap { item in item.statements.map { (itemId: item.id, statement: $0) } }.enumerated()
-            .sorted { ($0.element.statement.stage, $0.element.statement.phase, $0.offset) < ($1.element.statement.stage, $1.element.statement.phase, $1.offset) }
-            .map(\.element)
+        SQLStatement.inExecutionOrder(items.flatMap { item in item.statements.map { (itemId: item.id, statement: $0) } }) { $0.statement }
     }
 
     /// The item's structure becomes the applied snapshot; the item is applied, with its nonce in the audit log.
