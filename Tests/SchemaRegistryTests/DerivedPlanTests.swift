@@ -216,6 +216,37 @@ import Testing
         #expect(errorCode { try database.withLockedTransaction { try $0.execute(#"INSERT INTO "Post" ("id", "title", "slug") VALUES ('b', 't', 'same')"#) } } != nil)
     }
 
+    /// A "started" mark forged for an item whose first transaction changes the table (a column
+    /// added and made required): finishing from it would skip that transaction and record a
+    /// snapshot the table does not have. The table shows no trace of it, so the start refuses.
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func aForgedStartOfAnUnstartedChangeIsRefused() throws {
+        let addRequired = """
+            entities:
+              - name: Post
+                fields:
+                  id: { type: string, primary: true }
+                  title: { type: string }
+                  slug: { type: string, nullable: true, unique: true }
+                  views: { type: int, default: 0 }
+            """
+        let (database, _, registry, desired, item) = try pendingChange(.postgres, to: addRequired)
+        defer { database.close() }
+        #expect(item.statements.contains { $0.stage == .transaction } && item.hasOnlineSteps)
+        #expect(try registry.approve(.all, as: "alice", allowDataLoss: false).accepted.count == 1)
+        try database.withLockedTransaction { connection in
+            try connection.execute(#"UPDATE \#(connection.names.queue) SET "progress" = 2 WHERE "id" = ?"#, [.text(item.id)])
+            try connection.execute(#"INSERT INTO \#(connection.names.audit) ("at", "principal", "action", "item_id") VALUES ('now', 'mallory', 'apply-started', ?)"#,
+                                   [.text(item.id)])
+        }
+        let before = try Introspection.describe(database)
+        let outcome = try registry.applyApproved(desired)
+        #expect(outcome.applied.isEmpty)
+        #expect(outcome.refused.first?.message.contains("shows none of the change's first transaction") == true, "\(outcome.refused)")
+        #expect(try Introspection.describe(database) == before, "nothing ran")
+        #expect(try registry.appliedEntities().first?.structure.field(named: "views") == nil, "no snapshot recorded for a change that did not happen")
+    }
+
     /// Every blocking data problem of an item is named at once, by `approve` (as a warning), by
     /// `plan` and by apply, which agree; nothing runs.
     @Test(arguments: Backend.available)

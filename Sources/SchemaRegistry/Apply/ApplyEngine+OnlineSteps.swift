@@ -16,8 +16,34 @@ extension ApplyEngine {
             return (rows.first?["count"]?.integer ?? 0) > 0
         }
         let inputs = try DerivationInputs.read(context: desired.renderContext, others: desired.entities.map(\.structure), connection)
+        let keys = PrimaryKeys.of(host: desired.host, entities: inputs.applied.values.map(\.structure))
+        let tables = try Self.existingTables(connection)
         return try verify(started, current: desired.entitiesByName, trustedKeys: trustedKeys, resuming: true, inputs: inputs, connection).map { verified, refusal in
-            Started(item: verified.item, nonce: verified.nonce, refusal: refusal)
+            var refusal = refusal
+            if refusal == nil, try leftNoTrace(verified.item, applied: inputs.applied[verified.item.entity], primaryKeys: keys, tables: tables, connection) {
+                refusal = Refusal(itemId: verified.item.id, entity: verified.item.entity, code: .baseChanged,
+                                  message: "the registry says a start began this change, but its table shows none of the change's first transaction "
+                                    + "(a forged or lost record); nothing ran. Run `schema drift`, then scan and approve again")
+            }
+            return Started(item: verified.item, nonce: verified.nonce, refusal: refusal)
+        }
+    }
+
+    /// Whether an item recorded as started left no trace of its first transaction in its table:
+    /// the table a create makes is missing, or the table an alter changes is still exactly its
+    /// applied snapshot. The started mark is a registry row anyone with access to the registry can
+    /// write; finishing from it would skip that transaction and record a snapshot the table does
+    /// not have. Items whose first transaction changes nothing visible (only online steps, or only
+    /// row-level security, which a start may skip) are not judged by it.
+    func leftNoTrace(_ item: QueueItem, applied: AppliedEntity?, primaryKeys: [String: String], tables: Set<String>,
+                     _ connection: any RegistryConnection) throws -> Bool {
+        guard item.statements.contains(where: { $0.stage == .transaction && $0.phase != .rowLevelSecurity }) else { return false }
+        switch item.action {
+        case .create:
+            return !tables.contains(item.entity)
+        case .alter, .repair, .drop:
+            guard let applied else { return false }
+            return try Registry.drift(of: applied.structure, primaryKeys: primaryKeys, connection).isEmpty
         }
     }
 
