@@ -41,10 +41,4 @@ public struct RenderContext: Sendable {
         self.host = host
         self.identity = identity
     }
-
-    /// A renderer for `dialect` whose primary keys come from the host and `entities` (later
-    /// entries win: pass the newest structures last).
-    public func renderer(_ dialect: SQLDialect, entities: [CanonicalEntity]) -> MigrationSQLRenderer {
-        MigrationSQLRenderer(dialect: dialect, primaryKeys: PrimaryKeys.of(host: host, entities: entities), identity: identity)
-    }
 }

@@ -39,6 +39,7 @@ extension ApplyEngine {
                         try checkForeignKeys(accepted, connection)
                     }
                     var staged: [Started] = []
+                    var digestChanges: [Registry.SnapshotChange] = []
                     for item in accepted {
                         if item.hasOnlineSteps {
                             try Self.setProgress(item, 1, connection)
@@ -46,9 +47,10 @@ extension ApplyEngine {
                                                      detail: "\(item.onlineSteps.count) online step(s) follow", nonce: prepared.nonces[item.id])
                             staged.append(Started(item: item, nonce: prepared.nonces[item.id]))
                         } else {
-                            done.applied.append(try markApplied(item, nonce: prepared.nonces[item.id], request, connection))
+                            done.applied.append(try markApplied(item, nonce: prepared.nonces[item.id], request, connection, digestChanges: &digestChanges))
                         }
                     }
+                    try Registry.adjustAppliedDigest(digestChanges, connection)
                     if !accepted.isEmpty {
                         try history?.record(accepted.flatMap(\.statements).ordered(), finished: staged.isEmpty, connection: connection)
                     }
@@ -77,7 +79,17 @@ extension ApplyEngine {
 
     /// The item's structure becomes the applied snapshot; the item is applied, with its nonce in the audit log.
     func markApplied(_ item: QueueItem, nonce: String?, _ request: ApplyRequest, _ connection: any RegistryConnection) throws -> QueueItem {
-        try registry.record(item, connection)
+        var changes: [Registry.SnapshotChange] = []
+        let applied = try markApplied(item, nonce: nonce, request, connection, digestChanges: &changes)
+        try Registry.adjustAppliedDigest(changes, connection)
+        return applied
+    }
+
+    /// ``markApplied(_:nonce:_:_:)`` that leaves the stored digest to the caller, who adjusts it
+    /// once for every change it collects in `digestChanges` (one read and write, not one per item).
+    func markApplied(_ item: QueueItem, nonce: String?, _ request: ApplyRequest, _ connection: any RegistryConnection,
+                     digestChanges: inout [Registry.SnapshotChange]) throws -> QueueItem {
+        digestChanges.append(try registry.record(item, connection, adjustingDigest: false))
         try registry.setState(connection, item, .applied)
         try registry.insertAudit(connection, principal: request.principal, action: .apply, item: item, detail: item.action.rawValue, nonce: nonce)
         var applied = item

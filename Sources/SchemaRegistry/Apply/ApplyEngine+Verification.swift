@@ -22,11 +22,15 @@ extension ApplyEngine {
     /// have moved on since.
     func verify(_ items: [QueueItem], current: [String: DesiredEntity], trustedKeys: [TrustedKey]?, resuming: Bool,
                 inputs: DerivationInputs, _ connection: any RegistryConnection) throws -> [(Verified, Refusal?)] {
-        try items.map { item in
+        // Two queries for all the items, not two per item: a start with 1,000 approved changes
+        // would otherwise spend its time on round trips.
+        let approvals = Dictionary(try Self.rows(#"SELECT "item_id", "checksum", "sql_hash", "signature", "public_key", "nonce" FROM \#(connection.names.approvals) WHERE "item_id" IN"#,
+                                                 items.map(\.id), connection).compactMap { row in row["item_id"]?.text.map { ($0, row) } },
+                                   uniquingKeysWith: { first, _ in first })
+        let applied = try appliedMarks(itemIds: items.map(\.id), nonces: approvals.values.compactMap { $0["nonce"]?.text }, connection)
+        return try items.map { item in
             var reasons: [(code: SchemaError.Code, message: String)] = []
-            let approvals = try connection.query(
-                #"SELECT "checksum", "sql_hash", "signature", "public_key", "nonce" FROM \#(connection.names.approvals) WHERE "item_id" = ?"#, [.text(item.id)])
-            guard let approval = approvals.first else {
+            guard let approval = approvals[item.id] else {
                 return (Verified(item: item), Refusal(itemId: item.id, entity: item.entity, code: .notApproved, message: "no approval record for this item"))
             }
             let nonce = approval["nonce"]?.text
@@ -37,14 +41,15 @@ extension ApplyEngine {
             case .runs(let derived):
                 verified.statements = derived.statements
                 verified.checks = derived.checks
-                if approval["sql_hash"]?.text != derived.sqlHash {
+                // `derive` found the stored SQL equal to the derivation, so the item's pin is its hash.
+                if approval["sql_hash"]?.text != item.sqlHash {
                     reasons.append((.sqlChanged, "the SQL derived from the item differs from the SQL that was approved"))
                 }
             }
             if approval["checksum"]?.text != item.toChecksum {
                 reasons.append((.structureChanged, "the approved checksum differs from the queued change"))
             }
-            if try wasApplied(itemId: item.id, nonce: nonce, connection) {
+            if applied.contains(item.id) || nonce.map(applied.contains) == true {
                 reasons.append((.replayed, "this change was applied before (see `schema audit`); an approval is good for one application"))
             }
             if let trustedKeys {
@@ -72,11 +77,25 @@ extension ApplyEngine {
         return Refusal(itemId: item.id, entity: item.entity, code: first.code, message: reasons.map(\.message).joined(separator: "; also: "))
     }
 
-    /// Whether the audit log records an apply of this item, or of an approval with this nonce.
-    func wasApplied(itemId: String, nonce: String?, _ connection: any RegistryConnection) throws -> Bool {
-        let rows = try connection.query(
-            #"SELECT COUNT(*) AS "count" FROM \#(connection.names.audit) WHERE "action" = ? AND ("item_id" = ? OR "nonce" = ?)"#,
-            [.text(AuditAction.apply.rawValue), .text(itemId), nonce.map(SQLValue.text) ?? .null])
-        return (rows.first?["count"]?.integer ?? 0) > 0
+    /// The item ids and approval nonces among `itemIds` and `nonces` that the audit log records
+    /// an apply of: an approval is good for one application.
+    func appliedMarks(itemIds: [String], nonces: [String], _ connection: any RegistryConnection) throws -> Set<String> {
+        let action = SQLValue.text(AuditAction.apply.rawValue)
+        let byItem = try Self.rows(#"SELECT "item_id" FROM \#(connection.names.audit) WHERE "action" = ? AND "item_id" IN"#, itemIds, leading: [action], connection)
+        let byNonce = try Self.rows(#"SELECT "nonce" FROM \#(connection.names.audit) WHERE "action" = ? AND "nonce" IN"#, nonces, leading: [action], connection)
+        return Set(byItem.compactMap { $0["item_id"]?.text } + byNonce.compactMap { $0["nonce"]?.text })
+    }
+
+    /// The rows of `sql` (ending in `IN`, after the placeholders of `leading`) for `values`, bound
+    /// in chunks of 500 (both databases limit the number of parameters of one statement).
+    static func rows(_ sql: String, _ values: [String], leading: [SQLValue] = [], _ connection: any RegistryConnection) throws -> [SQLRow] {
+        var rows: [SQLRow] = []
+        var start = 0
+        while start < values.count {
+            let chunk = Array(values[start..<min(start + 500, values.count)])
+            rows += try connection.query(sql + " (" + Array(repeating: "?", count: chunk.count).joined(separator: ", ") + ")", leading + chunk.map(SQLValue.text))
+            start += chunk.count
+        }
+        return rows
     }
 }

@@ -242,6 +242,7 @@ public struct ApplyEngine: Sendable {
 
     /// Marks refused items `failed`, each with an audit line.
     func recordRefusals(_ refusals: [Refusal], principal: String, _ connection: any RegistryConnection) throws {
+        guard !refusals.isEmpty else { return }
         let items = Dictionary(try Registry.items(in: [.approved], connection).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         for refusal in refusals {
             guard let item = items[refusal.itemId] else { continue }

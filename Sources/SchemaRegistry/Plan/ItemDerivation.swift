@@ -8,14 +8,24 @@ struct DerivationInputs {
     var applied: [String: AppliedEntity]
     /// The host's keys and the identity setting, from the workspace.
     var context: RenderContext
-    /// Structures beyond the applied ones whose keys count (what the packages want, or the queued
-    /// structures), newest last.
-    var others: [CanonicalEntity]
+    /// Table → primary-key column of the host's models, the applied structures and the others
+    /// (what the packages want, or the queued structures), computed once: every derivation of
+    /// the transaction reads it.
+    var primaryKeys: [String: String]
 
     /// Reads the applied snapshots on `connection` (each re-hashed; an edited one throws).
     static func read(context: RenderContext, others: [CanonicalEntity], _ connection: any RegistryConnection) throws -> DerivationInputs {
         let applied = Dictionary(try Registry.appliedEntities(connection).map { ($0.structure.name, $0) }, uniquingKeysWith: { first, _ in first })
-        return DerivationInputs(applied: applied, context: context, others: others)
+        return DerivationInputs(applied: applied, context: context,
+                                primaryKeys: PrimaryKeys.of(host: context.host, entities: applied.values.map(\.structure) + others))
+    }
+
+    /// The primary keys with `structure`'s own, which wins (copied only when it differs).
+    func primaryKeys(with structure: CanonicalEntity?) -> [String: String] {
+        guard let structure, let key = structure.primaryKey?.name, primaryKeys[structure.name] != key else { return primaryKeys }
+        var keys = primaryKeys
+        keys[structure.name] = key
+        return keys
     }
 }
 
@@ -52,7 +62,7 @@ extension Registry {
             return refuse(.baseChanged, "the applied structure of \(TerminalText.escape(item.entity, limit: 80)) changed since this item was planned; run scan again")
         }
         var before = applied?.structure
-        let keys = PrimaryKeys.of(host: inputs.context.host, entities: inputs.applied.values.map(\.structure) + inputs.others + [item.structure].compactMap { $0 })
+        let keys = inputs.primaryKeys(with: item.structure)
         if item.action == .repair, let snapshot = before {
             guard liveCheck else {
                 return refuse(.baseChanged, "a repair whose first transaction ran cannot be checked against the live table again; run `schema drift --queue` again")
@@ -67,9 +77,11 @@ extension Registry {
             }
             before = approximation
         }
-        let renderer = inputs.context.renderer(connection.dialect, entities: inputs.applied.values.map(\.structure) + inputs.others + [item.structure].compactMap { $0 })
+        let renderer = MigrationSQLRenderer(dialect: connection.dialect, primaryKeys: keys, identity: inputs.context.identity)
         let derived = DerivedChange(from: before, to: item.structure, renames: item.renames, renderer: renderer)
-        guard item.format == PinnedSQL.currentFormat, derived.sqlHash == item.sqlHash else {
+        // The stored text hashes to the item's pin (``integrityProblem(of:)``): equal to the
+        // derivation, the derivation has that pin too, without hashing it again.
+        guard item.format == PinnedSQL.currentFormat, derived.statements == item.statements, derived.checks == item.checks else {
             return refuse(.modifiedAfterApproval,
                           "the SQL stored with this item is not what its structures give (it was edited in the database, planned by another version of schema, "
                             + "or the host's keys or the identity setting changed since); nothing of it runs. Run `schema scan` and approve again")

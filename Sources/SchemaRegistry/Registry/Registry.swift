@@ -114,11 +114,26 @@ public final class Registry: @unchecked Sendable {
     /// nil for none), in the transaction that changes it. Without a stored digest, it is computed
     /// from the snapshots as they now are (once per registry).
     static func adjustAppliedDigest(entity name: String, from old: String?, to new: String?, _ connection: any RegistryConnection) throws {
+        try adjustAppliedDigest([SnapshotChange(entity: name, old: old, new: new)], connection)
+    }
+
+    /// One entity's applied checksum changing from `old` to `new` (either nil for none).
+    struct SnapshotChange {
+        var entity: String
+        var old: String?
+        var new: String?
+    }
+
+    /// ``adjustAppliedDigest(entity:from:to:_:)`` for several changes, read and stored once.
+    static func adjustAppliedDigest(_ changes: [SnapshotChange], _ connection: any RegistryConnection) throws {
+        guard !changes.isEmpty else { return }
         var digest: AppliedDigest
         if let stored = try storedAppliedDigest(connection) {
             digest = stored
-            if let old { digest.toggle(name: name, checksum: old) }
-            if let new { digest.toggle(name: name, checksum: new) }
+            for change in changes {
+                if let old = change.old { digest.toggle(name: change.entity, checksum: old) }
+                if let new = change.new { digest.toggle(name: change.entity, checksum: new) }
+            }
         } else {
             digest = AppliedDigest(checksums: try appliedChecksums(connection))
         }
@@ -200,8 +215,11 @@ public final class Registry: @unchecked Sendable {
              QueueItem.optional(item?.fromChecksum), QueueItem.optional(item?.toChecksum), QueueItem.optional(detail), QueueItem.optional(nonce)])
     }
 
-    /// Replaces the applied snapshot of the item's entity with the item's structure (or removes it for a drop).
-    func record(_ item: QueueItem, _ connection: any RegistryConnection) throws {
+    /// Replaces the applied snapshot of the item's entity with the item's structure (or removes it
+    /// for a drop). With `adjustingDigest` false the caller adjusts the stored digest for the
+    /// returned change itself, once for many items, in the same transaction.
+    @discardableResult
+    func record(_ item: QueueItem, _ connection: any RegistryConnection, adjustingDigest: Bool = true) throws -> SnapshotChange {
         let old = try connection.query(#"SELECT "checksum" FROM \#(connection.names.entities) WHERE "name" = ?"#, [.text(item.entity)]).first?["checksum"]?.text
         try connection.execute(#"DELETE FROM \#(connection.names.entities) WHERE "name" = ?"#, [.text(item.entity)])
         var new: String?
@@ -211,7 +229,9 @@ public final class Registry: @unchecked Sendable {
                 [.text(item.entity), .text(checksum), .text(JSONCoding.encode(structure)), .text(JSONCoding.encode(item.packages)), .text(now), .text(item.id)])
             new = checksum
         }
-        try Self.adjustAppliedDigest(entity: item.entity, from: old, to: new, connection)
+        let change = SnapshotChange(entity: item.entity, old: old, new: new)
+        if adjustingDigest { try Self.adjustAppliedDigest([change], connection) }
+        return change
     }
 
     func setState(_ connection: any RegistryConnection, _ item: QueueItem, _ state: QueueItem.State, error: String? = nil) throws {
