@@ -28,6 +28,16 @@ import Testing
     /// a line break), and `next` is scanned (pending).
     func pendingChange(_ backend: Backend, from initial: String = v1, rows: String? = nil, to next: String = v2)
         throws -> (database: any RegistryDatabase, location: DatabaseLocation, registry: Registry, desired: DesiredState, item: QueueItem) {
+        let (database, location, registry, desired, item, writer) = try pendingChangeWithWriter(backend, from: initial, rows: rows, to: next)
+        if backend == .postgres { writer.close() }
+        return (database, location, registry, desired, item)
+    }
+
+    /// ``pendingChange(_:from:rows:to:)`` and a connection as the attacker: on PostgreSQL a role
+    /// that may write the registry's tables and has no right on the application's (not the
+    /// owner); on SQLite, which has no roles, the same file.
+    func pendingChangeWithWriter(_ backend: Backend, from initial: String = v1, rows: String? = nil, to next: String = v2)
+        throws -> (database: any RegistryDatabase, location: DatabaseLocation, registry: Registry, desired: DesiredState, item: QueueItem, writer: any RegistryDatabase) {
         let (database, location) = try backend.makeDatabase()
         let registry = Registry(database: database)
         try registry.addAdmin("alice", by: nil)
@@ -38,7 +48,20 @@ import Testing
         for statement in rows?.components(separatedBy: ";\n") ?? [] { try database.withLockedTransaction { try $0.execute(statement) } }
         let desired = try Desired.from(["blog": next])
         let item = try #require(try registry.scan(desired, principal: "ci").queued.first)
-        return (database, location, registry, desired, item)
+        guard backend == .postgres else { return (database, location, registry, desired, item, database) }
+        let writer = PostgresRoles.unique("regwriter")
+        try PostgresRoles.create(writer)
+        try database.withLockedTransaction { connection in
+            let schema = RegistryNames.defaultSchema
+            try connection.execute("GRANT USAGE ON SCHEMA \(schema) TO \(writer)")
+            try connection.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA \(schema) TO \(writer)")
+            try connection.execute("GRANT USAGE ON ALL SEQUENCES IN SCHEMA \(schema) TO \(writer)")
+        }
+        let attacker = try location.as(user: writer).open()
+        #expect(throws: (any Error).self, "the registry writer has no right on the application's tables") {
+            try attacker.withLockedTransaction { try $0.execute(#"DELETE FROM "User""#) }
+        }
+        return (database, location, registry, desired, item, attacker)
     }
 
     /// Rewrites the stored statements (and checks) of `item`, with its pinned hash recomputed
@@ -62,19 +85,19 @@ import Testing
     /// added after approval (the approval's pin rewritten too), apply refuses it. Nothing runs.
     @Test(arguments: Backend.available)
     func anAddedStatementIsNeverRun(_ backend: Backend) throws {
-        let (database, _, registry, desired, item) = try pendingChange(backend)
-        defer { database.close() }
+        let (database, _, registry, desired, item, writer) = try pendingChangeWithWriter(backend)
+        defer { database.close(); if backend == .postgres { writer.close() } }
         let dropUser = SQLStatement(.tables, #"DROP TABLE "User""#)
-        try tamper(item, statements: item.statements + [dropUser], checks: item.checks, approval: false, database)
+        try tamper(item, statements: item.statements + [dropUser], checks: item.checks, approval: false, writer)
         let decided = try registry.approve(.all, as: "alice", allowDataLoss: true, allowRewrite: true)
         #expect(decided.accepted.isEmpty)
         #expect(decided.refused.map(\.code) == [.modifiedAfterApproval])
 
         // The honest SQL back, approved (signed), then edited with the approval's pin.
-        try tamper(item, statements: item.statements, checks: item.checks, approval: false, database)
+        try tamper(item, statements: item.statements, checks: item.checks, approval: false, writer)
         let key = SigningKey.generate(name: "alice")
         #expect(try registry.approve(.all, as: "alice", allowDataLoss: true, allowRewrite: true, signingKey: key).accepted.count == 1)
-        try tamper(item, statements: item.statements + [dropUser], checks: item.checks, approval: true, database)
+        try tamper(item, statements: item.statements + [dropUser], checks: item.checks, approval: true, writer)
         let trusted = [TrustedKey(name: "alice", publicKey: key.privateKey.publicKey)]
         for keys in [trusted, nil] {
             let plan = try ApplyEngine(registry: registry, desiredState: { desired }).plan(trustedKeys: keys)
@@ -92,14 +115,14 @@ import Testing
     /// --verbose`, the review page, `GET /api/migrations`), nor approval, nor apply runs it.
     @Test(arguments: Backend.available)
     func aStoredDataCheckIsNeverRun(_ backend: Backend) throws {
-        let (database, _, registry, desired, item) = try pendingChange(backend, rows: #"INSERT INTO "User" ("id", "email") VALUES ('u1', 'a@example.com')"#)
-        defer { database.close() }
+        let (database, _, registry, desired, item, writer) = try pendingChangeWithWriter(backend, rows: #"INSERT INTO "User" ("id", "email") VALUES ('u1', 'a@example.com')"#)
+        defer { database.close(); if backend == .postgres { writer.close() } }
         let delete = backend == .postgres
             ? #"WITH "d" AS (DELETE FROM "User" RETURNING 1) SELECT COUNT(*) * 0 AS "count" FROM "d""#
             : #"DELETE FROM "User" RETURNING 0 AS "count""#
         var checks = item.checks
         checks.append(DataCheck(.violations, table: "Post", count: delete, "rows"))
-        try tamper(item, statements: item.statements, checks: checks, approval: false, database)
+        try tamper(item, statements: item.statements, checks: checks, approval: false, writer)
         let stored = try registry.items(in: [.pending])
         #expect(stored.map(\.id) == [item.id])
         let impact = try #require(try registry.impact(of: stored)[item.id])
@@ -108,7 +131,7 @@ import Testing
         #expect(try count("User", database) == 1)
         #expect(try registry.approve(.all, as: "alice", allowDataLoss: true).refused.map(\.code) == [.modifiedAfterApproval])
         #expect(try count("User", database) == 1)
-        try database.withLockedTransaction { connection in
+        try writer.withLockedTransaction { connection in
             try connection.execute(#"UPDATE \#(connection.names.queue) SET "state" = 'approved' WHERE "id" = ?"#, [.text(item.id)])
             try connection.execute(#"INSERT INTO \#(connection.names.approvals) ("item_id", "principal", "approved_at", "checksum", "sql_hash", "allow_data_loss", "nonce") VALUES (?, 'alice', 'now', ?, ?, 1, 'n1')"#,
                                    [.text(item.id), .text(item.toChecksum ?? ""), .text(PinnedSQL.hash(item.statements, checks: checks, format: PinnedSQL.currentFormat))])
@@ -128,14 +151,14 @@ import Testing
                   id: { type: string, primary: true }
                   title: { type: string }
             """
-        let (database, _, registry, desired, item) = try pendingChange(backend, rows: #"INSERT INTO "Post" ("id", "title", "slug") VALUES ('p1', 't', 'keep')"#, to: dropSlug)
-        defer { database.close() }
+        let (database, _, registry, desired, item, writer) = try pendingChangeWithWriter(backend, rows: #"INSERT INTO "Post" ("id", "title", "slug") VALUES ('p1', 't', 'keep')"#, to: dropSlug)
+        defer { database.close(); if backend == .postgres { writer.close() } }
         let key = SigningKey.generate(name: "alice")
         let trusted = [TrustedKey(name: "alice", publicKey: key.privateKey.publicKey)]
         #expect(try registry.approve(.all, as: "alice", allowDataLoss: true, signingKey: key).accepted.count == 1)
         for (variant, update) in [("action", #""action" = 'repair'"#), ("action and repair_of", #""action" = 'repair', "repair_of" = "from_checksum""#),
                                   ("renames", #""renames" = '{"title":"slug"}'"#)] {
-            try database.withLockedTransaction { connection in
+            try writer.withLockedTransaction { connection in
                 try connection.execute(#"UPDATE \#(connection.names.queue) SET \#(update) WHERE "id" = ?"#, [.text(item.id)])
             }
             let outcome = try registry.applyApproved(desired, trustedKeys: trusted)
@@ -198,11 +221,11 @@ import Testing
                   title: { type: string }
                   slug: { type: string, nullable: true, unique: true }
             """
-        let (database, _, registry, desired, item) = try pendingChange(.postgres, to: uniqueSlug)
-        defer { database.close() }
+        let (database, _, registry, desired, item, writer) = try pendingChangeWithWriter(.postgres, to: uniqueSlug)
+        defer { database.close(); writer.close() }
         #expect(item.hasOnlineSteps)
         #expect(try registry.approve(.all, as: "alice", allowDataLoss: false).accepted.count == 1)
-        try database.withLockedTransaction { connection in
+        try writer.withLockedTransaction { connection in
             try connection.execute(#"UPDATE \#(connection.names.queue) SET "progress" = 99 WHERE "id" = ?"#, [.text(item.id)])
             try connection.execute(#"INSERT INTO \#(connection.names.audit) ("at", "principal", "action", "item_id") VALUES ('now', 'mallory', 'apply-started', ?)"#,
                                    [.text(item.id)])
@@ -230,11 +253,11 @@ import Testing
                   slug: { type: string, nullable: true, unique: true }
                   views: { type: int, default: 0 }
             """
-        let (database, _, registry, desired, item) = try pendingChange(.postgres, to: addRequired)
-        defer { database.close() }
+        let (database, _, registry, desired, item, writer) = try pendingChangeWithWriter(.postgres, to: addRequired)
+        defer { database.close(); writer.close() }
         #expect(item.statements.contains { $0.stage == .transaction } && item.hasOnlineSteps)
         #expect(try registry.approve(.all, as: "alice", allowDataLoss: false).accepted.count == 1)
-        try database.withLockedTransaction { connection in
+        try writer.withLockedTransaction { connection in
             try connection.execute(#"UPDATE \#(connection.names.queue) SET "progress" = 2 WHERE "id" = ?"#, [.text(item.id)])
             try connection.execute(#"INSERT INTO \#(connection.names.audit) ("at", "principal", "action", "item_id") VALUES ('now', 'mallory', 'apply-started', ?)"#,
                                    [.text(item.id)])
