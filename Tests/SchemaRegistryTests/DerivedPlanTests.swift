@@ -181,18 +181,7 @@ import Testing
     /// its checksum and nothing is rendered from it.
     @Test(arguments: Backend.available)
     func swappedRelationNamesAreRefused(_ backend: Backend) throws {
-        let transfers = """
-            entities:
-              - name: Transfer
-                fields:
-                  id: { type: string, primary: true }
-                  fromId: { type: string }
-                  toId: { type: string }
-                relations:
-                  - { name: from, type: belongsTo, entity: User, field: fromId, relationName: TransferFrom }
-                  - { name: to, type: belongsTo, entity: User, field: toId, relationName: TransferTo }
-            """
-        let desired = try Desired.from(["bank": transfers])
+        let desired = try Desired.from(["bank": Self.transfers])
         let (database, registry, outcome) = try Registry.applied(desired, on: backend)
         defer { database.close() }
         #expect(outcome.applied.count == 1)
@@ -208,6 +197,53 @@ import Testing
         }
         #expect(errorCode { try registry.appliedEntities() } == .structureChanged)
     }
+
+    /// Registries before version 8 stored checksums that did not count relation names. The upgrade
+    /// gives such snapshots their new checksum when the stored one is exactly the old rule's (a
+    /// row edited in the database stays refused), so nothing is queued again and nothing is refused.
+    @Test(arguments: Backend.available)
+    func aRegistryFromBeforeRelationNamesCountedIsUpgraded(_ backend: Backend) throws {
+        let desired = try Desired.from(["bank": Self.transfers, "blog": Self.v1])
+        let (database, registry, outcome) = try Registry.applied(desired, on: backend)
+        defer { database.close() }
+        #expect(outcome.applied.count == 2)
+        let snapshots = try registry.appliedEntities()
+        let transfer = try #require(snapshots.first { $0.structure.name == "Transfer" })
+        let post = try #require(snapshots.first { $0.structure.name == "Post" })
+        let legacy = Checksum.withoutRelationNames(of: transfer.structure)
+        #expect(legacy != transfer.checksum && Checksum.withoutRelationNames(of: post.structure) == post.checksum)
+        // The registry as version 7 left it; a second copy of Post's row is edited (checksum and all).
+        try database.withLockedTransaction { connection in
+            try connection.execute(#"UPDATE \#(connection.names.entities) SET "checksum" = ? WHERE "name" = 'Transfer'"#, [.text(legacy.hex)])
+            try connection.execute(#"UPDATE \#(connection.names.meta) SET "value" = '7' WHERE "key" = 'version'"#)
+        }
+        #expect(errorCode { try Registry(database: database, readOnly: true).appliedEntities() } == .noRegistry, "read-only commands ask for the upgrade")
+        let upgraded = Registry(database: database)
+        let after = try upgraded.appliedEntities()
+        #expect(after.first { $0.structure.name == "Transfer" }?.checksum == transfer.checksum)
+        #expect(after.first { $0.structure.name == "Post" }?.checksum == post.checksum)
+        let rescan = try upgraded.scan(desired, principal: "ci")
+        #expect(rescan.queued.isEmpty && rescan.requeued.isEmpty, "nothing to change: \(rescan.queued.map(\.entity))")
+
+        // A checksum that is neither rule's for its structure is not blessed by the upgrade.
+        try database.withLockedTransaction { connection in
+            try connection.execute(#"UPDATE \#(connection.names.entities) SET "checksum" = ? WHERE "name" = 'Transfer'"#, [.text(String(repeating: "0", count: 64))])
+            try connection.execute(#"UPDATE \#(connection.names.meta) SET "value" = '7' WHERE "key" = 'version'"#)
+        }
+        #expect(errorCode { try Registry(database: database).appliedEntities() } == .structureChanged)
+    }
+
+    static let transfers = """
+        entities:
+          - name: Transfer
+            fields:
+              id: { type: string, primary: true }
+              fromId: { type: string }
+              toId: { type: string }
+            relations:
+              - { name: from, type: belongsTo, entity: User, field: fromId, relationName: TransferFrom }
+              - { name: to, type: belongsTo, entity: User, field: toId, relationName: TransferTo }
+        """
 
     /// The stored progress of a started item set past its last step: a start used to mark a
     /// unique index applied without building it. Where a step stands is read from the catalog.

@@ -6,12 +6,15 @@
 /// ``CanonicalNumber/format(_:)`` prints them.
 public enum CanonicalEncoding {
     /// The canonical text of an entity.
-    public static func encode(_ entity: CanonicalEntity) -> String {
+    ///
+    /// - Parameter relationNames: false gives the text of registries before version 8, whose
+    ///   checksums did not cover `relationName:` (their upgrade recognizes them by it).
+    public static func encode(_ entity: CanonicalEntity, relationNames: Bool = true) -> String {
         var members: [(String, JSONValue)] = [
             ("name", .string(entity.name)),
             ("fields", .array(entity.fields.map(encode))),
             ("indexes", .array(entity.indexes.map(encode))),
-            ("relations", .array(entity.relations.map { encode($0, relationName: entity.presentation?.relationNames[$0.name]) })),
+            ("relations", .array(entity.relations.map { encode($0, relationName: relationNames ? entity.presentation?.relationNames[$0.name] : nil) })),
         ]
         if let acl = entity.acl { members.append(("acl", encode(acl))) }
         return JSONValue.object(members).serialized

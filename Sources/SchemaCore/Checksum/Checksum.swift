@@ -15,6 +15,12 @@ public struct Checksum: Hashable, Sendable, Codable, CustomStringConvertible, Co
         self.init(hex: Self.sha256Hex(CanonicalEncoding.encode(entity)))
     }
 
+    /// The checksum registries before version 8 stored for `entity`: the same, except that
+    /// relation names (`relationName:`) did not count.
+    public static func withoutRelationNames(of entity: CanonicalEntity) -> Checksum {
+        Checksum(hex: sha256Hex(CanonicalEncoding.encode(entity, relationNames: false)))
+    }
+
     /// The first 12 hex digits, as shown to people.
     public var short: String { Self.short(hex) }
 

@@ -115,10 +115,48 @@ enum RegistryTables {
         for statements in migrations(names).dropFirst(current) {
             for statement in statements { try connection.execute(statement) }
         }
+        if version != nil, current < 8 { try upgradeRelationNameChecksums(connection) }
         if version == nil {
             try connection.execute(#"INSERT INTO \#(names.meta) ("key", "value") VALUES ('version', ?)"#, [.text(String(currentVersion))])
         } else {
             try connection.execute(#"UPDATE \#(names.meta) SET "value" = ? WHERE "key" = 'version'"#, [.text(String(currentVersion))])
+        }
+    }
+
+    /// Version 8 counts relation names (`relationName:`) in checksums. Snapshots and open queue
+    /// items of entities that have relation names get their checksums again, but only where the
+    /// stored checksum is exactly what the old rule gives for the stored structure: a row edited
+    /// in the database stays refused. Attestations of a rewritten snapshot end (they signed the
+    /// old checksum: attest again), approvals of a rewritten item no longer match (approve again),
+    /// and the stored digest is dropped, to be computed once from the snapshots.
+    static func upgradeRelationNameChecksums(_ connection: any RegistryConnection) throws {
+        let names = connection.names
+        var renewed: [String: (old: String, new: String)] = [:]
+        for row in try connection.query(#"SELECT "name", "checksum", "structure" FROM \#(names.entities)"#, []) {
+            guard let name = row["name"]?.text, let stored = row["checksum"]?.text, let text = row["structure"]?.text,
+                  let structure = try? JSONCoding.decode(CanonicalEntity.self, text), !structure.relationNames.isEmpty,
+                  Checksum.withoutRelationNames(of: structure).hex == stored
+            else { continue }
+            let new = Checksum(of: structure).hex
+            renewed[name] = (stored, new)
+            try connection.execute(#"UPDATE \#(names.entities) SET "checksum" = ?, "attestation" = NULL, "attestation_key" = NULL WHERE "name" = ?"#,
+                                   [.text(new), .text(name)])
+        }
+        for row in try connection.query(#"SELECT "id", "entity", "from_checksum", "to_checksum", "structure" FROM \#(names.queue) WHERE "state" IN ('pending', 'approved', 'failed')"#, []) {
+            guard let id = row["id"]?.text, let entity = row["entity"]?.text else { continue }
+            var from = row["from_checksum"]?.text
+            var to = row["to_checksum"]?.text
+            if let old = from, renewed[entity]?.old == old { from = renewed[entity]?.new }
+            if let text = row["structure"]?.text, let structure = try? JSONCoding.decode(CanonicalEntity.self, text), !structure.relationNames.isEmpty,
+               to == Checksum.withoutRelationNames(of: structure).hex {
+                to = Checksum(of: structure).hex
+            }
+            guard from != row["from_checksum"]?.text || to != row["to_checksum"]?.text else { continue }
+            try connection.execute(#"UPDATE \#(names.queue) SET "from_checksum" = ?, "to_checksum" = ? WHERE "id" = ?"#,
+                                   [from.map(SQLValue.text) ?? .null, to.map(SQLValue.text) ?? .null, .text(id)])
+        }
+        if !renewed.isEmpty {
+            try connection.execute(#"DELETE FROM \#(names.meta) WHERE "key" = 'applied-digest'"#)
         }
     }
 
