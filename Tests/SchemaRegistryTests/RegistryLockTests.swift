@@ -38,4 +38,52 @@ import Testing
         #expect(try registry.status().counts[.applied] == 1)
         #expect(ContinuousClock.now - started < .seconds(2), "nobody waited for the key the application holds")
     }
+
+    /// The lock of an apply with online steps is held by a second connection. When that
+    /// connection ends mid-apply (a terminated backend, a failover), another start could take the
+    /// lock: this one stops before its next step with "try again" (75), and the next start finishes.
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func aStartThatLosesTheLockStopsAndTheNextFinishes() throws {
+        let before = "entities:\n  - name: Post\n    fields:\n      id: { type: string, primary: true }\n      title: { type: string }\n      slug: { type: string, nullable: true }\n"
+        let after = before.replacingOccurrences(of: "slug: { type: string, nullable: true }", with: "slug: { type: string, nullable: true, unique: true }\n      code: { type: string, nullable: true, index: true }")
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("lock-lost-\(UUID().uuidString)")
+        Processes.write(["packages/blog/seed/schema/entities.yaml": before], to: root)
+        let (url, database) = try Processes.database(.postgres)
+        defer { database.close() }
+        #expect(try Processes.prepare(root: root, url: url) == 1)
+        #expect(try Processes.run(["apply", "--root", root.path, "--no-generate"], url: url).status == 0)
+        Processes.write(["packages/blog/seed/schema/entities.yaml": after], to: root)
+        #expect(try Processes.run(["scan", "--root", root.path], url: url).status == 0)
+        #expect(try Processes.run(["approve", "all", "--as", "alice", "--root", root.path], url: url).status == 0)
+
+        let name = try database.withLockedTransaction { try $0.query("SELECT current_database() AS \"name\"", []).first?["name"]?.text ?? "" }
+        let (process, pipe) = try Processes.launch(["apply", "--root", root.path, "--no-generate"], url: url,
+                                                   environment: [FaultInjection.Point.afterEachStep.rawValue: "3000"])
+        // The holder: the connection idle in the transaction that locked the registry's table.
+        var terminated = false
+        let deadline = Date().addingTimeInterval(20)
+        while !terminated && Date() < deadline && process.isRunning {
+            terminated = try Backend.asSuperuser(database: nil) { superuser in
+                let rows = try superuser.withLockedTransaction { connection in
+                    try connection.query(#"SELECT pg_terminate_backend(pid) AS "done" FROM pg_stat_activity WHERE datname = ? AND state = 'idle in transaction' AND query LIKE '%_schema_lock%'"#,
+                                         [.text(name)])
+                }
+                return rows.contains { $0["done"]?.integer == 1 }
+            }
+            if !terminated { usleep(100_000) }
+        }
+        #expect(terminated, "the lock holder was found and terminated")
+        let stopped = Date()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(Date().timeIntervalSince(stopped) < 15, "the start ends within seconds")
+        #expect(process.terminationStatus == 75, "\(output)")
+        #expect(output.contains("the connection holding the registry lock ended"), "\(output)")
+        let next = try Processes.run(["apply", "--root", root.path, "--no-generate"], url: url)
+        #expect(next.status == 0, "\(next.output)")
+        let valid = try database.withLockedTransaction { connection in
+            try connection.query(#"SELECT COUNT(*) AS "count" FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname IN ('Post_slug_key', 'Post_code_idx') AND i.indisvalid"#, []).first?["count"]?.integer
+        }
+        #expect(valid == 2)
+    }
 }

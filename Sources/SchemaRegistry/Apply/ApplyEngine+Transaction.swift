@@ -125,7 +125,7 @@ extension ApplyEngine {
         while true {
             do {
                 return try body()
-            } catch let error as SchemaError where error.code == .lockTimeout {
+            } catch let error as SchemaError where error.code == .lockTimeout && error.cause != LockPolicy.registryLockLost {
                 guard attempt < policy.retries else {
                     throw SchemaError(.lockTimeout,
                                       "a table lock could not be had in \(attempt + 1) tries of at most \(LockPolicy.milliseconds(policy.statementTimeout)) ms each (\(error.message)); "

@@ -29,6 +29,10 @@ public struct LockPolicy: Hashable, Sendable {
     }
 
     /// The default policy.
+    /// The cause of the `lock-timeout` error a session throws once it lost the registry lock:
+    /// a wait that timed out is tried again, a lost lock is not.
+    public static let registryLockLost = "registry lock lost"
+
     public static let standard = LockPolicy()
 
     /// The pause before retry `attempt` (1, 2, ...): doubling from 0.5 s up to 8 s, with up to a

@@ -101,7 +101,8 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
         // The lock table is created (with the registry) first, so the lock is always the table's.
         try withLockedTransaction { try RegistryTables.prepare($0) }
         let holder = Connection(connection: try Self.connect(configuration, location: location, id: 2, logger: logger), logger: logger, names: names)
-        defer { try? holder.connection.close().wait() }
+        // A query or a close on a connection the server ended can wait forever: neither is tried.
+        defer { if !holder.connection.isClosed { try? holder.connection.close().wait() } }
         // The holder's transaction stays open, idle, for the whole apply: no server setting may end it.
         try holder.execute("SET idle_in_transaction_session_timeout = 0")
         try waitForLock { () throws -> Bool in
@@ -110,8 +111,8 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
             try holder.execute("ROLLBACK")
             return false
         }
-        defer { try? holder.execute("COMMIT") }
-        return try body(Session(connection: connection))
+        defer { if !holder.connection.isClosed { try? holder.execute("COMMIT") } }
+        return try body(Session(connection: connection, holder: holder.connection))
     }
 
     /// Calls `attempt` until it takes the lock, pausing between tries (50 ms doubling to 1 s),
@@ -128,12 +129,24 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
         }
     }
 
-    /// A connection holding the session-level registry lock.
+    /// A connection working under the registry lock that another connection's transaction holds.
     struct Session: LockedSession {
         let connection: Connection
+        /// The connection whose open transaction holds the lock.
+        let holder: PostgresConnection
         var dialect: SQLDialect { .postgresql }
 
+        /// Refuses to go on once the lock's connection has ended (a terminated backend, a server
+        /// restart): another start may hold the lock by now. What ran so far is recorded; the
+        /// next start resumes.
+        func requireLock() throws {
+            guard holder.isClosed else { return }
+            throw SchemaError(.lockTimeout, "the connection holding the registry lock ended (a server restart or a terminated backend); "
+                + "nothing more runs in this start, and what it did is recorded: the next start resumes. Try again", cause: LockPolicy.registryLockLost)
+        }
+
         func transaction<T>(lockTimeout: Duration?, _ body: (any RegistryConnection) throws -> T) throws -> T {
+            try requireLock()
             try connection.execute("BEGIN")
             return try connection.committing { connection in
                 if let lockTimeout { try connection.execute("SET LOCAL lock_timeout = '\(LockPolicy.milliseconds(lockTimeout))ms'") }
@@ -142,6 +155,7 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
         }
 
         func executeAlone(_ sql: String, lockTimeout: Duration?) throws {
+            try requireLock()
             if let lockTimeout { try connection.execute("SET lock_timeout = '\(LockPolicy.milliseconds(lockTimeout))ms'") }
             defer { try? connection.execute("RESET lock_timeout") }
             try connection.execute(sql)
