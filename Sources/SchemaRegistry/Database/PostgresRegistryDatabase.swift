@@ -216,6 +216,13 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
         }
 
         func run(_ sql: String, _ binds: [SQLValue]) throws -> PostgresQueryResult {
+            // A query on a connection the server ended (a restart, a failover, a terminated
+            // backend) can wait forever for its answer: it is not sent. The caller ends with
+            // "try again", and whatever ran before is recorded or rolled back by the server.
+            guard !connection.isClosed else {
+                throw SchemaError(.lockTimeout, "the connection to the database ended (a server restart, a failover or a terminated backend); "
+                    + "what was committed stays, the rest was rolled back by the server: try again", statement: sql, cause: LockPolicy.registryLockLost)
+            }
             var bindings = PostgresBindings(capacity: binds.count)
             for value in binds {
                 switch value {
