@@ -77,6 +77,16 @@ import Testing
         }
     }
 
+    /// What a registry writer writes to make an approved item look begun: a progress and an
+    /// `apply-started` line (the audit log takes inserts).
+    func forgeStart(of item: QueueItem, progress: Int, _ writer: any RegistryDatabase) throws {
+        try writer.withLockedTransaction { connection in
+            try connection.execute(#"UPDATE \#(connection.names.queue) SET "progress" = ? WHERE "id" = ?"#, [.integer(Int64(progress)), .text(item.id)])
+            try connection.execute(#"INSERT INTO \#(connection.names.audit) ("at", "principal", "action", "item_id") VALUES ('now', 'mallory', 'apply-started', ?)"#,
+                                   [.text(item.id)])
+        }
+    }
+
     func count(_ table: String, _ database: any RegistryDatabase) throws -> Int64 {
         try database.withLockedTransaction { try $0.query(#"SELECT COUNT(*) AS "count" FROM "\#(table)""#, []).first?["count"]?.integer ?? -1 }
     }
@@ -261,11 +271,7 @@ import Testing
         defer { database.close(); writer.close() }
         #expect(item.hasOnlineSteps)
         #expect(try registry.approve(.all, as: "alice", allowDataLoss: false).accepted.count == 1)
-        try writer.withLockedTransaction { connection in
-            try connection.execute(#"UPDATE \#(connection.names.queue) SET "progress" = 99 WHERE "id" = ?"#, [.text(item.id)])
-            try connection.execute(#"INSERT INTO \#(connection.names.audit) ("at", "principal", "action", "item_id") VALUES ('now', 'mallory', 'apply-started', ?)"#,
-                                   [.text(item.id)])
-        }
+        try forgeStart(of: item, progress: 99, writer)
         #expect(try registry.applyApproved(desired).applied.map(\.id) == [item.id])
         let valid = try database.withLockedTransaction { connection in
             try connection.query(#"SELECT i.indisvalid AS "valid" FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'Post_slug_key'"#, []).first?["valid"]?.integer
@@ -293,11 +299,7 @@ import Testing
         defer { database.close(); writer.close() }
         #expect(item.statements.contains { $0.stage == .transaction } && item.hasOnlineSteps)
         #expect(try registry.approve(.all, as: "alice", allowDataLoss: false).accepted.count == 1)
-        try writer.withLockedTransaction { connection in
-            try connection.execute(#"UPDATE \#(connection.names.queue) SET "progress" = 2 WHERE "id" = ?"#, [.text(item.id)])
-            try connection.execute(#"INSERT INTO \#(connection.names.audit) ("at", "principal", "action", "item_id") VALUES ('now', 'mallory', 'apply-started', ?)"#,
-                                   [.text(item.id)])
-        }
+        try forgeStart(of: item, progress: 2, writer)
         let before = try Introspection.describe(database)
         let outcome = try registry.applyApproved(desired)
         #expect(outcome.applied.isEmpty)
