@@ -93,7 +93,7 @@ extension ApplyEngine {
         var start = 0
         while start < values.count {
             let chunk = Array(values[start..<min(start + 500, values.count)])
-            rows += try connection.query(sql + " (" + Array(repeating: "?", count: chunk.count).joined(separator: ", ") + ")", leading + chunk.map(SQLValue.text))
+            rows += try connection.query(sql + " " + Registry.placeholders(chunk.count), leading + chunk.map(SQLValue.text))
             start += chunk.count
         }
         return rows

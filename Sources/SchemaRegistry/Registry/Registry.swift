@@ -72,7 +72,12 @@ public final class Registry: @unchecked Sendable {
     /// few approved ones.
     static func stateFilter(_ states: Set<QueueItem.State>) -> (sql: String, binds: [SQLValue]) {
         let binds = states.map(\.rawValue).sorted().map(SQLValue.text)
-        return (#" WHERE "state" IN ("# + Array(repeating: "?", count: binds.count).joined(separator: ", ") + ")", binds)
+        return (#" WHERE "state" IN "# + placeholders(binds.count), binds)
+    }
+
+    /// `(?, ?, ...)` with `count` placeholders, for an `IN` list of bound values.
+    static func placeholders(_ count: Int) -> String {
+        "(" + Array(repeating: "?", count: count).joined(separator: ", ") + ")"
     }
 
     static func items(in states: Set<QueueItem.State>?, _ connection: any RegistryConnection) throws -> [QueueItem] {
