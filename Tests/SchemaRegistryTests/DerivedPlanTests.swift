@@ -186,6 +186,43 @@ import Testing
         #expect(try registry.applyApproved(desired, trustedKeys: trusted).applied.count == 1)
     }
 
+    /// Field order and `///` comments are not part of the checksum (they change no table), but
+    /// Prisma renders them: the approval and the applied snapshot's vouching sign their digest,
+    /// so a registry writer who rewrites them is refused at apply and when the fragment is rendered.
+    @Test(arguments: Backend.available)
+    func aRewrittenPresentationIsRefusedWithTrustedKeys(_ backend: Backend) throws {
+        let (database, _, registry, desired, item, writer) = try pendingChangeWithWriter(backend)
+        defer { database.close(); if backend == .postgres { writer.close() } }
+        let key = SigningKey.generate(name: "alice")
+        let trusted = [TrustedKey(name: "alice", publicKey: key.privateKey.publicKey)]
+        #expect(try registry.approve(.all, as: "alice", allowDataLoss: true, allowRewrite: true, signingKey: key).accepted.count == 1)
+        var rewritten = try #require(item.structure)
+        rewritten.presentation?.fieldDocumentation["title"] = "Deprecated: write to slug"
+        rewritten.presentation?.fieldOrder.reverse()
+        #expect(Checksum(of: rewritten).hex == item.toChecksum, "the checksum does not see it: only the signature can")
+        let stored = try database.withLockedTransaction { try $0.query(#"SELECT "structure" FROM \#($0.names.queue) WHERE "id" = ?"#, [.text(item.id)]).first?["structure"]?.text }
+        try writer.withLockedTransaction { connection in
+            try connection.execute(#"UPDATE \#(connection.names.queue) SET "structure" = ? WHERE "id" = ?"#, [.text(JSONText.encode(rewritten)), .text(item.id)])
+        }
+        let refused = try registry.applyApproved(desired, trustedKeys: trusted)
+        #expect(refused.applied.isEmpty && refused.refused.first?.code == .notSigned, "\(refused.refused)")
+
+        // Put back, applied; then the applied snapshot is rewritten the same way.
+        try database.withLockedTransaction { connection in
+            try connection.execute(#"UPDATE \#(connection.names.queue) SET "structure" = ?, "state" = 'approved', "error" = NULL WHERE "id" = ?"#, [.text(try #require(stored)), .text(item.id)])
+        }
+        #expect(try registry.applyApproved(desired, trustedKeys: trusted).applied.count == 1)
+        #expect(try registry.appliedEntities(trustedKeys: trusted).count == 1)
+        try writer.withLockedTransaction { connection in
+            try connection.execute(#"UPDATE \#(connection.names.entities) SET "structure" = ? WHERE "name" = 'Post'"#, [.text(JSONText.encode(rewritten))])
+        }
+        #expect(errorCode { try registry.appliedEntities(trustedKeys: trusted) } == .notSigned)
+        // An admin with the key can vouch for what is there now, and only by naming it.
+        let attested = try registry.attest(["Post": Checksum(of: rewritten).hex], as: "alice", with: key)
+        #expect(attested.attested == ["Post"])
+        #expect(try registry.appliedEntities(trustedKeys: trusted).first?.structure.presentation?.fieldDocumentation["title"] == "Deprecated: write to slug")
+    }
+
     /// Relation names decide which Prisma relation fields pair up: they are part of the checksum
     /// now, so a snapshot whose relation names were swapped in the database no longer hashes to
     /// its checksum and nothing is rendered from it.

@@ -164,14 +164,13 @@ import Testing
         defer { writer.close() }
         try writer.executeOutsideTransaction("BEGIN")
         try writer.executeOutsideTransaction(#"UPDATE "Entry" SET "title" = "title" WHERE "id" = 'e1'"#)
-        database.lockPolicy = LockPolicy(statementTimeout: .milliseconds(200), retries: 0, onlineTimeout: .milliseconds(200))
-        #expect(errorCode { try registry.applyApproved(desired) } == .lockTimeout)
+        let impatient = LockPolicy(statementTimeout: .milliseconds(200), retries: 0, onlineTimeout: .milliseconds(200))
+        #expect(errorCode { try registry.applyApproved(desired, lockPolicy: impatient) } == .lockTimeout)
         let item = try #require(try registry.items(in: [.approved]).first)
         #expect(item.progress == 1, "the first transaction committed; the index build is the step left")
         #expect(try Introspection.describe(database).contains { $0.contains("Entry_title_rank_key") && $0.hasSuffix("INVALID") })
 
         try writer.executeOutsideTransaction("ROLLBACK")
-        database.lockPolicy = .standard
         #expect(try registry.applyApproved(desired).applied.map(\.entity) == ["Entry"])
         let indexes = try Introspection.describe(database).filter { $0.contains("Entry_title_rank_key") }
         #expect(indexes.count == 1 && !indexes[0].hasSuffix("INVALID"), "\(indexes)")
@@ -197,9 +196,8 @@ import Testing
         try reader.executeOutsideTransaction("BEGIN")
         try reader.executeOutsideTransaction(#"SELECT * FROM "Entry" LIMIT 1"#)
 
-        database.lockPolicy = LockPolicy(statementTimeout: .milliseconds(200), retries: 2)
         let started = ContinuousClock.now
-        #expect(errorCode { try registry.applyApproved(desired) } == .lockTimeout)
+        #expect(errorCode { try registry.applyApproved(desired, lockPolicy: LockPolicy(statementTimeout: .milliseconds(200), retries: 2)) } == .lockTimeout)
         // Three tries of 200 ms and two pauses (0.5 s and 1 s, ±25 %).
         #expect(ContinuousClock.now - started < .seconds(4))
         #expect(try registry.items(in: [.approved]).map(\.entity) == ["Entry"])
@@ -216,9 +214,8 @@ import Testing
         #expect(run.output.contains("the approved items stay approved"), "\(run.output)")
 
         // The reader ends while the apply is retrying: the same start applies the change.
-        database.lockPolicy = LockPolicy(statementTimeout: .milliseconds(200), retries: 6)
         DispatchQueue.global().asyncAfter(deadline: .now() + 1.0) { try? reader.executeOutsideTransaction("COMMIT") }
-        #expect(try registry.applyApproved(desired).applied.map(\.entity) == ["Entry"])
+        #expect(try registry.applyApproved(desired, lockPolicy: LockPolicy(statementTimeout: .milliseconds(200), retries: 6)).applied.map(\.entity) == ["Entry"])
         #expect(try Introspection.describe(database).contains { $0.contains("memo") })
     }
 
@@ -235,14 +232,14 @@ import Testing
         let writer = try location.open()
         defer { writer.close() }
         // The registry lock is SQLite's write lock too: every wait for it is bounded here.
-        database.lockPolicy = LockPolicy(statementTimeout: .milliseconds(100), retries: 1, registryWait: .milliseconds(300))
+        let impatient = LockPolicy(statementTimeout: .milliseconds(100), retries: 1, registryWait: .milliseconds(300))
         let started = ContinuousClock.now
         let failure = Mutex<SchemaError.Code?>(nil)
         try writer.withLockedTransaction { _ in
             // Another writer holds the database while this apply runs on another thread.
             let done = DispatchSemaphore(value: 0)
             DispatchQueue.global().async {
-                failure.withLock { $0 = errorCode { try registry.applyApproved(desired) } }
+                failure.withLock { $0 = errorCode { try registry.applyApproved(desired, lockPolicy: impatient) } }
                 done.signal()
             }
             done.wait()

@@ -13,7 +13,6 @@ import Glibc
     func theApplicationRoleCannotHoldStartsBack() throws {
         let (database, location) = try Backend.postgres.makeDatabase()
         defer { database.close() }
-        database.lockPolicy.registryWait = .seconds(2)
         let registry = Registry(database: database)
         try registry.addAdmin("alice", by: nil)
         let desired = try Desired.from(["docs": RowLevelSecurityTests.docs])
@@ -36,7 +35,7 @@ import Glibc
 
         // A start goes ahead (its online steps included) and so does every registry command.
         let started = ContinuousClock.now
-        let outcome = try registry.applyApproved(desired)
+        let outcome = try registry.applyApproved(desired, lockPolicy: LockPolicy(registryWait: .seconds(2)))
         #expect(outcome.applied.count == 1)
         #expect(try registry.status().counts[.applied] == 1)
         #expect(ContinuousClock.now - started < .seconds(2), "nobody waited for the key the application holds")

@@ -110,8 +110,9 @@ extension Registry {
     }
 
     /// The container-start path (``ApplyEngine``) with `desired` as what the package files want.
-    func applyApproved(_ desired: DesiredState, principal: String = "ci", trustedKeys: [TrustedKey]? = nil) throws -> ApplyOutcome {
-        try ApplyEngine(registry: self, desiredState: { desired }).run(ApplyRequest(principal: principal, trustedKeys: trustedKeys))
+    func applyApproved(_ desired: DesiredState, principal: String = "ci", trustedKeys: [TrustedKey]? = nil,
+                       lockPolicy: LockPolicy = .standard) throws -> ApplyOutcome {
+        try ApplyEngine(registry: self, desiredState: { desired }).run(ApplyRequest(principal: principal, trustedKeys: trustedKeys, lockPolicy: lockPolicy))
     }
 }
 

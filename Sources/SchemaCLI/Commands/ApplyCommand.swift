@@ -38,16 +38,14 @@ struct ApplyCommand: AsyncParsableCommand {
         try runReportingErrors(root: options.rootURL) {
             try options.requireWorkspace()
             if noGenerate && merged != nil { throw SchemaError(.usage, "--merged and --no-generate contradict each other; drop one") }
-            let policy = try locks.policy()
             let request = ApplyRequest(
                 principal: principal, trustedKeys: try trust.trustedKeys(), rowLevelSecurity: rowLevelSecurity,
                 prismaMigrations: prismaMigrations.map { URL(fileURLWithPath: $0).standardizedFileURL },
                 fragment: noGenerate ? nil : .inWorkspace(root: options.rootURL, base: options.baseURL,
                                                            merged: merged.map { URL(fileURLWithPath: $0).standardizedFileURL }),
                 afterCommand: afterCommand.map { AfterCommand($0, workingDirectory: options.rootURL) },
-                log: options.json ? nil : Self.logProgress)
+                lockPolicy: try locks.policy(), log: options.json ? nil : Self.logProgress)
             let outcome = try registry.withRegistry(root: options.rootURL) { registry in
-                registry.database.lockPolicy = policy
                 options.warnOnProviderMismatch(registry.database.dialect)
                 return try ApplyEngine(registry: registry, desiredState: { options.desiredState() }).run(request)
             }

@@ -9,8 +9,9 @@ public enum ApprovalSignature {
     /// the action (create, alter, drop or repair), the structure it starts from and the one it
     /// makes (checksums, which `apply` re-derives from the stored structures; relation names are
     /// part of them), the rename hints and, for a repair, the live table it was planned from (both
-    /// change the SQL derived), the hash of that SQL, and a nonce drawn at approval, which `apply`
-    /// records so the same signature cannot be applied twice.
+    /// change the SQL derived), the hash of that SQL, the digest of what Prisma renders from the
+    /// to-structure (``PresentationDigest``: field order, comments, relation names), and a nonce
+    /// drawn at approval, which `apply` records so the same signature cannot be applied twice.
     public struct Claim: Hashable, Sendable {
         public var itemId: String
         public var entity: String
@@ -22,11 +23,13 @@ public enum ApprovalSignature {
         /// For a repair: the checksum of the live table it restores from.
         public var repairOf: String?
         public var sqlHash: String
+        /// ``PresentationDigest/of(_:)`` of the to-structure.
+        public var presentation: String
         public var nonce: String
 
         /// Creates a claim.
         public init(itemId: String, entity: String, action: String, fromChecksum: String?, toChecksum: String?, renames: [String: String],
-                    repairOf: String?, sqlHash: String, nonce: String) {
+                    repairOf: String?, sqlHash: String, presentation: String, nonce: String) {
             self.itemId = itemId
             self.entity = entity
             self.action = action
@@ -35,6 +38,7 @@ public enum ApprovalSignature {
             self.renames = renames
             self.repairOf = repairOf
             self.sqlHash = sqlHash
+            self.presentation = presentation
             self.nonce = nonce
         }
 
@@ -42,7 +46,8 @@ public enum ApprovalSignature {
         /// JSON (sorted keys), so no value can pass for a field separator.
         public var payload: Data {
             let renamesText = JSONValue.object(renames.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) }).serialized
-            return Data(["schema-approval-v3", itemId, entity, action, fromChecksum ?? "-", toChecksum ?? "-", renamesText, repairOf ?? "-", sqlHash, nonce]
+            return Data(["schema-approval-v4", itemId, entity, action, fromChecksum ?? "-", toChecksum ?? "-", renamesText, repairOf ?? "-", sqlHash,
+                         presentation, nonce]
                 .joined(separator: "\n").utf8)
         }
     }
@@ -59,20 +64,22 @@ public enum ApprovalSignature {
     }
 
     /// The bytes of an attestation: an admin vouching that `checksum` is what is applied for
-    /// `entity` (for snapshots applied before approvals were signed).
-    public static func attestationPayload(entity: String, checksum: String) -> Data {
-        Data("schema-attestation-v1\n\(entity)\n\(checksum)".utf8)
+    /// `entity`, rendered for Prisma as `presentation` (``PresentationDigest``) says (for snapshots
+    /// applied before approvals were signed, or accepted from drift).
+    public static func attestationPayload(entity: String, checksum: String, presentation: String) -> Data {
+        Data("schema-attestation-v2\n\(entity)\n\(checksum)\n\(presentation)".utf8)
     }
 
     /// Signs an attestation.
-    public static func attest(entity: String, checksum: String, with key: SigningKey) throws -> String {
-        try key.privateKey.signature(for: attestationPayload(entity: entity, checksum: checksum)).base64EncodedString()
+    public static func attest(entity: String, checksum: String, presentation: String, with key: SigningKey) throws -> String {
+        try key.privateKey.signature(for: attestationPayload(entity: entity, checksum: checksum, presentation: presentation)).base64EncodedString()
     }
 
-    /// Whether `signature` is a valid attestation of (`entity`, `checksum`) by `publicKey`.
-    public static func isValidAttestation(_ signature: String, entity: String, checksum: String, publicKey: Curve25519.Signing.PublicKey) -> Bool {
+    /// Whether `signature` is a valid attestation of (`entity`, `checksum`, `presentation`) by `publicKey`.
+    public static func isValidAttestation(_ signature: String, entity: String, checksum: String, presentation: String,
+                                          publicKey: Curve25519.Signing.PublicKey) -> Bool {
         guard let bytes = Data(base64Encoded: signature) else { return false }
-        return publicKey.isValidSignature(bytes, for: attestationPayload(entity: entity, checksum: checksum))
+        return publicKey.isValidSignature(bytes, for: attestationPayload(entity: entity, checksum: checksum, presentation: presentation))
     }
 
     /// A random nonce for one approval (128 bits, hex).

@@ -7,14 +7,9 @@ extension ApplyEngine {
     /// have moved on since: a started change is finished as approved, and the next scan plans from it.
     func resumable(_ desired: DesiredState, trustedKeys: [TrustedKey]?, _ connection: any RegistryConnection) throws -> [Started] {
         // Filtered in SQL: a start with many approved items decodes them once, in `prepare`.
-        let rows = try connection.query(#"SELECT \#(QueueItem.columns) FROM \#(connection.names.queue) WHERE "state" = 'approved' AND "progress" > 0 ORDER BY "created_at", "id""#, [])
-        let items = try rows.map(QueueItem.init(row:))
+        let items = try Registry.itemsMarkedStarted(connection)
         guard !items.isEmpty else { return [] }
-        let started = try items.filter { item in
-            let rows = try connection.query(
-                #"SELECT COUNT(*) AS "count" FROM \#(connection.names.audit) WHERE "action" = ? AND "item_id" = ?"#, [.text(AuditAction.applyStarted.rawValue), .text(item.id)])
-            return (rows.first?["count"]?.integer ?? 0) > 0
-        }
+        let started = try items.filter { try Registry.hasAuditLine(.applyStarted, itemId: $0.id, connection) }
         let inputs = try DerivationInputs.read(context: desired.renderContext, others: desired.entities.map(\.structure), connection)
         let keys = PrimaryKeys.of(host: desired.host, entities: inputs.applied.values.map(\.structure))
         let tables = try Self.existingTables(connection)
@@ -70,10 +65,10 @@ extension ApplyEngine {
                 outcome.statements.append(step)
                 FaultInjection.pause(.afterEachStep)
                 progress += 1
-                try session.transaction(lockTimeout: nil) { try Self.setProgress(item, progress, $0) }
+                try session.transaction(lockTimeout: nil) { try Registry.setProgress(itemId: item.id, progress, $0) }
             }
             let applied = try withLockRetries(request) {
-                try session.transaction(lockTimeout: policy.statementTimeout) { connection in
+                try session.transaction(lockTimeout: request.lockPolicy.statementTimeout) { connection in
                     for statement in item.finishingStatements {
                         try connection.execute(statement.sql)
                     }
@@ -90,7 +85,7 @@ extension ApplyEngine {
                                         + "the next start resumes at this step once the cause is fixed",
                                       itemId: item.id, statement: error.statement, cause: error.cause)
             try? session.transaction(lockTimeout: nil) { connection in
-                try connection.execute(#"UPDATE \#(connection.names.queue) SET "error" = ? WHERE "id" = ?"#, [.text(failure.message), .text(item.id)])
+                try Registry.setError(itemId: item.id, failure.message, connection)
                 try registry.insertAudit(connection, principal: request.principal, action: .applyBlocked, item: item,
                                          detail: failure.message + (failure.statement.map { " | statement: \($0.prefix(500))" } ?? ""))
             }
@@ -110,19 +105,19 @@ extension ApplyEngine {
             if let index = step.index, try session.transaction(lockTimeout: nil, { try Self.isInvalidIndex(index, $0) }) {
                 request.log?("dropping the INVALID index \(index) left by an interrupted build")
                 try withLockRetries(request) {
-                    try session.executeAlone("DROP INDEX CONCURRENTLY IF EXISTS \(SQLDialect.postgresql.quote(index))", lockTimeout: policy.onlineTimeout)
+                    try session.executeAlone("DROP INDEX CONCURRENTLY IF EXISTS \(SQLDialect.postgresql.quote(index))", lockTimeout: request.lockPolicy.onlineTimeout)
                 }
             }
             // A step that takes a lock blocking writes (adding a NOT VALID check) waits as briefly
             // as the first transaction's statements; the others block nobody while they wait.
-            let timeout = step.lock?.blocksWrites == true ? policy.statementTimeout : policy.onlineTimeout
+            let timeout = step.lock?.blocksWrites == true ? request.lockPolicy.statementTimeout : request.lockPolicy.onlineTimeout
             try withLockRetries(request) { try session.executeAlone(step.sql, lockTimeout: timeout) }
         case .batches:
             // Each batch commits on its own and holds row locks only; the loop ends when a batch
             // finds no row left. (The second pass, after the NOT VALID check, ends for good: the
             // check refuses new NULLs.)
             while try withLockRetries(request, {
-                try session.transaction(lockTimeout: policy.statementTimeout) { try $0.query(step.sql, []).first?["count"]?.integer ?? 0 }
+                try session.transaction(lockTimeout: request.lockPolicy.statementTimeout) { try $0.query(step.sql, []).first?["count"]?.integer ?? 0 }
             }) > 0 {
                 FaultInjection.pause(.afterEachStep)
             }

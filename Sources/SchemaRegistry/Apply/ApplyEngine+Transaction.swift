@@ -18,7 +18,7 @@ extension ApplyEngine {
         var failingItem: String?
         do {
             let (done, staged) = try withLockRetries(request) {
-                try session.transaction(lockTimeout: policy.statementTimeout) { connection -> (ApplyOutcome, [Started]) in
+                try session.transaction(lockTimeout: request.lockPolicy.statementTimeout) { connection -> (ApplyOutcome, [Started]) in
                     var done = ApplyOutcome()
                     let prepared = try prepare(desired, trustedKeys: request.trustedKeys, excluding: started, connection)
                     let accepted = prepared.accepted
@@ -42,7 +42,7 @@ extension ApplyEngine {
                     var digestChanges: [Registry.SnapshotChange] = []
                     for item in accepted {
                         if item.hasOnlineSteps {
-                            try Self.setProgress(item, 1, connection)
+                            try Registry.setProgress(itemId: item.id, 1, connection)
                             try registry.insertAudit(connection, principal: request.principal, action: .applyStarted, item: item,
                                                      detail: "\(item.onlineSteps.count) online step(s) follow", nonce: prepared.nonces[item.id])
                             staged.append(Started(item: item, nonce: prepared.nonces[item.id]))
@@ -98,10 +98,6 @@ extension ApplyEngine {
         return applied
     }
 
-    static func setProgress(_ item: QueueItem, _ progress: Int, _ connection: any RegistryConnection) throws {
-        try connection.execute(#"UPDATE \#(connection.names.queue) SET "progress" = ? WHERE "id" = ?"#, [.integer(Int64(progress)), .text(item.id)])
-    }
-
     /// After a rollback: records refusals and the failing item in a transaction of their own.
     func recordFailure(_ failure: SchemaError, desired: DesiredState, request: ApplyRequest, excluding started: Set<String>,
                        _ session: any LockedSession) throws {
@@ -126,15 +122,15 @@ extension ApplyEngine {
             do {
                 return try body()
             } catch let error as SchemaError where error.code == .lockTimeout && error.cause != LockPolicy.registryLockLost {
-                guard attempt < policy.retries else {
+                guard attempt < request.lockPolicy.retries else {
                     throw SchemaError(.lockTimeout,
-                                      "a table lock could not be had in \(attempt + 1) tries of at most \(LockPolicy.milliseconds(policy.statementTimeout)) ms each (\(error.message)); "
+                                      "a table lock could not be had in \(attempt + 1) tries of at most \(LockPolicy.milliseconds(request.lockPolicy.statementTimeout)) ms each (\(error.message)); "
                                         + "what that step did was rolled back, the approved items stay approved, and the next start tries again",
                                       statement: error.statement)
                 }
                 attempt += 1
-                let pause = policy.pause(before: attempt)
-                request.log?("a lock wait timed out (\(error.message)); trying again in \(LockPolicy.milliseconds(pause)) ms (\(attempt) of \(policy.retries))")
+                let pause = request.lockPolicy.pause(before: attempt)
+                request.log?("a lock wait timed out (\(error.message)); trying again in \(LockPolicy.milliseconds(pause)) ms (\(attempt) of \(request.lockPolicy.retries))")
                 Thread.sleep(forTimeInterval: pause.seconds)
             }
         }

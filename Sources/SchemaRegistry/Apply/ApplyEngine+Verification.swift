@@ -24,10 +24,8 @@ extension ApplyEngine {
                 inputs: DerivationInputs, _ connection: any RegistryConnection) throws -> [(Verified, Refusal?)] {
         // Two queries for all the items, not two per item: a start with 1,000 approved changes
         // would otherwise spend its time on round trips.
-        let approvals = Dictionary(try Self.rows(#"SELECT "item_id", "checksum", "sql_hash", "signature", "public_key", "nonce" FROM \#(connection.names.approvals) WHERE "item_id" IN"#,
-                                                 items.map(\.id), connection).compactMap { row in row["item_id"]?.text.map { ($0, row) } },
-                                   uniquingKeysWith: { first, _ in first })
-        let applied = try appliedMarks(itemIds: items.map(\.id), nonces: approvals.values.compactMap { $0["nonce"]?.text }, connection)
+        let approvals = try Registry.approvalRecords(itemIds: items.map(\.id), connection)
+        let applied = try Registry.audited(.apply, itemIds: items.map(\.id), nonces: approvals.values.compactMap { $0["nonce"]?.text }, connection)
         return try items.map { item in
             var reasons: [(code: SchemaError.Code, message: String)] = []
             guard let approval = approvals[item.id] else {
@@ -75,27 +73,5 @@ extension ApplyEngine {
     static func refusal(_ item: QueueItem, _ reasons: [(code: SchemaError.Code, message: String)]) -> Refusal? {
         guard let first = reasons.first else { return nil }
         return Refusal(itemId: item.id, entity: item.entity, code: first.code, message: reasons.map(\.message).joined(separator: "; also: "))
-    }
-
-    /// The item ids and approval nonces among `itemIds` and `nonces` that the audit log records
-    /// an apply of: an approval is good for one application.
-    func appliedMarks(itemIds: [String], nonces: [String], _ connection: any RegistryConnection) throws -> Set<String> {
-        let action = SQLValue.text(AuditAction.apply.rawValue)
-        let byItem = try Self.rows(#"SELECT "item_id" FROM \#(connection.names.audit) WHERE "action" = ? AND "item_id" IN"#, itemIds, leading: [action], connection)
-        let byNonce = try Self.rows(#"SELECT "nonce" FROM \#(connection.names.audit) WHERE "action" = ? AND "nonce" IN"#, nonces, leading: [action], connection)
-        return Set(byItem.compactMap { $0["item_id"]?.text } + byNonce.compactMap { $0["nonce"]?.text })
-    }
-
-    /// The rows of `sql` (ending in `IN`, after the placeholders of `leading`) for `values`, bound
-    /// in chunks of 500 (both databases limit the number of parameters of one statement).
-    static func rows(_ sql: String, _ values: [String], leading: [SQLValue] = [], _ connection: any RegistryConnection) throws -> [SQLRow] {
-        var rows: [SQLRow] = []
-        var start = 0
-        while start < values.count {
-            let chunk = Array(values[start..<min(start + 500, values.count)])
-            rows += try connection.query(sql + " " + Registry.placeholders(chunk.count), leading + chunk.map(SQLValue.text))
-            start += chunk.count
-        }
-        return rows
     }
 }

@@ -37,8 +37,6 @@ public struct ApplyEngine: Sendable {
         self.init(registry: registry) { DesiredState.resolve(WorkspaceLoader(root: root, baseSchemaFile: base).load()) }
     }
 
-    var policy: LockPolicy { registry.database.lockPolicy }
-
     // MARK: - Public API
 
     /// Applies every approved change exactly once: what a container runs at start.
@@ -53,6 +51,8 @@ public struct ApplyEngine: Sendable {
             throw SchemaError(.usage, "--rls needs PostgreSQL; on SQLite the ACL is enforced in the application (see `schema rls`)")
         }
         var outcome = ApplyOutcome()
+        // Every wait of this start is the request's, the first look at the queue included.
+        let registry = registry.waiting(request.lockPolicy.registryWait)
         // The restart path: with nothing approved, the package files are not even read. (The
         // transaction below checks the queue again under the lock, so a race only defers work.)
         if try registry.count(in: [.approved]) > 0 {
@@ -188,7 +188,7 @@ public struct ApplyEngine: Sendable {
 
     /// Runs everything approved under the registry lock, in the order the type's documentation gives.
     func execute(_ desired: DesiredState, _ request: ApplyRequest, history: PrismaMigrationHistory?, into outcome: inout ApplyOutcome) throws {
-        try registry.database.withRegistryLock { session in
+        try registry.database.withRegistryLock(waiting: request.lockPolicy.registryWait) { session in
             do {
                 let resuming = try session.transaction(lockTimeout: nil) { connection in
                     try RegistryTables.prepare(connection)
@@ -206,9 +206,8 @@ public struct ApplyEngine: Sendable {
                 // changes held back by the drift apply in the same start.
                 let begun = Set(resuming.map(\.item.id))
                 let (approved, repairs) = try session.transaction(lockTimeout: nil) { connection in
-                    let rows = try connection.query(#"SELECT "id", "action" FROM \#(connection.names.queue) WHERE "state" = 'approved'"#, [])
-                    let ids = rows.compactMap { $0["id"]?.text }.filter { !begun.contains($0) }
-                    return (Set(ids), Set(rows.filter { $0["action"]?.text == PlannedChange.Action.repair.rawValue }.compactMap { $0["id"]?.text }).subtracting(begun))
+                    let rows = try Registry.approvedActions(connection).filter { !begun.contains($0.id) }
+                    return (Set(rows.map(\.id)), Set(rows.filter { $0.action == PlannedChange.Action.repair.rawValue }.map(\.id)))
                 }
                 if !repairs.isEmpty {
                     let others = approved.subtracting(repairs)

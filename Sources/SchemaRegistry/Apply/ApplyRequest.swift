@@ -16,19 +16,22 @@ public struct ApplyRequest: Sendable {
     public var fragment: FragmentFile?
     /// A command to run when something was applied or the fragment changed.
     public var afterCommand: AfterCommand?
+    /// How long the start waits for the registry lock and for table locks, and how often it tries.
+    public var lockPolicy: LockPolicy
     /// Where to report progress while it runs (online steps, lock retries); nil reports nothing.
     public var log: (@Sendable (String) -> Void)?
 
     /// A request; by default it applies as `apply`, trusts every approval, and writes nothing besides the database.
     public init(principal: String = "apply", trustedKeys: [TrustedKey]? = nil, rowLevelSecurity: Bool = false,
                 prismaMigrations: URL? = nil, fragment: FragmentFile? = nil, afterCommand: AfterCommand? = nil,
-                log: (@Sendable (String) -> Void)? = nil) {
+                lockPolicy: LockPolicy = .standard, log: (@Sendable (String) -> Void)? = nil) {
         self.principal = principal
         self.trustedKeys = trustedKeys
         self.rowLevelSecurity = rowLevelSecurity
         self.prismaMigrations = prismaMigrations
         self.fragment = fragment
         self.afterCommand = afterCommand
+        self.lockPolicy = lockPolicy
         self.log = log
     }
 }

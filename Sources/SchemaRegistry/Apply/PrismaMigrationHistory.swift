@@ -50,8 +50,7 @@ final class PrismaMigrationHistory: @unchecked Sendable {
     static func finishIfComplete(_ connection: any RegistryConnection) throws {
         guard connection.dialect == .postgresql,
               try connection.query(#"SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS "exists""#, []).first?["exists"]?.integer == 1,
-              try connection.query(#"SELECT COUNT(*) AS "count" FROM \#(connection.names.queue) WHERE "state" = 'approved' AND "progress" > 0"#, [])
-                .first?["count"]?.integer == 0
+              try Registry.startedItemCount(connection) == 0
         else { return }
         try connection.execute(#"UPDATE "_prisma_migrations" SET "finished_at" = CURRENT_TIMESTAMP, "applied_steps_count" = 1 WHERE "finished_at" IS NULL AND "rolled_back_at" IS NULL AND "migration_name" LIKE '%\_package\_schemas'"#)
     }

@@ -24,13 +24,12 @@ public import SchemaCore
 /// reader with `SELECT` only), the advisory lock is used, as before.
 public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendable {
     // @unchecked: the connection is used by one transaction at a time (callers are sequential);
-    // PostgresConnection itself is Sendable; `lockPolicy` is set before use.
+    // PostgresConnection itself is Sendable.
     private let connection: PostgresConnection
     private let configuration: PostgresConnection.Configuration
     private let location: PostgresLocation
     private let logger = Logger(label: "schema-registry.postgres")
     public let displayName: String
-    public var lockPolicy = LockPolicy.standard
     public var dialect: SQLDialect { .postgresql }
     /// The registry's names: its tables live in their own schema.
     public let names: RegistryNames
@@ -61,9 +60,9 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
         }
     }
 
-    public func withLockedTransaction<T>(_ body: (any RegistryConnection) throws -> T) throws -> T {
+    public func withLockedTransaction<T>(waiting wait: Duration, _ body: (any RegistryConnection) throws -> T) throws -> T {
         let connection = Connection(connection: connection, logger: logger, names: names)
-        try waitForLock { () throws -> Bool in
+        try waitForLock(wait) { () throws -> Bool in
             try connection.execute("BEGIN")
             if try tryLock(connection) { return true }
             try connection.execute("ROLLBACK")
@@ -74,24 +73,10 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
 
     /// Takes the registry lock in the transaction `connection` has begun, without waiting.
     func tryLock(_ connection: Connection) throws -> Bool {
-        // From the catalog, which every role may read: a role without rights on the registry's
-        // schema (the application's) must not fail here, only fall back to the advisory lock.
-        let lockable = try connection.query(#"""
-            SELECT COALESCE((SELECT has_table_privilege(c.oid, 'UPDATE') FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
-                             WHERE n.nspname = ? AND c.relname = '_schema_lock' AND has_schema_privilege(n.oid, 'USAGE')), false) AS "lockable"
-            """#, [.text(names.schema ?? "public")]).first?["lockable"]?.integer == 1
-        guard lockable else {
-            return try connection.query("SELECT pg_try_advisory_xact_lock(\(Self.lockKey)) AS \"locked\"", []).first?["locked"]?.integer == 1
-        }
-        do {
-            try connection.execute("LOCK TABLE \(names.lock) IN EXCLUSIVE MODE NOWAIT")
-            return true
-        } catch let error as SchemaError where error.code == .lockTimeout {
-            return false
-        }
+        try RegistryTables.tryLock(advisoryKey: Self.lockKey, connection)
     }
 
-    public func withRegistryLock<T>(_ body: (any LockedSession) throws -> T) throws -> T {
+    public func withRegistryLock<T>(waiting wait: Duration, _ body: (any LockedSession) throws -> T) throws -> T {
         let connection = Connection(connection: connection, logger: logger, names: names)
         // A server backend notices a dead client only when it next talks to it; without this, an
         // index build or backfill batch of a killed apply runs on to its end, holding the
@@ -99,13 +84,13 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
         // 14+ on Linux; elsewhere the setting is refused and the statement runs on, which is slower but safe).
         try? connection.execute("SET client_connection_check_interval = '100ms'")
         // The lock table is created (with the registry) first, so the lock is always the table's.
-        try withLockedTransaction { try RegistryTables.prepare($0) }
+        try withLockedTransaction(waiting: wait) { try RegistryTables.prepare($0) }
         let holder = Connection(connection: try Self.connect(configuration, location: location, id: 2, logger: logger), logger: logger, names: names)
         // A query or a close on a connection the server ended can wait forever: neither is tried.
         defer { if !holder.connection.isClosed { try? holder.connection.close().wait() } }
         // The holder's transaction stays open, idle, for the whole apply: no server setting may end it.
         try holder.execute("SET idle_in_transaction_session_timeout = 0")
-        try waitForLock { () throws -> Bool in
+        try waitForLock(wait) { () throws -> Bool in
             try holder.execute("BEGIN")
             if try tryLock(holder) { return true }
             try holder.execute("ROLLBACK")
@@ -116,13 +101,13 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
     }
 
     /// Calls `attempt` until it takes the lock, pausing between tries (50 ms doubling to 1 s),
-    /// up to ``LockPolicy/registryWait``.
-    func waitForLock(_ attempt: () throws -> Bool) throws {
-        let deadline = ContinuousClock.now + lockPolicy.registryWait
+    /// up to `wait`.
+    func waitForLock(_ wait: Duration, _ attempt: () throws -> Bool) throws {
+        let deadline = ContinuousClock.now + wait
         var pause = 0.05
         while try !attempt() {
             guard ContinuousClock.now < deadline else {
-                throw SchemaError(.lockTimeout, "another process held the registry lock for more than \(Int(lockPolicy.registryWait.seconds)) s (an apply in progress?); nothing was changed, try again")
+                throw SchemaError(.lockTimeout, "another process held the registry lock for more than \(Int(wait.seconds)) s (an apply in progress?); nothing was changed, try again")
             }
             usleep(UInt32(pause * Double.random(in: 0.8...1.2) * 1_000_000))
             pause = min(pause * 2, 1)
@@ -219,10 +204,7 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
             // A query on a connection the server ended (a restart, a failover, a terminated
             // backend) can wait forever for its answer: it is not sent. The caller ends with
             // "try again", and whatever ran before is recorded or rolled back by the server.
-            guard !connection.isClosed else {
-                throw SchemaError(.lockTimeout, "the connection to the database ended (a server restart, a failover or a terminated backend); "
-                    + "what was committed stays, the rest was rolled back by the server: try again", statement: sql, cause: LockPolicy.registryLockLost)
-            }
+            guard !connection.isClosed else { throw Self.connectionEnded(sql) }
             var bindings = PostgresBindings(capacity: binds.count)
             for value in binds {
                 switch value {
@@ -243,8 +225,27 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
                 if state == "55P03" {
                     throw SchemaError(.lockTimeout, PostgresRegistryDatabase.message(error), statement: sql, cause: cause)
                 }
+                // The server ended the session while the statement ran (terminated backend,
+                // shutdown, failover): not the statement's fault, and nothing more can run here.
+                if Self.endsTheSession(state: state, error) || connection.isClosed { throw Self.connectionEnded(sql, detail: cause) }
                 throw SchemaError(.database, PostgresRegistryDatabase.message(error), statement: sql, cause: cause)
             }
+        }
+
+        /// The "try again" error of a statement on a connection the server ended.
+        /// Its cause is ``LockPolicy/registryLockLost``: retrying on this connection cannot succeed.
+        static func connectionEnded(_ sql: String, detail: String? = nil) -> SchemaError {
+            SchemaError(.lockTimeout, "the connection to the database ended\(detail.map { " (\($0))" } ?? "") (a server restart, a failover or a terminated backend); "
+                + "what was committed stays, the rest was rolled back by the server: try again", statement: sql, cause: LockPolicy.registryLockLost)
+        }
+
+        /// Whether `error` means the session is over: class 08 (connection exception), 57P01–57P03
+        /// (administrator or crash shutdown, a server not accepting connections), or a connection
+        /// the client saw close.
+        static func endsTheSession(state: String?, _ error: any Error) -> Bool {
+            if let state { return state.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(state) }
+            guard let code = (error as? PSQLError)?.code else { return false }
+            return code == .serverClosedConnection || code == .uncleanShutdown || code == .connectionClosed
         }
 
         static func value(of cell: PostgresCell) -> SQLValue {

@@ -39,23 +39,32 @@ public protocol RegistryDatabase: AnyObject, Sendable {
     var dialect: SQLDialect { get }
     /// A description safe to print: no password.
     var displayName: String { get }
-    /// How long to wait for locks.
-    var lockPolicy: LockPolicy { get set }
-
     /// Runs `body` in one transaction that holds the registry lock, so concurrent processes take
     /// turns. Commits when `body` returns, rolls back when it throws. The lock cannot outlive the
     /// transaction: a killed process releases it with its connection.
     ///
-    /// - Throws: ``SchemaError`` `lock-timeout` when another process held the lock for longer than
-    ///   ``LockPolicy/registryWait``.
-    func withLockedTransaction<T>(_ body: (any RegistryConnection) throws -> T) throws -> T
+    /// - Throws: ``SchemaError`` `lock-timeout` when another process held the lock for longer than `wait`.
+    func withLockedTransaction<T>(waiting wait: Duration, _ body: (any RegistryConnection) throws -> T) throws -> T
 
     /// Holds the registry lock across several transactions and statements that run outside any
     /// transaction (an apply with online steps). The lock goes with the connection if the process dies.
-    func withRegistryLock<T>(_ body: (any LockedSession) throws -> T) throws -> T
+    /// A transaction of the session without a lock timeout of its own waits at most `wait`.
+    func withRegistryLock<T>(waiting wait: Duration, _ body: (any LockedSession) throws -> T) throws -> T
 
     /// Closes the connection.
     func close()
+}
+
+extension RegistryDatabase {
+    /// ``withLockedTransaction(waiting:_:)`` with the standard wait (``LockPolicy/registryWait``).
+    public func withLockedTransaction<T>(_ body: (any RegistryConnection) throws -> T) throws -> T {
+        try withLockedTransaction(waiting: LockPolicy.standard.registryWait, body)
+    }
+
+    /// ``withRegistryLock(waiting:_:)`` with the standard wait (``LockPolicy/registryWait``).
+    public func withRegistryLock<T>(_ body: (any LockedSession) throws -> T) throws -> T {
+        try withRegistryLock(waiting: LockPolicy.standard.registryWait, body)
+    }
 }
 
 /// What a process holding the registry lock can run.

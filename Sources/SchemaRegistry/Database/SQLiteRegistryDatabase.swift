@@ -10,12 +10,11 @@ public import SchemaCore
 /// writer at a time is its model). Foreign keys are off for this connection so that table
 /// rebuilds cannot cascade deletes; `apply` runs `PRAGMA foreign_key_check` before committing instead.
 public final class SQLiteRegistryDatabase: RegistryDatabase, @unchecked Sendable {
-    // @unchecked: DatabaseQueue is itself thread-safe; `lockPolicy` is set before use.
+    // @unchecked: DatabaseQueue is itself thread-safe, and nothing else here changes.
     private let queue: DatabaseQueue
     public let path: String
     public var dialect: SQLDialect { .sqlite }
     public var displayName: String { "sqlite:\(path)" }
-    public var lockPolicy = LockPolicy.standard
 
     /// Opens (creating if needed) the database file at `path`.
     ///
@@ -39,8 +38,8 @@ public final class SQLiteRegistryDatabase: RegistryDatabase, @unchecked Sendable
         }
     }
 
-    public func withLockedTransaction<T>(_ body: (any RegistryConnection) throws -> T) throws -> T {
-        try transaction(waiting: lockPolicy.registryWait, body)
+    public func withLockedTransaction<T>(waiting wait: Duration, _ body: (any RegistryConnection) throws -> T) throws -> T {
+        try transaction(waiting: wait, body)
     }
 
     /// One `BEGIN IMMEDIATE` transaction that waits at most `wait` for the write lock.
@@ -64,16 +63,18 @@ public final class SQLiteRegistryDatabase: RegistryDatabase, @unchecked Sendable
 
     /// SQLite has no online steps: every change of an apply runs in one transaction, which takes
     /// the database's one write lock. Waiting for it blocks nobody, so no separate registry lock is held.
-    public func withRegistryLock<T>(_ body: (any LockedSession) throws -> T) throws -> T {
-        try body(Session(database: self))
+    public func withRegistryLock<T>(waiting wait: Duration, _ body: (any LockedSession) throws -> T) throws -> T {
+        try body(Session(database: self, wait: wait))
     }
 
     struct Session: LockedSession {
         let database: SQLiteRegistryDatabase
+        /// How long a transaction without a lock timeout of its own waits for the write lock.
+        let wait: Duration
         var dialect: SQLDialect { .sqlite }
 
         func transaction<T>(lockTimeout: Duration?, _ body: (any RegistryConnection) throws -> T) throws -> T {
-            try database.transaction(waiting: lockTimeout ?? database.lockPolicy.registryWait, body)
+            try database.transaction(waiting: lockTimeout ?? wait, body)
         }
 
         func executeAlone(_ sql: String, lockTimeout: Duration?) throws {

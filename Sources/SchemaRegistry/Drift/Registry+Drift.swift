@@ -95,8 +95,7 @@ extension Registry {
                         continue
                     }
                     if existing[change.id] != nil {
-                        try connection.execute(#"DELETE FROM \#(connection.names.approvals) WHERE "item_id" = ?"#, [.text(change.id)])
-                        try connection.execute(#"DELETE FROM \#(connection.names.queue) WHERE "id" = ?"#, [.text(change.id)])
+                        try Self.deleteItem(id: change.id, connection)
                     }
                     let item = QueueItem(change, dialect: connection.dialect, at: now)
                     try insert(item, connection)
@@ -145,12 +144,11 @@ extension Registry {
                     continue
                 }
                 let checksum = Checksum(of: structure)
-                try connection.execute(
-                    #"UPDATE \#(connection.names.entities) SET "checksum" = ?, "structure" = ?, "applied_at" = ?, "item_id" = ?, "attestation" = NULL, "attestation_key" = NULL WHERE "name" = ?"#,
-                    [.text(checksum.hex), .text(JSONCoding.encode(structure)), .text(now), .text("drift-accepted"), .text(name)])
+                try Self.replaceSnapshot(entity: name, structure: structure, checksum: checksum, at: now, itemId: "drift-accepted", connection)
                 try Self.adjustAppliedDigest(entity: name, from: entity.checksum.hex, to: checksum.hex, connection)
                 if let signingKey {
-                    try storeAttestation(try ApprovalSignature.attest(entity: name, checksum: checksum.hex, with: signingKey),
+                    try storeAttestation(try ApprovalSignature.attest(entity: name, checksum: checksum.hex,
+                                                                          presentation: PresentationDigest.of(structure.presentation), with: signingKey),
                                          key: TrustedKey(name: signingKey.name, publicKey: signingKey.privateKey.publicKey).encoded, entity: name, connection)
                 }
                 try insertAudit(connection, principal: principal, action: .driftAccept, entity: name,

@@ -57,7 +57,7 @@ public struct QueueItem: Hashable, Sendable {
     /// SQL derived from the item's structures (equal to the stored one, or the item is refused).
     public func claim(nonce: String) -> ApprovalSignature.Claim {
         ApprovalSignature.Claim(itemId: id, entity: entity, action: action.rawValue, fromChecksum: fromChecksum, toChecksum: toChecksum,
-                                renames: renames, repairOf: repairOf, sqlHash: sqlHash, nonce: nonce)
+                                renames: renames, repairOf: repairOf, sqlHash: sqlHash, presentation: PresentationDigest.of(structure?.presentation), nonce: nonce)
     }
 
     /// The hash of the stored statements and checks, as this item's format computes it.

@@ -64,11 +64,12 @@ extension Registry {
             let renames = (row["renames"]?.text).flatMap { try? JSONCoding.decode([String: String].self, $0) } ?? [:]
             let claim = ApprovalSignature.Claim(itemId: itemId, entity: name, action: action, fromChecksum: row["from_checksum"]?.text,
                                                 toChecksum: entity.checksum.hex, renames: renames, repairOf: row["repair_of"]?.text,
-                                                sqlHash: sqlHash, nonce: nonce)
+                                                sqlHash: sqlHash, presentation: PresentationDigest.of(entity.structure.presentation), nonce: nonce)
             if ApprovalSignature.isValid(signature, of: claim, publicKey: key.publicKey) { return true }
         }
         if let attestation = row["attestation"]?.text, let key = key("attestation_key") {
-            return ApprovalSignature.isValidAttestation(attestation, entity: name, checksum: entity.checksum.hex, publicKey: key.publicKey)
+            return ApprovalSignature.isValidAttestation(attestation, entity: name, checksum: entity.checksum.hex,
+                                                      presentation: PresentationDigest.of(entity.structure.presentation), publicKey: key.publicKey)
         }
         return false
     }
@@ -122,7 +123,8 @@ extension Registry {
                                            message: "its applied checksum is \(entity.checksum.short), not the \(TerminalText.escape(seen, limit: 64)) named (give at least 12 hex digits)"))
                     continue
                 }
-                let signature = try ApprovalSignature.attest(entity: name, checksum: entity.checksum.hex, with: key)
+                let signature = try ApprovalSignature.attest(entity: name, checksum: entity.checksum.hex,
+                                                                      presentation: PresentationDigest.of(entity.structure.presentation), with: key)
                 try storeAttestation(signature, key: encoded, entity: name, connection)
                 try insertAudit(connection, principal: principal, action: .attest, entity: name, detail: "checksum \(entity.checksum.short), key \(key.name)")
                 names.append(name)

@@ -11,15 +11,24 @@ public final class Registry: @unchecked Sendable {
     let clock: @Sendable () -> Date
     /// Whether this registry may create or upgrade its tables (see ``init(database:readOnly:clock:)``).
     public let readOnly: Bool
+    /// How long each of this registry's transactions waits for the registry lock.
+    public let lockWait: Duration
 
     /// Creates a registry over `database`; `clock` is injectable for tests.
     ///
     /// A `readOnly` registry never creates or upgrades its tables: a read-only command pointed at
     /// the wrong database must report that, not leave an empty registry behind.
-    public init(database: any RegistryDatabase, readOnly: Bool = false, clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(database: any RegistryDatabase, readOnly: Bool = false, lockWait: Duration = LockPolicy.standard.registryWait,
+                clock: @escaping @Sendable () -> Date = { Date() }) {
         self.database = database
         self.readOnly = readOnly
+        self.lockWait = lockWait
         self.clock = clock
+    }
+
+    /// This registry, its transactions waiting at most `wait` for the registry lock.
+    public func waiting(_ wait: Duration) -> Registry {
+        wait == lockWait ? self : Registry(database: database, readOnly: readOnly, lockWait: wait, clock: clock)
     }
 
     var now: String { Self.timestamp(clock()) }
@@ -35,7 +44,7 @@ public final class Registry: @unchecked Sendable {
 
     /// Runs `body` in a locked transaction with the registry tables ready.
     func transaction<T>(_ body: (any RegistryConnection) throws -> T) throws -> T {
-        try database.withLockedTransaction { connection in
+        try database.withLockedTransaction(waiting: lockWait) { connection in
             if readOnly {
                 try RegistryTables.requireCurrent(connection, in: database.displayName)
             } else {
