@@ -22,14 +22,19 @@
 #      database by fingerprint: rewritten whenever it does not match (also when nothing was
 #      approved: a new container, or a start after a crash), left alone when it does
 #   4. regenerates the Prisma client when something was applied or the fragment changed
-#      (SCHEMA_AFTER, e.g. "npx prisma generate")
+#      (SCHEMA_AFTER, e.g. "npx prisma generate"), with the application's DATABASE_URL and without
+#      the migration role's credentials. When it fails, `schema apply` exits 3 and remembers it:
+#      every later start runs it again until it succeeds. The application is then not started
+#      on a possibly stale client (exit 1, the orchestrator restarts the container), unless
+#      SCHEMA_START_ON_STALE_CLIENT=1.
 #   5. execs the application
 #
 # Environment: DATABASE_URL (postgres://... or file:...), SCHEMA_DATABASE_URL (the role `schema`
 # runs as, when it is not the application's: it is unset before the application starts, so the
 # application never holds the migration role's password), SCHEMA_ROOT (default /app), SCHEMA_BIN
 # (default: schema on PATH), SCHEMA_MERGED (file), SCHEMA_PRISMA_MIGRATIONS (dir), SCHEMA_AFTER
-# (command), SCHEMA_START_VALIDATE (always, or unset), SCHEMA_APPLY_ATTEMPTS, SCHEMA_APPLY_RETRY_DELAY, and the lock settings `schema apply`
+# (command), SCHEMA_START_ON_STALE_CLIENT (1: start the application even when SCHEMA_AFTER failed),
+# SCHEMA_START_VALIDATE (always, or unset), SCHEMA_APPLY_ATTEMPTS, SCHEMA_APPLY_RETRY_DELAY, and the lock settings `schema apply`
 # reads itself (SCHEMA_LOCK_TIMEOUT_MS, SCHEMA_LOCK_RETRIES, SCHEMA_ONLINE_TIMEOUT_S,
 # SCHEMA_REGISTRY_WAIT_S). Never runs `prisma migrate dev`.
 set -euo pipefail
@@ -39,7 +44,9 @@ ROOT=${SCHEMA_ROOT:-/app}
 log() { echo "apply-schema-migrations: $*" >&2; }
 # `schema` connects with SCHEMA_DATABASE_URL when it is set, the application with DATABASE_URL.
 schema_url=${SCHEMA_DATABASE_URL:-${DATABASE_URL:-}}
-run_schema() { DATABASE_URL="$schema_url" "$SCHEMA_BIN" "$@"; }
+# The after command sees the application's URL, not the migrator's.
+app_url=${DATABASE_URL:-}
+run_schema() { SCHEMA_AFTER_DATABASE_URL="$app_url" DATABASE_URL="$schema_url" "$SCHEMA_BIN" "$@"; }
 
 case "${SCHEMA_START_VALIDATE:-}" in
   always)
@@ -64,6 +71,14 @@ while :; do
   status=0
   run_schema "${apply_args[@]}" >&2 || status=$?
   [ "$status" -eq 0 ] && break
+  if [ "$status" -eq 3 ]; then
+    if [ "${SCHEMA_START_ON_STALE_CLIENT:-}" = 1 ]; then
+      log "the changes are applied and recorded, but SCHEMA_AFTER failed: the Prisma client may be stale; starting anyway (SCHEMA_START_ON_STALE_CLIENT=1); the next start runs SCHEMA_AFTER again"
+      break
+    fi
+    log "the changes are applied and recorded, but SCHEMA_AFTER failed: the Prisma client may be stale, so the application is not started; the next start runs SCHEMA_AFTER again (SCHEMA_START_ON_STALE_CLIENT=1 starts it anyway)"
+    exit 1
+  fi
   if [ "$status" -eq 75 ] && [ "$attempt" -lt "$attempts" ]; then
     log "a lock could not be had in time; nothing half-done remains and the changes stay approved; trying again in ${delay}s"
     sleep "$delay"

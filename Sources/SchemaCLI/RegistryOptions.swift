@@ -20,21 +20,29 @@ struct RegistryOptions: ParsableArguments {
 
     /// Resolves the location once, opens the registry, runs `body`, closes the connection.
     ///
-    /// With `readOnly` (the commands that only report), nothing is created: no SQLite file or
-    /// folder, no registry schema or table. A missing registry is a `no-registry` error instead.
-    func withRegistry<T>(root: URL, readOnly: Bool = false, _ body: (Registry, DatabaseLocation) throws -> T) throws -> T {
+    /// Only the commands that start a registry (`scan`, `admin add`, `registry init`) pass
+    /// `creating`. Every other command refuses a database without a registry with `no-registry`,
+    /// naming the URL, and creates nothing there (no SQLite file or folder, no schema or table):
+    /// a mistyped URL must not become a new, empty registry that a start then renders an empty
+    /// Prisma schema from. With `readOnly` (the commands that only report) an existing registry is
+    /// not upgraded either.
+    func withRegistry<T>(root: URL, readOnly: Bool = false, creating: Bool = false, _ body: (Registry, DatabaseLocation) throws -> T) throws -> T {
         let location = try location(root: root)
-        if readOnly, case .sqlite(let path) = location, !FileManager.default.fileExists(atPath: path) {
+        if !creating, case .sqlite(let path) = location, !FileManager.default.fileExists(atPath: path) {
             throw Registry.missing("database at " + TerminalText.escape(path))
         }
         let database = try location.open()
         defer { database.close() }
-        return try body(Registry(database: database, readOnly: readOnly), location)
+        let registry = Registry(database: database, readOnly: readOnly)
+        if !creating && !readOnly, try !registry.exists() {
+            throw Registry.missing("in \(location)")
+        }
+        return try body(registry, location)
     }
 
-    /// ``withRegistry(root:readOnly:_:)`` for bodies that need only the registry.
-    func withRegistry<T>(root: URL, readOnly: Bool = false, _ body: (Registry) throws -> T) throws -> T {
-        try withRegistry(root: root, readOnly: readOnly) { registry, _ in try body(registry) }
+    /// ``withRegistry(root:readOnly:creating:_:)`` for bodies that need only the registry.
+    func withRegistry<T>(root: URL, readOnly: Bool = false, creating: Bool = false, _ body: (Registry) throws -> T) throws -> T {
+        try withRegistry(root: root, readOnly: readOnly, creating: creating) { registry, _ in try body(registry) }
     }
 }
 

@@ -144,9 +144,10 @@ import Testing
         _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
         let engine = ApplyEngine(registry: registry, desiredState: { desired })
 
-        let plan = try engine.plan(rowLevelSecurity: true)
+        let plan = try engine.plan(rowLevelSecurity: .all)
         let policies = plan.statements.filter { $0.phase == .rowLevelSecurity }.map(\.sql)
-        #expect(try engine.plan().skippedRowLevelSecurity.map(\.sql) == policies, "without --rls they are listed apart")
+        #expect(try engine.plan(rowLevelSecurity: .off).skippedRowLevelSecurity.map(\.sql) == policies, "with --no-rls they are listed apart")
+        #expect(try engine.plan().statements.filter { $0.phase == .rowLevelSecurity }.map(\.sql) == policies, "by default an entity with an ACL gets its policies")
         #expect(policies.contains(#"ALTER TABLE "Doc" ENABLE ROW LEVEL SECURITY"#))
         #expect(policies.contains { $0.hasPrefix(#"CREATE POLICY "Doc_update" ON "Doc" FOR UPDATE"#) })
 
@@ -157,7 +158,7 @@ import Testing
         try database.withLockedTransaction { connection in
             try connection.execute(#"UPDATE \#(connection.names.queue) SET "statements" = ? WHERE "id" = ?"#, [.text(JSONText.encode(statements)), .text(item.id)])
         }
-        let outcome = try engine.run(ApplyRequest(rowLevelSecurity: true))
+        let outcome = try engine.run(ApplyRequest(rowLevelSecurity: .all))
         #expect(outcome.applied.isEmpty)
         #expect(outcome.refused.map(\.code) == [.sqlChanged])
         let installed = try database.withLockedTransaction { try $0.query(#"SELECT "policyname" FROM "pg_policies" WHERE "tablename" = 'Doc'"#, []) }

@@ -52,7 +52,7 @@ import Testing
                 }
             }
             let outcome = try ApplyEngine(registry: registry, desiredState: { desired })
-                .run(ApplyRequest(trustedKeys: trusted(key), rowLevelSecurity: backend == .postgres))
+                .run(ApplyRequest(trustedKeys: trusted(key), rowLevelSecurity: backend == .postgres ? .all : .off))
             #expect(outcome.applied.isEmpty, "\(variant)")
             #expect(outcome.refused.count == 1, "\(variant)")
             let code = try #require(outcome.refused.first?.code)
@@ -162,7 +162,7 @@ extension HostileRegistryTests {
         let desired = try Desired.from(packages)
         _ = try registry.scan(desired, principal: "ci")
         _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
-        let outcome = try ApplyEngine(registry: registry, desiredState: { desired }).run(ApplyRequest(rowLevelSecurity: true))
+        let outcome = try ApplyEngine(registry: registry, desiredState: { desired }).run(ApplyRequest(rowLevelSecurity: .all))
         try #require(outcome.applied.count == tables.count, "\(outcome.refused)")
         let role = PostgresRoles.unique("app")
         try PostgresRoles.create(role)

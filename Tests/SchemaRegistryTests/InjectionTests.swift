@@ -61,7 +61,7 @@ import Testing
             #expect(item.sql.components(separatedBy: payload.sql(backend)).count - 1 >= 2, "\(payload): \(item.sql)")
             _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
             let result = try ApplyEngine(registry: registry, desiredState: { desired })
-                .run(ApplyRequest(principal: "ci", rowLevelSecurity: backend == .postgres))
+                .run(ApplyRequest(principal: "ci", rowLevelSecurity: backend == .postgres ? .all : .off))
             #expect(result.applied.count == 1, "\(payload)")
             let stored = try database.withLockedTransaction { connection -> String? in
                 // Row-level security applies to the table's owner too (PostgreSQL): write as a user.

@@ -66,6 +66,66 @@ import Testing
     }
 }
 
+/// Row-level security is part of the desired state on PostgreSQL: a plain start installs the
+/// policies of entities with an ACL (and leaves tables without one open), installs them on applied
+/// tables that lack them, `drift` reports what is missing, and `--no-rls` opts out.
+@Suite(.serialized) struct DefaultRowLevelSecurityTests {
+    static let notes = """
+        entities:
+          - name: Note
+            fields:
+              id: { type: string, primary: true }
+              body: { type: string }
+        """
+
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func aPlainStartInstallsWhatTheACLMakesAndDriftSeesItMissing() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Processes.binary.path), "build the schema binary first")
+        let root = CLIWorkspace.make(["packages/docs/seed/schema/entities.yaml": RowLevelSecurityTests.docs,
+                                      "packages/notes/seed/schema/entities.yaml": Self.notes])
+        let (url, database) = try Processes.database(.postgres)
+        defer { database.close() }
+        for arguments in [["scan"], ["admin", "add", "alice"], ["approve", "all", "--as", "alice"]] {
+            #expect(try Processes.run(arguments + ["--root", root.path], url: url).status == 0)
+        }
+        // Opted out: no policy anywhere, and drift says what the ACL would make.
+        let optedOut = try Processes.run(["apply", "--no-rls", "--root", root.path], url: url)
+        #expect(optedOut.status == 0 && !optedOut.output.contains("installed row-level security"), "\(optedOut.output)")
+        func security(_ table: String) throws -> (enabled: Bool, policies: Int) {
+            try database.withLockedTransaction { connection in
+                let row = try connection.query(#"SELECT c.relrowsecurity AS "on", (SELECT count(*) FROM pg_policy WHERE polrelid = c.oid) AS "n" FROM pg_class c WHERE relname = ?"#, [.text(table)]).first
+                return (row?["on"]?.integer == 1, Int(row?["n"]?.integer ?? -1))
+            }
+        }
+        #expect(try security("Doc") == (false, 0))
+        let drift = try Processes.run(["drift", "--root", root.path], url: url)
+        #expect(drift.status == 1 && drift.output.contains("Row-level security is not") && drift.output.contains("Policy `Doc_read` is missing"), "\(drift.output)")
+        #expect(!drift.output.contains("Note"), "a table without an ACL has nothing to compare: \(drift.output)")
+        let plan = try Processes.run(["plan", "--root", root.path], url: url)
+        #expect(plan.output.contains("row-level security to install on 1 applied table(s)") && plan.output.contains(#"CREATE POLICY "Doc_read""#), "\(plan.output)")
+        #expect(!plan.output.contains(#"ALTER TABLE "Note" ENABLE ROW LEVEL SECURITY"#), "\(plan.output)")
+
+        // A plain start with nothing approved installs them, once.
+        let start = try Processes.run(["apply", "--root", root.path], url: url)
+        #expect(start.status == 0 && start.output.contains("installed row-level security on 1 applied table(s) that lacked what their ACL makes: Doc"), "\(start.output)")
+        #expect(try security("Doc") == (true, 4))
+        #expect(try security("Note") == (false, 0), "a table without an ACL stays open unless --rls")
+        #expect(try Processes.run(["drift", "--root", root.path], url: url).status == 0)
+        let again = try Processes.run(["apply", "--root", root.path], url: url)
+        #expect(again.status == 0 && !again.output.contains("installed"), "\(again.output)")
+        #expect(try Registry(database: database).audit().filter { $0.action == "rls-installed" }.count == 1)
+
+        // A policy dropped by hand is drift; the next change's start, or `--rls`, puts it back.
+        try database.withLockedTransaction { try $0.execute(#"DROP POLICY "Doc_read" ON "Doc""#) }
+        let dropped = try Processes.run(["drift", "--root", root.path], url: url)
+        #expect(dropped.status == 1 && dropped.output.contains("Policy `Doc_read` is missing"), "\(dropped.output)")
+        let everything = try Processes.run(["apply", "--rls", "--root", root.path], url: url)
+        #expect(everything.status == 0 && everything.output.contains("Doc") && everything.output.contains("Note"), "\(everything.output)")
+        #expect(try security("Doc") == (true, 4))
+        #expect(try security("Note") == (true, 0), "--rls closes a table without an ACL")
+    }
+}
+
 /// `"identity": "signed"`: the application's role can set any identity it likes, but the policies
 /// believe only one signed with the secret, which that role cannot read.
 @Suite(.serialized) struct SignedIdentityTests {

@@ -117,6 +117,90 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: marker.path))
     }
 
+    /// A failed after command (a `prisma generate` that could not run) is part of the start's
+    /// outcome: the start says the client may be stale and does not start the application; the
+    /// next start, with nothing to apply, runs the command again and then starts it. The command
+    /// never sees the migration role's URL, only the application's.
+    @Test(arguments: Backend.available)
+    func aFailedAfterCommandIsRememberedAndRunAgain(_ backend: Backend) throws {
+        let (root, url, database) = try approvedWorkspace(entities: 2, backend)
+        defer { database.close() }
+        let marker = root.appendingPathComponent("started")
+        let seen = root.appendingPathComponent("after-environment.txt")
+        let failing = root.appendingPathComponent("fail-once")
+        try "".write(to: failing, atomically: true, encoding: .utf8)
+        let environment = [
+            "DATABASE_URL": "postgres://app:app-pw@app-host/app", "SCHEMA_DATABASE_URL": url, "SCHEMA_ROOT": root.path,
+            "SCHEMA_BIN": Processes.binary.path,
+            // Fails while the file exists; records what it sees.
+            "SCHEMA_AFTER": "env > \(seen.path); if [ -e \(failing.path) ]; then echo generate failed >&2; exit 9; fi; echo generated",
+        ]
+        let first = try Self.runStartScript(["touch", marker.path], environment: environment)
+        #expect(first.status == 1, "\(first.output)")
+        #expect(first.output.contains("applied and recorded") && first.output.contains("may be stale"), "\(first.output)")
+        #expect(!FileManager.default.fileExists(atPath: marker.path), "the application does not start on a stale client")
+        #expect(try Registry(database: database).items(in: [.applied]).count == 2)
+        let environmentSeen = try String(contentsOf: seen, encoding: .utf8)
+        #expect(environmentSeen.contains("DATABASE_URL=postgres://app:app-pw@app-host/app"), "the application's URL")
+        #expect(!environmentSeen.contains(url) && !environmentSeen.contains("SCHEMA_DATABASE_URL"), "never the migration role's")
+
+        // Still failing: every start runs it again, though nothing is applied and the fragment is current.
+        let second = try Self.runStartScript(["touch", marker.path], environment: environment)
+        #expect(second.status == 1 && second.output.contains("nothing to apply") && second.output.contains("generate failed"), "\(second.output)")
+        // Opted in: the application starts on the stale client, and the command stays due.
+        var optedIn = environment
+        optedIn["SCHEMA_START_ON_STALE_CLIENT"] = "1"
+        let stale = try Self.runStartScript(["touch", marker.path], environment: optedIn)
+        #expect(stale.status == 0 && FileManager.default.fileExists(atPath: marker.path), "\(stale.output)")
+        try FileManager.default.removeItem(at: marker)
+
+        try FileManager.default.removeItem(at: failing)
+        let fixed = try Self.runStartScript(["touch", marker.path], environment: environment)
+        #expect(fixed.status == 0 && fixed.output.contains("ran the --after command again"), "\(fixed.output)")
+        #expect(FileManager.default.fileExists(atPath: marker.path))
+        try FileManager.default.removeItem(at: marker)
+        try FileManager.default.removeItem(at: seen)
+        let quiet = try Self.runStartScript(["touch", marker.path], environment: environment)
+        #expect(quiet.status == 0 && !FileManager.default.fileExists(atPath: seen.path), "once it succeeded it is not due again: \(quiet.output)")
+    }
+
+    /// A mistyped URL (a SQLite file name, a PostgreSQL database that has no registry) changes
+    /// nothing: every command but the three that start a registry refuses it, naming the URL,
+    /// creates no file, schema or table there, and leaves the Prisma fragment as it was.
+    @Test(arguments: Backend.available)
+    func aMistypedURLChangesNothing(_ backend: Backend) throws {
+        let (root, url, database) = try approvedWorkspace(entities: 2, backend)
+        defer { database.close() }
+        #expect(try Processes.run(["apply", "--root", root.path], url: url).status == 0)
+        let fragment = root.appendingPathComponent("prisma/generated-from-packages.prisma")
+        let written = try String(contentsOf: fragment, encoding: .utf8)
+        let (typo, other) = try Processes.database(backend)
+        defer { other.close() }
+        let mistyped: String
+        if backend == .sqlite {
+            other.close()
+            mistyped = typo.replacingOccurrences(of: ".sqlite", with: "-typo.sqlite")
+        } else {
+            mistyped = typo
+        }
+        for arguments in [["apply"], ["apply", "--after", "touch after-ran"], ["list"], ["plan"], ["approve", "all", "--as", "alice"], ["drift"], ["generate"],
+                          ["admin", "remove", "alice", "--as", "alice"]] {
+            let run = try Processes.run(arguments + ["--root", root.path], url: mistyped)
+            #expect(run.status == 1 && run.output.contains("no registry"), "\(arguments): \(run.output)")
+        }
+        #expect(try String(contentsOf: fragment, encoding: .utf8) == written, "the fragment is untouched")
+        #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("after-ran").path))
+        if backend == .sqlite {
+            #expect(!FileManager.default.fileExists(atPath: String(mistyped.dropFirst("file:".count))), "no file was created")
+        } else {
+            let schemas = try other.withLockedTransaction { try $0.query("SELECT nspname FROM pg_namespace WHERE nspname = 'schema_registry'", []) }
+            #expect(schemas.isEmpty, "no registry schema was created")
+        }
+        // `scan` does create one, and says so.
+        let scan = try Processes.run(["scan", "--root", root.path], url: mistyped)
+        #expect(scan.status == 0 && scan.output.contains("no registry in") && scan.output.contains("creating one"), "\(scan.output)")
+    }
+
     /// What a start must still refuse once something is approved: package files with errors
     /// (nothing is applied, the items stay approved) and an entity changed after its approval (it
     /// is refused, the unchanged one applies). Either way the application does not start.

@@ -17,7 +17,7 @@ struct AdminCommand: AsyncParsableCommand {
 
         func run() async throws {
             try runReportingErrors {
-                try registry.withRegistry(root: options.rootURL) { try $0.addAdmin(name, by: principal) }
+                try registry.withRegistry(root: options.rootURL, creating: true) { try $0.addAdmin(name, by: principal) }
                 Console.current.out("added admin \(name)")
             }
         }

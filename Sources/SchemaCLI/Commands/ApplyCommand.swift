@@ -23,15 +23,16 @@ struct ApplyCommand: AsyncParsableCommand {
     @Option(name: .customLong("as"), help: "Principal recorded in the audit log.") var principal: String = "apply"
     @Option(name: .customLong("prisma-migrations"), help: ArgumentHelp("Also write DIR/<timestamp>_package_schemas/migration.sql and its _prisma_migrations row (DIR relative to the current directory).", valueName: "dir"))
     var prismaMigrations: String?
-    @Option(name: .customLong("after"), help: ArgumentHelp("A shell command to run after a successful apply (e.g. 'npx prisma generate').", valueName: "command"))
+    @Option(name: .customLong("after"), help: ArgumentHelp("A shell command to run when something was applied or the fragment rewritten (e.g. 'npx prisma generate'); a failed run is run again by every later start until it succeeds (exit status 3 until then).", valueName: "command"))
     var afterCommand: String?
+    @Flag(name: .customLong("after-keeps-credentials"), help: "Give the --after command this process's DATABASE_URL, SCHEMA_DATABASE_URL and PGPASSWORD (by default they are removed, and DATABASE_URL is $SCHEMA_AFTER_DATABASE_URL when that is set).")
+    var afterKeepsCredentials = false
     @Flag(name: .customLong("no-generate"), help: "Do not write the Prisma fragment.") var noGenerate = false
     @Option(name: .customLong("merged"), help: ArgumentHelp("Also keep a merged schema (base schema, back-relation fields, package models) in step, rewritten only when it does not match the database.", valueName: "file"))
     var merged: String?
     @OptionGroup var trust: TrustOptions
     @OptionGroup var locks: LockOptions
-    @Flag(name: .customLong("rls"), help: "On PostgreSQL, also run the approved changes' row-level security statements (shown by `schema plan`).")
-    var rowLevelSecurity = false
+    @OptionGroup var rowLevelSecurity: RowLevelSecurityOptions
 
     func run() async throws {
         let console = Console.current
@@ -39,19 +40,32 @@ struct ApplyCommand: AsyncParsableCommand {
             try options.requireWorkspace()
             if noGenerate && merged != nil { throw SchemaError(.usage, "--merged and --no-generate contradict each other; drop one") }
             let request = ApplyRequest(
-                principal: principal, trustedKeys: try trust.trustedKeys(), rowLevelSecurity: rowLevelSecurity,
+                principal: principal, trustedKeys: try trust.trustedKeys(), rowLevelSecurity: .declared,
                 prismaMigrations: prismaMigrations.map { URL(fileURLWithPath: $0).standardizedFileURL },
                 fragment: noGenerate ? nil : .inWorkspace(root: options.rootURL, base: options.baseURL,
                                                            merged: merged.map { URL(fileURLWithPath: $0).standardizedFileURL }),
-                afterCommand: afterCommand.map { AfterCommand($0, workingDirectory: options.rootURL) },
+                afterCommand: afterCommand.map { AfterCommand($0, workingDirectory: options.rootURL, environment: afterEnvironment()) },
                 lockPolicy: try locks.policy(), log: options.json ? nil : Self.logProgress)
             let outcome = try registry.withRegistry(root: options.rootURL) { registry in
                 options.warnOnProviderMismatch(registry.database.dialect)
-                return try ApplyEngine(registry: registry, desiredState: { options.desiredState() }).run(request)
+                var request = request
+                request.rowLevelSecurity = try rowLevelSecurity.mode(for: registry.database.dialect)
+                return try ApplyEngine(registry: registry, desiredState: { options.desiredState() }, renderContext: { options.renderContext() }).run(request)
             }
             report(outcome, console: console)
-            if !outcome.succeeded { throw ExitCode(ExitStatus.failure) }
+            if !outcome.refused.isEmpty { throw ExitCode(ExitStatus.failure) }
+            if outcome.afterCommandFailure != nil { throw ExitCode(ExitStatus.afterCommandFailed) }
         }
+    }
+
+    /// The after command runs without the migration role's credentials: `prisma generate` needs
+    /// none, and whatever else runs there should see what the application sees
+    /// (`SCHEMA_AFTER_DATABASE_URL`, which the start script sets to the application's URL).
+    func afterEnvironment() -> [String: String?] {
+        guard !afterKeepsCredentials else { return [:] }
+        var environment = Dictionary(uniqueKeysWithValues: AfterCommand.credentialVariables.map { ($0, String?.none) })
+        if let url = ProcessInfo.processInfo.environment["SCHEMA_AFTER_DATABASE_URL"] { environment["DATABASE_URL"] = url }
+        return environment
     }
 
     /// Progress of online steps and lock retries, on stderr.
@@ -72,7 +86,11 @@ struct ApplyCommand: AsyncParsableCommand {
         for refusal in outcome.refused { console.err(console.paint("refused", .red) + " \(RefusalJSON(refusal).line)") }
         for item in outcome.applied { console.out("applied \(ItemFormat.line(item, console: console))") }
         if !outcome.skippedRowLevelSecurity.isEmpty {
-            console.out("skipped \(outcome.skippedRowLevelSecurity.count) row-level security statement(s): run with --rls to install the policies")
+            console.out("skipped \(outcome.skippedRowLevelSecurity.count) row-level security statement(s) (--no-rls, or tables without an ACL; --rls installs every table's)")
+        }
+        if !outcome.rowLevelSecurityInstalled.isEmpty {
+            console.out("installed row-level security on \(outcome.rowLevelSecurityInstalled.count) applied table(s) that lacked what their ACL makes: "
+                + TerminalText.escape(outcome.rowLevelSecurityInstalled.joined(separator: ", ")))
         }
         if let folder = outcome.migrationFolder { console.out("wrote \(folder.path)") }
         if outcome.nothingToDo { console.out("nothing to apply") }
@@ -80,7 +98,25 @@ struct ApplyCommand: AsyncParsableCommand {
             console.out("wrote \(written.url.path) (\(written.models) models\(outcome.applied.isEmpty ? ", it did not match the database" : ""))")
             if let merged = written.merged { console.out("wrote \(merged.path)") }
         }
+        if outcome.afterCommandRetried && outcome.afterCommandFailure == nil { console.out("ran the --after command again (an earlier start's run failed): it succeeded") }
         if let failure = outcome.afterCommandFailure { console.err(console.paint("error", .red) + ": \(failure.message)") }
+    }
+}
+
+/// `--rls` / `--no-rls`, shared by `apply` and `plan`.
+struct RowLevelSecurityOptions: ParsableArguments {
+    @Flag(name: .customLong("rls"), help: "On PostgreSQL, install row-level security on every table, so a table without an ACL is closed (default: on the tables of entities with an ACL).")
+    var all = false
+    @Flag(name: .customLong("no-rls"), help: "Install no row-level security (the application enforces the ACLs).")
+    var none = false
+
+    /// The mode the flags ask for on `dialect`.
+    func mode(for dialect: SQLDialect) throws -> RowLevelSecurityMode {
+        if all && none { throw SchemaError(.usage, "--rls and --no-rls contradict each other; drop one") }
+        if all && dialect != .postgresql {
+            throw SchemaError(.usage, "--rls needs PostgreSQL; on SQLite the ACL is enforced in the application (see `schema rls`)")
+        }
+        return none ? .off : all ? .all : .declared
     }
 }
 

@@ -72,20 +72,24 @@ struct DriftCommand: AsyncParsableCommand {
             struct Output: Encodable {
                 struct Table: Encodable { var table: String; var differences: [Difference] }
                 struct Difference: Encodable { var kind: String; var object: String; var expected: String?; var live: String?; var description: String }
-                var checked: [String]; var drifted: [Table]; var inProgress: [String]
+                var checked: [String]; var drifted: [Table]; var inProgress: [String]; var policies: [Table]
             }
-            console.out(JSONOutput.encode(Output(checked: report.checked, drifted: report.drifted.map { table in
-                Output.Table(table: table.entity, differences: table.differences.map {
-                    Output.Difference(kind: $0.kind.rawValue, object: $0.object, expected: $0.expected, live: $0.live, description: $0.description)
-                })
-            }, inProgress: report.inProgress)))
+            func tables(_ tables: [DriftReport.Table]) -> [Output.Table] {
+                tables.map { table in
+                    Output.Table(table: table.entity, differences: table.differences.map {
+                        Output.Difference(kind: $0.kind.rawValue, object: $0.object, expected: $0.expected, live: $0.live, description: $0.description)
+                    })
+                }
+            }
+            console.out(JSONOutput.encode(Output(checked: report.checked, drifted: tables(report.drifted), inProgress: report.inProgress,
+                                                 policies: tables(report.policies))))
         } else {
             if !report.inProgress.isEmpty {
                 console.out("not checked (an apply has begun; the next start finishes it): \(report.inProgress.map { TerminalText.escape($0) }.joined(separator: ", "))")
             }
             if !report.hasDrift {
                 console.out("no drift: \(report.checked.count) table(s) match the registry")
-            } else {
+            } else if !report.drifted.isEmpty {
                 console.out("drift in \(report.drifted.count) of \(report.checked.count) table(s) (the registry's snapshot against the database):\n")
                 for table in report.drifted {
                     console.out(console.paint("[*] Changed the `\(TerminalText.escape(table.entity))` table", .bold))
@@ -94,6 +98,15 @@ struct DriftCommand: AsyncParsableCommand {
                 }
                 console.out("`schema apply` refuses changes to these tables until they are repaired (`schema drift --queue`, then approve)"
                     + " or the live shape is accepted (`schema drift --accept ENTITY --as ADMIN`).")
+            }
+            if !report.policies.isEmpty {
+                console.out("\(report.drifted.isEmpty ? "" : "\n")row-level security differs from what the ACL makes on \(report.policies.count) table(s):\n")
+                for table in report.policies {
+                    console.out(console.paint("[*] The `\(TerminalText.escape(table.entity))` table's policies", .bold))
+                    for difference in table.differences { console.out("  " + TerminalText.escape(difference.description)) }
+                    console.out("")
+                }
+                console.out("A start installs them after a change, or now with `schema apply --rls`; `--no-rls` starts leave them as they are.")
             }
         }
         if report.hasDrift { throw ExitCode(ExitStatus.failure) }

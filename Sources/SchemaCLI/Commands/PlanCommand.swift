@@ -10,7 +10,7 @@ struct PlanCommand: AsyncParsableCommand {
     @OptionGroup var options: GlobalOptions
     @OptionGroup var registry: RegistryOptions
     @OptionGroup var trust: TrustOptions
-    @Flag(name: .customLong("rls"), help: "Plan as `apply --rls` does: the row-level security policies run with the change.") var rowLevelSecurity = false
+    @OptionGroup var rowLevelSecurity: RowLevelSecurityOptions
 
     func run() async throws {
         let console = Console.current
@@ -19,7 +19,8 @@ struct PlanCommand: AsyncParsableCommand {
             let trustedKeys = try trust.trustedKeys()
             let (plan, impacts) = try registry.withRegistry(root: options.rootURL, readOnly: true) { registry in
                 let desired = options.desiredState()
-                let plan = try ApplyEngine(registry: registry, desiredState: { desired }).plan(trustedKeys: trustedKeys, rowLevelSecurity: rowLevelSecurity)
+                let plan = try ApplyEngine(registry: registry, desiredState: { desired })
+                    .plan(trustedKeys: trustedKeys, rowLevelSecurity: try rowLevelSecurity.mode(for: registry.database.dialect))
                 return (plan, try registry.impact(of: plan.items, context: desired.renderContext))
             }
             if options.json {
@@ -29,7 +30,7 @@ struct PlanCommand: AsyncParsableCommand {
                 return
             }
             for refusal in plan.refused { console.err("would refuse \(RefusalJSON(refusal).line)") }
-            if plan.items.isEmpty {
+            if plan.items.isEmpty && plan.rowLevelSecurityInstalls.isEmpty {
                 console.out("-- nothing to apply")
                 return
             }
@@ -48,15 +49,20 @@ struct PlanCommand: AsyncParsableCommand {
                 case .finish: return "the item's last transaction"
                 }
             }
+            if !plan.rowLevelSecurityInstalls.isEmpty {
+                console.out("-- row-level security to install on \(plan.rowLevelSecurityInstalls.count) applied table(s) that lack what their ACL makes: "
+                    + TerminalText.escape(plan.rowLevelSecurityInstalls.joined(separator: ", ")))
+            }
             var current: String?
-            for statement in plan.statements {
-                let title = heading(statement)
+            let changes = plan.statements.dropLast(plan.rowLevelSecurityInstallStatements.count)
+            for (offset, statement) in plan.statements.enumerated() {
+                let title = offset < changes.count ? heading(statement) : "row-level security of applied tables, in one transaction after the changes"
                 if title != current { console.out("-- \(title):") }
                 current = title
                 console.out(statement.sql + ";")
             }
             if !plan.skippedRowLevelSecurity.isEmpty {
-                console.out("-- row-level security, skipped by a start without --rls (`schema plan --rls` plans it):")
+                console.out("-- row-level security, skipped by a start in this mode (`--rls` plans every table's, `--no-rls` none):")
                 console.out(plan.skippedRowLevelSecurity.script)
             }
         }

@@ -28,7 +28,7 @@ struct RegistryCommand: AsyncParsableCommand {
                     throw SchemaError(.keyFile, "cannot read the identity secret \(secretFile)")
                 }
                 let secret = try SignedIdentity.secret(fromFile: text)
-                try registry.withRegistry(root: options.rootURL) { registry in
+                try registry.withRegistry(root: options.rootURL, creating: true) { registry in
                     guard registry.database.dialect == .postgresql else {
                         throw SchemaError(.usage, "signed identities are for PostgreSQL's row-level security; SQLite has none")
                     }
@@ -82,7 +82,7 @@ struct RegistryCommand: AsyncParsableCommand {
 
         func run() async throws {
             try runReportingErrors {
-                let location = try registry.withRegistry(root: options.rootURL) { registry, location in
+                let location = try registry.withRegistry(root: options.rootURL, creating: true) { registry, location in
                     try registry.prepareTables()
                     return location
                 }

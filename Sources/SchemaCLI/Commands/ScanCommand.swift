@@ -18,8 +18,11 @@ struct ScanCommand: AsyncParsableCommand {
         try runReportingErrors(root: options.rootURL) {
             // Refused before the database is opened: broken files create no database either.
             let desired = try options.validDesiredState(refusal: "nothing was queued: the package files have errors")
-            let result = try registry.withRegistry(root: options.rootURL) { registry in
+            let result = try registry.withRegistry(root: options.rootURL, creating: true) { registry, location in
                 options.warnOnProviderMismatch(registry.database.dialect)
+                // A new registry is worth a line: after a mistyped URL it is the only sign that
+                // everything was queued again somewhere else.
+                if try !registry.exists() { console.err("note: no registry in \(location) yet; creating one") }
                 return try registry.scan(desired, principal: principal)
             }
             if options.json {

@@ -20,6 +20,10 @@ public struct DriftDifference: Hashable, Sendable, Codable, CustomStringConverti
         case checkRemoved = "check-removed"
         case checkAdded = "check-added"
         case checkNotValidated = "check-not-validated"
+        case rowLevelSecurityOff = "row-level-security-off"
+        case policyMissing = "policy-missing"
+        case policyChanged = "policy-changed"
+        case policyAdded = "policy-added"
     }
 
     public var kind: Kind
@@ -61,6 +65,10 @@ public struct DriftDifference: Hashable, Sendable, Codable, CustomStringConverti
         case .checkRemoved: return "[-] Removed check constraint `\(object)`"
         case .checkAdded: return "[+] Added check constraint `\(object)`"
         case .checkNotValidated: return "[!] Check constraint `\(object)` is NOT VALID"
+        case .rowLevelSecurityOff: return "[-] Row-level security is not \(live ?? "on")"
+        case .policyMissing: return "[-] Policy `\(object)` is missing\(change)"
+        case .policyChanged: return "[*] Policy `\(object)` is for another command\(change)"
+        case .policyAdded: return "[+] Policy `\(object)` exists, which the ACL does not make\(change)"
         }
     }
 }
@@ -110,6 +118,27 @@ public enum Drift {
         let expectedChecks = Set(expected.checks.map(\.name))
         for check in live.checks where !expectedChecks.contains(check.name) {
             found.append(DriftDifference(.checkAdded, table: table, object: check.name))
+        }
+        return found
+    }
+
+    /// The differences between the row-level security an entity's ACL makes (`expected`: policy
+    /// name → command) and the table's (`enabled`, `forced`, `live` policies). Policies are
+    /// compared by name and command, not by their expressions (PostgreSQL stores those rewritten).
+    public static func policyDifferences(table: String, expected: [String: String], enabled: Bool, forced: Bool, live: [String: String]) -> [DriftDifference] {
+        var found: [DriftDifference] = []
+        if !enabled || !forced {
+            found.append(DriftDifference(.rowLevelSecurityOff, table: table, object: table, live: enabled ? "forced" : "enabled"))
+        }
+        for (name, command) in expected.sorted(by: { $0.key < $1.key }) {
+            guard let actual = live[name] else {
+                found.append(DriftDifference(.policyMissing, table: table, object: name, expected: command))
+                continue
+            }
+            if actual != command { found.append(DriftDifference(.policyChanged, table: table, object: name, expected: command, live: actual)) }
+        }
+        for (name, command) in live.sorted(by: { $0.key < $1.key }) where expected[name] == nil {
+            found.append(DriftDifference(.policyAdded, table: table, object: name, live: command))
         }
         return found
     }

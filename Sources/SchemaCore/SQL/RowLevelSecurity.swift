@@ -29,6 +29,23 @@ public enum RowLevelSecurity {
         "\(table)_\(operation.rawValue)"
     }
 
+    /// The policies ``statements(for:primaryKeys:identity:)`` creates for `entity`, by name as
+    /// PostgreSQL stores it (cut at 63 bytes) → the command (`SELECT`, `INSERT`, `UPDATE`, `DELETE`).
+    public static func expectedPolicies(for entity: CanonicalEntity) -> [String: String] {
+        let acl = entity.acl ?? CanonicalACL(rules: [:], rowLevel: nil)
+        var policies: [String: String] = [:]
+        for operation in ACLOperation.allCases where acl.rules[operation] != nil || (operation == .read && acl.readableWhen != nil) {
+            let command = switch operation {
+            case .read: "SELECT"
+            case .create: "INSERT"
+            case .update: "UPDATE"
+            case .delete: "DELETE"
+            }
+            policies[PostgresNameRules.cut(policyName(entity.name, operation))] = command
+        }
+        return policies
+    }
+
     /// The statements that (re)create the policies of `entity`: RLS on and forced, every policy of
     /// ours dropped, and one permissive policy per operation the ACL grants (none without an ACL).
     /// - Parameter primaryKeys: primary-key column per table, for `relation.field` rules.

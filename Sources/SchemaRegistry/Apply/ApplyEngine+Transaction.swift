@@ -25,7 +25,7 @@ extension ApplyEngine {
                     done.refused = prepared.refused
                     try recordRefusals(prepared.refused, principal: request.principal, connection)
                     for (itemId, statement) in Self.tagged(accepted) where statement.stage == .transaction {
-                        if statement.phase == .rowLevelSecurity && !request.rowLevelSecurity {
+                        if statement.phase == .rowLevelSecurity && !request.rowLevelSecurity.runs(hasACL: prepared.secured.contains(itemId)) {
                             done.skippedRowLevelSecurity.append(statement)
                             continue
                         }

@@ -25,16 +25,22 @@ public struct ApplyEngine: Sendable {
     public let registry: Registry
     /// What the package files want; read only when something is approved.
     let desiredState: @Sendable () -> DesiredState
+    /// The host schema and identity setting (no package file), for the policies of applied tables.
+    let renderContext: @Sendable () -> RenderContext
 
-    /// An engine over `registry` that reads the package files through `desiredState` when it needs them.
-    public init(registry: Registry, desiredState: @escaping @Sendable () -> DesiredState) {
+    /// An engine over `registry` that reads the package files through `desiredState` when it needs
+    /// them, and the workspace's host schema and identity setting through `renderContext` (by
+    /// default from `desiredState`).
+    public init(registry: Registry, desiredState: @escaping @Sendable () -> DesiredState, renderContext: (@Sendable () -> RenderContext)? = nil) {
         self.registry = registry
         self.desiredState = desiredState
+        self.renderContext = renderContext ?? { desiredState().renderContext }
     }
 
     /// An engine over `registry` for the workspace at `root` (base schema at `base`, or the default).
     public init(registry: Registry, root: URL, base: URL? = nil) {
-        self.init(registry: registry) { DesiredState.resolve(WorkspaceLoader(root: root, baseSchemaFile: base).load()) }
+        self.init(registry: registry, desiredState: { DesiredState.resolve(WorkspaceLoader(root: root, baseSchemaFile: base).load()) },
+                  renderContext: { WorkspaceLoader(root: root, baseSchemaFile: base).renderContext() })
     }
 
     // MARK: - Public API
@@ -47,9 +53,6 @@ public struct ApplyEngine: Sendable {
     ///   and resumes there); `lock-timeout` when a table lock could not be had in the tries the
     ///   policy allows (items stay approved); `usage` for row-level security on SQLite.
     public func run(_ request: ApplyRequest) throws -> ApplyOutcome {
-        if request.rowLevelSecurity && registry.database.dialect != .postgresql {
-            throw SchemaError(.usage, "--rls needs PostgreSQL; on SQLite the ACL is enforced in the application (see `schema rls`)")
-        }
         var outcome = ApplyOutcome()
         // Every wait of this start is the request's, the first look at the queue included.
         let registry = registry.waiting(request.lockPolicy.registryWait)
@@ -68,11 +71,14 @@ public struct ApplyEngine: Sendable {
             FaultInjection.pause(.afterCommit)
         }
         outcome.fragment = try request.fragment?.refresh(from: registry, trustedKeys: request.trustedKeys)
-        if let command = request.afterCommand, !outcome.applied.isEmpty || outcome.fragment != nil {
+        try installRowLevelSecurity(request, into: &outcome)
+        if let command = request.afterCommand, !outcome.applied.isEmpty || outcome.fragment != nil || command.isPending {
+            outcome.afterCommandRetried = outcome.applied.isEmpty && outcome.fragment == nil
             let status = command.run()
             if status != 0 {
                 outcome.afterCommandFailure = SchemaError(.afterCommandFailed, "the --after command exited with \(status)"
-                    + (outcome.applied.isEmpty ? "" : " (the changes are applied and recorded)"))
+                    + (outcome.applied.isEmpty ? "" : "; the changes are applied and recorded")
+                    + "; what it generates (the Prisma client) may be stale. The next start runs it again, until it succeeds")
             }
         }
         return outcome
@@ -81,9 +87,10 @@ public struct ApplyEngine: Sendable {
     /// What ``run(_:)`` would do now, without changing anything: the same verification, derivation,
     /// data checks and order, in the order a start runs them (resumed items, then repairs, then the
     /// other items, each group's first transaction before its items' online steps and last
-    /// transactions). The checks run in savepoints that are rolled back. Without `rowLevelSecurity`
+    /// transactions), then the row-level security the start installs on applied tables. The checks
+    /// run in savepoints that are rolled back. Row-level security statements `rowLevelSecurity` does not run are
     /// the policy statements are listed apart, as a start without `--rls` skips them.
-    public func plan(trustedKeys: [TrustedKey]? = nil, rowLevelSecurity: Bool = false) throws -> ApplyPlan {
+    public func plan(trustedKeys: [TrustedKey]? = nil, rowLevelSecurity: RowLevelSecurityMode = .declared) throws -> ApplyPlan {
         let desired = try validDesiredState()
         return try registry.transaction { connection in
             let resuming = try resumable(desired, trustedKeys: trustedKeys, connection)
@@ -102,14 +109,20 @@ public struct ApplyEngine: Sendable {
             for group in [repairs, others] {
                 plan.items += group.accepted
                 plan.refused += group.refused
-                for statement in group.accepted.flatMap(\.statements).ordered() where statement.stage == .transaction {
-                    if statement.phase == .rowLevelSecurity && !rowLevelSecurity {
+                for (itemId, statement) in Self.tagged(group.accepted) where statement.stage == .transaction {
+                    if statement.phase == .rowLevelSecurity && !rowLevelSecurity.runs(hasACL: group.secured.contains(itemId)) {
                         plan.skippedRowLevelSecurity.append(statement)
                     } else {
                         plan.statements.append(statement)
                     }
                 }
                 for item in group.accepted { plan.statements += item.onlineSteps + item.finishingStatements }
+            }
+            if let due = try rowLevelSecurityRepairs(rowLevelSecurity, trustedKeys: trustedKeys, context: desired.renderContext,
+                                                     excluding: Set(plan.items.map(\.entity)), ignoringMark: !plan.items.isEmpty, connection) {
+                plan.rowLevelSecurityInstalls = due.tables.map(\.entity)
+                plan.rowLevelSecurityInstallStatements = due.tables.flatMap(\.statements)
+                plan.statements += plan.rowLevelSecurityInstallStatements
             }
             return plan
         }
@@ -131,6 +144,9 @@ public struct ApplyEngine: Sendable {
         var refused: [Refusal] = []
         /// Item id → the nonce of its approval, recorded with its apply.
         var nonces: [String: String] = [:]
+        /// The accepted items whose entity has an ACL, or had one before the change: the default
+        /// row-level security mode runs their policy statements.
+        var secured: Set<String> = []
     }
 
     /// The approved items that have not started, verified (``verify(_:current:trustedKeys:resuming:inputs:_:)``),
@@ -158,6 +174,7 @@ public struct ApplyEngine: Sendable {
             } else {
                 prepared.accepted.append(item)
                 prepared.nonces[item.id] = verified.nonce
+                if item.structure?.acl != nil || inputs.applied[item.entity]?.structure.acl != nil { prepared.secured.insert(item.id) }
             }
         }
         return prepared

@@ -1,6 +1,28 @@
 public import Foundation
 public import SchemaCore
 
+/// Which row-level security statements a start runs (PostgreSQL; SQLite has none).
+public enum RowLevelSecurityMode: String, Sendable, CaseIterable {
+    /// None (`apply --no-rls`): the application enforces the ACLs itself.
+    case off
+    /// The default: the policies of every entity that declares an ACL (or had one before the
+    /// change), for the changes applied and for applied tables that lack them.
+    case declared
+    /// `apply --rls`: every table, so a table without an ACL is closed to every role but its
+    /// owner's superusers, as the ACL evaluator treats it.
+    case all
+
+    /// Whether a row-level security statement of an entity runs; `hasACL`: the entity has an ACL
+    /// now or had one before the change.
+    func runs(hasACL: Bool) -> Bool {
+        switch self {
+        case .off: false
+        case .declared: hasACL
+        case .all: true
+        }
+    }
+}
+
 /// How a container start (``ApplyEngine/run(_:)``) should apply: who it records, which approvals
 /// it trusts, and what it writes besides the database.
 public struct ApplyRequest: Sendable {
@@ -8,8 +30,8 @@ public struct ApplyRequest: Sendable {
     public var principal: String
     /// When set, only approvals signed by one of these keys count.
     public var trustedKeys: [TrustedKey]?
-    /// Run the row-level security statements of the approved changes (PostgreSQL only).
-    public var rowLevelSecurity: Bool
+    /// Which row-level security statements run (PostgreSQL only).
+    public var rowLevelSecurity: RowLevelSecurityMode
     /// Also write a Prisma Migrate folder here, and its `_prisma_migrations` row.
     public var prismaMigrations: URL?
     /// The Prisma fragment to keep in step with the database; nil writes none.
@@ -22,7 +44,7 @@ public struct ApplyRequest: Sendable {
     public var log: (@Sendable (String) -> Void)?
 
     /// A request; by default it applies as `apply`, trusts every approval, and writes nothing besides the database.
-    public init(principal: String = "apply", trustedKeys: [TrustedKey]? = nil, rowLevelSecurity: Bool = false,
+    public init(principal: String = "apply", trustedKeys: [TrustedKey]? = nil, rowLevelSecurity: RowLevelSecurityMode = .declared,
                 prismaMigrations: URL? = nil, fragment: FragmentFile? = nil, afterCommand: AfterCommand? = nil,
                 lockPolicy: LockPolicy = .standard, log: (@Sendable (String) -> Void)? = nil) {
         self.principal = principal
@@ -46,12 +68,16 @@ public struct ApplyOutcome: Sendable {
     public var statements: [SQLStatement] = []
     /// Row-level security statements that did not run because the request did not ask for them.
     public var skippedRowLevelSecurity: [SQLStatement] = []
+    /// Applied tables whose missing or stale row-level security this start installed.
+    public var rowLevelSecurityInstalled: [String] = []
     /// The fragment, when it was (re)written.
     public var fragment: FragmentFile.Written?
     /// The Prisma Migrate folder written, if any.
     public var migrationFolder: URL?
     /// The `--after` command's failure, if it ran and failed.
     public var afterCommandFailure: SchemaError?
+    /// Whether the after command ran only because an earlier start's run of it failed.
+    public var afterCommandRetried = false
 
     /// Whether nothing was approved.
     public var nothingToDo: Bool { applied.isEmpty && refused.isEmpty }
@@ -72,8 +98,12 @@ public struct ApplyPlan: Sendable {
     public var refused: [Refusal] = []
     /// Every statement a start would run, in order.
     public var statements: [SQLStatement] = []
-    /// Row-level security statements a start without `--rls` skips.
+    /// Row-level security statements a start in this mode skips.
     public var skippedRowLevelSecurity: [SQLStatement] = []
+    /// Applied tables whose missing row-level security the start installs.
+    public var rowLevelSecurityInstalls: [String] = []
+    /// Their statements, which also end ``statements``: the start runs them after the changes.
+    public var rowLevelSecurityInstallStatements: [SQLStatement] = []
 
     /// An empty plan, or one that begins with `resuming` and `refused`.
     public init(items: [QueueItem] = [], resuming: [QueueItem] = [], refused: [Refusal] = [], statements: [SQLStatement] = []) {

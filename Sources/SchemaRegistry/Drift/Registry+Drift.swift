@@ -14,8 +14,11 @@ public struct DriftReport: Sendable, Codable {
     public var drifted: [Table] = []
     /// Entities an apply has begun (online steps remain): their tables are between two shapes, not compared.
     public var inProgress: [String] = []
+    /// PostgreSQL: tables of entities with an ACL whose row-level security is not what the ACL
+    /// makes (off, a policy missing or extra). The next start installs it (unless `apply --no-rls`).
+    public var policies: [Table] = []
 
-    public var hasDrift: Bool { !drifted.isEmpty }
+    public var hasDrift: Bool { !drifted.isEmpty || !policies.isEmpty }
 }
 
 /// What `schema drift --queue` did.
@@ -54,6 +57,13 @@ extension Registry {
                 report.checked.append(name)
                 let differences = try Self.drift(of: entity.structure, primaryKeys: keys, connection)
                 if !differences.isEmpty { report.drifted.append(DriftReport.Table(entity: name, differences: differences)) }
+            }
+            let checked = Set(report.checked)
+            let secured = applied.map(\.structure).filter { $0.acl != nil && checked.contains($0.name) }
+            let states = try LivePolicies.read(tables: secured.map(\.name), connection)
+            for entity in secured {
+                guard let differences = states[entity.name]?.differences(from: entity), !differences.isEmpty else { continue }
+                report.policies.append(DriftReport.Table(entity: entity.name, differences: differences))
             }
             return report
         }

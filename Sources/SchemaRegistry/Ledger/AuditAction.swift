@@ -11,6 +11,7 @@ public enum AuditAction: String, Hashable, Sendable, CaseIterable {
     // Starts.
     case applyStarted = "apply-started", apply
     case applyFailed = "apply-failed", applyBlocked = "apply-blocked", applyPostponed = "apply-postponed", applyRefused = "apply-refused"
+    case rowLevelSecurityInstalled = "rls-installed"
     // Admins, tokens and sign-ins.
     case adminBootstrap = "admin-bootstrap", adminAdd = "admin-add", adminAddDenied = "admin-add-denied"
     case adminRemove = "admin-remove", adminRemoveDenied = "admin-remove-denied"

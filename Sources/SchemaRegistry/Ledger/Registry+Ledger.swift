@@ -57,6 +57,18 @@ extension Registry {
         try connection.execute(#"UPDATE \#(connection.names.queue) SET "error" = ? WHERE "id" = ?"#, [.text(message), .text(itemId)])
     }
 
+    /// The record of the last row-level security check that found the applied tables as their ACLs
+    /// make them: the mode and the applied digest it checked (see `ApplyEngine.rowLevelSecurityRepairs`).
+    static func rowLevelSecurityMark(_ connection: any RegistryConnection) throws -> String? {
+        try connection.query(#"SELECT "value" FROM \#(connection.names.meta) WHERE "key" = 'rls-checked'"#, []).first?["value"]?.text
+    }
+
+    /// Stores ``rowLevelSecurityMark(_:)``.
+    static func setRowLevelSecurityMark(_ mark: String, _ connection: any RegistryConnection) throws {
+        try connection.execute(#"INSERT INTO \#(connection.names.meta) ("key", "value") VALUES ('rls-checked', ?) ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value""#,
+                               [.text(mark)])
+    }
+
     /// Deletes a closed item and its approval, so that an item with the same id can be queued again.
     static func deleteItem(id: String, _ connection: any RegistryConnection) throws {
         try connection.execute(#"DELETE FROM \#(connection.names.approvals) WHERE "item_id" = ?"#, [.text(id)])

@@ -42,6 +42,11 @@ public final class Registry: @unchecked Sendable {
     /// The registry format this version writes and reads.
     public static var currentVersion: Int { RegistryTables.currentVersion }
 
+    /// Whether the database has a registry yet; creates nothing.
+    public func exists() throws -> Bool {
+        try database.withLockedTransaction(waiting: lockWait) { try RegistryTables.exist($0) }
+    }
+
     /// Runs `body` in a locked transaction with the registry tables ready.
     func transaction<T>(_ body: (any RegistryConnection) throws -> T) throws -> T {
         try database.withLockedTransaction(waiting: lockWait) { connection in

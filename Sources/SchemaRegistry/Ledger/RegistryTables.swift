@@ -179,6 +179,14 @@ enum RegistryTables {
         }
     }
 
+    /// Whether the database has a registry (of any version, an older one in PostgreSQL's public
+    /// schema included), without creating anything.
+    static func exist(_ connection: any RegistryConnection) throws -> Bool {
+        if try storedVersion(connection) != nil { return true }
+        guard connection.dialect == .postgresql else { return false }
+        return try connection.query(#"SELECT to_regclass('public."_schema_meta"') IS NOT NULL AS "exists""#, []).first?["exists"]?.integer == 1
+    }
+
     /// The registry's version, or nil when there is no registry yet.
     static func storedVersion(_ connection: any RegistryConnection) throws -> Int? {
         let exists: Bool
