@@ -2,6 +2,9 @@
 # Container start step (the spec's apply-schema-migrations.sh). Run it as the entrypoint, with the
 # application's command as arguments; it execs the command only when the schema is in order.
 #
+#   0. runs SCHEMA_BEFORE when set (the host's own migrations, e.g. "npx prisma migrate deploy"), with
+#      the migration role's URL as DATABASE_URL: the host's tables exist before package tables
+#      that reference them are created. A failure stops the start (exit 1).
 #   1. asks the registry whether anything is approved (one query). When nothing is, the package
 #      files are not read at all: the database holds only what an admin approved, and an edited or
 #      broken package file cannot reach it without a scan and a new approval. A start then costs
@@ -33,7 +36,7 @@
 # runs as, when it is not the application's: it is unset before the application starts, so the
 # application never holds the migration role's password), SCHEMA_ROOT (default /app), SCHEMA_BIN
 # (default: schema on PATH), SCHEMA_MERGED (file), SCHEMA_PRISMA_MIGRATIONS (dir), SCHEMA_AFTER
-# (command), SCHEMA_START_ON_STALE_CLIENT (1: start the application even when SCHEMA_AFTER failed),
+# (command), SCHEMA_BEFORE (command), SCHEMA_START_ON_STALE_CLIENT (1: start the application even when SCHEMA_AFTER failed),
 # SCHEMA_START_VALIDATE (always, or unset), SCHEMA_APPLY_ATTEMPTS, SCHEMA_APPLY_RETRY_DELAY, and the lock settings `schema apply`
 # reads itself (SCHEMA_LOCK_TIMEOUT_MS, SCHEMA_LOCK_RETRIES, SCHEMA_ONLINE_TIMEOUT_S,
 # SCHEMA_REGISTRY_WAIT_S). Never runs `prisma migrate dev`.
@@ -47,6 +50,14 @@ schema_url=${SCHEMA_DATABASE_URL:-${DATABASE_URL:-}}
 # The after command sees the application's URL, not the migrator's.
 app_url=${DATABASE_URL:-}
 run_schema() { SCHEMA_AFTER_DATABASE_URL="$app_url" DATABASE_URL="$schema_url" "$SCHEMA_BIN" "$@"; }
+
+if [ -n "${SCHEMA_BEFORE:-}" ]; then
+  log "running the host's migrations (SCHEMA_BEFORE: $SCHEMA_BEFORE)"
+  if ! (cd "$ROOT" && DATABASE_URL="$schema_url" sh -c "$SCHEMA_BEFORE") >&2; then
+    log "SCHEMA_BEFORE failed; nothing of the package schemas was applied; not starting"
+    exit 1
+  fi
+fi
 
 case "${SCHEMA_START_VALIDATE:-}" in
   always)

@@ -6,8 +6,24 @@ cd "$(dirname "$0")/.."
 ROOT=Examples/workspace
 export DATABASE_URL="file:.schema/demo.sqlite"   # relative to the root; deleted first so the demo repeats
 rm -f "$ROOT/.schema/demo.sqlite"
-echo "demo: building schema (the first build compiles the dependencies: about 3 minutes, progress below; later runs take seconds)"
-swift build --product schema 2>&1 | { grep -vE "which are unhandled; explicitly declare them as resources|^ +/.*/CMakeLists.txt$" || true; }
+# One line of progress, not the compiler's log (which is kept and shown if the build fails).
+build_log=$(mktemp)
+swift build --product schema >"$build_log" 2>&1 &
+build=$!
+started=$SECONDS
+[ -t 1 ] || echo "demo: building schema (the first build compiles the dependencies: about 4 minutes; later runs take seconds)"
+while [ -t 1 ] && kill -0 "$build" 2>/dev/null; do
+  step_line=$(grep -oE '^\[[0-9]+/[0-9]+\]' "$build_log" | tail -1 || true)
+  printf '\rdemo: building schema %s %ds (the first build compiles the dependencies: about 4 minutes; later runs take seconds)' "${step_line:-}" $((SECONDS - started))
+  sleep 1
+done
+[ -t 1 ] && printf '\n'
+if ! wait "$build"; then
+  grep -E "error" "$build_log" || tail -30 "$build_log"
+  echo "demo: the build failed (the full log: $build_log)" >&2
+  exit 1
+fi
+rm -f "$build_log"
 schema() { .build/debug/schema "$@" --root "$ROOT"; }
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 

@@ -9,9 +9,35 @@ swift build --build-tests 2>&1 | quiet
 swift build --product schema 2>&1 | quiet
 # Every test uses Swift Testing; without --disable-xctest, XCTest's empty runs print "Executed 0 tests".
 have_pg() { command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; }
+# The run's output is kept so that the skipped tests can be listed, with their reasons, at the end.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+summarize_skips() {
+  local skipped
+  skipped=$(grep -E ' skipped' "$log" | sed -E 's/^[^A-Za-z]*//' | sort -u || true)
+  if [ -n "$skipped" ]; then
+    echo "test.sh: skipped tests and their reasons:"
+    echo "$skipped" | sed 's/^/  /'
+  else
+    echo "test.sh: no test was skipped"
+  fi
+}
 if have_pg; then
-  scripts/with-postgres.sh swift test --skip-build --disable-xctest
+  scripts/with-postgres.sh swift test --skip-build --disable-xctest 2>&1 | tee "$log"
+  summarize_skips
+  # docker-compose.yml and the Dockerfile, replayed without a Docker engine on a cluster of its own:
+  # the example application must answer with exactly the rows its ACL allows.
+  export SCHEMA_NODE_PATH=${SCHEMA_NODE_PATH:-$(scripts/node-pg.sh)}
+  status=0
+  scripts/with-postgres.sh python3 scripts/compose-replay.py || status=$?
+  if [ "$status" -eq 77 ]; then
+    echo "test.sh: the compose replay was SKIPPED (reason above)"
+  elif [ "$status" -ne 0 ]; then
+    echo "test.sh: the compose replay FAILED" >&2
+    exit "$status"
+  fi
 else
-  echo "test.sh: PostgreSQL is not installed; its cases are skipped (apt-get install postgresql to run them)"
-  swift test --skip-build --disable-xctest
+  echo "test.sh: PostgreSQL is not installed; its cases and the compose replay are skipped (apt-get install postgresql to run them)"
+  swift test --skip-build --disable-xctest 2>&1 | tee "$log"
+  summarize_skips
 fi

@@ -30,11 +30,16 @@ struct ServeCommand: AsyncParsableCommand {
         let database = try location.open()
         defer { database.close() }
         let context = options.renderContext()
-        let server = ReviewServer(registry: Registry(database: database), host: context.host, identity: context.identity, signingKey: key)
+        let reviewRegistry = Registry(database: database)
+        let server = ReviewServer(registry: reviewRegistry, host: context.host, identity: context.identity, signingKey: key)
         let (host, port) = (host, port)
+        // The address people reach it at: a wildcard bind is reached by this machine's name.
+        let address = "http://\(host == "0.0.0.0" || host == "::" ? ProcessInfo.processInfo.hostName : host):\(port)"
         do {
             try await server.run(hostname: host, port: port) {
-                console.err("review server on http://\(host):\(port)/ (database \(location))")
+                console.err("review server on \(address)/ (database \(location))")
+                // For `admin login-link`; a registry the server may not write still serves.
+                try? reviewRegistry.recordReviewServer(address)
             }
         } catch let error as IOError {
             let cause = error.errnoCode == EADDRINUSE ? "the address is already in use (another server, or an earlier one still running); choose another with --port"
@@ -97,12 +102,15 @@ extension AdminCommand {
         @OptionGroup var registry: RegistryOptions
         @Argument(help: "The principal who signs in.") var name: String
         @Option(name: .customLong("as"), help: "The admin issuing the link.") var principal: String?
-        @Option(name: .customLong("server"), help: "The review server's address.") var server: String = "http://127.0.0.1:8787"
+        @Option(name: .customLong("server"), help: "The review server's address (default: the one the running `schema serve` recorded, else http://127.0.0.1:8787).")
+        var server: String?
 
         func run() async throws {
             try runReportingErrors {
-                let code = try registry.withRegistry(root: options.rootURL) { try $0.issueLoginCode(for: name, by: principal) }
-                Console.current.out("\(server)/login?code=\(code)")
+                let (code, recorded) = try registry.withRegistry(root: options.rootURL) { registry in
+                    (try registry.issueLoginCode(for: name, by: principal), try registry.reviewServerAddress())
+                }
+                Console.current.out("\(server ?? recorded ?? "http://127.0.0.1:8787")/login?code=\(code)")
             }
         }
     }

@@ -1,5 +1,23 @@
 import SchemaCore
 
+extension Registry {
+    /// Records the address a review server listens on, so that `admin login-link` prints links
+    /// to the server that is running, not to a default port.
+    public func recordReviewServer(_ address: String) throws {
+        try transaction { connection in
+            try connection.execute(#"INSERT INTO \#(connection.names.meta) ("key", "value") VALUES ('review-server', ?) ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value""#,
+                                   [.text(address)])
+        }
+    }
+
+    /// The address the last review server started on this registry recorded, if any.
+    public func reviewServerAddress() throws -> String? {
+        try transaction { connection in
+            try connection.query(#"SELECT "value" FROM \#(connection.names.meta) WHERE "key" = 'review-server'"#, []).first?["value"]?.text
+        }
+    }
+}
+
 /// The registry's own statements that the apply engine, drift and the database layer need: every
 /// statement on a `_schema_*` table lives in this folder, behind a name, so that what exactly-once
 /// rests on (the started marks, the applied marks, the approvals) is read and written in one place.
