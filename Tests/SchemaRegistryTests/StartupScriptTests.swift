@@ -201,6 +201,28 @@ import Testing
         #expect(scan.status == 0 && scan.output.contains("no registry in") && scan.output.contains("creating one"), "\(scan.output)")
     }
 
+    /// A reader that stops early (`| head -1`) ends the listing quietly, as with other command-line
+    /// tools (SIGPIPE, status 141, or 0 when everything fit in the pipe): no crash report.
+    @Test(arguments: Backend.available)
+    func aClosedPipeEndsTheOutputQuietly(_ backend: Backend) throws {
+        let (root, url, database) = try approvedWorkspace(entities: 150, backend)
+        defer { database.close() }
+        for command in ["list --state all --verbose", "plan", "audit"] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/bash")
+            process.arguments = ["-c", "\"$SCHEMA\" \(command) --root \"$ROOT\" 2>\"$ROOT/stderr.txt\" | head -1 >/dev/null; echo ${PIPESTATUS[0]}"]
+            process.environment = ProcessInfo.processInfo.environment.merging(["SCHEMA": Processes.binary.path, "ROOT": root.path, "DATABASE_URL": url]) { $1 }
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            let status = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            process.waitUntilExit()
+            let stderr = (try? String(contentsOf: root.appendingPathComponent("stderr.txt"), encoding: .utf8)) ?? ""
+            #expect(["0", "141"].contains(status), "\(command): exit \(status): \(stderr.prefix(500))")
+            #expect(!stderr.contains("Fatal error") && !stderr.contains("Stack dump") && stderr.split(separator: "\n").count <= 2, "\(command): \(stderr.prefix(500))")
+        }
+    }
+
     /// What a start must still refuse once something is approved: package files with errors
     /// (nothing is applied, the items stay approved) and an entity changed after its approval (it
     /// is refused, the unchanged one applies). Either way the application does not start.

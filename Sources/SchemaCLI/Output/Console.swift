@@ -55,11 +55,38 @@ final class StandardConsole: Console, @unchecked Sendable {
     override var showsSnippets: Bool { snippetsEnabled }
 
     override func out(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        Self.write(text + "\n", to: STDOUT_FILENO)
     }
 
     override func err(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        Self.write(text + "\n", to: STDERR_FILENO)
+    }
+
+    /// Writes all of `text`. A reader that went away (`| head -1`) ends the process quietly, as
+    /// other command-line tools end: SwiftNIO ignores SIGPIPE for the whole process, so the write
+    /// fails with EPIPE instead, and Foundation's `FileHandle.write` would crash on it.
+    static func write(_ text: String, to descriptor: Int32) {
+        let bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { buffer -> Int in
+                guard let base = buffer.baseAddress else { return 0 }
+                #if canImport(Glibc)
+                return Glibc.write(descriptor, base + offset, buffer.count - offset)
+                #else
+                return Darwin.write(descriptor, base + offset, buffer.count - offset)
+                #endif
+            }
+            if written > 0 {
+                offset += written
+            } else if written < 0 && errno == EINTR {
+                continue
+            } else {
+                // EPIPE (the reader is gone) or another error: nothing more can be said there.
+                if errno == EPIPE { exit(descriptor == STDOUT_FILENO ? 141 : 0) }
+                return
+            }
+        }
     }
 }
 
