@@ -7,7 +7,7 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Workspace root; packages are read from ROOT/packages.", valueName: "dir"))
     var root: String = "."
 
-    @Option(name: .long, help: ArgumentHelp("The host's base Prisma schema (default: ROOT/prisma/schema.prisma when it exists).", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("The host's base Prisma schema, a file or a schema folder (default: ROOT/prisma/schema.prisma, else the folder ROOT/prisma/schema).", valueName: "path"))
     var base: String?
 
     @Flag(name: .long, help: "Print machine-readable JSON instead of text.")
@@ -65,10 +65,7 @@ struct GlobalOptions: ParsableArguments {
 
     /// Warns on stderr when the base schema's provider is not `dialect` (see ``PrismaSchema/providerMismatch(with:)``).
     func warnOnProviderMismatch(_ dialect: SQLDialect) {
-        let url = baseURL ?? rootURL.appendingPathComponent("prisma/schema.prisma")
-        guard let text = try? String(contentsOf: url, encoding: .utf8),
-              let warning = PrismaSchemaParser.parse(text, file: url.lastPathComponent).schema.providerMismatch(with: dialect)
-        else { return }
+        guard let warning = renderContext().host?.providerMismatch(with: dialect) else { return }
         let console = Console.current
         console.err(console.paint("warning", .yellow) + ": " + TerminalText.escape(warning))
     }

@@ -221,8 +221,41 @@ public struct WorkspaceLoader: Sendable {
     }
 
     func loadBaseSchema(_ diagnostics: inout [Diagnostic]) -> PrismaSchema? {
-        let url = baseSchemaFile ?? root.appendingPathComponent("prisma/schema.prisma")
-        guard baseSchemaFile != nil || FileManager.default.fileExists(atPath: url.path) else { return nil }
+        guard let url = baseSchemaFile ?? defaultBaseSchema() else { return nil }
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), isFolder.boolValue {
+            return loadSchemaFolder(url, &diagnostics)
+        }
+        return loadSchemaFile(url, &diagnostics)
+    }
+
+    /// `prisma/schema.prisma`, else Prisma's schema folder `prisma/schema/` (`prismaSchemaFolder`).
+    func defaultBaseSchema() -> URL? {
+        let file = root.appendingPathComponent("prisma/schema.prisma")
+        if FileManager.default.fileExists(atPath: file.path) { return file }
+        let folder = root.appendingPathComponent("prisma/schema")
+        var isFolder: ObjCBool = false
+        return FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder) && isFolder.boolValue ? folder : nil
+    }
+
+    /// A multi-file schema, as Prisma reads a schema folder: every `.prisma` file in it and below,
+    /// in path order, as one schema (the generated fragment and merged schema excepted).
+    func loadSchemaFolder(_ folder: URL, _ diagnostics: inout [Diagnostic]) -> PrismaSchema? {
+        let generated: Set<String> = ["generated-from-packages.prisma", "merged.prisma"]
+        let files = (FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? [])
+            .filter { $0.pathExtension == "prisma" && !generated.contains($0.lastPathComponent) }
+            .sorted { $0.path < $1.path }
+        var schema = PrismaSchema(file: display(folder))
+        for file in files {
+            guard let part = loadSchemaFile(file, &diagnostics) else { continue }
+            schema.provider = schema.provider ?? part.provider
+            schema.models += part.models
+            schema.enums += part.enums
+        }
+        return schema
+    }
+
+    func loadSchemaFile(_ url: URL, _ diagnostics: inout [Diagnostic]) -> PrismaSchema? {
         let file = display(url)
         switch SourceFileReader.readText(at: url, displayPath: file) {
         case .failure(let diagnostic):

@@ -51,6 +51,11 @@ public struct PrismaModel: Hashable, Sendable {
         fields.first { $0.name == name }
     }
 
+    /// The table Prisma creates for the model: `@@map("name")`, else the model's name.
+    public var tableName: String {
+        blockAttributes.first { $0.name == "map" }.flatMap { $0.named["name"] ?? $0.positional.first }.map(PrismaAttribute.literal) ?? name
+    }
+
     /// The primary-key columns: `@id` fields, or `@@id([...])`.
     public var primaryKey: [String] {
         let single = fields.filter { $0.attribute("id") != nil }.map(\.name)
@@ -74,6 +79,11 @@ public struct PrismaField: Hashable, Sendable {
         attributes.first { $0.name == name }
     }
 
+    /// The column Prisma creates for the field: `@map("name")`, else the field's name.
+    public var columnName: String {
+        attribute("map").flatMap { $0.named["name"] ?? $0.positional.first }.map(PrismaAttribute.literal) ?? name
+    }
+
     /// Whether this is a scalar column rather than a relation field.
     public var isScalar: Bool { PrismaField.scalarTypes.contains(type) }
 
@@ -93,6 +103,14 @@ public struct PrismaAttribute: Hashable, Sendable {
     /// The first positional argument or the `fields:` argument, read as a list of names.
     public var fieldList: [String]? {
         (named["fields"] ?? positional.first).flatMap(PrismaAttribute.nameList)
+    }
+
+    /// `"users"` → `users`: a string argument without its quotes (Prisma's escapes are not needed
+    /// in table and column names).
+    static func literal(_ text: String) -> String {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard trimmed.count >= 2, trimmed.hasPrefix("\""), trimmed.hasSuffix("\"") else { return trimmed }
+        return String(trimmed.dropFirst().dropLast())
     }
 
     /// `[a, b(sort: Desc)]` → `["a", "b"]`.

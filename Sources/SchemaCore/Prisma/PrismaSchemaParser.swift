@@ -9,7 +9,7 @@ public enum PrismaSchemaParser {
     public static func parse(_ text: String, file: String) -> (schema: PrismaSchema, diagnostics: [Diagnostic]) {
         var schema = PrismaSchema(file: file)
         var diagnostics: [Diagnostic] = []
-        let lines = SourceText.lines(text).map(String.init)
+        let lines = SourceText.lines(blankBlockComments(text)).map(String.init)
         var block: (kind: String, name: String, line: Int)?
         var model: PrismaModel?
 
@@ -66,6 +66,44 @@ public enum PrismaSchemaParser {
                                       at: SourceLocation(file: file, line: open.line, column: 1)))
         }
         return (schema, diagnostics)
+    }
+
+    /// `text` with every `/* … */` comment (`/** … */` included, which Prisma accepts) replaced by
+    /// spaces, its line breaks kept, so that positions in diagnostics stay those of the file. An
+    /// unclosed comment runs to the end, as in Prisma. `/*` inside a string or after `//` is text.
+    static func blankBlockComments(_ text: String) -> String {
+        guard text.contains("/*") else { return text }
+        var result = ""
+        result.reserveCapacity(text.utf8.count)
+        var inBlock = false, inString = false, inLineComment = false
+        var previous: Character = "\n"
+        for character in text {
+            if inBlock {
+                if previous == "*" && character == "/" {
+                    inBlock = false
+                    result.append(" ")
+                    previous = " "
+                    continue
+                }
+                result.append(character == "\n" ? "\n" : " ")
+                previous = character
+                continue
+            }
+            if character == "\n" { inString = false; inLineComment = false }
+            if !inLineComment && character == "\"" && previous != "\\" { inString.toggle() }
+            if !inString && !inLineComment && previous == "/" && character == "/" { inLineComment = true }
+            if !inString && !inLineComment && previous == "/" && character == "*" {
+                // The slash already written opens the comment: blank it too.
+                result.removeLast()
+                result.append("  ")
+                inBlock = true
+                previous = " "
+                continue
+            }
+            result.append(character)
+            previous = character
+        }
+        return result
     }
 
     /// Removes a `//` comment that is not inside a string.

@@ -4,8 +4,23 @@ public enum PrimaryKeys {
     /// pass the newest structures last).
     public static func of(host: PrismaSchema?, entities: [CanonicalEntity]) -> [String: String] {
         var keys: [String: String] = [:]
-        for model in host?.models ?? [] { if let key = model.primaryKey.first { keys[model.name] = key } }
-        for entity in entities { if let key = entity.primaryKey { keys[entity.name] = key.name } }
+        for model in host?.models ?? [] {
+            if let key = model.primaryKey.first { keys[model.name] = model.field(named: key)?.columnName ?? key }
+            if model.tableName != model.name { keys[tableKey(model.name)] = model.tableName }
+        }
+        for entity in entities {
+            if let key = entity.primaryKey { keys[entity.name] = key.name }
+            keys[tableKey(entity.name)] = nil
+        }
         return keys
     }
+
+    /// The table a relation to `target` references: a host model renamed with `@@map` has its
+    /// mapped name (and ``of(host:entities:)`` gives its key column's `@map` name), any other
+    /// target its own. The map carries these under keys no table can have (they begin with NUL).
+    public static func table(_ target: String, in keys: [String: String]) -> String {
+        keys[tableKey(target)] ?? target
+    }
+
+    static func tableKey(_ model: String) -> String { "\u{0}table:" + model }
 }

@@ -132,6 +132,6 @@ public enum RowLevelSecurity {
               let foreignKey = relation.field
         else { return "\(table).\(dialect.quote(path.last ?? ""))" }
         let key = primaryKeys[relation.target] ?? "id"
-        return "(SELECT parent.\(dialect.quote(path[1])) FROM \(dialect.quote(relation.target)) AS parent WHERE parent.\(dialect.quote(key)) = \(table).\(dialect.quote(foreignKey)))"
+        return "(SELECT parent.\(dialect.quote(path[1])) FROM \(dialect.quote(PrimaryKeys.table(relation.target, in: primaryKeys))) AS parent WHERE parent.\(dialect.quote(key)) = \(table).\(dialect.quote(foreignKey)))"
     }
 }

@@ -1,0 +1,71 @@
+import Foundation
+@testable import SchemaCore
+import Testing
+
+/// Host schemas as real Prisma projects write them: block comments, a schema folder, models and
+/// fields renamed with `@@map`/`@map` (issue 20).
+struct PrismaHostSchemaTests {
+    static let commented = """
+        /**
+         * The host's schema. A `model Fake {` in this comment is not a model.
+         */
+        datasource db {
+          provider = "postgresql" /* inline */
+          url      = env("DATABASE_URL")
+        }
+
+        /// The people who sign in.
+        model User {
+          id    String @id @map("user_id") /* the key */
+          email String @unique // "not /* a comment */"
+          note  String @default("/* kept */")
+
+          @@map("users")
+        }
+        /* unclosed at the end
+        """
+
+    @Test func blockCommentsAreCommentsAndPositionsStay() {
+        let (schema, diagnostics) = PrismaSchemaParser.parse(Self.commented, file: "schema.prisma")
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        #expect(schema.provider == "postgresql")
+        #expect(schema.models.map(\.name) == ["User"])
+        let user = schema.models.first
+        #expect(user?.location.line == 10, "line numbers are the file's")
+        #expect(user?.fields.map(\.name) == ["id", "email", "note"])
+        #expect(user?.field(named: "note")?.attribute("default")?.positional.first == #""/* kept */""#, "inside a string it is text")
+        #expect(user?.tableName == "users")
+        #expect(user?.field(named: "id")?.columnName == "user_id")
+        #expect(user?.field(named: "email")?.columnName == "email")
+    }
+
+    @Test func aRelationToAMappedHostModelReferencesItsTableAndColumn() {
+        let host = PrismaSchemaParser.parse(Self.commented, file: "schema.prisma").schema
+        let keys = PrimaryKeys.of(host: host, entities: [])
+        #expect(keys["User"] == "user_id")
+        #expect(PrimaryKeys.table("User", in: keys) == "users")
+        #expect(PrimaryKeys.table("Post", in: keys) == "Post")
+        // A package entity of the same name is its own table.
+        let entity = CanonicalEntity(name: "User", fields: [CanonicalField(name: "id", type: .string, optional: false, primary: true)], indexes: [], relations: [], acl: nil)
+        #expect(PrimaryKeys.table("User", in: PrimaryKeys.of(host: host, entities: [entity])) == "User")
+    }
+
+    @Test func aSchemaFolderIsReadAsOneSchema() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("schema-folder-\(UUID().uuidString)")
+        let folder = root.appendingPathComponent("prisma/schema")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("models"), withIntermediateDirectories: true)
+        try "datasource db {\n  provider = \"postgresql\"\n  url = env(\"DATABASE_URL\")\n}\n".write(to: folder.appendingPathComponent("schema.prisma"), atomically: true, encoding: .utf8)
+        try "model Tenant {\n  id String @id\n}\n".write(to: folder.appendingPathComponent("models/tenant.prisma"), atomically: true, encoding: .utf8)
+        try "/** users */\nmodel User {\n  id String @id\n  @@map(\"users\")\n}\nenum Role {\n  USER\n}\n".write(to: folder.appendingPathComponent("user.prisma"), atomically: true, encoding: .utf8)
+        var diagnostics: [Diagnostic] = []
+        let schema = WorkspaceLoader(root: root).loadBaseSchema(&diagnostics)
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        #expect(schema?.provider == "postgresql")
+        #expect(Set(schema?.models.map(\.name) ?? []) == ["Tenant", "User"])
+        #expect(schema?.enums == ["Role"])
+        #expect(schema?.models.first { $0.name == "User" }?.location.file == "prisma/schema/user.prisma")
+        // `--base` may name the folder too.
+        var explicit: [Diagnostic] = []
+        #expect(WorkspaceLoader(root: root, baseSchemaFile: folder).loadBaseSchema(&explicit)?.models.count == 2)
+    }
+}

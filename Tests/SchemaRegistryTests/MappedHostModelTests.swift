@@ -1,0 +1,70 @@
+import Foundation
+import SchemaCore
+import SchemaRegistry
+import Testing
+
+/// A package's relation to a host model that Prisma maps to another table and column
+/// (`@@map("accounts")`, `@map("account_id")`) references that table and column (issue 20): it used
+/// to reference "Account"("id") and fail at apply.
+@Suite(.serialized) struct MappedHostModelTests {
+    static let host = PrismaSchemaParser.parse("""
+        /** Block comments are comments. */
+        model Account {
+          id    String @id @map("account_id")
+          email String @unique
+
+          @@map("accounts")
+        }
+        """, file: "prisma/schema.prisma").schema
+
+    static let notes = """
+        entities:
+          - name: Note
+            fields:
+              id: { type: string, primary: true }
+              accountId: { type: string }
+              body: { type: string }
+            relations:
+              - name: account
+                type: belongsTo
+                entity: Account
+                field: accountId
+                onDelete: Cascade
+        """
+
+    @Test(arguments: Backend.available)
+    func aRelationToAMappedHostModelApplies(_ backend: Backend) throws {
+        let (database, _) = try backend.makeDatabase()
+        defer { database.close() }
+        // The host's table, as Prisma Migrate creates it for the model above.
+        try database.withLockedTransaction { try $0.execute(#"CREATE TABLE "accounts" ("account_id" TEXT NOT NULL PRIMARY KEY, "email" TEXT NOT NULL)"#) }
+        let desired = DesiredState.resolve(.inMemory(["notes": Self.notes], baseSchema: Self.host))
+        try #require(desired.isValid, "\(desired.errors)")
+        let registry = Registry(database: database)
+        try registry.addAdmin("alice", by: nil)
+        _ = try registry.scan(desired, principal: "ci")
+        #expect(try registry.approve(.all, as: "alice", allowDataLoss: false, context: desired.renderContext).accepted.count == 1)
+        let outcome = try registry.applyApproved(desired)
+        #expect(outcome.applied.map(\.entity) == ["Note"], "\(outcome.refused.map(\.message))")
+        let reference = try database.withLockedTransaction { connection -> String? in
+            switch connection.dialect {
+            case .sqlite:
+                let row = try connection.query(#"SELECT "table", "to" FROM pragma_foreign_key_list('Note')"#, []).first
+                return row.map { "\($0["table"]?.text ?? "")(\($0["to"]?.text ?? ""))" }
+            case .postgresql:
+                return try connection.query(#"SELECT pg_get_constraintdef(oid) AS "def" FROM pg_constraint WHERE conrelid = '"Note"'::regclass AND contype = 'f'"#, [])
+                    .first?["def"]?.text
+            }
+        }
+        #expect(reference?.contains("accounts(account_id)") == true, "\(reference ?? "no foreign key")")
+        // The foreign key works: a note for a missing account is refused, one for a real account is kept.
+        try database.withLockedTransaction { try $0.execute(#"INSERT INTO "accounts" VALUES ('a1', 'a@x')"#) }
+        try database.withLockedTransaction { try $0.execute(#"INSERT INTO "Note" ("id", "accountId", "body") VALUES ('n1', 'a1', 'hi')"#) }
+        if backend == .postgres {
+            #expect(throws: SchemaError.self) {
+                try database.withLockedTransaction { try $0.execute(#"INSERT INTO "Note" ("id", "accountId", "body") VALUES ('n2', 'nobody', 'hi')"#) }
+            }
+        }
+        #expect(!(try registry.drift(host: Self.host)).hasDrift, "the live foreign key is the one the registry expects")
+    }
+}
