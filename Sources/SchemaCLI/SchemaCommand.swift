@@ -10,12 +10,22 @@ public struct SchemaCommand: AsyncParsableCommand {
         abstract: "Validate, review and apply the database schemas of plug-in packages.",
         discussion: """
             Packages declare entities in packages/<name>/seed/schema/entities.yaml. Exit codes: \
-            0 fine, 1 problems found or operation failed, 2 usage error.
+            0 fine, 1 problems found or operation failed, 2 usage error, 3 applied but the --after \
+            command failed, 75 try again (a lock or the connection was lost; nothing half-done). \
+            Reference: README.md and docs/.
             """,
         version: SchemaCommand.version,
-        subcommands: [
-            ValidateCommand.self, PreviewCommand.self, ChecksumCommand.self, ScanCommand.self, ListCommand.self, ApproveCommand.self,
-            RejectCommand.self, ReopenCommand.self, AdminCommand.self, StatusCommand.self, PlanCommand.self, ApplyCommand.self, DriftCommand.self, GenerateCommand.self, ImportPrismaCommand.self, JSONSchemaCommand.self, DiagramCommand.self, AuditCommand.self, KeysCommand.self, RLSCommand.self, ServeCommand.self, RegistryCommand.self,
+        groupedSubcommands: [
+            CommandGroup(name: "Package files", subcommands: [
+                ValidateCommand.self, PreviewCommand.self, ChecksumCommand.self, DiagramCommand.self, JSONSchemaCommand.self, ImportPrismaCommand.self,
+            ]),
+            CommandGroup(name: "Review", subcommands: [
+                ScanCommand.self, ListCommand.self, ApproveCommand.self, RejectCommand.self, ReopenCommand.self, ServeCommand.self, AuditCommand.self,
+            ]),
+            CommandGroup(name: "Container start and the database", subcommands: [
+                StatusCommand.self, PlanCommand.self, ApplyCommand.self, DriftCommand.self, GenerateCommand.self, RLSCommand.self,
+            ]),
+            CommandGroup(name: "Administration", subcommands: [AdminCommand.self, KeysCommand.self, RegistryCommand.self]),
         ]
     )
 
