@@ -247,7 +247,7 @@ def main():
         if not only or "long reader" in only:
             after, flags = CLASSES[READER]
             print("… long reader", file=sys.stderr)
-            results.append(measure(work, "long reader (15 s), default lock timeout 1 s", after, flags, reader_seconds=15))
+            results.append(measure(work, "long reader (15 s), default lock timeout 200 ms", after, flags, reader_seconds=15))
             results.append(measure(work, "long reader (15 s), lock timeout 600 s (unbounded wait)", after, flags, reader_seconds=15, lock_timeout_ms=600000))
         print(f"\n{ROWS:,} rows; pgbench -R {RATE} -c {CLIENTS}: single-row UPDATE and INSERT, half each; apply started after {WARMUP} s of load.\n")
         print("| change | how it runs | apply | write p99 before → during | write max before → during | longest write in the database during | seconds with no write during the apply | outcome |")

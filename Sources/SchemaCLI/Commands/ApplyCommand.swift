@@ -146,10 +146,10 @@ struct TrustOptions: ParsableArguments {
 /// so a start script or orchestrator can tune it without a new image.
 struct LockOptions: ParsableArguments {
     @Option(name: .customLong("lock-timeout"),
-            help: ArgumentHelp("Longest wait for a table lock, per try, in milliseconds (default: $SCHEMA_LOCK_TIMEOUT_MS, else 1000).", valueName: "ms"))
+            help: ArgumentHelp("Longest wait for a table lock, per try, in milliseconds (default: $SCHEMA_LOCK_TIMEOUT_MS, else 200).", valueName: "ms"))
     var lockTimeout: Int?
     @Option(name: .customLong("lock-retries"),
-            help: ArgumentHelp("Tries after a lock wait timed out, with growing pauses (default: $SCHEMA_LOCK_RETRIES, else 6).", valueName: "n"))
+            help: ArgumentHelp("Tries after a lock wait timed out, with growing pauses (default: $SCHEMA_LOCK_RETRIES, else 12).", valueName: "n"))
     var lockRetries: Int?
     @Option(name: .customLong("online-timeout"),
             help: ArgumentHelp("Longest wait of an online step (concurrent index build, validation) for its lock and older transactions, in seconds (default: $SCHEMA_ONLINE_TIMEOUT_S, else 300).", valueName: "s"))

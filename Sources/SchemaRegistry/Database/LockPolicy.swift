@@ -18,9 +18,11 @@ public struct LockPolicy: Hashable, Sendable {
     /// The longest a process waits for the registry lock another process holds.
     public var registryWait: Duration
 
-    /// A policy; the defaults suit a rolling deploy: 1 s per statement lock, 6 retries (about half
-    /// a minute in all), 5 minutes for online steps, 10 minutes for the registry lock.
-    public init(statementTimeout: Duration = .seconds(1), retries: Int = 6, onlineTimeout: Duration = .seconds(300),
+    /// A policy; the defaults suit a rolling deploy: 200 ms per statement lock, so that the
+    /// application's writes queued behind a waiting `ALTER` wait no longer than that, and 12
+    /// retries with growing pauses (about 40 s in all), 5 minutes for online steps, 10 minutes
+    /// for the registry lock.
+    public init(statementTimeout: Duration = .milliseconds(200), retries: Int = 12, onlineTimeout: Duration = .seconds(300),
                 registryWait: Duration = .seconds(600)) {
         self.statementTimeout = statementTimeout
         self.retries = retries
@@ -35,10 +37,11 @@ public struct LockPolicy: Hashable, Sendable {
 
     public static let standard = LockPolicy()
 
-    /// The pause before retry `attempt` (1, 2, ...): doubling from 0.5 s up to 8 s, with up to a
-    /// quarter of jitter so that replicas retrying together spread out.
+    /// The pause before retry `attempt` (1, 2, ...): doubling from 0.1 s up to 5 s, with up to a
+    /// quarter of jitter so that replicas retrying together spread out. Short first pauses catch
+    /// the common case, a reader that ends within a second, without holding the change back long.
     public func pause(before attempt: Int) -> Duration {
-        let base = min(0.5 * pow(2, Double(attempt - 1)), 8)
+        let base = min(0.1 * pow(2, Double(attempt - 1)), 5)
         return .milliseconds(Int(base * 1_000 * Double.random(in: 0.75...1.25)))
     }
 
