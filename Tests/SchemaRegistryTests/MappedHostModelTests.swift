@@ -67,4 +67,26 @@ import Testing
         }
         #expect(!(try registry.drift(host: Self.host)).hasDrift, "the live foreign key is the one the registry expects")
     }
+
+    /// PostgreSQL: a relation to a host table the database does not have yet (the host's migrations
+    /// have not run) is refused before anything runs, named, and the item stays approved; once the
+    /// table exists the next start applies it. It used to fail half-way with `relation does not exist`
+    /// and mark the item failed at every restart.
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func aMissingHostTableIsRefusedAndTheItemStaysApproved() throws {
+        let (database, _) = try Backend.postgres.makeDatabase()
+        defer { database.close() }
+        let desired = DesiredState.resolve(.inMemory(["notes": Self.notes], baseSchema: Self.host))
+        let registry = Registry(database: database)
+        try registry.addAdmin("alice", by: nil)
+        _ = try registry.scan(desired, principal: "ci")
+        #expect(try registry.approve(.all, as: "alice", allowDataLoss: false, context: desired.renderContext).accepted.count == 1)
+        let plan = try ApplyEngine(registry: registry, desiredState: { desired }).plan()
+        #expect(plan.refused.map(\.code) == [.hostTableMissing] && plan.refused.first?.message.contains("accounts") == true, "\(plan.refused)")
+        let refused = try registry.applyApproved(desired)
+        #expect(refused.applied.isEmpty && refused.refused.map(\.code) == [.hostTableMissing])
+        #expect(try registry.items(in: [.approved]).count == 1, "the approval stays good for when the host's tables exist")
+        try database.withLockedTransaction { try $0.execute(#"CREATE TABLE "accounts" ("account_id" TEXT NOT NULL PRIMARY KEY, "email" TEXT NOT NULL)"#) }
+        #expect(try registry.applyApproved(desired).applied.map(\.entity) == ["Note"])
+    }
 }

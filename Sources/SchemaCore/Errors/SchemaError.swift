@@ -60,6 +60,9 @@ public struct SchemaError: Error, Hashable, Sendable, CustomStringConvertible {
         case drift
         /// Rows in the table violate what the change needs (counted before anything ran).
         case dataViolation = "data-violation"
+        /// A relation targets a host table the database does not have (the host's migrations have
+        /// not run); nothing ran and the item stays approved.
+        case hostTableMissing = "host-table-missing"
 
         // Running
         /// A statement failed; everything of its transaction was rolled back.

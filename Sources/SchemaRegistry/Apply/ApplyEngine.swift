@@ -162,6 +162,7 @@ public struct ApplyEngine: Sendable {
         let inputs = try DerivationInputs.read(context: desired.renderContext, others: desired.entities.map(\.structure), connection)
         let keys = PrimaryKeys.of(host: desired.host, entities: inputs.applied.values.map(\.structure))
         let tables = try Self.existingTables(connection)
+        let createdHere = Set(items.filter { $0.action == .create }.map(\.entity))
         for (verified, refusal) in try verify(items, current: desired.entitiesByName, trustedKeys: trustedKeys, resuming: false, inputs: inputs, connection) {
             let item = verified.item
             if let refusal {
@@ -169,6 +170,9 @@ public struct ApplyEngine: Sendable {
             } else if !repaired.contains(item.entity),
                       let drift = try driftRefusal(item, applied: inputs.applied[item.entity], primaryKeys: keys, tables: tables, connection) {
                 prepared.refused.append(drift)
+            } else if connection.dialect == .postgresql,
+                      let missing = Self.missingTargetRefusal(item, primaryKeys: keys, tables: tables, createdHere: createdHere) {
+                prepared.refused.append(missing)
             } else if let data = Registry.dataRefusal(itemId: item.id, entity: item.entity, try Registry.violations(item.checks, tables: tables, connection)) {
                 prepared.refused.append(data)
             } else {
@@ -178,6 +182,21 @@ public struct ApplyEngine: Sendable {
             }
         }
         return prepared
+    }
+
+    /// Refuses an item with a relation to a table the database does not have and this start does
+    /// not create: a host table whose migrations have not run (on PostgreSQL the foreign key would
+    /// fail half-way through the start; SQLite creates it and checks it only when rows are
+    /// written). The item stays approved for the start after the host's migrations.
+    static func missingTargetRefusal(_ item: QueueItem, primaryKeys: [String: String], tables: Set<String>, createdHere: Set<String>) -> Refusal? {
+        guard item.action != .drop, let structure = item.structure else { return nil }
+        let missing = structure.relations.filter { $0.kind == .belongsTo }.map(\.target)
+            .filter { !createdHere.contains($0) && !tables.contains(PrimaryKeys.table($0, in: primaryKeys)) }
+        guard !missing.isEmpty else { return nil }
+        let names = Set(missing).sorted().map { PrimaryKeys.table($0, in: primaryKeys) }.joined(separator: ", ")
+        return Refusal(itemId: item.id, entity: item.entity, code: .hostTableMissing,
+                       message: "\(item.entity) references \(names), which the database does not have: the host's own migrations have not run. "
+                        + "Run them before `schema apply` (the start script's SCHEMA_BEFORE, e.g. `npx prisma migrate deploy`); nothing ran and the change stays approved")
     }
 
     /// Refuses an item whose table is not what the registry says was applied: the change was
@@ -262,8 +281,8 @@ public struct ApplyEngine: Sendable {
         let items = Dictionary(try Registry.items(in: [.approved], connection).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         for refusal in refusals {
             guard let item = items[refusal.itemId] else { continue }
-            // Drift is fixed outside the item; the approval stays good for when it is.
-            if refusal.code != .drift { try registry.setState(connection, item, .failed, error: refusal.message) }
+            // Drift and a missing host table are fixed outside the item; the approval stays good for when they are.
+            if refusal.code != .drift && refusal.code != .hostTableMissing { try registry.setState(connection, item, .failed, error: refusal.message) }
             try registry.insertAudit(connection, principal: principal, action: .applyRefused, item: item, detail: "\(refusal.code.rawValue): \(refusal.message)")
         }
     }
