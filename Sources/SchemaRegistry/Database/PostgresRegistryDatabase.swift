@@ -245,7 +245,7 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
         static func endsTheSession(state: String?, _ error: any Error) -> Bool {
             if let state { return state.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(state) }
             guard let code = (error as? PSQLError)?.code else { return false }
-            return code == .serverClosedConnection || code == .uncleanShutdown || code == .connectionClosed
+            return code == .serverClosedConnection || code == .uncleanShutdown || code == .clientClosedConnection
         }
 
         static func value(of cell: PostgresCell) -> SQLValue {

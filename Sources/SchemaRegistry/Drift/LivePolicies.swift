@@ -1,4 +1,4 @@
-public import SchemaCore
+import SchemaCore
 
 /// A table's row-level security as PostgreSQL's catalog has it.
 public struct LivePolicies: Hashable, Sendable {
