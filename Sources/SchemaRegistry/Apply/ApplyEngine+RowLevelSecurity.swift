@@ -18,21 +18,25 @@ extension ApplyEngine {
     /// Entities a start has begun, and `excluded` ones (a plan's items, whose own statements run
     /// first), are left to their change; `ignoringMark` checks whatever the mark says (a plan
     /// with items: the snapshots change before the start checks).
-    func rowLevelSecurityRepairs(_ mode: RowLevelSecurityMode, trustedKeys: [TrustedKey]?, context: RenderContext, excluding excluded: Set<String> = [],
+    /// `context` (the host schema and identity setting, read from disk) is asked for only when
+    /// there is something to check.
+    func rowLevelSecurityRepairs(_ mode: RowLevelSecurityMode, trustedKeys: [TrustedKey]?, context: () -> RenderContext, excluding excluded: Set<String> = [],
                                  ignoringMark: Bool = false, _ connection: any RegistryConnection) throws -> RowLevelSecurityRepairs? {
         guard connection.dialect == .postgresql, mode != .off else { return nil }
-        let digest = try Registry.storedAppliedDigest(connection) ?? AppliedDigest(checksums: try Registry.appliedChecksums(connection))
+        let digest = try Registry.currentAppliedDigest(connection)
         let mark = "\(mode.rawValue) \(digest.hex)"
         if !ignoringMark, try Registry.rowLevelSecurityMark(connection) == mark { return nil }
         let applied = try Registry.appliedEntities(trustedKeys: trustedKeys, connection).map(\.structure)
         let begun = Set(try Registry.itemsMarkedStarted(connection).map(\.entity)).union(excluded)
         let targets = applied.filter { (mode == .all || $0.acl != nil) && !begun.contains($0.name) }
         let states = try LivePolicies.read(tables: targets.map(\.name), connection)
-        let keys = PrimaryKeys.of(host: context.host, entities: applied)
+        // A missing table is drift, reported and repaired as such.
+        let differing = targets.filter { states[$0.name]?.differences(from: $0).isEmpty == false }
         var repairs = RowLevelSecurityRepairs(mark: mark, tables: [])
-        for entity in targets {
-            // A missing table is drift, reported and repaired as such.
-            guard let state = states[entity.name], !state.differences(from: entity).isEmpty else { continue }
+        guard !differing.isEmpty else { return repairs }
+        let context = context()
+        let keys = PrimaryKeys.of(host: context.host, entities: applied)
+        for entity in differing {
             let lock = LockImpact("ACCESS EXCLUSIVE", on: entity.name, work: .catalog)
             repairs.tables.append((entity.name, RowLevelSecurity.statements(for: entity, primaryKeys: keys, identity: context.identity)
                 .map { SQLStatement(.rowLevelSecurity, $0, lock: lock) }))
@@ -43,7 +47,9 @@ extension ApplyEngine {
     /// Installs what ``rowLevelSecurityRepairs(_:trustedKeys:context:_:)`` finds, in one
     /// transaction under the registry lock, each table audited; returns the tables.
     func installRowLevelSecurity(_ request: ApplyRequest, into outcome: inout ApplyOutcome) throws {
-        let context = renderContext()
+        // SQLite has none, and the restart path must not open a transaction or read a file for it.
+        guard registry.database.dialect == .postgresql, request.rowLevelSecurity != .off else { return }
+        let context = renderContext
         guard let due = try registry.transaction({ try rowLevelSecurityRepairs(request.rowLevelSecurity, trustedKeys: request.trustedKeys, context: context, $0) })
         else { return }
         let done = try withLockRetries(request) {

@@ -118,7 +118,7 @@ public struct ApplyEngine: Sendable {
                 }
                 for item in group.accepted { plan.statements += item.onlineSteps + item.finishingStatements }
             }
-            if let due = try rowLevelSecurityRepairs(rowLevelSecurity, trustedKeys: trustedKeys, context: desired.renderContext,
+            if let due = try rowLevelSecurityRepairs(rowLevelSecurity, trustedKeys: trustedKeys, context: { desired.renderContext },
                                                      excluding: Set(plan.items.map(\.entity)), ignoringMark: !plan.items.isEmpty, connection) {
                 plan.rowLevelSecurityInstalls = due.tables.map(\.entity)
                 plan.rowLevelSecurityInstallStatements = due.tables.flatMap(\.statements)

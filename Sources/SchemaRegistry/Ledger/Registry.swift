@@ -118,10 +118,15 @@ public final class Registry: @unchecked Sendable {
     public func appliedDigest() throws -> AppliedDigest {
         try transaction { connection in
             if let stored = try Self.storedAppliedDigest(connection) { return stored }
-            let computed = AppliedDigest(checksums: try Self.appliedChecksums(connection))
+            let computed = try Self.currentAppliedDigest(connection)
             if !readOnly { try Self.storeAppliedDigest(computed, replacing: false, connection) }
             return computed
         }
+    }
+
+    /// The stored digest, or the one the snapshots make when none is stored yet.
+    static func currentAppliedDigest(_ connection: any RegistryConnection) throws -> AppliedDigest {
+        try storedAppliedDigest(connection) ?? AppliedDigest(checksums: try appliedChecksums(connection))
     }
 
     static func storedAppliedDigest(_ connection: any RegistryConnection) throws -> AppliedDigest? {
