@@ -292,19 +292,14 @@ import Testing
               - { name: to, type: belongsTo, entity: User, field: toId, relationName: TransferTo }
         """
 
+    /// ``v1`` with a unique slug: a change with an online step (the index build).
+    static let uniqueSlug = v1.replacingOccurrences(of: "slug: { type: string, nullable: true }", with: "slug: { type: string, nullable: true, unique: true }")
+
     /// The stored progress of a started item set past its last step: a start used to mark a
     /// unique index applied without building it. Where a step stands is read from the catalog.
     @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
     func aForgedProgressDoesNotSkipTheIndexBuild() throws {
-        let uniqueSlug = """
-            entities:
-              - name: Post
-                fields:
-                  id: { type: string, primary: true }
-                  title: { type: string }
-                  slug: { type: string, nullable: true, unique: true }
-            """
-        let (database, _, registry, desired, item, writer) = try pendingChangeWithWriter(.postgres, to: uniqueSlug)
+        let (database, _, registry, desired, item, writer) = try pendingChangeWithWriter(.postgres, to: Self.uniqueSlug)
         defer { database.close(); writer.close() }
         #expect(item.hasOnlineSteps)
         #expect(try registry.approve(.all, as: "alice", allowDataLoss: false).accepted.count == 1)
@@ -323,15 +318,7 @@ import Testing
     /// snapshot the table does not have. The table shows no trace of it, so the start refuses.
     @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
     func aForgedStartOfAnUnstartedChangeIsRefused() throws {
-        let addRequired = """
-            entities:
-              - name: Post
-                fields:
-                  id: { type: string, primary: true }
-                  title: { type: string }
-                  slug: { type: string, nullable: true, unique: true }
-                  views: { type: int, default: 0 }
-            """
+        let addRequired = Self.uniqueSlug + "\n      views: { type: int, default: 0 }\n"
         let (database, _, registry, desired, item, writer) = try pendingChangeWithWriter(.postgres, to: addRequired)
         defer { database.close(); writer.close() }
         #expect(item.statements.contains { $0.stage == .transaction } && item.hasOnlineSteps)
