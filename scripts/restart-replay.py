@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Restarts the PostgreSQL server in the middle of a container start, at several moments of a
-change with online steps, and checks that the start always ends promptly with "try again" (75)
-or success, and that the start script's retry then finishes the change exactly once.
+change with online steps, and freezes it there once (every server process stopped: the server
+keeps its connections open and answers nothing, as a cut-off host or a failed-over primary does).
+Checks that the start always ends promptly with "try again" (75) or success, and that the start
+script's retry then finishes the change exactly once.
 
 Run it through scripts/with-postgres.sh (it restarts that throwaway server, so it must have one of
 its own: test.sh runs it apart from the test suites).
@@ -10,6 +12,7 @@ import glob
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -31,12 +34,16 @@ BEFORE = """entities:
 AFTER = BEFORE.replace("slug: { type: string, nullable: true }",
                        "slug: { type: string, nullable: true, unique: true }\n      code: { type: string, nullable: true, index: true }")
 
-# The moment of the start, and the pause that holds it there while the server restarts.
-MOMENTS = {
-    "in the first transaction": ("SCHEMA_FAULT_STATEMENT_DELAY_MS", "active", "idle in transaction"),
-    "during an online step": ("SCHEMA_FAULT_STEP_DELAY_MS", "online", "idle in transaction"),
-    "after the commit, before the fragment": ("SCHEMA_FAULT_AFTER_COMMIT_DELAY_MS", "commit", None),
-}
+# The moment of the start, the pause that holds it there, and what happens to the server then.
+MOMENTS = [
+    ("in the first transaction", "SCHEMA_FAULT_STATEMENT_DELAY_MS", "restart"),
+    ("during an online step", "SCHEMA_FAULT_STEP_DELAY_MS", "restart"),
+    ("after the commit, before the fragment", "SCHEMA_FAULT_AFTER_COMMIT_DELAY_MS", "restart"),
+    ("during an online step, server frozen", "SCHEMA_FAULT_STEP_DELAY_MS", "freeze"),
+]
+# How long a start may take to end once the server stopped answering: the client asks a silent
+# server after 5 s, and waits 10 s for that answer (PostgresAnswerWatch), plus the pause.
+FROZEN_LIMIT = 25
 
 
 def fail(message):
@@ -90,7 +97,24 @@ def restart_server():
         fail(f"pg_ctl restart exited {result.returncode} (see {LOG})")
 
 
-def moment(name, variable, database):
+def server_processes():
+    """The postmaster first (so that it starts nothing new while the others stop), then its children."""
+    data = os.path.join(os.path.dirname(LOG), "db")
+    with open(os.path.join(data, "postmaster.pid")) as handle:
+        postmaster = int(handle.readline().strip())
+    children = subprocess.run(["pgrep", "-P", str(postmaster)], capture_output=True, text=True).stdout.split()
+    return [postmaster, *map(int, children)]
+
+
+def signal_server(processes, number):
+    for pid in processes:
+        try:
+            os.kill(pid, number)
+        except ProcessLookupError:
+            pass
+
+
+def moment(name, variable, action, database):
     url = URL.rsplit("/", 1)[0] + "/" + database
     psql("postgres", f"CREATE DATABASE {database}")
     root = tempfile.mkdtemp(prefix="restart-replay-")
@@ -114,20 +138,29 @@ def moment(name, variable, database):
     if apply.poll() is not None:
         fail(f"{name}: the start ended before the restart: {apply.stdout.read()}")
     restarted = time.time()
-    say(f"{name}: restarting the server")
-    restart_server()
-    say(f"{name}: restarted")
+    frozen = []
+    if action == "restart":
+        say(f"{name}: restarting the server")
+        restart_server()
+        say(f"{name}: restarted")
+    else:
+        frozen = server_processes()
+        say(f"{name}: stopping all {len(frozen)} server processes (SIGSTOP)")
+        signal_server(frozen, signal.SIGSTOP)
+    limit = 15 if action == "restart" else FROZEN_LIMIT
     try:
-        output, _ = apply.communicate(timeout=30)
+        output, _ = apply.communicate(timeout=limit + 20)
     except subprocess.TimeoutExpired:
         apply.kill()
-        fail(f"{name}: the start hung after the server restarted")
+        signal_server(frozen, signal.SIGCONT)
+        fail(f"{name}: the start hung after the server {'restarted' if action == 'restart' else 'stopped answering'}")
     took = time.time() - restarted
-    if apply.returncode not in (0, 75):
-        fail(f"{name}: the start exited {apply.returncode}, not 75 (try again) or 0: {output}")
-    if took > 15:
-        fail(f"{name}: the start took {took:.1f} s to end after the restart")
-    say(f"{name}: the start ended {took:.1f} s after the restart with {apply.returncode}")
+    signal_server(frozen, signal.SIGCONT)
+    if apply.returncode not in (0, 75) or (frozen and apply.returncode != 75):
+        fail(f"{name}: the start exited {apply.returncode}, not 75 (try again){'' if frozen else ' or 0'}: {output}")
+    if took > limit:
+        fail(f"{name}: the start took {took:.1f} s to end after the server {action}")
+    say(f"{name}: the start ended {took:.1f} s after the server {action} with {apply.returncode}")
 
     # The start script, as the orchestrator runs it again: its retry finishes the change.
     marker = os.path.join(root, "started")
@@ -156,9 +189,9 @@ def main():
         fail("run through scripts/with-postgres.sh (SCHEMA_TEST_POSTGRES_URL and _LOG)")
     if not os.access(SCHEMA, os.X_OK):
         fail(f"{SCHEMA} is not built")
-    for index, (name, (variable, _, _)) in enumerate(MOMENTS.items()):
-        moment(name, variable, f"restart_{index}")
-    say("PASS: a server restart at each moment ends the start promptly, and the retry finishes it exactly once")
+    for index, (name, variable, action) in enumerate(MOMENTS):
+        moment(name, variable, action, f"restart_{index}")
+    say("PASS: a server restart at each moment, and a frozen server, end the start promptly; the retry finishes it exactly once")
 
 
 if __name__ == "__main__":

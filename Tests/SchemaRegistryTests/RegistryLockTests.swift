@@ -41,6 +41,30 @@ import Glibc
         #expect(ContinuousClock.now - started < .seconds(2), "nobody waited for the key the application holds")
     }
 
+    /// Every wait for an answer is bounded, but a statement may run for minutes (an index
+    /// build): after 5 s without an answer, the client asks the server, on a new connection,
+    /// whether the session is still there (restart-replay.py freezes the server to see the other
+    /// side: the start ends with 75). A slow statement on a working server must run to its end,
+    /// as a role without special rights on the server's activity view.
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func aSlowStatementOnAWorkingServerIsWaitedFor() throws {
+        let (database, _) = try Backend.postgres.makeDatabase()
+        defer { database.close() }
+        guard let session = database as? PostgresRegistryDatabase else {
+            Issue.record("expected a PostgreSQL connection")
+            return
+        }
+        let started = ContinuousClock.now
+        try session.executeOutsideTransaction("SELECT pg_sleep(12)")
+        #expect(ContinuousClock.now - started >= .seconds(12), "the statement ran to its end, past two checks")
+        let names = try Backend.asSuperuser(database: nil) { superuser in
+            try superuser.withLockedTransaction(waiting: .seconds(5)) { connection in
+                try connection.query("SELECT application_name FROM pg_stat_activity WHERE application_name LIKE 'schema %'", [])
+            }
+        }
+        #expect(!names.isEmpty, "sessions are named so that the check can find them, and operators see them")
+    }
+
     /// The lock of an apply with online steps is held by a second connection. When that
     /// connection ends mid-apply (a terminated backend, a failover), another start could take the
     /// lock: this one stops before its next step with "try again" (75), and the next start finishes.

@@ -28,6 +28,10 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
     private let connection: PostgresConnection
     private let configuration: PostgresConnection.Configuration
     private let location: PostgresLocation
+    /// Names this process's sessions (`application_name`) so that a watch can find them.
+    private let processToken = PostgresAnswerWatch.processToken()
+    /// The watch on the main connection's answers.
+    private let watch: PostgresAnswerWatch
     private let logger = Logger(label: "schema-registry.postgres")
     public let displayName: String
     public var dialect: SQLDialect { .postgresql }
@@ -49,19 +53,12 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
                                                              tls: try location.tls.connectionSetting())
         self.configuration = configuration
         self.location = location
-        connection = try Self.connect(configuration, location: location, id: 1, logger: logger)
-    }
-
-    static func connect(_ configuration: PostgresConnection.Configuration, location: PostgresLocation, id: Int, logger: Logger) throws -> PostgresConnection {
-        do {
-            return try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: id, logger: logger).wait()
-        } catch {
-            throw SchemaError(.database, "cannot connect to \(location): \(ConnectionFailure.describe(error, location: location))")
-        }
+        watch = PostgresAnswerWatch(configuration: configuration, location: location, process: processToken, id: 1, logger: logger)
+        connection = try watch.connect(id: 1)
     }
 
     public func withLockedTransaction<T>(waiting wait: Duration, _ body: (any RegistryConnection) throws -> T) throws -> T {
-        let connection = Connection(connection: connection, logger: logger, names: names)
+        let connection = Connection(connection: connection, logger: logger, names: names, watch: watch)
         try waitForLock(wait) { () throws -> Bool in
             try connection.execute("BEGIN")
             if try tryLock(connection) { return true }
@@ -77,7 +74,7 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
     }
 
     public func withRegistryLock<T>(waiting wait: Duration, _ body: (any LockedSession) throws -> T) throws -> T {
-        let connection = Connection(connection: connection, logger: logger, names: names)
+        let connection = Connection(connection: connection, logger: logger, names: names, watch: watch)
         // A server backend notices a dead client only when it next talks to it; without this, an
         // index build or backfill batch of a killed apply runs on to its end, holding the
         // registry lock. With it, the server cancels the statement within 100 ms (PostgreSQL
@@ -85,9 +82,10 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
         try? connection.execute("SET client_connection_check_interval = '100ms'")
         // The lock table is created (with the registry) first, so the lock is always the table's.
         try withLockedTransaction(waiting: wait) { try RegistryTables.prepare($0) }
-        let holder = Connection(connection: try Self.connect(configuration, location: location, id: 2, logger: logger), logger: logger, names: names)
-        // A query or a close on a connection the server ended can wait forever: neither is tried.
-        defer { if !holder.connection.isClosed { try? holder.connection.close().wait() } }
+        let holderWatch = PostgresAnswerWatch(configuration: configuration, location: location, process: processToken, id: 2, logger: logger)
+        let holder = Connection(connection: try holderWatch.connect(id: 2), logger: logger, names: names, watch: holderWatch)
+        // A query on a connection the server ended can wait forever: none is tried.
+        defer { PostgresAnswerWatch.close(holder.connection) }
         // The holder's transaction stays open, idle, for the whole apply: no server setting may end it.
         try holder.execute("SET idle_in_transaction_session_timeout = 0")
         try waitForLock(wait) { () throws -> Bool in
@@ -96,8 +94,11 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
             try holder.execute("ROLLBACK")
             return false
         }
-        defer { if !holder.connection.isClosed { try? holder.execute("COMMIT") } }
-        return try body(Session(connection: connection, holder: holder.connection))
+        // The lock's transaction writes nothing: ending it is all. After a failure it is not
+        // ended with a statement (the server may be the failure); closing the connection ends it.
+        let result = try body(Session(connection: connection, holder: holder.connection))
+        if !holder.connection.isClosed { try? holder.execute("COMMIT") }
+        return result
     }
 
     /// Calls `attempt` until it takes the lock, pausing between tries (50 ms doubling to 1 s),
@@ -148,12 +149,12 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
     }
 
     public func close() {
-        try? connection.close().wait()
+        PostgresAnswerWatch.close(connection)
     }
 
     /// Runs one statement outside any transaction (`CREATE DATABASE` cannot run inside one).
     public func executeOutsideTransaction(_ sql: String) throws {
-        try Connection(connection: connection, logger: logger, names: names).execute(sql)
+        try Connection(connection: connection, logger: logger, names: names, watch: watch).execute(sql)
     }
 
     static func message(_ error: any Error) -> String {
@@ -171,6 +172,7 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
         let connection: PostgresConnection
         let logger: Logger
         let names: RegistryNames
+        let watch: PostgresAnswerWatch
         var dialect: SQLDialect { .postgresql }
 
         func execute(_ sql: String, _ binds: [SQLValue]) throws {
@@ -214,9 +216,13 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
                 }
             }
             let query = PostgresQuery(unsafeSQL: Self.numberPlaceholders(sql), binds: bindings)
-            do {
-                return try connection.query(query, logger: logger).wait()
-            } catch {
+            guard let answer = watch.answer(connection.query(query, logger: logger), on: connection) else {
+                throw Self.connectionEnded(sql, detail: "no answer from the server, which no longer has this session or does not answer a new connection")
+            }
+            switch answer {
+            case .success(let result):
+                return result
+            case .failure(let error):
                 // lock_not_available: a lock_timeout ran out. The caller retries or gives up with the temporary exit status.
                 let state = (error as? PSQLError)?.serverInfo?[.sqlState]
                 // The server's error code is kept as the cause: callers and logs tell a lost
