@@ -81,12 +81,17 @@ import Testing
         try registry.addAdmin("alice", by: nil)
         _ = try registry.scan(desired, principal: "ci")
         #expect(try registry.approve(.all, as: "alice", allowDataLoss: false, context: desired.renderContext).accepted.count == 1)
+        // Said before the start: `list --verbose` and the review page show it with the item.
+        let approved = try registry.items(in: [.approved])
+        let blockers = try registry.impact(of: approved, context: desired.renderContext)[approved.first?.id ?? ""]?.blockers ?? []
+        #expect(blockers.count == 1 && blockers.first?.contains("accounts") == true, "\(blockers)")
         let plan = try ApplyEngine(registry: registry, desiredState: { desired }).plan()
         #expect(plan.refused.map(\.code) == [.hostTableMissing] && plan.refused.first?.message.contains("accounts") == true, "\(plan.refused)")
         let refused = try registry.applyApproved(desired)
         #expect(refused.applied.isEmpty && refused.refused.map(\.code) == [.hostTableMissing])
         #expect(try registry.items(in: [.approved]).count == 1, "the approval stays good for when the host's tables exist")
         try database.withLockedTransaction { try $0.execute(#"CREATE TABLE "accounts" ("account_id" TEXT NOT NULL PRIMARY KEY, "email" TEXT NOT NULL)"#) }
+        #expect(try registry.impact(of: approved, context: desired.renderContext)[approved.first?.id ?? ""]?.blockers == [], "nothing blocks it now")
         #expect(try registry.applyApproved(desired).applied.map(\.entity) == ["Note"])
     }
 }

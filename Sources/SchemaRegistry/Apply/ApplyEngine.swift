@@ -189,14 +189,20 @@ public struct ApplyEngine: Sendable {
     /// fail half-way through the start; SQLite creates it and checks it only when rows are
     /// written). The item stays approved for the start after the host's migrations.
     static func missingTargetRefusal(_ item: QueueItem, primaryKeys: [String: String], tables: Set<String>, createdHere: Set<String>) -> Refusal? {
+        guard let problem = missingTargetProblem(item, primaryKeys: primaryKeys, tables: tables, createdHere: createdHere) else { return nil }
+        return Refusal(itemId: item.id, entity: item.entity, code: .hostTableMissing, message: problem + "; nothing ran and the change stays approved")
+    }
+
+    /// What ``missingTargetRefusal(_:primaryKeys:tables:createdHere:)`` refuses, said before
+    /// anything runs (`plan`, `list --verbose`, the review page), or nil.
+    static func missingTargetProblem(_ item: QueueItem, primaryKeys: [String: String], tables: Set<String>, createdHere: Set<String>) -> String? {
         guard item.action != .drop, let structure = item.structure else { return nil }
         let missing = structure.relations.filter { $0.kind == .belongsTo }.map(\.target)
             .filter { !createdHere.contains($0) && !tables.contains(PrimaryKeys.table($0, in: primaryKeys)) }
         guard !missing.isEmpty else { return nil }
         let names = Set(missing).sorted().map { PrimaryKeys.table($0, in: primaryKeys) }.joined(separator: ", ")
-        return Refusal(itemId: item.id, entity: item.entity, code: .hostTableMissing,
-                       message: "\(item.entity) references \(names), which the database does not have: the host's own migrations have not run. "
-                        + "Run them before `schema apply` (the start script's SCHEMA_BEFORE, e.g. `npx prisma migrate deploy`); nothing ran and the change stays approved")
+        return "\(item.entity) references \(names), which the database does not have: the host's own migrations have not run. "
+            + "Run them before `schema apply` (the start script's SCHEMA_BEFORE, e.g. `npx prisma migrate deploy`)"
     }
 
     /// Refuses an item whose table is not what the registry says was applied: the change was

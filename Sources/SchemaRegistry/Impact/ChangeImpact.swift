@@ -47,6 +47,9 @@ public struct ChangeImpact: Hashable, Sendable, Codable {
     /// Why the item cannot run as stored (its SQL is not what its structures give, its base
     /// changed, ...); then nothing was asked of the database for it.
     public var refusal: String?
+    /// What makes `apply` refuse the change before it runs, other than rows (a host table the
+    /// database does not have yet).
+    public var blockers: [String] = []
 
     /// The violations that would make `apply` refuse the change now.
     public var violations: [CheckResult] { checks.filter { $0.kind == .violations && ($0.count ?? 0) > 0 } }
@@ -55,6 +58,7 @@ public struct ChangeImpact: Hashable, Sendable, Codable {
     public var lines: [String] {
         var lines: [String] = []
         if let refusal { lines.append("WILL NOT RUN: \(refusal)") }
+        lines += blockers.map { "BLOCKS APPLY: \($0)" }
         for check in checks {
             guard let count = check.count else {
                 lines.append("\(check.description): not counted (\(check.note ?? "unknown"))")

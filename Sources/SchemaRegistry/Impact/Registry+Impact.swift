@@ -19,6 +19,8 @@ extension Registry {
             }
             let inputs = try DerivationInputs.read(context: context, others: items.compactMap(\.structure), connection)
             let tables = try ApplyEngine.existingTables(connection)
+            let keys = PrimaryKeys.of(host: context.host, entities: inputs.applied.values.map(\.structure))
+            let createdHere = Set(items.filter { $0.action == .create }.map(\.entity))
             var impacts: [String: ChangeImpact] = [:]
             for item in items {
                 var impact = ChangeImpact(itemId: item.id)
@@ -30,6 +32,12 @@ extension Registry {
                     continue
                 case .runs(let change):
                     derived = change
+                }
+                // What apply refuses before anything runs, said now: on PostgreSQL a foreign key to
+                // a host table that is not there would fail the start (SQLite creates it anyway).
+                if dialect == .postgresql,
+                   let missing = ApplyEngine.missingTargetProblem(item, primaryKeys: keys, tables: tables, createdHere: createdHere) {
+                    impact.blockers.append(missing)
                 }
                 for check in derived.checks {
                     impact.checks.append(try Self.ask(check, tables: tables, connection))
@@ -43,7 +51,7 @@ extension Registry {
                     sizes[copies.table] = ChangeImpact.TableSize(table: copies.table, rows: copies.count, bytes: nil)
                 }
                 impact.tables = sizes.keys.sorted().compactMap { sizes[$0] }
-                // Row-level security statements run only with `apply --rls`; `plan` lists them apart.
+                // Row-level security statements are not the change's locks; `plan` lists them apart.
                 impact.locks = derived.statements.ordered().compactMap { statement in
                     guard let lock = statement.lock, statement.phase != .rowLevelSecurity else { return nil }
                     let first = statement.sql.split(separator: "\n").first.map(String.init) ?? statement.sql
