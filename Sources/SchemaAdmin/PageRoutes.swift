@@ -183,7 +183,19 @@ struct PageRoutes {
         }
         // Built from escaped names by DiagramSVG; no text from the request reaches it.
         if let diagram = item.diagram { html += "<details open class=\"diagram\"><summary>Diagram</summary>\(diagram)</details>" }
-        html += "<details><summary>SQL</summary><pre>\(HTML.escape(item.sql))</pre></details>"
+        if let parts = item.parts {
+            // One approval covers the three parts: each is shown with who runs it and when.
+            for part in SQLStatement.Part.allCases {
+                let title = switch part {
+                case .expand: "SQL of the expand (run by the start; the version running now keeps working)"
+                case .contract: "SQL of the contract (run by <code>schema complete</code> once no old version runs)"
+                case .rollback: "SQL of the rollback (run by <code>schema rollback</code> instead of the contract)"
+                }
+                html += "<details><summary>\(title)</summary><pre>\(HTML.escape(parts[part.rawValue] ?? ""))</pre></details>"
+            }
+        } else {
+            html += "<details><summary>SQL</summary><pre>\(HTML.escape(item.sql))</pre></details>"
+        }
         if let prisma = item.prisma { html += "<details><summary>Prisma</summary><pre>\(HTML.escape(prisma))</pre></details>" }
         if session.principal.isAdmin {
             let csrf = "<input type=\"hidden\" name=\"csrf\" value=\"\(HTML.escape(session.csrfToken))\">"

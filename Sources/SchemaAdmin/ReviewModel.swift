@@ -17,6 +17,9 @@ struct ItemDetail: Codable, Sendable {
     var operations: [String]
     var differences: [String]
     var sql: String
+    /// For a change applied in two parts (``Rollout``): the SQL of the expand (the start), the
+    /// contract (`schema complete`) and the rollback (`schema rollback`), all covered by the approval.
+    var parts: [String: String]?
     var prisma: String?
     var error: String?
     /// What the change does to the rows of the database now, and the locks it takes (pending and approved items).
@@ -42,6 +45,7 @@ struct ItemDetail: Codable, Sendable {
         risks = item.risks.map(\.description)
         operations = item.operations
         sql = item.sql
+        parts = item.isRolledOut ? Dictionary(uniqueKeysWithValues: SQLStatement.Part.allCases.map { ($0.rawValue, item.statements(of: $0).script) }) : nil
         error = item.error
         switch (applied?.structure, item.structure) {
         case (let before?, let after?):

@@ -23,7 +23,7 @@ public struct SchemaCommand: AsyncParsableCommand {
                 ScanCommand.self, ListCommand.self, ApproveCommand.self, RejectCommand.self, ReopenCommand.self, ServeCommand.self, AuditCommand.self,
             ]),
             CommandGroup(name: "Container start and the database", subcommands: [
-                StatusCommand.self, PlanCommand.self, ApplyCommand.self, DriftCommand.self, GenerateCommand.self, RLSCommand.self,
+                StatusCommand.self, PlanCommand.self, ApplyCommand.self, CompleteCommand.self, RollbackCommand.self, DriftCommand.self, GenerateCommand.self, RLSCommand.self,
             ]),
             CommandGroup(name: "Administration", subcommands: [AdminCommand.self, KeysCommand.self, RegistryCommand.self]),
         ]

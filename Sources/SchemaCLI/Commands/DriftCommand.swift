@@ -56,7 +56,7 @@ struct DriftCommand: AsyncParsableCommand {
                     if !result.refused.isEmpty { throw ExitCode(ExitStatus.failure) }
                     return
                 }
-                let report = try registry.drift(host: host, entities: only)
+                let report = try registry.drift(host: host, identity: workspace.configuration.identity, entities: only)
                 if queue {
                     let result = try registry.queueRepairs(host: host, identity: workspace.configuration.identity, entities: only, principal: principal ?? "drift")
                     try printQueued(result, json: options.json, console: console)

@@ -37,7 +37,7 @@ struct ListCommand: AsyncParsableCommand {
             }
             if items.isEmpty { console.out("no \(state == "all" ? "" : state + " ")items") }
             for item in items {
-                console.out((state == "all" ? "\(item.state.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) " : "") + ItemFormat.line(item, console: console))
+                console.out((state == "all" ? "\(item.state.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) " : "") + ItemFormat.line(item, console: console))
                 guard verbose else { continue }
                 for operation in item.operations { console.out("    - \(TerminalText.escape(operation))") }
                 for risk in item.risks { console.out("    ! \(TerminalText.escape(risk.description))") }

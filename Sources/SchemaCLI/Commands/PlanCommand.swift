@@ -65,6 +65,13 @@ struct PlanCommand: AsyncParsableCommand {
                 console.out("-- row-level security, skipped by a start in this mode (`--rls` plans every table's, `--no-rls` none):")
                 console.out(plan.skippedRowLevelSecurity.script)
             }
+            // What the same approval lets `schema complete` and `schema rollback` run later.
+            for item in plan.items where item.isRolledOut {
+                for part in [SQLStatement.Part.contract, .rollback] {
+                    console.out("-- \(TerminalText.escape(item.entity)): \(RolloutText.heading(part)):")
+                    console.out(item.statements(of: part).script)
+                }
+            }
         }
     }
 }

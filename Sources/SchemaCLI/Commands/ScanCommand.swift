@@ -103,6 +103,7 @@ enum ItemFormat {
             + "(\(safe(item.packages.joined(separator: ", ")))) \(safe(Checksum.short(item.fromChecksum))) → \(safe(Checksum.short(item.toChecksum)))"
         if item.isDestructive { text += " " + console.paint("DESTRUCTIVE", .red) }
         if item.rewritesTable { text += " " + console.paint("REWRITES TABLE", .yellow) }
+        if item.isRolledOut { text += " " + console.paint("ROLLED OUT", .yellow) }
         if item.state == .approved && item.progress > 0 {
             text += " — in progress: \(item.progress - 1) of \(item.onlineStepCount) online step(s) done, the next start finishes it"
         }

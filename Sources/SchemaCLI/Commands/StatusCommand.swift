@@ -17,9 +17,11 @@ struct StatusCommand: AsyncParsableCommand {
             if options.json {
                 struct Output: Encodable {
                     var database: String; var counts: [String: Int]; var entities: [String]; var admins: [String]; var restartNeeded: Bool
+                    var rollingOut: [String]
                 }
                 console.out(JSONOutput.encode(Output(database: location.description, counts: Dictionary(uniqueKeysWithValues: status.counts.map { ($0.key.rawValue, $0.value) }),
-                                                     entities: status.entities, admins: status.admins, restartNeeded: status.restartNeeded)))
+                                                     entities: status.entities, admins: status.admins, restartNeeded: status.restartNeeded,
+                                                     rollingOut: status.rollouts.map(\.entity))))
                 return
             }
             console.out("database: \(location)")
@@ -27,6 +29,10 @@ struct StatusCommand: AsyncParsableCommand {
             console.out(status.entities.isEmpty ? "applied entities: none yet"
                         : "applied entities (\(status.entities.count)): \(TerminalText.escape(status.entities.joined(separator: ", ")))")
             console.out("admins: \(status.admins.isEmpty ? "none (create one with `schema admin add NAME`)" : TerminalText.escape(status.admins.joined(separator: ", ")))")
+            for rollout in status.rollouts {
+                console.out("rolling out: \(TerminalText.escape(rollout.entity)) (\(rollout.itemId)): the old version keeps working; "
+                    + "`schema complete \(TerminalText.escape(rollout.entity)) --as ADMIN` once it no longer runs, or `schema rollback`")
+            }
             let approved = status.counts[.approved] ?? 0
             console.out(status.restartNeeded
                         ? "apply needed: \(approved) approved change(s) wait; run `schema apply` (a container start runs it) to apply them"

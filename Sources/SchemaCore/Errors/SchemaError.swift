@@ -63,6 +63,10 @@ public struct SchemaError: Error, Hashable, Sendable, CustomStringConvertible {
         /// A relation targets a host table the database does not have (the host's migrations have
         /// not run); nothing ran and the item stays approved.
         case hostTableMissing = "host-table-missing"
+        /// The entity is being rolled out: its contract or rollback comes before another change of it.
+        case rolloutOpen = "rollout-open"
+        /// `schema complete` or `schema rollback` found no open rollout to finish.
+        case noRollout = "no-rollout"
 
         // Running
         /// A statement failed; everything of its transaction was rolled back.

@@ -15,15 +15,49 @@ public struct DerivedChange: Hashable, Sendable {
     /// Whether approving needs `--allow-data-loss`.
     public var isDestructive: Bool { risks.contains { $0.kind == .destructive } }
 
+    /// What the version still running does not tolerate; empty when the change applies whole at
+    /// the start (``Rollout``).
+    public var incompatibilities: [Rollout.Incompatibility] = []
+
+    /// Whether part of the change waits for `schema complete`.
+    public var isRolledOut: Bool { statements.contains { $0.part == .contract } }
+
     /// The change from `from` (nil: the table does not exist) to `to` (nil: it is dropped), with
     /// the rename hints it was planned with, rendered by `renderer`. Pure.
-    public init(from: CanonicalEntity?, to: CanonicalEntity?, renames: [String: String] = [:], renderer: MigrationSQLRenderer) {
+    ///
+    /// - Parameter rollout: split a change the running version does not tolerate into expand,
+    ///   contract and rollback (``Rollout``); changes with renamed fields apply whole.
+    public init(from: CanonicalEntity?, to: CanonicalEntity?, renames: [String: String] = [:], renderer: MigrationSQLRenderer, rollout: Bool = false) {
         operations = TableDiff.operations(from: from, to: to, renames: renames)
-        let rendered = renderer.render(MigrationStep(from: from, to: to, operations: operations))
-        statements = rendered.statements
-        checks = rendered.checks
         // A new table has no rows: nothing about it can fail on existing data or lose any.
-        risks = MigrationPlanner.risks(of: operations, creating: from == nil) + MigrationPlanner.rewriteRisks(of: rendered.statements)
+        risks = MigrationPlanner.risks(of: operations, creating: from == nil)
+        let renamed = operations.contains { if case .renameColumn = $0 { true } else { false } }
+        if rollout, let from, !renamed, case let found = Rollout.incompatibilities(from: from, to: to), !found.isEmpty {
+            incompatibilities = found
+            let parts = Self.parts(from: from, to: to, renderer: renderer)
+            statements = parts.statements
+            checks = parts.checks
+        } else {
+            let rendered = renderer.render(MigrationStep(from: from, to: to, operations: operations))
+            statements = rendered.statements
+            checks = rendered.checks
+        }
+        risks += MigrationPlanner.rewriteRisks(of: statements.filter { $0.part != .rollback })
+    }
+
+    /// The three parts of a rolled-out change: old → expanded (the start), expanded → new
+    /// (`complete`; row-level security was installed by the expand), expanded → old (`rollback`).
+    /// A dropped table is all contract: the expand leaves it as it is.
+    static func parts(from: CanonicalEntity, to: CanonicalEntity?, renderer: MigrationSQLRenderer) -> RenderedStep {
+        func render(_ a: CanonicalEntity?, _ b: CanonicalEntity?, _ part: SQLStatement.Part) -> RenderedStep {
+            let rendered = renderer.render(MigrationStep(from: a, to: b, operations: TableDiff.operations(from: a, to: b)))
+            let statements = rendered.statements.filter { part != .contract || $0.phase != .rowLevelSecurity }
+            return RenderedStep(statements: statements.map { $0.inPart(part) }, checks: rendered.checks.map { $0.inPart(part) })
+        }
+        guard let to else { return render(from, nil, .contract) }
+        let expanded = Rollout.expanded(from: from, to: to)
+        let steps = [render(from, expanded, .expand), render(expanded, to, .contract), render(expanded, from, .rollback)]
+        return RenderedStep(statements: steps.flatMap(\.statements), checks: steps.flatMap(\.checks))
     }
 }
 

@@ -13,7 +13,7 @@ public enum MigrationPlanner {
         for entity in dependencyOrder(desired) {
             let before = appliedByName[entity.structure.name]
             if before?.checksum == entity.checksum { continue }
-            let derived = DerivedChange(from: before?.structure, to: entity.structure, renames: entity.renames, renderer: renderer)
+            let derived = DerivedChange(from: before?.structure, to: entity.structure, renames: entity.renames, renderer: renderer, rollout: dialect.rollsOut)
             changes.append(PlannedChange(
                 id: PlannedChange.id(entity: entity.structure.name, from: before?.checksum, to: entity.checksum),
                 entity: entity.structure.name, action: before == nil ? .create : .alter, packages: entity.packages,
@@ -24,7 +24,7 @@ public enum MigrationPlanner {
             changes.append(PlannedChange(
                 id: PlannedChange.id(entity: entity.structure.name, from: entity.checksum, to: nil),
                 entity: entity.structure.name, action: .drop, packages: entity.packages, fromChecksum: entity.checksum, toChecksum: nil,
-                structure: nil, derived: DerivedChange(from: entity.structure, to: nil, renderer: renderer)))
+                structure: nil, derived: DerivedChange(from: entity.structure, to: nil, renderer: renderer, rollout: dialect.rollsOut)))
         }
         return changes
     }

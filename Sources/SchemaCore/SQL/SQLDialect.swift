@@ -3,6 +3,11 @@ public enum SQLDialect: String, Hashable, Sendable, Codable {
     case sqlite
     case postgresql
 
+    /// Whether a change the running application version does not tolerate is split into expand and
+    /// contract (``Rollout``). SQLite is one process's file: no older version runs beside the
+    /// new one during a deploy, so every change applies whole at the start.
+    public var rollsOut: Bool { self == .postgresql }
+
     /// The one quoting path for identifiers: `"name"` with embedded quotes doubled.
     public func quote(_ identifier: String) -> String {
         "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""

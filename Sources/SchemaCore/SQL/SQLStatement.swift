@@ -34,6 +34,18 @@ public struct SQLStatement: Hashable, Sendable, Codable {
         }
     }
 
+    /// Which part of a rolled-out change a statement belongs to (``Rollout``). A change the running
+    /// application version tolerates is all `expand`; one it does not is split, and the approval
+    /// covers every part.
+    public enum Part: String, Hashable, Sendable, Codable, CaseIterable {
+        /// Run by the start (`schema apply`): what the old and the new version both work with.
+        case expand
+        /// Run by `schema complete` once no old version runs: what only the new version tolerates.
+        case contract
+        /// Run by `schema rollback` instead of the contract: back to the old version's table, every row kept.
+        case rollback
+    }
+
     /// How an online step runs.
     public enum Execution: String, Hashable, Sendable, Codable {
         /// One statement on its own, outside any transaction block.
@@ -56,19 +68,29 @@ public struct SQLStatement: Hashable, Sendable, Codable {
     public var index: String?
     /// The table lock it takes and for how long, for review.
     public var lock: LockImpact?
+    /// The part of a rolled-out change it belongs to; `expand` runs at the start.
+    public var part: Part
 
     /// Creates a statement that runs in the apply's transaction.
     public init(_ phase: Phase, _ sql: String, stage: Stage = .transaction, execution: Execution = .statement,
-                index: String? = nil, lock: LockImpact? = nil) {
+                index: String? = nil, lock: LockImpact? = nil, part: Part = .expand) {
         self.phase = phase
         self.sql = sql
         self.stage = stage
         self.execution = execution
         self.index = index
         self.lock = lock
+        self.part = part
     }
 
-    enum CodingKeys: String, CodingKey { case phase, sql, stage, execution, index, lock }
+    /// This statement as part `part` of a rolled-out change.
+    public func inPart(_ part: Part) -> SQLStatement {
+        var statement = self
+        statement.part = part
+        return statement
+    }
+
+    enum CodingKeys: String, CodingKey { case phase, sql, stage, execution, index, lock, part }
 
     /// Statements stored before stages existed read as transactional ones.
     public init(from decoder: any Decoder) throws {
@@ -79,6 +101,7 @@ public struct SQLStatement: Hashable, Sendable, Codable {
         execution = try container.decodeIfPresent(Execution.self, forKey: .execution) ?? .statement
         index = try container.decodeIfPresent(String.self, forKey: .index)
         lock = try container.decodeIfPresent(LockImpact.self, forKey: .lock)
+        part = try container.decodeIfPresent(Part.self, forKey: .part) ?? .expand
     }
 }
 
@@ -143,6 +166,9 @@ public struct DataCheck: Hashable, Sendable, Codable {
     }
 
     public var kind: Kind
+    /// The part of a rolled-out change it is asked for: `expand` at the start, `contract` by
+    /// `schema complete`, `rollback` by `schema rollback`.
+    public var part: SQLStatement.Part = .expand
     /// The table asked about.
     public var table: String
     /// A query returning one row with the count in `"count"`, against the table as it is before the change.
@@ -168,6 +194,27 @@ public struct DataCheck: Hashable, Sendable, Codable {
             return "1 \(plural.dropLast(2)) \(description.dropFirst(plural.count))"
         }
         return "1 \(description)"
+    }
+
+    /// This check as asked for part `part` of a rolled-out change.
+    public func inPart(_ part: SQLStatement.Part) -> DataCheck {
+        var check = self
+        check.part = part
+        return check
+    }
+
+    enum CodingKeys: String, CodingKey { case kind, part, table, countSQL, examplesSQL, description, reads }
+
+    /// Checks stored before rolled-out changes existed read as the start's.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        kind = try container.decode(Kind.self, forKey: .kind)
+        part = try container.decodeIfPresent(SQLStatement.Part.self, forKey: .part) ?? .expand
+        table = try container.decode(String.self, forKey: .table)
+        countSQL = try container.decode(String.self, forKey: .countSQL)
+        examplesSQL = try container.decodeIfPresent(String.self, forKey: .examplesSQL)
+        description = try container.decode(String.self, forKey: .description)
+        reads = try container.decodeIfPresent([String].self, forKey: .reads) ?? []
     }
 
     /// Creates a check.
@@ -261,6 +308,8 @@ public enum PinnedSQL {
         if let lock = statement.lock {
             members.append(("lock", .object([("mode", .string(lock.mode)), ("table", .string(lock.table)), ("work", .string(lock.work.rawValue))])))
         }
+        // Absent for the start's part, so a change that is not rolled out pins what it always did.
+        if statement.part != .expand { members.append(("part", .string(statement.part.rawValue))) }
         return .object(members)
     }
 
@@ -271,6 +320,7 @@ public enum PinnedSQL {
         ]
         if let examples = check.examplesSQL { members.append(("examples", .string(examples))) }
         if !check.reads.isEmpty { members.append(("reads", .array(check.reads.map(JSONValue.string)))) }
+        if check.part != .expand { members.append(("part", .string(check.part.rawValue))) }
         return .object(members)
     }
 }

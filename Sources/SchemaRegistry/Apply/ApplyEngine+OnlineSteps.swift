@@ -32,7 +32,7 @@ extension ApplyEngine {
     /// row-level security, which a start may skip) are not judged by it.
     func leftNoTrace(_ item: QueueItem, applied: AppliedEntity?, primaryKeys: [String: String], tables: Set<String>,
                      _ connection: any RegistryConnection) throws -> Bool {
-        guard item.statements.contains(where: { $0.stage == .transaction && $0.phase != .rowLevelSecurity }) else { return false }
+        guard item.startStatements.contains(where: { $0.stage == .transaction && $0.phase != .rowLevelSecurity }) else { return false }
         switch item.action {
         case .create:
             return !tables.contains(item.entity)

@@ -52,7 +52,7 @@ extension ApplyEngine {
                     }
                     try Registry.adjustAppliedDigest(digestChanges, connection)
                     if !accepted.isEmpty {
-                        try history?.record(accepted.flatMap(\.statements).ordered(), finished: staged.isEmpty, connection: connection)
+                        try history?.record(accepted.flatMap(\.startStatements).ordered(), finished: staged.isEmpty, connection: connection)
                     }
                     return (done, staged)
                 }
@@ -72,9 +72,9 @@ extension ApplyEngine {
         }
     }
 
-    /// Each statement with its item, in execution order across items: stage, phase, then as given.
+    /// Each statement a start runs with its item, in execution order across items: stage, phase, then as given.
     static func tagged(_ items: [QueueItem]) -> [(itemId: String, statement: SQLStatement)] {
-        SQLStatement.inExecutionOrder(items.flatMap { item in item.statements.map { (itemId: item.id, statement: $0) } }) { $0.statement }
+        SQLStatement.inExecutionOrder(items.flatMap { item in item.startStatements.map { (itemId: item.id, statement: $0) } }) { $0.statement }
     }
 
     /// The item's structure becomes the applied snapshot; the item is applied, with its nonce in the audit log.
@@ -89,6 +89,11 @@ extension ApplyEngine {
     /// once for every change it collects in `digestChanges` (one read and write, not one per item).
     func markApplied(_ item: QueueItem, nonce: String?, _ request: ApplyRequest, _ connection: any RegistryConnection,
                      digestChanges: inout [Registry.SnapshotChange]) throws -> QueueItem {
+        // A rolled-out change keeps the structure it replaces: the contract and the way back are
+        // derived from it (and checked against the item's approved from-checksum first).
+        if item.isRolledOut, let before = try Registry.storedSnapshot(entity: item.entity, connection) {
+            try Registry.openRollout(item, from: before.structure, connection)
+        }
         digestChanges.append(try registry.record(item, connection, adjustingDigest: false))
         try registry.setState(connection, item, .applied)
         try registry.insertAudit(connection, principal: request.principal, action: .apply, item: item, detail: item.action.rawValue, nonce: nonce)

@@ -163,17 +163,20 @@ public struct ApplyEngine: Sendable {
         let keys = PrimaryKeys.of(host: desired.host, entities: inputs.applied.values.map(\.structure))
         let tables = try Self.existingTables(connection)
         let createdHere = Set(items.filter { $0.action == .create }.map(\.entity))
+        let rollouts = try Registry.openRollouts(connection)
         for (verified, refusal) in try verify(items, current: desired.entitiesByName, trustedKeys: trustedKeys, resuming: false, inputs: inputs, connection) {
             let item = verified.item
             if let refusal {
                 prepared.refused.append(refusal)
+            } else if let rollout = rollouts[item.entity] {
+                prepared.refused.append(Self.rolloutOpenRefusal(item, rollout))
             } else if !repaired.contains(item.entity),
                       let drift = try driftRefusal(item, applied: inputs.applied[item.entity], primaryKeys: keys, tables: tables, connection) {
                 prepared.refused.append(drift)
             } else if connection.dialect == .postgresql,
                       let missing = Self.missingTargetRefusal(item, primaryKeys: keys, tables: tables, createdHere: createdHere) {
                 prepared.refused.append(missing)
-            } else if let data = Registry.dataRefusal(itemId: item.id, entity: item.entity, try Registry.violations(item.checks, tables: tables, connection)) {
+            } else if let data = Registry.dataRefusal(itemId: item.id, entity: item.entity, try Registry.violations(item.startChecks, tables: tables, connection)) {
                 prepared.refused.append(data)
             } else {
                 prepared.accepted.append(item)
@@ -182,6 +185,14 @@ public struct ApplyEngine: Sendable {
             }
         }
         return prepared
+    }
+
+    /// Refuses a change of an entity whose previous change is still being rolled out: the table has
+    /// the expanded shape, which this change was not planned for, and the old version may still run.
+    static func rolloutOpenRefusal(_ item: QueueItem, _ rollout: OpenRollout) -> Refusal {
+        Refusal(itemId: item.id, entity: item.entity, code: .rolloutOpen,
+                message: "\(item.entity) is being rolled out: the expand of \(rollout.itemId) ran and the version before it may still run. "
+                    + "Run `schema complete \(item.entity)` once it no longer does (or `schema rollback \(item.entity)`); nothing ran and the change stays approved")
     }
 
     /// Refuses an item with a relation to a table the database does not have and this start does
@@ -288,7 +299,7 @@ public struct ApplyEngine: Sendable {
         for refusal in refusals {
             guard let item = items[refusal.itemId] else { continue }
             // Drift and a missing host table are fixed outside the item; the approval stays good for when they are.
-            if refusal.code != .drift && refusal.code != .hostTableMissing { try registry.setState(connection, item, .failed, error: refusal.message) }
+            if ![.drift, .hostTableMissing, .rolloutOpen].contains(refusal.code) { try registry.setState(connection, item, .failed, error: refusal.message) }
             try registry.insertAudit(connection, principal: principal, action: .applyRefused, item: item, detail: "\(refusal.code.rawValue): \(refusal.message)")
         }
     }

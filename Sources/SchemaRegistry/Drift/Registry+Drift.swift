@@ -14,6 +14,9 @@ public struct DriftReport: Sendable, Codable {
     public var drifted: [Table] = []
     /// Entities an apply has begun (online steps remain): their tables are between two shapes, not compared.
     public var inProgress: [String] = []
+    /// Entities being rolled out (expand applied, no `complete` or `rollback` yet): their tables
+    /// are compared with the expanded shape, which the old and the new version both use.
+    public var rollingOut: [String] = []
     /// PostgreSQL: tables of entities with an ACL whose row-level security is not what the ACL
     /// makes (off, a policy missing or extra). The next start installs it (unless `apply --no-rls`).
     public var policies: [Table] = []
@@ -40,11 +43,13 @@ public struct DriftAcceptance: Sendable {
 }
 
 extension Registry {
-    /// Compares every applied entity's table (or only `entities`) with its snapshot.
-    /// `host` gives the key columns of host models that foreign keys reference.
-    public func drift(host: PrismaSchema?, entities: [String]? = nil) throws -> DriftReport {
+    /// Compares every applied entity's table (or only `entities`) with its snapshot (with the
+    /// expanded shape while the entity is rolled out). `host` gives the key columns of host models
+    /// that foreign keys reference; `identity`, how row-level security reads the acting user.
+    public func drift(host: PrismaSchema?, identity: IdentitySource = .settings, entities: [String]? = nil) throws -> DriftReport {
         try transaction { connection in
             var report = DriftReport()
+            let rollouts = try Self.verifiedRollouts(context: RenderContext(host: host, identity: identity), connection)
             let applied = try Self.appliedEntities(connection)
             let keys = PrimaryKeys.of(host: host, entities: applied.map(\.structure))
             let started = Set(try Self.items(in: [.approved], connection).filter { $0.progress > 0 }.map(\.entity))
@@ -55,7 +60,8 @@ extension Registry {
                     continue
                 }
                 report.checked.append(name)
-                let differences = try Self.drift(of: entity.structure, primaryKeys: keys, connection)
+                if rollouts[name] != nil { report.rollingOut.append(name) }
+                let differences = try Self.drift(of: rollouts[name]?.current ?? entity.structure, primaryKeys: keys, connection)
                 if !differences.isEmpty { report.drifted.append(DriftReport.Table(entity: name, differences: differences)) }
             }
             let checked = Set(report.checked)
@@ -85,9 +91,16 @@ extension Registry {
             let keys = PrimaryKeys.of(host: host, entities: applied.map(\.structure))
             let existing = Dictionary(try Self.items(in: nil, connection).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
             let started = Set(try Self.items(in: [.approved], connection).filter { $0.progress > 0 }.map(\.entity))
+            let rollouts = try Self.openRollouts(connection)
             for entity in applied where entities.map({ $0.contains(entity.structure.name) }) ?? true {
                 let name = entity.structure.name
                 guard !started.contains(name) else { continue }
+                // A repair would take the expanded table to the snapshot: the contract, unapproved by anyone.
+                if rollouts[name] != nil {
+                    result.refused.append(Refusal(itemId: "-", entity: name, code: .rolloutOpen,
+                                                  message: "being rolled out: `schema complete \(name)` or `schema rollback \(name)` first"))
+                    continue
+                }
                 guard let live = try LiveSchema.shape(of: name, connection) else {
                     result.refused.append(Refusal(itemId: "-", entity: name, code: .drift,
                                                   message: "the table is missing; recreate it from a backup, or remove the package and scan"))
@@ -135,9 +148,15 @@ extension Registry {
             var result = DriftAcceptance()
             let applied = Dictionary(try Self.appliedEntities(connection).map { ($0.structure.name, $0) }, uniquingKeysWith: { first, _ in first })
             let keys = PrimaryKeys.of(host: host, entities: applied.values.map(\.structure))
+            let rollouts = try Self.openRollouts(connection)
             for name in entities {
                 guard let entity = applied[name] else {
                     result.refused.append(Refusal(itemId: "-", entity: name, code: .unknownItem, message: "no applied entity of this name"))
+                    continue
+                }
+                guard rollouts[name] == nil else {
+                    result.refused.append(Refusal(itemId: "-", entity: name, code: .rolloutOpen,
+                                                  message: "being rolled out: `schema complete \(name)` or `schema rollback \(name)` first"))
                     continue
                 }
                 guard let live = try LiveSchema.shape(of: name, connection) else {

@@ -50,6 +50,9 @@ public struct ChangeImpact: Hashable, Sendable, Codable {
     /// What makes `apply` refuse the change before it runs, other than rows (a host table the
     /// database does not have yet).
     public var blockers: [String] = []
+    /// For a change applied in two parts (``Rollout``): what the version running now does not
+    /// tolerate, which waits for `schema complete`.
+    public var rollout: [String] = []
 
     /// The violations that would make `apply` refuse the change now.
     public var violations: [CheckResult] { checks.filter { $0.kind == .violations && ($0.count ?? 0) > 0 } }
@@ -59,6 +62,11 @@ public struct ChangeImpact: Hashable, Sendable, Codable {
         var lines: [String] = []
         if let refusal { lines.append("WILL NOT RUN: \(refusal)") }
         lines += blockers.map { "BLOCKS APPLY: \($0)" }
+        if !rollout.isEmpty {
+            lines.append("ROLLED OUT: the start applies the expand, with which the version running now keeps working, until `schema complete` "
+                + "runs the contract (or `schema rollback` undoes the expand); this approval covers all three")
+            lines += rollout.map { "  waits for complete: \($0)" }
+        }
         for check in checks {
             guard let count = check.count else {
                 lines.append("\(check.description): not counted (\(check.note ?? "unknown"))")

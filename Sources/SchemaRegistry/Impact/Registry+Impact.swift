@@ -33,16 +33,18 @@ extension Registry {
                 case .runs(let change):
                     derived = change
                 }
+                impact.rollout = derived.incompatibilities.map(\.description)
                 // What apply refuses before anything runs, said now: on PostgreSQL a foreign key to
                 // a host table that is not there would fail the start (SQLite creates it anyway).
                 if dialect == .postgresql,
                    let missing = ApplyEngine.missingTargetProblem(item, primaryKeys: keys, tables: tables, createdHere: createdHere) {
                     impact.blockers.append(missing)
                 }
-                for check in derived.checks {
+                for check in derived.checks where check.part == .expand {
                     impact.checks.append(try Self.ask(check, tables: tables, connection))
                 }
-                let locked = Array(Set(derived.statements.compactMap { $0.lock?.work == .catalog ? nil : $0.lock?.table })).sorted()
+                let started = derived.statements.filter { $0.part == .expand }
+                let locked = Array(Set(started.compactMap { $0.lock?.work == .catalog ? nil : $0.lock?.table })).sorted()
                 var sizes: [String: ChangeImpact.TableSize] = [:]
                 for table in locked where tables.contains(table) {
                     sizes[table] = try Self.size(of: table, copies: impact.checks, connection)
@@ -52,7 +54,7 @@ extension Registry {
                 }
                 impact.tables = sizes.keys.sorted().compactMap { sizes[$0] }
                 // Row-level security statements are not the change's locks; `plan` lists them apart.
-                impact.locks = derived.statements.ordered().compactMap { statement in
+                impact.locks = started.ordered().compactMap { statement in
                     guard let lock = statement.lock, statement.phase != .rowLevelSecurity else { return nil }
                     let first = statement.sql.split(separator: "\n").first.map(String.init) ?? statement.sql
                     return ChangeImpact.StatementLock(

@@ -12,6 +12,9 @@ public enum AuditAction: String, Hashable, Sendable, CaseIterable {
     case applyStarted = "apply-started", apply
     case applyFailed = "apply-failed", applyBlocked = "apply-blocked", applyPostponed = "apply-postponed", applyRefused = "apply-refused"
     case rowLevelSecurityInstalled = "rls-installed"
+    // Rollouts: the contract or the way back of a change whose expand a start applied.
+    case complete, rollback
+    case completeDenied = "complete-denied", rollbackDenied = "rollback-denied"
     // Admins, tokens and sign-ins.
     case adminBootstrap = "admin-bootstrap", adminAdd = "admin-add", adminAddDenied = "admin-add-denied"
     case adminRemove = "admin-remove", adminRemoveDenied = "admin-remove-denied"

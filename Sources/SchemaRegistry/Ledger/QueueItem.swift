@@ -3,9 +3,11 @@ public import SchemaCore
 
 /// A queued change as stored in `_schema_queue`.
 public struct QueueItem: Hashable, Sendable {
-    /// pending → approved → applied; pending → rejected; pending/approved → superseded; approved → failed.
+    /// pending → approved → applied; pending → rejected; pending/approved → superseded; approved → failed;
+    /// applied → rolled-back (the expand of a rolled-out change undone by `schema rollback`).
     public enum State: String, Hashable, Sendable, Codable, CaseIterable {
         case pending, approved, applied, rejected, superseded, failed
+        case rolledBack = "rolled-back"
     }
 
     public var id: String
@@ -44,14 +46,23 @@ public struct QueueItem: Hashable, Sendable {
     /// Whether approving needs `--allow-rewrite`.
     public var rewritesTable: Bool { risks.contains { $0.kind == .tableRewrite } }
 
-    /// Whether the item has statements that run after its first transaction (PostgreSQL online steps).
-    public var hasOnlineSteps: Bool { statements.contains { $0.stage != .transaction } }
-    /// Its online steps, in the order they run.
-    public var onlineSteps: [SQLStatement] { statements.ordered().filter { $0.stage == .online } }
+    /// What a start runs of it: everything, or the expand of a rolled-out change (``Rollout``).
+    public var startStatements: [SQLStatement] { statements(of: .expand) }
+    /// The data checks a start asks for it.
+    public var startChecks: [DataCheck] { checks.filter { $0.part == .expand } }
+    /// Its statements of one part, in the order they run.
+    public func statements(of part: SQLStatement.Part) -> [SQLStatement] { statements.ordered().filter { $0.part == part } }
+    /// Whether part of it waits for `schema complete` (or `schema rollback`).
+    public var isRolledOut: Bool { statements.contains { $0.part == .contract } }
+
+    /// Whether the start runs statements of it after its first transaction (PostgreSQL online steps).
+    public var hasOnlineSteps: Bool { startStatements.contains { $0.stage != .transaction } }
+    /// Its online steps at the start, in the order they run.
+    public var onlineSteps: [SQLStatement] { startStatements.filter { $0.stage == .online } }
     /// How many online steps it has.
     public var onlineStepCount: Int { onlineSteps.count }
-    /// The statements of its last transaction, after the online steps.
-    public var finishingStatements: [SQLStatement] { statements.ordered().filter { $0.stage == .finish } }
+    /// The statements of its last transaction at the start, after the online steps.
+    public var finishingStatements: [SQLStatement] { startStatements.filter { $0.stage == .finish } }
 
     /// What an approval of this item signs, with the approval's nonce; `sqlHash` is the hash of the
     /// SQL derived from the item's structures (equal to the stored one, or the item is refused).

@@ -69,7 +69,7 @@ extension Registry {
             try self.insertAudit(connection, principal: principal, action: .approve, item: item,
                                  detail: "sql \(Checksum.short(derived.sqlHash))\(derived.isDestructive ? ", data loss acknowledged" : "")\(rewrites.isEmpty ? "" : ", table rewrite acknowledged")\(signingKey.map { ", signed by key \($0.name)" } ?? "")",
                                  nonce: nonce)
-            if let refusal = Self.dataRefusal(itemId: item.id, entity: item.entity, try Self.violations(derived.checks, tables: tables, connection)) {
+            if let refusal = Self.dataRefusal(itemId: item.id, entity: item.entity, try Self.violations(derived.checks.filter { $0.part == .expand }, tables: tables, connection)) {
                 blocked.append(refusal)
             }
             return nil

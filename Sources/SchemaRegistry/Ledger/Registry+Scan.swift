@@ -40,7 +40,7 @@ extension Registry {
                 // undone (a package removed and installed again). The change needs a new item.
                 var change = plannedChange
                 var recurrence = 0
-                while existing[change.id]?.state == .applied {
+                while existing[change.id].map({ $0.state == .applied || $0.state == .rolledBack }) == true {
                     recurrence += 1
                     change = plannedChange.recurring(recurrence)
                 }

@@ -225,7 +225,8 @@ public final class Registry: @unchecked Sendable {
             for item in items { counts[item.state, default: 0] += 1 }
             let entities = try Self.appliedEntities(connection)
             let admins = try Self.admins(connection)
-            return RegistryStatus(counts: counts, entities: entities.map(\.structure.name), admins: admins)
+            let rollouts = try Self.openRollouts(connection).values.sorted { $0.entity < $1.entity }
+            return RegistryStatus(counts: counts, entities: entities.map(\.structure.name), admins: admins, rollouts: rollouts)
         }
     }
 
@@ -272,6 +273,8 @@ public struct RegistryStatus: Sendable {
     public var entities: [String]
     /// Admin names.
     public var admins: [String]
+    /// Changes whose expand ran and whose `schema complete` or `schema rollback` has not.
+    public var rollouts: [OpenRollout] = []
     /// Approved changes wait for the next container start.
     public var restartNeeded: Bool { (counts[.approved] ?? 0) > 0 }
 }

@@ -35,13 +35,14 @@ extension Registry {
 
     /// The refusal naming every blocking data problem of an item at once (each one otherwise costs
     /// a failed start), or nil when there is none.
-    static func dataRefusal(itemId: String, entity: String, _ found: [ChangeImpact.CheckResult]) -> Refusal? {
+    static func dataRefusal(itemId: String, entity: String, _ found: [ChangeImpact.CheckResult],
+                            then advice: String = "Fix those rows, then scan and approve again") -> Refusal? {
         guard !found.isEmpty else { return nil }
         let problems = found.map { result in
             DataCheck.counted(result.count ?? 0, result.description) + (result.examples.isEmpty ? "" : " (for example \(result.examples.joined(separator: "; ")))")
         }
         return Refusal(itemId: itemId, entity: entity, code: .dataViolation,
-                       message: problems.joined(separator: "; ") + "; nothing was changed. Fix those rows, then scan and approve again")
+                       message: problems.joined(separator: "; ") + "; nothing was changed. " + advice)
     }
 
     /// Runs `body` in a savepoint that is rolled back afterwards, whether it throws or not.

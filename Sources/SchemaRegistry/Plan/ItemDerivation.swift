@@ -78,7 +78,9 @@ extension Registry {
             before = approximation
         }
         let renderer = MigrationSQLRenderer(dialect: connection.dialect, primaryKeys: keys, identity: inputs.context.identity)
-        let derived = DerivedChange(from: before, to: item.structure, renames: item.renames, renderer: renderer)
+        // A repair restores the applied structure: nothing of it is left for later.
+        let derived = DerivedChange(from: before, to: item.structure, renames: item.renames, renderer: renderer,
+                                    rollout: connection.dialect.rollsOut && item.action != .repair)
         // The stored text hashes to the item's pin (``integrityProblem(of:)``): equal to the
         // derivation, the derivation has that pin too, without hashing it again.
         guard item.format == PinnedSQL.currentFormat, derived.statements == item.statements, derived.checks == item.checks else {

@@ -1,0 +1,138 @@
+/// Rolling deploys: a change the application version still running does not tolerate is applied in
+/// two parts, so that both versions work while the rollout lasts.
+///
+/// The start applies the **expand**: it takes the table to the *expanded* shape
+/// (``expanded(from:to:)``), which has every column, value and constraint the old version uses
+/// and everything the new version needs that the old one tolerates. `schema complete` applies the
+/// **contract** (expanded → new) once no old version runs; `schema rollback` applies the way back
+/// instead (expanded → old), keeping every row. All three are derived from the same two structures,
+/// and one approval covers them.
+///
+/// What the old version does not tolerate, and so waits for the contract:
+/// - a dropped field: the old version selects and inserts it. It stays, made nullable when it was
+///   required without a default, so that the new version's inserts succeed;
+/// - a field made required, or a new required field without a default: the old version's inserts
+///   leave it empty. It stays nullable (with the new default, if any, from the expand on);
+/// - a tighter `maxLength`, `enum`, `minimum` or `maximum`: the old version may write what it no
+///   longer allows. The expanded column allows what either version allows;
+/// - a new unique index or foreign key on an existing column: the old version's writes may break it;
+/// - a dropped entity: the old version reads its table.
+///
+/// Renamed fields and changed types are not split yet: they apply whole, at the start.
+public enum Rollout {
+    /// One thing the running version does not tolerate, left for the contract.
+    public struct Incompatibility: Hashable, Sendable, Codable, CustomStringConvertible {
+        /// What kind of change it is.
+        public enum Kind: String, Hashable, Sendable, Codable {
+            case droppedField = "dropped-field"
+            case requiredField = "required-field"
+            case tightenedField = "tightened-field"
+            case uniqueIndex = "unique-index"
+            case foreignKey = "foreign-key"
+            case droppedEntity = "dropped-entity"
+        }
+
+        public var kind: Kind
+        /// The field, index columns or entity concerned.
+        public var object: String
+
+        /// Creates an incompatibility.
+        public init(_ kind: Kind, _ object: String) {
+            self.kind = kind
+            self.object = object
+        }
+
+        public var description: String {
+            switch kind {
+            case .droppedField: "field \(object) is dropped: the running version still selects and inserts it"
+            case .requiredField: "field \(object) becomes required: the running version's inserts leave it empty"
+            case .tightenedField: "field \(object) allows fewer values: the running version may still write the others"
+            case .uniqueIndex: "a unique index on (\(object)) is added: the running version's writes may repeat values"
+            case .foreignKey: "a foreign key on \(object) is added: the running version's writes may not satisfy it"
+            case .droppedEntity: "table \(object) is dropped: the running version still reads and writes it"
+            }
+        }
+    }
+
+    /// The table between expand and contract, for an alter from `old` to `new`: `new`, plus what
+    /// the old version needs (its dropped columns, nullability, its looser checks, its unique
+    /// indexes and foreign keys on the columns it writes), minus what it cannot live with (new
+    /// NOT NULL, tighter checks, new unique indexes and foreign keys on existing columns). Equal to
+    /// `new` when the change is compatible. Pure.
+    public static func expanded(from old: CanonicalEntity, to new: CanonicalEntity) -> CanonicalEntity {
+        let oldFields = Dictionary(old.fields.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let newNames = Set(new.fields.map(\.name))
+        let brandNew = newNames.subtracting(oldFields.keys)
+        let dropped = old.fields.filter { !newNames.contains($0.name) }
+        let droppedNames = Set(dropped.map(\.name))
+
+        var fields = new.fields.map { field -> CanonicalField in
+            var expanded = field
+            if let before = oldFields[field.name] {
+                if before.optional { expanded.optional = true }
+                expanded.maxLength = looser(before.maxLength, field.maxLength, max)
+                expanded.enumValues = looser(before.enumValues, field.enumValues) { Array(Set($0).union($1)).sorted() }
+                expanded.minimum = looser(before.minimum, field.minimum, min)
+                expanded.maximum = looser(before.maximum, field.maximum, max)
+            } else if !field.optional && field.defaultValue == nil && !field.generated {
+                expanded.optional = true
+            }
+            return expanded
+        }
+        for field in dropped {
+            var kept = field
+            // The new version's inserts do not name it: it must accept their rows.
+            if !kept.optional && kept.defaultValue == nil && !kept.generated && !kept.primary { kept.optional = true }
+            fields.append(kept)
+        }
+        fields.sort { $0.name < $1.name }
+
+        let newIndexes = Set(new.indexes)
+        var indexes = Set(old.indexes.filter { !$0.unique || newIndexes.contains($0) || $0.fields.allSatisfy(droppedNames.contains) })
+        indexes.formUnion(new.indexes.filter { !$0.unique || $0.fields.allSatisfy(brandNew.contains) })
+
+        let oldKeyColumns = Set(old.relations.filter { $0.kind == .belongsTo }.compactMap(\.field))
+        var relations = new.relations.filter { relation in
+            guard relation.kind == .belongsTo, let column = relation.field else { return true }
+            return brandNew.contains(column) || oldKeyColumns.contains(column)
+        }
+        relations += old.relations.filter { $0.kind == .belongsTo && $0.field.map(droppedNames.contains) == true }
+        relations.sort { $0.name < $1.name }
+
+        return CanonicalEntity(name: new.name, fields: fields, indexes: indexes.sorted(), relations: relations, acl: new.acl, presentation: new.presentation)
+    }
+
+    /// What the contract does that the running version does not tolerate: empty for a compatible
+    /// change. `new` nil is a drop of `old`'s table.
+    public static func incompatibilities(from old: CanonicalEntity, to new: CanonicalEntity?) -> [Incompatibility] {
+        guard let new else { return [Incompatibility(.droppedEntity, old.name)] }
+        let expanded = expanded(from: old, to: new)
+        let newFields = Dictionary(new.fields.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var found: [Incompatibility] = []
+        for field in expanded.fields {
+            guard let after = newFields[field.name] else {
+                found.append(Incompatibility(.droppedField, field.name))
+                continue
+            }
+            if field.optional && !after.optional { found.append(Incompatibility(.requiredField, field.name)) }
+            if (field.maxLength, field.enumValues, field.minimum, field.maximum) != (after.maxLength, after.enumValues, after.minimum, after.maximum) {
+                found.append(Incompatibility(.tightenedField, field.name))
+            }
+        }
+        let expandedIndexes = Set(expanded.indexes)
+        for index in new.indexes where !expandedIndexes.contains(index) {
+            found.append(Incompatibility(.uniqueIndex, index.fields.joined(separator: ", ")))
+        }
+        let expandedKeys = Set(expanded.relations.filter { $0.kind == .belongsTo }.compactMap(\.field))
+        for relation in new.relations where relation.kind == .belongsTo {
+            if let column = relation.field, !expandedKeys.contains(column) { found.append(Incompatibility(.foreignKey, column)) }
+        }
+        return found
+    }
+
+    /// The looser of two limits, where nil is no limit: nil when either is.
+    static func looser<T>(_ a: T?, _ b: T?, _ combine: (T, T) -> T) -> T? {
+        guard let a, let b else { return nil }
+        return combine(a, b)
+    }
+}

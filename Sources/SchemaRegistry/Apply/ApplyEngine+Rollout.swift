@@ -1,0 +1,161 @@
+public import SchemaCore
+
+/// How an open rollout ends.
+public enum RolloutEnd: String, Sendable, CaseIterable {
+    /// `schema complete`: the contract, once no old version of the application runs.
+    case complete
+    /// `schema rollback`: back to the old version's table, every row kept.
+    case rollback
+
+    /// The statements it runs.
+    var part: SQLStatement.Part { self == .complete ? .contract : .rollback }
+    var audit: AuditAction { self == .complete ? .complete : .rollback }
+    var denied: AuditAction { self == .complete ? .completeDenied : .rollbackDenied }
+}
+
+/// What `schema complete` or `schema rollback` did.
+public struct RolloutOutcome: Sendable {
+    /// The rollouts ended, in the order they ran.
+    public var finished: [OpenRollout] = []
+    /// The statements that ran.
+    public var statements: [SQLStatement] = []
+}
+
+extension ApplyEngine {
+    /// Ends the open rollouts of `entities` (every open one when empty) with `end`, under the
+    /// registry lock, each exactly once: its contract or its way back, derived from the recorded old
+    /// structure and the item (both verified, ``Registry/verify(_:inputs:trustedKeys:_:)``).
+    ///
+    /// Everything is checked first and nothing runs when anything is refused: an entity without
+    /// an open rollout (`no-rollout`), an item that does not verify, rows that would make a
+    /// statement fail (`data-violation`, with counts and keys). Then per rollout: its first
+    /// transaction (only while the table is still exactly as the expand left it, so a rerun after
+    /// a crash does not run it twice), its online steps (each idempotent), and a last transaction
+    /// that checks the table is now what the end promises and closes the rollout with its audit
+    /// line. A crash at any point leaves the rollout open; running the command again finishes it.
+    ///
+    /// - Throws: ``SchemaError`` `not-admin`, `no-rollout`, a verification code, `data-violation`,
+    ///   `drift` when the table is not what the end should leave, `lock-timeout` (75).
+    public func finishRollouts(_ end: RolloutEnd, entities: [String], _ request: ApplyRequest) throws -> RolloutOutcome {
+        let registry = registry.waiting(request.lockPolicy.registryWait)
+        let context = renderContext()
+        var outcome = RolloutOutcome()
+        try registry.database.withRegistryLock(waiting: request.lockPolicy.registryWait) { session in
+            let chosen = try session.transaction(lockTimeout: nil) { connection -> [VerifiedRollout] in
+                try RegistryTables.prepare(connection)
+                guard try Registry.isAdmin(request.principal, connection) else {
+                    try registry.insertAudit(connection, principal: request.principal, action: end.denied, detail: entities.joined(separator: ", "))
+                    throw SchemaError(.notAdmin, "'\(request.principal)' is not an admin; only admins \(end.rawValue) rollouts (see `schema admin list`)")
+                }
+                return try chooseRollouts(end, entities: entities, context: context, request, connection)
+            }
+            for target in chosen {
+                try finish(target, end, request, session, into: &outcome)
+            }
+        }
+        return outcome
+    }
+
+    /// The verified rollouts to end, with their data checks asked; throws when any is refused.
+    func chooseRollouts(_ end: RolloutEnd, entities: [String], context: RenderContext, _ request: ApplyRequest,
+                        _ connection: any RegistryConnection) throws -> [VerifiedRollout] {
+        let open = try Registry.openRollouts(connection)
+        let unknown = entities.filter { open[$0] == nil }
+        guard unknown.isEmpty, !open.isEmpty else {
+            let what = unknown.isEmpty ? "no change is being rolled out" : "no rollout of \(unknown.joined(separator: ", ")) is open"
+                + (open.isEmpty ? "" : " (open: \(open.keys.sorted().joined(separator: ", ")))")
+            throw SchemaError(.noRollout, "nothing to \(end.rawValue): \(what); nothing ran")
+        }
+        let names = entities.isEmpty ? open.keys.sorted() : entities
+        let inputs = try DerivationInputs.read(context: context, others: [], connection)
+        let tables = try Self.existingTables(connection)
+        var chosen: [VerifiedRollout] = []
+        var refusals: [Refusal] = []
+        for name in names {
+            guard let rollout = open[name] else { continue }
+            switch try Registry.verify(rollout, inputs: inputs, trustedKeys: request.trustedKeys, connection) {
+            case .refused(let refusal):
+                refusals.append(refusal)
+            case .verified(let verified):
+                let checks = verified.item.checks.filter { $0.part == end.part }
+                if let data = Registry.dataRefusal(itemId: verified.item.id, entity: name, try Registry.violations(checks, tables: tables, connection),
+                                                   then: "Give those rows a value (the version before the change wrote none), then run `schema \(end.rawValue)` again") {
+                    refusals.append(data)
+                } else {
+                    chosen.append(verified)
+                }
+            }
+        }
+        if let first = refusals.first {
+            throw SchemaError(first.code, refusals.map { "\($0.entity ?? $0.itemId): \($0.message)" }.joined(separator: "\n") + "\nNothing ran.")
+        }
+        return chosen
+    }
+
+    /// Runs one rollout's end: first transaction, online steps, last transaction.
+    func finish(_ target: VerifiedRollout, _ end: RolloutEnd, _ request: ApplyRequest, _ session: any LockedSession,
+                into outcome: inout RolloutOutcome) throws {
+        let item = target.item
+        let statements = item.statements(of: end.part).filter { statement in
+            statement.phase != .rowLevelSecurity || request.rowLevelSecurity.runs(hasACL: target.rollout.from.acl != nil || item.structure?.acl != nil)
+        }
+        let keys = PrimaryKeys.of(host: renderContext().host, entities: [target.rollout.from] + (item.structure.map { [$0] } ?? []))
+        let first = statements.filter { $0.stage == .transaction }
+        if !first.isEmpty {
+            // Whether the first transaction already ran is read from the table, not from a record:
+            // it runs only while the table is exactly as the expand left it.
+            let untouched = try session.transaction(lockTimeout: nil) { try Registry.drift(of: target.current, primaryKeys: keys, $0).isEmpty }
+            if untouched {
+                request.log?("\(item.entity): \(end.rawValue), first transaction (\(first.count) statement(s))")
+                try withLockRetries(request) {
+                    try session.transaction(lockTimeout: request.lockPolicy.statementTimeout) { connection in
+                        for statement in first { try connection.execute(statement.sql) }
+                    }
+                }
+                outcome.statements += first
+                FaultInjection.pause(.afterCommit)
+            }
+        }
+        let steps = statements.filter { $0.stage == .online }
+        for (offset, step) in steps.enumerated() {
+            request.log?("\(item.entity): \(end.rawValue), step \(offset + 1) of \(steps.count): \(step.sql.prefix(120))")
+            try runOnlineStep(step, request, session)
+            outcome.statements.append(step)
+            FaultInjection.pause(.afterEachStep)
+        }
+        let last = statements.filter { $0.stage == .finish }
+        try withLockRetries(request) {
+            try session.transaction(lockTimeout: request.lockPolicy.statementTimeout) { connection in
+                for statement in last { try connection.execute(statement.sql) }
+                try requireEndShape(target, end, primaryKeys: keys, connection)
+                if end == .rollback {
+                    try Registry.restoreSnapshot(target.rollout.from, packages: item.packages, itemId: item.id, at: registry.now, connection)
+                    try registry.setState(connection, item, .rolledBack)
+                }
+                try Registry.closeRollout(entity: item.entity, connection)
+                try registry.insertAudit(connection, principal: request.principal, action: end.audit, item: item,
+                                         detail: "\(statements.count) statement(s)")
+            }
+        }
+        outcome.statements += last
+        outcome.finished.append(target.rollout)
+    }
+
+    /// Refuses to close a rollout whose table is not what its end promises: the new structure
+    /// after `complete` (no table after the contract of a drop), the old one after `rollback`.
+    func requireEndShape(_ target: VerifiedRollout, _ end: RolloutEnd, primaryKeys: [String: String], _ connection: any RegistryConnection) throws {
+        let shape: CanonicalEntity? = end == .complete ? target.item.structure : target.rollout.from
+        let entity = target.item.entity
+        guard let shape else {
+            if try Self.existingTables(connection).contains(entity) {
+                throw SchemaError(.drift, "\(entity): the table is still there after its contract dropped it; the rollout stays open")
+            }
+            return
+        }
+        let differences = try Registry.drift(of: shape, primaryKeys: primaryKeys, connection)
+        guard differences.isEmpty else {
+            throw SchemaError(.drift, "\(entity): after the \(end.rawValue) the table is not what it should be: "
+                + differences.map(\.description).joined(separator: "; ") + ". Nothing of the last step was kept; the rollout stays open. Run `schema drift`")
+        }
+    }
+}
