@@ -22,12 +22,13 @@ public struct ReviewServer: Sendable {
     /// Creates a server over `registry`. With `signingKey`, approvals made through it are signed.
     /// `identity` is the workspace's identity setting, which the SQL of row-level security is
     /// derived with. `clock` times the sign-in throttle (tests fix it).
-    public init(registry: Registry, host: PrismaSchema?, identity: IdentitySource = .settings, signingKey: SigningKey? = nil, idleTimeout: Int64 = 30,
+    public init(registry: Registry, host: PrismaSchema?, identity: IdentitySource = .settings, deploys: Rollout.DeployStrategy = .rolling,
+                signingKey: SigningKey? = nil, idleTimeout: Int64 = 30,
                 clock: @escaping @Sendable () -> Date = { Date() }) {
         self.gate = RegistryGate(registry: registry)
         self.throttle = LoginThrottle(clock: clock)
         self.host = host
-        self.context = RenderContext(host: host, identity: identity)
+        self.context = RenderContext(host: host, identity: identity, deploys: deploys)
         self.signingKey = signingKey
         self.idleTimeout = idleTimeout
     }

@@ -79,6 +79,10 @@ import Testing
             change.risks.contains { $0.code == "BC102" }
         case "ban-drop-column", "ban-drop-table":
             change.isDestructive
+        case "ban-drop-default":
+            // `schema rollback` restores the old version's table exactly, once the new version
+            // that relied on the default is taken back.
+            statement.part == .rollback
         default:
             false
         }

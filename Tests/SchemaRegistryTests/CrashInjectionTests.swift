@@ -25,9 +25,10 @@ import Testing
         try #require(Processes.binaryIsBuilt, "build the schema binary first (scripts/test.sh does)")
         var expected: [Processes.WorkspaceVariant: [String]] = [:]
         for variant in Processes.WorkspaceVariant.allCases {
-            expected[variant] = try Processes.freshSchema(backend, root: Processes.makeWorkspace(entities: Self.entities, variant: variant))
+            expected[variant] = try Processes.freshSchema(backend, root: Processes.makeWorkspace(entities: Self.entities, variant: variant, deploys: .recreate))
         }
-        let root = Processes.makeWorkspace(entities: Self.entities)
+        // Every change applies whole at the start: the starts are what is killed here.
+        let root = Processes.makeWorkspace(entities: Self.entities, deploys: .recreate)
         let (url, database) = try Processes.database(backend)
         defer { database.close() }
         let registry = Registry(database: database)

@@ -41,12 +41,12 @@ import Testing
         let (database, location) = try backend.makeDatabase()
         let registry = Registry(database: database)
         try registry.addAdmin("alice", by: nil)
-        let first = try Desired.from(["blog": initial])
+        let first = try Desired.from(["blog": initial], deploys: .recreate)
         _ = try registry.scan(first, principal: "ci")
-        _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: Desired.recreating)
         #expect(try !registry.applyApproved(first).applied.isEmpty)
         for statement in rows?.components(separatedBy: ";\n") ?? [] { try database.withLockedTransaction { try $0.execute(statement) } }
-        let desired = try Desired.from(["blog": next])
+        let desired = try Desired.from(["blog": next], deploys: .recreate)
         let item = try #require(try registry.scan(desired, principal: "ci").queued.first)
         guard backend == .postgres else { return (database, location, registry, desired, item, database) }
         let writer = PostgresRoles.unique("regwriter")
@@ -99,14 +99,14 @@ import Testing
         defer { database.close(); if backend == .postgres { writer.close() } }
         let dropUser = SQLStatement(.tables, #"DROP TABLE "User""#)
         try tamper(item, statements: item.statements + [dropUser], checks: item.checks, approval: false, writer)
-        let decided = try registry.approve(.all, as: "alice", allowDataLoss: true, allowRewrite: true)
+        let decided = try registry.approve(.all, as: "alice", allowDataLoss: true, allowRewrite: true, context: Desired.recreating)
         #expect(decided.accepted.isEmpty)
         #expect(decided.refused.map(\.code) == [.modifiedAfterApproval])
 
         // The honest SQL back, approved (signed), then edited with the approval's pin.
         try tamper(item, statements: item.statements, checks: item.checks, approval: false, writer)
         let key = SigningKey.generate(name: "alice")
-        #expect(try registry.approve(.all, as: "alice", allowDataLoss: true, allowRewrite: true, signingKey: key).accepted.count == 1)
+        #expect(try registry.approve(.all, as: "alice", allowDataLoss: true, allowRewrite: true, signingKey: key, context: Desired.recreating).accepted.count == 1)
         try tamper(item, statements: item.statements + [dropUser], checks: item.checks, approval: true, writer)
         let trusted = [TrustedKey(name: "alice", publicKey: key.privateKey.publicKey)]
         for keys in [trusted, nil] {
@@ -135,11 +135,11 @@ import Testing
         try tamper(item, statements: item.statements, checks: checks, approval: false, writer)
         let stored = try registry.items(in: [.pending])
         #expect(stored.map(\.id) == [item.id])
-        let impact = try #require(try registry.impact(of: stored)[item.id])
+        let impact = try #require(try registry.impact(of: stored, context: Desired.recreating)[item.id])
         #expect(impact.refusal != nil)
         #expect(impact.checks.isEmpty, "no check of an item whose stored text is not its derivation runs")
         #expect(try count("User", database) == 1)
-        #expect(try registry.approve(.all, as: "alice", allowDataLoss: true).refused.map(\.code) == [.modifiedAfterApproval])
+        #expect(try registry.approve(.all, as: "alice", allowDataLoss: true, context: Desired.recreating).refused.map(\.code) == [.modifiedAfterApproval])
         #expect(try count("User", database) == 1)
         try writer.withLockedTransaction { connection in
             try connection.execute(#"UPDATE \#(connection.names.queue) SET "state" = 'approved' WHERE "id" = ?"#, [.text(item.id)])
@@ -165,7 +165,7 @@ import Testing
         defer { database.close(); if backend == .postgres { writer.close() } }
         let key = SigningKey.generate(name: "alice")
         let trusted = [TrustedKey(name: "alice", publicKey: key.privateKey.publicKey)]
-        #expect(try registry.approve(.all, as: "alice", allowDataLoss: true, signingKey: key).accepted.count == 1)
+        #expect(try registry.approve(.all, as: "alice", allowDataLoss: true, signingKey: key, context: Desired.recreating).accepted.count == 1)
         for (variant, update) in [("action", #""action" = 'repair'"#), ("action and repair_of", #""action" = 'repair', "repair_of" = "from_checksum""#),
                                   ("renames", #""renames" = '{"title":"slug"}'"#)] {
             try writer.withLockedTransaction { connection in
@@ -195,7 +195,7 @@ import Testing
         defer { database.close(); if backend == .postgres { writer.close() } }
         let key = SigningKey.generate(name: "alice")
         let trusted = [TrustedKey(name: "alice", publicKey: key.privateKey.publicKey)]
-        #expect(try registry.approve(.all, as: "alice", allowDataLoss: true, allowRewrite: true, signingKey: key).accepted.count == 1)
+        #expect(try registry.approve(.all, as: "alice", allowDataLoss: true, allowRewrite: true, signingKey: key, context: Desired.recreating).accepted.count == 1)
         var rewritten = try #require(item.structure)
         rewritten.presentation?.fieldDocumentation["title"] = "Deprecated: write to slug"
         rewritten.presentation?.fieldOrder.reverse()
@@ -228,7 +228,7 @@ import Testing
     /// its checksum and nothing is rendered from it.
     @Test(arguments: Backend.available)
     func swappedRelationNamesAreRefused(_ backend: Backend) throws {
-        let desired = try Desired.from(["bank": Self.transfers])
+        let desired = try Desired.from(["bank": Self.transfers], deploys: .recreate)
         let (database, registry, outcome) = try Registry.applied(desired, on: backend)
         defer { database.close() }
         #expect(outcome.applied.count == 1)
@@ -250,7 +250,7 @@ import Testing
     /// row edited in the database stays refused), so nothing is queued again and nothing is refused.
     @Test(arguments: Backend.available)
     func aRegistryFromBeforeRelationNamesCountedIsUpgraded(_ backend: Backend) throws {
-        let desired = try Desired.from(["bank": Self.transfers, "blog": Self.v1])
+        let desired = try Desired.from(["bank": Self.transfers, "blog": Self.v1], deploys: .recreate)
         let (database, registry, outcome) = try Registry.applied(desired, on: backend)
         defer { database.close() }
         #expect(outcome.applied.count == 2)
@@ -302,7 +302,7 @@ import Testing
         let (database, _, registry, desired, item, writer) = try pendingChangeWithWriter(.postgres, to: Self.uniqueSlug)
         defer { database.close(); writer.close() }
         #expect(item.hasOnlineSteps)
-        #expect(try registry.approve(.all, as: "alice", allowDataLoss: false).accepted.count == 1)
+        #expect(try registry.approve(.all, as: "alice", allowDataLoss: false, context: Desired.recreating).accepted.count == 1)
         try forgeStart(of: item, progress: 99, writer)
         #expect(try registry.applyApproved(desired).applied.map(\.id) == [item.id])
         let valid = try database.withLockedTransaction { connection in
@@ -322,7 +322,7 @@ import Testing
         let (database, _, registry, desired, item, writer) = try pendingChangeWithWriter(.postgres, to: addRequired)
         defer { database.close(); writer.close() }
         #expect(item.statements.contains { $0.stage == .transaction } && item.hasOnlineSteps)
-        #expect(try registry.approve(.all, as: "alice", allowDataLoss: false).accepted.count == 1)
+        #expect(try registry.approve(.all, as: "alice", allowDataLoss: false, context: Desired.recreating).accepted.count == 1)
         try forgeStart(of: item, progress: 2, writer)
         let before = try Introspection.describe(database)
         let outcome = try registry.applyApproved(desired)
@@ -340,7 +340,7 @@ import Testing
         let rows = #"INSERT INTO "Post" ("id", "title", "slug") VALUES ('p1', '\#(long)', 'dup'), ('p2', 'short', 'dup')"#
         let (database, _, registry, desired, item) = try pendingChange(backend, rows: rows)
         defer { database.close() }
-        let decided = try registry.approve(.all, as: "alice", allowDataLoss: false, allowRewrite: true)
+        let decided = try registry.approve(.all, as: "alice", allowDataLoss: false, allowRewrite: true, context: Desired.recreating)
         #expect(decided.accepted.count == 1)
         let blocked = try #require(decided.blocked.first)
         #expect(blocked.code == .dataViolation)
@@ -409,7 +409,7 @@ import Testing
             INSERT INTO "Tag" ("id", "label") VALUES ('t1', 'too long')
             """, to: after)
         defer { database.close() }
-        let decided = try registry.approve(.all, as: "alice", allowDataLoss: true, allowRewrite: true)
+        let decided = try registry.approve(.all, as: "alice", allowDataLoss: true, allowRewrite: true, context: Desired.recreating)
         #expect(decided.accepted.count == 4)
         #expect(decided.blocked.map(\.entity) == ["Tag"])
 

@@ -14,10 +14,10 @@ import Testing
         let (database, _) = try backend.makeDatabase()
         let registry = Registry(database: database)
         try registry.addAdmin("alice", by: nil)
-        let desired = try Desired.from(["docs": Self.docs])
+        let desired = try Desired.from(["docs": Self.docs], deploys: .recreate)
         let item = try #require(try registry.scan(desired, principal: "ci").queued.first)
         let key = SigningKey.generate(name: "alice")
-        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, signingKey: key)
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, signingKey: key, context: Desired.recreating)
         return (database, registry, desired, item, key)
     }
 
@@ -121,9 +121,9 @@ import Testing
         try registry.addAdmin("alice", by: nil)
         let key = SigningKey.generate(name: "alice")
         func cycle(_ packages: [String: String]) throws -> ApplyOutcome {
-            let desired = try Desired.from(packages)
+            let desired = try Desired.from(packages, deploys: .recreate)
             _ = try registry.scan(desired, principal: "ci")
-            _ = try registry.approve(.all, as: "alice", allowDataLoss: true, signingKey: key)
+            _ = try registry.approve(.all, as: "alice", allowDataLoss: true, signingKey: key, context: Desired.recreating)
             return try registry.applyApproved(desired, trustedKeys: trusted(key))
         }
         _ = try cycle(["docs": Self.docs])
@@ -138,7 +138,7 @@ import Testing
         try database.withLockedTransaction { connection in
             try connection.execute(#"UPDATE \#(connection.names.queue) SET "state" = 'approved' WHERE "id" = ?"#, [.text(drop.id)])
         }
-        let replay = try registry.applyApproved(try Desired.from(["docs": Self.docs]), trustedKeys: trusted(key))
+        let replay = try registry.applyApproved(try Desired.from(["docs": Self.docs], deploys: .recreate), trustedKeys: trusted(key))
         #expect(replay.applied.isEmpty)
         #expect(replay.refused.map(\.code) == [.replayed])
         #expect(try tableExists("Doc", database))
@@ -161,7 +161,7 @@ extension HostileRegistryTests {
         try registry.addAdmin("alice", by: nil)
         let desired = try Desired.from(packages)
         _ = try registry.scan(desired, principal: "ci")
-        _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: Desired.recreating)
         let outcome = try ApplyEngine(registry: registry, desiredState: { desired }).run(ApplyRequest(rowLevelSecurity: .all))
         try #require(outcome.applied.count == tables.count, "\(outcome.refused)")
         let role = PostgresRoles.unique("app")
@@ -206,7 +206,7 @@ extension HostileRegistryTests {
         #expect(try rows(app, #"SELECT "id" FROM "Secret""#, id: "u1", role: "supergod") == 0)
         #expect(try rows(app, #"DELETE FROM "Secret" RETURNING "id""#, id: "u1", role: "admin") == 0)
         #expect(throws: (any Error).self) { _ = try rows(app, #"INSERT INTO "Secret" ("id", "value") VALUES ('s2', 'y') RETURNING "id""#, id: "u1", role: "admin") }
-        let entity = try #require(try Desired.from(["vault": Self.noACL]).entities.first?.structure)
+        let entity = try #require(try Desired.from(["vault": Self.noACL], deploys: .recreate).entities.first?.structure)
         #expect(!ACLEvaluator.evaluate(.read, on: entity, by: AccessPrincipal(id: "u1", roles: ["supergod"]), row: [:]).allowed)
     }
 
@@ -222,7 +222,7 @@ extension HostileRegistryTests {
         #expect(stale.first?["value"]?.text == "")
         #expect(try rows(app, #"UPDATE "Doc" SET "title" = 'taken' WHERE "id" = 'd0' RETURNING "id""#, id: nil, role: nil) == 0)
         #expect(try rows(app, #"DELETE FROM "Doc" WHERE "id" = 'd0' RETURNING "id""#, id: nil, role: nil) == 0)
-        #expect(!ACLEvaluator.evaluate(.update, on: try #require(try Desired.from(["docs": Self.docs]).entities.first?.structure),
+        #expect(!ACLEvaluator.evaluate(.update, on: try #require(try Desired.from(["docs": Self.docs], deploys: .recreate).entities.first?.structure),
                                        by: AccessPrincipal(id: "", roles: []), row: ["ownerId": .text("")]).allowed)
     }
 
@@ -292,9 +292,9 @@ extension HostileRegistryTests {
         }
         // The writer still appends: the registry works as before.
         let before = try registry.audit().count
-        let desired = try Desired.from(["docs": Self.docs])
+        let desired = try Desired.from(["docs": Self.docs], deploys: .recreate)
         _ = try registry.scan(desired, principal: "ci")
-        _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: Desired.recreating)
         #expect(try registry.applyApproved(desired).applied.count == 1)
         #expect(try registry.audit().count > before)
     }
@@ -315,9 +315,9 @@ extension HostileRegistryTests {
         let yaml = "entities:\n  - name: Quoted\n    fields:\n      id: { type: cuid, primary: true }\n      label: { type: string, default: '\(payload.replacingOccurrences(of: "'", with: "''"))' }\n"
         let registry = Registry(database: database)
         try registry.addAdmin("alice", by: nil)
-        let desired = try Desired.from(["quoted": yaml])
+        let desired = try Desired.from(["quoted": yaml], deploys: .recreate)
         _ = try registry.scan(desired, principal: "ci")
-        _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: Desired.recreating)
         #expect(try registry.applyApproved(desired).applied.count == 1)
         let stored = try database.withLockedTransaction { connection in
             _ = try connection.query("SELECT set_config('app.user_role', 'admin', true)", [])

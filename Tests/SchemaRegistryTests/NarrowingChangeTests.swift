@@ -122,24 +122,24 @@ import Testing
         defer { database.close() }
         let registry = Registry(database: database)
         try registry.addAdmin("alice", by: nil)
-        let first = try Desired.from(["shop": Self.before])
+        let first = try Desired.from(["shop": Self.before], deploys: .recreate)
         _ = try registry.scan(first, principal: "ci")
-        _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: Desired.recreating)
         #expect(try registry.applyApproved(first).applied.count == 2)
         try database.withLockedTransaction { try $0.execute(change.seed) }
 
         let edited = Self.before.replacingOccurrences(of: change.edit.0, with: change.edit.1)
         try #require(edited != Self.before, "the edit of \(change) matched nothing")
-        let desired = try Desired.from(["shop": edited])
+        let desired = try Desired.from(["shop": edited], deploys: .recreate)
         let queued = try registry.scan(desired, principal: "ci").queued
         try #require(queued.map(\.entity) == ["Customer"])
-        let decision = try registry.approve(.all, as: "alice", allowDataLoss: change.allowDataLoss, allowRewrite: true)
+        let decision = try registry.approve(.all, as: "alice", allowDataLoss: change.allowDataLoss, allowRewrite: true, context: Desired.recreating)
         try #require(decision.refused.isEmpty, "\(decision.refused)")
 
         switch change.expected(backend) {
         case .refused(let fragments):
             // Shown before anyone runs the change, then refused by apply with the same count.
-            let impact = try #require(try registry.impact(of: try registry.items(in: [.approved]))[queued[0].id])
+            let impact = try #require(try registry.impact(of: try registry.items(in: [.approved]), context: Desired.recreating)[queued[0].id])
             #expect(!impact.violations.isEmpty, "\(impact.lines)")
             let outcome = try registry.applyApproved(desired)
             #expect(outcome.applied.isEmpty)
@@ -165,16 +165,16 @@ import Testing
         defer { database.close() }
         let registry = Registry(database: database)
         try registry.addAdmin("alice", by: nil)
-        let first = try Desired.from(["shop": Self.before])
+        let first = try Desired.from(["shop": Self.before], deploys: .recreate)
         _ = try registry.scan(first, principal: "ci")
-        _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: Desired.recreating)
         _ = try registry.applyApproved(first)
         let edits = [
             ("      name: { type: string, nullable: true }", "      name: { type: string, nullable: true, maxLength: 5 }"),
             ("      ratio: { type: float, nullable: true }", "      ratio: { type: int, nullable: true }"),
         ]
         let edited = edits.reduce(Self.before) { $0.replacingOccurrences(of: $1.0, with: $1.1) }
-        _ = try registry.scan(try Desired.from(["shop": edited]), principal: "ci")
+        _ = try registry.scan(try Desired.from(["shop": edited], deploys: .recreate), principal: "ci")
         let item = try #require(try registry.items(in: [.pending]).first)
         // Values that an assignment cast would shorten (trailing spaces) or round, written "late".
         for (column, value) in [("name", "'abc      '"), ("ratio", "2.5")] {

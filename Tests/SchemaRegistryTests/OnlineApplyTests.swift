@@ -45,9 +45,9 @@ import Testing
         let (database, location) = try Backend.postgres.makeDatabase()
         let registry = Registry(database: database)
         try registry.addAdmin("alice", by: nil)
-        let first = try Desired.from(["log": before])
+        let first = try Desired.from(["log": before], deploys: .recreate)
         _ = try registry.scan(first, principal: "ci")
-        _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: Desired.recreating)
         _ = try registry.applyApproved(first)
         try database.withLockedTransaction { connection in
             try connection.execute(#"INSERT INTO "Owner" ("id", "name") SELECT 'o' || g, 'owner ' || g FROM generate_series(1, 100) AS g"#)
@@ -62,9 +62,9 @@ import Testing
     }
 
     static func queueAfter(_ registry: Registry) throws -> DesiredState {
-        let desired = try Desired.from(["log": after])
+        let desired = try Desired.from(["log": after], deploys: .recreate)
         _ = try registry.scan(desired, principal: "ci")
-        let decision = try registry.approve(.all, as: "alice", allowDataLoss: false)
+        let decision = try registry.approve(.all, as: "alice", allowDataLoss: false, context: Desired.recreating)
         try #require(decision.refused.isEmpty, "\(decision.refused)")
         return desired
     }
@@ -76,7 +76,7 @@ import Testing
         let registry = Registry(database: fresh)
         try registry.addAdmin("alice", by: nil)
         _ = try queueAfter(registry)
-        _ = try registry.applyApproved(try Desired.from(["log": after]))
+        _ = try registry.applyApproved(try Desired.from(["log": after], deploys: .recreate))
         return try Introspection.describe(fresh)
     }
 
@@ -92,7 +92,7 @@ import Testing
         #expect(!entry.rewritesTable)
 
         // The data impact before approval: 4,000 NULL ranks to backfill, nothing violating.
-        let impact = try #require(try registry.impact(of: items)[entry.id])
+        let impact = try #require(try registry.impact(of: items, context: Desired.recreating)[entry.id])
         #expect(impact.checks.contains { $0.kind == .backfill && $0.count == 4_000 }, "\(impact.lines)")
         #expect(impact.violations.isEmpty, "\(impact.lines)")
         #expect(impact.locks.filter { $0.work != .catalog }.allSatisfy { !$0.blocksWrites || $0.stage == .transaction && $0.work == .catalog }, "\(impact.lines)")
@@ -121,7 +121,7 @@ import Testing
         _ = try Self.queueAfter(registry)
         let url = try #require(location.postgres).description
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("online-\(UUID().uuidString)")
-        Processes.write(["packages/log/seed/schema/entities.yaml": Self.after, "packages/log/seed/metadata.json": #"{"packageId": "log"}"#], to: root)
+        Processes.write(OnlineCrashTests.files(Self.after), to: root)
         let application = try PostgresRegistryDatabase(location: try #require(location.postgres))
         defer { application.close() }
         // Each online step and batch pauses, so the updates below land in every window of the apply.
@@ -156,9 +156,9 @@ import Testing
         let (database, registry, location) = try Self.seeded(rows: 2_000)
         defer { database.close() }
         let desired = try Desired.from(["log": Self.before.replacingOccurrences(of: "      rank: { type: int, nullable: true }",
-                                                                               with: "      rank: { type: int, nullable: true }\n    indexes:\n      - fields: [title, rank]\n        unique: true")])
+                                                                               with: "      rank: { type: int, nullable: true }\n    indexes:\n      - fields: [title, rank]\n        unique: true")], deploys: .recreate)
         _ = try registry.scan(desired, principal: "ci")
-        _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: Desired.recreating)
         // A writer's open transaction: a concurrent build waits for it to end.
         let writer = try PostgresRegistryDatabase(location: try #require(location.postgres))
         defer { writer.close() }
@@ -187,9 +187,9 @@ import Testing
         let (database, registry, location) = try Self.seeded(rows: 100)
         defer { database.close() }
         let added = Self.before.replacingOccurrences(of: "      rank: { type: int, nullable: true }", with: "      rank: { type: int, nullable: true }\n      memo: { type: string, nullable: true }")
-        let desired = try Desired.from(["log": added])
+        let desired = try Desired.from(["log": added], deploys: .recreate)
         _ = try registry.scan(desired, principal: "ci")
-        _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: Desired.recreating)
 
         let reader = try PostgresRegistryDatabase(location: try #require(location.postgres))
         defer { reader.close() }
@@ -208,7 +208,7 @@ import Testing
         // The process reports the temporary failure with its own exit status.
         let url = try #require(location.postgres).description
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("online-\(UUID().uuidString)")
-        Processes.write(["packages/log/seed/schema/entities.yaml": added, "packages/log/seed/metadata.json": #"{"packageId": "log"}"#], to: root)
+        Processes.write(OnlineCrashTests.files(added), to: root)
         let run = try Processes.run(["apply", "--root", root.path, "--no-generate", "--lock-timeout", "200", "--lock-retries", "1"], url: url)
         #expect(run.status == 75, "\(run.output)")
         #expect(run.output.contains("the approved items stay approved"), "\(run.output)")
@@ -226,9 +226,9 @@ import Testing
         defer { database.close() }
         let registry = Registry(database: database)
         try registry.addAdmin("alice", by: nil)
-        let desired = try Desired.from(["log": Self.before])
+        let desired = try Desired.from(["log": Self.before], deploys: .recreate)
         _ = try registry.scan(desired, principal: "ci")
-        _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: Desired.recreating)
         let writer = try location.open()
         defer { writer.close() }
         // The registry lock is SQLite's write lock too: every wait for it is bounded here.
@@ -256,18 +256,18 @@ import Testing
     func aTableRewriteNeedsAnAcknowledgementAndShowsItsLock(_ backend: Backend) throws {
         let (database, registry, _) = try Self.seeded(rows: 3_000)
         defer { database.close() }
-        let desired = try Desired.from(["log": Self.before.replacingOccurrences(of: "      rank: { type: int, nullable: true }", with: "      rank: { type: bigint, nullable: true }")])
+        let desired = try Desired.from(["log": Self.before.replacingOccurrences(of: "      rank: { type: int, nullable: true }", with: "      rank: { type: bigint, nullable: true }")], deploys: .recreate)
         _ = try registry.scan(desired, principal: "ci")
         let item = try #require(try registry.items(in: [.pending]).first)
         #expect(item.rewritesTable)
-        let impact = try #require(try registry.impact(of: [item])[item.id])
+        let impact = try #require(try registry.impact(of: [item], context: Desired.recreating)[item.id])
         #expect(impact.lines.contains { $0.hasPrefix("transaction: ACCESS EXCLUSIVE on Entry, blocks reads and writes, while it rewrites the table") }, "\(impact.lines)")
         #expect(impact.lines.contains { $0.hasPrefix("table Entry: about 3000 rows") }, "\(impact.lines)")
         #expect(impact.lines.contains("copies 3000 rows of Entry rewritten while reads and writes wait"), "\(impact.lines)")
 
-        let refused = try registry.approve(.all, as: "alice", allowDataLoss: false)
+        let refused = try registry.approve(.all, as: "alice", allowDataLoss: false, context: Desired.recreating)
         #expect(refused.refused.map(\.code) == [.rewriteNotAcknowledged])
-        #expect(try registry.approve(.all, as: "alice", allowDataLoss: false, allowRewrite: true).accepted.count == 1)
+        #expect(try registry.approve(.all, as: "alice", allowDataLoss: false, allowRewrite: true, context: Desired.recreating).accepted.count == 1)
         #expect(try registry.audit().contains { $0.action == "approve" && ($0.detail ?? "").contains("table rewrite acknowledged") })
         #expect(try registry.applyApproved(desired).applied.count == 1)
     }

@@ -18,10 +18,19 @@ enum Processes {
     }
 
     /// A workspace with `count` related entities in two packages (see ``workspaceFiles(entities:variant:)``).
-    static func makeWorkspace(entities count: Int, variant: WorkspaceVariant = .base) -> URL {
+    ///
+    /// - Parameter deploys: `.recreate` writes a `schema.config.json` saying so: every change then
+    ///   applies whole at the start, for tests of what a start does with each kind of change.
+    static func makeWorkspace(entities count: Int, variant: WorkspaceVariant = .base, deploys: Rollout.DeployStrategy = .rolling) -> URL {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("schema-process-\(UUID().uuidString)")
         write(workspaceFiles(entities: count, variant: variant), to: root)
+        if deploys != .rolling { write(configuration(deploys: deploys), to: root) }
         return root
+    }
+
+    /// A `schema.config.json` with `deploys` set.
+    static func configuration(deploys: Rollout.DeployStrategy) -> [String: String] {
+        ["schema.config.json": #"{"deploys": "\#(deploys.rawValue)"}"#]
     }
 
     /// How the entities of a process-test workspace look; each variant differs from the base by

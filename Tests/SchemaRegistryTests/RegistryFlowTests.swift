@@ -57,7 +57,10 @@ import Testing
         // int → bigint rewrites a table on PostgreSQL: acknowledged here, refused without (OnlineApplyTests).
         let decision = try registry.approve(.all, as: "alice", allowDataLoss: allowDataLoss, allowRewrite: true)
         #expect(decision.refused.isEmpty, "\(decision.refused)")
-        return try registry.applyApproved(desired, principal: "ci")
+        let outcome = try registry.applyApproved(desired, principal: "ci")
+        // Every version here is meant whole: what a rolling deploy leaves for later is completed.
+        try registry.completeRollouts(desired)
+        return outcome
     }
 
     @Test(arguments: Backend.available)
@@ -120,6 +123,7 @@ import Testing
         #expect(try registry.approve(.ids([dropId]), as: "alice", allowDataLoss: true).accepted.count == 1)
         let result = try registry.applyApproved(desired, principal: "ci")
         #expect(result.applied.count == 2)
+        try registry.completeRollouts(desired)
 
         let (fresh, _) = try backend.makeDatabase()
         defer { fresh.close() }
@@ -237,9 +241,11 @@ import Testing
         let unique = Self.version1
             .replacingOccurrences(of: "      - fields: [tenantId]\n", with: "      - fields: [tenantId]\n      - fields: [fullName]\n        unique: true\n")
             + "\n  - name: Extra\n    fields:\n      id: { type: cuid, primary: true }\n"
-        let desired = try Desired.from(["crm": unique])
+        // A deploy that stops the old version first: the new unique index is part of the start
+        // (with rolling deploys it waits for `complete`, which counts the same rows: RolloutTests).
+        let desired = try Desired.from(["crm": unique], deploys: .recreate)
         _ = try registry.scan(desired, principal: "ci")
-        _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: desired.renderContext)
         let outcome = try registry.applyApproved(desired, principal: "ci")
         #expect(outcome.applied.map(\.entity) == ["Extra"])
         #expect(outcome.refused.map(\.code) == [.dataViolation])
@@ -320,6 +326,7 @@ extension RegistryFlowTests {
         _ = try registry.scan(uninstalled, principal: "ci")
         _ = try registry.approve(.all, as: "alice", allowDataLoss: true)
         #expect(try registry.applyApproved(uninstalled, principal: "ci").applied.map(\.action) == [.drop, .drop, .drop])
+        try registry.completeRollouts(uninstalled)
         #expect(try Introspection.describe(database) == fresh)
 
         // Reinstall: the same creates as the first time, under new ids, applied again.

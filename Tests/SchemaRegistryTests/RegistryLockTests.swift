@@ -75,7 +75,8 @@ import Glibc
         let before = "entities:\n  - name: Post\n    fields:\n      id: { type: string, primary: true }\n      title: { type: string }\n      slug: { type: string, nullable: true }\n"
         let after = before.replacingOccurrences(of: "slug: { type: string, nullable: true }", with: "slug: { type: string, nullable: true, unique: true }\n      code: { type: string, nullable: true, index: true }")
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("lock-lost-\(UUID().uuidString)")
-        Processes.write(["packages/blog/seed/schema/entities.yaml": before], to: root)
+        // The unique index is built by the start itself (with rolling deploys `complete` builds it).
+        Processes.write(["packages/blog/seed/schema/entities.yaml": before].merging(Processes.configuration(deploys: .recreate)) { first, _ in first }, to: root)
         let (url, database) = try Processes.database(.postgres)
         defer { database.close() }
         #expect(try Processes.prepare(root: root, url: url) == 1)

@@ -78,8 +78,13 @@ enum Desired {
         }
         """, file: "prisma/schema.prisma").schema
 
-    static func from(_ packages: [String: String]) throws -> DesiredState {
-        let desired = DesiredState.resolve(.inMemory(packages, baseSchema: host))
+    /// What approvals derive with in suites whose changes apply whole at the start (`deploys: recreate`).
+    static let recreating = RenderContext(host: host, deploys: .recreate)
+
+    static func from(_ packages: [String: String], deploys: Rollout.DeployStrategy = .rolling) throws -> DesiredState {
+        var workspace = Workspace.inMemory(packages, baseSchema: host)
+        workspace.configuration.deploys = deploys
+        let desired = DesiredState.resolve(workspace)
         try #require(desired.isValid, "fixture invalid: \(desired.errors)")
         return desired
     }
@@ -113,6 +118,14 @@ extension Registry {
     func applyApproved(_ desired: DesiredState, principal: String = "ci", trustedKeys: [TrustedKey]? = nil,
                        lockPolicy: LockPolicy = .standard) throws -> ApplyOutcome {
         try ApplyEngine(registry: self, desiredState: { desired }).run(ApplyRequest(principal: principal, trustedKeys: trustedKeys, lockPolicy: lockPolicy))
+    }
+
+    /// `schema complete --all` as `alice` when a rollout is open (PostgreSQL), so that the tables
+    /// are what `desired` wants; nothing on SQLite, where changes apply whole.
+    @discardableResult
+    func completeRollouts(_ desired: DesiredState, as principal: String = "alice") throws -> RolloutOutcome {
+        guard try !openRollouts().isEmpty else { return RolloutOutcome() }
+        return try ApplyEngine(registry: self, desiredState: { desired }).finishRollouts(.complete, entities: [], ApplyRequest(principal: principal))
     }
 }
 

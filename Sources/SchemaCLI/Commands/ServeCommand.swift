@@ -31,7 +31,7 @@ struct ServeCommand: AsyncParsableCommand {
         defer { database.close() }
         let context = options.renderContext()
         let reviewRegistry = Registry(database: database)
-        let server = ReviewServer(registry: reviewRegistry, host: context.host, identity: context.identity, signingKey: key)
+        let server = ReviewServer(registry: reviewRegistry, host: context.host, identity: context.identity, deploys: context.deploys, signingKey: key)
         let (host, port) = (host, port)
         // The address people reach it at: a wildcard bind is reached by this machine's name.
         let address = "http://\(host == "0.0.0.0" || host == "::" ? ProcessInfo.processInfo.hostName : host):\(port)"

@@ -18,7 +18,7 @@ public struct DesiredState: Sendable {
     public var identity: IdentitySource { workspace.configuration.identity }
 
     /// What rendering SQL needs besides the structures.
-    public var renderContext: RenderContext { RenderContext(host: host, identity: identity) }
+    public var renderContext: RenderContext { RenderContext(host: host, identity: identity, deploys: workspace.configuration.deploys) }
 
     /// Whether the packages are valid, so their entities may be planned.
     public var isValid: Bool { !report.hasErrors }

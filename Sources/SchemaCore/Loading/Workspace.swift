@@ -30,11 +30,15 @@ public struct WorkspaceConfiguration: Hashable, Sendable {
     public var extraRoles: [String]
     /// `"identity"`: where row-level security reads the acting user from (default `settings`).
     public var identity: IdentitySource
+    /// `"deploys"`: whether an old version of the application serves while a new one starts
+    /// (default `rolling`), which decides whether incompatible changes are rolled out (``Rollout``).
+    public var deploys: Rollout.DeployStrategy
 
     /// Creates a configuration.
-    public init(extraRoles: [String] = [], identity: IdentitySource = .settings) {
+    public init(extraRoles: [String] = [], identity: IdentitySource = .settings, deploys: Rollout.DeployStrategy = .rolling) {
         self.extraRoles = extraRoles
         self.identity = identity
+        self.deploys = deploys
     }
 
     /// Built-in and extra roles.

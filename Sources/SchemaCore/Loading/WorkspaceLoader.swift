@@ -187,7 +187,8 @@ public struct WorkspaceLoader: Sendable {
     /// identity setting, read without any package file (approval and review derive SQL with it).
     public func renderContext() -> RenderContext {
         var ignored: [Diagnostic] = []
-        return RenderContext(host: loadBaseSchema(&ignored), identity: loadConfiguration(&ignored).identity)
+        let configuration = loadConfiguration(&ignored)
+        return RenderContext(host: loadBaseSchema(&ignored), identity: configuration.identity, deploys: configuration.deploys)
     }
 
     func loadConfiguration(_ diagnostics: inout [Diagnostic]) -> WorkspaceConfiguration {
@@ -216,7 +217,16 @@ public struct WorkspaceLoader: Sendable {
                                               at: .start(of: file)))
                 }
             }
-            return WorkspaceConfiguration(extraRoles: roles, identity: identity)
+            var deploys = Rollout.DeployStrategy.rolling
+            if let text = object["deploys"] {
+                if let value = (text as? String).flatMap(Rollout.DeployStrategy.init(rawValue:)) {
+                    deploys = value
+                } else {
+                    diagnostics.append(.error(.metadataInvalid, "'deploys' must be one of \(Rollout.DeployStrategy.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))",
+                                              at: .start(of: file)))
+                }
+            }
+            return WorkspaceConfiguration(extraRoles: roles, identity: identity, deploys: deploys)
         }
     }
 

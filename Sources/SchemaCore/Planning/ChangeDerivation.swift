@@ -69,10 +69,16 @@ public struct RenderContext: Sendable {
     public var host: PrismaSchema?
     /// Where row-level security policies read the acting user from.
     public var identity: IdentitySource
+    /// How the host deploys: whether changes the running version does not tolerate are rolled out.
+    public var deploys: Rollout.DeployStrategy
 
     /// A context; without a host schema, host tables are taken to have the key `id`.
-    public init(host: PrismaSchema? = nil, identity: IdentitySource = .settings) {
+    public init(host: PrismaSchema? = nil, identity: IdentitySource = .settings, deploys: Rollout.DeployStrategy = .rolling) {
         self.host = host
         self.identity = identity
+        self.deploys = deploys
     }
+
+    /// Whether changes are rolled out on `dialect`.
+    public func rollsOut(on dialect: SQLDialect) -> Bool { dialect.rollsOut && deploys == .rolling }
 }

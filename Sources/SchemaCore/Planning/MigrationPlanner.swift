@@ -3,7 +3,8 @@
 public enum MigrationPlanner {
     /// The changes, creates and alters in dependency order (referenced tables first), drops last.
     public static func plan(desired: [DesiredEntity], applied: [AppliedEntity], dialect: SQLDialect, host: PrismaSchema?,
-                            identity: IdentitySource = .settings) -> [PlannedChange] {
+                            identity: IdentitySource = .settings, deploys: Rollout.DeployStrategy = .rolling) -> [PlannedChange] {
+        let rollout = RenderContext(deploys: deploys).rollsOut(on: dialect)
         let primaryKeys = PrimaryKeys.of(host: host, entities: applied.map(\.structure) + desired.map(\.structure))
         let renderer = MigrationSQLRenderer(dialect: dialect, primaryKeys: primaryKeys, identity: identity)
         let appliedByName = Dictionary(applied.map { ($0.structure.name, $0) }, uniquingKeysWith: { first, _ in first })
@@ -13,7 +14,7 @@ public enum MigrationPlanner {
         for entity in dependencyOrder(desired) {
             let before = appliedByName[entity.structure.name]
             if before?.checksum == entity.checksum { continue }
-            let derived = DerivedChange(from: before?.structure, to: entity.structure, renames: entity.renames, renderer: renderer, rollout: dialect.rollsOut)
+            let derived = DerivedChange(from: before?.structure, to: entity.structure, renames: entity.renames, renderer: renderer, rollout: rollout)
             changes.append(PlannedChange(
                 id: PlannedChange.id(entity: entity.structure.name, from: before?.checksum, to: entity.checksum),
                 entity: entity.structure.name, action: before == nil ? .create : .alter, packages: entity.packages,
@@ -24,7 +25,7 @@ public enum MigrationPlanner {
             changes.append(PlannedChange(
                 id: PlannedChange.id(entity: entity.structure.name, from: entity.checksum, to: nil),
                 entity: entity.structure.name, action: .drop, packages: entity.packages, fromChecksum: entity.checksum, toChecksum: nil,
-                structure: nil, derived: DerivedChange(from: entity.structure, to: nil, renderer: renderer, rollout: dialect.rollsOut)))
+                structure: nil, derived: DerivedChange(from: entity.structure, to: nil, renderer: renderer, rollout: rollout)))
         }
         return changes
     }

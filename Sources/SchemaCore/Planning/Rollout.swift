@@ -20,6 +20,16 @@
 ///
 /// Renamed fields and changed types are not split yet: they apply whole, at the start.
 public enum Rollout {
+    /// How the host deploys a new version (`schema.config.json`: `"deploys"`).
+    public enum DeployStrategy: String, Hashable, Sendable, CaseIterable {
+        /// The new version starts while the old one still serves (rolling updates, blue/green,
+        /// replicas): what the old version does not tolerate waits for `schema complete`. The default.
+        case rolling
+        /// The old version stops before the new one starts (Kubernetes `Recreate`, one container):
+        /// every change applies whole at the start.
+        case recreate
+    }
+
     /// One thing the running version does not tolerate, left for the contract.
     public struct Incompatibility: Hashable, Sendable, Codable, CustomStringConvertible {
         /// What kind of change it is.

@@ -19,6 +19,9 @@ public struct RolloutOutcome: Sendable {
     public var finished: [OpenRollout] = []
     /// The statements that ran.
     public var statements: [SQLStatement] = []
+
+    /// An outcome with nothing done yet.
+    public init() {}
 }
 
 extension ApplyEngine {
@@ -89,7 +92,20 @@ extension ApplyEngine {
         if let first = refusals.first {
             throw SchemaError(first.code, refusals.map { "\($0.entity ?? $0.itemId): \($0.message)" }.joined(separator: "\n") + "\nNothing ran.")
         }
-        return chosen
+        return Self.referencingFirst(chosen)
+    }
+
+    /// `rollouts` with each table before the tables it references, so that the contract of
+    /// tables dropped together drops a referenced table after its referrers (cycles keep name order).
+    static func referencingFirst(_ rollouts: [VerifiedRollout]) -> [VerifiedRollout] {
+        var remaining = rollouts
+        var ordered: [VerifiedRollout] = []
+        while !remaining.isEmpty {
+            let referenced = Set(remaining.flatMap { $0.rollout.from.relations.filter { $0.kind == .belongsTo }.map(\.target) })
+            let index = remaining.firstIndex { !referenced.contains($0.item.entity) } ?? 0
+            ordered.append(remaining.remove(at: index))
+        }
+        return ordered
     }
 
     /// Runs one rollout's end: first transaction, online steps, last transaction.

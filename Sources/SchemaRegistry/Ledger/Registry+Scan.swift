@@ -31,7 +31,8 @@ extension Registry {
                     applied.append(AppliedEntity(structure: structure, checksum: Checksum(hex: checksum), packages: item.packages))
                 }
             }
-            let planned = MigrationPlanner.plan(desired: desired.entities, applied: applied, dialect: connection.dialect, host: desired.host, identity: desired.identity)
+            let planned = MigrationPlanner.plan(desired: desired.entities, applied: applied, dialect: connection.dialect, host: desired.host, identity: desired.identity,
+                                                 deploys: desired.workspace.configuration.deploys)
             let existing = Dictionary(existingItems.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
             var result = ScanResult()
             var wanted: [String: String] = [:] // entity → item id it should have

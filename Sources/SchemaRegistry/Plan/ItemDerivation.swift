@@ -80,13 +80,13 @@ extension Registry {
         let renderer = MigrationSQLRenderer(dialect: connection.dialect, primaryKeys: keys, identity: inputs.context.identity)
         // A repair restores the applied structure: nothing of it is left for later.
         let derived = DerivedChange(from: before, to: item.structure, renames: item.renames, renderer: renderer,
-                                    rollout: connection.dialect.rollsOut && item.action != .repair)
+                                    rollout: inputs.context.rollsOut(on: connection.dialect) && item.action != .repair)
         // The stored text hashes to the item's pin (``integrityProblem(of:)``): equal to the
         // derivation, the derivation has that pin too, without hashing it again.
         guard item.format == PinnedSQL.currentFormat, derived.statements == item.statements, derived.checks == item.checks else {
             return refuse(.modifiedAfterApproval,
                           "the SQL stored with this item is not what its structures give (it was edited in the database, planned by another version of schema, "
-                            + "or the host's keys or the identity setting changed since); nothing of it runs. Run `schema scan` and approve again")
+                            + "or the host's keys, the identity or the deploys setting changed since); nothing of it runs. Run `schema scan` and approve again")
         }
         return .runs(derived)
     }
