@@ -44,13 +44,18 @@ extension ApplyEngine {
         let context = renderContext()
         var outcome = RolloutOutcome()
         try registry.database.withRegistryLock(waiting: request.lockPolicy.registryWait) { session in
-            let chosen = try session.transaction(lockTimeout: nil) { connection -> [VerifiedRollout] in
+            // The denial is recorded in a transaction that commits, then refused.
+            let denied = try session.transaction(lockTimeout: nil) { connection -> Bool in
                 try RegistryTables.prepare(connection)
-                guard try Registry.isAdmin(request.principal, connection) else {
-                    try registry.insertAudit(connection, principal: request.principal, action: end.denied, detail: entities.joined(separator: ", "))
-                    throw SchemaError(.notAdmin, "'\(request.principal)' is not an admin; only admins \(end.rawValue) rollouts (see `schema admin list`)")
-                }
-                return try chooseRollouts(end, entities: entities, context: context, request, connection)
+                guard try !Registry.isAdmin(request.principal, connection) else { return false }
+                try registry.insertAudit(connection, principal: request.principal, action: end.denied, detail: entities.joined(separator: ", "))
+                return true
+            }
+            if denied {
+                throw SchemaError(.notAdmin, "'\(request.principal)' is not an admin; only admins \(end.rawValue) rollouts (see `schema admin list`)")
+            }
+            let chosen = try session.transaction(lockTimeout: nil) { connection in
+                try chooseRollouts(end, entities: entities, context: context, request, connection)
             }
             for target in chosen {
                 try finish(target, end, request, session, into: &outcome)
