@@ -130,7 +130,10 @@ extension ApplyEngine {
                 request.log?("\(item.entity): \(end.rawValue), first transaction (\(first.count) statement(s))")
                 try withLockRetries(request) {
                     try session.transaction(lockTimeout: request.lockPolicy.statementTimeout) { connection in
-                        for statement in first { try connection.execute(statement.sql) }
+                        for statement in first {
+                            try connection.execute(statement.sql)
+                            FaultInjection.pause(.afterEachStatement)
+                        }
                     }
                 }
                 outcome.statements += first

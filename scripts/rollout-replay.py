@@ -1,0 +1,262 @@
+#!/usr/bin/env python3
+"""A rolling deploy under load, with two application versions, on a throwaway PostgreSQL.
+
+The old version's client (the SQL its Prisma client issues: inserts and selects naming the old
+columns) runs under pgbench, as the application's role, while `schema apply` applies the expand of
+a change it does not tolerate (a dropped field, a field made required, a tighter maxLength, an enum
+value removed, a unique index on an existing column, a dropped table). Then the new version's
+client runs beside it. Then one ends the rollout while the version that stays serves:
+  complete: the old version stops, `schema complete` runs under the new version's load;
+  rollback: the new version stops, `schema rollback` runs under the old version's load.
+Each pgbench run must end without a failed transaction, every row written by either version must
+be there at the end, and the table must be the new (complete) or old (rollback) snapshot with
+drift clean. Then the same change again with SIGKILLs at random moments of the expand, the
+complete and the rollback: the next run finishes, exactly once.
+
+Run it through scripts/with-postgres.sh (test.sh does).
+"""
+import glob
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SCHEMA = os.environ.get("SCHEMA_BIN", os.path.join(ROOT, ".build", "debug", "schema"))
+URL = os.environ.get("SCHEMA_TEST_POSTGRES_URL", "")
+
+V1 = """entities:
+  - name: Post
+    fields:
+      id: { type: string, primary: true }
+      title: { type: string, maxLength: 200 }
+      legacy: { type: string, default: "l" }
+      subtitle: { type: string, nullable: true }
+      status: { type: string, enum: [draft, live, gone] }
+      slug: { type: string, nullable: true }
+  - name: Tag
+    fields:
+      id: { type: string, primary: true }
+      label: { type: string }
+"""
+V2 = """entities:
+  - name: Post
+    fields:
+      id: { type: string, primary: true }
+      title: { type: string, maxLength: 80 }
+      subtitle: { type: string, default: "none" }
+      status: { type: string, enum: [draft, live] }
+      slug: { type: string, nullable: true, unique: true }
+"""
+# Each transaction writes one row with a unique key and reads rows of both kinds.
+OLD = """\\set r random(1, 20000)
+INSERT INTO "Post" ("id", "title", "legacy", "subtitle", "status", "slug") VALUES ('o-' || txid_current(), 'old title', 'kept', NULL, 'draft', 'o-' || txid_current());
+INSERT INTO "Tag" ("id", "label") VALUES ('t-' || txid_current(), 'old');
+SELECT "id", "title", "legacy", "subtitle", "status", "slug" FROM "Post" WHERE "id" = 'seed' || :r;
+SELECT "id", "title", "legacy", "subtitle", "status", "slug" FROM "Post" ORDER BY "id" DESC LIMIT 5;
+"""
+NEW = """\\set r random(1, 20000)
+INSERT INTO "Post" ("id", "title", "status", "slug") VALUES ('n-' || txid_current(), 'new title', 'live', 'n-' || txid_current());
+SELECT "id", "title", "subtitle", "status", "slug" FROM "Post" WHERE "id" = 'seed' || :r;
+SELECT "id", "title", "subtitle", "status", "slug" FROM "Post" ORDER BY "id" DESC LIMIT 5;
+"""
+SEEDS = 20000
+
+
+def fail(message):
+    print(f"rollout-replay: FAIL: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def say(message):
+    print(f"rollout-replay: {message}", flush=True)
+
+
+def pg_bin(name):
+    found = shutil.which(name) or (sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}")) or [None])[-1]
+    if not found:
+        fail(f"{name} not found")
+    return found
+
+
+def endpoint():
+    match = re.match(r"postgres://([^@]+)@([^:/]+):(\d+)/", URL)
+    return match.groups()
+
+
+def psql(database, sql, user=None):
+    owner, host, port = endpoint()
+    result = subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-h", host, "-p", port, "-U", user or owner, "-d", database, "-c", sql],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        fail(f"psql: {result.stderr.strip()}")
+    return result.stdout.strip()
+
+
+def schema(arguments, url, environment=None, check=True):
+    result = subprocess.run([SCHEMA, *arguments], env={**os.environ, "DATABASE_URL": url, **(environment or {})}, capture_output=True, text=True)
+    if check and result.returncode != 0:
+        fail(f"schema {' '.join(arguments)}: {result.stdout}{result.stderr}")
+    return result
+
+
+class Load:
+    """pgbench running one version's script as the application's role."""
+
+    def __init__(self, name, script, database, seconds, folder):
+        _, host, port = endpoint()
+        path = os.path.join(folder, f"{name}.sql")
+        with open(path, "w") as handle:
+            handle.write(script)
+        self.name = name
+        self.process = subprocess.Popen([pg_bin("pgbench"), "-n", "-h", host, "-p", port, "-U", "app", "-c", "4", "-j", "2", "-R", "100",
+                                         "-T", str(seconds), "-f", path, database],
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def finish(self):
+        output, _ = self.process.communicate(timeout=120)
+        processed = re.search(r"number of transactions actually processed: (\d+)", output)
+        failed = re.search(r"number of failed transactions: (\d+)", output)
+        if self.process.returncode != 0 or "aborted" in output or not processed or (failed and failed.group(1) != "0"):
+            fail(f"the {self.name} version's client failed (exit {self.process.returncode}):\n{output}")
+        return int(processed.group(1))
+
+
+def workspace(yaml):
+    root = tempfile.mkdtemp(prefix="rollout-replay-")
+    package = os.path.join(root, "packages", "blog", "seed", "schema")
+    os.makedirs(package)
+    write(root, yaml)
+    return root
+
+
+def write(root, yaml):
+    with open(os.path.join(root, "packages", "blog", "seed", "schema", "entities.yaml"), "w") as handle:
+        handle.write(yaml)
+
+
+def columns(database, table):
+    return psql(database, f"SELECT string_agg(column_name, ',' ORDER BY column_name) FROM information_schema.columns WHERE table_schema = 'public' AND table_name = '{table}'")
+
+
+def prepared(database):
+    """A database with V1 applied, seed rows, the application's role, and V2 scanned and approved."""
+    url = URL.rsplit("/", 1)[0] + "/" + database
+    psql("postgres", f"CREATE DATABASE {database}")
+    root = workspace(V1)
+    for arguments in (["scan"], ["admin", "add", "alice"], ["approve", "all", "--as", "alice"], ["apply", "--no-generate"]):
+        schema([*arguments, "--root", root], url)
+    psql(database, f"""INSERT INTO "Post" ("id", "title", "status") SELECT 'seed' || g, 'seeded', 'live' FROM generate_series(1, {SEEDS}) AS g""")
+    psql(database, "GRANT USAGE ON SCHEMA public TO app; GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO app")
+    write(root, V2)
+    schema(["scan", "--root", root], url)
+    schema(["approve", "all", "--as", "alice", "--allow-data-loss", "--allow-rewrite", "--root", root], url)
+    return url, root
+
+
+def under_load(end):
+    database = f"rollout_{end}"
+    url, root = prepared(database)
+    folder = tempfile.mkdtemp(prefix="rollout-load-")
+    old = Load("old", OLD, database, 14, folder)
+    time.sleep(2)
+    started = time.time()
+    schema(["apply", "--no-generate", "--root", root], url)
+    say(f"{end}: the expand applied in {time.time() - started:.1f} s under the old version's load")
+    new = Load("new", NEW, database, 14, folder)
+    if end == "complete":
+        old_count = old.finish()  # the rollout is over: no old version runs
+        started = time.time()
+        schema(["complete", "--all", "--as", "alice", "--no-generate", "--root", root], url)
+        say(f"complete: the contract ran in {time.time() - started:.1f} s under the new version's load")
+        new_count = new.finish()
+    else:
+        new_count = new.finish()  # the new version is taken back
+        started = time.time()
+        schema(["rollback", "--all", "--as", "alice", "--no-generate", "--root", root], url)
+        say(f"rollback: the way back ran in {time.time() - started:.1f} s under the old version's load")
+        old_count = old.finish()
+    written_old = int(psql(database, """SELECT count(*) FROM "Post" WHERE "id" LIKE 'o-%'"""))
+    written_new = int(psql(database, """SELECT count(*) FROM "Post" WHERE "id" LIKE 'n-%'"""))
+    if (written_old, written_new) != (old_count, new_count):
+        fail(f"{end}: {written_old} old and {written_new} new rows, pgbench wrote {old_count} and {new_count}")
+    if int(psql(database, """SELECT count(*) FROM "Post" WHERE "id" LIKE 'seed%'""")) != SEEDS:
+        fail(f"{end}: seed rows lost")
+    expected = "id,slug,status,subtitle,title" if end == "complete" else "id,legacy,slug,status,subtitle,title"
+    if columns(database, "Post") != expected:
+        fail(f"{end}: Post has columns {columns(database, 'Post')}, expected {expected}")
+    tags = columns(database, "Tag")
+    if (end == "complete") != (tags == ""):
+        fail(f"{end}: the Tag table is {'still there' if tags else 'gone'}")
+    if end == "rollback" and int(psql(database, """SELECT count(*) FROM "Tag" WHERE "id" LIKE 't-%'""")) != old_count:
+        fail("rollback: the old version's tags were not all kept")
+    drift = schema(["drift", "--root", root], url, check=False)
+    if drift.returncode != 0:
+        fail(f"{end}: drift afterwards: {drift.stdout}")
+    say(f"{end}: 0 failed transactions of {old_count} (old version) and {new_count} (new version); every row kept; drift clean")
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def killed_until_done(arguments, url, root, what, slow):
+    """Runs `schema ARGUMENTS`, killing it at random moments, until one run ends by itself."""
+    kills = 0
+    for attempt in range(12):
+        process = subprocess.Popen([SCHEMA, *arguments, "--root", root], env={**os.environ, "DATABASE_URL": url, **slow},
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        time.sleep(random.uniform(0.03, 0.6))
+        if process.poll() is None and attempt < 6:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            kills += 1
+            continue
+        output, _ = process.communicate(timeout=120)
+        if process.returncode != 0:
+            fail(f"{what} after {kills} kill(s) exited {process.returncode}: {output}")
+        return kills
+    fail(f"{what} never finished")
+
+
+def killed(end):
+    database = f"rollout_killed_{end}"
+    url, root = prepared(database)
+    # Each statement and step is held a while, so that kills land inside the runs, not after them.
+    slow = {"SCHEMA_FAULT_STEP_DELAY_MS": "300", "SCHEMA_FAULT_STATEMENT_DELAY_MS": "300", "SCHEMA_FAULT_AFTER_COMMIT_DELAY_MS": "300"}
+    expand_kills = killed_until_done(["apply", "--no-generate"], url, root, "the expand", slow)
+    end_kills = killed_until_done([end, "--all", "--as", "alice", "--no-generate"], url, root, end, slow)
+    if expand_kills == 0 or end_kills == 0:
+        fail(f"{end} with kills: no run was killed ({expand_kills}, {end_kills}): the test proved nothing")
+    lines = psql(database, f"""SELECT action || ':' || count(*) FROM schema_registry."_schema_audit" WHERE action IN ('apply', '{end}') GROUP BY action ORDER BY action""")
+    if lines.split() != sorted([f"apply:4", f"{end}:2"]):
+        fail(f"{end} with kills: audit has {lines.split()} (2 creates and 2 expands applied once each, 2 {end} lines expected)")
+    invalid = psql(database, "SELECT count(*) FROM pg_index WHERE NOT indisvalid")
+    drift = schema(["drift", "--root", root], url, check=False)
+    if invalid != "0" or drift.returncode != 0:
+        fail(f"{end} with kills: {invalid} invalid index(es), drift: {drift.stdout}")
+    again = schema([end, "--all", "--as", "alice", "--root", root], url, check=False)
+    if again.returncode != 1 or "nothing to" not in again.stderr:
+        fail(f"{end} ran again: {again.stdout}{again.stderr}")
+    say(f"{end} with kills: {expand_kills} kill(s) of the expand and {end_kills} of the {end}; each applied exactly once, no invalid index, drift clean")
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def main():
+    if not URL:
+        fail("run through scripts/with-postgres.sh (SCHEMA_TEST_POSTGRES_URL)")
+    if not os.access(SCHEMA, os.X_OK):
+        fail(f"{SCHEMA} is not built")
+    psql("postgres", "CREATE ROLE app LOGIN NOSUPERUSER NOBYPASSRLS")
+    for end in ("complete", "rollback"):
+        under_load(end)
+    for end in ("complete", "rollback"):
+        killed(end)
+    say("PASS: both versions kept working through expand, complete and rollback under load; killed runs finished exactly once")
+
+
+if __name__ == "__main__":
+    main()
