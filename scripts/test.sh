@@ -39,6 +39,9 @@ if have_pg; then
   # A server restart in the middle of a start, at several moments, on a cluster of its own (it
   # restarts that server): every start ends promptly and the retry finishes exactly once.
   scripts/with-postgres.sh python3 scripts/restart-replay.py
+  # A rolling deploy under pgbench load: two application versions through expand, complete and
+  # rollback, then SIGKILLs at random moments of each (issue 22).
+  scripts/with-postgres.sh python3 scripts/rollout-replay.py
 else
   echo "test.sh: PostgreSQL is not installed; its cases and the compose replay are skipped (apt-get install postgresql to run them)"
   swift test --skip-build --disable-xctest 2>&1 | tee "$log"

@@ -122,3 +122,18 @@ struct RolloutPlanningTests {
         #expect(!rename.isRolledOut)
     }
 }
+
+/// `"deploys"` in `schema.config.json`: read into the render context, a wrong value named.
+struct DeploysSettingTests {
+    @Test func theSettingIsReadAndAWrongValueIsAnError() throws {
+        try TestSupport.withTemporaryDirectory { root in
+            #expect(WorkspaceLoader(root: root).renderContext().deploys == .rolling, "the default")
+            TestSupport.write(#"{"deploys": "recreate"}"#, to: "schema.config.json", in: root)
+            #expect(WorkspaceLoader(root: root).renderContext().deploys == .recreate)
+            #expect(DesiredState.resolve(WorkspaceLoader(root: root).load()).renderContext.deploys == .recreate)
+            TestSupport.write(#"{"deploys": "blue-green"}"#, to: "schema.config.json", in: root)
+            let loaded = WorkspaceLoader(root: root).load()
+            #expect(loaded.diagnostics.contains { $0.code == .metadataInvalid && $0.message.contains(#""rolling", "recreate""#) }, "\(loaded.diagnostics)")
+        }
+    }
+}
