@@ -104,6 +104,11 @@ def psql(url, *sql):
 def workspace(work, text):
     root = os.path.join(work, "ws")
     os.makedirs(os.path.join(root, "packages/bench/seed/schema"), exist_ok=True)
+    # Each change's whole work runs at the start: with rolling deploys (the default) the part the
+    # old version does not tolerate (NOT NULL, tighter checks) runs at `schema complete` instead,
+    # with the same statements and the same locks.
+    with open(os.path.join(root, "schema.config.json"), "w") as fh:
+        fh.write('{"deploys": "recreate"}')
     with open(os.path.join(root, "packages/bench/seed/metadata.json"), "w") as fh:
         fh.write('{"packageId": "bench"}')
     with open(os.path.join(root, "packages/bench/seed/schema/entities.yaml"), "w") as fh:
@@ -159,10 +164,12 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def measure(work, name, after, flags, reader_seconds=0, lock_timeout_ms=None):
+def measure(work, name, after, flags, reader_seconds=0, lock_timeout_ms=None, prepare=()):
     db = "online_" + str(abs(hash(name)) % 10**8)
     psql(PG, f"DROP DATABASE IF EXISTS {db}", f"CREATE DATABASE {db} TEMPLATE online_template")
     url = f"{ADMIN_URL}/{db}"
+    if prepare:
+        psql(url, *prepare)
     root = workspace(work, after)
     schema(url, root, "scan")
     approve = schema(url, root, "approve", "all", "--as", "bench", *flags, check=False)
@@ -234,10 +241,41 @@ def measure(work, name, after, flags, reader_seconds=0, lock_timeout_ms=None):
     }
 
 
+# Every row's `note` emptied, so that the backfill and its floor write all of them.
+EMPTIED = ("""UPDATE "Account" SET "note" = NULL""", "VACUUM ANALYZE")
+BACKFILL = yaml(changed(note="{ type: string, default: \"x\" }"))
+
+
+def backfill_floor():
+    """One UPDATE of the same rows on a copy prepared the same way, with nothing else running."""
+    db = "online_floor"
+    psql(PG, f"DROP DATABASE IF EXISTS {db}", f"CREATE DATABASE {db} TEMPLATE online_template")
+    url = f"{ADMIN_URL}/{db}"
+    psql(url, *EMPTIED)
+    started = time.time()
+    psql(url, """UPDATE "Account" SET "note" = 'x' WHERE "note" IS NULL""")
+    took = time.time() - started
+    psql(PG, f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+    return took
+
+
 def main():
     with tempfile.TemporaryDirectory() as work:
         make_template(work)
         only = [name.strip() for name in os.environ.get("SCHEMA_ONLINE_ONLY", "").split(",") if name.strip()]
+        if "backfill" in only:
+            # Side by side in one run: the floor, then the whole online change under load.
+            floor = backfill_floor()
+            result = measure(work, "backfill", BACKFILL, [], prepare=EMPTIED)
+            took = result["apply_ms"] / 1000
+            print(f"\n{ROWS:,} rows, every one NULL; pgbench -R {RATE} -c {CLIENTS} during the apply only.\n")
+            print("| what | time | rows per second | write p99 before → during | write max during |")
+            print("|---|---|---|---|---|")
+            print(f"| one `UPDATE` of every row (floor, no other load) | {floor:.1f} s | {ROWS / floor:,.0f} | | |")
+            print(f"| `nullable → required` with a default: backfill in batches, second pass, validation, SET NOT NULL (whole apply) "
+                  f"| {took:.1f} s | {ROWS / took:,.0f} | {result['p99_before']:.1f} → {result['p99_during']:.1f} ms | {result['max_during']:.0f} ms |")
+            print(f"\nspeed of the online change relative to the floor: {floor / took:.0%} ({result['outcome']})")
+            return
         results = []
         for name, (after, flags) in CLASSES.items():
             if only and name not in only:
