@@ -128,13 +128,17 @@ extension MigrationSQLRenderer {
             let helper = ConstraintName.notNull(table, to.name, in: dialect)
             let addHelper = "ALTER TABLE \(q(table)) ADD CONSTRAINT \(q(helper)) CHECK (\(column) IS NOT NULL) NOT VALID"
             if let value = dialect.defaultExpression(to) {
-                let backfill = SQLStatement(.tables, backfillBatch(table: table, column: column, value: value, key: q(key)), stage: .online, execution: .batches,
-                                            lock: LockImpact("ROW EXCLUSIVE", on: table, work: .batches))
-                statements.append(backfill)
+                let rowLocks = LockImpact("ROW EXCLUSIVE", on: table, work: .batches)
+                // The first pass walks the table's pages once, in the order they are stored; the
+                // second finds the few NULLs the walk could not see (rows the application wrote
+                // behind it, or moved there by an update) before the check existed.
+                statements.append(SQLStatement(.tables, pageBackfillBatch(table: table, column: column, value: value),
+                                               stage: .online, execution: .pageBatches, lock: rowLocks))
                 // Dropping first makes the step safe to run again after a crash.
                 statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) DROP CONSTRAINT IF EXISTS \(q(helper)), ADD CONSTRAINT \(q(helper)) CHECK (\(column) IS NOT NULL) NOT VALID",
                                                stage: .online, lock: exclusive(table)))
-                statements.append(backfill)
+                statements.append(SQLStatement(.tables, backfillBatch(table: table, column: column, value: value, key: q(key)),
+                                               stage: .online, execution: .batches, lock: rowLocks))
             } else {
                 statements.append(SQLStatement(.tables, addHelper, lock: exclusive(table)))
             }
@@ -197,14 +201,31 @@ extension MigrationSQLRenderer {
         ]
     }
 
-    /// One batch of a backfill: sets up to ``backfillBatchSize`` NULLs to `value` and returns how
-    /// many it found; the batches end when one finds none. Rows are picked by key, not by `ctid`,
-    /// and the update checks `IS NULL` again: a row the application updates meanwhile is followed
-    /// to its new version, and a value the application wrote is never overwritten.
+    /// One batch of a backfill's search for NULLs: sets up to ``backfillBatchSize`` of them to
+    /// `value` and returns how many it found; the batches end when one finds none. It follows the
+    /// walk over the pages, which leaves few or none, so one scan usually ends it. Rows are picked
+    /// by key, not by `ctid`, and the update checks `IS NULL` again: a row the application updates
+    /// meanwhile is followed to its new version, and a value the application wrote is never overwritten.
     func backfillBatch(table: String, column: String, value: String, key: String) -> String {
         #"WITH "batch" AS (SELECT \#(key) FROM \#(q(table)) WHERE \#(column) IS NULL LIMIT \#(Self.backfillBatchSize)), "#
             + #""filled" AS (UPDATE \#(q(table)) SET \#(column) = \#(value) WHERE \#(column) IS NULL AND \#(key) IN (SELECT \#(key) FROM "batch") RETURNING 1) "#
             + #"SELECT COUNT(*) AS "count" FROM "batch""#
+    }
+
+    /// One batch of a backfill's walk over the table's pages (``SQLStatement/Execution/pageBatches``):
+    /// sets the NULLs stored on pages `$1` to `$1 + $2 - 1` to `value` (a TID range scan reads
+    /// those pages only) and returns how many rows it filled and the table's size in pages.
+    /// Batches that look for NULLs instead read again, every time, the rows the batches before
+    /// them filled (quadratic in the table's size); batches by key read the table in the key's
+    /// order, one random page per row. The update checks `IS NULL` again, so a value the
+    /// application wrote is never overwritten. A row the application updates while the batch
+    /// waits for it may move to a page outside the range and be skipped: the search for NULLs
+    /// after the walk (``backfillBatch(table:column:value:key:)``) finds it.
+    func pageBackfillBatch(table: String, column: String, value: String) -> String {
+        let first = "CAST($1 AS bigint)", end = "CAST($1 AS bigint) + CAST($2 AS bigint)"
+        return #"WITH "filled" AS (UPDATE \#(q(table)) SET \#(column) = \#(value) "#
+            + #"WHERE "ctid" >= CAST('(' || \#(first) || ',0)' AS tid) AND "ctid" < CAST('(' || (\#(end)) || ',0)' AS tid) AND \#(column) IS NULL RETURNING 1) "#
+            + #"SELECT COUNT(*) AS "filled", pg_relation_size(CAST(\#(dialect.literal(q(table))) AS regclass)) / current_setting('block_size')::bigint AS "pages" FROM "filled""#
     }
 
     /// Rows a batch of a backfill updates.

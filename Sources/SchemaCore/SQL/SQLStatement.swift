@@ -53,6 +53,12 @@ public struct SQLStatement: Hashable, Sendable, Codable {
         /// A query returning, in `"count"`, the rows its batch found, repeated until one finds
         /// none; each batch is a transaction of its own.
         case batches
+        /// A walk over the table's pages (PostgreSQL only): a query whose parameters are the
+        /// first page of its batch (`$1`) and how many (`$2`), returning in `"filled"` the rows
+        /// it changed and in `"pages"` the table's size; run from page 0 to the size the first
+        /// batch returned, each batch a transaction of its own, as many pages at a time as make
+        /// a batch short (the applying side adapts it).
+        case pageBatches = "page-batches"
     }
 
     /// Where the statement runs among those of every change applied together.

@@ -116,11 +116,34 @@ extension ApplyEngine {
             // Each batch commits on its own and holds row locks only; the loop ends when a batch
             // finds no row left. (The second pass, after the NOT VALID check, ends for good: the
             // check refuses new NULLs.)
-            while try withLockRetries(request, {
+            var filled: Int64 = 0, batches = 0
+            while case let found = try withLockRetries(request, {
                 try session.transaction(lockTimeout: request.lockPolicy.statementTimeout) { try $0.query(step.sql, []).first?["count"]?.integer ?? 0 }
-            }) > 0 {
+            }), found > 0 {
+                filled += found
+                batches += 1
                 FaultInjection.pause(.afterEachStep)
             }
+            request.log?("backfill of \(step.lock?.table ?? "the table"): \(filled) NULL row(s) left, filled in \(batches) batch(es)")
+        case .pageBatches:
+            // The walk ends at the table's size when it began: rows written later carry the
+            // default, and those an update moved behind the walk are found by the second pass.
+            // After a crash it starts again at page 0; pages already filled are only read.
+            var first: Int64 = 0, size = request.batchSizing.first, end: Int64 = 1
+            var filled: Int64 = 0, batches = 0
+            repeat {
+                let started = ContinuousClock.now
+                let batch = try withLockRetries(request) {
+                    try session.transaction(lockTimeout: request.lockPolicy.statementTimeout) { try $0.query(step.sql, [.integer(first), .integer(size)]).first }
+                }
+                if batches == 0 { end = batch?["pages"]?.integer ?? 0 }
+                filled += batch?["filled"]?.integer ?? 0
+                batches += 1
+                first += size
+                size = request.batchSizing.next(after: size, took: ContinuousClock.now - started)
+                FaultInjection.pause(.afterEachStep)
+            } while first < end
+            request.log?("backfill of \(step.lock?.table ?? "the table"): \(filled) row(s) filled over \(end) page(s) in \(batches) batch(es)")
         }
     }
 

@@ -40,6 +40,8 @@ public struct ApplyRequest: Sendable {
     public var afterCommand: AfterCommand?
     /// How long the start waits for the registry lock and for table locks, and how often it tries.
     public var lockPolicy: LockPolicy
+    /// How many rows a backfill batch changes at a time (PostgreSQL online steps).
+    public var batchSizing: BatchSizing = .standard
     /// Where to report progress while it runs (online steps, lock retries); nil reports nothing.
     public var log: (@Sendable (String) -> Void)?
 

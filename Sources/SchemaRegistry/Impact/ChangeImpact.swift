@@ -97,7 +97,7 @@ public struct ChangeImpact: Hashable, Sendable, Codable {
                 catalog[head, default: 0] += 1
             case .scan: lines.append("\(head), while it reads the table\(about): \(lock.statement)")
             case .rewrite: lines.append("\(head), while it rewrites the table\(about): \(lock.statement)")
-            case .batches: lines.append("\(head), row locks only, in batches of \(MigrationSQLRenderer.backfillBatchSize) rows: \(lock.statement)")
+            case .batches: lines.append("\(head), row locks only, in short batches (each its own transaction): \(lock.statement)")
             }
         }
         lines += order.map { "\($0), for moments (catalog only): \(catalog[$0] ?? 0) statement(s)" }
