@@ -184,6 +184,62 @@ import Testing
         #expect(rows.first?["all"]?.integer == 12_345)
     }
 
+    /// A backfill leaves as many dead rows as it changed, so autovacuum soon works on the table,
+    /// holding a lock every later statement of the change conflicts with. The server cancels an
+    /// autovacuum only for a lock wait longer than `deadlock_timeout` (1 s), and a change's waits
+    /// that block writes are shorter (200 ms), so each try failed while the vacuum went on (a
+    /// 10,000,000-row backfill ended with 75). Here an autovacuum slowed to a crawl holds the
+    /// table from before the start: the change still applies, with one lock try each time.
+    @Test(arguments: Self.postgres)
+    func anAutovacuumOnTheTableDoesNotHoldTheChangeBack(_ backend: Backend) throws {
+        let (database, location) = try Backend.postgres.makeDatabase()
+        defer { database.close() }
+        let name = try #require(location.postgres?.database)
+        let registry = Registry(database: database)
+        try registry.addAdmin("alice", by: nil)
+        let table = "entities:\n  - name: Vacuumed\n    fields:\n      id: { type: int, primary: true }\n      hits: { type: int, nullable: true }\n"
+        let desired = try Desired.from(["vacuumed": table], deploys: .recreate)
+        _ = try registry.scan(desired, principal: "ci")
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: Desired.recreating)
+        _ = try registry.applyApproved(desired)
+        try Backend.asSuperuser(database: nil) { server in
+            try server.executeOutsideTransaction("ALTER SYSTEM SET autovacuum_naptime = '1s'")
+            try server.executeOutsideTransaction("SELECT pg_reload_conf()")
+        }
+        defer {
+            _ = try? Backend.asSuperuser(database: nil) { server in
+                try server.executeOutsideTransaction("ALTER SYSTEM RESET autovacuum_naptime")
+                try server.executeOutsideTransaction("SELECT pg_reload_conf()")
+            }
+        }
+        try database.withLockedTransaction { connection in
+            // Any dead row starts it; a pause of 100 ms after each unit of work keeps it going.
+            try connection.execute(#"ALTER TABLE "Vacuumed" SET (autovacuum_vacuum_threshold = 0, autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_cost_delay = 100, autovacuum_vacuum_cost_limit = 1)"#)
+            try connection.execute(#"INSERT INTO "Vacuumed" ("id", "hits") SELECT g, CASE WHEN g % 2 = 0 THEN NULL ELSE g END FROM generate_series(1, 5000) AS g"#)
+            try connection.execute(#"UPDATE "Vacuumed" SET "hits" = "hits" WHERE "id" <= 2500"#)
+        }
+        let deadline = ContinuousClock.now + .seconds(30)
+        var vacuuming = false
+        while !vacuuming && ContinuousClock.now < deadline {
+            usleep(200_000)
+            // Only a superuser sees what an autovacuum worker does.
+            vacuuming = try Backend.asSuperuser(database: nil) {
+                try $0.withLockedTransaction {
+                    try $0.query(#"SELECT COUNT(*) AS "count" FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' AND datname = ? AND query LIKE '%Vacuumed%'"#, [.text(name)])
+                }
+            }.first?["count"]?.integer ?? 0 > 0
+        }
+        try #require(vacuuming, "no autovacuum started on the table within 30 s")
+
+        let required = try Desired.from(["vacuumed": table.replacingOccurrences(of: "hits: { type: int, nullable: true }", with: "hits: { type: int, default: 0 }")], deploys: .recreate)
+        _ = try registry.scan(required, principal: "ci")
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: Desired.recreating)
+        let outcome = try registry.applyApproved(required, lockPolicy: LockPolicy(statementTimeout: .milliseconds(200), retries: 0))
+        #expect(outcome.applied.map(\.entity) == ["Vacuumed"])
+        let nulls = try database.withLockedTransaction { try $0.query(#"SELECT COUNT(*) AS "count" FROM "Vacuumed" WHERE "hits" IS NULL"#, []) }
+        #expect(nulls.first?["count"]?.integer == 0)
+    }
+
     /// A concurrent build that did not finish leaves an INVALID index under the name, which
     /// `IF NOT EXISTS` would take for done. Here the build times out waiting for a writer's
     /// transaction (the item stays approved and started); the next start drops the INVALID index

@@ -69,6 +69,7 @@ extension ApplyEngine {
             }
             let applied = try withLockRetries(request) {
                 try session.transaction(lockTimeout: request.lockPolicy.statementTimeout) { connection in
+                    try Self.holdOffAutovacuum(for: item.finishingStatements, request, connection)
                     for statement in item.finishingStatements {
                         try connection.execute(statement.sql)
                     }
@@ -109,9 +110,19 @@ extension ApplyEngine {
                 }
             }
             // A step that takes a lock blocking writes (adding a NOT VALID check) waits as briefly
-            // as the first transaction's statements; the others block nobody while they wait.
-            let timeout = step.lock?.blocksWrites == true ? request.lockPolicy.statementTimeout : request.lockPolicy.onlineTimeout
-            try withLockRetries(request) { try session.executeAlone(step.sql, lockTimeout: timeout) }
+            // as the first transaction's statements, in a transaction that holds autovacuum off
+            // first; the others (concurrent index builds, which no transaction may hold) block
+            // nobody while they wait.
+            if step.lock?.blocksWrites == true {
+                try withLockRetries(request) {
+                    try session.transaction(lockTimeout: request.lockPolicy.statementTimeout) { connection in
+                        try Self.holdOffAutovacuum(for: [step], request, connection)
+                        try connection.execute(step.sql)
+                    }
+                }
+            } else {
+                try withLockRetries(request) { try session.executeAlone(step.sql, lockTimeout: request.lockPolicy.onlineTimeout) }
+            }
         case .batches:
             // Each batch commits on its own and holds row locks only; the loop ends when a batch
             // finds no row left. (The second pass, after the NOT VALID check, ends for good: the

@@ -130,6 +130,7 @@ extension ApplyEngine {
                 request.log?("\(item.entity): \(end.rawValue), first transaction (\(first.count) statement(s))")
                 try withLockRetries(request) {
                     try session.transaction(lockTimeout: request.lockPolicy.statementTimeout) { connection in
+                        try Self.holdOffAutovacuum(for: first, request, connection)
                         for statement in first {
                             try connection.execute(statement.sql)
                             FaultInjection.pause(.afterEachStatement)
@@ -150,6 +151,7 @@ extension ApplyEngine {
         let last = statements.filter { $0.stage == .finish }
         try withLockRetries(request) {
             try session.transaction(lockTimeout: request.lockPolicy.statementTimeout) { connection in
+                try Self.holdOffAutovacuum(for: last, request, connection)
                 for statement in last { try connection.execute(statement.sql) }
                 try requireEndShape(target, end, primaryKeys: keys, connection)
                 if end == .rollback {

@@ -59,6 +59,7 @@ extension ApplyEngine {
                 else { return [] }
                 if !due.tables.isEmpty {
                     try connection.execute("SET LOCAL lock_timeout = '\(LockPolicy.milliseconds(request.lockPolicy.statementTimeout))ms'")
+                    try Self.holdOffAutovacuum(for: due.tables.flatMap(\.statements), request, connection)
                 }
                 for table in due.tables {
                     for statement in table.statements { try connection.execute(statement.sql) }

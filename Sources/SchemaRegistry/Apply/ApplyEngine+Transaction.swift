@@ -24,6 +24,7 @@ extension ApplyEngine {
                     let accepted = prepared.accepted
                     done.refused = prepared.refused
                     try recordRefusals(prepared.refused, principal: request.principal, connection)
+                    try Self.holdOffAutovacuum(for: accepted.flatMap(\.startStatements).filter { $0.stage == .transaction }, request, connection)
                     for (itemId, statement) in Self.tagged(accepted) where statement.stage == .transaction {
                         if statement.phase == .rowLevelSecurity && !request.rowLevelSecurity.runs(hasACL: prepared.secured.contains(itemId)) {
                             done.skippedRowLevelSecurity.append(statement)
