@@ -275,6 +275,8 @@ def main():
             print(f"| `nullable → required` with a default: backfill in batches, second pass, validation, SET NOT NULL (whole apply) "
                   f"| {took:.1f} s | {ROWS / took:,.0f} | {result['p99_before']:.1f} → {result['p99_during']:.1f} ms | {result['max_during']:.0f} ms |")
             print(f"\nspeed of the online change relative to the floor: {floor / took:.0%} ({result['outcome']})")
+            if result["outcome"] != "applied":
+                print(f"\nbackfill: {result['apply_output']}", file=sys.stderr)
             return
         results = []
         for name, (after, flags) in CLASSES.items():
