@@ -240,6 +240,35 @@ import Testing
         #expect(nulls.first?["count"]?.integer == 0)
     }
 
+    /// Holding autovacuum off locks only tables the migration role may lock so: a host table
+    /// owned by another role, which granted the migration role only REFERENCES, still gets a
+    /// package table's foreign key (a LOCK TABLE on it would be refused).
+    @Test(arguments: Self.postgres)
+    func aForeignKeyToAHostTableOfAnotherOwnerNeedsOnlyReferences(_ backend: Backend) throws {
+        let (database, location) = try Backend.postgres.makeDatabase()
+        defer { database.close() }
+        let migrator = try #require(try database.withLockedTransaction { try $0.query("SELECT current_user AS \"name\"", []) }.first?["name"]?.text)
+        try Backend.asSuperuser(database: try #require(location.postgres?.database)) { owner in
+            try owner.executeOutsideTransaction(#"ALTER TABLE "User" OWNER TO CURRENT_USER"#)
+            try owner.executeOutsideTransaction(#"REVOKE ALL ON "User" FROM \#(migrator)"#)
+            try owner.executeOutsideTransaction(#"GRANT REFERENCES ON "User" TO \#(migrator)"#)
+        }
+        let registry = Registry(database: database)
+        try registry.addAdmin("alice", by: nil)
+        let desired = try Desired.from(["notes": """
+            entities:
+              - name: Note
+                fields:
+                  id: { type: string, primary: true }
+                  authorId: { type: string }
+                relations:
+                  - { name: author, type: belongsTo, entity: User, field: authorId }
+            """], deploys: .recreate)
+        _ = try registry.scan(desired, principal: "ci")
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: Desired.recreating)
+        #expect(try registry.applyApproved(desired).applied.map(\.entity) == ["Note"])
+    }
+
     /// A concurrent build that did not finish leaves an INVALID index under the name, which
     /// `IF NOT EXISTS` would take for done. Here the build times out waiting for a writer's
     /// transaction (the item stays approved and started); the next start drops the INVALID index

@@ -11,13 +11,16 @@ extension ApplyEngine {
     /// reader or writer while it waits, so it may wait as long as an online step: the server
     /// cancels the autovacuum, and none can start on the table again before the transaction ends.
     /// An autovacuum that prevents wraparound is never cancelled; the wait then ends with the
-    /// online timeout and the start with 75, as for any other lock.
+    /// online timeout and the start with 75, as for any other lock. A table this role may not
+    /// lock so (a host table a new foreign key references, owned by another role that granted
+    /// it no UPDATE, DELETE or TRUNCATE) is left out: its statement then waits as before.
     static func holdOffAutovacuum(for statements: [SQLStatement], _ request: ApplyRequest, _ connection: any RegistryConnection) throws {
         guard connection.dialect == .postgresql else { return }
         let tables = Set(statements.compactMap(\.lock).filter(\.blocksWrites).map(\.table)).sorted()
         guard !tables.isEmpty else { return }
         let existing = try connection.query(
-            #"SELECT "relname" FROM pg_class WHERE "relname" IN \#(Registry.placeholders(tables.count)) AND "relkind" IN ('r', 'p') AND "relnamespace" = current_schema()::regnamespace ORDER BY 1"#,
+            #"SELECT "relname" FROM pg_class WHERE "relname" IN \#(Registry.placeholders(tables.count)) AND "relkind" IN ('r', 'p') AND "relnamespace" = current_schema()::regnamespace "#
+                + #"AND has_table_privilege("oid", 'UPDATE, DELETE, TRUNCATE') ORDER BY 1"#,
             tables.map(SQLValue.text)).compactMap { $0["relname"]?.text }
         guard !existing.isEmpty else { return }
         let dialect = SQLDialect.postgresql
