@@ -40,14 +40,21 @@ import Testing
             """)
         .replacingOccurrences(of: "      name: { type: string, nullable: true }\n", with: "      name: { type: string, nullable: true }\n    indexes:\n      - fields: [name]\n")
 
+    /// `packages` (name → entities.yaml) scanned and approved by `alice`, applied whole (`deploys: recreate`).
+    @discardableResult
+    static func approved(_ packages: [String: String], in registry: Registry) throws -> DesiredState {
+        let desired = try Desired.from(packages, deploys: .recreate)
+        _ = try registry.scan(desired, principal: "ci")
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: Desired.recreating)
+        return desired
+    }
+
     /// A database at ``before`` with `rows` entries (a third without rank) and their owners.
     static func seeded(rows: Int) throws -> (database: any RegistryDatabase, registry: Registry, location: DatabaseLocation) {
         let (database, location) = try Backend.postgres.makeDatabase()
         let registry = Registry(database: database)
         try registry.addAdmin("alice", by: nil)
-        let first = try Desired.from(["log": before], deploys: .recreate)
-        _ = try registry.scan(first, principal: "ci")
-        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: Desired.recreating)
+        let first = try Self.approved(["log": before], in: registry)
         _ = try registry.applyApproved(first)
         try database.withLockedTransaction { connection in
             try connection.execute(#"INSERT INTO "Owner" ("id", "name") SELECT 'o' || g, 'owner ' || g FROM generate_series(1, 100) AS g"#)
@@ -159,9 +166,7 @@ import Testing
         let lines = Mutex<[String]>([])
         let table = "entities:\n  - name: Tally\n    fields:\n      id: { type: int, primary: true }\n      hits: { type: int, nullable: true }\n"
         for (index, yaml) in [table, table.replacingOccurrences(of: "hits: { type: int, nullable: true }", with: "hits: { type: int, default: -1 }")].enumerated() {
-            let desired = try Desired.from(["tally": yaml], deploys: .recreate)
-            _ = try registry.scan(desired, principal: "ci")
-            _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: Desired.recreating)
+            let desired = try Self.approved(["tally": yaml], in: registry)
             if index == 1 {
                 // Keys 1…12,345 inserted out of order; every fifth row has no value.
                 try database.withLockedTransaction { connection in
@@ -198,9 +203,7 @@ import Testing
         let registry = Registry(database: database)
         try registry.addAdmin("alice", by: nil)
         let table = "entities:\n  - name: Vacuumed\n    fields:\n      id: { type: int, primary: true }\n      hits: { type: int, nullable: true }\n"
-        let desired = try Desired.from(["vacuumed": table], deploys: .recreate)
-        _ = try registry.scan(desired, principal: "ci")
-        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: Desired.recreating)
+        let desired = try Self.approved(["vacuumed": table], in: registry)
         _ = try registry.applyApproved(desired)
         try Backend.asSuperuser(database: nil) { server in
             try server.executeOutsideTransaction("ALTER SYSTEM SET autovacuum_naptime = '1s'")
@@ -231,9 +234,7 @@ import Testing
         }
         try #require(vacuuming, "no autovacuum started on the table within 30 s")
 
-        let required = try Desired.from(["vacuumed": table.replacingOccurrences(of: "hits: { type: int, nullable: true }", with: "hits: { type: int, default: 0 }")], deploys: .recreate)
-        _ = try registry.scan(required, principal: "ci")
-        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: Desired.recreating)
+        let required = try Self.approved(["vacuumed": table.replacingOccurrences(of: "hits: { type: int, nullable: true }", with: "hits: { type: int, default: 0 }")], in: registry)
         let outcome = try registry.applyApproved(required, lockPolicy: LockPolicy(statementTimeout: .milliseconds(200), retries: 0))
         #expect(outcome.applied.map(\.entity) == ["Vacuumed"])
         let nulls = try database.withLockedTransaction { try $0.query(#"SELECT COUNT(*) AS "count" FROM "Vacuumed" WHERE "hits" IS NULL"#, []) }
@@ -255,7 +256,7 @@ import Testing
         }
         let registry = Registry(database: database)
         try registry.addAdmin("alice", by: nil)
-        let desired = try Desired.from(["notes": """
+        let desired = try Self.approved(["notes": """
             entities:
               - name: Note
                 fields:
@@ -263,9 +264,7 @@ import Testing
                   authorId: { type: string }
                 relations:
                   - { name: author, type: belongsTo, entity: User, field: authorId }
-            """], deploys: .recreate)
-        _ = try registry.scan(desired, principal: "ci")
-        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: Desired.recreating)
+            """], in: registry)
         #expect(try registry.applyApproved(desired).applied.map(\.entity) == ["Note"])
     }
 
@@ -277,10 +276,8 @@ import Testing
     func anInvalidIndexLeftByAnUnfinishedBuildIsRebuiltByTheNextStart(_ backend: Backend) throws {
         let (database, registry, location) = try Self.seeded(rows: 2_000)
         defer { database.close() }
-        let desired = try Desired.from(["log": Self.before.replacingOccurrences(of: "      rank: { type: int, nullable: true }",
-                                                                               with: "      rank: { type: int, nullable: true }\n    indexes:\n      - fields: [title, rank]\n        unique: true")], deploys: .recreate)
-        _ = try registry.scan(desired, principal: "ci")
-        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: Desired.recreating)
+        let desired = try Self.approved(["log": Self.before.replacingOccurrences(of: "      rank: { type: int, nullable: true }",
+                                                                               with: "      rank: { type: int, nullable: true }\n    indexes:\n      - fields: [title, rank]\n        unique: true")], in: registry)
         // A writer's open transaction: a concurrent build waits for it to end.
         let writer = try PostgresRegistryDatabase(location: try #require(location.postgres))
         defer { writer.close() }
@@ -309,9 +306,7 @@ import Testing
         let (database, registry, location) = try Self.seeded(rows: 100)
         defer { database.close() }
         let added = Self.before.replacingOccurrences(of: "      rank: { type: int, nullable: true }", with: "      rank: { type: int, nullable: true }\n      memo: { type: string, nullable: true }")
-        let desired = try Desired.from(["log": added], deploys: .recreate)
-        _ = try registry.scan(desired, principal: "ci")
-        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: Desired.recreating)
+        let desired = try Self.approved(["log": added], in: registry)
 
         let reader = try PostgresRegistryDatabase(location: try #require(location.postgres))
         defer { reader.close() }
@@ -348,9 +343,7 @@ import Testing
         defer { database.close() }
         let registry = Registry(database: database)
         try registry.addAdmin("alice", by: nil)
-        let desired = try Desired.from(["log": Self.before], deploys: .recreate)
-        _ = try registry.scan(desired, principal: "ci")
-        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: Desired.recreating)
+        let desired = try Self.approved(["log": Self.before], in: registry)
         let writer = try location.open()
         defer { writer.close() }
         // The registry lock is SQLite's write lock too: every wait for it is bounded here.
