@@ -40,6 +40,14 @@ import Testing
             """)
         .replacingOccurrences(of: "      name: { type: string, nullable: true }\n", with: "      name: { type: string, nullable: true }\n    indexes:\n      - fields: [name]\n")
 
+    /// A new PostgreSQL database with `alice` as its admin.
+    static func emptyRegistry() throws -> (database: any RegistryDatabase, registry: Registry, location: DatabaseLocation) {
+        let (database, location) = try Backend.postgres.makeDatabase()
+        let registry = Registry(database: database)
+        try registry.addAdmin("alice", by: nil)
+        return (database, registry, location)
+    }
+
     /// `packages` (name → entities.yaml) scanned and approved by `alice`, applied whole (`deploys: recreate`).
     @discardableResult
     static func approved(_ packages: [String: String], in registry: Registry) throws -> DesiredState {
@@ -51,9 +59,7 @@ import Testing
 
     /// A database at ``before`` with `rows` entries (a third without rank) and their owners.
     static func seeded(rows: Int) throws -> (database: any RegistryDatabase, registry: Registry, location: DatabaseLocation) {
-        let (database, location) = try Backend.postgres.makeDatabase()
-        let registry = Registry(database: database)
-        try registry.addAdmin("alice", by: nil)
+        let (database, registry, location) = try emptyRegistry()
         let first = try Self.approved(["log": before], in: registry)
         _ = try registry.applyApproved(first)
         try database.withLockedTransaction { connection in
@@ -159,10 +165,8 @@ import Testing
     /// left. Rows are stored out of key order, which a walk by key would follow.
     @Test(arguments: Self.postgres)
     func aBackfillWalksEveryPageOnce(_ backend: Backend) throws {
-        let (database, _) = try Backend.postgres.makeDatabase()
+        let (database, registry, _) = try Self.emptyRegistry()
         defer { database.close() }
-        let registry = Registry(database: database)
-        try registry.addAdmin("alice", by: nil)
         let lines = Mutex<[String]>([])
         let table = "entities:\n  - name: Tally\n    fields:\n      id: { type: int, primary: true }\n      hits: { type: int, nullable: true }\n"
         for (index, yaml) in [table, table.replacingOccurrences(of: "hits: { type: int, nullable: true }", with: "hits: { type: int, default: -1 }")].enumerated() {
@@ -197,11 +201,9 @@ import Testing
     /// table from before the start: the change still applies, with one lock try each time.
     @Test(arguments: Self.postgres)
     func anAutovacuumOnTheTableDoesNotHoldTheChangeBack(_ backend: Backend) throws {
-        let (database, location) = try Backend.postgres.makeDatabase()
+        let (database, registry, location) = try Self.emptyRegistry()
         defer { database.close() }
         let name = try #require(location.postgres?.database)
-        let registry = Registry(database: database)
-        try registry.addAdmin("alice", by: nil)
         let table = "entities:\n  - name: Vacuumed\n    fields:\n      id: { type: int, primary: true }\n      hits: { type: int, nullable: true }\n"
         let desired = try Self.approved(["vacuumed": table], in: registry)
         _ = try registry.applyApproved(desired)
@@ -246,7 +248,7 @@ import Testing
     /// package table's foreign key (a LOCK TABLE on it would be refused).
     @Test(arguments: Self.postgres)
     func aForeignKeyToAHostTableOfAnotherOwnerNeedsOnlyReferences(_ backend: Backend) throws {
-        let (database, location) = try Backend.postgres.makeDatabase()
+        let (database, registry, location) = try Self.emptyRegistry()
         defer { database.close() }
         let migrator = try #require(try database.withLockedTransaction { try $0.query("SELECT current_user AS \"name\"", []) }.first?["name"]?.text)
         try Backend.asSuperuser(database: try #require(location.postgres?.database)) { owner in
@@ -254,8 +256,6 @@ import Testing
             try owner.executeOutsideTransaction(#"REVOKE ALL ON "User" FROM \#(migrator)"#)
             try owner.executeOutsideTransaction(#"GRANT REFERENCES ON "User" TO \#(migrator)"#)
         }
-        let registry = Registry(database: database)
-        try registry.addAdmin("alice", by: nil)
         let desired = try Self.approved(["notes": """
             entities:
               - name: Note
