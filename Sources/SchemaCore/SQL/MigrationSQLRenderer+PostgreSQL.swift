@@ -61,7 +61,7 @@ extension MigrationSQLRenderer {
             }
         }
         if let entity = step.to {
-            statements += RowLevelSecurity.statements(for: entity, primaryKeys: primaryKeys, identity: identity).map { SQLStatement(.rowLevelSecurity, $0, lock: exclusive(table)) }
+            statements += RowLevelSecurity.statements(for: entity, primaryKeys: primaryKeys, identity: identity, newTable: creating).map { SQLStatement(.rowLevelSecurity, $0, lock: exclusive(table)) }
         }
         return statements
     }

@@ -48,15 +48,18 @@ public enum RowLevelSecurity {
 
     /// The statements that (re)create the policies of `entity`: RLS on and forced, every policy of
     /// ours dropped, and one permissive policy per operation the ACL grants (none without an ACL).
-    /// - Parameter primaryKeys: primary-key column per table, for `relation.field` rules.
-    public static func statements(for entity: CanonicalEntity, primaryKeys: [String: String], identity: IdentitySource = .settings) -> [String] {
+    /// - Parameters:
+    ///   - primaryKeys: primary-key column per table, for `relation.field` rules.
+    ///   - newTable: the table is created in the same transaction, so it has no policy to drop.
+    public static func statements(for entity: CanonicalEntity, primaryKeys: [String: String], identity: IdentitySource = .settings,
+                                  newTable: Bool = false) -> [String] {
         let acl = entity.acl ?? CanonicalACL(rules: [:], rowLevel: nil)
         let dialect = SQLDialect.postgresql
         let table = dialect.quote(entity.name)
         var statements = ["ALTER TABLE \(table) ENABLE ROW LEVEL SECURITY", "ALTER TABLE \(table) FORCE ROW LEVEL SECURITY"]
         for operation in ACLOperation.allCases {
             let name = dialect.quote(policyName(entity.name, operation))
-            statements.append("DROP POLICY IF EXISTS \(name) ON \(table)")
+            if !newTable { statements.append("DROP POLICY IF EXISTS \(name) ON \(table)") }
             var conditions: [String] = []
             if let roles = acl.rules[operation] { conditions.append(grant(roles, entity: entity, primaryKeys: primaryKeys, identity: identity)) }
             if operation == .read, let visible = acl.readableWhen {

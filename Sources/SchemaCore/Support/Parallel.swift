@@ -3,11 +3,11 @@ import Foundation
 
 /// Work spread over every core, with results in input order: parsing and per-package rules are
 /// independent per package, and a 10,000-entity workspace otherwise leaves all but one core idle.
-enum Parallel {
+package enum Parallel {
     /// How many threads ``map(_:width:_:)`` uses by default: the processors this process may run
     /// on. Foundation's count follows a container's CPU quota but not the affinity mask (`taskset`,
     /// cpusets), so both are asked and the smaller wins: threads beyond the cores only add switching.
-    static let width = max(1, min(ProcessInfo.processInfo.activeProcessorCount, affinityCount ?? Int.max))
+    package static let width = max(1, min(ProcessInfo.processInfo.activeProcessorCount, affinityCount ?? Int.max))
 
     /// The number of CPUs in this process's affinity mask (`Cpus_allowed` in `/proc/self/status`,
     /// a hexadecimal mask in comma-separated groups), where the system tells.
@@ -24,7 +24,7 @@ enum Parallel {
     /// `inputs.map(transform)`, computed by up to `width` threads that each take the next
     /// unclaimed input; the result is in input order whatever order the work finished in, so
     /// output built from it is the same on one core and on many.
-    static func map<Input: Sendable, Output: Sendable>(_ inputs: [Input], width: Int = Parallel.width,
+    package static func map<Input: Sendable, Output: Sendable>(_ inputs: [Input], width: Int = Parallel.width,
                                                        _ transform: @escaping @Sendable (Input) -> Output) -> [Output] {
         guard inputs.count > 1, width > 1 else { return inputs.map(transform) }
         let slots = Slots<Output>(count: inputs.count)

@@ -26,14 +26,15 @@ extension ApplyEngine {
         // would otherwise spend its time on round trips.
         let approvals = try Registry.approvalRecords(itemIds: items.map(\.id), connection)
         let applied = try Registry.audited(.apply, itemIds: items.map(\.id), nonces: approvals.values.compactMap { $0["nonce"]?.text }, connection)
-        return try items.map { item in
+        let derivations = try Registry.derive(items, inputs, liveCheck: !resuming, connection)
+        return zip(items, derivations).map { item, derivation in
             var reasons: [(code: SchemaError.Code, message: String)] = []
             guard let approval = approvals[item.id] else {
                 return (Verified(item: item), Refusal(itemId: item.id, entity: item.entity, code: .notApproved, message: "no approval record for this item"))
             }
             let nonce = approval["nonce"]?.text
             var verified = item
-            switch try Registry.derive(item, inputs, liveCheck: !resuming, connection) {
+            switch derivation {
             case .refused(let refusal):
                 reasons.append((refusal.code, refusal.message))
             case .runs(let derived):

@@ -39,6 +39,10 @@ public struct QueueItem: Hashable, Sendable {
     public var createdAt: String
     public var updatedAt: String
     public var error: String?
+    /// The structure's JSON as the row holds it, copied as it is into the applied snapshot: its
+    /// decoding is ``structure``, which verification hashes against the checksum, so encoding it
+    /// again would only cost time. Not part of the item's value.
+    var storedStructure = StoredText(nil)
 
     /// The SQL as one script.
     public var sql: String { statements.script }
@@ -126,7 +130,8 @@ public struct QueueItem: Hashable, Sendable {
         packages = try JSONCoding.decode([String].self, try text("packages"))
         fromChecksum = row["from_checksum"]?.text
         toChecksum = row["to_checksum"]?.text
-        structure = try row["structure"]?.text.map { try JSONCoding.decode(CanonicalEntity.self, $0) }
+        storedStructure = StoredText(row["structure"]?.text)
+        structure = try storedStructure.text.map { try JSONCoding.decode(CanonicalEntity.self, $0) }
         operations = try JSONCoding.decode([String].self, try text("operations"))
         risks = try JSONCoding.decode([OperationRisk].self, try text("risks"))
         isDestructive = row["destructive"]?.integer == 1
@@ -141,6 +146,15 @@ public struct QueueItem: Hashable, Sendable {
         updatedAt = try text("updated_at")
         error = row["error"]?.text
     }
+}
+
+/// Text kept beside a value it was decoded into; equal to any other, so it never makes two
+/// values differ (``QueueItem/storedStructure``).
+struct StoredText: Hashable, Sendable {
+    let text: String?
+    init(_ text: String?) { self.text = text }
+    static func == (_: StoredText, _: StoredText) -> Bool { true }
+    func hash(into hasher: inout Hasher) {}
 }
 
 /// One line of the append-only audit log.

@@ -3,7 +3,7 @@ import SchemaCore
 /// The verified inputs every derivation of one transaction shares: the applied snapshots (each
 /// re-hashed against its checksum when read), the workspace's render context, and the structures
 /// whose primary keys relations may reference.
-struct DerivationInputs {
+struct DerivationInputs: Sendable {
     /// Entity name → applied snapshot, read under the registry lock.
     var applied: [String: AppliedEntity]
     /// The host's keys and the identity setting, from the workspace.
@@ -30,7 +30,7 @@ struct DerivationInputs {
 }
 
 /// What a queue item runs, or why it may not run.
-enum Derivation {
+enum Derivation: Sendable {
     case runs(DerivedChange)
     case refused(Refusal)
 }
@@ -49,12 +49,55 @@ extension Registry {
     ///   from (false once its first transaction committed and changed the table).
     static func derive(_ item: QueueItem, _ inputs: DerivationInputs, liveCheck: Bool = true,
                        _ connection: any RegistryConnection) throws -> Derivation {
+        try derive([item], inputs, liveCheck: liveCheck, connection)[0]
+    }
+
+    /// ``derive(_:_:liveCheck:_:)`` for each of `items`, in order. The live tables of repairs are
+    /// read first, on `connection`; the rest reads nothing and runs on every core (a start with
+    /// 1,000 approved items renders and hashes 1,000 changes).
+    static func derive(_ items: [QueueItem], _ inputs: DerivationInputs, liveCheck: Bool = true,
+                       _ connection: any RegistryConnection) throws -> [Derivation] {
+        var repairBases: [String: RepairBase] = [:]
+        for item in items where item.action == .repair {
+            if let snapshot = inputs.applied[item.entity]?.structure {
+                repairBases[item.id] = try repairBase(item, snapshot: snapshot, inputs, liveCheck: liveCheck, connection)
+            }
+        }
+        let dialect = connection.dialect, bases = repairBases
+        return Parallel.map(items) { item in derivation(of: item, inputs, dialect: dialect, repairBase: bases[item.id]) }
+    }
+
+    /// What a repair is derived from: the live table, read now under the lock (never a stored
+    /// claim), as the applied snapshot's terms describe it, or why it cannot be.
+    enum RepairBase: Sendable {
+        case live(CanonicalEntity)
+        case refused(SchemaError.Code, String)
+    }
+
+    static func repairBase(_ item: QueueItem, snapshot: CanonicalEntity, _ inputs: DerivationInputs, liveCheck: Bool,
+                           _ connection: any RegistryConnection) throws -> RepairBase {
+        guard liveCheck else {
+            return .refused(.baseChanged, "a repair whose first transaction ran cannot be checked against the live table again; run `schema drift --queue` again")
+        }
+        guard let live = try LiveSchema.shape(of: item.entity, connection) else {
+            return .refused(.baseChanged, "the table \(TerminalText.escape(item.entity, limit: 80)) no longer exists; run `schema drift` again")
+        }
+        let keys = inputs.primaryKeys(with: item.structure)
+        let approximation = LiveEntity.approximate(live, snapshot: snapshot, dialect: connection.dialect, primaryKeys: keys).entity
+        guard Checksum(of: approximation).hex == item.repairOf else {
+            return .refused(.baseChanged, "the table changed again since this repair was planned; run `schema drift --queue` again")
+        }
+        return .live(approximation)
+    }
+
+    /// The pure part of ``derive(_:_:liveCheck:_:)``: the checks in their order, then the rendering.
+    static func derivation(of item: QueueItem, _ inputs: DerivationInputs, dialect: SQLDialect, repairBase: RepairBase?) -> Derivation {
         func refuse(_ code: SchemaError.Code, _ message: String) -> Derivation {
             .refused(Refusal(itemId: item.id, entity: item.entity, code: code, message: message))
         }
         if let problem = integrityProblem(of: item) { return .refused(problem) }
-        guard item.dialect == connection.dialect else {
-            return refuse(.dialectMismatch, "planned for \(item.dialect.rawValue), but the database is \(connection.dialect.rawValue)")
+        guard item.dialect == dialect else {
+            return refuse(.dialectMismatch, "planned for \(item.dialect.rawValue), but the database is \(dialect.rawValue)")
         }
         if let problem = shapeProblem(of: item) { return refuse(.structureChanged, problem + ": the row was edited in the database; run `schema scan` again") }
         let applied = inputs.applied[item.entity]
@@ -62,25 +105,17 @@ extension Registry {
             return refuse(.baseChanged, "the applied structure of \(TerminalText.escape(item.entity, limit: 80)) changed since this item was planned; run scan again")
         }
         var before = applied?.structure
-        let keys = inputs.primaryKeys(with: item.structure)
-        if item.action == .repair, let snapshot = before {
-            guard liveCheck else {
-                return refuse(.baseChanged, "a repair whose first transaction ran cannot be checked against the live table again; run `schema drift --queue` again")
+        if item.action == .repair, before != nil {
+            switch repairBase {
+            case .live(let live): before = live
+            case .refused(let code, let message): return refuse(code, message)
+            case nil: return refuse(.baseChanged, "the live table of this repair was not read; run `schema drift --queue` again")
             }
-            // A repair is planned from drift observed now, under the lock: never from a stored claim.
-            guard let live = try LiveSchema.shape(of: item.entity, connection) else {
-                return refuse(.baseChanged, "the table \(TerminalText.escape(item.entity, limit: 80)) no longer exists; run `schema drift` again")
-            }
-            let approximation = LiveEntity.approximate(live, snapshot: snapshot, dialect: connection.dialect, primaryKeys: keys).entity
-            guard Checksum(of: approximation).hex == item.repairOf else {
-                return refuse(.baseChanged, "the table changed again since this repair was planned; run `schema drift --queue` again")
-            }
-            before = approximation
         }
-        let renderer = MigrationSQLRenderer(dialect: connection.dialect, primaryKeys: keys, identity: inputs.context.identity)
+        let renderer = MigrationSQLRenderer(dialect: dialect, primaryKeys: inputs.primaryKeys(with: item.structure), identity: inputs.context.identity)
         // A repair restores the applied structure: nothing of it is left for later.
         let derived = DerivedChange(from: before, to: item.structure, renames: item.renames, renderer: renderer,
-                                    rollout: inputs.context.rollsOut(on: connection.dialect) && item.action != .repair)
+                                    rollout: inputs.context.rollsOut(on: dialect) && item.action != .repair)
         // The stored text hashes to the item's pin (``integrityProblem(of:)``): equal to the
         // derivation, the derivation has that pin too, without hashing it again.
         guard item.format == PinnedSQL.currentFormat, derived.statements == item.statements, derived.checks == item.checks else {

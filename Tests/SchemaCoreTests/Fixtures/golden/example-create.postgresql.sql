@@ -21,13 +21,9 @@ ALTER TABLE "BlogPost" ADD CONSTRAINT "BlogPost_authorId_fkey" FOREIGN KEY ("aut
 ALTER TABLE "BlogPost" ADD CONSTRAINT "BlogPost_tenantId_fkey" FOREIGN KEY ("tenantId") REFERENCES "Tenant"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 ALTER TABLE "BlogPost" ENABLE ROW LEVEL SECURITY;
 ALTER TABLE "BlogPost" FORCE ROW LEVEL SECURITY;
-DROP POLICY IF EXISTS "BlogPost_create" ON "BlogPost";
 CREATE POLICY "BlogPost_create" ON "BlogPost" FOR INSERT WITH CHECK (((CASE NULLIF(current_setting('app.user_role', true), '') WHEN 'user' THEN 1 WHEN 'moderator' THEN 2 WHEN 'admin' THEN 3 WHEN 'god' THEN 4 WHEN 'supergod' THEN 5 ELSE 0 END) >= 1));
-DROP POLICY IF EXISTS "BlogPost_read" ON "BlogPost";
 CREATE POLICY "BlogPost_read" ON "BlogPost" FOR SELECT USING ((((CASE NULLIF(current_setting('app.user_role', true), '') WHEN 'user' THEN 1 WHEN 'moderator' THEN 2 WHEN 'admin' THEN 3 WHEN 'god' THEN 4 WHEN 'supergod' THEN 5 ELSE 0 END) >= 2) OR (NULLIF(current_setting('app.user_id', true), '') IS NOT NULL AND ("BlogPost"."authorId"::text = NULLIF(current_setting('app.user_id', true), '')))) OR ("BlogPost"."status"::text = 'published'));
-DROP POLICY IF EXISTS "BlogPost_update" ON "BlogPost";
 CREATE POLICY "BlogPost_update" ON "BlogPost" FOR UPDATE USING (((CASE NULLIF(current_setting('app.user_role', true), '') WHEN 'user' THEN 1 WHEN 'moderator' THEN 2 WHEN 'admin' THEN 3 WHEN 'god' THEN 4 WHEN 'supergod' THEN 5 ELSE 0 END) >= 2) OR (NULLIF(current_setting('app.user_id', true), '') IS NOT NULL AND ("BlogPost"."authorId"::text = NULLIF(current_setting('app.user_id', true), '')))) WITH CHECK (((CASE NULLIF(current_setting('app.user_role', true), '') WHEN 'user' THEN 1 WHEN 'moderator' THEN 2 WHEN 'admin' THEN 3 WHEN 'god' THEN 4 WHEN 'supergod' THEN 5 ELSE 0 END) >= 2) OR (NULLIF(current_setting('app.user_id', true), '') IS NOT NULL AND ("BlogPost"."authorId"::text = NULLIF(current_setting('app.user_id', true), ''))));
-DROP POLICY IF EXISTS "BlogPost_delete" ON "BlogPost";
 CREATE POLICY "BlogPost_delete" ON "BlogPost" FOR DELETE USING (((CASE NULLIF(current_setting('app.user_role', true), '') WHEN 'user' THEN 1 WHEN 'moderator' THEN 2 WHEN 'admin' THEN 3 WHEN 'god' THEN 4 WHEN 'supergod' THEN 5 ELSE 0 END) >= 3) OR (NULLIF(current_setting('app.user_id', true), '') IS NOT NULL AND ("BlogPost"."authorId"::text = NULLIF(current_setting('app.user_id', true), ''))));
 
 -- BlogComment create
@@ -44,13 +40,9 @@ ALTER TABLE "BlogComment" ADD CONSTRAINT "BlogComment_authorId_fkey" FOREIGN KEY
 ALTER TABLE "BlogComment" ADD CONSTRAINT "BlogComment_postId_fkey" FOREIGN KEY ("postId") REFERENCES "BlogPost"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 ALTER TABLE "BlogComment" ENABLE ROW LEVEL SECURITY;
 ALTER TABLE "BlogComment" FORCE ROW LEVEL SECURITY;
-DROP POLICY IF EXISTS "BlogComment_create" ON "BlogComment";
 CREATE POLICY "BlogComment_create" ON "BlogComment" FOR INSERT WITH CHECK (((CASE NULLIF(current_setting('app.user_role', true), '') WHEN 'user' THEN 1 WHEN 'moderator' THEN 2 WHEN 'admin' THEN 3 WHEN 'god' THEN 4 WHEN 'supergod' THEN 5 ELSE 0 END) >= 1));
-DROP POLICY IF EXISTS "BlogComment_read" ON "BlogComment";
 CREATE POLICY "BlogComment_read" ON "BlogComment" FOR SELECT USING ((true));
-DROP POLICY IF EXISTS "BlogComment_update" ON "BlogComment";
 CREATE POLICY "BlogComment_update" ON "BlogComment" FOR UPDATE USING ((NULLIF(current_setting('app.user_id', true), '') IS NOT NULL AND ("BlogComment"."authorId"::text = NULLIF(current_setting('app.user_id', true), '')))) WITH CHECK ((NULLIF(current_setting('app.user_id', true), '') IS NOT NULL AND ("BlogComment"."authorId"::text = NULLIF(current_setting('app.user_id', true), ''))));
-DROP POLICY IF EXISTS "BlogComment_delete" ON "BlogComment";
 CREATE POLICY "BlogComment_delete" ON "BlogComment" FOR DELETE USING (((CASE NULLIF(current_setting('app.user_role', true), '') WHEN 'user' THEN 1 WHEN 'moderator' THEN 2 WHEN 'admin' THEN 3 WHEN 'god' THEN 4 WHEN 'supergod' THEN 5 ELSE 0 END) >= 2) OR (NULLIF(current_setting('app.user_id', true), '') IS NOT NULL AND ("BlogComment"."authorId"::text = NULLIF(current_setting('app.user_id', true), ''))));
 
 -- MediaItem create
@@ -70,13 +62,9 @@ CREATE INDEX "MediaItem_ownerId_idx" ON "MediaItem"("ownerId");
 ALTER TABLE "MediaItem" ADD CONSTRAINT "MediaItem_ownerId_fkey" FOREIGN KEY ("ownerId") REFERENCES "User"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 ALTER TABLE "MediaItem" ENABLE ROW LEVEL SECURITY;
 ALTER TABLE "MediaItem" FORCE ROW LEVEL SECURITY;
-DROP POLICY IF EXISTS "MediaItem_create" ON "MediaItem";
 CREATE POLICY "MediaItem_create" ON "MediaItem" FOR INSERT WITH CHECK (((CASE NULLIF(current_setting('app.user_role', true), '') WHEN 'user' THEN 1 WHEN 'moderator' THEN 2 WHEN 'admin' THEN 3 WHEN 'god' THEN 4 WHEN 'supergod' THEN 5 ELSE 0 END) >= 1));
-DROP POLICY IF EXISTS "MediaItem_read" ON "MediaItem";
 CREATE POLICY "MediaItem_read" ON "MediaItem" FOR SELECT USING (((CASE NULLIF(current_setting('app.user_role', true), '') WHEN 'user' THEN 1 WHEN 'moderator' THEN 2 WHEN 'admin' THEN 3 WHEN 'god' THEN 4 WHEN 'supergod' THEN 5 ELSE 0 END) >= 3) OR (NULLIF(current_setting('app.user_id', true), '') IS NOT NULL AND ("MediaItem"."ownerId"::text = NULLIF(current_setting('app.user_id', true), ''))));
-DROP POLICY IF EXISTS "MediaItem_update" ON "MediaItem";
 CREATE POLICY "MediaItem_update" ON "MediaItem" FOR UPDATE USING ((NULLIF(current_setting('app.user_id', true), '') IS NOT NULL AND ("MediaItem"."ownerId"::text = NULLIF(current_setting('app.user_id', true), '')))) WITH CHECK ((NULLIF(current_setting('app.user_id', true), '') IS NOT NULL AND ("MediaItem"."ownerId"::text = NULLIF(current_setting('app.user_id', true), ''))));
-DROP POLICY IF EXISTS "MediaItem_delete" ON "MediaItem";
 CREATE POLICY "MediaItem_delete" ON "MediaItem" FOR DELETE USING (((CASE NULLIF(current_setting('app.user_role', true), '') WHEN 'user' THEN 1 WHEN 'moderator' THEN 2 WHEN 'admin' THEN 3 WHEN 'god' THEN 4 WHEN 'supergod' THEN 5 ELSE 0 END) >= 3) OR (NULLIF(current_setting('app.user_id', true), '') IS NOT NULL AND ("MediaItem"."ownerId"::text = NULLIF(current_setting('app.user_id', true), ''))));
 
 -- Tag create
@@ -91,13 +79,9 @@ CREATE UNIQUE INDEX "Tag_tenantId_name_key" ON "Tag"("tenantId", "name");
 ALTER TABLE "Tag" ADD CONSTRAINT "Tag_tenantId_fkey" FOREIGN KEY ("tenantId") REFERENCES "Tenant"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 ALTER TABLE "Tag" ENABLE ROW LEVEL SECURITY;
 ALTER TABLE "Tag" FORCE ROW LEVEL SECURITY;
-DROP POLICY IF EXISTS "Tag_create" ON "Tag";
 CREATE POLICY "Tag_create" ON "Tag" FOR INSERT WITH CHECK (((CASE NULLIF(current_setting('app.user_role', true), '') WHEN 'user' THEN 1 WHEN 'moderator' THEN 2 WHEN 'admin' THEN 3 WHEN 'god' THEN 4 WHEN 'supergod' THEN 5 ELSE 0 END) >= 2));
-DROP POLICY IF EXISTS "Tag_read" ON "Tag";
 CREATE POLICY "Tag_read" ON "Tag" FOR SELECT USING ((true));
-DROP POLICY IF EXISTS "Tag_update" ON "Tag";
 CREATE POLICY "Tag_update" ON "Tag" FOR UPDATE USING (((CASE NULLIF(current_setting('app.user_role', true), '') WHEN 'user' THEN 1 WHEN 'moderator' THEN 2 WHEN 'admin' THEN 3 WHEN 'god' THEN 4 WHEN 'supergod' THEN 5 ELSE 0 END) >= 2)) WITH CHECK (((CASE NULLIF(current_setting('app.user_role', true), '') WHEN 'user' THEN 1 WHEN 'moderator' THEN 2 WHEN 'admin' THEN 3 WHEN 'god' THEN 4 WHEN 'supergod' THEN 5 ELSE 0 END) >= 2));
-DROP POLICY IF EXISTS "Tag_delete" ON "Tag";
 CREATE POLICY "Tag_delete" ON "Tag" FOR DELETE USING (((CASE NULLIF(current_setting('app.user_role', true), '') WHEN 'user' THEN 1 WHEN 'moderator' THEN 2 WHEN 'admin' THEN 3 WHEN 'god' THEN 4 WHEN 'supergod' THEN 5 ELSE 0 END) >= 3));
 
 -- Tagging create
@@ -114,11 +98,7 @@ CREATE UNIQUE INDEX "Tagging_tagId_entity_entityId_key" ON "Tagging"("tagId", "e
 ALTER TABLE "Tagging" ADD CONSTRAINT "Tagging_tagId_fkey" FOREIGN KEY ("tagId") REFERENCES "Tag"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 ALTER TABLE "Tagging" ENABLE ROW LEVEL SECURITY;
 ALTER TABLE "Tagging" FORCE ROW LEVEL SECURITY;
-DROP POLICY IF EXISTS "Tagging_create" ON "Tagging";
 CREATE POLICY "Tagging_create" ON "Tagging" FOR INSERT WITH CHECK (((CASE NULLIF(current_setting('app.user_role', true), '') WHEN 'user' THEN 1 WHEN 'moderator' THEN 2 WHEN 'admin' THEN 3 WHEN 'god' THEN 4 WHEN 'supergod' THEN 5 ELSE 0 END) >= 1));
-DROP POLICY IF EXISTS "Tagging_read" ON "Tagging";
 CREATE POLICY "Tagging_read" ON "Tagging" FOR SELECT USING ((true));
-DROP POLICY IF EXISTS "Tagging_update" ON "Tagging";
 CREATE POLICY "Tagging_update" ON "Tagging" FOR UPDATE USING (false) WITH CHECK (false);
-DROP POLICY IF EXISTS "Tagging_delete" ON "Tagging";
 CREATE POLICY "Tagging_delete" ON "Tagging" FOR DELETE USING (((CASE NULLIF(current_setting('app.user_role', true), '') WHEN 'user' THEN 1 WHEN 'moderator' THEN 2 WHEN 'admin' THEN 3 WHEN 'god' THEN 4 WHEN 'supergod' THEN 5 ELSE 0 END) >= 2) OR (false));
