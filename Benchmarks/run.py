@@ -187,7 +187,7 @@ def applies(work, w1k):
         approve_everything(w1k, env)
         script = os.path.join(work, f"plan_{kind}.sql")
         with open(script, "w") as fh:
-            # Row-level security statements run only with `apply --rls`, which the timed apply does not use.
+            # The policy statements a start skips (tables without an ACL) are printed after this line; the rest is what it runs.
             fh.write(run([SCHEMA, "plan", "--root", w1k], env).stdout.split("-- row-level security")[0])
         client = client_command(kind, floor_url)
         if client:
