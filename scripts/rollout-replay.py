@@ -4,7 +4,7 @@
 The old version's client (the SQL its Prisma client issues: inserts and selects naming the old
 columns) runs under pgbench, as the application's role, while `schema apply` applies the expand of
 a change it does not tolerate (a dropped field, a field made required, a tighter maxLength, an enum
-value removed, a unique index on an existing column, a dropped table). Then the new version's
+value removed, a unique index on an existing column, a renamed field, a dropped table). Then the new version's
 client runs beside it. Then one ends the rollout while the version that stays serves:
   complete: the old version stops, `schema complete` runs under the new version's load;
   rollback: the new version stops, `schema rollback` runs under the old version's load.
@@ -39,6 +39,7 @@ V1 = """entities:
       subtitle: { type: string, nullable: true }
       status: { type: string, enum: [draft, live, gone] }
       slug: { type: string, nullable: true }
+      summary: { type: string, default: "s" }
   - name: Tag
     fields:
       id: { type: string, primary: true }
@@ -52,18 +53,19 @@ V2 = """entities:
       subtitle: { type: string, default: "none" }
       status: { type: string, enum: [draft, live] }
       slug: { type: string, nullable: true, unique: true }
+      abstract: { type: string, default: "s", renamedFrom: summary }
 """
 # Each transaction writes one row with a unique key and reads rows of both kinds.
 OLD = """\\set r random(1, 20000)
-INSERT INTO "Post" ("id", "title", "legacy", "subtitle", "status", "slug") VALUES ('o-' || txid_current(), 'old title', 'kept', NULL, 'draft', 'o-' || txid_current());
+INSERT INTO "Post" ("id", "title", "legacy", "subtitle", "status", "slug", "summary") VALUES ('o-' || txid_current(), 'old title', 'kept', NULL, 'draft', 'o-' || txid_current(), 'old summary');
 INSERT INTO "Tag" ("id", "label") VALUES ('t-' || txid_current(), 'old');
-SELECT "id", "title", "legacy", "subtitle", "status", "slug" FROM "Post" WHERE "id" = 'seed' || :r;
-SELECT "id", "title", "legacy", "subtitle", "status", "slug" FROM "Post" ORDER BY "id" DESC LIMIT 5;
+SELECT "id", "title", "legacy", "subtitle", "status", "slug", "summary" FROM "Post" WHERE "id" = 'seed' || :r;
+SELECT "id", "title", "legacy", "subtitle", "status", "slug", "summary" FROM "Post" ORDER BY "id" DESC LIMIT 5;
 """
 NEW = """\\set r random(1, 20000)
-INSERT INTO "Post" ("id", "title", "status", "slug") VALUES ('n-' || txid_current(), 'new title', 'live', 'n-' || txid_current());
-SELECT "id", "title", "subtitle", "status", "slug" FROM "Post" WHERE "id" = 'seed' || :r;
-SELECT "id", "title", "subtitle", "status", "slug" FROM "Post" ORDER BY "id" DESC LIMIT 5;
+INSERT INTO "Post" ("id", "title", "status", "slug", "abstract") VALUES ('n-' || txid_current(), 'new title', 'live', 'n-' || txid_current(), 'new abstract');
+SELECT "id", "title", "subtitle", "status", "slug", "abstract" FROM "Post" WHERE "id" = 'seed' || :r;
+SELECT "id", "title", "subtitle", "status", "slug", "abstract" FROM "Post" ORDER BY "id" DESC LIMIT 5;
 """
 SEEDS = 20000
 
@@ -187,9 +189,17 @@ def under_load(end):
         fail(f"{end}: {written_old} old and {written_new} new rows, pgbench wrote {old_count} and {new_count}")
     if int(psql(database, """SELECT count(*) FROM "Post" WHERE "id" LIKE 'seed%'""")) != SEEDS:
         fail(f"{end}: seed rows lost")
-    expected = "id,slug,status,subtitle,title" if end == "complete" else "id,legacy,slug,status,subtitle,title"
+    expected = "abstract,id,slug,status,subtitle,title" if end == "complete" else "id,legacy,slug,status,subtitle,summary,title"
     if columns(database, "Post") != expected:
         fail(f"{end}: Post has columns {columns(database, 'Post')}, expected {expected}")
+    # The renamed field: what either version wrote is under the name of the version that stays.
+    kept = "abstract" if end == "complete" else "summary"
+    crossed = psql(database, f"""SELECT count(*) FROM "Post" WHERE ("id" LIKE 'o-%' AND "{kept}" IS DISTINCT FROM 'old summary')
+                                 OR ("id" LIKE 'n-%' AND "{kept}" IS DISTINCT FROM 'new abstract') OR ("id" LIKE 'seed%' AND "{kept}" IS DISTINCT FROM 's')""")
+    if crossed != "0":
+        fail(f"{end}: {crossed} row(s) lost the renamed field's value")
+    if psql(database, """SELECT count(*) FROM pg_trigger WHERE tgrelid = '"Post"'::regclass AND NOT tgisinternal""") != "0":
+        fail(f"{end}: the trigger that kept the renamed columns equal is still there")
     tags = columns(database, "Tag")
     if (end == "complete") != (tags == ""):
         fail(f"{end}: the Tag table is {'still there' if tags else 'gone'}")

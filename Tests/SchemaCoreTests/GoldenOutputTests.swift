@@ -35,9 +35,22 @@ import Testing
         let change = try #require(MigrationPlanner.plan(desired: after.entities, applied: applied, dialect: dialect, host: after.host).first)
         let text = "-- operations\n" + change.operations.map { "-- \($0.summary)" }.joined(separator: "\n")
             + "\n-- risks\n" + change.risks.map { "-- \($0)" }.joined(separator: "\n")
-            + "\n-- checks\n" + change.checks.map { "-- \($0.kind.rawValue) \($0.description): \($0.countSQL)" }.joined(separator: "\n")
-            + "\n" + Self.stages(change.statements) + "\n"
+            + "\n-- checks\n" + change.checks.map { "-- \(Self.partLabel($0.part, of: change.statements))\($0.kind.rawValue) \($0.description): \($0.countSQL)" }.joined(separator: "\n")
+            + "\n" + Self.parts(change.statements) + "\n"
         Golden.check(text, "alter-post.\(dialect.rawValue).sql")
+    }
+
+    /// A rolled-out change's statements per part (``SQLStatement/Part``), each part by stage; one
+    /// that applies whole, by stage only.
+    static func parts(_ statements: [SQLStatement]) -> String {
+        let parts = SQLStatement.Part.allCases.filter { part in statements.contains { $0.part == part } }
+        guard parts != [.expand] else { return stages(statements) }
+        return parts.map { part in "-- part: \(part.rawValue)\n" + stages(statements.filter { $0.part == part }) }.joined(separator: "\n")
+    }
+
+    /// `[part] ` when the change is rolled out, for its checks.
+    static func partLabel(_ part: SQLStatement.Part, of statements: [SQLStatement]) -> String {
+        statements.contains { $0.part != .expand } ? "[\(part.rawValue)] " : ""
     }
 
     /// Statements in execution order, under a header per stage, each with the lock it takes.

@@ -103,8 +103,9 @@ struct RolloutPlanningTests {
         #expect(derived.statements.contains { $0.sql == #"DROP TABLE "Post""# })
     }
 
-    /// SQLite is one node, `deploys: recreate` stops the old version first, a renamed field is not
-    /// split yet: all apply whole at the start.
+    /// SQLite is one node, `deploys: recreate` stops the old version first, a renamed field whose
+    /// type changes cannot be kept in step: all apply whole at the start. A plain rename is split,
+    /// and its contract and rollback count no value as lost (the other column holds each).
     @Test func whatIsNotRolledOut() throws {
         let from = try Self.structure(Self.before)
         let applied = [AppliedEntity(structure: from, checksum: Checksum(of: from), packages: ["fixture"])]
@@ -119,7 +120,12 @@ struct RolloutPlanningTests {
             .replacingOccurrences(of: "      legacy: { type: string }\n", with: ""))
         let rename = DerivedChange(from: from, to: renamed, renames: ["tagline": "subtitle"], renderer: Self.renderer, rollout: true)
         #expect(rename.operations.contains(.renameColumn(table: "Post", from: "subtitle", to: "tagline")))
-        #expect(!rename.isRolledOut)
+        #expect(rename.isRolledOut && rename.incompatibilities.map(\.kind) == [.renamedField, .droppedField])
+        #expect(!rename.checks.contains { $0.countSQL.contains("subtitle") || $0.countSQL.contains("tagline") }, "\(rename.checks.map(\.description))")
+        #expect(rename.checks.contains { $0.description == "values of Post.legacy, deleted with the column" })
+        var retyped = renamed
+        if let index = retyped.fields.firstIndex(where: { $0.name == "tagline" }) { retyped.fields[index].type = .int }
+        #expect(!DerivedChange(from: from, to: retyped, renames: ["tagline": "subtitle"], renderer: Self.renderer, rollout: true).isRolledOut)
     }
 }
 

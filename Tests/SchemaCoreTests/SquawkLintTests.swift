@@ -78,7 +78,11 @@ import Testing
         case "renaming-column":
             change.risks.contains { $0.code == "BC102" }
         case "ban-drop-column", "ban-drop-table":
-            change.isDestructive
+            // A rolled-out rename drops one of its two columns when it ends; the other holds every value.
+            change.isDestructive || statement.part != .expand && change.renames.contains { statement.sql.hasSuffix("DROP COLUMN \"\($0.key)\"") || statement.sql.hasSuffix("DROP COLUMN \"\($0.value)\"") }
+        case "ban-drop-function":
+            // The trigger function a rolled-out rename installs, removed by its contract or rollback.
+            statement.sql.contains(ConstraintName.renamedColumnSync(change.entity, in: .postgresql))
         case "ban-drop-default":
             // `schema rollback` restores the old version's table exactly, once the new version
             // that relied on the default is taken back.

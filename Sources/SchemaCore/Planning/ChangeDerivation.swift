@@ -26,15 +26,16 @@ public struct DerivedChange: Hashable, Sendable {
     /// the rename hints it was planned with, rendered by `renderer`. Pure.
     ///
     /// - Parameter rollout: split a change the running version does not tolerate into expand,
-    ///   contract and rollback (``Rollout``); changes with renamed fields apply whole.
+    ///   contract and rollback (``Rollout``); a change with a rename a rollout cannot keep both
+    ///   columns of (``Rollout/canRollOut(from:to:renames:)``) applies whole.
     public init(from: CanonicalEntity?, to: CanonicalEntity?, renames: [String: String] = [:], renderer: MigrationSQLRenderer, rollout: Bool = false) {
         operations = TableDiff.operations(from: from, to: to, renames: renames)
         // A new table has no rows: nothing about it can fail on existing data or lose any.
         risks = MigrationPlanner.risks(of: operations, creating: from == nil)
-        let renamed = operations.contains { if case .renameColumn = $0 { true } else { false } }
-        if rollout, let from, !renamed, case let found = Rollout.incompatibilities(from: from, to: to), !found.isEmpty {
+        if rollout, let from, Rollout.canRollOut(from: from, to: to, renames: renames),
+           case let found = Rollout.incompatibilities(from: from, to: to, renames: renames), !found.isEmpty {
             incompatibilities = found
-            let parts = Self.parts(from: from, to: to, renderer: renderer)
+            let parts = Self.parts(from: from, to: to, renames: renames, renderer: renderer)
             statements = parts.statements
             checks = parts.checks
         } else {
@@ -47,16 +48,28 @@ public struct DerivedChange: Hashable, Sendable {
 
     /// The three parts of a rolled-out change: old → expanded (the start), expanded → new
     /// (`complete`; row-level security was installed by the expand), expanded → old (`rollback`).
-    /// A dropped table is all contract: the expand leaves it as it is.
-    static func parts(from: CanonicalEntity, to: CanonicalEntity?, renderer: MigrationSQLRenderer) -> RenderedStep {
+    /// A dropped table is all contract: the expand leaves it as it is. Renamed fields add the
+    /// trigger that keeps both columns equal and the copy of the old column's values to the expand,
+    /// and the trigger's removal to the other two parts, before they drop either column.
+    static func parts(from: CanonicalEntity, to: CanonicalEntity?, renames: [String: String], renderer: MigrationSQLRenderer) -> RenderedStep {
         func render(_ a: CanonicalEntity?, _ b: CanonicalEntity?, _ part: SQLStatement.Part) -> RenderedStep {
             let rendered = renderer.render(MigrationStep(from: a, to: b, operations: TableDiff.operations(from: a, to: b)))
             let statements = rendered.statements.filter { part != .contract || $0.phase != .rowLevelSecurity }
             return RenderedStep(statements: statements.map { $0.inPart(part) }, checks: rendered.checks.map { $0.inPart(part) })
         }
         guard let to else { return render(from, nil, .contract) }
-        let expanded = Rollout.expanded(from: from, to: to)
-        let steps = [render(from, expanded, .expand), render(expanded, to, .contract), render(expanded, from, .rollback)]
+        let expanded = Rollout.expanded(from: from, to: to, renames: renames)
+        var steps = [render(from, expanded, .expand), render(expanded, to, .contract), render(expanded, from, .rollback)]
+        let pairs = Rollout.renamedFields(from: from, to: to, renames: renames)
+        if !pairs.isEmpty {
+            steps[0].statements += renderer.renamedColumnSync(table: to.name, pairs: pairs, key: to.primaryKey?.name ?? "id").map { $0.inPart(.expand) }
+            for (index, part, dropped) in [(1, SQLStatement.Part.contract, Array(pairs.values)), (2, .rollback, Array(pairs.keys))] {
+                steps[index].statements = renderer.dropRenamedColumnSync(table: to.name).map { $0.inPart(part) } + steps[index].statements
+                // The column a renamed field leaves behind loses no value: the other one holds each.
+                let kept = Set(dropped.map { renderer.columnDeletions(table: to.name, column: $0).inPart(part) })
+                steps[index].checks.removeAll { kept.contains($0) }
+            }
+        }
         return RenderedStep(statements: steps.flatMap(\.statements), checks: steps.flatMap(\.checks))
     }
 }

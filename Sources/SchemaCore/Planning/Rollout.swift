@@ -16,9 +16,12 @@
 /// - a tighter `maxLength`, `enum`, `minimum` or `maximum`: the old version may write what it no
 ///   longer allows. The expanded column allows what either version allows;
 /// - a new unique index or foreign key on an existing column: the old version's writes may break it;
-/// - a dropped entity: the old version reads its table.
+/// - a dropped entity: the old version reads its table;
+/// - a renamed field (`renamedFrom:`): the old version reads and writes the old column, the new
+///   one the new column. Both exist between expand and contract, kept equal by a trigger in
+///   either direction (``renamedFields(from:to:renames:)``).
 ///
-/// Renamed fields and changed types are not split yet: they apply whole, at the start.
+/// Changed column types and renamed primary keys are not split yet: they apply whole, at the start.
 public enum Rollout {
     /// How the host deploys a new version (`schema.config.json`: `"deploys"`).
     public enum DeployStrategy: String, Hashable, Sendable, CaseIterable {
@@ -40,6 +43,7 @@ public enum Rollout {
             case uniqueIndex = "unique-index"
             case foreignKey = "foreign-key"
             case droppedEntity = "dropped-entity"
+            case renamedField = "renamed-field"
         }
 
         public var kind: Kind
@@ -60,6 +64,7 @@ public enum Rollout {
             case .uniqueIndex: "a unique index on (\(object)) is added: the running version's writes may repeat values"
             case .foreignKey: "a foreign key on \(object) is added: the running version's writes may not satisfy it"
             case .droppedEntity: "table \(object) is dropped: the running version still reads and writes it"
+            case .renamedField: "field \(object): the running version still reads and writes the old column; both are kept equal until complete"
             }
         }
     }
@@ -69,8 +74,14 @@ public enum Rollout {
     /// indexes and foreign keys on the columns it writes), minus what it cannot live with (new
     /// NOT NULL, tighter checks, new unique indexes and foreign keys on existing columns). Equal to
     /// `new` when the change is compatible. Pure.
-    public static func expanded(from old: CanonicalEntity, to new: CanonicalEntity) -> CanonicalEntity {
+    ///
+    /// A renamed field (``renamedFields(from:to:renames:)``) is both columns: the old one kept as a
+    /// dropped field is, the new one as a new field that the old column's values fill, without a
+    /// default (a trigger tells the two versions' writes apart by which column they set) and
+    /// allowing what either allows.
+    public static func expanded(from old: CanonicalEntity, to new: CanonicalEntity, renames: [String: String] = [:]) -> CanonicalEntity {
         let oldFields = Dictionary(old.fields.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let renamed = renamedFields(from: old, to: new, renames: renames)
         let newNames = Set(new.fields.map(\.name))
         let brandNew = newNames.subtracting(oldFields.keys)
         let dropped = old.fields.filter { !newNames.contains($0.name) }
@@ -78,7 +89,14 @@ public enum Rollout {
 
         var fields = new.fields.map { field -> CanonicalField in
             var expanded = field
-            if let before = oldFields[field.name] {
+            if let source = renamed[field.name], let before = oldFields[source] {
+                expanded.optional = true
+                expanded.defaultValue = nil
+                expanded.maxLength = looser(before.maxLength, field.maxLength, max)
+                expanded.enumValues = looser(before.enumValues, field.enumValues) { Array(Set($0).union($1)).sorted() }
+                expanded.minimum = looser(before.minimum, field.minimum, min)
+                expanded.maximum = looser(before.maximum, field.maximum, max)
+            } else if let before = oldFields[field.name] {
                 if before.optional { expanded.optional = true }
                 expanded.maxLength = looser(before.maxLength, field.maxLength, max)
                 expanded.enumValues = looser(before.enumValues, field.enumValues) { Array(Set($0).union($1)).sorted() }
@@ -114,17 +132,22 @@ public enum Rollout {
 
     /// What the contract does that the running version does not tolerate: empty for a compatible
     /// change. `new` nil is a drop of `old`'s table.
-    public static func incompatibilities(from old: CanonicalEntity, to new: CanonicalEntity?) -> [Incompatibility] {
+    public static func incompatibilities(from old: CanonicalEntity, to new: CanonicalEntity?, renames: [String: String] = [:]) -> [Incompatibility] {
         guard let new else { return [Incompatibility(.droppedEntity, old.name)] }
-        let expanded = expanded(from: old, to: new)
+        let renamed = renamedFields(from: old, to: new, renames: renames)
+        let expanded = expanded(from: old, to: new, renames: renames)
+        let oldFields = Dictionary(old.fields.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         let newFields = Dictionary(new.fields.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        var found: [Incompatibility] = []
+        let sources = Set(renamed.values)
+        var found: [Incompatibility] = renamed.sorted { $0.key < $1.key }.map { Incompatibility(.renamedField, "\($0.value) → \($0.key)") }
         for field in expanded.fields {
             guard let after = newFields[field.name] else {
-                found.append(Incompatibility(.droppedField, field.name))
+                if !sources.contains(field.name) { found.append(Incompatibility(.droppedField, field.name)) }
                 continue
             }
-            if field.optional && !after.optional { found.append(Incompatibility(.requiredField, field.name)) }
+            // A renamed field is as optional as its old column was until the contract.
+            let optional = renamed[field.name].flatMap { oldFields[$0]?.optional } ?? field.optional
+            if optional && !after.optional { found.append(Incompatibility(.requiredField, field.name)) }
             if (field.maxLength, field.enumValues, field.minimum, field.maximum) != (after.maxLength, after.enumValues, after.minimum, after.maximum) {
                 found.append(Incompatibility(.tightenedField, field.name))
             }
@@ -138,6 +161,30 @@ public enum Rollout {
             if let column = relation.field, !expandedKeys.contains(column) { found.append(Incompatibility(.foreignKey, column)) }
         }
         return found
+    }
+
+    /// The renames a rollout keeps both columns of (new name → old name): hints that
+    /// ``TableDiff`` applies (the old column exists and the new one did not), whose column keeps
+    /// its type (a trigger copies values both ways) and is not the primary key (other tables'
+    /// foreign keys point at it). Other renames make the change apply whole.
+    public static func renamedFields(from old: CanonicalEntity, to new: CanonicalEntity, renames: [String: String]) -> [String: String] {
+        let oldFields = Dictionary(old.fields.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let newFields = Dictionary(new.fields.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        return renames.filter { newName, oldName in
+            guard let before = oldFields[oldName], let after = newFields[newName], oldFields[newName] == nil, newFields[oldName] == nil else { return false }
+            return before.type == after.type && !before.primary && !after.primary && !before.generated && !after.generated
+        }
+    }
+
+    /// Whether every rename of the change is one a rollout can keep both columns of.
+    public static func canRollOut(from old: CanonicalEntity, to new: CanonicalEntity?, renames: [String: String]) -> Bool {
+        let applicable = TableDiff.operations(from: old, to: new, renames: renames).compactMap { operation -> String? in
+            if case .renameColumn(_, _, let to) = operation { return to }
+            return nil
+        }
+        guard !applicable.isEmpty else { return true }
+        guard let new else { return false }
+        return Set(applicable) == Set(renamedFields(from: old, to: new, renames: renames).keys)
     }
 
     /// The looser of two limits, where nil is no limit: nil when either is.

@@ -1,4 +1,10 @@
 extension MigrationSQLRenderer {
+    /// The values a dropped column takes with it.
+    func columnDeletions(table: String, column: String) -> DataCheck {
+        DataCheck(.deletions, table: table, count: #"SELECT COUNT(*) AS "count" FROM \#(q(table)) WHERE \#(q(column)) IS NOT NULL"#,
+                  "values of \(table).\(column), deleted with the column")
+    }
+
     /// The questions a step asks of the rows it meets, written against the table as it is
     /// before the step (columns under their names before its renames). Both dialects walk the
     /// same operations; only the SQL functions differ.
@@ -16,8 +22,7 @@ extension MigrationSQLRenderer {
             case .dropTable:
                 checks.append(DataCheck(.deletions, table: table, count: #"SELECT COUNT(*) AS "count" FROM \#(q(table))"#, "rows of \(table), deleted with the table"))
             case .dropColumn(_, let field):
-                checks.append(DataCheck(.deletions, table: table, count: #"SELECT COUNT(*) AS "count" FROM \#(q(table)) WHERE \#(q(field.name)) IS NOT NULL"#,
-                                        "values of \(table).\(field.name), deleted with the column"))
+                checks.append(columnDeletions(table: table, column: field.name))
             case .addColumn(_, let field) where !field.optional && field.defaultValue == nil && !field.generated:
                 checks.append(DataCheck(.violations, table: table, count: #"SELECT COUNT(*) AS "count" FROM \#(q(table))"#, examples: examples(table: table, where: nil),
                                         "rows of \(table), which the new NOT NULL column \(field.name) without a default cannot fill"))

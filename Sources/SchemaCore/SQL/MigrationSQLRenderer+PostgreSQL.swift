@@ -206,9 +206,11 @@ extension MigrationSQLRenderer {
     /// walk over the pages, which leaves few or none, so one scan usually ends it. Rows are picked
     /// by key, not by `ctid`, and the update checks `IS NULL` again: a row the application updates
     /// meanwhile is followed to its new version, and a value the application wrote is never overwritten.
-    func backfillBatch(table: String, column: String, value: String, key: String) -> String {
-        #"WITH "batch" AS (SELECT \#(key) FROM \#(q(table)) WHERE \#(column) IS NULL LIMIT \#(Self.backfillBatchSize)), "#
-            + #""filled" AS (UPDATE \#(q(table)) SET \#(column) = \#(value) WHERE \#(column) IS NULL AND \#(key) IN (SELECT \#(key) FROM "batch") RETURNING 1) "#
+    /// The condition (default `column IS NULL`) must be false once a row is filled, or the batches never end.
+    func backfillBatch(table: String, column: String, value: String, key: String, condition: String? = nil) -> String {
+        let condition = condition ?? "\(column) IS NULL"
+        return #"WITH "batch" AS (SELECT \#(key) FROM \#(q(table)) WHERE \#(condition) LIMIT \#(Self.backfillBatchSize)), "#
+            + #""filled" AS (UPDATE \#(q(table)) SET \#(column) = \#(value) WHERE \#(condition) AND \#(key) IN (SELECT \#(key) FROM "batch") RETURNING 1) "#
             + #"SELECT COUNT(*) AS "count" FROM "batch""#
     }
 
@@ -221,10 +223,13 @@ extension MigrationSQLRenderer {
     /// application wrote is never overwritten. A row the application updates while the batch
     /// waits for it may move to a page outside the range and be skipped: the search for NULLs
     /// after the walk (``backfillBatch(table:column:value:key:)``) finds it.
-    func pageBackfillBatch(table: String, column: String, value: String) -> String {
+    ///
+    /// - Parameter condition: which rows of the range it fills (default: `column IS NULL`).
+    func pageBackfillBatch(table: String, column: String, value: String, condition: String? = nil) -> String {
         let first = "CAST($1 AS bigint)", end = "CAST($1 AS bigint) + CAST($2 AS bigint)"
+        let condition = condition ?? "\(column) IS NULL"
         return #"WITH "filled" AS (UPDATE \#(q(table)) SET \#(column) = \#(value) "#
-            + #"WHERE "ctid" >= CAST('(' || \#(first) || ',0)' AS tid) AND "ctid" < CAST('(' || (\#(end)) || ',0)' AS tid) AND \#(column) IS NULL RETURNING 1) "#
+            + #"WHERE "ctid" >= CAST('(' || \#(first) || ',0)' AS tid) AND "ctid" < CAST('(' || (\#(end)) || ',0)' AS tid) AND \#(condition) RETURNING 1) "#
             + #"SELECT COUNT(*) AS "filled", pg_relation_size(CAST(\#(dialect.literal(q(table))) AS regclass)) / current_setting('block_size')::bigint AS "pages" FROM "filled""#
     }
 

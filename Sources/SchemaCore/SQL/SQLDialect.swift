@@ -1,3 +1,6 @@
+import Crypto
+import Foundation
+
 /// The SQL dialects the registry and the renderers support.
 public enum SQLDialect: String, Hashable, Sendable, Codable {
     case sqlite
@@ -112,6 +115,14 @@ public enum ConstraintName {
     /// The CHECK, added and dropped in one transaction, that every value survives a narrowing type change.
     public static func conversionGuard(_ table: String, _ column: String, in dialect: SQLDialect) -> String {
         fitted("\(table)_\(column)", suffix: "_fits", dialect)
+    }
+
+    /// The trigger, and its function, that keep renamed columns equal during a rollout. The
+    /// table's name is cut to fit and followed by a hash of all of it, so two long table names
+    /// that share a beginning never share a trigger function.
+    public static func renamedColumnSync(_ table: String, in dialect: SQLDialect) -> String {
+        let digest = SHA256.hash(data: Data(table.utf8)).prefix(4).map { String(format: "%02x", $0) }.joined()
+        return fitted(table, suffix: "_renamed_" + digest, dialect)
     }
 
     /// `base + suffix`, with `base` cut (at a character boundary) so the whole fits the dialect's

@@ -1,0 +1,55 @@
+extension MigrationSQLRenderer {
+    /// What keeps a renamed field's two columns equal while a rollout lasts (PostgreSQL): one
+    /// trigger function for the table's renamed pairs, its `BEFORE INSERT OR UPDATE` trigger, and
+    /// the copy of every stored old value into the new column.
+    ///
+    /// The trigger tells the versions apart by the column they write: during the expand the new
+    /// column has no default, so an insert that leaves it NULL comes from the old version (the new
+    /// column gets the old one's value) and one that sets it comes from the new version (the old
+    /// column gets the new one's, before NOT NULL is checked, so the new version's inserts
+    /// satisfy it). An update copies whichever column it changed; the new one wins when both
+    /// changed. The copy walks the table's pages (``pageBackfillBatch(table:column:value:condition:)``)
+    /// and then looks for rows the walk missed; it fills only NULLs, so a value either version
+    /// wrote is never overwritten, and a row whose old value is NULL needs no copy.
+    ///
+    /// - Parameters:
+    ///   - pairs: new column → old column.
+    ///   - key: the primary-key column, for the search after the walk.
+    func renamedColumnSync(table: String, pairs: [String: String], key: String) -> [SQLStatement] {
+        let sorted = pairs.sorted { $0.key < $1.key }
+        let name = q(ConstraintName.renamedColumnSync(table, in: dialect))
+        let onInsert = sorted.map { new, old in
+            "IF NEW.\(q(new)) IS NULL THEN NEW.\(q(new)) := NEW.\(q(old)); ELSE NEW.\(q(old)) := NEW.\(q(new)); END IF;"
+        }
+        let onUpdate = sorted.map { new, old in
+            "IF NEW.\(q(new)) IS DISTINCT FROM OLD.\(q(new)) THEN NEW.\(q(old)) := NEW.\(q(new)); "
+                + "ELSIF NEW.\(q(old)) IS DISTINCT FROM OLD.\(q(old)) THEN NEW.\(q(new)) := NEW.\(q(old)); END IF;"
+        }
+        let body = "BEGIN IF TG_OP = 'INSERT' THEN " + onInsert.joined(separator: " ") + " ELSE " + onUpdate.joined(separator: " ")
+            + " END IF; RETURN NEW; END"
+        var statements = [
+            SQLStatement(.tables, "CREATE OR REPLACE FUNCTION \(name)() RETURNS trigger LANGUAGE plpgsql AS $renamed$ \(body) $renamed$"),
+            SQLStatement(.tables, "CREATE TRIGGER \(name) BEFORE INSERT OR UPDATE ON \(q(table)) FOR EACH ROW EXECUTE FUNCTION \(name)()",
+                         lock: LockImpact("SHARE ROW EXCLUSIVE", on: table, work: .catalog)),
+        ]
+        let rowLocks = LockImpact("ROW EXCLUSIVE", on: table, work: .batches)
+        for (new, old) in sorted {
+            let condition = "\(q(new)) IS NULL AND \(q(old)) IS NOT NULL"
+            statements.append(SQLStatement(.tables, pageBackfillBatch(table: table, column: q(new), value: q(old), condition: condition),
+                                           stage: .online, execution: .pageBatches, lock: rowLocks))
+            statements.append(SQLStatement(.tables, backfillBatch(table: table, column: q(new), value: q(old), key: q(key), condition: condition),
+                                           stage: .online, execution: .batches, lock: rowLocks))
+        }
+        return statements
+    }
+
+    /// Removes what ``renamedColumnSync(table:pairs:key:)`` installed, first of all statements of
+    /// the contract or the rollback (before either column is dropped).
+    func dropRenamedColumnSync(table: String) -> [SQLStatement] {
+        let name = q(ConstraintName.renamedColumnSync(table, in: dialect))
+        return [
+            SQLStatement(.dropForeignKeys, "DROP TRIGGER IF EXISTS \(name) ON \(q(table))", lock: LockImpact("ACCESS EXCLUSIVE", on: table, work: .catalog)),
+            SQLStatement(.dropForeignKeys, "DROP FUNCTION IF EXISTS \(name)()"),
+        ]
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import SchemaCore
+import SchemaRegistry
+import Testing
+
+/// Renamed fields in a rolling deploy (issue 22): between expand and contract both columns exist
+/// and a trigger keeps them equal, so the old version's client (which names the old column) and
+/// the new one's (which names the new column) both work and read what the other wrote.
+@Suite(.serialized) struct RenameRolloutTests {
+    static let v1 = """
+        entities:
+          - name: Author
+            fields:
+              id: { type: string, primary: true }
+              name: { type: string, maxLength: 100 }
+              email: { type: string, nullable: true, unique: true }
+        """
+    /// `name` becomes the required `displayName`; `email` the optional, unique `contact`.
+    static let v2 = """
+        entities:
+          - name: Author
+            fields:
+              id: { type: string, primary: true }
+              displayName: { type: string, maxLength: 100, renamedFrom: name }
+              contact: { type: string, nullable: true, unique: true, renamedFrom: email }
+        """
+
+    static let old = RolloutTests.Version(
+        insertPost: { #"INSERT INTO "Author" ("id", "name", "email") VALUES ('\#($0)', 'old \#($0)', '\#($0)@old')"# },
+        selectPost: { #"SELECT "id", "name", "email" FROM "Author" WHERE "id" = '\#($0)'"# },
+        tag: { #"UPDATE "Author" SET "name" = 'renamed by old' WHERE "id" = '\#($0)'"# })
+    static let new = RolloutTests.Version(
+        insertPost: { #"INSERT INTO "Author" ("id", "displayName", "contact") VALUES ('\#($0)', 'new \#($0)', '\#($0)@new')"# },
+        selectPost: { #"SELECT "id", "displayName", "contact" FROM "Author" WHERE "id" = '\#($0)'"# },
+        tag: { #"UPDATE "Author" SET "contact" = NULL WHERE "id" = '\#($0)'"# })
+
+    func atVersion1() throws -> RolloutTests.Fixture {
+        let (database, location) = try Backend.postgres.makeDatabase()
+        let registry = Registry(database: database)
+        try registry.addAdmin("alice", by: nil)
+        let first = try Desired.from(["people": Self.v1])
+        _ = try registry.scan(first, principal: "ci")
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
+        #expect(try registry.applyApproved(first).applied.count == 1)
+        let app = PostgresRoles.unique("app")
+        try PostgresRoles.create(app)
+        try database.withLockedTransaction { connection in
+            try connection.execute("GRANT USAGE ON SCHEMA public TO \(app)")
+            try connection.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \(app)")
+            // Rows on many pages, some without an email, for the copy to walk.
+            try connection.execute(#"INSERT INTO "Author" ("id", "name", "email") SELECT 'seed' || g, 'seed ' || g, CASE WHEN g % 3 = 0 THEN NULL ELSE 'seed' || g || '@x' END FROM generate_series(1, 3000) AS g"#)
+        }
+        return RolloutTests.Fixture(database: database, location: location, registry: registry, app: app)
+    }
+
+    func value(_ sql: String, _ database: any RegistryDatabase) throws -> String? {
+        try database.withLockedTransaction { try $0.query(sql, []).first?["value"]?.text }
+    }
+
+    func count(_ sql: String, _ database: any RegistryDatabase) throws -> Int64 {
+        try database.withLockedTransaction { try $0.query(sql, []).first?["count"]?.integer ?? -1 }
+    }
+
+    /// The trigger and its function, counted in the catalog.
+    func syncObjects(_ database: any RegistryDatabase) throws -> Int64 {
+        try count(#"SELECT (SELECT COUNT(*) FROM pg_trigger WHERE tgrelid = '"Author"'::regclass AND NOT tgisinternal) + (SELECT COUNT(*) FROM pg_proc WHERE proname LIKE 'Author_renamed_%') AS "count""#, database)
+    }
+
+    /// Expand while the old version writes; then both versions side by side, each reading what the other wrote.
+    func expand(_ fixture: RolloutTests.Fixture) throws -> (desired: DesiredState, old: [String], new: [String]) {
+        let desired = try Desired.from(["people": Self.v2])
+        let item = try #require(try fixture.registry.scan(desired, principal: "ci").queued.first)
+        #expect(item.isRolledOut, "a rename rolls out")
+        #expect(try fixture.registry.approve(.all, as: "alice", allowDataLoss: true, context: desired.renderContext).accepted.count == 1)
+        let before = RolloutTests.Client(Self.old, prefix: "o", connection: try fixture.application())
+        usleep(100_000)
+        let outcome = try fixture.registry.applyApproved(desired)
+        #expect(outcome.applied.map(\.entity) == ["Author"] && outcome.refused.isEmpty, "\(outcome.refused)")
+        let during = RolloutTests.Client(Self.old, prefix: "p", connection: try fixture.application())
+        let newer = RolloutTests.Client(Self.new, prefix: "n", connection: try fixture.application())
+        usleep(300_000)
+        let (oldBefore, oldErrors) = before.stop()
+        let (oldDuring, duringErrors) = during.stop()
+        let (newWritten, newErrors) = newer.stop()
+        #expect(oldErrors.isEmpty && duringErrors.isEmpty, "the old version kept working through the expand: \(oldErrors + duringErrors)")
+        #expect(newErrors.isEmpty, "the new version works from the expand on: \(newErrors)")
+        #expect(!oldDuring.isEmpty && !newWritten.isEmpty)
+        let database = fixture.database
+        // Every stored value was copied; each version sees the other's writes under its own names.
+        #expect(try count(#"SELECT COUNT(*) AS "count" FROM "Author" WHERE "displayName" IS DISTINCT FROM "name" OR "contact" IS DISTINCT FROM "email""#, database) == 0)
+        let newest = try #require(newWritten.last), oldest = try #require(oldDuring.last)
+        #expect(try value(#"SELECT "name" AS "value" FROM "Author" WHERE "id" = '\#(newest)'"#, database) == "new \(newest)")
+        #expect(try value(#"SELECT "email" AS "value" FROM "Author" WHERE "id" = '\#(newest)'"#, database) == nil, "the new version's update reached the old column")
+        #expect(try value(#"SELECT "displayName" AS "value" FROM "Author" WHERE "id" = '\#(oldest)'"#, database) == "renamed by old")
+        #expect(try value(#"SELECT "contact" AS "value" FROM "Author" WHERE "id" = '\#(oldest)'"#, database) == "\(oldest)@old")
+        #expect(try syncObjects(database) == 2)
+        #expect(!(try fixture.registry.drift(host: Desired.host)).hasDrift, "the table is the expanded shape")
+        return (desired, oldBefore + oldDuring, newWritten)
+    }
+
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func bothVersionsWorkFromExpandToComplete() throws {
+        let fixture = try atVersion1()
+        defer { fixture.database.close() }
+        let (desired, old, new) = try expand(fixture)
+        let engine = ApplyEngine(registry: fixture.registry, desiredState: { desired })
+        let completed = try engine.finishRollouts(.complete, entities: [], ApplyRequest(principal: "alice"))
+        #expect(completed.finished.map(\.entity) == ["Author"])
+        #expect(try RolloutTests().columns("Author", fixture.database) == ["contact", "displayName", "id"])
+        #expect(try syncObjects(fixture.database) == 0, "no trigger or function left")
+        #expect(!(try fixture.registry.drift(host: Desired.host)).hasDrift, "the table is the new snapshot")
+        #expect(try count(#"SELECT COUNT(*) AS "count" FROM "Author""#, fixture.database) == Int64(3000 + old.count + new.count), "every row kept")
+        #expect(try value(#"SELECT "displayName" AS "value" FROM "Author" WHERE "id" = 'seed7'"#, fixture.database) == "seed 7")
+        let app = try fixture.application()
+        defer { app.close() }
+        try app.executeOutsideTransaction(Self.new.insertPost("after"))
+        #expect(throws: SchemaError.self) { try app.executeOutsideTransaction(Self.old.insertPost("late")) }
+    }
+
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func rollbackKeepsWhatTheNewVersionWroteInTheOldColumns() throws {
+        let fixture = try atVersion1()
+        defer { fixture.database.close() }
+        let (desired, old, new) = try expand(fixture)
+        let engine = ApplyEngine(registry: fixture.registry, desiredState: { desired })
+        let back = try engine.finishRollouts(.rollback, entities: ["Author"], ApplyRequest(principal: "alice"))
+        #expect(back.finished.map(\.entity) == ["Author"])
+        #expect(try RolloutTests().columns("Author", fixture.database) == ["email", "id", "name"])
+        #expect(try syncObjects(fixture.database) == 0, "no trigger or function left")
+        #expect(!(try fixture.registry.drift(host: Desired.host)).hasDrift, "the table is the old snapshot again")
+        #expect(try count(#"SELECT COUNT(*) AS "count" FROM "Author""#, fixture.database) == Int64(3000 + old.count + new.count), "every row kept")
+        let written = try #require(new.first)
+        #expect(try value(#"SELECT "name" AS "value" FROM "Author" WHERE "id" = '\#(written)'"#, fixture.database) == "new \(written)",
+                "a value written through the new column is in the old one")
+        let app = try fixture.application()
+        defer { app.close() }
+        try app.executeOutsideTransaction(Self.old.insertPost("again"))
+    }
+
+    /// A rename that changes the column's type cannot keep both columns equal: it applies whole.
+    @Test func aRenameWithATypeChangeAppliesWhole() throws {
+        let renderer = MigrationSQLRenderer(dialect: .postgresql, primaryKeys: [:])
+        let from = try #require(try Desired.from(["people": Self.v1]).entities.first?.structure)
+        let retyped = try #require(try Desired.from(["people": Self.v2.replacingOccurrences(of: "displayName: { type: string, maxLength: 100", with: "displayName: { type: int")]).entities.first?.structure)
+        let whole = DerivedChange(from: from, to: retyped, renames: ["displayName": "name", "contact": "email"], renderer: renderer, rollout: true)
+        #expect(!whole.isRolledOut)
+        let to = try #require(try Desired.from(["people": Self.v2]).entities.first?.structure)
+        let split = DerivedChange(from: from, to: to, renames: ["displayName": "name", "contact": "email"], renderer: renderer, rollout: true)
+        #expect(split.isRolledOut && split.incompatibilities.map(\.kind) == [Rollout.Incompatibility.Kind.renamedField, .renamedField])
+        #expect(!split.statements.contains { $0.sql.contains("RENAME COLUMN") })
+    }
+}
