@@ -22,8 +22,16 @@ summarize_skips() {
     echo "test.sh: no test was skipped"
   fi
 }
+# The review server's suites run apart: their handlers are async and share the two threads of
+# Swift's cooperative pool (on 2 cores) with everything else; long synchronous suites running
+# beside them (apply under load, fuzzing) could hold both threads longer than the test client's
+# 20 s read timeout.
+run_tests() {
+  "$@" swift test --skip-build --disable-xctest --filter SchemaAdminTests 2>&1 | tee "$log"
+  "$@" swift test --skip-build --disable-xctest --skip SchemaAdminTests 2>&1 | tee -a "$log"
+}
 if have_pg; then
-  scripts/with-postgres.sh swift test --skip-build --disable-xctest 2>&1 | tee "$log"
+  run_tests scripts/with-postgres.sh
   summarize_skips
   # docker-compose.yml and the Dockerfile, replayed without a Docker engine on a cluster of its own:
   # the example application must answer with exactly the rows its ACL allows.
@@ -44,6 +52,6 @@ if have_pg; then
   scripts/with-postgres.sh python3 scripts/rollout-replay.py
 else
   echo "test.sh: PostgreSQL is not installed; its cases and the compose replay are skipped (apt-get install postgresql to run them)"
-  swift test --skip-build --disable-xctest 2>&1 | tee "$log"
+  run_tests env
   summarize_skips
 fi

@@ -169,7 +169,7 @@ extension HostileRegistryTests {
         try database.withLockedTransaction { connection in
             for table in tables { try connection.execute(#"GRANT SELECT, INSERT, UPDATE, DELETE ON "\#(table)" TO \#(role)"#) }
         }
-        return (database, try location.as(user: role).open())
+        return (database, try location.application(role))
     }
 
     /// The number of rows `sql` returns in one transaction in which the application has set the

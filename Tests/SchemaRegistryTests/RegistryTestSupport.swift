@@ -22,8 +22,9 @@ enum Backend: String, CaseIterable, CustomStringConvertible, Sendable {
     /// A new, empty database with the host's core tables (User, Tenant) that package entities reference.
     ///
     /// On PostgreSQL the database belongs to a role of its own that is not a superuser, and the
-    /// returned connection uses that role: row-level security and privileges apply to it, as they
-    /// do to a production migration role.
+    /// returned connection uses that role: privileges apply to it, as they do to a production
+    /// migration role. Like docker/initdb.sql's `schema_migrator` it has BYPASSRLS: it owns tables
+    /// whose policies are forced, and its data checks and backfills must see every row.
     func makeDatabase() throws -> (database: any RegistryDatabase, location: DatabaseLocation) {
         let location: DatabaseLocation
         switch self {
@@ -35,7 +36,7 @@ enum Backend: String, CaseIterable, CustomStringConvertible, Sendable {
             let name = "t_\(suffix)"
             let owner = "m_\(suffix)"
             try Self.asSuperuser(database: nil) { superuser in
-                try superuser.executeOutsideTransaction("CREATE ROLE \(owner) LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB")
+                try superuser.executeOutsideTransaction("CREATE ROLE \(owner) LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB BYPASSRLS")
                 try superuser.executeOutsideTransaction("CREATE DATABASE \(name) OWNER \(owner)")
             }
             location = .postgres(try Self.superuserLocation(database: name).as(user: owner))
@@ -206,6 +207,18 @@ extension DatabaseLocation {
     func `as`(user: String, password: String? = nil) -> DatabaseLocation {
         guard case .postgres(let location) = self else { return self }
         return .postgres(location.as(user: user, password: password))
+    }
+}
+
+extension DatabaseLocation {
+    /// A connection as the application's role `user`, whose statements row-level security filters
+    /// as it filters an application's. (schema's own connections set `row_security = off`, which
+    /// makes PostgreSQL refuse a filtered statement instead: right for the tool, not for the
+    /// application these tests play.)
+    func application(_ user: String) throws -> any RegistryDatabase {
+        let database = try self.as(user: user).open()
+        try (database as? PostgresRegistryDatabase)?.executeOutsideTransaction("SET row_security = on")
+        return database
     }
 }
 

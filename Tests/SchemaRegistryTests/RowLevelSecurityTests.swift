@@ -41,7 +41,7 @@ import Testing
             _ = try connection.query("SELECT set_config('app.user_role', 'admin', true)", [])
             try connection.execute(#"INSERT INTO "Doc" ("id", "ownerId", "title") VALUES ('d1', 'u1', 'mine'), ('d2', 'u2', 'theirs'), ('d3', 'u2', 'other')"#)
         }
-        let app = try location.as(user: role).open()
+        let app = try location.application(role)
         defer { app.close() }
         func rows(_ sql: String, as id: String?, role userRole: String) throws -> Int {
             try app.withLockedTransaction { connection in
@@ -162,7 +162,7 @@ import Testing
                                      [.text(String(later)), .text(signature)])
             try connection.execute(#"INSERT INTO "Doc" ("id", "ownerId", "title") VALUES ('d1', 'u1', 'mine'), ('d2', 'u2', 'theirs')"#)
         }
-        let app = try location.as(user: role).open()
+        let app = try location.application(role)
         defer { app.close() }
         /// Rows an UPDATE of every document touches, as `id`/`role` with the given expiry and signature.
         func updated(as id: String, role userRole: String, expires: Int64, signature: String) throws -> [String] {

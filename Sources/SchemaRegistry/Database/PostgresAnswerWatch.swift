@@ -37,6 +37,11 @@ struct PostgresAnswerWatch: Sendable {
         self.sessionName = "schema \(token)#\(id)"
         var configuration = configuration
         configuration.options.additionalStartupParameters.append(("application_name", sessionName))
+        // The tool reads and writes rows of tables with row-level security (data checks,
+        // backfills, the copy of a renamed column). A role the policies bind (a table owner
+        // under FORCE without BYPASSRLS) would silently see and change only some rows; with
+        // row_security off, PostgreSQL refuses such a statement instead.
+        configuration.options.additionalStartupParameters.append(("row_security", "off"))
         self.configuration = configuration
         self.location = location
         self.logger = logger

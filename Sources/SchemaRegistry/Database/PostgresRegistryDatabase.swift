@@ -157,11 +157,16 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
         try Connection(connection: connection, logger: logger, names: names, watch: watch).execute(sql)
     }
 
+    /// Said after PostgreSQL's refusal of a statement that row-level security would filter.
+    static let rowLevelSecurityHint = ". The role schema runs as is bound by the table's row-level security (it owns the table, "
+        + "whose policies are forced), so its data checks and backfills would see only some rows; nothing was changed by this statement. "
+        + "Give the role BYPASSRLS (as a superuser: ALTER ROLE <role> BYPASSRLS), as docker/initdb.sql does for schema_migrator"
+
     static func message(_ error: any Error) -> String {
         if let error = error as? PSQLError {
             if let message = error.serverInfo?[.message] {
                 let detail = error.serverInfo?[.detail].map { " (\($0))" } ?? ""
-                return message + detail
+                return message + detail + (message.contains("row-level security policy") ? rowLevelSecurityHint : "")
             }
             return "\(error.code)"
         }
