@@ -104,6 +104,8 @@ public enum LiveEntity {
             case "boolean": return (.boolean, nil)
             case "timestamp(3) without time zone": return (.datetime, nil)
             case "jsonb": return (.json, nil)
+            case "numeric(65,30)": return (.decimal, nil)
+            case "bytea": return (.bytes, nil)
             default: return nil
             }
         case .sqlite:
@@ -115,6 +117,8 @@ public enum LiveEntity {
             case "BOOLEAN": return (.boolean, nil)
             case "DATETIME": return (.datetime, nil)
             case "JSONB": return (.json, nil)
+            case "DECIMAL": return (.decimal, nil)
+            case "BLOB": return (.bytes, nil)
             default: return nil
             }
         }

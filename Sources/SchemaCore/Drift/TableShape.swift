@@ -124,6 +124,7 @@ public enum ShapeText {
         guard dialect == .postgresql else { return trimmed.uppercased() }
         let lower = trimmed.lowercased()
         if lower.hasPrefix("varchar(") { return "character varying" + lower.dropFirst("varchar".count) }
+        if lower.hasPrefix("decimal(") { return "numeric" + lower.dropFirst("decimal".count) }
         if lower.hasPrefix("timestamp(") && !lower.contains("with") { return lower + " without time zone" }
         switch lower {
         case "int", "int4", "serial": return "integer"

@@ -39,7 +39,7 @@ public enum EntitiesJSONSchema {
         "entity.acl": "Who may create, read, update and delete rows, and which rows (rowLevel, readableWhen).",
         // field
         "field.name": "The field's name (list form only).",
-        "field.type": "The column type. Seed spellings (string, int, bigint, float, boolean, cuid, uuid, json, datetime) or Prisma's (String, Int, …).",
+        "field.type": "The column type. Seed spellings (string, int, bigint, float, boolean, cuid, uuid, json, datetime, decimal, bytes) or Prisma's (String, Int, …, Decimal, Bytes).",
         "field.required": "The column is NOT NULL (the default unless nullable is set).",
         "field.nullable": "The column may be NULL (Prisma `?`).",
         "field.optional": "Alias of nullable.",

@@ -51,6 +51,7 @@ public enum PrismaImport {
 
     static let types: [String: String] = [
         "String": "string", "Int": "int", "BigInt": "bigint", "Float": "float", "Boolean": "boolean", "DateTime": "datetime", "Json": "json",
+        "Decimal": "decimal", "Bytes": "bytes",
     ]
 
     static func scalar(_ field: PrismaField, model: PrismaModel, limits: inout [String]) -> String? {

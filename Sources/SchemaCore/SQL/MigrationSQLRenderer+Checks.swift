@@ -36,7 +36,7 @@ extension MigrationSQLRenderer {
                         violations("\(length)(\(column)) > \(limit)", "rows of \(table) whose \(to.name) is longer than \(limit) characters")
                     }
                     switch (from.type, to.type) {
-                    case (.float, .int), (.float, .bigint), (.bigint, .int):
+                    case (.float, .int), (.float, .bigint), (.bigint, .int), (.decimal, .int), (.decimal, .bigint):
                         let range = to.type == .int ? "2147483647" : "9223372036854775807"
                         violations("\(column) <> trunc(\(column)) OR abs(\(column)) > \(range)",
                                    "rows of \(table) whose \(to.name) is not a whole number in range, which the new type would round")

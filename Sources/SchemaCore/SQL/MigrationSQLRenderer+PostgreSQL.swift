@@ -182,7 +182,7 @@ extension MigrationSQLRenderer {
             return [SQLStatement(.tables, alter, lock: rewrite)]
         case (.bigint, .float):
             return guarded(table: table, column: to.name, "abs(\(column)) <= 9007199254740992") + [SQLStatement(.tables, alter, lock: rewrite)]
-        case (.float, .int), (.float, .bigint), (.bigint, .int):
+        case (.float, .int), (.float, .bigint), (.bigint, .int), (.decimal, .int), (.decimal, .bigint):
             let range = to.type == .int ? "2147483647" : "9223372036854775807"
             return guarded(table: table, column: to.name, "\(column) = trunc(\(column)) AND abs(\(column)) <= \(range)")
                 + [SQLStatement(.tables, "\(alter) USING \(column)::\(newType)", lock: rewrite)]

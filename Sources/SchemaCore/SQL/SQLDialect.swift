@@ -42,6 +42,9 @@ public enum SQLDialect: String, Hashable, Sendable, Codable {
         case (.sqlite, .boolean): "BOOLEAN"
         case (.sqlite, .datetime): "DATETIME"
         case (.sqlite, .json): "JSONB"
+        // What Prisma Migrate writes for `Decimal` and `Bytes` on each database.
+        case (.sqlite, .decimal): "DECIMAL"
+        case (.sqlite, .bytes): "BLOB"
         case (.postgresql, .string): field.maxLength.map { "VARCHAR(\($0))" } ?? "TEXT"
         case (.postgresql, .cuid), (.postgresql, .uuid): "TEXT"
         case (.postgresql, .int): "INTEGER"
@@ -50,6 +53,8 @@ public enum SQLDialect: String, Hashable, Sendable, Codable {
         case (.postgresql, .boolean): "BOOLEAN"
         case (.postgresql, .datetime): "TIMESTAMP(3)"
         case (.postgresql, .json): "JSONB"
+        case (.postgresql, .decimal): "DECIMAL(65,30)"
+        case (.postgresql, .bytes): "BYTEA"
         }
     }
 

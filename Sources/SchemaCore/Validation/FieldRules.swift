@@ -99,8 +99,7 @@ enum FieldRules {
             diagnostics.append(.error(.constraintOnWrongType, "'enum' applies to strings, but '\(field.name)' is \(field.type.rawValue)",
                                       hint: "remove 'enum' or change the type to string", at: field.location(of: "enum")))
         }
-        let numeric: Set<FieldType> = [.int, .bigint, .float]
-        for key in ["min", "max"] where field.keyLocations[key] != nil && !numeric.contains(field.type) {
+        for key in ["min", "max"] where field.keyLocations[key] != nil && !field.type.isNumeric {
             diagnostics.append(.error(.constraintOnWrongType, "'\(key)' applies to numbers, but '\(field.name)' is \(field.type.rawValue)",
                                       hint: "use 'maxLength' for strings", at: field.location(of: key)))
         }
@@ -154,9 +153,9 @@ enum FieldRules {
             return checkBounds(Double(number), field: field, location: location)
         case (.bigint, .integer(let number)):
             return checkBounds(Double(number), field: field, location: location)
-        case (.float, .integer(let number)):
+        case (.float, .integer(let number)), (.decimal, .integer(let number)):
             return checkBounds(Double(number), field: field, location: location)
-        case (.float, .float(let number)):
+        case (.float, .float(let number)), (.decimal, .float(let number)):
             return checkBounds(number, field: field, location: location)
         case (.boolean, .bool):
             return []
@@ -169,7 +168,8 @@ enum FieldRules {
             if text == "now" || ISO8601DateFormatter().date(from: text) != nil { return [] }
             return mismatch("'now' or an ISO-8601 timestamp such as \"2025-01-01T00:00:00Z\"")
         case (.int, _), (.bigint, _): return mismatch("an integer")
-        case (.float, _): return mismatch("a number")
+        case (.float, _), (.decimal, _): return mismatch("a number")
+        case (.bytes, _): return mismatch("anything: a bytes field takes no default")
         case (.boolean, _): return mismatch("true or false")
         case (.json, _): return mismatch("JSON text in quotes")
         default: return mismatch("a string")

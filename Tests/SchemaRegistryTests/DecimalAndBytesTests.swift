@@ -1,0 +1,106 @@
+import Foundation
+import SchemaCore
+import SchemaRegistry
+import Testing
+
+/// Prisma's `Decimal` and `Bytes` in a package (issue 20): the tables are what Prisma Migrate
+/// creates for the same model, compared catalog to catalog, and values keep what they are.
+@Suite struct DecimalAndBytesTests {
+    static let yaml = """
+        entities:
+          - name: Product
+            fields:
+              id: { type: string, primary: true }
+              price: { type: decimal, default: 9.5 }
+              weight: { type: Decimal, nullable: true }
+              thumbnail: { type: bytes, nullable: true }
+        """
+
+    /// What Prisma Migrate writes for
+    /// `model Product { id String @id  price Decimal @default(9.5)  weight Decimal?  thumbnail Bytes? }`
+    /// (its type mapping: `Decimal` is `DECIMAL(65,30)` on PostgreSQL and `DECIMAL` on SQLite,
+    /// `Bytes` is `BYTEA` / `BLOB`, as in the migration.sql files of public Prisma apps), by hand.
+    static func prismaMigrateSQL(_ dialect: SQLDialect) -> String {
+        switch dialect {
+        case .postgresql:
+            """
+            CREATE TABLE "Product" (
+                "id" TEXT NOT NULL,
+                "price" DECIMAL(65,30) NOT NULL DEFAULT 9.5,
+                "weight" DECIMAL(65,30),
+                "thumbnail" BYTEA,
+
+                CONSTRAINT "Product_pkey" PRIMARY KEY ("id")
+            )
+            """
+        case .sqlite:
+            """
+            CREATE TABLE "Product" (
+                "id" TEXT NOT NULL PRIMARY KEY,
+                "price" DECIMAL NOT NULL DEFAULT 9.5,
+                "weight" DECIMAL,
+                "thumbnail" BLOB
+            )
+            """
+        }
+    }
+
+    func value(_ sql: String, _ database: any RegistryDatabase) throws -> String? {
+        try database.withLockedTransaction { connection in
+            switch try connection.query(sql, []).first?["value"] {
+            case .text(let text)?: text
+            case .integer(let number)?: String(number)
+            default: nil
+            }
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func theTablesArePrismaMigratesAndValuesKeepWhatTheyAre(_ backend: Backend) throws {
+        let (database, _) = try backend.makeDatabase()
+        defer { database.close() }
+        let registry = Registry(database: database)
+        try registry.addAdmin("alice", by: nil)
+        let desired = try Desired.from(["shop": Self.yaml])
+        _ = try registry.scan(desired, principal: "ci")
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
+        #expect(try registry.applyApproved(desired).applied.map(\.entity) == ["Product"])
+
+        let (oracle, _) = try backend.makeDatabase()
+        defer { oracle.close() }
+        try oracle.withLockedTransaction { try $0.execute(Self.prismaMigrateSQL($0.dialect)) }
+        #expect(try Introspection.describe(database) == Introspection.describe(oracle))
+        #expect(!(try registry.drift(host: Desired.host)).hasDrift)
+
+        let dialect = database.dialect
+        let bytes = dialect == .postgresql ? #"'\x00ff10'::bytea"# : "X'00FF10'"
+        try database.withLockedTransaction { connection in
+            try connection.execute(#"INSERT INTO "Product" ("id", "weight", "thumbnail") VALUES ('a', 0.1, \#(bytes)), ('b', 0.2, NULL)"#)
+        }
+        #expect(try value(#"SELECT length("thumbnail") AS "value" FROM "Product" WHERE "id" = 'a'"#, database) == "3")
+        #expect(try value(#"SELECT COUNT(*) AS "value" FROM "Product" WHERE "price" = 9.5"#, database) == "2", "the default")
+        if dialect == .postgresql {
+            // Exact: a sum of decimals has no binary rounding (SQLite stores DECIMAL as a float, as Prisma's SQLite does).
+            #expect(try value(#"SELECT (SUM("weight") = 0.3)::text AS "value" FROM "Product""#, database) == "true")
+        }
+        let fragment = PrismaArtifacts.fragment(desired.entities.map(\.structure), host: desired.host)
+            .split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+        #expect(fragment.contains("price Decimal @default(9.5)") && fragment.contains("weight Decimal?") && fragment.contains("thumbnail Bytes?"), "\(fragment)")
+    }
+
+    @Test func rulesFollowTheType() {
+        func codes(_ field: String) -> [String] {
+            DesiredState.resolve(Workspace.inMemory(["shop": """
+                entities:
+                  - name: Product
+                    fields:
+                      id: { type: string, primary: true }
+                      \(field)
+                """], baseSchema: Desired.host)).errors.map(\.code.rawValue)
+        }
+        #expect(codes("price: { type: decimal, min: 0, max: 1000.5, default: 1 }").isEmpty)
+        #expect(codes("price: { type: decimal, maxLength: 3 }") == ["E022"])
+        #expect(codes("thumbnail: { type: bytes, default: \"x\" }") == ["E024"])
+        #expect(codes("price: { type: decimal, min: 5, default: 1 }") == ["E024"])
+    }
+}
