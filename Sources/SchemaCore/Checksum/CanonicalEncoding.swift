@@ -29,6 +29,8 @@ public enum CanonicalEncoding {
         if let values = field.enumValues { members.append(("enum", .array(values.map(JSONValue.string)))) }
         if let minimum = field.minimum { members.append(("min", .number(minimum))) }
         if let maximum = field.maximum { members.append(("max", .number(maximum))) }
+        // Absent when false: the checksums of fields without it are what they always were.
+        if field.updatedAt { members.append(("updatedAt", .bool(true))) }
         return .object(members)
     }
 

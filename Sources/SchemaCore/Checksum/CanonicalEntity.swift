@@ -98,11 +98,15 @@ public struct CanonicalField: Hashable, Sendable, Codable {
     public var enumValues: [String]?
     public var minimum: Double?
     public var maximum: Double?
+    /// Prisma's `@updatedAt`: the client writes the time; nothing in the database says so, but
+    /// the generated client differs, so it counts.
+    public var updatedAt: Bool
 
     /// Creates a canonical field.
     public init(name: String, type: FieldType, optional: Bool, primary: Bool = false, generated: Bool = false,
                 defaultValue: ScalarValue? = nil, maxLength: Int? = nil, enumValues: [String]? = nil,
-                minimum: Double? = nil, maximum: Double? = nil) {
+                minimum: Double? = nil, maximum: Double? = nil, updatedAt: Bool = false) {
+        self.updatedAt = updatedAt
         self.name = name
         self.type = type
         self.optional = optional
@@ -113,6 +117,42 @@ public struct CanonicalField: Hashable, Sendable, Codable {
         self.enumValues = enumValues
         self.minimum = minimum
         self.maximum = maximum
+    }
+}
+
+extension CanonicalField {
+    enum CodingKeys: String, CodingKey {
+        case name, type, optional, primary, generated, defaultValue, maxLength, enumValues, minimum, maximum, updatedAt
+    }
+
+    /// Structures stored before `updatedAt` existed have no such key: it reads as false.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(name: try container.decode(String.self, forKey: .name), type: try container.decode(FieldType.self, forKey: .type),
+                  optional: try container.decode(Bool.self, forKey: .optional), primary: try container.decode(Bool.self, forKey: .primary),
+                  generated: try container.decode(Bool.self, forKey: .generated),
+                  defaultValue: try container.decodeIfPresent(ScalarValue.self, forKey: .defaultValue),
+                  maxLength: try container.decodeIfPresent(Int.self, forKey: .maxLength),
+                  enumValues: try container.decodeIfPresent([String].self, forKey: .enumValues),
+                  minimum: try container.decodeIfPresent(Double.self, forKey: .minimum),
+                  maximum: try container.decodeIfPresent(Double.self, forKey: .maximum),
+                  updatedAt: try container.decodeIfPresent(Bool.self, forKey: .updatedAt) ?? false)
+    }
+
+    /// `updatedAt` is written only when true, so every other stored structure reads as it always did.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(type, forKey: .type)
+        try container.encode(optional, forKey: .optional)
+        try container.encode(primary, forKey: .primary)
+        try container.encode(generated, forKey: .generated)
+        try container.encodeIfPresent(defaultValue, forKey: .defaultValue)
+        try container.encodeIfPresent(maxLength, forKey: .maxLength)
+        try container.encodeIfPresent(enumValues, forKey: .enumValues)
+        try container.encodeIfPresent(minimum, forKey: .minimum)
+        try container.encodeIfPresent(maximum, forKey: .maximum)
+        if updatedAt { try container.encode(true, forKey: .updatedAt) }
     }
 }
 

@@ -10,7 +10,7 @@ public enum EntitiesFileParser {
     static let entityKeys: Set<String> = ["name", "version", "description", "checksum", "fields", "indexes", "relations", "acl"]
     static let fieldKeys: Set<String> = [
         "type", "required", "nullable", "optional", "primary", "generated", "unique", "index", "default",
-        "maxLength", "enum", "min", "max", "description", "renamedFrom",
+        "maxLength", "enum", "min", "max", "description", "renamedFrom", "updatedAt",
     ]
     static let indexKeys: Set<String> = ["fields", "unique", "name"]
     static let relationKeys: Set<String> = [
@@ -176,6 +176,7 @@ public enum EntitiesFileParser {
                 }
             case "primary": field.isPrimary = reader.bool(value, context: context) ?? false
             case "generated": field.isGenerated = reader.bool(value, context: context) ?? false
+            case "updatedAt": field.isUpdatedAt = reader.bool(value, context: context) ?? false
             case "unique": field.isUnique = reader.bool(value, context: context) ?? false
             case "index": field.isIndexed = reader.bool(value, context: context) ?? false
             case "default": field.defaultValue = reader.scalarValue(value, context: context)

@@ -45,6 +45,7 @@ public enum EntitiesJSONSchema {
         "field.optional": "Alias of nullable.",
         "field.primary": "The primary key. Exactly one field per entity.",
         "field.generated": "The key is generated on insert (cuid() or uuid(), autoincrement for int).",
+        "field.updatedAt": "datetime only: Prisma Client sets it to the current time on every write (Prisma's @updatedAt).",
         "field.unique": "A unique index on this field alone.",
         "field.index": "A non-unique index on this field alone.",
         "field.default": "The default value: a literal of the field's type, or now / cuid / uuid where Prisma has that function.",
@@ -157,7 +158,7 @@ public enum EntitiesJSONSchema {
     static var fieldProperties: [String: Value] {
         [
             "type": enumeration(FieldType.acceptedSpellings),
-            "required": boolean, "nullable": boolean, "optional": boolean, "primary": boolean, "generated": boolean,
+            "required": boolean, "nullable": boolean, "optional": boolean, "primary": boolean, "generated": boolean, "updatedAt": boolean,
             "unique": boolean, "index": boolean,
             "default": .object(["type": .array([.string("string"), .string("number"), .string("boolean")])]),
             "maxLength": .object(["type": .string("integer"), "minimum": .number(0)]),

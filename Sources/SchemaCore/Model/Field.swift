@@ -12,6 +12,9 @@ public struct Field: Hashable, Sendable {
     public var isPrimary: Bool = false
     /// `generated: true`: cuid()/uuid() for identifiers, autoincrement() for `int`.
     public var isGenerated: Bool = false
+    /// `updatedAt: true` (datetime): Prisma Client sets it to the current time on every write
+    /// (Prisma's `@updatedAt`); the database sees a plain column.
+    public var isUpdatedAt: Bool = false
     /// `unique: true`: a single-column unique index.
     public var isUnique: Bool = false
     /// `index: true`: a single-column index.

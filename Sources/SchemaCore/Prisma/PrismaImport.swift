@@ -84,6 +84,8 @@ public enum PrismaImport {
                         limits.append("\(label): @default(\(value)) has no equivalent")
                     }
                 }
+            case "updatedAt" where type == "datetime":
+                keys.append("updatedAt: true")
             case "relation":
                 break
             default:

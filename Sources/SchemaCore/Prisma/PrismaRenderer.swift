@@ -41,6 +41,7 @@ public struct PrismaRenderer: Sendable {
             var attributes: [String] = []
             if field.primary { attributes.append("@id") }
             if let expression = Self.defaultExpression(for: field) { attributes.append("@default(\(expression))") }
+            if field.updatedAt { attributes.append("@updatedAt") }
             if entity.indexes.contains(where: { $0.unique && $0.fields == [field.name] && $0.name == nil }) { attributes.append("@unique") }
             // uuid stays TEXT (no @db.Uuid): a foreign key declared as `string` must have the same column type.
             if provider == "postgresql", let length = field.maxLength { attributes.append("@db.VarChar(\(length))") }

@@ -95,6 +95,10 @@ enum FieldRules {
             diagnostics.append(.error(.constraintOnWrongType, "'maxLength' applies to strings, but '\(field.name)' is \(field.type.rawValue)",
                                       hint: "remove 'maxLength' or change the type to string", at: field.location(of: "maxLength")))
         }
+        if field.isUpdatedAt && field.type != .datetime {
+            diagnostics.append(.error(.constraintOnWrongType, "'updatedAt' applies to datetime fields, but '\(field.name)' is \(field.type.rawValue)",
+                                      hint: "remove 'updatedAt' or change the type to datetime", at: field.location(of: "updatedAt")))
+        }
         if field.enumValues != nil && field.type != .string {
             diagnostics.append(.error(.constraintOnWrongType, "'enum' applies to strings, but '\(field.name)' is \(field.type.rawValue)",
                                       hint: "remove 'enum' or change the type to string", at: field.location(of: "enum")))

@@ -40,6 +40,7 @@ public enum StructuralDifference {
                     ("enum", text(field.enumValues?.joined(separator: "|"))),
                     ("min", text(field.minimum.map(CanonicalNumber.format))),
                     ("max", text(field.maximum.map(CanonicalNumber.format))),
+                    ("updatedAt", String(field.updatedAt)),
                 ])
             }
             indexes = Set(entity.indexes.map { Self.summary($0.fields, unique: $0.unique, name: $0.name) })

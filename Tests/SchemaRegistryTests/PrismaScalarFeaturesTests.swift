@@ -3,9 +3,10 @@ import SchemaCore
 import SchemaRegistry
 import Testing
 
-/// Prisma's `Decimal` and `Bytes` in a package (issue 20): the tables are what Prisma Migrate
-/// creates for the same model, compared catalog to catalog, and values keep what they are.
-@Suite struct DecimalAndBytesTests {
+/// Prisma's `Decimal`, `Bytes` and `@updatedAt` in a package (issue 20): the tables are what
+/// Prisma Migrate creates for the same model, compared catalog to catalog, and values keep what
+/// they are.
+@Suite struct PrismaScalarFeaturesTests {
     static let yaml = """
         entities:
           - name: Product
@@ -14,10 +15,11 @@ import Testing
               price: { type: decimal, default: 9.5 }
               weight: { type: Decimal, nullable: true }
               thumbnail: { type: bytes, nullable: true }
+              updatedAt: { type: datetime, updatedAt: true }
         """
 
     /// What Prisma Migrate writes for
-    /// `model Product { id String @id  price Decimal @default(9.5)  weight Decimal?  thumbnail Bytes? }`
+    /// `model Product { id String @id  price Decimal @default(9.5)  weight Decimal?  thumbnail Bytes?  updatedAt DateTime @updatedAt }`
     /// (its type mapping: `Decimal` is `DECIMAL(65,30)` on PostgreSQL and `DECIMAL` on SQLite,
     /// `Bytes` is `BYTEA` / `BLOB`, as in the migration.sql files of public Prisma apps), by hand.
     static func prismaMigrateSQL(_ dialect: SQLDialect) -> String {
@@ -29,6 +31,7 @@ import Testing
                 "price" DECIMAL(65,30) NOT NULL DEFAULT 9.5,
                 "weight" DECIMAL(65,30),
                 "thumbnail" BYTEA,
+                "updatedAt" TIMESTAMP(3) NOT NULL,
 
                 CONSTRAINT "Product_pkey" PRIMARY KEY ("id")
             )
@@ -39,7 +42,8 @@ import Testing
                 "id" TEXT NOT NULL PRIMARY KEY,
                 "price" DECIMAL NOT NULL DEFAULT 9.5,
                 "weight" DECIMAL,
-                "thumbnail" BLOB
+                "thumbnail" BLOB,
+                "updatedAt" DATETIME NOT NULL
             )
             """
         }
@@ -75,7 +79,7 @@ import Testing
         let dialect = database.dialect
         let bytes = dialect == .postgresql ? #"'\x00ff10'::bytea"# : "X'00FF10'"
         try database.withLockedTransaction { connection in
-            try connection.execute(#"INSERT INTO "Product" ("id", "weight", "thumbnail") VALUES ('a', 0.1, \#(bytes)), ('b', 0.2, NULL)"#)
+            try connection.execute(#"INSERT INTO "Product" ("id", "weight", "thumbnail", "updatedAt") VALUES ('a', 0.1, \#(bytes), CURRENT_TIMESTAMP), ('b', 0.2, NULL, CURRENT_TIMESTAMP)"#)
         }
         #expect(try value(#"SELECT length("thumbnail") AS "value" FROM "Product" WHERE "id" = 'a'"#, database) == "3")
         #expect(try value(#"SELECT COUNT(*) AS "value" FROM "Product" WHERE "price" = 9.5"#, database) == "2", "the default")
@@ -85,7 +89,8 @@ import Testing
         }
         let fragment = PrismaArtifacts.fragment(desired.entities.map(\.structure), host: desired.host)
             .split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
-        #expect(fragment.contains("price Decimal @default(9.5)") && fragment.contains("weight Decimal?") && fragment.contains("thumbnail Bytes?"), "\(fragment)")
+        #expect(fragment.contains("price Decimal @default(9.5)") && fragment.contains("weight Decimal?") && fragment.contains("thumbnail Bytes?")
+                && fragment.contains("updatedAt DateTime @updatedAt"), "\(fragment)")
     }
 
     @Test func rulesFollowTheType() {
@@ -102,5 +107,19 @@ import Testing
         #expect(codes("price: { type: decimal, maxLength: 3 }") == ["E022"])
         #expect(codes("thumbnail: { type: bytes, default: \"x\" }") == ["E024"])
         #expect(codes("price: { type: decimal, min: 5, default: 1 }") == ["E024"])
+        #expect(codes("touched: { type: string, updatedAt: true }") == ["E022"])
+    }
+
+    /// `@updatedAt` changes the generated client, not the table: a change of it alone is queued
+    /// (its checksum differs) with no statement; an entity without it keeps its checksum.
+    @Test func updatedAtCountsForTheClientOnly() throws {
+        let plain = try #require(try Desired.from(["shop": Self.yaml.replacingOccurrences(of: ", updatedAt: true", with: "")]).entities.first)
+        let stamped = try #require(try Desired.from(["shop": Self.yaml]).entities.first)
+        #expect(plain.checksum != stamped.checksum)
+        #expect(!CanonicalEncoding.encode(plain.structure).contains("updatedAt\":"))
+        let change = DerivedChange(from: plain.structure, to: stamped.structure, renderer: MigrationSQLRenderer(dialect: .postgresql, primaryKeys: [:]))
+        #expect(change.statements.filter { $0.phase != .rowLevelSecurity }.isEmpty && !change.operations.isEmpty)
+        let decoded = try JSONDecoder().decode(CanonicalEntity.self, from: JSONEncoder().encode(plain.structure))
+        #expect(decoded == plain.structure)
     }
 }
