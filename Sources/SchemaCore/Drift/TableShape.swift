@@ -102,7 +102,7 @@ extension TableShape {
         }
         let indexes = entity.indexes.map { Index(name: ConstraintName.index(entity.name, $0, in: dialect), columns: $0.fields, unique: $0.unique) }
         let keys = entity.relations.filter { $0.kind == .belongsTo }.compactMap { relation -> ForeignKey? in
-            guard let column = relation.field else { return nil }
+            guard let column = relation.field, !PrimaryKeys.emulatesRelations(primaryKeys) else { return nil }
             return ForeignKey(name: dialect == .postgresql ? ConstraintName.foreignKey(entity.name, column, in: dialect) : nil, columns: [column],
                               target: PrimaryKeys.table(relation.target, in: primaryKeys), targetColumns: [primaryKeys[relation.target] ?? "id"],
                               onDelete: (relation.onDelete ?? .Restrict).sql, onUpdate: (relation.onUpdate ?? .Cascade).sql)

@@ -259,6 +259,7 @@ public struct WorkspaceLoader: Sendable {
         for file in files {
             guard let part = loadSchemaFile(file, &diagnostics) else { continue }
             schema.provider = schema.provider ?? part.provider
+            schema.relationMode = schema.relationMode ?? part.relationMode
             schema.models += part.models
             schema.enums += part.enums
         }

@@ -2,6 +2,13 @@
 public struct PrismaSchema: Hashable, Sendable {
     /// The datasource provider (`sqlite`, `postgresql`, ...), when declared.
     public var provider: String?
+    /// The datasource's `relationMode` (or its older name `referentialIntegrity`), when declared:
+    /// `"prisma"` means Prisma Client emulates relations and the database has no foreign keys.
+    public var relationMode: String?
+
+    /// Whether relations are emulated by Prisma Client (`relationMode = "prisma"`): no foreign key
+    /// is created for them, as Prisma Migrate creates none.
+    public var emulatesRelations: Bool { relationMode == "prisma" }
     /// Models in file order.
     public var models: [PrismaModel]
     /// Enum names.

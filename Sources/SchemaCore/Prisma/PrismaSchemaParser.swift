@@ -46,8 +46,14 @@ public enum PrismaSchemaParser {
             let location = SourceLocation(file: file, line: lineNumber, column: indent + 1)
             switch open.kind {
             case "datasource":
-                if line.hasPrefix("provider") , let value = line.split(separator: "=", maxSplits: 1).last {
-                    schema.provider = value.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                let setting = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                if setting.count == 2 {
+                    let value = setting[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                    switch setting[0] {
+                    case "provider": schema.provider = value
+                    case "relationMode", "referentialIntegrity": schema.relationMode = value
+                    default: break
+                    }
                 }
             case "model":
                 if line.hasPrefix("@@") {

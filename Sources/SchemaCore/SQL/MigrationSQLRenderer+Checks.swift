@@ -65,7 +65,7 @@ extension MigrationSQLRenderer {
                 }
             case .createIndex(_, let index) where index.unique:
                 if let check = duplicates(index, step: step) { checks.append(check) }
-            case .addForeignKey(_, let relation):
+            case .addForeignKey(_, let relation) where !PrimaryKeys.emulatesRelations(primaryKeys):
                 if let column = relation.field, let check = orphans(relation, column: column, step: step) { checks.append(check) }
             default:
                 break

@@ -70,7 +70,7 @@ extension MigrationSQLRenderer {
 
     /// Drops a belongsTo relation's foreign key, first of all statements.
     func postgresDropForeignKey(_ relation: CanonicalRelation, table: String) -> [SQLStatement] {
-        guard let column = relation.field else { return [] }
+        guard let column = relation.field, !PrimaryKeys.emulatesRelations(primaryKeys) else { return [] }
         return [SQLStatement(.dropForeignKeys, "ALTER TABLE \(q(table)) DROP CONSTRAINT IF EXISTS \(q(ConstraintName.foreignKey(table, column, in: dialect)))", lock: exclusive(table))]
     }
 

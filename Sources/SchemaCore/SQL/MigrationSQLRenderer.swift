@@ -64,8 +64,9 @@ public struct MigrationSQLRenderer: Sendable {
         dialect.checkExpression(field).map { "CONSTRAINT \(q(ConstraintName.check(table, field.name, in: dialect))) CHECK (\($0))" }
     }
 
+    /// The foreign key of a belongsTo relation; none when the host emulates relations.
     func foreignKeyClause(_ relation: CanonicalRelation, table: String) -> String? {
-        guard let column = relation.field else { return nil }
+        guard let column = relation.field, !PrimaryKeys.emulatesRelations(primaryKeys) else { return nil }
         let referenced = primaryKeys[relation.target] ?? "id"
         let separator = dialect == .sqlite ? " " : ""
         return "CONSTRAINT \(q(ConstraintName.foreignKey(table, column, in: dialect))) FOREIGN KEY (\(q(column))) REFERENCES \(q(PrimaryKeys.table(relation.target, in: primaryKeys)))\(separator)(\(q(referenced)))"

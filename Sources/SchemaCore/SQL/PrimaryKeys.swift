@@ -8,6 +8,7 @@ public enum PrimaryKeys {
             if let key = model.primaryKey.first { keys[model.name] = model.field(named: key)?.columnName ?? key }
             if model.tableName != model.name { keys[tableKey(model.name)] = model.tableName }
         }
+        if host?.emulatesRelations == true { keys[emulatedRelationsKey] = "prisma" }
         for entity in entities {
             if let key = entity.primaryKey { keys[entity.name] = key.name }
             keys[tableKey(entity.name)] = nil
@@ -23,4 +24,10 @@ public enum PrimaryKeys {
     }
 
     static func tableKey(_ model: String) -> String { "\u{0}table:" + model }
+
+    /// Whether the host's relations are emulated by Prisma Client (`relationMode = "prisma"`):
+    /// relations then get no foreign key, in the SQL and in what drift expects.
+    public static func emulatesRelations(_ keys: [String: String]) -> Bool { keys[emulatedRelationsKey] != nil }
+
+    static let emulatedRelationsKey = "\u{0}relationMode"
 }
