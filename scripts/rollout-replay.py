@@ -4,7 +4,8 @@
 The old version's client (the SQL its Prisma client issues: inserts and selects naming the old
 columns) runs under pgbench, as the application's role, while `schema apply` applies the expand of
 a change it does not tolerate (a dropped field, a field made required, a tighter maxLength, an enum
-value removed, a unique index on an existing column, a renamed field, a dropped table). Then the new version's
+value removed, a unique index on an existing column, a renamed field, a dropped table, and an int
+column widened to bigint through a shadow column). Then the new version's
 client runs beside it. Then one ends the rollout while the version that stays serves:
   complete: the old version stops, `schema complete` runs under the new version's load;
   rollback: the new version stops, `schema rollback` runs under the old version's load.
@@ -44,6 +45,10 @@ V1 = """entities:
     fields:
       id: { type: string, primary: true }
       label: { type: string }
+  - name: Stat
+    fields:
+      id: { type: string, primary: true }
+      views: { type: int, default: 0, index: true }
 """
 V2 = """entities:
   - name: Post
@@ -54,16 +59,22 @@ V2 = """entities:
       status: { type: string, enum: [draft, live] }
       slug: { type: string, nullable: true, unique: true }
       abstract: { type: string, default: "s", renamedFrom: summary }
+  - name: Stat
+    fields:
+      id: { type: string, primary: true }
+      views: { type: bigint, default: 0, index: true }
 """
 # Each transaction writes one row with a unique key and reads rows of both kinds.
 OLD = """\\set r random(1, 20000)
 INSERT INTO "Post" ("id", "title", "legacy", "subtitle", "status", "slug", "summary") VALUES ('o-' || txid_current(), 'old title', 'kept', NULL, 'draft', 'o-' || txid_current(), 'old summary');
 INSERT INTO "Tag" ("id", "label") VALUES ('t-' || txid_current(), 'old');
+INSERT INTO "Stat" ("id", "views") VALUES ('o-' || txid_current(), 1);
 SELECT "id", "title", "legacy", "subtitle", "status", "slug", "summary" FROM "Post" WHERE "id" = 'seed' || :r;
 SELECT "id", "title", "legacy", "subtitle", "status", "slug", "summary" FROM "Post" ORDER BY "id" DESC LIMIT 5;
 """
 NEW = """\\set r random(1, 20000)
 INSERT INTO "Post" ("id", "title", "status", "slug", "abstract") VALUES ('n-' || txid_current(), 'new title', 'live', 'n-' || txid_current(), 'new abstract');
+INSERT INTO "Stat" ("id", "views") VALUES ('n-' || txid_current(), 2);
 SELECT "id", "title", "subtitle", "status", "slug", "abstract" FROM "Post" WHERE "id" = 'seed' || :r;
 SELECT "id", "title", "subtitle", "status", "slug", "abstract" FROM "Post" ORDER BY "id" DESC LIMIT 5;
 """
@@ -154,6 +165,7 @@ def prepared(database):
     for arguments in (["scan"], ["admin", "add", "alice"], ["approve", "all", "--as", "alice"], ["apply", "--no-generate"]):
         schema([*arguments, "--root", root], url)
     psql(database, f"""INSERT INTO "Post" ("id", "title", "status") SELECT 'seed' || g, 'seeded', 'live' FROM generate_series(1, {SEEDS}) AS g""")
+    psql(database, f"""INSERT INTO "Stat" ("id", "views") SELECT 'seed' || g, g FROM generate_series(1, {SEEDS}) AS g""")
     psql(database, "GRANT USAGE ON SCHEMA public TO app; GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO app")
     write(root, V2)
     schema(["scan", "--root", root], url)
@@ -200,6 +212,14 @@ def under_load(end):
         fail(f"{end}: {crossed} row(s) lost the renamed field's value")
     if psql(database, """SELECT count(*) FROM pg_trigger WHERE tgrelid = '"Post"'::regclass AND NOT tgisinternal""") != "0":
         fail(f"{end}: the trigger that kept the renamed columns equal is still there")
+    # The widened field: the type each end promises, every value kept, in the same table file.
+    views_type = psql(database, """SELECT data_type FROM information_schema.columns WHERE table_name = 'Stat' AND column_name = 'views'""")
+    if views_type != ("bigint" if end == "complete" else "integer") or columns(database, "Stat") != "id,views":
+        fail(f"{end}: Stat.views is {views_type}, columns {columns(database, 'Stat')}")
+    lost = psql(database, """SELECT count(*) FROM "Stat" WHERE ("id" LIKE 'seed%' AND "views" <> substr("id", 5)::bigint) OR ("id" LIKE 'o-%' AND "views" <> 1) OR ("id" LIKE 'n-%' AND "views" <> 2)""")
+    stats = int(psql(database, 'SELECT count(*) FROM "Stat"'))
+    if lost != "0" or stats != SEEDS + old_count + new_count:
+        fail(f"{end}: Stat has {stats} rows ({SEEDS} seeds + {old_count} + {new_count} expected), {lost} with another value")
     tags = columns(database, "Tag")
     if (end == "complete") != (tags == ""):
         fail(f"{end}: the Tag table is {'still there' if tags else 'gone'}")
@@ -242,8 +262,8 @@ def killed(end):
     if expand_kills == 0 or end_kills == 0:
         fail(f"{end} with kills: no run was killed ({expand_kills}, {end_kills}): the test proved nothing")
     lines = psql(database, f"""SELECT action || ':' || count(*) FROM schema_registry."_schema_audit" WHERE action IN ('apply', '{end}') GROUP BY action ORDER BY action""")
-    if lines.split() != sorted([f"apply:4", f"{end}:2"]):
-        fail(f"{end} with kills: audit has {lines.split()} (2 creates and 2 expands applied once each, 2 {end} lines expected)")
+    if lines.split() != sorted([f"apply:6", f"{end}:3"]):
+        fail(f"{end} with kills: audit has {lines.split()} (3 creates and 3 expands applied once each, 3 {end} lines expected)")
     invalid = psql(database, "SELECT count(*) FROM pg_index WHERE NOT indisvalid")
     drift = schema(["drift", "--root", root], url, check=False)
     if invalid != "0" or drift.returncode != 0:

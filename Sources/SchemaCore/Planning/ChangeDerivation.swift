@@ -60,6 +60,15 @@ public struct DerivedChange: Hashable, Sendable {
         guard let to else { return render(from, nil, .contract) }
         let expanded = Rollout.expanded(from: from, to: to, renames: renames)
         var steps = [render(from, expanded, .expand), render(expanded, to, .contract), render(expanded, from, .rollback)]
+        let widened = Rollout.widenedFields(from: from, to: to, renames: renames)
+        if !widened.isEmpty {
+            let swapped = Rollout.swapped(expanded, widened: widened, new: to)
+            steps[0].statements += renderer.widenedColumnSync(table: to.name, fields: widened, key: to.primaryKey?.name ?? "id").map { $0.inPart(.expand) }
+            let contract = render(swapped, to, .contract)
+            steps[1] = RenderedStep(statements: (renderer.dropRenamedColumnSync(table: to.name) + renderer.swapWidenedColumns(table: to.name, fields: widened, expanded: expanded, swapped: swapped))
+                                        .map { $0.inPart(.contract) } + contract.statements, checks: contract.checks)
+            steps[2].statements = renderer.dropRenamedColumnSync(table: to.name).map { $0.inPart(.rollback) } + steps[2].statements
+        }
         let pairs = Rollout.renamedFields(from: from, to: to, renames: renames)
         if !pairs.isEmpty {
             steps[0].statements += renderer.renamedColumnSync(table: to.name, pairs: pairs, key: to.primaryKey?.name ?? "id").map { $0.inPart(.expand) }

@@ -21,7 +21,11 @@
 ///   one the new column. Both exist between expand and contract, kept equal by a trigger in
 ///   either direction (``renamedFields(from:to:renames:)``).
 ///
-/// Changed column types and renamed primary keys are not split yet: they apply whole, at the start.
+/// - an `int` field widened to `bigint`: changing the column's type rewrites the table under
+///   ACCESS EXCLUSIVE. A shadow `bigint` column is filled instead (``widenedFields(from:to:renames:)``)
+///   and swapped in by the contract, in one short transaction.
+///
+/// Other type changes and renamed primary keys are not split yet: they apply whole, at the start.
 public enum Rollout {
     /// How the host deploys a new version (`schema.config.json`: `"deploys"`).
     public enum DeployStrategy: String, Hashable, Sendable, CaseIterable {
@@ -44,6 +48,7 @@ public enum Rollout {
             case foreignKey = "foreign-key"
             case droppedEntity = "dropped-entity"
             case renamedField = "renamed-field"
+            case widenedField = "widened-field"
         }
 
         public var kind: Kind
@@ -65,6 +70,7 @@ public enum Rollout {
             case .foreignKey: "a foreign key on \(object) is added: the running version's writes may not satisfy it"
             case .droppedEntity: "table \(object) is dropped: the running version still reads and writes it"
             case .renamedField: "field \(object): the running version still reads and writes the old column; both are kept equal until complete"
+            case .widenedField: "field \(object) becomes bigint without a table rewrite: a shadow column is filled now and swapped in by complete (values beyond int wait for it)"
             }
         }
     }
@@ -113,11 +119,25 @@ public enum Rollout {
             if !kept.optional && kept.defaultValue == nil && !kept.generated && !kept.primary { kept.optional = true }
             fields.append(kept)
         }
+        let widened = widenedFields(from: old, to: new, renames: renames)
+        for name in widened {
+            guard let index = fields.firstIndex(where: { $0.name == name }), let before = oldFields[name], let after = new.field(named: name) else { continue }
+            // Both versions write the int column until the swap; the shadow takes its values.
+            fields[index].type = before.type
+            fields.append(CanonicalField(name: shadowName(name), type: after.type, optional: true,
+                                         minimum: looser(before.minimum, after.minimum, min), maximum: looser(before.maximum, after.maximum, max)))
+        }
         fields.sort { $0.name < $1.name }
 
         let newIndexes = Set(new.indexes)
         var indexes = Set(old.indexes.filter { !$0.unique || newIndexes.contains($0) || $0.fields.allSatisfy(droppedNames.contains) })
         indexes.formUnion(new.indexes.filter { !$0.unique || $0.fields.allSatisfy(brandNew.contains) })
+        // The shadow gets the widened column's indexes both versions have, under names of its own.
+        for name in widened {
+            for index in old.indexes where index.fields == [name] && newIndexes.contains(index) {
+                indexes.insert(CanonicalIndex(fields: [shadowName(name)], unique: index.unique))
+            }
+        }
 
         let oldKeyColumns = Set(old.relations.filter { $0.kind == .belongsTo }.compactMap(\.field))
         var relations = new.relations.filter { relation in
@@ -140,7 +160,10 @@ public enum Rollout {
         let newFields = Dictionary(new.fields.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         let sources = Set(renamed.values)
         var found: [Incompatibility] = renamed.sorted { $0.key < $1.key }.map { Incompatibility(.renamedField, "\($0.value) → \($0.key)") }
-        for field in expanded.fields {
+        let widened = widenedFields(from: old, to: new, renames: renames)
+        found += widened.map { Incompatibility(.widenedField, $0) }
+        let shadows = Set(widened.map(shadowName))
+        for field in expanded.fields where !shadows.contains(field.name) {
             guard let after = newFields[field.name] else {
                 if !sources.contains(field.name) { found.append(Incompatibility(.droppedField, field.name)) }
                 continue
@@ -174,6 +197,49 @@ public enum Rollout {
             guard let before = oldFields[oldName], let after = newFields[newName], oldFields[newName] == nil, newFields[oldName] == nil else { return false }
             return before.type == after.type && !before.primary && !after.primary && !before.generated && !after.generated
         }
+    }
+
+    /// The `int` fields widened to `bigint` that a rollout fills a shadow column for
+    /// (``shadowName(_:)``) instead of rewriting the table: not the primary key, not generated, not
+    /// a foreign key's column, in no index with other columns, and not in a change that renames
+    /// fields (one trigger keeps a table's columns in step). Sorted.
+    public static func widenedFields(from old: CanonicalEntity, to new: CanonicalEntity, renames: [String: String]) -> [String] {
+        guard renamedFields(from: old, to: new, renames: renames).isEmpty else { return [] }
+        let keyColumns = Set((old.relations + new.relations).filter { $0.kind == .belongsTo }.compactMap(\.field))
+        return new.fields.compactMap { after -> String? in
+            guard let before = old.field(named: after.name), before.type == .int, after.type == .bigint,
+                  !before.primary, !after.primary, !before.generated, !after.generated, !keyColumns.contains(after.name),
+                  old.field(named: shadowName(after.name)) == nil, new.field(named: shadowName(after.name)) == nil,
+                  !(old.indexes + new.indexes).contains(where: { $0.fields.contains(after.name) && $0.fields.count > 1 })
+            else { return nil }
+            return after.name
+        }.sorted()
+    }
+
+    /// The shadow column of a widened field during its rollout.
+    public static func shadowName(_ field: String) -> String { field + "__widened" }
+
+    /// The expanded table once the contract has swapped each widened field's shadow in: the
+    /// shadow under the field's name (and its indexes under the field's index names), the old
+    /// column gone. What the rest of the contract is derived from.
+    public static func swapped(_ expanded: CanonicalEntity, widened: [String], new: CanonicalEntity) -> CanonicalEntity {
+        var entity = expanded
+        for name in widened {
+            let shadow = shadowName(name)
+            guard let field = entity.field(named: shadow) else { continue }
+            entity.fields.removeAll { $0.name == name || $0.name == shadow }
+            var swapped = field
+            swapped.name = name
+            entity.fields.append(swapped)
+            entity.indexes = entity.indexes.compactMap { index in
+                if index.fields == [name] { return nil }
+                guard index.fields == [shadow] else { return index }
+                return new.indexes.first { $0.fields == [name] && $0.unique == index.unique } ?? CanonicalIndex(fields: [name], unique: index.unique)
+            }
+        }
+        entity.fields.sort { $0.name < $1.name }
+        entity.indexes.sort()
+        return entity
     }
 
     /// Whether every rename of the change is one a rollout can keep both columns of.

@@ -53,3 +53,51 @@ extension MigrationSQLRenderer {
         ]
     }
 }
+
+extension MigrationSQLRenderer {
+    /// What fills the shadow column of each `int` field widened to `bigint` during a rollout
+    /// (``Rollout/widenedFields(from:to:renames:)``): a trigger that copies every value either
+    /// version writes to the field into its shadow, and the copy of the stored values (a walk over
+    /// the table's pages, then a search for rows the walk missed). Nothing rewrites the table.
+    func widenedColumnSync(table: String, fields: [String], key: String) -> [SQLStatement] {
+        let name = q(ConstraintName.renamedColumnSync(table, in: dialect))
+        let copies = fields.map { "NEW.\(q(Rollout.shadowName($0))) := NEW.\(q($0));" }.joined(separator: " ")
+        var statements = [
+            SQLStatement(.tables, "CREATE OR REPLACE FUNCTION \(name)() RETURNS trigger LANGUAGE plpgsql AS $widened$ BEGIN \(copies) RETURN NEW; END $widened$"),
+            SQLStatement(.tables, "CREATE TRIGGER \(name) BEFORE INSERT OR UPDATE ON \(q(table)) FOR EACH ROW EXECUTE FUNCTION \(name)()",
+                         lock: LockImpact("SHARE ROW EXCLUSIVE", on: table, work: .catalog)),
+        ]
+        let rowLocks = LockImpact("ROW EXCLUSIVE", on: table, work: .batches)
+        for field in fields {
+            let shadow = q(Rollout.shadowName(field)), column = q(field)
+            let condition = "\(shadow) IS NULL AND \(column) IS NOT NULL"
+            statements.append(SQLStatement(.tables, pageBackfillBatch(table: table, column: shadow, value: column, condition: condition),
+                                           stage: .online, execution: .pageBatches, lock: rowLocks))
+            statements.append(SQLStatement(.tables, backfillBatch(table: table, column: shadow, value: column, key: q(key), condition: condition),
+                                           stage: .online, execution: .batches, lock: rowLocks))
+        }
+        return statements
+    }
+
+    /// The swap that ends a widening, first of the contract and in its first transaction (after
+    /// the trigger is gone): the `int` column is dropped, the filled shadow takes its name, and the
+    /// shadow's indexes and check take the names the field's have. A catalog change: no row is
+    /// read or written while the table is locked.
+    func swapWidenedColumns(table: String, fields: [String], expanded: CanonicalEntity, swapped: CanonicalEntity) -> [SQLStatement] {
+        let lock = LockImpact("ACCESS EXCLUSIVE", on: table, work: .catalog)
+        var statements: [SQLStatement] = []
+        for field in fields {
+            let shadow = Rollout.shadowName(field)
+            statements.append(SQLStatement(.dropForeignKeys, "ALTER TABLE \(q(table)) DROP COLUMN \(q(field))", lock: lock))
+            statements.append(SQLStatement(.dropForeignKeys, "ALTER TABLE \(q(table)) RENAME COLUMN \(q(shadow)) TO \(q(field))", lock: lock))
+            for index in expanded.indexes where index.fields == [shadow] {
+                guard let renamed = swapped.indexes.first(where: { $0.fields == [field] && $0.unique == index.unique }) else { continue }
+                statements.append(SQLStatement(.dropForeignKeys, "ALTER INDEX \(q(ConstraintName.index(table, index, in: dialect))) RENAME TO \(q(ConstraintName.index(table, renamed, in: dialect)))", lock: lock))
+            }
+            if let column = expanded.field(named: shadow), dialect.checkExpression(column) != nil {
+                statements.append(SQLStatement(.dropForeignKeys, "ALTER TABLE \(q(table)) RENAME CONSTRAINT \(q(ConstraintName.check(table, shadow, in: dialect))) TO \(q(ConstraintName.check(table, field, in: dialect)))", lock: lock))
+            }
+        }
+        return statements
+    }
+}

@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""How close a package made from a public Prisma app comes to the tables Prisma Migrate made.
+
+For each APP directory (a checkout with prisma/schema.prisma and prisma/migrations/*/migration.sql,
+PostgreSQL): one database gets the app's own migration SQL (Prisma's output, the oracle); another
+gets `schema import-prisma` of its schema as one package, then validate, scan, approve and apply.
+The two catalogs are compared table by table (columns: type, NOT NULL, default; primary keys,
+indexes, foreign keys, checks), and the differences are counted by kind, with examples.
+
+    scripts/with-postgres.sh python3 Benchmarks/prisma-apps.py /path/to/app [...]
+
+Uses the release binary when built (Benchmarks/run.sh), else .build/debug/schema.
+"""
+import collections
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SCHEMA = next((p for p in [os.path.join(ROOT, ".build-static", "release", "schema"), os.path.join(ROOT, ".build", "debug", "schema")] if os.access(p, os.X_OK)), None)
+URL = os.environ.get("SCHEMA_TEST_POSTGRES_URL", "")
+
+
+def psql(database, sql=None, file=None):
+    owner, host, port = re.match(r"postgres://([^@]+)@([^:/]+):(\d+)/", URL).groups()
+    command = ["psql", "-X", "-q", "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-h", host, "-p", port, "-U", owner, "-d", database]
+    command += ["-f", file] if file else ["-c", sql]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"psql {file or sql[:80]}: {result.stderr.strip()}")
+    return [line.split("\t") for line in result.stdout.splitlines() if line]
+
+
+def schema(arguments, url):
+    return subprocess.run([SCHEMA, *arguments], env={**os.environ, "DATABASE_URL": url}, capture_output=True, text=True)
+
+
+def catalog(database):
+    """Table → {kind → set of descriptions}, for the public schema without Prisma's history."""
+    tables = collections.defaultdict(lambda: collections.defaultdict(set))
+    for table, column, kind, notnull, default in psql(database, """
+            SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull::text, COALESCE(pg_get_expr(d.adbin, d.adrelid), '')
+            FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+            WHERE n.nspname = 'public' AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped AND c.relname <> '_prisma_migrations'"""):
+        tables[table]["column"].add(column)
+        tables[table]["type"].add(f"{column} {kind}")
+        tables[table]["not null"].add(f"{column} {notnull}")
+        tables[table]["default"].add(f"{column} {re.sub(r'::[a-z ]+(\\[\\])?', '', default)}")
+    for table, definition in psql(database, """
+            SELECT c.relname, regexp_replace(pg_get_indexdef(i.indexrelid), ' ON public\\.', ' ON ')
+            FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'public' AND c.relname <> '_prisma_migrations'"""):
+        tables[table]["index"].add(definition)
+    for table, kind, name, definition in psql(database, """
+            SELECT c.relname, k.contype::text, k.conname, pg_get_constraintdef(k.oid)
+            FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'public' AND c.relname <> '_prisma_migrations' AND k.contype IN ('p', 'f', 'c', 'u')"""):
+        label = {"p": "primary key", "f": "foreign key", "c": "check", "u": "unique constraint"}[kind]
+        tables[table][label].add(f"{name} {definition}")
+    return tables
+
+
+def base_schema(text):
+    """The app's schema without its models and enums: the host that keeps only the datasource."""
+    kept, depth, keep = [], 0, True
+    for line in text.splitlines():
+        stripped = line.strip()
+        if depth == 0 and re.match(r"^(model|enum|view|type)\s+\w+\s*\{", stripped):
+            keep = False
+        if keep:
+            kept.append(line)
+        depth += line.count("{") - line.count("}")
+        if depth == 0:
+            keep = True
+    return "\n".join(kept) + "\n"
+
+
+def compare(app, index):
+    name = os.path.basename(os.path.normpath(app))
+    prisma = os.path.join(app, "prisma", "schema.prisma")
+    migrations = sorted(os.path.join(app, "prisma", "migrations", d, "migration.sql") for d in os.listdir(os.path.join(app, "prisma", "migrations"))
+                        if os.path.exists(os.path.join(app, "prisma", "migrations", d, "migration.sql")))
+    oracle, ours = f"oracle_{index}", f"ours_{index}"
+    for database in (oracle, ours):
+        psql("postgres", f"CREATE DATABASE {database}")
+    for migration in migrations:
+        psql(oracle, file=migration)
+    root = tempfile.mkdtemp(prefix="prisma-app-")
+    folder = os.path.join(root, "packages", "app", "seed", "schema")
+    os.makedirs(folder)
+    os.makedirs(os.path.join(root, "prisma"))
+    with open(prisma) as handle:
+        text = handle.read()
+    with open(os.path.join(root, "prisma", "schema.prisma"), "w") as handle:
+        handle.write(base_schema(text))
+    imported = schema(["import-prisma", prisma], URL)
+    limits = [line for line in imported.stderr.splitlines() if line.strip().startswith(("-", "•")) or ": " in line]
+    with open(os.path.join(folder, "entities.yaml"), "w") as handle:
+        handle.write(imported.stdout)
+    with open(os.path.join(root, "packages", "app", "seed", "metadata.json"), "w") as handle:
+        json.dump({"packageId": "app"}, handle)
+    url = URL.rsplit("/", 1)[0] + "/" + ours
+    steps = [["validate"], ["scan"], ["admin", "add", "alice"], ["approve", "all", "--as", "alice", "--allow-data-loss", "--allow-rewrite"], ["apply", "--no-generate", "--no-rls"]]
+    for arguments in steps:
+        result = schema([*arguments, "--root", root], url)
+        if result.returncode != 0:
+            print(f"{name}: schema {arguments[0]} failed ({result.returncode}): {(result.stdout + result.stderr)[-1500:]}")
+            return None
+    expected, actual = catalog(oracle), catalog(ours)
+    differences = collections.Counter()
+    examples = collections.defaultdict(list)
+    for table in sorted(set(expected) | set(actual)):
+        if table not in actual or table not in expected:
+            kind = "table missing" if table not in actual else "table extra"
+            differences[kind] += 1
+            examples[kind].append(table)
+            continue
+        for kind in sorted(set(expected[table]) | set(actual[table])):
+            if kind == "column" and expected[table][kind] != actual[table][kind]:
+                pass
+            for item in sorted(expected[table][kind] - actual[table][kind]):
+                differences[f"{kind}: Prisma's, not ours"] += 1
+                examples[f"{kind}: Prisma's, not ours"].append(f"{table}: {item}")
+            for item in sorted(actual[table][kind] - expected[table][kind]):
+                differences[f"{kind}: ours, not Prisma's"] += 1
+                examples[f"{kind}: ours, not Prisma's"].append(f"{table}: {item}")
+    columns = sum(len(t["column"]) for t in expected.values())
+    print(f"\n{name}: {len(migrations)} migrations, {len(expected)} tables, {columns} columns; import-prisma listed {len(limits)} thing(s) it cannot carry")
+    for line in limits[:8]:
+        print(f"  limit: {line.strip()}")
+    if not differences:
+        print("  no difference")
+    for kind, count in sorted(differences.items()):
+        print(f"  {count:4d}  {kind}   e.g. {examples[kind][0][:150]}")
+    return differences
+
+
+def main():
+    if not URL or not SCHEMA:
+        sys.exit("run through scripts/with-postgres.sh with the schema binary built")
+    total = collections.Counter()
+    for index, app in enumerate(sys.argv[1:]):
+        found = compare(app, index)
+        if found is not None:
+            total.update(found)
+    print("\nall apps:", dict(sorted(total.items())) or "no difference")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+import Foundation
+import SchemaCore
+import SchemaRegistry
+import Testing
+
+/// An `int` field widened to `bigint` in a rolling deploy (issue 22): `ALTER COLUMN … TYPE bigint`
+/// rewrites the table under ACCESS EXCLUSIVE. The expand fills a shadow column instead (a trigger
+/// copies every write, a page walk copies the stored values) and `complete` swaps it in within one
+/// short catalog transaction; `rollback` drops it. Both versions keep writing the column.
+@Suite(.serialized) struct WideningRolloutTests {
+    static let v1 = """
+        entities:
+          - name: Counter
+            fields:
+              id: { type: string, primary: true }
+              hits: { type: int, default: 0, index: true }
+              score: { type: int, nullable: true, min: 0 }
+              label: { type: string, nullable: true }
+        """
+    static let v2 = v1.replacingOccurrences(of: "hits: { type: int", with: "hits: { type: bigint")
+        .replacingOccurrences(of: "score: { type: int", with: "score: { type: bigint")
+
+    static let old = RolloutTests.Version(
+        insertPost: { #"INSERT INTO "Counter" ("id", "hits", "score", "label") VALUES ('\#($0)', 7, 3, 'old')"# },
+        selectPost: { #"SELECT "id", "hits", "score", "label" FROM "Counter" WHERE "id" = '\#($0)'"# },
+        tag: { #"UPDATE "Counter" SET "hits" = "hits" + 1 WHERE "id" = '\#($0)'"# })
+    static let new = RolloutTests.Version(
+        insertPost: { #"INSERT INTO "Counter" ("id", "hits", "label") VALUES ('\#($0)', 11, 'new')"# },
+        selectPost: { #"SELECT "id", "hits", "score", "label" FROM "Counter" WHERE "id" = '\#($0)'"# },
+        tag: { #"UPDATE "Counter" SET "score" = 9 WHERE "id" = '\#($0)'"# })
+
+    func atVersion1() throws -> RolloutTests.Fixture {
+        let (database, location) = try Backend.postgres.makeDatabase()
+        let registry = Registry(database: database)
+        try registry.addAdmin("alice", by: nil)
+        let first = try Desired.from(["stats": Self.v1])
+        _ = try registry.scan(first, principal: "ci")
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
+        #expect(try registry.applyApproved(first).applied.count == 1)
+        let app = PostgresRoles.unique("app")
+        try PostgresRoles.create(app)
+        try database.withLockedTransaction { connection in
+            try connection.execute("GRANT USAGE ON SCHEMA public TO \(app)")
+            try connection.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \(app)")
+            try connection.execute(#"INSERT INTO "Counter" ("id", "hits", "score") SELECT 'seed' || g, g, CASE WHEN g % 4 = 0 THEN NULL ELSE g END FROM generate_series(1, 3000) AS g"#)
+        }
+        return RolloutTests.Fixture(database: database, location: location, registry: registry, app: app)
+    }
+
+    func text(_ sql: String, _ database: any RegistryDatabase) throws -> String? {
+        try database.withLockedTransaction { try $0.query(sql, []).first?["value"]?.text }
+    }
+
+    func count(_ sql: String, _ database: any RegistryDatabase) throws -> Int64 {
+        try database.withLockedTransaction { try $0.query(sql, []).first?["count"]?.integer ?? -1 }
+    }
+
+    func columnTypes(_ database: any RegistryDatabase) throws -> String? {
+        try text(#"SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY column_name) AS "value" FROM information_schema.columns WHERE table_name = 'Counter'"#, database)
+    }
+
+    /// The expand under both versions' writes: no rewrite, and every value in the shadow.
+    func expand(_ fixture: RolloutTests.Fixture) throws -> (desired: DesiredState, written: Int) {
+        let desired = try Desired.from(["stats": Self.v2])
+        let item = try #require(try fixture.registry.scan(desired, principal: "ci").queued.first)
+        #expect(item.isRolledOut && !item.rewritesTable, "a widening rolls out without a rewrite: \(item.risks)")
+        #expect(!item.startStatements.contains { $0.sql.contains("SET DATA TYPE") })
+        // No --allow-rewrite: nothing of the start holds the table while it rewrites it.
+        #expect(try fixture.registry.approve(.all, as: "alice", allowDataLoss: true, context: desired.renderContext).accepted.count == 1)
+        let before = RolloutTests.Client(Self.old, prefix: "o", connection: try fixture.application())
+        usleep(100_000)
+        let outcome = try fixture.registry.applyApproved(desired)
+        #expect(outcome.applied.map(\.entity) == ["Counter"] && outcome.refused.isEmpty, "\(outcome.refused)")
+        let newer = RolloutTests.Client(Self.new, prefix: "n", connection: try fixture.application())
+        usleep(300_000)
+        let (oldWritten, oldErrors) = before.stop()
+        let (newWritten, newErrors) = newer.stop()
+        #expect(oldErrors.isEmpty && newErrors.isEmpty, "\(oldErrors + newErrors)")
+        #expect(!oldWritten.isEmpty && !newWritten.isEmpty)
+        let database = fixture.database
+        #expect(try count(#"SELECT COUNT(*) AS "count" FROM "Counter" WHERE "hits__widened" IS DISTINCT FROM "hits" OR "score__widened" IS DISTINCT FROM "score""#, database) == 0,
+                "every value is in the shadow")
+        #expect(!(try fixture.registry.drift(host: Desired.host)).hasDrift, "the table is the expanded shape")
+        return (desired, 3000 + oldWritten.count + newWritten.count)
+    }
+
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func completeSwapsTheShadowIn() throws {
+        let fixture = try atVersion1()
+        defer { fixture.database.close() }
+        let relation = try #require(try text(#"SELECT pg_relation_filenode('"Counter"')::text AS "value""#, fixture.database))
+        let (desired, rows) = try expand(fixture)
+        let engine = ApplyEngine(registry: fixture.registry, desiredState: { desired })
+        #expect(try engine.finishRollouts(.complete, entities: [], ApplyRequest(principal: "alice")).finished.map(\.entity) == ["Counter"])
+        #expect(try columnTypes(fixture.database) == "hits bigint, id text, label text, score bigint")
+        #expect(try text(#"SELECT pg_relation_filenode('"Counter"')::text AS "value""#, fixture.database) == relation, "the table was never rewritten")
+        #expect(!(try fixture.registry.drift(host: Desired.host)).hasDrift, "the table is the new snapshot: names of index and check included")
+        #expect(try count(#"SELECT COUNT(*) AS "count" FROM "Counter""#, fixture.database) == Int64(rows), "every row kept")
+        #expect(try count(#"SELECT COUNT(*) AS "count" FROM "Counter" WHERE "id" LIKE 'seed%' AND ("hits" <> substr("id", 5)::bigint OR "score" IS DISTINCT FROM CASE WHEN substr("id", 5)::int % 4 = 0 THEN NULL ELSE substr("id", 5)::bigint END)"#, fixture.database) == 0,
+                "every value kept")
+        #expect(try count(#"SELECT COUNT(*) AS "count" FROM pg_trigger WHERE tgrelid = '"Counter"'::regclass AND NOT tgisinternal"#, fixture.database) == 0)
+        try fixture.asApplication(#"INSERT INTO "Counter" ("id", "hits") VALUES ('big', 5000000000)"#)
+        #expect(throws: SchemaError.self, "the check kept its rule") { try fixture.asApplication(#"INSERT INTO "Counter" ("id", "score") VALUES ('neg', -1)"#) }
+    }
+
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func rollbackDropsTheShadow() throws {
+        let fixture = try atVersion1()
+        defer { fixture.database.close() }
+        let (desired, rows) = try expand(fixture)
+        let engine = ApplyEngine(registry: fixture.registry, desiredState: { desired })
+        #expect(try engine.finishRollouts(.rollback, entities: ["Counter"], ApplyRequest(principal: "alice")).finished.map(\.entity) == ["Counter"])
+        #expect(try columnTypes(fixture.database) == "hits integer, id text, label text, score integer")
+        #expect(!(try fixture.registry.drift(host: Desired.host)).hasDrift, "the old snapshot again")
+        #expect(try count(#"SELECT COUNT(*) AS "count" FROM "Counter""#, fixture.database) == Int64(rows))
+        #expect(try count(#"SELECT COUNT(*) AS "count" FROM pg_trigger WHERE tgrelid = '"Counter"'::regclass AND NOT tgisinternal"#, fixture.database) == 0)
+    }
+}
