@@ -9,7 +9,7 @@ indexes, foreign keys, checks), and the differences are counted by kind, with ex
 
     scripts/with-postgres.sh python3 Benchmarks/prisma-apps.py /path/to/app [...]
 
-Uses the release binary when built (Benchmarks/run.sh), else .build/debug/schema.
+Uses $SCHEMA_BIN when set, else .build/debug/schema.
 """
 import collections
 import json
@@ -20,7 +20,7 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SCHEMA = next((p for p in [os.path.join(ROOT, ".build-static", "release", "schema"), os.path.join(ROOT, ".build", "debug", "schema")] if os.access(p, os.X_OK)), None)
+SCHEMA = next((p for p in [os.environ.get("SCHEMA_BIN", ""), os.path.join(ROOT, ".build", "debug", "schema")] if os.access(p, os.X_OK)), None)
 URL = os.environ.get("SCHEMA_TEST_POSTGRES_URL", "")
 
 
@@ -49,7 +49,8 @@ def catalog(database):
         tables[table]["column"].add(column)
         tables[table]["type"].add(f"{column} {kind}")
         tables[table]["not null"].add(f"{column} {notnull}")
-        tables[table]["default"].add(f"{column} {re.sub(r'::[a-z ]+(\\[\\])?', '', default)}")
+        bare = re.sub(r"::[a-z ]+(\[\])?", "", default)
+        tables[table]["default"].add(f"{column} {bare}")
     for table, definition in psql(database, """
             SELECT c.relname, regexp_replace(pg_get_indexdef(i.indexrelid), ' ON public\\.', ' ON ')
             FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -130,12 +131,13 @@ def compare(app, index):
                 examples[f"{kind}: ours, not Prisma's"].append(f"{table}: {item}")
     columns = sum(len(t["column"]) for t in expected.values())
     print(f"\n{name}: {len(migrations)} migrations, {len(expected)} tables, {columns} columns; import-prisma listed {len(limits)} thing(s) it cannot carry")
-    for line in limits[:8]:
-        print(f"  limit: {line.strip()}")
+    kinds = collections.Counter(re.sub(r"^.*?: (@\w+(\.\w+)?|type \w+(\[\])?|@@\w+).*$", r"\1", line.strip().replace("not carried over: ", "")) for line in limits)
+    print("  not carried, by kind: " + ", ".join(f"{kind} {count}" for kind, count in kinds.most_common(12)))
     if not differences:
         print("  no difference")
+    shown = int(os.environ.get("PRISMA_APPS_EXAMPLES", "1"))
     for kind, count in sorted(differences.items()):
-        print(f"  {count:4d}  {kind}   e.g. {examples[kind][0][:150]}")
+        print(f"  {count:4d}  {kind}   e.g. " + "\n                ".join(example[:170] for example in examples[kind][:shown]))
     return differences
 
 

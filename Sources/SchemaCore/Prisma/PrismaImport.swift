@@ -15,20 +15,34 @@ public enum PrismaImport {
     public static func package(from schema: PrismaSchema, models names: [String]? = nil) -> Result {
         var limits: [String] = []
         let chosen = schema.models.filter { names?.contains($0.name) ?? true }
+        // A model is carried over only with a one-column primary key entities.yaml can say; the
+        // others are listed, and so are relations and indexes that would name what is left out.
+        let carried = Dictionary(uniqueKeysWithValues: chosen.map { model in
+            (model.name, Set(model.fields.filter { $0.isScalar && !$0.isList && types[$0.type] != nil }.map(\.name)))
+        }).filter { name, columns in
+            guard let model = schema.model(named: name) else { return false }
+            return model.primaryKey.count == 1 && model.primaryKey.allSatisfy(columns.contains)
+        }
         var lines = ["entities:"]
         for model in chosen {
-            lines += entity(model, in: schema, limits: &limits)
+            guard carried[model.name] != nil else {
+                let key = model.primaryKey.isEmpty ? "it has no primary key" : "its primary key (\(model.primaryKey.joined(separator: ", "))) is not one column entities.yaml can say"
+                limits.append("\(model.name): \(key); the model is not carried over")
+                continue
+            }
+            lines += entity(model, in: schema, carried: carried, limits: &limits)
         }
         return Result(yaml: lines.joined(separator: "\n") + "\n", limits: limits)
     }
 
-    static func entity(_ model: PrismaModel, in schema: PrismaSchema, limits: inout [String]) -> [String] {
+    /// - Parameter carried: model → its columns that are carried over, for the models that are.
+    static func entity(_ model: PrismaModel, in schema: PrismaSchema, carried: [String: Set<String>], limits: inout [String]) -> [String] {
         var lines = ["  - name: \(model.name)", "    fields:"]
         var relations: [String] = []
         for field in model.fields {
             if field.isScalar {
                 if let line = scalar(field, model: model, limits: &limits) { lines.append("      \(field.name): { \(line) }") }
-            } else if let relation = relation(field, model: model, in: schema, limits: &limits) {
+            } else if let relation = relation(field, model: model, in: schema, carried: carried, limits: &limits) {
                 relations.append("      - { \(relation) }")
             }
         }
@@ -37,6 +51,11 @@ public enum PrismaImport {
             switch attribute.name {
             case "index", "unique":
                 guard let fields = attribute.fieldList else { continue }
+                let missing = fields.filter { !(carried[model.name]?.contains($0) ?? false) }
+                guard missing.isEmpty else {
+                    limits.append("\(model.name): @@\(attribute.name)([\(fields.joined(separator: ", "))]) names \(missing.joined(separator: ", ")), which is not carried over; the index is not either")
+                    continue
+                }
                 indexes.append("      - fields: [\(fields.joined(separator: ", "))]")
                 if attribute.name == "unique" { indexes.append("        unique: true") }
                 if let map = attribute.named["map"].map(unquoted) { indexes.append("        name: \(quoted(map))") }
@@ -96,10 +115,14 @@ public enum PrismaImport {
         return (["type: \(type)"] + keys).joined(separator: ", ")
     }
 
-    static func relation(_ field: PrismaField, model: PrismaModel, in schema: PrismaSchema, limits: inout [String]) -> String? {
+    static func relation(_ field: PrismaField, model: PrismaModel, in schema: PrismaSchema, carried: [String: Set<String>], limits: inout [String]) -> String? {
         let label = "\(model.name).\(field.name)"
         guard let target = schema.model(named: field.type) else {
             limits.append("\(label): type \(field.type) is neither a scalar nor a model (an enum or composite type)")
+            return nil
+        }
+        guard let targetColumns = carried[target.name] else {
+            limits.append("\(label): \(target.name) is not carried over, so neither is the relation")
             return nil
         }
         let attribute = field.attribute("relation")
@@ -108,6 +131,10 @@ public enum PrismaImport {
         if let columns = attribute?.named["fields"].flatMap(PrismaAttribute.nameList) {
             guard columns.count == 1, let column = columns.first else {
                 limits.append("\(label): a foreign key of several columns has no equivalent")
+                return nil
+            }
+            guard carried[model.name]?.contains(column) == true else {
+                limits.append("\(label): its column \(column) is not carried over, so neither is the relation")
                 return nil
             }
             let references = attribute?.named["references"].flatMap(PrismaAttribute.nameList) ?? []
@@ -126,6 +153,10 @@ public enum PrismaImport {
             }
             guard let column = back?.attribute("relation")?.named["fields"].flatMap(PrismaAttribute.nameList)?.first else {
                 limits.append("\(label): the other side of the relation has no foreign key (an implicit many-to-many)")
+                return nil
+            }
+            guard targetColumns.contains(column) else {
+                limits.append("\(label): \(target.name).\(column) is not carried over, so neither is the relation")
                 return nil
             }
             keys += ["type: hasMany", "entity: \(target.name)", "field: \(column)"]

@@ -1,0 +1,55 @@
+import Foundation
+import SchemaCore
+import Testing
+
+/// `import-prisma` writes only what `entities.yaml` can say, and what it writes validates: an
+/// index on a field it cannot carry, a model whose key is not one column and relations to such a
+/// model are listed, not written half (issue 20: 4 of 5 public apps' output failed `validate`).
+struct PrismaImportTests {
+    static let schema = PrismaSchemaParser.parse("""
+        datasource db {
+          provider = "postgresql"
+          url      = env("DATABASE_URL")
+        }
+
+        enum Status {
+          DRAFT
+          LIVE
+        }
+
+        model Post {
+          id        String   @id
+          status    Status   @default(DRAFT)
+          title     String
+          price     Decimal
+          touchedAt DateTime @updatedAt
+          limitKey  String
+          limit     RateLimit @relation(fields: [limitKey], references: [key])
+
+          @@index([status])
+          @@index([status, title])
+          @@index([title])
+        }
+
+        model RateLimit {
+          key    String
+          bucket Int
+          posts  Post[]
+
+          @@id([key, bucket])
+        }
+        """, file: "schema.prisma").schema
+
+    @Test func whatCannotBeCarriedIsListedAndTheRestValidates() throws {
+        let result = PrismaImport.package(from: Self.schema)
+        let desired = DesiredState.resolve(Workspace.inMemory(["imported": result.yaml]))
+        #expect(desired.isValid, "\(desired.errors.map(\.message))\n\(result.yaml)")
+        #expect(result.limits.contains { $0.contains("RateLimit: its primary key (key, bucket)") }, "\(result.limits)")
+        #expect(result.limits.contains { $0.contains("Post.limit: RateLimit is not carried over") }, "\(result.limits)")
+        #expect(result.limits.contains { $0.contains("@@index([status])") } && result.limits.contains { $0.contains("@@index([status, title])") }, "\(result.limits)")
+        let post = try #require(desired.entities.first { $0.structure.name == "Post" }?.structure)
+        #expect(post.indexes.map(\.fields) == [["title"]])
+        #expect(post.field(named: "price")?.type == .decimal && post.field(named: "touchedAt")?.updatedAt == true)
+        #expect(!desired.entities.contains { $0.structure.name == "RateLimit" })
+    }
+}
