@@ -20,8 +20,9 @@ struct PrismaImportTests {
         model Post {
           id        String   @id
           status    Status   @default(DRAFT)
-          title     String
-          price     Decimal
+          title     String   @db.Text
+          price     Decimal  @db.Decimal(65, 30)
+          cents     Decimal  @db.Decimal(10, 2)
           touchedAt DateTime @updatedAt
           limitKey  String
           limit     RateLimit @relation(fields: [limitKey], references: [key])
@@ -51,5 +52,8 @@ struct PrismaImportTests {
         #expect(post.indexes.map(\.fields) == [["title"]])
         #expect(post.field(named: "price")?.type == .decimal && post.field(named: "touchedAt")?.updatedAt == true)
         #expect(!desired.entities.contains { $0.structure.name == "RateLimit" })
+        // A native type equal to Prisma's own for the scalar carries over as nothing; another is listed.
+        #expect(!result.limits.contains { $0.contains("@db.Text") || $0.contains("Post.price") }, "\(result.limits)")
+        #expect(result.limits.contains { $0.contains("Post.cents: @db.Decimal has no equivalent") }, "\(result.limits)")
     }
 }

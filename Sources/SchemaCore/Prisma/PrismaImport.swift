@@ -86,6 +86,8 @@ public enum PrismaImport {
             case "unique": keys.append("unique: true")
             case "db.VarChar":
                 if let length = attribute.positional.first.flatMap({ Int($0) }) { keys.append("maxLength: \(length)") }
+            case let native where native.hasPrefix("db.") && sameAsDefault(native, arguments: attribute.positional, type: field.type):
+                break // The column Prisma makes without it: nothing to carry.
             case "default":
                 let value = attribute.positional.first ?? ""
                 switch value {
@@ -163,6 +165,21 @@ public enum PrismaImport {
         }
         if let relationName { keys.append("relationName: \(quoted(relationName))") }
         return keys.joined(separator: ", ")
+    }
+
+    /// Whether a native type attribute names the column type Prisma gives the field's scalar
+    /// type on PostgreSQL anyway (`String @db.Text`, `DateTime @db.Timestamp(3)`, ...).
+    static func sameAsDefault(_ attribute: String, arguments: [String], type: String) -> Bool {
+        let native = String(attribute.dropFirst("db.".count))
+        let written = arguments.map { $0.trimmingCharacters(in: .whitespaces) }
+        switch (type, native) {
+        case ("String", "Text"), ("Int", "Integer"), ("BigInt", "BigInt"), ("Float", "DoublePrecision"), ("Boolean", "Boolean"),
+             ("Json", "JsonB"), ("Bytes", "ByteA"):
+            return written.isEmpty
+        case ("DateTime", "Timestamp"): return written == ["3"]
+        case ("Decimal", "Decimal"): return written == ["65", "30"]
+        default: return false
+        }
     }
 
     static func unquoted(_ text: String) -> String {
