@@ -35,35 +35,14 @@ import Testing
         tag: { #"UPDATE "Author" SET "contact" = NULL WHERE "id" = '\#($0)'"# })
 
     func atVersion1() throws -> RolloutTests.Fixture {
-        let (database, location) = try Backend.postgres.makeDatabase()
-        let registry = Registry(database: database)
-        try registry.addAdmin("alice", by: nil)
-        let first = try Desired.from(["people": Self.v1])
-        _ = try registry.scan(first, principal: "ci")
-        _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
-        #expect(try registry.applyApproved(first).applied.count == 1)
-        let app = PostgresRoles.unique("app")
-        try PostgresRoles.create(app)
-        try database.withLockedTransaction { connection in
-            try connection.execute("GRANT USAGE ON SCHEMA public TO \(app)")
-            try connection.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \(app)")
-            // Rows on many pages, some without an email, for the copy to walk.
-            try connection.execute(#"INSERT INTO "Author" ("id", "name", "email") SELECT 'seed' || g, 'seed ' || g, CASE WHEN g % 3 = 0 THEN NULL ELSE 'seed' || g || '@x' END FROM generate_series(1, 3000) AS g"#)
-        }
-        return RolloutTests.Fixture(database: database, location: location, registry: registry, app: app)
-    }
-
-    func value(_ sql: String, _ database: any RegistryDatabase) throws -> String? {
-        try database.withLockedTransaction { try $0.query(sql, []).first?["value"]?.text }
-    }
-
-    func count(_ sql: String, _ database: any RegistryDatabase) throws -> Int64 {
-        try database.withLockedTransaction { try $0.query(sql, []).first?["count"]?.integer ?? -1 }
+        // Rows on many pages, some without an email, for the copy to walk.
+        try RolloutTests.Fixture.applied(Self.v1, package: "people",
+                                         seed: #"INSERT INTO "Author" ("id", "name", "email") SELECT 'seed' || g, 'seed ' || g, CASE WHEN g % 3 = 0 THEN NULL ELSE 'seed' || g || '@x' END FROM generate_series(1, 3000) AS g"#)
     }
 
     /// The trigger and its function, counted in the catalog.
-    func syncObjects(_ database: any RegistryDatabase) throws -> Int64 {
-        try count(#"SELECT (SELECT COUNT(*) FROM pg_trigger WHERE tgrelid = '"Author"'::regclass AND NOT tgisinternal) + (SELECT COUNT(*) FROM pg_proc WHERE proname LIKE 'Author_renamed_%') AS "count""#, database)
+    func syncObjects(_ fixture: RolloutTests.Fixture) throws -> Int64 {
+        try fixture.count(#"SELECT (SELECT COUNT(*) FROM pg_trigger WHERE tgrelid = '"Author"'::regclass AND NOT tgisinternal) + (SELECT COUNT(*) FROM pg_proc WHERE proname LIKE 'Author_renamed_%') AS "count""#)
     }
 
     /// Expand while the old version writes; then both versions side by side, each reading what the other wrote.
@@ -85,15 +64,14 @@ import Testing
         #expect(oldErrors.isEmpty && duringErrors.isEmpty, "the old version kept working through the expand: \(oldErrors + duringErrors)")
         #expect(newErrors.isEmpty, "the new version works from the expand on: \(newErrors)")
         #expect(!oldDuring.isEmpty && !newWritten.isEmpty)
-        let database = fixture.database
         // Every stored value was copied; each version sees the other's writes under its own names.
-        #expect(try count(#"SELECT COUNT(*) AS "count" FROM "Author" WHERE "displayName" IS DISTINCT FROM "name" OR "contact" IS DISTINCT FROM "email""#, database) == 0)
+        #expect(try fixture.count(#"SELECT COUNT(*) AS "count" FROM "Author" WHERE "displayName" IS DISTINCT FROM "name" OR "contact" IS DISTINCT FROM "email""#) == 0)
         let newest = try #require(newWritten.last), oldest = try #require(oldDuring.last)
-        #expect(try value(#"SELECT "name" AS "value" FROM "Author" WHERE "id" = '\#(newest)'"#, database) == "new \(newest)")
-        #expect(try value(#"SELECT "email" AS "value" FROM "Author" WHERE "id" = '\#(newest)'"#, database) == nil, "the new version's update reached the old column")
-        #expect(try value(#"SELECT "displayName" AS "value" FROM "Author" WHERE "id" = '\#(oldest)'"#, database) == "renamed by old")
-        #expect(try value(#"SELECT "contact" AS "value" FROM "Author" WHERE "id" = '\#(oldest)'"#, database) == "\(oldest)@old")
-        #expect(try syncObjects(database) == 2)
+        #expect(try fixture.text(#"SELECT "name" AS "value" FROM "Author" WHERE "id" = '\#(newest)'"#) == "new \(newest)")
+        #expect(try fixture.text(#"SELECT "email" AS "value" FROM "Author" WHERE "id" = '\#(newest)'"#) == nil, "the new version's update reached the old column")
+        #expect(try fixture.text(#"SELECT "displayName" AS "value" FROM "Author" WHERE "id" = '\#(oldest)'"#) == "renamed by old")
+        #expect(try fixture.text(#"SELECT "contact" AS "value" FROM "Author" WHERE "id" = '\#(oldest)'"#) == "\(oldest)@old")
+        #expect(try syncObjects(fixture) == 2)
         #expect(!(try fixture.registry.drift(host: Desired.host)).hasDrift, "the table is the expanded shape")
         return (desired, oldBefore + oldDuring, newWritten)
     }
@@ -107,10 +85,10 @@ import Testing
         let completed = try engine.finishRollouts(.complete, entities: [], ApplyRequest(principal: "alice"))
         #expect(completed.finished.map(\.entity) == ["Author"])
         #expect(try RolloutTests().columns("Author", fixture.database) == ["contact", "displayName", "id"])
-        #expect(try syncObjects(fixture.database) == 0, "no trigger or function left")
+        #expect(try syncObjects(fixture) == 0, "no trigger or function left")
         #expect(!(try fixture.registry.drift(host: Desired.host)).hasDrift, "the table is the new snapshot")
-        #expect(try count(#"SELECT COUNT(*) AS "count" FROM "Author""#, fixture.database) == Int64(3000 + old.count + new.count), "every row kept")
-        #expect(try value(#"SELECT "displayName" AS "value" FROM "Author" WHERE "id" = 'seed7'"#, fixture.database) == "seed 7")
+        #expect(try fixture.count(#"SELECT COUNT(*) AS "count" FROM "Author""#) == Int64(3000 + old.count + new.count), "every row kept")
+        #expect(try fixture.text(#"SELECT "displayName" AS "value" FROM "Author" WHERE "id" = 'seed7'"#) == "seed 7")
         let app = try fixture.application()
         defer { app.close() }
         try app.executeOutsideTransaction(Self.new.insertPost("after"))
@@ -126,11 +104,11 @@ import Testing
         let back = try engine.finishRollouts(.rollback, entities: ["Author"], ApplyRequest(principal: "alice"))
         #expect(back.finished.map(\.entity) == ["Author"])
         #expect(try RolloutTests().columns("Author", fixture.database) == ["email", "id", "name"])
-        #expect(try syncObjects(fixture.database) == 0, "no trigger or function left")
+        #expect(try syncObjects(fixture) == 0, "no trigger or function left")
         #expect(!(try fixture.registry.drift(host: Desired.host)).hasDrift, "the table is the old snapshot again")
-        #expect(try count(#"SELECT COUNT(*) AS "count" FROM "Author""#, fixture.database) == Int64(3000 + old.count + new.count), "every row kept")
+        #expect(try fixture.count(#"SELECT COUNT(*) AS "count" FROM "Author""#) == Int64(3000 + old.count + new.count), "every row kept")
         let written = try #require(new.first)
-        #expect(try value(#"SELECT "name" AS "value" FROM "Author" WHERE "id" = '\#(written)'"#, fixture.database) == "new \(written)",
+        #expect(try fixture.text(#"SELECT "name" AS "value" FROM "Author" WHERE "id" = '\#(written)'"#) == "new \(written)",
                 "a value written through the new column is in the old one")
         let app = try fixture.application()
         defer { app.close() }

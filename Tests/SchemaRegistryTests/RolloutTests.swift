@@ -71,24 +71,41 @@ import Testing
             defer { connection.close() }
             try connection.executeOutsideTransaction(sql)
         }
+
+        /// The `"count"` the query returns, read as the migration role.
+        func count(_ sql: String) throws -> Int64 {
+            try database.withLockedTransaction { try $0.query(sql, []).first?["count"]?.integer ?? -1 }
+        }
+
+        /// The `"value"` the query returns, read as the migration role.
+        func text(_ sql: String) throws -> String? {
+            try database.withLockedTransaction { try $0.query(sql, []).first?["value"]?.text }
+        }
+
+        /// A PostgreSQL database with `yaml` applied as package `package`, the rows `seed` writes,
+        /// and an application role that may use every table.
+        static func applied(_ yaml: String, package: String, seed: String) throws -> Fixture {
+            let (database, location) = try Backend.postgres.makeDatabase()
+            let registry = Registry(database: database)
+            try registry.addAdmin("alice", by: nil)
+            let first = try Desired.from([package: yaml])
+            _ = try registry.scan(first, principal: "ci")
+            _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
+            #expect(try registry.applyApproved(first).applied.count == first.entities.count)
+            let app = PostgresRoles.unique("app")
+            try PostgresRoles.create(app)
+            try database.withLockedTransaction { connection in
+                try connection.execute("GRANT USAGE ON SCHEMA public TO \(app)")
+                try connection.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \(app)")
+                try connection.execute(seed)
+            }
+            return Fixture(database: database, location: location, registry: registry, app: app)
+        }
     }
 
     func atVersion1() throws -> Fixture {
-        let (database, location) = try Backend.postgres.makeDatabase()
-        let registry = Registry(database: database)
-        try registry.addAdmin("alice", by: nil)
-        let first = try Desired.from(["blog": Self.v1])
-        _ = try registry.scan(first, principal: "ci")
-        _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
-        #expect(try registry.applyApproved(first).applied.count == 2)
-        let app = PostgresRoles.unique("app")
-        try PostgresRoles.create(app)
-        try database.withLockedTransaction { connection in
-            try connection.execute("GRANT USAGE ON SCHEMA public TO \(app)")
-            try connection.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \(app)")
-            try connection.execute(#"INSERT INTO "Post" ("id", "title", "legacy", "status") SELECT 'seed' || g, 'title', 'l', 'live' FROM generate_series(1, 500) AS g"#)
-        }
-        return Fixture(database: database, location: location, registry: registry, app: app)
+        try Fixture.applied(Self.v1, package: "blog",
+                            seed: #"INSERT INTO "Post" ("id", "title", "legacy", "status") SELECT 'seed' || g, 'title', 'l', 'live' FROM generate_series(1, 500) AS g"#)
     }
 
     /// `version`'s client at work on its own connection until stopped, counting what failed.

@@ -30,33 +30,12 @@ import Testing
         tag: { #"UPDATE "Counter" SET "score" = 9 WHERE "id" = '\#($0)'"# })
 
     func atVersion1() throws -> RolloutTests.Fixture {
-        let (database, location) = try Backend.postgres.makeDatabase()
-        let registry = Registry(database: database)
-        try registry.addAdmin("alice", by: nil)
-        let first = try Desired.from(["stats": Self.v1])
-        _ = try registry.scan(first, principal: "ci")
-        _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
-        #expect(try registry.applyApproved(first).applied.count == 1)
-        let app = PostgresRoles.unique("app")
-        try PostgresRoles.create(app)
-        try database.withLockedTransaction { connection in
-            try connection.execute("GRANT USAGE ON SCHEMA public TO \(app)")
-            try connection.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \(app)")
-            try connection.execute(#"INSERT INTO "Counter" ("id", "hits", "score") SELECT 'seed' || g, g, CASE WHEN g % 4 = 0 THEN NULL ELSE g END FROM generate_series(1, 3000) AS g"#)
-        }
-        return RolloutTests.Fixture(database: database, location: location, registry: registry, app: app)
+        try RolloutTests.Fixture.applied(Self.v1, package: "stats",
+                                         seed: #"INSERT INTO "Counter" ("id", "hits", "score") SELECT 'seed' || g, g, CASE WHEN g % 4 = 0 THEN NULL ELSE g END FROM generate_series(1, 3000) AS g"#)
     }
 
-    func text(_ sql: String, _ database: any RegistryDatabase) throws -> String? {
-        try database.withLockedTransaction { try $0.query(sql, []).first?["value"]?.text }
-    }
-
-    func count(_ sql: String, _ database: any RegistryDatabase) throws -> Int64 {
-        try database.withLockedTransaction { try $0.query(sql, []).first?["count"]?.integer ?? -1 }
-    }
-
-    func columnTypes(_ database: any RegistryDatabase) throws -> String? {
-        try text(#"SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY column_name) AS "value" FROM information_schema.columns WHERE table_name = 'Counter'"#, database)
+    func columnTypes(_ fixture: RolloutTests.Fixture) throws -> String? {
+        try fixture.text(#"SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY column_name) AS "value" FROM information_schema.columns WHERE table_name = 'Counter'"#)
     }
 
     /// The expand under both versions' writes: no rewrite, and every value in the shadow.
@@ -77,8 +56,7 @@ import Testing
         let (newWritten, newErrors) = newer.stop()
         #expect(oldErrors.isEmpty && newErrors.isEmpty, "\(oldErrors + newErrors)")
         #expect(!oldWritten.isEmpty && !newWritten.isEmpty)
-        let database = fixture.database
-        #expect(try count(#"SELECT COUNT(*) AS "count" FROM "Counter" WHERE "hits__widened" IS DISTINCT FROM "hits" OR "score__widened" IS DISTINCT FROM "score""#, database) == 0,
+        #expect(try fixture.count(#"SELECT COUNT(*) AS "count" FROM "Counter" WHERE "hits__widened" IS DISTINCT FROM "hits" OR "score__widened" IS DISTINCT FROM "score""#) == 0,
                 "every value is in the shadow")
         #expect(!(try fixture.registry.drift(host: Desired.host)).hasDrift, "the table is the expanded shape")
         return (desired, 3000 + oldWritten.count + newWritten.count)
@@ -88,17 +66,17 @@ import Testing
     func completeSwapsTheShadowIn() throws {
         let fixture = try atVersion1()
         defer { fixture.database.close() }
-        let relation = try #require(try text(#"SELECT pg_relation_filenode('"Counter"')::text AS "value""#, fixture.database))
+        let relation = try #require(try fixture.text(#"SELECT pg_relation_filenode('"Counter"')::text AS "value""#))
         let (desired, rows) = try expand(fixture)
         let engine = ApplyEngine(registry: fixture.registry, desiredState: { desired })
         #expect(try engine.finishRollouts(.complete, entities: [], ApplyRequest(principal: "alice")).finished.map(\.entity) == ["Counter"])
-        #expect(try columnTypes(fixture.database) == "hits bigint, id text, label text, score bigint")
-        #expect(try text(#"SELECT pg_relation_filenode('"Counter"')::text AS "value""#, fixture.database) == relation, "the table was never rewritten")
+        #expect(try columnTypes(fixture) == "hits bigint, id text, label text, score bigint")
+        #expect(try fixture.text(#"SELECT pg_relation_filenode('"Counter"')::text AS "value""#) == relation, "the table was never rewritten")
         #expect(!(try fixture.registry.drift(host: Desired.host)).hasDrift, "the table is the new snapshot: names of index and check included")
-        #expect(try count(#"SELECT COUNT(*) AS "count" FROM "Counter""#, fixture.database) == Int64(rows), "every row kept")
-        #expect(try count(#"SELECT COUNT(*) AS "count" FROM "Counter" WHERE "id" LIKE 'seed%' AND ("hits" <> substr("id", 5)::bigint OR "score" IS DISTINCT FROM CASE WHEN substr("id", 5)::int % 4 = 0 THEN NULL ELSE substr("id", 5)::bigint END)"#, fixture.database) == 0,
+        #expect(try fixture.count(#"SELECT COUNT(*) AS "count" FROM "Counter""#) == Int64(rows), "every row kept")
+        #expect(try fixture.count(#"SELECT COUNT(*) AS "count" FROM "Counter" WHERE "id" LIKE 'seed%' AND ("hits" <> substr("id", 5)::bigint OR "score" IS DISTINCT FROM CASE WHEN substr("id", 5)::int % 4 = 0 THEN NULL ELSE substr("id", 5)::bigint END)"#) == 0,
                 "every value kept")
-        #expect(try count(#"SELECT COUNT(*) AS "count" FROM pg_trigger WHERE tgrelid = '"Counter"'::regclass AND NOT tgisinternal"#, fixture.database) == 0)
+        #expect(try fixture.count(#"SELECT COUNT(*) AS "count" FROM pg_trigger WHERE tgrelid = '"Counter"'::regclass AND NOT tgisinternal"#) == 0)
         try fixture.asApplication(#"INSERT INTO "Counter" ("id", "hits") VALUES ('big', 5000000000)"#)
         #expect(throws: SchemaError.self, "the check kept its rule") { try fixture.asApplication(#"INSERT INTO "Counter" ("id", "score") VALUES ('neg', -1)"#) }
     }
@@ -110,9 +88,9 @@ import Testing
         let (desired, rows) = try expand(fixture)
         let engine = ApplyEngine(registry: fixture.registry, desiredState: { desired })
         #expect(try engine.finishRollouts(.rollback, entities: ["Counter"], ApplyRequest(principal: "alice")).finished.map(\.entity) == ["Counter"])
-        #expect(try columnTypes(fixture.database) == "hits integer, id text, label text, score integer")
+        #expect(try columnTypes(fixture) == "hits integer, id text, label text, score integer")
         #expect(!(try fixture.registry.drift(host: Desired.host)).hasDrift, "the old snapshot again")
-        #expect(try count(#"SELECT COUNT(*) AS "count" FROM "Counter""#, fixture.database) == Int64(rows))
-        #expect(try count(#"SELECT COUNT(*) AS "count" FROM pg_trigger WHERE tgrelid = '"Counter"'::regclass AND NOT tgisinternal"#, fixture.database) == 0)
+        #expect(try fixture.count(#"SELECT COUNT(*) AS "count" FROM "Counter""#) == Int64(rows))
+        #expect(try fixture.count(#"SELECT COUNT(*) AS "count" FROM pg_trigger WHERE tgrelid = '"Counter"'::regclass AND NOT tgisinternal"#) == 0)
     }
 }
