@@ -17,9 +17,9 @@ public enum PrismaImport {
         let chosen = schema.models.filter { names?.contains($0.name) ?? true }
         // A model is carried over only with a one-column primary key entities.yaml can say; the
         // others are listed, and so are relations and indexes that would name what is left out.
-        let carried = Dictionary(uniqueKeysWithValues: chosen.map { model in
+        let carried = Dictionary(chosen.map { model in
             (model.name, Set(model.fields.filter { $0.isScalar && !$0.isList && types[$0.type] != nil }.map(\.name)))
-        }).filter { name, columns in
+        }, uniquingKeysWith: { first, _ in first }).filter { name, columns in
             guard let model = schema.model(named: name) else { return false }
             return model.primaryKey.count == 1 && model.primaryKey.allSatisfy(columns.contains)
         }
