@@ -31,7 +31,7 @@ import Testing
     func aCopyTheRoleCannotSeeWholeIsRefusedNotHalfDone() throws {
         let (created, location) = try Backend.postgres.makeDatabase()
         created.close()
-        guard case .postgres(let postgres) = location else { return }
+        let postgres = try #require(location.postgres, "a PostgreSQL database")
         // A migration role set up without BYPASSRLS (the tests' roles have it, as production's should).
         try Backend.asSuperuser(database: nil) { try $0.executeOutsideTransaction("ALTER ROLE \(postgres.user) NOBYPASSRLS") }
         let database = try location.open()
