@@ -23,6 +23,7 @@ struct PrismaImportTests {
           title     String   @db.Text
           price     Decimal  @db.Decimal(65, 30)
           cents     Decimal  @db.Decimal(10, 2)
+          nick      String   @db.Citext
           touchedAt DateTime @updatedAt
           limitKey  String
           limit     RateLimit @relation(fields: [limitKey], references: [key])
@@ -52,8 +53,9 @@ struct PrismaImportTests {
         #expect(post.indexes.map(\.fields) == [["title"]])
         #expect(post.field(named: "price")?.type == .decimal && post.field(named: "touchedAt")?.updatedAt == true)
         #expect(!desired.entities.contains { $0.structure.name == "RateLimit" })
-        // A native type equal to Prisma's own for the scalar carries over as nothing; another is listed.
+        // A native type equal to Prisma's own for the scalar carries over as nothing, another as `db:`, an unknown one is listed.
         #expect(!result.limits.contains { $0.contains("@db.Text") || $0.contains("Post.price") }, "\(result.limits)")
-        #expect(result.limits.contains { $0.contains("Post.cents: @db.Decimal has no equivalent") }, "\(result.limits)")
+        #expect(post.field(named: "cents")?.nativeType == NativeType(name: "Decimal", arguments: [10, 2]), "\(result.yaml)")
+        #expect(result.limits.contains { $0.contains("Post.nick: @db.Citext has no equivalent") }, "\(result.limits)")
     }
 }

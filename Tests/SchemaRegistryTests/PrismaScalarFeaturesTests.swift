@@ -16,10 +16,17 @@ import Testing
               weight: { type: Decimal, nullable: true }
               thumbnail: { type: bytes, nullable: true }
               updatedAt: { type: datetime, updatedAt: true }
+              ref: { type: string, db: Uuid, nullable: true }
+              happenedAt: { type: datetime, db: Timestamptz(6) }
+              country: { type: string, db: Char(2), nullable: true }
+              ratio: { type: decimal, db: "Decimal(10, 2)", nullable: true }
+              rank: { type: int, db: SmallInt, default: 0 }
         """
 
     /// What Prisma Migrate writes for
-    /// `model Product { id String @id  price Decimal @default(9.5)  weight Decimal?  thumbnail Bytes?  updatedAt DateTime @updatedAt }`
+    /// `model Product { id String @id  price Decimal @default(9.5)  weight Decimal?  thumbnail Bytes?  updatedAt DateTime @updatedAt
+    /// ref String? @db.Uuid  happenedAt DateTime @db.Timestamptz(6)  country String? @db.Char(2)  ratio Decimal? @db.Decimal(10, 2)
+    /// rank Int @default(0) @db.SmallInt }` (SQLite has no native types: Prisma uses the scalars' own there)
     /// (its type mapping: `Decimal` is `DECIMAL(65,30)` on PostgreSQL and `DECIMAL` on SQLite,
     /// `Bytes` is `BYTEA` / `BLOB`, as in the migration.sql files of public Prisma apps), by hand.
     static func prismaMigrateSQL(_ dialect: SQLDialect) -> String {
@@ -32,6 +39,11 @@ import Testing
                 "weight" DECIMAL(65,30),
                 "thumbnail" BYTEA,
                 "updatedAt" TIMESTAMP(3) NOT NULL,
+                "ref" UUID,
+                "happenedAt" TIMESTAMPTZ(6) NOT NULL,
+                "country" CHAR(2),
+                "ratio" DECIMAL(10,2),
+                "rank" SMALLINT NOT NULL DEFAULT 0,
 
                 CONSTRAINT "Product_pkey" PRIMARY KEY ("id")
             )
@@ -43,7 +55,12 @@ import Testing
                 "price" DECIMAL NOT NULL DEFAULT 9.5,
                 "weight" DECIMAL,
                 "thumbnail" BLOB,
-                "updatedAt" DATETIME NOT NULL
+                "updatedAt" DATETIME NOT NULL,
+                "ref" TEXT,
+                "happenedAt" DATETIME NOT NULL,
+                "country" TEXT,
+                "ratio" DECIMAL,
+                "rank" INTEGER NOT NULL DEFAULT 0
             )
             """
         }
@@ -79,7 +96,7 @@ import Testing
         let dialect = database.dialect
         let bytes = dialect == .postgresql ? #"'\x00ff10'::bytea"# : "X'00FF10'"
         try database.withLockedTransaction { connection in
-            try connection.execute(#"INSERT INTO "Product" ("id", "weight", "thumbnail", "updatedAt") VALUES ('a', 0.1, \#(bytes), CURRENT_TIMESTAMP), ('b', 0.2, NULL, CURRENT_TIMESTAMP)"#)
+            try connection.execute(#"INSERT INTO "Product" ("id", "weight", "thumbnail", "updatedAt", "happenedAt") VALUES ('a', 0.1, \#(bytes), CURRENT_TIMESTAMP, CURRENT_TIMESTAMP), ('b', 0.2, NULL, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"#)
         }
         #expect(try value(#"SELECT length("thumbnail") AS "value" FROM "Product" WHERE "id" = 'a'"#, database) == "3")
         #expect(try value(#"SELECT COUNT(*) AS "value" FROM "Product" WHERE "price" = 9.5"#, database) == "2", "the default")
@@ -87,6 +104,12 @@ import Testing
             // Exact: a sum of decimals has no binary rounding (SQLite stores DECIMAL as a float, as Prisma's SQLite does).
             #expect(try value(#"SELECT (SUM("weight") = 0.3)::text AS "value" FROM "Product""#, database) == "true")
         }
+        var postgresHost = desired.host ?? PrismaSchema()
+        postgresHost.provider = "postgresql"
+        let native = PrismaArtifacts.fragment(desired.entities.map(\.structure), host: postgresHost)
+            .split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+        #expect(native.contains("ref String? @db.Uuid") && native.contains("happenedAt DateTime @db.Timestamptz(6)")
+                && native.contains("ratio Decimal? @db.Decimal(10, 2)") && native.contains("rank Int @default(0) @db.SmallInt"), "\(native)")
         let fragment = PrismaArtifacts.fragment(desired.entities.map(\.structure), host: desired.host)
             .split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
         #expect(fragment.contains("price Decimal @default(9.5)") && fragment.contains("weight Decimal?") && fragment.contains("thumbnail Bytes?")
@@ -108,6 +131,11 @@ import Testing
         #expect(codes("thumbnail: { type: bytes, default: \"x\" }") == ["E024"])
         #expect(codes("price: { type: decimal, min: 5, default: 1 }") == ["E024"])
         #expect(codes("touched: { type: string, updatedAt: true }") == ["E022"])
+        #expect(codes("ref: { type: int, db: Uuid }") == ["E022"])
+        #expect(codes("ref: { type: string, db: Uuid(3) }") == ["E022"])
+        #expect(codes("ref: { type: string, db: VarChar }") == ["E022"])
+        #expect(codes("ref: { type: string, db: \"Uuid(\" }") == ["E026"])
+        #expect(codes("ref: { type: string, maxLength: 3, db: Char(3) }") == ["E022"])
     }
 
     /// `@updatedAt` changes the generated client, not the table: a change of it alone is queued

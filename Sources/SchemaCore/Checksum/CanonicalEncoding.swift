@@ -31,6 +31,7 @@ public enum CanonicalEncoding {
         if let maximum = field.maximum { members.append(("max", .number(maximum))) }
         // Absent when false: the checksums of fields without it are what they always were.
         if field.updatedAt { members.append(("updatedAt", .bool(true))) }
+        if let native = field.nativeType { members.append(("db", .string(native.description))) }
         return .object(members)
     }
 

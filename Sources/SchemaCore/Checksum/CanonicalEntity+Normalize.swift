@@ -7,7 +7,7 @@ extension CanonicalEntity {
                 name: field.name, type: field.type, optional: field.isOptional, primary: field.isPrimary,
                 generated: field.isGenerated, defaultValue: Self.normalizedDefault(field.defaultValue, type: field.type),
                 maxLength: field.maxLength, enumValues: field.enumValues.map { Array(Set($0)).sorted() },
-                minimum: field.minimum, maximum: field.maximum, updatedAt: field.isUpdatedAt)
+                minimum: field.minimum, maximum: field.maximum, updatedAt: field.isUpdatedAt, nativeType: field.nativeType)
         }.sorted { $0.name < $1.name }
 
         var indexes: [CanonicalIndex] = []

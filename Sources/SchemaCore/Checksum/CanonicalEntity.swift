@@ -101,12 +101,15 @@ public struct CanonicalField: Hashable, Sendable, Codable {
     /// Prisma's `@updatedAt`: the client writes the time; nothing in the database says so, but
     /// the generated client differs, so it counts.
     public var updatedAt: Bool
+    /// A PostgreSQL native column type (``NativeType``), when the field asks for one.
+    public var nativeType: NativeType?
 
     /// Creates a canonical field.
     public init(name: String, type: FieldType, optional: Bool, primary: Bool = false, generated: Bool = false,
                 defaultValue: ScalarValue? = nil, maxLength: Int? = nil, enumValues: [String]? = nil,
-                minimum: Double? = nil, maximum: Double? = nil, updatedAt: Bool = false) {
+                minimum: Double? = nil, maximum: Double? = nil, updatedAt: Bool = false, nativeType: NativeType? = nil) {
         self.updatedAt = updatedAt
+        self.nativeType = nativeType
         self.name = name
         self.type = type
         self.optional = optional
@@ -122,7 +125,7 @@ public struct CanonicalField: Hashable, Sendable, Codable {
 
 extension CanonicalField {
     enum CodingKeys: String, CodingKey {
-        case name, type, optional, primary, generated, defaultValue, maxLength, enumValues, minimum, maximum, updatedAt
+        case name, type, optional, primary, generated, defaultValue, maxLength, enumValues, minimum, maximum, updatedAt, nativeType
     }
 
     /// Structures stored before `updatedAt` existed have no such key: it reads as false.
@@ -136,7 +139,8 @@ extension CanonicalField {
                   enumValues: try container.decodeIfPresent([String].self, forKey: .enumValues),
                   minimum: try container.decodeIfPresent(Double.self, forKey: .minimum),
                   maximum: try container.decodeIfPresent(Double.self, forKey: .maximum),
-                  updatedAt: try container.decodeIfPresent(Bool.self, forKey: .updatedAt) ?? false)
+                  updatedAt: try container.decodeIfPresent(Bool.self, forKey: .updatedAt) ?? false,
+                  nativeType: try container.decodeIfPresent(NativeType.self, forKey: .nativeType))
     }
 
     /// `updatedAt` is written only when true, so every other stored structure reads as it always did.
@@ -153,6 +157,7 @@ extension CanonicalField {
         try container.encodeIfPresent(minimum, forKey: .minimum)
         try container.encodeIfPresent(maximum, forKey: .maximum)
         if updatedAt { try container.encode(true, forKey: .updatedAt) }
+        try container.encodeIfPresent(nativeType, forKey: .nativeType)
     }
 }
 

@@ -126,6 +126,12 @@ public enum ShapeText {
         if lower.hasPrefix("varchar(") { return "character varying" + lower.dropFirst("varchar".count) }
         if lower.hasPrefix("decimal(") { return "numeric" + lower.dropFirst("decimal".count) }
         if lower.hasPrefix("timestamp(") && !lower.contains("with") { return lower + " without time zone" }
+        // Native types (`db:`) as PostgreSQL's format_type spells them.
+        if lower.hasPrefix("timestamptz") { return "timestamp" + lower.dropFirst("timestamptz".count) + " with time zone" }
+        if lower.hasPrefix("timetz") { return "time" + lower.dropFirst("timetz".count) + " with time zone" }
+        if (lower == "time" || lower.hasPrefix("time(")) { return lower + " without time zone" }
+        if lower == "timestamp" { return "timestamp without time zone" }
+        if lower.hasPrefix("char(") { return "character" + lower.dropFirst("char".count) }
         switch lower {
         case "int", "int4", "serial": return "integer"
         case "int8", "bigserial": return "bigint"

@@ -10,7 +10,7 @@ public enum EntitiesFileParser {
     static let entityKeys: Set<String> = ["name", "version", "description", "checksum", "fields", "indexes", "relations", "acl"]
     static let fieldKeys: Set<String> = [
         "type", "required", "nullable", "optional", "primary", "generated", "unique", "index", "default",
-        "maxLength", "enum", "min", "max", "description", "renamedFrom", "updatedAt",
+        "maxLength", "enum", "min", "max", "description", "renamedFrom", "updatedAt", "db",
     ]
     static let indexKeys: Set<String> = ["fields", "unique", "name"]
     static let relationKeys: Set<String> = [
@@ -199,6 +199,15 @@ public enum EntitiesFileParser {
             case "max": field.maximum = reader.number(value, context: context)
             case "description": field.documentation = value.string
             case "renamedFrom": field.renamedFrom = reader.string(value, context: context)
+            case "db":
+                if let text = reader.string(value, context: context) {
+                    if let native = NativeType(parsing: text) {
+                        field.nativeType = native
+                    } else {
+                        reader.error(.invalidConstraint, "'db' of field '\(name)' is not a native type such as Uuid or Timestamptz(6)",
+                                     hint: "write Prisma's @db. name without '@db.', e.g. db: Timestamptz(6)", at: value)
+                    }
+                }
             default: break // type, name
             }
         }

@@ -46,6 +46,7 @@ public enum EntitiesJSONSchema {
         "field.primary": "The primary key. Exactly one field per entity.",
         "field.generated": "The key is generated on insert (cuid() or uuid(), autoincrement for int).",
         "field.updatedAt": "datetime only: Prisma Client sets it to the current time on every write (Prisma's @updatedAt).",
+        "field.db": "A PostgreSQL native type instead of the type's default column, as Prisma's @db. attribute without '@db.': Uuid, Timestamptz(6), Char(2), Decimal(10, 2), ...",
         "field.unique": "A unique index on this field alone.",
         "field.index": "A non-unique index on this field alone.",
         "field.default": "The default value: a literal of the field's type, or now / cuid / uuid where Prisma has that function.",
@@ -158,7 +159,7 @@ public enum EntitiesJSONSchema {
     static var fieldProperties: [String: Value] {
         [
             "type": enumeration(FieldType.acceptedSpellings),
-            "required": boolean, "nullable": boolean, "optional": boolean, "primary": boolean, "generated": boolean, "updatedAt": boolean,
+            "required": boolean, "nullable": boolean, "optional": boolean, "primary": boolean, "generated": boolean, "updatedAt": boolean, "db": .object(["type": .string("string")]),
             "unique": boolean, "index": boolean,
             "default": .object(["type": .array([.string("string"), .string("number"), .string("boolean")])]),
             "maxLength": .object(["type": .string("integer"), "minimum": .number(0)]),

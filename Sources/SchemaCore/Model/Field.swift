@@ -15,6 +15,9 @@ public struct Field: Hashable, Sendable {
     /// `updatedAt: true` (datetime): Prisma Client sets it to the current time on every write
     /// (Prisma's `@updatedAt`); the database sees a plain column.
     public var isUpdatedAt: Bool = false
+    /// `db:` a PostgreSQL native type instead of the type's default column (`db: Uuid`,
+    /// `db: Timestamptz(6)`), Prisma's `@db.X`.
+    public var nativeType: NativeType?
     /// `unique: true`: a single-column unique index.
     public var isUnique: Bool = false
     /// `index: true`: a single-column index.

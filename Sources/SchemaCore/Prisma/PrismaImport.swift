@@ -88,6 +88,13 @@ public enum PrismaImport {
                 if let length = attribute.positional.first.flatMap({ Int($0) }) { keys.append("maxLength: \(length)") }
             case let native where native.hasPrefix("db.") && sameAsDefault(native, arguments: attribute.positional, type: field.type):
                 break // The column Prisma makes without it: nothing to carry.
+            case let native where native.hasPrefix("db."):
+                let written = native + (attribute.positional.isEmpty ? "" : "(" + attribute.positional.joined(separator: ",") + ")")
+                if let type = FieldType(spelling: field.type), let parsed = NativeType(parsing: written), parsed.problem(for: type) == nil {
+                    keys.append("db: \(quoted(parsed.description))")
+                } else {
+                    limits.append("\(label): @\(attribute.name) has no equivalent")
+                }
             case "default":
                 let value = attribute.positional.first ?? ""
                 switch value {

@@ -45,6 +45,7 @@ public struct PrismaRenderer: Sendable {
             if entity.indexes.contains(where: { $0.unique && $0.fields == [field.name] && $0.name == nil }) { attributes.append("@unique") }
             // uuid stays TEXT (no @db.Uuid): a foreign key declared as `string` must have the same column type.
             if provider == "postgresql", let length = field.maxLength { attributes.append("@db.VarChar(\(length))") }
+            if provider == "postgresql", let native = field.nativeType { attributes.append("@db.\(native)") }
             rows.append([PrismaText.identifier(field.name), field.type.prismaType + (field.optional ? "?" : ""), attributes.joined(separator: " ")])
             var notes = (entity.presentation?.fieldDocumentation[field.name]).map(Self.docLines) ?? []
             if let values = field.enumValues { notes.append("one of: \(values.joined(separator: ", "))") }

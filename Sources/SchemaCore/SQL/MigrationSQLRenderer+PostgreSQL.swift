@@ -171,6 +171,10 @@ extension MigrationSQLRenderer {
         let newType = dialect.columnType(to)
         let alter = "ALTER TABLE \(q(table)) ALTER COLUMN \(column) SET DATA TYPE \(newType)"
         let rewrite = LockImpact("ACCESS EXCLUSIVE", on: table, work: .rewrite)
+        // Another native type (TEXT → UUID, TIMESTAMP → TIMESTAMPTZ): PostgreSQL converts every value.
+        if from.nativeType != to.nativeType {
+            return [SQLStatement(.tables, "\(alter) USING \(column)::\(newType)", lock: rewrite)]
+        }
         switch (from.type, to.type) {
         case (let a, let b) where a.isText && b.isText:
             // A longer limit, or none, changes only the catalog; a shorter one reads and rewrites.

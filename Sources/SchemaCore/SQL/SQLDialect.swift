@@ -34,7 +34,8 @@ public enum SQLDialect: String, Hashable, Sendable, Codable {
 
     /// Prisma's column type for a field in this dialect.
     public func columnType(_ field: CanonicalField) -> String {
-        switch (self, field.type) {
+        if self == .postgresql, let native = field.nativeType?.postgresType { return native }
+        return switch (self, field.type) {
         case (.sqlite, .string), (.sqlite, .cuid), (.sqlite, .uuid): "TEXT"
         case (.sqlite, .int): "INTEGER"
         case (.sqlite, .bigint): "BIGINT"

@@ -95,6 +95,14 @@ enum FieldRules {
             diagnostics.append(.error(.constraintOnWrongType, "'maxLength' applies to strings, but '\(field.name)' is \(field.type.rawValue)",
                                       hint: "remove 'maxLength' or change the type to string", at: field.location(of: "maxLength")))
         }
+        if let native = field.nativeType {
+            if let problem = native.problem(for: field.type) {
+                diagnostics.append(.error(.constraintOnWrongType, "'db' of '\(field.name)': \(problem)", at: field.location(of: "db")))
+            } else if field.maxLength != nil {
+                diagnostics.append(.error(.constraintOnWrongType, "'\(field.name)' has both 'maxLength' (VARCHAR(n)) and 'db: \(native)'",
+                                          hint: "keep one: maxLength is Prisma's @db.VarChar(n)", at: field.location(of: "db")))
+            }
+        }
         if field.isUpdatedAt && field.type != .datetime {
             diagnostics.append(.error(.constraintOnWrongType, "'updatedAt' applies to datetime fields, but '\(field.name)' is \(field.type.rawValue)",
                                       hint: "remove 'updatedAt' or change the type to datetime", at: field.location(of: "updatedAt")))

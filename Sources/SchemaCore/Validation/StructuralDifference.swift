@@ -41,6 +41,7 @@ public enum StructuralDifference {
                     ("min", text(field.minimum.map(CanonicalNumber.format))),
                     ("max", text(field.maximum.map(CanonicalNumber.format))),
                     ("updatedAt", String(field.updatedAt)),
+                    ("db", text(field.nativeType)),
                 ])
             }
             indexes = Set(entity.indexes.map { Self.summary($0.fields, unique: $0.unique, name: $0.name) })
