@@ -136,6 +136,23 @@ import Testing
         #expect(codes("ref: { type: string, db: VarChar }") == ["E022"])
         #expect(codes("ref: { type: string, db: \"Uuid(\" }") == ["E026"])
         #expect(codes("ref: { type: string, maxLength: 3, db: Char(3) }") == ["E022"])
+        // PostgreSQL makes no foreign key from TEXT to UUID: said at validation, not at the start.
+        func relation(_ key: String) -> [String] {
+            DesiredState.resolve(Workspace.inMemory(["shop": """
+                entities:
+                  - name: Owner
+                    fields:
+                      id: { type: uuid, primary: true, generated: true, db: Uuid }
+                  - name: Pet
+                    fields:
+                      id: { type: string, primary: true }
+                      \(key)
+                    relations:
+                      - { name: owner, type: belongsTo, entity: Owner, field: ownerId }
+                """], baseSchema: Desired.host)).errors.map(\.code.rawValue)
+        }
+        #expect(relation("ownerId: { type: uuid }") == [DiagnosticCode.relationTypeMismatch.rawValue])
+        #expect(relation("ownerId: { type: uuid, db: Uuid }").isEmpty)
     }
 
     /// `@updatedAt` changes the generated client, not the table: a change of it alone is queued

@@ -33,6 +33,28 @@ struct EntityCatalog {
         return nil
     }
 
+    /// The PostgreSQL column type of `name`'s single-column primary key (its native type, if any,
+    /// or its scalar type's), without a length: what a foreign key's column must match.
+    func primaryKeyColumnType(of name: String) -> String? {
+        if let entity = packageEntities[name] {
+            let keys = entity.primaryKey
+            guard keys.count == 1 else { return nil }
+            return Self.postgresColumnType(keys[0].type, keys[0].nativeType)
+        }
+        if let model = hostSchema?.model(named: name), model.primaryKey.count == 1, let field = model.field(named: model.primaryKey[0]),
+           let type = FieldType(spelling: field.type) {
+            let native = field.attributes.first { $0.name.hasPrefix("db.") && $0.name != "db.VarChar" }.flatMap { attribute in
+                NativeType(parsing: attribute.name + (attribute.positional.isEmpty ? "" : "(" + attribute.positional.joined(separator: ",") + ")"))
+            }
+            return Self.postgresColumnType(type, native)
+        }
+        return nil
+    }
+
+    static func postgresColumnType(_ type: FieldType, _ native: NativeType?) -> String {
+        SQLDialect.postgresql.columnType(CanonicalField(name: "", type: type, optional: false, nativeType: native))
+    }
+
     /// Whether `entity` has a scalar field called `field` (package entity or host model).
     func hasField(_ field: String, in entity: String) -> Bool? {
         if let packageEntity = packageEntities[entity] { return packageEntity.field(named: field) != nil }

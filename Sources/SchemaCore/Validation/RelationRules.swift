@@ -51,6 +51,12 @@ enum RelationRules {
             diagnostics.append(.error(.relationTypeMismatch,
                                       "foreign key '\(field.name)' is \(field.type.rawValue) (\(field.type.prismaType)) but the primary key of \(relation.target) is \(keyType)",
                                       hint: "give '\(field.name)' the type of \(relation.target)'s primary key", at: field.location(of: "type")))
+        } else if let keyColumn = catalog.primaryKeyColumnType(of: relation.target),
+                  case let column = EntityCatalog.postgresColumnType(field.type, field.nativeType), column != keyColumn {
+            // PostgreSQL cannot make a foreign key from TEXT to UUID (the start would fail).
+            diagnostics.append(.error(.relationTypeMismatch,
+                                      "foreign key '\(field.name)' is a \(column) column on PostgreSQL but the primary key of \(relation.target) is \(keyColumn)",
+                                      hint: "give '\(field.name)' the key's native type (db: ...)", at: field.location(of: field.nativeType == nil ? "type" : "db")))
         }
         if relation.onDelete == .SetNull && !field.isOptional {
             diagnostics.append(.error(.setNullOnRequired, "relation '\(relation.name)' sets '\(field.name)' to NULL on delete, but the field is required",
