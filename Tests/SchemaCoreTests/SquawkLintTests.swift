@@ -93,7 +93,7 @@ import Testing
                 || statement.part != .expand && widenedDrop(statement, change)
         case "ban-drop-function":
             // The trigger function a rolled-out rename installs, removed by its contract or rollback.
-            statement.sql.contains(ConstraintName.renamedColumnSync(change.entity, in: .postgresql))
+            statement.sql.contains(ConstraintName.columnSync(change.entity, in: .postgresql))
         case "ban-drop-default":
             // `schema rollback` restores the old version's table exactly, once the new version
             // that relied on the default is taken back.

@@ -42,7 +42,7 @@ import Testing
 
     /// The trigger and its function, counted in the catalog.
     func syncObjects(_ fixture: RolloutTests.Fixture) throws -> Int64 {
-        try fixture.count(#"SELECT (SELECT COUNT(*) FROM pg_trigger WHERE tgrelid = '"Author"'::regclass AND NOT tgisinternal) + (SELECT COUNT(*) FROM pg_proc WHERE proname LIKE 'Author_renamed_%') AS "count""#)
+        try fixture.count(#"SELECT (SELECT COUNT(*) FROM pg_trigger WHERE tgrelid = '"Author"'::regclass AND NOT tgisinternal) + (SELECT COUNT(*) FROM pg_proc WHERE proname LIKE 'Author_sync_%') AS "count""#)
     }
 
     /// Expand while the old version writes; then both versions side by side, each reading what the other wrote.

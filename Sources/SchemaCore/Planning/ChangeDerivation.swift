@@ -49,8 +49,9 @@ public struct DerivedChange: Hashable, Sendable {
     /// The three parts of a rolled-out change: old → expanded (the start), expanded → new
     /// (`complete`; row-level security was installed by the expand), expanded → old (`rollback`).
     /// A dropped table is all contract: the expand leaves it as it is. Renamed fields add the
-    /// trigger that keeps both columns equal and the copy of the old column's values to the expand,
-    /// and the trigger's removal to the other two parts, before they drop either column.
+    /// trigger that keeps both columns equal and the copy of the old column's values to the expand;
+    /// widened fields the trigger and copy that fill their shadows, and the swap to the contract.
+    /// Both add the trigger's removal to the contract and the rollback, before either drops a column.
     static func parts(from: CanonicalEntity, to: CanonicalEntity?, renames: [String: String], renderer: MigrationSQLRenderer) -> RenderedStep {
         func render(_ a: CanonicalEntity?, _ b: CanonicalEntity?, _ part: SQLStatement.Part) -> RenderedStep {
             let rendered = renderer.render(MigrationStep(from: a, to: b, operations: TableDiff.operations(from: a, to: b)))
@@ -60,23 +61,27 @@ public struct DerivedChange: Hashable, Sendable {
         guard let to else { return render(from, nil, .contract) }
         let expanded = Rollout.expanded(from: from, to: to, renames: renames)
         var steps = [render(from, expanded, .expand), render(expanded, to, .contract), render(expanded, from, .rollback)]
+        let key = to.primaryKey?.name ?? "id"
         let widened = Rollout.widenedFields(from: from, to: to, renames: renames)
+        let pairs = Rollout.renamedFields(from: from, to: to, renames: renames)
         if !widened.isEmpty {
             let swapped = Rollout.swapped(expanded, widened: widened, new: to)
-            steps[0].statements += renderer.widenedColumnSync(table: to.name, fields: widened, key: to.primaryKey?.name ?? "id").map { $0.inPart(.expand) }
+            steps[0].statements += renderer.widenedColumnSync(table: to.name, fields: widened, key: key).map { $0.inPart(.expand) }
             let contract = render(swapped, to, .contract)
-            steps[1] = RenderedStep(statements: (renderer.dropRenamedColumnSync(table: to.name) + renderer.swapWidenedColumns(table: to.name, fields: widened, expanded: expanded, swapped: swapped))
-                                        .map { $0.inPart(.contract) } + contract.statements, checks: contract.checks)
-            steps[2].statements = renderer.dropRenamedColumnSync(table: to.name).map { $0.inPart(.rollback) } + steps[2].statements
-        }
-        let pairs = Rollout.renamedFields(from: from, to: to, renames: renames)
-        if !pairs.isEmpty {
-            steps[0].statements += renderer.renamedColumnSync(table: to.name, pairs: pairs, key: to.primaryKey?.name ?? "id").map { $0.inPart(.expand) }
+            steps[1] = RenderedStep(statements: renderer.swapWidenedColumns(table: to.name, fields: widened, expanded: expanded, swapped: swapped).map { $0.inPart(.contract) }
+                                        + contract.statements, checks: contract.checks)
+        } else if !pairs.isEmpty {
+            steps[0].statements += renderer.renamedColumnSync(table: to.name, pairs: pairs, key: key).map { $0.inPart(.expand) }
             for (index, part, dropped) in [(1, SQLStatement.Part.contract, Array(pairs.values)), (2, .rollback, Array(pairs.keys))] {
-                steps[index].statements = renderer.dropRenamedColumnSync(table: to.name).map { $0.inPart(part) } + steps[index].statements
                 // The column a renamed field leaves behind loses no value: the other one holds each.
                 let kept = Set(dropped.map { renderer.columnDeletions(table: to.name, column: $0).inPart(part) })
                 steps[index].checks.removeAll { kept.contains($0) }
+            }
+        }
+        // Either way the trigger goes first of all in the contract and the rollback, before any column.
+        if !widened.isEmpty || !pairs.isEmpty {
+            for (index, part) in [(1, SQLStatement.Part.contract), (2, .rollback)] {
+                steps[index].statements = renderer.dropColumnSync(table: to.name).map { $0.inPart(part) } + steps[index].statements
             }
         }
         return RenderedStep(statements: steps.flatMap(\.statements), checks: steps.flatMap(\.checks))

@@ -123,12 +123,13 @@ public enum ConstraintName {
         fitted("\(table)_\(column)", suffix: "_fits", dialect)
     }
 
-    /// The trigger, and its function, that keep renamed columns equal during a rollout. The
-    /// table's name is cut to fit and followed by a hash of all of it, so two long table names
+    /// The trigger, and its function, that keep a table's renamed columns equal, or fill its
+    /// widened columns' shadows, during a rollout (one per table: a change does one or the other).
+    /// The table's name is cut to fit and followed by a hash of all of it, so two long table names
     /// that share a beginning never share a trigger function.
-    public static func renamedColumnSync(_ table: String, in dialect: SQLDialect) -> String {
+    public static func columnSync(_ table: String, in dialect: SQLDialect) -> String {
         let digest = SHA256.hash(data: Data(table.utf8)).prefix(4).map { String(format: "%02x", $0) }.joined()
-        return fitted(table, suffix: "_renamed_" + digest, dialect)
+        return fitted(table, suffix: "_sync_" + digest, dialect)
     }
 
     /// `base + suffix`, with `base` cut (at a character boundary) so the whole fits the dialect's

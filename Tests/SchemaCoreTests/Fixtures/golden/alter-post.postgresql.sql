@@ -35,9 +35,9 @@ ALTER TABLE "Post" ADD CONSTRAINT "Post_rating_check" CHECK ("rating" >= 0 AND "
 ALTER TABLE "Post" ALTER COLUMN "score" SET DATA TYPE BIGINT;
 -- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, for a moment (catalog only)
 ALTER TABLE "Post" ALTER COLUMN "score" SET DEFAULT 0;
-CREATE OR REPLACE FUNCTION "Post_renamed_a5554622"() RETURNS trigger LANGUAGE plpgsql AS $renamed$ BEGIN IF TG_OP = 'INSERT' THEN IF NEW."content" IS NULL THEN NEW."content" := NEW."body"; ELSE NEW."body" := NEW."content"; END IF; ELSE IF NEW."content" IS DISTINCT FROM OLD."content" THEN NEW."body" := NEW."content"; ELSIF NEW."body" IS DISTINCT FROM OLD."body" THEN NEW."content" := NEW."body"; END IF; END IF; RETURN NEW; END $renamed$;
+CREATE OR REPLACE FUNCTION "Post_sync_a5554622"() RETURNS trigger LANGUAGE plpgsql AS $renamed$ BEGIN IF TG_OP = 'INSERT' THEN IF NEW."content" IS NULL THEN NEW."content" := NEW."body"; ELSE NEW."body" := NEW."content"; END IF; ELSE IF NEW."content" IS DISTINCT FROM OLD."content" THEN NEW."body" := NEW."content"; ELSIF NEW."body" IS DISTINCT FROM OLD."body" THEN NEW."content" := NEW."body"; END IF; END IF; RETURN NEW; END $renamed$;
 -- lock: SHARE ROW EXCLUSIVE on Post, blocks writes, for a moment (catalog only)
-CREATE TRIGGER "Post_renamed_a5554622" BEFORE INSERT OR UPDATE ON "Post" FOR EACH ROW EXECUTE FUNCTION "Post_renamed_a5554622"();
+CREATE TRIGGER "Post_sync_a5554622" BEFORE INSERT OR UPDATE ON "Post" FOR EACH ROW EXECUTE FUNCTION "Post_sync_a5554622"();
 -- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, for a moment (catalog only)
 ALTER TABLE "Post" ENABLE ROW LEVEL SECURITY;
 -- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, for a moment (catalog only)
@@ -60,8 +60,8 @@ WITH "batch" AS (SELECT "id" FROM "Post" WHERE "content" IS NULL AND "body" IS N
 -- part: contract
 -- stage: transaction
 -- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, for a moment (catalog only)
-DROP TRIGGER IF EXISTS "Post_renamed_a5554622" ON "Post";
-DROP FUNCTION IF EXISTS "Post_renamed_a5554622"();
+DROP TRIGGER IF EXISTS "Post_sync_a5554622" ON "Post";
+DROP FUNCTION IF EXISTS "Post_sync_a5554622"();
 -- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, for a moment (catalog only)
 ALTER TABLE "Post" DROP CONSTRAINT IF EXISTS "Post_title_check";
 -- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, while it reads every row
@@ -95,8 +95,8 @@ ALTER TABLE "Post" DROP CONSTRAINT IF EXISTS "Post_score_not_null";
 -- part: rollback
 -- stage: transaction
 -- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, for a moment (catalog only)
-DROP TRIGGER IF EXISTS "Post_renamed_a5554622" ON "Post";
-DROP FUNCTION IF EXISTS "Post_renamed_a5554622"();
+DROP TRIGGER IF EXISTS "Post_sync_a5554622" ON "Post";
+DROP FUNCTION IF EXISTS "Post_sync_a5554622"();
 -- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, while it reads every row
 ALTER TABLE "Post" ADD CONSTRAINT "Post_score_fits" CHECK ("score" = trunc("score") AND abs("score") <= 2147483647);
 -- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, for a moment (catalog only)

@@ -17,7 +17,7 @@ extension MigrationSQLRenderer {
     ///   - key: the primary-key column, for the search after the walk.
     func renamedColumnSync(table: String, pairs: [String: String], key: String) -> [SQLStatement] {
         let sorted = pairs.sorted { $0.key < $1.key }
-        let name = q(ConstraintName.renamedColumnSync(table, in: dialect))
+        let name = q(ConstraintName.columnSync(table, in: dialect))
         let onInsert = sorted.map { new, old in
             "IF NEW.\(q(new)) IS NULL THEN NEW.\(q(new)) := NEW.\(q(old)); ELSE NEW.\(q(old)) := NEW.\(q(new)); END IF;"
         }
@@ -43,10 +43,10 @@ extension MigrationSQLRenderer {
         return statements
     }
 
-    /// Removes what ``renamedColumnSync(table:pairs:key:)`` installed, first of all statements of
-    /// the contract or the rollback (before either column is dropped).
-    func dropRenamedColumnSync(table: String) -> [SQLStatement] {
-        let name = q(ConstraintName.renamedColumnSync(table, in: dialect))
+    /// Removes what ``renamedColumnSync(table:pairs:key:)`` or ``widenedColumnSync(table:fields:key:)``
+    /// installed, first of all statements of the contract or the rollback (before any column is dropped).
+    func dropColumnSync(table: String) -> [SQLStatement] {
+        let name = q(ConstraintName.columnSync(table, in: dialect))
         return [
             SQLStatement(.dropForeignKeys, "DROP TRIGGER IF EXISTS \(name) ON \(q(table))", lock: LockImpact("ACCESS EXCLUSIVE", on: table, work: .catalog)),
             SQLStatement(.dropForeignKeys, "DROP FUNCTION IF EXISTS \(name)()"),
@@ -60,7 +60,7 @@ extension MigrationSQLRenderer {
     /// version writes to the field into its shadow, and the copy of the stored values (a walk over
     /// the table's pages, then a search for rows the walk missed). Nothing rewrites the table.
     func widenedColumnSync(table: String, fields: [String], key: String) -> [SQLStatement] {
-        let name = q(ConstraintName.renamedColumnSync(table, in: dialect))
+        let name = q(ConstraintName.columnSync(table, in: dialect))
         let copies = fields.map { "NEW.\(q(Rollout.shadowName($0))) := NEW.\(q($0));" }.joined(separator: " ")
         var statements = [
             SQLStatement(.tables, "CREATE OR REPLACE FUNCTION \(name)() RETURNS trigger LANGUAGE plpgsql AS $widened$ BEGIN \(copies) RETURN NEW; END $widened$"),
