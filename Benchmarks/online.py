@@ -12,7 +12,7 @@ open on the table while the apply starts, with the default lock timeout and with
 (what happens without bounded lock waits).
 
 Environment: SCHEMA_ONLINE_ROWS (default 2000000), SCHEMA_ONLINE_RATE (400), SCHEMA_ONLINE_CLIENTS (8),
-SCHEMA_ONLINE_ONLY (comma-separated class names to run).
+SCHEMA_ONLINE_ONLY (comma-separated class names to run; ROLLED_OUT classes run with rolling deploys).
 """
 import glob, os, shutil, subprocess, sys, tempfile, time
 
@@ -78,6 +78,12 @@ CLASSES = {
     "nullable → required (no NULLs)": (yaml(changed(level="{ type: int }")), []),
 }
 READER = "add nullable column"
+# The start's part (the expand) of changes rolling deploys split: the rename keeps both columns
+# equal with a trigger and copies the values; the widening fills a shadow column (no rewrite).
+ROLLED_OUT = {
+    "rename column: rolled out (expand)": CLASSES["rename column"],
+    "int → bigint: rolled out (expand with a shadow column)": (yaml(changed(balance="{ type: bigint, default: 0 }")), []),
+}
 
 UPDATE_SQL = """\\set id random(1, {rows})
 UPDATE "Account" SET "balance" = "balance" + 1 WHERE "id" = 'a' || :id;
@@ -101,14 +107,14 @@ def psql(url, *sql):
     return run(args)
 
 
-def workspace(work, text):
+def workspace(work, text, deploys="recreate"):
     root = os.path.join(work, "ws")
     os.makedirs(os.path.join(root, "packages/bench/seed/schema"), exist_ok=True)
     # Each change's whole work runs at the start: with rolling deploys (the default) the part the
     # old version does not tolerate (NOT NULL, tighter checks) runs at `schema complete` instead,
-    # with the same statements and the same locks.
+    # with the same statements and the same locks. ROLLED_OUT measures the expand of rolling deploys.
     with open(os.path.join(root, "schema.config.json"), "w") as fh:
-        fh.write('{"deploys": "recreate"}')
+        fh.write(f'{{"deploys": "{deploys}"}}')
     with open(os.path.join(root, "packages/bench/seed/metadata.json"), "w") as fh:
         fh.write('{"packageId": "bench"}')
     with open(os.path.join(root, "packages/bench/seed/schema/entities.yaml"), "w") as fh:
@@ -164,13 +170,13 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def measure(work, name, after, flags, reader_seconds=0, lock_timeout_ms=None, prepare=()):
+def measure(work, name, after, flags, reader_seconds=0, lock_timeout_ms=None, prepare=(), deploys="recreate"):
     db = "online_" + str(abs(hash(name)) % 10**8)
     psql(PG, f"DROP DATABASE IF EXISTS {db}", f"CREATE DATABASE {db} TEMPLATE online_template")
     url = f"{ADMIN_URL}/{db}"
     if prepare:
         psql(url, *prepare)
-    root = workspace(work, after)
+    root = workspace(work, after, deploys)
     schema(url, root, "scan")
     approve = schema(url, root, "approve", "all", "--as", "bench", *flags, check=False)
     if approve.returncode != 0:
@@ -284,6 +290,11 @@ def main():
                 continue
             print(f"… {name}", file=sys.stderr)
             results.append(measure(work, name, after, flags))
+        for name, (after, flags) in ROLLED_OUT.items():
+            if only and name not in only:
+                continue
+            print(f"… {name}", file=sys.stderr)
+            results.append(measure(work, name, after, flags, deploys="rolling"))
         if not only or "long reader" in only:
             after, flags = CLASSES[READER]
             print("… long reader", file=sys.stderr)
