@@ -17,6 +17,11 @@ struct PrismaImportTests {
           LIVE
         }
 
+        enum Tone {
+          LOUD  @map("loud")
+          QUIET
+        }
+
         model Post {
           id        String   @id
           status    Status   @default(DRAFT)
@@ -27,7 +32,9 @@ struct PrismaImportTests {
           touchedAt DateTime @updatedAt
           limitKey  String
           limit     RateLimit @relation(fields: [limitKey], references: [key])
+          tone      Tone?
 
+          @@index([tone])
           @@index([status])
           @@index([status, title])
           @@index([title])
@@ -48,9 +55,15 @@ struct PrismaImportTests {
         #expect(desired.isValid, "\(desired.errors.map(\.message))\n\(result.yaml)")
         #expect(result.limits.contains { $0.contains("RateLimit: its primary key (key, bucket)") }, "\(result.limits)")
         #expect(result.limits.contains { $0.contains("Post.limit: RateLimit is not carried over") }, "\(result.limits)")
-        #expect(result.limits.contains { $0.contains("@@index([status])") } && result.limits.contains { $0.contains("@@index([status, title])") }, "\(result.limits)")
+        // An enum is carried as the package's enum type, with its default and indexes; one whose
+        // values map to other database names is listed, and so are indexes on its fields.
+        #expect(result.limits.contains { $0.contains("Post.tone: type Tone has no equivalent (the enum Tone maps") } && result.limits.contains { $0.contains("@@index([tone])") },
+                "\(result.limits)")
+        #expect(!result.limits.contains { $0.contains("status") }, "\(result.limits)")
         let post = try #require(desired.entities.first { $0.structure.name == "Post" }?.structure)
-        #expect(post.indexes.map(\.fields) == [["title"]])
+        #expect(post.indexes.map(\.fields) == [["status"], ["status", "title"], ["title"]])
+        let status = try #require(post.field(named: "status"))
+        #expect(status.enumType == "Status" && status.enumValues == ["DRAFT", "LIVE"] && status.defaultValue == .string("DRAFT"), "\(result.yaml)")
         #expect(post.field(named: "price")?.type == .decimal && post.field(named: "touchedAt")?.updatedAt == true)
         #expect(!desired.entities.contains { $0.structure.name == "RateLimit" })
         // A native type equal to Prisma's own for the scalar carries over as nothing, another as `db:`, an unknown one is listed.

@@ -76,9 +76,16 @@ import Testing
           email     String
           invitedBy String?
           expiresAt DateTime
+          state     InvitationState @default(PENDING)
           inviter   User?    @relation(fields: [invitedBy], references: [id], onDelete: SetNull)
 
           @@index([token])
+        }
+
+        enum InvitationState {
+          PENDING
+          ACCEPTED
+          EXPIRED
         }
 
         model EntityRelation {
@@ -95,6 +102,8 @@ import Testing
 
     /// The same models written as a package.
     static let package = """
+        enums:
+          InvitationState: [PENDING, ACCEPTED, EXPIRED]
         entities:
           - name: Organization
             description: A customer organization, nested under a parent
@@ -134,6 +143,7 @@ import Testing
               email: { type: string }
               invitedBy: { type: string, nullable: true }
               expiresAt: { type: datetime }
+              state: { type: InvitationState, default: PENDING }
             indexes:
               - fields: [token]
             relations:
@@ -217,6 +227,7 @@ import Testing
         #expect(expected.count == 7 && expected.values.allSatisfy { !$0.scalars.isEmpty }, "the comparison must not be vacuous: \(expected.keys.sorted())")
         #expect(expected["Organization"]?.relations.count == 4 && expected["Organization"]?.documentation.count == 2)
         #expect(Set(generated.keys) == Set(expected.keys))
+        #expect(merged.contains("enum InvitationState {\n  PENDING\n  ACCEPTED\n  EXPIRED\n}"), "\(merged)")
         for name in expected.keys.sorted() {
             #expect(generated[name] == expected[name], "\(name):\n-- generated\n\(generated[name]?.description ?? "missing")\n-- original\n\(expected[name]?.description ?? "")")
         }

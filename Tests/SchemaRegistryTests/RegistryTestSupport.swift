@@ -168,12 +168,20 @@ enum Introspection {
     static func postgres(_ connection: any RegistryConnection) throws -> [String] {
         var lines: [String] = []
         let columns = try connection.query("""
-            SELECT table_name, column_name, data_type, is_nullable, column_default, character_maximum_length,
+            SELECT table_name, column_name, data_type, udt_name, is_nullable, column_default, character_maximum_length,
                    numeric_precision::text || ',' || numeric_scale::text AS numeric_size
             FROM information_schema.columns WHERE table_schema = 'public' AND table_name NOT LIKE '\\_%' AND table_name NOT IN ('User', 'Tenant')
             """, [])
         for column in columns {
-            lines.append("\(column["table_name"]?.text ?? "").\(column["column_name"]?.text ?? "") \(column["data_type"]?.text ?? "") nullable=\(column["is_nullable"]?.text ?? "") default=\(column["column_default"]?.text ?? "-") length=\(column["character_maximum_length"]?.integer.map(String.init) ?? "-") numeric=\(column["numeric_size"]?.text ?? "-")")
+            lines.append("\(column["table_name"]?.text ?? "").\(column["column_name"]?.text ?? "") \(column["data_type"]?.text ?? "")/\(column["udt_name"]?.text ?? "") nullable=\(column["is_nullable"]?.text ?? "") default=\(column["column_default"]?.text ?? "-") length=\(column["character_maximum_length"]?.integer.map(String.init) ?? "-") numeric=\(column["numeric_size"]?.text ?? "-")")
+        }
+        // Enum types with their values in order.
+        for type in try connection.query("""
+            SELECT t.typname AS name, string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) AS labels
+            FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid JOIN pg_namespace n ON n.oid = t.typnamespace
+            WHERE n.nspname = 'public' GROUP BY t.typname
+            """, []) {
+            lines.append("type \(type["name"]?.text ?? "") enum (\(type["labels"]?.text ?? ""))")
         }
         // An index left INVALID by an interrupted concurrent build shows as such.
         for index in try connection.query("""

@@ -32,6 +32,8 @@ public enum CanonicalEncoding {
         // Absent when false: the checksums of fields without it are what they always were.
         if field.updatedAt { members.append(("updatedAt", .bool(true))) }
         if let native = field.nativeType { members.append(("db", .string(native.description))) }
+        // Absent without one; with one, `enum` lists its values in declared order.
+        if let name = field.enumType { members.append(("enumType", .string(name))) }
         return .object(members)
     }
 

@@ -6,8 +6,8 @@ extension CanonicalEntity {
             CanonicalField(
                 name: field.name, type: field.type, optional: field.isOptional, primary: field.isPrimary,
                 generated: field.isGenerated, defaultValue: Self.normalizedDefault(field.defaultValue, type: field.type),
-                maxLength: field.maxLength, enumValues: field.enumValues.map { Array(Set($0)).sorted() },
-                minimum: field.minimum, maximum: field.maximum, updatedAt: field.isUpdatedAt, nativeType: field.nativeType)
+                maxLength: field.maxLength, enumValues: field.enumValues.map { field.enumType == nil ? Array(Set($0)).sorted() : Self.deduplicated($0) },
+                minimum: field.minimum, maximum: field.maximum, updatedAt: field.isUpdatedAt, nativeType: field.nativeType, enumType: field.enumType)
         }.sorted { $0.name < $1.name }
 
         var indexes: [CanonicalIndex] = []
@@ -51,6 +51,12 @@ extension CanonicalEntity {
             fieldDocumentation: Dictionary(entity.fields.compactMap { field in field.documentation.map { (field.name, $0) } }, uniquingKeysWith: { first, _ in first }),
             relationNames: Dictionary(entity.relations.compactMap { relation in relation.relationName.map { (relation.name, $0) } }, uniquingKeysWith: { first, _ in first }))
         self.init(name: entity.name, fields: fields, indexes: indexes.sorted(), relations: relations, acl: acl, presentation: presentation)
+    }
+
+    /// `values` without repeats, in their first order: an enum type's order is part of it.
+    static func deduplicated(_ values: [String]) -> [String] {
+        var seen: Set<String> = []
+        return values.filter { seen.insert($0).inserted }
     }
 
     /// `1.0` on a float column and `1` mean the same default; store one spelling.

@@ -94,8 +94,12 @@ public struct CanonicalField: Hashable, Sendable, Codable {
     public var generated: Bool
     public var defaultValue: ScalarValue?
     public var maxLength: Int?
-    /// Allowed values, sorted and de-duplicated (a set, as a CHECK constraint sees it).
+    /// Allowed values, sorted and de-duplicated (a set, as a CHECK constraint sees it); for an
+    /// ``enumType`` the type's values in declared order (PostgreSQL sorts by it).
     public var enumValues: [String]?
+    /// The name of the enum type (PostgreSQL `CREATE TYPE … AS ENUM`, a Prisma `enum`), when the
+    /// field's type is one.
+    public var enumType: String?
     public var minimum: Double?
     public var maximum: Double?
     /// Prisma's `@updatedAt`: the client writes the time; nothing in the database says so, but
@@ -107,8 +111,9 @@ public struct CanonicalField: Hashable, Sendable, Codable {
     /// Creates a canonical field.
     public init(name: String, type: FieldType, optional: Bool, primary: Bool = false, generated: Bool = false,
                 defaultValue: ScalarValue? = nil, maxLength: Int? = nil, enumValues: [String]? = nil,
-                minimum: Double? = nil, maximum: Double? = nil, updatedAt: Bool = false, nativeType: NativeType? = nil) {
+                minimum: Double? = nil, maximum: Double? = nil, updatedAt: Bool = false, nativeType: NativeType? = nil, enumType: String? = nil) {
         self.updatedAt = updatedAt
+        self.enumType = enumType
         self.nativeType = nativeType
         self.name = name
         self.type = type
@@ -125,7 +130,7 @@ public struct CanonicalField: Hashable, Sendable, Codable {
 
 extension CanonicalField {
     enum CodingKeys: String, CodingKey {
-        case name, type, optional, primary, generated, defaultValue, maxLength, enumValues, minimum, maximum, updatedAt, nativeType
+        case name, type, optional, primary, generated, defaultValue, maxLength, enumValues, minimum, maximum, updatedAt, nativeType, enumType
     }
 
     /// Structures stored before `updatedAt` existed have no such key: it reads as false.
@@ -140,7 +145,8 @@ extension CanonicalField {
                   minimum: try container.decodeIfPresent(Double.self, forKey: .minimum),
                   maximum: try container.decodeIfPresent(Double.self, forKey: .maximum),
                   updatedAt: try container.decodeIfPresent(Bool.self, forKey: .updatedAt) ?? false,
-                  nativeType: try container.decodeIfPresent(NativeType.self, forKey: .nativeType))
+                  nativeType: try container.decodeIfPresent(NativeType.self, forKey: .nativeType),
+                  enumType: try container.decodeIfPresent(String.self, forKey: .enumType))
     }
 
     /// `updatedAt` is written only when true, so every other stored structure reads as it always did.
@@ -158,6 +164,7 @@ extension CanonicalField {
         try container.encodeIfPresent(maximum, forKey: .maximum)
         if updatedAt { try container.encode(true, forKey: .updatedAt) }
         try container.encodeIfPresent(nativeType, forKey: .nativeType)
+        try container.encodeIfPresent(enumType, forKey: .enumType)
     }
 }
 

@@ -94,6 +94,8 @@ public enum DiagnosticCode: String, Hashable, Sendable, Codable, CaseIterable {
     case crossPackageConflict = "E060"
     /// Two objects PostgreSQL would give the same name (identifiers are cut at 63 bytes).
     case nameCollision = "E061"
+    /// An enum type whose declarations (in packages, or the host's `enum` block) list different values.
+    case enumTypeConflict = "E062"
     /// A package entity has the name of a host model and differs from it.
     case hostModelConflict = "E070"
     /// A package entity has the name of a host model and is structurally equal to it.

@@ -6,7 +6,7 @@ import Yams
 /// Accepts the seed's format and the variants real files use: `fields` as a map or as a list of
 /// `{name:}` items, Prisma type spellings, `target` for `entity`, `foreignKey` for `field`.
 public enum EntitiesFileParser {
-    static let topLevelKeys: Set<String> = ["entities"]
+    static let topLevelKeys: Set<String> = ["entities", "enums"]
     static let entityKeys: Set<String> = ["name", "version", "description", "checksum", "fields", "indexes", "relations", "acl"]
     static let fieldKeys: Set<String> = [
         "type", "required", "nullable", "optional", "primary", "generated", "unique", "index", "default",
@@ -51,10 +51,68 @@ public enum EntitiesFileParser {
                          hint: "write each entity as a list item starting with '- name:'", at: entitiesNode)
             return []
         }
-        return items.compactMap { readEntity($0, reader: &reader) }
+        let enums = pairs.first(where: { $0.key == "enums" }).map { readEnums($0.value, reader: &reader) } ?? [:]
+        let entities = items.compactMap { readEntity($0, enums: enums, reader: &reader) }
+        for entity in entities {
+            if let declared = enums[entity.name] {
+                reader.error(.nameCollision, "'\(entity.name)' is both an entity and an enum of this file",
+                             hint: "Prisma keeps models and enums in one namespace: rename one of them", at: declared.node)
+            }
+        }
+        return entities
     }
 
-    static func readEntity(_ node: Node, reader: inout YAMLNodeReader) -> Entity? {
+    /// An enum type as declared under `enums:`: its values in order, and where it is written.
+    struct EnumDeclaration {
+        var values: [String]
+        var node: Node
+    }
+
+    /// `enums: { Role: [USER, ADMIN] }`: enum types the file's fields may name as their `type:`.
+    /// Names and values follow Prisma's identifier rule, so they are the same words in the
+    /// database, the Prisma schema and the generated client.
+    static func readEnums(_ node: Node, reader: inout YAMLNodeReader) -> [String: EnumDeclaration] {
+        if case .scalar = node, node.null != nil { return [:] }
+        guard case .mapping(let mapping) = node else {
+            reader.error(.wrongShape, "'enums' must be a mapping of enum names to their values, found \(YAMLNodeReader.kindName(node))",
+                         hint: "write 'enums: { Role: [USER, ADMIN] }'", at: node)
+            return [:]
+        }
+        var enums: [String: EnumDeclaration] = [:]
+        for (keyNode, value) in mapping {
+            guard let name = reader.string(keyNode, context: "an enum name") else { continue }
+            guard Identifier.isValid(name) else {
+                reader.error(.invalidIdentifier, "enum name '\(YAMLNodeReader.printable(name))' is not a valid identifier",
+                             hint: "start with a letter; use letters, digits and '_'", at: keyNode)
+                continue
+            }
+            if FieldType(spelling: name) != nil || Identifier.reservedModelNames.contains(name) {
+                reader.error(.reservedName, "'\(name)' cannot name an enum: it is a field type or a name Prisma reserves", hint: "choose another name, e.g. \(name)Kind", at: keyNode)
+                continue
+            }
+            guard let items = reader.stringList(value, context: "the values of enum '\(name)'") else { continue }
+            if items.isEmpty {
+                reader.error(.invalidConstraint, "enum '\(name)' has no values", hint: "list at least one value", at: value)
+                continue
+            }
+            var seen: Set<String> = []
+            var valid = true
+            for item in items {
+                if !Identifier.isValid(item.value) {
+                    reader.error(.invalidIdentifier, "value '\(YAMLNodeReader.printable(item.value))' of enum '\(name)' is not a valid identifier",
+                                 hint: "Prisma enum values start with a letter and use letters, digits and '_'", at: item.node)
+                    valid = false
+                } else if !seen.insert(item.value).inserted {
+                    reader.error(.duplicateName, "enum '\(name)' lists '\(item.value)' twice", hint: "remove one of them", at: item.node)
+                    valid = false
+                }
+            }
+            if valid { enums[name] = EnumDeclaration(values: items.map(\.value), node: keyNode) }
+        }
+        return enums
+    }
+
+    static func readEntity(_ node: Node, enums: [String: EnumDeclaration] = [:], reader: inout YAMLNodeReader) -> Entity? {
         guard let pairs = reader.pairs(of: node, context: "an entity", known: entityKeys) else { return nil }
         guard let nameNode = pairs.first(where: { $0.key == "name" })?.value,
               let name = reader.string(nameNode, context: "the entity's 'name'")
@@ -74,7 +132,7 @@ public enum EntitiesFileParser {
                 if case .scalar(let scalar) = value, value.null == nil { entity.declaredChecksum = scalar.string }
             case "fields":
                 sawFields = true
-                (entity.fields, entity.unreadableFields) = readFields(value, entity: name, reader: &reader)
+                (entity.fields, entity.unreadableFields) = readFields(value, entity: name, enums: enums, reader: &reader)
             case "indexes":
                 entity.indexes = readList(value, context: "'indexes' of \(name)", reader: &reader) { readIndex($0, reader: &$1) }
             case "relations":
@@ -104,7 +162,7 @@ public enum EntitiesFileParser {
     // MARK: - Fields
 
     /// The fields that could be read, and the names of those that could not (already reported).
-    static func readFields(_ node: Node, entity: String, reader: inout YAMLNodeReader) -> ([Field], Set<String>) {
+    static func readFields(_ node: Node, entity: String, enums: [String: EnumDeclaration], reader: inout YAMLNodeReader) -> ([Field], Set<String>) {
         var unreadable: Set<String> = []
         switch node {
         case .mapping(let mapping):
@@ -113,7 +171,7 @@ public enum EntitiesFileParser {
             fields.reserveCapacity(mapping.count)
             for (keyNode, value) in mapping {
                 guard let name = reader.string(keyNode, context: "a field name") else { continue }
-                if let field = readField(name: name, nameNode: keyNode, body: value, listForm: false, reader: &reader) {
+                if let field = readField(name: name, nameNode: keyNode, body: value, listForm: false, enums: enums, reader: &reader) {
                     fields.append(field)
                 } else {
                     unreadable.insert(name)
@@ -134,7 +192,7 @@ public enum EntitiesFileParser {
                     continue
                 }
                 guard let name = reader.string(nameNode, context: "a field's 'name'") else { continue }
-                if let field = readField(name: name, nameNode: nameNode, body: item, listForm: true, reader: &reader) {
+                if let field = readField(name: name, nameNode: nameNode, body: item, listForm: true, enums: enums, reader: &reader) {
                     fields.append(field)
                 } else {
                     unreadable.insert(name)
@@ -147,7 +205,7 @@ public enum EntitiesFileParser {
         }
     }
 
-    static func readField(name: String, nameNode: Node, body: Node, listForm: Bool, reader: inout YAMLNodeReader) -> Field? {
+    static func readField(name: String, nameNode: Node, body: Node, listForm: Bool, enums: [String: EnumDeclaration], reader: inout YAMLNodeReader) -> Field? {
         let known = listForm ? fieldKeys.union(["name"]) : fieldKeys
         guard let pairs = reader.pairs(of: body, context: "field '\(name)'", known: known) else { return nil }
         guard let typePair = pairs.first(where: { $0.key == "type" }) else {
@@ -156,14 +214,23 @@ public enum EntitiesFileParser {
             return nil
         }
         guard let spelling = reader.string(typePair.value, context: "the type of '\(name)'") else { return nil }
-        guard let type = FieldType(spelling: spelling) else {
+        let declaredEnum = enums[spelling]
+        guard let type = FieldType(spelling: spelling) ?? declaredEnum.map({ _ in .string }) else {
             reader.error(.unknownFieldType, "unknown field type '\(YAMLNodeReader.printable(spelling))'",
-                         hint: Suggestion.hint(for: spelling, in: FieldType.acceptedSpellings)
-                             ?? "use one of \(FieldType.allCases.map(\.rawValue).joined(separator: ", "))",
+                         hint: Suggestion.hint(for: spelling, in: FieldType.acceptedSpellings + enums.keys.sorted())
+                             ?? "use one of \(FieldType.allCases.map(\.rawValue).joined(separator: ", ")), or declare it under 'enums:'",
                          at: typePair.value)
             return nil
         }
         var field = Field(name: name, type: type, location: reader.location(nameNode))
+        if let declaredEnum {
+            field.enumType = spelling
+            field.enumValues = declaredEnum.values
+            if let written = pairs.first(where: { $0.key == "enum" }) {
+                reader.error(.invalidConstraint, "field '\(name)' has the enum type \(spelling), whose values are declared under 'enums:'",
+                             hint: "remove 'enum:' here, or change the values of \(spelling)", at: written.value)
+            }
+        }
         for (key, _, value) in pairs {
             field.keyLocations[key] = reader.location(value)
             let context = "'\(key)' of field '\(name)'"
@@ -188,7 +255,7 @@ public enum EntitiesFileParser {
                         field.maxLength = length
                     }
                 }
-            case "enum":
+            case "enum" where field.enumType == nil:
                 if let values = reader.stringList(value, context: context) {
                     field.enumValues = values.map(\.value)
                     if values.isEmpty {

@@ -39,7 +39,7 @@ public enum EntitiesJSONSchema {
         "entity.acl": "Who may create, read, update and delete rows, and which rows (rowLevel, readableWhen).",
         // field
         "field.name": "The field's name (list form only).",
-        "field.type": "The column type. Seed spellings (string, int, bigint, float, boolean, cuid, uuid, json, datetime, decimal, bytes) or Prisma's (String, Int, …, Decimal, Bytes).",
+        "field.type": "The column type. Seed spellings (string, int, bigint, float, boolean, cuid, uuid, json, datetime, decimal, bytes), Prisma's (String, Int, …, Decimal, Bytes), or an enum declared under 'enums:'.",
         "field.required": "The column is NOT NULL (the default unless nullable is set).",
         "field.nullable": "The column may be NULL (Prisma `?`).",
         "field.optional": "Alias of nullable.",
@@ -93,8 +93,17 @@ public enum EntitiesJSONSchema {
             "type": .string("object"),
             "required": .array([.string("entities")]),
             "additionalProperties": .bool(false),
-            "properties": .object(["entities": .object(["type": .string("array"), "description": .string("The package's entities."),
-                                                        "items": .object(["$ref": .string("#/$defs/entity")])])]),
+            "properties": .object([
+                "entities": .object(["type": .string("array"), "description": .string("The package's entities."),
+                                     "items": .object(["$ref": .string("#/$defs/entity")])]),
+                "enums": .object([
+                    "type": .string("object"),
+                    "description": .string("Enum types (a PostgreSQL enum type, a Prisma enum): name → its values in order. A field names one as its type."),
+                    "propertyNames": .object(["pattern": .string(prismaIdentifier)]),
+                    "additionalProperties": .object(["type": .string("array"), "minItems": .number(1), "uniqueItems": .bool(true),
+                                                     "items": .object(["type": .string("string"), "pattern": .string(prismaIdentifier)])]),
+                ]),
+            ]),
             "$defs": .object([
                 "entity": object("entity", keys: EntitiesFileParser.entityKeys, required: ["name", "fields"], properties: [
                     "name": identifier, "version": .object(["type": .array([.string("string"), .string("number")])]),
@@ -150,6 +159,8 @@ public enum EntitiesJSONSchema {
     static let string = Value.object(["type": .string("string")])
     static let boolean = Value.object(["type": .string("boolean")])
     static let identifier = Value.object(["type": .string("string"), "minLength": .number(1)])
+    /// Prisma's identifier rule, which enum names and values follow.
+    static let prismaIdentifier = "^[A-Za-z][A-Za-z0-9_]*$"
     static let roles = Value.object([
         "type": .string("array"),
         // Unknown roles are a warning (W041), not a shape error: offered, not enforced.
@@ -158,7 +169,7 @@ public enum EntitiesJSONSchema {
 
     static var fieldProperties: [String: Value] {
         [
-            "type": enumeration(FieldType.acceptedSpellings),
+            "type": .object(["anyOf": .array([enumeration(FieldType.acceptedSpellings), .object(["type": .string("string"), "pattern": .string(prismaIdentifier)])])]),
             "required": boolean, "nullable": boolean, "optional": boolean, "primary": boolean, "generated": boolean, "updatedAt": boolean, "db": .object(["type": .string("string")]),
             "unique": boolean, "index": boolean,
             "default": .object(["type": .array([.string("string"), .string("number"), .string("boolean")])]),

@@ -26,8 +26,11 @@ public struct Field: Hashable, Sendable {
     public var defaultValue: ScalarValue?
     /// `maxLength:` for strings.
     public var maxLength: Int?
-    /// `enum:` allowed values for strings.
+    /// `enum:` allowed values for strings (a CHECK), or the values of ``enumType`` in declared order.
     public var enumValues: [String]?
+    /// The enum type the field's `type:` names (declared under the file's `enums:`): a PostgreSQL
+    /// `CREATE TYPE … AS ENUM` and a Prisma `enum` block. ``type`` is then `.string`.
+    public var enumType: String?
     /// `min:` lower bound for numbers.
     public var minimum: Double?
     /// `max:` upper bound for numbers.

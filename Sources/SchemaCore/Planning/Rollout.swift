@@ -99,13 +99,19 @@ public enum Rollout {
                 expanded.optional = true
                 expanded.defaultValue = nil
                 expanded.maxLength = looser(before.maxLength, field.maxLength, max)
-                expanded.enumValues = looser(before.enumValues, field.enumValues) { Array(Set($0).union($1)).sorted() }
+                expanded.enumValues = looserValues(before, field)
                 expanded.minimum = looser(before.minimum, field.minimum, min)
                 expanded.maximum = looser(before.maximum, field.maximum, max)
             } else if let before = oldFields[field.name] {
                 if before.optional { expanded.optional = true }
                 expanded.maxLength = looser(before.maxLength, field.maxLength, max)
-                expanded.enumValues = looser(before.enumValues, field.enumValues) { Array(Set($0).union($1)).sorted() }
+                expanded.enumValues = looserValues(before, field)
+                if before.enumType != field.enumType {
+                    // Into or out of an enum type: the running client binds the old type; the contract converts.
+                    expanded.enumType = before.enumType
+                    expanded.enumValues = before.enumValues
+                    expanded.defaultValue = before.defaultValue
+                }
                 expanded.minimum = looser(before.minimum, field.minimum, min)
                 expanded.maximum = looser(before.maximum, field.maximum, max)
             } else if !field.optional && field.defaultValue == nil && !field.generated {
@@ -171,7 +177,8 @@ public enum Rollout {
             // A renamed field is as optional as its old column was until the contract.
             let optional = renamed[field.name].flatMap { oldFields[$0]?.optional } ?? field.optional
             if optional && !after.optional { found.append(Incompatibility(.requiredField, field.name)) }
-            if (field.maxLength, field.enumValues, field.minimum, field.maximum) != (after.maxLength, after.enumValues, after.minimum, after.maximum) {
+            if (field.maxLength, field.enumValues, field.minimum, field.maximum) != (after.maxLength, after.enumValues, after.minimum, after.maximum)
+                || field.enumType != after.enumType {
                 found.append(Incompatibility(.tightenedField, field.name))
             }
         }
@@ -186,6 +193,26 @@ public enum Rollout {
         return found
     }
 
+    /// The values both versions may write: the union. An enum type keeps the old values in their
+    /// order with the new ones where the new version has them, so the expand only adds values
+    /// (``EnumTypeChange/added(_:)``) and the contract removes or reorders.
+    static func looserValues(_ before: CanonicalField, _ after: CanonicalField) -> [String]? {
+        guard after.enumType != nil, before.enumType == after.enumType, let old = before.enumValues, let new = after.enumValues else {
+            return looser(before.enumValues, after.enumValues) { Array(Set($0).union($1)).sorted() }
+        }
+        var merged = old
+        let known = Set(old)
+        for (index, value) in new.enumerated() where !known.contains(value) {
+            // Before the next value the old type has, as ADD VALUE … BEFORE places it.
+            if let next = new[(index + 1)...].first(where: known.contains), let position = merged.firstIndex(of: next) {
+                merged.insert(value, at: position)
+            } else {
+                merged.append(value)
+            }
+        }
+        return merged
+    }
+
     /// The renames a rollout keeps both columns of (new name → old name): hints that
     /// ``TableDiff`` applies (the old column exists and the new one did not), whose column keeps
     /// its type and native type (a trigger copies values both ways) and is not the primary key (other tables'
@@ -195,7 +222,7 @@ public enum Rollout {
         let newFields = Dictionary(new.fields.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         return renames.filter { newName, oldName in
             guard let before = oldFields[oldName], let after = newFields[newName], oldFields[newName] == nil, newFields[oldName] == nil else { return false }
-            return before.type == after.type && before.nativeType == after.nativeType && !before.primary && !after.primary && !before.generated && !after.generated
+            return before.type == after.type && before.nativeType == after.nativeType && before.enumType == after.enumType && !before.primary && !after.primary && !before.generated && !after.generated
         }
     }
 

@@ -21,6 +21,9 @@ public enum PrismaArtifacts {
         for entity in entities.sorted(by: { $0.name < $1.name }) {
             text += "\n" + renderer.model(entity, header: header(entity)) + "\n"
         }
+        for block in renderer.enumBlocks {
+            text += "\n" + block + "\n"
+        }
         return text
     }
 

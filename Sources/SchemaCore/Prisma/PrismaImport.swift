@@ -18,12 +18,15 @@ public enum PrismaImport {
         // A model is carried over only with a one-column primary key entities.yaml can say; the
         // others are listed, and so are relations and indexes that would name what is left out.
         let carried = Dictionary(chosen.map { model in
-            (model.name, Set(model.fields.filter { $0.isScalar && !$0.isList && types[$0.type] != nil }.map(\.name)))
+            (model.name, Set(model.fields.filter { field in
+                !field.isList && ((field.isScalar && types[field.type] != nil) || carriedEnum(field.type, in: schema))
+            }.map(\.name)))
         }, uniquingKeysWith: { first, _ in first }).filter { name, columns in
             guard let model = schema.model(named: name) else { return false }
             return model.primaryKey.count == 1 && model.primaryKey.allSatisfy(columns.contains)
         }
         var lines = ["entities:"]
+        var enums: Set<String> = []
         for model in chosen {
             guard carried[model.name] != nil else {
                 let key = model.primaryKey.isEmpty ? "it has no primary key" : "its primary key (\(model.primaryKey.joined(separator: ", "))) is not one column entities.yaml can say"
@@ -31,8 +34,20 @@ public enum PrismaImport {
                 continue
             }
             lines += entity(model, in: schema, carried: carried, limits: &limits)
+            enums.formUnion(model.fields.filter { !$0.isList && carriedEnum($0.type, in: schema) }.map(\.type))
+        }
+        // The enum types the carried fields name, each with its values in order.
+        if !enums.isEmpty {
+            lines = ["enums:"] + enums.sorted().map { "  \($0): [\((schema.enumValues[$0] ?? []).joined(separator: ", "))]" } + lines
         }
         return Result(yaml: lines.joined(separator: "\n") + "\n", limits: limits)
+    }
+
+    /// Whether `type` is an enum of `schema` that a package can declare as it is: its values are
+    /// identifiers and neither they nor the enum are `@map`ped to other database names.
+    static func carriedEnum(_ type: String, in schema: PrismaSchema) -> Bool {
+        guard let values = schema.enumValues[type], !values.isEmpty, !schema.mappedEnums.contains(type), Identifier.isValid(type) else { return false }
+        return values.allSatisfy(Identifier.isValid) && Set(values).count == values.count
     }
 
     /// - Parameter carried: model → its columns that are carried over, for the models that are.
@@ -40,8 +55,8 @@ public enum PrismaImport {
         var lines = ["  - name: \(model.name)", "    fields:"]
         var relations: [String] = []
         for field in model.fields {
-            if field.isScalar {
-                if let line = scalar(field, model: model, limits: &limits) { lines.append("      \(field.name): { \(line) }") }
+            if field.isScalar || schema.enumValues[field.type] != nil {
+                if let line = scalar(field, model: model, in: schema, limits: &limits) { lines.append("      \(field.name): { \(line) }") }
             } else if let relation = relation(field, model: model, in: schema, carried: carried, limits: &limits) {
                 relations.append("      - { \(relation) }")
             }
@@ -73,10 +88,12 @@ public enum PrismaImport {
         "Decimal": "decimal", "Bytes": "bytes",
     ]
 
-    static func scalar(_ field: PrismaField, model: PrismaModel, limits: inout [String]) -> String? {
+    static func scalar(_ field: PrismaField, model: PrismaModel, in schema: PrismaSchema, limits: inout [String]) -> String? {
         let label = "\(model.name).\(field.name)"
-        guard var type = types[field.type], !field.isList else {
-            limits.append("\(label): type \(field.type)\(field.isList ? "[]" : "") has no equivalent")
+        let enumType = carriedEnum(field.type, in: schema) ? field.type : nil
+        guard var type = types[field.type] ?? enumType, !field.isList else {
+            let why = schema.mappedEnums.contains(field.type) ? "the enum \(field.type) maps its names to other database names (@map/@@map)" : "\(field.isList ? "a list" : "it")"
+            limits.append("\(label): type \(field.type)\(field.isList ? "[]" : "") has no equivalent (\(why))")
             return nil
         }
         var keys: [String] = []
@@ -103,6 +120,8 @@ public enum PrismaImport {
                 case "autoincrement()": keys.append("generated: true")
                 case "now()": keys.append("default: now")
                 case "true", "false": keys.append("default: \(value)")
+                case let member where enumType != nil && schema.enumValues[field.type]?.contains(member) == true:
+                    keys.append("default: \(quoted(member))") // quoted: YAML reads a bare NO or ON as a boolean
                 default:
                     if value.hasPrefix("\"") {
                         keys.append("default: \(quoted(unquoted(value)))")

@@ -46,9 +46,10 @@ public struct PrismaRenderer: Sendable {
             // uuid stays TEXT (no @db.Uuid): a foreign key declared as `string` must have the same column type.
             if provider == "postgresql", let length = field.maxLength { attributes.append("@db.VarChar(\(length))") }
             if provider == "postgresql", let native = field.nativeType { attributes.append("@db.\(native)") }
-            rows.append([PrismaText.identifier(field.name), field.type.prismaType + (field.optional ? "?" : ""), attributes.joined(separator: " ")])
+            rows.append([PrismaText.identifier(field.name), (field.enumType.map(PrismaText.identifier) ?? field.type.prismaType) + (field.optional ? "?" : ""),
+                         attributes.joined(separator: " ")])
             var notes = (entity.presentation?.fieldDocumentation[field.name]).map(Self.docLines) ?? []
-            if let values = field.enumValues { notes.append("one of: \(values.joined(separator: ", "))") }
+            if field.enumType == nil, let values = field.enumValues { notes.append("one of: \(values.joined(separator: ", "))") }
             if let length = field.maxLength, provider != "postgresql" { notes.append("at most \(length) characters") }
             if let minimum = field.minimum { notes.append("min \(CanonicalNumber.format(minimum))") }
             if let maximum = field.maximum { notes.append("max \(CanonicalNumber.format(maximum))") }
@@ -102,6 +103,20 @@ public struct PrismaRenderer: Sendable {
         return lines.joined(separator: "\n")
     }
 
+    /// The `enum` blocks the package entities' fields name, except those the host's schema
+    /// declares itself, sorted by name.
+    public var enumBlocks: [String] {
+        var values: [String: [String]] = [:]
+        for entity in universe {
+            for field in entity.fields {
+                if let type = field.enumType, host?.enumValues[type] == nil { values[type] = values[type] ?? field.enumValues ?? [] }
+            }
+        }
+        return values.keys.sorted().map { type in
+            (["enum \(PrismaText.identifier(type)) {"] + (values[type] ?? []).map { "  " + PrismaText.identifier($0) } + ["}"]).joined(separator: "\n")
+        }
+    }
+
     /// Fields that host models need so that relations from package entities are valid Prisma:
     /// model name → field lines (`  forumPosts ForumPost[]`).
     public var hostBackRelationFields: [String: [String]] {
@@ -126,6 +141,8 @@ public struct PrismaRenderer: Sendable {
         switch value {
         case .string(let text):
             if field.type == .datetime && text == "now" { return "now()" }
+            // An enum's value is written bare: `@default(ADMIN)` (validation keeps it an identifier).
+            if field.enumType != nil { return PrismaText.identifier(text) }
             return PrismaText.string(text)
         case .integer(let number): return field.type == .float ? CanonicalNumber.format(Double(number)) : String(number)
         case .float(let number): return CanonicalNumber.format(number)

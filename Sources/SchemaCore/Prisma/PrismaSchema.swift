@@ -13,6 +13,10 @@ public struct PrismaSchema: Hashable, Sendable {
     public var models: [PrismaModel]
     /// Enum names.
     public var enums: [String]
+    /// Each enum's values in declared order (`@map`'d values by their Prisma name).
+    public var enumValues: [String: [String]] = [:]
+    /// Enums whose database names differ from their Prisma names (`@map` on a value, `@@map` on the enum).
+    public var mappedEnums: Set<String> = []
     /// The file the schema was read from.
     public var file: String
 

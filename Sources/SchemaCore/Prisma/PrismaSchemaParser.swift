@@ -31,6 +31,7 @@ public enum PrismaSchemaParser {
                                         location: SourceLocation(file: file, line: lineNumber, column: indent + 1), closingLine: lineNumber)
                 } else if words[0] == "enum" {
                     schema.enums.append(words[1])
+                    schema.enumValues[words[1]] = []
                 }
                 continue
             }
@@ -63,6 +64,12 @@ public enum PrismaSchemaParser {
                 } else if let field = parseField(line, location: location, diagnostics: &diagnostics) {
                     model?.fields.append(field)
                 }
+            case "enum":
+                // `VALUE`, `VALUE @map("value")`; block attributes (`@@map`, `@@schema`) are not values.
+                if !line.hasPrefix("@@"), let value = line.split(separator: " ").first {
+                    schema.enumValues[open.name, default: []].append(String(value))
+                }
+                if line.contains("@map(") { schema.mappedEnums.insert(open.name) }
             default:
                 break
             }

@@ -32,6 +32,12 @@ extension MigrationSQLRenderer {
                 current.name = before
                 let column = q(before)
                 if dialect == .postgresql {
+                    // Values the new enum type lacks: removed ones, or any text a column gaining the type holds.
+                    if let type = to.enumType, let allowed = to.enumValues,
+                       from.enumType != type || !Set(from.enumValues ?? []).isSubset(of: Set(allowed)) {
+                        violations("\(column)::text NOT IN (\(allowed.map(dialect.literal).joined(separator: ", ")))",
+                                   "rows of \(table) whose \(to.name) is not a value of the enum \(type) (\(allowed.joined(separator: ", ")))")
+                    }
                     if from.type.isText && to.type.isText, let limit = to.maxLength, from.maxLength.map({ limit < $0 }) ?? true {
                         violations("\(length)(\(column)) > \(limit)", "rows of \(table) whose \(to.name) is longer than \(limit) characters")
                     }

@@ -8,7 +8,7 @@ extension MigrationSQLRenderer {
     func renderPostgreSQL(_ step: MigrationStep) -> [SQLStatement] {
         let table = step.table
         let creating = step.from == nil
-        var statements: [SQLStatement] = []
+        var statements = postgresEnumTypeStatements(step)
         for operation in step.operations {
             switch operation {
             case .createTable(let entity):
@@ -102,15 +102,32 @@ extension MigrationSQLRenderer {
         let column = q(to.name)
         let alter = "ALTER TABLE \(q(table)) ALTER COLUMN \(column)"
         var statements: [SQLStatement] = []
-        let checksChange = change.checkChanged || (from.type != to.type && (dialect.checkExpression(from) != nil || dialect.checkExpression(to) != nil))
+        // An enum type's values are not a CHECK on PostgreSQL: only the other limits count.
+        let enumTyped = from.enumType != nil || to.enumType != nil
+        let checksChange = (enumTyped ? dialect.checkExpression(from) != dialect.checkExpression(to) : change.checkChanged)
+            || (from.type != to.type && (dialect.checkExpression(from) != nil || dialect.checkExpression(to) != nil))
         if checksChange {
             statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) DROP CONSTRAINT IF EXISTS \(q(ConstraintName.check(table, to.name, in: dialect)))", lock: exclusive(table)))
         }
-        if dialect.columnType(from) != dialect.columnType(to) {
+        let retyped = dialect.columnType(from) != dialect.columnType(to)
+        // A default does not follow a column into or out of an enum type: dropped before, set after.
+        let defaultAcrossEnum = retyped && enumTyped && from.defaultValue != nil
+        if defaultAcrossEnum {
+            statements.append(SQLStatement(.tables, "\(alter) DROP DEFAULT", lock: exclusive(table)))
+        }
+        if retyped {
             statements += postgresChangeType(table: table, from: from, to: to)
         }
-        if change.defaultChanged {
-            statements.append(SQLStatement(.tables, dialect.defaultExpression(to).map { "\(alter) SET DEFAULT \($0)" } ?? "\(alter) DROP DEFAULT", lock: exclusive(table)))
+        if change.defaultChanged || (defaultAcrossEnum && to.defaultValue != nil) {
+            // A value this change adds to the enum type can be used only once it is committed.
+            let usesAddedValue: Bool
+            if let type = to.enumType, from.enumType == type, case .string(let value)? = to.defaultValue, case .added(let added) = EnumTypeChange(from: from.enumValues ?? [], to: to.enumValues ?? []) {
+                usesAddedValue = added.contains(value)
+            } else {
+                usesAddedValue = false
+            }
+            statements.append(SQLStatement(.tables, dialect.defaultExpression(to).map { "\(alter) SET DEFAULT \($0)" } ?? "\(alter) DROP DEFAULT",
+                                           stage: usesAddedValue ? .finish : .transaction, lock: exclusive(table)))
         }
         if checksChange, let expression = dialect.checkExpression(to) {
             statements += validatedCheck(ConstraintName.check(table, to.name, in: dialect), expression, table: table)
@@ -171,6 +188,11 @@ extension MigrationSQLRenderer {
         let newType = dialect.columnType(to)
         let alter = "ALTER TABLE \(q(table)) ALTER COLUMN \(column) SET DATA TYPE \(newType)"
         let rewrite = LockImpact("ACCESS EXCLUSIVE", on: table, work: .rewrite)
+        // Into, out of or between enum types: through the value's text (there is no cast between
+        // two enum types); a value the enum type lacks fails the statement (counted first).
+        if from.enumType != nil || to.enumType != nil {
+            return [SQLStatement(.tables, "\(alter) USING \(column)::text::\(newType)", lock: rewrite)]
+        }
         // Another native type (TEXT → UUID, TIMESTAMP → TIMESTAMPTZ): PostgreSQL converts every value.
         if from.nativeType != to.nativeType {
             return [SQLStatement(.tables, "\(alter) USING \(column)::\(newType)", lock: rewrite)]

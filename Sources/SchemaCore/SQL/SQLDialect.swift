@@ -35,6 +35,8 @@ public enum SQLDialect: String, Hashable, Sendable, Codable {
     /// Prisma's column type for a field in this dialect.
     public func columnType(_ field: CanonicalField) -> String {
         if self == .postgresql, let native = field.nativeType?.postgresType { return native }
+        // Prisma's enums are PostgreSQL enum types; on SQLite a TEXT column (with our CHECK).
+        if self == .postgresql, let name = field.enumType { return quote(name) }
         return switch (self, field.type) {
         case (.sqlite, .string), (.sqlite, .cuid), (.sqlite, .uuid): "TEXT"
         case (.sqlite, .int): "INTEGER"
@@ -75,7 +77,10 @@ public enum SQLDialect: String, Hashable, Sendable, Codable {
     public func checkExpression(_ field: CanonicalField) -> String? {
         let column = quote(field.name)
         var parts: [String] = []
-        if let values = field.enumValues { parts.append("\(column) IN (\(values.map(literal).joined(separator: ", ")))") }
+        // On PostgreSQL an enum type holds only its values; no CHECK is needed (Prisma makes none).
+        if let values = field.enumValues, self == .sqlite || field.enumType == nil {
+            parts.append("\(column) IN (\(values.map(literal).joined(separator: ", ")))")
+        }
         if self == .sqlite, let length = field.maxLength { parts.append("length(\(column)) <= \(length)") }
         if let minimum = field.minimum { parts.append("\(column) >= \(CanonicalNumber.format(minimum))") }
         if let maximum = field.maximum { parts.append("\(column) <= \(CanonicalNumber.format(maximum))") }

@@ -13,8 +13,22 @@ public struct SQLStatement: Hashable, Sendable, Codable {
         case dropTables = 5
         /// PostgreSQL row-level security policies; they run only with `apply --rls`.
         case rowLevelSecurity = 6
+        /// PostgreSQL enum types created or given new values, before the tables that use them (a
+        /// later number, so the phases stored before it existed keep theirs).
+        case types = 7
+        /// Enum types no table uses any more, after the tables are dropped.
+        case dropTypes = 8
 
-        public static func < (lhs: Phase, rhs: Phase) -> Bool { lhs.rawValue < rhs.rawValue }
+        /// Where the phase runs: its number, but enum types come before tables and go after them.
+        var rank: Double {
+            switch self {
+            case .types: 1.5
+            case .dropTypes: 5.5
+            default: Double(rawValue)
+            }
+        }
+
+        public static func < (lhs: Phase, rhs: Phase) -> Bool { lhs.rank < rhs.rank }
     }
 
     /// Where a statement runs relative to the apply's transactions (PostgreSQL; on SQLite every

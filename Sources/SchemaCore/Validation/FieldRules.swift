@@ -103,6 +103,13 @@ enum FieldRules {
                                           hint: "keep one: maxLength is Prisma's @db.VarChar(n)", at: field.location(of: "db")))
             }
         }
+        if let name = field.enumType {
+            // The type is the enum: PostgreSQL stores its values, nothing else limits them.
+            for key in ["maxLength", "db"] where field.keyLocations[key] != nil {
+                diagnostics.append(.error(.constraintOnWrongType, "'\(key)' does not apply to '\(field.name)', whose type is the enum \(name)",
+                                          hint: "remove '\(key)'", at: field.location(of: key)))
+            }
+        }
         if field.isUpdatedAt && field.type != .datetime {
             diagnostics.append(.error(.constraintOnWrongType, "'updatedAt' applies to datetime fields, but '\(field.name)' is \(field.type.rawValue)",
                                       hint: "remove 'updatedAt' or change the type to datetime", at: field.location(of: "updatedAt")))

@@ -32,7 +32,7 @@ extension StructuralDifference.Shape {
     init(prismaViewOf entity: CanonicalEntity) {
         self.init()
         for field in entity.fields {
-            addColumn(field.name, type: field.type.prismaType, optional: field.optional,
+            addColumn(field.name, type: field.enumType ?? field.type.prismaType, optional: field.optional,
                       defaultValue: PrismaRenderer.defaultExpression(for: field).map(Self.compact))
         }
         indexes = Set(entity.indexes.map { Self.summary($0.fields, unique: $0.unique, name: nil) })

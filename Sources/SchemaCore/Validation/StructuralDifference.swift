@@ -31,7 +31,7 @@ public enum StructuralDifference {
             func text<T>(_ value: T?) -> String { value.map { "\($0)" } ?? "none" }
             for field in entity.fields {
                 fields[field.name] = Field(summary: "\(field.name): \(field.type.rawValue)\(field.optional ? "?" : "")", properties: [
-                    ("type", field.type.rawValue),
+                    ("type", field.enumType ?? field.type.rawValue),
                     ("", field.optional ? "optional" : "required"),
                     ("primary", String(field.primary)),
                     ("generated", String(field.generated)),

@@ -31,6 +31,7 @@ public enum Validator {
         let host = HostSchemaRules.check(byName, host: workspace.baseSchema)
         diagnostics += host.diagnostics
         diagnostics += PostgresNameRules.check(byName, host: workspace.baseSchema)
+        diagnostics += EnumTypeRules.check(byName, host: workspace.baseSchema)
         return ValidationReport(packages: workspace.packages.map(\.packageId), definitions: definitions, shared: crossPackage.shared,
                                 hostOverlaps: host.overlaps, diagnostics: Array(Set(diagnostics)).sortedForDisplay())
     }

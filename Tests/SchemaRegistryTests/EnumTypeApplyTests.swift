@@ -1,0 +1,178 @@
+import Foundation
+import SchemaCore
+import SchemaRegistry
+import Testing
+
+/// Enum types on real databases (issue 20): the tables and types are what Prisma Migrate creates
+/// for the same models, compared catalog to catalog; values added, removed and refused.
+@Suite struct EnumTypeApplyTests {
+    static let yaml = """
+        enums:
+          Role: [USER, ADMIN, GUEST]
+          Status: [DRAFT, PUBLISHED]
+        entities:
+          - name: Member
+            fields:
+              id: { type: string, primary: true }
+              role: { type: Role, default: USER }
+              status: { type: Status, nullable: true }
+          - name: Post
+            fields:
+              id: { type: string, primary: true }
+              status: { type: Status, default: DRAFT }
+        """
+
+    /// What Prisma Migrate writes for `enum Role { USER ADMIN GUEST }  enum Status { DRAFT PUBLISHED }
+    /// model Member { id String @id  role Role @default(USER)  status Status? }  model Post { id String @id
+    /// status Status @default(DRAFT) }`, by hand from its conventions (as in public apps' migration.sql:
+    /// `-- CreateEnum CREATE TYPE "Role" AS ENUM (…)`, the column typed by the enum, the default a
+    /// plain literal). On SQLite Prisma writes TEXT columns; we add the CHECK a plain `enum:` has,
+    /// so the database refuses what the Prisma client would.
+    static func prismaMigrateSQL(_ dialect: SQLDialect) -> String {
+        switch dialect {
+        case .postgresql:
+            """
+            CREATE TYPE "Role" AS ENUM ('USER', 'ADMIN', 'GUEST');
+            CREATE TYPE "Status" AS ENUM ('DRAFT', 'PUBLISHED');
+            CREATE TABLE "Member" (
+                "id" TEXT NOT NULL,
+                "role" "Role" NOT NULL DEFAULT 'USER',
+                "status" "Status",
+
+                CONSTRAINT "Member_pkey" PRIMARY KEY ("id")
+            );
+            CREATE TABLE "Post" (
+                "id" TEXT NOT NULL,
+                "status" "Status" NOT NULL DEFAULT 'DRAFT',
+
+                CONSTRAINT "Post_pkey" PRIMARY KEY ("id")
+            );
+            """
+        case .sqlite:
+            """
+            CREATE TABLE "Member" (
+                "id" TEXT NOT NULL PRIMARY KEY,
+                "role" TEXT NOT NULL DEFAULT 'USER',
+                "status" TEXT,
+                CONSTRAINT "Member_role_check" CHECK ("role" IN ('USER', 'ADMIN', 'GUEST')),
+                CONSTRAINT "Member_status_check" CHECK ("status" IN ('DRAFT', 'PUBLISHED'))
+            );
+            CREATE TABLE "Post" (
+                "id" TEXT NOT NULL PRIMARY KEY,
+                "status" TEXT NOT NULL DEFAULT 'DRAFT',
+                CONSTRAINT "Post_status_check" CHECK ("status" IN ('DRAFT', 'PUBLISHED'))
+            );
+            """
+        }
+    }
+
+    static func text(_ sql: String, _ database: any RegistryDatabase) throws -> String? {
+        try database.withLockedTransaction { connection in
+            switch try connection.query(sql, []).first?["value"] {
+            case .text(let text)?: text
+            case .integer(let number)?: String(number)
+            default: nil
+            }
+        }
+    }
+
+    static func change(_ registry: Registry, to yaml: String) throws -> ApplyOutcome {
+        let desired = try Desired.from(["club": yaml], deploys: .recreate)
+        _ = try registry.scan(desired, principal: "ci")
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, allowRewrite: true, context: Desired.recreating)
+        return try registry.applyApproved(desired)
+    }
+
+    @Test(arguments: Backend.available)
+    func theTablesAndTypesArePrismaMigrates(_ backend: Backend) throws {
+        let desired = try Desired.from(["club": Self.yaml])
+        let (database, registry, outcome) = try Registry.applied(desired, on: backend)
+        defer { database.close() }
+        #expect(outcome.applied.map(\.entity).sorted() == ["Member", "Post"] && outcome.refused.isEmpty, "\(outcome.refused)")
+        let (oracle, _) = try backend.makeDatabase()
+        defer { oracle.close() }
+        try oracle.withLockedTransaction { connection in
+            for statement in Self.prismaMigrateSQL(connection.dialect).components(separatedBy: ";\n") where !statement.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                try connection.execute(statement)
+            }
+        }
+        #expect(try Introspection.describe(database) == Introspection.describe(oracle))
+        #expect(!(try registry.drift(host: Desired.host)).hasDrift)
+
+        try database.withLockedTransaction { try $0.execute(#"INSERT INTO "Member" ("id", "role") VALUES ('a', 'GUEST'), ('b', 'USER'), ('c', 'ADMIN')"#) }
+        let refused = Result { try database.withLockedTransaction { try $0.execute(#"INSERT INTO "Member" ("id", "role") VALUES ('d', 'OWNER')"#) } }
+        if case .success = refused { Issue.record("a value outside the enum was stored") }
+        if backend == .postgres {
+            // Sorted by the declared order, not alphabetically.
+            #expect(try Self.text(#"SELECT string_agg("id", '' ORDER BY "role") AS "value" FROM "Member""#, database) == "bca")
+        }
+    }
+
+    /// Added values land in their declared place; a default naming one is set after they commit.
+    /// Removed values remake the type (every table of it converted) once no row holds them.
+    @Test(arguments: Backend.available)
+    func valuesAreAddedAndRemoved(_ backend: Backend) throws {
+        let desired = try Desired.from(["club": Self.yaml], deploys: .recreate)
+        let (database, registry, _) = try Registry.applied(desired, on: backend)
+        defer { database.close() }
+        try database.withLockedTransaction {
+            try $0.execute(#"INSERT INTO "Member" ("id", "role", "status") VALUES ('a', 'GUEST', 'DRAFT'), ('b', 'USER', 'PUBLISHED')"#)
+            try $0.execute(#"INSERT INTO "Post" ("id", "status") VALUES ('p', 'DRAFT')"#)
+        }
+
+        let added = Self.yaml.replacingOccurrences(of: "[USER, ADMIN, GUEST]", with: "[OWNER, USER, EDITOR, ADMIN, GUEST]")
+            .replacingOccurrences(of: "default: USER", with: "default: EDITOR")
+        let first = try Self.change(registry, to: added)
+        #expect(first.applied.map(\.entity) == ["Member"] && first.refused.isEmpty, "\(first.refused)")
+        if backend == .postgres {
+            #expect(try Self.text(#"SELECT array_to_string(enum_range(NULL::"Role"), ',') AS "value""#, database) == "OWNER,USER,EDITOR,ADMIN,GUEST")
+        }
+        try database.withLockedTransaction { try $0.execute(#"INSERT INTO "Member" ("id") VALUES ('c')"#) }
+        #expect(try Self.text(#"SELECT "role" AS "value" FROM "Member" WHERE "id" = 'c'"#, database) == "EDITOR")
+        #expect(!(try registry.drift(host: Desired.host)).hasDrift)
+
+        // DRAFT goes: two rows hold it, in two tables.
+        let removed = added.replacingOccurrences(of: "[DRAFT, PUBLISHED]", with: "[PUBLISHED, ARCHIVED]")
+            .replacingOccurrences(of: "default: DRAFT", with: "default: PUBLISHED")
+        let blocked = try Self.change(registry, to: removed)
+        #expect(blocked.applied.isEmpty && blocked.refused.count == 2, "\(blocked.applied.map(\.entity)) \(blocked.refused)")
+        #expect(blocked.refused.contains { $0.message.contains("1 row of Member whose status") } && blocked.refused.contains { $0.message.contains("1 row of Post whose status") },
+                "\(blocked.refused.map(\.message))")
+        #expect(try Self.text(#"SELECT COUNT(*) AS "value" FROM "Post" WHERE "status" = 'DRAFT'"#, database) == "1", "nothing ran")
+
+        try database.withLockedTransaction {
+            try $0.execute(#"UPDATE "Member" SET "status" = 'PUBLISHED' WHERE "status" = 'DRAFT'"#)
+            try $0.execute(#"UPDATE "Post" SET "status" = 'PUBLISHED'"#)
+        }
+        let second = try Self.change(registry, to: removed)
+        #expect(second.applied.map(\.entity).sorted() == ["Member", "Post"] && second.refused.isEmpty, "\(second.refused)")
+        if backend == .postgres {
+            #expect(try Self.text(#"SELECT array_to_string(enum_range(NULL::"Status"), ',') AS "value""#, database) == "PUBLISHED,ARCHIVED")
+            #expect(try Self.text(#"SELECT COUNT(*) AS "value" FROM pg_type WHERE typname LIKE '%_old'"#, database) == "0")
+        }
+        #expect(try Self.text(#"SELECT COUNT(*) AS "value" FROM "Member" WHERE "status" = 'PUBLISHED'"#, database) == "2")
+        try database.withLockedTransaction { try $0.execute(#"INSERT INTO "Post" ("id") VALUES ('q')"#) }
+        #expect(try Self.text(#"SELECT "status" AS "value" FROM "Post" WHERE "id" = 'q'"#, database) == "PUBLISHED")
+        #expect(!(try registry.drift(host: Desired.host)).hasDrift)
+
+        // The last table of a type goes: so does the type.
+        let dropped = """
+            enums:
+              Role: [OWNER, USER, EDITOR, ADMIN, GUEST]
+            entities:
+              - name: Member
+                fields:
+                  id: { type: string, primary: true }
+                  role: { type: Role, default: EDITOR }
+            """
+        let third = try Self.change(registry, to: dropped)
+        #expect(third.refused.isEmpty, "\(third.refused)")
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: true, allowRewrite: true, context: Desired.recreating)
+        _ = try registry.applyApproved(try Desired.from(["club": dropped], deploys: .recreate))
+        if backend == .postgres {
+            #expect(try Self.text(#"SELECT COUNT(*) AS "value" FROM pg_type WHERE typname = 'Status'"#, database) == "0")
+            #expect(try Self.text(#"SELECT COUNT(*) AS "value" FROM pg_type WHERE typname = 'Role'"#, database) == "1")
+        }
+        #expect(!(try registry.drift(host: Desired.host)).hasDrift)
+    }
+}
