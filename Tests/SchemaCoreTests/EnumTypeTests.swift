@@ -180,8 +180,8 @@ import Testing
         let sql = try Self.statements(Self.yaml, after)
         #expect(sql.filter { $0.phase == .types }.map(\.sql) == [
             #"ALTER TYPE "Role" ADD VALUE IF NOT EXISTS 'OWNER' BEFORE 'USER'"#,
-            #"ALTER TYPE "Role" ADD VALUE IF NOT EXISTS 'EDITOR' BEFORE 'GUEST'"#,
-            #"ALTER TYPE "Role" ADD VALUE IF NOT EXISTS 'BANNED'"#,
+            #"ALTER TYPE "Role" ADD VALUE IF NOT EXISTS 'EDITOR' AFTER 'ADMIN'"#,
+            #"ALTER TYPE "Role" ADD VALUE IF NOT EXISTS 'BANNED' AFTER 'GUEST'"#,
         ])
         let setDefault = try #require(sql.first { $0.sql.contains("SET DEFAULT") })
         #expect(setDefault.sql.hasSuffix("SET DEFAULT 'EDITOR'") && setDefault.stage == .finish)

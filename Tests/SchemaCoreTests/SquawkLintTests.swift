@@ -14,6 +14,8 @@ import Testing
     }()
 
     static let before = """
+        enums:
+          Tone: [LOW, HIGH]
         entities:
           - name: Owner
             fields:
@@ -22,6 +24,7 @@ import Testing
             fields:
               id: { type: string, primary: true }
               ownerId: { type: string, nullable: true }
+              tone: { type: Tone, nullable: true }
               title: { type: string, nullable: true }
               rank: { type: int, nullable: true }
               legacy: { type: string, nullable: true }
@@ -50,6 +53,11 @@ import Testing
         ChangeClass(description: "nullable to required with default", edits: [(rankLine, "      rank: { type: int, default: 0 }")]),
         ChangeClass(description: "nullable to required without default", edits: [(rankLine, "      rank: { type: int }")]),
         ChangeClass(description: "new enum constraint", edits: [("      title: { type: string, nullable: true }", "      title: { type: string, nullable: true, enum: [a, b] }")]),
+        ChangeClass(description: "enum type column", edits: [(rankLine, rankLine + "\n      pitch: { type: Tone, default: HIGH }")]),
+        ChangeClass(description: "enum values added", edits: [("Tone: [LOW, HIGH]", "Tone: [LOW, MID, HIGH, MAX]")]),
+        ChangeClass(description: "enum value removed", edits: [("Tone: [LOW, HIGH]", "Tone: [HIGH]")]),
+        ChangeClass(description: "string to enum type", edits: [("      title: { type: string, nullable: true }", "      title: { type: Tone, nullable: true }")]),
+        ChangeClass(description: "enum type no longer used", edits: [("\n      tone: { type: Tone, nullable: true }", "")]),
         ChangeClass(description: "drop index", edits: [("\n    indexes:\n      - fields: [legacy]", "")]),
         ChangeClass(description: "drop column", edits: [("\n      legacy: { type: string, nullable: true }\n    indexes:\n      - fields: [legacy]", "")]),
         ChangeClass(description: "drop table", edits: [("  - name: Owner\n    fields:\n      id: { type: string, primary: true }\n", "")]),

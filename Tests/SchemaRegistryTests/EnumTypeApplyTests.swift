@@ -105,6 +105,11 @@ import Testing
         if backend == .postgres {
             // Sorted by the declared order, not alphabetically.
             #expect(try Self.text(#"SELECT string_agg("id", '' ORDER BY "role") AS "value" FROM "Member""#, database) == "bca")
+            // A value added by hand is drift of the tables that use the type.
+            try (database as? PostgresRegistryDatabase)?.executeOutsideTransaction(#"ALTER TYPE "Status" ADD VALUE 'HIDDEN'"#)
+            let drift = try registry.drift(host: Desired.host)
+            #expect(drift.drifted.map(\.entity).sorted() == ["Member", "Post"], "\(drift.drifted)")
+            #expect(drift.drifted.first.map { "\($0.differences)".contains("HIDDEN") } == true, "\(drift.drifted)")
         }
     }
 

@@ -97,7 +97,8 @@ extension TableShape {
         let columns = entity.fields.map { field -> Column in
             let serial = field.generated && (field.type == .int || field.type == .bigint)
             let defaultValue = serial ? (dialect == .postgresql ? ShapeText.autoincrement : nil) : dialect.defaultExpression(field).map(ShapeText.defaultValue)
-            return Column(name: field.name, type: ShapeText.type(dialect.columnType(field), dialect), notNull: !field.optional || field.primary,
+            let labels = dialect == .postgresql && field.enumType != nil ? ShapeText.enumLabels(field.enumValues) : ""
+            return Column(name: field.name, type: ShapeText.type(dialect.columnType(field), dialect) + labels, notNull: !field.optional || field.primary,
                           defaultValue: defaultValue)
         }
         let indexes = entity.indexes.map { Index(name: ConstraintName.index(entity.name, $0, in: dialect), columns: $0.fields, unique: $0.unique) }
@@ -139,6 +140,12 @@ public enum ShapeText {
         case "bool": return "boolean"
         default: return lower
         }
+    }
+
+    /// What an enum-typed column adds to its type: the type's values in order (` enum(A,B)`), so
+    /// a value added, removed or reordered by hand is drift; empty for other columns.
+    public static func enumLabels(_ values: [String]?) -> String {
+        values.map { " enum(" + $0.joined(separator: ",") + ")" } ?? ""
     }
 
     /// A default expression without casts, outer parentheses or escape syntax: `'lead'::text` and

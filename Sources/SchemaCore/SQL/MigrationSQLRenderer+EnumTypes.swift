@@ -69,11 +69,13 @@ extension MigrationSQLRenderer {
         return statements
     }
 
-    /// `BEFORE 'next'` for a value added in the middle, nothing for one added at the end.
+    /// Where an added value goes: after the value before it in the new list (which exists by
+    /// then: values are added in their order), or before the first old value when it comes first.
+    /// Always written out, so the type's order is the declared one whatever PostgreSQL's default.
     func position(of value: String, in values: [String], existing: Set<String>) -> String {
         guard let index = values.firstIndex(of: value) else { return "" }
-        if let next = values[(index + 1)...].first(where: existing.contains) { return " BEFORE \(dialect.literal(next))" }
-        return ""
+        if index > 0 { return " AFTER \(dialect.literal(values[index - 1]))" }
+        return values.dropFirst().first(where: existing.contains).map { " BEFORE \(dialect.literal($0))" } ?? ""
     }
 
     /// Creates the type with every value, or, when another table's change (or the host) made it,

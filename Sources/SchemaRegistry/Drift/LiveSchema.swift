@@ -83,11 +83,13 @@ public enum LiveSchema {
         else { return nil }
         let columns = try connection.query("""
             SELECT a.attname AS "name", format_type(a.atttypid, a.atttypmod) AS "type", a.attnotnull AS "notnull",
-                   pg_get_expr(d.adbin, d.adrelid) AS "default"
+                   pg_get_expr(d.adbin, d.adrelid) AS "default",
+                   (SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_enum AS e WHERE e.enumtypid = a.atttypid) AS "labels"
             FROM pg_attribute AS a LEFT JOIN pg_attrdef AS d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
             WHERE a.attrelid = ?::bigint::oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum
             """, [.integer(oid)]).map { row in
-            TableShape.Column(name: row["name"]?.text ?? "", type: ShapeText.type(row["type"]?.text ?? "", .postgresql),
+            TableShape.Column(name: row["name"]?.text ?? "",
+                              type: ShapeText.type(row["type"]?.text ?? "", .postgresql) + ShapeText.enumLabels(row["labels"]?.text.map { $0.split(separator: ",").map(String.init) }),
                               notNull: row["notnull"]?.integer == 1, defaultValue: row["default"]?.text.map(ShapeText.defaultValue))
         }
         var primaryKey: [String] = []
