@@ -62,6 +62,12 @@ def catalog(database):
             WHERE n.nspname = 'public' AND c.relname <> '_prisma_migrations' AND k.contype IN ('p', 'f', 'c', 'u')"""):
         label = {"p": "primary key", "f": "foreign key", "c": "check", "u": "unique constraint"}[kind]
         tables[table][label].add(f"{name} {definition}")
+    # Enum types with their values in order, under a pseudo-table of their own.
+    for name, labels in psql(database, """
+            SELECT t.typname, string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder)
+            FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid JOIN pg_namespace n ON n.oid = t.typnamespace
+            WHERE n.nspname = 'public' GROUP BY t.typname"""):
+        tables["(enum types)"]["enum"].add(f"{name} ({labels})")
     return tables
 
 
@@ -130,7 +136,8 @@ def compare(app, index):
                 differences[f"{kind}: ours, not Prisma's"] += 1
                 examples[f"{kind}: ours, not Prisma's"].append(f"{table}: {item}")
     columns = sum(len(t["column"]) for t in expected.values())
-    print(f"\n{name}: {len(migrations)} migrations, {len(expected)} tables, {columns} columns; import-prisma listed {len(limits)} thing(s) it cannot carry")
+    enums = len(expected.get("(enum types)", {}).get("enum", ()))
+    print(f"\n{name}: {len(migrations)} migrations, {len(expected) - (1 if enums else 0)} tables, {columns} columns, {enums} enum types; import-prisma listed {len(limits)} thing(s) it cannot carry")
     kinds = collections.Counter(re.sub(r"^.*?: (@\w+(\.\w+)?|type \w+(\[\])?|@@\w+).*$", r"\1", line.strip().replace("not carried over: ", "")) for line in limits)
     print("  not carried, by kind: " + ", ".join(f"{kind} {count}" for kind, count in kinds.most_common(12)))
     if not differences:
