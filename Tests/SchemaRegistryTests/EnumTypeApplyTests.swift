@@ -181,3 +181,32 @@ import Testing
         #expect(!(try registry.drift(host: Desired.host)).hasDrift)
     }
 }
+
+/// Under rolling deploys (PostgreSQL), a value removed from an enum type waits for `complete`:
+/// the old version may still write it until then, and `complete` refuses while rows hold it.
+@Suite struct EnumTypeRolloutTests {
+    @Test(.enabled(if: Backend.available.contains(.postgres), "needs PostgreSQL (scripts/test.sh starts one)"))
+    func aRemovedValueWaitsForCompleteAndAnAddedOneDoesNot() throws {
+        let desired = try Desired.from(["club": EnumTypeApplyTests.yaml])
+        let (database, registry, _) = try Registry.applied(desired, on: .postgres)
+        defer { database.close() }
+        let changed = EnumTypeApplyTests.yaml.replacingOccurrences(of: "[USER, ADMIN, GUEST]", with: "[USER, OWNER, ADMIN]")
+        let next = try Desired.from(["club": changed])
+        _ = try registry.scan(next, principal: "ci")
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, allowRewrite: true, context: next.renderContext)
+        let started = try registry.applyApproved(next)
+        #expect(started.applied.map(\.entity) == ["Member"] && started.refused.isEmpty, "\(started.refused)")
+        // Both versions write: the old one GUEST, the new one OWNER.
+        try database.withLockedTransaction { try $0.execute(#"INSERT INTO "Member" ("id", "role") VALUES ('old', 'GUEST'), ('new', 'OWNER')"#) }
+        #expect(try EnumTypeApplyTests.text(#"SELECT array_to_string(enum_range(NULL::"Role"), ',') AS "value""#, database) == "USER,OWNER,ADMIN,GUEST")
+
+        let engine = ApplyEngine(registry: registry, desiredState: { next })
+        #expect(errorCode { try engine.finishRollouts(.complete, entities: [], ApplyRequest(principal: "alice")) } == .dataViolation)
+        try database.withLockedTransaction { try $0.execute(#"UPDATE "Member" SET "role" = 'USER' WHERE "role" = 'GUEST'"#) }
+        let completed = try engine.finishRollouts(.complete, entities: [], ApplyRequest(principal: "alice"))
+        #expect(completed.finished.map(\.entity) == ["Member"])
+        #expect(try EnumTypeApplyTests.text(#"SELECT array_to_string(enum_range(NULL::"Role"), ',') AS "value""#, database) == "USER,OWNER,ADMIN")
+        #expect(try EnumTypeApplyTests.text(#"SELECT string_agg("id" || '=' || "role", ',' ORDER BY "id") AS "value" FROM "Member""#, database) == "new=OWNER,old=USER")
+        #expect(!(try registry.drift(host: Desired.host)).hasDrift)
+    }
+}
