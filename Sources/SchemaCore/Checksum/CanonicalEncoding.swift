@@ -49,6 +49,12 @@ public enum CanonicalEncoding {
     static func encode(_ index: CanonicalIndex) -> JSONValue {
         var members: [(String, JSONValue)] = [("fields", .array(index.fields.map(JSONValue.string))), ("unique", .bool(index.unique))]
         if let name = index.name { members.append(("name", .string(name))) }
+        // Absent unless written: the checksums of B-tree indexes in ascending order are what they were.
+        if let method = index.method { members.append(("type", .string(method.rawValue))) }
+        if let descending = index.descending { members.append(("desc", .array(descending.map(JSONValue.string)))) }
+        if let classes = index.operatorClasses {
+            members.append(("ops", .object(classes.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) })))
+        }
         return .object(members)
     }
 

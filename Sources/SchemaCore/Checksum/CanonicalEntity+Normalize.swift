@@ -11,17 +11,21 @@ extension CanonicalEntity {
         }.sorted { $0.name < $1.name }
 
         var indexes: [CanonicalIndex] = []
-        // (columns, unique) → position in `indexes`: a lookup per index, not a scan of all of them.
-        var positions: [[String]: [Bool: Int]] = [:]
+        // (layout, unique) → position in `indexes`: a lookup per index, not a scan of all of them.
+        // A GIN index and a B-tree on the same column are two indexes.
+        var positions: [String: [Bool: Int]] = [:]
         func add(_ index: CanonicalIndex) {
-            if let existing = positions[index.fields]?[index.unique] {
+            if let existing = positions[index.layout]?[index.unique] {
                 if indexes[existing].name == nil { indexes[existing].name = index.name }
             } else {
-                positions[index.fields, default: [:]][index.unique] = indexes.count
+                positions[index.layout, default: [:]][index.unique] = indexes.count
                 indexes.append(index)
             }
         }
-        for index in entity.indexes { add(CanonicalIndex(fields: index.fields, unique: index.isUnique, name: index.name)) }
+        for index in entity.indexes {
+            add(CanonicalIndex(fields: index.fields, unique: index.isUnique, name: index.name, method: index.method,
+                               descending: Array(index.descending), operatorClasses: index.operatorClasses))
+        }
         for field in entity.fields where !field.isPrimary {
             if field.isUnique { add(CanonicalIndex(fields: [field.name], unique: true)) }
             if field.isIndexed { add(CanonicalIndex(fields: [field.name], unique: false)) }

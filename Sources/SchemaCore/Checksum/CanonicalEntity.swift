@@ -173,16 +173,32 @@ public struct CanonicalIndex: Hashable, Sendable, Codable, Comparable {
     public var fields: [String]
     public var unique: Bool
     public var name: String?
+    /// The access method when it is not a B-tree (nil: B-tree, stored structures before it existed).
+    public var method: IndexMethod?
+    /// The columns in descending order, sorted; nil when none is.
+    public var descending: [String]?
+    /// Column → operator class, for the columns that name one; nil when none does.
+    public var operatorClasses: [String: String]?
 
     /// Creates a canonical index.
-    public init(fields: [String], unique: Bool, name: String? = nil) {
+    public init(fields: [String], unique: Bool, name: String? = nil, method: IndexMethod? = nil, descending: [String]? = nil,
+                operatorClasses: [String: String]? = nil) {
         self.fields = fields
         self.unique = unique
         self.name = name
+        self.method = method == .BTree ? nil : method
+        self.descending = descending.flatMap { $0.isEmpty ? nil : Array(Set($0)).sorted() }
+        self.operatorClasses = operatorClasses.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The same columns stored the same way: what decides whether two declarations are one index.
+    public var layout: String {
+        [fields.joined(separator: ","), method?.rawValue ?? "", (descending ?? []).joined(separator: ","),
+         (operatorClasses ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")].joined(separator: ";")
     }
 
     public static func < (lhs: CanonicalIndex, rhs: CanonicalIndex) -> Bool {
-        (lhs.fields.joined(separator: ","), lhs.unique ? 1 : 0, lhs.name ?? "") < (rhs.fields.joined(separator: ","), rhs.unique ? 1 : 0, rhs.name ?? "")
+        (lhs.fields.joined(separator: ","), lhs.unique ? 1 : 0, lhs.name ?? "", lhs.layout) < (rhs.fields.joined(separator: ","), rhs.unique ? 1 : 0, rhs.name ?? "", rhs.layout)
     }
 }
 

@@ -144,7 +144,12 @@ public enum Drift {
     }
 
     static func describe(_ index: TableShape.Index) -> String {
-        "\(index.unique ? "unique " : "")(\(index.columns.joined(separator: ", ")))"
+        let method = index.method.flatMap { $0 == "btree" ? nil : "using \($0) " } ?? ""
+        let options = index.options?.split(separator: ",", omittingEmptySubsequences: false).map(String.init) ?? []
+        let columns = index.columns.enumerated().map { offset, column in
+            options.indices.contains(offset) && !options[offset].isEmpty ? "\(column) \(options[offset])" : column
+        }
+        return "\(index.unique ? "unique " : "")\(method)(\(columns.joined(separator: ", ")))"
     }
 
     static func indexDifferences(_ expected: TableShape, _ live: TableShape) -> [DriftDifference] {
@@ -155,7 +160,7 @@ public enum Drift {
         for index in expected.indexes {
             if let position = unmatchedLive.firstIndex(where: { $0.name == index.name }) {
                 let actual = unmatchedLive.remove(at: position)
-                if actual.columns != index.columns || actual.unique != index.unique {
+                if actual.columns != index.columns || actual.unique != index.unique || actual.method != index.method || actual.options != index.options {
                     found.append(DriftDifference(.indexChanged, table: table, object: index.name, expected: describe(index), live: describe(actual)))
                 } else if !actual.valid {
                     found.append(DriftDifference(.indexInvalid, table: table, object: index.name))
@@ -166,7 +171,7 @@ public enum Drift {
         }
         for index in unmatchedExpected {
             // The same columns under another name: a rename (e.g. a name the server cut at 63 bytes).
-            if let position = unmatchedLive.firstIndex(where: { $0.columns == index.columns && $0.unique == index.unique }) {
+            if let position = unmatchedLive.firstIndex(where: { $0.columns == index.columns && $0.unique == index.unique && $0.method == index.method && $0.options == index.options }) {
                 let actual = unmatchedLive.remove(at: position)
                 found.append(DriftDifference(.indexRenamed, table: table, object: index.name, expected: index.name, live: actual.name))
             } else {

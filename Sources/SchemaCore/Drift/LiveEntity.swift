@@ -59,9 +59,22 @@ public enum LiveEntity {
         }
 
         // Indexes a killed build left INVALID are left out: the repair builds them again.
-        let indexes = live.indexes.filter(\.valid).map { index -> CanonicalIndex in
+        let indexes = live.indexes.filter(\.valid).compactMap { index -> CanonicalIndex? in
             let conventional = ConstraintName.index(table, CanonicalIndex(fields: index.columns, unique: index.unique), in: dialect)
-            return CanonicalIndex(fields: index.columns, unique: index.unique, name: index.name == conventional ? nil : index.name)
+            let options = (index.options ?? "").split(separator: ",", omittingEmptySubsequences: false).map { $0.split(separator: " ").map(String.init) }
+            var classes: [String: String] = [:]
+            var descending: [String] = []
+            for (column, words) in zip(index.columns, options) {
+                if words.last == "desc" { descending.append(column) }
+                if let first = words.first, first != "desc" { classes[column] = first }
+            }
+            let method = index.method.flatMap { name in IndexMethod.allCases.first { $0.sql == name } }
+            if index.method != nil && method == nil {
+                limits.append("index \(index.name) uses the access method \(index.method ?? ""), which entities.yaml cannot express")
+                return nil
+            }
+            return CanonicalIndex(fields: index.columns, unique: index.unique, name: index.name == conventional ? nil : index.name,
+                                  method: method, descending: descending, operatorClasses: classes)
         }.sorted()
 
         var relations = snapshot.relations.filter { $0.kind != .belongsTo }

@@ -25,12 +25,28 @@ public struct TableShape: Hashable, Sendable, Codable {
         public var unique: Bool
         /// False for an index a killed concurrent build left behind.
         public var valid: Bool
+        /// PostgreSQL's access method (`btree`, `gin`, …); nil on SQLite.
+        public var method: String?
+        /// Per column, comma-separated: its operator class when not the type's default, then
+        /// `desc` when descending (`gin_trgm_ops,desc` for two columns); nil on SQLite.
+        public var options: String?
 
-        public init(name: String, columns: [String], unique: Bool, valid: Bool = true) {
+        public init(name: String, columns: [String], unique: Bool, valid: Bool = true, method: String? = nil, options: String? = nil) {
             self.name = name
             self.columns = columns
             self.unique = unique
             self.valid = valid
+            self.method = method
+            self.options = options
+        }
+
+        /// What `schema` creates for `index` on PostgreSQL, in the terms the catalog is read in.
+        static func expected(_ index: CanonicalIndex, table: String) -> Index {
+            let options = index.fields.map { field in
+                [index.operatorClasses?[field], index.descending?.contains(field) == true ? "desc" : nil].compactMap { $0 }.joined(separator: " ")
+            }
+            return Index(name: ConstraintName.index(table, index, in: .postgresql), columns: index.fields, unique: index.unique,
+                         method: (index.method ?? .BTree).sql, options: options.joined(separator: ","))
         }
     }
 
@@ -101,7 +117,10 @@ extension TableShape {
             return Column(name: field.name, type: ShapeText.type(dialect.columnType(field), dialect) + labels, notNull: !field.optional || field.primary,
                           defaultValue: defaultValue)
         }
-        let indexes = entity.indexes.map { Index(name: ConstraintName.index(entity.name, $0, in: dialect), columns: $0.fields, unique: $0.unique) }
+        let indexes = entity.indexes.map { index in
+            dialect == .postgresql ? Index.expected(index, table: entity.name)
+                : Index(name: ConstraintName.index(entity.name, index, in: dialect), columns: index.fields, unique: index.unique)
+        }
         let keys = entity.relations.filter { $0.kind == .belongsTo }.compactMap { relation -> ForeignKey? in
             guard let column = relation.field, !PrimaryKeys.emulatesRelations(primaryKeys) else { return nil }
             return ForeignKey(name: dialect == .postgresql ? ConstraintName.foreignKey(entity.name, column, in: dialect) : nil, columns: [column],

@@ -12,7 +12,7 @@ public enum EntitiesFileParser {
         "type", "required", "nullable", "optional", "primary", "generated", "unique", "index", "default",
         "maxLength", "enum", "min", "max", "description", "renamedFrom", "updatedAt", "db",
     ]
-    static let indexKeys: Set<String> = ["fields", "unique", "name"]
+    static let indexKeys: Set<String> = ["fields", "unique", "name", "type", "sort", "ops"]
     static let relationKeys: Set<String> = [
         "name", "type", "entity", "target", "field", "foreignKey", "onDelete", "onUpdate", "optional", "description", "relationName",
     ]
@@ -296,9 +296,43 @@ public enum EntitiesFileParser {
         }
         var index = Index(fields: fields.map(\.value), isUnique: false, location: reader.location(node))
         for (key, _, value) in pairs {
+            index.keyLocations[key] = reader.location(value)
             switch key {
             case "unique": index.isUnique = reader.bool(value, context: "the index's 'unique'") ?? false
             case "name": index.name = reader.string(value, context: "the index's 'name'")
+            case "type":
+                guard let text = reader.string(value, context: "the index's 'type'") else { continue }
+                guard let method = IndexMethod(rawValue: text) ?? IndexMethod.allCases.first(where: { $0.sql == text }) else {
+                    reader.error(.invalidConstraint, "unknown index type '\(YAMLNodeReader.printable(text))'",
+                                 hint: Suggestion.hint(for: text, in: IndexMethod.allCases.map(\.rawValue))
+                                     ?? "use one of \(IndexMethod.allCases.map(\.rawValue).joined(separator: ", ")) (Prisma's type: argument)", at: value)
+                    continue
+                }
+                index.method = method
+            case "sort", "ops":
+                guard case .mapping(let mapping) = value else {
+                    reader.error(.wrongShape, "the index's '\(key)' must map column names to \(key == "sort" ? "Asc or Desc" : "operator classes"), found \(YAMLNodeReader.kindName(value))",
+                                 hint: key == "sort" ? "write 'sort: { createdAt: Desc }'" : "write 'ops: { email: gin_trgm_ops }'", at: value)
+                    continue
+                }
+                for (columnNode, settingNode) in mapping {
+                    guard let column = reader.string(columnNode, context: "a column of the index's '\(key)'"),
+                          let setting = reader.string(settingNode, context: "the '\(key)' of \(column)") else { continue }
+                    index.keyLocations["\(key).\(column)"] = reader.location(columnNode)
+                    if key == "sort" {
+                        switch setting {
+                        case "Desc", "desc": index.descending.insert(column)
+                        case "Asc", "asc": break
+                        default:
+                            reader.error(.invalidConstraint, "the sort of \(column) is '\(YAMLNodeReader.printable(setting))'", hint: "use Asc or Desc", at: settingNode)
+                        }
+                    } else if Identifier.isOperatorClass(setting) {
+                        index.operatorClasses[column] = setting
+                    } else {
+                        reader.error(.invalidIdentifier, "'\(YAMLNodeReader.printable(setting))' is not an operator class name",
+                                     hint: "write the class as PostgreSQL names it, e.g. gin_trgm_ops or text_pattern_ops", at: settingNode)
+                    }
+                }
             default: break
             }
         }

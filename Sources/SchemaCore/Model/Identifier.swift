@@ -11,6 +11,13 @@ public enum Identifier {
         return name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
     }
 
+    /// An operator class name as written in `ops:`: `[a-z_][a-z0-9_]*`, within ``maximumLength``
+    /// (it is written into SQL unquoted, as PostgreSQL's own names are).
+    public static func isOperatorClass(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, name.utf8.count <= maximumLength, ("a"..."z").contains(first) || first == "_" else { return false }
+        return name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
+    }
+
     /// Names Prisma refuses or mangles as model names: its own types, its scalar types and JavaScript keywords.
     public static let reservedModelNames: Set<String> = [
         "PrismaClient", "Prisma", "String", "Int", "BigInt", "Float", "Decimal", "Boolean", "DateTime", "Json", "Bytes",

@@ -6,8 +6,16 @@ public struct Index: Hashable, Sendable {
     public var isUnique: Bool
     /// An explicit index name (`name:`), used in SQL and as Prisma's `map:`.
     public var name: String?
+    /// `type:` the PostgreSQL access method (Prisma's `type: Gin`); nil is a B-tree.
+    public var method: IndexMethod?
+    /// `sort:` the columns kept in descending order (Prisma's `sort: Desc`).
+    public var descending: Set<String> = []
+    /// `ops:` a column's operator class (Prisma's `ops: raw("gin_trgm_ops")`).
+    public var operatorClasses: [String: String] = [:]
     /// Where the index is declared.
     public var location: SourceLocation
+    /// Where each key of the index is written.
+    public var keyLocations = KeyLocations()
 
     /// Creates an index.
     public init(fields: [String], isUnique: Bool, name: String? = nil, location: SourceLocation) {
@@ -16,4 +24,12 @@ public struct Index: Hashable, Sendable {
         self.name = name
         self.location = location
     }
+}
+
+/// PostgreSQL's index access methods, spelled as Prisma's `type:` argument spells them.
+public enum IndexMethod: String, Hashable, Sendable, Codable, CaseIterable {
+    case BTree, Hash, Gist, Gin, SpGist, Brin
+
+    /// The name in `CREATE INDEX … USING <method>` and in `pg_am`.
+    public var sql: String { rawValue.lowercased() }
 }

@@ -71,15 +71,52 @@ public enum PrismaImport {
                     limits.append("\(model.name): @@\(attribute.name)([\(fields.joined(separator: ", "))]) names \(missing.joined(separator: ", ")), which is not carried over; the index is not either")
                     continue
                 }
+                guard let layout = indexLayout(attribute, label: "\(model.name): @@\(attribute.name)([\(fields.joined(separator: ", "))])", limits: &limits) else { continue }
                 indexes.append("      - fields: [\(fields.joined(separator: ", "))]")
                 if attribute.name == "unique" { indexes.append("        unique: true") }
                 if let map = attribute.named["map"].map(unquoted) { indexes.append("        name: \(quoted(map))") }
+                indexes += layout.map { "        " + $0 }
             default:
                 limits.append("\(model.name): @@\(attribute.name) has no equivalent in entities.yaml")
             }
         }
         if !indexes.isEmpty { lines += ["    indexes:"] + indexes }
         if !relations.isEmpty { lines += ["    relations:"] + relations }
+        return lines
+    }
+
+    /// An index's `type:`, `sort:` and `ops:` lines from Prisma's `type: Gin` and per-field
+    /// `(sort: Desc, ops: raw("…"))`; nil (with the reason listed) when it uses what they cannot say.
+    static func indexLayout(_ attribute: PrismaAttribute, label: String, limits: inout [String]) -> [String]? {
+        var lines: [String] = []
+        if let type = attribute.named["type"]?.trimmingCharacters(in: .whitespaces) {
+            guard let method = IndexMethod(rawValue: type) else {
+                limits.append("\(label): type: \(type) has no equivalent; the index is not carried over")
+                return nil
+            }
+            if method != .BTree { lines.append("type: \(method.rawValue)") }
+        }
+        let list = (attribute.named["fields"] ?? attribute.positional.first ?? "").trimmingCharacters(in: .whitespaces)
+        var sort: [String] = []
+        var ops: [String] = []
+        for item in PrismaArgumentSplitter.split(String(list.dropFirst().dropLast())) {
+            guard let open = item.firstIndex(of: "("), item.hasSuffix(")") else { continue }
+            let field = item[..<open].trimmingCharacters(in: .whitespaces)
+            for argument in PrismaArgumentSplitter.split(String(item[item.index(after: open)...].dropLast())) {
+                let parts = argument.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                switch (parts.first, parts.count == 2 ? parts[1] : nil) {
+                case ("sort", "Desc"?): sort.append("\(field): Desc")
+                case ("sort", "Asc"?): break
+                case ("ops", let value?) where value.hasPrefix("raw(") && value.hasSuffix(")") && Identifier.isOperatorClass(unquoted(String(value.dropFirst(4).dropLast()))):
+                    ops.append("\(field): \(unquoted(String(value.dropFirst(4).dropLast())))")
+                default:
+                    limits.append("\(label): \(field)(\(argument)) has no equivalent; the index is not carried over")
+                    return nil
+                }
+            }
+        }
+        if !sort.isEmpty { lines.append("sort: { \(sort.joined(separator: ", ")) }") }
+        if !ops.isEmpty { lines.append("ops: { \(ops.joined(separator: ", ")) }") }
         return lines
     }
 

@@ -42,7 +42,9 @@ public struct PrismaRenderer: Sendable {
             if field.primary { attributes.append("@id") }
             if let expression = Self.defaultExpression(for: field) { attributes.append("@default(\(expression))") }
             if field.updatedAt { attributes.append("@updatedAt") }
-            if entity.indexes.contains(where: { $0.unique && $0.fields == [field.name] && $0.name == nil }) { attributes.append("@unique") }
+            if entity.indexes.contains(where: { $0.unique && $0.fields == [field.name] && $0.name == nil && $0.layout == CanonicalIndex(fields: [field.name], unique: true).layout }) {
+                attributes.append("@unique")
+            }
             // uuid stays TEXT (no @db.Uuid): a foreign key declared as `string` must have the same column type.
             if provider == "postgresql", let length = field.maxLength { attributes.append("@db.VarChar(\(length))") }
             if provider == "postgresql", let native = field.nativeType { attributes.append("@db.\(native)") }
@@ -91,9 +93,18 @@ public struct PrismaRenderer: Sendable {
             lines.append(line)
         }
         let blockLines = entity.indexes.compactMap { index -> String? in
-            if index.unique && index.fields.count == 1 && index.name == nil { return nil }
+            if index.unique && index.fields.count == 1 && index.name == nil && index.layout == CanonicalIndex(fields: index.fields, unique: true).layout { return nil }
+            // Method and operator classes are PostgreSQL's (Prisma refuses them for other providers).
+            let postgres = provider == "postgresql" || provider == "postgres"
+            let columns = index.fields.map { field -> String in
+                var arguments: [String] = []
+                if index.descending?.contains(field) == true { arguments.append("sort: Desc") }
+                if postgres, let opclass = index.operatorClasses?[field] { arguments.append("ops: raw(\(PrismaText.string(opclass)))") }
+                return PrismaText.identifier(field) + (arguments.isEmpty ? "" : "(" + arguments.joined(separator: ", ") + ")")
+            }
+            let type = postgres ? index.method.map { ", type: \($0.rawValue)" } ?? "" : ""
             let map = index.name.map { ", map: \(PrismaText.string($0))" } ?? ""
-            return "  @@\(index.unique ? "unique" : "index")([\(index.fields.map(PrismaText.identifier).joined(separator: ", "))]\(map))"
+            return "  @@\(index.unique ? "unique" : "index")([\(columns.joined(separator: ", "))]\(type)\(map))"
         }
         if !blockLines.isEmpty {
             lines.append("")

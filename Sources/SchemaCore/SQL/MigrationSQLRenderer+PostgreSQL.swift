@@ -40,7 +40,7 @@ extension MigrationSQLRenderer {
             case .createIndex(_, let index):
                 let name = ConstraintName.index(table, index, in: dialect)
                 statements.append(SQLStatement(
-                    .createIndexes, "CREATE \(index.unique ? "UNIQUE " : "")INDEX CONCURRENTLY IF NOT EXISTS \(q(name)) ON \(q(table))(\(index.fields.map(q).joined(separator: ", ")))",
+                    .createIndexes, "CREATE \(index.unique ? "UNIQUE " : "")INDEX CONCURRENTLY IF NOT EXISTS \(q(name)) ON \(q(table))\(indexBody(index))",
                     stage: .online, index: name, lock: LockImpact("SHARE UPDATE EXCLUSIVE", on: table, work: .scan)))
             case .dropIndex(_, let index):
                 statements.append(SQLStatement(.dropIndexes, "DROP INDEX CONCURRENTLY IF EXISTS \(q(ConstraintName.index(table, index, in: dialect)))",

@@ -74,7 +74,21 @@ public struct MigrationSQLRenderer: Sendable {
     }
 
     func createIndex(_ index: CanonicalIndex, table: String) -> String {
-        "CREATE \(index.unique ? "UNIQUE " : "")INDEX \(q(ConstraintName.index(table, index, in: dialect))) ON \(q(table))(\(index.fields.map(q).joined(separator: ", ")))"
+        "CREATE \(index.unique ? "UNIQUE " : "")INDEX \(q(ConstraintName.index(table, index, in: dialect))) ON \(q(table))\(indexBody(index))"
+    }
+
+    /// `USING gin ("email" gin_trgm_ops)` or `("a", "b" DESC)`, as Prisma Migrate writes an
+    /// index's method, operator classes and sort order. Method and classes are PostgreSQL's (Prisma
+    /// offers them only there); SQLite keeps the order.
+    func indexBody(_ index: CanonicalIndex) -> String {
+        let columns = index.fields.map { field -> String in
+            var column = q(field)
+            if dialect == .postgresql, let opclass = index.operatorClasses?[field], Identifier.isOperatorClass(opclass) { column += " " + opclass }
+            if index.descending?.contains(field) == true { column += " DESC" }
+            return column
+        }
+        let method = dialect == .postgresql ? index.method.map { " USING \($0.sql) " } ?? "" : ""
+        return method + "(" + columns.joined(separator: ", ") + ")"
     }
 
     func dropIndex(_ index: CanonicalIndex, table: String) -> String {

@@ -53,6 +53,17 @@ enum FieldRules {
                 diagnostics.append(.error(.indexFieldMissing, "index names field '\(YAMLNodeReader.printable(field))', which \(entity.name) does not have",
                                           hint: Suggestion.hint(for: field, in: fieldNames), at: index.location))
             }
+            for field in index.descending.union(index.operatorClasses.keys).sorted() where !index.fields.contains(field) {
+                let key = index.descending.contains(field) ? "sort" : "ops"
+                diagnostics.append(.error(.indexFieldMissing, "the index's '\(key)' names '\(YAMLNodeReader.printable(field))', which is not one of its fields",
+                                          hint: Suggestion.hint(for: field, in: index.fields) ?? "name one of \(index.fields.joined(separator: ", "))",
+                                          at: index.keyLocations["\(key).\(field)"] ?? index.location))
+            }
+            // PostgreSQL builds unique indexes only as B-trees.
+            if index.isUnique, let method = index.method, method != .BTree {
+                diagnostics.append(.error(.invalidConstraint, "a unique index cannot be of type \(method.rawValue): PostgreSQL makes unique indexes only as B-trees",
+                                          hint: "remove 'type' or 'unique'", at: index.keyLocations["type"] ?? index.location))
+            }
         }
         return diagnostics
     }

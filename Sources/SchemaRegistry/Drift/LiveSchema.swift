@@ -95,10 +95,13 @@ public enum LiveSchema {
         var primaryKey: [String] = []
         var indexes: [TableShape.Index] = []
         for row in try connection.query("""
-            SELECT ic.relname AS "name", i.indisunique AS "unique", i.indisprimary AS "primary", i.indisvalid AS "valid",
+            SELECT ic.relname AS "name", i.indisunique AS "unique", i.indisprimary AS "primary", i.indisvalid AS "valid", am.amname AS "method",
+                   (SELECT string_agg(concat_ws(' ', CASE WHEN oc.opcdefault THEN NULL ELSE oc.opcname END,
+                                                CASE WHEN (i.indoption[k.ordinality - 1] & 1) = 1 THEN 'desc' END), ',' ORDER BY k.ordinality)
+                    FROM unnest(i.indclass::oid[]) WITH ORDINALITY AS k(class, ordinality) JOIN pg_opclass AS oc ON oc.oid = k.class) AS "options",
                    (SELECT string_agg(a.attname, ',' ORDER BY k.ordinality) FROM unnest(i.indkey) WITH ORDINALITY AS k(attnum, ordinality)
                     JOIN pg_attribute AS a ON a.attrelid = i.indrelid AND a.attnum = k.attnum) AS "columns"
-            FROM pg_index AS i JOIN pg_class AS ic ON ic.oid = i.indexrelid
+            FROM pg_index AS i JOIN pg_class AS ic ON ic.oid = i.indexrelid JOIN pg_am AS am ON am.oid = ic.relam
             WHERE i.indrelid = ?::bigint::oid ORDER BY ic.relname
             """, [.integer(oid)]) {
             let indexColumns = (row["columns"]?.text ?? "").split(separator: ",").map(String.init)
@@ -107,7 +110,7 @@ public enum LiveSchema {
                 continue
             }
             indexes.append(TableShape.Index(name: row["name"]?.text ?? "", columns: indexColumns, unique: row["unique"]?.integer == 1,
-                                            valid: row["valid"]?.integer == 1))
+                                            valid: row["valid"]?.integer == 1, method: row["method"]?.text, options: row["options"]?.text ?? ""))
         }
         var keys: [TableShape.ForeignKey] = []
         var checks: [TableShape.Check] = []
