@@ -110,6 +110,12 @@ def compare(app, index):
         handle.write(imported.stdout)
     with open(os.path.join(root, "packages", "app", "seed", "metadata.json"), "w") as handle:
         json.dump({"packageId": "app"}, handle)
+    # Extensions are the host's to install (a package's index may need pg_trgm's classes): the
+    # same ones the app's migrations create.
+    for migration in migrations:
+        with open(migration) as handle:
+            for extension in re.findall(r"CREATE EXTENSION IF NOT EXISTS \"?(\w+)\"?", handle.read()):
+                psql(ours, f"CREATE EXTENSION IF NOT EXISTS {extension}")
     url = URL.rsplit("/", 1)[0] + "/" + ours
     steps = [["validate"], ["scan"], ["admin", "add", "alice"], ["approve", "all", "--as", "alice", "--allow-data-loss", "--allow-rewrite"], ["apply", "--no-generate", "--no-rls"]]
     for arguments in steps:
