@@ -71,4 +71,18 @@ struct PrismaImportTests {
         #expect(post.field(named: "cents")?.nativeType == NativeType(name: "Decimal", arguments: [10, 2]), "\(result.yaml)")
         #expect(result.limits.contains { $0.contains("Post.nick: @db.Citext has no equivalent") }, "\(result.limits)")
     }
+
+    /// `@id @unique` is a key and a unique index in Prisma Migrate's tables: both come over, and back.
+    @Test func aKeyThatIsAlsoUniqueKeepsItsSecondIndex() throws {
+        let schema = PrismaSchemaParser.parse("model Token {\n  id    String @id @unique\n  value String\n}\n", file: "schema.prisma").schema
+        let result = PrismaImport.package(from: schema)
+        let desired = DesiredState.resolve(Workspace.inMemory(["imported": result.yaml]))
+        #expect(desired.isValid && result.limits.isEmpty, "\(desired.errors) \(result.limits)\n\(result.yaml)")
+        let token = try #require(desired.entities.first?.structure)
+        #expect(token.indexes == [CanonicalIndex(fields: ["id"], unique: true)], "\(result.yaml)")
+        let sql = MigrationPlanner.plan(desired: desired.entities, applied: [], dialect: .postgresql, host: nil).flatMap(\.statements).map(\.sql)
+        #expect(sql.contains(#"CREATE UNIQUE INDEX "Token_id_key" ON "Token"("id")"#), "\(sql)")
+        let model = PrismaArtifacts.fragment([token], host: nil).split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") }
+        #expect(model.contains("id String @id @unique"), "\(model)")
+    }
 }

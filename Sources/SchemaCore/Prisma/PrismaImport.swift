@@ -62,6 +62,9 @@ public enum PrismaImport {
             }
         }
         var indexes: [String] = []
+        for field in model.fields where field.attribute("id") != nil && field.attribute("unique") != nil && carried[model.name]?.contains(field.name) == true {
+            indexes += ["      - fields: [\(field.name)]", "        unique: true"]
+        }
         for attribute in model.blockAttributes {
             switch attribute.name {
             case "index", "unique":
@@ -137,7 +140,10 @@ public enum PrismaImport {
         for attribute in field.attributes {
             switch attribute.name {
             case "id": keys.append("primary: true")
-            case "unique": keys.append("unique: true")
+            // `@id @unique` is two indexes in Prisma: the key's and a unique one, which `unique:` on
+            // a primary field does not make (an explicit index does: see entity(_:in:carried:limits:)).
+            case "unique" where field.attribute("id") == nil: keys.append("unique: true")
+            case "unique": break
             case "db.VarChar":
                 if let length = attribute.positional.first.flatMap({ Int($0) }) { keys.append("maxLength: \(length)") }
             case let native where native.hasPrefix("db.") && sameAsDefault(native, arguments: attribute.positional, type: field.type):
