@@ -190,10 +190,15 @@ extension CLITests {
               HIGH
             }
 
+            enum Mood {
+              HAPPY @map("happy")
+            }
+
             model Account {
               id        String   @id @default(cuid())
               email     String   @unique @db.VarChar(200)
               level     Level
+              mood      Mood?
               updatedAt DateTime @updatedAt
               posts     Post[]
             }
@@ -212,7 +217,8 @@ extension CLITests {
         #expect(result.stdout.contains("      - { name: account, type: belongsTo, entity: Post, field: accountId, onDelete: Cascade }") == false)
         #expect(result.stdout.contains("      - { name: account, type: belongsTo, entity: Account, field: accountId, onDelete: Cascade }"), "\(result.stdout)")
         #expect(result.stdout.contains("      - { name: posts, type: hasMany, entity: Post, field: accountId }"), "\(result.stdout)")
-        #expect(result.stderr.contains("Account.level: type Level is neither a scalar nor a model"), "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("enums:\n  Level: [LOW, HIGH]\n") && result.stdout.contains("      level: { type: Level }"), "\(result.stdout)")
+        #expect(result.stderr.contains("Account.mood: type Mood has no equivalent (the enum Mood maps"), "\(result.stderr)")
         #expect(result.stdout.contains("      updatedAt: { type: datetime, updatedAt: true }"), "\(result.stdout)")
         #expect(!result.stderr.contains("updatedAt"), "@updatedAt is carried over: \(result.stderr)")
         let yaml = root.appendingPathComponent("packages/imported/seed/schema/entities.yaml")

@@ -31,7 +31,10 @@ import Testing
             }
         }
         #expect(undocumented.isEmpty, "keys without a description: \(undocumented.sorted())")
-        let fieldType = ((definitions["field"]?["properties"] as? [String: Any])?["type"] as? [String: Any])?["enum"] as? [String]
+        // The spellings, or an enum declared under `enums:` (PascalCase, Prisma's convention, which validation holds to).
+        let typeAlternatives = ((definitions["field"]?["properties"] as? [String: Any])?["type"] as? [String: Any])?["anyOf"] as? [[String: Any]]
+        let fieldType = typeAlternatives?.first?["enum"] as? [String]
+        #expect(typeAlternatives?.last?["pattern"] as? String == "^[A-Z][A-Za-z0-9_]*$")
         #expect(fieldType?.contains("datetime") == true && fieldType?.contains("DateTime") == true, "seed and Prisma spellings")
         let onDelete = ((definitions["relation"]?["properties"] as? [String: Any])?["onDelete"] as? [String: Any])?["enum"] as? [String]
         #expect(onDelete == ["Cascade", "Restrict", "NoAction", "SetNull", "SetDefault"])

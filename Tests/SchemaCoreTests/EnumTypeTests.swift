@@ -93,6 +93,7 @@ import Testing
         #expect(Self.codes(file(enums: "Role: [USER, USER]", field: "role: { type: string }")) == ["E014"])
         #expect(Self.codes(file(enums: "Role: []", field: "role: { type: string }")) == ["E026"])
         #expect(Self.codes(file(enums: "String: [A]", field: "role: { type: string }")) == ["E013"])
+        #expect(Self.codes(file(enums: "role: [A]", field: "r: { type: role }")) == ["E011", "E012"])
         #expect(Self.codes(file(enums: "Member: [A]", field: "role: { type: string }")) == ["E061"])
         #expect(Self.codes(file(enums: "Role: [USER]", field: "role: { type: Rol }")) == ["E012"])
         let report = TestSupport.validate(file(enums: "Role: [USER, ADMIN]", field: "role: { type: Rol }"))

@@ -210,3 +210,59 @@ import Testing
         #expect(!(try registry.drift(host: Desired.host)).hasDrift)
     }
 }
+
+/// The host's own enum type (created by the host's migrations, as another role): a package that
+/// declares the same values uses it without owning it, and leaving it does not try to drop it.
+@Suite struct HostEnumTypeTests {
+    @Test(.enabled(if: Backend.available.contains(.postgres), "needs PostgreSQL (scripts/test.sh starts one)"))
+    func aPackageUsesTheHostsTypeWithoutOwningIt() throws {
+        let (database, location) = try Backend.postgres.makeDatabase()
+        defer { database.close() }
+        let postgres = try #require(location.postgres)
+        try Backend.asSuperuser(database: postgres.database) { superuser in
+            try superuser.executeOutsideTransaction(#"CREATE TYPE "Role" AS ENUM ('USER', 'ADMIN')"#)
+            try superuser.executeOutsideTransaction(#"GRANT USAGE ON TYPE "Role" TO \#(postgres.user)"#)
+        }
+        var host = Desired.host
+        host.enums.append("Role")
+        host.enumValues["Role"] = ["USER", "ADMIN"]
+        func desired(_ yaml: String) throws -> DesiredState {
+            var workspace = Workspace.inMemory(["club": yaml], baseSchema: host)
+            workspace.configuration.deploys = .recreate
+            let desired = DesiredState.resolve(workspace)
+            try #require(desired.isValid, "\(desired.errors)")
+            return desired
+        }
+        let using = try desired("""
+            enums:
+              Role: [USER, ADMIN]
+            entities:
+              - name: Member
+                fields:
+                  id: { type: string, primary: true }
+                  role: { type: Role, default: USER }
+            """)
+        let registry = Registry(database: database)
+        try registry.addAdmin("alice", by: nil)
+        _ = try registry.scan(using, principal: "ci")
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: true, context: using.renderContext)
+        let first = try registry.applyApproved(using)
+        #expect(first.applied.map(\.entity) == ["Member"] && first.refused.isEmpty, "\(first.refused)")
+        #expect(!PrismaArtifacts.fragment(try registry.appliedEntities().map(\.structure), host: host).contains("enum Role"), "the host declares it")
+
+        let leaving = try desired("""
+            entities:
+              - name: Member
+                fields:
+                  id: { type: string, primary: true }
+                  role: { type: string, default: USER }
+            """)
+        _ = try registry.scan(leaving, principal: "ci")
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: true, allowRewrite: true, context: leaving.renderContext)
+        let second = try registry.applyApproved(leaving)
+        #expect(second.applied.map(\.entity) == ["Member"] && second.refused.isEmpty, "\(second.refused)")
+        let kept = try EnumTypeApplyTests.text(#"SELECT COUNT(*)::text || ' ' || coalesce(string_agg(pg_get_userbyid(typowner), ','), '-') AS "value" FROM pg_type WHERE typname = 'Role'"#, database)
+        #expect(kept == "1 postgres", "\(String(describing: kept)) \(second.statements.map(\.sql))")
+        #expect(!(try registry.drift(host: host)).hasDrift)
+    }
+}

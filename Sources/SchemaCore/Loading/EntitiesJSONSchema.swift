@@ -102,7 +102,7 @@ public enum EntitiesJSONSchema {
                 "enums": .object([
                     "type": .string("object"),
                     "description": .string("Enum types (a PostgreSQL enum type, a Prisma enum): name → its values in order. A field names one as its type."),
-                    "propertyNames": .object(["pattern": .string(prismaIdentifier)]),
+                    "propertyNames": .object(["pattern": .string(enumName)]),
                     "additionalProperties": .object(["type": .string("array"), "minItems": .number(1), "uniqueItems": .bool(true),
                                                      "items": .object(["type": .string("string"), "pattern": .string(prismaIdentifier)])]),
                 ]),
@@ -167,6 +167,8 @@ public enum EntitiesJSONSchema {
     static let identifier = Value.object(["type": .string("string"), "minLength": .number(1)])
     /// Prisma's identifier rule, which enum names and values follow.
     static let prismaIdentifier = "^[A-Za-z][A-Za-z0-9_]*$"
+    /// An enum's name: PascalCase, Prisma's convention (a lower-case word in `type:` is a misspelt field type).
+    static let enumName = "^[A-Z][A-Za-z0-9_]*$"
     static let roles = Value.object([
         "type": .string("array"),
         // Unknown roles are a warning (W041), not a shape error: offered, not enforced.
@@ -175,7 +177,7 @@ public enum EntitiesJSONSchema {
 
     static var fieldProperties: [String: Value] {
         [
-            "type": .object(["anyOf": .array([enumeration(FieldType.acceptedSpellings), .object(["type": .string("string"), "pattern": .string(prismaIdentifier)])])]),
+            "type": .object(["anyOf": .array([enumeration(FieldType.acceptedSpellings), .object(["type": .string("string"), "pattern": .string(enumName)])])]),
             "required": boolean, "nullable": boolean, "optional": boolean, "primary": boolean, "generated": boolean, "updatedAt": boolean, "db": .object(["type": .string("string")]),
             "unique": boolean, "index": boolean,
             "default": .object(["type": .array([.string("string"), .string("number"), .string("boolean")])]),

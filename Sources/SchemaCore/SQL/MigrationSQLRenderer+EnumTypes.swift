@@ -61,9 +61,10 @@ extension MigrationSQLRenderer {
                 statements.append(SQLStatement(.types, recreateEnumType(name, values), lock: LockImpact("ACCESS EXCLUSIVE", on: step.table, work: .rewrite)))
             }
         }
-        for name in before.keys.sorted() where after[name] == nil {
-            // The last column of the type may be this one; another table's column keeps it.
-            statements.append(SQLStatement(.dropTypes, "DO $schema$ BEGIN DROP TYPE IF EXISTS \(q(name)); EXCEPTION WHEN dependent_objects_still_exist THEN NULL; END $schema$",
+        for name in before.keys.sorted() where after[name] == nil && !hostEnums.contains(name) {
+            // The last column of the type may be this one; another table's column keeps it, and a
+            // type another role owns (the host's) is its owner's to drop.
+            statements.append(SQLStatement(.dropTypes, "DO $schema$ BEGIN DROP TYPE IF EXISTS \(q(name)); EXCEPTION WHEN dependent_objects_still_exist OR insufficient_privilege THEN NULL; END $schema$",
                                            lock: catalog))
         }
         return statements
@@ -83,9 +84,12 @@ extension MigrationSQLRenderer {
     func ensureEnumType(_ name: String, _ values: [String]) -> String {
         let type = q(name)
         let list = values.map(dialect.literal).joined(separator: ", ")
+        // Only the values it lacks: a type another role owns (the host's `enum`, which validation
+        // holds to the same values) needs no ALTER, which only its owner may run.
         var additions: [String] = []
         for (index, value) in values.enumerated() {
-            additions.append("ALTER TYPE \(type) ADD VALUE IF NOT EXISTS \(dialect.literal(value))" + (index > 0 ? " AFTER \(dialect.literal(values[index - 1]))" : "") + ";")
+            additions.append("IF NOT EXISTS (SELECT 1 FROM pg_enum WHERE enumtypid = to_regtype(\(dialect.literal(type))) AND enumlabel = \(dialect.literal(value))) THEN "
+                + "ALTER TYPE \(type) ADD VALUE \(dialect.literal(value))" + (index > 0 ? " AFTER \(dialect.literal(values[index - 1]))" : "") + "; END IF;")
         }
         return "DO $schema$ BEGIN IF to_regtype(\(dialect.literal(type))) IS NULL THEN CREATE TYPE \(type) AS ENUM (\(list)); "
             + "ELSE \(additions.joined(separator: " ")) END IF; END $schema$"

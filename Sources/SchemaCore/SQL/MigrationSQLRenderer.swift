@@ -10,12 +10,15 @@ public struct MigrationSQLRenderer: Sendable {
     public var primaryKeys: [String: String]
     /// Where row-level security policies read the acting user from.
     public var identity: IdentitySource
+    /// The enum types the host's schema declares: its migrations own them, so no change drops one.
+    public var hostEnums: Set<String>
 
     /// Creates a renderer.
-    public init(dialect: SQLDialect, primaryKeys: [String: String], identity: IdentitySource = .settings) {
+    public init(dialect: SQLDialect, primaryKeys: [String: String], identity: IdentitySource = .settings, hostEnums: Set<String> = []) {
         self.dialect = dialect
         self.primaryKeys = primaryKeys
         self.identity = identity
+        self.hostEnums = hostEnums
     }
 
     /// The statements of one step, and the checks to ask the database about its rows.

@@ -112,7 +112,8 @@ extension Registry {
             case nil: return refuse(.baseChanged, "the live table of this repair was not read; run `schema drift --queue` again")
             }
         }
-        let renderer = MigrationSQLRenderer(dialect: dialect, primaryKeys: inputs.primaryKeys(with: item.structure), identity: inputs.context.identity)
+        let renderer = MigrationSQLRenderer(dialect: dialect, primaryKeys: inputs.primaryKeys(with: item.structure), identity: inputs.context.identity,
+                                            hostEnums: Set(inputs.context.host?.enums ?? []))
         // A repair restores the applied structure: nothing of it is left for later.
         let derived = DerivedChange(from: before, to: item.structure, renames: item.renames, renderer: renderer,
                                     rollout: inputs.context.rollsOut(on: dialect) && item.action != .repair)
