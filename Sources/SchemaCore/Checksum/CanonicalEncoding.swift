@@ -51,6 +51,7 @@ public enum CanonicalEncoding {
         if let name = index.name { members.append(("name", .string(name))) }
         // Absent unless written: the checksums of B-tree indexes in ascending order are what they were.
         if let method = index.method { members.append(("type", .string(method.rawValue))) }
+        if let clientName = index.clientName { members.append(("clientName", .string(clientName))) }
         if let descending = index.descending { members.append(("desc", .array(descending.map(JSONValue.string)))) }
         if let classes = index.operatorClasses {
             members.append(("ops", .object(classes.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) })))

@@ -17,14 +17,17 @@ extension CanonicalEntity {
         func add(_ index: CanonicalIndex) {
             if let existing = positions[index.layout]?[index.unique] {
                 if indexes[existing].name == nil { indexes[existing].name = index.name }
+                if indexes[existing].clientName == nil { indexes[existing].clientName = index.clientName }
             } else {
                 positions[index.layout, default: [:]][index.unique] = indexes.count
                 indexes.append(index)
             }
         }
         for index in entity.indexes {
-            add(CanonicalIndex(fields: index.fields, unique: index.isUnique, name: index.name, method: index.method,
-                               descending: Array(index.descending), operatorClasses: index.operatorClasses))
+            var canonical = CanonicalIndex(fields: index.fields, unique: index.isUnique, name: index.name, method: index.method,
+                                           descending: Array(index.descending), operatorClasses: index.operatorClasses)
+            canonical.clientName = index.clientName
+            add(canonical)
         }
         for field in entity.fields where !field.isPrimary {
             if field.isUnique { add(CanonicalIndex(fields: [field.name], unique: true)) }

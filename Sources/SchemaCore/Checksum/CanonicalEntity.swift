@@ -179,6 +179,9 @@ public struct CanonicalIndex: Hashable, Sendable, Codable, Comparable {
     public var descending: [String]?
     /// Column → operator class, for the columns that name one; nil when none does.
     public var operatorClasses: [String: String]?
+    /// The unique key's name in Prisma Client (`@@unique(…, name:)`): part of the structure, as
+    /// the generated client differs, but not of the database's index (``inDatabase``).
+    public var clientName: String?
 
     /// Creates a canonical index.
     public init(fields: [String], unique: Bool, name: String? = nil, method: IndexMethod? = nil, descending: [String]? = nil,
@@ -189,6 +192,13 @@ public struct CanonicalIndex: Hashable, Sendable, Codable, Comparable {
         self.method = method == .BTree ? nil : method
         self.descending = descending.flatMap { $0.isEmpty ? nil : Array(Set($0)).sorted() }
         self.operatorClasses = operatorClasses.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The index as the database has it: without the name only Prisma Client sees.
+    public var inDatabase: CanonicalIndex {
+        var index = self
+        index.clientName = nil
+        return index
     }
 
     /// The same columns stored the same way: what decides whether two declarations are one index.

@@ -73,8 +73,11 @@ public enum LiveEntity {
                 limits.append("index \(index.name) uses the access method \(index.method ?? ""), which entities.yaml cannot express")
                 return nil
             }
-            return CanonicalIndex(fields: index.columns, unique: index.unique, name: index.name == conventional ? nil : index.name,
-                                  method: method, descending: descending, operatorClasses: classes)
+            var found = CanonicalIndex(fields: index.columns, unique: index.unique, name: index.name == conventional ? nil : index.name,
+                                       method: method, descending: descending, operatorClasses: classes)
+            // The database does not know a key's client name: the snapshot's goes with its index.
+            found.clientName = snapshot.indexes.first { $0.inDatabase == found }?.clientName
+            return found
         }.sorted()
 
         var relations = snapshot.relations.filter { $0.kind != .belongsTo }

@@ -12,7 +12,7 @@ public enum EntitiesFileParser {
         "type", "required", "nullable", "optional", "primary", "generated", "unique", "index", "default",
         "maxLength", "enum", "min", "max", "description", "renamedFrom", "updatedAt", "db",
     ]
-    static let indexKeys: Set<String> = ["fields", "unique", "name", "type", "sort", "ops"]
+    static let indexKeys: Set<String> = ["fields", "unique", "name", "type", "sort", "ops", "clientName"]
     static let relationKeys: Set<String> = [
         "name", "type", "entity", "target", "field", "foreignKey", "onDelete", "onUpdate", "optional", "description", "relationName",
     ]
@@ -305,6 +305,7 @@ public enum EntitiesFileParser {
             switch key {
             case "unique": index.isUnique = reader.bool(value, context: "the index's 'unique'") ?? false
             case "name": index.name = reader.string(value, context: "the index's 'name'")
+            case "clientName": index.clientName = reader.string(value, context: "the index's 'clientName'")
             case "type":
                 guard let text = reader.string(value, context: "the index's 'type'") else { continue }
                 guard let method = IndexMethod(rawValue: text) ?? IndexMethod.allCases.first(where: { $0.sql == text }) else {

@@ -60,6 +60,7 @@ public enum EntitiesJSONSchema {
         "index.fields": "The indexed fields, in order.",
         "index.unique": "A unique index.",
         "index.name": "The index's name (default: Prisma's, Entity_field_idx or _key).",
+        "index.clientName": "A unique key's name in Prisma Client (@@unique([a, b], name: \"...\")), which queries use; nothing in the database.",
         "index.type": "PostgreSQL's access method, as Prisma's type: argument (BTree by default; Gin, Gist, Hash, Brin, SpGist). SQLite ignores it.",
         "index.sort": "Columns kept in descending order: { createdAt: Desc } (Prisma's sort: Desc).",
         "index.ops": "A column's operator class on PostgreSQL: { email: gin_trgm_ops } (Prisma's ops: raw(\"gin_trgm_ops\")). The extension that provides it must be installed.",
@@ -126,7 +127,7 @@ public enum EntitiesJSONSchema {
                 "index": object("index", keys: EntitiesFileParser.indexKeys, required: ["fields"], properties: [
                     "fields": .object(["type": .string("array"), "minItems": .number(1), "items": string]),
                     "unique": boolean, "name": identifier,
-                    "type": enumeration(IndexMethod.allCases.map(\.rawValue)),
+                    "type": enumeration(IndexMethod.allCases.map(\.rawValue)), "clientName": identifier,
                     "sort": .object(["type": .string("object"), "additionalProperties": enumeration(["Asc", "Desc"])]),
                     "ops": .object(["type": .string("object"), "additionalProperties": .object(["type": .string("string"), "pattern": .string("^[a-z_][a-z0-9_]*$")])]),
                 ]),

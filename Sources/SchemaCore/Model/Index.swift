@@ -10,6 +10,9 @@ public struct Index: Hashable, Sendable {
     public var method: IndexMethod?
     /// `sort:` the columns kept in descending order (Prisma's `sort: Desc`).
     public var descending: Set<String> = []
+    /// `clientName:` the compound unique key's name in Prisma Client (`@@unique([a, b], name: "…")`),
+    /// which the application's code uses (`where: { tenantSlug: { … } }`); nothing in the database.
+    public var clientName: String?
     /// `ops:` a column's operator class (Prisma's `ops: raw("gin_trgm_ops")`).
     public var operatorClasses: [String: String] = [:]
     /// Where the index is declared.

@@ -135,12 +135,13 @@ public enum Rollout {
         }
         fields.sort { $0.name < $1.name }
 
-        let newIndexes = Set(new.indexes)
-        var indexes = Set(old.indexes.filter { !$0.unique || newIndexes.contains($0) || $0.fields.allSatisfy(droppedNames.contains) })
+        // Compared as the database has them: a new client name alone is no new index.
+        let newIndexes = Set(new.indexes.map(\.inDatabase))
+        var indexes = Set(old.indexes.filter { !$0.unique || newIndexes.contains($0.inDatabase) || $0.fields.allSatisfy(droppedNames.contains) })
         indexes.formUnion(new.indexes.filter { !$0.unique || $0.fields.allSatisfy(brandNew.contains) })
         // The shadow gets the widened column's indexes both versions have, under names of its own.
         for name in widened {
-            for index in old.indexes where index.fields == [name] && newIndexes.contains(index) {
+            for index in old.indexes where index.fields == [name] && newIndexes.contains(index.inDatabase) {
                 indexes.insert(CanonicalIndex(fields: [shadowName(name)], unique: index.unique))
             }
         }
@@ -182,8 +183,8 @@ public enum Rollout {
                 found.append(Incompatibility(.tightenedField, field.name))
             }
         }
-        let expandedIndexes = Set(expanded.indexes)
-        for index in new.indexes where !expandedIndexes.contains(index) {
+        let expandedIndexes = Set(expanded.indexes.map(\.inDatabase))
+        for index in new.indexes where !expandedIndexes.contains(index.inDatabase) {
             found.append(Incompatibility(.uniqueIndex, index.fields.joined(separator: ", ")))
         }
         let expandedKeys = Set(expanded.relations.filter { $0.kind == .belongsTo }.compactMap(\.field))

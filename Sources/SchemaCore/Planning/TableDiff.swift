@@ -49,8 +49,9 @@ public enum TableDiff {
         }
 
         // Indexes and foreign keys on a renamed column are recreated, so their names follow Prisma's convention.
-        let oldIndexes = Set(old.indexes)
-        let newIndexes = Set(new.indexes)
+        // A compound key's client name changes Prisma Client only: no index is rebuilt for it.
+        let oldIndexes = Set(old.indexes.map(\.inDatabase))
+        let newIndexes = Set(new.indexes.map(\.inDatabase))
         let droppedIndexes = oldIndexes.subtracting(newIndexes).sorted().map { SchemaOperation.dropIndex(table: table, index: $0) }
         let createdIndexes = newIndexes.subtracting(oldIndexes).sorted().map { SchemaOperation.createIndex(table: table, index: $0) }
 

@@ -79,6 +79,7 @@ public enum PrismaImport {
                 indexes.append("      - fields: [\(fields.joined(separator: ", "))]")
                 if attribute.name == "unique" { indexes.append("        unique: true") }
                 if let map = attribute.named["map"].map(unquoted) { indexes.append("        name: \(quoted(map))") }
+                if attribute.name == "unique", let name = attribute.named["name"].map(unquoted) { indexes.append("        clientName: \(quoted(name))") }
                 indexes += layout.map { "        " + $0 }
             default:
                 limits.append("\(model.name): @@\(attribute.name) has no equivalent in entities.yaml")

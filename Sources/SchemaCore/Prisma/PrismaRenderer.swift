@@ -42,7 +42,7 @@ public struct PrismaRenderer: Sendable {
             if field.primary { attributes.append("@id") }
             if let expression = Self.defaultExpression(for: field) { attributes.append("@default(\(expression))") }
             if field.updatedAt { attributes.append("@updatedAt") }
-            if entity.indexes.contains(where: { $0.unique && $0.fields == [field.name] && $0.name == nil && $0.layout == CanonicalIndex(fields: [field.name], unique: true).layout }) {
+            if entity.indexes.contains(where: { $0.unique && $0.fields == [field.name] && $0.name == nil && $0.clientName == nil && $0.layout == CanonicalIndex(fields: [field.name], unique: true).layout }) {
                 attributes.append("@unique")
             }
             // uuid stays TEXT (no @db.Uuid): a foreign key declared as `string` must have the same column type.
@@ -93,7 +93,7 @@ public struct PrismaRenderer: Sendable {
             lines.append(line)
         }
         let blockLines = entity.indexes.compactMap { index -> String? in
-            if index.unique && index.fields.count == 1 && index.name == nil && index.layout == CanonicalIndex(fields: index.fields, unique: true).layout { return nil }
+            if index.unique && index.fields.count == 1 && index.name == nil && index.clientName == nil && index.layout == CanonicalIndex(fields: index.fields, unique: true).layout { return nil }
             // Method and operator classes are PostgreSQL's (Prisma refuses them for other providers).
             let postgres = provider == "postgresql" || provider == "postgres"
             let columns = index.fields.map { field -> String in
@@ -103,8 +103,9 @@ public struct PrismaRenderer: Sendable {
                 return PrismaText.identifier(field) + (arguments.isEmpty ? "" : "(" + arguments.joined(separator: ", ") + ")")
             }
             let type = postgres ? index.method.map { ", type: \($0.rawValue)" } ?? "" : ""
+            let clientName = index.unique ? index.clientName.map { ", name: \(PrismaText.string($0))" } ?? "" : ""
             let map = index.name.map { ", map: \(PrismaText.string($0))" } ?? ""
-            return "  @@\(index.unique ? "unique" : "index")([\(columns.joined(separator: ", "))]\(type)\(map))"
+            return "  @@\(index.unique ? "unique" : "index")([\(columns.joined(separator: ", "))]\(clientName)\(type)\(map))"
         }
         if !blockLines.isEmpty {
             lines.append("")

@@ -59,6 +59,14 @@ enum FieldRules {
                                           hint: Suggestion.hint(for: field, in: index.fields) ?? "name one of \(index.fields.joined(separator: ", "))",
                                           at: index.keyLocations["\(key).\(field)"] ?? index.location))
             }
+            if let clientName = index.clientName {
+                if !Identifier.isValid(clientName) {
+                    diagnostics.append(invalidName(clientName, kind: "clientName", at: index.keyLocations["clientName"] ?? index.location))
+                } else if !index.isUnique {
+                    diagnostics.append(.error(.invalidConstraint, "'clientName' names a unique key in Prisma Client, but this index is not unique",
+                                              hint: "add 'unique: true' or remove 'clientName'", at: index.keyLocations["clientName"] ?? index.location))
+                }
+            }
             // PostgreSQL builds unique indexes only as B-trees.
             if index.isUnique, let method = index.method, method != .BTree {
                 diagnostics.append(.error(.invalidConstraint, "a unique index cannot be of type \(method.rawValue): PostgreSQL makes unique indexes only as B-trees",
