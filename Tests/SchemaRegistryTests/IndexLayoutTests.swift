@@ -106,7 +106,7 @@ import Testing
 
     @Test func mistakesAreDiagnosedWhereTheyAreWritten() {
         func codes(_ index: String) -> [String] {
-            DesiredState.resolve(Workspace.inMemory(["mail": """
+            Desired.errorCodes("""
                 entities:
                   - name: A
                     fields:
@@ -115,7 +115,7 @@ import Testing
                     indexes:
                       - fields: [b]
                 \(index)
-                """], baseSchema: Desired.host)).errors.map(\.code.rawValue)
+                """)
         }
         #expect(codes("        type: Gin").isEmpty)
         #expect(codes("        type: Ginn") == ["E026"])

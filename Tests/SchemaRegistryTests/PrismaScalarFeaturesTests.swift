@@ -118,13 +118,13 @@ import Testing
 
     @Test func rulesFollowTheType() {
         func codes(_ field: String) -> [String] {
-            DesiredState.resolve(Workspace.inMemory(["shop": """
+            Desired.errorCodes("""
                 entities:
                   - name: Product
                     fields:
                       id: { type: string, primary: true }
                       \(field)
-                """], baseSchema: Desired.host)).errors.map(\.code.rawValue)
+                """)
         }
         #expect(codes("price: { type: decimal, min: 0, max: 1000.5, default: 1 }").isEmpty)
         #expect(codes("price: { type: decimal, maxLength: 3 }") == ["E022"])

@@ -82,6 +82,11 @@ enum Desired {
     /// What approvals derive with in suites whose changes apply whole at the start (`deploys: recreate`).
     static let recreating = RenderContext(host: host, deploys: .recreate)
 
+    /// The codes of the errors validation finds in `yaml` as one package, beside the host.
+    static func errorCodes(_ yaml: String) -> [String] {
+        DesiredState.resolve(Workspace.inMemory(["fixture": yaml], baseSchema: host)).errors.map(\.code.rawValue)
+    }
+
     static func from(_ packages: [String: String], deploys: Rollout.DeployStrategy = .rolling) throws -> DesiredState {
         var workspace = Workspace.inMemory(packages, baseSchema: host)
         workspace.configuration.deploys = deploys

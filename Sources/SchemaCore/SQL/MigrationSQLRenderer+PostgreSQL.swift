@@ -139,7 +139,7 @@ extension MigrationSQLRenderer {
             // sets NOT NULL. A NOT VALID check already applies to every row written, so it must
             // not exist while rows still hold NULL: the application updating such a row for any
             // other reason would fail. With a default, existing NULLs are set to it in batches
-            // first (each holding row locks only), then the check is added, then a second pass
+            // first (each holding row locks only), then the check is added, then a last pass
             // catches the rows written with NULL in between; without one, no row may hold NULL
             // (apply counts them first) and the check goes into the first transaction.
             let helper = ConstraintName.notNull(table, to.name, in: dialect)
@@ -148,9 +148,13 @@ extension MigrationSQLRenderer {
                 let rowLocks = LockImpact("ROW EXCLUSIVE", on: table, work: .batches)
                 // The first pass walks the table's pages once, in the order they are stored; the
                 // second finds the few NULLs the walk could not see (rows the application wrote
-                // behind it, or moved there by an update) before the check existed.
+                // behind it, or an update moved out of the batch's pages while the batch waited for
+                // it) before the check exists, so the application's updates of those rows never
+                // meet the check; a third, after it, fills what was written with NULL in between.
                 statements.append(SQLStatement(.tables, pageBackfillBatch(table: table, column: column, value: value),
                                                stage: .online, execution: .pageBatches, lock: rowLocks))
+                statements.append(SQLStatement(.tables, backfillBatch(table: table, column: column, value: value, key: q(key)),
+                                               stage: .online, execution: .batches, lock: rowLocks))
                 // Dropping first makes the step safe to run again after a crash.
                 statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) DROP CONSTRAINT IF EXISTS \(q(helper)), ADD CONSTRAINT \(q(helper)) CHECK (\(column) IS NOT NULL) NOT VALID",
                                                stage: .online, lock: exclusive(table)))

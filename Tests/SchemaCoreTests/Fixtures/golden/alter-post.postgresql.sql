@@ -79,6 +79,8 @@ ALTER TABLE "Post" DROP COLUMN "legacy";
 DROP INDEX CONCURRENTLY IF EXISTS "Post_title_idx";
 -- lock: ROW EXCLUSIVE on Post, blocks neither reads nor writes, row locks only, in short batches
 WITH "filled" AS (UPDATE "Post" SET "score" = 0 WHERE "ctid" >= CAST('(' || CAST($1 AS bigint) || ',0)' AS tid) AND "ctid" < CAST('(' || (CAST($1 AS bigint) + CAST($2 AS bigint)) || ',0)' AS tid) AND "score" IS NULL RETURNING 1) SELECT COUNT(*) AS "filled", pg_relation_size(CAST('"Post"' AS regclass)) / current_setting('block_size')::bigint AS "pages" FROM "filled";
+-- lock: ROW EXCLUSIVE on Post, blocks neither reads nor writes, row locks only, in short batches
+WITH "batch" AS (SELECT "id" FROM "Post" WHERE "score" IS NULL LIMIT 5000), "filled" AS (UPDATE "Post" SET "score" = 0 WHERE "score" IS NULL AND "id" IN (SELECT "id" FROM "batch") RETURNING 1) SELECT COUNT(*) AS "count" FROM "batch";
 -- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, for a moment (catalog only)
 ALTER TABLE "Post" DROP CONSTRAINT IF EXISTS "Post_score_not_null", ADD CONSTRAINT "Post_score_not_null" CHECK ("score" IS NOT NULL) NOT VALID;
 -- lock: ROW EXCLUSIVE on Post, blocks neither reads nor writes, row locks only, in short batches
