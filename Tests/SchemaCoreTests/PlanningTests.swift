@@ -79,8 +79,10 @@ import Testing
             // Existing NULLs first: a NOT VALID check would make updates of those rows fail.
             // One walk over the pages: $2 pages from page $1, and the table's size.
             #"online: WITH "filled" AS (UPDATE "Post" SET "score" = 0 WHERE "ctid" >= CAST('(' || CAST($1 AS bigint) || ',0)' AS tid) AND "ctid" < CAST('(' || (CAST($1 AS bigint) + CAST($2 AS bigint)) || ',0)' AS tid) AND "score" IS NULL RETURNING 1) SELECT COUNT(*) AS "filled", pg_relation_size(CAST('"Post"' AS regclass)) / current_setting('block_size')::bigint AS "pages" FROM "filled""#,
+            // Then the NULLs the walk did not see, before the check exists (an update of such a row would fail on it).
+            #"online: WITH "batch" AS (SELECT "id" FROM "Post" WHERE "score" IS NULL LIMIT 5000), "filled" AS (UPDATE "Post" SET "score" = 0 WHERE "score" IS NULL AND "id" IN (SELECT "id" FROM "batch") RETURNING 1) SELECT COUNT(*) AS "count" FROM "batch""#,
             #"online: ALTER TABLE "Post" DROP CONSTRAINT IF EXISTS "Post_score_not_null", ADD CONSTRAINT "Post_score_not_null" CHECK ("score" IS NOT NULL) NOT VALID"#,
-            // Then the NULLs written behind the walk before the check existed.
+            // Then the NULLs written while the check was added.
             #"online: WITH "batch" AS (SELECT "id" FROM "Post" WHERE "score" IS NULL LIMIT 5000), "filled" AS (UPDATE "Post" SET "score" = 0 WHERE "score" IS NULL AND "id" IN (SELECT "id" FROM "batch") RETURNING 1) SELECT COUNT(*) AS "count" FROM "batch""#,
             #"online: ALTER TABLE "Post" VALIDATE CONSTRAINT "Post_score_not_null""#,
             #"finish: ALTER TABLE "Post" ALTER COLUMN "score" SET NOT NULL"#,
