@@ -55,7 +55,7 @@ import Testing
     }
 
     @Test(arguments: Backend.available)
-    func theIndexesArePrismaMigratesAndDriftSeesThemChanged(_ backend: Backend) throws {
+    func theIndexesArePrismaMigrates(_ backend: Backend) throws {
         let desired = try Desired.from(["mail": Self.yaml])
         let (database, registry, outcome) = try Registry.applied(desired, on: backend)
         defer { database.close() }
@@ -67,8 +67,13 @@ import Testing
         }
         #expect(try Introspection.describe(database) == Introspection.describe(oracle))
         #expect(!(try registry.drift(host: Desired.host)).hasDrift)
+    }
 
-        guard backend == .postgres else { return }
+    /// PostgreSQL keeps method, classes and order in its catalog (SQLite's drift sees columns only).
+    @Test(.enabled(if: Backend.available.contains(.postgres), "needs PostgreSQL (scripts/test.sh starts one)"))
+    func driftSeesAnIndexRebuiltByHand() throws {
+        let (database, registry, _) = try Registry.applied(try Desired.from(["mail": Self.yaml]), on: .postgres)
+        defer { database.close() }
         // The GIN index rebuilt by hand as a B-tree under its name, the DESC dropped from another.
         try database.withLockedTransaction { connection in
             try connection.execute(#"DROP INDEX "Recipient_tags_idx""#)
