@@ -86,7 +86,7 @@ public enum EntitiesFileParser {
                              hint: "start with a letter; use letters, digits and '_'", at: keyNode)
                 continue
             }
-            guard let first = name.unicodeScalars.first, ("A"..."Z").contains(first) else {
+            guard Identifier.isEnumName(name) else {
                 reader.error(.invalidIdentifier, "enum name '\(name)' does not start with a capital letter",
                              hint: "write it as Prisma's convention does, e.g. \(name.prefix(1).uppercased() + name.dropFirst()) (a lower-case type is read as a field type)", at: keyNode)
                 continue

@@ -11,6 +11,14 @@ public enum Identifier {
         return name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
     }
 
+    /// An enum type's name: a valid identifier that starts with a capital (Prisma's PascalCase
+    /// convention; a lower-case word in `type:` is a misspelt field type). The parser, the JSON
+    /// Schema and import-prisma hold enums to it.
+    public static func isEnumName(_ name: String) -> Bool {
+        guard isValid(name), let first = name.unicodeScalars.first else { return false }
+        return ("A"..."Z").contains(first)
+    }
+
     /// An operator class name as written in `ops:`: `[a-z_][a-z0-9_]*`, within ``maximumLength``
     /// (it is written into SQL unquoted, as PostgreSQL's own names are).
     public static func isOperatorClass(_ name: String) -> Bool {

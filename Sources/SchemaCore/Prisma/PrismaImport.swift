@@ -46,8 +46,7 @@ public enum PrismaImport {
     /// Whether `type` is an enum of `schema` that a package can declare as it is: its values are
     /// identifiers and neither they nor the enum are `@map`ped to other database names.
     static func carriedEnum(_ type: String, in schema: PrismaSchema) -> Bool {
-        guard let values = schema.enumValues[type], !values.isEmpty, !schema.mappedEnums.contains(type), Identifier.isValid(type),
-              type.unicodeScalars.first.map({ ("A"..."Z").contains($0) }) == true else { return false }
+        guard let values = schema.enumValues[type], !values.isEmpty, !schema.mappedEnums.contains(type), Identifier.isEnumName(type) else { return false }
         return values.allSatisfy(Identifier.isValid) && Set(values).count == values.count
     }
 
