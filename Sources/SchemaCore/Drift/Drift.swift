@@ -145,7 +145,7 @@ public enum Drift {
 
     static func describe(_ index: TableShape.Index) -> String {
         let method = index.method.flatMap { $0 == "btree" ? nil : "using \($0) " } ?? ""
-        let options = index.options?.split(separator: ",", omittingEmptySubsequences: false).map(String.init) ?? []
+        let options = index.columnOptions
         let columns = index.columns.enumerated().map { offset, column in
             options.indices.contains(offset) && !options[offset].isEmpty ? "\(column) \(options[offset])" : column
         }

@@ -61,7 +61,7 @@ public enum LiveEntity {
         // Indexes a killed build left INVALID are left out: the repair builds them again.
         let indexes = live.indexes.filter(\.valid).compactMap { index -> CanonicalIndex? in
             let conventional = ConstraintName.index(table, CanonicalIndex(fields: index.columns, unique: index.unique), in: dialect)
-            let options = (index.options ?? "").split(separator: ",", omittingEmptySubsequences: false).map { $0.split(separator: " ").map(String.init) }
+            let options = index.columnOptions.map { $0.split(separator: " ").map(String.init) }
             var classes: [String: String] = [:]
             var descending: [String] = []
             for (column, words) in zip(index.columns, options) {

@@ -40,6 +40,11 @@ public struct TableShape: Hashable, Sendable, Codable {
             self.options = options
         }
 
+        /// ``options`` per column, in column order (empty strings for plain columns).
+        public var columnOptions: [String] {
+            options?.split(separator: ",", omittingEmptySubsequences: false).map(String.init) ?? []
+        }
+
         /// What `schema` creates for `index` on PostgreSQL, in the terms the catalog is read in.
         static func expected(_ index: CanonicalIndex, table: String) -> Index {
             let options = index.fields.map { field in
