@@ -17,6 +17,8 @@ public enum CanonicalEncoding {
             ("relations", .array(entity.relations.map { encode($0, relationName: relationNames ? entity.presentation?.relationNames[$0.name] : nil) })),
         ]
         if let acl = entity.acl { members.append(("acl", encode(acl))) }
+        // Absent without `map:`: the checksums of entities named as their tables are what they were.
+        if let table = entity.table { members.append(("map", .string(table))) }
         return JSONValue.object(members).serialized
     }
 
@@ -34,6 +36,7 @@ public enum CanonicalEncoding {
         if let native = field.nativeType { members.append(("db", .string(native.description))) }
         // Absent without one; with one, `enum` lists its values in declared order.
         if let name = field.enumType { members.append(("enumType", .string(name))) }
+        if let column = field.column { members.append(("map", .string(column))) }
         return .object(members)
     }
 

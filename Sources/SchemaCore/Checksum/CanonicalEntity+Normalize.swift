@@ -7,7 +7,8 @@ extension CanonicalEntity {
                 name: field.name, type: field.type, optional: field.isOptional, primary: field.isPrimary,
                 generated: field.isGenerated, defaultValue: Self.normalizedDefault(field.defaultValue, type: field.type),
                 maxLength: field.maxLength, enumValues: field.enumValues.map { field.enumType == nil ? Array(Set($0)).sorted() : Self.deduplicated($0) },
-                minimum: field.minimum, maximum: field.maximum, updatedAt: field.isUpdatedAt, nativeType: field.nativeType, enumType: field.enumType)
+                minimum: field.minimum, maximum: field.maximum, updatedAt: field.isUpdatedAt, nativeType: field.nativeType, enumType: field.enumType,
+                column: field.column.flatMap { $0 == field.name ? nil : $0 })
         }.sorted { $0.name < $1.name }
 
         var indexes: [CanonicalIndex] = []
@@ -57,7 +58,8 @@ extension CanonicalEntity {
             fieldOrder: entity.fields.map(\.name), documentation: entity.documentation,
             fieldDocumentation: Dictionary(entity.fields.compactMap { field in field.documentation.map { (field.name, $0) } }, uniquingKeysWith: { first, _ in first }),
             relationNames: Dictionary(entity.relations.compactMap { relation in relation.relationName.map { (relation.name, $0) } }, uniquingKeysWith: { first, _ in first }))
-        self.init(name: entity.name, fields: fields, indexes: indexes.sorted(), relations: relations, acl: acl, presentation: presentation)
+        self.init(name: entity.name, fields: fields, indexes: indexes.sorted(), relations: relations, acl: acl, presentation: presentation,
+                  table: entity.table.flatMap { $0 == entity.name ? nil : $0 })
     }
 
     /// `values` without repeats, in their first order: an enum type's order is part of it.

@@ -12,6 +12,8 @@ public struct CanonicalEntity: Hashable, Sendable, Codable {
     public var relations: [CanonicalRelation]
     /// The ACL, when declared.
     public var acl: CanonicalACL?
+    /// The table's name when the package maps the entity to another one (`map:`, Prisma's `@@map`).
+    public var table: String?
     /// How the entity was written (field order, descriptions, relation names): what the Prisma
     /// output shows. Field order and descriptions take no part in checksums or comparisons, so
     /// reordering fields or editing a description queues nothing; relation names do (they decide
@@ -20,8 +22,9 @@ public struct CanonicalEntity: Hashable, Sendable, Codable {
 
     /// Creates a canonical entity; callers normally use ``init(_:)``.
     public init(name: String, fields: [CanonicalField], indexes: [CanonicalIndex], relations: [CanonicalRelation], acl: CanonicalACL?,
-                presentation: EntityPresentation? = nil) {
+                presentation: EntityPresentation? = nil, table: String? = nil) {
         self.name = name
+        self.table = table
         self.fields = fields
         self.indexes = indexes
         self.relations = relations
@@ -32,7 +35,7 @@ public struct CanonicalEntity: Hashable, Sendable, Codable {
     /// Equal structures: of the ``presentation`` only the relation names count, as in the checksum.
     public static func == (lhs: CanonicalEntity, rhs: CanonicalEntity) -> Bool {
         lhs.name == rhs.name && lhs.fields == rhs.fields && lhs.indexes == rhs.indexes && lhs.relations == rhs.relations && lhs.acl == rhs.acl
-            && lhs.relationNames == rhs.relationNames
+            && lhs.relationNames == rhs.relationNames && lhs.table == rhs.table
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -42,6 +45,7 @@ public struct CanonicalEntity: Hashable, Sendable, Codable {
         hasher.combine(relations)
         hasher.combine(acl)
         hasher.combine(relationNames)
+        hasher.combine(table)
     }
 
     /// Relation name → its `relationName:`, the part of the presentation that is structure.
@@ -107,12 +111,16 @@ public struct CanonicalField: Hashable, Sendable, Codable {
     public var updatedAt: Bool
     /// A PostgreSQL native column type (``NativeType``), when the field asks for one.
     public var nativeType: NativeType?
+    /// The column's name when the package maps the field to another one (`map:`, Prisma's `@map`).
+    public var column: String?
 
     /// Creates a canonical field.
     public init(name: String, type: FieldType, optional: Bool, primary: Bool = false, generated: Bool = false,
                 defaultValue: ScalarValue? = nil, maxLength: Int? = nil, enumValues: [String]? = nil,
-                minimum: Double? = nil, maximum: Double? = nil, updatedAt: Bool = false, nativeType: NativeType? = nil, enumType: String? = nil) {
+                minimum: Double? = nil, maximum: Double? = nil, updatedAt: Bool = false, nativeType: NativeType? = nil, enumType: String? = nil,
+                column: String? = nil) {
         self.updatedAt = updatedAt
+        self.column = column
         self.enumType = enumType
         self.nativeType = nativeType
         self.name = name
@@ -130,7 +138,7 @@ public struct CanonicalField: Hashable, Sendable, Codable {
 
 extension CanonicalField {
     enum CodingKeys: String, CodingKey {
-        case name, type, optional, primary, generated, defaultValue, maxLength, enumValues, minimum, maximum, updatedAt, nativeType, enumType
+        case name, type, optional, primary, generated, defaultValue, maxLength, enumValues, minimum, maximum, updatedAt, nativeType, enumType, column
     }
 
     /// Structures stored before `updatedAt` existed have no such key: it reads as false.
@@ -146,7 +154,8 @@ extension CanonicalField {
                   maximum: try container.decodeIfPresent(Double.self, forKey: .maximum),
                   updatedAt: try container.decodeIfPresent(Bool.self, forKey: .updatedAt) ?? false,
                   nativeType: try container.decodeIfPresent(NativeType.self, forKey: .nativeType),
-                  enumType: try container.decodeIfPresent(String.self, forKey: .enumType))
+                  enumType: try container.decodeIfPresent(String.self, forKey: .enumType),
+                  column: try container.decodeIfPresent(String.self, forKey: .column))
     }
 
     /// `updatedAt` is written only when true, so every other stored structure reads as it always did.
@@ -165,6 +174,7 @@ extension CanonicalField {
         if updatedAt { try container.encode(true, forKey: .updatedAt) }
         try container.encodeIfPresent(nativeType, forKey: .nativeType)
         try container.encodeIfPresent(enumType, forKey: .enumType)
+        try container.encodeIfPresent(column, forKey: .column)
     }
 }
 

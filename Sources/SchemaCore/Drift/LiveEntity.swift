@@ -8,6 +8,10 @@ public enum LiveEntity {
     /// may use it.
     public static func approximate(_ live: TableShape, snapshot: CanonicalEntity, dialect: SQLDialect,
                                    primaryKeys: [String: String]) -> (entity: CanonicalEntity, limits: [String]) {
+        // The live table has columns, not fields: it is read against the snapshot as the database
+        // has it, and the result named back in the snapshot's terms.
+        let original = snapshot
+        let snapshot = snapshot.inDatabase
         let table = snapshot.name
         let expected = TableShape.expected(for: snapshot, dialect: dialect, primaryKeys: primaryKeys)
         var limits: [String] = []
@@ -98,13 +102,14 @@ public enum LiveEntity {
                 limits.append("foreign key on \(column) has an action entities.yaml cannot express")
                 continue
             }
-            let known = snapshot.relations.first { $0.kind == .belongsTo && $0.field == column && $0.target == key.target }
+            // A key's target is a table; the snapshot's relation names the model (`@@map`, `map:`).
+            let known = snapshot.relations.first { $0.kind == .belongsTo && $0.field == column && PrimaryKeys.table($0.target, in: primaryKeys) == key.target }
             let name = known?.name ?? lowercasedFirst(key.target) + (relations.contains { $0.name == lowercasedFirst(key.target) } ? column : "")
-            relations.append(CanonicalRelation(name: name, kind: .belongsTo, target: key.target, field: column, onDelete: onDelete, onUpdate: onUpdate))
+            relations.append(CanonicalRelation(name: name, kind: .belongsTo, target: known?.target ?? key.target, field: column, onDelete: onDelete, onUpdate: onUpdate))
         }
         let entity = CanonicalEntity(name: table, fields: fields.sorted { $0.name < $1.name }, indexes: indexes,
                                      relations: relations.sorted { $0.name < $1.name }, acl: snapshot.acl)
-        return (entity, limits)
+        return (entity.named(like: original), limits)
     }
 
     /// The field type a column type reads back as.

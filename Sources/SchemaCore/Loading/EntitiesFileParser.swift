@@ -7,10 +7,10 @@ import Yams
 /// `{name:}` items, Prisma type spellings, `target` for `entity`, `foreignKey` for `field`.
 public enum EntitiesFileParser {
     static let topLevelKeys: Set<String> = ["entities", "enums"]
-    static let entityKeys: Set<String> = ["name", "version", "description", "checksum", "fields", "indexes", "relations", "acl"]
+    static let entityKeys: Set<String> = ["name", "version", "description", "checksum", "fields", "indexes", "relations", "acl", "map"]
     static let fieldKeys: Set<String> = [
         "type", "required", "nullable", "optional", "primary", "generated", "unique", "index", "default",
-        "maxLength", "enum", "min", "max", "description", "renamedFrom", "updatedAt", "db",
+        "maxLength", "enum", "min", "max", "description", "renamedFrom", "updatedAt", "db", "map",
     ]
     static let indexKeys: Set<String> = ["fields", "unique", "name", "type", "sort", "ops", "clientName"]
     static let relationKeys: Set<String> = [
@@ -133,6 +133,9 @@ public enum EntitiesFileParser {
             switch key {
             case "description":
                 entity.documentation = value.string
+            case "map":
+                entity.table = reader.string(value, context: "the 'map' of entity '\(name)'")
+                entity.tableLocation = reader.location(value)
             case "checksum":
                 if case .scalar(let scalar) = value, value.null == nil { entity.declaredChecksum = scalar.string }
             case "fields":
@@ -271,6 +274,7 @@ public enum EntitiesFileParser {
             case "max": field.maximum = reader.number(value, context: context)
             case "description": field.documentation = value.string
             case "renamedFrom": field.renamedFrom = reader.string(value, context: context)
+            case "map": field.column = reader.string(value, context: context)
             case "db":
                 if let text = reader.string(value, context: context) {
                     if let native = NativeType(parsing: text) {

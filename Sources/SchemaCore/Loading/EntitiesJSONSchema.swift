@@ -31,6 +31,7 @@ public enum EntitiesJSONSchema {
         // entity
         "entity.name": "The entity's name: the Prisma model and the table (letters, digits and '_', starting with a letter).",
         "entity.version": "The package's own version of this entity; documentation only.",
+        "entity.map": "The table's name in the database when it is not the entity's (Prisma's @@map(\"...\")), e.g. users for User. Relations and Prisma Client keep the entity's name.",
         "entity.description": "What the entity holds; rendered as a /// comment on the Prisma model.",
         "entity.checksum": "The structural checksum written by the author; a stale value is reported. `schema checksum PACKAGE` prints the current one.",
         "entity.fields": "The columns: a mapping of field name to field, or a list of fields with `name`.",
@@ -55,6 +56,7 @@ public enum EntitiesJSONSchema {
         "field.min": "The smallest number accepted (a CHECK constraint).",
         "field.max": "The largest number accepted (a CHECK constraint).",
         "field.description": "What the field holds; rendered as a /// comment in Prisma.",
+        "field.map": "The column's name in the database when it is not the field's (Prisma's @map(\"...\")), e.g. created_at for createdAt. Changing it renames the column.",
         "field.renamedFrom": "The field's previous name: the change becomes a rename that keeps the data, not a drop and an add.",
         // index
         "index.fields": "The indexed fields, in order.",
@@ -119,7 +121,7 @@ public enum EntitiesJSONSchema {
                     ])]),
                     "indexes": .object(["type": .string("array"), "items": .object(["$ref": .string("#/$defs/index")])]),
                     "relations": .object(["type": .string("array"), "items": .object(["$ref": .string("#/$defs/relation")])]),
-                    "acl": .object(["$ref": .string("#/$defs/acl")]),
+                    "acl": .object(["$ref": .string("#/$defs/acl")]), "map": identifier,
                 ]),
                 "field": object("field", keys: EntitiesFileParser.fieldKeys, required: ["type"], properties: fieldProperties),
                 "listField": object("field", keys: EntitiesFileParser.fieldKeys.union(["name"]), required: ["name", "type"],
@@ -185,7 +187,7 @@ public enum EntitiesJSONSchema {
             "maxLength": .object(["type": .string("integer"), "minimum": .number(0)]),
             "enum": .object(["type": .array([.string("array")]), "items": .object(["type": .array([.string("string"), .string("number")])])]),
             "min": .object(["type": .string("number")]), "max": .object(["type": .string("number")]),
-            "description": string, "renamedFrom": identifier,
+            "description": string, "renamedFrom": identifier, "map": identifier,
         ]
     }
 

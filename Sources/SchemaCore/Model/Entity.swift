@@ -13,6 +13,11 @@ public struct Entity: Hashable, Sendable {
     public var relations: [Relation]
     /// `acl:`, when present.
     public var acl: AccessControl?
+    /// `map:` the table's name in the database when it differs from the entity's (Prisma's
+    /// `@@map("…")`): SQL and drift use it, Prisma Client and relations the entity's name.
+    public var table: String?
+    /// Where `map:` is written.
+    public var tableLocation: SourceLocation?
     /// `description:`, documentation only.
     public var documentation: String?
     /// `checksum:` as written, if it is a string (a stale value is reported).

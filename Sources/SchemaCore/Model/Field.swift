@@ -35,6 +35,10 @@ public struct Field: Hashable, Sendable {
     public var minimum: Double?
     /// `max:` upper bound for numbers.
     public var maximum: Double?
+    /// `map:` the column's name in the database when it differs from the field's (Prisma's
+    /// `@map("…")`): SQL and drift use it, Prisma Client and every rule of the package file the
+    /// field's name.
+    public var column: String?
     /// `renamedFrom:` a planning hint: this column used to have another name.
     public var renamedFrom: String?
     /// `description:` documentation only; not part of the structure.

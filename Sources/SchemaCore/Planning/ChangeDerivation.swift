@@ -28,7 +28,13 @@ public struct DerivedChange: Hashable, Sendable {
     /// - Parameter rollout: split a change the running version does not tolerate into expand,
     ///   contract and rollback (``Rollout``); a change with a rename a rollout cannot keep both
     ///   columns of (``Rollout/canRollOut(from:to:renames:)``) applies whole.
+    ///
+    /// The structures are taken as the database has them (``CanonicalEntity/inDatabase``): a field
+    /// whose `map:` changes is its column renamed.
     public init(from: CanonicalEntity?, to: CanonicalEntity?, renames: [String: String] = [:], renderer: MigrationSQLRenderer, rollout: Bool = false) {
+        let renames = Self.columnRenames(from: from, to: to, renames: renames)
+        let from = from?.inDatabase
+        let to = to?.inDatabase
         operations = TableDiff.operations(from: from, to: to, renames: renames)
         // A new table has no rows: nothing about it can fail on existing data or lose any.
         risks = MigrationPlanner.risks(of: operations, creating: from == nil)
@@ -44,6 +50,30 @@ public struct DerivedChange: Hashable, Sendable {
             checks = rendered.checks
         }
         risks += MigrationPlanner.rewriteRisks(of: statements.filter { $0.part != .rollback })
+    }
+
+    /// The table between the expand and the contract of the change from `from` to `to`, as the
+    /// database has it (``Rollout/expanded(from:to:renames:)`` of the structures ``init`` renders).
+    public static func expandedTable(from: CanonicalEntity, to: CanonicalEntity, renames: [String: String]) -> CanonicalEntity {
+        Rollout.expanded(from: from.inDatabase, to: to.inDatabase, renames: columnRenames(from: from, to: to, renames: renames))
+    }
+
+    /// The rename hints (new field → old field) as columns, with a field whose `map:` changes
+    /// renamed from its old column to its new one.
+    static func columnRenames(from: CanonicalEntity?, to: CanonicalEntity?, renames: [String: String]) -> [String: String] {
+        guard let from, let to else { return renames }
+        var columns: [String: String] = [:]
+        for field in to.fields {
+            // A hint counts as TableDiff counts it: the old field exists and neither name is in both.
+            let hinted = renames[field.name].flatMap { old in
+                from.field(named: field.name) == nil && to.field(named: old) == nil ? from.field(named: old) : nil
+            }
+            guard let before = hinted ?? from.field(named: field.name) else { continue }
+            let old = before.name
+            let (oldColumn, newColumn) = (before.column ?? before.name, field.column ?? field.name)
+            if old != field.name || oldColumn != newColumn { columns[newColumn] = oldColumn }
+        }
+        return columns
     }
 
     /// The three parts of a rolled-out change: old → expanded (the start), expanded → new

@@ -30,6 +30,18 @@ public enum MigrationPlanner {
         return changes
     }
 
+    /// Entities whose table would be renamed (their `map:` changed since they were applied), as
+    /// messages: not planned yet (the running version, its indexes' and constraints' names and
+    /// its policies all name the table), so the scan refuses them instead of planning a new table.
+    public static func tableRenames(desired: [DesiredEntity], applied: [AppliedEntity]) -> [String] {
+        let appliedByName = Dictionary(applied.map { ($0.structure.name, $0.structure) }, uniquingKeysWith: { first, _ in first })
+        return desired.compactMap { entity in
+            guard let before = appliedByName[entity.structure.name], before.tableName != entity.structure.tableName else { return nil }
+            return "entity \(entity.structure.name): `map:` would rename its table \(before.tableName) to \(entity.structure.tableName), "
+                + "which schema cannot plan yet; keep `map: \(before.tableName)`\(before.table == nil ? " (or no `map:`)" : "")"
+        }
+    }
+
     /// RW101 for each table a statement rewrites while reads and writes wait (PostgreSQL type
     /// changes that cannot be made in the catalog); approving such a change needs `--allow-rewrite`.
     public static func rewriteRisks(of statements: [SQLStatement]) -> [OperationRisk] {

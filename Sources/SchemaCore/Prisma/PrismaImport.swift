@@ -80,6 +80,13 @@ public enum PrismaImport {
                 if let map = attribute.named["map"].map(unquoted) { indexes.append("        name: \(quoted(map))") }
                 if attribute.name == "unique", let name = attribute.named["name"].map(unquoted) { indexes.append("        clientName: \(quoted(name))") }
                 indexes += layout.map { "        " + $0 }
+            case "map":
+                let table = attribute.positional.first.map(unquoted) ?? ""
+                if Identifier.isValid(table) {
+                    lines.insert("    map: \(table)", at: 1)
+                } else {
+                    limits.append("\(model.name): @@map(\(attribute.positional.first ?? "")) is not a table name entities.yaml accepts (letters, digits and '_', starting with a letter)")
+                }
             default:
                 limits.append("\(model.name): @@\(attribute.name) has no equivalent in entities.yaml")
             }
@@ -179,6 +186,8 @@ public enum PrismaImport {
                 keys.append("updatedAt: true")
             case "relation":
                 break
+            case "map" where Identifier.isValid(field.columnName):
+                keys.append("map: \(field.columnName)")
             default:
                 limits.append("\(label): @\(attribute.name) has no equivalent")
             }

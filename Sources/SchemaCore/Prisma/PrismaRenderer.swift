@@ -48,6 +48,7 @@ public struct PrismaRenderer: Sendable {
             // uuid stays TEXT (no @db.Uuid): a foreign key declared as `string` must have the same column type.
             if provider == "postgresql", let length = field.maxLength { attributes.append("@db.VarChar(\(length))") }
             if provider == "postgresql", let native = field.nativeType { attributes.append("@db.\(native)") }
+            if let column = field.column { attributes.append("@map(\(PrismaText.string(column)))") }
             rows.append([PrismaText.identifier(field.name), (field.enumType.map(PrismaText.identifier) ?? field.type.prismaType) + (field.optional ? "?" : ""),
                          attributes.joined(separator: " ")])
             var notes = (entity.presentation?.fieldDocumentation[field.name]).map(Self.docLines) ?? []
@@ -92,7 +93,7 @@ public struct PrismaRenderer: Sendable {
             if !row[2].isEmpty { line = line.padding(toLength: 2 + nameWidth + 1 + typeWidth, withPad: " ", startingAt: 0) + " " + row[2] }
             lines.append(line)
         }
-        let blockLines = entity.indexes.compactMap { index -> String? in
+        let indexLines = entity.indexes.compactMap { index -> String? in
             if index.unique && index.fields.count == 1 && index.name == nil && index.clientName == nil && index.layout == CanonicalIndex(fields: index.fields, unique: true).layout { return nil }
             // Method and operator classes are PostgreSQL's (Prisma refuses them for other providers).
             let postgres = provider == "postgresql" || provider == "postgres"
@@ -107,6 +108,8 @@ public struct PrismaRenderer: Sendable {
             let map = index.name.map { ", map: \(PrismaText.string($0))" } ?? ""
             return "  @@\(index.unique ? "unique" : "index")([\(columns.joined(separator: ", "))]\(clientName)\(type)\(map))"
         }
+        var blockLines = indexLines
+        if let table = entity.table { blockLines.append("  @@map(\(PrismaText.string(table)))") }
         if !blockLines.isEmpty {
             lines.append("")
             lines += blockLines

@@ -7,23 +7,32 @@ public enum PrimaryKeys {
         for model in host?.models ?? [] {
             if let key = model.primaryKey.first { keys[model.name] = model.field(named: key)?.columnName ?? key }
             if model.tableName != model.name { keys[tableKey(model.name)] = model.tableName }
+            for field in model.fields where field.columnName != field.name { keys[columnKey(model.name, field.name)] = field.columnName }
         }
         if host?.emulatesRelations == true { keys[emulatedRelationsKey] = "prisma" }
         for entity in entities {
-            if let key = entity.primaryKey { keys[entity.name] = key.name }
-            keys[tableKey(entity.name)] = nil
+            if let key = entity.primaryKey { keys[entity.name] = key.column ?? key.name }
+            keys[tableKey(entity.name)] = entity.table
+            for field in entity.fields { keys[columnKey(entity.name, field.name)] = field.column }
         }
         return keys
     }
 
-    /// The table a relation to `target` references: a host model renamed with `@@map` has its
-    /// mapped name (and ``of(host:entities:)`` gives its key column's `@map` name), any other
-    /// target its own. The map carries these under keys no table can have (they begin with NUL).
+    /// The table a relation to `target` references: a host model renamed with `@@map` or an
+    /// entity with `map:` has its mapped name (and ``of(host:entities:)`` gives its key column's
+    /// mapped name), any other target its own. The map carries these under keys no table can have (they begin with NUL).
     public static func table(_ target: String, in keys: [String: String]) -> String {
         keys[tableKey(target)] ?? target
     }
 
+    /// The column a relation's target keeps `field` in: its `@map`/`map:` name, else `field`.
+    public static func column(_ target: String, _ field: String, in keys: [String: String]) -> String {
+        keys[columnKey(target, field)] ?? field
+    }
+
     static func tableKey(_ model: String) -> String { "\u{0}table:" + model }
+
+    static func columnKey(_ model: String, _ field: String) -> String { "\u{0}column:" + model + "." + field }
 
     /// Whether the host's relations are emulated by Prisma Client (`relationMode = "prisma"`):
     /// relations then get no foreign key, in the SQL and in what drift expects.

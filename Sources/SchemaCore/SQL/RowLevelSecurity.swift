@@ -32,6 +32,7 @@ public enum RowLevelSecurity {
     /// The policies ``statements(for:primaryKeys:identity:)`` creates for `entity`, by name as
     /// PostgreSQL stores it (cut at 63 bytes) → the command (`SELECT`, `INSERT`, `UPDATE`, `DELETE`).
     public static func expectedPolicies(for entity: CanonicalEntity) -> [String: String] {
+        let entity = entity.inDatabase
         let acl = entity.acl ?? CanonicalACL(rules: [:], rowLevel: nil)
         var policies: [String: String] = [:]
         for operation in ACLOperation.allCases where acl.rules[operation] != nil || (operation == .read && acl.readableWhen != nil) {
@@ -53,6 +54,7 @@ public enum RowLevelSecurity {
     ///   - newTable: the table is created in the same transaction, so it has no policy to drop.
     public static func statements(for entity: CanonicalEntity, primaryKeys: [String: String], identity: IdentitySource = .settings,
                                   newTable: Bool = false) -> [String] {
+        let entity = entity.inDatabase
         let acl = entity.acl ?? CanonicalACL(rules: [:], rowLevel: nil)
         let dialect = SQLDialect.postgresql
         let table = dialect.quote(entity.name)
@@ -135,6 +137,7 @@ public enum RowLevelSecurity {
               let foreignKey = relation.field
         else { return "\(table).\(dialect.quote(path.last ?? ""))" }
         let key = primaryKeys[relation.target] ?? "id"
-        return "(SELECT parent.\(dialect.quote(path[1])) FROM \(dialect.quote(PrimaryKeys.table(relation.target, in: primaryKeys))) AS parent WHERE parent.\(dialect.quote(key)) = \(table).\(dialect.quote(foreignKey)))"
+        let parentColumn = PrimaryKeys.column(relation.target, path[1], in: primaryKeys)
+        return "(SELECT parent.\(dialect.quote(parentColumn)) FROM \(dialect.quote(PrimaryKeys.table(relation.target, in: primaryKeys))) AS parent WHERE parent.\(dialect.quote(key)) = \(table).\(dialect.quote(foreignKey)))"
     }
 }

@@ -19,8 +19,14 @@ enum FieldRules {
             diagnostics.append(.error(.reservedName, "'\(entity.name)' is reserved by Prisma and cannot be a model name",
                                       hint: "choose another name, e.g. '\(entity.name.prefix(1).uppercased() + entity.name.dropFirst())Record'", at: entity.location))
         }
+        if let table = entity.table, !Identifier.isValid(table) {
+            diagnostics.append(invalidName(table, kind: "table ('map')", at: entity.tableLocation ?? entity.location))
+        }
         var seen: Set<String> = []
         for field in entity.fields {
+            if let column = field.column, !Identifier.isValid(column) {
+                diagnostics.append(invalidName(column, kind: "column ('map')", at: field.location(of: "map")))
+            }
             if !Identifier.isValid(field.name) {
                 diagnostics.append(invalidName(field.name, kind: "field", at: field.location))
             } else if Identifier.reservedFieldNames.contains(field.name) {

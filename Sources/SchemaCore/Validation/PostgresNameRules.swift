@@ -19,58 +19,75 @@ enum PostgresNameRules {
         var diagnostics: [Diagnostic] = []
         // Tables, indexes and primary keys share one namespace per schema.
         var relations: [String: Owner] = [:]
-        func claim(_ name: String, _ owner: Owner, in namespace: inout [String: Owner]) {
+        /// Whether `name` was free (or already `owner`'s); a collision is reported once.
+        @discardableResult
+        func claim(_ name: String, _ owner: Owner, in namespace: inout [String: Owner]) -> Bool {
             let cut = cut(name)
             if let first = namespace[cut] {
-                guard first.entity != owner.entity || first.what != owner.what else { return }
-                guard let location = owner.location ?? first.location else { return }
+                guard first.entity != owner.entity || first.what != owner.what else { return true }
+                guard let location = owner.location ?? first.location else { return false }
                 diagnostics.append(.error(
                     .nameCollision,
                     "PostgreSQL names \(first.what) and \(owner.what) both \"\(cut)\" (names are cut at 63 bytes)",
-                    hint: "shorten the entity, field or index name, or give the index a `name:` of its own", at: location))
-                return
+                    hint: "shorten the entity, field or index name (or its `map:`), or give the index a `name:` of its own", at: location))
+                return false
             }
             namespace[cut] = owner
+            return true
         }
         for model in host?.models ?? [] {
-            let owner = Owner(entity: model.name, what: "the host's table \(model.name)")
-            claim(model.name, owner, in: &relations)
-            claim(ConstraintName.primaryKey(model.name, in: dialect), Owner(entity: model.name, what: "the primary key of the host's \(model.name)"), in: &relations)
+            let owner = Owner(entity: model.name, what: "the host's table \(model.tableName)")
+            claim(model.tableName, owner, in: &relations)
+            claim(ConstraintName.primaryKey(model.tableName, in: dialect), Owner(entity: model.name, what: "the primary key of the host's \(model.name)"), in: &relations)
         }
         for name in byName.keys.sorted() where host?.model(named: name) == nil && Identifier.isValid(name) {
             guard let definition = byName[name]?.first else { continue }
             // Names that are not identifiers have their own error (E011); they are left out here.
-            var entity = definition.canonical
+            // What the database names is the table and its columns (`map:`).
+            guard definition.canonical.table.map(Identifier.isValid) ?? true,
+                  definition.canonical.fields.allSatisfy({ $0.column.map(Identifier.isValid) ?? true }) else { continue }
+            var entity = definition.canonical.inDatabase
+            let table = entity.name
             entity.fields = entity.fields.filter { Identifier.isValid($0.name) }
             entity.indexes = entity.indexes.filter { $0.fields.allSatisfy(Identifier.isValid) && $0.name.map(Identifier.isValid) ?? true }
             entity.relations = entity.relations.filter { $0.field.map(Identifier.isValid) ?? true }
             let at = definition.entity.location
-            claim(name, Owner(entity: name, what: "the table \(name)", location: at), in: &relations)
-            claim(ConstraintName.primaryKey(name, in: dialect), Owner(entity: name, what: "the primary key of \(name)", location: at), in: &relations)
+            // A table named twice has every key and index named twice: the table is what to report.
+            guard claim(table, Owner(entity: name, what: "the table \(table)", location: definition.entity.tableLocation ?? at), in: &relations) else { continue }
+            // Two fields whose columns are one (`map:`), or whose names PostgreSQL cuts to one.
+            var columns: [String: Owner] = [:]
+            for field in definition.entity.fields where Identifier.isValid(field.name) {
+                let column = field.column ?? field.name
+                claim(column, Owner(entity: name, what: "the column of \(name).\(field.name)", location: field.location(of: field.column == nil ? "type" : "map")), in: &columns)
+            }
+            claim(ConstraintName.primaryKey(table, in: dialect), Owner(entity: name, what: "the primary key of \(name)", location: at), in: &relations)
             var written: [[String]: SourceLocation] = [:]
-            for index in definition.entity.indexes where written[index.fields] == nil { written[index.fields] = index.location }
+            for index in definition.entity.indexes {
+                let columns = index.fields.map(definition.canonical.columnName)
+                if written[columns] == nil { written[columns] = index.location }
+            }
             for index in entity.indexes {
                 let location = written[index.fields] ?? at
-                claim(ConstraintName.index(name, index, in: dialect),
+                claim(ConstraintName.index(table, index, in: dialect),
                       Owner(entity: name, what: "the \(index.unique ? "unique " : "")index of \(name) on (\(index.fields.joined(separator: ", ")))", location: location),
                       in: &relations)
             }
             // Constraints are named per table: the primary key, foreign keys, and each field's
             // check and the helpers a change adds and drops by name.
             var constraints: [String: Owner] = [:]
-            claim(ConstraintName.primaryKey(name, in: dialect), Owner(entity: name, what: "the primary key of \(name)", location: at), in: &constraints)
+            claim(ConstraintName.primaryKey(table, in: dialect), Owner(entity: name, what: "the primary key of \(name)", location: at), in: &constraints)
             for relation in entity.relations where relation.kind == .belongsTo {
                 guard let column = relation.field else { continue }
-                claim(ConstraintName.foreignKey(name, column, in: dialect), Owner(entity: name, what: "the foreign key \(name).\(column)", location: at), in: &constraints)
+                claim(ConstraintName.foreignKey(table, column, in: dialect), Owner(entity: name, what: "the foreign key \(name).\(column)", location: at), in: &constraints)
             }
             for field in entity.fields {
-                claim(ConstraintName.check(name, field.name, in: dialect), Owner(entity: name, what: "the check of \(name).\(field.name)", location: at), in: &constraints)
-                claim(ConstraintName.notNull(name, field.name, in: dialect), Owner(entity: name, what: "the NOT NULL helper of \(name).\(field.name)", location: at), in: &constraints)
-                claim(ConstraintName.conversionGuard(name, field.name, in: dialect), Owner(entity: name, what: "the conversion guard of \(name).\(field.name)", location: at), in: &constraints)
+                claim(ConstraintName.check(table, field.name, in: dialect), Owner(entity: name, what: "the check of \(name).\(field.name)", location: at), in: &constraints)
+                claim(ConstraintName.notNull(table, field.name, in: dialect), Owner(entity: name, what: "the NOT NULL helper of \(name).\(field.name)", location: at), in: &constraints)
+                claim(ConstraintName.conversionGuard(table, field.name, in: dialect), Owner(entity: name, what: "the conversion guard of \(name).\(field.name)", location: at), in: &constraints)
             }
             var policies: [String: Owner] = [:]
             for operation in ACLOperation.allCases {
-                claim(RowLevelSecurity.policyName(name, operation), Owner(entity: name, what: "the \(operation.rawValue) policy of \(name)", location: at), in: &policies)
+                claim(RowLevelSecurity.policyName(table, operation), Owner(entity: name, what: "the \(operation.rawValue) policy of \(name)", location: at), in: &policies)
             }
         }
         return diagnostics

@@ -42,6 +42,7 @@ public enum StructuralDifference {
                     ("max", text(field.maximum.map(CanonicalNumber.format))),
                     ("updatedAt", String(field.updatedAt)),
                     ("db", text(field.nativeType)),
+                    ("map", field.column ?? field.name),
                 ])
             }
             indexes = Set(entity.indexes.map { Self.summary($0.fields, unique: $0.unique, name: $0.name) })
@@ -61,6 +62,7 @@ public enum StructuralDifference {
             } else {
                 other = [("acl", "absent")]
             }
+            other.append(("map", entity.tableName))
         }
 
         init() {}

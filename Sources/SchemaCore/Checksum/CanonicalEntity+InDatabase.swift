@@ -1,0 +1,116 @@
+extension CanonicalEntity {
+    /// The table's name in the database: `map:` when the package gives one, else the entity's name.
+    public var tableName: String { table ?? name }
+
+    /// The entity as the database has it: the table and column names in place of the entity's and
+    /// the fields' own. SQL, data checks, rollouts and drift speak of tables and columns only, so
+    /// they work on this value and need no map; Prisma output and the checksum use the entity.
+    ///
+    /// Relation targets keep the entity names (``PrimaryKeys`` gives their tables and columns), and
+    /// so do relation names. Idempotent: an entity without `map:` is itself.
+    public var inDatabase: CanonicalEntity {
+        let columns = Dictionary(fields.compactMap { field in field.column.map { (field.name, $0) } }, uniquingKeysWith: { first, _ in first })
+        guard table != nil || !columns.isEmpty else { return self }
+        func column(_ name: String) -> String { columns[name] ?? name }
+
+        var entity = self
+        entity.name = tableName
+        entity.table = nil
+        entity.fields = fields.map { field in
+            var field = field
+            field.name = field.column ?? field.name
+            field.column = nil
+            return field
+        }.sorted { $0.name < $1.name }
+        entity.indexes = indexes.map { index in
+            var mapped = CanonicalIndex(fields: index.fields.map(column), unique: index.unique, name: index.name, method: index.method,
+                                        descending: index.descending?.map(column),
+                                        operatorClasses: index.operatorClasses.map { Dictionary($0.map { (column($0.key), $0.value) }, uniquingKeysWith: { first, _ in first }) })
+            mapped.clientName = index.clientName
+            return mapped
+        }.sorted()
+        entity.relations = relations.map { relation in
+            var relation = relation
+            // A hasMany's field is a column of the target, which its own entity maps.
+            if relation.kind == .belongsTo { relation.field = relation.field.map(column) }
+            return relation
+        }
+        entity.acl = acl.map { acl in
+            var acl = acl
+            acl.rowLevel = acl.rowLevel.map { Self.rule($0.expression, columns: columns) }
+            acl.readableWhen = acl.readableWhen.map { Self.rule($0.expression, columns: columns) }
+            // The owner found by its field name (`userId`, …) is written out: the column has another name.
+            if acl.rowLevel == nil, let owner = ACLEvaluator.ownerField(of: self), let mapped = columns[owner],
+               let rule = try? RowLevelRule(parsing: "\(mapped) = $user.id") {
+                acl.rowLevel = rule
+            }
+            return acl
+        }
+        entity.presentation = presentation.map { presentation in
+            var presentation = presentation
+            presentation.fieldOrder = presentation.fieldOrder.map(column)
+            presentation.fieldDocumentation = Dictionary(presentation.fieldDocumentation.map { (column($0.key), $0.value) }, uniquingKeysWith: { first, _ in first })
+            return presentation
+        }
+        return entity
+    }
+
+    /// This structure, read from the database (``inDatabase`` terms), named as `snapshot` names
+    /// it: the entity's name and `map:`, each column a snapshot field maps under that field's name,
+    /// and the snapshot's ACL. The inverse of ``inDatabase`` for what the snapshot knows.
+    public func named(like snapshot: CanonicalEntity) -> CanonicalEntity {
+        let fieldsByColumn = Dictionary(snapshot.fields.compactMap { field in field.column.map { ($0, field.name) } }, uniquingKeysWith: { first, _ in first })
+        guard snapshot.table != nil || !fieldsByColumn.isEmpty else { return self }
+        func field(_ column: String) -> String { fieldsByColumn[column] ?? column }
+
+        var entity = self
+        entity.name = snapshot.name
+        entity.table = snapshot.table
+        entity.fields = fields.map { field in
+            var field = field
+            if let name = fieldsByColumn[field.name] {
+                field.column = field.name
+                field.name = name
+            }
+            return field
+        }.sorted { $0.name < $1.name }
+        entity.indexes = indexes.map { index in
+            var named = CanonicalIndex(fields: index.fields.map(field), unique: index.unique, name: index.name, method: index.method,
+                                       descending: index.descending?.map(field),
+                                       operatorClasses: index.operatorClasses.map { Dictionary($0.map { (field($0.key), $0.value) }, uniquingKeysWith: { first, _ in first }) })
+            named.clientName = index.clientName
+            return named
+        }.sorted()
+        entity.relations = relations.map { relation in
+            var relation = relation
+            if relation.kind == .belongsTo { relation.field = relation.field.map(field) }
+            return relation
+        }
+        entity.acl = snapshot.acl
+        return entity
+    }
+
+    /// The column of field `name` (the name itself for a field that does not map it, or none).
+    public func columnName(_ name: String) -> String {
+        field(named: name)?.column ?? name
+    }
+
+    /// `expression` with the row's own fields (one-part paths) named by their columns; a
+    /// `relation.field` path keeps its names: the row-level renderer maps the target's field.
+    static func rule(_ expression: RowLevelExpression, columns: [String: String]) -> RowLevelRule {
+        func mapped(_ path: [String]) -> [String] { path.count == 1 ? [columns[path[0]] ?? path[0]] : path }
+        func rewrite(_ expression: RowLevelExpression) -> RowLevelExpression {
+            switch expression {
+            case .or(let terms): return .or(terms.map(rewrite))
+            case .and(let factors): return .and(factors.map(rewrite))
+            case .comparison(var comparison):
+                comparison.path = mapped(comparison.path)
+                if case .path(let path) = comparison.operand { comparison.operand = .path(mapped(path)) }
+                return .comparison(comparison)
+            }
+        }
+        let rewritten = rewrite(expression)
+        // Parsed again from its text, so the comparisons' positions are those of the stored form.
+        return (try? RowLevelRule(parsing: rewritten.canonicalText)) ?? RowLevelRule(rewritten)
+    }
+}
