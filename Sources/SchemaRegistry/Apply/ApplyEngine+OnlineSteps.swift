@@ -35,7 +35,7 @@ extension ApplyEngine {
         guard item.startStatements.contains(where: { $0.stage == .transaction && $0.phase != .rowLevelSecurity }) else { return false }
         switch item.action {
         case .create:
-            return !tables.contains(item.entity)
+            return !tables.contains(item.tableName)
         case .alter, .repair, .drop:
             guard let applied else { return false }
             return try Registry.drift(of: applied.structure, primaryKeys: primaryKeys, connection).isEmpty

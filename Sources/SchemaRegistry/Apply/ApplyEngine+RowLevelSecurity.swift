@@ -29,15 +29,15 @@ extension ApplyEngine {
         let applied = try Registry.appliedEntities(trustedKeys: trustedKeys, connection).map(\.structure)
         let begun = Set(try Registry.itemsMarkedStarted(connection).map(\.entity)).union(excluded)
         let targets = applied.filter { (mode == .all || $0.acl != nil) && !begun.contains($0.name) }
-        let states = try LivePolicies.read(tables: targets.map(\.name), connection)
+        let states = try LivePolicies.read(tables: targets.map(\.tableName), connection)
         // A missing table is drift, reported and repaired as such.
-        let differing = targets.filter { states[$0.name]?.differences(from: $0).isEmpty == false }
+        let differing = targets.filter { states[$0.tableName]?.differences(from: $0).isEmpty == false }
         var repairs = RowLevelSecurityRepairs(mark: mark, tables: [])
         guard !differing.isEmpty else { return repairs }
         let context = context()
         let keys = PrimaryKeys.of(host: context.host, entities: applied)
         for entity in differing {
-            let lock = LockImpact("ACCESS EXCLUSIVE", on: entity.name, work: .catalog)
+            let lock = LockImpact("ACCESS EXCLUSIVE", on: entity.tableName, work: .catalog)
             repairs.tables.append((entity.name, RowLevelSecurity.statements(for: entity, primaryKeys: keys, identity: context.identity)
                 .map { SQLStatement(.rowLevelSecurity, $0, lock: lock) }))
         }

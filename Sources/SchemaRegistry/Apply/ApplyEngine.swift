@@ -227,8 +227,8 @@ public struct ApplyEngine: Sendable {
         case .repair:
             return nil // planned from the drift itself; verify checks the table is still as it was
         case .create:
-            guard tables.contains(item.entity) else { return nil }
-            differences = [DriftDifference(.tableExists, table: item.entity, object: item.entity)]
+            guard tables.contains(item.tableName) else { return nil }
+            differences = [DriftDifference(.tableExists, table: item.tableName, object: item.tableName)]
         case .alter, .drop:
             guard let applied else { return nil }
             differences = try Registry.drift(of: applied.structure, primaryKeys: primaryKeys, connection)
@@ -284,7 +284,7 @@ public struct ApplyEngine: Sendable {
     /// SQLite checks foreign keys itself only when they are on; the rebuilds ran with them off.
     func checkForeignKeys(_ items: [QueueItem], _ connection: any RegistryConnection) throws {
         for item in items where item.action != .drop {
-            let violations = try connection.query("PRAGMA foreign_key_check(\(connection.dialect.quote(item.entity)))", [])
+            let violations = try connection.query("PRAGMA foreign_key_check(\(connection.dialect.quote(item.tableName)))", [])
             if let first = violations.first {
                 throw SchemaError(.statementFailed, "\(violations.count) row(s) of \(item.entity) violate a foreign key (first: rowid \(first["rowid"]?.integer ?? 0) → \(first["parent"]?.text ?? "?"))",
                                   itemId: item.id)

@@ -31,7 +31,7 @@ public struct LivePolicies: Hashable, Sendable {
 
     /// The differences between the row-level security `entity`'s ACL makes and this state.
     func differences(from entity: CanonicalEntity) -> [DriftDifference] {
-        Drift.policyDifferences(table: entity.name, expected: RowLevelSecurity.expectedPolicies(for: entity),
+        Drift.policyDifferences(table: entity.tableName, expected: RowLevelSecurity.expectedPolicies(for: entity),
                                 enabled: enabled, forced: forced, live: policies)
     }
 }

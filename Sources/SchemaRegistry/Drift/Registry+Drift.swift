@@ -66,9 +66,9 @@ extension Registry {
             }
             let checked = Set(report.checked)
             let secured = applied.map(\.structure).filter { $0.acl != nil && checked.contains($0.name) }
-            let states = try LivePolicies.read(tables: secured.map(\.name), connection)
+            let states = try LivePolicies.read(tables: secured.map(\.tableName), connection)
             for entity in secured {
-                guard let differences = states[entity.name]?.differences(from: entity), !differences.isEmpty else { continue }
+                guard let differences = states[entity.tableName]?.differences(from: entity), !differences.isEmpty else { continue }
                 report.policies.append(DriftReport.Table(entity: entity.name, differences: differences))
             }
             return report
@@ -78,7 +78,7 @@ extension Registry {
     /// The differences between `snapshot`'s table as `schema` made it and the live one.
     static func drift(of snapshot: CanonicalEntity, primaryKeys: [String: String], _ connection: any RegistryConnection) throws -> [DriftDifference] {
         let expected = TableShape.expected(for: snapshot, dialect: connection.dialect, primaryKeys: primaryKeys)
-        return Drift.differences(expected: expected, live: try LiveSchema.shape(of: snapshot.name, connection))
+        return Drift.differences(expected: expected, live: try LiveSchema.shape(of: snapshot.tableName, connection))
     }
 
     /// Queues, for review, a repair item per drifted table (or only `entities`): the change that
@@ -101,7 +101,7 @@ extension Registry {
                                                   message: "being rolled out: `schema complete \(name)` or `schema rollback \(name)` first"))
                     continue
                 }
-                guard let live = try LiveSchema.shape(of: name, connection) else {
+                guard let live = try LiveSchema.shape(of: entity.structure.tableName, connection) else {
                     result.refused.append(Refusal(itemId: "-", entity: name, code: .drift,
                                                   message: "the table is missing; recreate it from a backup, or remove the package and scan"))
                     continue
@@ -159,7 +159,7 @@ extension Registry {
                                                   message: "being rolled out: `schema complete \(name)` or `schema rollback \(name)` first"))
                     continue
                 }
-                guard let live = try LiveSchema.shape(of: name, connection) else {
+                guard let live = try LiveSchema.shape(of: entity.structure.tableName, connection) else {
                     result.refused.append(Refusal(itemId: "-", entity: name, code: .drift, message: "the table is missing; there is no shape to accept"))
                     continue
                 }

@@ -17,6 +17,9 @@ public struct QueueItem: Hashable, Sendable {
     public var fromChecksum: String?
     public var toChecksum: String?
     public var structure: CanonicalEntity?
+    /// The table the item creates or changes: the structure's `map:`, else the entity's name (a
+    /// drop's statements name its table, rendered from the snapshot).
+    public var tableName: String { structure?.tableName ?? entity }
     public var operations: [String]
     public var risks: [OperationRisk]
     public var isDestructive: Bool

@@ -31,6 +31,10 @@ extension Registry {
                     applied.append(AppliedEntity(structure: structure, checksum: Checksum(hex: checksum), packages: item.packages))
                 }
             }
+            let renamed = MigrationPlanner.tableRenames(desired: desired.entities, applied: applied)
+            guard renamed.isEmpty else {
+                throw SchemaError(.invalidPackages, "nothing was queued: " + renamed.joined(separator: "; "))
+            }
             let planned = MigrationPlanner.plan(desired: desired.entities, applied: applied, dialect: connection.dialect, host: desired.host, identity: desired.identity,
                                                  deploys: desired.workspace.configuration.deploys)
             let existing = Dictionary(existingItems.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })

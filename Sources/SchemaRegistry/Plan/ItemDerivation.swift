@@ -22,7 +22,7 @@ struct DerivationInputs: Sendable {
 
     /// The primary keys with `structure`'s own, which wins (copied only when it differs).
     func primaryKeys(with structure: CanonicalEntity?) -> [String: String] {
-        guard let structure, let key = structure.primaryKey?.name, primaryKeys[structure.name] != key else { return primaryKeys }
+        guard let structure, let key = structure.inDatabase.primaryKey?.name, primaryKeys[structure.name] != key else { return primaryKeys }
         var keys = primaryKeys
         keys[structure.name] = key
         return keys
@@ -79,7 +79,7 @@ extension Registry {
         guard liveCheck else {
             return .refused(.baseChanged, "a repair whose first transaction ran cannot be checked against the live table again; run `schema drift --queue` again")
         }
-        guard let live = try LiveSchema.shape(of: item.entity, connection) else {
+        guard let live = try LiveSchema.shape(of: snapshot.tableName, connection) else {
             return .refused(.baseChanged, "the table \(TerminalText.escape(item.entity, limit: 80)) no longer exists; run `schema drift` again")
         }
         let keys = inputs.primaryKeys(with: item.structure)

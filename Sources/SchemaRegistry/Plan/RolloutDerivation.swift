@@ -10,7 +10,7 @@ struct VerifiedRollout {
 
     /// The table as the expand left it: the expanded shape, or for a dropped table the old one.
     var current: CanonicalEntity {
-        item.structure.map { Rollout.expanded(from: rollout.from, to: $0, renames: item.renames) } ?? rollout.from
+        item.structure.map { DerivedChange.expandedTable(from: rollout.from, to: $0, renames: item.renames) } ?? rollout.from
     }
 }
 
