@@ -5,7 +5,7 @@ import Testing
 
 /// A realistic Prisma schema (relations of every kind: one-to-many, one-to-one, a self-relation,
 /// two relations between the same models; a name longer than 63 bytes; an index beside a unique;
-/// descriptions), written as packages, applied to both databases, generated back, and compared
+/// descriptions; a model and a field with database names of their own), written as packages, applied to both databases, generated back, and compared
 /// model by model with the original. The only differences allowed are the README's listed limits
 /// (relation fields come after the scalar fields, by name), which the comparison normalizes.
 @Suite(.serialized) struct PrismaRoundTripTests {
@@ -59,7 +59,7 @@ import Testing
 
         model PowerTransferRequest {
           id         String   @id @default(cuid())
-          fromUserId String
+          fromUserId String   @map("from_user_id")
           toUserId   String
           amount     BigInt
           note       String?
@@ -68,6 +68,7 @@ import Testing
 
           @@index([fromUserId])
           @@index([toUserId])
+          @@map("power_transfers")
         }
 
         model Invitation {
@@ -127,9 +128,10 @@ import Testing
             relations:
               - { name: organization, type: belongsTo, entity: Organization, field: organizationId, onDelete: Cascade }
           - name: PowerTransferRequest
+            map: power_transfers
             fields:
               id: { type: cuid, primary: true, generated: true }
-              fromUserId: { type: string, index: true }
+              fromUserId: { type: string, index: true, map: from_user_id }
               toUserId: { type: string, index: true }
               amount: { type: bigint }
               note: { type: string, nullable: true }
@@ -233,8 +235,11 @@ import Testing
         }
         // The 72-byte unique name is cut as Prisma cuts it, in the database too.
         let name = "EntityRelation_sourceType_sourceId_targetType_targetId_rela_key"
+        let catalog = try Introspection.describe(database)
         if backend == .postgres {
-            #expect(try Introspection.describe(database).contains { $0.contains("INDEX \"\(name)\"") || $0.contains("INDEX \(name)") })
+            #expect(catalog.contains { $0.contains("INDEX \"\(name)\"") || $0.contains("INDEX \(name)") })
         }
+        // The mapped model's table, column and index are named as Prisma Migrate names them.
+        #expect(catalog.contains { $0.contains("power_transfers_from_user_id_idx") } && !catalog.contains { $0.contains("PowerTransferRequest") }, "\(catalog)")
     }
 }
