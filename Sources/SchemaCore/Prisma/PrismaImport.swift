@@ -25,6 +25,8 @@ public enum PrismaImport {
             guard let model = schema.model(named: name) else { return false }
             return model.primaryKey.count == 1 && model.primaryKey.allSatisfy(columns.contains)
         }
+        // The models not chosen stay in the host, where a package's belongsTo may reference them.
+        let hostModels = Set(schema.models.map(\.name)).subtracting(chosen.map(\.name))
         var lines = ["entities:"]
         var enums: Set<String> = []
         for model in chosen {
@@ -33,7 +35,7 @@ public enum PrismaImport {
                 limits.append("\(model.name): \(key); the model is not carried over")
                 continue
             }
-            lines += entity(model, in: schema, carried: carried, limits: &limits)
+            lines += entity(model, in: schema, carried: carried, hostModels: hostModels, limits: &limits)
             enums.formUnion(model.fields.filter { !$0.isList && carriedEnum($0.type, in: schema) }.map(\.type))
         }
         // The enum types the carried fields name, each with its values in order.
@@ -51,13 +53,15 @@ public enum PrismaImport {
     }
 
     /// - Parameter carried: model → its columns that are carried over, for the models that are.
-    static func entity(_ model: PrismaModel, in schema: PrismaSchema, carried: [String: Set<String>], limits: inout [String]) -> [String] {
+    /// - Parameter hostModels: the models that stay in the host schema.
+    static func entity(_ model: PrismaModel, in schema: PrismaSchema, carried: [String: Set<String>], hostModels: Set<String>,
+                       limits: inout [String]) -> [String] {
         var lines = ["  - name: \(model.name)", "    fields:"]
         var relations: [String] = []
         for field in model.fields {
             if field.isScalar || schema.enumValues[field.type] != nil {
                 if let line = scalar(field, model: model, in: schema, limits: &limits) { lines.append("      \(field.name): { \(line) }") }
-            } else if let relation = relation(field, model: model, in: schema, carried: carried, limits: &limits) {
+            } else if let relation = relation(field, model: model, in: schema, carried: carried, hostModels: hostModels, limits: &limits) {
                 relations.append("      - { \(relation) }")
             }
         }
@@ -196,13 +200,15 @@ public enum PrismaImport {
         return (["type: \(type)"] + keys).joined(separator: ", ")
     }
 
-    static func relation(_ field: PrismaField, model: PrismaModel, in schema: PrismaSchema, carried: [String: Set<String>], limits: inout [String]) -> String? {
+    static func relation(_ field: PrismaField, model: PrismaModel, in schema: PrismaSchema, carried: [String: Set<String>], hostModels: Set<String>,
+                         limits: inout [String]) -> String? {
         let label = "\(model.name).\(field.name)"
         guard let target = schema.model(named: field.type) else {
             limits.append("\(label): type \(field.type) is neither a scalar nor a model (an enum or composite type)")
             return nil
         }
-        guard let targetColumns = carried[target.name] else {
+        let targetColumns = carried[target.name]
+        guard targetColumns != nil || hostModels.contains(target.name) else {
             limits.append("\(label): \(target.name) is not carried over, so neither is the relation")
             return nil
         }
@@ -234,6 +240,10 @@ public enum PrismaImport {
             }
             guard let column = back?.attribute("relation")?.named["fields"].flatMap(PrismaAttribute.nameList)?.first else {
                 limits.append("\(label): the other side of the relation has no foreign key (an implicit many-to-many)")
+                return nil
+            }
+            guard let targetColumns else {
+                limits.append("\(label): \(target.name) stays in the host, whose model declares this list; a package lists only its own entities' rows")
                 return nil
             }
             guard targetColumns.contains(column) else {
