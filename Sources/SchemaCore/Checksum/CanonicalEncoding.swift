@@ -19,6 +19,8 @@ public enum CanonicalEncoding {
         if let acl = entity.acl { members.append(("acl", encode(acl))) }
         // Absent without `map:`: the checksums of entities named as their tables are what they were.
         if let table = entity.table { members.append(("map", .string(table))) }
+        // Absent for a key of one field (its field says `primary`): those checksums are what they were.
+        if let key = entity.compoundKey { members.append(("primaryKey", .array(key.map(JSONValue.string)))) }
         return JSONValue.object(members).serialized
     }
 

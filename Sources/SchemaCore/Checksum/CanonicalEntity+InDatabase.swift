@@ -16,6 +16,7 @@ extension CanonicalEntity {
         var entity = self
         entity.name = tableName
         entity.table = nil
+        entity.compoundKey = compoundKey?.map(column)
         entity.fields = fields.map { field in
             var field = field
             field.name = field.column ?? field.name
@@ -66,6 +67,7 @@ extension CanonicalEntity {
         var entity = self
         entity.name = snapshot.name
         entity.table = snapshot.table
+        entity.compoundKey = compoundKey?.map(field)
         entity.fields = fields.map { field in
             var field = field
             if let name = fieldsByColumn[field.name] {

@@ -2,9 +2,10 @@ extension CanonicalEntity {
     /// Normalizes a declared entity: folds aliases, moves `index:`/`unique:` flags into the index set,
     /// fills in default referential actions, sorts everything order-insensitive.
     public init(_ entity: Entity) {
+        let compound = Set(entity.compoundKey ?? [])
         let fields = entity.fields.map { field in
             CanonicalField(
-                name: field.name, type: field.type, optional: field.isOptional, primary: field.isPrimary,
+                name: field.name, type: field.type, optional: field.isOptional && !compound.contains(field.name), primary: field.isPrimary || compound.contains(field.name),
                 generated: field.isGenerated, defaultValue: Self.normalizedDefault(field.defaultValue, type: field.type),
                 maxLength: field.maxLength, enumValues: field.enumValues.map { field.enumType == nil ? Array(Set($0)).sorted() : Self.deduplicated($0) },
                 minimum: field.minimum, maximum: field.maximum, updatedAt: field.isUpdatedAt, nativeType: field.nativeType, enumType: field.enumType,
@@ -60,6 +61,8 @@ extension CanonicalEntity {
             relationNames: Dictionary(entity.relations.compactMap { relation in relation.relationName.map { (relation.name, $0) } }, uniquingKeysWith: { first, _ in first }))
         self.init(name: entity.name, fields: fields, indexes: indexes.sorted(), relations: relations, acl: acl, presentation: presentation,
                   table: entity.table.flatMap { $0 == entity.name ? nil : $0 })
+        // A key of one field written as `primaryKey: [id]` is that field's `primary: true`.
+        if let key = entity.compoundKey, key.count > 1 { compoundKey = key }
     }
 
     /// `values` without repeats, in their first order: an enum type's order is part of it.

@@ -14,6 +14,9 @@ public struct CanonicalEntity: Hashable, Sendable, Codable {
     public var acl: CanonicalACL?
     /// The table's name when the package maps the entity to another one (`map:`, Prisma's `@@map`).
     public var table: String?
+    /// The key's fields in order when it has several (`primaryKey:`, Prisma's `@@id`); each is
+    /// also `primary`. Nil for a key of one field.
+    public var compoundKey: [String]?
     /// How the entity was written (field order, descriptions, relation names): what the Prisma
     /// output shows. Field order and descriptions take no part in checksums or comparisons, so
     /// reordering fields or editing a description queues nothing; relation names do (they decide
@@ -36,6 +39,7 @@ public struct CanonicalEntity: Hashable, Sendable, Codable {
     public static func == (lhs: CanonicalEntity, rhs: CanonicalEntity) -> Bool {
         lhs.name == rhs.name && lhs.fields == rhs.fields && lhs.indexes == rhs.indexes && lhs.relations == rhs.relations && lhs.acl == rhs.acl
             && lhs.relationNames == rhs.relationNames && lhs.table == rhs.table
+            && lhs.compoundKey == rhs.compoundKey
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -46,6 +50,7 @@ public struct CanonicalEntity: Hashable, Sendable, Codable {
         hasher.combine(acl)
         hasher.combine(relationNames)
         hasher.combine(table)
+        hasher.combine(compoundKey)
     }
 
     /// Relation name → its `relationName:`, the part of the presentation that is structure.
@@ -64,8 +69,12 @@ public struct CanonicalEntity: Hashable, Sendable, Codable {
         fields.first { $0.name == name }
     }
 
-    /// The primary-key field (validation guarantees exactly one).
-    public var primaryKey: CanonicalField? { fields.first(where: \.primary) }
+    /// The primary-key field when the key is one field (validation guarantees a key); nil for a
+    /// compound key, which ``keyColumns`` lists.
+    public var primaryKey: CanonicalField? { compoundKey == nil ? fields.first(where: \.primary) : nil }
+
+    /// The key's fields in order: one, or those of a compound key.
+    public var keyColumns: [String] { compoundKey ?? primaryKey.map { [$0.name] } ?? [] }
 }
 
 /// How an entity was written, beside its structure: kept with snapshots so that the Prisma

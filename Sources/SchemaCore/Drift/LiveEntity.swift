@@ -15,8 +15,8 @@ public enum LiveEntity {
         let table = snapshot.name
         let expected = TableShape.expected(for: snapshot, dialect: dialect, primaryKeys: primaryKeys)
         var limits: [String] = []
-        if live.primaryKey.count != 1 {
-            limits.append("the primary key is (\(live.primaryKey.joined(separator: ", "))), not one column")
+        if live.primaryKey.isEmpty {
+            limits.append("the table has no primary key")
         }
         let liveChecks = Dictionary(live.checks.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
 
@@ -32,7 +32,7 @@ public enum LiveEntity {
                 field.type = type
                 field.maxLength = length
             }
-            field.primary = live.primaryKey == [column.name]
+            field.primary = live.primaryKey.contains(column.name)
             field.optional = !column.notNull && !field.primary
             if column.defaultValue == ShapeText.autoincrement {
                 field.generated = true
@@ -107,8 +107,9 @@ public enum LiveEntity {
             let name = known?.name ?? lowercasedFirst(key.target) + (relations.contains { $0.name == lowercasedFirst(key.target) } ? column : "")
             relations.append(CanonicalRelation(name: name, kind: .belongsTo, target: known?.target ?? key.target, field: column, onDelete: onDelete, onUpdate: onUpdate))
         }
-        let entity = CanonicalEntity(name: table, fields: fields.sorted { $0.name < $1.name }, indexes: indexes,
+        var entity = CanonicalEntity(name: table, fields: fields.sorted { $0.name < $1.name }, indexes: indexes,
                                      relations: relations.sorted { $0.name < $1.name }, acl: snapshot.acl)
+        if live.primaryKey.count > 1 { entity.compoundKey = live.primaryKey }
         return (entity.named(like: original), limits)
     }
 

@@ -134,7 +134,7 @@ extension TableShape {
                               onDelete: (relation.onDelete ?? .Restrict).sql, onUpdate: (relation.onUpdate ?? .Cascade).sql)
         }
         let checks = entity.fields.filter { dialect.checkExpression($0) != nil }.map { Check(name: ConstraintName.check(entity.name, $0.name, in: dialect)) }
-        return TableShape(name: entity.name, columns: columns, primaryKey: entity.primaryKey.map { [$0.name] } ?? [], indexes: indexes,
+        return TableShape(name: entity.name, columns: columns, primaryKey: entity.keyColumns, indexes: indexes,
                           foreignKeys: keys, checks: checks)
     }
 }

@@ -7,7 +7,7 @@ import Yams
 /// `{name:}` items, Prisma type spellings, `target` for `entity`, `foreignKey` for `field`.
 public enum EntitiesFileParser {
     static let topLevelKeys: Set<String> = ["entities", "enums"]
-    static let entityKeys: Set<String> = ["name", "version", "description", "checksum", "fields", "indexes", "relations", "acl", "map"]
+    static let entityKeys: Set<String> = ["name", "version", "description", "checksum", "fields", "indexes", "relations", "acl", "map", "primaryKey"]
     static let fieldKeys: Set<String> = [
         "type", "required", "nullable", "optional", "primary", "generated", "unique", "index", "default",
         "maxLength", "enum", "min", "max", "description", "renamedFrom", "updatedAt", "db", "map",
@@ -136,6 +136,9 @@ public enum EntitiesFileParser {
             case "map":
                 entity.table = reader.string(value, context: "the 'map' of entity '\(name)'")
                 entity.tableLocation = reader.location(value)
+            case "primaryKey":
+                entity.compoundKey = reader.stringList(value, context: "the 'primaryKey' of entity '\(name)'")?.map(\.value)
+                entity.compoundKeyLocation = reader.location(value)
             case "checksum":
                 if case .scalar(let scalar) = value, value.null == nil { entity.declaredChecksum = scalar.string }
             case "fields":

@@ -31,6 +31,7 @@ public enum EntitiesJSONSchema {
         // entity
         "entity.name": "The entity's name: the Prisma model and the table (letters, digits and '_', starting with a letter).",
         "entity.version": "The package's own version of this entity; documentation only.",
+        "entity.primaryKey": "A primary key of several fields, in order (Prisma's @@id([a, b])), instead of 'primary: true' on one field: a join table's [postId, tagId]. Relations cannot point at such an entity yet.",
         "entity.map": "The table's name in the database when it is not the entity's (Prisma's @@map(\"...\")), e.g. users for User. Relations and Prisma Client keep the entity's name.",
         "entity.description": "What the entity holds; rendered as a /// comment on the Prisma model.",
         "entity.checksum": "The structural checksum written by the author; a stale value is reported. `schema checksum PACKAGE` prints the current one.",
@@ -122,6 +123,7 @@ public enum EntitiesJSONSchema {
                     "indexes": .object(["type": .string("array"), "items": .object(["$ref": .string("#/$defs/index")])]),
                     "relations": .object(["type": .string("array"), "items": .object(["$ref": .string("#/$defs/relation")])]),
                     "acl": .object(["$ref": .string("#/$defs/acl")]), "map": identifier,
+                    "primaryKey": .object(["type": .string("array"), "minItems": .number(1), "items": identifier]),
                 ]),
                 "field": object("field", keys: EntitiesFileParser.fieldKeys, required: ["type"], properties: fieldProperties),
                 "listField": object("field", keys: EntitiesFileParser.fieldKeys.union(["name"]), required: ["name", "type"],

@@ -18,6 +18,10 @@ public struct Entity: Hashable, Sendable {
     public var table: String?
     /// Where `map:` is written.
     public var tableLocation: SourceLocation?
+    /// `primaryKey: [a, b]`: a key of several columns, in this order (Prisma's `@@id([a, b])`).
+    public var compoundKey: [String]?
+    /// Where `primaryKey:` is written.
+    public var compoundKeyLocation: SourceLocation?
     /// `description:`, documentation only.
     public var documentation: String?
     /// `checksum:` as written, if it is a string (a stale value is reported).
@@ -61,6 +65,9 @@ public struct Entity: Hashable, Sendable {
         return positions
     }
 
-    /// The primary-key fields.
-    public var primaryKey: [Field] { fields.filter(\.isPrimary) }
+    /// The primary-key fields: those of `primaryKey:` (in its order), else those marked `primary: true`.
+    public var primaryKey: [Field] {
+        if let names = compoundKey { return names.compactMap(field(named:)) }
+        return fields.filter(\.isPrimary)
+    }
 }

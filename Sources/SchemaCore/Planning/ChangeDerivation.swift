@@ -91,7 +91,7 @@ public struct DerivedChange: Hashable, Sendable {
         guard let to else { return render(from, nil, .contract) }
         let expanded = Rollout.expanded(from: from, to: to, renames: renames)
         var steps = [render(from, expanded, .expand), render(expanded, to, .contract), render(expanded, from, .rollback)]
-        let key = to.primaryKey?.name ?? "id"
+        let key = to.keyColumns.isEmpty ? ["id"] : to.keyColumns
         let widened = Rollout.widenedFields(from: from, to: to, renames: renames)
         let pairs = Rollout.renamedFields(from: from, to: to, renames: renames)
         if !widened.isEmpty {

@@ -33,12 +33,21 @@ public enum MigrationPlanner {
     /// Entities whose table would be renamed (their `map:` changed since they were applied), as
     /// messages: not planned yet (the running version, its indexes' and constraints' names and
     /// its policies all name the table), so the scan refuses them instead of planning a new table.
-    public static func tableRenames(desired: [DesiredEntity], applied: [AppliedEntity]) -> [String] {
+    /// So are changes of a compound primary key (to, from or between keys of several fields).
+    public static func unplannableChanges(desired: [DesiredEntity], applied: [AppliedEntity]) -> [String] {
         let appliedByName = Dictionary(applied.map { ($0.structure.name, $0.structure) }, uniquingKeysWith: { first, _ in first })
         return desired.compactMap { entity in
-            guard let before = appliedByName[entity.structure.name], before.tableName != entity.structure.tableName else { return nil }
-            return "entity \(entity.structure.name): `map:` would rename its table \(before.tableName) to \(entity.structure.tableName), "
-                + "which schema cannot plan yet; keep `map: \(before.tableName)`\(before.table == nil ? " (or no `map:`)" : "")"
+            guard let before = appliedByName[entity.structure.name] else { return nil }
+            let after = entity.structure
+            if before.tableName != after.tableName {
+                return "entity \(after.name): `map:` would rename its table \(before.tableName) to \(after.tableName), "
+                    + "which schema cannot plan yet; keep `map: \(before.tableName)`\(before.table == nil ? " (or no `map:`)" : "")"
+            }
+            if (before.compoundKey != nil || after.compoundKey != nil) && before.inDatabase.keyColumns != after.inDatabase.keyColumns {
+                return "entity \(after.name): its primary key would change from (\(before.keyColumns.joined(separator: ", "))) to (\(after.keyColumns.joined(separator: ", "))), "
+                    + "which schema cannot plan yet for a key of several fields; keep `primaryKey: [\(before.keyColumns.joined(separator: ", "))]`"
+            }
+            return nil
         }
     }
 

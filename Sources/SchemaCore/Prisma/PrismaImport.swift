@@ -15,15 +15,15 @@ public enum PrismaImport {
     public static func package(from schema: PrismaSchema, models names: [String]? = nil) -> Result {
         var limits: [String] = []
         let chosen = schema.models.filter { names?.contains($0.name) ?? true }
-        // A model is carried over only with a one-column primary key entities.yaml can say; the
-        // others are listed, and so are relations and indexes that would name what is left out.
+        // A model is carried over only with a primary key (of one field or several) entities.yaml
+        // can say; the others are listed, and so are relations and indexes that would name what is left out.
         let carried = Dictionary(chosen.map { model in
             (model.name, Set(model.fields.filter { field in
                 !field.isList && ((field.isScalar && types[field.type] != nil) || carriedEnum(field.type, in: schema))
             }.map(\.name)))
         }, uniquingKeysWith: { first, _ in first }).filter { name, columns in
             guard let model = schema.model(named: name) else { return false }
-            return model.primaryKey.count == 1 && model.primaryKey.allSatisfy(columns.contains)
+            return !model.primaryKey.isEmpty && model.primaryKey.allSatisfy(columns.contains)
         }
         // The models not chosen stay in the host, where a package's belongsTo may reference them.
         let hostModels = Set(schema.models.map(\.name)).subtracting(chosen.map(\.name))
@@ -31,7 +31,7 @@ public enum PrismaImport {
         var enums: Set<String> = []
         for model in chosen {
             guard carried[model.name] != nil else {
-                let key = model.primaryKey.isEmpty ? "it has no primary key" : "its primary key (\(model.primaryKey.joined(separator: ", "))) is not one column entities.yaml can say"
+                let key = model.primaryKey.isEmpty ? "it has no primary key" : "its primary key (\(model.primaryKey.joined(separator: ", "))) names a field entities.yaml cannot say"
                 limits.append("\(model.name): \(key); the model is not carried over")
                 continue
             }
@@ -84,6 +84,11 @@ public enum PrismaImport {
                 if let map = attribute.named["map"].map(unquoted) { indexes.append("        name: \(quoted(map))") }
                 if attribute.name == "unique", let name = attribute.named["name"].map(unquoted) { indexes.append("        clientName: \(quoted(name))") }
                 indexes += layout.map { "        " + $0 }
+            case "id":
+                if let key = attribute.fieldList, !key.isEmpty { lines.insert("    primaryKey: [\(key.joined(separator: ", "))]", at: 1) }
+                if attribute.named["name"] != nil || attribute.named["map"] != nil {
+                    limits.append("\(model.name): @@id's name:/map: has no equivalent; the key is named \(model.tableName)_pkey")
+                }
             case "map":
                 let table = attribute.positional.first.map(unquoted) ?? ""
                 if Identifier.isValid(table) {
@@ -244,6 +249,11 @@ public enum PrismaImport {
             }
             guard let targetColumns else {
                 limits.append("\(label): \(target.name) stays in the host, whose model declares this list; a package lists only its own entities' rows")
+                return nil
+            }
+            // The list exists only with its foreign key, which names this model's key.
+            guard back?.attribute("relation")?.named["references"].flatMap(PrismaAttribute.nameList) == model.primaryKey, model.primaryKey.count == 1 else {
+                limits.append("\(label): its other side, \(target.name).\(back?.name ?? "?"), is not carried over, so neither is the list")
                 return nil
             }
             guard targetColumns.contains(column) else {

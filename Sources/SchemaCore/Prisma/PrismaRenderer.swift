@@ -39,7 +39,7 @@ public struct PrismaRenderer: Sendable {
         var documentation: [String: [String]] = [:]
         for field in entity.fieldsInDeclaredOrder {
             var attributes: [String] = []
-            if field.primary { attributes.append("@id") }
+            if field.primary && entity.compoundKey == nil { attributes.append("@id") }
             if let expression = Self.defaultExpression(for: field) { attributes.append("@default(\(expression))") }
             if field.updatedAt { attributes.append("@updatedAt") }
             if entity.indexes.contains(where: { $0.unique && $0.fields == [field.name] && $0.name == nil && $0.clientName == nil && $0.layout == CanonicalIndex(fields: [field.name], unique: true).layout }) {
@@ -108,7 +108,8 @@ public struct PrismaRenderer: Sendable {
             let map = index.name.map { ", map: \(PrismaText.string($0))" } ?? ""
             return "  @@\(index.unique ? "unique" : "index")([\(columns.joined(separator: ", "))]\(clientName)\(type)\(map))"
         }
-        var blockLines = indexLines
+        var blockLines = entity.compoundKey.map { ["  @@id([\($0.map(PrismaText.identifier).joined(separator: ", "))])"] } ?? []
+        blockLines += indexLines
         if let table = entity.table { blockLines.append("  @@map(\(PrismaText.string(table)))") }
         if !blockLines.isEmpty {
             lines.append("")

@@ -15,7 +15,7 @@ extension MigrationSQLRenderer {
     /// - Parameters:
     ///   - pairs: new column → old column.
     ///   - key: the primary-key column, for the search after the walk.
-    func renamedColumnSync(table: String, pairs: [String: String], key: String) -> [SQLStatement] {
+    func renamedColumnSync(table: String, pairs: [String: String], key: [String]) -> [SQLStatement] {
         let sorted = pairs.sorted { $0.key < $1.key }
         let name = q(ConstraintName.columnSync(table, in: dialect))
         let onInsert = sorted.map { new, old in
@@ -37,7 +37,7 @@ extension MigrationSQLRenderer {
             let condition = "\(q(new)) IS NULL AND \(q(old)) IS NOT NULL"
             statements.append(SQLStatement(.tables, pageBackfillBatch(table: table, column: q(new), value: q(old), condition: condition),
                                            stage: .online, execution: .pageBatches, lock: rowLocks))
-            statements.append(SQLStatement(.tables, backfillBatch(table: table, column: q(new), value: q(old), key: q(key), condition: condition),
+            statements.append(SQLStatement(.tables, backfillBatch(table: table, column: q(new), value: q(old), key: key, condition: condition),
                                            stage: .online, execution: .batches, lock: rowLocks))
         }
         return statements
@@ -59,7 +59,7 @@ extension MigrationSQLRenderer {
     /// (``Rollout/widenedFields(from:to:renames:)``): a trigger that copies every value either
     /// version writes to the field into its shadow, and the copy of the stored values (a walk over
     /// the table's pages, then a search for rows the walk missed). Nothing rewrites the table.
-    func widenedColumnSync(table: String, fields: [String], key: String) -> [SQLStatement] {
+    func widenedColumnSync(table: String, fields: [String], key: [String]) -> [SQLStatement] {
         let name = q(ConstraintName.columnSync(table, in: dialect))
         let copies = fields.map { "NEW.\(q(Rollout.shadowName($0))) := NEW.\(q($0));" }.joined(separator: " ")
         var statements = [
@@ -73,7 +73,7 @@ extension MigrationSQLRenderer {
             let condition = "\(shadow) IS NULL AND \(column) IS NOT NULL"
             statements.append(SQLStatement(.tables, pageBackfillBatch(table: table, column: shadow, value: column, condition: condition),
                                            stage: .online, execution: .pageBatches, lock: rowLocks))
-            statements.append(SQLStatement(.tables, backfillBatch(table: table, column: shadow, value: column, key: q(key), condition: condition),
+            statements.append(SQLStatement(.tables, backfillBatch(table: table, column: shadow, value: column, key: key, condition: condition),
                                            stage: .online, execution: .batches, lock: rowLocks))
         }
         return statements

@@ -13,7 +13,9 @@ extension MigrationSQLRenderer {
             switch operation {
             case .createTable(let entity):
                 var lines = Self.orderedFields(entity).map { "    " + columnDefinition($0, inlinePrimaryKey: false) }
-                if let key = entity.primaryKey { lines.append("    CONSTRAINT \(q(ConstraintName.primaryKey(table, in: dialect))) PRIMARY KEY (\(q(key.name)))") }
+                if !entity.keyColumns.isEmpty {
+                    lines.append("    CONSTRAINT \(q(ConstraintName.primaryKey(table, in: dialect))) PRIMARY KEY (\(entity.keyColumns.map(q).joined(separator: ", ")))")
+                }
                 lines += entity.fields.compactMap { checkConstraint($0, table: table) }.map { "    " + $0 }
                 statements.append(SQLStatement(.tables, "CREATE TABLE \(q(table)) (\n" + lines.joined(separator: ",\n") + "\n)", lock: exclusive(table)))
             case .dropTable:
@@ -34,7 +36,7 @@ extension MigrationSQLRenderer {
                                                    lock: exclusive(table)))
                 }
             case .alterColumn(_, let from, let to):
-                statements += postgresAlterColumn(table: table, from: from, to: to, key: step.to?.primaryKey?.name ?? "id")
+                statements += postgresAlterColumn(table: table, from: from, to: to, key: step.to.map(\.keyColumns) ?? ["id"])
             case .createIndex(_, let index) where creating:
                 statements.append(SQLStatement(.createIndexes, createIndex(index, table: table), lock: LockImpact("SHARE", on: table, work: .catalog)))
             case .createIndex(_, let index):
@@ -97,7 +99,7 @@ extension MigrationSQLRenderer {
     }
 
     /// One column changed: checks, type, default, nullability, primary key, in that order.
-    func postgresAlterColumn(table: String, from: CanonicalField, to: CanonicalField, key: String) -> [SQLStatement] {
+    func postgresAlterColumn(table: String, from: CanonicalField, to: CanonicalField, key: [String]) -> [SQLStatement] {
         let change = ColumnChange(from: from, to: to)
         let column = q(to.name)
         let alter = "ALTER TABLE \(q(table)) ALTER COLUMN \(column)"
@@ -153,12 +155,12 @@ extension MigrationSQLRenderer {
                 // meet the check; a third, after it, fills what was written with NULL in between.
                 statements.append(SQLStatement(.tables, pageBackfillBatch(table: table, column: column, value: value),
                                                stage: .online, execution: .pageBatches, lock: rowLocks))
-                statements.append(SQLStatement(.tables, backfillBatch(table: table, column: column, value: value, key: q(key)),
+                statements.append(SQLStatement(.tables, backfillBatch(table: table, column: column, value: value, key: key),
                                                stage: .online, execution: .batches, lock: rowLocks))
                 // Dropping first makes the step safe to run again after a crash.
                 statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) DROP CONSTRAINT IF EXISTS \(q(helper)), ADD CONSTRAINT \(q(helper)) CHECK (\(column) IS NOT NULL) NOT VALID",
                                                stage: .online, lock: exclusive(table)))
-                statements.append(SQLStatement(.tables, backfillBatch(table: table, column: column, value: value, key: q(key)),
+                statements.append(SQLStatement(.tables, backfillBatch(table: table, column: column, value: value, key: key),
                                                stage: .online, execution: .batches, lock: rowLocks))
             } else {
                 statements.append(SQLStatement(.tables, addHelper, lock: exclusive(table)))
@@ -237,10 +239,14 @@ extension MigrationSQLRenderer {
     /// by key, not by `ctid`, and the update checks `IS NULL` again: a row the application updates
     /// meanwhile is followed to its new version, and a value the application wrote is never overwritten.
     /// The condition (default `column IS NULL`) must be false once a row is filled, or the batches never end.
-    func backfillBatch(table: String, column: String, value: String, key: String, condition: String? = nil) -> String {
+    ///
+    /// - Parameter key: the primary key's columns (a compound key is matched as a row value).
+    func backfillBatch(table: String, column: String, value: String, key: [String], condition: String? = nil) -> String {
         let condition = condition ?? "\(column) IS NULL"
-        return #"WITH "batch" AS (SELECT \#(key) FROM \#(q(table)) WHERE \#(condition) LIMIT \#(Self.backfillBatchSize)), "#
-            + #""filled" AS (UPDATE \#(q(table)) SET \#(column) = \#(value) WHERE \#(condition) AND \#(key) IN (SELECT \#(key) FROM "batch") RETURNING 1) "#
+        let columns = key.map(q).joined(separator: ", ")
+        let match = key.count == 1 ? columns : "(\(columns))"
+        return #"WITH "batch" AS (SELECT \#(columns) FROM \#(q(table)) WHERE \#(condition) LIMIT \#(Self.backfillBatchSize)), "#
+            + #""filled" AS (UPDATE \#(q(table)) SET \#(column) = \#(value) WHERE \#(condition) AND \#(match) IN (SELECT \#(columns) FROM "batch") RETURNING 1) "#
             + #"SELECT COUNT(*) AS "count" FROM "batch""#
     }
 

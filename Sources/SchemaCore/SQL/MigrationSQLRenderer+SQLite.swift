@@ -36,7 +36,8 @@ extension MigrationSQLRenderer {
     }
 
     func sqliteCreateTable(_ entity: CanonicalEntity, name: String) -> String {
-        var lines = Self.orderedFields(entity).map { "    " + columnDefinition($0, inlinePrimaryKey: true) }
+        var lines = Self.orderedFields(entity).map { "    " + columnDefinition($0, inlinePrimaryKey: entity.compoundKey == nil) }
+        if let key = entity.compoundKey { lines.append("    PRIMARY KEY (\(key.map(q).joined(separator: ", ")))") }
         lines += entity.fields.compactMap { checkConstraint($0, table: entity.name) }.map { "    " + $0 }
         lines += entity.relations.filter { $0.kind == .belongsTo }.compactMap { foreignKeyClause($0, table: entity.name) }.map { "    " + $0 }
         return "CREATE TABLE \(q(name)) (\n" + lines.joined(separator: ",\n") + "\n)"

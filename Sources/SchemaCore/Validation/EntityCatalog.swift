@@ -20,6 +20,12 @@ struct EntityCatalog {
         packageEntities[name] != nil || hostSchema?.model(named: name) != nil
     }
 
+    /// The fields of `name`'s primary key (package entity or host model), when it has any.
+    func primaryKeyFields(of name: String) -> [String] {
+        if let entity = packageEntities[name] { return entity.primaryKey.map(\.name) }
+        return hostSchema?.model(named: name)?.primaryKey ?? []
+    }
+
     /// The Prisma type of `name`'s single-column primary key, if it has one.
     func primaryKeyPrismaType(of name: String) -> String? {
         if let entity = packageEntities[name] {

@@ -91,6 +91,7 @@ enum FieldRules {
     }
 
     static func checkPrimaryKey(_ entity: Entity) -> [Diagnostic] {
+        if let names = entity.compoundKey { return checkCompoundKey(names, of: entity) }
         let keys = entity.primaryKey
         // A key field that could not be read is already reported; "no primary key" would follow from it.
         if keys.isEmpty, !entity.fields.isEmpty, entity.unreadableFields.isEmpty {
@@ -100,10 +101,43 @@ enum FieldRules {
         if keys.count > 1 {
             return keys.dropFirst().map {
                 .error(.primaryKeyCount, "entity \(entity.name) has more than one primary key ('\(keys[0].name)' and '\($0.name)')",
-                       hint: "composite keys are not supported: keep one primary key and add a unique index over the others", at: $0.location(of: "primary"))
+                       hint: "for a key of several columns write 'primaryKey: [\(keys.map(\.name).joined(separator: ", "))]' on the entity (Prisma's @@id) instead of 'primary: true' on each field",
+                       at: $0.location(of: "primary"))
             }
         }
         return []
+    }
+
+    /// `primaryKey: [a, b]`: fields the entity has, each once, none of them nullable, generated or
+    /// also `primary: true`.
+    static func checkCompoundKey(_ names: [String], of entity: Entity) -> [Diagnostic] {
+        let at = entity.compoundKeyLocation ?? entity.location
+        var diagnostics: [Diagnostic] = []
+        if names.isEmpty {
+            diagnostics.append(.error(.primaryKeyCount, "the 'primaryKey' of \(entity.name) names no field", hint: "list the key's fields: primaryKey: [postId, tagId]", at: at))
+        }
+        if Set(names).count != names.count {
+            diagnostics.append(.error(.primaryKeyCount, "the 'primaryKey' of \(entity.name) names a field twice", hint: "name each key field once", at: at))
+        }
+        for name in names where entity.field(named: name) == nil && !entity.isUnreadable(field: name) {
+            diagnostics.append(.error(.indexFieldMissing, "the 'primaryKey' of \(entity.name) names '\(YAMLNodeReader.printable(name))', which \(entity.name) does not have",
+                                      hint: Suggestion.hint(for: name, in: entity.fields.map(\.name)) ?? "declare the field", at: at))
+        }
+        for field in entity.fields where field.isPrimary {
+            diagnostics.append(.error(.primaryKeyCount, "\(entity.name) has 'primaryKey:' and '\(field.name)' is also 'primary: true'",
+                                      hint: "keep one: 'primaryKey: [...]' for a key of several fields, 'primary: true' for one", at: field.location(of: "primary")))
+        }
+        for field in entity.primaryKey {
+            if field.nullable == true || field.required == false {
+                diagnostics.append(.error(.contradictoryOptionality, "key field '\(field.name)' of \(entity.name) cannot be nullable",
+                                          hint: "remove 'nullable'/'required: false'", at: field.location(of: field.nullable == true ? "nullable" : "required")))
+            }
+            if field.isGenerated && names.count > 1 {
+                diagnostics.append(.error(.invalidConstraint, "key field '\(field.name)' of \(entity.name) is generated, which a key of several fields cannot be",
+                                          hint: "remove 'generated: true' (a key of several fields is made of values the application gives)", at: field.location(of: "generated")))
+            }
+        }
+        return diagnostics
     }
 
     static func check(_ field: Field) -> [Diagnostic] {

@@ -47,7 +47,12 @@ enum RelationRules {
                                       at: relation.location(of: "field")))
             return diagnostics
         }
-        if let keyType = catalog.primaryKeyPrismaType(of: relation.target), keyType != field.type.prismaType {
+        if case let key = catalog.primaryKeyFields(of: relation.target), key.count > 1 {
+            diagnostics.append(.error(.relationTypeMismatch,
+                                      "relation '\(relation.name)' points at \(relation.target), whose primary key has several fields (\(key.joined(separator: ", "))); a foreign key of several columns is not supported yet",
+                                      hint: "give \(relation.target) a key of one field (and a unique index over the others), or keep the relation in the host schema",
+                                      at: relation.location(of: "entity")))
+        } else if let keyType = catalog.primaryKeyPrismaType(of: relation.target), keyType != field.type.prismaType {
             diagnostics.append(.error(.relationTypeMismatch,
                                       "foreign key '\(field.name)' is \(field.type.rawValue) (\(field.type.prismaType)) but the primary key of \(relation.target) is \(keyType)",
                                       hint: "give '\(field.name)' the type of \(relation.target)'s primary key", at: field.location(of: "type")))

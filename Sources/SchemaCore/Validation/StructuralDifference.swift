@@ -63,6 +63,7 @@ public enum StructuralDifference {
                 other = [("acl", "absent")]
             }
             other.append(("map", entity.tableName))
+            other.append(("primaryKey", "(\(entity.keyColumns.joined(separator: ", ")))"))
         }
 
         init() {}
