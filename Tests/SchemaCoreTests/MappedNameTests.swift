@@ -77,7 +77,7 @@ import Testing
     @Test func aChangedTableMapIsNotPlanned() throws {
         let before = try #require(try Self.structures()["BlogComment"])
         let moved = TestSupport.desired(Self.yaml.replacingOccurrences(of: "map: blog_comments", with: "map: comments"))
-        let messages = MigrationPlanner.tableRenames(desired: moved.entities, applied: [AppliedEntity(structure: before, checksum: Checksum(of: before), packages: ["fixture"])])
+        let messages = MigrationPlanner.unplannableChanges(desired: moved.entities, applied: [AppliedEntity(structure: before, checksum: Checksum(of: before), packages: ["fixture"])])
         #expect(messages.count == 1 && messages[0].contains("blog_comments to comments"), "\(messages)")
     }
 

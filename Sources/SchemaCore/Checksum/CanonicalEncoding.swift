@@ -39,6 +39,9 @@ public enum CanonicalEncoding {
         // Absent without one; with one, `enum` lists its values in declared order.
         if let name = field.enumType { members.append(("enumType", .string(name))) }
         if let column = field.column { members.append(("map", .string(column))) }
+        // Absent for a scalar: those checksums are what they were.
+        if field.list { members.append(("list", .bool(true))) }
+        if let values = field.listDefault { members.append(("default", .array(values.map(encode)))) }
         return .object(members)
     }
 

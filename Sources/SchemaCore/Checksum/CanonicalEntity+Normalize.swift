@@ -5,11 +5,13 @@ extension CanonicalEntity {
         let compound = Set(entity.compoundKey ?? [])
         let fields = entity.fields.map { field in
             CanonicalField(
-                name: field.name, type: field.type, optional: field.isOptional && !compound.contains(field.name), primary: field.isPrimary || compound.contains(field.name),
+                // A list is a nullable array column, as Prisma Migrate makes it.
+                name: field.name, type: field.type, optional: field.isList || (field.isOptional && !compound.contains(field.name)), primary: field.isPrimary || compound.contains(field.name),
                 generated: field.isGenerated, defaultValue: Self.normalizedDefault(field.defaultValue, type: field.type),
                 maxLength: field.maxLength, enumValues: field.enumValues.map { field.enumType == nil ? Array(Set($0)).sorted() : Self.deduplicated($0) },
                 minimum: field.minimum, maximum: field.maximum, updatedAt: field.isUpdatedAt, nativeType: field.nativeType, enumType: field.enumType,
-                column: field.column.flatMap { $0 == field.name ? nil : $0 })
+                column: field.column.flatMap { $0 == field.name ? nil : $0 }, list: field.isList,
+                listDefault: field.isList ? field.listDefault.map { $0.map { Self.normalizedDefault($0, type: field.type) ?? $0 } } : nil)
         }.sorted { $0.name < $1.name }
 
         var indexes: [CanonicalIndex] = []

@@ -122,12 +122,18 @@ public struct CanonicalField: Hashable, Sendable, Codable {
     public var nativeType: NativeType?
     /// The column's name when the package maps the field to another one (`map:`, Prisma's `@map`).
     public var column: String?
+    /// A scalar list (Prisma's `String[]`): a PostgreSQL array of ``type``, nullable as Prisma makes it.
+    public var list: Bool
+    /// A list's default (``defaultValue`` is nil for a list).
+    public var listDefault: [ScalarValue]?
 
     /// Creates a canonical field.
     public init(name: String, type: FieldType, optional: Bool, primary: Bool = false, generated: Bool = false,
                 defaultValue: ScalarValue? = nil, maxLength: Int? = nil, enumValues: [String]? = nil,
                 minimum: Double? = nil, maximum: Double? = nil, updatedAt: Bool = false, nativeType: NativeType? = nil, enumType: String? = nil,
-                column: String? = nil) {
+                column: String? = nil, list: Bool = false, listDefault: [ScalarValue]? = nil) {
+        self.list = list
+        self.listDefault = listDefault
         self.updatedAt = updatedAt
         self.column = column
         self.enumType = enumType
@@ -147,7 +153,7 @@ public struct CanonicalField: Hashable, Sendable, Codable {
 
 extension CanonicalField {
     enum CodingKeys: String, CodingKey {
-        case name, type, optional, primary, generated, defaultValue, maxLength, enumValues, minimum, maximum, updatedAt, nativeType, enumType, column
+        case name, type, optional, primary, generated, defaultValue, maxLength, enumValues, minimum, maximum, updatedAt, nativeType, enumType, column, list, listDefault
     }
 
     /// Structures stored before `updatedAt` existed have no such key: it reads as false.
@@ -164,7 +170,9 @@ extension CanonicalField {
                   updatedAt: try container.decodeIfPresent(Bool.self, forKey: .updatedAt) ?? false,
                   nativeType: try container.decodeIfPresent(NativeType.self, forKey: .nativeType),
                   enumType: try container.decodeIfPresent(String.self, forKey: .enumType),
-                  column: try container.decodeIfPresent(String.self, forKey: .column))
+                  column: try container.decodeIfPresent(String.self, forKey: .column),
+                  list: try container.decodeIfPresent(Bool.self, forKey: .list) ?? false,
+                  listDefault: try container.decodeIfPresent([ScalarValue].self, forKey: .listDefault))
     }
 
     /// `updatedAt` is written only when true, so every other stored structure reads as it always did.
@@ -184,6 +192,8 @@ extension CanonicalField {
         try container.encodeIfPresent(nativeType, forKey: .nativeType)
         try container.encodeIfPresent(enumType, forKey: .enumType)
         try container.encodeIfPresent(column, forKey: .column)
+        if list { try container.encode(true, forKey: .list) }
+        try container.encodeIfPresent(listDefault, forKey: .listDefault)
     }
 }
 

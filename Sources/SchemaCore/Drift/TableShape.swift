@@ -190,6 +190,10 @@ public enum ShapeText {
                 changed = true
             }
         }
+        // A list's default: each element as a default of its own (PostgreSQL casts each value).
+        if value.hasPrefix("ARRAY["), value.hasSuffix("]") {
+            return "ARRAY[" + elements(value.dropFirst("ARRAY[".count).dropLast()).map(defaultValue).joined(separator: ", ") + "]"
+        }
         if let literal = stringLiteral(value) {
             // A number written as a string (PostgreSQL shows a negative default as '-1'::integer).
             if Double(literal) != nil, literal.allSatisfy({ $0.isNumber || $0 == "-" || $0 == "." }) { return literal }
@@ -202,15 +206,36 @@ public enum ShapeText {
         }
     }
 
-    /// Where a trailing `::type` cast starts, outside any string literal.
+    /// The comma-separated items of `text`, split outside string literals and brackets.
+    static func elements(_ text: Substring) -> [String] {
+        var items: [String] = [], current = "", inString = false, depth = 0
+        for character in text {
+            if character == "'" { inString.toggle() }
+            if !inString && (character == "[" || character == "(") { depth += 1 }
+            if !inString && (character == "]" || character == ")") { depth -= 1 }
+            if !inString && depth == 0 && character == "," {
+                items.append(current)
+                current = ""
+            } else {
+                current.append(character)
+            }
+        }
+        if !current.trimmingCharacters(in: .whitespaces).isEmpty { items.append(current) }
+        return items
+    }
+
+    /// Where a trailing `::type` cast starts, outside any string literal and any brackets.
     static func castStart(_ value: String) -> String.Index? {
         var inString = false
+        var depth = 0
         var last: String.Index?
         var index = value.startIndex
         while index < value.endIndex {
             let character = value[index]
             if character == "'" { inString.toggle() }
-            if !inString, character == ":", value.index(after: index) < value.endIndex, value[value.index(after: index)] == ":" {
+            if !inString && (character == "[" || character == "(") { depth += 1 }
+            if !inString && (character == "]" || character == ")") { depth -= 1 }
+            if !inString, depth == 0, character == ":", value.index(after: index) < value.endIndex, value[value.index(after: index)] == ":" {
                 last = index
             }
             index = value.index(after: index)

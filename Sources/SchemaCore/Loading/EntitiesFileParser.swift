@@ -29,7 +29,7 @@ public enum EntitiesFileParser {
             // with the default rules by YAMLNodeReader.typed(_:).
             root = try Yams.compose(yaml: text, .basic)
         } catch {
-            return ([], [YAMLErrorTranslation.diagnostic(for: error, file: file)])
+            return ([], [YAMLErrorTranslation.diagnostic(for: error, file: file, text: text)])
         }
         var reader = YAMLNodeReader(file: file)
         guard let root else {
@@ -224,7 +224,10 @@ public enum EntitiesFileParser {
                          hint: "add 'type:' with one of \(FieldType.allCases.map(\.rawValue).joined(separator: ", "))", at: nameNode)
             return nil
         }
-        guard let spelling = reader.string(typePair.value, context: "the type of '\(name)'") else { return nil }
+        guard let written = reader.string(typePair.value, context: "the type of '\(name)'") else { return nil }
+        // `String[]`: a list of the type before the brackets.
+        let isList = written.hasSuffix("[]")
+        let spelling = isList ? String(written.dropLast(2)) : written
         let declaredEnum = enums[spelling]
         guard let type = FieldType(spelling: spelling) ?? declaredEnum.map({ _ in .string }) else {
             reader.error(.unknownFieldType, "unknown field type '\(YAMLNodeReader.printable(spelling))'",
@@ -234,6 +237,7 @@ public enum EntitiesFileParser {
             return nil
         }
         var field = Field(name: name, type: type, location: reader.location(nameNode))
+        field.isList = isList
         if let declaredEnum {
             field.enumType = spelling
             field.enumValues = declaredEnum.values
@@ -257,6 +261,13 @@ public enum EntitiesFileParser {
             case "updatedAt": field.isUpdatedAt = reader.bool(value, context: context) ?? false
             case "unique": field.isUnique = reader.bool(value, context: context) ?? false
             case "index": field.isIndexed = reader.bool(value, context: context) ?? false
+            case "default" where field.isList:
+                if case .sequence(let items) = value {
+                    field.listDefault = items.compactMap { reader.scalarValue($0, context: "an element of \(context)") }
+                } else {
+                    reader.error(.wrongShape, "the default of the list '\(name)' must be a list, found \(YAMLNodeReader.kindName(value))",
+                                 hint: "write default: [] for the empty list, or default: [a, b]", at: value)
+                }
             case "default": field.defaultValue = reader.scalarValue(value, context: context)
             case "maxLength":
                 if let length = reader.nonNegativeInt(value, context: context) {

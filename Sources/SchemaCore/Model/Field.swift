@@ -35,6 +35,10 @@ public struct Field: Hashable, Sendable {
     public var minimum: Double?
     /// `max:` upper bound for numbers.
     public var maximum: Double?
+    /// `type: String[]`: a scalar list (Prisma's `String[]`, a PostgreSQL array column).
+    public var isList: Bool = false
+    /// `default: [a, b]` of a list (Prisma's `@default([a, b])`; `[]` is the empty list).
+    public var listDefault: [ScalarValue]?
     /// `map:` the column's name in the database when it differs from the field's (Prisma's
     /// `@map("…")`): SQL and drift use it, Prisma Client and every rule of the package file the
     /// field's name.

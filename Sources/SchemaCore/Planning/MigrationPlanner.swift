@@ -33,22 +33,45 @@ public enum MigrationPlanner {
     /// Entities whose table would be renamed (their `map:` changed since they were applied), as
     /// messages: not planned yet (the running version, its indexes' and constraints' names and
     /// its policies all name the table), so the scan refuses them instead of planning a new table.
-    /// So are changes of a compound primary key (to, from or between keys of several fields).
-    public static func unplannableChanges(desired: [DesiredEntity], applied: [AppliedEntity]) -> [String] {
+    /// So are changes of a compound primary key (to, from or between keys of several fields), and
+    /// of scalar lists: any on SQLite (no arrays; Prisma has no lists there), a field becoming or
+    /// ceasing to be one or a list's element type changing, and removing or reordering values of an
+    /// enum type a list uses (the type is made again, which converts scalar columns only).
+    public static func unplannableChanges(desired: [DesiredEntity], applied: [AppliedEntity], dialect: SQLDialect = .postgresql) -> [String] {
         let appliedByName = Dictionary(applied.map { ($0.structure.name, $0.structure) }, uniquingKeysWith: { first, _ in first })
-        return desired.compactMap { entity in
-            guard let before = appliedByName[entity.structure.name] else { return nil }
-            let after = entity.structure
-            if before.tableName != after.tableName {
-                return "entity \(after.name): `map:` would rename its table \(before.tableName) to \(after.tableName), "
-                    + "which schema cannot plan yet; keep `map: \(before.tableName)`\(before.table == nil ? " (or no `map:`)" : "")"
+        var messages: [String] = []
+        let listEnums = Set((desired.map(\.structure) + applied.map(\.structure)).flatMap(\.fields).filter(\.list).compactMap(\.enumType))
+        for entity in desired {
+            let before = appliedByName[entity.structure.name]
+            for field in entity.structure.fields {
+                let old = before?.field(named: entity.renames[field.name] ?? field.name)
+                if field.list && dialect == .sqlite && old?.list != true {
+                    messages.append("\(entity.structure.name).\(field.name): a list (\(field.enumType ?? field.type.prismaType)[]) needs PostgreSQL; SQLite has no arrays and Prisma no lists on it")
+                } else if let old, old.list || field.list, old.list != field.list || old.type != field.type || old.enumType != field.enumType || old.nativeType != field.nativeType {
+                    messages.append("\(entity.structure.name).\(field.name): changing a list's type or whether it is a list cannot be planned yet; add a new field instead")
+                }
+                if let type = field.enumType, listEnums.contains(type), let old, old.enumType == type,
+                   EnumTypeChange(from: old.enumValues ?? [], to: field.enumValues ?? []) == .recreated {
+                    messages.append("\(entity.structure.name).\(field.name): the enum \(type) loses or reorders values, and a list uses it; only adding values can be planned for it yet")
+                }
             }
-            if (before.compoundKey != nil || after.compoundKey != nil) && before.inDatabase.keyColumns != after.inDatabase.keyColumns {
-                return "entity \(after.name): its primary key would change from (\(before.keyColumns.joined(separator: ", "))) to (\(after.keyColumns.joined(separator: ", "))), "
-                    + "which schema cannot plan yet for a key of several fields; keep `primaryKey: [\(before.keyColumns.joined(separator: ", "))]`"
-            }
-            return nil
+            if let message = unplannableTable(before: before, after: entity.structure) { messages.append(message) }
         }
+        return Array(Set(messages)).sorted()
+    }
+
+    /// Why the table of `after` cannot be planned from `before`, if it cannot.
+    static func unplannableTable(before: CanonicalEntity?, after: CanonicalEntity) -> String? {
+        guard let before else { return nil }
+        if before.tableName != after.tableName {
+            return "entity \(after.name): `map:` would rename its table \(before.tableName) to \(after.tableName), "
+                + "which schema cannot plan yet; keep `map: \(before.tableName)`\(before.table == nil ? " (or no `map:`)" : "")"
+        }
+        if (before.compoundKey != nil || after.compoundKey != nil) && before.inDatabase.keyColumns != after.inDatabase.keyColumns {
+            return "entity \(after.name): its primary key would change from (\(before.keyColumns.joined(separator: ", "))) to (\(after.keyColumns.joined(separator: ", "))), "
+                + "which schema cannot plan yet for a key of several fields; keep `primaryKey: [\(before.keyColumns.joined(separator: ", "))]`"
+        }
+        return nil
     }
 
     /// RW101 for each table a statement rewrites while reads and writes wait (PostgreSQL type

@@ -19,7 +19,7 @@ public enum PrismaImport {
         // can say; the others are listed, and so are relations and indexes that would name what is left out.
         let carried = Dictionary(chosen.map { model in
             (model.name, Set(model.fields.filter { field in
-                !field.isList && ((field.isScalar && types[field.type] != nil) || carriedEnum(field.type, in: schema))
+                (field.isScalar && types[field.type] != nil) || carriedEnum(field.type, in: schema)
             }.map(\.name)))
         }, uniquingKeysWith: { first, _ in first }).filter { name, columns in
             guard let model = schema.model(named: name) else { return false }
@@ -36,7 +36,7 @@ public enum PrismaImport {
                 continue
             }
             lines += entity(model, in: schema, carried: carried, hostModels: hostModels, limits: &limits)
-            enums.formUnion(model.fields.filter { !$0.isList && carriedEnum($0.type, in: schema) }.map(\.type))
+            enums.formUnion(model.fields.filter { carriedEnum($0.type, in: schema) }.map(\.type))
         }
         // The enum types the carried fields name, each with its values in order.
         if !enums.isEmpty {
@@ -148,8 +148,8 @@ public enum PrismaImport {
     static func scalar(_ field: PrismaField, model: PrismaModel, in schema: PrismaSchema, limits: inout [String]) -> String? {
         let label = "\(model.name).\(field.name)"
         let enumType = carriedEnum(field.type, in: schema) ? field.type : nil
-        guard var type = types[field.type] ?? enumType, !field.isList else {
-            let why = schema.mappedEnums.contains(field.type) ? "the enum \(field.type) maps its names to other database names (@map/@@map)" : "\(field.isList ? "a list" : "it")"
+        guard var type = types[field.type] ?? enumType else {
+            let why = schema.mappedEnums.contains(field.type) ? "the enum \(field.type) maps its names to other database names (@map/@@map)" : "it"
             limits.append("\(label): type \(field.type)\(field.isList ? "[]" : "") has no equivalent (\(why))")
             return nil
         }
@@ -171,6 +171,20 @@ public enum PrismaImport {
                     keys.append("db: \(quoted(parsed.description))")
                 } else {
                     limits.append("\(label): @\(attribute.name) has no equivalent")
+                }
+            case "default" where field.isList:
+                let value = (attribute.positional.first ?? "").trimmingCharacters(in: .whitespaces)
+                let items = value.hasPrefix("[") && value.hasSuffix("]") ? PrismaArgumentSplitter.split(String(value.dropFirst().dropLast())).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } : nil
+                let elements = items?.compactMap { item -> String? in
+                    if item.hasPrefix("\"") { return quoted(unquoted(item)) }
+                    if enumType != nil, schema.enumValues[field.type]?.contains(item) == true { return quoted(item) }
+                    if Double(item) != nil || item == "true" || item == "false" { return item }
+                    return nil
+                }
+                if let elements, elements.count == items?.count {
+                    keys.append("default: [\(elements.joined(separator: ", "))]")
+                } else {
+                    limits.append("\(label): @default(\(value)) has no equivalent")
                 }
             case "default":
                 let value = attribute.positional.first ?? ""
@@ -202,7 +216,7 @@ public enum PrismaImport {
             }
         }
         if field.isOptional { keys.append("nullable: true") }
-        return (["type: \(type)"] + keys).joined(separator: ", ")
+        return (["type: \(field.isList ? "\"\(type)[]\"" : type)"] + keys).joined(separator: ", ")
     }
 
     static func relation(_ field: PrismaField, model: PrismaModel, in schema: PrismaSchema, carried: [String: Set<String>], hostModels: Set<String>,

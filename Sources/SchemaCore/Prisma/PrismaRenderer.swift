@@ -49,7 +49,8 @@ public struct PrismaRenderer: Sendable {
             if provider == "postgresql", let length = field.maxLength { attributes.append("@db.VarChar(\(length))") }
             if provider == "postgresql", let native = field.nativeType { attributes.append("@db.\(native)") }
             if let column = field.column { attributes.append("@map(\(PrismaText.string(column)))") }
-            rows.append([PrismaText.identifier(field.name), (field.enumType.map(PrismaText.identifier) ?? field.type.prismaType) + (field.optional ? "?" : ""),
+            // A list is never optional in Prisma (its column is nullable all the same).
+            rows.append([PrismaText.identifier(field.name), (field.enumType.map(PrismaText.identifier) ?? field.type.prismaType) + (field.list ? "[]" : field.optional ? "?" : ""),
                          attributes.joined(separator: " ")])
             var notes = (entity.presentation?.fieldDocumentation[field.name]).map(Self.docLines) ?? []
             if field.enumType == nil, let values = field.enumValues { notes.append("one of: \(values.joined(separator: ", "))") }
@@ -145,6 +146,14 @@ public struct PrismaRenderer: Sendable {
 
     /// The Prisma expression inside `@default(...)` for a field, if it has one.
     public static func defaultExpression(for field: CanonicalField) -> String? {
+        if field.list, let values = field.listDefault {
+            var element = field
+            element.list = false
+            return "[" + values.compactMap { value in
+                element.defaultValue = value
+                return defaultExpression(for: element)
+            }.joined(separator: ", ") + "]"
+        }
         if field.generated {
             switch field.type {
             case .cuid: return "cuid()"

@@ -203,9 +203,34 @@ enum FieldRules {
         if let value = field.defaultValue {
             diagnostics += checkDefault(value, of: field)
         }
+        if field.isList {
+            diagnostics += checkList(field)
+        }
         diagnostics += ValueRules.check(field)
         if let old = field.renamedFrom, !Identifier.isValid(old) {
             diagnostics.append(invalidName(old, kind: "renamedFrom", at: field.location(of: "renamedFrom")))
+        }
+        return diagnostics
+    }
+
+    /// A list (`String[]`): a nullable array column, as Prisma makes it, whose elements are
+    /// checked as defaults of one value; what constrains one value (a key, an index of its own, a
+    /// length, a range, a CHECK) or Prisma forbids on a list does not apply.
+    static func checkList(_ field: Field) -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        for key in ["primary", "generated", "unique", "maxLength", "min", "max", "updatedAt", "nullable", "optional", "required"] where field.keyLocations[key] != nil {
+            diagnostics.append(.error(.constraintOnWrongType, "'\(key)' does not apply to the list '\(field.name)'",
+                                      hint: "remove '\(key)' (a list column is an array, nullable as Prisma makes it)", at: field.location(of: key)))
+        }
+        if field.enumType == nil, field.keyLocations["enum"] != nil {
+            diagnostics.append(.error(.constraintOnWrongType, "'enum' does not apply to the list '\(field.name)'",
+                                      hint: "declare an enum type under 'enums:' and write type: Name[]", at: field.location(of: "enum")))
+        }
+        var element = field
+        element.isList = false
+        for value in field.listDefault ?? [] {
+            element.defaultValue = value
+            diagnostics += checkDefault(value, of: element) + ValueRules.check(element)
         }
         return diagnostics
     }

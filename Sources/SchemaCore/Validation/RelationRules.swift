@@ -47,7 +47,10 @@ enum RelationRules {
                                       at: relation.location(of: "field")))
             return diagnostics
         }
-        if case let key = catalog.primaryKeyFields(of: relation.target), key.count > 1 {
+        if field.isList {
+            diagnostics.append(.error(.relationTypeMismatch, "foreign key '\(field.name)' is a list; a foreign key holds one value",
+                                      hint: "give '\(field.name)' the type of \(relation.target)'s primary key, without []", at: field.location(of: "type")))
+        } else if case let key = catalog.primaryKeyFields(of: relation.target), key.count > 1 {
             diagnostics.append(.error(.relationTypeMismatch,
                                       "relation '\(relation.name)' points at \(relation.target), whose primary key has several fields (\(key.joined(separator: ", "))); a foreign key of several columns is not supported yet",
                                       hint: "give \(relation.target) a key of one field (and a unique index over the others), or keep the relation in the host schema",

@@ -43,6 +43,8 @@ public enum StructuralDifference {
                     ("updatedAt", String(field.updatedAt)),
                     ("db", text(field.nativeType)),
                     ("map", field.column ?? field.name),
+                    ("list", String(field.list)),
+                    ("list default", text(field.listDefault.map { "[\($0.map { "\($0)" }.joined(separator: ", "))]" })),
                 ])
             }
             indexes = Set(entity.indexes.map { Self.summary($0.fields, unique: $0.unique, name: $0.name) })

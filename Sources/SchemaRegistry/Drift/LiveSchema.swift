@@ -84,7 +84,8 @@ public enum LiveSchema {
         let columns = try connection.query("""
             SELECT a.attname AS "name", format_type(a.atttypid, a.atttypmod) AS "type", a.attnotnull AS "notnull",
                    pg_get_expr(d.adbin, d.adrelid) AS "default",
-                   (SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_enum AS e WHERE e.enumtypid = a.atttypid) AS "labels"
+                   (SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_enum AS e
+                    WHERE e.enumtypid IN (a.atttypid, (SELECT t.typelem FROM pg_type AS t WHERE t.oid = a.atttypid AND t.typcategory = 'A'))) AS "labels"
             FROM pg_attribute AS a LEFT JOIN pg_attrdef AS d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
             WHERE a.attrelid = ?::bigint::oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum
             """, [.integer(oid)]).map { row in

@@ -31,7 +31,7 @@ extension Registry {
                     applied.append(AppliedEntity(structure: structure, checksum: Checksum(hex: checksum), packages: item.packages))
                 }
             }
-            let renamed = MigrationPlanner.tableRenames(desired: desired.entities, applied: applied)
+            let renamed = MigrationPlanner.unplannableChanges(desired: desired.entities, applied: applied, dialect: connection.dialect)
             guard renamed.isEmpty else {
                 throw SchemaError(.invalidPackages, "nothing was queued: " + renamed.joined(separator: "; "))
             }
