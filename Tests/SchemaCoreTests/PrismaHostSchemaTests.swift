@@ -67,5 +67,27 @@ struct PrismaHostSchemaTests {
         // `--base` may name the folder too.
         var explicit: [Diagnostic] = []
         #expect(WorkspaceLoader(root: root, baseSchemaFile: folder).loadBaseSchema(&explicit)?.models.count == 2)
+        // The enum's values come with it (E062 compares packages' enums with the host's).
+        #expect(schema?.enumValues["Role"] == ["USER"])
+    }
+
+    /// Prisma's config file (`prisma.config.ts`'s `schema:`) or `package.json`'s `"prisma": { "schema" }`
+    /// says where the schema is; a path outside the project or that does not exist is not followed.
+    @Test func theSchemaPathOfPrismasConfigIsFollowed() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("schema-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("db"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        try "model Account {\n  id String @id\n}\n".write(to: root.appendingPathComponent("db/app.prisma"), atomically: true, encoding: .utf8)
+        var diagnostics: [Diagnostic] = []
+        #expect(WorkspaceLoader(root: root).loadBaseSchema(&diagnostics) == nil, "no config, no default file: no host schema")
+        let config = root.appendingPathComponent("prisma.config.ts")
+        try "import { defineConfig } from 'prisma/config'\nexport default defineConfig({\n  schema: 'db/app.prisma',\n})\n".write(to: config, atomically: true, encoding: .utf8)
+        #expect(WorkspaceLoader(root: root).loadBaseSchema(&diagnostics)?.models.map(\.name) == ["Account"])
+        try FileManager.default.removeItem(at: config)
+        try #"{ "name": "app", "prisma": { "seed": "node seed.js", "schema": "db/app.prisma" } }"#.write(to: root.appendingPathComponent("package.json"), atomically: true, encoding: .utf8)
+        #expect(WorkspaceLoader(root: root).loadBaseSchema(&diagnostics)?.models.map(\.name) == ["Account"])
+        try #"{ "prisma": { "schema": "../outside.prisma" } }"#.write(to: root.appendingPathComponent("package.json"), atomically: true, encoding: .utf8)
+        #expect(WorkspaceLoader(root: root).loadBaseSchema(&diagnostics) == nil)
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
     }
 }

@@ -239,13 +239,35 @@ public struct WorkspaceLoader: Sendable {
         return loadSchemaFile(url, &diagnostics)
     }
 
-    /// `prisma/schema.prisma`, else Prisma's schema folder `prisma/schema/` (`prismaSchemaFolder`).
+    /// Where Prisma looks: the `schema` of `prisma.config.ts` (or `.mts`, `.js`, `.mjs`, `.cjs`)
+    /// or of `package.json`'s `"prisma"` key when either names an existing file or folder, else
+    /// `prisma/schema.prisma`, else the schema folder `prisma/schema/` (`prismaSchemaFolder`).
     func defaultBaseSchema() -> URL? {
+        if let configured = configuredSchema() { return configured }
         let file = root.appendingPathComponent("prisma/schema.prisma")
         if FileManager.default.fileExists(atPath: file.path) { return file }
         let folder = root.appendingPathComponent("prisma/schema")
         var isFolder: ObjCBool = false
         return FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder) && isFolder.boolValue ? folder : nil
+    }
+
+    /// The schema path a Prisma config or `package.json` gives as a string literal, when it exists.
+    /// (A path computed in code, `path.join(...)`, is not followed: the defaults apply then.)
+    func configuredSchema() -> URL? {
+        let candidates = ["prisma.config.ts", "prisma.config.mts", "prisma.config.js", "prisma.config.mjs", "prisma.config.cjs", "package.json"]
+        for name in candidates {
+            guard let text = try? String(contentsOf: root.appendingPathComponent(name), encoding: .utf8) else { continue }
+            let pattern = name == "package.json" ? #""prisma"\s*:\s*\{[^}]*"schema"\s*:\s*"([^"]+)""# : #"\bschema\s*:\s*["'`]([^"'`]+)["'`]"#
+            guard let expression = try? NSRegularExpression(pattern: pattern),
+                  let match = expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
+                  let range = Range(match.range(at: 1), in: text) else { continue }
+            let value = String(text[range])
+            let url = root.appendingPathComponent(value).standardizedFileURL
+            // Inside the root only: the config is the project's, and so is its schema.
+            guard url.path.hasPrefix(root.standardizedFileURL.path + "/"), FileManager.default.fileExists(atPath: url.path) else { continue }
+            return url
+        }
+        return nil
     }
 
     /// A multi-file schema, as Prisma reads a schema folder: every `.prisma` file in it and below,
@@ -262,6 +284,8 @@ public struct WorkspaceLoader: Sendable {
             schema.relationMode = schema.relationMode ?? part.relationMode
             schema.models += part.models
             schema.enums += part.enums
+            schema.enumValues.merge(part.enumValues) { first, _ in first }
+            schema.mappedEnums.formUnion(part.mappedEnums)
         }
         return schema
     }
