@@ -50,6 +50,33 @@ struct PrismaHostSchemaTests {
         #expect(PrimaryKeys.table("User", in: PrimaryKeys.of(host: host, entities: [entity])) == "User")
     }
 
+    /// A relation to a host model in another database schema (`@@schema`, Prisma's multiSchema)
+    /// is refused at validation: our foreign keys name tables of the connection's schema, and the
+    /// start would fail (or reference a same-named table of the wrong schema).
+    @Test func aRelationToAModelOfAnotherDatabaseSchemaIsAnError() {
+        let host = PrismaSchemaParser.parse("""
+            model Account {
+              id String @id
+              @@schema("auth")
+            }
+            model Tenant {
+              id String @id
+              @@schema("public")
+            }
+            """, file: "prisma/schema.prisma").schema
+        let yaml = """
+            entities:
+              - name: Note
+                fields:
+                  id: { type: string, primary: true }
+                  accountId: { type: string }
+                relations:
+                  - { name: account, type: belongsTo, entity: Account, field: accountId }
+            """
+        let report = TestSupport.validate(yaml, host: host)
+        #expect(report.diagnostics.map(\.code.rawValue) == ["E035"] && report.diagnostics.first?.message.contains("'auth' (@@schema)") == true, "\(report.diagnostics)")
+    }
+
     @Test func aSchemaFolderIsReadAsOneSchema() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("schema-folder-\(UUID().uuidString)")
         let folder = root.appendingPathComponent("prisma/schema")
