@@ -211,6 +211,35 @@ import Testing
     }
 }
 
+/// A new column or table that defaults to a value the same change adds to an existing enum type:
+/// PostgreSQL refuses the value until it is committed ("unsafe use of new value"), which used to
+/// fail the start. The scan refuses the change with the reason and the way through; in two changes
+/// it applies.
+@Suite struct AddedEnumValueDefaultTests {
+    static let added = EnumTypeApplyTests.yaml.replacingOccurrences(of: "Role: [USER, ADMIN, GUEST]", with: "Role: [USER, ADMIN, GUEST, OWNER]")
+    static let using = added.replacingOccurrences(of: "status: { type: Status, nullable: true }", with: "status: { type: Status, nullable: true }\n      kind: { type: Role, default: OWNER }")
+
+    @Test(.enabled(if: Backend.available.contains(.postgres), "needs PostgreSQL (scripts/test.sh starts one)"))
+    func theScanSaysToAddTheValueFirstAndTwoChangesApply() throws {
+        let desired = try Desired.from(["club": EnumTypeApplyTests.yaml], deploys: .recreate)
+        let (database, registry, _) = try Registry.applied(desired, on: .postgres)
+        defer { database.close() }
+        do {
+            _ = try EnumTypeApplyTests.change(registry, to: Self.using)
+            Issue.record("the change was queued; its start would fail")
+        } catch let error as SchemaError {
+            #expect(error.code == .invalidPackages && error.message.contains("Member.kind: its default OWNER is a value this change adds to the enum Role"), "\(error.message)")
+        }
+        #expect(try registry.items(in: [.pending, .approved]).isEmpty)
+        #expect(try EnumTypeApplyTests.change(registry, to: Self.added).applied.map(\.entity) == ["Member"])
+        let second = try EnumTypeApplyTests.change(registry, to: Self.using)
+        #expect(second.applied.map(\.entity) == ["Member"], "\(second.refused.map(\.message))")
+        try database.withLockedTransaction { try $0.execute(#"INSERT INTO "Member" ("id") VALUES ('m1')"#) }
+        #expect(try EnumTypeApplyTests.text(#"SELECT "kind"::text AS "value" FROM "Member" WHERE "id" = 'm1'"#, database) == "OWNER")
+        #expect(!(try registry.drift(host: Desired.host)).hasDrift)
+    }
+}
+
 /// The host's own enum type (created by the host's migrations, as another role): a package that
 /// declares the same values uses it without owning it, and leaving it does not try to drop it.
 @Suite struct HostEnumTypeTests {

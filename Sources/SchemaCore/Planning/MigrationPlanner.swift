@@ -41,10 +41,24 @@ public enum MigrationPlanner {
         let appliedByName = Dictionary(applied.map { ($0.structure.name, $0.structure) }, uniquingKeysWith: { first, _ in first })
         var messages: [String] = []
         let listEnums = Set((desired.map(\.structure) + applied.map(\.structure)).flatMap(\.fields).filter(\.list).compactMap(\.enumType))
+        // The values each enum type has in the database now.
+        var appliedValues: [String: [String]] = [:]
+        for field in applied.flatMap(\.structure.fields) {
+            if let type = field.enumType { appliedValues[type] = field.enumValues ?? [] }
+        }
         for entity in desired {
             let before = appliedByName[entity.structure.name]
             for field in entity.structure.fields {
                 let old = before?.field(named: entity.renames[field.name] ?? field.name)
+                // PostgreSQL refuses a value added to an existing type until it is committed; a new
+                // column or table that defaults to one would fail the start (a changed default waits
+                // for the item's last transaction instead).
+                if dialect == .postgresql, let type = field.enumType, old?.enumType != type, case .string(let value)? = field.defaultValue,
+                   let existing = appliedValues[type], !existing.contains(value),
+                   case .added = EnumTypeChange(from: existing, to: field.enumValues ?? []) {
+                    messages.append("\(entity.structure.name).\(field.name): its default \(value) is a value this change adds to the enum \(type), which PostgreSQL lets a new column use "
+                                    + "only once the value is committed; add \(value) in one change (scan, approve, apply), then the field that defaults to it")
+                }
                 if field.list && dialect == .sqlite && old?.list != true {
                     messages.append("\(entity.structure.name).\(field.name): a list (\(field.enumType ?? field.type.prismaType)[]) needs PostgreSQL; SQLite has no arrays and Prisma no lists on it")
                 } else if let old, old.list || field.list, old.list != field.list || old.type != field.type || old.enumType != field.enumType || old.nativeType != field.nativeType {
