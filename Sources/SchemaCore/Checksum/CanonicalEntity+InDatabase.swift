@@ -16,26 +16,13 @@ extension CanonicalEntity {
         var entity = self
         entity.name = tableName
         entity.table = nil
-        entity.compoundKey = compoundKey?.map(column)
         entity.fields = fields.map { field in
             var field = field
             field.name = field.column ?? field.name
             field.column = nil
             return field
         }.sorted { $0.name < $1.name }
-        entity.indexes = indexes.map { index in
-            var mapped = CanonicalIndex(fields: index.fields.map(column), unique: index.unique, name: index.name, method: index.method,
-                                        descending: index.descending?.map(column),
-                                        operatorClasses: index.operatorClasses.map { Dictionary($0.map { (column($0.key), $0.value) }, uniquingKeysWith: { first, _ in first }) })
-            mapped.clientName = index.clientName
-            return mapped
-        }.sorted()
-        entity.relations = relations.map { relation in
-            var relation = relation
-            // A hasMany's field is a column of the target, which its own entity maps.
-            if relation.kind == .belongsTo { relation.field = relation.field.map(column) }
-            return relation
-        }
+        entity.renameReferences(column)
         entity.acl = acl.map { acl in
             var acl = acl
             acl.rowLevel = acl.rowLevel.map { Self.rule($0.expression, columns: columns) }
@@ -67,7 +54,6 @@ extension CanonicalEntity {
         var entity = self
         entity.name = snapshot.name
         entity.table = snapshot.table
-        entity.compoundKey = compoundKey?.map(field)
         entity.fields = fields.map { field in
             var field = field
             if let name = fieldsByColumn[field.name] {
@@ -76,20 +62,28 @@ extension CanonicalEntity {
             }
             return field
         }.sorted { $0.name < $1.name }
-        entity.indexes = indexes.map { index in
-            var named = CanonicalIndex(fields: index.fields.map(field), unique: index.unique, name: index.name, method: index.method,
-                                       descending: index.descending?.map(field),
-                                       operatorClasses: index.operatorClasses.map { Dictionary($0.map { (field($0.key), $0.value) }, uniquingKeysWith: { first, _ in first }) })
-            named.clientName = index.clientName
-            return named
-        }.sorted()
-        entity.relations = relations.map { relation in
-            var relation = relation
-            if relation.kind == .belongsTo { relation.field = relation.field.map(field) }
-            return relation
-        }
+        entity.renameReferences(field)
         entity.acl = snapshot.acl
         return entity
+    }
+
+    /// Renames, with `rename`, every reference this entity makes to its own fields: the compound
+    /// key, the indexes' fields (and their order and operator classes), and the belongsTo keys (a
+    /// hasMany's field is a column of the target, which its own entity names).
+    private mutating func renameReferences(_ rename: (String) -> String) {
+        compoundKey = compoundKey?.map(rename)
+        indexes = indexes.map { index in
+            var renamed = CanonicalIndex(fields: index.fields.map(rename), unique: index.unique, name: index.name, method: index.method,
+                                         descending: index.descending?.map(rename),
+                                         operatorClasses: index.operatorClasses.map { Dictionary($0.map { (rename($0.key), $0.value) }, uniquingKeysWith: { first, _ in first }) })
+            renamed.clientName = index.clientName
+            return renamed
+        }.sorted()
+        relations = relations.map { relation in
+            var relation = relation
+            if relation.kind == .belongsTo { relation.field = relation.field.map(rename) }
+            return relation
+        }
     }
 
     /// The column of field `name` (the name itself for a field that does not map it, or none).
