@@ -60,6 +60,10 @@ import Testing
         ChangeClass(description: "enum type no longer used", edits: [("\n      tone: { type: Tone, nullable: true }", "")]),
         ChangeClass(description: "drop index", edits: [("\n    indexes:\n      - fields: [legacy]", "")]),
         ChangeClass(description: "drop column", edits: [("\n      legacy: { type: string, nullable: true }\n    indexes:\n      - fields: [legacy]", "")]),
+        ChangeClass(description: "new mapped table", edits: [("  - name: Entry", "  - name: Tag\n    map: tags\n    fields:\n      id: { type: string, primary: true }\n      createdAt: { type: datetime, default: now, map: created_at }\n    indexes:\n      - fields: [createdAt]\n  - name: Entry")]),
+        ChangeClass(description: "column map changed", edits: [("      title: { type: string, nullable: true }", "      title: { type: string, nullable: true, map: heading }")]),
+        ChangeClass(description: "new join table with a compound key", edits: [("  - name: Entry", "  - name: EntryOwner\n    primaryKey: [entryId, ownerId]\n    fields:\n      entryId: { type: string }\n      ownerId: { type: string }\n    relations:\n      - { name: owner, type: belongsTo, entity: Owner, field: ownerId, onDelete: Cascade }\n  - name: Entry")]),
+        ChangeClass(description: "add list column", edits: [(rankLine, rankLine + "\n      tags: { type: \"string[]\", default: [] }\n      tones: { type: \"Tone[]\" }")]),
         ChangeClass(description: "drop table", edits: [("  - name: Owner\n    fields:\n      id: { type: string, primary: true }\n", "")]),
     ]
 
@@ -87,17 +91,21 @@ import Testing
         case "ban-drop-constraint":
             // The tool's own temporary checks, and constraints the approved change replaces or removes.
             statement.sql.contains("DROP CONSTRAINT")
-        case "prefer-text-field", "prefer-bigint-over-int":
-            // The package's declared types (`maxLength` → VARCHAR(n), `int` → INTEGER), mapped as
-            // Prisma maps them: another type would drift from the Prisma schema.
-            statement.sql.contains("VARCHAR(") || statement.sql.contains("INTEGER")
+        case "prefer-text-field", "prefer-bigint-over-int", "prefer-timestamp-tz":
+            // The package's declared types (`maxLength` → VARCHAR(n), `int` → INTEGER, `datetime`
+            // → TIMESTAMP(3)), mapped as Prisma maps them: another type would drift from the Prisma schema.
+            statement.sql.contains("VARCHAR(") || statement.sql.contains("INTEGER") || statement.sql.contains("TIMESTAMP(3)")
         case "renaming-column":
             // Approved renames (BC102), and the shadow of a widened column taking the column's name in the contract.
             change.risks.contains { $0.code == "BC102" } || statement.part == .contract && statement.sql.contains(Rollout.shadowName(""))
         case "ban-drop-column", "ban-drop-table":
             // A rolled-out rename drops one of its two columns when it ends; the other holds every value.
             // A widening's contract drops the int column its filled shadow replaces; its rollback drops the shadow.
-            change.isDestructive || statement.part != .expand && change.renames.contains { statement.sql.hasSuffix("DROP COLUMN \"\($0.key)\"") || statement.sql.hasSuffix("DROP COLUMN \"\($0.value)\"") }
+            // (A changed `map:` renames the column as a hint does: its operations say which.)
+            change.isDestructive || statement.part != .expand && change.operations.contains { operation in
+                guard case .renameColumn(_, let from, let to) = operation else { return false }
+                return statement.sql.hasSuffix("DROP COLUMN \"\(from)\"") || statement.sql.hasSuffix("DROP COLUMN \"\(to)\"")
+            }
                 || statement.part != .expand && widenedDrop(statement, change)
         case "ban-drop-function":
             // The trigger function a rolled-out rename installs, removed by its contract or rollback.
