@@ -6,7 +6,8 @@ import Testing
 /// An app schema of our own that uses what packages now say in Prisma's terms at once (issue 20's
 /// acceptance): `@@map`/`@map`, an enum type with a default, native types, `Decimal`, `Bytes`,
 /// `@updatedAt`, `uuid()`/`cuid()`/`autoincrement()`/`now()`, a named compound unique key, index
-/// `sort`, `type` and `ops`, a one-to-one, a self-relation and a relation to a mapped host model.
+/// `sort`, `type` and `ops`, a one-to-one, a self-relation, a relation to a mapped host model,
+/// scalar lists (of a scalar and of an enum) and an explicit many-to-many table keyed by `@@id`.
 /// Its models go through `import-prisma` → validate → scan → approve → apply, and the catalog is
 /// compared with the one the SQL below makes: what Prisma Migrate writes for this schema, written
 /// by hand from its conventions (names from the table and columns, `_pkey`/`_key`/`_idx`/`_fkey`,
@@ -24,6 +25,7 @@ import Testing
           email String @unique
 
           workspaces Workspace[]
+          projects   ProjectMember[]
 
           @@map("accounts")
         }
@@ -43,6 +45,7 @@ import Testing
           seats     Int                @default(5) @db.SmallInt
           balance   Decimal            @default(0) @db.Decimal(12, 2)
           logo      Bytes?
+          labels    String[]           @default([])
           createdAt DateTime           @default(now()) @map("created_at") @db.Timestamptz(6)
           updatedAt DateTime           @updatedAt @map("updated_at")
           ownerId   String             @map("owner_id")
@@ -73,10 +76,22 @@ import Testing
           workspace   Workspace @relation(fields: [workspaceId], references: [id])
           parent      Project?  @relation("ProjectTree", fields: [parentId], references: [id], onDelete: SetNull)
           children    Project[] @relation("ProjectTree")
+          members     ProjectMember[]
 
           @@index([workspaceId, name])
           @@index([name], type: Hash)
           @@map("projects")
+        }
+
+        model ProjectMember {
+          projectId Int      @map("project_id")
+          accountId String   @map("account_id")
+          roles     Plan[]
+          project   Project  @relation(fields: [projectId], references: [id], onDelete: Cascade)
+          account   Account  @relation(fields: [accountId], references: [id], onDelete: Cascade)
+
+          @@id([projectId, accountId])
+          @@map("project_members")
         }
         """
 
@@ -98,6 +113,7 @@ import Testing
             "seats" SMALLINT NOT NULL DEFAULT 5,
             "balance" DECIMAL(12,2) NOT NULL DEFAULT 0,
             "logo" BYTEA,
+            "labels" TEXT[] DEFAULT ARRAY[]::TEXT[],
             "created_at" TIMESTAMPTZ(6) NOT NULL DEFAULT CURRENT_TIMESTAMP,
             "updated_at" TIMESTAMP(3) NOT NULL,
             "owner_id" TEXT NOT NULL,
@@ -124,6 +140,15 @@ import Testing
             CONSTRAINT "projects_pkey" PRIMARY KEY ("id")
         )
         """,
+        """
+        CREATE TABLE "project_members" (
+            "project_id" INTEGER NOT NULL,
+            "account_id" TEXT NOT NULL,
+            "roles" "Plan"[],
+
+            CONSTRAINT "project_members_pkey" PRIMARY KEY ("project_id","account_id")
+        )
+        """,
         #"CREATE INDEX "workspaces_created_at_idx" ON "workspaces"("created_at" DESC)"#,
         #"CREATE INDEX "workspaces_slug_idx" ON "workspaces"("slug" text_pattern_ops)"#,
         #"CREATE UNIQUE INDEX "workspaces_tenant_key_slug_key" ON "workspaces"("tenant_key", "slug")"#,
@@ -134,9 +159,11 @@ import Testing
         #"ALTER TABLE "workspace_settings" ADD CONSTRAINT "workspace_settings_workspace_id_fkey" FOREIGN KEY ("workspace_id") REFERENCES "workspaces"("id") ON DELETE CASCADE ON UPDATE CASCADE"#,
         #"ALTER TABLE "projects" ADD CONSTRAINT "projects_workspace_id_fkey" FOREIGN KEY ("workspace_id") REFERENCES "workspaces"("id") ON DELETE RESTRICT ON UPDATE CASCADE"#,
         #"ALTER TABLE "projects" ADD CONSTRAINT "projects_parent_id_fkey" FOREIGN KEY ("parent_id") REFERENCES "projects"("id") ON DELETE SET NULL ON UPDATE CASCADE"#,
+        #"ALTER TABLE "project_members" ADD CONSTRAINT "project_members_project_id_fkey" FOREIGN KEY ("project_id") REFERENCES "projects"("id") ON DELETE CASCADE ON UPDATE CASCADE"#,
+        #"ALTER TABLE "project_members" ADD CONSTRAINT "project_members_account_id_fkey" FOREIGN KEY ("account_id") REFERENCES "accounts"("account_id") ON DELETE CASCADE ON UPDATE CASCADE"#,
     ]
 
-    static let packageModels = ["Workspace", "WorkspaceSettings", "Project"]
+    static let packageModels = ["Workspace", "WorkspaceSettings", "Project", "ProjectMember"]
 
     @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
     func importedModelsApplyToTheTablesPrismaMigrateMakes() throws {
@@ -164,9 +191,9 @@ import Testing
         let registry = Registry(database: database)
         try registry.addAdmin("alice", by: nil)
         _ = try registry.scan(desired, principal: "ci")
-        #expect(try registry.approve(.all, as: "alice", allowDataLoss: false, context: desired.renderContext).accepted.count == 3)
+        #expect(try registry.approve(.all, as: "alice", allowDataLoss: false, context: desired.renderContext).accepted.count == 4)
         let outcome = try registry.applyApproved(desired)
-        #expect(outcome.applied.map(\.entity).sorted() == ["Project", "Workspace", "WorkspaceSettings"], "\(outcome.refused.map(\.message))")
+        #expect(outcome.applied.map(\.entity).sorted() == ["Project", "ProjectMember", "Workspace", "WorkspaceSettings"], "\(outcome.refused.map(\.message))")
 
         let ours = try Introspection.describe(database), prisma = try Introspection.describe(oracle)
         #expect(ours.count > 30 && ours.contains { $0.contains("workspaces_owner_id_fkey") } && ours.contains { $0.hasPrefix("type Plan enum") },
@@ -181,7 +208,8 @@ import Testing
         for expected in [#"id String @id @default(uuid()) @db.Uuid"#, #"tenantKey String @map("tenant_key")"#, #"plan Plan @default(FREE)"#,
                          #"updatedAt DateTime @updatedAt @map("updated_at")"#, #"@@unique([tenantKey, slug], name: "tenantSlug")"#,
                          #"@@index([createdAt(sort: Desc)])"#, #"@@index([slug(ops: raw("text_pattern_ops"))])"#, #"@@index([name], type: Hash)"#,
-                         #"@@map("workspace_settings")"#, #"settings WorkspaceSettings?"#] {
+                         #"@@map("workspace_settings")"#, #"settings WorkspaceSettings?"#, #"labels String[] @default([])"#,
+                         #"@@id([projectId, accountId])"#, #"roles Plan[]"#] {
             #expect(lines.contains(expected), "\(expected) not in\n\(fragment)")
         }
     }
