@@ -135,7 +135,8 @@ extension Registry {
     }
 }
 
-/// A database's schema as comparable text, read back from the catalog.
+/// A database's schema as comparable text, read back from the catalog (the registry's `_schema_`
+/// tables and Prisma's `_prisma_migrations` left out; join tables such as `_PostToTag` kept).
 enum Introspection {
     static func describe(_ database: any RegistryDatabase) throws -> [String] {
         try database.withLockedTransaction { connection in
@@ -148,7 +149,7 @@ enum Introspection {
 
     static func sqlite(_ connection: any RegistryConnection) throws -> [String] {
         var lines: [String] = []
-        let tables = try connection.query(#"SELECT "name" FROM "sqlite_master" WHERE "type" = 'table' AND "name" NOT LIKE '\_%' ESCAPE '\' AND "name" NOT LIKE 'sqlite_%' AND "name" NOT IN ('User', 'Tenant') ORDER BY "name""#, [])
+        let tables = try connection.query(#"SELECT "name" FROM "sqlite_master" WHERE "type" = 'table' AND "name" NOT LIKE '\_schema\_%' ESCAPE '\' AND "name" NOT LIKE '\_prisma\_%' ESCAPE '\' AND "name" NOT LIKE 'sqlite_%' AND "name" NOT IN ('User', 'Tenant') ORDER BY "name""#, [])
         for table in tables.compactMap({ $0["name"]?.text }) {
             let quoted = connection.dialect.quote(table)
             for column in try connection.query("SELECT * FROM pragma_table_info(\(connection.dialect.literal(table)))", []) {
@@ -175,7 +176,7 @@ enum Introspection {
         let columns = try connection.query("""
             SELECT table_name, column_name, data_type, udt_name, is_nullable, column_default, character_maximum_length,
                    numeric_precision::text || ',' || numeric_scale::text AS numeric_size
-            FROM information_schema.columns WHERE table_schema = 'public' AND table_name NOT LIKE '\\_%' AND table_name NOT IN ('User', 'Tenant')
+            FROM information_schema.columns WHERE table_schema = 'public' AND table_name NOT LIKE '\\_schema\\_%' AND table_name NOT LIKE '\\_prisma\\_%' AND table_name NOT IN ('User', 'Tenant')
             """, [])
         for column in columns {
             lines.append("\(column["table_name"]?.text ?? "").\(column["column_name"]?.text ?? "") \(column["data_type"]?.text ?? "")/\(column["udt_name"]?.text ?? "") nullable=\(column["is_nullable"]?.text ?? "") default=\(column["column_default"]?.text ?? "-") length=\(column["character_maximum_length"]?.integer.map(String.init) ?? "-") numeric=\(column["numeric_size"]?.text ?? "-")")
@@ -192,14 +193,15 @@ enum Introspection {
         for index in try connection.query("""
             SELECT t.relname AS tablename, pg_get_indexdef(i.indexrelid) AS indexdef, i.indisvalid AS valid
             FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace
-            WHERE n.nspname = 'public' AND t.relname NOT LIKE '\\_%' AND t.relname NOT IN ('User', 'Tenant')
+            WHERE n.nspname = 'public' AND t.relname NOT LIKE '\\_schema\\_%' AND t.relname NOT LIKE '\\_prisma\\_%' AND t.relname NOT IN ('User', 'Tenant')
             """, []) {
             lines.append("\(index["tablename"]?.text ?? "") index \(index["indexdef"]?.text ?? "")\(index["valid"]?.integer == 1 ? "" : " INVALID")")
         }
         let constraints = try connection.query("""
             SELECT c.conrelid::regclass::text AS table_name, c.conname, pg_get_constraintdef(c.oid) AS definition
             FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
-            WHERE n.nspname = 'public' AND c.conrelid::regclass::text NOT LIKE '"\\_%' AND c.conrelid::regclass::text NOT LIKE '\\_%'
+            WHERE n.nspname = 'public' AND c.conrelid::regclass::text NOT LIKE '"\\_schema\\_%' AND c.conrelid::regclass::text NOT LIKE '\\_schema\\_%'
+              AND c.conrelid::regclass::text NOT LIKE '\\_prisma\\_%'
               AND c.conrelid::regclass::text NOT IN ('"User"', '"Tenant"')
             """, [])
         for constraint in constraints {

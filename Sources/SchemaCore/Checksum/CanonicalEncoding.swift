@@ -21,6 +21,7 @@ public enum CanonicalEncoding {
         if let table = entity.table { members.append(("map", .string(table))) }
         // Absent for a key of one field (its field says `primary`): those checksums are what they were.
         if let key = entity.compoundKey { members.append(("primaryKey", .array(key.map(JSONValue.string)))) }
+        if entity.isJoinTable { members.append(("joinTable", .bool(true))) }
         return JSONValue.object(members).serialized
     }
 

@@ -17,6 +17,13 @@ public struct CanonicalEntity: Hashable, Sendable, Codable {
     /// The key's fields in order when it has several (`primaryKey:`, Prisma's `@@id`); each is
     /// also `primary`. Nil for a key of one field.
     public var compoundKey: [String]?
+    /// The join table of an implicit many-to-many (Prisma's `_AToB`, columns `A` and `B`), which
+    /// the planner makes from the relations; Prisma declares no model for it. Nil otherwise (an
+    /// optional, so that snapshots stored before it existed decode).
+    public var joinTable: Bool?
+
+    /// Whether this is the join table of an implicit many-to-many.
+    public var isJoinTable: Bool { joinTable == true }
     /// How the entity was written (field order, descriptions, relation names): what the Prisma
     /// output shows. Field order and descriptions take no part in checksums or comparisons, so
     /// reordering fields or editing a description queues nothing; relation names do (they decide
@@ -39,7 +46,7 @@ public struct CanonicalEntity: Hashable, Sendable, Codable {
     public static func == (lhs: CanonicalEntity, rhs: CanonicalEntity) -> Bool {
         lhs.name == rhs.name && lhs.fields == rhs.fields && lhs.indexes == rhs.indexes && lhs.relations == rhs.relations && lhs.acl == rhs.acl
             && lhs.relationNames == rhs.relationNames && lhs.table == rhs.table
-            && lhs.compoundKey == rhs.compoundKey
+            && lhs.compoundKey == rhs.compoundKey && lhs.joinTable == rhs.joinTable
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -51,6 +58,7 @@ public struct CanonicalEntity: Hashable, Sendable, Codable {
         hasher.combine(relationNames)
         hasher.combine(table)
         hasher.combine(compoundKey)
+        hasher.combine(joinTable)
     }
 
     /// Relation name → its `relationName:`, the part of the presentation that is structure.

@@ -49,6 +49,7 @@ public struct DesiredState: Sendable {
                                              packages: [definition.packageId], renames: definition.renames)
             }
         }
-        return order.compactMap { byName[$0] }
+        let entities = order.compactMap { byName[$0] }
+        return entities + JoinTables.of(entities, host: host)
     }
 }

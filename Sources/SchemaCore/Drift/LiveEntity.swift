@@ -11,11 +11,15 @@ public enum LiveEntity {
         // The live table has columns, not fields: it is read against the snapshot as the database
         // has it, and the result named back in the snapshot's terms.
         let original = snapshot
-        let snapshot = snapshot.inDatabase
+        let snapshot = snapshot.inDatabase(for: dialect)
         let table = snapshot.name
         let expected = TableShape.expected(for: snapshot, dialect: dialect, primaryKeys: primaryKeys)
         var limits: [String] = []
-        if live.primaryKey.isEmpty {
+        // A join table is what its many-to-many relations make: there is no structure to record or restore it to but that.
+        if original.isJoinTable && !Drift.differences(expected: expected, live: live).isEmpty {
+            limits.append("it is the join table of a many-to-many, made by its relations; fix it by hand to what `schema plan` shows for it")
+        }
+        if live.primaryKey.isEmpty && !original.isJoinTable {
             limits.append("the table has no primary key")
         }
         let liveChecks = Dictionary(live.checks.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })

@@ -115,7 +115,7 @@ extension TableShape {
     /// and the CHECKs for enums, lengths (SQLite) and ranges. `primaryKeys` names the referenced
     /// tables' key columns (``PrimaryKeys/of(host:entities:)``).
     public static func expected(for entity: CanonicalEntity, dialect: SQLDialect, primaryKeys: [String: String]) -> TableShape {
-        let entity = entity.inDatabase
+        let entity = entity.inDatabase(for: dialect)
         let columns = entity.fields.map { field -> Column in
             let serial = field.generated && (field.type == .int || field.type == .bigint)
             let defaultValue = serial ? (dialect == .postgresql ? ShapeText.autoincrement : nil) : dialect.defaultExpression(field).map(ShapeText.defaultValue)

@@ -385,7 +385,7 @@ public enum EntitiesFileParser {
         guard let kindText = reader.string(kindNode, context: "the type of relation '\(name)'") else { return nil }
         guard let kind = Relation.Kind(rawValue: kindText) else {
             reader.error(.invalidRelationKind, "unknown relation type '\(YAMLNodeReader.printable(kindText))'",
-                         hint: Suggestion.hint(for: kindText, in: Relation.Kind.allCases.map(\.rawValue)) ?? "use belongsTo or hasMany",
+                         hint: Suggestion.hint(for: kindText, in: Relation.Kind.allCases.map(\.rawValue)) ?? "use belongsTo, hasMany or manyToMany",
                          at: kindNode)
             return nil
         }

@@ -69,7 +69,7 @@ public enum EntitiesJSONSchema {
         "index.ops": "A column's operator class on PostgreSQL: { email: gin_trgm_ops } (Prisma's ops: raw(\"gin_trgm_ops\")). The extension that provides it must be installed.",
         // relation
         "relation.name": "The relation field's name in the Prisma model.",
-        "relation.type": "belongsTo: this entity holds the foreign key; hasMany: the other entity does.",
+        "relation.type": "belongsTo: this entity holds the foreign key; hasMany: the other entity does; manyToMany: a join table holds both (Prisma's implicit many-to-many, _AToB).",
         "relation.entity": "The related entity or host model.",
         "relation.target": "Alias of entity.",
         "relation.field": "belongsTo: the local foreign-key field. hasMany: the foreign-key field of the other entity.",

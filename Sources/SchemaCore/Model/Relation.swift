@@ -6,6 +6,9 @@ public struct Relation: Hashable, Sendable {
         case belongsTo
         /// The target holds a foreign key (`field`) pointing back at this entity.
         case hasMany
+        /// Prisma's implicit many-to-many (`tags Tag[]` on both sides): a join table `_PostToTag`
+        /// (or `_` + `relationName`) with columns `A` and `B`, made as Prisma Migrate makes it.
+        case manyToMany
     }
 
     /// The relation's name, which becomes the Prisma relation field.

@@ -33,8 +33,8 @@ public struct DerivedChange: Hashable, Sendable {
     /// whose `map:` changes is its column renamed.
     public init(from: CanonicalEntity?, to: CanonicalEntity?, renames: [String: String] = [:], renderer: MigrationSQLRenderer, rollout: Bool = false) {
         let renames = Self.columnRenames(from: from, to: to, renames: renames)
-        let from = from?.inDatabase
-        let to = to?.inDatabase
+        let from = from?.inDatabase(for: renderer.dialect)
+        let to = to?.inDatabase(for: renderer.dialect)
         operations = TableDiff.operations(from: from, to: to, renames: renames)
         // A new table has no rows: nothing about it can fail on existing data or lose any.
         risks = MigrationPlanner.risks(of: operations, creating: from == nil)

@@ -18,7 +18,7 @@ public enum PrismaArtifacts {
                 for line in back[model] ?? [] { text += "//   " + PrismaText.comment("\(model).\(line.trimmingCharacters(in: .whitespaces))") + "\n" }
             }
         }
-        for entity in entities.sorted(by: { $0.name < $1.name }) {
+        for entity in entities.sorted(by: { $0.name < $1.name }) where !entity.isJoinTable {
             text += "\n" + renderer.model(entity, header: header(entity)) + "\n"
         }
         for block in renderer.enumBlocks {
@@ -36,6 +36,11 @@ public enum PrismaArtifacts {
     /// `applied` (the other applied entities; an applied one of the same name is replaced). The one
     /// rendering `list --verbose`, the review page and the API show, whatever else is queued.
     public static func model(_ entity: CanonicalEntity, among applied: [CanonicalEntity], host: PrismaSchema?, header extra: [String] = []) -> String {
+        if entity.isJoinTable {
+            let sides = entity.relations.map(\.target)
+            return (header(entity) + extra + ["\(entity.name): the join table of the many-to-many between \(sides.joined(separator: " and ")); Prisma declares no model for it"])
+                .map { "// " + PrismaText.comment($0) }.joined(separator: "\n")
+        }
         let universe = applied.filter { $0.name != entity.name } + [entity]
         return PrismaRenderer(provider: host?.provider, universe: universe, host: host).model(entity, header: header(entity) + extra)
     }

@@ -258,8 +258,18 @@ public enum PrismaImport {
                     && candidate.attribute("relation")?.positional.first.map(unquoted) == relationName
             }
             guard let column = back?.attribute("relation")?.named["fields"].flatMap(PrismaAttribute.nameList)?.first else {
-                limits.append("\(label): the other side of the relation has no foreign key (an implicit many-to-many)")
-                return nil
+                // Lists on both sides and no foreign key: Prisma's implicit many-to-many.
+                let other = target.fields.contains { candidate in
+                    candidate.type == model.name && candidate.isList && candidate.name != field.name && candidate.attribute("relation")?.named["fields"] == nil
+                        && candidate.attribute("relation")?.positional.first.map(unquoted) == relationName
+                }
+                guard field.isList, other, model.primaryKey.count == 1, target.primaryKey.count == 1 else {
+                    limits.append("\(label): the other side of the relation has no foreign key")
+                    return nil
+                }
+                keys += ["type: manyToMany", "entity: \(target.name)"]
+                if let relationName { keys.append("relationName: \(quoted(relationName))") }
+                return keys.joined(separator: ", ")
             }
             guard let targetColumns else {
                 limits.append("\(label): \(target.name) stays in the host, whose model declares this list; a package lists only its own entities' rows")

@@ -19,6 +19,8 @@ public struct PrismaRenderer: Sendable {
     /// Creates a renderer, planning relation names and back-relation fields for all of `universe`.
     /// - Complexity: O(entities + relations).
     public init(provider: String?, universe: [CanonicalEntity], host: PrismaSchema?) {
+        // Join tables of many-to-many relations have no model: the relations' list fields say them.
+        let universe = universe.filter { !$0.isJoinTable }
         self.provider = provider
         self.universe = universe
         self.host = host
@@ -72,6 +74,9 @@ public struct PrismaRenderer: Sendable {
                 if let action = relation.onUpdate, action != .Cascade { arguments.append("onUpdate: \(action.rawValue)") }
                 rows.append([PrismaText.identifier(relation.name), PrismaText.identifier(relation.target) + (optional ? "?" : ""),
                              "@relation(\(arguments.joined(separator: ", ")))"])
+            case .manyToMany:
+                let name = entity.presentation?.relationNames[relation.name]
+                rows.append([PrismaText.identifier(relation.name), PrismaText.identifier(relation.target) + "[]", name.map { "@relation(\(PrismaText.string($0)))" } ?? ""])
             case .hasMany:
                 var attribute = ""
                 let owner = plan.hasManyOwners[RelationKey(entity: entity.name, relation: relation.name)]
@@ -266,7 +271,45 @@ public struct PrismaRenderer: Sendable {
                                                                                relationName: plan.relationNames[key]))
             }
         }
+        planManyToMany(owned, byName: byName, host: host, into: &plan)
         return plan
+    }
+
+    /// The list fields Prisma needs on the other side of each implicit many-to-many that side
+    /// does not declare (a package entity's, or a host model's that lacks it), added to `plan`.
+    static func planManyToMany(_ owned: [CanonicalEntity], byName: [String: CanonicalEntity], host: PrismaSchema?, into plan: inout RelationPlan) {
+        var used: [String: Set<String>] = [:]
+        for entity in owned {
+            for relation in entity.relations where relation.kind == .manyToMany {
+                let name = entity.presentation?.relationNames[relation.name]
+                // The other side: another many-to-many of the target to this entity, with the same name.
+                if let target = byName[relation.target], target.relations.contains(where: { candidate in
+                    candidate.kind == .manyToMany && candidate.target == entity.name && !(target.name == entity.name && candidate.name == relation.name)
+                        && target.presentation?.relationNames[candidate.name] == name
+                }) {
+                    continue
+                }
+                if byName[relation.target] == nil, let model = host?.model(named: relation.target), model.fields.contains(where: { field in
+                    field.type == entity.name && field.isList
+                        && field.attribute("relation")?.positional.first.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) } == name
+                }) {
+                    continue
+                }
+                var taken = used[relation.target]
+                    ?? existingFieldNames(of: relation.target, byName: byName, host: host).union((plan.backFields[relation.target] ?? []).map(\.field))
+                let base = lowerFirst(plural(entity.name)) + (relation.target == entity.name ? "Of" + upperFirst(relation.name) : "")
+                var candidate = base
+                var suffix = 2
+                while taken.contains(candidate) {
+                    candidate = base + String(suffix)
+                    suffix += 1
+                }
+                taken.insert(candidate)
+                used[relation.target] = taken
+                plan.backFields[relation.target, default: []].append(BackField(field: PrismaText.identifier(candidate), type: PrismaText.identifier(entity.name) + "[]",
+                                                                               relationName: name))
+            }
+        }
     }
 
     static func lowerFirst(_ text: String) -> String { text.prefix(1).lowercased() + text.dropFirst() }

@@ -86,6 +86,13 @@ public struct PrismaField: Hashable, Sendable {
     public var location: SourceLocation
 
     /// The attribute called `name` (`id`, `default`, `relation`, `db.VarChar`, ...).
+    /// The native type of `@db.X` (`@db.VarChar(n)` is a length, not one), when it is one `db:` knows.
+    public var nativeType: NativeType? {
+        attributes.first { $0.name.hasPrefix("db.") && $0.name != "db.VarChar" }.flatMap { attribute in
+            NativeType(parsing: attribute.name + (attribute.positional.isEmpty ? "" : "(" + attribute.positional.joined(separator: ",") + ")"))
+        }
+    }
+
     public func attribute(_ name: String) -> PrismaAttribute? {
         attributes.first { $0.name == name }
     }

@@ -49,10 +49,7 @@ struct EntityCatalog {
         }
         if let model = hostSchema?.model(named: name), model.primaryKey.count == 1, let field = model.field(named: model.primaryKey[0]),
            let type = FieldType(spelling: field.type) {
-            let native = field.attributes.first { $0.name.hasPrefix("db.") && $0.name != "db.VarChar" }.flatMap { attribute in
-                NativeType(parsing: attribute.name + (attribute.positional.isEmpty ? "" : "(" + attribute.positional.joined(separator: ",") + ")"))
-            }
-            return Self.postgresColumnType(type, native)
+            return Self.postgresColumnType(type, field.nativeType)
         }
         return nil
     }

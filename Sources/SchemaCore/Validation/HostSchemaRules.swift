@@ -41,7 +41,7 @@ extension StructuralDifference.Shape {
             case .belongsTo:
                 addForeignKey(relation.name, target: relation.target, fields: relation.field.map { [$0] } ?? [],
                               onDelete: relation.onDelete?.rawValue ?? "Restrict")
-            case .hasMany:
+            case .hasMany, .manyToMany:
                 add(relation: relation.name, "list of \(relation.target)")
             }
         }

@@ -5,6 +5,7 @@ enum RelationRules {
             switch relation.kind {
             case .belongsTo: checkBelongsTo(relation, of: entity, catalog: catalog)
             case .hasMany: checkHasMany(relation, of: entity, catalog: catalog)
+            case .manyToMany: checkManyToMany(relation, of: entity, catalog: catalog)
             }
         } + checkNames(entity)
     }
@@ -86,6 +87,28 @@ enum RelationRules {
                                       "relation '\(relation.name)' says 'optional: \(optional)' but its field '\(field.name)' is \(field.isOptional ? "nullable" : "required")",
                                       hint: optional ? "make '\(field.name)' nullable" : "remove 'optional' or make the field required",
                                       at: relation.location(of: "optional")))
+        }
+        return diagnostics
+    }
+
+    /// An implicit many-to-many: to an entity or host model with a key of one field, with no
+    /// foreign key or actions of its own (the join table's are Prisma's: CASCADE both ways), and
+    /// named when it joins an entity to itself (Prisma needs the name to tell the sides apart).
+    static func checkManyToMany(_ relation: Relation, of entity: Entity, catalog: EntityCatalog) -> [Diagnostic] {
+        if let unknown = checkTarget(relation, catalog: catalog) { return [unknown] }
+        var diagnostics: [Diagnostic] = []
+        for key in ["field", "onDelete", "onUpdate", "optional"] where relation.keyLocations[key] != nil {
+            diagnostics.append(.error(.invalidRelationKind, "'\(key)' does not apply to the many-to-many relation '\(relation.name)'",
+                                      hint: "remove '\(key)': the join table holds both keys and deletes its rows with either side", at: relation.location(of: key)))
+        }
+        for side in [entity.name, relation.target] where catalog.primaryKeyFields(of: side).count != 1 {
+            diagnostics.append(.error(.relationTypeMismatch, "the many-to-many relation '\(relation.name)' joins \(side), whose primary key is not one field",
+                                      hint: "join entities whose key is one field, or write the join table as an entity with primaryKey: [...]", at: relation.location(of: "entity")))
+        }
+        if relation.target == entity.name && relation.relationName == nil {
+            diagnostics.append(.error(.ambiguousRelation, "the many-to-many relation '\(relation.name)' joins \(entity.name) to itself and needs a 'relationName:'",
+                                      hint: "add 'relationName: \(entity.name)\(relation.name.prefix(1).uppercased() + relation.name.dropFirst())' (its join table is named after it)",
+                                      at: relation.location))
         }
         return diagnostics
     }

@@ -81,7 +81,7 @@ public struct FragmentFile: Sendable {
         let entities = applied.map(\.structure)
         try TextFile.write(PrismaArtifacts.fragment(entities, host: host, fingerprint: fingerprint), to: url)
         let merged = try writeMerged(entities, baseText: baseText, host: host, fingerprint: fingerprint)
-        return Written(url: url, merged: merged, models: applied.count)
+        return Written(url: url, merged: merged, models: entities.filter { !$0.isJoinTable }.count)
     }
 
     /// Writes only the merged schema, when one is kept and the base schema was read (`generate

@@ -1,0 +1,65 @@
+/// The join tables of implicit many-to-many relations, as Prisma Migrate makes them: `_AToB` (the
+/// two models' names in alphabetical order, or `_` + the relation's name), a column `A` with the
+/// first model's key and `B` with the second's, both keys of the table (`_AToB_AB_pkey` on
+/// PostgreSQL, a unique index `_AToB_AB_unique` on SQLite), an index `_AToB_B_index`, and foreign
+/// keys that cascade both ways. They are planned, approved and applied like the entities.
+enum JoinTables {
+    /// One join table per relation pair (both sides may declare it), in the order first declared.
+    static func of(_ entities: [DesiredEntity], host: PrismaSchema?) -> [DesiredEntity] {
+        let byName = Dictionary(entities.map { ($0.structure.name, $0.structure) }, uniquingKeysWith: { first, _ in first })
+        var tables: [String: DesiredEntity] = [:]
+        var order: [String] = []
+        for entity in entities {
+            for relation in entity.structure.relations where relation.kind == .manyToMany {
+                let sides = [entity.structure.name, relation.target].sorted()
+                let name = "_" + (entity.structure.relationNames[relation.name] ?? "\(sides[0])To\(sides[1])")
+                if var known = tables[name] {
+                    known.packages = Array(Set(known.packages + entity.packages)).sorted()
+                    tables[name] = known
+                    continue
+                }
+                guard let a = keyColumn("A", of: sides[0], byName: byName, host: host), let b = keyColumn("B", of: sides[1], byName: byName, host: host) else { continue }
+                var join = CanonicalEntity(
+                    name: name, fields: [a, b], indexes: [CanonicalIndex(fields: ["B"], unique: false, name: "\(name)_B_index")],
+                    relations: [CanonicalRelation(name: "A", kind: .belongsTo, target: sides[0], field: "A", onDelete: .Cascade, onUpdate: .Cascade),
+                                CanonicalRelation(name: "B", kind: .belongsTo, target: sides[1], field: "B", onDelete: .Cascade, onUpdate: .Cascade)],
+                    acl: nil)
+                join.compoundKey = ["A", "B"]
+                join.joinTable = true
+                tables[name] = DesiredEntity(structure: join, packages: entity.packages)
+                order.append(name)
+            }
+        }
+        return order.compactMap { tables[$0] }
+    }
+
+    /// Column `name` of a join table, holding `model`'s key: its column type (an identifier's
+    /// `cuid`/`uuid` is text), native type and length.
+    static func keyColumn(_ name: String, of model: String, byName: [String: CanonicalEntity], host: PrismaSchema?) -> CanonicalField? {
+        if let key = byName[model]?.primaryKey {
+            return CanonicalField(name: name, type: key.type == .cuid || key.type == .uuid ? .string : key.type, optional: false, primary: true,
+                                  maxLength: key.maxLength, nativeType: key.nativeType)
+        }
+        guard let host = host?.model(named: model), host.primaryKey.count == 1, let key = host.field(named: host.primaryKey[0]),
+              let type = FieldType(spelling: key.type) else { return nil }
+        let length = key.attribute("db.VarChar")?.positional.first.flatMap { Int($0) }
+        return CanonicalField(name: name, type: type, optional: false, primary: true, maxLength: length, nativeType: key.nativeType)
+    }
+}
+
+extension CanonicalEntity {
+    /// The entity as `dialect` stores it: ``inDatabase``, and a join table on SQLite keyed by a
+    /// unique index instead of a primary key, as Prisma Migrate makes it there.
+    public func inDatabase(for dialect: SQLDialect) -> CanonicalEntity {
+        var entity = inDatabase
+        guard isJoinTable, dialect == .sqlite, let key = entity.compoundKey else { return entity }
+        entity.compoundKey = nil
+        entity.fields = entity.fields.map { field in
+            var field = field
+            field.primary = false
+            return field
+        }
+        entity.indexes = (entity.indexes + [CanonicalIndex(fields: key, unique: true, name: "\(entity.name)_AB_unique")]).sorted()
+        return entity
+    }
+}
