@@ -258,13 +258,7 @@ public struct PrismaRenderer: Sendable {
                 }
                 var taken = used[relation.target] ?? existingFieldNames(of: relation.target, byName: byName, host: host)
                 let base = (single ? Self.lowerFirst(entity.name) : Self.lowerFirst(Self.plural(entity.name))) + (needsName ? "By" + Self.upperFirst(relation.name) : "")
-                var candidate = base
-                var suffix = 2
-                while taken.contains(candidate) {
-                    candidate = base + String(suffix)
-                    suffix += 1
-                }
-                taken.insert(candidate)
+                let candidate = Self.freeName(base, taken: &taken)
                 used[relation.target] = taken
                 plan.backFields[relation.target, default: []].append(BackField(field: PrismaText.identifier(candidate),
                                                                                type: PrismaText.identifier(entity.name) + (single ? "?" : "[]"),
@@ -298,18 +292,24 @@ public struct PrismaRenderer: Sendable {
                 var taken = used[relation.target]
                     ?? existingFieldNames(of: relation.target, byName: byName, host: host).union((plan.backFields[relation.target] ?? []).map(\.field))
                 let base = lowerFirst(plural(entity.name)) + (relation.target == entity.name ? "Of" + upperFirst(relation.name) : "")
-                var candidate = base
-                var suffix = 2
-                while taken.contains(candidate) {
-                    candidate = base + String(suffix)
-                    suffix += 1
-                }
-                taken.insert(candidate)
+                let candidate = Self.freeName(base, taken: &taken)
                 used[relation.target] = taken
                 plan.backFields[relation.target, default: []].append(BackField(field: PrismaText.identifier(candidate), type: PrismaText.identifier(entity.name) + "[]",
                                                                                relationName: name))
             }
         }
+    }
+
+    /// `base`, or `base2`, `base3`, … : the first that is not `taken`, which it joins.
+    static func freeName(_ base: String, taken: inout Set<String>) -> String {
+        var candidate = base
+        var suffix = 2
+        while taken.contains(candidate) {
+            candidate = base + String(suffix)
+            suffix += 1
+        }
+        taken.insert(candidate)
+        return candidate
     }
 
     static func lowerFirst(_ text: String) -> String { text.prefix(1).lowercased() + text.dropFirst() }
