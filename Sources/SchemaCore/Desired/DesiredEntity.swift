@@ -5,18 +5,22 @@ public struct DesiredEntity: Hashable, Sendable {
     public var packages: [String]
     /// new column → old column, from `renamedFrom:`.
     public var renames: [String: String]
+    /// The entity's previous name, from `renamedFrom:`: while that name is applied and this one
+    /// is not, the change renames the applied table instead of creating one.
+    public var renamedFrom: String?
 
     /// Creates a desired entity, hashing `structure`.
-    public init(structure: CanonicalEntity, packages: [String], renames: [String: String] = [:]) {
-        self.init(structure: structure, checksum: Checksum(of: structure), packages: packages, renames: renames)
+    public init(structure: CanonicalEntity, packages: [String], renames: [String: String] = [:], renamedFrom: String? = nil) {
+        self.init(structure: structure, checksum: Checksum(of: structure), packages: packages, renames: renames, renamedFrom: renamedFrom)
     }
 
     /// Creates a desired entity whose checksum was computed already (by validation).
-    init(structure: CanonicalEntity, checksum: Checksum, packages: [String], renames: [String: String]) {
+    init(structure: CanonicalEntity, checksum: Checksum, packages: [String], renames: [String: String], renamedFrom: String?) {
         self.structure = structure
         self.checksum = checksum
         self.packages = packages
         self.renames = renames
+        self.renamedFrom = renamedFrom
     }
 }
 

@@ -42,11 +42,13 @@ public struct DesiredState: Sendable {
             if var existing = byName[name] {
                 existing.packages.append(definition.packageId)
                 existing.renames.merge(definition.renames) { first, _ in first }
+                existing.renamedFrom = existing.renamedFrom ?? definition.renamedFrom
                 byName[name] = existing
             } else {
                 order.append(name)
                 byName[name] = DesiredEntity(structure: definition.canonical, checksum: definition.checksum,
-                                             packages: [definition.packageId], renames: definition.renames)
+                                             packages: [definition.packageId], renames: definition.renames,
+                                             renamedFrom: definition.renamedFrom)
             }
         }
         let entities = order.compactMap { byName[$0] }

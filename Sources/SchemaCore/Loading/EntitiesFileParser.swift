@@ -7,7 +7,7 @@ import Yams
 /// `{name:}` items, Prisma type spellings, `target` for `entity`, `foreignKey` for `field`.
 public enum EntitiesFileParser {
     static let topLevelKeys: Set<String> = ["entities", "enums"]
-    static let entityKeys: Set<String> = ["name", "version", "description", "checksum", "fields", "indexes", "relations", "acl", "map", "primaryKey"]
+    static let entityKeys: Set<String> = ["name", "version", "description", "checksum", "fields", "indexes", "relations", "acl", "map", "primaryKey", "renamedFrom"]
     static let fieldKeys: Set<String> = [
         "type", "required", "nullable", "optional", "primary", "generated", "unique", "index", "default",
         "maxLength", "enum", "min", "max", "description", "renamedFrom", "updatedAt", "db", "map",
@@ -136,6 +136,9 @@ public enum EntitiesFileParser {
             case "map":
                 entity.table = reader.string(value, context: "the 'map' of entity '\(name)'")
                 entity.tableLocation = reader.location(value)
+            case "renamedFrom":
+                entity.renamedFrom = reader.string(value, context: "the 'renamedFrom' of entity '\(name)'")
+                entity.renamedFromLocation = reader.location(value)
             case "primaryKey":
                 entity.compoundKey = reader.stringList(value, context: "the 'primaryKey' of entity '\(name)'")?.map(\.value)
                 entity.compoundKeyLocation = reader.location(value)

@@ -22,6 +22,11 @@ public struct Entity: Hashable, Sendable {
     public var compoundKey: [String]?
     /// Where `primaryKey:` is written.
     public var compoundKeyLocation: SourceLocation?
+    /// `renamedFrom:` a planning hint: the entity's previous name. Its applied table is renamed
+    /// (keeping every row) instead of dropped while a new one is created.
+    public var renamedFrom: String?
+    /// Where `renamedFrom:` is written.
+    public var renamedFromLocation: SourceLocation?
     /// `description:`, documentation only.
     public var documentation: String?
     /// `checksum:` as written, if it is a string (a stale value is reported).

@@ -35,6 +35,10 @@ public struct DerivedChange: Hashable, Sendable {
         let renames = Self.columnRenames(from: from, to: to, renames: renames)
         let from = from?.inDatabase(for: renderer.dialect)
         let to = to?.inDatabase(for: renderer.dialect)
+        if let from, let to, from.name != to.name {
+            self = Self.renamingTable(from: from, to: to, renames: renames, renderer: renderer, rollout: rollout)
+            return
+        }
         operations = TableDiff.operations(from: from, to: to, renames: renames)
         // A new table has no rows: nothing about it can fail on existing data or lose any.
         risks = MigrationPlanner.risks(of: operations, creating: from == nil)
@@ -50,6 +54,43 @@ public struct DerivedChange: Hashable, Sendable {
             checks = rendered.checks
         }
         risks += MigrationPlanner.rewriteRisks(of: statements.filter { $0.part != .rollback })
+    }
+
+    /// A change whose table is renamed (`renamedFrom:` on the entity, or a changed `map:`), from
+    /// and to as the database has them: the table renamed first, with every name that follows it
+    /// (``MigrationSQLRenderer/renameTable(from:to:phase:)``), then the rest of the change on the
+    /// renamed table. Rolled out, the old name stays a view over the renamed table (its old
+    /// columns) until the contract drops it; the rollback drops it and renames everything back
+    /// last. The data checks the start asks are asked before the rename, of the old name.
+    static func renamingTable(from: CanonicalEntity, to: CanonicalEntity, renames: [String: String], renderer: MigrationSQLRenderer, rollout: Bool) -> DerivedChange {
+        var moved = from
+        moved.name = to.name
+        var oldNamed = to
+        oldNamed.name = from.name
+        let keepsOldColumns = Set(from.fields.map(\.name)).isSubset(of: Rollout.expanded(from: moved, to: to, renames: renames).fields.map(\.name))
+        let rollsOut = rollout && keepsOldColumns && Rollout.canRollOut(from: moved, to: to, renames: renames)
+        // The same change without the rename: what the start's checks ask of the table under its old name.
+        let asked = DerivedChange(from: from, to: oldNamed, renames: renames, renderer: renderer, rollout: rollsOut).checks.filter { $0.part == .expand }
+        var change = DerivedChange(from: moved, to: to, renames: renames, renderer: renderer, rollout: false)
+        change.operations.insert(.renameTable(from: from.name, to: to.name), at: 0)
+        let renaming = renderer.renameTable(from: from, to: moved)
+        if rollsOut {
+            let parts = parts(from: moved, to: to, renames: renames, renderer: renderer)
+            let dropView = renderer.dropCompatibilityView(from.name)
+            change.incompatibilities = [Rollout.Incompatibility(.renamedEntity, "\(from.name) → \(to.name)")] + Rollout.incompatibilities(from: moved, to: to, renames: renames)
+            change.statements = renaming + parts.statements + renderer.compatibilityView(from, over: to.name)
+                + [dropView.inPart(.contract), dropView.inPart(.rollback)]
+                + renderer.renameTable(from: moved, to: from, phase: .renameTablesBack).map { $0.inPart(.rollback) }
+            change.checks = asked + parts.checks.filter { $0.part != .expand }
+            // The view keeps the old name working: the rename breaks no client of the running version.
+            change.risks = MigrationPlanner.risks(of: Array(change.operations.dropFirst()), creating: false)
+        } else {
+            change.statements = renaming + change.statements
+            change.checks = asked
+            change.risks = MigrationPlanner.risks(of: change.operations, creating: false)
+        }
+        change.risks += MigrationPlanner.rewriteRisks(of: change.statements.filter { $0.part != .rollback })
+        return change
     }
 
     /// The table between the expand and the contract of the change from `from` to `to`, as the

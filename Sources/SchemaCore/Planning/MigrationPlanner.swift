@@ -9,19 +9,25 @@ public enum MigrationPlanner {
         let renderer = MigrationSQLRenderer(dialect: dialect, primaryKeys: primaryKeys, identity: identity, hostEnums: Set(host?.enums ?? []))
         let appliedByName = Dictionary(applied.map { ($0.structure.name, $0) }, uniquingKeysWith: { first, _ in first })
         let desiredNames = Set(desired.map(\.structure.name))
+        let renamedFrom = entityRenames(desired: desired, applied: applied)
+        let renamedNames = Set(renamedFrom.values)
 
         var changes: [PlannedChange] = []
         for entity in dependencyOrder(desired) {
-            let before = appliedByName[entity.structure.name]
-            if before?.checksum == entity.checksum { continue }
+            let previous = renamedFrom[entity.structure.name]
+            let before = appliedByName[previous ?? entity.structure.name]
+            if before?.checksum == entity.checksum && previous == nil { continue }
             let derived = DerivedChange(from: before?.structure, to: entity.structure, renames: entity.renames, renderer: renderer, rollout: rollout)
-            changes.append(PlannedChange(
+            var change = PlannedChange(
                 id: PlannedChange.id(entity: entity.structure.name, from: before?.checksum, to: entity.checksum),
                 entity: entity.structure.name, action: before == nil ? .create : .alter, packages: entity.packages,
                 fromChecksum: before?.checksum, toChecksum: entity.checksum, structure: entity.structure,
-                derived: derived, renames: entity.renames))
+                derived: derived, renames: entity.renames)
+            change.renamedFrom = previous
+            changes.append(change)
         }
-        for entity in applied.sorted(by: { $0.structure.name < $1.structure.name }) where !desiredNames.contains(entity.structure.name) {
+        for entity in applied.sorted(by: { $0.structure.name < $1.structure.name })
+        where !desiredNames.contains(entity.structure.name) && !renamedNames.contains(entity.structure.name) {
             changes.append(PlannedChange(
                 id: PlannedChange.id(entity: entity.structure.name, from: entity.checksum, to: nil),
                 entity: entity.structure.name, action: .drop, packages: entity.packages, fromChecksum: entity.checksum, toChecksum: nil,
@@ -30,10 +36,21 @@ public enum MigrationPlanner {
         return changes
     }
 
-    /// Entities whose table would be renamed (their `map:` changed since they were applied), as
-    /// messages: not planned yet (the running version, its indexes' and constraints' names and
-    /// its policies all name the table), so the scan refuses them instead of planning a new table.
-    /// So are changes of a compound primary key (to, from or between keys of several fields), and
+    /// New entity name → the applied name it takes over: the `renamedFrom:` hints that hold, i.e.
+    /// the entity is not applied under its own name, the old name is applied and no package wants
+    /// it any more, and no other entity claims it (then neither does: which one is meant is unclear).
+    public static func entityRenames(desired: [DesiredEntity], applied: [AppliedEntity]) -> [String: String] {
+        let appliedNames = Set(applied.map(\.structure.name))
+        let desiredNames = Set(desired.map(\.structure.name))
+        let claims = desired.compactMap { entity in entity.renamedFrom.map { (entity.structure.name, $0) } }
+            .filter { new, old in !appliedNames.contains(new) && appliedNames.contains(old) && !desiredNames.contains(old) }
+        let claimants = Dictionary(grouping: claims, by: \.1)
+        return Dictionary(claims.filter { claimants[$0.1]?.count == 1 }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Changes that cannot be planned yet, as messages: the scan refuses them instead of planning
+    /// something else. A renamed entity in a many-to-many relation (the join table's name and
+    /// sides follow the entity's name). Changes of a compound primary key (to, from or between keys of several fields), and
     /// of scalar lists: any on SQLite (no arrays; Prisma has no lists there), a field becoming or
     /// ceasing to be one or a list's element type changing, and removing or reordering values of an
     /// enum type a list uses (the type is made again, which converts scalar columns only).
@@ -46,8 +63,16 @@ public enum MigrationPlanner {
         for field in applied.flatMap(\.structure.fields) {
             if let type = field.enumType { appliedValues[type] = field.enumValues ?? [] }
         }
+        let renamedFrom = entityRenames(desired: desired, applied: applied)
+        let manyToManyTargets = Set(desired.flatMap { entity in
+            entity.structure.relations.filter { $0.kind == .manyToMany }.flatMap { [$0.target, entity.structure.name] }
+        })
         for entity in desired {
-            let before = appliedByName[entity.structure.name]
+            let before = appliedByName[renamedFrom[entity.structure.name] ?? entity.structure.name]
+            if let old = renamedFrom[entity.structure.name], manyToManyTargets.contains(entity.structure.name) {
+                messages.append("entity \(entity.structure.name): renaming \(old) changes the name of the join table of its many-to-many relations (and which side is A), "
+                                + "which schema cannot plan yet; keep the name \(old)")
+            }
             for field in entity.structure.fields {
                 let old = before?.field(named: entity.renames[field.name] ?? field.name)
                 // PostgreSQL refuses a value added to an existing type until it is committed; a new
@@ -77,10 +102,6 @@ public enum MigrationPlanner {
     /// Why the table of `after` cannot be planned from `before`, if it cannot.
     static func unplannableTable(before: CanonicalEntity?, after: CanonicalEntity) -> String? {
         guard let before else { return nil }
-        if before.tableName != after.tableName {
-            return "entity \(after.name): `map:` would rename its table \(before.tableName) to \(after.tableName), "
-                + "which schema cannot plan yet; keep `map: \(before.tableName)`\(before.table == nil ? " (or no `map:`)" : "")"
-        }
         if (before.compoundKey != nil || after.compoundKey != nil) && before.inDatabase.keyColumns != after.inDatabase.keyColumns {
             return "entity \(after.name): its primary key would change from (\(before.keyColumns.joined(separator: ", "))) to (\(after.keyColumns.joined(separator: ", "))), "
                 + "which schema cannot plan yet for a key of several fields; keep `primaryKey: [\(before.keyColumns.joined(separator: ", "))]`"

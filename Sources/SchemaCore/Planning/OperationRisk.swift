@@ -27,6 +27,8 @@ public struct OperationRisk: Hashable, Sendable, Codable, CustomStringConvertibl
             return [OperationRisk(code: "DS102", kind: .destructive, message: "drops table \(name) and all its rows")]
         case .dropColumn(let table, let field):
             return [OperationRisk(code: "DS103", kind: .destructive, message: "drops column \(table).\(field.name) and its values")]
+        case .renameTable(let from, let to):
+            return [OperationRisk(code: "BC103", kind: .backwardIncompatible, message: "renames table \(from) to \(to); clients using the old name break unless it rolls out")]
         case .renameColumn(let table, let from, let to):
             return [OperationRisk(code: "BC102", kind: .backwardIncompatible, message: "renames \(table).\(from) to \(to); clients using the old name break")]
         case .addColumn(let table, let field) where !field.optional && field.defaultValue == nil && !field.generated:

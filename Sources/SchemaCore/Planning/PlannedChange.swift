@@ -28,6 +28,9 @@ public struct PlannedChange: Hashable, Sendable {
     /// For a repair: the checksum of the live table it was planned from (``LiveEntity``); the
     /// repair runs only while the table is still that.
     public var repairOf: String?
+    /// For an entity renamed (`renamedFrom:`): its applied name, whose snapshot the change starts
+    /// from and replaces.
+    public var renamedFrom: String?
 
     /// Whether approving needs `--allow-data-loss`.
     public var isDestructive: Bool { risks.contains { $0.kind == .destructive } }

@@ -49,6 +49,7 @@ public enum Rollout {
             case droppedEntity = "dropped-entity"
             case renamedField = "renamed-field"
             case widenedField = "widened-field"
+            case renamedEntity = "renamed-entity"
         }
 
         public var kind: Kind
@@ -70,6 +71,7 @@ public enum Rollout {
             case .foreignKey: "a foreign key on \(object) is added: the running version's writes may not satisfy it"
             case .droppedEntity: "table \(object) is dropped: the running version still reads and writes it"
             case .renamedField: "field \(object): the running version still reads and writes the old column; both are kept equal until complete"
+            case .renamedEntity: "table \(object): the running version still reads and writes the old name, a view over the renamed table until complete"
             case .widenedField: "field \(object) becomes bigint without a table rewrite: a shadow column is filled now and swapped in by complete (values beyond int wait for it)"
             }
         }
@@ -154,7 +156,9 @@ public enum Rollout {
         relations += old.relations.filter { $0.kind == .belongsTo && $0.field.map(droppedNames.contains) == true }
         relations.sort { $0.name < $1.name }
 
-        return CanonicalEntity(name: new.name, fields: fields, indexes: indexes.sorted(), relations: relations, acl: new.acl, presentation: new.presentation)
+        var entity = CanonicalEntity(name: new.name, fields: fields, indexes: indexes.sorted(), relations: relations, acl: new.acl, presentation: new.presentation)
+        entity.compoundKey = new.compoundKey
+        return entity
     }
 
     /// What the contract does that the running version does not tolerate: empty for a compatible

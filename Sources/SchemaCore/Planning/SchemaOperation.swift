@@ -2,6 +2,8 @@
 public enum SchemaOperation: Hashable, Sendable, Codable {
     case createTable(CanonicalEntity)
     case dropTable(String)
+    /// The table of a renamed entity (`renamedFrom:`) or of a changed `map:`, keeping its rows.
+    case renameTable(from: String, to: String)
     case addColumn(table: String, field: CanonicalField)
     case dropColumn(table: String, field: CanonicalField)
     case renameColumn(table: String, from: String, to: String)
@@ -16,6 +18,7 @@ public enum SchemaOperation: Hashable, Sendable, Codable {
         switch self {
         case .createTable(let entity): "create table \(entity.name)"
         case .dropTable(let name): "drop table \(name)"
+        case .renameTable(let from, let to): "rename table \(from) to \(to)"
         case .addColumn(let table, let field): "add column \(table).\(field.name) \(field.type.rawValue)\(field.optional ? "?" : "")"
         case .dropColumn(let table, let field): "drop column \(table).\(field.name)"
         case .renameColumn(let table, let from, let to): "rename column \(table).\(from) to \(to)"

@@ -18,12 +18,27 @@ public struct SQLStatement: Hashable, Sendable, Codable {
         case types = 7
         /// Enum types no table uses any more, after the tables are dropped.
         case dropTypes = 8
+        /// Tables renamed (an entity's `renamedFrom:` or changed `map:`), before anything else
+        /// names them by their new names.
+        case renameTables = 9
+        /// The views that keep a renamed table's old name working for the version still running
+        /// (a rollout's expand), after everything else.
+        case createViews = 10
+        /// Those views dropped, first of a contract or a rollback.
+        case dropViews = 11
+        /// A rollback's renames back to the old names, after everything else of it.
+        case renameTablesBack = 12
 
-        /// Where the phase runs: its number, but enum types come before tables and go after them.
+        /// Where the phase runs: its number, but enum types come before tables and go after them,
+        /// and table renames and views go first or last.
         var rank: Double {
             switch self {
+            case .dropViews: -2
+            case .renameTables: -1
             case .types: 1.5
             case .dropTypes: 5.5
+            case .renameTablesBack: 20
+            case .createViews: 21
             default: Double(rawValue)
             }
         }

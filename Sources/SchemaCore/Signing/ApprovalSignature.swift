@@ -22,6 +22,8 @@ public enum ApprovalSignature {
         public var renames: [String: String]
         /// For a repair: the checksum of the live table it restores from.
         public var repairOf: String?
+        /// For a renamed entity: the applied name whose snapshot and table it takes over.
+        public var renamedFrom: String?
         public var sqlHash: String
         /// ``PresentationDigest/of(_:)`` of the to-structure.
         public var presentation: String
@@ -29,7 +31,7 @@ public enum ApprovalSignature {
 
         /// Creates a claim.
         public init(itemId: String, entity: String, action: String, fromChecksum: String?, toChecksum: String?, renames: [String: String],
-                    repairOf: String?, sqlHash: String, presentation: String, nonce: String) {
+                    repairOf: String?, renamedFrom: String? = nil, sqlHash: String, presentation: String, nonce: String) {
             self.itemId = itemId
             self.entity = entity
             self.action = action
@@ -37,17 +39,21 @@ public enum ApprovalSignature {
             self.toChecksum = toChecksum
             self.renames = renames
             self.repairOf = repairOf
+            self.renamedFrom = renamedFrom
             self.sqlHash = sqlHash
             self.presentation = presentation
             self.nonce = nonce
         }
 
         /// The exact bytes signed: a versioned, newline-separated record; the renames as canonical
-        /// JSON (sorted keys), so no value can pass for a field separator.
+        /// JSON (sorted keys), so no value can pass for a field separator. A renamed entity's
+        /// claim has a version of its own with its old name (no identifier contains a newline);
+        /// every other claim's bytes are those signed before entities could be renamed.
         public var payload: Data {
             let renamesText = JSONValue.object(renames.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) }).serialized
-            return Data(["schema-approval-v4", itemId, entity, action, fromChecksum ?? "-", toChecksum ?? "-", renamesText, repairOf ?? "-", sqlHash,
-                         presentation, nonce]
+            let head = renamedFrom.map { ["schema-approval-v5", $0] } ?? ["schema-approval-v4"]
+            return Data((head + [itemId, entity, action, fromChecksum ?? "-", toChecksum ?? "-", renamesText, repairOf ?? "-", sqlHash,
+                                 presentation, nonce])
                 .joined(separator: "\n").utf8)
         }
     }

@@ -22,6 +22,9 @@ enum FieldRules {
         if let table = entity.table, !Identifier.isValid(table) {
             diagnostics.append(invalidName(table, kind: "table ('map')", at: entity.tableLocation ?? entity.location))
         }
+        if let old = entity.renamedFrom, !Identifier.isValid(old) {
+            diagnostics.append(invalidName(old, kind: "renamedFrom", at: entity.renamedFromLocation ?? entity.location))
+        }
         var seen: Set<String> = []
         for field in entity.fields {
             if let column = field.column, !Identifier.isValid(column) {

@@ -7,6 +7,8 @@ public struct ValidationReport: Sendable {
         public var checksum: Checksum
         /// new column → old column, from `renamedFrom:`: a hint for planning, not part of the structure.
         public var renames: [String: String]
+        /// The entity's previous name, from its `renamedFrom:`: a hint for planning as well.
+        public var renamedFrom: String? { entity.renamedFrom }
 
         /// The structure `checksum` is computed from. Derived again when asked rather than kept:
         /// `validate` needs it only for the few entities that conflict or overlap a host model,

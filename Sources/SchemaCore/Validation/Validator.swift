@@ -57,6 +57,7 @@ public enum Validator {
             result.diagnostics += FieldRules.check(entity)
             result.diagnostics += RelationRules.check(entity, catalog: catalog)
             result.diagnostics += ACLRules.check(entity, knownRoles: knownRoles, catalog: catalog)
+            result.diagnostics += renameRule(entity, catalog: catalog)
             let canonical = CanonicalEntity(entity)
             let checksum = Checksum(of: canonical)
             if let declared = entity.declaredChecksum, !declared.isEmpty, !checksum.hex.hasPrefix(declared.lowercased()) {
@@ -67,6 +68,20 @@ public enum Validator {
                                             renames: renameHints(of: entity)))
         }
         return result
+    }
+
+    /// An entity's `renamedFrom:` must name a name nothing else holds: the rename frees it, so a
+    /// package entity or host model still called that would be a second table of the same name.
+    static func renameRule(_ entity: Entity, catalog: EntityCatalog) -> [Diagnostic] {
+        guard let old = entity.renamedFrom, Identifier.isValid(old) else { return [] }
+        let at = entity.renamedFromLocation ?? entity.location
+        if old == entity.name {
+            return [.error(.nameCollision, "entity \(entity.name) is renamed from its own name", hint: "remove 'renamedFrom', or name the entity's previous name", at: at)]
+        }
+        guard catalog.exists(old) else { return [] }
+        let holder = catalog.packageEntities[old] == nil ? "a model of the host's schema" : "an entity a package still declares"
+        return [.error(.nameCollision, "entity \(entity.name) is renamed from \(old), but \(old) is \(holder)",
+                       hint: "a rename frees the old name: remove or rename \(old) there, or remove 'renamedFrom'", at: at)]
     }
 
     /// The rename hints of an entity as written: new column name → old column name (`renamedFrom:`).

@@ -85,6 +85,10 @@ extension ApplyEngine {
             case .refused(let refusal):
                 refusals.append(refusal)
             case .verified(let verified):
+                if end == .rollback, let refusal = Self.renameRollbackRefusal(verified.item, applied: inputs.applied) {
+                    refusals.append(refusal)
+                    continue
+                }
                 let checks = verified.item.checks.filter { $0.part == end.part }
                 if let data = Registry.dataRefusal(itemId: verified.item.id, entity: name, try Registry.violations(checks, tables: tables, connection),
                                                    then: "Give those rows a value (the version before the change wrote none), then run `schema \(end.rawValue)` again") {
@@ -98,6 +102,20 @@ extension ApplyEngine {
             throw SchemaError(first.code, refusals.map { "\($0.entity ?? $0.itemId): \($0.message)" }.joined(separator: "\n") + "\nNothing ran.")
         }
         return Self.referencingFirst(chosen)
+    }
+
+    /// Refuses to roll back the rename of an entity that other applied entities now reference
+    /// by its new name (their own changes applied whole at the start): the table would take its
+    /// old name back under them, and their snapshots would name a table that no longer exists.
+    static func renameRollbackRefusal(_ item: QueueItem, applied: [String: AppliedEntity]) -> Refusal? {
+        guard let previous = item.renamedFrom else { return nil }
+        let referrers = applied.values.map(\.structure).filter { entity in
+            entity.name != item.entity && entity.relations.contains { $0.kind == .belongsTo && $0.target == item.entity }
+        }.map(\.name).sorted()
+        guard !referrers.isEmpty else { return nil }
+        return Refusal(itemId: item.id, entity: item.entity, code: .baseChanged,
+                       message: "\(referrers.joined(separator: ", ")) now reference\(referrers.count == 1 ? "s" : "") \(item.entity) by its new name, so the rename back to \(previous) "
+                        + "cannot be rolled back alone; run `schema complete \(item.entity)` and change the packages forward instead")
     }
 
     /// `rollouts` with each table before the tables it references, so that the contract of
@@ -155,6 +173,10 @@ extension ApplyEngine {
                 for statement in last { try connection.execute(statement.sql) }
                 try requireEndShape(target, end, primaryKeys: keys, connection)
                 if end == .rollback {
+                    // A renamed entity goes back to its old name: the new one's snapshot goes.
+                    if item.renamedFrom != nil {
+                        try Registry.adjustAppliedDigest([try Registry.removeSnapshot(entity: item.entity, connection)], connection)
+                    }
                     try Registry.restoreSnapshot(target.rollout.from, packages: item.packages, itemId: item.id, at: registry.now, connection)
                     try registry.setState(connection, item, .rolledBack)
                 }

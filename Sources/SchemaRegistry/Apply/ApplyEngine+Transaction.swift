@@ -92,10 +92,10 @@ extension ApplyEngine {
                      digestChanges: inout [Registry.SnapshotChange]) throws -> QueueItem {
         // A rolled-out change keeps the structure it replaces: the contract and the way back are
         // derived from it (and checked against the item's approved from-checksum first).
-        if item.isRolledOut, let before = try Registry.storedSnapshot(entity: item.entity, connection) {
+        if item.isRolledOut, let before = try Registry.storedSnapshot(entity: item.renamedFrom ?? item.entity, connection) {
             try Registry.openRollout(item, from: before.structure, connection)
         }
-        digestChanges.append(try registry.record(item, connection, adjustingDigest: false))
+        digestChanges += try registry.record(item, connection, adjustingDigest: false)
         try registry.setState(connection, item, .applied)
         try registry.insertAudit(connection, principal: request.principal, action: .apply, item: item, detail: item.action.rawValue, nonce: nonce)
         var applied = item

@@ -162,16 +162,17 @@ public struct ApplyEngine: Sendable {
         let inputs = try DerivationInputs.read(context: desired.renderContext, others: desired.entities.map(\.structure), connection)
         let keys = PrimaryKeys.of(host: desired.host, entities: inputs.applied.values.map(\.structure))
         let tables = try Self.existingTables(connection)
-        let createdHere = Set(items.filter { $0.action == .create }.map(\.entity))
+        // Tables this start creates or renames into being.
+        let createdHere = Set(items.filter { $0.action == .create || $0.renamedFrom != nil }.map(\.entity))
         let rollouts = try Registry.openRollouts(connection)
         for (verified, refusal) in try verify(items, current: desired.entitiesByName, trustedKeys: trustedKeys, resuming: false, inputs: inputs, connection) {
             let item = verified.item
             if let refusal {
                 prepared.refused.append(refusal)
-            } else if let rollout = rollouts[item.entity] {
+            } else if let rollout = rollouts[item.entity] ?? item.renamedFrom.flatMap({ rollouts[$0] }) {
                 prepared.refused.append(Self.rolloutOpenRefusal(item, rollout))
             } else if !repaired.contains(item.entity),
-                      let drift = try driftRefusal(item, applied: inputs.applied[item.entity], primaryKeys: keys, tables: tables, connection) {
+                      let drift = try driftRefusal(item, applied: inputs.applied[item.renamedFrom ?? item.entity], primaryKeys: keys, tables: tables, connection) {
                 prepared.refused.append(drift)
             } else if connection.dialect == .postgresql,
                       let missing = Self.missingTargetRefusal(item, primaryKeys: keys, tables: tables, createdHere: createdHere) {
@@ -181,7 +182,7 @@ public struct ApplyEngine: Sendable {
             } else {
                 prepared.accepted.append(item)
                 prepared.nonces[item.id] = verified.nonce
-                if item.structure?.acl != nil || inputs.applied[item.entity]?.structure.acl != nil { prepared.secured.insert(item.id) }
+                if item.structure?.acl != nil || inputs.applied[item.renamedFrom ?? item.entity]?.structure.acl != nil { prepared.secured.insert(item.id) }
             }
         }
         return prepared
@@ -232,6 +233,9 @@ public struct ApplyEngine: Sendable {
         case .alter, .drop:
             guard let applied else { return nil }
             differences = try Registry.drift(of: applied.structure, primaryKeys: primaryKeys, connection)
+                // A renamed table's new name must be free.
+                + (applied.structure.tableName != item.tableName && tables.contains(item.tableName)
+                    ? [DriftDifference(.tableExists, table: item.tableName, object: item.tableName)] : [])
         }
         guard !differences.isEmpty else { return nil }
         return Refusal(itemId: item.id, entity: item.entity, code: .drift,

@@ -30,6 +30,8 @@ public struct QueueItem: Hashable, Sendable {
     public var renames: [String: String]
     /// For a repair: the checksum of the live table it was planned from.
     public var repairOf: String?
+    /// For a renamed entity: the applied name whose snapshot it starts from and replaces.
+    public var renamedFrom: String?
     /// What the approval pins (``PinnedSQL/hash(_:checks:format:)``).
     public var sqlHash: String
     /// How ``sqlHash`` is computed: 1 for items queued before statements had stages, 2 since.
@@ -75,7 +77,7 @@ public struct QueueItem: Hashable, Sendable {
     /// SQL derived from the item's structures (equal to the stored one, or the item is refused).
     public func claim(nonce: String) -> ApprovalSignature.Claim {
         ApprovalSignature.Claim(itemId: id, entity: entity, action: action.rawValue, fromChecksum: fromChecksum, toChecksum: toChecksum,
-                                renames: renames, repairOf: repairOf, sqlHash: sqlHash, presentation: PresentationDigest.of(structure?.presentation), nonce: nonce)
+                                renames: renames, repairOf: repairOf, renamedFrom: renamedFrom, sqlHash: sqlHash, presentation: PresentationDigest.of(structure?.presentation), nonce: nonce)
     }
 
     /// The hash of the stored statements and checks, as this item's format computes it.
@@ -96,6 +98,7 @@ public struct QueueItem: Hashable, Sendable {
         checks = change.checks
         renames = change.renames
         repairOf = change.repairOf
+        renamedFrom = change.renamedFrom
         sqlHash = change.sqlHash
         format = PinnedSQL.currentFormat
         progress = 0
@@ -105,14 +108,14 @@ public struct QueueItem: Hashable, Sendable {
         updatedAt = time
     }
 
-    static let columns = #""id", "entity", "action", "packages", "from_checksum", "to_checksum", "structure", "operations", "risks", "destructive", "statements", "sql_hash", "dialect", "state", "created_at", "updated_at", "error", "renames", "checks", "format", "progress", "repair_of""#
+    static let columns = #""id", "entity", "action", "packages", "from_checksum", "to_checksum", "structure", "operations", "risks", "destructive", "statements", "sql_hash", "dialect", "state", "created_at", "updated_at", "error", "renames", "checks", "format", "progress", "repair_of", "renamed_from""#
 
     var binds: [SQLValue] {
         [.text(id), .text(entity), .text(action.rawValue), .text(JSONCoding.encode(packages)), Self.optional(fromChecksum), Self.optional(toChecksum),
          structure.map { .text(JSONCoding.encode($0)) } ?? .null, .text(JSONCoding.encode(operations)), .text(JSONCoding.encode(risks)),
          .integer(isDestructive ? 1 : 0), .text(JSONCoding.encode(statements)), .text(sqlHash), .text(dialect.rawValue), .text(state.rawValue),
          .text(createdAt), .text(updatedAt), Self.optional(error), .text(JSONCoding.encode(renames)), .text(JSONCoding.encode(checks)),
-         .integer(Int64(format)), .integer(Int64(progress)), Self.optional(repairOf)]
+         .integer(Int64(format)), .integer(Int64(progress)), Self.optional(repairOf), Self.optional(renamedFrom)]
     }
 
     static func optional(_ text: String?) -> SQLValue { text.map(SQLValue.text) ?? .null }
@@ -144,6 +147,7 @@ public struct QueueItem: Hashable, Sendable {
         format = Int(row["format"]?.integer ?? 1)
         progress = Int(row["progress"]?.integer ?? 0)
         repairOf = row["repair_of"]?.text
+        renamedFrom = row["renamed_from"]?.text
         sqlHash = try text("sql_hash")
         createdAt = try text("created_at")
         updatedAt = try text("updated_at")

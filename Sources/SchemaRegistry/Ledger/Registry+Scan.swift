@@ -25,7 +25,9 @@ extension Registry {
             // A change an apply has begun (its online steps remain) counts as applied: new changes
             // are planned from it, and it is never superseded; the next start finishes it.
             let started = existingItems.filter { $0.state == .approved && $0.progress > 0 }
-            var applied = try Self.appliedEntities(connection).filter { entity in !started.contains { $0.entity == entity.structure.name } }
+            var applied = try Self.appliedEntities(connection).filter { entity in
+                !started.contains { $0.entity == entity.structure.name || $0.renamedFrom == entity.structure.name }
+            }
             for item in started {
                 if let structure = item.structure, let checksum = item.toChecksum {
                     applied.append(AppliedEntity(structure: structure, checksum: Checksum(hex: checksum), packages: item.packages))

@@ -46,7 +46,7 @@ extension Registry {
     static func vouchingRows(_ connection: any RegistryConnection) throws -> [String: SQLRow] {
         let rows = try connection.query("""
             SELECT e."name", e."item_id", e."attestation", e."attestation_key", a."signature", a."public_key", a."nonce",
-                   q."from_checksum", q."sql_hash", q."action", q."renames", q."repair_of"
+                   q."from_checksum", q."sql_hash", q."action", q."renames", q."repair_of", q."renamed_from"
             FROM \(connection.names.entities) e
             LEFT JOIN \(connection.names.approvals) a ON a."item_id" = e."item_id"
             LEFT JOIN \(connection.names.queue) q ON q."id" = e."item_id"
@@ -63,7 +63,7 @@ extension Registry {
            let sqlHash = row["sql_hash"]?.text, let nonce = row["nonce"]?.text, let action = row["action"]?.text {
             let renames = (row["renames"]?.text).flatMap { try? JSONCoding.decode([String: String].self, $0) } ?? [:]
             let claim = ApprovalSignature.Claim(itemId: itemId, entity: name, action: action, fromChecksum: row["from_checksum"]?.text,
-                                                toChecksum: entity.checksum.hex, renames: renames, repairOf: row["repair_of"]?.text,
+                                                toChecksum: entity.checksum.hex, renames: renames, repairOf: row["repair_of"]?.text, renamedFrom: row["renamed_from"]?.text,
                                                 sqlHash: sqlHash, presentation: PresentationDigest.of(entity.structure.presentation), nonce: nonce)
             if ApprovalSignature.isValid(signature, of: claim, publicKey: key.publicKey) { return true }
         }

@@ -3,7 +3,7 @@ import SchemaCore
 /// The registry's own tables, prefixed `_schema_` (in their own schema on PostgreSQL), created and
 /// upgraded by the tool. Each migration runs once, in order, recorded in `_schema_meta`.
 enum RegistryTables {
-    static let currentVersion = 8
+    static let currentVersion = 9
 
     static func migrations(_ names: RegistryNames) -> [[String]] {
         let dialect = names.dialect
@@ -94,7 +94,9 @@ enum RegistryTables {
         // which the application's role has no right to take, instead of an advisory lock, which
         // any role can take and hold.
         let version8 = dialect == .postgresql ? [#"CREATE TABLE IF NOT EXISTS \#(names.lock) ("id" INTEGER PRIMARY KEY)"#] : []
-        return [version1, version2, version3, version4, [], version6, version7, version8]
+        // Version 9: an item of a renamed entity records the applied name it takes over.
+        let version9 = [#"ALTER TABLE \#(names.queue) ADD COLUMN "renamed_from" TEXT"#]
+        return [version1, version2, version3, version4, [], version6, version7, version8, version9]
     }
 
     /// Creates or upgrades the tables. Runs inside the locked transaction, so concurrent first runs

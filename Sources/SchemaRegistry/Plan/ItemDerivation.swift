@@ -100,9 +100,12 @@ extension Registry {
             return refuse(.dialectMismatch, "planned for \(item.dialect.rawValue), but the database is \(dialect.rawValue)")
         }
         if let problem = shapeProblem(of: item) { return refuse(.structureChanged, problem + ": the row was edited in the database; run `schema scan` again") }
-        let applied = inputs.applied[item.entity]
+        let applied = inputs.applied[item.renamedFrom ?? item.entity]
         guard applied?.checksum.hex == item.fromChecksum else {
-            return refuse(.baseChanged, "the applied structure of \(TerminalText.escape(item.entity, limit: 80)) changed since this item was planned; run scan again")
+            return refuse(.baseChanged, "the applied structure of \(TerminalText.escape(item.renamedFrom ?? item.entity, limit: 80)) changed since this item was planned; run scan again")
+        }
+        if item.renamedFrom != nil, inputs.applied[item.entity] != nil {
+            return refuse(.baseChanged, "\(TerminalText.escape(item.entity, limit: 80)) is applied already, so nothing can be renamed to it; run scan again")
         }
         var before = applied?.structure
         if item.action == .repair, before != nil {
@@ -144,6 +147,9 @@ extension Registry {
             if !item.renames.isEmpty { return "a repair has no renames" }
         }
         if item.action != .repair, item.repairOf != nil { return "only a repair records a live table" }
+        if let previous = item.renamedFrom, item.action != .alter || previous == item.entity || !Identifier.isValid(previous) {
+            return "only an alter renames an entity, from another valid name"
+        }
         return nil
     }
 }

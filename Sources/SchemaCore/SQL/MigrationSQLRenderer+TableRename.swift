@@ -1,0 +1,120 @@
+extension MigrationSQLRenderer {
+    /// Renames the table of `old` to that of `new` (both as the database has them, with the same
+    /// columns), keeping every row, and renames with it every object named after the table, so
+    /// that the names are those Prisma Migrate gives a table of the new name: the primary key,
+    /// the indexes, the foreign keys, the checks, PostgreSQL's serial sequences and row-level
+    /// security policies. Foreign keys of other tables follow the table by themselves (PostgreSQL
+    /// keeps them by the table's identity; SQLite rewrites them on `RENAME TO`).
+    ///
+    /// - Parameter phase: ``SQLStatement/Phase/renameTables`` for the way there (first of all),
+    ///   ``SQLStatement/Phase/renameTablesBack`` for a rollback's way back (last of all).
+    func renameTable(from old: CanonicalEntity, to new: CanonicalEntity, phase: SQLStatement.Phase = .renameTables) -> [SQLStatement] {
+        let (before, after) = (old.name, new.name)
+        guard before != after else { return [] }
+        switch dialect {
+        case .postgresql:
+            let lock = exclusive(after)
+            var statements = [SQLStatement(phase, "ALTER TABLE \(q(before)) RENAME TO \(q(after))", lock: exclusive(before))]
+            func renameConstraint(_ from: String, _ to: String) {
+                if from != to { statements.append(SQLStatement(phase, "ALTER TABLE \(q(after)) RENAME CONSTRAINT \(q(from)) TO \(q(to))", lock: lock)) }
+            }
+            if !old.keyColumns.isEmpty {
+                renameConstraint(ConstraintName.primaryKey(before, in: dialect), ConstraintName.primaryKey(after, in: dialect))
+            }
+            for index in old.indexes {
+                let (from, to) = (ConstraintName.index(before, index, in: dialect), ConstraintName.index(after, index, in: dialect))
+                if from != to {
+                    statements.append(SQLStatement(phase, "ALTER INDEX \(q(from)) RENAME TO \(q(to))", lock: LockImpact("SHARE UPDATE EXCLUSIVE", on: after, work: .catalog)))
+                }
+            }
+            if !PrimaryKeys.emulatesRelations(primaryKeys) {
+                for relation in old.relations where relation.kind == .belongsTo {
+                    if let column = relation.field {
+                        renameConstraint(ConstraintName.foreignKey(before, column, in: dialect), ConstraintName.foreignKey(after, column, in: dialect))
+                    }
+                }
+            }
+            for field in old.fields.sorted(by: { $0.name < $1.name }) {
+                if dialect.checkExpression(field) != nil {
+                    renameConstraint(ConstraintName.check(before, field.name, in: dialect), ConstraintName.check(after, field.name, in: dialect))
+                }
+                if field.generated && (field.type == .int || field.type == .bigint), let sql = renameSerialSequence(table: after, column: field.name) {
+                    statements.append(SQLStatement(phase, sql))
+                }
+            }
+            let policies = Set(RowLevelSecurity.expectedPolicies(for: old).keys)
+            let renamedPolicies = ACLOperation.allCases.compactMap { operation -> (String, String)? in
+                let from = PostgresNameRules.cut(RowLevelSecurity.policyName(before, operation))
+                return policies.contains(from) ? (from, PostgresNameRules.cut(RowLevelSecurity.policyName(after, operation))) : nil
+            }
+            if !renamedPolicies.isEmpty {
+                statements.append(SQLStatement(phase, renamePolicies(table: after, renamedPolicies), lock: lock))
+            }
+            return statements
+        case .sqlite:
+            // SQLite renames neither indexes nor the constraints inside a table's definition: a
+            // table with named checks or foreign keys is rebuilt under the new name (which makes
+            // its indexes again too), another has each index made again under its new name.
+            var statements = [SQLStatement(phase, "ALTER TABLE \(q(before)) RENAME TO \(q(after))")]
+            if old.fields.contains(where: { dialect.checkExpression($0) != nil }) || old.relations.contains(where: { foreignKeyClause($0, table: before) != nil && $0.kind == .belongsTo }) {
+                return statements + sqliteRebuild(from: new, to: new, renames: [:]).map { statement in
+                    var statement = statement
+                    statement.phase = phase
+                    return statement
+                }
+            }
+            for index in old.indexes.sorted() where ConstraintName.index(before, index, in: dialect) != ConstraintName.index(after, index, in: dialect) {
+                statements.append(SQLStatement(phase, dropIndex(index, table: before)))
+                statements.append(SQLStatement(phase, createIndex(index, table: after)))
+            }
+            return statements
+        }
+    }
+
+    /// Renames the sequence of a serial column to PostgreSQL's own name for the new table's,
+    /// found through the column (its name may have been cut), when it fits; otherwise it keeps its name.
+    func renameSerialSequence(table: String, column: String) -> String? {
+        let name = "\(table)_\(column)_seq"
+        guard name.utf8.count <= 63 else { return nil }
+        return """
+            DO $sequence$ DECLARE found text := pg_get_serial_sequence(\(dialect.literal(q(table))), \(dialect.literal(column))); \
+            BEGIN IF found IS NOT NULL THEN EXECUTE format('ALTER SEQUENCE %s RENAME TO %I', found, \(dialect.literal(name))); END IF; END $sequence$
+            """
+    }
+
+    /// Renames those of `pairs`' policies (old → new name) the table has: they exist only where
+    /// row-level security was installed (`apply --rls`).
+    func renamePolicies(table: String, _ pairs: [(String, String)]) -> String {
+        let renames = pairs.map { from, to in
+            "IF EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = \(dialect.literal(q(table)))::regclass AND polname = \(dialect.literal(from))) "
+                + "THEN ALTER POLICY \(q(from)) ON \(q(table)) RENAME TO \(q(to)); END IF;"
+        }
+        return "DO $policies$ BEGIN " + renames.joined(separator: " ") + " END $policies$"
+    }
+
+    /// The view that keeps the old table name working for the version still running while a
+    /// renamed table rolls out (PostgreSQL): its columns, under the old name, over the renamed
+    /// table. A view of one table's columns is updatable, so the old version's inserts, updates,
+    /// deletes and upserts reach the table (its defaults, triggers and constraints apply);
+    /// `security_invoker` makes the table's row-level security and privileges those of whoever
+    /// queries the view, and the roles that may use the table are given the same rights on it.
+    func compatibilityView(_ old: CanonicalEntity, over table: String) -> [SQLStatement] {
+        let columns = MigrationSQLRenderer.orderedFields(old).map { q($0.name) }.joined(separator: ", ")
+        let grants = """
+            DO $grants$ DECLARE privilege record; BEGIN \
+            FOR privilege IN SELECT a.privilege_type AS kind, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END AS grantee \
+            FROM pg_class c, aclexplode(c.relacl) a WHERE c.oid = \(dialect.literal(q(table)))::regclass \
+            AND a.privilege_type IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE') AND a.grantee <> c.relowner LOOP \
+            EXECUTE format('GRANT %s ON %I TO %s', privilege.kind, \(dialect.literal(old.name)), privilege.grantee); END LOOP; END $grants$
+            """
+        return [
+            SQLStatement(.createViews, "CREATE VIEW \(q(old.name)) WITH (security_invoker = true) AS SELECT \(columns) FROM \(q(table))"),
+            SQLStatement(.createViews, grants),
+        ]
+    }
+
+    /// Drops the view ``compatibilityView(_:over:)`` made, first of a contract or a rollback.
+    func dropCompatibilityView(_ name: String) -> SQLStatement {
+        SQLStatement(.dropViews, "DROP VIEW IF EXISTS \(q(name))")
+    }
+}
