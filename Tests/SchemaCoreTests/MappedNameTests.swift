@@ -74,11 +74,21 @@ import Testing
         #expect(same.operations.isEmpty, "\(same.operations)")
     }
 
-    @Test func aChangedTableMapIsNotPlanned() throws {
+    /// A changed entity `map:` renames the table, constraints and indexes following it, and plans nothing else.
+    @Test func aChangedTableMapRenamesTheTable() throws {
         let before = try #require(try Self.structures()["BlogComment"])
         let moved = TestSupport.desired(Self.yaml.replacingOccurrences(of: "map: blog_comments", with: "map: comments"))
-        let messages = MigrationPlanner.unplannableChanges(desired: moved.entities, applied: [AppliedEntity(structure: before, checksum: Checksum(of: before), packages: ["fixture"])])
-        #expect(messages.count == 1 && messages[0].contains("blog_comments to comments"), "\(messages)")
+        let applied = [AppliedEntity(structure: before, checksum: Checksum(of: before), packages: ["fixture"])]
+        #expect(MigrationPlanner.unplannableChanges(desired: moved.entities, applied: applied).isEmpty)
+        let after = try #require(moved.entities.first { $0.structure.name == "BlogComment" }?.structure)
+        let change = DerivedChange(from: before, to: after, renderer: MigrationSQLRenderer(dialect: .postgresql, primaryKeys: [:]))
+        #expect(change.operations == [.renameTable(from: "blog_comments", to: "comments")], "\(change.operations)")
+        #expect(change.statements.filter { $0.phase != .rowLevelSecurity }.map(\.sql) == [
+            #"ALTER TABLE "blog_comments" RENAME TO "comments""#,
+            #"ALTER TABLE "comments" RENAME CONSTRAINT "blog_comments_pkey" TO "comments_pkey""#,
+            #"ALTER TABLE "comments" RENAME CONSTRAINT "blog_comments_post_id_fkey" TO "comments_post_id_fkey""#,
+        ])
+        #expect(!change.isDestructive)
     }
 
     @Test func badOrCollidingNamesAreErrors() {

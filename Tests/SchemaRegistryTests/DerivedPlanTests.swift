@@ -263,6 +263,7 @@ import Testing
         try database.withLockedTransaction { connection in
             try connection.execute(#"UPDATE \#(connection.names.entities) SET "checksum" = ? WHERE "name" = 'Transfer'"#, [.text(legacy.hex)])
             try connection.execute(#"UPDATE \#(connection.names.meta) SET "value" = '7' WHERE "key" = 'version'"#)
+            try connection.execute(#"ALTER TABLE \#(connection.names.queue) DROP COLUMN "renamed_from""#) // version 9's
         }
         #expect(errorCode { try Registry(database: database, readOnly: true).appliedEntities() } == .noRegistry, "read-only commands ask for the upgrade")
         let upgraded = Registry(database: database)
@@ -276,6 +277,7 @@ import Testing
         try database.withLockedTransaction { connection in
             try connection.execute(#"UPDATE \#(connection.names.entities) SET "checksum" = ? WHERE "name" = 'Transfer'"#, [.text(String(repeating: "0", count: 64))])
             try connection.execute(#"UPDATE \#(connection.names.meta) SET "value" = '7' WHERE "key" = 'version'"#)
+            try connection.execute(#"ALTER TABLE \#(connection.names.queue) DROP COLUMN "renamed_from""#)
         }
         #expect(errorCode { try Registry(database: database).appliedEntities() } == .structureChanged)
     }

@@ -113,20 +113,29 @@ import Testing
         #expect(snapshot.indexes.contains { $0.fields == ["title"] } && snapshot.field(named: "author_id") == nil)
     }
 
-    /// A changed `map:` on an entity would rename its table: the scan refuses it with the reason
-    /// and queues nothing, instead of creating an empty table beside the old one.
+    /// A changed `map:` on an entity renames its table, every row kept, instead of creating an
+    /// empty table beside the old one; the names that follow the table follow it, and the tables
+    /// end as the new snapshot says (after `complete` on PostgreSQL, where it rolls out).
     @Test(arguments: Backend.available)
-    func changingAnEntitysMapIsRefusedAtScan(_ backend: Backend) throws {
+    func changingAnEntitysMapRenamesItsTable(_ backend: Backend) throws {
         let desired = try Desired.from(["blog": Self.blog])
         let (database, registry, _) = try Registry.applied(desired, on: backend)
         defer { database.close() }
-        let moved = try Desired.from(["blog": Self.blog.replacingOccurrences(of: "map: blog_comments", with: "map: comments")])
-        do {
-            _ = try registry.scan(moved, principal: "ci")
-            Issue.record("the scan queued a table rename")
-        } catch let error as SchemaError {
-            #expect(error.code == .invalidPackages && error.message.contains("blog_comments") && error.message.contains("comments"), "\(error.message)")
+        try database.withLockedTransaction { connection in
+            try connection.execute(#"INSERT INTO "User" ("id", "email") VALUES ('u1', 'a@b')"#)
+            try connection.execute(#"INSERT INTO "blog_posts" ("id", "title", "user_id") VALUES ('p1', 't', 'u1')"#)
+            try connection.execute(#"INSERT INTO "blog_comments" ("id", "post_id", "body") VALUES ('c1', 'p1', 'kept')"#)
         }
-        #expect(try registry.items(in: [.pending]).isEmpty)
+        let moved = try Desired.from(["blog": Self.blog.replacingOccurrences(of: "map: blog_comments", with: "map: comments")])
+        let queued = try registry.scan(moved, principal: "ci").queued
+        #expect(queued.map(\.entity) == ["BlogComment"] && queued.first?.action == .alter && queued.first?.renamedFrom == nil)
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
+        #expect(try registry.applyApproved(moved).refused.isEmpty)
+        try registry.completeRollouts(moved)
+        let body = try database.withLockedTransaction { try $0.query(#"SELECT "body" FROM "comments""#, []).first?["body"]?.text }
+        #expect(body == "kept")
+        let drift = try registry.drift(host: Desired.host)
+        #expect(!drift.hasDrift, "\(drift)")
+        #expect(try registry.scan(moved, principal: "ci").queued.isEmpty)
     }
 }

@@ -138,7 +138,7 @@ extension ApplyEngine {
         let statements = item.statements(of: end.part).filter { statement in
             statement.phase != .rowLevelSecurity || request.rowLevelSecurity.runs(hasACL: target.rollout.from.acl != nil || item.structure?.acl != nil)
         }
-        let keys = PrimaryKeys.of(host: renderContext().host, entities: [target.rollout.from] + (item.structure.map { [$0] } ?? []))
+        let keys = target.primaryKeys
         let first = statements.filter { $0.stage == .transaction }
         if !first.isEmpty {
             // Whether the first transaction already ran is read from the table, not from a record:

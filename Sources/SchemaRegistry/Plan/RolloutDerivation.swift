@@ -7,6 +7,9 @@ struct VerifiedRollout {
     var item: QueueItem
     /// The derivation of the item from the recorded old structure, equal to what was approved.
     var derived: DerivedChange
+    /// The tables and key columns of the host's models, the applied entities and both sides of
+    /// the change: what the end's checks of the table resolve relation targets with.
+    var primaryKeys: [String: String]
 
     /// The table as the expand left it: the expanded shape, or for a dropped table the old one.
     var current: CanonicalEntity {
@@ -56,7 +59,8 @@ extension Registry {
                 return refuse(.notSigned, "the approval of \(item.id) is not signed by a trusted key over this change (its SQL, contract and rollback included)")
             }
         }
-        return .verified(VerifiedRollout(rollout: rollout, item: item, derived: derived))
+        let keys = PrimaryKeys.of(host: inputs.context.host, entities: inputs.applied.values.map(\.structure) + [rollout.from] + (item.structure.map { [$0] } ?? []))
+        return .verified(VerifiedRollout(rollout: rollout, item: item, derived: derived, primaryKeys: keys))
     }
 
     /// The open rollouts that verify, by entity, for reports (`drift`): one that does not is
