@@ -64,6 +64,8 @@ import Testing
         ChangeClass(description: "column map changed", edits: [("      title: { type: string, nullable: true }", "      title: { type: string, nullable: true, map: heading }")]),
         ChangeClass(description: "new join table with a compound key", edits: [("  - name: Entry", "  - name: EntryOwner\n    primaryKey: [entryId, ownerId]\n    fields:\n      entryId: { type: string }\n      ownerId: { type: string }\n    relations:\n      - { name: owner, type: belongsTo, entity: Owner, field: ownerId, onDelete: Cascade }\n  - name: Entry")]),
         ChangeClass(description: "add list column", edits: [(rankLine, rankLine + "\n      tags: { type: \"string[]\", default: [] }\n      tones: { type: \"Tone[]\" }")]),
+        ChangeClass(description: "entity renamed", edits: [("  - name: Entry\n", "  - name: Journal\n    renamedFrom: Entry\n")]),
+        ChangeClass(description: "table map changed", edits: [("  - name: Entry\n", "  - name: Entry\n    map: entries\n")]),
         ChangeClass(description: "drop table", edits: [("  - name: Owner\n    fields:\n      id: { type: string, primary: true }\n", "")]),
     ]
 
@@ -98,6 +100,12 @@ import Testing
         case "renaming-column":
             // Approved renames (BC102), and the shadow of a widened column taking the column's name in the contract.
             change.risks.contains { $0.code == "BC102" } || statement.part == .contract && statement.sql.contains(Rollout.shadowName(""))
+        case "renaming-table", "renaming-object", "ban-drop-view":
+            // An approved rename of the table (BC103) with the names that follow it (its key,
+            // indexes, constraints), and the view of the old name a rolled-out rename keeps for the
+            // running version until its contract or rollback drops it.
+            change.operations.contains { if case .renameTable = $0 { true } else { false } }
+                && (rule != "ban-drop-view" || statement.phase == .dropViews)
         case "ban-drop-column", "ban-drop-table":
             // A rolled-out rename drops one of its two columns when it ends; the other holds every value.
             // A widening's contract drops the int column its filled shadow replaces; its rollback drops the shadow.
