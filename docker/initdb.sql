@@ -8,6 +8,10 @@
 CREATE ROLE schema_migrator LOGIN PASSWORD 'migrator' NOSUPERUSER BYPASSRLS;
 CREATE ROLE app LOGIN PASSWORD 'app' NOSUPERUSER NOBYPASSRLS;
 CREATE ROLE schema_audit_owner NOLOGIN;
+-- `schema complete --when-quiet` tells the application's sessions apart by application_name and
+-- backend type in pg_stat_activity; PostgreSQL shows another role's backend type (so autovacuum
+-- workers are not taken for the application) only to members of pg_read_all_stats.
+GRANT pg_read_all_stats TO schema_migrator;
 CREATE DATABASE app OWNER schema_migrator;
 \connect app
 -- Package tables are created by schema_migrator in public; the application may use their rows.

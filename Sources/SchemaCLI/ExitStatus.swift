@@ -22,7 +22,7 @@ enum ExitStatus {
     static func code(for code: SchemaError.Code) -> Int32 {
         switch code {
         case .usage, .keyFile: usage
-        case .lockTimeout: temporary
+        case .lockTimeout, .oldVersionRunning: temporary
         default: failure
         }
     }

@@ -28,6 +28,8 @@ struct ApplyCommand: AsyncParsableCommand {
     @Flag(name: .customLong("after-keeps-credentials"), help: "Give the --after command this process's DATABASE_URL, SCHEMA_DATABASE_URL and PGPASSWORD (by default they are removed, and DATABASE_URL is $SCHEMA_AFTER_DATABASE_URL when that is set).")
     var afterKeepsCredentials = false
     @Flag(name: .customLong("no-generate"), help: "Do not write the Prisma fragment.") var noGenerate = false
+    @Option(name: .customLong("application-name"), help: ArgumentHelp("The application_name this version's Prisma client connects with (default: $SCHEMA_APPLICATION_NAME), recorded with the rollouts this start expands for `complete --when-quiet`.", valueName: "name"))
+    var applicationName: String?
     @Option(name: .customLong("merged"), help: ArgumentHelp("Also keep a merged schema (base schema, back-relation fields, package models) in step, rewritten only when it does not match the database.", valueName: "file"))
     var merged: String?
     @OptionGroup var trust: TrustOptions
@@ -46,9 +48,11 @@ struct ApplyCommand: AsyncParsableCommand {
                                                            merged: merged.map { URL(fileURLWithPath: $0).standardizedFileURL }),
                 afterCommand: afterCommand.map { AfterCommand($0, workingDirectory: options.rootURL, environment: afterEnvironment()) },
                 lockPolicy: try locks.policy(), log: options.json ? nil : Self.logProgress)
+            var named = request
+            named.applicationName = (applicationName ?? ProcessInfo.processInfo.environment["SCHEMA_APPLICATION_NAME"]).flatMap { $0.isEmpty ? nil : $0 }
             let outcome = try registry.withRegistry(root: options.rootURL) { registry in
                 options.warnOnProviderMismatch(registry.database.dialect)
-                var request = request
+                var request = named
                 request.rowLevelSecurity = try rowLevelSecurity.mode(for: registry.database.dialect)
                 return try ApplyEngine(registry: registry, desiredState: { options.desiredState() }, renderContext: { options.renderContext() }).run(request)
             }

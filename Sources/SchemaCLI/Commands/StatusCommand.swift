@@ -30,7 +30,8 @@ struct StatusCommand: AsyncParsableCommand {
                         : "applied entities (\(status.entities.count)): \(TerminalText.escape(status.entities.joined(separator: ", ")))")
             console.out("admins: \(status.admins.isEmpty ? "none (create one with `schema admin add NAME`)" : TerminalText.escape(status.admins.joined(separator: ", ")))")
             for rollout in status.rollouts {
-                console.out("rolling out: \(TerminalText.escape(rollout.entity)) (\(rollout.itemId)): the old version keeps working; "
+                let by = rollout.expandedBy.map { ", expanded by \(TerminalText.escape($0, limit: 64))" } ?? ""
+                console.out("rolling out: \(TerminalText.escape(rollout.entity)) (\(rollout.itemId)\(by)): the old version keeps working; "
                     + "`schema complete \(TerminalText.escape(rollout.entity)) --as ADMIN` once it no longer runs, or `schema rollback`")
             }
             let approved = status.counts[.approved] ?? 0

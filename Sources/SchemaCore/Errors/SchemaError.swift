@@ -67,6 +67,9 @@ public struct SchemaError: Error, Hashable, Sendable, CustomStringConvertible {
         case rolloutOpen = "rollout-open"
         /// `schema complete` or `schema rollback` found no open rollout to finish.
         case noRollout = "no-rollout"
+        /// `schema complete --when-quiet` saw sessions of another application version than the one
+        /// whose start applied the expand, or not for long enough; nothing ran: try again later.
+        case oldVersionRunning = "old-version-running"
 
         // Running
         /// A statement failed; everything of its transaction was rolled back.

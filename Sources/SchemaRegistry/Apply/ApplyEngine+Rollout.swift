@@ -19,6 +19,8 @@ public struct RolloutOutcome: Sendable {
     public var finished: [OpenRollout] = []
     /// The statements that ran.
     public var statements: [SQLStatement] = []
+    /// The rollouts a ``QuietRule`` held back, each with why.
+    public var waiting: [String] = []
 
     /// An outcome with nothing done yet.
     public init() {}
@@ -39,7 +41,10 @@ extension ApplyEngine {
     ///
     /// - Throws: ``SchemaError`` `not-admin`, `no-rollout`, a verification code, `data-violation`,
     ///   `drift` when the table is not what the end should leave, `lock-timeout` (75).
-    public func finishRollouts(_ end: RolloutEnd, entities: [String], _ request: ApplyRequest) throws -> RolloutOutcome {
+    ///
+    /// - Parameter whenQuiet: complete only the rollouts this rule lets complete now (the others
+    ///   are in the outcome's `waiting`); throws `old-version-running` when it lets none.
+    public func finishRollouts(_ end: RolloutEnd, entities: [String], _ request: ApplyRequest, whenQuiet: QuietRule? = nil) throws -> RolloutOutcome {
         let registry = registry.waiting(request.lockPolicy.registryWait)
         let context = renderContext()
         var outcome = RolloutOutcome()
@@ -53,6 +58,19 @@ extension ApplyEngine {
             }
             if denied {
                 throw SchemaError(.notAdmin, "'\(request.principal)' is not an admin; only admins \(end.rawValue) rollouts (see `schema admin list`)")
+            }
+            var entities = entities
+            if let rule = whenQuiet, end == .complete {
+                // Looked at under the lock, and recorded whatever follows.
+                let (ready, waiting) = try session.transaction(lockTimeout: nil) { connection in
+                    _ = try chooseRollouts(end, entities: entities, context: context, request, connection) // refusals first
+                    return try quietRollouts(entities, rule: rule, connection)
+                }
+                outcome.waiting = waiting
+                guard !ready.isEmpty else {
+                    throw SchemaError(.oldVersionRunning, (waiting + ["Nothing ran; run it again later."]).joined(separator: "\n"))
+                }
+                entities = ready
             }
             let chosen = try session.transaction(lockTimeout: nil) { connection in
                 try chooseRollouts(end, entities: entities, context: context, request, connection)

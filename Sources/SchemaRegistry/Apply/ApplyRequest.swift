@@ -44,6 +44,9 @@ public struct ApplyRequest: Sendable {
     public var batchSizing: BatchSizing = .standard
     /// Where to report progress while it runs (online steps, lock retries); nil reports nothing.
     public var log: (@Sendable (String) -> Void)?
+    /// The `application_name` the version this start belongs to connects with (`--application-name`,
+    /// `SCHEMA_APPLICATION_NAME`): recorded with each rollout it expands, for `complete --when-quiet`.
+    public var applicationName: String?
 
     /// A request; by default it applies as `apply`, trusts every approval, and writes nothing besides the database.
     public init(principal: String = "apply", trustedKeys: [TrustedKey]? = nil, rowLevelSecurity: RowLevelSecurityMode = .declared,

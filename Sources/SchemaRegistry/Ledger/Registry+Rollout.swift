@@ -11,6 +11,11 @@ public struct OpenRollout: Hashable, Sendable, Codable {
     /// `rollback` restores. A registry row like any other: checked against the item's approved
     /// from-checksum before it is used.
     public var from: CanonicalEntity
+    /// The `application_name` of the version whose start applied the expand, when it gave one:
+    /// sessions with another are the old version's (``Registry/otherVersionSessions(than:_:)``).
+    public var expandedBy: String?
+    /// When the expand was applied.
+    public var expandedAt: String?
 }
 
 /// The open rollouts, kept in `_schema_meta` under `rollout:<entity>`: written in the transaction
@@ -20,8 +25,9 @@ extension Registry {
     static let rolloutKeyPrefix = "rollout:"
 
     /// Records that `item`'s expand ran, `from` being the snapshot it replaced.
-    static func openRollout(_ item: QueueItem, from: CanonicalEntity, _ connection: any RegistryConnection) throws {
-        let rollout = OpenRollout(entity: item.entity, itemId: item.id, from: from)
+    static func openRollout(_ item: QueueItem, from: CanonicalEntity, expandedBy: String? = nil, at time: String? = nil,
+                            _ connection: any RegistryConnection) throws {
+        let rollout = OpenRollout(entity: item.entity, itemId: item.id, from: from, expandedBy: expandedBy, expandedAt: time)
         try connection.execute(#"INSERT INTO \#(connection.names.meta) ("key", "value") VALUES (?, ?) ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value""#,
                                [.text(rolloutKeyPrefix + item.entity), .text(JSONCoding.encode(rollout))])
     }
@@ -44,7 +50,7 @@ extension Registry {
 
     /// Closes the rollout of `entity`.
     static func closeRollout(entity: String, _ connection: any RegistryConnection) throws {
-        try connection.execute(#"DELETE FROM \#(connection.names.meta) WHERE "key" = ?"#, [.text(rolloutKeyPrefix + entity)])
+        try connection.execute(#"DELETE FROM \#(connection.names.meta) WHERE "key" IN (?, ?)"#, [.text(rolloutKeyPrefix + entity), .text(quietKeyPrefix + entity)])
     }
 
     /// The applied snapshot of `entity` as stored (its checksum is the caller's to verify).
