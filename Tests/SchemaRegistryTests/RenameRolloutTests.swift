@@ -115,6 +115,44 @@ import Testing
         try app.executeOutsideTransaction(Self.old.insertPost("again"))
     }
 
+    /// A rename that also widens `int` to `bigint` rolls out like any rename: the new column is
+    /// bigint from the expand on, both versions' writes reach both columns, and the table is never
+    /// rewritten; after `complete` values beyond int fit.
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func aRenameThatWidensRollsOut() throws {
+        let v1 = "entities:\n  - name: Player\n    fields:\n      id: { type: string, primary: true }\n      score: { type: int, default: 0 }\n"
+        let v2 = v1.replacingOccurrences(of: "score: { type: int, default: 0 }", with: "points: { type: bigint, default: 0, renamedFrom: score }")
+        let fixture = try RolloutTests.Fixture.applied(v1, package: "game", seed: #"INSERT INTO "Player" ("id", "score") SELECT 'p' || g, g FROM generate_series(1, 2000) AS g"#)
+        defer { fixture.database.close() }
+        let file = { try fixture.count(#"SELECT relfilenode::bigint AS "count" FROM pg_class WHERE relname = 'Player'"#) }
+        let before = try file()
+        let desired = try Desired.from(["game": v2])
+        let item = try #require(try fixture.registry.scan(desired, principal: "ci").queued.first)
+        #expect(item.isRolledOut && !item.rewritesTable, "\(item.statements.map(\.sql))")
+        _ = try fixture.registry.approve(.all, as: "alice", allowDataLoss: true, context: desired.renderContext)
+        let old = RolloutTests.Client(RolloutTests.Version(insertPost: { #"INSERT INTO "Player" ("id", "score") VALUES ('\#($0)', 7)"# },
+                                                           selectPost: { #"SELECT "score" FROM "Player" WHERE "id" = '\#($0)'"# }, tag: nil),
+                                      prefix: "o", connection: try fixture.application())
+        usleep(50_000)
+        #expect(try fixture.registry.applyApproved(desired).refused.isEmpty)
+        let new = RolloutTests.Client(RolloutTests.Version(insertPost: { #"INSERT INTO "Player" ("id", "points") VALUES ('\#($0)', 9)"# },
+                                                           selectPost: { #"SELECT "points" FROM "Player" WHERE "id" = '\#($0)'"# }, tag: nil),
+                                      prefix: "n", connection: try fixture.application())
+        usleep(200_000)
+        let (oldWritten, oldErrors) = old.stop()
+        let (newWritten, newErrors) = new.stop()
+        #expect(oldErrors.isEmpty && newErrors.isEmpty, "\((oldErrors + newErrors).prefix(3))")
+        #expect(try fixture.text(#"SELECT data_type AS "value" FROM information_schema.columns WHERE table_name = 'Player' AND column_name = 'points'"#) == "bigint")
+        #expect(try fixture.count(#"SELECT COUNT(*) AS "count" FROM "Player" WHERE "points" IS DISTINCT FROM "score""#) == 0, "every value in both columns")
+        let engine = ApplyEngine(registry: fixture.registry, desiredState: { desired })
+        #expect(try engine.finishRollouts(.complete, entities: [], ApplyRequest(principal: "alice")).finished.count == 1)
+        #expect(try RolloutTests().columns("Player", fixture.database) == ["id", "points"])
+        #expect(try file() == before, "the table was never rewritten")
+        #expect(try fixture.count(#"SELECT COUNT(*) AS "count" FROM "Player""#) == Int64(2000 + oldWritten.count + newWritten.count))
+        try fixture.asApplication(#"INSERT INTO "Player" ("id", "points") VALUES ('big', 5000000000)"#)
+        #expect(!(try fixture.registry.drift(host: Desired.host)).hasDrift)
+    }
+
     /// A rename that changes the column's type cannot keep both columns equal: it applies whole.
     @Test func aRenameWithATypeChangeAppliesWhole() throws {
         let renderer = MigrationSQLRenderer(dialect: .postgresql, primaryKeys: [:])

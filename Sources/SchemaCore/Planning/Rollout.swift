@@ -220,14 +220,17 @@ public enum Rollout {
 
     /// The renames a rollout keeps both columns of (new name → old name): hints that
     /// ``TableDiff`` applies (the old column exists and the new one did not), whose column keeps
-    /// its type and native type (a trigger copies values both ways) and is not the primary key (other tables'
+    /// its type and native type, or widens `int` to `bigint` (a trigger copies values both ways), and is not the primary key (other tables'
     /// foreign keys point at it). Other renames make the change apply whole.
     public static func renamedFields(from old: CanonicalEntity, to new: CanonicalEntity, renames: [String: String]) -> [String: String] {
         let oldFields = Dictionary(old.fields.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         let newFields = Dictionary(new.fields.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         return renames.filter { newName, oldName in
             guard let before = oldFields[oldName], let after = newFields[newName], oldFields[newName] == nil, newFields[oldName] == nil else { return false }
-            return before.type == after.type && before.nativeType == after.nativeType && before.enumType == after.enumType && !before.primary && !after.primary && !before.generated && !after.generated
+            // int → bigint keeps both columns equal too: the new column is made bigint at once (the old
+            // version's writes fit it; the new version's values beyond int wait for the contract).
+            let sameType = before.type == after.type || (before.type == .int && after.type == .bigint && !before.list && !after.list)
+            return sameType && before.nativeType == after.nativeType && before.enumType == after.enumType && !before.primary && !after.primary && !before.generated && !after.generated
         }
     }
 
