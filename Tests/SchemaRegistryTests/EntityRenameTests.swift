@@ -23,22 +23,9 @@ import Testing
             relations:
               - { name: post, type: belongsTo, entity: Post, field: postId, onDelete: Cascade }
         """
-    static let v2 = """
-        entities:
-          - name: Article
-            renamedFrom: Post
-            fields:
-              id: { type: int, primary: true, generated: true }
-              title: { type: string, maxLength: 100, index: true }
-              status: { type: string, enum: [draft, live], default: draft }
-          - name: Comment
-            fields:
-              id: { type: string, primary: true }
-              postId: { type: int }
-              body: { type: string }
-            relations:
-              - { name: post, type: belongsTo, entity: Article, field: postId, onDelete: Cascade }
-        """
+    /// Post renamed to Article; Comment's relation follows the name.
+    static let v2 = v1.replacingOccurrences(of: "  - name: Post\n", with: "  - name: Article\n    renamedFrom: Post\n")
+        .replacingOccurrences(of: "entity: Post,", with: "entity: Article,")
 
     /// What each version's client runs: inserts that leave the key and the status to their
     /// defaults (the serial sequence and the CHECK must work through the view), reads, updates.

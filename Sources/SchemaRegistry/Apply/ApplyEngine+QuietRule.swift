@@ -36,26 +36,6 @@ public struct QuietRule: Sendable {
     }
 }
 
-extension Registry {
-    static let quietKeyPrefix = "rollout-quiet:"
-
-    /// The client sessions on this database of another application than `current` and this tool,
-    /// by `application_name` (`(none)` for sessions without one) with their count. PostgreSQL only.
-    /// PostgreSQL shows every role the `application_name` of other roles' sessions but their
-    /// backend type only to members of `pg_read_all_stats`: without it, a session whose type is
-    /// hidden counts (an autovacuum worker on the database then holds the rule back, never the
-    /// other way round).
-    static func otherVersionSessions(than current: String, _ connection: any RegistryConnection) throws -> [(name: String, count: Int)] {
-        guard connection.dialect == .postgresql else { return [] }
-        let rows = try connection.query("""
-            SELECT COALESCE(NULLIF(application_name, ''), '(none)') AS "name", COUNT(*) AS "count" FROM pg_stat_activity
-            WHERE datname = current_database() AND pid <> pg_backend_pid() AND (backend_type = 'client backend' OR backend_type IS NULL)
-              AND application_name IS DISTINCT FROM ? AND application_name NOT LIKE 'schema %' GROUP BY 1 ORDER BY 1
-            """, [.text(current)])
-        return rows.map { (name: $0["name"]?.text ?? "?", count: Int($0["count"]?.integer ?? 0)) }
-    }
-}
-
 extension ApplyEngine {
     /// Which open rollouts of `entities` (every open one when empty) `rule` lets complete now, and
     /// why each other one waits. Records and forgets the quiet marks as it looks.
@@ -65,7 +45,6 @@ extension ApplyEngine {
         var ready: [String] = [], waiting: [String] = []
         for name in (entities.isEmpty ? open.keys.sorted() : entities) {
             guard let rollout = open[name] else { continue } // finishRollouts says which are not open
-            let key = Registry.quietKeyPrefix + name
             guard let current = rollout.expandedBy else {
                 waiting.append("\(name): the start that applied its expand gave no application name (`schema apply --application-name`), "
                                + "so the old version's sessions cannot be told from the new one's; complete it by name once the old version is gone")
@@ -73,16 +52,12 @@ extension ApplyEngine {
             }
             let others = try Registry.otherVersionSessions(than: current, connection)
             if !others.isEmpty {
-                try connection.execute(#"DELETE FROM \#(connection.names.meta) WHERE "key" = ?"#, [.text(key)])
+                try Registry.forgetQuiet(entity: name, connection)
                 let sessions = others.map { "\(TerminalText.escape($0.name, limit: 64)) ×\($0.count)" }.joined(separator: ", ")
                 waiting.append("\(name): sessions of another version than \(TerminalText.escape(current, limit: 64)) are connected (application_name \(sessions))")
                 continue
             }
-            let stored = try connection.query(#"SELECT "value" FROM \#(connection.names.meta) WHERE "key" = ?"#, [.text(key)]).first?["value"]?.text
-            let since = stored.flatMap(Double.init).map(Date.init(timeIntervalSince1970:)) ?? now
-            if stored == nil {
-                try connection.execute(#"INSERT INTO \#(connection.names.meta) ("key", "value") VALUES (?, ?)"#, [.text(key), .text(String(now.timeIntervalSince1970))])
-            }
+            let since = try Registry.quietSince(entity: name, now: now, connection)
             let quiet = now.timeIntervalSince(since)
             let window = Double(rule.window.components.seconds)
             if quiet >= window {
