@@ -361,7 +361,7 @@ import Testing
         _ = item
     }
 
-    /// For a matrix of change kinds (a create with a foreign key, a drop, new columns, a unique
+    /// For a matrix of change kinds (a create with a foreign key, a drop, an entity renamed, new columns, a unique
     /// index (built concurrently on PostgreSQL), a tightened maxLength (validated online on
     /// PostgreSQL, a table rebuild on SQLite), a column made required with a backfill) the
     /// statements the database itself reports while apply ran (PostgreSQL's statement log,
@@ -380,6 +380,10 @@ import Testing
               - name: Old
                 fields:
                   id: { type: string, primary: true }
+              - name: Draft
+                fields:
+                  id: { type: string, primary: true }
+                  note: { type: string, index: true }
               - name: Tag
                 fields:
                   id: { type: string, primary: true }
@@ -401,6 +405,11 @@ import Testing
                   postId: { type: string, index: true }
                 relations:
                   - { name: post, type: belongsTo, entity: Post, field: postId, onDelete: Cascade }
+              - name: Sketch
+                renamedFrom: Draft
+                fields:
+                  id: { type: string, primary: true }
+                  note: { type: string, index: true }
               - name: Tag
                 fields:
                   id: { type: string, primary: true }
@@ -412,7 +421,7 @@ import Testing
             """, to: after)
         defer { database.close() }
         let decided = try registry.approve(.all, as: "alice", allowDataLoss: true, allowRewrite: true, context: Desired.recreating)
-        #expect(decided.accepted.count == 4)
+        #expect(decided.accepted.count == 5)
         #expect(decided.blocked.map(\.entity) == ["Tag"])
 
         // The database's own account of what ran: PostgreSQL's statement log (log_statement set
@@ -430,7 +439,8 @@ import Testing
         defer { logged.close() }
         let loggedRegistry = Registry(database: logged)
         let plan = try ApplyEngine(registry: loggedRegistry, desiredState: { desired }).plan()
-        #expect(Set(plan.items.map(\.entity)) == ["Post", "Comment", "Old"])
+        #expect(Set(plan.items.map(\.entity)) == ["Post", "Comment", "Old", "Sketch"])
+        #expect(plan.statements.contains { $0.sql == #"ALTER TABLE "Draft" RENAME TO "Sketch""# }, "an entity renamed")
         #expect(plan.refused.map(\.entity) == ["Tag"])
         if backend == .postgres {
             #expect(plan.statements.contains { $0.stage == .online } && plan.statements.contains { $0.stage == .finish })
@@ -440,7 +450,7 @@ import Testing
         let offset = backend == .postgres ? try StatementLog.size() : 0
         traced.clear()
         let outcome = try loggedRegistry.applyApproved(desired)
-        #expect(outcome.applied.count == 3)
+        #expect(outcome.applied.count == 4)
         #expect(outcome.refused.map(\.entity) == ["Tag"])
         let ran = backend == .postgres ? try StatementLog.migrationStatements(since: offset) : StatementLog.migrationStatements(traced.all)
         let planned = StatementLog.collapsed(plan.statements.map { $0.sql.trimmingCharacters(in: .whitespacesAndNewlines) })
