@@ -125,7 +125,7 @@ public struct ReviewServer: Sendable {
             let applied = Dictionary(appliedEntities.map { ($0.structure.name, $0) }, uniquingKeysWith: { first, _ in first })
             let items = try registry.items(in: states)
             let impacts = try registry.impact(of: items.filter { $0.state == .pending || $0.state == .approved }, context: context)
-            return items.map { ItemDetail($0, applied: applied[$0.renamedFrom ?? $0.entity], appliedUniverse: appliedEntities.map(\.structure), host: host, impact: impacts[$0.id]) }
+            return items.map { ItemDetail($0, applied: applied[$0.appliedName], appliedUniverse: appliedEntities.map(\.structure), host: host, impact: impacts[$0.id]) }
         }
     }
 }

@@ -15,7 +15,7 @@ extension ApplyEngine {
         let tables = try Self.existingTables(connection)
         return try verify(started, current: desired.entitiesByName, trustedKeys: trustedKeys, resuming: true, inputs: inputs, connection).map { verified, refusal in
             var refusal = refusal
-            if refusal == nil, try leftNoTrace(verified.item, applied: inputs.applied[verified.item.renamedFrom ?? verified.item.entity], primaryKeys: keys, tables: tables, connection) {
+            if refusal == nil, try leftNoTrace(verified.item, applied: inputs.applied[verified.item.appliedName], primaryKeys: keys, tables: tables, connection) {
                 refusal = Refusal(itemId: verified.item.id, entity: verified.item.entity, code: .baseChanged,
                                   message: "the registry says a start began this change, but its table shows none of the change's first transaction "
                                     + "(a forged or lost record); nothing ran. Run `schema drift`, then scan and approve again")

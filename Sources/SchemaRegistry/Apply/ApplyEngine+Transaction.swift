@@ -92,7 +92,7 @@ extension ApplyEngine {
                      digestChanges: inout [Registry.SnapshotChange]) throws -> QueueItem {
         // A rolled-out change keeps the structure it replaces: the contract and the way back are
         // derived from it (and checked against the item's approved from-checksum first).
-        if item.isRolledOut, let before = try Registry.storedSnapshot(entity: item.renamedFrom ?? item.entity, connection) {
+        if item.isRolledOut, let before = try Registry.storedSnapshot(entity: item.appliedName, connection) {
             try Registry.openRollout(item, from: before.structure, expandedBy: request.applicationName, at: registry.now, connection)
         }
         digestChanges += try registry.record(item, connection, adjustingDigest: false)

@@ -172,7 +172,7 @@ public struct ApplyEngine: Sendable {
             } else if let rollout = rollouts[item.entity] ?? item.renamedFrom.flatMap({ rollouts[$0] }) {
                 prepared.refused.append(Self.rolloutOpenRefusal(item, rollout))
             } else if !repaired.contains(item.entity),
-                      let drift = try driftRefusal(item, applied: inputs.applied[item.renamedFrom ?? item.entity], primaryKeys: keys, tables: tables, connection) {
+                      let drift = try driftRefusal(item, applied: inputs.applied[item.appliedName], primaryKeys: keys, tables: tables, connection) {
                 prepared.refused.append(drift)
             } else if connection.dialect == .postgresql,
                       let missing = Self.missingTargetRefusal(item, primaryKeys: keys, tables: tables, createdHere: createdHere) {
@@ -182,7 +182,7 @@ public struct ApplyEngine: Sendable {
             } else {
                 prepared.accepted.append(item)
                 prepared.nonces[item.id] = verified.nonce
-                if item.structure?.acl != nil || inputs.applied[item.renamedFrom ?? item.entity]?.structure.acl != nil { prepared.secured.insert(item.id) }
+                if item.structure?.acl != nil || inputs.applied[item.appliedName]?.structure.acl != nil { prepared.secured.insert(item.id) }
             }
         }
         return prepared

@@ -32,6 +32,8 @@ public struct QueueItem: Hashable, Sendable {
     public var repairOf: String?
     /// For a renamed entity: the applied name whose snapshot it starts from and replaces.
     public var renamedFrom: String?
+    /// The entity whose applied snapshot the item starts from: its old name when it renames one.
+    public var appliedName: String { renamedFrom ?? entity }
     /// What the approval pins (``PinnedSQL/hash(_:checks:format:)``).
     public var sqlHash: String
     /// How ``sqlHash`` is computed: 1 for items queued before statements had stages, 2 since.

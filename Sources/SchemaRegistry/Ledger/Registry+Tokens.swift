@@ -108,7 +108,7 @@ extension Registry {
     public func item(_ id: String) throws -> (item: QueueItem, applied: AppliedEntity?)? {
         try transaction { connection in
             guard let item = try Self.items(in: nil, connection).first(where: { $0.id == id }) else { return nil }
-            let applied = try Self.appliedEntities(connection).first { $0.structure.name == (item.renamedFrom ?? item.entity) }
+            let applied = try Self.appliedEntities(connection).first { $0.structure.name == item.appliedName }
             return (item, applied)
         }
     }

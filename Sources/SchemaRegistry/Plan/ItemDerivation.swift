@@ -100,9 +100,9 @@ extension Registry {
             return refuse(.dialectMismatch, "planned for \(item.dialect.rawValue), but the database is \(dialect.rawValue)")
         }
         if let problem = shapeProblem(of: item) { return refuse(.structureChanged, problem + ": the row was edited in the database; run `schema scan` again") }
-        let applied = inputs.applied[item.renamedFrom ?? item.entity]
+        let applied = inputs.applied[item.appliedName]
         guard applied?.checksum.hex == item.fromChecksum else {
-            return refuse(.baseChanged, "the applied structure of \(TerminalText.escape(item.renamedFrom ?? item.entity, limit: 80)) changed since this item was planned; run scan again")
+            return refuse(.baseChanged, "the applied structure of \(TerminalText.escape(item.appliedName, limit: 80)) changed since this item was planned; run scan again")
         }
         if item.renamedFrom != nil, inputs.applied[item.entity] != nil {
             return refuse(.baseChanged, "\(TerminalText.escape(item.entity, limit: 80)) is applied already, so nothing can be renamed to it; run scan again")
