@@ -44,9 +44,12 @@ enum PostgresNameRules {
             guard let definition = byName[name]?.first else { continue }
             // Names that are not identifiers have their own error (E011); they are left out here.
             // What the database names is the table and its columns (`map:`).
-            guard definition.canonical.table.map(Identifier.isValid) ?? true,
-                  definition.canonical.fields.allSatisfy({ $0.column.map(Identifier.isValid) ?? true }) else { continue }
-            var entity = definition.canonical.inDatabase
+            // Derived once: `canonical` is computed anew on every read (a read per index field made
+            // validation quadratic in the number of indexes).
+            let canonical = definition.canonical
+            guard canonical.table.map(Identifier.isValid) ?? true,
+                  canonical.fields.allSatisfy({ $0.column.map(Identifier.isValid) ?? true }) else { continue }
+            var entity = canonical.inDatabase
             let table = entity.name
             entity.fields = entity.fields.filter { Identifier.isValid($0.name) }
             entity.indexes = entity.indexes.filter { $0.fields.allSatisfy(Identifier.isValid) && $0.name.map(Identifier.isValid) ?? true }
@@ -61,9 +64,11 @@ enum PostgresNameRules {
                 claim(column, Owner(entity: name, what: "the column of \(name).\(field.name)", location: field.location(of: field.column == nil ? "type" : "map")), in: &columns)
             }
             claim(ConstraintName.primaryKey(table, in: dialect), Owner(entity: name, what: "the primary key of \(name)", location: at), in: &relations)
+            // A lookup per index field, not a scan of the fields (`columnName`): files of thousands of both exist.
+            let columnOf = Dictionary(canonical.fields.map { ($0.name, $0.column ?? $0.name) }, uniquingKeysWith: { first, _ in first })
             var written: [[String]: SourceLocation] = [:]
             for index in definition.entity.indexes {
-                let columns = index.fields.map(definition.canonical.columnName)
+                let columns = index.fields.map { columnOf[$0] ?? $0 }
                 if written[columns] == nil { written[columns] = index.location }
             }
             for index in entity.indexes {
