@@ -39,6 +39,11 @@ public enum CanonicalEncoding {
         if let native = field.nativeType { members.append(("db", .string(native.description))) }
         // Absent without one; with one, `enum` lists its values in declared order.
         if let name = field.enumType { members.append(("enumType", .string(name))) }
+        // Absent without a map: the checksums of enum fields that map nothing are what they were.
+        if let map = field.enumTypeMap { members.append(("enumMap", .string(map))) }
+        if let labels = field.enumValueMap {
+            members.append(("enumLabels", .object(labels.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) })))
+        }
         if let column = field.column { members.append(("map", .string(column))) }
         // Absent for a scalar: those checksums are what they were.
         if field.list { members.append(("list", .bool(true))) }

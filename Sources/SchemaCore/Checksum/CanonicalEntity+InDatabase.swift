@@ -10,7 +10,7 @@ extension CanonicalEntity {
     /// so do relation names. Idempotent: an entity without `map:` is itself.
     public var inDatabase: CanonicalEntity {
         let columns = Dictionary(fields.compactMap { field in field.column.map { (field.name, $0) } }, uniquingKeysWith: { first, _ in first })
-        guard table != nil || !columns.isEmpty else { return self }
+        guard table != nil || !columns.isEmpty || fields.contains(where: \.mapsEnum) else { return self }
         func column(_ name: String) -> String { columns[name] ?? name }
 
         var entity = self
@@ -20,7 +20,7 @@ extension CanonicalEntity {
             var field = field
             field.name = field.column ?? field.name
             field.column = nil
-            return field
+            return field.enumInDatabase
         }.sorted { $0.name < $1.name }
         entity.renameReferences(column)
         entity.acl = acl.map { acl in
@@ -48,7 +48,8 @@ extension CanonicalEntity {
     /// and the snapshot's ACL. The inverse of ``inDatabase`` for what the snapshot knows.
     public func named(like snapshot: CanonicalEntity) -> CanonicalEntity {
         let fieldsByColumn = Dictionary(snapshot.fields.compactMap { field in field.column.map { ($0, field.name) } }, uniquingKeysWith: { first, _ in first })
-        guard snapshot.table != nil || !fieldsByColumn.isEmpty else { return self }
+        guard snapshot.table != nil || !fieldsByColumn.isEmpty || snapshot.fields.contains(where: \.mapsEnum) else { return self }
+        let snapshotFields = Dictionary(snapshot.fields.map { ($0.column ?? $0.name, $0) }, uniquingKeysWith: { first, _ in first })
         func field(_ column: String) -> String { fieldsByColumn[column] ?? column }
 
         var entity = self
@@ -56,6 +57,7 @@ extension CanonicalEntity {
         entity.table = snapshot.table
         entity.fields = fields.map { field in
             var field = field
+            if let known = snapshotFields[field.name], known.mapsEnum { field = field.enumNamed(like: known) }
             if let name = fieldsByColumn[field.name] {
                 field.column = field.name
                 field.name = name
@@ -108,5 +110,49 @@ extension CanonicalEntity {
         let rewritten = rewrite(expression)
         // Parsed again from its text, so the comparisons' positions are those of the stored form.
         return (try? RowLevelRule(parsing: rewritten.canonicalText)) ?? RowLevelRule(rewritten)
+    }
+}
+
+extension CanonicalField {
+    /// Whether the field's enum type, or one of its values, has another name in the database.
+    public var mapsEnum: Bool { enumTypeMap != nil || enumValueMap != nil }
+
+    /// The field's enum as the database has it: the type's database name, the labels in place of
+    /// the values (the default's too), no maps. Itself when it maps nothing.
+    var enumInDatabase: CanonicalField {
+        guard mapsEnum else { return self }
+        var field = self
+        let labels = enumValueMap ?? [:]
+        func label(_ value: ScalarValue) -> ScalarValue {
+            if case .string(let text) = value, let mapped = labels[text] { return .string(mapped) }
+            return value
+        }
+        field.enumType = enumTypeMap ?? enumType
+        field.enumValues = enumValues?.map { labels[$0] ?? $0 }
+        field.defaultValue = defaultValue.map(label)
+        field.listDefault = listDefault?.map(label)
+        field.enumTypeMap = nil
+        field.enumValueMap = nil
+        return field
+    }
+
+    /// This field, read from the database, with `snapshot`'s enum names: the inverse of
+    /// ``enumInDatabase`` for a type of the snapshot's database name. Labels the snapshot does
+    /// not know stay as read (drift names them).
+    func enumNamed(like snapshot: CanonicalField) -> CanonicalField {
+        guard snapshot.mapsEnum, enumType == (snapshot.enumTypeMap ?? snapshot.enumType) else { return self }
+        var field = self
+        let values = Dictionary((snapshot.enumValueMap ?? [:]).map { ($0.value, $0.key) }, uniquingKeysWith: { first, _ in first })
+        func value(_ scalar: ScalarValue) -> ScalarValue {
+            if case .string(let text) = scalar, let named = values[text] { return .string(named) }
+            return scalar
+        }
+        field.enumType = snapshot.enumType
+        field.enumValues = enumValues?.map { values[$0] ?? $0 }
+        field.defaultValue = defaultValue.map(value)
+        field.listDefault = listDefault?.map(value)
+        field.enumTypeMap = snapshot.enumTypeMap
+        field.enumValueMap = snapshot.enumValueMap
+        return field
     }
 }

@@ -11,7 +11,9 @@ extension CanonicalEntity {
                 maxLength: field.maxLength, enumValues: field.enumValues.map { field.enumType == nil ? Array(Set($0)).sorted() : Self.deduplicated($0) },
                 minimum: field.minimum, maximum: field.maximum, updatedAt: field.isUpdatedAt, nativeType: field.nativeType, enumType: field.enumType,
                 column: field.column.flatMap { $0 == field.name ? nil : $0 }, list: field.isList,
-                listDefault: field.isList ? field.listDefault.map { $0.map { Self.normalizedDefault($0, type: field.type) ?? $0 } } : nil)
+                listDefault: field.isList ? field.listDefault.map { $0.map { Self.normalizedDefault($0, type: field.type) ?? $0 } } : nil,
+                enumTypeMap: field.enumType == nil ? nil : field.enumTypeMap.flatMap { $0 == field.enumType ? nil : $0 },
+                enumValueMap: field.enumType == nil ? nil : Self.valueMap(field.enumValueMap, values: field.enumValues ?? []))
         }.sorted { $0.name < $1.name }
 
         var indexes: [CanonicalIndex] = []
@@ -68,6 +70,13 @@ extension CanonicalEntity {
     }
 
     /// `values` without repeats, in their first order: an enum type's order is part of it.
+    /// The labels of `values` that differ from the value (a map to itself says nothing), or nil.
+    static func valueMap(_ map: [String: String]?, values: [String]) -> [String: String]? {
+        guard let map else { return nil }
+        let kept = map.filter { values.contains($0.key) && $0.key != $0.value }
+        return kept.isEmpty ? nil : kept
+    }
+
     static func deduplicated(_ values: [String]) -> [String] {
         var seen: Set<String> = []
         return values.filter { seen.insert($0).inserted }

@@ -121,6 +121,11 @@ public struct CanonicalField: Hashable, Sendable, Codable {
     /// The name of the enum type (PostgreSQL `CREATE TYPE … AS ENUM`, a Prisma `enum`), when the
     /// field's type is one.
     public var enumType: String?
+    /// The enum type's name in the database, when it is not ``enumType`` (Prisma's `@@map`).
+    public var enumTypeMap: String?
+    /// Value → database label, for the values of ``enumType`` stored under another label
+    /// (Prisma's `@map`); only values that differ, never empty.
+    public var enumValueMap: [String: String]?
     public var minimum: Double?
     public var maximum: Double?
     /// Prisma's `@updatedAt`: the client writes the time; nothing in the database says so, but
@@ -139,7 +144,10 @@ public struct CanonicalField: Hashable, Sendable, Codable {
     public init(name: String, type: FieldType, optional: Bool, primary: Bool = false, generated: Bool = false,
                 defaultValue: ScalarValue? = nil, maxLength: Int? = nil, enumValues: [String]? = nil,
                 minimum: Double? = nil, maximum: Double? = nil, updatedAt: Bool = false, nativeType: NativeType? = nil, enumType: String? = nil,
-                column: String? = nil, list: Bool = false, listDefault: [ScalarValue]? = nil) {
+                column: String? = nil, list: Bool = false, listDefault: [ScalarValue]? = nil,
+                enumTypeMap: String? = nil, enumValueMap: [String: String]? = nil) {
+        self.enumTypeMap = enumTypeMap
+        self.enumValueMap = enumValueMap
         self.list = list
         self.listDefault = listDefault
         self.updatedAt = updatedAt
@@ -162,6 +170,7 @@ public struct CanonicalField: Hashable, Sendable, Codable {
 extension CanonicalField {
     enum CodingKeys: String, CodingKey {
         case name, type, optional, primary, generated, defaultValue, maxLength, enumValues, minimum, maximum, updatedAt, nativeType, enumType, column, list, listDefault
+        case enumTypeMap, enumValueMap
     }
 
     /// Structures stored before `updatedAt` existed have no such key: it reads as false.
@@ -180,7 +189,9 @@ extension CanonicalField {
                   enumType: try container.decodeIfPresent(String.self, forKey: .enumType),
                   column: try container.decodeIfPresent(String.self, forKey: .column),
                   list: try container.decodeIfPresent(Bool.self, forKey: .list) ?? false,
-                  listDefault: try container.decodeIfPresent([ScalarValue].self, forKey: .listDefault))
+                  listDefault: try container.decodeIfPresent([ScalarValue].self, forKey: .listDefault),
+                  enumTypeMap: try container.decodeIfPresent(String.self, forKey: .enumTypeMap),
+                  enumValueMap: try container.decodeIfPresent([String: String].self, forKey: .enumValueMap))
     }
 
     /// `updatedAt` is written only when true, so every other stored structure reads as it always did.
@@ -202,6 +213,8 @@ extension CanonicalField {
         try container.encodeIfPresent(column, forKey: .column)
         if list { try container.encode(true, forKey: .list) }
         try container.encodeIfPresent(listDefault, forKey: .listDefault)
+        try container.encodeIfPresent(enumTypeMap, forKey: .enumTypeMap)
+        try container.encodeIfPresent(enumValueMap, forKey: .enumValueMap)
     }
 }
 

@@ -148,7 +148,7 @@ public enum ShapeText {
     public static func type(_ text: String, _ dialect: SQLDialect) -> String {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard dialect == .postgresql else { return trimmed.uppercased() }
-        let lower = trimmed.lowercased()
+        let lower = unquoted(trimmed).lowercased()
         if lower.hasPrefix("varchar(") { return "character varying" + lower.dropFirst("varchar".count) }
         if lower.hasPrefix("decimal(") { return "numeric" + lower.dropFirst("decimal".count) }
         if lower.hasPrefix("timestamp(") && !lower.contains("with") { return lower + " without time zone" }
@@ -165,6 +165,18 @@ public enum ShapeText {
         case "bool": return "boolean"
         default: return lower
         }
+    }
+
+    /// `"user_role"` (or `"user_role"[]`) as `format_type` spells it, without the quotes a name
+    /// of lower-case letters, digits and `_` does not need; other names keep theirs.
+    static func unquoted(_ text: String) -> String {
+        let list = text.hasSuffix("[]")
+        let body = list ? text.dropLast(2) : Substring(text)
+        guard body.count > 2, body.hasPrefix("\""), body.hasSuffix("\"") else { return text }
+        let name = body.dropFirst().dropLast()
+        guard let first = name.unicodeScalars.first, first == "_" || ("a"..."z").contains(first),
+              name.unicodeScalars.allSatisfy({ $0 == "_" || $0 == "$" || ("a"..."z").contains($0) || ("0"..."9").contains($0) }) else { return text }
+        return String(name) + (list ? "[]" : "")
     }
 
     /// What an enum-typed column adds to its type: the type's values in order (` enum(A,B)`), so

@@ -66,6 +66,10 @@ public enum EntitiesFileParser {
     struct EnumDeclaration {
         var values: [String]
         var node: Node
+        /// `map:` the type's name in the database (Prisma's `@@map`).
+        var typeMap: String?
+        /// Value → database label, from `- VALUE: label` items (Prisma's `@map`).
+        var valueMap: [String: String]?
     }
 
     /// `enums: { Role: [USER, ADMIN] }`: enum types the file's fields may name as their `type:`.
@@ -95,14 +99,22 @@ public enum EntitiesFileParser {
                 reader.error(.reservedName, "'\(name)' cannot name an enum: it is a field type or a name Prisma reserves", hint: "choose another name, e.g. \(name)Kind", at: keyNode)
                 continue
             }
-            guard let items = reader.stringList(value, context: "the values of enum '\(name)'") else { continue }
+            guard let (items, typeMap, labels) = readEnumBody(value, name: name, reader: &reader) else { continue }
             if items.isEmpty {
                 reader.error(.invalidConstraint, "enum '\(name)' has no values", hint: "list at least one value", at: value)
                 continue
             }
             var seen: Set<String> = []
             var valid = true
+            var labelsSeen: [String: String] = [:]
             for item in items {
+                let label = labels[item.value] ?? item.value
+                if let other = labelsSeen[label], other != item.value {
+                    reader.error(.duplicateName, "values '\(other)' and '\(item.value)' of enum '\(name)' are both stored as '\(YAMLNodeReader.printable(label))'",
+                                 hint: "give each value its own database label", at: item.node)
+                    valid = false
+                }
+                labelsSeen[label] = item.value
                 if !Identifier.isValid(item.value) {
                     reader.error(.invalidIdentifier, "value '\(YAMLNodeReader.printable(item.value))' of enum '\(name)' is not a valid identifier",
                                  hint: "Prisma enum values start with a letter and use letters, digits and '_'", at: item.node)
@@ -112,9 +124,75 @@ public enum EntitiesFileParser {
                     valid = false
                 }
             }
-            if valid { enums[name] = EnumDeclaration(values: items.map(\.value), node: keyNode) }
+            if valid {
+                enums[name] = EnumDeclaration(values: items.map(\.value), node: keyNode, typeMap: typeMap, valueMap: labels.isEmpty ? nil : labels)
+            }
         }
         return enums
+    }
+
+    /// An enum's body: its values (`[USER, ADMIN]`), or `{ map: user_role, values: [USER, { ADMIN: admin }] }`
+    /// when the database names the type or a value otherwise. A value written `ADMIN: admin` (a
+    /// one-key mapping) is stored as the label `admin`.
+    static func readEnumBody(_ node: Node, name: String, reader: inout YAMLNodeReader)
+        -> (values: [(value: String, node: Node)], typeMap: String?, labels: [String: String])? {
+        var valuesNode = node
+        var typeMap: String?
+        if case .mapping = node {
+            guard let pairs = reader.pairs(of: node, context: "enum '\(name)'", known: ["map", "values"]) else { return nil }
+            guard let values = pairs.first(where: { $0.key == "values" }) else {
+                reader.error(.missingKey, "enum '\(name)' has no 'values'", hint: "write 'values: [A, B]' beside 'map:'", at: node)
+                return nil
+            }
+            valuesNode = values.value
+            if let map = pairs.first(where: { $0.key == "map" }) {
+                guard let text = reader.string(map.value, context: "'map' of enum '\(name)'"), databaseName(text, of: "enum '\(name)'", at: map.value, reader: &reader) else { return nil }
+                typeMap = text
+            }
+        }
+        guard case .sequence(let sequence) = valuesNode else {
+            return reader.stringList(valuesNode, context: "the values of enum '\(name)'").map { ($0, typeMap, [:]) }
+        }
+        var values: [(value: String, node: Node)] = []
+        var labels: [String: String] = [:]
+        for item in sequence {
+            if case .mapping(let mapping) = item {
+                guard mapping.count == 1, let (key, label) = mapping.first,
+                      let value = reader.string(key, context: "a value of enum '\(name)'"),
+                      let text = reader.string(label, context: "the database label of '\(YAMLNodeReader.printable(value))'") else {
+                    if mapping.count != 1 {
+                        reader.error(.wrongShape, "a value of enum '\(name)' written as a mapping must have one key: the value, mapped to its database label",
+                                     hint: "write '- ADMIN: admin'", at: item)
+                    }
+                    return nil
+                }
+                guard databaseName(text, of: "value '\(YAMLNodeReader.printable(value))' of enum '\(name)'", at: label, reader: &reader) else { return nil }
+                values.append((value, key))
+                labels[value] = text
+            } else if let value = reader.string(item, context: "each item of the values of enum '\(name)'") {
+                values.append((value, item))
+            }
+        }
+        return (values, typeMap, labels)
+    }
+
+    /// Whether `text` can name something in the database: not empty, no control characters, at
+    /// most 63 bytes (PostgreSQL cuts longer names and enum labels).
+    static func databaseName(_ text: String, of subject: String, at node: Node, reader: inout YAMLNodeReader) -> Bool {
+        if text.isEmpty {
+            reader.error(.invalidConstraint, "the database name of \(subject) is empty", hint: "write a name, or remove the map", at: node)
+            return false
+        }
+        if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            reader.error(.controlCharacter, "the database name of \(subject) contains a control character", hint: "remove it", at: node)
+            return false
+        }
+        if text.utf8.count > 63 {
+            reader.error(.invalidConstraint, "the database name of \(subject) is \(text.utf8.count) bytes; PostgreSQL keeps 63",
+                         hint: "shorten it to 63 bytes or fewer", at: node)
+            return false
+        }
+        return true
     }
 
     static func readEntity(_ node: Node, enums: [String: EnumDeclaration] = [:], reader: inout YAMLNodeReader) -> Entity? {
@@ -244,6 +322,8 @@ public enum EntitiesFileParser {
         if let declaredEnum {
             field.enumType = spelling
             field.enumValues = declaredEnum.values
+            field.enumTypeMap = declaredEnum.typeMap
+            field.enumValueMap = declaredEnum.valueMap
             if let written = pairs.first(where: { $0.key == "enum" }) {
                 reader.error(.invalidConstraint, "field '\(name)' has the enum type \(spelling), whose values are declared under 'enums:'",
                              hint: "remove 'enum:' here, or change the values of \(spelling)", at: written.value)

@@ -93,6 +93,18 @@ public enum EntitiesJSONSchema {
         "metadata.schema.path": "The schema file, relative to seed/ (usually schema/entities.yaml).",
     ]
 
+    /// An enum's values in order: each a Prisma identifier, or `{ VALUE: label }` for a value
+    /// the database stores under another label (Prisma's `@map`).
+    static var enumValues: Value {
+        .object(["type": .string("array"), "minItems": .number(1), "uniqueItems": .bool(true),
+                 "items": .object(["oneOf": .array([
+                    .object(["type": .string("string"), "pattern": .string(prismaIdentifier)]),
+                    .object(["type": .string("object"), "minProperties": .number(1), "maxProperties": .number(1),
+                             "propertyNames": .object(["pattern": .string(prismaIdentifier)]),
+                             "additionalProperties": .object(["type": .string("string"), "minLength": .number(1)])]),
+                 ])])])
+    }
+
     /// The schema for `entities.yaml`.
     public static var entitiesFile: Value {
         .object([
@@ -106,10 +118,17 @@ public enum EntitiesJSONSchema {
                                      "items": .object(["$ref": .string("#/$defs/entity")])]),
                 "enums": .object([
                     "type": .string("object"),
-                    "description": .string("Enum types (a PostgreSQL enum type, a Prisma enum): name → its values in order. A field names one as its type."),
+                    "description": .string("Enum types (a PostgreSQL enum type, a Prisma enum): name → its values in order, or { map, values } when the database names the type otherwise (Prisma's @@map). A value written { VALUE: label } is stored as label (Prisma's @map). A field names the enum as its type."),
                     "propertyNames": .object(["pattern": .string(enumName)]),
-                    "additionalProperties": .object(["type": .string("array"), "minItems": .number(1), "uniqueItems": .bool(true),
-                                                     "items": .object(["type": .string("string"), "pattern": .string(prismaIdentifier)])]),
+                    "additionalProperties": .object(["oneOf": .array([
+                        enumValues,
+                        .object(["type": .string("object"), "additionalProperties": .bool(false), "required": .array([.string("values")]),
+                                 "properties": .object([
+                                    "map": .object(["type": .string("string"), "minLength": .number(1),
+                                                    "description": .string("The type's name in the database (Prisma's @@map).")]),
+                                    "values": enumValues,
+                                 ])]),
+                    ])]),
                 ]),
             ]),
             "$defs": .object([

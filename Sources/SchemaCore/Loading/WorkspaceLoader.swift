@@ -285,7 +285,8 @@ public struct WorkspaceLoader: Sendable {
             schema.models += part.models
             schema.enums += part.enums
             schema.enumValues.merge(part.enumValues) { first, _ in first }
-            schema.mappedEnums.formUnion(part.mappedEnums)
+            schema.enumTypeMaps.merge(part.enumTypeMaps) { first, _ in first }
+            schema.enumValueMaps.merge(part.enumValueMaps) { first, _ in first }
         }
         return schema
     }

@@ -31,6 +31,13 @@ public struct Field: Hashable, Sendable {
     /// The enum type the field's `type:` names (declared under the file's `enums:`): a PostgreSQL
     /// `CREATE TYPE … AS ENUM` and a Prisma `enum` block. ``type`` is then `.string`.
     public var enumType: String?
+    /// The enum type's name in the database when it differs from ``enumType`` (`map:` under
+    /// `enums:`, Prisma's `@@map` on the enum).
+    public var enumTypeMap: String?
+    /// Enum value → the label the database stores for it, for the values that have another one
+    /// (Prisma's `@map` on a value). Prisma Client, defaults and every rule of the package file
+    /// use the values; SQL and drift the labels.
+    public var enumValueMap: [String: String]?
     /// `min:` lower bound for numbers.
     public var minimum: Double?
     /// `max:` upper bound for numbers.

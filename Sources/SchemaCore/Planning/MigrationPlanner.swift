@@ -6,7 +6,7 @@ public enum MigrationPlanner {
                             identity: IdentitySource = .settings, deploys: Rollout.DeployStrategy = .rolling) -> [PlannedChange] {
         let rollout = RenderContext(deploys: deploys).rollsOut(on: dialect)
         let primaryKeys = PrimaryKeys.of(host: host, entities: applied.map(\.structure) + desired.map(\.structure))
-        let renderer = MigrationSQLRenderer(dialect: dialect, primaryKeys: primaryKeys, identity: identity, hostEnums: Set(host?.enums ?? []))
+        let renderer = MigrationSQLRenderer(dialect: dialect, primaryKeys: primaryKeys, identity: identity, hostEnums: host?.enumTypesInDatabase ?? [])
         let appliedByName = Dictionary(applied.map { ($0.structure.name, $0) }, uniquingKeysWith: { first, _ in first })
         let desiredNames = Set(desired.map(\.structure.name))
         let renamedFrom = entityRenames(desired: desired, applied: applied)

@@ -40,16 +40,28 @@ public enum PrismaImport {
         }
         // The enum types the carried fields name, each with its values in order.
         if !enums.isEmpty {
-            lines = ["enums:"] + enums.sorted().map { "  \($0): [\((schema.enumValues[$0] ?? []).joined(separator: ", "))]" } + lines
+            lines = ["enums:"] + enums.sorted().map { enumDeclaration($0, in: schema) } + lines
         }
         return Result(yaml: lines.joined(separator: "\n") + "\n", limits: limits)
     }
 
-    /// Whether `type` is an enum of `schema` that a package can declare as it is: its values are
-    /// identifiers and neither they nor the enum are `@map`ped to other database names.
+    /// Whether `type` is an enum of `schema` that a package can declare: its name and values are
+    /// identifiers, and its database names (`@@map`, values' `@map`) ones a package can write.
     static func carriedEnum(_ type: String, in schema: PrismaSchema) -> Bool {
-        guard let values = schema.enumValues[type], !values.isEmpty, !schema.mappedEnums.contains(type), Identifier.isEnumName(type) else { return false }
-        return values.allSatisfy(Identifier.isValid) && Set(values).count == values.count
+        guard let values = schema.enumValues[type], !values.isEmpty, Identifier.isEnumName(type) else { return false }
+        let names = [schema.enumTypeMaps[type]].compactMap { $0 } + (schema.enumValueMaps[type] ?? [:]).values
+        let labels = values.map { schema.enumValueMaps[type]?[$0] ?? $0 }
+        return values.allSatisfy(Identifier.isValid) && Set(values).count == values.count && Set(labels).count == labels.count
+            && names.allSatisfy { !$0.isEmpty && $0.utf8.count <= 63 && !$0.unicodeScalars.contains { $0.properties.generalCategory == .control } }
+    }
+
+    /// `  Role: [USER, ADMIN]`, or with the enum's database names (Prisma's `@@map` and `@map`),
+    /// `  Role: { map: "user_role", values: [USER, { ADMIN: "admin" }] }`.
+    static func enumDeclaration(_ type: String, in schema: PrismaSchema) -> String {
+        let labels = schema.enumValueMaps[type] ?? [:]
+        let values = (schema.enumValues[type] ?? []).map { value in labels[value].map { "{ \(value): \(quoted($0)) }" } ?? value }.joined(separator: ", ")
+        guard schema.enumTypeMaps[type] != nil || !labels.isEmpty else { return "  \(type): [\(values)]" }
+        return "  \(type): { " + (schema.enumTypeMaps[type].map { "map: \(quoted($0)), " } ?? "") + "values: [\(values)] }"
     }
 
     /// - Parameter carried: model → its columns that are carried over, for the models that are.
@@ -149,7 +161,7 @@ public enum PrismaImport {
         let label = "\(model.name).\(field.name)"
         let enumType = carriedEnum(field.type, in: schema) ? field.type : nil
         guard var type = types[field.type] ?? enumType else {
-            let why = schema.mappedEnums.contains(field.type) ? "the enum \(field.type) maps its names to other database names (@map/@@map)" : "it"
+            let why = schema.enumValues[field.type] != nil ? "the enum \(field.type) has names or database names a package cannot write" : "it"
             limits.append("\(label): type \(field.type)\(field.isList ? "[]" : "") has no equivalent (\(why))")
             return nil
         }

@@ -126,16 +126,21 @@ public struct PrismaRenderer: Sendable {
     }
 
     /// The `enum` blocks the package entities' fields name, except those the host's schema
-    /// declares itself, sorted by name.
+    /// declares itself, sorted by name; a value stored under another label has `@map`, a type
+    /// of another database name `@@map`.
     public var enumBlocks: [String] {
-        var values: [String: [String]] = [:]
+        var declarations: [String: CanonicalField] = [:]
         for entity in universe {
             for field in entity.fields {
-                if let type = field.enumType, host?.enumValues[type] == nil { values[type] = values[type] ?? field.enumValues ?? [] }
+                if let type = field.enumType, host?.enumValues[type] == nil, declarations[type] == nil { declarations[type] = field }
             }
         }
-        return values.keys.sorted().map { type in
-            (["enum \(PrismaText.identifier(type)) {"] + (values[type] ?? []).map { "  " + PrismaText.identifier($0) } + ["}"]).joined(separator: "\n")
+        return declarations.keys.sorted().map { type in
+            let field = declarations[type]
+            let labels = field?.enumValueMap ?? [:]
+            let values = (field?.enumValues ?? []).map { value in "  " + PrismaText.identifier(value) + (labels[value].map { " @map(\(PrismaText.string($0)))" } ?? "") }
+            let map = field?.enumTypeMap.map { ["", "  @@map(\(PrismaText.string($0)))"] } ?? []
+            return (["enum \(PrismaText.identifier(type)) {"] + values + map + ["}"]).joined(separator: "\n")
         }
     }
 

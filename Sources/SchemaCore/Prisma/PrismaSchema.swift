@@ -15,8 +15,12 @@ public struct PrismaSchema: Hashable, Sendable {
     public var enums: [String]
     /// Each enum's values in declared order (`@map`'d values by their Prisma name).
     public var enumValues: [String: [String]] = [:]
-    /// Enums whose database names differ from their Prisma names (`@map` on a value, `@@map` on the enum).
-    public var mappedEnums: Set<String> = []
+    /// Enum → its type's name in the database, for enums with `@@map`.
+    public var enumTypeMaps: [String: String] = [:]
+    /// Enum → value → database label, for the values with `@map`.
+    public var enumValueMaps: [String: [String: String]] = [:]
+    /// The database names of the enum types: what PostgreSQL calls them.
+    public var enumTypesInDatabase: Set<String> { Set(enums.map { enumTypeMaps[$0] ?? $0 }) }
     /// The file the schema was read from.
     public var file: String
 

@@ -66,10 +66,14 @@ public enum PrismaSchemaParser {
                 }
             case "enum":
                 // `VALUE`, `VALUE @map("value")`; block attributes (`@@map`, `@@schema`) are not values.
-                if !line.hasPrefix("@@"), let value = line.split(separator: " ").first {
-                    schema.enumValues[open.name, default: []].append(String(value))
+                let map = parseAttributes(line, location: location, diagnostics: &diagnostics).first { $0.name == "map" }
+                    .flatMap { $0.positional.first ?? $0.named["name"] }.map(PrismaAttribute.literal)
+                if line.hasPrefix("@@") {
+                    if let map { schema.enumTypeMaps[open.name] = map }
+                } else if let value = line.split(separator: " ").first.map(String.init) {
+                    schema.enumValues[open.name, default: []].append(value)
+                    if let map, map != value { schema.enumValueMaps[open.name, default: [:]][value] = map }
                 }
-                if line.contains("@map(") { schema.mappedEnums.insert(open.name) }
             default:
                 break
             }

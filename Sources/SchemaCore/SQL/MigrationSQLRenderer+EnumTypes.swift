@@ -98,7 +98,8 @@ extension MigrationSQLRenderer {
     /// The type made again with `values`: the old one renamed away, the new one created, every
     /// table column of the old type converted through its text (a value the new type lacks fails
     /// the statement, and with it the apply: the data check counts them first in this table),
-    /// defaults kept where the new type still has their value, the old type dropped.
+    /// defaults kept where the new type still has their value, the old type dropped. The default's
+    /// cast is found as PostgreSQL prints it (`::user_role_old`, `::"Role_old"`: quoted only when needed).
     func recreateEnumType(_ name: String, _ values: [String]) -> String {
         let type = q(name)
         let old = q(name + "_old")
@@ -112,7 +113,7 @@ extension MigrationSQLRenderer {
             + "WHERE a.atttypid = to_regtype(\(dialect.literal(old))) AND a.attnum > 0 AND NOT a.attisdropped LOOP "
             + "IF c.def IS NOT NULL THEN EXECUTE format('ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT', c.tab, c.col); END IF; "
             + "EXECUTE format('ALTER TABLE %s ALTER COLUMN %s SET DATA TYPE \(type.replacingOccurrences(of: "%", with: "%%")) USING %s::text::\(type.replacingOccurrences(of: "%", with: "%%"))', c.tab, c.col, c.col); "
-            + "IF c.def IS NOT NULL THEN BEGIN EXECUTE format('ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s', c.tab, c.col, replace(c.def, \(dialect.literal("::" + old)), \(dialect.literal("::" + type)))); "
+            + "IF c.def IS NOT NULL THEN BEGIN EXECUTE format('ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s', c.tab, c.col, replace(c.def, '::' || \(dialect.literal(old))::regtype::text, '::' || \(dialect.literal(type))::regtype::text)); "
             + "EXCEPTION WHEN invalid_text_representation THEN NULL; END; END IF; "
             + "END LOOP; "
             + "DROP TYPE \(old); END $schema$"

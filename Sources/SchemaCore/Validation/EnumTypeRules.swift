@@ -6,27 +6,47 @@ enum EnumTypeRules {
     /// - Parameter byName: every definition, grouped by entity name.
     static func check(_ byName: [String: [ValidationReport.EntityDefinition]], host: PrismaSchema?) -> [Diagnostic] {
         var declarations: [String: [(values: [String], field: Field, packageId: String)]] = [:]
+        // Database type name → the enums declared under it: two enums may not share one type.
+        var databaseNames: [String: Set<String>] = [:]
+        for type in host?.enums ?? [] { databaseNames[host?.enumTypeMaps[type] ?? type, default: []].insert(type) }
         for name in byName.keys.sorted() {
             for definition in byName[name] ?? [] {
                 for field in definition.entity.fields {
                     guard let type = field.enumType, let values = field.enumValues else { continue }
                     declarations[type, default: []].append((values, field, definition.packageId))
+                    databaseNames[field.enumTypeMap ?? type, default: []].insert(type)
                 }
             }
         }
+        let tables = Dictionary(byName.compactMap { name, definitions in definitions.first.map { ($0.entity.table ?? name, name) } }, uniquingKeysWith: { first, _ in first })
         var diagnostics: [Diagnostic] = []
         for type in declarations.keys.sorted() {
             guard let uses = declarations[type], let first = uses.first else { continue }
-            let reference: (values: [String], origin: String)
+            let reference: (values: [String], names: EnumNames, origin: String)
             if let hostValues = host?.enumValues[type] {
-                reference = (hostValues, "the host schema's enum \(type)")
+                reference = (hostValues, EnumNames(type: host?.enumTypeMaps[type], values: host?.enumValueMaps[type] ?? [:]), "the host schema's enum \(type)")
             } else {
-                reference = (first.values, "\(first.packageId)'s \(type)")
+                reference = (first.values, EnumNames(first.field), "\(first.packageId)'s \(type)")
             }
-            for use in uses where use.values != reference.values {
-                diagnostics.append(.error(.enumTypeConflict,
-                                          "enum \(type) of field '\(use.field.name)' (\(use.packageId)) lists \(use.values.joined(separator: ", ")); \(reference.origin) lists \(reference.values.joined(separator: ", "))",
-                                          hint: "an enum type is one database type: declare the same values in the same order everywhere", at: use.field.location(of: "type")))
+            for use in uses {
+                if use.values != reference.values {
+                    diagnostics.append(.error(.enumTypeConflict,
+                                              "enum \(type) of field '\(use.field.name)' (\(use.packageId)) lists \(use.values.joined(separator: ", ")); \(reference.origin) lists \(reference.values.joined(separator: ", "))",
+                                              hint: "an enum type is one database type: declare the same values in the same order everywhere", at: use.field.location(of: "type")))
+                } else if EnumNames(use.field) != reference.names {
+                    diagnostics.append(.error(.enumTypeConflict,
+                                              "enum \(type) of field '\(use.field.name)' (\(use.packageId)) is stored as \(EnumNames(use.field).describe(type)); \(reference.origin) as \(reference.names.describe(type))",
+                                              hint: "an enum type is one database type: give it the same map and value labels everywhere", at: use.field.location(of: "type")))
+                }
+            }
+            let databaseName = EnumNames(first.field).type ?? type
+            if let others = databaseNames[databaseName], others.count > 1 {
+                diagnostics.append(.error(.enumTypeConflict, "enums \(others.sorted().joined(separator: " and ")) are both the database type \"\(databaseName)\"",
+                                          hint: "give each enum a database name of its own ('map:' under enums:)", at: first.field.location(of: "type")))
+            }
+            if databaseName != type, let entity = tables[databaseName] ?? (host?.models.first { ($0.tableName) == databaseName }?.name) {
+                diagnostics.append(.error(.nameCollision, "enum \(type) is stored as the type \"\(databaseName)\", the name of \(entity)'s table",
+                                          hint: "PostgreSQL gives every table a type of its name: choose another 'map:' for the enum", at: first.field.location(of: "type")))
             }
             if byName[type] != nil || host?.model(named: type) != nil {
                 diagnostics.append(.error(.nameCollision, "enum \(type) has the name of \(byName[type] != nil ? "an entity" : "a host model")",
@@ -35,5 +55,25 @@ enum EnumTypeRules {
             }
         }
         return diagnostics
+    }
+}
+
+/// How an enum type is named in the database: the type's map and the values' labels.
+struct EnumNames: Equatable {
+    var type: String?
+    var values: [String: String]
+
+    init(type: String?, values: [String: String]) {
+        self.type = type
+        self.values = values.filter { $0.key != $0.value }
+    }
+
+    init(_ field: Field) {
+        self.init(type: field.enumTypeMap.flatMap { $0 == field.enumType ? nil : $0 }, values: field.enumValueMap ?? [:])
+    }
+
+    func describe(_ name: String) -> String {
+        let labels = values.isEmpty ? "its values' own names" : values.sorted { $0.key < $1.key }.map { "\($0.key) → '\($0.value)'" }.joined(separator: ", ")
+        return "type \"\(type ?? name)\" with \(labels)"
     }
 }

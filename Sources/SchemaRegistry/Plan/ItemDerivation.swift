@@ -116,7 +116,7 @@ extension Registry {
             }
         }
         let renderer = MigrationSQLRenderer(dialect: dialect, primaryKeys: inputs.primaryKeys(with: item.structure), identity: inputs.context.identity,
-                                            hostEnums: Set(inputs.context.host?.enums ?? []))
+                                            hostEnums: inputs.context.host?.enumTypesInDatabase ?? [])
         // A repair restores the applied structure: nothing of it is left for later.
         let derived = DerivedChange(from: before, to: item.structure, renames: item.renames, renderer: renderer,
                                     rollout: inputs.context.rollsOut(on: dialect) && item.action != .repair)

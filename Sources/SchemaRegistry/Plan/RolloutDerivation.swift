@@ -45,7 +45,7 @@ extension Registry {
             return refuse(.baseChanged, "the applied structure of \(entity) is not the result of \(item.id) any more; nothing runs. Run `schema drift`")
         }
         let renderer = MigrationSQLRenderer(dialect: connection.dialect, primaryKeys: inputs.primaryKeys(with: item.structure), identity: inputs.context.identity,
-                                            hostEnums: Set(inputs.context.host?.enums ?? []))
+                                            hostEnums: inputs.context.host?.enumTypesInDatabase ?? [])
         let derived = DerivedChange(from: rollout.from, to: item.structure, renames: item.renames, renderer: renderer, rollout: connection.dialect.rollsOut)
         guard item.format == PinnedSQL.currentFormat, derived.statements == item.statements, derived.checks == item.checks, derived.isRolledOut else {
             return refuse(.modifiedAfterApproval, "the SQL stored with \(item.id) is not what its structures give; nothing of its contract or rollback runs")
