@@ -133,4 +133,18 @@ import Testing
         let fragment = PrismaArtifacts.fragment([member], host: TestSupport.hostSchema)
         #expect(fragment.contains(enumBlock.replacingOccurrences(of: "@map(name: ", with: "@map(")), "\(fragment)")
     }
+
+    /// A list of the enum cannot follow a type made again (only scalar columns are converted):
+    /// a changed label or type name is refused at scan for it, as a removed value is.
+    @Test func aListOfTheEnumRefusesLabelAndTypeChanges() throws {
+        let listed = Self.yaml + "\n      roles: { type: \"Role[]\" }\n"
+        let before = try EnumTypeTests.structure(listed)
+        let applied = [AppliedEntity(structure: before, checksum: Checksum(of: before), packages: ["fixture"])]
+        func messages(_ yaml: String) -> [String] { MigrationPlanner.unplannableChanges(desired: TestSupport.desired(yaml).entities, applied: applied) }
+        #expect(messages(listed.replacingOccurrences(of: "{ ADMIN: admin },", with: "{ ADMIN: admin }, EDITOR,")).isEmpty)
+        let relabelled = messages(listed.replacingOccurrences(of: "{ ADMIN: admin }", with: "{ ADMIN: administrator }"))
+        #expect(relabelled.contains { $0.contains("Member.roles: the enum Role loses or reorders values") }, "\(relabelled)")
+        let moved = messages(listed.replacingOccurrences(of: "map: user_role", with: "map: member_role"))
+        #expect(moved.contains { $0.contains("Member.roles: changing a list's type") }, "\(moved)")
+    }
 }

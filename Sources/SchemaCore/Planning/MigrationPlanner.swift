@@ -86,11 +86,13 @@ public enum MigrationPlanner {
                 }
                 if field.list && dialect == .sqlite && old?.list != true {
                     messages.append("\(entity.structure.name).\(field.name): a list (\(field.enumType ?? field.type.prismaType)[]) needs PostgreSQL; SQLite has no arrays and Prisma no lists on it")
-                } else if let old, old.list || field.list, old.list != field.list || old.type != field.type || old.enumType != field.enumType || old.nativeType != field.nativeType {
+                } else if let old = old?.enumInDatabase, old.list || field.list, old.list != field.list || old.type != field.type
+                            || old.enumType != field.enumInDatabase.enumType || old.nativeType != field.nativeType {
                     messages.append("\(entity.structure.name).\(field.name): changing a list's type or whether it is a list cannot be planned yet; add a new field instead")
                 }
+                // In the database's terms: a label changed is a value removed.
                 if let type = field.enumType, listEnums.contains(type), let old, old.enumType == type,
-                   EnumTypeChange(from: old.enumValues ?? [], to: field.enumValues ?? []) == .recreated {
+                   EnumTypeChange(from: old.enumInDatabase.enumValues ?? [], to: field.enumInDatabase.enumValues ?? []) == .recreated {
                     messages.append("\(entity.structure.name).\(field.name): the enum \(type) loses or reorders values, and a list uses it; only adding values can be planned for it yet")
                 }
             }

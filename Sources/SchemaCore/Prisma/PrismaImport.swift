@@ -55,13 +55,13 @@ public enum PrismaImport {
             && names.allSatisfy { !$0.isEmpty && $0.utf8.count <= 63 && !$0.unicodeScalars.contains { $0.properties.generalCategory == .control } }
     }
 
-    /// `  Role: [USER, ADMIN]`, or with the enum's database names (Prisma's `@@map` and `@map`),
-    /// `  Role: { map: "user_role", values: [USER, { ADMIN: "admin" }] }`.
+    /// `  Role: [USER, { ADMIN: "admin" }]` (a value's database label, Prisma's `@map`), or with the
+    /// type's database name (`@@map`) `  Role: { map: "user_role", values: [USER, { ADMIN: "admin" }] }`.
     static func enumDeclaration(_ type: String, in schema: PrismaSchema) -> String {
         let labels = schema.enumValueMaps[type] ?? [:]
         let values = (schema.enumValues[type] ?? []).map { value in labels[value].map { "{ \(value): \(quoted($0)) }" } ?? value }.joined(separator: ", ")
-        guard schema.enumTypeMaps[type] != nil || !labels.isEmpty else { return "  \(type): [\(values)]" }
-        return "  \(type): { " + (schema.enumTypeMaps[type].map { "map: \(quoted($0)), " } ?? "") + "values: [\(values)] }"
+        guard let map = schema.enumTypeMaps[type] else { return "  \(type): [\(values)]" }
+        return "  \(type): { map: \(quoted(map)), values: [\(values)] }"
     }
 
     /// - Parameter carried: model → its columns that are carried over, for the models that are.
