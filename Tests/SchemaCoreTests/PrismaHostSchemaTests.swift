@@ -50,20 +50,28 @@ struct PrismaHostSchemaTests {
         #expect(PrimaryKeys.table("User", in: PrimaryKeys.of(host: host, entities: [entity])) == "User")
     }
 
-    /// A relation to a host model in another database schema (`@@schema`, Prisma's multiSchema)
-    /// is refused at validation: our foreign keys name tables of the connection's schema, and the
-    /// start would fail (or reference a same-named table of the wrong schema).
-    @Test func aRelationToAModelOfAnotherDatabaseSchemaIsAnError() {
-        let host = PrismaSchemaParser.parse("""
+    /// A relation to a host model in another database schema (`@@schema`, Prisma's multiSchema):
+    /// the foreign key names the table with its schema (`"auth"."accounts"`), drift compares it so,
+    /// and Prisma's multi-schema gets `@@schema("public")` on the package's model. A datasource
+    /// whose schemas leave out public (where package tables are made) is E072.
+    @Test func aRelationToAModelOfAnotherDatabaseSchemaNamesItsSchema() throws {
+        let text = """
+            datasource db {
+              provider = "postgresql"
+              schemas  = ["public", "auth"]
+            }
             model Account {
               id String @id
+              @@map("accounts")
               @@schema("auth")
             }
             model Tenant {
               id String @id
               @@schema("public")
             }
-            """, file: "prisma/schema.prisma").schema
+            """
+        let host = PrismaSchemaParser.parse(text, file: "prisma/schema.prisma").schema
+        #expect(host.schemas == ["public", "auth"] && host.model(named: "Account")?.databaseSchema == "auth")
         let yaml = """
             entities:
               - name: Note
@@ -74,7 +82,25 @@ struct PrismaHostSchemaTests {
                   - { name: account, type: belongsTo, entity: Account, field: accountId }
             """
         let report = TestSupport.validate(yaml, host: host)
-        #expect(report.diagnostics.map(\.code.rawValue) == ["E035"] && report.diagnostics.first?.message.contains("'auth' (@@schema)") == true, "\(report.diagnostics)")
+        #expect(report.diagnostics.isEmpty, "\(report.diagnostics)")
+        let keys = PrimaryKeys.of(host: host, entities: [])
+        #expect(PrimaryKeys.qualifiedTable("Account", in: keys) == "auth.accounts" && PrimaryKeys.qualifiedTable("Tenant", in: keys) == "Tenant")
+        let note = try #require(TestSupport.desired(yaml, host: host).entities.first?.structure)
+        let sql = DerivedChange(from: nil, to: note, renderer: MigrationSQLRenderer(dialect: .postgresql, primaryKeys: keys)).statements.map(\.sql).joined(separator: "\n")
+        #expect(sql.contains(#"FOREIGN KEY ("accountId") REFERENCES "auth"."accounts"("id")"#), "\(sql)")
+        #expect(TableShape.expected(for: note, dialect: .postgresql, primaryKeys: keys).foreignKeys.first?.target == "auth.accounts")
+
+        let merged = PrismaArtifacts.merged(baseText: text, host: host, entities: [note])
+        #expect(merged.contains("model Note {") && merged.contains("  @@schema(\"public\")\n}"), "\(merged)")
+        if let blocks = try PrismaGrammar.blocks(of: merged) { #expect(blocks.contains("model Note"), "\(blocks)") }
+        #expect(PrismaArtifacts.merged(baseText: TestSupport.hostSchemaText, host: TestSupport.hostSchema, entities: [note]).contains("@@schema") == false)
+
+        // Without public among the datasource's schemas, Prisma would not see the package's tables.
+        let elsewhere = PrismaSchemaParser.parse(text.replacingOccurrences(of: "[\"public\", \"auth\"]", with: "[\"auth\", \"app\"]"), file: "prisma/schema.prisma").schema
+        #expect(TestSupport.validate(yaml, host: elsewhere).diagnostics.map(\.code.rawValue) == ["E072"])
+        // A model of another database schema is not moved into a package.
+        let imported = PrismaImport.package(from: host, models: ["Account"])
+        #expect(imported.limits.contains { $0.contains("Account: it lives in the database schema auth") } && !imported.yaml.contains("name: Account"), "\(imported)")
     }
 
     @Test func aSchemaFolderIsReadAsOneSchema() throws {

@@ -95,3 +95,71 @@ import Testing
         #expect(try registry.applyApproved(desired).applied.map(\.entity) == ["Note"])
     }
 }
+
+/// A host with Prisma's multi-schema (`schemas = ["public", "auth"]`), as Supabase apps have it: a
+/// package's relation to a host model in the `auth` schema references `"auth"."users"`, drift
+/// compares it so, and a start before the host's table exists waits for it by that name.
+@Suite struct MultiSchemaHostTests {
+    static let host = PrismaSchemaParser.parse("""
+        datasource db {
+          provider = "postgresql"
+          schemas  = ["public", "auth"]
+        }
+        model User {
+          id    String @id @db.Uuid
+          email String
+
+          @@map("users")
+          @@schema("auth")
+        }
+        """, file: "prisma/schema.prisma").schema
+
+    static let notes = """
+        entities:
+          - name: Note
+            fields:
+              id: { type: string, primary: true }
+              userId: { type: string, db: Uuid }
+            relations:
+              - { name: user, type: belongsTo, entity: User, field: userId, onDelete: Cascade }
+        """
+
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func aRelationToAModelOfTheAuthSchemaApplies() throws {
+        let (database, _) = try Backend.postgres.makeDatabase()
+        defer { database.close() }
+        // A table of the same name in public: the foreign key must not take it.
+        try database.withLockedTransaction { try $0.execute(#"CREATE TABLE "users" ("id" UUID PRIMARY KEY)"#) }
+        let desired = DesiredState.resolve(.inMemory(["notes": Self.notes], baseSchema: Self.host))
+        try #require(desired.isValid, "\(desired.errors)")
+        let registry = Registry(database: database)
+        try registry.addAdmin("alice", by: nil)
+        _ = try registry.scan(desired, principal: "ci")
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: desired.renderContext)
+        let waiting = try registry.applyApproved(desired)
+        #expect(waiting.applied.isEmpty && waiting.refused.first?.message.contains("auth.users") == true, "\(waiting.refused.map(\.message))")
+
+        // The host's migrations run: the schema and its table exist.
+        try database.withLockedTransaction { connection in
+            try connection.execute(#"CREATE SCHEMA "auth""#)
+            try connection.execute(#"CREATE TABLE "auth"."users" ("id" UUID NOT NULL, "email" TEXT NOT NULL, CONSTRAINT "users_pkey" PRIMARY KEY ("id"))"#)
+        }
+        let outcome = try registry.applyApproved(desired)
+        #expect(outcome.applied.map(\.entity) == ["Note"], "\(outcome.refused.map(\.message))")
+        let definition = try EnumTypeApplyTests.text(#"SELECT pg_get_constraintdef(oid) AS "value" FROM pg_constraint WHERE conrelid = '"Note"'::regclass AND contype = 'f'"#, database)
+        #expect(definition?.contains("REFERENCES auth.users(id) ON UPDATE CASCADE ON DELETE CASCADE") == true, "\(definition ?? "no foreign key")")
+        try database.withLockedTransaction { try $0.execute(#"INSERT INTO "auth"."users" VALUES ('00000000-0000-0000-0000-000000000001', 'a@x')"#) }
+        try database.withLockedTransaction { try $0.execute(#"INSERT INTO "Note" VALUES ('n1', '00000000-0000-0000-0000-000000000001')"#) }
+        #expect(throws: SchemaError.self) {
+            try database.withLockedTransaction { try $0.execute(#"INSERT INTO "users" VALUES ('00000000-0000-0000-0000-000000000002')"#); try $0.execute(#"INSERT INTO "Note" VALUES ('n2', '00000000-0000-0000-0000-000000000002')"#) }
+        }
+        #expect(!(try registry.drift(host: Self.host)).hasDrift)
+        // Pointed at public.users by hand: drift says so.
+        try database.withLockedTransaction { connection in
+            try connection.execute(#"ALTER TABLE "Note" DROP CONSTRAINT "Note_userId_fkey""#)
+            try connection.execute(#"ALTER TABLE "Note" ADD CONSTRAINT "Note_userId_fkey" FOREIGN KEY ("userId") REFERENCES "users"("id") ON DELETE CASCADE ON UPDATE CASCADE NOT VALID"#)
+        }
+        let drift = try registry.drift(host: Self.host)
+        #expect(drift.drifted.map(\.entity) == ["Note"] && "\(drift.drifted.first?.differences ?? [])".contains("auth.users"), "\(drift.drifted)")
+    }
+}

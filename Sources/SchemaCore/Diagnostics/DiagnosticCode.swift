@@ -100,6 +100,9 @@ public enum DiagnosticCode: String, Hashable, Sendable, Codable, CaseIterable {
     case hostModelConflict = "E070"
     /// A package entity has the name of a host model and is structurally equal to it.
     case hostModelOverlap = "W071"
+    /// The host's datasource lists database schemas (`schemas = [...]`) without `public`, where
+    /// package tables are made, so Prisma would not see them.
+    case hostSchemasWithoutPublic = "E072"
     /// The host's base Prisma schema could not be parsed.
     case baseSchemaSyntax = "E080"
     /// A `checksum:` written in the file that differs from the computed one.

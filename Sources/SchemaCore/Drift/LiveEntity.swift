@@ -107,7 +107,7 @@ public enum LiveEntity {
                 continue
             }
             // A key's target is a table; the snapshot's relation names the model (`@@map`, `map:`).
-            let known = snapshot.relations.first { $0.kind == .belongsTo && $0.field == column && PrimaryKeys.table($0.target, in: primaryKeys) == key.target }
+            let known = snapshot.relations.first { $0.kind == .belongsTo && $0.field == column && PrimaryKeys.qualifiedTable($0.target, in: primaryKeys) == key.target }
             let name = known?.name ?? lowercasedFirst(key.target) + (relations.contains { $0.name == lowercasedFirst(key.target) } ? column : "")
             relations.append(CanonicalRelation(name: name, kind: .belongsTo, target: known?.target ?? key.target, field: column, onDelete: onDelete, onUpdate: onUpdate))
         }

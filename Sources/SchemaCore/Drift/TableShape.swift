@@ -130,7 +130,7 @@ extension TableShape {
         let keys = entity.relations.filter { $0.kind == .belongsTo }.compactMap { relation -> ForeignKey? in
             guard let column = relation.field, !PrimaryKeys.emulatesRelations(primaryKeys) else { return nil }
             return ForeignKey(name: dialect == .postgresql ? ConstraintName.foreignKey(entity.name, column, in: dialect) : nil, columns: [column],
-                              target: PrimaryKeys.table(relation.target, in: primaryKeys), targetColumns: [primaryKeys[relation.target] ?? "id"],
+                              target: PrimaryKeys.qualifiedTable(relation.target, in: primaryKeys), targetColumns: [primaryKeys[relation.target] ?? "id"],
                               onDelete: (relation.onDelete ?? .Restrict).sql, onUpdate: (relation.onUpdate ?? .Cascade).sql)
         }
         let checks = entity.fields.filter { dialect.checkExpression($0) != nil }.map { Check(name: ConstraintName.check(entity.name, $0.name, in: dialect)) }

@@ -282,6 +282,7 @@ public struct WorkspaceLoader: Sendable {
             guard let part = loadSchemaFile(file, &diagnostics) else { continue }
             schema.provider = schema.provider ?? part.provider
             schema.relationMode = schema.relationMode ?? part.relationMode
+            if schema.schemas.isEmpty { schema.schemas = part.schemas }
             schema.models += part.models
             schema.enums += part.enums
             schema.enumValues.merge(part.enumValues) { first, _ in first }

@@ -30,6 +30,10 @@ public enum PrismaImport {
         var lines = ["entities:"]
         var enums: Set<String> = []
         for model in chosen {
+            if let schema = model.databaseSchema, schema != PrimaryKeys.connectionSchema {
+                limits.append("\(model.name): it lives in the database schema \(schema) (@@schema); package tables are made in \(PrimaryKeys.connectionSchema); the model is not carried over")
+                continue
+            }
             guard carried[model.name] != nil else {
                 let key = model.primaryKey.isEmpty ? "it has no primary key" : "its primary key (\(model.primaryKey.joined(separator: ", "))) names a field entities.yaml cannot say"
                 limits.append("\(model.name): \(key); the model is not carried over")

@@ -117,6 +117,7 @@ public struct PrismaRenderer: Sendable {
         var blockLines = entity.compoundKey.map { ["  @@id([\($0.map(PrismaText.identifier).joined(separator: ", "))])"] } ?? []
         blockLines += indexLines
         if let table = entity.table { blockLines.append("  @@map(\(PrismaText.string(table)))") }
+        blockLines += schemaLine
         if !blockLines.isEmpty {
             lines.append("")
             lines += blockLines
@@ -139,9 +140,16 @@ public struct PrismaRenderer: Sendable {
             let field = declarations[type]
             let labels = field?.enumValueMap ?? [:]
             let values = (field?.enumValues ?? []).map { value in "  " + PrismaText.identifier(value) + (labels[value].map { " @map(\(PrismaText.string($0)))" } ?? "") }
-            let map = field?.enumTypeMap.map { ["", "  @@map(\(PrismaText.string($0)))"] } ?? []
-            return (["enum \(PrismaText.identifier(type)) {"] + values + map + ["}"]).joined(separator: "\n")
+            let attributes = (field?.enumTypeMap.map { ["  @@map(\(PrismaText.string($0)))"] } ?? []) + schemaLine
+            return (["enum \(PrismaText.identifier(type)) {"] + values + (attributes.isEmpty ? [] : [""] + attributes) + ["}"]).joined(separator: "\n")
         }
+    }
+
+    /// `@@schema("public")` when the host's datasource lists database schemas (Prisma's
+    /// multi-schema then wants one on every model and enum): package tables and types are made in
+    /// the connection's schema.
+    var schemaLine: [String] {
+        host?.schemas.isEmpty == false ? ["  @@schema(\(PrismaText.string(PrimaryKeys.connectionSchema)))"] : []
     }
 
     /// Fields that host models need so that relations from package entities are valid Prisma:

@@ -15,6 +15,9 @@ public struct PrismaSchema: Hashable, Sendable {
     public var enums: [String]
     /// Each enum's values in declared order (`@map`'d values by their Prisma name).
     public var enumValues: [String: [String]] = [:]
+    /// The datasource's `schemas = ["public", "auth"]` (Prisma's multi-schema): when set, every
+    /// model and enum says its database schema with `@@schema`, the package's ones too.
+    public var schemas: [String] = []
     /// Enum → its type's name in the database, for enums with `@@map`.
     public var enumTypeMaps: [String: String] = [:]
     /// Enum → value → database label, for the values with `@map`.
@@ -69,6 +72,11 @@ public struct PrismaModel: Hashable, Sendable {
     /// The table Prisma creates for the model: `@@map("name")`, else the model's name.
     public var tableName: String {
         blockAttributes.first { $0.name == "map" }.flatMap { $0.named["name"] ?? $0.positional.first }.map(PrismaAttribute.literal) ?? name
+    }
+
+    /// The database schema of the model's table (`@@schema("auth")`), when it says one.
+    public var databaseSchema: String? {
+        blockAttributes.first { $0.name == "schema" }.flatMap { $0.positional.first ?? $0.named["name"] }.map(PrismaAttribute.literal)
     }
 
     /// The primary-key columns: `@id` fields, or `@@id([...])`.

@@ -53,6 +53,7 @@ public enum PrismaSchemaParser {
                     switch setting[0] {
                     case "provider": schema.provider = value
                     case "relationMode", "referentialIntegrity": schema.relationMode = value
+                    case "schemas": schema.schemas = PrismaAttribute.nameList(setting[1])?.map(PrismaAttribute.literal) ?? []
                     default: break
                     }
                 }

@@ -72,7 +72,7 @@ public struct MigrationSQLRenderer: Sendable {
         guard let column = relation.field, !PrimaryKeys.emulatesRelations(primaryKeys) else { return nil }
         let referenced = primaryKeys[relation.target] ?? "id"
         let separator = dialect == .sqlite ? " " : ""
-        return "CONSTRAINT \(q(ConstraintName.foreignKey(table, column, in: dialect))) FOREIGN KEY (\(q(column))) REFERENCES \(q(PrimaryKeys.table(relation.target, in: primaryKeys)))\(separator)(\(q(referenced)))"
+        return "CONSTRAINT \(q(ConstraintName.foreignKey(table, column, in: dialect))) FOREIGN KEY (\(q(column))) REFERENCES \(PrimaryKeys.reference(relation.target, in: primaryKeys, quote: q))\(separator)(\(q(referenced)))"
             + " ON DELETE \((relation.onDelete ?? .Restrict).sql) ON UPDATE \((relation.onUpdate ?? .Cascade).sql)"
     }
 
@@ -159,9 +159,9 @@ public struct MigrationSQLRenderer: Sendable {
         let table = step.table
         let referenced = q(primaryKeys[relation.target] ?? "id")
         if let before = namesBefore([column], step: step)?.first {
-            let condition = "\(q(before)) IS NOT NULL AND NOT EXISTS (SELECT 1 FROM \(q(PrimaryKeys.table(relation.target, in: primaryKeys))) AS \"parent\" WHERE \"parent\".\(referenced) = \(q(table)).\(q(before)))"
+            let condition = "\(q(before)) IS NOT NULL AND NOT EXISTS (SELECT 1 FROM \(PrimaryKeys.reference(relation.target, in: primaryKeys, quote: q)) AS \"parent\" WHERE \"parent\".\(referenced) = \(q(table)).\(q(before)))"
             return DataCheck(.violations, table: table, count: #"SELECT COUNT(*) AS "count" FROM \#(q(table)) WHERE \#(condition)"#,
-                             examples: examples(table: table, where: condition), reads: [PrimaryKeys.table(relation.target, in: primaryKeys)],
+                             examples: examples(table: table, where: condition), reads: [PrimaryKeys.qualifiedTable(relation.target, in: primaryKeys)],
                              "rows of \(table) whose \(column) matches no \(relation.target)")
         }
         guard let field = step.to?.field(named: column), let value = dialect.defaultExpression(field) else { return nil }

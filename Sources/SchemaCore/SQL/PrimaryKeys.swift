@@ -7,6 +7,7 @@ public enum PrimaryKeys {
         for model in host?.models ?? [] {
             if let key = model.primaryKey.first { keys[model.name] = model.field(named: key)?.columnName ?? key }
             if model.tableName != model.name { keys[tableKey(model.name)] = model.tableName }
+            if let schema = model.databaseSchema, schema != connectionSchema { keys[schemaKey(model.name)] = schema }
             for field in model.fields where field.columnName != field.name { keys[columnKey(model.name, field.name)] = field.columnName }
         }
         if host?.emulatesRelations == true { keys[emulatedRelationsKey] = "prisma" }
@@ -25,12 +26,29 @@ public enum PrimaryKeys {
         keys[tableKey(target)] ?? target
     }
 
+    /// The table of `target` as PostgreSQL names it from the connection's schema: `auth.users` for
+    /// a host model in another database schema (`@@schema("auth")`), else ``table(_:in:)``. What
+    /// drift compares foreign keys' targets by, and the names a data check reads.
+    public static func qualifiedTable(_ target: String, in keys: [String: String]) -> String {
+        keys[schemaKey(target)].map { $0 + "." + table(target, in: keys) } ?? table(target, in: keys)
+    }
+
+    /// ``qualifiedTable(_:in:)`` quoted for SQL with `quote`: `"auth"."users"`.
+    public static func reference(_ target: String, in keys: [String: String], quote: (String) -> String) -> String {
+        (keys[schemaKey(target)].map { quote($0) + "." } ?? "") + quote(table(target, in: keys))
+    }
+
+    /// The database schema package tables are made in: the connection's, which hosts call `public`.
+    public static let connectionSchema = "public"
+
     /// The column a relation's target keeps `field` in: its `@map`/`map:` name, else `field`.
     public static func column(_ target: String, _ field: String, in keys: [String: String]) -> String {
         keys[columnKey(target, field)] ?? field
     }
 
     static func tableKey(_ model: String) -> String { "\u{0}table:" + model }
+
+    static func schemaKey(_ model: String) -> String { "\u{0}schema:" + model }
 
     static func columnKey(_ model: String, _ field: String) -> String { "\u{0}column:" + model + "." + field }
 

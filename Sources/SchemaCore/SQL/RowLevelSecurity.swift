@@ -138,6 +138,6 @@ public enum RowLevelSecurity {
         else { return "\(table).\(dialect.quote(path.last ?? ""))" }
         let key = primaryKeys[relation.target] ?? "id"
         let parentColumn = PrimaryKeys.column(relation.target, path[1], in: primaryKeys)
-        return "(SELECT parent.\(dialect.quote(parentColumn)) FROM \(dialect.quote(PrimaryKeys.table(relation.target, in: primaryKeys))) AS parent WHERE parent.\(dialect.quote(key)) = \(table).\(dialect.quote(foreignKey)))"
+        return "(SELECT parent.\(dialect.quote(parentColumn)) FROM \(PrimaryKeys.reference(relation.target, in: primaryKeys, quote: dialect.quote)) AS parent WHERE parent.\(dialect.quote(key)) = \(table).\(dialect.quote(foreignKey)))"
     }
 }

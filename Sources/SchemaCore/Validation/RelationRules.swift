@@ -48,13 +48,6 @@ enum RelationRules {
                                       at: relation.location(of: "field")))
             return diagnostics
         }
-        if let model = catalog.hostSchema?.model(named: relation.target), catalog.packageEntities[relation.target] == nil,
-           let schema = model.blockAttributes.first(where: { $0.name == "schema" })?.positional.first.map(PrismaAttribute.literal), schema != "public" {
-            diagnostics.append(.error(.relationTargetUnknown,
-                                      "relation '\(relation.name)' points at \(relation.target), which lives in the database schema '\(YAMLNodeReader.printable(schema))' (@@schema); package tables and their foreign keys are made in the connection's schema (public) only",
-                                      hint: "keep this relation in the host schema, or move \(relation.target) to the connection's schema",
-                                      at: relation.location(of: "entity")))
-        }
         if field.isList {
             diagnostics.append(.error(.relationTypeMismatch, "foreign key '\(field.name)' is a list; a foreign key holds one value",
                                       hint: "give '\(field.name)' the type of \(relation.target)'s primary key, without []", at: field.location(of: "type")))

@@ -177,7 +177,9 @@ extension ApplyEngine {
     /// The tables of the schema the changes run in.
     static func existingTables(_ connection: any RegistryConnection) throws -> Set<String> {
         let sql = connection.dialect == .postgresql
-            ? #"SELECT tablename AS "name" FROM pg_tables WHERE schemaname = current_schema()"#
+            // Tables of other schemas by their qualified names (`auth.users`), as a relation to a
+            // host model with `@@schema` names its target.
+            ? #"SELECT CASE WHEN schemaname = current_schema() THEN tablename ELSE schemaname || '.' || tablename END AS "name" FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"#
             : #"SELECT name AS "name" FROM sqlite_master WHERE type = 'table'"#
         return Set(try connection.query(sql, []).compactMap { $0["name"]?.text })
     }

@@ -210,9 +210,9 @@ public struct ApplyEngine: Sendable {
     static func missingTargetProblem(_ item: QueueItem, primaryKeys: [String: String], tables: Set<String>, createdHere: Set<String>) -> String? {
         guard item.action != .drop, let structure = item.structure else { return nil }
         let missing = structure.relations.filter { $0.kind == .belongsTo }.map(\.target)
-            .filter { !createdHere.contains($0) && !tables.contains(PrimaryKeys.table($0, in: primaryKeys)) }
+            .filter { !createdHere.contains($0) && !tables.contains(PrimaryKeys.qualifiedTable($0, in: primaryKeys)) }
         guard !missing.isEmpty else { return nil }
-        let names = Set(missing).sorted().map { PrimaryKeys.table($0, in: primaryKeys) }.joined(separator: ", ")
+        let names = Set(missing).sorted().map { PrimaryKeys.qualifiedTable($0, in: primaryKeys) }.joined(separator: ", ")
         return "\(item.entity) references \(names), which the database does not have: the host's own migrations have not run. "
             + "Run them before `schema apply` (the start script's SCHEMA_BEFORE, e.g. `npx prisma migrate deploy`)"
     }

@@ -116,7 +116,8 @@ public enum LiveSchema {
         var keys: [TableShape.ForeignKey] = []
         var checks: [TableShape.Check] = []
         for row in try connection.query("""
-            SELECT c.conname AS "name", c.contype::text AS "type", c.convalidated AS "valid", t.relname AS "target",
+            SELECT c.conname AS "name", c.contype::text AS "type", c.convalidated AS "valid",
+                   CASE WHEN t.relnamespace = current_schema()::regnamespace THEN t.relname ELSE (SELECT n.nspname FROM pg_namespace AS n WHERE n.oid = t.relnamespace) || '.' || t.relname END AS "target",
                    c.confdeltype::text AS "ondelete", c.confupdtype::text AS "onupdate",
                    (SELECT string_agg(a.attname, ',' ORDER BY k.ordinality) FROM unnest(c.conkey) WITH ORDINALITY AS k(attnum, ordinality)
                     JOIN pg_attribute AS a ON a.attrelid = c.conrelid AND a.attnum = k.attnum) AS "columns",
