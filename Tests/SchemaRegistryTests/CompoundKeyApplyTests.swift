@@ -63,12 +63,7 @@ import Testing
         let (database, registry, outcome) = try Registry.applied(desired, on: backend)
         defer { database.close() }
         #expect(outcome.applied.count == 3, "\(outcome.refused.map(\.message))")
-        let (oracle, _) = try backend.makeDatabase()
-        defer { oracle.close() }
-        try oracle.withLockedTransaction { connection in
-            for statement in Self.prismaMigrateSQL(connection.dialect) { try connection.execute(statement) }
-        }
-        let ours = try Introspection.describe(database), prisma = try Introspection.describe(oracle)
+        let ours = try Introspection.describe(database), prisma = try Introspection.oracle(backend, Self.prismaMigrateSQL)
         #expect(ours.contains { $0.contains("PostTag") && $0.contains("pk=2") } || ours.contains { $0.contains(#"PRIMARY KEY ("postId", "tagId")"#) }, "\(ours)")
         #expect(Set(ours).subtracting(prisma).sorted() == [], "ours, not Prisma's")
         #expect(Set(prisma).subtracting(ours).sorted() == [], "Prisma's, not ours")

@@ -60,12 +60,7 @@ import Testing
         let (database, registry, outcome) = try Registry.applied(desired, on: backend)
         defer { database.close() }
         #expect(outcome.applied.map(\.entity) == ["Recipient"] && outcome.refused.isEmpty, "\(outcome.refused)")
-        let (oracle, _) = try backend.makeDatabase()
-        defer { oracle.close() }
-        try oracle.withLockedTransaction { connection in
-            for statement in Self.prismaMigrateSQL(connection.dialect) { try connection.execute(statement) }
-        }
-        #expect(try Introspection.describe(database) == Introspection.describe(oracle))
+        #expect(try Introspection.describe(database) == Introspection.oracle(backend, Self.prismaMigrateSQL))
         #expect(!(try registry.drift(host: Desired.host)).hasDrift)
     }
 

@@ -52,14 +52,7 @@ import Testing
         let (database, registry, outcome) = try Registry.applied(desired, on: backend)
         defer { database.close() }
         #expect(outcome.applied.map(\.entity) == ["Member"] && outcome.refused.isEmpty, "\(outcome.refused)")
-        let (oracle, _) = try backend.makeDatabase()
-        defer { oracle.close() }
-        try oracle.withLockedTransaction { connection in
-            for statement in Self.prismaMigrateSQL(connection.dialect).components(separatedBy: ";\n") where !statement.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-                try connection.execute(statement)
-            }
-        }
-        #expect(try Introspection.describe(database) == Introspection.describe(oracle))
+        #expect(try Introspection.describe(database) == Introspection.oracle(backend) { Introspection.statements(Self.prismaMigrateSQL($0)) })
         let clean = try registry.drift(host: Desired.host)
         #expect(!clean.hasDrift, "\(clean.drifted.map(\.differences))")
 

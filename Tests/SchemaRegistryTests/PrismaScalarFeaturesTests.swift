@@ -87,10 +87,7 @@ import Testing
         _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
         #expect(try registry.applyApproved(desired).applied.map(\.entity) == ["Product"])
 
-        let (oracle, _) = try backend.makeDatabase()
-        defer { oracle.close() }
-        try oracle.withLockedTransaction { try $0.execute(Self.prismaMigrateSQL($0.dialect)) }
-        #expect(try Introspection.describe(database) == Introspection.describe(oracle))
+        #expect(try Introspection.describe(database) == Introspection.oracle(backend) { [Self.prismaMigrateSQL($0)] })
         #expect(!(try registry.drift(host: Desired.host)).hasDrift)
 
         let dialect = database.dialect

@@ -147,6 +147,22 @@ enum Introspection {
         }
     }
 
+    /// The catalog a fresh database of `backend` has after `statements` (hand-written SQL of what
+    /// Prisma Migrate creates, for the dialect) ran in one transaction: the oracle a test compares with.
+    static func oracle(_ backend: Backend, _ statements: (SQLDialect) -> [String]) throws -> [String] {
+        let (oracle, _) = try backend.makeDatabase()
+        defer { oracle.close() }
+        try oracle.withLockedTransaction { connection in
+            for statement in statements(connection.dialect) { try connection.execute(statement) }
+        }
+        return try describe(oracle)
+    }
+
+    /// `script` cut into its statements (each ends with `;` at the end of a line).
+    static func statements(_ script: String) -> [String] {
+        script.components(separatedBy: ";\n").filter { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
+    }
+
     static func sqlite(_ connection: any RegistryConnection) throws -> [String] {
         var lines: [String] = []
         let tables = try connection.query(#"SELECT "name" FROM "sqlite_master" WHERE "type" = 'table' AND "name" NOT LIKE '\_schema\_%' ESCAPE '\' AND "name" NOT LIKE '\_prisma\_%' ESCAPE '\' AND "name" NOT LIKE 'sqlite_%' AND "name" NOT IN ('User', 'Tenant') ORDER BY "name""#, [])
