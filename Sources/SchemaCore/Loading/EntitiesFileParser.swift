@@ -176,14 +176,14 @@ public enum EntitiesFileParser {
         return (values, typeMap, labels)
     }
 
-    /// Whether `text` can name something in the database: not empty, no control characters, at
+    /// Whether `text` can name something in the database: not empty, nothing `TerminalText` finds unsafe (control characters, direction overrides), at
     /// most 63 bytes (PostgreSQL cuts longer names and enum labels).
     static func databaseName(_ text: String, of subject: String, at node: Node, reader: inout YAMLNodeReader) -> Bool {
         if text.isEmpty {
             reader.error(.invalidConstraint, "the database name of \(subject) is empty", hint: "write a name, or remove the map", at: node)
             return false
         }
-        if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+        if TerminalText.containsUnsafe(text) {
             reader.error(.controlCharacter, "the database name of \(subject) contains a control character", hint: "remove it", at: node)
             return false
         }

@@ -56,7 +56,7 @@ public enum PrismaImport {
         let names = [schema.enumTypeMaps[type]].compactMap { $0 } + (schema.enumValueMaps[type] ?? [:]).values
         let labels = values.map { schema.enumValueMaps[type]?[$0] ?? $0 }
         return values.allSatisfy(Identifier.isValid) && Set(values).count == values.count && Set(labels).count == labels.count
-            && names.allSatisfy { !$0.isEmpty && $0.utf8.count <= 63 && !$0.unicodeScalars.contains { $0.properties.generalCategory == .control } }
+            && names.allSatisfy { !$0.isEmpty && $0.utf8.count <= 63 && !TerminalText.containsUnsafe($0) }
     }
 
     /// `  Role: [USER, { ADMIN: "admin" }]` (a value's database label, Prisma's `@map`), or with the
