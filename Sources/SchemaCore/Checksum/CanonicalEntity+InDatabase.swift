@@ -74,13 +74,7 @@ extension CanonicalEntity {
     /// hasMany's field is a column of the target, which its own entity names).
     private mutating func renameReferences(_ rename: (String) -> String) {
         compoundKey = compoundKey?.map(rename)
-        indexes = indexes.map { index in
-            var renamed = CanonicalIndex(fields: index.fields.map(rename), unique: index.unique, name: index.name, method: index.method,
-                                         descending: index.descending?.map(rename),
-                                         operatorClasses: index.operatorClasses.map { Dictionary($0.map { (rename($0.key), $0.value) }, uniquingKeysWith: { first, _ in first }) })
-            renamed.clientName = index.clientName
-            return renamed
-        }.sorted()
+        indexes = indexes.map { $0.renamingFields(rename) }.sorted()
         relations = relations.map { relation in
             var relation = relation
             if relation.kind == .belongsTo { relation.field = relation.field.map(rename) }

@@ -251,6 +251,14 @@ public struct CanonicalIndex: Hashable, Sendable, Codable, Comparable {
         return index
     }
 
+    /// The index with every field it names (columns, their order, their operator classes) renamed by `rename`.
+    func renamingFields(_ rename: (String) -> String) -> CanonicalIndex {
+        var renamed = CanonicalIndex(fields: fields.map(rename), unique: unique, name: name, method: method, descending: descending?.map(rename),
+                                     operatorClasses: operatorClasses.map { Dictionary($0.map { (rename($0.key), $0.value) }, uniquingKeysWith: { first, _ in first }) })
+        renamed.clientName = clientName
+        return renamed
+    }
+
     /// The same columns stored the same way: what decides whether two declarations are one index.
     public var layout: String {
         [fields.joined(separator: ","), method?.rawValue ?? "", (descending ?? []).joined(separator: ","),

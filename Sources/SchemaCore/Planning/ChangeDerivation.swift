@@ -121,8 +121,8 @@ public struct DerivedChange: Hashable, Sendable {
     /// (`complete`; row-level security was installed by the expand), expanded → old (`rollback`).
     /// A dropped table is all contract: the expand leaves it as it is. Renamed fields add the
     /// trigger that keeps both columns equal and the copy of the old column's values to the expand;
-    /// widened fields the trigger and copy that fill their shadows, and the swap to the contract.
-    /// Both add the trigger's removal to the contract and the rollback, before either drops a column.
+    /// widened fields fill their shadows through the same trigger and copy, and the swap opens the
+    /// contract. Both add the trigger's removal to the contract and the rollback, before either drops a column.
     static func parts(from: CanonicalEntity, to: CanonicalEntity?, renames: [String: String], renderer: MigrationSQLRenderer) -> RenderedStep {
         func render(_ a: CanonicalEntity?, _ b: CanonicalEntity?, _ part: SQLStatement.Part) -> RenderedStep {
             let rendered = renderer.render(MigrationStep(from: a, to: b, operations: TableDiff.operations(from: a, to: b)))
@@ -135,19 +135,19 @@ public struct DerivedChange: Hashable, Sendable {
         let key = to.keyColumns.isEmpty ? ["id"] : to.keyColumns
         let widened = Rollout.widenedFields(from: from, to: to, renames: renames)
         let pairs = Rollout.renamedFields(from: from, to: to, renames: renames)
+        if !widened.isEmpty || !pairs.isEmpty {
+            steps[0].statements += renderer.columnSync(table: to.name, pairs: pairs, widened: widened, key: key).map { $0.inPart(.expand) }
+        }
         if !widened.isEmpty {
             let swapped = Rollout.swapped(expanded, widened: widened, new: to)
-            steps[0].statements += renderer.widenedColumnSync(table: to.name, fields: widened, key: key).map { $0.inPart(.expand) }
             let contract = render(swapped, to, .contract)
             steps[1] = RenderedStep(statements: renderer.swapWidenedColumns(table: to.name, fields: widened, expanded: expanded, swapped: swapped).map { $0.inPart(.contract) }
                                         + contract.statements, checks: contract.checks)
-        } else if !pairs.isEmpty {
-            steps[0].statements += renderer.renamedColumnSync(table: to.name, pairs: pairs, key: key).map { $0.inPart(.expand) }
-            for (index, part, dropped) in [(1, SQLStatement.Part.contract, Array(pairs.values)), (2, .rollback, Array(pairs.keys))] {
-                // The column a renamed field leaves behind loses no value: the other one holds each.
-                let kept = Set(dropped.map { renderer.columnDeletions(table: to.name, column: $0).inPart(part) })
-                steps[index].checks.removeAll { kept.contains($0) }
-            }
+        }
+        for (index, part, dropped) in [(1, SQLStatement.Part.contract, Array(pairs.values)), (2, .rollback, Array(pairs.keys))] {
+            // The column a renamed field leaves behind loses no value: the other one holds each.
+            let kept = Set(dropped.map { renderer.columnDeletions(table: to.name, column: $0).inPart(part) })
+            steps[index].checks.removeAll { kept.contains($0) }
         }
         // Either way the trigger goes first of all in the contract and the rollback, before any column.
         if !widened.isEmpty || !pairs.isEmpty {

@@ -23,7 +23,8 @@
 ///
 /// - an `int` field widened to `bigint`: changing the column's type rewrites the table under
 ///   ACCESS EXCLUSIVE. A shadow `bigint` column is filled instead (``widenedFields(from:to:renames:)``)
-///   and swapped in by the contract, in one short transaction.
+///   and swapped in by the contract, in one short transaction. Its indexes are built on the shadow,
+///   and renamed by the swap; the table's one trigger fills the shadow beside renamed fields.
 ///
 /// Other type changes and renamed primary keys are not split yet: they apply whole, at the start.
 public enum Rollout {
@@ -141,11 +142,14 @@ public enum Rollout {
         let newIndexes = Set(new.indexes.map(\.inDatabase))
         var indexes = Set(old.indexes.filter { !$0.unique || newIndexes.contains($0.inDatabase) || $0.fields.allSatisfy(droppedNames.contains) })
         indexes.formUnion(new.indexes.filter { !$0.unique || $0.fields.allSatisfy(brandNew.contains) })
-        // The shadow gets the widened column's indexes both versions have, under names of its own.
-        for name in widened {
-            for index in old.indexes where index.fields == [name] && newIndexes.contains(index.inDatabase) {
-                indexes.insert(CanonicalIndex(fields: [shadowName(name)], unique: index.unique))
-            }
+        // The shadow gets the widened column's indexes the new version has (alone or with other
+        // columns), under names of its own; one the old version lacks is built on the shadow only,
+        // as the int column and its indexes go with the contract.
+        let widenedNames = Set(widened)
+        let oldIndexes = Set(old.indexes.map(\.inDatabase))
+        for index in indexes where index.fields.contains(where: widenedNames.contains) && newIndexes.contains(index.inDatabase) {
+            if !oldIndexes.contains(index.inDatabase) { indexes.remove(index) }
+            indexes.insert(shadowIndex(index, widened: widenedNames))
         }
 
         let oldKeyColumns = Set(old.relations.filter { $0.kind == .belongsTo }.compactMap(\.field))
@@ -188,7 +192,9 @@ public enum Rollout {
             }
         }
         let expandedIndexes = Set(expanded.indexes.map(\.inDatabase))
-        for index in new.indexes where !expandedIndexes.contains(index.inDatabase) {
+        let widenedNames = Set(widened)
+        // An index the expand built on a shadow is the new one once the contract swaps it in.
+        for index in new.indexes where !expandedIndexes.contains(index.inDatabase) && !expandedIndexes.contains(shadowIndex(index, widened: widenedNames)) {
             found.append(Incompatibility(.uniqueIndex, index.fields.joined(separator: ", ")))
         }
         let expandedKeys = Set(expanded.relations.filter { $0.kind == .belongsTo }.compactMap(\.field))
@@ -236,19 +242,25 @@ public enum Rollout {
 
     /// The `int` fields widened to `bigint` that a rollout fills a shadow column for
     /// (``shadowName(_:)``) instead of rewriting the table: not the primary key, not generated, not
-    /// a foreign key's column, in no index with other columns, and not in a change that renames
-    /// fields (one trigger keeps a table's columns in step). Sorted.
+    /// a foreign key's column. The shadow gets the field's indexes, those with other columns too,
+    /// and the table's one trigger fills it beside the renamed fields it keeps in step. Sorted.
     public static func widenedFields(from old: CanonicalEntity, to new: CanonicalEntity, renames: [String: String]) -> [String] {
-        guard renamedFields(from: old, to: new, renames: renames).isEmpty else { return [] }
         let keyColumns = Set((old.relations + new.relations).filter { $0.kind == .belongsTo }.compactMap(\.field))
         return new.fields.compactMap { after -> String? in
             guard let before = old.field(named: after.name), before.type == .int, after.type == .bigint,
                   !before.primary, !after.primary, !before.generated, !after.generated, !keyColumns.contains(after.name),
-                  old.field(named: shadowName(after.name)) == nil, new.field(named: shadowName(after.name)) == nil,
-                  !(old.indexes + new.indexes).contains(where: { $0.fields.contains(after.name) && $0.fields.count > 1 })
+                  old.field(named: shadowName(after.name)) == nil, new.field(named: shadowName(after.name)) == nil
             else { return nil }
             return after.name
         }.sorted()
+    }
+
+    /// `index` on the shadows of the `widened` fields it names, under a name of its own (an
+    /// explicit name stays the field's index's until the contract).
+    static func shadowIndex(_ index: CanonicalIndex, widened: Set<String>) -> CanonicalIndex {
+        var shadow = index.inDatabase.renamingFields { widened.contains($0) ? shadowName($0) : $0 }
+        shadow.name = nil
+        return shadow
     }
 
     /// The shadow column of a widened field during its rollout.
@@ -259,6 +271,7 @@ public enum Rollout {
     /// column gone. What the rest of the contract is derived from.
     public static func swapped(_ expanded: CanonicalEntity, widened: [String], new: CanonicalEntity) -> CanonicalEntity {
         var entity = expanded
+        var swappedNames: Set<String> = []
         for name in widened {
             let shadow = shadowName(name)
             guard let field = entity.field(named: shadow) else { continue }
@@ -266,15 +279,26 @@ public enum Rollout {
             var swapped = field
             swapped.name = name
             entity.fields.append(swapped)
-            entity.indexes = entity.indexes.compactMap { index in
-                if index.fields == [name] { return nil }
-                guard index.fields == [shadow] else { return index }
-                return new.indexes.first { $0.fields == [name] && $0.unique == index.unique } ?? CanonicalIndex(fields: [name], unique: index.unique)
-            }
+            swappedNames.insert(name)
+        }
+        let shadows = Dictionary(uniqueKeysWithValues: swappedNames.map { (shadowName($0), $0) })
+        entity.indexes = entity.indexes.compactMap { index in
+            // Dropping the int column dropped its indexes; the shadow's take their place.
+            if index.fields.contains(where: swappedNames.contains) { return nil }
+            guard index.fields.contains(where: { shadows[$0] != nil }) else { return index }
+            return swappedIndex(index, shadows: shadows, new: new)
         }
         entity.fields.sort { $0.name < $1.name }
         entity.indexes.sort()
         return entity
+    }
+
+    /// The index a shadow's index becomes when the contract swaps the shadows in: the new
+    /// structure's index on the same columns (its name, order and method), or the shadow's under
+    /// the fields' names.
+    static func swappedIndex(_ index: CanonicalIndex, shadows: [String: String], new: CanonicalEntity) -> CanonicalIndex {
+        let back = index.renamingFields { shadows[$0] ?? $0 }
+        return new.indexes.first { $0.fields == back.fields && $0.unique == back.unique } ?? back
     }
 
     /// Whether every rename of the change is one a rollout can keep both columns of.
