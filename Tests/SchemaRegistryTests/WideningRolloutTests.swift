@@ -81,6 +81,25 @@ import Testing
         #expect(throws: SchemaError.self, "the check kept its rule") { try fixture.asApplication(#"INSERT INTO "Counter" ("id", "score") VALUES ('neg', -1)"#) }
     }
 
+    /// An `autoincrement()` key widened to `bigint` (applied whole, as other tables' keys may point
+    /// at it) counts past int: a `SERIAL` column's sequence is `AS integer`, and changing the
+    /// column's type alone leaves it so (PostgreSQL then fails the next insert past 2,147,483,647).
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func anAutoincrementKeyWidenedCountsPastInt() throws {
+        let v1 = "entities:\n  - name: Ticket\n    fields:\n      id: { type: int, primary: true, generated: true }\n      title: { type: string, nullable: true }\n"
+        let fixture = try RolloutTests.Fixture.applied(v1, package: "desk", seed: #"INSERT INTO "Ticket" ("title") SELECT 't' || g FROM generate_series(1, 100) AS g"#)
+        defer { fixture.database.close() }
+        let desired = try Desired.from(["desk": v1.replacingOccurrences(of: "id: { type: int", with: "id: { type: bigint")])
+        _ = try fixture.registry.scan(desired, principal: "ci")
+        #expect(try fixture.registry.approve(.all, as: "alice", allowDataLoss: false, allowRewrite: true, context: desired.renderContext).accepted.count == 1)
+        #expect(try fixture.registry.applyApproved(desired).applied.map(\.entity) == ["Ticket"])
+        #expect(try fixture.text(#"SELECT format_type(seqtypid, NULL) AS "value" FROM pg_sequence WHERE seqrelid = pg_get_serial_sequence('"Ticket"', 'id')::regclass"#) == "bigint")
+        #expect(try fixture.count(#"WITH "moved" AS (SELECT setval(pg_get_serial_sequence('"Ticket"', 'id'), 2147483647)) "#
+                                  + #"SELECT COUNT(*) AS "count" FROM "moved""#) == 1)
+        #expect(try fixture.count(#"WITH "new" AS (INSERT INTO "Ticket" ("title") VALUES ('past int') RETURNING "id") SELECT "id" AS "count" FROM "new""#) == 2_147_483_648)
+        #expect(!(try fixture.registry.drift(host: Desired.host)).hasDrift)
+    }
+
     @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
     func rollbackDropsTheShadow() throws {
         let fixture = try atVersion1()

@@ -214,6 +214,8 @@ extension MigrationSQLRenderer {
                 return [SQLStatement(.tables, alter, lock: exclusive(table))]
             }
             return guarded(table: table, column: to.name, "char_length(\(column)) <= \(limit)") + [SQLStatement(.tables, alter, lock: rewrite)]
+        case (.int, .bigint) where from.generated && to.generated:
+            return [SQLStatement(.tables, alter, lock: rewrite), widenSequence(table: table, column: to.name)]
         case (.int, .bigint), (.int, .float):
             return [SQLStatement(.tables, alter, lock: rewrite)]
         case (.bigint, .float):
@@ -225,6 +227,22 @@ extension MigrationSQLRenderer {
         default:
             return [SQLStatement(.tables, "\(alter) USING \(column)::\(newType)", lock: rewrite)]
         }
+    }
+
+    /// Makes the sequence of an `autoincrement()` column count in `bigint`: a `SERIAL` column's
+    /// sequence is `AS integer`, and changing the column's type leaves it so, so the next id past
+    /// 2,147,483,647 would still fail. Its name is looked up, as a renamed table keeps its old one.
+    func widenSequence(table: String, column: String) -> SQLStatement {
+        SQLStatement(.tables, alterSerialSequence(table: table, column: column, "AS bigint"), lock: exclusive(table))
+    }
+
+    /// `ALTER SEQUENCE <the column's sequence> <alteration>`, a format string whose `%` arguments
+    /// follow the sequence's name; nothing when the column has no sequence.
+    func alterSerialSequence(table: String, column: String, _ alteration: String, arguments: [String] = []) -> String {
+        """
+        DO $sequence$ DECLARE found text := pg_get_serial_sequence(\(dialect.literal(q(table))), \(dialect.literal(column))); \
+        BEGIN IF found IS NOT NULL THEN EXECUTE format('ALTER SEQUENCE %s \(alteration)', \((["found"] + arguments).joined(separator: ", "))); END IF; END $sequence$
+        """
     }
 
     /// A CHECK that every stored value survives a conversion, validated and dropped at once: the

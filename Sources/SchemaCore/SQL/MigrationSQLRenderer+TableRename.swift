@@ -76,10 +76,7 @@ extension MigrationSQLRenderer {
     func renameSerialSequence(table: String, column: String) -> String? {
         let name = "\(table)_\(column)_seq"
         guard name.utf8.count <= 63 else { return nil }
-        return """
-            DO $sequence$ DECLARE found text := pg_get_serial_sequence(\(dialect.literal(q(table))), \(dialect.literal(column))); \
-            BEGIN IF found IS NOT NULL THEN EXECUTE format('ALTER SEQUENCE %s RENAME TO %I', found, \(dialect.literal(name))); END IF; END $sequence$
-            """
+        return alterSerialSequence(table: table, column: column, "RENAME TO %I", arguments: [dialect.literal(name)])
     }
 
     /// Renames those of `pairs`' policies (old → new name) the table has: they exist only where
