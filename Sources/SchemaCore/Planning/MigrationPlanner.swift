@@ -51,9 +51,10 @@ public enum MigrationPlanner {
     /// Changes that cannot be planned yet, as messages: the scan refuses them instead of planning
     /// something else. A renamed entity in a many-to-many relation (the join table's name and
     /// sides follow the entity's name). Changes of a compound primary key (to, from or between keys of several fields), and
-    /// of scalar lists: any on SQLite (no arrays; Prisma has no lists there), a field becoming or
-    /// ceasing to be one or a list's element type changing, and removing or reordering values of an
-    /// enum type a list uses (the type is made again, which converts scalar columns only).
+    /// of scalar lists: any on SQLite (no arrays; Prisma has no lists there), a list becoming one
+    /// value, element conversions ``listChangeIsPlannable(from:to:)`` does not plan, and removing
+    /// or reordering values of an enum type a list uses (the type is made again, which converts
+    /// scalar columns only).
     public static func unplannableChanges(desired: [DesiredEntity], applied: [AppliedEntity], dialect: SQLDialect = .postgresql) -> [String] {
         let appliedByName = Dictionary(applied.map { ($0.structure.name, $0.structure) }, uniquingKeysWith: { first, _ in first })
         var messages: [String] = []
@@ -86,9 +87,10 @@ public enum MigrationPlanner {
                 }
                 if field.list && dialect == .sqlite && old?.list != true {
                     messages.append("\(entity.structure.name).\(field.name): a list (\(field.enumType ?? field.type.prismaType)[]) needs PostgreSQL; SQLite has no arrays and Prisma no lists on it")
-                } else if let old = old?.enumInDatabase, old.list || field.list, old.list != field.list || old.type != field.type
-                            || old.enumType != field.enumInDatabase.enumType || old.nativeType != field.nativeType {
-                    messages.append("\(entity.structure.name).\(field.name): changing a list's type or whether it is a list cannot be planned yet; add a new field instead")
+                } else if let old = old?.enumInDatabase, old.list || field.list, !listChangeIsPlannable(from: old, to: field.enumInDatabase) {
+                    messages.append("\(entity.structure.name).\(field.name): " + (old.list && !field.list
+                        ? "a list cannot become a single value yet (its other elements would be lost); add a new field instead"
+                        : "this change of a list's element type cannot be planned yet (planned: int to bigint or float, into or out of an enum type, any to string); add a new field instead"))
                 }
                 // In the database's terms: a label changed is a value removed.
                 if let type = field.enumType, listEnums.contains(type), let old, old.enumType == type,
@@ -99,6 +101,25 @@ public enum MigrationPlanner {
             if let message = unplannableTable(before: before, after: entity.structure) { messages.append(message) }
         }
         return Array(Set(messages)).sorted()
+    }
+
+    /// Whether a change of or into a list field (PostgreSQL arrays) can be planned: a value that
+    /// becomes a list of one of the same type, or a list whose elements are converted the way a
+    /// single value would be without a guard (`int` to `bigint` or `float`, into, out of or
+    /// between enum types, anything to a plain `string`). The rest (a list becoming one value,
+    /// conversions that need each element checked) is refused by `scan`.
+    static func listChangeIsPlannable(from old: CanonicalField, to new: CanonicalField) -> Bool {
+        guard new.list else { return false }
+        let sameElement = old.type == new.type && old.enumType == new.enumType && old.nativeType == new.nativeType
+        guard old.list else { return sameElement }
+        if sameElement { return true }
+        guard old.nativeType == new.nativeType || (new.nativeType == nil && new.type == .string && new.enumType == nil) else { return false }
+        switch (old.type, new.type) {
+        case (.int, .bigint), (.int, .float): return old.enumType == nil && new.enumType == nil
+        case (_, .string) where new.enumType == nil: return true
+        case (.string, .string): return true // into or between enum types: each element is counted first
+        default: return false
+        }
     }
 
     /// Why the table of `after` cannot be planned from `before`, if it cannot.

@@ -43,7 +43,7 @@ public struct ColumnChange: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var nullabilityChanged: Bool { from.optional != to.optional }
-    public var defaultChanged: Bool { from.defaultValue != to.defaultValue || from.generated != to.generated }
+    public var defaultChanged: Bool { from.defaultValue != to.defaultValue || from.listDefault != to.listDefault || from.generated != to.generated }
     public var checkChanged: Bool {
         from.maxLength != to.maxLength || from.enumValues != to.enumValues || from.minimum != to.minimum || from.maximum != to.maximum
     }
@@ -59,6 +59,12 @@ public struct ColumnChange: Hashable, Sendable, CustomStringConvertible {
         /// Values are read again as another type (text → number, number → text, JSON, times,
         /// booleans): destructive.
         case reinterprets
+    }
+
+    /// A field's default as the change's description shows it: a value, a list's values, or none.
+    static func defaultText(_ field: CanonicalField) -> String {
+        if let values = field.listDefault { return "[" + values.map { "\($0)" }.joined(separator: ", ") + "]" }
+        return field.defaultValue.map { "\($0)" } ?? "none"
     }
 
     /// What the change of type does to stored values.
@@ -86,7 +92,7 @@ public struct ColumnChange: Hashable, Sendable, CustomStringConvertible {
         var parts: [String] = []
         if from.type != to.type { parts.append("type \(from.type.rawValue) → \(to.type.rawValue)") }
         if nullabilityChanged { parts.append(to.optional ? "nullable" : "NOT NULL") }
-        if defaultChanged { parts.append("default \(from.defaultValue.map { "\($0)" } ?? "none") → \(to.defaultValue.map { "\($0)" } ?? "none")") }
+        if defaultChanged { parts.append("default \(Self.defaultText(from)) → \(Self.defaultText(to))") }
         if checkChanged { parts.append("constraints changed") }
         if primaryChanged { parts.append(to.primary ? "becomes the primary key" : "no longer the primary key") }
         return parts.joined(separator: ", ")

@@ -35,8 +35,15 @@ extension MigrationSQLRenderer {
                     // Values the new enum type lacks: removed ones, or any text a column gaining the type holds.
                     if let type = to.enumType, let allowed = to.enumValues,
                        from.enumType != type || !Set(from.enumValues ?? []).isSubset(of: Set(allowed)) {
-                        violations("\(column)::text NOT IN (\(allowed.map(dialect.literal).joined(separator: ", ")))",
-                                   "rows of \(table) whose \(to.name) is not a value of the enum \(type) (\(allowed.joined(separator: ", ")))")
+                        let values = allowed.map(dialect.literal).joined(separator: ", ")
+                        if to.list {
+                            let elements = from.list ? "\(column)::text[]" : "ARRAY[\(column)::text]"
+                            violations("NOT (\(elements) <@ ARRAY[\(values)]::text[])",
+                                       "rows of \(table) whose \(to.name) holds an element that is not a value of the enum \(type) (\(allowed.joined(separator: ", ")))")
+                        } else {
+                            violations("\(column)::text NOT IN (\(values))",
+                                       "rows of \(table) whose \(to.name) is not a value of the enum \(type) (\(allowed.joined(separator: ", ")))")
+                        }
                     }
                     if from.type.isText && to.type.isText, let limit = to.maxLength, from.maxLength.map({ limit < $0 }) ?? true {
                         violations("\(length)(\(column)) > \(limit)", "rows of \(table) whose \(to.name) is longer than \(limit) characters")

@@ -116,15 +116,16 @@ extension MigrationSQLRenderer {
             statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) DROP CONSTRAINT IF EXISTS \(q(ConstraintName.check(table, to.name, in: dialect)))", lock: exclusive(table)))
         }
         let retyped = dialect.columnType(from) != dialect.columnType(to)
-        // A default does not follow a column into or out of an enum type: dropped before, set after.
-        let defaultAcrossEnum = retyped && enumTyped && from.defaultValue != nil
+        // A default does not follow a column into or out of an enum type, nor a list into another
+        // array type: dropped before, set after.
+        let defaultAcrossEnum = retyped && (enumTyped || from.list || to.list) && (from.defaultValue != nil || from.listDefault != nil)
         if defaultAcrossEnum {
             statements.append(SQLStatement(.tables, "\(alter) DROP DEFAULT", lock: exclusive(table)))
         }
         if retyped {
             statements += postgresChangeType(table: table, from: from, to: to)
         }
-        if change.defaultChanged || (defaultAcrossEnum && to.defaultValue != nil) {
+        if change.defaultChanged || (defaultAcrossEnum && (to.defaultValue != nil || to.listDefault != nil)) {
             // A value this change adds to the enum type can be used only once it is committed.
             let usesAddedValue: Bool
             if let type = to.enumType, from.enumType == type, case .string(let value)? = to.defaultValue, case .added(let added) = EnumTypeChange(from: from.enumValues ?? [], to: to.enumValues ?? []) {
@@ -198,7 +199,11 @@ extension MigrationSQLRenderer {
         let newType = dialect.columnType(to)
         let alter = "ALTER TABLE \(q(table)) ALTER COLUMN \(column) SET DATA TYPE \(newType)"
         let rewrite = LockImpact("ACCESS EXCLUSIVE", on: table, work: .rewrite)
-        // Into, out of or between enum types: through the value's text (there is no cast between
+        // A value becomes a list of one (`MigrationPlanner` plans it only for the same element type).
+        if to.list && !from.list {
+            return [SQLStatement(.tables, "\(alter) USING CASE WHEN \(column) IS NULL THEN NULL ELSE ARRAY[\(column)] END", lock: rewrite)]
+        }
+        // Into, out of or between enum types (a list's elements too, through the array's text): through the value's text (there is no cast between
         // two enum types); a value the enum type lacks fails the statement (counted first).
         if from.enumType != nil || to.enumType != nil {
             return [SQLStatement(.tables, "\(alter) USING \(column)::text::\(newType)", lock: rewrite)]
