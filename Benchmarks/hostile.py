@@ -3,11 +3,15 @@
 cost bounded by input size). Needs the release binary (Benchmarks/run.sh builds it).
 
   python3 Benchmarks/hostile.py            # prints a Markdown table
+  python3 Benchmarks/hostile.py --check    # also exits 1 when a file takes 5 s or more, or crashes schema
+
+SCHEMA_BINARY names another binary (CI passes the one scripts/install.sh built).
 """
 import os, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SCHEMA = os.path.join(ROOT, ".build-static", "release", "schema")
+SCHEMA = os.environ.get("SCHEMA_BINARY") or os.path.join(ROOT, ".build-static", "release", "schema")
+LIMIT_SECONDS = 5.0
 MARKS = "".join(chr(0x300 + i % 100) for i in range(150))
 
 
@@ -35,6 +39,8 @@ def main():
     cases = [("combining-mark names, 500 fields and references", combining(500, 0)),
              ("combining-mark names, 1,500 fields and references, 300 relations", combining(1500, 300)),
              ("near-miss names, 6,000 fields and references", near_misses(6000))]
+    check = "--check" in sys.argv[1:]
+    failures = []
     print("| hostile file | size | schema validate (whole process) | target |\n|---|---|---|---|")
     for name, text in cases:
         work = tempfile.mkdtemp(prefix="schema-hostile-")
@@ -45,10 +51,28 @@ def main():
         samples = []
         for _ in range(3):
             start = time.perf_counter()
-            subprocess.run([SCHEMA, "validate", "--root", work], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            # A file this slow would make a start or a scan wait: stop at the limit instead of waiting it out.
+            try:
+                finished = subprocess.run([SCHEMA, "validate", "--root", work], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                          timeout=LIMIT_SECONDS * 4)
+            except subprocess.TimeoutExpired:
+                failures.append(f"{name}: still running after {LIMIT_SECONDS * 4:.0f} s")
+                break
             samples.append(time.perf_counter() - start)
+            # Bad input gets a diagnostic (exit 1), never a crash (a signal) or another status.
+            if finished.returncode not in (0, 1):
+                failures.append(f"{name}: schema validate exited with {finished.returncode}")
+        if not samples:
+            continue
         samples.sort()
-        print(f"| {name} | {len(text.encode()) / 1024:.0f} KB | {samples[1]:.2f} s | < 5 s for 1 MB |")
+        median = samples[len(samples) // 2]
+        print(f"| {name} | {len(text.encode()) / 1024:.0f} KB | {median:.2f} s | < 5 s for 1 MB |")
+        if median >= LIMIT_SECONDS:
+            failures.append(f"{name}: {median:.2f} s, over the {LIMIT_SECONDS:.0f} s limit")
+    for failure in failures:
+        print(f"hostile: {failure}", file=sys.stderr)
+    if check and failures:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -60,7 +60,7 @@ import Testing
     @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
     func completesOnceTheOldVersionHasBeenGoneForTheWindow() throws {
         let clock = Clock()
-        let (fixture, _, engine) = try expanded(named: true, clock: clock)
+        let (fixture, desired, engine) = try expanded(named: true, clock: clock)
         defer { fixture.database.close() }
         let old = try session(fixture, as: "shop@1")
         let new = try session(fixture, as: "shop@2")
@@ -86,7 +86,26 @@ import Testing
         #expect(throws: SchemaError.self, "59 s of quiet is not the window") { try complete(engine, window: .seconds(60)).get() }
         #expect(try fixture.registry.openRollouts().count == 1)
         clock.advance(1)
-        let done = try complete(engine, window: .seconds(60)).get()
+        // The last run on a connection whose statements the server logs.
+        var logged: Int?
+        var last = engine
+        var logging: (any RegistryDatabase)?
+        defer { logging?.close() }
+        if StatementLog.path != nil, case .postgres(let server) = fixture.location, let name = server.database {
+            try Backend.asSuperuser(database: nil) { try $0.executeOutsideTransaction("ALTER DATABASE \(name) SET log_statement = 'all'") }
+            let connection = try fixture.location.open()
+            logging = connection
+            last = ApplyEngine(registry: Registry(database: connection, clock: { clock.now }), desiredState: { desired })
+            logged = try StatementLog.size()
+        }
+        let done = try complete(last, window: .seconds(60)).get()
+        if let logged {
+            // The rule looks and the rollout completes under one look at the rows: each data check
+            // (a count that may read a large table) is asked once.
+            let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: try #require(StatementLog.path))).dropFirst(logged), as: UTF8.self)
+            let counts = try StatementLog.statements(in: text).filter { $0.hasPrefix(#"SELECT COUNT(*) AS "count" FROM "Author""#) }
+            #expect(!counts.isEmpty && Set(counts).count == counts.count, "each data check asked once: \(counts)")
+        }
         #expect(done.finished.map(\.entity) == ["Author"])
         #expect(try fixture.registry.openRollouts().isEmpty)
         #expect(try RolloutTests().columns("Author", fixture.database) == ["contact", "displayName", "id"])

@@ -59,21 +59,25 @@ extension ApplyEngine {
             if denied {
                 throw SchemaError(.notAdmin, "'\(request.principal)' is not an admin; only admins \(end.rawValue) rollouts (see `schema admin list`)")
             }
-            var entities = entities
+            var chosen: [VerifiedRollout]
             if let rule = whenQuiet, end == .complete {
-                // Looked at under the lock, and recorded whatever follows.
-                let (ready, waiting) = try session.transaction(lockTimeout: nil) { connection in
-                    _ = try chooseRollouts(end, entities: entities, context: context, request, connection) // refusals first
-                    return try quietRollouts(entities, rule: rule, connection)
+                // Looked at under the lock, and recorded whatever follows. Refusals come first (a
+                // refused rollout records no quiet mark), and the data checks are asked once: each
+                // may count the rows of a large table.
+                let (verified, ready, waiting) = try session.transaction(lockTimeout: nil) { connection in
+                    let verified = try chooseRollouts(end, entities: entities, context: context, request, connection)
+                    let (ready, waiting) = try quietRollouts(entities, rule: rule, connection)
+                    return (verified, Set(ready), waiting)
                 }
                 outcome.waiting = waiting
                 guard !ready.isEmpty else {
                     throw SchemaError(.oldVersionRunning, (waiting + ["Nothing ran; run it again later."]).joined(separator: "\n"))
                 }
-                entities = ready
-            }
-            let chosen = try session.transaction(lockTimeout: nil) { connection in
-                try chooseRollouts(end, entities: entities, context: context, request, connection)
+                chosen = verified.filter { ready.contains($0.rollout.entity) }
+            } else {
+                chosen = try session.transaction(lockTimeout: nil) { connection in
+                    try chooseRollouts(end, entities: entities, context: context, request, connection)
+                }
             }
             for target in chosen {
                 try finish(target, end, request, session, into: &outcome)
