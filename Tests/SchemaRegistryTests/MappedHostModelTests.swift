@@ -163,3 +163,84 @@ import Testing
         #expect(drift.drifted.map(\.entity) == ["Note"] && "\(drift.drifted.first?.differences ?? [])".contains("auth.users"), "\(drift.drifted)")
     }
 }
+
+/// A host whose `DATABASE_URL` names its schema (`?schema=app`, as Prisma reads it): the host's
+/// tables are in `app`, so the package tables must be made there too, beside them, where the
+/// host's Prisma Client (whose sessions search `app` alone) finds them (issue 20).
+@Suite struct ConnectionSchemaTests {
+    static let notes = """
+        entities:
+          - name: Note
+            fields:
+              id: { type: string, primary: true }
+              userId: { type: string }
+              body: { type: string, nullable: true }
+            relations:
+              - { name: user, type: belongsTo, entity: User, field: userId }
+        """
+
+    /// `location` with `?schema=` set.
+    static func inSchema(_ location: DatabaseLocation, _ schema: String) throws -> DatabaseLocation {
+        guard case .postgres(var server) = location else { throw SchemaError(.usage, "not PostgreSQL") }
+        server.schema = schema
+        return .postgres(server)
+    }
+
+    @Test func theURLsSchemaIsPrismas() throws {
+        let location = try PostgresLocation(url: "postgres://app@db:5432/shop?schema=tenant_a&sslmode=disable")
+        #expect(location.schema == "tenant_a" && location.description.contains("schema=tenant_a"))
+        #expect(try PostgresLocation(url: "postgres://app@db/shop").schema == nil)
+        for bad in ["?schema=", "?schema=" + String(repeating: "s", count: 64), "?schema=a%0Ab", "?schema=schema_registry"] {
+            #expect(throws: SchemaError.self, "\(bad)") { try PostgresLocation(url: "postgres://app@db/shop" + bad) }
+        }
+    }
+
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func packageTablesAreMadeInTheURLsSchemaBesideTheHosts() throws {
+        let (admin, plain) = try Backend.postgres.makeDatabase()
+        defer { admin.close() }
+        // The host's migrations ran with ?schema=app: its tables are there, and public has a decoy.
+        try admin.withLockedTransaction { connection in
+            try connection.execute(#"CREATE SCHEMA "app""#)
+            try connection.execute(#"CREATE TABLE "app"."User" ("id" TEXT NOT NULL, CONSTRAINT "User_pkey" PRIMARY KEY ("id"))"#)
+        }
+        let location = try Self.inSchema(plain, "app")
+        let database = try location.open()
+        defer { database.close() }
+        let desired = try Desired.from(["notes": Self.notes])
+        let (registry, outcome) = try applied(desired, database)
+        #expect(outcome.applied.map(\.entity) == ["Note"], "\(outcome.refused.map(\.message))")
+        #expect(try EnumTypeApplyTests.text(#"SELECT string_agg(n.nspname, ',') AS "value" FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace WHERE c.relname = 'Note'"#, admin) == "app",
+                "made in app, not public")
+        #expect(try EnumTypeApplyTests.text(#"SELECT pg_get_constraintdef(oid) AS "value" FROM pg_constraint WHERE conrelid = '"app"."Note"'::regclass AND contype = 'f'"#, admin)?
+            .contains(#"REFERENCES app."User"(id)"#) == true, "the host's User of app")
+        #expect(!(try registry.drift(host: Desired.host)).hasDrift)
+        // A session as Prisma Client opens it (search_path = app) reads and writes the package table.
+        try database.withLockedTransaction { connection in
+            try connection.execute(#"INSERT INTO "User" VALUES ('u1')"#)
+            try connection.execute(#"INSERT INTO "Note" ("id", "userId") VALUES ('n1', 'u1')"#)
+        }
+        #expect(try EnumTypeApplyTests.text(#"SELECT COUNT(*)::text AS "value" FROM "app"."Note""#, admin) == "1")
+    }
+
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func aMissingSchemaIsCreatedAsPrismaMigrateDoes() throws {
+        let (admin, plain) = try Backend.postgres.makeDatabase()
+        defer { admin.close() }
+        let database = try Self.inSchema(plain, "Fresh Start").open()
+        defer { database.close() }
+        let desired = try Desired.from(["notes": "entities:\n  - name: Note\n    fields:\n      id: { type: string, primary: true }\n"])
+        let (registry, outcome) = try applied(desired, database)
+        #expect(outcome.applied.map(\.entity) == ["Note"], "\(outcome.refused.map(\.message))")
+        #expect(try EnumTypeApplyTests.text(#"SELECT n.nspname AS "value" FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace WHERE c.relname = 'Note'"#, admin) == "Fresh Start")
+        #expect(!(try registry.drift(host: Desired.host)).hasDrift)
+    }
+
+    func applied(_ desired: DesiredState, _ database: any RegistryDatabase) throws -> (Registry, ApplyOutcome) {
+        let registry = Registry(database: database)
+        try registry.addAdmin("alice", by: nil)
+        _ = try registry.scan(desired, principal: "ci")
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: desired.renderContext)
+        return (registry, try registry.applyApproved(desired))
+    }
+}

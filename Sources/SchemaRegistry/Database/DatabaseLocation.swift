@@ -82,10 +82,15 @@ public struct PostgresLocation: Equatable, Sendable, CustomStringConvertible {
     public var tls: PostgresTLS
     /// The schema of the registry's tables (`?registry_schema=NAME`, default `schema_registry`).
     public var registrySchema: String
+    /// The schema of the application's tables, as Prisma reads it from the same URL
+    /// (`?schema=NAME`): every session of the tool searches it alone, so package tables are made
+    /// there, beside the host's, and the host's tables are found there. Nil: the role's
+    /// `search_path` (usually `public`), which is also what Prisma uses without the parameter.
+    public var schema: String?
 
     /// Creates a location.
     public init(host: String, port: Int = 5432, user: String, password: String? = nil, database: String?, tls: PostgresTLS = PostgresTLS(),
-                registrySchema: String = RegistryNames.defaultSchema) {
+                registrySchema: String = RegistryNames.defaultSchema, schema: String? = nil) {
         self.host = host
         self.port = port
         self.user = user
@@ -93,9 +98,10 @@ public struct PostgresLocation: Equatable, Sendable, CustomStringConvertible {
         self.database = database
         self.tls = tls
         self.registrySchema = registrySchema
+        self.schema = schema
     }
 
-    /// Parses `postgres://user:password@host:port/database?sslmode=…&sslrootcert=…&registry_schema=…`.
+    /// Parses `postgres://user:password@host:port/database?sslmode=…&sslrootcert=…&registry_schema=…&schema=…`.
     public init(url text: String) throws {
         guard let components = URLComponents(string: text) else {
             throw SchemaError(.usage, "cannot read the database URL (is a character in the password not percent-encoded?); expected postgres://USER:PASSWORD@HOST:PORT/DATABASE")
@@ -109,10 +115,17 @@ public struct PostgresLocation: Equatable, Sendable, CustomStringConvertible {
         guard Identifier.isValid(schema) else {
             throw SchemaError(.usage, "registry_schema must be a plain name (letters, digits and '_'), found '\(TerminalText.escape(schema))'")
         }
+        let applicationSchema = query("schema")
+        if let applicationSchema, applicationSchema.isEmpty || applicationSchema.utf8.count > 63 || TerminalText.containsUnsafe(applicationSchema) {
+            throw SchemaError(.usage, "schema= in the database URL must name a PostgreSQL schema (1 to 63 bytes, no control characters), found '\(TerminalText.escape(applicationSchema, limit: 80))'")
+        }
+        if applicationSchema == schema {
+            throw SchemaError(.usage, "schema= and registry_schema= name the same schema, '\(schema)': the registry keeps its tables apart from the application's")
+        }
         let tls = try PostgresTLS(mode: query("sslmode"), rootCertificate: query("sslrootcert"))
         self.init(host: host, port: components.port ?? 5432, user: components.user?.removingPercentEncoding ?? "postgres",
                   password: components.password?.removingPercentEncoding, database: database.isEmpty ? nil : database,
-                  tls: tls, registrySchema: schema)
+                  tls: tls, registrySchema: schema, schema: applicationSchema)
     }
 
     /// The same server and database reached as another role.
@@ -129,6 +142,7 @@ public struct PostgresLocation: Equatable, Sendable, CustomStringConvertible {
         if tls.mode != .prefer { parameters.append("sslmode=\(tls.mode.rawValue)") }
         if let root = tls.rootCertificate { parameters.append("sslrootcert=\(root)") }
         if registrySchema != RegistryNames.defaultSchema { parameters.append("registry_schema=\(registrySchema)") }
+        if let schema { parameters.append("schema=\(TerminalText.escape(schema, limit: 80))") }
         return "postgres://\(user)@\(host):\(port)/\(database ?? "")" + (parameters.isEmpty ? "" : "?" + parameters.joined(separator: "&"))
     }
 }

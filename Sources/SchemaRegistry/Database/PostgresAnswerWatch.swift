@@ -42,6 +42,10 @@ struct PostgresAnswerWatch: Sendable {
         // under FORCE without BYPASSRLS) would silently see and change only some rows; with
         // row_security off, PostgreSQL refuses such a statement instead.
         configuration.options.additionalStartupParameters.append(("row_security", "off"))
+        // Prisma's `?schema=`: the application's tables are looked for, and made, there alone.
+        if let schema = location.schema {
+            configuration.options.additionalStartupParameters.append(("search_path", SQLDialect.postgresql.quote(schema)))
+        }
         self.configuration = configuration
         self.location = location
         self.logger = logger

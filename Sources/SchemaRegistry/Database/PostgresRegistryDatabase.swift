@@ -68,6 +68,13 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
         return try connection.committing(body)
     }
 
+    /// Creates the URL's `?schema=` when the database lacks it, as Prisma Migrate does: the
+    /// package tables are made there. A role that may not create schemas fails only when it is missing.
+    static func createApplicationSchema(_ schema: String, _ connection: any RegistryConnection) throws {
+        guard try connection.query(#"SELECT COUNT(*) AS "count" FROM pg_namespace WHERE nspname = ?"#, [.text(schema)]).first?["count"]?.integer == 0 else { return }
+        try connection.execute("CREATE SCHEMA IF NOT EXISTS \(connection.dialect.quote(schema))")
+    }
+
     /// Takes the registry lock in the transaction `connection` has begun, without waiting.
     func tryLock(_ connection: Connection) throws -> Bool {
         try RegistryTables.tryLock(advisoryKey: Self.lockKey, connection)
@@ -81,7 +88,10 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
         // 14+ on Linux; elsewhere the setting is refused and the statement runs on, which is slower but safe).
         try? connection.execute("SET client_connection_check_interval = '100ms'")
         // The lock table is created (with the registry) first, so the lock is always the table's.
-        try withLockedTransaction(waiting: wait) { try RegistryTables.prepare($0) }
+        try withLockedTransaction(waiting: wait) { connection in
+            try RegistryTables.prepare(connection)
+            if let schema = location.schema { try Self.createApplicationSchema(schema, connection) }
+        }
         let holderWatch = PostgresAnswerWatch(configuration: configuration, location: location, process: processToken, id: 2, logger: logger)
         let holder = Connection(connection: try holderWatch.connect(id: 2), logger: logger, names: names, watch: holderWatch)
         // A query on a connection the server ended can wait forever: none is tried.
