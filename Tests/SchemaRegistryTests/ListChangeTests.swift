@@ -62,8 +62,9 @@ import Testing
         let applied = [AppliedEntity(structure: before.structure, checksum: before.checksum, packages: ["members"])]
         func messages(_ yaml: String) -> [String] { (try? MigrationPlanner.unplannableChanges(desired: Desired.from(["members": yaml]).entities, applied: applied)) ?? ["invalid"] }
         #expect(messages(Self.v2).isEmpty, "\(messages(Self.v2))")
-        let collapsed = messages(Self.v1.replacingOccurrences(of: #"labels: { type: "string[]" }"#, with: "labels: { type: string, nullable: true }"))
-        #expect(collapsed.contains { $0.contains("Member.labels: a list cannot become a single value") }, "\(collapsed)")
+        #expect(messages(Self.v1.replacingOccurrences(of: #"labels: { type: "string[]" }"#, with: "labels: { type: string, nullable: true }")).isEmpty)
+        let collapsedAndRetyped = messages(Self.v1.replacingOccurrences(of: #"labels: { type: "string[]" }"#, with: "labels: { type: int, nullable: true }"))
+        #expect(collapsedAndRetyped.contains { $0.contains("Member.labels: a value and a list convert into each other only with the same element type") }, "\(collapsedAndRetyped)")
         let narrowed = messages(Self.v1.replacingOccurrences(of: #"labels: { type: "string[]" }"#, with: #"labels: { type: "int[]" }"#))
         #expect(narrowed.contains { $0.contains("Member.labels: this change of a list's element type cannot be planned") }, "\(narrowed)")
         let retypedAtOnce = messages(Self.v1.replacingOccurrences(of: "nickname: { type: string, nullable: true }", with: #"nickname: { type: "int[]" }"#))
@@ -135,6 +136,30 @@ import Testing
                 == "a:admin:{USER,admin} b:USER:-")
         try database.withLockedTransaction { try $0.execute(#"INSERT INTO "Member" ("id") VALUES ('c')"#) }
         #expect(try EnumTypeApplyTests.text(#"SELECT "roles"::text AS "value" FROM "Member" WHERE "id" = 'c'"#, database) == "{admin}", "the list's default follows the type")
+        #expect(!(try registry.drift(host: Desired.host)).hasDrift)
+    }
+
+    /// A list becomes its one element: rows holding more are counted and refused until fixed; an
+    /// empty list becomes NULL.
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func aListBecomesItsOneElement() throws {
+        let (database, registry, outcome) = try Registry.applied(try Desired.from(["members": Self.v1], deploys: .recreate), on: .postgres)
+        defer { database.close() }
+        #expect(outcome.applied.count == 1)
+        try database.withLockedTransaction { connection in
+            try connection.execute(#"INSERT INTO "Member" ("id", "labels") VALUES ('a', '{one}'), ('b', '{}'), ('c', NULL), ('d', '{x,y}')"#)
+        }
+        let single = Self.v1.replacingOccurrences(of: #"labels: { type: "string[]" }"#, with: "labels: { type: string, nullable: true }")
+        let refused = try Self.change(registry, to: single)
+        let message = try #require(refused.refused.first?.message)
+        #expect(refused.applied.isEmpty && message.contains("1 row") && message.contains("holds more than one element"), "\(message)")
+        try database.withLockedTransaction { try $0.execute(#"UPDATE "Member" SET "labels" = '{x}' WHERE "id" = 'd'"#) }
+        // The refused change failed: scanned and approved again, it applies.
+        _ = try registry.scan(try Desired.from(["members": single], deploys: .recreate), principal: "ci")
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, allowRewrite: true, context: Desired.recreating)
+        let done = try registry.applyApproved(try Desired.from(["members": single], deploys: .recreate))
+        #expect(done.applied.map(\.entity) == ["Member"], "\(done.refused.map(\.message))")
+        #expect(try EnumTypeApplyTests.text(#"SELECT string_agg("id" || ':' || coalesce("labels", '-'), ' ' ORDER BY "id") AS "value" FROM "Member""#, database) == "a:one b:- c:- d:x")
         #expect(!(try registry.drift(host: Desired.host)).hasDrift)
     }
 }

@@ -88,8 +88,8 @@ public enum MigrationPlanner {
                 if field.list && dialect == .sqlite && old?.list != true {
                     messages.append("\(entity.structure.name).\(field.name): a list (\(field.enumType ?? field.type.prismaType)[]) needs PostgreSQL; SQLite has no arrays and Prisma no lists on it")
                 } else if let old = old?.enumInDatabase, old.list || field.list, !listChangeIsPlannable(from: old, to: field.enumInDatabase) {
-                    messages.append("\(entity.structure.name).\(field.name): " + (old.list && !field.list
-                        ? "a list cannot become a single value yet (its other elements would be lost); add a new field instead"
+                    messages.append("\(entity.structure.name).\(field.name): " + (old.list != field.list
+                        ? "a value and a list convert into each other only with the same element type; change the type in a change of its own"
                         : "this change of a list's element type cannot be planned yet (planned: int to bigint or float, into or out of an enum type, any to string); add a new field instead"))
                 }
                 // In the database's terms: a label changed is a value removed.
@@ -104,14 +104,13 @@ public enum MigrationPlanner {
     }
 
     /// Whether a change of or into a list field (PostgreSQL arrays) can be planned: a value that
-    /// becomes a list of one of the same type, or a list whose elements are converted the way a
-    /// single value would be without a guard (`int` to `bigint` or `float`, into, out of or
-    /// between enum types, anything to a plain `string`). The rest (a list becoming one value,
-    /// conversions that need each element checked) is refused by `scan`.
+    /// becomes a list of one of the same type, a list that becomes its one element (rows holding
+    /// more are counted first), or a list whose elements are converted the way a single value
+    /// would be without a guard (`int` to `bigint` or `float`, into, out of or between enum types,
+    /// anything to a plain `string`). Conversions that need each element checked are refused by `scan`.
     static func listChangeIsPlannable(from old: CanonicalField, to new: CanonicalField) -> Bool {
-        guard new.list else { return false }
         let sameElement = old.type == new.type && old.enumType == new.enumType && old.nativeType == new.nativeType
-        guard old.list else { return sameElement }
+        guard old.list && new.list else { return sameElement }
         if sameElement { return true }
         guard old.nativeType == new.nativeType || (new.nativeType == nil && new.type == .string && new.enumType == nil) else { return false }
         switch (old.type, new.type) {

@@ -45,6 +45,12 @@ extension MigrationSQLRenderer {
                                        "rows of \(table) whose \(to.name) is not a value of the enum \(type) (\(allowed.joined(separator: ", ")))")
                         }
                     }
+                    if from.list && !to.list {
+                        violations("cardinality(\(column)) > 1", "rows of \(table) whose \(to.name) holds more than one element, which a single value cannot keep")
+                        if !to.optional && dialect.defaultExpression(to) == nil {
+                            violations("cardinality(\(column)) = 0", "rows of \(table) whose \(to.name) is an empty list, which becomes NULL, which the column may no longer hold")
+                        }
+                    }
                     if from.type.isText && to.type.isText, let limit = to.maxLength, from.maxLength.map({ limit < $0 }) ?? true {
                         violations("\(length)(\(column)) > \(limit)", "rows of \(table) whose \(to.name) is longer than \(limit) characters")
                     }

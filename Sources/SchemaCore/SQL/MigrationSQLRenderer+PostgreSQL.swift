@@ -203,6 +203,10 @@ extension MigrationSQLRenderer {
         if to.list && !from.list {
             return [SQLStatement(.tables, "\(alter) USING CASE WHEN \(column) IS NULL THEN NULL ELSE ARRAY[\(column)] END", lock: rewrite)]
         }
+        // A list becomes its one element (rows holding more are counted first; an empty list is NULL).
+        if from.list && !to.list {
+            return [SQLStatement(.tables, "\(alter) USING \(column)[1]", lock: rewrite)]
+        }
         // Into, out of or between enum types (a list's elements too, through the array's text): through the value's text (there is no cast between
         // two enum types); a value the enum type lacks fails the statement (counted first).
         if from.enumType != nil || to.enumType != nil {

@@ -14,15 +14,13 @@
 -- MF101 adds a unique index on Post (title, rating); fails on existing duplicates
 -- RW101 rewrites table Post under ACCESS EXCLUSIVE: reads and writes of it wait until the rewrite ends (see the row count below)
 -- checks
--- [expand] copies rows of Post rewritten while reads and writes wait: SELECT COUNT(*) AS "count" FROM "Post"
 -- [contract] backfill rows of Post whose score is NULL, set to the default 0: SELECT COUNT(*) AS "count" FROM "Post" WHERE "score" IS NULL
 -- [contract] violations rows of Post whose title is longer than 50 characters: SELECT COUNT(*) AS "count" FROM "Post" WHERE char_length("title") > 50
 -- [contract] deletions values of Post.legacy, deleted with the column: SELECT COUNT(*) AS "count" FROM "Post" WHERE "legacy" IS NOT NULL
 -- [contract] violations groups of rows of Post with the same (title, rating), which the new unique index refuses: SELECT COUNT(*) AS "count" FROM (SELECT "title", "rating" FROM "Post" WHERE "title" IS NOT NULL AND "rating" IS NOT NULL GROUP BY "title", "rating" HAVING COUNT(*) > 1) AS "duplicates"
 -- [contract] copies rows of Post rewritten while reads and writes wait: SELECT COUNT(*) AS "count" FROM "Post"
--- [rollback] violations rows of Post whose score is not a whole number in range, which the new type would round: SELECT COUNT(*) AS "count" FROM "Post" WHERE "score" <> trunc("score") OR abs("score") > 2147483647
 -- [rollback] deletions values of Post.rating, deleted with the column: SELECT COUNT(*) AS "count" FROM "Post" WHERE "rating" IS NOT NULL
--- [rollback] copies rows of Post rewritten while reads and writes wait: SELECT COUNT(*) AS "count" FROM "Post"
+-- [rollback] deletions values of Post.score__widened, deleted with the column: SELECT COUNT(*) AS "count" FROM "Post" WHERE "score__widened" IS NOT NULL
 -- part: expand
 -- stage: transaction
 -- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, for a moment (catalog only)
@@ -31,11 +29,11 @@ ALTER TABLE "Post" ADD COLUMN "content" TEXT;
 ALTER TABLE "Post" ADD COLUMN "rating" DOUBLE PRECISION NOT NULL DEFAULT 1;
 -- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, for a moment (catalog only)
 ALTER TABLE "Post" ADD CONSTRAINT "Post_rating_check" CHECK ("rating" >= 0 AND "rating" <= 5) NOT VALID;
--- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, while it rewrites the table
-ALTER TABLE "Post" ALTER COLUMN "score" SET DATA TYPE BIGINT;
+-- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, for a moment (catalog only)
+ALTER TABLE "Post" ADD COLUMN "score__widened" BIGINT;
 -- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, for a moment (catalog only)
 ALTER TABLE "Post" ALTER COLUMN "score" SET DEFAULT 0;
-CREATE OR REPLACE FUNCTION "Post_sync_a5554622"() RETURNS trigger LANGUAGE plpgsql AS $renamed$ BEGIN IF TG_OP = 'INSERT' THEN IF NEW."content" IS NULL THEN NEW."content" := NEW."body"; ELSE NEW."body" := NEW."content"; END IF; ELSE IF NEW."content" IS DISTINCT FROM OLD."content" THEN NEW."body" := NEW."content"; ELSIF NEW."body" IS DISTINCT FROM OLD."body" THEN NEW."content" := NEW."body"; END IF; END IF; RETURN NEW; END $renamed$;
+CREATE OR REPLACE FUNCTION "Post_sync_a5554622"() RETURNS trigger LANGUAGE plpgsql AS $renamed$ BEGIN IF TG_OP = 'INSERT' THEN IF NEW."content" IS NULL THEN NEW."content" := NEW."body"; ELSE NEW."body" := NEW."content"; END IF; ELSE IF NEW."content" IS DISTINCT FROM OLD."content" THEN NEW."body" := NEW."content"; ELSIF NEW."body" IS DISTINCT FROM OLD."body" THEN NEW."content" := NEW."body"; END IF; END IF; NEW."score__widened" := NEW."score"; RETURN NEW; END $renamed$;
 -- lock: SHARE ROW EXCLUSIVE on Post, blocks writes, for a moment (catalog only)
 CREATE TRIGGER "Post_sync_a5554622" BEFORE INSERT OR UPDATE ON "Post" FOR EACH ROW EXECUTE FUNCTION "Post_sync_a5554622"();
 -- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, for a moment (catalog only)
@@ -57,11 +55,21 @@ ALTER TABLE "Post" VALIDATE CONSTRAINT "Post_rating_check";
 WITH "filled" AS (UPDATE "Post" SET "content" = "body" WHERE "ctid" >= CAST('(' || CAST($1 AS bigint) || ',0)' AS tid) AND "ctid" < CAST('(' || (CAST($1 AS bigint) + CAST($2 AS bigint)) || ',0)' AS tid) AND "content" IS NULL AND "body" IS NOT NULL RETURNING 1) SELECT COUNT(*) AS "filled", pg_relation_size(CAST('"Post"' AS regclass)) / current_setting('block_size')::bigint AS "pages" FROM "filled";
 -- lock: ROW EXCLUSIVE on Post, blocks neither reads nor writes, row locks only, in short batches
 WITH "batch" AS (SELECT "id" FROM "Post" WHERE "content" IS NULL AND "body" IS NOT NULL LIMIT 5000), "filled" AS (UPDATE "Post" SET "content" = "body" WHERE "content" IS NULL AND "body" IS NOT NULL AND "id" IN (SELECT "id" FROM "batch") RETURNING 1) SELECT COUNT(*) AS "count" FROM "batch";
+-- lock: ROW EXCLUSIVE on Post, blocks neither reads nor writes, row locks only, in short batches
+WITH "filled" AS (UPDATE "Post" SET "score__widened" = "score" WHERE "ctid" >= CAST('(' || CAST($1 AS bigint) || ',0)' AS tid) AND "ctid" < CAST('(' || (CAST($1 AS bigint) + CAST($2 AS bigint)) || ',0)' AS tid) AND "score__widened" IS NULL AND "score" IS NOT NULL RETURNING 1) SELECT COUNT(*) AS "filled", pg_relation_size(CAST('"Post"' AS regclass)) / current_setting('block_size')::bigint AS "pages" FROM "filled";
+-- lock: ROW EXCLUSIVE on Post, blocks neither reads nor writes, row locks only, in short batches
+WITH "batch" AS (SELECT "id" FROM "Post" WHERE "score__widened" IS NULL AND "score" IS NOT NULL LIMIT 5000), "filled" AS (UPDATE "Post" SET "score__widened" = "score" WHERE "score__widened" IS NULL AND "score" IS NOT NULL AND "id" IN (SELECT "id" FROM "batch") RETURNING 1) SELECT COUNT(*) AS "count" FROM "batch";
 -- part: contract
 -- stage: transaction
 -- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, for a moment (catalog only)
 DROP TRIGGER IF EXISTS "Post_sync_a5554622" ON "Post";
 DROP FUNCTION IF EXISTS "Post_sync_a5554622"();
+-- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, for a moment (catalog only)
+ALTER TABLE "Post" DROP COLUMN "score";
+-- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, for a moment (catalog only)
+ALTER TABLE "Post" RENAME COLUMN "score__widened" TO "score";
+-- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, for a moment (catalog only)
+ALTER TABLE "Post" ALTER COLUMN "score" SET DEFAULT 0;
 -- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, for a moment (catalog only)
 ALTER TABLE "Post" DROP CONSTRAINT IF EXISTS "Post_title_check";
 -- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, while it reads every row
@@ -99,18 +107,14 @@ ALTER TABLE "Post" DROP CONSTRAINT IF EXISTS "Post_score_not_null";
 -- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, for a moment (catalog only)
 DROP TRIGGER IF EXISTS "Post_sync_a5554622" ON "Post";
 DROP FUNCTION IF EXISTS "Post_sync_a5554622"();
--- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, while it reads every row
-ALTER TABLE "Post" ADD CONSTRAINT "Post_score_fits" CHECK ("score" = trunc("score") AND abs("score") <= 2147483647);
--- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, for a moment (catalog only)
-ALTER TABLE "Post" DROP CONSTRAINT "Post_score_fits";
--- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, while it rewrites the table
-ALTER TABLE "Post" ALTER COLUMN "score" SET DATA TYPE INTEGER USING "score"::INTEGER;
 -- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, for a moment (catalog only)
 ALTER TABLE "Post" ALTER COLUMN "score" DROP DEFAULT;
 -- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, for a moment (catalog only)
 ALTER TABLE "Post" DROP COLUMN "content";
 -- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, for a moment (catalog only)
 ALTER TABLE "Post" DROP COLUMN "rating";
+-- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, for a moment (catalog only)
+ALTER TABLE "Post" DROP COLUMN "score__widened";
 -- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, for a moment (catalog only)
 ALTER TABLE "Post" ENABLE ROW LEVEL SECURITY;
 -- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, for a moment (catalog only)
