@@ -144,8 +144,9 @@ public struct DerivedChange: Hashable, Sendable {
             steps[1] = RenderedStep(statements: renderer.swapWidenedColumns(table: to.name, fields: widened, expanded: expanded, swapped: swapped).map { $0.inPart(.contract) }
                                         + contract.statements, checks: contract.checks)
         }
-        for (index, part, dropped) in [(1, SQLStatement.Part.contract, Array(pairs.values)), (2, .rollback, Array(pairs.keys))] {
-            // The column a renamed field leaves behind loses no value: the other one holds each.
+        for (index, part, dropped) in [(1, SQLStatement.Part.contract, Array(pairs.values)), (2, .rollback, Array(pairs.keys) + widened.map(Rollout.shadowName))] {
+            // The column a renamed field leaves behind loses no value: the other one holds each
+            // (as the int column holds every value of the shadow a rollback drops).
             let kept = Set(dropped.map { renderer.columnDeletions(table: to.name, column: $0).inPart(part) })
             steps[index].checks.removeAll { kept.contains($0) }
         }

@@ -20,7 +20,6 @@
 -- [contract] violations groups of rows of Post with the same (title, rating), which the new unique index refuses: SELECT COUNT(*) AS "count" FROM (SELECT "title", "rating" FROM "Post" WHERE "title" IS NOT NULL AND "rating" IS NOT NULL GROUP BY "title", "rating" HAVING COUNT(*) > 1) AS "duplicates"
 -- [contract] copies rows of Post rewritten while reads and writes wait: SELECT COUNT(*) AS "count" FROM "Post"
 -- [rollback] deletions values of Post.rating, deleted with the column: SELECT COUNT(*) AS "count" FROM "Post" WHERE "rating" IS NOT NULL
--- [rollback] deletions values of Post.score__widened, deleted with the column: SELECT COUNT(*) AS "count" FROM "Post" WHERE "score__widened" IS NOT NULL
 -- part: expand
 -- stage: transaction
 -- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, for a moment (catalog only)
