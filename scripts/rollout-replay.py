@@ -5,7 +5,8 @@ The old version's client (the SQL its Prisma client issues: inserts and selects 
 columns) runs under pgbench, as the application's role, while `schema apply` applies the expand of
 a change it does not tolerate (a dropped field, a field made required, a tighter maxLength, an enum
 value removed, a unique index on an existing column, a renamed field, a dropped table, and an int
-column widened to bigint through a shadow column). Then the new version's
+column widened to bigint through a shadow column in the same change as a rename of another field of
+its table, with an index over both). Then the new version's
 client runs beside it. Then one ends the rollout while the version that stays serves:
   complete: the old version stops, `schema complete` runs under the new version's load;
   rollback: the new version stops, `schema rollback` runs under the old version's load.
@@ -49,6 +50,9 @@ V1 = """entities:
     fields:
       id: { type: string, primary: true }
       views: { type: int, default: 0, index: true }
+      label: { type: string, default: "x" }
+    indexes:
+      - fields: [label, views]
 """
 V2 = """entities:
   - name: Post
@@ -63,18 +67,22 @@ V2 = """entities:
     fields:
       id: { type: string, primary: true }
       views: { type: bigint, default: 0, index: true }
+      title: { type: string, default: "x", renamedFrom: label }
+    indexes:
+      - fields: [title, views]
 """
 # Each transaction writes one row with a unique key and reads rows of both kinds.
 OLD = """\\set r random(1, 20000)
 INSERT INTO "Post" ("id", "title", "legacy", "subtitle", "status", "slug", "summary") VALUES ('o-' || txid_current(), 'old title', 'kept', NULL, 'draft', 'o-' || txid_current(), 'old summary');
 INSERT INTO "Tag" ("id", "label") VALUES ('t-' || txid_current(), 'old');
-INSERT INTO "Stat" ("id", "views") VALUES ('o-' || txid_current(), 1);
+INSERT INTO "Stat" ("id", "views", "label") VALUES ('o-' || txid_current(), 1, 'old');
 SELECT "id", "title", "legacy", "subtitle", "status", "slug", "summary" FROM "Post" WHERE "id" = 'seed' || :r;
 SELECT "id", "title", "legacy", "subtitle", "status", "slug", "summary" FROM "Post" ORDER BY "id" DESC LIMIT 5;
 """
 NEW = """\\set r random(1, 20000)
 INSERT INTO "Post" ("id", "title", "status", "slug", "abstract") VALUES ('n-' || txid_current(), 'new title', 'live', 'n-' || txid_current(), 'new abstract');
-INSERT INTO "Stat" ("id", "views") VALUES ('n-' || txid_current(), 2);
+INSERT INTO "Stat" ("id", "views", "title") VALUES ('n-' || txid_current(), 2, 'new');
+SELECT "id", "views", "title" FROM "Stat" WHERE "id" = 'seed' || :r;
 SELECT "id", "title", "subtitle", "status", "slug", "abstract" FROM "Post" WHERE "id" = 'seed' || :r;
 SELECT "id", "title", "subtitle", "status", "slug", "abstract" FROM "Post" ORDER BY "id" DESC LIMIT 5;
 """
@@ -177,6 +185,7 @@ def under_load(end):
     database = f"rollout_{end}"
     url, root = prepared(database)
     folder = tempfile.mkdtemp(prefix="rollout-load-")
+    stat_file = psql(database, """SELECT pg_relation_filenode('"Stat"')""")
     old = Load("old", OLD, database, 14, folder)
     time.sleep(2)
     started = time.time()
@@ -212,11 +221,18 @@ def under_load(end):
         fail(f"{end}: {crossed} row(s) lost the renamed field's value")
     if psql(database, """SELECT count(*) FROM pg_trigger WHERE tgrelid = '"Post"'::regclass AND NOT tgisinternal""") != "0":
         fail(f"{end}: the trigger that kept the renamed columns equal is still there")
-    # The widened field: the type each end promises, every value kept, in the same table file.
+    # The widened field and the field renamed beside it: the types and names each end promises,
+    # every value kept (what either version wrote under the name of the version that stays).
     views_type = psql(database, """SELECT data_type FROM information_schema.columns WHERE table_name = 'Stat' AND column_name = 'views'""")
-    if views_type != ("bigint" if end == "complete" else "integer") or columns(database, "Stat") != "id,views":
+    label = "title" if end == "complete" else "label"
+    if views_type != ("bigint" if end == "complete" else "integer") or columns(database, "Stat") != f"id,{label},views":
         fail(f"{end}: Stat.views is {views_type}, columns {columns(database, 'Stat')}")
-    lost = psql(database, """SELECT count(*) FROM "Stat" WHERE ("id" LIKE 'seed%' AND "views" <> substr("id", 5)::bigint) OR ("id" LIKE 'o-%' AND "views" <> 1) OR ("id" LIKE 'n-%' AND "views" <> 2)""")
+    lost = psql(database, f"""SELECT count(*) FROM "Stat" WHERE ("id" LIKE 'seed%' AND ("views" <> substr("id", 5)::bigint OR "{label}" <> 'x'))
+                             OR ("id" LIKE 'o-%' AND ("views" <> 1 OR "{label}" <> 'old')) OR ("id" LIKE 'n-%' AND ("views" <> 2 OR "{label}" <> 'new'))""")
+    if psql(database, """SELECT pg_relation_filenode('"Stat"')""") != stat_file:
+        fail(f"{end}: Stat was rewritten (a new table file): the widening should have filled a shadow column instead")
+    if psql(database, """SELECT count(*) FROM pg_trigger WHERE tgrelid = '"Stat"'::regclass AND NOT tgisinternal""") != "0":
+        fail(f"{end}: the trigger that filled the shadow and kept the renamed columns equal is still there")
     stats = int(psql(database, 'SELECT count(*) FROM "Stat"'))
     if lost != "0" or stats != SEEDS + old_count + new_count:
         fail(f"{end}: Stat has {stats} rows ({SEEDS} seeds + {old_count} + {new_count} expected), {lost} with another value")
