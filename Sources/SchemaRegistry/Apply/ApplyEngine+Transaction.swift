@@ -40,18 +40,13 @@ extension ApplyEngine {
                         try checkForeignKeys(accepted, connection)
                     }
                     var staged: [Started] = []
-                    var digestChanges: [Registry.SnapshotChange] = []
-                    for item in accepted {
-                        if item.hasOnlineSteps {
-                            try Registry.setProgress(itemId: item.id, 1, connection)
-                            try registry.insertAudit(connection, principal: request.principal, action: .applyStarted, item: item,
-                                                     detail: "\(item.onlineSteps.count) online step(s) follow", nonce: prepared.nonces[item.id])
-                            staged.append(Started(item: item, nonce: prepared.nonces[item.id]))
-                        } else {
-                            done.applied.append(try markApplied(item, nonce: prepared.nonces[item.id], request, connection, digestChanges: &digestChanges))
-                        }
+                    for item in accepted where item.hasOnlineSteps {
+                        try Registry.setProgress(itemId: item.id, 1, connection)
+                        try registry.insertAudit(connection, principal: request.principal, action: .applyStarted, item: item,
+                                                 detail: "\(item.onlineSteps.count) online step(s) follow", nonce: prepared.nonces[item.id])
+                        staged.append(Started(item: item, nonce: prepared.nonces[item.id]))
                     }
-                    try Registry.adjustAppliedDigest(digestChanges, connection)
+                    done.applied = try markApplied(accepted.filter { !$0.hasOnlineSteps }, nonces: prepared.nonces, request, connection)
                     if !accepted.isEmpty {
                         try history?.record(accepted.flatMap(\.startStatements).ordered(), finished: staged.isEmpty, connection: connection)
                     }
@@ -80,28 +75,26 @@ extension ApplyEngine {
 
     /// The item's structure becomes the applied snapshot; the item is applied, with its nonce in the audit log.
     func markApplied(_ item: QueueItem, nonce: String?, _ request: ApplyRequest, _ connection: any RegistryConnection) throws -> QueueItem {
-        var changes: [Registry.SnapshotChange] = []
-        let applied = try markApplied(item, nonce: nonce, request, connection, digestChanges: &changes)
-        try Registry.adjustAppliedDigest(changes, connection)
-        return applied
+        try markApplied([item], nonces: nonce.map { [item.id: $0] } ?? [:], request, connection)[0]
     }
 
-    /// ``markApplied(_:nonce:_:_:)`` that leaves the stored digest to the caller, who adjusts it
-    /// once for every change it collects in `digestChanges` (one read and write, not one per item).
-    func markApplied(_ item: QueueItem, nonce: String?, _ request: ApplyRequest, _ connection: any RegistryConnection,
-                     digestChanges: inout [Registry.SnapshotChange]) throws -> QueueItem {
+    /// ``markApplied(_:nonce:_:_:)`` for the items of one transaction, recorded together
+    /// (``Registry/recordApplied(_:nonces:principal:_:)``) and the stored digest adjusted once.
+    func markApplied(_ items: [QueueItem], nonces: [String: String], _ request: ApplyRequest, _ connection: any RegistryConnection) throws -> [QueueItem] {
         // A rolled-out change keeps the structure it replaces: the contract and the way back are
         // derived from it (and checked against the item's approved from-checksum first).
-        if item.isRolledOut, let before = try Registry.storedSnapshot(entity: item.appliedName, connection) {
-            try Registry.openRollout(item, from: before.structure, expandedBy: request.applicationName, at: registry.now, connection)
+        for item in items where item.isRolledOut {
+            if let before = try Registry.storedSnapshot(entity: item.appliedName, connection) {
+                try Registry.openRollout(item, from: before.structure, expandedBy: request.applicationName, at: registry.now, connection)
+            }
         }
-        digestChanges += try registry.record(item, connection, adjustingDigest: false)
-        try registry.setState(connection, item, .applied)
-        try registry.insertAudit(connection, principal: request.principal, action: .apply, item: item, detail: item.action.rawValue, nonce: nonce)
-        var applied = item
-        applied.state = .applied
-        applied.error = nil
-        return applied
+        try Registry.adjustAppliedDigest(try registry.recordApplied(items, nonces: nonces, principal: request.principal, connection), connection)
+        return items.map { item in
+            var applied = item
+            applied.state = .applied
+            applied.error = nil
+            return applied
+        }
     }
 
     /// After a rollback: records refusals and the failing item in a transaction of their own.

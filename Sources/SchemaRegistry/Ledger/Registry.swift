@@ -242,30 +242,6 @@ public final class Registry: @unchecked Sendable {
              QueueItem.optional(item?.fromChecksum), QueueItem.optional(item?.toChecksum), QueueItem.optional(detail), QueueItem.optional(nonce)])
     }
 
-    /// Replaces the applied snapshot of the item's entity with the item's structure (or removes it
-    /// for a drop). With `adjustingDigest` false the caller adjusts the stored digest for the
-    /// returned change itself, once for many items, in the same transaction.
-    /// A renamed entity's item also removes the snapshot of its old name, which it replaces.
-    @discardableResult
-    func record(_ item: QueueItem, _ connection: any RegistryConnection, adjustingDigest: Bool = true) throws -> [SnapshotChange] {
-        var changes: [SnapshotChange] = []
-        if let previous = item.renamedFrom {
-            changes.append(try Self.removeSnapshot(entity: previous, connection))
-        }
-        let old = try connection.query(#"SELECT "checksum" FROM \#(connection.names.entities) WHERE "name" = ?"#, [.text(item.entity)]).first?["checksum"]?.text
-        try connection.execute(#"DELETE FROM \#(connection.names.entities) WHERE "name" = ?"#, [.text(item.entity)])
-        var new: String?
-        if item.action != .drop, let structure = item.structure, let checksum = item.toChecksum {
-            try connection.execute(
-                #"INSERT INTO \#(connection.names.entities) ("name", "checksum", "structure", "packages", "applied_at", "item_id") VALUES (?, ?, ?, ?, ?, ?)"#,
-                [.text(item.entity), .text(checksum), .text(item.storedStructure.text ?? JSONCoding.encode(structure)), .text(JSONCoding.encode(item.packages)), .text(now), .text(item.id)])
-            new = checksum
-        }
-        changes.append(SnapshotChange(entity: item.entity, old: old, new: new))
-        if adjustingDigest { try Self.adjustAppliedDigest(changes, connection) }
-        return changes
-    }
-
     /// Removes the applied snapshot of `entity`; the caller adjusts the digest with the returned change.
     static func removeSnapshot(entity: String, _ connection: any RegistryConnection) throws -> SnapshotChange {
         let old = try connection.query(#"SELECT "checksum" FROM \#(connection.names.entities) WHERE "name" = ?"#, [.text(entity)]).first?["checksum"]?.text
