@@ -46,12 +46,7 @@ extension Registry {
     /// `sql` (ending in `IN`) for every value of `values`, in chunks of at most 500 (one
     /// parameter each, after `leading`).
     static func execute(_ sql: String, _ values: [String], leading: [SQLValue] = [], _ connection: any RegistryConnection) throws {
-        var start = 0
-        while start < values.count {
-            let chunk = values[start..<min(start + 500, values.count)]
-            try connection.execute(sql + " " + placeholders(chunk.count), leading + chunk.map(SQLValue.text))
-            start += chunk.count
-        }
+        try inChunks(values) { chunk in try connection.execute(sql + " " + placeholders(chunk.count), leading + chunk.map(SQLValue.text)) }
     }
 
     /// Inserts `rows` into `table`, many per statement: each statement binds at most 900
@@ -59,11 +54,8 @@ extension Registry {
     static func insert(into table: String, _ columns: [String], _ rows: [[SQLValue]], _ connection: any RegistryConnection) throws {
         let perStatement = max(1, 900 / max(1, columns.count))
         let head = "INSERT INTO \(table) (" + columns.map { "\"\($0)\"" }.joined(separator: ", ") + ") VALUES "
-        var start = 0
-        while start < rows.count {
-            let chunk = rows[start..<min(start + perStatement, rows.count)]
+        try inChunks(rows, of: perStatement) { chunk in
             try connection.execute(head + Array(repeating: placeholders(columns.count), count: chunk.count).joined(separator: ", "), chunk.flatMap { $0 })
-            start += chunk.count
         }
     }
 }

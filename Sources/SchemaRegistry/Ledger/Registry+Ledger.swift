@@ -105,13 +105,18 @@ extension Registry {
     /// in chunks of 500 (both databases limit the number of parameters of one statement).
     static func rows(_ sql: String, _ values: [String], leading: [SQLValue] = [], _ connection: any RegistryConnection) throws -> [SQLRow] {
         var rows: [SQLRow] = []
-        var start = 0
-        while start < values.count {
-            let chunk = Array(values[start..<min(start + 500, values.count)])
-            rows += try connection.query(sql + " " + placeholders(chunk.count), leading + chunk.map(SQLValue.text))
-            start += chunk.count
-        }
+        try inChunks(values) { chunk in rows += try connection.query(sql + " " + placeholders(chunk.count), leading + chunk.map(SQLValue.text)) }
         return rows
+    }
+
+    /// `body` for consecutive slices of at most `size` of `elements`, in order.
+    static func inChunks<T>(_ elements: [T], of size: Int = 500, _ body: (ArraySlice<T>) throws -> Void) rethrows {
+        var start = 0
+        while start < elements.count {
+            let end = min(start + size, elements.count)
+            try body(elements[start..<end])
+            start = end
+        }
     }
 }
 
