@@ -83,6 +83,9 @@ READER = "add nullable column"
 ROLLED_OUT = {
     "rename column: rolled out (expand)": CLASSES["rename column"],
     "int → bigint: rolled out (expand with a shadow column)": (yaml(changed(balance="{ type: bigint, default: 0 }")), []),
+    "int → bigint beside a renamed column: rolled out (one trigger)": (
+        yaml({**{k: v for k, v in BASE_FIELDS.items() if k not in ("note", "balance")}, "balance": "{ type: bigint, default: 0 }",
+              "memo": "{ type: string, nullable: true, renamedFrom: note }"}), []),
 }
 
 UPDATE_SQL = """\\set id random(1, {rows})
