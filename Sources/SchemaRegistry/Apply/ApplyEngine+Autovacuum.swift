@@ -19,7 +19,7 @@ extension ApplyEngine {
         let tables = Set(statements.compactMap(\.lock).filter(\.blocksWrites).map(\.table)).sorted()
         guard !tables.isEmpty else { return }
         let existing = try connection.query(
-            #"SELECT "relname" FROM pg_class WHERE "relname" IN \#(Registry.placeholders(tables.count)) AND "relkind" IN ('r', 'p') AND "relnamespace" = quote_ident(current_schema())::regnamespace "#
+            #"SELECT "relname" FROM pg_class WHERE "relname" IN \#(Registry.placeholders(tables.count)) AND "relkind" IN ('r', 'p') AND "relnamespace" = \#(CatalogSQL.currentNamespace) "#
                 + #"AND has_table_privilege("oid", 'UPDATE, DELETE, TRUNCATE') ORDER BY 1"#,
             tables.map(SQLValue.text)).compactMap { $0["relname"]?.text }
         guard !existing.isEmpty else { return }

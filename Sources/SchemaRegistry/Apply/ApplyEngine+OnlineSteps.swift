@@ -169,7 +169,7 @@ extension ApplyEngine {
     /// How many indexes called `name` in the current schema are (in)valid and ready.
     static func indexCount(_ name: String, valid: Bool, _ connection: any RegistryConnection) throws -> Int64 {
         let rows = try connection.query(
-            #"SELECT COUNT(*) AS "count" FROM pg_index AS i JOIN pg_class AS c ON c.oid = i.indexrelid WHERE c.relname = ? AND c.relnamespace = quote_ident(current_schema())::regnamespace AND \#(valid ? "i.indisvalid AND i.indisready" : "NOT i.indisvalid")"#,
+            #"SELECT COUNT(*) AS "count" FROM pg_index AS i JOIN pg_class AS c ON c.oid = i.indexrelid WHERE c.relname = ? AND c.relnamespace = \#(CatalogSQL.currentNamespace) AND \#(valid ? "i.indisvalid AND i.indisready" : "NOT i.indisvalid")"#,
             [.text(name)])
         return rows.first?["count"]?.integer ?? 0
     }

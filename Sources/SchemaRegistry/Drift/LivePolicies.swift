@@ -17,7 +17,7 @@ public struct LivePolicies: Hashable, Sendable {
             SELECT c.relname AS "table", c.relrowsecurity AS "enabled", c.relforcerowsecurity AS "forced", p.polname AS "policy",
                    CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END AS "command"
             FROM pg_class AS c LEFT JOIN pg_policy AS p ON p.polrelid = c.oid
-            WHERE c.relnamespace = quote_ident(current_schema())::regnamespace AND c.relkind IN ('r', 'p') AND c.relname IN
+            WHERE c.relnamespace = \(CatalogSQL.currentNamespace) AND c.relkind IN ('r', 'p') AND c.relname IN
             """, tables, connection)
         var states: [String: LivePolicies] = [:]
         for row in rows {

@@ -78,7 +78,7 @@ public enum LiveSchema {
 
     static func postgres(_ table: String, _ connection: any RegistryConnection) throws -> TableShape? {
         guard let oid = try connection.query(
-            #"SELECT c.oid::bigint AS "oid" FROM pg_class AS c WHERE c.relname = ? AND c.relnamespace = quote_ident(current_schema())::regnamespace AND c.relkind IN ('r', 'p')"#,
+            #"SELECT c.oid::bigint AS "oid" FROM pg_class AS c WHERE c.relname = ? AND c.relnamespace = \#(CatalogSQL.currentNamespace) AND c.relkind IN ('r', 'p')"#,
             [.text(table)]).first?["oid"]?.integer
         else { return nil }
         let columns = try connection.query("""
@@ -117,7 +117,7 @@ public enum LiveSchema {
         var checks: [TableShape.Check] = []
         for row in try connection.query("""
             SELECT c.conname AS "name", c.contype::text AS "type", c.convalidated AS "valid",
-                   CASE WHEN t.relnamespace = quote_ident(current_schema())::regnamespace THEN t.relname ELSE (SELECT n.nspname FROM pg_namespace AS n WHERE n.oid = t.relnamespace) || '.' || t.relname END AS "target",
+                   CASE WHEN t.relnamespace = \(CatalogSQL.currentNamespace) THEN t.relname ELSE (SELECT n.nspname FROM pg_namespace AS n WHERE n.oid = t.relnamespace) || '.' || t.relname END AS "target",
                    c.confdeltype::text AS "ondelete", c.confupdtype::text AS "onupdate",
                    (SELECT string_agg(a.attname, ',' ORDER BY k.ordinality) FROM unnest(c.conkey) WITH ORDINALITY AS k(attnum, ordinality)
                     JOIN pg_attribute AS a ON a.attrelid = c.conrelid AND a.attnum = k.attnum) AS "columns",

@@ -72,7 +72,7 @@ extension Registry {
     static func size(of table: String, copies: [ChangeImpact.CheckResult], _ connection: any RegistryConnection) throws -> ChangeImpact.TableSize? {
         guard connection.dialect == .postgresql else { return nil }
         let rows = try connection.query(
-            #"SELECT c.reltuples::bigint AS "rows", pg_total_relation_size(c.oid) AS "bytes" FROM pg_class AS c WHERE c.relname = ? AND c.relnamespace = quote_ident(current_schema())::regnamespace AND c.relkind = 'r'"#,
+            #"SELECT c.reltuples::bigint AS "rows", pg_total_relation_size(c.oid) AS "bytes" FROM pg_class AS c WHERE c.relname = ? AND c.relnamespace = \#(CatalogSQL.currentNamespace) AND c.relkind = 'r'"#,
             [.text(table)])
         guard let row = rows.first else { return nil }
         // reltuples is -1 until the table was first analyzed: then it is counted (under the
