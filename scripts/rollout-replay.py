@@ -6,7 +6,8 @@ columns) runs under pgbench, as the application's role, while `schema apply` app
 a change it does not tolerate (a dropped field, a field made required, a tighter maxLength, an enum
 value removed, a unique index on an existing column, a renamed field, a dropped table, and an int
 column widened to bigint through a shadow column in the same change as a rename of another field of
-its table, with an index over both). Then the new version's
+its table, with an index over both, and an autoincrement primary key widened to bigint with the
+foreign-key column of another table that references it). Then the new version's
 client runs beside it. Then one ends the rollout while the version that stays serves:
   complete: the old version stops, `schema complete` runs under the new version's load;
   rollback: the new version stops, `schema rollback` runs under the old version's load.
@@ -53,6 +54,18 @@ V1 = """entities:
       label: { type: string, default: "x" }
     indexes:
       - fields: [label, views]
+  - name: Event
+    fields:
+      id: { type: int, primary: true, generated: true }
+      name: { type: string }
+    relations:
+      - { name: hits, type: hasMany, entity: Hit }
+  - name: Hit
+    fields:
+      id: { type: int, primary: true, generated: true }
+      eventId: { type: int, index: true }
+    relations:
+      - { name: event, type: belongsTo, entity: Event, field: eventId, onDelete: Cascade }
 """
 V2 = """entities:
   - name: Post
@@ -70,18 +83,34 @@ V2 = """entities:
       title: { type: string, default: "x", renamedFrom: label }
     indexes:
       - fields: [title, views]
+  - name: Event
+    fields:
+      id: { type: bigint, primary: true, generated: true }
+      name: { type: string }
+    relations:
+      - { name: hits, type: hasMany, entity: Hit }
+  - name: Hit
+    fields:
+      id: { type: int, primary: true, generated: true }
+      eventId: { type: bigint, index: true }
+    relations:
+      - { name: event, type: belongsTo, entity: Event, field: eventId, onDelete: Cascade }
 """
 # Each transaction writes one row with a unique key and reads rows of both kinds.
 OLD = """\\set r random(1, 20000)
 INSERT INTO "Post" ("id", "title", "legacy", "subtitle", "status", "slug", "summary") VALUES ('o-' || txid_current(), 'old title', 'kept', NULL, 'draft', 'o-' || txid_current(), 'old summary');
 INSERT INTO "Tag" ("id", "label") VALUES ('t-' || txid_current(), 'old');
 INSERT INTO "Stat" ("id", "views", "label") VALUES ('o-' || txid_current(), 1, 'old');
+WITH "event" AS (INSERT INTO "Event" ("name") VALUES ('old') RETURNING "id") INSERT INTO "Hit" ("eventId") SELECT "id" FROM "event";
+SELECT "Event"."id", "name", "Hit"."id" FROM "Event" JOIN "Hit" ON "Hit"."eventId" = "Event"."id" WHERE "Event"."id" = :r;
 SELECT "id", "title", "legacy", "subtitle", "status", "slug", "summary" FROM "Post" WHERE "id" = 'seed' || :r;
 SELECT "id", "title", "legacy", "subtitle", "status", "slug", "summary" FROM "Post" ORDER BY "id" DESC LIMIT 5;
 """
 NEW = """\\set r random(1, 20000)
 INSERT INTO "Post" ("id", "title", "status", "slug", "abstract") VALUES ('n-' || txid_current(), 'new title', 'live', 'n-' || txid_current(), 'new abstract');
 INSERT INTO "Stat" ("id", "views", "title") VALUES ('n-' || txid_current(), 2, 'new');
+WITH "event" AS (INSERT INTO "Event" ("name") VALUES ('new') RETURNING "id") INSERT INTO "Hit" ("eventId") SELECT "id" FROM "event";
+SELECT "Event"."id", "name", "Hit"."id" FROM "Event" JOIN "Hit" ON "Hit"."eventId" = "Event"."id" WHERE "Event"."id" = :r;
 SELECT "id", "views", "title" FROM "Stat" WHERE "id" = 'seed' || :r;
 SELECT "id", "title", "subtitle", "status", "slug", "abstract" FROM "Post" WHERE "id" = 'seed' || :r;
 SELECT "id", "title", "subtitle", "status", "slug", "abstract" FROM "Post" ORDER BY "id" DESC LIMIT 5;
@@ -174,7 +203,9 @@ def prepared(database):
         schema([*arguments, "--root", root], url)
     psql(database, f"""INSERT INTO "Post" ("id", "title", "status") SELECT 'seed' || g, 'seeded', 'live' FROM generate_series(1, {SEEDS}) AS g""")
     psql(database, f"""INSERT INTO "Stat" ("id", "views") SELECT 'seed' || g, g FROM generate_series(1, {SEEDS}) AS g""")
-    psql(database, "GRANT USAGE ON SCHEMA public TO app; GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO app")
+    psql(database, f"""WITH "event" AS (INSERT INTO "Event" ("name") SELECT 'seed' FROM generate_series(1, {SEEDS}) RETURNING "id") INSERT INTO "Hit" ("eventId") SELECT "id" FROM "event"""")
+    psql(database, "GRANT USAGE ON SCHEMA public TO app; GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO app; "
+                   "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO app")
     write(root, V2)
     schema(["scan", "--root", root], url)
     schema(["approve", "all", "--as", "alice", "--allow-data-loss", "--allow-rewrite", "--root", root], url)
@@ -186,6 +217,7 @@ def under_load(end):
     url, root = prepared(database)
     folder = tempfile.mkdtemp(prefix="rollout-load-")
     stat_file = psql(database, """SELECT pg_relation_filenode('"Stat"')""")
+    event_files = psql(database, """SELECT pg_relation_filenode('"Event"') || ' ' || pg_relation_filenode('"Hit"')""")
     old = Load("old", OLD, database, 14, folder)
     time.sleep(2)
     started = time.time()
@@ -236,6 +268,22 @@ def under_load(end):
     stats = int(psql(database, 'SELECT count(*) FROM "Stat"'))
     if lost != "0" or stats != SEEDS + old_count + new_count:
         fail(f"{end}: Stat has {stats} rows ({SEEDS} seeds + {old_count} + {new_count} expected), {lost} with another value")
+    # The widened key and the column that references it: the types each end promises, every row
+    # and reference kept, the tables never rewritten, the key and the foreign key in place and valid.
+    key_types = psql(database, """SELECT string_agg(data_type, ',' ORDER BY table_name) FROM information_schema.columns
+                                  WHERE (table_name, column_name) IN (('Event', 'id'), ('Hit', 'eventId'))""")
+    if key_types != ("bigint,bigint" if end == "complete" else "integer,integer"):
+        fail(f"{end}: Event.id and Hit.eventId are {key_types}")
+    if psql(database, """SELECT pg_relation_filenode('"Event"') || ' ' || pg_relation_filenode('"Hit"')""") != event_files:
+        fail(f"{end}: Event or Hit was rewritten (a new table file): the key should have filled a shadow column instead")
+    events = int(psql(database, 'SELECT count(*) FROM "Event"'))
+    orphans = psql(database, """SELECT count(*) FROM "Event" WHERE NOT EXISTS (SELECT 1 FROM "Hit" WHERE "Hit"."eventId" = "Event"."id")""")
+    if events != SEEDS + old_count + new_count or int(psql(database, 'SELECT count(*) FROM "Hit"')) != events or orphans != "0":
+        fail(f"{end}: {events} events ({SEEDS} seeds + {old_count} + {new_count} expected), {orphans} without their hit")
+    keys = psql(database, """SELECT string_agg(contype || ':' || conname || ':' || convalidated, ' ' ORDER BY conname) FROM pg_constraint
+                             WHERE conrelid IN ('"Event"'::regclass, '"Hit"'::regclass) AND contype IN ('p', 'f')""")
+    if keys != "p:Event_pkey:true f:Hit_eventId_fkey:true p:Hit_pkey:true":
+        fail(f"{end}: the keys are {keys}")
     tags = columns(database, "Tag")
     if (end == "complete") != (tags == ""):
         fail(f"{end}: the Tag table is {'still there' if tags else 'gone'}")
@@ -278,8 +326,8 @@ def killed(end):
     if expand_kills == 0 or end_kills == 0:
         fail(f"{end} with kills: no run was killed ({expand_kills}, {end_kills}): the test proved nothing")
     lines = psql(database, f"""SELECT action || ':' || count(*) FROM schema_registry."_schema_audit" WHERE action IN ('apply', '{end}') GROUP BY action ORDER BY action""")
-    if lines.split() != sorted([f"apply:6", f"{end}:3"]):
-        fail(f"{end} with kills: audit has {lines.split()} (3 creates and 3 expands applied once each, 3 {end} lines expected)")
+    if lines.split() != sorted([f"apply:10", f"{end}:5"]):
+        fail(f"{end} with kills: audit has {lines.split()} (5 creates and 5 expands applied once each, 5 {end} lines expected)")
     invalid = psql(database, "SELECT count(*) FROM pg_index WHERE NOT indisvalid")
     drift = schema(["drift", "--root", root], url, check=False)
     if invalid != "0" or drift.returncode != 0:

@@ -86,10 +86,11 @@ import Testing
     /// column's type alone leaves it so (PostgreSQL then fails the next insert past 2,147,483,647).
     @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
     func anAutoincrementKeyWidenedCountsPastInt() throws {
+        // Applied whole: the old version is stopped first (a rolled-out key: KeyWideningRolloutTests).
         let v1 = "entities:\n  - name: Ticket\n    fields:\n      id: { type: int, primary: true, generated: true }\n      title: { type: string, nullable: true }\n"
         let fixture = try RolloutTests.Fixture.applied(v1, package: "desk", seed: #"INSERT INTO "Ticket" ("title") SELECT 't' || g FROM generate_series(1, 100) AS g"#)
         defer { fixture.database.close() }
-        let desired = try Desired.from(["desk": v1.replacingOccurrences(of: "id: { type: int", with: "id: { type: bigint")])
+        let desired = try Desired.from(["desk": v1.replacingOccurrences(of: "id: { type: int", with: "id: { type: bigint")], deploys: .recreate)
         _ = try fixture.registry.scan(desired, principal: "ci")
         #expect(try fixture.registry.approve(.all, as: "alice", allowDataLoss: false, allowRewrite: true, context: desired.renderContext).accepted.count == 1)
         #expect(try fixture.registry.applyApproved(desired).applied.map(\.entity) == ["Ticket"])

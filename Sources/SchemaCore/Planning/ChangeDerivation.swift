@@ -141,8 +141,9 @@ public struct DerivedChange: Hashable, Sendable {
         if !widened.isEmpty {
             let swapped = Rollout.swapped(expanded, widened: widened, new: to)
             let contract = render(swapped, to, .contract)
+            let attached = widened.filter { Rollout.isWidenedKey($0, in: to) }.flatMap { renderer.attachKey(table: to.name, field: $0) }
             steps[1] = RenderedStep(statements: renderer.swapWidenedColumns(table: to.name, fields: widened, expanded: expanded, swapped: swapped).map { $0.inPart(.contract) }
-                                        + contract.statements, checks: contract.checks)
+                                        + contract.statements + attached.map { $0.inPart(.contract) }, checks: contract.checks)
         }
         for (index, part, dropped) in [(1, SQLStatement.Part.contract, Array(pairs.values)), (2, .rollback, Array(pairs.keys) + widened.map(Rollout.shadowName))] {
             // The column a renamed field leaves behind loses no value: the other one holds each

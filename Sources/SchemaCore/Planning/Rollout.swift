@@ -24,7 +24,10 @@
 /// - an `int` field widened to `bigint`: changing the column's type rewrites the table under
 ///   ACCESS EXCLUSIVE. A shadow `bigint` column is filled instead (``widenedFields(from:to:renames:)``)
 ///   and swapped in by the contract, in one short transaction. Its indexes are built on the shadow,
-///   and renamed by the swap; the table's one trigger fills the shadow beside renamed fields.
+///   and renamed by the swap; the table's one trigger fills the shadow beside renamed fields. A
+///   primary key (an `autoincrement()` one too) is widened the same way: its shadow gets a unique
+///   index, and the contract moves the sequence, the foreign keys that point at the key and the
+///   primary-key constraint over to it without reading the table under a lock.
 ///
 /// Other type changes and renamed primary keys are not split yet: they apply whole, at the start.
 public enum Rollout {
@@ -137,6 +140,7 @@ public enum Rollout {
                                          minimum: looser(before.minimum, after.minimum, min), maximum: looser(before.maximum, after.maximum, max)))
         }
         fields.sort { $0.name < $1.name }
+        let widenedKey = widened.filter { isWidenedKey($0, in: new) }
 
         // Compared as the database has them: a new client name alone is no new index.
         let newIndexes = Set(new.indexes.map(\.inDatabase))
@@ -151,6 +155,7 @@ public enum Rollout {
             if !oldIndexes.contains(index.inDatabase) { indexes.remove(index) }
             indexes.insert(shadowIndex(index, widened: widenedNames))
         }
+        indexes.formUnion(widenedKey.map(keyShadowIndex))
 
         let oldKeyColumns = Set(old.relations.filter { $0.kind == .belongsTo }.compactMap(\.field))
         var relations = new.relations.filter { relation in
@@ -241,18 +246,35 @@ public enum Rollout {
     }
 
     /// The `int` fields widened to `bigint` that a rollout fills a shadow column for
-    /// (``shadowName(_:)``) instead of rewriting the table: not the primary key, not generated, not
-    /// a foreign key's column. The shadow gets the field's indexes, those with other columns too,
-    /// and the table's one trigger fills it beside the renamed fields it keeps in step. Sorted.
+    /// (``shadowName(_:)``) instead of rewriting the table. The shadow gets the field's indexes,
+    /// those with other columns too, and the table's one trigger fills it beside the renamed fields
+    /// it keeps in step. A foreign key's column gets its constraint back on the shadow at the swap
+    /// (added `NOT VALID`, validated online); the table's one-column primary key (generated or not)
+    /// gets a unique index on its shadow, which becomes the key (``isWidenedKey(_:in:)``). Not a
+    /// generated column other than the key, nor a column of a compound key. Sorted.
     public static func widenedFields(from old: CanonicalEntity, to new: CanonicalEntity, renames: [String: String]) -> [String] {
-        let keyColumns = Set((old.relations + new.relations).filter { $0.kind == .belongsTo }.compactMap(\.field))
-        return new.fields.compactMap { after -> String? in
-            guard let before = old.field(named: after.name), before.type == .int, after.type == .bigint,
-                  !before.primary, !after.primary, !before.generated, !after.generated, !keyColumns.contains(after.name),
+        new.fields.compactMap { after -> String? in
+            guard let before = old.field(named: after.name), before.type == .int, after.type == .bigint, !before.list, !after.list,
+                  before.primary == after.primary, before.generated == after.generated,
+                  !after.generated || after.primary,
+                  !after.primary || (old.keyColumns == [after.name] && new.keyColumns == [after.name]),
+                  !(new.compoundKey ?? []).contains(after.name), !(old.compoundKey ?? []).contains(after.name),
                   old.field(named: shadowName(after.name)) == nil, new.field(named: shadowName(after.name)) == nil
             else { return nil }
             return after.name
         }.sorted()
+    }
+
+    /// Whether the widened `field` is `entity`'s primary key: its shadow gets a unique index in the
+    /// expand (``keyShadowIndex(_:)``), and the contract makes that index the key.
+    public static func isWidenedKey(_ field: String, in entity: CanonicalEntity) -> Bool {
+        entity.keyColumns == [field] && entity.field(named: field)?.primary == true
+    }
+
+    /// The unique index the expand builds on a widened primary key's shadow: the contract turns it
+    /// into the primary key (`ADD PRIMARY KEY USING INDEX`) instead of building one under a lock.
+    public static func keyShadowIndex(_ field: String) -> CanonicalIndex {
+        CanonicalIndex(fields: [shadowName(field)], unique: true)
     }
 
     /// `index` on the shadows of the `widened` fields it names, under a name of its own (an
@@ -278,13 +300,18 @@ public enum Rollout {
             entity.fields.removeAll { $0.name == name || $0.name == shadow }
             var swapped = field
             swapped.name = name
+            // The key's shadow becomes the key: the contract sets NOT NULL, the sequence and the constraint.
+            if isWidenedKey(name, in: new), let key = new.field(named: name) { swapped = key }
             entity.fields.append(swapped)
             swappedNames.insert(name)
         }
         let shadows = Dictionary(uniqueKeysWithValues: swappedNames.map { (shadowName($0), $0) })
+        let keyIndexes = Set(swappedNames.filter { isWidenedKey($0, in: new) }.map(keyShadowIndex))
+        // Dropping the int column dropped its foreign key; the contract adds it to the shadow.
+        entity.relations.removeAll { $0.kind == .belongsTo && $0.field.map(swappedNames.contains) == true }
         entity.indexes = entity.indexes.compactMap { index in
             // Dropping the int column dropped its indexes; the shadow's take their place.
-            if index.fields.contains(where: swappedNames.contains) { return nil }
+            if index.fields.contains(where: swappedNames.contains) || keyIndexes.contains(index) { return nil }
             guard index.fields.contains(where: { shadows[$0] != nil }) else { return index }
             return swappedIndex(index, shadows: shadows, new: new)
         }

@@ -77,6 +77,9 @@ extension MigrationSQLRenderer {
         var statements: [SQLStatement] = []
         for field in fields {
             let shadow = Rollout.shadowName(field)
+            if Rollout.isWidenedKey(field, in: swapped) {
+                statements += detachKey(table: table, field: field)
+            }
             statements.append(SQLStatement(.dropForeignKeys, "ALTER TABLE \(q(table)) DROP COLUMN \(q(field))", lock: lock))
             statements.append(SQLStatement(.dropForeignKeys, "ALTER TABLE \(q(table)) RENAME COLUMN \(q(shadow)) TO \(q(field))", lock: lock))
             if let column = expanded.field(named: shadow), dialect.checkExpression(column) != nil {
@@ -85,10 +88,64 @@ extension MigrationSQLRenderer {
         }
         // Once every int column (and its indexes) is gone: an index may hold several shadows.
         let shadows = Dictionary(uniqueKeysWithValues: fields.map { (Rollout.shadowName($0), $0) })
-        for index in expanded.indexes where index.fields.contains(where: { shadows[$0] != nil }) {
+        let keyIndexes = Set(fields.filter { Rollout.isWidenedKey($0, in: swapped) }.map(Rollout.keyShadowIndex))
+        for index in expanded.indexes where index.fields.contains(where: { shadows[$0] != nil }) && !keyIndexes.contains(index) {
             let renamed = Rollout.swappedIndex(index, shadows: shadows, new: swapped)
             statements.append(SQLStatement(.dropForeignKeys, "ALTER INDEX \(q(ConstraintName.index(table, index, in: dialect))) RENAME TO \(q(ConstraintName.index(table, renamed, in: dialect)))", lock: lock))
         }
         return statements
+    }
+}
+
+extension MigrationSQLRenderer {
+    /// Before a widened primary key's `int` column is dropped (in the swap's transaction): the
+    /// foreign keys that point at it (from any table: other packages', the host's, its own) are
+    /// kept in a temporary table and dropped, since they depend on the key's index; the key's
+    /// sequence (if any) becomes `bigint`, is owned by the shadow (so the drop leaves it) and is the
+    /// shadow's default. What the foreign keys are is read from the catalog, as PostgreSQL itself
+    /// prints them (`pg_get_constraintdef`): they are put back unchanged.
+    func detachKey(table: String, field: String) -> [SQLStatement] {
+        let shadow = Rollout.shadowName(field)
+        let kept = q(ConstraintName.incomingKeys(table, in: dialect))
+        let regclass = "\(dialect.literal(q(table)))::regclass"
+        return [
+            SQLStatement(.dropForeignKeys, "CREATE TEMPORARY TABLE \(kept) ON COMMIT DROP AS SELECT conrelid::regclass::text AS \"referrer\", conname::text AS \"name\", "
+                            + "pg_get_constraintdef(oid) AS \"definition\" FROM pg_constraint WHERE contype = 'f' AND confrelid = \(regclass)"),
+            SQLStatement(.dropForeignKeys, "DO $incoming$ DECLARE kept record; BEGIN FOR kept IN SELECT * FROM pg_temp.\(kept) LOOP "
+                            + "EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', kept.\"referrer\", kept.\"name\"); END LOOP; END $incoming$",
+                         lock: LockImpact("SHARE ROW EXCLUSIVE", on: table, work: .catalog)),
+            SQLStatement(.dropForeignKeys, """
+                DO $sequence$ DECLARE found text := pg_get_serial_sequence(\(dialect.literal(q(table))), \(dialect.literal(field))); \
+                BEGIN IF found IS NOT NULL THEN EXECUTE format('ALTER SEQUENCE %s AS bigint OWNED BY %s.%I', found, \(dialect.literal(q(table))), \(dialect.literal(shadow))); \
+                EXECUTE format('ALTER TABLE %s ALTER COLUMN %I SET DEFAULT nextval(%L::regclass)', \(dialect.literal(q(table))), \(dialect.literal(shadow)), found); END IF; END $sequence$
+                """, lock: LockImpact("ACCESS EXCLUSIVE", on: table, work: .catalog)),
+        ]
+    }
+
+    /// After the swap of a widened primary key: the foreign keys put back `NOT VALID` (after the
+    /// contract's own, which come from the table's structure: one of those is not added twice) and
+    /// validated online; NOT NULL through a validated check (no scan under the lock); and the
+    /// shadow's unique index made the primary key in the last transaction, renamed to its name.
+    func attachKey(table: String, field: String) -> [SQLStatement] {
+        let kept = q(ConstraintName.incomingKeys(table, in: dialect))
+        let helper = q(ConstraintName.notNull(table, field, in: dialect))
+        let regclass = "\(dialect.literal(q(table)))::regclass"
+        let exclusive = LockImpact("ACCESS EXCLUSIVE", on: table, work: .catalog)
+        return [
+            SQLStatement(.addForeignKeys, "DO $incoming$ DECLARE kept record; BEGIN FOR kept IN SELECT * FROM pg_temp.\(kept) LOOP "
+                            + "IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = kept.\"referrer\"::regclass AND conname = kept.\"name\") THEN "
+                            + "EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I %s NOT VALID', kept.\"referrer\", kept.\"name\", kept.\"definition\"); END IF; END LOOP; END $incoming$",
+                         lock: LockImpact("SHARE ROW EXCLUSIVE", on: table, work: .catalog)),
+            SQLStatement(.tables, "ALTER TABLE \(q(table)) ADD CONSTRAINT \(helper) CHECK (\(q(field)) IS NOT NULL) NOT VALID", lock: exclusive),
+            SQLStatement(.tables, "ALTER TABLE \(q(table)) VALIDATE CONSTRAINT \(helper)", stage: .online, lock: LockImpact("SHARE UPDATE EXCLUSIVE", on: table, work: .scan)),
+            SQLStatement(.addForeignKeys, "DO $incoming$ DECLARE kept record; BEGIN FOR kept IN SELECT conrelid::regclass::text AS \"referrer\", conname::text AS \"name\" "
+                            + "FROM pg_constraint WHERE contype = 'f' AND confrelid = \(regclass) AND NOT convalidated LOOP "
+                            + "EXECUTE format('ALTER TABLE %s VALIDATE CONSTRAINT %I', kept.\"referrer\", kept.\"name\"); END LOOP; END $incoming$",
+                         stage: .online, lock: LockImpact("SHARE UPDATE EXCLUSIVE", on: table, work: .scan)),
+            SQLStatement(.tables, "ALTER TABLE \(q(table)) ALTER COLUMN \(q(field)) SET NOT NULL", stage: .finish, lock: exclusive),
+            SQLStatement(.tables, "ALTER TABLE \(q(table)) ADD CONSTRAINT \(q(ConstraintName.primaryKey(table, in: dialect))) PRIMARY KEY USING INDEX "
+                            + q(ConstraintName.index(table, Rollout.keyShadowIndex(field), in: dialect)), stage: .finish, lock: exclusive),
+            SQLStatement(.tables, "ALTER TABLE \(q(table)) DROP CONSTRAINT IF EXISTS \(helper)", stage: .finish, lock: exclusive),
+        ]
     }
 }

@@ -155,6 +155,13 @@ public enum ConstraintName {
         return fitted(table, suffix: "_sync_" + digest, dialect)
     }
 
+    /// The temporary table in which the swap of a widened primary key keeps the foreign keys that
+    /// point at the key while it moves them (dropped at commit).
+    public static func incomingKeys(_ table: String, in dialect: SQLDialect) -> String {
+        let digest = SHA256.hash(data: Data(table.utf8)).prefix(4).map { String(format: "%02x", $0) }.joined()
+        return fitted(table, suffix: "_incoming_" + digest, dialect)
+    }
+
     /// `base + suffix`, with `base` cut (at a character boundary) so the whole fits the dialect's
     /// limit. Prisma cuts when the base reaches `limit - suffix` bytes, so an exact fit is kept.
     static func fitted(_ base: String, suffix: String, _ dialect: SQLDialect) -> String {
