@@ -30,6 +30,15 @@ import Testing
               legacy: { type: string, nullable: true }
             indexes:
               - fields: [legacy]
+          - name: Counter
+            fields:
+              id: { type: int, primary: true, generated: true }
+          - name: CounterHit
+            fields:
+              id: { type: string, primary: true }
+              counterId: { type: int }
+            relations:
+              - { name: counter, type: belongsTo, entity: Counter, field: counterId }
         """
 
     /// A change class and the edit of ``before`` that makes it.
@@ -48,6 +57,10 @@ import Testing
         ChangeClass(description: "add unique index", edits: [("      - fields: [legacy]", "      - fields: [legacy]\n      - fields: [title, rank]\n        unique: true")]),
         ChangeClass(description: "add foreign key", edits: [("      - fields: [legacy]", "      - fields: [legacy]\n    relations:\n      - { name: owner, type: belongsTo, entity: Owner, field: ownerId }")]),
         ChangeClass(description: "int to bigint", edits: [(rankLine, "      rank: { type: bigint, nullable: true }")]),
+        ChangeClass(description: "int key to bigint, with the foreign key to it", edits: [
+            ("      id: { type: int, primary: true, generated: true }", "      id: { type: bigint, primary: true, generated: true }"),
+            ("      counterId: { type: int }", "      counterId: { type: bigint }"),
+        ]),
         ChangeClass(description: "tighten maxLength", edits: [("      title: { type: string, nullable: true }", "      title: { type: string, nullable: true, maxLength: 100 }")]),
         ChangeClass(description: "rename column", edits: [("      title: { type: string, nullable: true }", "      heading: { type: string, nullable: true, renamedFrom: title }")]),
         ChangeClass(description: "nullable to required with default", edits: [(rankLine, "      rank: { type: int, default: 0 }")]),
