@@ -203,7 +203,8 @@ def prepared(database):
         schema([*arguments, "--root", root], url)
     psql(database, f"""INSERT INTO "Post" ("id", "title", "status") SELECT 'seed' || g, 'seeded', 'live' FROM generate_series(1, {SEEDS}) AS g""")
     psql(database, f"""INSERT INTO "Stat" ("id", "views") SELECT 'seed' || g, g FROM generate_series(1, {SEEDS}) AS g""")
-    psql(database, f"""WITH "event" AS (INSERT INTO "Event" ("name") SELECT 'seed' FROM generate_series(1, {SEEDS}) RETURNING "id") INSERT INTO "Hit" ("eventId") SELECT "id" FROM "event"""")
+    psql(database, f"""WITH "event" AS (INSERT INTO "Event" ("name") SELECT 'seed' FROM generate_series(1, {SEEDS}) RETURNING "id")
+                       INSERT INTO "Hit" ("eventId") SELECT "id" FROM "event" """)
     psql(database, "GRANT USAGE ON SCHEMA public TO app; GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO app; "
                    "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO app")
     write(root, V2)
@@ -280,7 +281,7 @@ def under_load(end):
     orphans = psql(database, """SELECT count(*) FROM "Event" WHERE NOT EXISTS (SELECT 1 FROM "Hit" WHERE "Hit"."eventId" = "Event"."id")""")
     if events != SEEDS + old_count + new_count or int(psql(database, 'SELECT count(*) FROM "Hit"')) != events or orphans != "0":
         fail(f"{end}: {events} events ({SEEDS} seeds + {old_count} + {new_count} expected), {orphans} without their hit")
-    keys = psql(database, """SELECT string_agg(contype || ':' || conname || ':' || convalidated, ' ' ORDER BY conname) FROM pg_constraint
+    keys = psql(database, """SELECT string_agg(contype::text || ':' || conname || ':' || convalidated, ' ' ORDER BY conname) FROM pg_constraint
                              WHERE conrelid IN ('"Event"'::regclass, '"Hit"'::regclass) AND contype IN ('p', 'f')""")
     if keys != "p:Event_pkey:true f:Hit_eventId_fkey:true p:Hit_pkey:true":
         fail(f"{end}: the keys are {keys}")
