@@ -12,9 +12,11 @@ open on the table while the apply starts, with the default lock timeout and with
 (what happens without bounded lock waits).
 
 Environment: SCHEMA_ONLINE_ROWS (default 2000000), SCHEMA_ONLINE_RATE (400), SCHEMA_ONLINE_CLIENTS (8),
-SCHEMA_ONLINE_ONLY (comma-separated class names to run; ROLLED_OUT classes run with rolling deploys).
+SCHEMA_ONLINE_ONLY (comma-separated class names to run; ROLLED_OUT classes run with rolling deploys;
+"backfill" runs the backfill against its floor; "key" widens an autoincrement key and the column of
+another table that references it, through expand and `complete`, each measured).
 """
-import glob, os, shutil, subprocess, sys, tempfile, time
+import glob, os, re, shutil, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCHEMA = os.path.join(ROOT, ".build-static", "release", "schema")
@@ -268,10 +270,104 @@ def backfill_floor():
     return took
 
 
+KEY_BEFORE = """entities:
+  - name: Event
+    fields:
+      id: { type: int, primary: true, generated: true }
+      name: { type: string }
+      hits: { type: int, default: 0 }
+    relations:
+      - { name: tags, type: hasMany, entity: Tag }
+  - name: Tag
+    fields:
+      id: { type: int, primary: true, generated: true }
+      eventId: { type: int, index: true }
+    relations:
+      - { name: event, type: belongsTo, entity: Event, field: eventId, onDelete: Cascade }
+"""
+KEY_AFTER = KEY_BEFORE.replace("id: { type: int, primary: true, generated: true }\n      name", "id: { type: bigint, primary: true, generated: true }\n      name") \
+    .replace("eventId: { type: int", "eventId: { type: bigint")
+KEY_UPDATE_SQL = """\\set id random(1, {rows})
+UPDATE "Event" SET "hits" = "hits" + 1 WHERE "id" = :id;
+"""
+KEY_INSERT_SQL = """WITH "event" AS (INSERT INTO "Event" ("name") VALUES ('new') RETURNING "id") INSERT INTO "Tag" ("eventId") SELECT "id" FROM "event";
+"""
+
+
+def key_widening(work):
+    """The key of a table with ROWS rows widened with the column of another table that references
+    it, rolled out: the expand (`apply`) and the contract (`complete`) each measured under the load."""
+    db = "online_key"
+    psql(PG, f"DROP DATABASE IF EXISTS {db}", f"CREATE DATABASE {db}")
+    url = f"{ADMIN_URL}/{db}"
+    root = workspace(work, KEY_BEFORE, "rolling")
+    for args in (["admin", "add", "bench"], ["scan"], ["approve", "all", "--as", "bench"], ["apply", "--no-generate"]):
+        schema(url, root, *args)
+    started = time.time()
+    psql(url, f"""WITH "events" AS (INSERT INTO "Event" ("name") SELECT 'e' || g FROM generate_series(1, {ROWS}) AS g RETURNING "id")
+                  INSERT INTO "Tag" ("eventId") SELECT "id" FROM "events" """, "VACUUM ANALYZE")
+    print(f"key: {ROWS} events and tags in {time.time() - started:.0f} s", file=sys.stderr)
+    files = run(["psql", url, "-At", "-c", """SELECT pg_relation_filenode('"Event"') || ' ' || pg_relation_filenode('"Tag"')"""]).stdout.strip()
+    root = workspace(work, KEY_AFTER, "rolling")
+    schema(url, root, "scan")
+    schema(url, root, "approve", "all", "--as", "bench")
+    scripts = os.path.join(work, "scripts")
+    os.makedirs(scripts, exist_ok=True)
+    with open(os.path.join(scripts, "key-update.sql"), "w") as fh:
+        fh.write(KEY_UPDATE_SQL.format(rows=ROWS))
+    with open(os.path.join(scripts, "key-insert.sql"), "w") as fh:
+        fh.write(KEY_INSERT_SQL)
+    logs = os.path.join(work, "key-logs")
+    shutil.rmtree(logs, ignore_errors=True)
+    os.makedirs(logs)
+    prefix = os.path.join(logs, "tx")
+    bench = subprocess.Popen(["pgbench", url, "-n", "-c", str(CLIENTS), "-j", "2", "-R", str(RATE), "-T", "600",
+                              "-f", os.path.join(scripts, "key-update.sql") + "@1", "-f", os.path.join(scripts, "key-insert.sql") + "@1",
+                              "-l", "--log-prefix", prefix], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    load_start = time.time()
+    time.sleep(WARMUP)
+    windows = []
+    for label, args in (("expand (`apply`)", ["apply", "--no-generate"]), ("contract (`complete`)", ["complete", "--all", "--as", "bench", "--no-generate"])):
+        begun = time.time()
+        outcome = schema(url, root, *args, check=False)
+        windows.append((label, begun, time.time(), outcome))
+        time.sleep(TAIL)
+    bench.send_signal(2)
+    try:
+        printed = "".join(bench.communicate(timeout=30))
+    except subprocess.TimeoutExpired:
+        bench.kill()
+        printed = ""
+    samples = pgbench_logs(prefix)
+    before = [latency for done, latency, _ in samples if load_start + 2 <= done < windows[0][1]]
+    after_files = run(["psql", url, "-At", "-c", """SELECT pg_relation_filenode('"Event"') || ' ' || pg_relation_filenode('"Tag"')"""]).stdout.strip()
+    types = run(["psql", url, "-At", "-c", """SELECT string_agg(data_type, ',' ORDER BY table_name) FROM information_schema.columns
+                                              WHERE (table_name, column_name) IN (('Event', 'id'), ('Tag', 'eventId'))"""]).stdout.strip()
+    failed = re.findall(r"number of failed transactions: (\d+)", printed)
+    print(f"\n{ROWS:,} events and {ROWS:,} tags; pgbench -R {RATE} -c {CLIENTS}: an UPDATE of an event and an INSERT of an event with its tag, half each.\n")
+    print("| part | time | write p99 before → during | write max during | seconds with no write | outcome |")
+    print("|---|---|---|---|---|---|")
+    for label, begun, ended, outcome in windows:
+        during = [latency for done, latency, _ in samples if begun <= done <= ended + 0.5]
+        per_second = {}
+        for done, _, _ in samples:
+            per_second[int(done)] = per_second.get(int(done), 0) + 1
+        zero = sum(1 for second in range(int(begun), int(ended) + 1) if per_second.get(second, 0) == 0)
+        result = "done" if outcome.returncode == 0 else f"exit {outcome.returncode}: {outcome.stderr[-300:]}"
+        print(f"| {label} | {ended - begun:.1f} s | {percentile(before, 0.99):.1f} → {percentile(during, 0.99):.1f} ms | "
+              f"{max(during, default=float('nan')):.0f} ms | {zero} | {result} |")
+    print(f"\nEvent.id, Tag.eventId: {types}; table files {'unchanged' if files == after_files else 'CHANGED (a rewrite)'}"
+          f"; failed transactions: {', '.join(failed) if failed else 'none reported'}")
+    psql(PG, f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+
+
 def main():
     with tempfile.TemporaryDirectory() as work:
-        make_template(work)
         only = [name.strip() for name in os.environ.get("SCHEMA_ONLINE_ONLY", "").split(",") if name.strip()]
+        if only == ["key"]:
+            key_widening(work)
+            return
+        make_template(work)
         if "backfill" in only:
             # Side by side in one run: the floor, then the whole online change under load.
             floor = backfill_floor()

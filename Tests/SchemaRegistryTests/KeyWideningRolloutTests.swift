@@ -195,4 +195,72 @@ import Testing
         #expect(try fixture.count(#"SELECT COUNT(*) AS "count" FROM pg_trigger WHERE tgrelid IN ('"Event"'::regclass, '"Tag"'::regclass) AND NOT tgisinternal"#) == 0)
         #expect(try fixture.count(#"SELECT COUNT(*) AS "count" FROM pg_class WHERE relname = 'Event_id__widened_key'"#) == 0)
     }
+
+    static let boards = """
+        entities:
+          - name: Board
+            fields:
+              id: { type: int, primary: true, generated: true }
+              ownerId: { type: int }
+            relations:
+              - { name: cards, type: hasMany, entity: Card }
+            acl: { create: [user], read: [self, admin], update: [self, admin], delete: [self, admin], rowLevel: "ownerId = $user.id" }
+          - name: Card
+            fields:
+              id: { type: int, primary: true, generated: true }
+              boardId: { type: int }
+            relations:
+              - { name: board, type: belongsTo, entity: Board, field: boardId, onDelete: Cascade }
+            acl: { create: [user], read: [self, admin], update: [self, admin], delete: [self, admin], rowLevel: "board.ownerId = $user.id" }
+        """
+
+    /// Row-level security on (`apply --rls`): Board's policies read its owner column, Card's read
+    /// Board's key and owner through the relation. PostgreSQL refuses to drop a column a policy
+    /// uses, so the swap sets those policies aside and puts them back as they were; as the
+    /// application's role, each user still sees only their own rows afterwards.
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func policiesThatReadAWidenedColumnAreKeptThroughTheSwap() throws {
+        let (database, location) = try Backend.postgres.makeDatabase()
+        defer { database.close() }
+        let registry = Registry(database: database)
+        try registry.addAdmin("alice", by: nil)
+        func applied(_ yaml: String) throws -> DesiredState {
+            let desired = try Desired.from(["boards": yaml])
+            _ = try registry.scan(desired, principal: "ci")
+            _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: desired.renderContext)
+            let outcome = try ApplyEngine(registry: registry, desiredState: { desired }).run(ApplyRequest(rowLevelSecurity: .all))
+            #expect(outcome.refused.isEmpty && outcome.applied.count == 2, "\(outcome.refused)")
+            return desired
+        }
+        _ = try applied(Self.boards)
+        let app = PostgresRoles.unique("app")
+        try PostgresRoles.create(app)
+        let policies = #"SELECT string_agg(tablename || ' ' || policyname || ' ' || cmd || ' ' || coalesce(qual, '-') || ' ' || coalesce(with_check, '-'), E'\n' ORDER BY tablename, policyname) AS "value" FROM pg_policies"#
+        try database.withLockedTransaction { connection in
+            try connection.execute("GRANT USAGE ON SCHEMA public TO \(app)")
+            try connection.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \(app)")
+            try connection.execute("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO \(app)")
+            _ = try connection.query("SELECT set_config('app.user_role', 'admin', true)", [])
+            try connection.execute(#"WITH "boards" AS (INSERT INTO "Board" ("ownerId") SELECT g % 2 + 1 FROM generate_series(1, 100) AS g RETURNING "id") INSERT INTO "Card" ("boardId") SELECT "id" FROM "boards""#)
+        }
+        let before = try database.withLockedTransaction { try $0.query(policies, []).first?["value"]?.text }
+        let desired = try applied(Self.boards.replacingOccurrences(of: ": { type: int", with: ": { type: bigint"))
+        let outcome = try ApplyEngine(registry: registry, desiredState: { desired })
+            .finishRollouts(.complete, entities: [], ApplyRequest(principal: "alice", rowLevelSecurity: .all))
+        #expect(Set(outcome.finished.map(\.entity)) == ["Board", "Card"])
+        #expect(try database.withLockedTransaction { try $0.query(#"SELECT string_agg(table_name || '.' || column_name || ' ' || data_type, ', ' ORDER BY table_name, column_name) AS "value" FROM information_schema.columns WHERE table_name IN ('Board', 'Card')"#, []).first?["value"]?.text }
+                == "Board.id bigint, Board.ownerId bigint, Card.boardId bigint, Card.id bigint")
+        #expect(try database.withLockedTransaction { try $0.query(policies, []).first?["value"]?.text } == before, "the same policies, reading the same columns")
+        #expect(!(try registry.drift(host: Desired.host)).hasDrift)
+        let application = try location.application(app)
+        defer { application.close() }
+        func visible(_ table: String, as user: String) throws -> Int {
+            try application.withLockedTransaction { connection in
+                _ = try connection.query("SELECT set_config('app.user_id', ?, true), set_config('app.user_role', 'user', true)", [.text(user)])
+                return try connection.query(#"SELECT "id" FROM "\#(table)""#, []).count
+            }
+        }
+        #expect(try visible("Board", as: "1") == 50 && visible("Card", as: "1") == 50, "user 1 sees their own boards and cards only")
+        #expect(try visible("Board", as: "3") == 0 && visible("Card", as: "3") == 0)
+    }
 }

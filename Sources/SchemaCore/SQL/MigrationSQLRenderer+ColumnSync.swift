@@ -71,10 +71,12 @@ extension MigrationSQLRenderer {
     /// The swap that ends a widening, first of the contract and in its first transaction (after
     /// the trigger is gone): the `int` column is dropped, the filled shadow takes its name, and the
     /// shadow's indexes and check take the names the field's have. A catalog change: no row is
-    /// read or written while the table is locked.
+    /// read or written while the table is locked. The row-level security policies that read an
+    /// `int` column (this table's, or another's through a relation) are set aside and put back
+    /// once the shadow has its name: PostgreSQL refuses to drop a column a policy uses.
     func swapWidenedColumns(table: String, fields: [String], expanded: CanonicalEntity, swapped: CanonicalEntity) -> [SQLStatement] {
         let lock = LockImpact("ACCESS EXCLUSIVE", on: table, work: .catalog)
-        var statements: [SQLStatement] = []
+        var statements = detachPolicies(table: table, columns: fields)
         for field in fields {
             let shadow = Rollout.shadowName(field)
             if Rollout.isWidenedKey(field, in: swapped) {
@@ -93,7 +95,38 @@ extension MigrationSQLRenderer {
             let renamed = Rollout.swappedIndex(index, shadows: shadows, new: swapped)
             statements.append(SQLStatement(.dropForeignKeys, "ALTER INDEX \(q(ConstraintName.index(table, index, in: dialect))) RENAME TO \(q(ConstraintName.index(table, renamed, in: dialect)))", lock: lock))
         }
-        return statements
+        return statements + [attachPolicies(table: table)]
+    }
+
+    /// The policies on any table whose expressions read one of `columns` of `table`, kept in a
+    /// temporary table as PostgreSQL prints them (`pg_get_expr`), then dropped.
+    func detachPolicies(table: String, columns: [String]) -> [SQLStatement] {
+        let kept = q(ConstraintName.dependentPolicies(table, in: dialect))
+        let regclass = "\(dialect.literal(q(table)))::regclass"
+        let names = columns.map(dialect.literal).joined(separator: ", ")
+        let definition = "format('CREATE POLICY %I ON %s AS %s FOR %s TO %s%s%s', policy.polname, policy.polrelid::regclass, "
+            + "CASE WHEN policy.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END, "
+            + "CASE policy.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END, "
+            + "CASE WHEN policy.polroles = '{0}' THEN 'PUBLIC' ELSE (SELECT string_agg(quote_ident(rolname), ', ') FROM pg_roles WHERE oid = ANY (policy.polroles)) END, "
+            + "' USING (' || pg_get_expr(policy.polqual, policy.polrelid) || ')', ' WITH CHECK (' || pg_get_expr(policy.polwithcheck, policy.polrelid) || ')')"
+        return [
+            SQLStatement(.dropForeignKeys, "CREATE TEMPORARY TABLE \(kept) ON COMMIT DROP AS SELECT DISTINCT policy.polrelid::regclass::text AS \"table\", policy.polname::text AS \"name\", "
+                            + "\(definition) AS \"definition\" FROM pg_policy AS policy JOIN pg_depend AS used ON used.classid = 'pg_policy'::regclass AND used.objid = policy.oid "
+                            + "WHERE used.refclassid = 'pg_class'::regclass AND used.refobjid = \(regclass) "
+                            + "AND used.refobjsubid IN (SELECT attnum FROM pg_attribute WHERE attrelid = \(regclass) AND attname IN (\(names)))"),
+            SQLStatement(.dropForeignKeys, "DO $policies$ DECLARE kept record; BEGIN FOR kept IN SELECT * FROM pg_temp.\(kept) LOOP "
+                            + "EXECUTE format('DROP POLICY %I ON %s', kept.\"name\", kept.\"table\"); END LOOP; END $policies$",
+                         lock: LockImpact("ACCESS EXCLUSIVE", on: table, work: .catalog)),
+        ]
+    }
+
+    /// The policies ``detachPolicies(table:columns:)`` set aside, created again as they were: their
+    /// expressions now read the shadows, under the columns' names.
+    func attachPolicies(table: String) -> SQLStatement {
+        let kept = q(ConstraintName.dependentPolicies(table, in: dialect))
+        return SQLStatement(.dropForeignKeys, "DO $policies$ DECLARE kept record; BEGIN FOR kept IN SELECT * FROM pg_temp.\(kept) LOOP "
+                                + "EXECUTE kept.\"definition\"; END LOOP; END $policies$",
+                            lock: LockImpact("ACCESS EXCLUSIVE", on: table, work: .catalog))
     }
 }
 

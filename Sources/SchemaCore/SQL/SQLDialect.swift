@@ -148,18 +148,27 @@ public enum ConstraintName {
 
     /// The trigger, and its function, that keep a table's renamed columns equal, or fill its
     /// widened columns' shadows, during a rollout (one per table: a change does one or the other).
-    /// The table's name is cut to fit and followed by a hash of all of it, so two long table names
-    /// that share a beginning never share a trigger function.
     public static func columnSync(_ table: String, in dialect: SQLDialect) -> String {
-        let digest = SHA256.hash(data: Data(table.utf8)).prefix(4).map { String(format: "%02x", $0) }.joined()
-        return fitted(table, suffix: "_sync_" + digest, dialect)
+        hashed(table, "_sync_", dialect)
     }
 
     /// The temporary table in which the swap of a widened primary key keeps the foreign keys that
     /// point at the key while it moves them (dropped at commit).
     public static func incomingKeys(_ table: String, in dialect: SQLDialect) -> String {
+        hashed(table, "_incoming_", dialect)
+    }
+
+    /// The temporary table in which a widening's swap keeps the row-level security policies that
+    /// read the columns it replaces (dropped at commit).
+    public static func dependentPolicies(_ table: String, in dialect: SQLDialect) -> String {
+        hashed(table, "_policies_", dialect)
+    }
+
+    /// `table` cut to fit, then `infix` and a hash of all of `table`: two long table names that
+    /// share a beginning never share the name.
+    static func hashed(_ table: String, _ infix: String, _ dialect: SQLDialect) -> String {
         let digest = SHA256.hash(data: Data(table.utf8)).prefix(4).map { String(format: "%02x", $0) }.joined()
-        return fitted(table, suffix: "_incoming_" + digest, dialect)
+        return fitted(table, suffix: infix + digest, dialect)
     }
 
     /// `base + suffix`, with `base` cut (at a character boundary) so the whole fits the dialect's

@@ -63,10 +63,15 @@ WITH "batch" AS (SELECT "id" FROM "Post" WHERE "score__widened" IS NULL AND "sco
 -- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, for a moment (catalog only)
 DROP TRIGGER IF EXISTS "Post_sync_a5554622" ON "Post";
 DROP FUNCTION IF EXISTS "Post_sync_a5554622"();
+CREATE TEMPORARY TABLE "Post_policies_a5554622" ON COMMIT DROP AS SELECT DISTINCT policy.polrelid::regclass::text AS "table", policy.polname::text AS "name", format('CREATE POLICY %I ON %s AS %s FOR %s TO %s%s%s', policy.polname, policy.polrelid::regclass, CASE WHEN policy.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END, CASE policy.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END, CASE WHEN policy.polroles = '{0}' THEN 'PUBLIC' ELSE (SELECT string_agg(quote_ident(rolname), ', ') FROM pg_roles WHERE oid = ANY (policy.polroles)) END, ' USING (' || pg_get_expr(policy.polqual, policy.polrelid) || ')', ' WITH CHECK (' || pg_get_expr(policy.polwithcheck, policy.polrelid) || ')') AS "definition" FROM pg_policy AS policy JOIN pg_depend AS used ON used.classid = 'pg_policy'::regclass AND used.objid = policy.oid WHERE used.refclassid = 'pg_class'::regclass AND used.refobjid = '"Post"'::regclass AND used.refobjsubid IN (SELECT attnum FROM pg_attribute WHERE attrelid = '"Post"'::regclass AND attname IN ('score'));
+-- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, for a moment (catalog only)
+DO $policies$ DECLARE kept record; BEGIN FOR kept IN SELECT * FROM pg_temp."Post_policies_a5554622" LOOP EXECUTE format('DROP POLICY %I ON %s', kept."name", kept."table"); END LOOP; END $policies$;
 -- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, for a moment (catalog only)
 ALTER TABLE "Post" DROP COLUMN "score";
 -- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, for a moment (catalog only)
 ALTER TABLE "Post" RENAME COLUMN "score__widened" TO "score";
+-- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, for a moment (catalog only)
+DO $policies$ DECLARE kept record; BEGIN FOR kept IN SELECT * FROM pg_temp."Post_policies_a5554622" LOOP EXECUTE kept."definition"; END LOOP; END $policies$;
 -- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, for a moment (catalog only)
 ALTER TABLE "Post" ALTER COLUMN "score" SET DEFAULT 0;
 -- lock: ACCESS EXCLUSIVE on Post, blocks reads and writes, for a moment (catalog only)
