@@ -22,6 +22,7 @@ import Testing
               - { name: parent, type: belongsTo, entity: Event, field: parentId, onDelete: SetNull, relationName: EventTree }
               - { name: children, type: hasMany, entity: Event, relationName: EventTree }
               - { name: tags, type: hasMany, entity: Tag }
+              - { name: pins, type: hasMany, entity: Pin }
           - name: Tag
             fields:
               id: { type: int, primary: true, generated: true }
@@ -29,20 +30,29 @@ import Testing
               note: { type: string, nullable: true }
             relations:
               - { name: event, type: belongsTo, entity: Event, field: eventId, onDelete: Cascade }
+          - name: Pin
+            primaryKey: [eventId, slot]
+            fields:
+              eventId: { type: int }
+              slot: { type: int }
+            relations:
+              - { name: event, type: belongsTo, entity: Event, field: eventId, onDelete: Cascade }
         """
     static let v2 = v1.replacingOccurrences(of: "id: { type: int, primary: true, generated: true }\n      name", with: "id: { type: bigint, primary: true, generated: true }\n      name")
         .replacingOccurrences(of: "parentId: { type: int", with: "parentId: { type: bigint")
         .replacingOccurrences(of: "eventId: { type: int", with: "eventId: { type: bigint")
 
-    /// What either version's client writes: an event under the newest one, a tag on it, and reads of both.
+    /// What either version's client writes: an event under the newest one, a tag and a pin on it, and reads.
     static let version = RolloutTests.Version(
         insertPost: { #"INSERT INTO "Event" ("name", "parentId") VALUES ('\#($0)', (SELECT max("id") FROM "Event"))"# },
         selectPost: { #"SELECT "Event"."id", "name", "parentId", "Tag"."id" AS "tag" FROM "Event" LEFT JOIN "Tag" ON "Tag"."eventId" = "Event"."id" WHERE "name" = '\#($0)'"# },
-        tag: { #"INSERT INTO "Tag" ("eventId", "note") SELECT "id", 'by \#($0)' FROM "Event" WHERE "name" = '\#($0)'"# })
+        tag: { #"WITH "tag" AS (INSERT INTO "Tag" ("eventId", "note") SELECT "id", 'by \#($0)' FROM "Event" WHERE "name" = '\#($0)' RETURNING "eventId") "#
+            + #"INSERT INTO "Pin" ("eventId", "slot") SELECT "eventId", 1 FROM "tag""# })
 
     static let seed = """
-        WITH "events" AS (INSERT INTO "Event" ("name", "parentId") SELECT 'seed' || g, CASE WHEN g > 1 THEN g - 1 END FROM generate_series(1, 3000) AS g RETURNING "id") \
-        INSERT INTO "Tag" ("eventId", "note") SELECT "id", 'seed' FROM "events"
+        WITH "events" AS (INSERT INTO "Event" ("name", "parentId") SELECT 'seed' || g, CASE WHEN g > 1 THEN g - 1 END FROM generate_series(1, 3000) AS g RETURNING "id"), \
+        "tags" AS (INSERT INTO "Tag" ("eventId", "note") SELECT "id", 'seed' FROM "events" RETURNING "eventId") \
+        INSERT INTO "Pin" ("eventId", "slot") SELECT "eventId", 0 FROM "tags"
         """
 
     static var renderer: MigrationSQLRenderer { MigrationSQLRenderer(dialect: .postgresql, primaryKeys: ["Event": "id", "Tag": "id"]) }
@@ -53,7 +63,7 @@ import Testing
 
     @Test func theKeyAndItsForeignKeysRollOutWithoutReadingATableUnderALock() throws {
         let (old, new) = (try Self.entities(Self.v1), try Self.entities(Self.v2))
-        for name in ["Event", "Tag"] {
+        for name in ["Event", "Tag", "Pin"] {
             let change = DerivedChange(from: old[name], to: new[name], renderer: Self.renderer, rollout: true)
             #expect(change.isRolledOut, "\(name) rolls out")
             #expect(!change.statements.contains { $0.sql.contains("SET DATA TYPE") }, "\(name): no column changes type in place")
@@ -76,6 +86,24 @@ import Testing
         let sequence = try #require(order.firstIndex { $0.contains("AS bigint OWNED BY") })
         #expect(detach < drop && sequence < drop, "the foreign keys and the sequence leave the int column before it goes")
         #expect(order.firstIndex { $0.contains("NOT VALID', kept") }.map { $0 > drop } == true)
+        #expect(order.first?.contains(#"EXECUTE 'LOCK TABLE "Event"' || coalesce(referrers, '')"#) == true, "the key's table and its referrers are locked at once, first")
+        // Dropping Tag's int column drops its foreign key, and so Event's triggers: both locked in one statement, Tag first.
+        let tag = DerivedChange(from: old["Tag"], to: new["Tag"], renderer: Self.renderer, rollout: true)
+        #expect(SQLStatement.inExecutionOrder(tag.statements.filter { $0.part == .contract }) { $0 }.first?.sql == #"LOCK TABLE "Tag", "Event" IN ACCESS EXCLUSIVE MODE"#)
+    }
+
+    /// A renamed foreign-key field: the contract drops the old column with its foreign key, the
+    /// rollback the new one with its: each locks both tables at once, first.
+    @Test func aRolloutThatDropsAForeignKeyLocksBothTablesFirst() throws {
+        let renamed = Self.v1.replacingOccurrences(of: "    eventId: { type: int, index: true }", with: "    occasionId: { type: int, index: true, renamedFrom: eventId }")
+            .replacingOccurrences(of: "entity: Event, field: eventId, onDelete: Cascade }\n  - name: Pin", with: "entity: Event, field: occasionId, onDelete: Cascade }\n  - name: Pin")
+        let desired = try Desired.from(["events": renamed])
+        let tag = try #require(desired.entities.first { $0.structure.name == "Tag" })
+        let change = DerivedChange(from: try Self.entities(Self.v1)["Tag"], to: tag.structure, renames: tag.renames, renderer: Self.renderer, rollout: true)
+        #expect(change.isRolledOut)
+        for part in [SQLStatement.Part.contract, .rollback] {
+            #expect(SQLStatement.inExecutionOrder(change.statements.filter { $0.part == part }) { $0 }.first?.sql == #"LOCK TABLE "Tag", "Event" IN ACCESS EXCLUSIVE MODE"#, "\(part)")
+        }
     }
 
     func atVersion1() throws -> RolloutTests.Fixture {
@@ -87,26 +115,26 @@ import Testing
     }
 
     func filenodes(_ fixture: RolloutTests.Fixture) throws -> String? {
-        try fixture.text(#"SELECT pg_relation_filenode('"Event"') || ' ' || pg_relation_filenode('"Tag"') AS "value""#)
+        try fixture.text(#"SELECT pg_relation_filenode('"Event"') || ' ' || pg_relation_filenode('"Tag"') || ' ' || pg_relation_filenode('"Pin"') AS "value""#)
     }
 
     func columnTypes(_ fixture: RolloutTests.Fixture) throws -> String? {
-        try fixture.text(#"SELECT string_agg(table_name || '.' || column_name || ' ' || data_type, ', ' ORDER BY table_name, column_name) AS "value" FROM information_schema.columns WHERE table_name IN ('Event', 'Tag')"#)
+        try fixture.text(#"SELECT string_agg(table_name || '.' || column_name || ' ' || data_type, ', ' ORDER BY table_name, column_name) AS "value" FROM information_schema.columns WHERE table_name IN ('Event', 'Pin', 'Tag')"#)
     }
 
     /// The expand while the old version writes, then both versions side by side: every key in its shadow.
     func expand(_ fixture: RolloutTests.Fixture) throws -> (desired: DesiredState, events: Int64) {
         let desired = try Desired.from(["events": Self.v2])
         let items = try fixture.registry.scan(desired, principal: "ci").queued
-        #expect(Set(items.map(\.entity)) == ["Event", "Tag"])
+        #expect(Set(items.map(\.entity)) == ["Event", "Pin", "Tag"])
         #expect(items.allSatisfy { $0.isRolledOut && !$0.rewritesTable }, "\(items.map(\.risks))")
         // No --allow-rewrite: nothing of the start holds a table while it rewrites it.
-        #expect(try fixture.registry.approve(.all, as: "alice", allowDataLoss: false, context: desired.renderContext).accepted.count == 2)
+        #expect(try fixture.registry.approve(.all, as: "alice", allowDataLoss: false, context: desired.renderContext).accepted.count == 3)
         let before = RolloutTests.Client(Self.version, prefix: "o", connection: try fixture.application())
         defer { _ = before.stop() }
         usleep(100_000)
         let outcome = try fixture.registry.applyApproved(desired)
-        #expect(Set(outcome.applied.map(\.entity)) == ["Event", "Tag"] && outcome.refused.isEmpty, "\(outcome.refused)")
+        #expect(Set(outcome.applied.map(\.entity)) == ["Event", "Pin", "Tag"] && outcome.refused.isEmpty, "\(outcome.refused)")
         let newer = RolloutTests.Client(Self.version, prefix: "n", connection: try fixture.application())
         defer { _ = newer.stop() }
         usleep(300_000)
@@ -117,6 +145,7 @@ import Testing
         #expect(try fixture.count(#"SELECT COUNT(*) AS "count" FROM "Event" WHERE "id__widened" IS DISTINCT FROM "id" OR "parentId__widened" IS DISTINCT FROM "parentId""#) == 0,
                 "every key is in its shadow")
         #expect(try fixture.count(#"SELECT COUNT(*) AS "count" FROM "Tag" WHERE "eventId__widened" IS DISTINCT FROM "eventId""#) == 0)
+        #expect(try fixture.count(#"SELECT COUNT(*) AS "count" FROM "Pin" WHERE "eventId__widened" IS DISTINCT FROM "eventId""#) == 0)
         #expect(!(try fixture.registry.drift(host: Desired.host)).hasDrift, "the tables are the expanded shape")
         return (desired, 3000 + Int64(oldWritten.count + newWritten.count))
     }
@@ -132,19 +161,22 @@ import Testing
         defer { _ = writer.stop() }
         let finished = try engine.finishRollouts(.complete, entities: [], ApplyRequest(principal: "alice")).finished.map(\.entity)
         let (written, errors) = writer.stop()
-        #expect(Set(finished) == ["Event", "Tag"])
+        #expect(Set(finished) == ["Event", "Pin", "Tag"])
         #expect(errors.isEmpty, "the new version writes through the contract: \(errors)")
-        #expect(try columnTypes(fixture) == "Event.id bigint, Event.name text, Event.parentId bigint, Tag.eventId bigint, Tag.id integer, Tag.note text")
-        #expect(try filenodes(fixture) == files, "neither table was rewritten")
+        #expect(try columnTypes(fixture) == "Event.id bigint, Event.name text, Event.parentId bigint, Pin.eventId bigint, Pin.slot integer, Tag.eventId bigint, Tag.id integer, Tag.note text")
+        #expect(try filenodes(fixture) == files, "no table was rewritten")
         #expect(!(try fixture.registry.drift(host: Desired.host)).hasDrift, "the tables are the new snapshot: key, foreign keys and index names included")
         #expect(try fixture.count(#"SELECT COUNT(*) AS "count" FROM "Event""#) == events + Int64(written.count), "every row kept")
         #expect(try fixture.count(#"SELECT COUNT(*) AS "count" FROM "Event" WHERE "name" LIKE 'seed%' AND ("id" <> substr("name", 5)::bigint OR "parentId" IS DISTINCT FROM NULLIF(substr("name", 5)::bigint - 1, 0))"#) == 0,
                 "every key and reference kept")
-        #expect(try fixture.count(#"SELECT COUNT(*) AS "count" FROM pg_constraint WHERE conrelid IN ('"Event"'::regclass, '"Tag"'::regclass) AND contype IN ('p', 'f') AND convalidated"#) == 4,
-                "two primary keys and two foreign keys, all validated")
+        #expect(try fixture.count(#"SELECT COUNT(*) AS "count" FROM pg_constraint WHERE conrelid IN ('"Event"'::regclass, '"Tag"'::regclass, '"Pin"'::regclass) AND contype IN ('p', 'f') AND convalidated"#) == 6,
+                "three primary keys and three foreign keys, all validated")
+        #expect(try fixture.text(#"SELECT pg_get_constraintdef(oid) AS "value" FROM pg_constraint WHERE conname = 'Pin_pkey'"#) == #"PRIMARY KEY ("eventId", slot)"#,
+                "the compound key is made of the shadow's unique index")
+        #expect(throws: SchemaError.self, "the compound key is enforced") { try fixture.asApplication(#"INSERT INTO "Pin" ("eventId", "slot") VALUES (1, 0)"#) }
         #expect(try fixture.text(#"SELECT pg_get_constraintdef(oid) AS "value" FROM pg_constraint WHERE conname = 'Tag_eventId_fkey'"#)
                 == #"FOREIGN KEY ("eventId") REFERENCES "Event"(id) ON UPDATE CASCADE ON DELETE CASCADE"#)
-        #expect(try fixture.count(#"SELECT COUNT(*) AS "count" FROM pg_trigger WHERE tgrelid IN ('"Event"'::regclass, '"Tag"'::regclass) AND NOT tgisinternal"#) == 0)
+        #expect(try fixture.count(#"SELECT COUNT(*) AS "count" FROM pg_trigger WHERE tgrelid IN ('"Event"'::regclass, '"Tag"'::regclass, '"Pin"'::regclass) AND NOT tgisinternal"#) == 0)
         // The sequence goes past int, and the key and the references hold such values.
         #expect(try fixture.text(#"SELECT format_type(seqtypid, NULL) AS "value" FROM pg_sequence WHERE seqrelid = pg_get_serial_sequence('"Event"', 'id')::regclass"#) == "bigint")
         _ = try fixture.count(#"SELECT setval(pg_get_serial_sequence('"Event"', 'id'), 2147483647) AS "count""#)
@@ -170,14 +202,15 @@ import Testing
         let writer = RolloutTests.Client(Self.version, prefix: "c", connection: try fixture.application())
         defer { _ = writer.stop() }
         #expect(try engine.finishRollouts(.complete, entities: ["Event"], ApplyRequest(principal: "alice")).finished.map(\.entity) == ["Event"])
-        #expect(try columnTypes(fixture) == "Event.id bigint, Event.name text, Event.parentId bigint, Tag.eventId integer, Tag.eventId__widened bigint, Tag.id integer, Tag.note text")
+        #expect(try columnTypes(fixture) == "Event.id bigint, Event.name text, Event.parentId bigint, Pin.eventId integer, Pin.eventId__widened bigint, Pin.slot integer, "
+                + "Tag.eventId integer, Tag.eventId__widened bigint, Tag.id integer, Tag.note text")
         #expect(try fixture.text(#"SELECT pg_get_constraintdef(oid) || ' ' || convalidated AS "value" FROM pg_constraint WHERE conname = 'Tag_eventId_fkey'"#)
                 == #"FOREIGN KEY ("eventId") REFERENCES "Event"(id) ON UPDATE CASCADE ON DELETE CASCADE true"#, "Tag's foreign key points at the new key, validated")
         #expect(!(try fixture.registry.drift(host: Desired.host)).hasDrift, "Event is the new snapshot, Tag still the expanded one")
-        #expect(try engine.finishRollouts(.complete, entities: ["Tag"], ApplyRequest(principal: "alice")).finished.map(\.entity) == ["Tag"])
+        #expect(Set(try engine.finishRollouts(.complete, entities: ["Tag", "Pin"], ApplyRequest(principal: "alice")).finished.map(\.entity)) == ["Tag", "Pin"])
         let (_, errors) = writer.stop()
         #expect(errors.isEmpty, "\(errors)")
-        #expect(try columnTypes(fixture) == "Event.id bigint, Event.name text, Event.parentId bigint, Tag.eventId bigint, Tag.id integer, Tag.note text")
+        #expect(try columnTypes(fixture) == "Event.id bigint, Event.name text, Event.parentId bigint, Pin.eventId bigint, Pin.slot integer, Tag.eventId bigint, Tag.id integer, Tag.note text")
         #expect(!(try fixture.registry.drift(host: Desired.host)).hasDrift)
         #expect(throws: SchemaError.self, "the foreign key is enforced") { try fixture.asApplication(#"INSERT INTO "Tag" ("eventId") VALUES (9999999999)"#) }
     }
@@ -188,11 +221,11 @@ import Testing
         defer { fixture.database.close() }
         let (desired, events) = try expand(fixture)
         let engine = ApplyEngine(registry: fixture.registry, desiredState: { desired })
-        #expect(Set(try engine.finishRollouts(.rollback, entities: ["Event", "Tag"], ApplyRequest(principal: "alice")).finished.map(\.entity)) == ["Event", "Tag"])
-        #expect(try columnTypes(fixture) == "Event.id integer, Event.name text, Event.parentId integer, Tag.eventId integer, Tag.id integer, Tag.note text")
+        #expect(Set(try engine.finishRollouts(.rollback, entities: ["Event", "Tag", "Pin"], ApplyRequest(principal: "alice")).finished.map(\.entity)) == ["Event", "Tag", "Pin"])
+        #expect(try columnTypes(fixture) == "Event.id integer, Event.name text, Event.parentId integer, Pin.eventId integer, Pin.slot integer, Tag.eventId integer, Tag.id integer, Tag.note text")
         #expect(!(try fixture.registry.drift(host: Desired.host)).hasDrift, "the old snapshot again")
         #expect(try fixture.count(#"SELECT COUNT(*) AS "count" FROM "Event""#) == events)
-        #expect(try fixture.count(#"SELECT COUNT(*) AS "count" FROM pg_trigger WHERE tgrelid IN ('"Event"'::regclass, '"Tag"'::regclass) AND NOT tgisinternal"#) == 0)
+        #expect(try fixture.count(#"SELECT COUNT(*) AS "count" FROM pg_trigger WHERE tgrelid IN ('"Event"'::regclass, '"Tag"'::regclass, '"Pin"'::regclass) AND NOT tgisinternal"#) == 0)
         #expect(try fixture.count(#"SELECT COUNT(*) AS "count" FROM pg_class WHERE relname = 'Event_id__widened_key'"#) == 0)
     }
 

@@ -141,7 +141,9 @@ public struct DerivedChange: Hashable, Sendable {
         if !widened.isEmpty {
             let swapped = Rollout.swapped(expanded, widened: widened, new: to)
             let contract = render(swapped, to, .contract)
-            let attached = widened.filter { Rollout.isWidenedKey($0, in: to) }.flatMap { renderer.attachKey(table: to.name, field: $0) }
+            let attached = Rollout.keyShadowIndex(widened: widened, in: to).map { index in
+                renderer.attachKey(table: to.name, fields: widened.filter(to.keyColumns.contains), index: index)
+            } ?? []
             steps[1] = RenderedStep(statements: renderer.swapWidenedColumns(table: to.name, fields: widened, expanded: expanded, swapped: swapped).map { $0.inPart(.contract) }
                                         + contract.statements + attached.map { $0.inPart(.contract) }, checks: contract.checks)
         }
@@ -155,6 +157,14 @@ public struct DerivedChange: Hashable, Sendable {
         if !widened.isEmpty || !pairs.isEmpty {
             for (index, part) in [(1, SQLStatement.Part.contract), (2, .rollback)] {
                 steps[index].statements = renderer.dropColumnSync(table: to.name).map { $0.inPart(part) } + steps[index].statements
+            }
+        }
+        // Before anything, the locks of the tables whose foreign keys go, all at once.
+        let keyWidened = Rollout.keyShadowIndex(widened: widened, in: to) != nil
+        for (index, part, end, swaps) in [(1, SQLStatement.Part.contract, to, widened), (2, .rollback, from, [])] {
+            let dropped = Rollout.droppedForeignKeys(from: expanded, to: end, swapping: swaps)
+            if let lock = renderer.lockAtOnce(table: to.name, relations: dropped, keyWidened: part == .contract && keyWidened) {
+                steps[index].statements.insert(lock.inPart(part), at: 0)
             }
         }
         return RenderedStep(statements: steps.flatMap(\.statements), checks: steps.flatMap(\.checks))

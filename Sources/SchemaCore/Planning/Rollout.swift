@@ -140,7 +140,6 @@ public enum Rollout {
                                          minimum: looser(before.minimum, after.minimum, min), maximum: looser(before.maximum, after.maximum, max)))
         }
         fields.sort { $0.name < $1.name }
-        let widenedKey = widened.filter { isWidenedKey($0, in: new) }
 
         // Compared as the database has them: a new client name alone is no new index.
         let newIndexes = Set(new.indexes.map(\.inDatabase))
@@ -155,7 +154,7 @@ public enum Rollout {
             if !oldIndexes.contains(index.inDatabase) { indexes.remove(index) }
             indexes.insert(shadowIndex(index, widened: widenedNames))
         }
-        indexes.formUnion(widenedKey.map(keyShadowIndex))
+        if let key = keyShadowIndex(widened: widened, in: new) { indexes.insert(key) }
 
         let oldKeyColumns = Set(old.relations.filter { $0.kind == .belongsTo }.compactMap(\.field))
         var relations = new.relations.filter { relation in
@@ -249,32 +248,41 @@ public enum Rollout {
     /// (``shadowName(_:)``) instead of rewriting the table. The shadow gets the field's indexes,
     /// those with other columns too, and the table's one trigger fills it beside the renamed fields
     /// it keeps in step. A foreign key's column gets its constraint back on the shadow at the swap
-    /// (added `NOT VALID`, validated online); the table's one-column primary key (generated or not)
-    /// gets a unique index on its shadow, which becomes the key (``isWidenedKey(_:in:)``). Not a
-    /// generated column other than the key, nor a column of a compound key. Sorted.
+    /// (added `NOT VALID`, validated online); a column of the primary key (generated or not, of one
+    /// column or of several) makes the expand build the key's unique index over the shadows
+    /// (``keyShadowIndex(widened:in:)``), which the contract makes the key. Not a generated column
+    /// other than the key, nor a key column of a table whose key changes. Sorted.
     public static func widenedFields(from old: CanonicalEntity, to new: CanonicalEntity, renames: [String: String]) -> [String] {
         new.fields.compactMap { after -> String? in
             guard let before = old.field(named: after.name), before.type == .int, after.type == .bigint, !before.list, !after.list,
                   before.primary == after.primary, before.generated == after.generated,
                   !after.generated || after.primary,
-                  !after.primary || (old.keyColumns == [after.name] && new.keyColumns == [after.name]),
-                  !(new.compoundKey ?? []).contains(after.name), !(old.compoundKey ?? []).contains(after.name),
+                  !new.keyColumns.contains(after.name) || old.keyColumns == new.keyColumns,
                   old.field(named: shadowName(after.name)) == nil, new.field(named: shadowName(after.name)) == nil
             else { return nil }
             return after.name
         }.sorted()
     }
 
-    /// Whether the widened `field` is `entity`'s primary key: its shadow gets a unique index in the
-    /// expand (``keyShadowIndex(_:)``), and the contract makes that index the key.
-    public static func isWidenedKey(_ field: String, in entity: CanonicalEntity) -> Bool {
-        entity.keyColumns == [field] && entity.field(named: field)?.primary == true
+    /// The foreign keys of `from` that going to `to` drops: those `to` lacks or has otherwise, and
+    /// those on the `swapping` columns (their int column is dropped with them).
+    public static func droppedForeignKeys(from: CanonicalEntity, to: CanonicalEntity, swapping: [String]) -> [CanonicalRelation] {
+        from.relations.filter { relation in
+            guard relation.kind == .belongsTo, let column = relation.field else { return false }
+            if swapping.contains(column) { return true }
+            return !to.relations.contains { $0.kind == .belongsTo && $0.field == column && $0.target == relation.target
+                && $0.onDelete == relation.onDelete && $0.onUpdate == relation.onUpdate }
+        }
     }
 
-    /// The unique index the expand builds on a widened primary key's shadow: the contract turns it
-    /// into the primary key (`ADD PRIMARY KEY USING INDEX`) instead of building one under a lock.
-    public static func keyShadowIndex(_ field: String) -> CanonicalIndex {
-        CanonicalIndex(fields: [shadowName(field)], unique: true)
+    /// The unique index the expand builds when `widened` holds a column of `entity`'s primary key:
+    /// over the key's columns, each widened one's shadow in its place. The contract turns it into
+    /// the primary key (`ADD PRIMARY KEY USING INDEX`) instead of building one under a lock. Nil
+    /// when no key column is widened.
+    public static func keyShadowIndex(widened: [String], in entity: CanonicalEntity) -> CanonicalIndex? {
+        let key = entity.keyColumns
+        guard key.contains(where: widened.contains) else { return nil }
+        return CanonicalIndex(fields: key.map { widened.contains($0) ? shadowName($0) : $0 }, unique: true)
     }
 
     /// `index` on the shadows of the `widened` fields it names, under a name of its own (an
@@ -301,17 +309,17 @@ public enum Rollout {
             var swapped = field
             swapped.name = name
             // The key's shadow becomes the key: the contract sets NOT NULL, the sequence and the constraint.
-            if isWidenedKey(name, in: new), let key = new.field(named: name) { swapped = key }
+            if new.keyColumns.contains(name), let key = new.field(named: name) { swapped = key }
             entity.fields.append(swapped)
             swappedNames.insert(name)
         }
         let shadows = Dictionary(uniqueKeysWithValues: swappedNames.map { (shadowName($0), $0) })
-        let keyIndexes = Set(swappedNames.filter { isWidenedKey($0, in: new) }.map(keyShadowIndex))
+        let keyIndex = keyShadowIndex(widened: Array(swappedNames), in: new)
         // Dropping the int column dropped its foreign key; the contract adds it to the shadow.
         entity.relations.removeAll { $0.kind == .belongsTo && $0.field.map(swappedNames.contains) == true }
         entity.indexes = entity.indexes.compactMap { index in
             // Dropping the int column dropped its indexes; the shadow's take their place.
-            if index.fields.contains(where: swappedNames.contains) || keyIndexes.contains(index) { return nil }
+            if index.fields.contains(where: swappedNames.contains) || index == keyIndex { return nil }
             guard index.fields.contains(where: { shadows[$0] != nil }) else { return index }
             return swappedIndex(index, shadows: shadows, new: new)
         }

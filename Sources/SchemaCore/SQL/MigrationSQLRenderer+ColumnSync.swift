@@ -77,10 +77,14 @@ extension MigrationSQLRenderer {
     func swapWidenedColumns(table: String, fields: [String], expanded: CanonicalEntity, swapped: CanonicalEntity) -> [SQLStatement] {
         let lock = LockImpact("ACCESS EXCLUSIVE", on: table, work: .catalog)
         var statements = detachPolicies(table: table, columns: fields)
+        let keyIndex = Rollout.keyShadowIndex(widened: fields, in: swapped)
+        if keyIndex != nil {
+            statements += detachIncomingKeys(table: table)
+        }
         for field in fields {
             let shadow = Rollout.shadowName(field)
-            if Rollout.isWidenedKey(field, in: swapped) {
-                statements += detachKey(table: table, field: field)
+            if swapped.keyColumns.contains(field) {
+                statements.append(moveSequence(table: table, field: field))
             }
             statements.append(SQLStatement(.dropForeignKeys, "ALTER TABLE \(q(table)) DROP COLUMN \(q(field))", lock: lock))
             statements.append(SQLStatement(.dropForeignKeys, "ALTER TABLE \(q(table)) RENAME COLUMN \(q(shadow)) TO \(q(field))", lock: lock))
@@ -90,8 +94,7 @@ extension MigrationSQLRenderer {
         }
         // Once every int column (and its indexes) is gone: an index may hold several shadows.
         let shadows = Dictionary(uniqueKeysWithValues: fields.map { (Rollout.shadowName($0), $0) })
-        let keyIndexes = Set(fields.filter { Rollout.isWidenedKey($0, in: swapped) }.map(Rollout.keyShadowIndex))
-        for index in expanded.indexes where index.fields.contains(where: { shadows[$0] != nil }) && !keyIndexes.contains(index) {
+        for index in expanded.indexes where index.fields.contains(where: { shadows[$0] != nil }) && index != keyIndex {
             let renamed = Rollout.swappedIndex(index, shadows: shadows, new: swapped)
             statements.append(SQLStatement(.dropForeignKeys, "ALTER INDEX \(q(ConstraintName.index(table, index, in: dialect))) RENAME TO \(q(ConstraintName.index(table, renamed, in: dialect)))", lock: lock))
         }
@@ -131,14 +134,39 @@ extension MigrationSQLRenderer {
 }
 
 extension MigrationSQLRenderer {
-    /// Before a widened primary key's `int` column is dropped (in the swap's transaction): the
-    /// foreign keys that point at it (from any table: other packages', the host's, its own) are
-    /// kept in a temporary table and dropped, since they depend on the key's index; the key's
-    /// sequence (if any) becomes `bigint`, is owned by the shadow (so the drop leaves it) and is the
-    /// shadow's default. What the foreign keys are is read from the catalog, as PostgreSQL itself
-    /// prints them (`pg_get_constraintdef`): they are put back unchanged.
-    func detachKey(table: String, field: String) -> [SQLStatement] {
-        let shadow = Rollout.shadowName(field)
+    /// The first statement of a rollout's contract or rollback: every table its first transaction
+    /// must hold `ACCESS EXCLUSIVE` on, taken in one statement, the table first. Dropping a foreign
+    /// key (or the column that has it: a widened `int` column, a renamed field's old column) drops
+    /// the referenced table's triggers (`relations`); a widened key's incoming foreign keys are
+    /// dropped from their tables (found in the catalog). Taken one by one, as the statements reach
+    /// them, the locks deadlock with the application's queries that read the same tables in the
+    /// other order (a join, an insert's foreign-key check): each try then waits out its lock
+    /// timeout. Taken at once, the window for that is a few microseconds. Nil when only the table
+    /// itself is locked (its first statement locks it).
+    func lockAtOnce(table: String, relations: [CanonicalRelation], keyWidened: Bool) -> SQLStatement? {
+        var tables = [q(table)]
+        for relation in relations.sorted(by: { $0.target < $1.target }) {
+            let target = PrimaryKeys.reference(relation.target, in: primaryKeys, quote: q)
+            if !tables.contains(target) { tables.append(target) }
+        }
+        let lock = LockImpact("ACCESS EXCLUSIVE", on: table, work: .catalog)
+        guard keyWidened else {
+            guard tables.count > 1 else { return nil }
+            return SQLStatement(.dropForeignKeys, "LOCK TABLE \(tables.joined(separator: ", ")) IN ACCESS EXCLUSIVE MODE", lock: lock)
+        }
+        let regclass = "\(dialect.literal(q(table)))::regclass"
+        return SQLStatement(.dropForeignKeys, "DO $lock$ DECLARE referrers text; BEGIN SELECT string_agg(', ' || referrer::regclass::text, '' ORDER BY referrer::regclass::text) INTO referrers "
+                                + "FROM (SELECT DISTINCT conrelid AS referrer FROM pg_constraint WHERE contype = 'f' AND confrelid = \(regclass) AND conrelid <> \(regclass)) AS found; "
+                                + "EXECUTE \(dialect.literal("LOCK TABLE " + tables.joined(separator: ", "))) || coalesce(referrers, '') || ' IN ACCESS EXCLUSIVE MODE'; END $lock$",
+                            lock: lock)
+    }
+
+    /// Before a widened primary key's `int` columns are dropped (in the swap's transaction): the
+    /// foreign keys that point at the key (from any table: other packages', the host's, its own)
+    /// are kept in a temporary table and dropped, since they depend on the key's index. What they
+    /// are is read from the catalog, as PostgreSQL itself prints them (`pg_get_constraintdef`):
+    /// ``attachKey(table:fields:index:)`` puts them back unchanged.
+    func detachIncomingKeys(table: String) -> [SQLStatement] {
         let kept = q(ConstraintName.incomingKeys(table, in: dialect))
         let regclass = "\(dialect.literal(q(table)))::regclass"
         return [
@@ -147,38 +175,47 @@ extension MigrationSQLRenderer {
             SQLStatement(.dropForeignKeys, "DO $incoming$ DECLARE kept record; BEGIN FOR kept IN SELECT * FROM pg_temp.\(kept) LOOP "
                             + "EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', kept.\"referrer\", kept.\"name\"); END LOOP; END $incoming$",
                          lock: LockImpact("SHARE ROW EXCLUSIVE", on: table, work: .catalog)),
-            SQLStatement(.dropForeignKeys, """
-                DO $sequence$ DECLARE found text := pg_get_serial_sequence(\(dialect.literal(q(table))), \(dialect.literal(field))); \
-                BEGIN IF found IS NOT NULL THEN EXECUTE format('ALTER SEQUENCE %s AS bigint OWNED BY %s.%I', found, \(dialect.literal(q(table))), \(dialect.literal(shadow))); \
-                EXECUTE format('ALTER TABLE %s ALTER COLUMN %I SET DEFAULT nextval(%L::regclass)', \(dialect.literal(q(table))), \(dialect.literal(shadow)), found); END IF; END $sequence$
-                """, lock: LockImpact("ACCESS EXCLUSIVE", on: table, work: .catalog)),
         ]
     }
 
-    /// After the swap of a widened primary key: the foreign keys put back `NOT VALID` (after the
-    /// contract's own, which come from the table's structure: one of those is not added twice) and
-    /// validated online; NOT NULL through a validated check (no scan under the lock); and the
-    /// shadow's unique index made the primary key in the last transaction, renamed to its name.
-    func attachKey(table: String, field: String) -> [SQLStatement] {
+    /// A widened key column's sequence (if any: `autoincrement()`) becomes `bigint`, is owned by the
+    /// shadow (so dropping the int column leaves it) and is the shadow's default.
+    func moveSequence(table: String, field: String) -> SQLStatement {
+        let shadow = Rollout.shadowName(field)
+        return SQLStatement(.dropForeignKeys, """
+                DO $sequence$ DECLARE found text := pg_get_serial_sequence(\(dialect.literal(q(table))), \(dialect.literal(field))); \
+                BEGIN IF found IS NOT NULL THEN EXECUTE format('ALTER SEQUENCE %s AS bigint OWNED BY %s.%I', found, \(dialect.literal(q(table))), \(dialect.literal(shadow))); \
+                EXECUTE format('ALTER TABLE %s ALTER COLUMN %I SET DEFAULT nextval(%L::regclass)', \(dialect.literal(q(table))), \(dialect.literal(shadow)), found); END IF; END $sequence$
+                """, lock: LockImpact("ACCESS EXCLUSIVE", on: table, work: .catalog))
+    }
+
+    /// After the swap of a widened primary key's `fields`: the foreign keys put back `NOT VALID`
+    /// (after the contract's own, which come from the table's structure: one of those is not added
+    /// twice) and validated online; NOT NULL through a validated check (no scan under the lock);
+    /// and the key's unique `index` made the primary key in the last transaction, renamed to its name.
+    func attachKey(table: String, fields: [String], index: CanonicalIndex) -> [SQLStatement] {
         let kept = q(ConstraintName.incomingKeys(table, in: dialect))
-        let helper = q(ConstraintName.notNull(table, field, in: dialect))
         let regclass = "\(dialect.literal(q(table)))::regclass"
         let exclusive = LockImpact("ACCESS EXCLUSIVE", on: table, work: .catalog)
-        return [
+        let helpers = fields.map { (column: q($0), helper: q(ConstraintName.notNull(table, $0, in: dialect))) }
+        var statements = [
             SQLStatement(.addForeignKeys, "DO $incoming$ DECLARE kept record; BEGIN FOR kept IN SELECT * FROM pg_temp.\(kept) LOOP "
                             + "IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = kept.\"referrer\"::regclass AND conname = kept.\"name\") THEN "
                             + "EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I %s NOT VALID', kept.\"referrer\", kept.\"name\", kept.\"definition\"); END IF; END LOOP; END $incoming$",
                          lock: LockImpact("SHARE ROW EXCLUSIVE", on: table, work: .catalog)),
-            SQLStatement(.tables, "ALTER TABLE \(q(table)) ADD CONSTRAINT \(helper) CHECK (\(q(field)) IS NOT NULL) NOT VALID", lock: exclusive),
-            SQLStatement(.tables, "ALTER TABLE \(q(table)) VALIDATE CONSTRAINT \(helper)", stage: .online, lock: LockImpact("SHARE UPDATE EXCLUSIVE", on: table, work: .scan)),
-            SQLStatement(.addForeignKeys, "DO $incoming$ DECLARE kept record; BEGIN FOR kept IN SELECT conrelid::regclass::text AS \"referrer\", conname::text AS \"name\" "
-                            + "FROM pg_constraint WHERE contype = 'f' AND confrelid = \(regclass) AND NOT convalidated LOOP "
-                            + "EXECUTE format('ALTER TABLE %s VALIDATE CONSTRAINT %I', kept.\"referrer\", kept.\"name\"); END LOOP; END $incoming$",
-                         stage: .online, lock: LockImpact("SHARE UPDATE EXCLUSIVE", on: table, work: .scan)),
-            SQLStatement(.tables, "ALTER TABLE \(q(table)) ALTER COLUMN \(q(field)) SET NOT NULL", stage: .finish, lock: exclusive),
-            SQLStatement(.tables, "ALTER TABLE \(q(table)) ADD CONSTRAINT \(q(ConstraintName.primaryKey(table, in: dialect))) PRIMARY KEY USING INDEX "
-                            + q(ConstraintName.index(table, Rollout.keyShadowIndex(field), in: dialect)), stage: .finish, lock: exclusive),
-            SQLStatement(.tables, "ALTER TABLE \(q(table)) DROP CONSTRAINT IF EXISTS \(helper)", stage: .finish, lock: exclusive),
         ]
+        statements += helpers.map { SQLStatement(.tables, "ALTER TABLE \(q(table)) ADD CONSTRAINT \($0.helper) CHECK (\($0.column) IS NOT NULL) NOT VALID", lock: exclusive) }
+        statements += helpers.map {
+            SQLStatement(.tables, "ALTER TABLE \(q(table)) VALIDATE CONSTRAINT \($0.helper)", stage: .online, lock: LockImpact("SHARE UPDATE EXCLUSIVE", on: table, work: .scan))
+        }
+        statements.append(SQLStatement(.addForeignKeys, "DO $incoming$ DECLARE kept record; BEGIN FOR kept IN SELECT conrelid::regclass::text AS \"referrer\", conname::text AS \"name\" "
+                                           + "FROM pg_constraint WHERE contype = 'f' AND confrelid = \(regclass) AND NOT convalidated LOOP "
+                                           + "EXECUTE format('ALTER TABLE %s VALIDATE CONSTRAINT %I', kept.\"referrer\", kept.\"name\"); END LOOP; END $incoming$",
+                                       stage: .online, lock: LockImpact("SHARE UPDATE EXCLUSIVE", on: table, work: .scan)))
+        statements += helpers.map { SQLStatement(.tables, "ALTER TABLE \(q(table)) ALTER COLUMN \($0.column) SET NOT NULL", stage: .finish, lock: exclusive) }
+        statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) ADD CONSTRAINT \(q(ConstraintName.primaryKey(table, in: dialect))) PRIMARY KEY USING INDEX "
+                                           + q(ConstraintName.index(table, index, in: dialect)), stage: .finish, lock: exclusive))
+        statements += helpers.map { SQLStatement(.tables, "ALTER TABLE \(q(table)) DROP CONSTRAINT IF EXISTS \($0.helper)", stage: .finish, lock: exclusive) }
+        return statements
     }
 }
