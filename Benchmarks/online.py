@@ -294,13 +294,14 @@ KEY_INSERT_SQL = """WITH "event" AS (INSERT INTO "Event" ("name") VALUES ('new')
 """
 
 
-def key_widening(work):
+def key_widening(work, deploys):
     """The key of a table with ROWS rows widened with the column of another table that references
-    it, rolled out: the expand (`apply`) and the contract (`complete`) each measured under the load."""
+    it: rolled out, the expand (`apply`) and the contract (`complete`) each measured under the load;
+    applied whole (`recreate`, `--allow-rewrite`), the one `apply`."""
     db = "online_key"
     psql(PG, f"DROP DATABASE IF EXISTS {db}", f"CREATE DATABASE {db}")
     url = f"{ADMIN_URL}/{db}"
-    root = workspace(work, KEY_BEFORE, "rolling")
+    root = workspace(work, KEY_BEFORE, deploys)
     for args in (["admin", "add", "bench"], ["scan"], ["approve", "all", "--as", "bench"], ["apply", "--no-generate"]):
         schema(url, root, *args)
     started = time.time()
@@ -308,9 +309,9 @@ def key_widening(work):
                   INSERT INTO "Tag" ("eventId") SELECT "id" FROM "events" """, "VACUUM ANALYZE")
     print(f"key: {ROWS} events and tags in {time.time() - started:.0f} s", file=sys.stderr)
     files = run(["psql", url, "-At", "-c", """SELECT pg_relation_filenode('"Event"') || ' ' || pg_relation_filenode('"Tag"')"""]).stdout.strip()
-    root = workspace(work, KEY_AFTER, "rolling")
+    root = workspace(work, KEY_AFTER, deploys)
     schema(url, root, "scan")
-    schema(url, root, "approve", "all", "--as", "bench")
+    schema(url, root, "approve", "all", "--as", "bench", *(["--allow-rewrite"] if deploys == "recreate" else []))
     scripts = os.path.join(work, "scripts")
     os.makedirs(scripts, exist_ok=True)
     with open(os.path.join(scripts, "key-update.sql"), "w") as fh:
@@ -327,7 +328,10 @@ def key_widening(work):
     load_start = time.time()
     time.sleep(WARMUP)
     windows = []
-    for label, args in (("expand (`apply`)", ["apply", "--no-generate"]), ("contract (`complete`)", ["complete", "--all", "--as", "bench", "--no-generate"])):
+    parts = [("rolled out: expand (`apply`)", ["apply", "--no-generate"]), ("rolled out: contract (`complete`)", ["complete", "--all", "--as", "bench", "--no-generate"])]
+    if deploys == "recreate":
+        parts = [("applied whole (`--allow-rewrite`)", ["apply", "--no-generate"])]
+    for label, args in parts:
         begun = time.time()
         outcome = schema(url, root, *args, check=False)
         windows.append((label, begun, time.time(), outcome))
@@ -344,9 +348,6 @@ def key_widening(work):
     types = run(["psql", url, "-At", "-c", """SELECT string_agg(data_type, ',' ORDER BY table_name) FROM information_schema.columns
                                               WHERE (table_name, column_name) IN (('Event', 'id'), ('Tag', 'eventId'))"""]).stdout.strip()
     failed = re.findall(r"number of failed transactions: (\d+)", printed)
-    print(f"\n{ROWS:,} events and {ROWS:,} tags; pgbench -R {RATE} -c {CLIENTS}: an UPDATE of an event and an INSERT of an event with its tag, half each.\n")
-    print("| part | time | write p99 before → during | write max during | seconds with no write | outcome |")
-    print("|---|---|---|---|---|---|")
     for label, begun, ended, outcome in windows:
         during = [latency for done, latency, _ in samples if begun <= done <= ended + 0.5]
         per_second = {}
@@ -356,8 +357,8 @@ def key_widening(work):
         result = "done" if outcome.returncode == 0 else f"exit {outcome.returncode}: {outcome.stderr[-300:]}"
         print(f"| {label} | {ended - begun:.1f} s | {percentile(before, 0.99):.1f} → {percentile(during, 0.99):.1f} ms | "
               f"{max(during, default=float('nan')):.0f} ms | {zero} | {result} |")
-    print(f"\nEvent.id, Tag.eventId: {types}; table files {'unchanged' if files == after_files else 'CHANGED (a rewrite)'}"
-          f"; failed transactions: {', '.join(failed) if failed else 'none reported'}")
+    print(f"|  | Event.id, Tag.eventId: {types}; table files {'unchanged' if files == after_files else 'rewritten'}"
+          f"; failed transactions: {', '.join(failed) if failed else 'none reported'} | | | | |")
     psql(PG, f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
 
 
@@ -365,7 +366,11 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         only = [name.strip() for name in os.environ.get("SCHEMA_ONLINE_ONLY", "").split(",") if name.strip()]
         if only == ["key"]:
-            key_widening(work)
+            print(f"\n{ROWS:,} events and {ROWS:,} tags; pgbench -R {RATE} -c {CLIENTS}: an UPDATE of an event and an INSERT of an event with its tag, half each.\n")
+            print("| how | time | write p99 before → during | write max during | seconds with no write | outcome |")
+            print("|---|---|---|---|---|---|")
+            key_widening(work, "rolling")
+            key_widening(work, "recreate")
             return
         make_template(work)
         if "backfill" in only:
