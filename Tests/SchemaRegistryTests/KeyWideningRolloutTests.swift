@@ -296,4 +296,47 @@ import Testing
         #expect(try visible("Board", as: "1") == 50 && visible("Card", as: "1") == 50, "user 1 sees their own boards and cards only")
         #expect(try visible("Board", as: "3") == 0 && visible("Card", as: "3") == 0)
     }
+
+    /// An implicit many-to-many join table (`_PostToTag`, whose key is `("A", "B")`) follows Tag's
+    /// widened key: its `B` is a widened column of a compound key and a foreign key's column, and
+    /// rolls out beside Tag's; afterwards the tables are what Prisma Migrate makes for a `BigInt`
+    /// key (drift clean), with every link kept and none rewritten.
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func aJoinTableFollowsTheWidenedKeyOfOneSide() throws {
+        let v1 = """
+            entities:
+              - name: Post
+                fields:
+                  id: { type: string, primary: true }
+                relations:
+                  - { name: tags, type: manyToMany, entity: Tag }
+              - name: Tag
+                fields:
+                  id: { type: int, primary: true, generated: true }
+                relations:
+                  - { name: posts, type: manyToMany, entity: Post }
+            """
+        let (database, registry, outcome) = try Registry.applied(try Desired.from(["blog": v1]), on: .postgres)
+        defer { database.close() }
+        #expect(outcome.refused.isEmpty)
+        func value(_ sql: String) throws -> String? { try database.withLockedTransaction { try $0.query(sql, []).first?["value"]?.text } }
+        try database.withLockedTransaction { connection in
+            try connection.execute(#"INSERT INTO "Post" ("id") SELECT 'p' || g FROM generate_series(1, 500) AS g"#)
+            try connection.execute(#"INSERT INTO "Tag" SELECT FROM generate_series(1, 50)"#)
+            try connection.execute(#"INSERT INTO "_PostToTag" ("A", "B") SELECT 'p' || g, g % 50 + 1 FROM generate_series(1, 500) AS g"#)
+        }
+        let files = try value(#"SELECT pg_relation_filenode('"Tag"') || ' ' || pg_relation_filenode('"_PostToTag"') AS "value""#)
+        let desired = try Desired.from(["blog": v1.replacingOccurrences(of: "id: { type: int", with: "id: { type: bigint")])
+        let items = try registry.scan(desired, principal: "ci").queued
+        #expect(Set(items.map(\.entity)) == ["Tag", "_PostToTag"] && items.allSatisfy { $0.isRolledOut && !$0.rewritesTable }, "\(items.map { ($0.entity, $0.risks) })")
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: desired.renderContext)
+        #expect(try registry.applyApproved(desired).refused.isEmpty)
+        #expect(Set(try registry.completeRollouts(desired).finished.map(\.entity)) == ["Tag", "_PostToTag"])
+        #expect(try value(#"SELECT string_agg(table_name || '.' || column_name || ' ' || data_type, ', ' ORDER BY table_name, column_name) AS "value" FROM information_schema.columns WHERE table_name IN ('Tag', '_PostToTag')"#)
+                == "Tag.id bigint, _PostToTag.A text, _PostToTag.B bigint")
+        #expect(try value(#"SELECT pg_get_constraintdef(oid) AS "value" FROM pg_constraint WHERE conname = '_PostToTag_AB_pkey'"#) == #"PRIMARY KEY ("A", "B")"#)
+        #expect(try value(#"SELECT pg_relation_filenode('"Tag"') || ' ' || pg_relation_filenode('"_PostToTag"') AS "value""#) == files, "neither table was rewritten")
+        #expect(try value(#"SELECT COUNT(*)::text AS "value" FROM "_PostToTag" JOIN "Tag" ON "Tag"."id" = "_PostToTag"."B""#) == "500", "every link kept")
+        #expect(!(try registry.drift(host: Desired.host)).hasDrift, "the tables Prisma Migrate makes for a BigInt key")
+    }
 }

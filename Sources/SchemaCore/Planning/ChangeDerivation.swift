@@ -142,7 +142,8 @@ public struct DerivedChange: Hashable, Sendable {
             let swapped = Rollout.swapped(expanded, widened: widened, new: to)
             let contract = render(swapped, to, .contract)
             let attached = Rollout.keyShadowIndex(widened: widened, in: to).map { index in
-                renderer.attachKey(table: to.name, fields: widened.filter(to.keyColumns.contains), index: index)
+                renderer.attachKey(table: to.name, fields: widened.filter(to.keyColumns.contains), index: index,
+                                   constraint: ConstraintName.primaryKey(of: to, in: renderer.dialect))
             } ?? []
             steps[1] = RenderedStep(statements: renderer.swapWidenedColumns(table: to.name, fields: widened, expanded: expanded, swapped: swapped).map { $0.inPart(.contract) }
                                         + contract.statements + attached.map { $0.inPart(.contract) }, checks: contract.checks)

@@ -165,7 +165,7 @@ extension MigrationSQLRenderer {
     /// foreign keys that point at the key (from any table: other packages', the host's, its own)
     /// are kept in a temporary table and dropped, since they depend on the key's index. What they
     /// are is read from the catalog, as PostgreSQL itself prints them (`pg_get_constraintdef`):
-    /// ``attachKey(table:fields:index:)`` puts them back unchanged.
+    /// ``attachKey(table:fields:index:constraint:)`` puts them back unchanged.
     func detachIncomingKeys(table: String) -> [SQLStatement] {
         let kept = q(ConstraintName.incomingKeys(table, in: dialect))
         let regclass = "\(dialect.literal(q(table)))::regclass"
@@ -193,7 +193,7 @@ extension MigrationSQLRenderer {
     /// (after the contract's own, which come from the table's structure: one of those is not added
     /// twice) and validated online; NOT NULL through a validated check (no scan under the lock);
     /// and the key's unique `index` made the primary key in the last transaction, renamed to its name.
-    func attachKey(table: String, fields: [String], index: CanonicalIndex) -> [SQLStatement] {
+    func attachKey(table: String, fields: [String], index: CanonicalIndex, constraint: String) -> [SQLStatement] {
         let kept = q(ConstraintName.incomingKeys(table, in: dialect))
         let regclass = "\(dialect.literal(q(table)))::regclass"
         let exclusive = LockImpact("ACCESS EXCLUSIVE", on: table, work: .catalog)
@@ -213,7 +213,7 @@ extension MigrationSQLRenderer {
                                            + "EXECUTE format('ALTER TABLE %s VALIDATE CONSTRAINT %I', kept.\"referrer\", kept.\"name\"); END LOOP; END $incoming$",
                                        stage: .online, lock: LockImpact("SHARE UPDATE EXCLUSIVE", on: table, work: .scan)))
         statements += helpers.map { SQLStatement(.tables, "ALTER TABLE \(q(table)) ALTER COLUMN \($0.column) SET NOT NULL", stage: .finish, lock: exclusive) }
-        statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) ADD CONSTRAINT \(q(ConstraintName.primaryKey(table, in: dialect))) PRIMARY KEY USING INDEX "
+        statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) ADD CONSTRAINT \(q(constraint)) PRIMARY KEY USING INDEX "
                                            + q(ConstraintName.index(table, index, in: dialect)), stage: .finish, lock: exclusive))
         statements += helpers.map { SQLStatement(.tables, "ALTER TABLE \(q(table)) DROP CONSTRAINT IF EXISTS \($0.helper)", stage: .finish, lock: exclusive) }
         return statements

@@ -14,8 +14,7 @@ extension MigrationSQLRenderer {
             case .createTable(let entity):
                 var lines = Self.orderedFields(entity).map { "    " + columnDefinition($0, inlinePrimaryKey: false) }
                 if !entity.keyColumns.isEmpty {
-                    // A many-to-many's join table has Prisma's `_AToB_AB_pkey`.
-                    let name = ConstraintName.primaryKey(entity.isJoinTable ? table + "_AB" : table, in: dialect)
+                    let name = ConstraintName.primaryKey(of: entity, in: dialect)
                     lines.append("    CONSTRAINT \(q(name)) PRIMARY KEY (\(entity.keyColumns.map(q).joined(separator: ", ")))")
                 }
                 lines += entity.fields.compactMap { checkConstraint($0, table: table) }.map { "    " + $0 }
