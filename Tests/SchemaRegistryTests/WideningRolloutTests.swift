@@ -101,6 +101,33 @@ import Testing
         #expect(!(try fixture.registry.drift(host: Desired.host)).hasDrift)
     }
 
+    /// A `bigint` autoincrement key whose sequence is still `AS integer` (what `ALTER COLUMN … TYPE
+    /// bigint` alone leaves, by hand or by a version before the sequence was widened with the key):
+    /// drift says so, and its repair widens the sequence, a catalog change, after which the key
+    /// counts past int.
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func aKeysNarrowSequenceIsDriftAndItsRepairWidensIt() throws {
+        let v2 = "entities:\n  - name: Ticket\n    fields:\n      id: { type: bigint, primary: true, generated: true }\n      title: { type: string, nullable: true }\n"
+        let fixture = try RolloutTests.Fixture.applied(v2, package: "desk", seed: #"INSERT INTO "Ticket" ("title") SELECT 't' || g FROM generate_series(1, 100) AS g"#)
+        defer { fixture.database.close() }
+        #expect(!(try fixture.registry.drift(host: Desired.host)).hasDrift)
+        try fixture.database.withLockedTransaction { try $0.execute(#"ALTER SEQUENCE "Ticket_id_seq" AS integer"#) }
+        let report = try fixture.registry.drift(host: Desired.host)
+        #expect(report.drifted.flatMap(\.differences).map(\.description) == ["[*] Altered column `id` (default `autoincrement` → `autoincrement (its sequence AS integer)`)"],
+                "\(report.drifted)")
+        let repairs = try fixture.registry.queueRepairs(host: Desired.host, principal: "ci")
+        let repair = try #require(repairs.queued.first)
+        #expect(repair.statements.map(\.sql).contains { $0.contains("AS bigint") } && !repair.rewritesTable, "\(repair.statements.map(\.sql))")
+        // Neither --allow-data-loss nor --allow-rewrite: the repair changes the sequence only.
+        let decision = try fixture.registry.approve(.ids([repair.id]), as: "alice", allowDataLoss: false)
+        #expect(decision.accepted.count == 1, "\(decision.refused)")
+        let desired = try Desired.from(["desk": v2])
+        #expect(try fixture.registry.applyApproved(desired).applied.map(\.action) == [.repair])
+        #expect(!(try fixture.registry.drift(host: Desired.host)).hasDrift)
+        _ = try fixture.count(#"SELECT setval('"Ticket_id_seq"', 2147483647) AS "count""#)
+        #expect(try fixture.count(#"WITH "new" AS (INSERT INTO "Ticket" ("title") VALUES ('past int') RETURNING "id") SELECT "id" AS "count" FROM "new""#) == 2_147_483_648)
+    }
+
     @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
     func rollbackDropsTheShadow() throws {
         let fixture = try atVersion1()

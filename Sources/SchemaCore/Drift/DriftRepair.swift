@@ -17,13 +17,33 @@ public enum DriftRepair {
         let snapshot = applied.structure
         let (approximation, limits) = LiveEntity.approximate(live, snapshot: snapshot, dialect: dialect, primaryKeys: primaryKeys)
         guard limits.isEmpty else { return .limits(limits) }
-        let derived = DerivedChange(from: approximation, to: snapshot, renderer: MigrationSQLRenderer(dialect: dialect, primaryKeys: primaryKeys, identity: identity))
-        guard !derived.operations.isEmpty else { return .nothingToRepair }
+        let narrowed = narrowedSequences(live, snapshot: snapshot, dialect: dialect)
+        let derived = derive(from: approximation, narrowedSequences: narrowed, to: snapshot,
+                             renderer: MigrationSQLRenderer(dialect: dialect, primaryKeys: primaryKeys, identity: identity))
+        guard !derived.operations.isEmpty || !narrowed.isEmpty else { return .nothingToRepair }
         let liveChecksum = Checksum(of: approximation).hex
         return .change(PlannedChange(
             id: id(entity: snapshot.name, snapshot: applied.checksum, live: liveChecksum), entity: snapshot.name, action: .repair,
             packages: applied.packages, fromChecksum: applied.checksum, toChecksum: applied.checksum, structure: snapshot,
             derived: derived, repairOf: liveChecksum))
+    }
+
+    /// The serial columns of `live` whose sequence is narrower than the column
+    /// (``ShapeText/narrowSequence(_:)``) and that `snapshot` generates: `entities.yaml` has no
+    /// word for a sequence, so the live table as a structure does not show them; the repair does.
+    public static func narrowedSequences(_ live: TableShape, snapshot: CanonicalEntity, dialect: SQLDialect) -> [String] {
+        let generated = Set(snapshot.inDatabase(for: dialect).fields.filter(\.generated).map(\.name))
+        return live.columns.filter { ShapeText.isNarrowSequence($0.defaultValue) && generated.contains($0.name) }.map(\.name)
+    }
+
+    /// What a repair runs: the change from the live table (as a structure) to the snapshot, and
+    /// each narrowed sequence made as wide as its column (a catalog change). Planning and every
+    /// later derivation of the repair use this one function.
+    public static func derive(from live: CanonicalEntity, narrowedSequences: [String], to snapshot: CanonicalEntity,
+                              renderer: MigrationSQLRenderer) -> DerivedChange {
+        var derived = DerivedChange(from: live, to: snapshot, renderer: renderer)
+        derived.statements += narrowedSequences.map { renderer.widenSequence(table: snapshot.tableName, column: $0) }
+        return derived
     }
 
     /// The checksum of the live table as a structure: what a repair records and checks again before it runs.

@@ -38,7 +38,7 @@ public enum LiveEntity {
             }
             field.primary = live.primaryKey.contains(column.name)
             field.optional = !column.notNull && !field.primary
-            if column.defaultValue == ShapeText.autoincrement {
+            if column.defaultValue == ShapeText.autoincrement || ShapeText.isNarrowSequence(column.defaultValue) {
                 field.generated = true
                 field.defaultValue = nil
             } else {

@@ -144,6 +144,24 @@ public enum ShapeText {
     /// What a serial column's `nextval(…)` default is compared as.
     public static let autoincrement = "autoincrement"
 
+    /// A serial column's default whose sequence counts in a narrower type than the column: a
+    /// `bigint` key whose sequence is still `AS integer` (widened by `ALTER COLUMN … TYPE` alone,
+    /// by hand or by a version before 2026-12-06) stops at 2,147,483,647 although the column does not.
+    public static func narrowSequence(_ type: String) -> String { "\(autoincrement) (its sequence AS \(type))" }
+
+    /// Whether a live default is ``narrowSequence(_:)``.
+    public static func isNarrowSequence(_ value: String?) -> Bool {
+        value?.hasPrefix("\(autoincrement) (its sequence AS ") == true
+    }
+
+    /// ``defaultValue(_:)`` of a live column, with its serial sequence's type (`format_type`): a
+    /// `bigint` column's sequence `AS integer` (or `smallint`) reads as ``narrowSequence(_:)``.
+    public static func defaultValue(_ text: String, sequence: String?, column: String) -> String {
+        let value = defaultValue(text)
+        guard value == autoincrement, column == "bigint", let sequence, sequence == "integer" || sequence == "smallint" else { return value }
+        return narrowSequence(sequence)
+    }
+
     /// A type as PostgreSQL's `format_type` spells it, or SQLite's declared type upper-cased.
     public static func type(_ text: String, _ dialect: SQLDialect) -> String {
         let trimmed = text.trimmingCharacters(in: .whitespaces)

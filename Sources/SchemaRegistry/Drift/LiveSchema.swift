@@ -84,6 +84,8 @@ public enum LiveSchema {
         let columns = try connection.query("""
             SELECT a.attname AS "name", format_type(a.atttypid, a.atttypmod) AS "type", a.attnotnull AS "notnull",
                    pg_get_expr(d.adbin, d.adrelid) AS "default",
+                   (SELECT format_type(s.seqtypid, NULL) FROM pg_sequence AS s
+                    WHERE s.seqrelid = pg_get_serial_sequence(a.attrelid::regclass::text, a.attname)::regclass) AS "sequence",
                    (SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_enum AS e
                     WHERE e.enumtypid IN (a.atttypid, (SELECT t.typelem FROM pg_type AS t WHERE t.oid = a.atttypid AND t.typcategory = 'A'))) AS "labels"
             FROM pg_attribute AS a LEFT JOIN pg_attrdef AS d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
@@ -91,7 +93,8 @@ public enum LiveSchema {
             """, [.integer(oid)]).map { row in
             TableShape.Column(name: row["name"]?.text ?? "",
                               type: ShapeText.type(row["type"]?.text ?? "", .postgresql) + ShapeText.enumLabels(row["labels"]?.text.map { $0.split(separator: ",").map(String.init) }),
-                              notNull: row["notnull"]?.integer == 1, defaultValue: row["default"]?.text.map(ShapeText.defaultValue))
+                              notNull: row["notnull"]?.integer == 1,
+                              defaultValue: row["default"]?.text.map { ShapeText.defaultValue($0, sequence: row["sequence"]?.text, column: row["type"]?.text ?? "") })
         }
         var primaryKey: [String] = []
         var indexes: [TableShape.Index] = []

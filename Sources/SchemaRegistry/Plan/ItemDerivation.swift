@@ -70,7 +70,8 @@ extension Registry {
     /// What a repair is derived from: the live table, read now under the lock (never a stored
     /// claim), as the applied snapshot's terms describe it, or why it cannot be.
     enum RepairBase: Sendable {
-        case live(CanonicalEntity)
+        /// The live table as a structure, and its serial columns whose sequence is narrower.
+        case live(CanonicalEntity, narrowedSequences: [String])
         case refused(SchemaError.Code, String)
     }
 
@@ -87,7 +88,7 @@ extension Registry {
         guard Checksum(of: approximation).hex == item.repairOf else {
             return .refused(.baseChanged, "the table changed again since this repair was planned; run `schema drift --queue` again")
         }
-        return .live(approximation)
+        return .live(approximation, narrowedSequences: DriftRepair.narrowedSequences(live, snapshot: snapshot, dialect: connection.dialect))
     }
 
     /// The pure part of ``derive(_:_:liveCheck:_:)``: the checks in their order, then the rendering.
@@ -107,19 +108,20 @@ extension Registry {
         if item.renamedFrom != nil, inputs.applied[item.entity] != nil {
             return refuse(.baseChanged, "\(TerminalText.escape(item.entity, limit: 80)) is applied already, so nothing can be renamed to it; run scan again")
         }
-        var before = applied?.structure
-        if item.action == .repair, before != nil {
+        let renderer = MigrationSQLRenderer(dialect: dialect, primaryKeys: inputs.primaryKeys(with: item.structure), identity: inputs.context.identity,
+                                            hostEnums: inputs.context.host?.enumTypesInDatabase ?? [])
+        let derived: DerivedChange
+        if item.action == .repair, applied != nil, let snapshot = item.structure {
             switch repairBase {
-            case .live(let live): before = live
+            // A repair restores the applied structure: nothing of it is left for later.
+            case .live(let live, let narrowed): derived = DriftRepair.derive(from: live, narrowedSequences: narrowed, to: snapshot, renderer: renderer)
             case .refused(let code, let message): return refuse(code, message)
             case nil: return refuse(.baseChanged, "the live table of this repair was not read; run `schema drift --queue` again")
             }
+        } else {
+            derived = DerivedChange(from: applied?.structure, to: item.structure, renames: item.renames, renderer: renderer,
+                                    rollout: inputs.context.rollsOut(on: dialect))
         }
-        let renderer = MigrationSQLRenderer(dialect: dialect, primaryKeys: inputs.primaryKeys(with: item.structure), identity: inputs.context.identity,
-                                            hostEnums: inputs.context.host?.enumTypesInDatabase ?? [])
-        // A repair restores the applied structure: nothing of it is left for later.
-        let derived = DerivedChange(from: before, to: item.structure, renames: item.renames, renderer: renderer,
-                                    rollout: inputs.context.rollsOut(on: dialect) && item.action != .repair)
         // The stored text hashes to the item's pin (``integrityProblem(of:)``): equal to the
         // derivation, the derivation has that pin too, without hashing it again.
         guard item.format == PinnedSQL.currentFormat, derived.statements == item.statements, derived.checks == item.checks else {
