@@ -175,6 +175,40 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
+def start_load(work, url, update_sql, insert_sql, seconds):
+    """pgbench at the fixed rate, half `update_sql` and half `insert_sql`, logging every transaction;
+    returns the process and the log prefix (stop it with SIGINT, then read ``pgbench_logs``)."""
+    scripts = os.path.join(work, "scripts")
+    os.makedirs(scripts, exist_ok=True)
+    with open(os.path.join(scripts, "update.sql"), "w") as fh:
+        fh.write(update_sql)
+    with open(os.path.join(scripts, "insert.sql"), "w") as fh:
+        fh.write(insert_sql)
+    logs = os.path.join(work, "logs")
+    shutil.rmtree(logs, ignore_errors=True)
+    os.makedirs(logs)
+    prefix = os.path.join(logs, "tx")
+    bench = subprocess.Popen(["pgbench", url, "-n", "-c", str(CLIENTS), "-j", "2", "-R", str(RATE), "-T", str(seconds),
+                              "-f", os.path.join(scripts, "update.sql") + "@1", "-f", os.path.join(scripts, "insert.sql") + "@1",
+                              "-l", "--log-prefix", prefix],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return bench, prefix
+
+
+def writes_per_second(samples):
+    """Epoch second → transactions completed in it."""
+    per_second = {}
+    for done, _, _ in samples:
+        per_second[int(done)] = per_second.get(int(done), 0) + 1
+    return per_second
+
+
+def seconds_without_writes(samples, begun, ended):
+    """The whole seconds from `begun` to `ended` in which no transaction completed."""
+    per_second = writes_per_second(samples)
+    return sum(1 for second in range(int(begun), int(ended) + 1) if per_second.get(second, 0) == 0)
+
+
 def measure(work, name, after, flags, reader_seconds=0, lock_timeout_ms=None, prepare=(), deploys="recreate"):
     db = "online_" + str(abs(hash(name)) % 10**8)
     psql(PG, f"DROP DATABASE IF EXISTS {db}", f"CREATE DATABASE {db} TEMPLATE online_template")
@@ -188,21 +222,8 @@ def measure(work, name, after, flags, reader_seconds=0, lock_timeout_ms=None, pr
         sys.exit(f"{name}: approve failed\n{approve.stdout}\n{approve.stderr}")
     plan = schema(url, root, "plan").stdout
 
-    scripts = os.path.join(work, "scripts")
-    os.makedirs(scripts, exist_ok=True)
-    with open(os.path.join(scripts, "update.sql"), "w") as fh:
-        fh.write(UPDATE_SQL.format(rows=ROWS))
-    with open(os.path.join(scripts, "insert.sql"), "w") as fh:
-        fh.write(INSERT_SQL)
-    logs = os.path.join(work, "logs")
-    shutil.rmtree(logs, ignore_errors=True)
-    os.makedirs(logs)
-    prefix = os.path.join(logs, "tx")
-    duration = 200  # an upper bound; pgbench is stopped once the apply and the tail are done
-    bench = subprocess.Popen(["pgbench", url, "-n", "-c", str(CLIENTS), "-j", "2", "-R", str(RATE), "-T", str(duration),
-                              "-f", os.path.join(scripts, "update.sql") + "@1", "-f", os.path.join(scripts, "insert.sql") + "@1",
-                              "-l", "--log-prefix", prefix],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # 200 s is an upper bound; pgbench is stopped once the apply and the tail are done.
+    bench, prefix = start_load(work, url, UPDATE_SQL.format(rows=ROWS), INSERT_SQL, 200)
     load_start = time.time()
     reader = None
     if reader_seconds:
@@ -230,11 +251,9 @@ def measure(work, name, after, flags, reader_seconds=0, lock_timeout_ms=None, pr
     before = [latency for done, latency, _ in samples if load_start + 2 <= done < apply_start]
     during = [latency for done, latency, _ in samples if apply_start <= done <= apply_end + 0.5]
     stall = max((elapsed for done, _, elapsed in samples if apply_start <= done <= apply_end + 0.5), default=float("nan"))
-    per_second = {}
-    for done, _, _ in samples:
-        per_second[int(done)] = per_second.get(int(done), 0) + 1
-    zero = sum(1 for second in range(int(apply_start), int(apply_end) + 1) if per_second.get(second, 0) == 0)
+    zero = seconds_without_writes(samples, apply_start, apply_end)
     if os.environ.get("SCHEMA_ONLINE_DEBUG"):
+        per_second = writes_per_second(samples)
         window = range(int(apply_start) - 2, int(apply_end) + 3)
         print(f"{name}: apply {apply_start:.3f} → {apply_end:.3f}; writes per second: "
               + ", ".join(f"{second}:{per_second.get(second, 0)}" for second in window), file=sys.stderr)
@@ -312,19 +331,7 @@ def key_widening(work, deploys):
     root = workspace(work, KEY_AFTER, deploys)
     schema(url, root, "scan")
     schema(url, root, "approve", "all", "--as", "bench", *(["--allow-rewrite"] if deploys == "recreate" else []))
-    scripts = os.path.join(work, "scripts")
-    os.makedirs(scripts, exist_ok=True)
-    with open(os.path.join(scripts, "key-update.sql"), "w") as fh:
-        fh.write(KEY_UPDATE_SQL.format(rows=ROWS))
-    with open(os.path.join(scripts, "key-insert.sql"), "w") as fh:
-        fh.write(KEY_INSERT_SQL)
-    logs = os.path.join(work, "key-logs")
-    shutil.rmtree(logs, ignore_errors=True)
-    os.makedirs(logs)
-    prefix = os.path.join(logs, "tx")
-    bench = subprocess.Popen(["pgbench", url, "-n", "-c", str(CLIENTS), "-j", "2", "-R", str(RATE), "-T", "600",
-                              "-f", os.path.join(scripts, "key-update.sql") + "@1", "-f", os.path.join(scripts, "key-insert.sql") + "@1",
-                              "-l", "--log-prefix", prefix], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    bench, prefix = start_load(work, url, KEY_UPDATE_SQL.format(rows=ROWS), KEY_INSERT_SQL, 600)
     load_start = time.time()
     time.sleep(WARMUP)
     windows = []
@@ -350,10 +357,7 @@ def key_widening(work, deploys):
     failed = re.findall(r"number of failed transactions: (\d+)", printed)
     for label, begun, ended, outcome in windows:
         during = [latency for done, latency, _ in samples if begun <= done <= ended + 0.5]
-        per_second = {}
-        for done, _, _ in samples:
-            per_second[int(done)] = per_second.get(int(done), 0) + 1
-        zero = sum(1 for second in range(int(begun), int(ended) + 1) if per_second.get(second, 0) == 0)
+        zero = seconds_without_writes(samples, begun, ended)
         result = "done" if outcome.returncode == 0 else f"exit {outcome.returncode}: {outcome.stderr[-300:]}"
         print(f"| {label} | {ended - begun:.1f} s | {percentile(before, 0.99):.1f} → {percentile(during, 0.99):.1f} ms | "
               f"{max(during, default=float('nan')):.0f} ms | {zero} | {result} |")
