@@ -7,7 +7,8 @@ a change it does not tolerate (a dropped field, a field made required, a tighter
 value removed, a unique index on an existing column, a renamed field, a dropped table, and an int
 column widened to bigint through a shadow column in the same change as a rename of another field of
 its table, with an index over both, and an autoincrement primary key widened to bigint with the
-foreign-key column of another table that references it). Then the new version's
+foreign-key column of another table that references it, and an entity renamed: the old name stays a
+view until `complete`). Then the new version's
 client runs beside it. Then one ends the rollout while the version that stays serves:
   complete: the old version stops, `schema complete` runs under the new version's load;
   rollback: the new version stops, `schema rollback` runs under the old version's load.
@@ -66,6 +67,10 @@ V1 = """entities:
       eventId: { type: int, index: true }
     relations:
       - { name: event, type: belongsTo, entity: Event, field: eventId, onDelete: Cascade }
+  - name: Note
+    fields:
+      id: { type: int, primary: true, generated: true }
+      text: { type: string }
 """
 V2 = """entities:
   - name: Post
@@ -95,6 +100,11 @@ V2 = """entities:
       eventId: { type: bigint, index: true }
     relations:
       - { name: event, type: belongsTo, entity: Event, field: eventId, onDelete: Cascade }
+  - name: Memo
+    renamedFrom: Note
+    fields:
+      id: { type: int, primary: true, generated: true }
+      text: { type: string }
 """
 # Each transaction writes one row with a unique key and reads rows of both kinds.
 OLD = """\\set r random(1, 20000)
@@ -103,6 +113,9 @@ INSERT INTO "Tag" ("id", "label") VALUES ('t-' || txid_current(), 'old');
 INSERT INTO "Stat" ("id", "views", "label") VALUES ('o-' || txid_current(), 1, 'old');
 WITH "event" AS (INSERT INTO "Event" ("name") VALUES ('old') RETURNING "id") INSERT INTO "Hit" ("eventId") SELECT "id" FROM "event";
 SELECT "Event"."id", "name", "Hit"."id" FROM "Event" JOIN "Hit" ON "Hit"."eventId" = "Event"."id" WHERE "Event"."id" = :r;
+INSERT INTO "Note" ("text") VALUES ('old');
+UPDATE "Note" SET "text" = "text" WHERE "id" = :r;
+SELECT "id", "text" FROM "Note" WHERE "id" = :r;
 SELECT "id", "title", "legacy", "subtitle", "status", "slug", "summary" FROM "Post" WHERE "id" = 'seed' || :r;
 SELECT "id", "title", "legacy", "subtitle", "status", "slug", "summary" FROM "Post" ORDER BY "id" DESC LIMIT 5;
 """
@@ -111,6 +124,8 @@ INSERT INTO "Post" ("id", "title", "status", "slug", "abstract") VALUES ('n-' ||
 INSERT INTO "Stat" ("id", "views", "title") VALUES ('n-' || txid_current(), 2, 'new');
 WITH "event" AS (INSERT INTO "Event" ("name") VALUES ('new') RETURNING "id") INSERT INTO "Hit" ("eventId") SELECT "id" FROM "event";
 SELECT "Event"."id", "name", "Hit"."id" FROM "Event" JOIN "Hit" ON "Hit"."eventId" = "Event"."id" WHERE "Event"."id" = :r;
+INSERT INTO "Memo" ("text") VALUES ('new');
+SELECT "id", "text" FROM "Memo" WHERE "id" = :r;
 SELECT "id", "views", "title" FROM "Stat" WHERE "id" = 'seed' || :r;
 SELECT "id", "title", "subtitle", "status", "slug", "abstract" FROM "Post" WHERE "id" = 'seed' || :r;
 SELECT "id", "title", "subtitle", "status", "slug", "abstract" FROM "Post" ORDER BY "id" DESC LIMIT 5;
@@ -205,6 +220,7 @@ def prepared(database):
     psql(database, f"""INSERT INTO "Stat" ("id", "views") SELECT 'seed' || g, g FROM generate_series(1, {SEEDS}) AS g""")
     psql(database, f"""WITH "event" AS (INSERT INTO "Event" ("name") SELECT 'seed' FROM generate_series(1, {SEEDS}) RETURNING "id")
                        INSERT INTO "Hit" ("eventId") SELECT "id" FROM "event" """)
+    psql(database, f"""INSERT INTO "Note" ("text") SELECT 'seed' FROM generate_series(1, {SEEDS})""")
     psql(database, "GRANT USAGE ON SCHEMA public TO app; GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO app; "
                    "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO app")
     write(root, V2)
@@ -285,6 +301,17 @@ def under_load(end):
                              WHERE conrelid IN ('"Event"'::regclass, '"Hit"'::regclass) AND contype IN ('p', 'f')""")
     if keys != "p:Event_pkey:true f:Hit_eventId_fkey:true p:Hit_pkey:true":
         fail(f"{end}: the keys are {keys}")
+    # The renamed entity: one table under the name of the version that stays, no view left, every
+    # row either version wrote through its own name.
+    kept_name = "Memo" if end == "complete" else "Note"
+    relkinds = psql(database, """SELECT string_agg(relname || ':' || relkind::text, ' ' ORDER BY relname) FROM pg_class
+                                 WHERE relname IN ('Note', 'Memo') AND relnamespace = 'public'::regnamespace""")
+    if relkinds != f"{kept_name}:r":
+        fail(f"{end}: Note/Memo are {relkinds}, expected only the table {kept_name}")
+    notes = psql(database, f"""SELECT count(*) FILTER (WHERE "text" = 'seed') || ' ' || count(*) FILTER (WHERE "text" = 'old') || ' '
+                               || count(*) FILTER (WHERE "text" = 'new') FROM "{kept_name}" """)
+    if notes != f"{SEEDS} {old_count} {new_count}":
+        fail(f"{end}: {kept_name} holds {notes} seed/old/new rows, expected {SEEDS} {old_count} {new_count}")
     tags = columns(database, "Tag")
     if (end == "complete") != (tags == ""):
         fail(f"{end}: the Tag table is {'still there' if tags else 'gone'}")
@@ -327,8 +354,8 @@ def killed(end):
     if expand_kills == 0 or end_kills == 0:
         fail(f"{end} with kills: no run was killed ({expand_kills}, {end_kills}): the test proved nothing")
     lines = psql(database, f"""SELECT action || ':' || count(*) FROM schema_registry."_schema_audit" WHERE action IN ('apply', '{end}') GROUP BY action ORDER BY action""")
-    if lines.split() != sorted([f"apply:10", f"{end}:5"]):
-        fail(f"{end} with kills: audit has {lines.split()} (5 creates and 5 expands applied once each, 5 {end} lines expected)")
+    if lines.split() != sorted([f"apply:12", f"{end}:6"]):
+        fail(f"{end} with kills: audit has {lines.split()} (6 creates and 6 expands applied once each, 6 {end} lines expected)")
     invalid = psql(database, "SELECT count(*) FROM pg_index WHERE NOT indisvalid")
     drift = schema(["drift", "--root", root], url, check=False)
     if invalid != "0" or drift.returncode != 0:
