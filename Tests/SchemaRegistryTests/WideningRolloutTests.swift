@@ -102,28 +102,35 @@ import Testing
     }
 
     /// A `bigint` autoincrement key whose sequence is still `AS integer` (what `ALTER COLUMN … TYPE
-    /// bigint` alone leaves, by hand or by a version before the sequence was widened with the key):
-    /// drift says so, and its repair widens the sequence, a catalog change, after which the key
-    /// counts past int.
+    /// bigint` alone leaves, by hand or by a version before the sequence was widened with the key),
+    /// under a name Prisma does not give it: drift says both, and one repair widens the sequence and
+    /// renames the key, catalog changes, after which the key counts past int.
     @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
-    func aKeysNarrowSequenceIsDriftAndItsRepairWidensIt() throws {
+    func aKeysNarrowSequenceAndItsNameAreDriftAndOneRepairFixesBoth() throws {
         let v2 = "entities:\n  - name: Ticket\n    fields:\n      id: { type: bigint, primary: true, generated: true }\n      title: { type: string, nullable: true }\n"
         let fixture = try RolloutTests.Fixture.applied(v2, package: "desk", seed: #"INSERT INTO "Ticket" ("title") SELECT 't' || g FROM generate_series(1, 100) AS g"#)
         defer { fixture.database.close() }
         #expect(!(try fixture.registry.drift(host: Desired.host)).hasDrift)
-        try fixture.database.withLockedTransaction { try $0.execute(#"ALTER SEQUENCE "Ticket_id_seq" AS integer"#) }
+        try fixture.database.withLockedTransaction { connection in
+            try connection.execute(#"ALTER SEQUENCE "Ticket_id_seq" AS integer"#)
+            try connection.execute(#"ALTER TABLE "Ticket" RENAME CONSTRAINT "Ticket_pkey" TO "tickets_key""#)
+        }
         let report = try fixture.registry.drift(host: Desired.host)
-        #expect(report.drifted.flatMap(\.differences).map(\.description) == ["[*] Altered column `id` (default `autoincrement` → `autoincrement (its sequence AS integer)`)"],
-                "\(report.drifted)")
+        #expect(report.drifted.flatMap(\.differences).map(\.description) == [
+            "[*] Altered column `id` (default `autoincrement` → `autoincrement (its sequence AS integer)`)",
+            "[*] Changed the primary key (named `Ticket_pkey` → named `tickets_key`)",
+        ], "\(report.drifted)")
         let repairs = try fixture.registry.queueRepairs(host: Desired.host, principal: "ci")
         let repair = try #require(repairs.queued.first)
         #expect(repair.statements.map(\.sql).contains { $0.contains("AS bigint") } && !repair.rewritesTable, "\(repair.statements.map(\.sql))")
+        #expect(repair.statements.map(\.sql).contains(#"ALTER TABLE "Ticket" RENAME CONSTRAINT "tickets_key" TO "Ticket_pkey""#))
         // Neither --allow-data-loss nor --allow-rewrite: the repair changes the sequence only.
         let decision = try fixture.registry.approve(.ids([repair.id]), as: "alice", allowDataLoss: false)
         #expect(decision.accepted.count == 1, "\(decision.refused)")
         let desired = try Desired.from(["desk": v2])
         #expect(try fixture.registry.applyApproved(desired).applied.map(\.action) == [.repair])
         #expect(!(try fixture.registry.drift(host: Desired.host)).hasDrift)
+        #expect(try fixture.text(#"SELECT conname::text AS "value" FROM pg_constraint WHERE conrelid = '"Ticket"'::regclass AND contype = 'p'"#) == "Ticket_pkey")
         _ = try fixture.count(#"SELECT setval('"Ticket_id_seq"', 2147483647) AS "count""#)
         #expect(try fixture.count(#"WITH "new" AS (INSERT INTO "Ticket" ("title") VALUES ('past int') RETURNING "id") SELECT "id" AS "count" FROM "new""#) == 2_147_483_648)
     }

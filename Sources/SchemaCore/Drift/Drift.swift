@@ -102,6 +102,9 @@ public enum Drift {
         if live.primaryKey != expected.primaryKey {
             found.append(DriftDifference(.primaryKeyChanged, table: table, object: "primary key",
                                          expected: "(\(expected.primaryKey.joined(separator: ", ")))", live: "(\(live.primaryKey.joined(separator: ", ")))"))
+        } else if let name = expected.primaryKeyName, let liveName = live.primaryKeyName, name != liveName {
+            // Prisma names the constraint (`@id(map:)`): under another name its next diff sees drift.
+            found.append(DriftDifference(.primaryKeyChanged, table: table, object: "primary key", expected: "named `\(name)`", live: "named `\(liveName)`"))
         }
 
         found += indexDifferences(expected, live)

@@ -17,10 +17,10 @@ public enum DriftRepair {
         let snapshot = applied.structure
         let (approximation, limits) = LiveEntity.approximate(live, snapshot: snapshot, dialect: dialect, primaryKeys: primaryKeys)
         guard limits.isEmpty else { return .limits(limits) }
-        let narrowed = narrowedSequences(live, snapshot: snapshot, dialect: dialect)
-        let derived = derive(from: approximation, narrowedSequences: narrowed, to: snapshot,
+        let unexpressed = Unexpressed(live, snapshot: snapshot, dialect: dialect)
+        let derived = derive(from: approximation, unexpressed: unexpressed, to: snapshot,
                              renderer: MigrationSQLRenderer(dialect: dialect, primaryKeys: primaryKeys, identity: identity))
-        guard !derived.operations.isEmpty || !narrowed.isEmpty else { return .nothingToRepair }
+        guard !derived.operations.isEmpty || !unexpressed.isEmpty else { return .nothingToRepair }
         let liveChecksum = Checksum(of: approximation).hex
         return .change(PlannedChange(
             id: id(entity: snapshot.name, snapshot: applied.checksum, live: liveChecksum), entity: snapshot.name, action: .repair,
@@ -28,21 +28,41 @@ public enum DriftRepair {
             derived: derived, repairOf: liveChecksum))
     }
 
-    /// The serial columns of `live` whose sequence is narrower than the column
-    /// (``ShapeText/narrowSequence(_:)``) and that `snapshot` generates: `entities.yaml` has no
-    /// word for a sequence, so the live table as a structure does not show them; the repair does.
-    public static func narrowedSequences(_ live: TableShape, snapshot: CanonicalEntity, dialect: SQLDialect) -> [String] {
-        let generated = Set(snapshot.inDatabase(for: dialect).fields.filter(\.generated).map(\.name))
-        return live.columns.filter { ShapeText.isNarrowSequence($0.defaultValue) && generated.contains($0.name) }.map(\.name)
+    /// What of a live table `entities.yaml` has no word for, so that the live table read as a
+    /// structure does not show it, but a repair restores: serial columns whose sequence is narrower
+    /// than the column (``ShapeText/narrowSequence(_:)``), and a primary key under another name.
+    public struct Unexpressed: Hashable, Sendable {
+        /// The columns `snapshot` generates whose sequence is narrower.
+        public var narrowedSequences: [String]
+        /// The live primary key's name, when it is not the one the snapshot's table has.
+        public var misnamedKey: String?
+
+        /// What of `live` differs from `snapshot`'s table in these terms.
+        public init(_ live: TableShape, snapshot: CanonicalEntity, dialect: SQLDialect) {
+            let table = snapshot.inDatabase(for: dialect)
+            let generated = Set(table.fields.filter(\.generated).map(\.name))
+            narrowedSequences = live.columns.filter { ShapeText.isNarrowSequence($0.defaultValue) && generated.contains($0.name) }.map(\.name)
+            let expected = TableShape.expected(for: snapshot, dialect: dialect, primaryKeys: [:])
+            misnamedKey = live.primaryKey == expected.primaryKey && live.primaryKeyName != expected.primaryKeyName && expected.primaryKeyName != nil
+                ? live.primaryKeyName : nil
+        }
+
+        /// Whether there is nothing of the kind.
+        public var isEmpty: Bool { narrowedSequences.isEmpty && misnamedKey == nil }
     }
 
-    /// What a repair runs: the change from the live table (as a structure) to the snapshot, and
-    /// each narrowed sequence made as wide as its column (a catalog change). Planning and every
-    /// later derivation of the repair use this one function.
-    public static func derive(from live: CanonicalEntity, narrowedSequences: [String], to snapshot: CanonicalEntity,
+    /// What a repair runs: the change from the live table (as a structure) to the snapshot, each
+    /// narrowed sequence made as wide as its column, and the key renamed to its name (both catalog
+    /// changes). Planning and every later derivation of the repair use this one function.
+    public static func derive(from live: CanonicalEntity, unexpressed: Unexpressed, to snapshot: CanonicalEntity,
                               renderer: MigrationSQLRenderer) -> DerivedChange {
         var derived = DerivedChange(from: live, to: snapshot, renderer: renderer)
-        derived.statements += narrowedSequences.map { renderer.widenSequence(table: snapshot.tableName, column: $0) }
+        let table = snapshot.tableName
+        derived.statements += unexpressed.narrowedSequences.map { renderer.widenSequence(table: table, column: $0) }
+        if let misnamed = unexpressed.misnamedKey {
+            derived.statements.append(renderer.renameConstraint(table: table, from: misnamed,
+                                                                to: ConstraintName.primaryKey(of: snapshot.inDatabase(for: renderer.dialect), in: renderer.dialect)))
+        }
         return derived
     }
 

@@ -91,6 +91,8 @@ public struct TableShape: Hashable, Sendable, Codable {
     public var name: String
     public var columns: [Column]
     public var primaryKey: [String]
+    /// The primary-key constraint's name (PostgreSQL; nil on SQLite, whose catalog does not keep it).
+    public var primaryKeyName: String?
     public var indexes: [Index]
     public var foreignKeys: [ForeignKey]
     public var checks: [Check]
@@ -134,8 +136,10 @@ extension TableShape {
                               onDelete: (relation.onDelete ?? .Restrict).sql, onUpdate: (relation.onUpdate ?? .Cascade).sql)
         }
         let checks = entity.fields.filter { dialect.checkExpression($0) != nil }.map { Check(name: ConstraintName.check(entity.name, $0.name, in: dialect)) }
-        return TableShape(name: entity.name, columns: columns, primaryKey: entity.keyColumns, indexes: indexes,
-                          foreignKeys: keys, checks: checks)
+        var shape = TableShape(name: entity.name, columns: columns, primaryKey: entity.keyColumns, indexes: indexes,
+                               foreignKeys: keys, checks: checks)
+        if dialect == .postgresql, !entity.keyColumns.isEmpty { shape.primaryKeyName = ConstraintName.primaryKey(of: entity, in: dialect) }
+        return shape
     }
 }
 

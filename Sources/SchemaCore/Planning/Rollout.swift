@@ -166,6 +166,8 @@ public enum Rollout {
 
         var entity = CanonicalEntity(name: new.name, fields: fields, indexes: indexes.sorted(), relations: relations, acl: new.acl, presentation: new.presentation)
         entity.compoundKey = new.compoundKey
+        // A join table's key keeps Prisma's name (`_AToB_AB_pkey`) through the rollout.
+        entity.joinTable = new.joinTable
         return entity
     }
 

@@ -240,6 +240,11 @@ extension MigrationSQLRenderer {
     /// Makes the sequence of an `autoincrement()` column count in `bigint`: a `SERIAL` column's
     /// sequence is `AS integer`, and changing the column's type leaves it so, so the next id past
     /// 2,147,483,647 would still fail. Its name is looked up, as a renamed table keeps its old one.
+    /// A constraint renamed: catalog only.
+    func renameConstraint(table: String, from: String, to: String) -> SQLStatement {
+        SQLStatement(.tables, "ALTER TABLE \(q(table)) RENAME CONSTRAINT \(q(from)) TO \(q(to))", lock: exclusive(table))
+    }
+
     func widenSequence(table: String, column: String) -> SQLStatement {
         SQLStatement(.tables, alterSerialSequence(table: table, column: column, "AS bigint"), lock: exclusive(table))
     }

@@ -97,6 +97,7 @@ public enum LiveSchema {
                               defaultValue: row["default"]?.text.map { ShapeText.defaultValue($0, sequence: row["sequence"]?.text, column: row["type"]?.text ?? "") })
         }
         var primaryKey: [String] = []
+        var primaryKeyName: String?
         var indexes: [TableShape.Index] = []
         for row in try connection.query("""
             SELECT ic.relname AS "name", i.indisunique AS "unique", i.indisprimary AS "primary", i.indisvalid AS "valid", am.amname AS "method",
@@ -111,6 +112,8 @@ public enum LiveSchema {
             let indexColumns = (row["columns"]?.text ?? "").split(separator: ",").map(String.init)
             if row["primary"]?.integer == 1 {
                 primaryKey = indexColumns
+                // A primary key's index has the constraint's name.
+                primaryKeyName = row["name"]?.text
                 continue
             }
             indexes.append(TableShape.Index(name: row["name"]?.text ?? "", columns: indexColumns, unique: row["unique"]?.integer == 1,
@@ -140,7 +143,9 @@ public enum LiveSchema {
                 targetColumns: (row["targetcolumns"]?.text ?? "").split(separator: ",").map(String.init),
                 onDelete: action(row["ondelete"]?.text), onUpdate: action(row["onupdate"]?.text), valid: valid))
         }
-        return TableShape(name: table, columns: columns, primaryKey: primaryKey, indexes: indexes, foreignKeys: keys, checks: checks)
+        var shape = TableShape(name: table, columns: columns, primaryKey: primaryKey, indexes: indexes, foreignKeys: keys, checks: checks)
+        shape.primaryKeyName = primaryKeyName
+        return shape
     }
 
     /// `pg_constraint.confdeltype` and `confupdtype` as SQL spells the action.

@@ -70,8 +70,8 @@ extension Registry {
     /// What a repair is derived from: the live table, read now under the lock (never a stored
     /// claim), as the applied snapshot's terms describe it, or why it cannot be.
     enum RepairBase: Sendable {
-        /// The live table as a structure, and its serial columns whose sequence is narrower.
-        case live(CanonicalEntity, narrowedSequences: [String])
+        /// The live table as a structure, and what of it the structure cannot show.
+        case live(CanonicalEntity, DriftRepair.Unexpressed)
         case refused(SchemaError.Code, String)
     }
 
@@ -88,7 +88,7 @@ extension Registry {
         guard Checksum(of: approximation).hex == item.repairOf else {
             return .refused(.baseChanged, "the table changed again since this repair was planned; run `schema drift --queue` again")
         }
-        return .live(approximation, narrowedSequences: DriftRepair.narrowedSequences(live, snapshot: snapshot, dialect: connection.dialect))
+        return .live(approximation, DriftRepair.Unexpressed(live, snapshot: snapshot, dialect: connection.dialect))
     }
 
     /// The pure part of ``derive(_:_:liveCheck:_:)``: the checks in their order, then the rendering.
@@ -114,7 +114,7 @@ extension Registry {
         if item.action == .repair, applied != nil, let snapshot = item.structure {
             switch repairBase {
             // A repair restores the applied structure: nothing of it is left for later.
-            case .live(let live, let narrowed): derived = DriftRepair.derive(from: live, narrowedSequences: narrowed, to: snapshot, renderer: renderer)
+            case .live(let live, let unexpressed): derived = DriftRepair.derive(from: live, unexpressed: unexpressed, to: snapshot, renderer: renderer)
             case .refused(let code, let message): return refuse(code, message)
             case nil: return refuse(.baseChanged, "the live table of this repair was not read; run `schema drift --queue` again")
             }
