@@ -18,6 +18,14 @@ struct RegistryOptions: ParsableArguments {
         return .defaultLocation(root: root)
     }
 
+    /// The database location, refused when its `schema=` contradicts the multi-schema of the host
+    /// `options` read (``DatabaseLocation/requireSchema(matching:)``): before anything is opened.
+    func checkedLocation(_ options: GlobalOptions) throws -> DatabaseLocation {
+        let location = try location(root: options.rootURL)
+        try location.requireSchema(matching: options.renderContext().host)
+        return location
+    }
+
     /// Resolves the location once, opens the registry, runs `body`, closes the connection.
     ///
     /// Only the commands that start a registry (`scan`, `admin add`, `registry init`) pass

@@ -195,6 +195,39 @@ import Testing
         }
     }
 
+    /// A multi-schema host places every model with `@@schema` and the package models say
+    /// `@@schema("public")`: a URL naming another schema is refused before anything is opened.
+    @Test func aMultiSchemaHostRefusesAnotherSchemaInTheURL() throws {
+        let root = URL(fileURLWithPath: "/nonexistent")
+        let elsewhere = try DatabaseLocation.parse("postgres://app@db:5432/shop?schema=tenant_a", root: root)
+        let error = try #require(throws: SchemaError.self) { try elsewhere.requireSchema(matching: MultiSchemaHostTests.host) }
+        #expect(error.code == .usage && error.message.contains("schema=tenant_a") && error.message.contains("schemas = [public, auth]")
+                && error.message.contains("Remove schema= from the URL"), "\(error.message)")
+        for fine in ["postgres://app@db:5432/shop", "postgres://app@db:5432/shop?schema=public"] {
+            try DatabaseLocation.parse(fine, root: root).requireSchema(matching: MultiSchemaHostTests.host)
+        }
+        // A host without multi-schema lives in the URL's schema with the package tables.
+        try elsewhere.requireSchema(matching: PrismaSchemaParser.parse("datasource db {\n  provider = \"postgresql\"\n}\nmodel User {\n  id String @id\n}\n", file: "schema.prisma").schema)
+        try elsewhere.requireSchema(matching: nil)
+        // The commands that plan or apply refuse it with the usage status, reaching no server.
+        let workspace = CLIWorkspace.make(["packages/notes/seed/schema/entities.yaml": Self.notes])
+        // CLIWorkspace writes a plain host; this one uses multi-schema.
+        try """
+            datasource db {
+              provider = "postgresql"
+              schemas  = ["public", "auth"]
+            }
+            model User {
+              id String @id
+              @@schema("auth")
+            }
+            """.write(to: workspace.appendingPathComponent("prisma/schema.prisma"), atomically: true, encoding: .utf8)
+        for command in [["scan"], ["plan"], ["apply"], ["complete", "--all", "--as", "alice"]] {
+            let run = try Processes.run(command + ["--root", workspace.path], url: "postgres://nobody@127.0.0.1:1/none?schema=tenant_a")
+            #expect(run.status == 2 && run.output.contains("multi-schema"), "\(command): \(run.output)")
+        }
+    }
+
     @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
     func packageTablesAreMadeInTheURLsSchemaBesideTheHosts() throws {
         let (admin, plain) = try Backend.postgres.makeDatabase()

@@ -41,6 +41,7 @@ struct ApplyCommand: AsyncParsableCommand {
         try runReportingErrors(root: options.rootURL) {
             try options.requireWorkspace()
             if noGenerate && merged != nil { throw SchemaError(.usage, "--merged and --no-generate contradict each other; drop one") }
+            _ = try registry.checkedLocation(options)
             let request = ApplyRequest(
                 principal: principal, trustedKeys: try trust.trustedKeys(), rowLevelSecurity: .declared,
                 prismaMigrations: prismaMigrations.map { URL(fileURLWithPath: $0).standardizedFileURL },

@@ -16,6 +16,7 @@ struct PlanCommand: AsyncParsableCommand {
         let console = Console.current
         try runReportingErrors(root: options.rootURL) {
             try options.requireWorkspace()
+            _ = try registry.checkedLocation(options)
             let trustedKeys = try trust.trustedKeys()
             let (plan, impacts) = try registry.withRegistry(root: options.rootURL, readOnly: true) { registry in
                 let desired = options.desiredState()

@@ -23,6 +23,7 @@ func runRolloutEnd(_ end: RolloutEnd, _ arguments: RolloutArguments, options: Gl
     let console = Console.current
     try runReportingErrors(root: options.rootURL) {
         try options.requireWorkspace()
+        _ = try registryOptions.checkedLocation(options)
         let entities = try arguments.chosen()
         let rule = try whenQuiet.map(QuietRule.init(parsing:))
         let outcome = try registryOptions.withRegistry(root: options.rootURL) { registry -> (RolloutOutcome, FragmentFile.Written?) in

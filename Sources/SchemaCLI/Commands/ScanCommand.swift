@@ -18,6 +18,7 @@ struct ScanCommand: AsyncParsableCommand {
         try runReportingErrors(root: options.rootURL) {
             // Refused before the database is opened: broken files create no database either.
             let desired = try options.validDesiredState(refusal: "nothing was queued: the package files have errors")
+            _ = try registry.checkedLocation(options)
             let result = try registry.withRegistry(root: options.rootURL, creating: true) { registry, location in
                 options.warnOnProviderMismatch(registry.database.dialect)
                 // A new registry is worth a line: after a mistyped URL it is the only sign that

@@ -1,5 +1,5 @@
 public import Foundation
-import SchemaCore
+public import SchemaCore
 
 /// Where the target database is: a SQLite file or a PostgreSQL server, parsed from a URL as
 /// Prisma users write them (`DATABASE_URL`).
@@ -195,4 +195,20 @@ public struct PostgresTLS: Equatable, Sendable {
 
     /// Whether the server's certificate is checked against trusted authorities.
     public var verifiesAuthority: Bool { mode == .verifyCA || mode == .verifyFull || (mode == .require && rootCertificate != nil) }
+}
+
+extension DatabaseLocation {
+    /// Refuses a PostgreSQL URL whose `schema=` is not where a multi-schema host's Prisma Client
+    /// looks for package tables. With `schemas = [...]` in the host's datasource every model says
+    /// its database schema (`@@schema`), the generated package models `@@schema("public")`; package
+    /// tables made in the URL's schema would be where neither Prisma Client nor Prisma Migrate looks.
+    /// Pure: checked before anything is opened.
+    public func requireSchema(matching host: PrismaSchema?) throws {
+        guard case .postgres(let server) = self, let schema = server.schema, schema != PrimaryKeys.connectionSchema,
+              let host, !host.schemas.isEmpty else { return }
+        throw SchemaError(.usage, "the database URL names schema=\(TerminalText.escape(schema, limit: 80)), but \(TerminalText.escape(host.file, limit: 200)) uses Prisma's "
+                          + "multi-schema (schemas = [\(host.schemas.map { TerminalText.escape($0, limit: 80) }.joined(separator: ", "))]), where every model says its schema with @@schema "
+                          + "and the package models say @@schema(\"\(PrimaryKeys.connectionSchema)\"): package tables made in \(TerminalText.escape(schema, limit: 80)) would be where "
+                          + "Prisma does not look. Remove schema= from the URL (with multi-schema, @@schema places every model); nothing was done")
+    }
 }
