@@ -31,20 +31,21 @@ public enum DriftRepair {
     /// What of a live table `entities.yaml` has no word for, so that the live table read as a
     /// structure does not show it, but a repair restores: serial columns whose sequence is narrower
     /// than the column (``ShapeText/narrowSequence(_:)``), and a primary key under another name.
-    public struct Unexpressed: Hashable, Sendable {
+    public struct Unexpressed: Sendable {
         /// The columns `snapshot` generates whose sequence is narrower.
         public var narrowedSequences: [String]
-        /// The live primary key's name, when it is not the one the snapshot's table has.
-        public var misnamedKey: String?
+        /// The live primary key's name and the one the snapshot's table has, when they differ.
+        public var misnamedKey: (live: String, expected: String)?
 
         /// What of `live` differs from `snapshot`'s table in these terms.
         public init(_ live: TableShape, snapshot: CanonicalEntity, dialect: SQLDialect) {
             let table = snapshot.inDatabase(for: dialect)
             let generated = Set(table.fields.filter(\.generated).map(\.name))
             narrowedSequences = live.columns.filter { ShapeText.isNarrowSequence($0.defaultValue) && generated.contains($0.name) }.map(\.name)
-            let expected = TableShape.expected(for: snapshot, dialect: dialect, primaryKeys: [:])
-            misnamedKey = live.primaryKey == expected.primaryKey && live.primaryKeyName != expected.primaryKeyName && expected.primaryKeyName != nil
-                ? live.primaryKeyName : nil
+            let expected = TableShape.expected(for: snapshot, dialect: dialect, primaryKeys: [:]).primaryKeyName
+            if let name = live.primaryKeyName, let expected, name != expected, live.primaryKey == table.keyColumns {
+                misnamedKey = (name, expected)
+            }
         }
 
         /// Whether there is nothing of the kind.
@@ -59,9 +60,8 @@ public enum DriftRepair {
         var derived = DerivedChange(from: live, to: snapshot, renderer: renderer)
         let table = snapshot.tableName
         derived.statements += unexpressed.narrowedSequences.map { renderer.widenSequence(table: table, column: $0) }
-        if let misnamed = unexpressed.misnamedKey {
-            derived.statements.append(renderer.renameConstraint(table: table, from: misnamed,
-                                                                to: ConstraintName.primaryKey(of: snapshot.inDatabase(for: renderer.dialect), in: renderer.dialect)))
+        if let key = unexpressed.misnamedKey {
+            derived.statements.append(renderer.renameConstraint(table: table, from: key.live, to: key.expected))
         }
         return derived
     }

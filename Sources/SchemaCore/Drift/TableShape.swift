@@ -151,11 +151,12 @@ public enum ShapeText {
     /// A serial column's default whose sequence counts in a narrower type than the column: a
     /// `bigint` key whose sequence is still `AS integer` (widened by `ALTER COLUMN … TYPE` alone,
     /// by hand or by a version before 2026-12-06) stops at 2,147,483,647 although the column does not.
-    public static func narrowSequence(_ type: String) -> String { "\(autoincrement) (its sequence AS \(type))" }
+    public static func narrowSequence(_ type: String) -> String { narrowSequencePrefix + type + ")" }
+    static let narrowSequencePrefix = "\(autoincrement) (its sequence AS "
 
     /// Whether a live default is ``narrowSequence(_:)``.
     public static func isNarrowSequence(_ value: String?) -> Bool {
-        value?.hasPrefix("\(autoincrement) (its sequence AS ") == true
+        value?.hasPrefix(narrowSequencePrefix) == true
     }
 
     /// ``defaultValue(_:)`` of a live column, with its serial sequence's type (`format_type`): a

@@ -138,10 +138,11 @@ public struct DerivedChange: Hashable, Sendable {
         if !widened.isEmpty || !pairs.isEmpty {
             steps[0].statements += renderer.columnSync(table: to.name, pairs: pairs, widened: widened, key: key).map { $0.inPart(.expand) }
         }
+        let keyIndex = Rollout.keyShadowIndex(widened: widened, in: to)
         if !widened.isEmpty {
             let swapped = Rollout.swapped(expanded, widened: widened, new: to)
             let contract = render(swapped, to, .contract)
-            let attached = Rollout.keyShadowIndex(widened: widened, in: to).map { index in
+            let attached = keyIndex.map { index in
                 renderer.attachKey(table: to.name, fields: widened.filter(to.keyColumns.contains), index: index,
                                    constraint: ConstraintName.primaryKey(of: to, in: renderer.dialect))
             } ?? []
@@ -161,10 +162,9 @@ public struct DerivedChange: Hashable, Sendable {
             }
         }
         // Before anything, the locks of the tables whose foreign keys go, all at once.
-        let keyWidened = Rollout.keyShadowIndex(widened: widened, in: to) != nil
         for (index, part, end, swaps) in [(1, SQLStatement.Part.contract, to, widened), (2, .rollback, from, [])] {
             let dropped = Rollout.droppedForeignKeys(from: expanded, to: end, swapping: swaps)
-            if let lock = renderer.lockAtOnce(table: to.name, relations: dropped, keyWidened: part == .contract && keyWidened) {
+            if let lock = renderer.lockAtOnce(table: to.name, relations: dropped, keyWidened: part == .contract && keyIndex != nil) {
                 steps[index].statements.insert(lock.inPart(part), at: 0)
             }
         }

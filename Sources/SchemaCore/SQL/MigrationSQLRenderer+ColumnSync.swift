@@ -117,9 +117,8 @@ extension MigrationSQLRenderer {
                             + "\(definition) AS \"definition\" FROM pg_policy AS policy JOIN pg_depend AS used ON used.classid = 'pg_policy'::regclass AND used.objid = policy.oid "
                             + "WHERE used.refclassid = 'pg_class'::regclass AND used.refobjid = \(regclass) "
                             + "AND used.refobjsubid IN (SELECT attnum FROM pg_attribute WHERE attrelid = \(regclass) AND attname IN (\(names)))"),
-            SQLStatement(.dropForeignKeys, "DO $policies$ DECLARE kept record; BEGIN FOR kept IN SELECT * FROM pg_temp.\(kept) LOOP "
-                            + "EXECUTE format('DROP POLICY %I ON %s', kept.\"name\", kept.\"table\"); END LOOP; END $policies$",
-                         lock: LockImpact("ACCESS EXCLUSIVE", on: table, work: .catalog)),
+            SQLStatement(.dropForeignKeys, forEachKept(in: "SELECT * FROM pg_temp.\(kept)", tag: "policies", #"EXECUTE format('DROP POLICY %I ON %s', kept."name", kept."table");"#),
+                         lock: exclusive(table)),
         ]
     }
 
@@ -127,9 +126,13 @@ extension MigrationSQLRenderer {
     /// expressions now read the shadows, under the columns' names.
     func attachPolicies(table: String) -> SQLStatement {
         let kept = q(ConstraintName.dependentPolicies(table, in: dialect))
-        return SQLStatement(.dropForeignKeys, "DO $policies$ DECLARE kept record; BEGIN FOR kept IN SELECT * FROM pg_temp.\(kept) LOOP "
-                                + "EXECUTE kept.\"definition\"; END LOOP; END $policies$",
-                            lock: LockImpact("ACCESS EXCLUSIVE", on: table, work: .catalog))
+        return SQLStatement(.dropForeignKeys, forEachKept(in: "SELECT * FROM pg_temp.\(kept)", tag: "policies", #"EXECUTE kept."definition";"#), lock: exclusive(table))
+    }
+
+    /// `DO $tag$ …`: `body` for each row (`kept`) of the query `rows`, the loop that sets aside
+    /// and puts back what a swap must move (policies, incoming foreign keys).
+    func forEachKept(in rows: String, tag: String, _ body: String) -> String {
+        "DO $\(tag)$ DECLARE kept record; BEGIN FOR kept IN \(rows) LOOP \(body) END LOOP; END $\(tag)$"
     }
 }
 
@@ -149,7 +152,7 @@ extension MigrationSQLRenderer {
             let target = PrimaryKeys.reference(relation.target, in: primaryKeys, quote: q)
             if !tables.contains(target) { tables.append(target) }
         }
-        let lock = LockImpact("ACCESS EXCLUSIVE", on: table, work: .catalog)
+        let lock = exclusive(table)
         guard keyWidened else {
             guard tables.count > 1 else { return nil }
             return SQLStatement(.dropForeignKeys, "LOCK TABLE \(tables.joined(separator: ", ")) IN ACCESS EXCLUSIVE MODE", lock: lock)
@@ -172,8 +175,8 @@ extension MigrationSQLRenderer {
         return [
             SQLStatement(.dropForeignKeys, "CREATE TEMPORARY TABLE \(kept) ON COMMIT DROP AS SELECT conrelid::regclass::text AS \"referrer\", conname::text AS \"name\", "
                             + "pg_get_constraintdef(oid) AS \"definition\" FROM pg_constraint WHERE contype = 'f' AND confrelid = \(regclass)"),
-            SQLStatement(.dropForeignKeys, "DO $incoming$ DECLARE kept record; BEGIN FOR kept IN SELECT * FROM pg_temp.\(kept) LOOP "
-                            + "EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', kept.\"referrer\", kept.\"name\"); END LOOP; END $incoming$",
+            SQLStatement(.dropForeignKeys, forEachKept(in: "SELECT * FROM pg_temp.\(kept)", tag: "incoming",
+                                                       #"EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', kept."referrer", kept."name");"#),
                          lock: LockImpact("SHARE ROW EXCLUSIVE", on: table, work: .catalog)),
         ]
     }
@@ -186,7 +189,7 @@ extension MigrationSQLRenderer {
                 DO $sequence$ DECLARE found text := pg_get_serial_sequence(\(dialect.literal(q(table))), \(dialect.literal(field))); \
                 BEGIN IF found IS NOT NULL THEN EXECUTE format('ALTER SEQUENCE %s AS bigint OWNED BY %s.%I', found, \(dialect.literal(q(table))), \(dialect.literal(shadow))); \
                 EXECUTE format('ALTER TABLE %s ALTER COLUMN %I SET DEFAULT nextval(%L::regclass)', \(dialect.literal(q(table))), \(dialect.literal(shadow)), found); END IF; END $sequence$
-                """, lock: LockImpact("ACCESS EXCLUSIVE", on: table, work: .catalog))
+                """, lock: exclusive(table))
     }
 
     /// After the swap of a widened primary key's `fields`: the foreign keys put back `NOT VALID`
@@ -196,26 +199,26 @@ extension MigrationSQLRenderer {
     func attachKey(table: String, fields: [String], index: CanonicalIndex, constraint: String) -> [SQLStatement] {
         let kept = q(ConstraintName.incomingKeys(table, in: dialect))
         let regclass = "\(dialect.literal(q(table)))::regclass"
-        let exclusive = LockImpact("ACCESS EXCLUSIVE", on: table, work: .catalog)
+        let locked = exclusive(table)
         let helpers = fields.map { (column: q($0), helper: q(ConstraintName.notNull(table, $0, in: dialect))) }
         var statements = [
-            SQLStatement(.addForeignKeys, "DO $incoming$ DECLARE kept record; BEGIN FOR kept IN SELECT * FROM pg_temp.\(kept) LOOP "
-                            + "IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = kept.\"referrer\"::regclass AND conname = kept.\"name\") THEN "
-                            + "EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I %s NOT VALID', kept.\"referrer\", kept.\"name\", kept.\"definition\"); END IF; END LOOP; END $incoming$",
+            SQLStatement(.addForeignKeys, forEachKept(in: "SELECT * FROM pg_temp.\(kept)", tag: "incoming",
+                                                      #"IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = kept."referrer"::regclass AND conname = kept."name") THEN "#
+                                                        + #"EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I %s NOT VALID', kept."referrer", kept."name", kept."definition"); END IF;"#),
                          lock: LockImpact("SHARE ROW EXCLUSIVE", on: table, work: .catalog)),
         ]
-        statements += helpers.map { SQLStatement(.tables, "ALTER TABLE \(q(table)) ADD CONSTRAINT \($0.helper) CHECK (\($0.column) IS NOT NULL) NOT VALID", lock: exclusive) }
+        statements += helpers.map { SQLStatement(.tables, "ALTER TABLE \(q(table)) ADD CONSTRAINT \($0.helper) CHECK (\($0.column) IS NOT NULL) NOT VALID", lock: locked) }
         statements += helpers.map {
             SQLStatement(.tables, "ALTER TABLE \(q(table)) VALIDATE CONSTRAINT \($0.helper)", stage: .online, lock: LockImpact("SHARE UPDATE EXCLUSIVE", on: table, work: .scan))
         }
-        statements.append(SQLStatement(.addForeignKeys, "DO $incoming$ DECLARE kept record; BEGIN FOR kept IN SELECT conrelid::regclass::text AS \"referrer\", conname::text AS \"name\" "
-                                           + "FROM pg_constraint WHERE contype = 'f' AND confrelid = \(regclass) AND NOT convalidated LOOP "
-                                           + "EXECUTE format('ALTER TABLE %s VALIDATE CONSTRAINT %I', kept.\"referrer\", kept.\"name\"); END LOOP; END $incoming$",
+        let unvalidated = #"SELECT conrelid::regclass::text AS "referrer", conname::text AS "name" "#
+            + "FROM pg_constraint WHERE contype = 'f' AND confrelid = \(regclass) AND NOT convalidated"
+        statements.append(SQLStatement(.addForeignKeys, forEachKept(in: unvalidated, tag: "incoming", #"EXECUTE format('ALTER TABLE %s VALIDATE CONSTRAINT %I', kept."referrer", kept."name");"#),
                                        stage: .online, lock: LockImpact("SHARE UPDATE EXCLUSIVE", on: table, work: .scan)))
-        statements += helpers.map { SQLStatement(.tables, "ALTER TABLE \(q(table)) ALTER COLUMN \($0.column) SET NOT NULL", stage: .finish, lock: exclusive) }
+        statements += helpers.map { SQLStatement(.tables, "ALTER TABLE \(q(table)) ALTER COLUMN \($0.column) SET NOT NULL", stage: .finish, lock: locked) }
         statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) ADD CONSTRAINT \(q(constraint)) PRIMARY KEY USING INDEX "
-                                           + q(ConstraintName.index(table, index, in: dialect)), stage: .finish, lock: exclusive))
-        statements += helpers.map { SQLStatement(.tables, "ALTER TABLE \(q(table)) DROP CONSTRAINT IF EXISTS \($0.helper)", stage: .finish, lock: exclusive) }
+                                           + q(ConstraintName.index(table, index, in: dialect)), stage: .finish, lock: locked))
+        statements += helpers.map { SQLStatement(.tables, "ALTER TABLE \(q(table)) DROP CONSTRAINT IF EXISTS \($0.helper)", stage: .finish, lock: locked) }
         return statements
     }
 }
