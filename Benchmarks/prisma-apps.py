@@ -88,7 +88,10 @@ def base_schema(text):
 
 def compare(app, index):
     name = os.path.basename(os.path.normpath(app))
-    prisma = os.path.join(app, "prisma", "schema.prisma")
+    # One file, or a schema folder (prisma/ with schema.prisma beside models/*.prisma, or prisma/schema/).
+    files = sorted(os.path.join(d, f) for d, _, names in os.walk(os.path.join(app, "prisma")) for f in names
+                   if f.endswith(".prisma") and "migrations" not in os.path.relpath(d, app).split(os.sep))
+    prisma = os.path.join(app, "prisma") if len(files) > 1 else os.path.join(app, "prisma", "schema.prisma")
     migrations = sorted(os.path.join(app, "prisma", "migrations", d, "migration.sql") for d in os.listdir(os.path.join(app, "prisma", "migrations"))
                         if os.path.exists(os.path.join(app, "prisma", "migrations", d, "migration.sql")))
     oracle, ours = f"oracle_{index}", f"ours_{index}"
@@ -100,8 +103,10 @@ def compare(app, index):
     folder = os.path.join(root, "packages", "app", "seed", "schema")
     os.makedirs(folder)
     os.makedirs(os.path.join(root, "prisma"))
-    with open(prisma) as handle:
-        text = handle.read()
+    text = ""
+    for file in files if len(files) > 1 else [prisma]:
+        with open(file) as handle:
+            text += handle.read() + "\n"
     with open(os.path.join(root, "prisma", "schema.prisma"), "w") as handle:
         handle.write(base_schema(text))
     imported = schema(["import-prisma", prisma], URL)

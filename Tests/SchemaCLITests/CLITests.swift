@@ -231,6 +231,33 @@ extension CLITests {
         #expect(validate.exitCode == 0, "\(validate.stdout)\(validate.stderr)")
     }
 
+    /// A schema folder (Prisma's multi-file schema: `schema.prisma` beside `models/*.prisma`) is
+    /// imported as the one schema Prisma reads: a relation and an enum across files come through.
+    @Test func importPrismaReadsASchemaFolder() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("import-folder-\(UUID().uuidString)")
+        let folder = root.appendingPathComponent("prisma")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("models"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        try "datasource db {\n  provider = \"postgresql\"\n}\n\nenum Level {\n  LOW\n  HIGH\n}\n\nenum Unused {\n  A\n}\n".write(to: folder.appendingPathComponent("schema.prisma"), atomically: true, encoding: .utf8)
+        try "model Account {\n  id    String @id\n  email String @unique @db.Citext\n  level Level\n  posts Post[]\n}\n".write(to: folder.appendingPathComponent("models/account.prisma"), atomically: true, encoding: .utf8)
+        try "model Post {\n  id        String  @id\n  accountId String\n  account   Account @relation(fields: [accountId], references: [id])\n\n  @@index([accountId], name: \"post_account_idx\")\n}\n"
+            .write(to: folder.appendingPathComponent("models/post.prisma"), atomically: true, encoding: .utf8)
+        let result = await SchemaCommand.capture(["import-prisma", folder.path])
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        // Prisma Migrate creates every enum; a package only those its fields use: the other is named, not dropped.
+        #expect(result.stderr.contains("enum Unused: no model uses it") && result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        #expect(result.stdout.contains("      email: { type: string, unique: true, db: \"Citext\" }"), "\(result.stdout)")
+        // `name:` on @@index is the index's database name (Prisma 2's spelling of `map:`, still honoured by Prisma Migrate).
+        #expect(result.stdout.contains("      - fields: [accountId]\n        name: \"post_account_idx\""), "\(result.stdout)")
+        #expect(result.stdout.hasPrefix("enums:\n  Level: [LOW, HIGH]\n") && result.stdout.contains("      level: { type: Level }"), "\(result.stdout)")
+        #expect(result.stdout.contains("      - { name: account, type: belongsTo, entity: Account, field: accountId }"), "\(result.stdout)")
+        #expect(result.stdout.contains("      - { name: posts, type: hasMany, entity: Post, field: accountId }"), "\(result.stdout)")
+        let empty = root.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        let nothing = await SchemaCommand.capture(["import-prisma", empty.path])
+        #expect(nothing.exitCode != 0 && nothing.stderr.contains("has no .prisma file"), "\(nothing.stderr)")
+    }
+
     static let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Examples/workspace").standardizedFileURL
 
     @Test func diagramFormatsRenderTheExample() async throws {

@@ -143,4 +143,27 @@ struct PrismaHostSchemaTests {
         #expect(WorkspaceLoader(root: root).loadBaseSchema(&diagnostics) == nil)
         #expect(diagnostics.isEmpty, "\(diagnostics)")
     }
+
+    /// Configs usually compute the path (`schema: path.join(__dirname, "prisma")`, as rallly's does
+    /// for its folder of `schema.prisma` beside `models/*.prisma`): the config's folder joined with
+    /// string literals is followed; a path built from anything else is not.
+    @Test func aConfigsJoinedSchemaPathIsFollowed() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("schema-config-join-\(UUID().uuidString)")
+        let prisma = root.appendingPathComponent("prisma")
+        try FileManager.default.createDirectory(at: prisma.appendingPathComponent("models"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        try "datasource db {\n  provider = \"postgresql\"\n}\n".write(to: prisma.appendingPathComponent("schema.prisma"), atomically: true, encoding: .utf8)
+        try "model User {\n  id String @id\n  @@map(\"users\")\n}\n".write(to: prisma.appendingPathComponent("models/user.prisma"), atomically: true, encoding: .utf8)
+        var diagnostics: [Diagnostic] = []
+        #expect(WorkspaceLoader(root: root).loadBaseSchema(&diagnostics)?.models.isEmpty == true, "without a config, prisma/schema.prisma alone")
+        let config = root.appendingPathComponent("prisma.config.ts")
+        for (written, models) in [("path.join(__dirname, \"prisma\")", ["User"]), ("path.resolve(import.meta.dirname, 'prisma')", ["User"]),
+                                  ("join(process.cwd(), \"prisma\", \"models\")", ["User"]), ("path.join(base, \"prisma\")", []),
+                                  ("path.join(__dirname, `${folder}`)", [])] {
+            try "import path from \"node:path\";\nexport default defineConfig({\n  schema: \(written),\n  migrations: { path: path.join(__dirname, \"prisma/migrations\") },\n});\n"
+                .write(to: config, atomically: true, encoding: .utf8)
+            #expect(WorkspaceLoader(root: root).loadBaseSchema(&diagnostics)?.models.map(\.name) == models, "\(written)")
+        }
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+    }
 }

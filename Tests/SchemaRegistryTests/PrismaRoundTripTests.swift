@@ -4,7 +4,7 @@ import SchemaRegistry
 import Testing
 
 /// A realistic Prisma schema (relations of every kind: one-to-many, one-to-one, a self-relation,
-/// two relations between the same models; a name longer than 63 bytes; an index beside a unique;
+/// two relations between the same models, both named or one of them unnamed; a name longer than 63 bytes; an index beside a unique;
 /// descriptions; a model and a field with database names of their own), written as packages, applied to both databases, generated back, and compared
 /// model by model with the original. The only differences allowed are the README's listed limits
 /// (relation fields come after the scalar fields, by name), which the comparison normalizes.
@@ -28,6 +28,8 @@ import Testing
           powerTransfersFrom PowerTransferRequest[] @relation("PowerTransferFrom")
           powerTransfersTo   PowerTransferRequest[] @relation("PowerTransferTo")
           invitations        Invitation[]
+          sessions             Session[]
+          impersonatedSessions Session[] @relation("ImpersonatedSessions")
         }
         """
 
@@ -81,6 +83,14 @@ import Testing
           inviter   User?    @relation(fields: [invitedBy], references: [id], onDelete: SetNull)
 
           @@index([token])
+        }
+
+        model Session {
+          id             String  @id @default(cuid())
+          userId         String
+          impersonatedBy String?
+          user           User    @relation(fields: [userId], references: [id], onDelete: Cascade)
+          impersonator   User?   @relation("ImpersonatedSessions", fields: [impersonatedBy], references: [id], onDelete: SetNull)
         }
 
         enum InvitationState {
@@ -150,6 +160,15 @@ import Testing
               - fields: [token]
             relations:
               - { name: inviter, type: belongsTo, entity: User, field: invitedBy, onDelete: SetNull }
+          - name: Session
+            fields:
+              id: { type: cuid, primary: true, generated: true }
+              userId: { type: string }
+              impersonatedBy: { type: string, nullable: true }
+            relations:
+              # One of two relations to User stays unnamed, as Prisma allows.
+              - { name: user, type: belongsTo, entity: User, field: userId, onDelete: Cascade }
+              - { name: impersonator, type: belongsTo, entity: User, field: impersonatedBy, relationName: ImpersonatedSessions }
           - name: EntityRelation
             fields:
               id: { type: cuid, primary: true, generated: true }
@@ -220,13 +239,13 @@ import Testing
         try #require(desired.isValid, "\(desired.errors)")
         let (database, registry, outcome) = try Registry.applied(desired, on: backend)
         defer { database.close() }
-        #expect(outcome.applied.count == 5)
+        #expect(outcome.applied.count == 6)
         #expect(!(try registry.drift(host: hostSchema)).hasDrift)
 
         let merged = PrismaArtifacts.merged(baseText: Self.host, host: hostSchema, entities: try registry.appliedEntities().map(\.structure))
         let generated = Self.models(merged)
         let expected = Self.models(Self.host).merging(Self.models(Self.original)) { $1 }
-        #expect(expected.count == 7 && expected.values.allSatisfy { !$0.scalars.isEmpty }, "the comparison must not be vacuous: \(expected.keys.sorted())")
+        #expect(expected.count == 8 && expected.values.allSatisfy { !$0.scalars.isEmpty }, "the comparison must not be vacuous: \(expected.keys.sorted())")
         #expect(expected["Organization"]?.relations.count == 4 && expected["Organization"]?.documentation.count == 2)
         #expect(Set(generated.keys) == Set(expected.keys))
         #expect(merged.contains("enum InvitationState {\n  PENDING\n  ACCEPTED\n  EXPIRED\n}"), "\(merged)")

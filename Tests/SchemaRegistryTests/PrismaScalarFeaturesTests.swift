@@ -113,6 +113,56 @@ import Testing
                 && fragment.contains("updatedAt DateTime @updatedAt"), "\(fragment)")
     }
 
+    /// `db: Citext` (Prisma's `@db.Citext`, a case-insensitive text that rallly and many apps use for
+    /// emails) is the `citext` extension's type, which the host installs: before it does, the
+    /// change is refused with the way out and stays approved (it used to be a statement failure
+    /// half-way through the start, had the type been accepted); after, the column is `CITEXT` as
+    /// Prisma Migrate makes it and its unique index ignores case.
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func aCitextColumnWaitsForItsExtension() throws {
+        let (database, _) = try Backend.postgres.makeDatabase()
+        defer { database.close() }
+        let desired = try Desired.from(["members": """
+            entities:
+              - name: Member
+                fields:
+                  id: { type: string, primary: true }
+                  email: { type: string, unique: true, db: Citext }
+            """])
+        let registry = Registry(database: database)
+        try registry.addAdmin("alice", by: nil)
+        _ = try registry.scan(desired, principal: "ci")
+        #expect(try registry.approve(.all, as: "alice", allowDataLoss: false, context: desired.renderContext).accepted.count == 1)
+        let approved = try registry.items(in: [.approved])
+        let blockers = try registry.impact(of: approved, context: desired.renderContext)[approved.first?.id ?? ""]?.blockers ?? []
+        #expect(blockers.count == 1 && blockers.first?.contains("CREATE EXTENSION IF NOT EXISTS citext") == true, "\(blockers)")
+        let refused = try registry.applyApproved(desired)
+        #expect(refused.applied.isEmpty && refused.refused.map(\.code) == [.hostTableMissing], "\(refused.refused)")
+        #expect(refused.refused.first?.message.contains("Member.email is CITEXT, a type of the citext extension") == true, "\(refused.refused)")
+        #expect(try registry.items(in: [.approved]).count == 1, "the approval stays good for when the extension is there")
+
+        try database.withLockedTransaction { try $0.execute("CREATE EXTENSION IF NOT EXISTS citext") }
+        #expect(try registry.applyApproved(desired).applied.map(\.entity) == ["Member"])
+        #expect(try Introspection.describe(database) == Introspection.oracle(.postgres) { _ in ["CREATE EXTENSION IF NOT EXISTS citext", """
+            CREATE TABLE "Member" (
+                "id" TEXT NOT NULL,
+                "email" CITEXT NOT NULL,
+
+                CONSTRAINT "Member_pkey" PRIMARY KEY ("id")
+            )
+            """, #"CREATE UNIQUE INDEX "Member_email_key" ON "Member"("email")"#] })
+        #expect(!(try registry.drift(host: Desired.host)).hasDrift)
+        try database.withLockedTransaction { try $0.execute(#"INSERT INTO "Member" ("id", "email") VALUES ('a', 'Ada@Example.com')"#) }
+        #expect(throws: (any Error).self, "the unique index ignores case") {
+            try database.withLockedTransaction { try $0.execute(#"INSERT INTO "Member" ("id", "email") VALUES ('b', 'ada@example.COM')"#) }
+        }
+        var postgresHost = desired.host ?? PrismaSchema()
+        postgresHost.provider = "postgresql"
+        let fragment = PrismaArtifacts.fragment(desired.entities.map(\.structure), host: postgresHost)
+            .split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+        #expect(fragment.contains("email String @unique @db.Citext"), "\(fragment)")
+    }
+
     @Test func rulesFollowTheType() {
         func codes(_ field: String) -> [String] {
             Desired.errorCodes("""

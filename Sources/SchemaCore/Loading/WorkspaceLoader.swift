@@ -251,17 +251,16 @@ public struct WorkspaceLoader: Sendable {
         return FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder) && isFolder.boolValue ? folder : nil
     }
 
-    /// The schema path a Prisma config or `package.json` gives as a string literal, when it exists.
-    /// (A path computed in code, `path.join(...)`, is not followed: the defaults apply then.)
+    /// The schema path a Prisma config or `package.json` gives, when it exists inside the root: a
+    /// string literal, or in a config the `path.join`/`path.resolve` of the config's folder
+    /// (`__dirname`, `import.meta.dirname`, `process.cwd()`) and string literals, as configs
+    /// write it (`schema: path.join(__dirname, "prisma")`). Any other computed path is not
+    /// followed: the defaults apply then.
     func configuredSchema() -> URL? {
         let candidates = ["prisma.config.ts", "prisma.config.mts", "prisma.config.js", "prisma.config.mjs", "prisma.config.cjs", "package.json"]
         for name in candidates {
-            guard let text = try? String(contentsOf: root.appendingPathComponent(name), encoding: .utf8) else { continue }
-            let pattern = name == "package.json" ? #""prisma"\s*:\s*\{[^}]*"schema"\s*:\s*"([^"]+)""# : #"\bschema\s*:\s*["'`]([^"'`]+)["'`]"#
-            guard let expression = try? NSRegularExpression(pattern: pattern),
-                  let match = expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
-                  let range = Range(match.range(at: 1), in: text) else { continue }
-            let value = String(text[range])
+            guard let text = try? String(contentsOf: root.appendingPathComponent(name), encoding: .utf8),
+                  let value = name == "package.json" ? Self.packageJSONSchemaPath(text) : Self.configSchemaPath(text) else { continue }
             let url = root.appendingPathComponent(value).standardizedFileURL
             // Inside the root only: the config is the project's, and so is its schema.
             guard url.path.hasPrefix(root.standardizedFileURL.path + "/"), FileManager.default.fileExists(atPath: url.path) else { continue }
@@ -270,25 +269,34 @@ public struct WorkspaceLoader: Sendable {
         return nil
     }
 
-    /// A multi-file schema, as Prisma reads a schema folder: every `.prisma` file in it and below,
-    /// in path order, as one schema (the generated fragment and merged schema excepted).
+    /// `"prisma": { "schema": "…" }` of a `package.json`.
+    static func packageJSONSchemaPath(_ text: String) -> String? {
+        firstCapture(#""prisma"\s*:\s*\{[^}]*"schema"\s*:\s*"([^"]+)""#, in: text)
+    }
+
+    /// The `schema:` of a Prisma config, relative to the config's folder.
+    static func configSchemaPath(_ text: String) -> String? {
+        if let literal = firstCapture(#"\bschema\s*:\s*["'`]([^"'`$]+)["'`]"#, in: text) { return literal }
+        guard let arguments = firstCapture(#"\bschema\s*:\s*(?:path\.)?(?:join|resolve)\(([^()]*(?:\(\)[^()]*)?)\)"#, in: text) else { return nil }
+        var parts = arguments.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+        if let first = parts.first, ["__dirname", "import.meta.dirname", "process.cwd()"].contains(first) { parts.removeFirst() }
+        let literals = parts.compactMap { firstCapture(#"^["'`]([^"'`$]*)["'`]$"#, in: $0) }
+        guard !literals.isEmpty, literals.count == parts.count else { return nil }
+        return literals.joined(separator: "/")
+    }
+
+    static func firstCapture(_ pattern: String, in text: String) -> String? {
+        guard let expression = try? NSRegularExpression(pattern: pattern),
+              let match = expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
+              let range = Range(match.range(at: 1), in: text) else { return nil }
+        return String(text[range])
+    }
+
+    /// A multi-file schema, as Prisma reads a schema folder (``PrismaSchema/folder(_:file:read:)``).
     func loadSchemaFolder(_ folder: URL, _ diagnostics: inout [Diagnostic]) -> PrismaSchema? {
-        let generated: Set<String> = ["generated-from-packages.prisma", "merged.prisma"]
-        let files = (FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? [])
-            .filter { $0.pathExtension == "prisma" && !generated.contains($0.lastPathComponent) }
-            .sorted { $0.path < $1.path }
-        var schema = PrismaSchema(file: display(folder))
-        for file in files {
-            guard let part = loadSchemaFile(file, &diagnostics) else { continue }
-            schema.provider = schema.provider ?? part.provider
-            schema.relationMode = schema.relationMode ?? part.relationMode
-            if schema.schemas.isEmpty { schema.schemas = part.schemas }
-            schema.models += part.models
-            schema.enums += part.enums
-            schema.enumValues.merge(part.enumValues) { first, _ in first }
-            schema.enumTypeMaps.merge(part.enumTypeMaps) { first, _ in first }
-            schema.enumValueMaps.merge(part.enumValueMaps) { first, _ in first }
-        }
+        var found: [Diagnostic] = []
+        let schema = PrismaSchema.folder(folder, file: display(folder)) { loadSchemaFile($0, &found) }
+        diagnostics += found
         return schema
     }
 

@@ -13,11 +13,14 @@ public struct NativeType: Hashable, Sendable, Codable, CustomStringConvertible {
         var types: Set<FieldType>
         var sql: String
         var arguments: Set<Int>
+        /// The extension that defines the type, which the host installs (`CREATE EXTENSION`).
+        var fromExtension: String? = nil
     }
 
     /// The native types this tool creates (Prisma's PostgreSQL `@db.` attributes, without those
-    /// that need an extension or have no use in a package: `Citext`, `Xml`, `Money`, `Bit`, `Oid`).
+    /// that have no use in a package: `Xml`, `Money`, `Bit`, `Oid`).
     static let catalog: [String: Entry] = [
+        "Citext": Entry(types: [.string], sql: "CITEXT", arguments: [0], fromExtension: "citext"),
         "Text": Entry(types: [.string, .cuid, .uuid], sql: "TEXT", arguments: [0]),
         "Uuid": Entry(types: [.string, .uuid], sql: "UUID", arguments: [0]),
         "Char": Entry(types: [.string], sql: "CHAR", arguments: [1]),
@@ -77,6 +80,13 @@ public struct NativeType: Hashable, Sendable, Codable, CustomStringConvertible {
         guard let entry = Self.catalog[name] else { return nil }
         return arguments.isEmpty ? entry.sql : "\(entry.sql)(\(arguments.map(String.init).joined(separator: ",")))"
     }
+
+    /// The PostgreSQL extension whose type this is (`citext` for `Citext`), or nil for a built-in
+    /// type: a start refuses the change until the host's migrations installed it.
+    public var requiredExtension: String? { Self.catalog[name]?.fromExtension }
+
+    /// The extensions whose types some native type uses, by the type's name in `pg_type`.
+    public static var extensionTypes: [String] { catalog.values.filter { $0.fromExtension != nil }.map { $0.sql.lowercased() }.sorted() }
 
     /// Why this native type cannot be used on a field of `type`, or nil when it can.
     public func problem(for type: FieldType) -> String? {

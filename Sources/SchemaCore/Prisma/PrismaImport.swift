@@ -42,6 +42,13 @@ public enum PrismaImport {
             lines += entity(model, in: schema, carried: carried, hostModels: hostModels, limits: &limits)
             enums.formUnion(model.fields.filter { carriedEnum($0.type, in: schema) }.map(\.type))
         }
+        // Prisma Migrate creates every enum of the schema; a package creates an enum type with the
+        // entity whose field uses it, so an enum no carried field uses is listed, not dropped silently.
+        if names == nil {
+            for unused in schema.enums where !enums.contains(unused) && !schema.models.contains(where: { model in model.fields.contains { $0.type == unused } }) {
+                limits.append("enum \(unused): no model uses it, and a package makes an enum type only with an entity whose field does; it is not carried over")
+            }
+        }
         // The enum types the carried fields name, each with its values in order.
         if !enums.isEmpty {
             lines = ["enums:"] + enums.sorted().map { enumDeclaration($0, in: schema) } + lines
@@ -97,7 +104,10 @@ public enum PrismaImport {
                 guard let layout = indexLayout(attribute, label: "\(model.name): @@\(attribute.name)([\(fields.joined(separator: ", "))])", limits: &limits) else { continue }
                 indexes.append("      - fields: [\(fields.joined(separator: ", "))]")
                 if attribute.name == "unique" { indexes.append("        unique: true") }
-                if let map = attribute.named["map"].map(unquoted) { indexes.append("        name: \(quoted(map))") }
+                // `name:` on @@index is Prisma 2's spelling of `map:`, and Prisma Migrate still names the index by it.
+                if let map = (attribute.named["map"] ?? (attribute.name == "index" ? attribute.named["name"] : nil)).map(unquoted) {
+                    indexes.append("        name: \(quoted(map))")
+                }
                 if attribute.name == "unique", let name = attribute.named["name"].map(unquoted) { indexes.append("        clientName: \(quoted(name))") }
                 indexes += layout.map { "        " + $0 }
             case "id":

@@ -10,21 +10,22 @@ enum RelationRules {
         } + checkNames(entity)
     }
 
-    /// Prisma cannot tell apart two relations between the same two models unless each is named;
-    /// a generated name would end up on host models and in every client that uses them.
+    /// Prisma tells relations between the same two models apart by name: one of them may stay
+    /// unnamed, every other needs a name of its own (a generated name would end up on host models
+    /// and in every client that uses them).
     static func checkNames(_ entity: Entity) -> [Diagnostic] {
         let belongsTo = entity.relations.filter { $0.kind == .belongsTo }
-        return belongsTo.compactMap { relation -> Diagnostic? in
+        return belongsTo.enumerated().compactMap { index, relation -> Diagnostic? in
             let siblings = belongsTo.filter { $0.target == relation.target }
-            guard siblings.count > 1, relation.relationName == nil else {
-                if let name = relation.relationName, siblings.contains(where: { $0.name != relation.name && $0.relationName == name }) {
-                    return .error(.ambiguousRelation, "relations of \(entity.name) to \(relation.target) share the relationName '\(YAMLNodeReader.printable(name))'",
-                                  hint: "give each relation a name of its own", at: relation.location(of: "relationName"))
-                }
-                return nil
+            if let name = relation.relationName {
+                guard siblings.contains(where: { $0.name != relation.name && $0.relationName == name }) else { return nil }
+                return .error(.ambiguousRelation, "relations of \(entity.name) to \(relation.target) share the relationName '\(YAMLNodeReader.printable(name))'",
+                              hint: "give each relation a name of its own", at: relation.location(of: "relationName"))
             }
+            // The first unnamed one may stay so.
+            guard let first = belongsTo.prefix(index).first(where: { $0.target == relation.target && $0.relationName == nil }) else { return nil }
             return .error(.ambiguousRelation,
-                          "\(entity.name) has \(siblings.count) relations to \(relation.target); '\(relation.name)' needs a 'relationName:' so Prisma can tell them apart",
+                          "\(entity.name) has \(siblings.count) relations to \(relation.target) and '\(first.name)' has no relationName either; '\(relation.name)' needs one so Prisma can tell them apart",
                           hint: "add 'relationName: \(entity.name)\(relation.name.prefix(1).uppercased() + relation.name.dropFirst())' (and the same name on the other side, if declared)",
                           at: relation.location)
         }

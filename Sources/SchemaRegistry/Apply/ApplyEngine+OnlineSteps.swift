@@ -175,6 +175,15 @@ extension ApplyEngine {
     }
 
     /// The tables of the schema the changes run in.
+    /// The types of extensions a native type uses (``NativeType/extensionTypes``) that the
+    /// connection sees, by name (PostgreSQL; empty on SQLite, which has none).
+    static func extensionTypes(_ connection: any RegistryConnection) throws -> Set<String> {
+        guard connection.dialect == .postgresql else { return [] }
+        let names = NativeType.extensionTypes.map { "'" + $0 + "'" }.joined(separator: ", ")
+        return Set(try connection.query(#"SELECT typname AS "name" FROM pg_type WHERE typname IN (\#(names)) AND pg_type_is_visible(oid)"#, [])
+            .compactMap { $0["name"]?.text })
+    }
+
     static func existingTables(_ connection: any RegistryConnection) throws -> Set<String> {
         let sql = connection.dialect == .postgresql
             // Tables of other schemas by their qualified names (`auth.users`), as a relation to a

@@ -165,6 +165,12 @@ public struct ApplyEngine: Sendable {
         // Tables this start creates or renames into being.
         let createdHere = Set(items.filter { $0.action == .create || $0.renamedFrom != nil }.map(\.entity))
         let rollouts = try Registry.openRollouts(connection)
+        var knownTypes: Set<String>?
+        func extensionTypes() throws -> Set<String> {
+            if let knownTypes { return knownTypes }
+            knownTypes = try Self.extensionTypes(connection)
+            return knownTypes ?? []
+        }
         for (verified, refusal) in try verify(items, current: desired.entitiesByName, trustedKeys: trustedKeys, resuming: false, inputs: inputs, connection) {
             let item = verified.item
             if let refusal {
@@ -175,7 +181,7 @@ public struct ApplyEngine: Sendable {
                       let drift = try driftRefusal(item, applied: inputs.applied[item.appliedName], primaryKeys: keys, tables: tables, connection) {
                 prepared.refused.append(drift)
             } else if connection.dialect == .postgresql,
-                      let missing = Self.missingTargetRefusal(item, primaryKeys: keys, tables: tables, createdHere: createdHere) {
+                      let missing = Self.missingTargetRefusal(item, primaryKeys: keys, tables: tables, createdHere: createdHere, types: try extensionTypes()) {
                 prepared.refused.append(missing)
             } else if let data = Registry.dataRefusal(itemId: item.id, entity: item.entity, try Registry.violations(item.startChecks, tables: tables, connection)) {
                 prepared.refused.append(data)
@@ -200,15 +206,23 @@ public struct ApplyEngine: Sendable {
     /// not create: a host table whose migrations have not run (on PostgreSQL the foreign key would
     /// fail half-way through the start; SQLite creates it and checks it only when rows are
     /// written). The item stays approved for the start after the host's migrations.
-    static func missingTargetRefusal(_ item: QueueItem, primaryKeys: [String: String], tables: Set<String>, createdHere: Set<String>) -> Refusal? {
-        guard let problem = missingTargetProblem(item, primaryKeys: primaryKeys, tables: tables, createdHere: createdHere) else { return nil }
+    static func missingTargetRefusal(_ item: QueueItem, primaryKeys: [String: String], tables: Set<String>, createdHere: Set<String>,
+                                     types: Set<String>) -> Refusal? {
+        guard let problem = missingTargetProblem(item, primaryKeys: primaryKeys, tables: tables, createdHere: createdHere, types: types) else { return nil }
         return Refusal(itemId: item.id, entity: item.entity, code: .hostTableMissing, message: problem + "; nothing ran and the change stays approved")
     }
 
     /// What ``missingTargetRefusal(_:primaryKeys:tables:createdHere:)`` refuses, said before
     /// anything runs (`plan`, `list --verbose`, the review page), or nil.
-    static func missingTargetProblem(_ item: QueueItem, primaryKeys: [String: String], tables: Set<String>, createdHere: Set<String>) -> String? {
+    static func missingTargetProblem(_ item: QueueItem, primaryKeys: [String: String], tables: Set<String>, createdHere: Set<String>,
+                                     types: Set<String>? = nil) -> String? {
         guard item.action != .drop, let structure = item.structure else { return nil }
+        if let types, let field = structure.fields.first(where: { $0.nativeType?.postgresType.map { !types.contains($0.lowercased()) } == true && $0.nativeType?.requiredExtension != nil }),
+           let native = field.nativeType, let extensionName = native.requiredExtension {
+            return "\(item.entity).\(field.name) is \(native.postgresType ?? native.name), a type of the \(extensionName) extension, which the database does not have: "
+                + "the host's own migrations install it (`CREATE EXTENSION IF NOT EXISTS \(extensionName);`, or Prisma's `extensions = [\(extensionName)]`). "
+                + "Run them before `schema apply`"
+        }
         let missing = structure.relations.filter { $0.kind == .belongsTo }.map(\.target)
             .filter { !createdHere.contains($0) && !tables.contains(PrimaryKeys.qualifiedTable($0, in: primaryKeys)) }
         guard !missing.isEmpty else { return nil }

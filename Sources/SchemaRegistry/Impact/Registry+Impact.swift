@@ -19,6 +19,7 @@ extension Registry {
             }
             let inputs = try DerivationInputs.read(context: context, others: items.compactMap(\.structure), connection)
             let tables = try ApplyEngine.existingTables(connection)
+            let types = try ApplyEngine.extensionTypes(connection)
             let keys = PrimaryKeys.of(host: context.host, entities: inputs.applied.values.map(\.structure))
             let createdHere = Set(items.filter { $0.action == .create }.map(\.entity))
             var impacts: [String: ChangeImpact] = [:]
@@ -35,9 +36,10 @@ extension Registry {
                 }
                 impact.rollout = derived.incompatibilities.map(\.description)
                 // What apply refuses before anything runs, said now: on PostgreSQL a foreign key to
-                // a host table that is not there would fail the start (SQLite creates it anyway).
+                // a host table that is not there, or a type of an extension the host has not
+                // installed, would fail the start (SQLite creates the first anyway, has no second).
                 if dialect == .postgresql,
-                   let missing = ApplyEngine.missingTargetProblem(item, primaryKeys: keys, tables: tables, createdHere: createdHere) {
+                   let missing = ApplyEngine.missingTargetProblem(item, primaryKeys: keys, tables: tables, createdHere: createdHere, types: types) {
                     impact.blockers.append(missing)
                 }
                 for check in derived.checks where check.part == .expand {
