@@ -28,7 +28,7 @@ struct PrismaImportTests {
           title     String   @db.Text
           price     Decimal  @db.Decimal(65, 30)
           cents     Decimal  @db.Decimal(10, 2)
-          nick      String   @db.Citext
+          nick      String   @db.Xml
           touchedAt DateTime @updatedAt
           limitKey  String
           limit     RateLimit @relation(fields: [limitKey], references: [key])
@@ -70,7 +70,7 @@ struct PrismaImportTests {
         // A native type equal to Prisma's own for the scalar carries over as nothing, another as `db:`, an unknown one is listed.
         #expect(!result.limits.contains { $0.contains("@db.Text") || $0.contains("Post.price") }, "\(result.limits)")
         #expect(post.field(named: "cents")?.nativeType == NativeType(name: "Decimal", arguments: [10, 2]), "\(result.yaml)")
-        #expect(result.limits.contains { $0.contains("Post.nick: @db.Citext has no equivalent") }, "\(result.limits)")
+        #expect(result.limits.contains { $0.contains("Post.nick: @db.Xml has no equivalent") }, "\(result.limits)")
     }
 
     /// `@id @unique` is a key and a unique index in Prisma Migrate's tables: both come over, and back.

@@ -11,15 +11,16 @@ public enum DriftRepair {
         case limits([String])
     }
 
-    /// The repair of `applied`'s table, whose live shape is `live`.
+    /// The repair of `applied`'s table, whose live shape is `live`, rendered as a start renders it
+    /// (`hostEnums`: the host's enum types in the database, as ``MigrationSQLRenderer`` takes them).
     public static func plan(live: TableShape, applied: AppliedEntity, dialect: SQLDialect, primaryKeys: [String: String],
-                            identity: IdentitySource = .settings) -> Outcome {
+                            identity: IdentitySource = .settings, hostEnums: Set<String> = []) -> Outcome {
         let snapshot = applied.structure
         let (approximation, limits) = LiveEntity.approximate(live, snapshot: snapshot, dialect: dialect, primaryKeys: primaryKeys)
         guard limits.isEmpty else { return .limits(limits) }
         let unexpressed = Unexpressed(live, snapshot: snapshot, dialect: dialect)
         let derived = derive(from: approximation, unexpressed: unexpressed, to: snapshot,
-                             renderer: MigrationSQLRenderer(dialect: dialect, primaryKeys: primaryKeys, identity: identity))
+                             renderer: MigrationSQLRenderer(dialect: dialect, primaryKeys: primaryKeys, identity: identity, hostEnums: hostEnums))
         guard !derived.operations.isEmpty || !unexpressed.isEmpty else { return .nothingToRepair }
         let liveChecksum = Checksum(of: approximation).hex
         return .change(PlannedChange(

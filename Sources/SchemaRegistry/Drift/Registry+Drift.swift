@@ -106,7 +106,8 @@ extension Registry {
                                                   message: "the table is missing; recreate it from a backup, or remove the package and scan"))
                     continue
                 }
-                switch DriftRepair.plan(live: live, applied: entity, dialect: connection.dialect, primaryKeys: keys, identity: identity) {
+                switch DriftRepair.plan(live: live, applied: entity, dialect: connection.dialect, primaryKeys: keys, identity: identity,
+                                         hostEnums: host?.enumTypesInDatabase ?? []) {
                 case .nothingToRepair:
                     continue
                 case .limits(let limits):
