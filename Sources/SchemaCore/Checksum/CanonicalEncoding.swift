@@ -48,6 +48,8 @@ public enum CanonicalEncoding {
         // Absent for a scalar: those checksums are what they were.
         if field.list { members.append(("list", .bool(true))) }
         if let values = field.listDefault { members.append(("default", .array(values.map(encode)))) }
+        // Absent without one: the checksums of other fields are what they were.
+        if let computed = field.databaseDefault { members.append(("default", .object([("dbgenerated", .string(computed.rawValue))]))) }
         return .object(members)
     }
 

@@ -13,7 +13,8 @@ extension CanonicalEntity {
                 column: field.column.flatMap { $0 == field.name ? nil : $0 }, list: field.isList,
                 listDefault: field.isList ? field.listDefault.map { $0.map { Self.normalizedDefault($0, type: field.type) ?? $0 } } : nil,
                 enumTypeMap: field.enumType == nil ? nil : field.enumTypeMap.flatMap { $0 == field.enumType ? nil : $0 },
-                enumValueMap: field.enumType == nil ? nil : Self.valueMap(field.enumValueMap, values: field.enumValues ?? []))
+                enumValueMap: field.enumType == nil ? nil : Self.valueMap(field.enumValueMap, values: field.enumValues ?? []),
+                databaseDefault: field.isList ? nil : field.databaseDefault)
         }.sorted { $0.name < $1.name }
 
         var indexes: [CanonicalIndex] = []

@@ -139,13 +139,19 @@ public struct CanonicalField: Hashable, Sendable, Codable {
     public var list: Bool
     /// A list's default (``defaultValue`` is nil for a list).
     public var listDefault: [ScalarValue]?
+    /// A default the database computes (``DatabaseDefault``; ``defaultValue`` is nil then).
+    public var databaseDefault: DatabaseDefault?
+
+    /// Whether a row inserted without the column gets a value: a default value or a computed one.
+    public var hasDefault: Bool { defaultValue != nil || databaseDefault != nil }
 
     /// Creates a canonical field.
     public init(name: String, type: FieldType, optional: Bool, primary: Bool = false, generated: Bool = false,
                 defaultValue: ScalarValue? = nil, maxLength: Int? = nil, enumValues: [String]? = nil,
                 minimum: Double? = nil, maximum: Double? = nil, updatedAt: Bool = false, nativeType: NativeType? = nil, enumType: String? = nil,
                 column: String? = nil, list: Bool = false, listDefault: [ScalarValue]? = nil,
-                enumTypeMap: String? = nil, enumValueMap: [String: String]? = nil) {
+                enumTypeMap: String? = nil, enumValueMap: [String: String]? = nil, databaseDefault: DatabaseDefault? = nil) {
+        self.databaseDefault = databaseDefault
         self.enumTypeMap = enumTypeMap
         self.enumValueMap = enumValueMap
         self.list = list
@@ -170,7 +176,7 @@ public struct CanonicalField: Hashable, Sendable, Codable {
 extension CanonicalField {
     enum CodingKeys: String, CodingKey {
         case name, type, optional, primary, generated, defaultValue, maxLength, enumValues, minimum, maximum, updatedAt, nativeType, enumType, column, list, listDefault
-        case enumTypeMap, enumValueMap
+        case enumTypeMap, enumValueMap, databaseDefault
     }
 
     /// Structures stored before `updatedAt` existed have no such key: it reads as false.
@@ -191,7 +197,8 @@ extension CanonicalField {
                   list: try container.decodeIfPresent(Bool.self, forKey: .list) ?? false,
                   listDefault: try container.decodeIfPresent([ScalarValue].self, forKey: .listDefault),
                   enumTypeMap: try container.decodeIfPresent(String.self, forKey: .enumTypeMap),
-                  enumValueMap: try container.decodeIfPresent([String: String].self, forKey: .enumValueMap))
+                  enumValueMap: try container.decodeIfPresent([String: String].self, forKey: .enumValueMap),
+                  databaseDefault: try container.decodeIfPresent(DatabaseDefault.self, forKey: .databaseDefault))
     }
 
     /// `updatedAt` is written only when true, so every other stored structure reads as it always did.
@@ -215,6 +222,7 @@ extension CanonicalField {
         try container.encodeIfPresent(listDefault, forKey: .listDefault)
         try container.encodeIfPresent(enumTypeMap, forKey: .enumTypeMap)
         try container.encodeIfPresent(enumValueMap, forKey: .enumValueMap)
+        try container.encodeIfPresent(databaseDefault, forKey: .databaseDefault)
     }
 }
 

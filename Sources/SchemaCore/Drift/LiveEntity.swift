@@ -44,10 +44,16 @@ public enum LiveEntity {
             } else {
                 if field.type == .int || field.type == .bigint { field.generated = false }
                 if column.defaultValue != expected.column(named: column.name)?.defaultValue {
-                    switch column.defaultValue.map({ scalar($0, type: field.type) }) {
-                    case nil: field.defaultValue = nil
-                    case .some(let value?): field.defaultValue = value
-                    case .some(nil): limits.append("column \(column.name) has the default \(column.defaultValue ?? ""), which entities.yaml cannot express")
+                    field.defaultValue = nil
+                    field.databaseDefault = nil
+                    if let text = column.defaultValue {
+                        if let computed = computedDefault(text, type: field.type, dialect) {
+                            field.databaseDefault = computed
+                        } else if let value = scalar(text, type: field.type) {
+                            field.defaultValue = value
+                        } else {
+                            limits.append("column \(column.name) has the default \(text), which entities.yaml cannot express")
+                        }
                     }
                 }
             }
@@ -148,6 +154,13 @@ public enum LiveEntity {
             default: return nil
             }
         }
+    }
+
+    /// A normalized default that is one of the expressions a package may give (``DatabaseDefault``)
+    /// and no value (`CURRENT_TIMESTAMP` reads as `default: now`), for a field of `type`.
+    static func computedDefault(_ text: String, type: FieldType, _ dialect: SQLDialect) -> DatabaseDefault? {
+        guard scalar(text, type: type) == nil else { return nil }
+        return DatabaseDefault.allCases.first { $0.types.contains(type) && ShapeText.defaultValue($0.expression(dialect)) == text }
     }
 
     /// A normalized default as a value of `type`; nil when it is an expression entities.yaml has no word for.

@@ -351,7 +351,12 @@ public enum EntitiesFileParser {
                     reader.error(.wrongShape, "the default of the list '\(name)' must be a list, found \(YAMLNodeReader.kindName(value))",
                                  hint: "write default: [] for the empty list, or default: [a, b]", at: value)
                 }
-            case "default": field.defaultValue = reader.scalarValue(value, context: context)
+            case "default":
+                if case .mapping = value {
+                    field.databaseDefault = reader.databaseDefault(value, field: name)
+                } else {
+                    field.defaultValue = reader.scalarValue(value, context: context)
+                }
             case "maxLength":
                 if let length = reader.nonNegativeInt(value, context: context) {
                     if length == 0 {

@@ -134,6 +134,24 @@ struct YAMLNodeReader {
         return .string(scalar.string)
     }
 
+    /// `{ dbgenerated: "gen_random_uuid()" }` as a field's default: one of the expressions
+    /// ``DatabaseDefault`` accepts, or nil with a diagnostic.
+    mutating func databaseDefault(_ node: Node, field: String) -> DatabaseDefault? {
+        let context = "the default of field '\(field)'"
+        guard let pairs = pairs(of: node, context: context, known: ["dbgenerated"]) else { return nil }
+        if case .mapping(let mapping) = node, mapping.count == 0 {
+            error(.wrongShape, "\(context) is an empty mapping", hint: "write default: { dbgenerated: \"gen_random_uuid()\" }, or a plain value", at: node)
+        }
+        guard let pair = pairs.first, let written = string(pair.value, context: "'dbgenerated' of field '\(field)'") else { return nil }
+        guard let computed = DatabaseDefault(written: written) else {
+            error(.defaultTypeMismatch, "'dbgenerated' of field '\(field)' is '\(Self.printable(written))', which is not an expression a package may give",
+                  hint: "use one of \(DatabaseDefault.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")); anything else belongs in the host's own migrations",
+                  at: pair.value)
+            return nil
+        }
+        return computed
+    }
+
     /// A list of strings. A single scalar is accepted as a one-item list.
     mutating func stringList(_ node: Node, context: String) -> [(value: String, node: Node)]? {
         switch node {

@@ -46,6 +46,8 @@ public struct Field: Hashable, Sendable {
     public var isList: Bool = false
     /// `default: [a, b]` of a list (Prisma's `@default([a, b])`; `[]` is the empty list).
     public var listDefault: [ScalarValue]?
+    /// `default: { dbgenerated: "gen_random_uuid()" }`: a default the database computes (Prisma's `dbgenerated`).
+    public var databaseDefault: DatabaseDefault?
     /// `map:` the column's name in the database when it differs from the field's (Prisma's
     /// `@map("…")`): SQL and drift use it, Prisma Client and every rule of the package file the
     /// field's name.

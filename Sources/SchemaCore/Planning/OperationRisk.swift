@@ -31,7 +31,7 @@ public struct OperationRisk: Hashable, Sendable, Codable, CustomStringConvertibl
             return [OperationRisk(code: "BC103", kind: .backwardIncompatible, message: "renames table \(from) to \(to); clients using the old name break unless it rolls out")]
         case .renameColumn(let table, let from, let to):
             return [OperationRisk(code: "BC102", kind: .backwardIncompatible, message: "renames \(table).\(from) to \(to); clients using the old name break")]
-        case .addColumn(let table, let field) where !field.optional && field.defaultValue == nil && !field.generated:
+        case .addColumn(let table, let field) where !field.optional && !field.hasDefault && !field.generated:
             return [OperationRisk(code: "MF103", kind: .dataDependent, message: "adds NOT NULL column \(table).\(field.name) without a default; fails if the table has rows")]
         case .createIndex(let table, let index) where index.unique:
             return [OperationRisk(code: "MF101", kind: .dataDependent, message: "adds a unique index on \(table) (\(index.fields.joined(separator: ", "))); fails on existing duplicates")]
@@ -50,7 +50,7 @@ public struct OperationRisk: Hashable, Sendable, Codable, CustomStringConvertibl
                                            message: "changes \(table).\(to.name) from \(from.type.rawValue) to \(to.type.rawValue); values are converted and may not survive"))
             }
             if from.optional && !to.optional {
-                if to.defaultValue == nil {
+                if !to.hasDefault {
                     risks.append(OperationRisk(code: "MF104", kind: .dataDependent, message: "makes \(table).\(to.name) NOT NULL without a default; fails if rows hold NULL"))
                 } else {
                     risks.append(OperationRisk(code: "MF108", kind: .dataDependent, message: "makes \(table).\(to.name) NOT NULL; existing NULLs are set to the default"))

@@ -104,6 +104,7 @@ public enum Rollout {
             if let source = renamed[field.name], let before = oldFields[source] {
                 expanded.optional = true
                 expanded.defaultValue = nil
+                expanded.databaseDefault = nil
                 expanded.maxLength = looser(before.maxLength, field.maxLength, max)
                 expanded.enumValues = looserValues(before, field)
                 expanded.minimum = looser(before.minimum, field.minimum, min)
@@ -120,7 +121,7 @@ public enum Rollout {
                 }
                 expanded.minimum = looser(before.minimum, field.minimum, min)
                 expanded.maximum = looser(before.maximum, field.maximum, max)
-            } else if !field.optional && field.defaultValue == nil && !field.generated {
+            } else if !field.optional && !field.hasDefault && !field.generated {
                 expanded.optional = true
             }
             return expanded
@@ -128,7 +129,7 @@ public enum Rollout {
         for field in dropped {
             var kept = field
             // The new version's inserts do not name it: it must accept their rows.
-            if !kept.optional && kept.defaultValue == nil && !kept.generated && !kept.primary { kept.optional = true }
+            if !kept.optional && !kept.hasDefault && !kept.generated && !kept.primary { kept.optional = true }
             fields.append(kept)
         }
         let widened = widenedFields(from: old, to: new, renames: renames)

@@ -43,7 +43,9 @@ public struct ColumnChange: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var nullabilityChanged: Bool { from.optional != to.optional }
-    public var defaultChanged: Bool { from.defaultValue != to.defaultValue || from.listDefault != to.listDefault || from.generated != to.generated }
+    public var defaultChanged: Bool {
+        from.defaultValue != to.defaultValue || from.listDefault != to.listDefault || from.generated != to.generated || from.databaseDefault != to.databaseDefault
+    }
     public var checkChanged: Bool {
         from.maxLength != to.maxLength || from.enumValues != to.enumValues || from.minimum != to.minimum || from.maximum != to.maximum
     }
@@ -64,6 +66,7 @@ public struct ColumnChange: Hashable, Sendable, CustomStringConvertible {
     /// A field's default as the change's description shows it: a value, a list's values, or none.
     static func defaultText(_ field: CanonicalField) -> String {
         if let values = field.listDefault { return "[" + values.map { "\($0)" }.joined(separator: ", ") + "]" }
+        if let computed = field.databaseDefault { return "dbgenerated(\(computed.rawValue))" }
         return field.defaultValue.map { "\($0)" } ?? "none"
     }
 

@@ -227,6 +227,8 @@ public enum PrismaImport {
                         keys.append("default: \(quoted(unquoted(value)))")
                     } else if Double(value) != nil {
                         keys.append("default: \(value)")
+                    } else if let computed = Self.databaseDefault(value), FieldType(rawValue: type).map(computed.types.contains) == true {
+                        keys.append("default: { dbgenerated: \(quoted(computed.rawValue)) }")
                     } else {
                         limits.append("\(label): @default(\(value)) has no equivalent")
                     }
@@ -329,6 +331,13 @@ public enum PrismaImport {
         case ("Decimal", "Decimal"): return written == ["65", "30"]
         default: return false
         }
+    }
+
+    /// The expression of `dbgenerated("…")` when a package may give it (``DatabaseDefault``).
+    static func databaseDefault(_ value: String) -> DatabaseDefault? {
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        guard trimmed.hasPrefix("dbgenerated("), trimmed.hasSuffix(")") else { return nil }
+        return DatabaseDefault(written: unquoted(String(trimmed.dropFirst("dbgenerated(".count).dropLast())))
     }
 
     static func unquoted(_ text: String) -> String {

@@ -180,6 +180,7 @@ public struct PrismaRenderer: Sendable {
             default: return nil
             }
         }
+        if let computed = field.databaseDefault { return "dbgenerated(\(PrismaText.string(computed.rawValue)))" }
         guard let value = field.defaultValue else { return nil }
         switch value {
         case .string(let text):

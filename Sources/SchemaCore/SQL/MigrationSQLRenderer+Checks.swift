@@ -23,7 +23,7 @@ extension MigrationSQLRenderer {
                 checks.append(DataCheck(.deletions, table: table, count: #"SELECT COUNT(*) AS "count" FROM \#(q(table))"#, "rows of \(table), deleted with the table"))
             case .dropColumn(_, let field):
                 checks.append(columnDeletions(table: table, column: field.name))
-            case .addColumn(_, let field) where !field.optional && field.defaultValue == nil && !field.generated:
+            case .addColumn(_, let field) where !field.optional && !field.hasDefault && !field.generated:
                 checks.append(DataCheck(.violations, table: table, count: #"SELECT COUNT(*) AS "count" FROM \#(q(table))"#, examples: examples(table: table, where: nil),
                                         "rows of \(table), which the new NOT NULL column \(field.name) without a default cannot fill"))
             case .alterColumn(_, let from, let to):

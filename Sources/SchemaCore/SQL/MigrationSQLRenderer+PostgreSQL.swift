@@ -79,12 +79,13 @@ extension MigrationSQLRenderer {
         return [SQLStatement(.dropForeignKeys, "ALTER TABLE \(q(table)) DROP CONSTRAINT IF EXISTS \(q(ConstraintName.foreignKey(table, column, in: dialect)))", lock: exclusive(table))]
     }
 
-    /// A new column. With a constant default (or none) PostgreSQL records it in the catalog
-    /// without touching rows; its checks are added NOT VALID and validated online.
+    /// A new column. With a constant or stable default (or none) PostgreSQL records it in the
+    /// catalog without touching rows; its checks are added NOT VALID and validated online.
     func postgresAddColumn(_ field: CanonicalField, table: String) -> [SQLStatement] {
-        let serial = field.generated && (field.type == .int || field.type == .bigint)
+        // A serial or a volatile default (`gen_random_uuid()`) gives every row a value of its own: a rewrite.
+        let perRow = (field.generated && (field.type == .int || field.type == .bigint)) || field.databaseDefault?.isVolatile == true
         var statements = [SQLStatement(.tables, "ALTER TABLE \(q(table)) ADD COLUMN \(columnDefinition(field, inlinePrimaryKey: false))",
-                                       lock: LockImpact("ACCESS EXCLUSIVE", on: table, work: serial ? .rewrite : .catalog))]
+                                       lock: LockImpact("ACCESS EXCLUSIVE", on: table, work: perRow ? .rewrite : .catalog))]
         if let expression = dialect.checkExpression(field) {
             statements += validatedCheck(ConstraintName.check(table, field.name, in: dialect), expression, table: table)
         }

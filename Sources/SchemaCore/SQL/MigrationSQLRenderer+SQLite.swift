@@ -35,6 +35,7 @@ extension MigrationSQLRenderer {
     /// SQLite refuses NOT NULL without a default, and non-constant defaults, in ADD COLUMN.
     func sqliteCanAddInPlace(_ field: CanonicalField) -> Bool {
         !field.primary && (field.optional || field.defaultValue != nil) && !(field.type == .datetime && field.defaultValue == .string("now"))
+            && field.databaseDefault == nil
     }
 
     func sqliteCreateTable(_ entity: CanonicalEntity, name: String) -> String {

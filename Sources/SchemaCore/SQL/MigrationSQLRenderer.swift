@@ -127,7 +127,7 @@ public struct MigrationSQLRenderer: Sendable {
             let before = renames[name] ?? name
             if step.from?.field(named: before) != nil {
                 existing.append(before)
-            } else if let added = step.to?.field(named: name), added.optional && added.defaultValue == nil {
+            } else if let added = step.to?.field(named: name), added.optional && !added.hasDefault {
                 return nil
             }
         }

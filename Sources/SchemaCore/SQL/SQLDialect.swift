@@ -82,6 +82,7 @@ public enum SQLDialect: String, Hashable, Sendable, Codable {
             }
             return self == .postgresql ? "ARRAY[\(items.joined(separator: ", "))]::\(columnType(field))" : literal("[" + items.joined(separator: ",") + "]")
         }
+        if let computed = field.databaseDefault { return computed.expression(self) }
         guard let value = field.defaultValue else { return nil }
         switch value {
         case .string(let text): return field.type == .datetime && text == "now" ? "CURRENT_TIMESTAMP" : literal(text)

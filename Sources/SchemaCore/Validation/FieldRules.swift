@@ -206,6 +206,14 @@ enum FieldRules {
         if let value = field.defaultValue {
             diagnostics += checkDefault(value, of: field)
         }
+        if let computed = field.databaseDefault {
+            if field.isList || field.isGenerated || field.enumType != nil || !computed.types.contains(field.type) {
+                let what = field.isList ? "the list '\(field.name)'" : field.isGenerated ? "'\(field.name)', which is generated" : "'\(field.name)' (\(field.type.rawValue))"
+                diagnostics.append(.error(.defaultTypeMismatch, "the default dbgenerated(\"\(computed.rawValue)\") does not fit \(what)",
+                                          hint: "it fills \(computed.types.map(\.rawValue).sorted().joined(separator: " or ")) fields" + (field.isGenerated ? "; remove 'generated' or the default" : ""),
+                                          at: field.location(of: "default")))
+            }
+        }
         if field.isList {
             diagnostics += checkList(field)
         }

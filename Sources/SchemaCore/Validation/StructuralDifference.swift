@@ -45,6 +45,7 @@ public enum StructuralDifference {
                     ("map", field.column ?? field.name),
                     ("list", String(field.list)),
                     ("list default", text(field.listDefault.map { "[\($0.map { "\($0)" }.joined(separator: ", "))]" })),
+                    ("dbgenerated", text(field.databaseDefault?.rawValue)),
                 ])
             }
             indexes = Set(entity.indexes.map { Self.summary($0.fields, unique: $0.unique, name: $0.name) })
