@@ -5,6 +5,8 @@
 public enum DatabaseDefault: String, CaseIterable, Hashable, Sendable, Codable {
     /// A random UUID (PostgreSQL 13+ built in), the common key default of Supabase-style schemas.
     case randomUUID = "gen_random_uuid()"
+    /// A random UUID from the `uuid-ossp` extension, which older schemas use; the host installs it.
+    case uuidV4 = "uuid_generate_v4()"
     /// The transaction's start time, as the database sets it (Prisma's `now()` is the client's).
     case now = "now()"
     /// The same, in SQL's spelling.
@@ -22,7 +24,7 @@ public enum DatabaseDefault: String, CaseIterable, Hashable, Sendable, Codable {
     /// The scalar types whose columns it fills.
     public var types: Set<FieldType> {
         switch self {
-        case .randomUUID: [.string, .uuid]
+        case .randomUUID, .uuidV4: [.string, .uuid]
         case .now, .currentTimestamp, .currentDate: [.datetime]
         }
     }
@@ -33,7 +35,7 @@ public enum DatabaseDefault: String, CaseIterable, Hashable, Sendable, Codable {
     public func expression(_ dialect: SQLDialect) -> String {
         switch (self, dialect) {
         case (_, .postgresql): rawValue
-        case (.randomUUID, .sqlite):
+        case (.randomUUID, .sqlite), (.uuidV4, .sqlite):
             "(lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' || "
                 + "substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6))))"
         case (.now, .sqlite), (.currentTimestamp, .sqlite): "CURRENT_TIMESTAMP"
@@ -44,5 +46,11 @@ public enum DatabaseDefault: String, CaseIterable, Hashable, Sendable, Codable {
     /// Whether PostgreSQL computes it per row (`gen_random_uuid()` is volatile): adding a column
     /// with it to a table with rows rewrites the table, where a stable one (`now()`) is recorded
     /// in the catalog only.
-    public var isVolatile: Bool { self == .randomUUID }
+    public var isVolatile: Bool { self == .randomUUID || self == .uuidV4 }
+
+    /// The extension that defines its function, which the host installs, and the function's name:
+    /// a start refuses the change until the database has it.
+    public var requiredExtension: (name: String, function: String)? {
+        self == .uuidV4 ? ("uuid-ossp", "uuid_generate_v4") : nil
+    }
 }

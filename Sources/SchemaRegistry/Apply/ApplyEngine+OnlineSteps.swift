@@ -175,13 +175,17 @@ extension ApplyEngine {
     }
 
     /// The tables of the schema the changes run in.
-    /// The types of extensions a native type uses (``NativeType/extensionTypes``) that the
-    /// connection sees, by name (PostgreSQL; empty on SQLite, which has none).
-    static func extensionTypes(_ connection: any RegistryConnection) throws -> Set<String> {
+    /// The types (``NativeType/extensionTypes``) and functions (``DatabaseDefault/requiredExtension``)
+    /// of extensions a package may use that the connection sees, by name (PostgreSQL; empty on
+    /// SQLite, which has none).
+    static func extensionObjects(_ connection: any RegistryConnection) throws -> Set<String> {
         guard connection.dialect == .postgresql else { return [] }
-        let names = NativeType.extensionTypes.map { "'" + $0 + "'" }.joined(separator: ", ")
-        return Set(try connection.query(#"SELECT typname AS "name" FROM pg_type WHERE typname IN (\#(names)) AND pg_type_is_visible(oid)"#, [])
-            .compactMap { $0["name"]?.text })
+        func list(_ names: [String]) -> String { names.map { "'" + $0 + "'" }.joined(separator: ", ") }
+        let functions = DatabaseDefault.allCases.compactMap { $0.requiredExtension?.function }
+        return Set(try connection.query(#"""
+            SELECT typname AS "name" FROM pg_type WHERE typname IN (\#(list(NativeType.extensionTypes))) AND pg_type_is_visible(oid)
+            UNION SELECT proname FROM pg_proc WHERE proname IN (\#(list(functions))) AND pg_function_is_visible(oid)
+            """#, []).compactMap { $0["name"]?.text })
     }
 
     static func existingTables(_ connection: any RegistryConnection) throws -> Set<String> {

@@ -165,11 +165,11 @@ public struct ApplyEngine: Sendable {
         // Tables this start creates or renames into being.
         let createdHere = Set(items.filter { $0.action == .create || $0.renamedFrom != nil }.map(\.entity))
         let rollouts = try Registry.openRollouts(connection)
-        var knownTypes: Set<String>?
-        func extensionTypes() throws -> Set<String> {
-            if let knownTypes { return knownTypes }
-            knownTypes = try Self.extensionTypes(connection)
-            return knownTypes ?? []
+        var knownObjects: Set<String>?
+        func extensionObjects() throws -> Set<String> {
+            if let knownObjects { return knownObjects }
+            knownObjects = try Self.extensionObjects(connection)
+            return knownObjects ?? []
         }
         for (verified, refusal) in try verify(items, current: desired.entitiesByName, trustedKeys: trustedKeys, resuming: false, inputs: inputs, connection) {
             let item = verified.item
@@ -181,7 +181,7 @@ public struct ApplyEngine: Sendable {
                       let drift = try driftRefusal(item, applied: inputs.applied[item.appliedName], primaryKeys: keys, tables: tables, connection) {
                 prepared.refused.append(drift)
             } else if connection.dialect == .postgresql,
-                      let missing = Self.missingTargetRefusal(item, primaryKeys: keys, tables: tables, createdHere: createdHere, types: try extensionTypes()) {
+                      let missing = Self.missingTargetRefusal(item, primaryKeys: keys, tables: tables, createdHere: createdHere, types: try extensionObjects()) {
                 prepared.refused.append(missing)
             } else if let data = Registry.dataRefusal(itemId: item.id, entity: item.entity, try Registry.violations(item.startChecks, tables: tables, connection)) {
                 prepared.refused.append(data)
@@ -217,18 +217,35 @@ public struct ApplyEngine: Sendable {
     static func missingTargetProblem(_ item: QueueItem, primaryKeys: [String: String], tables: Set<String>, createdHere: Set<String>,
                                      types: Set<String>? = nil) -> String? {
         guard item.action != .drop, let structure = item.structure else { return nil }
-        if let types, let field = structure.fields.first(where: { $0.nativeType?.postgresType.map { !types.contains($0.lowercased()) } == true && $0.nativeType?.requiredExtension != nil }),
-           let native = field.nativeType, let extensionName = native.requiredExtension {
-            return "\(item.entity).\(field.name) is \(native.postgresType ?? native.name), a type of the \(extensionName) extension, which the database does not have: "
-                + "the host's own migrations install it (`CREATE EXTENSION IF NOT EXISTS \(extensionName);`, or Prisma's `extensions = [\(extensionName)]`). "
-                + "Run them before `schema apply`"
-        }
+        if let types, let problem = missingExtension(structure, entity: item.entity, present: types) { return problem }
         let missing = structure.relations.filter { $0.kind == .belongsTo }.map(\.target)
             .filter { !createdHere.contains($0) && !tables.contains(PrimaryKeys.qualifiedTable($0, in: primaryKeys)) }
         guard !missing.isEmpty else { return nil }
         let names = Set(missing).sorted().map { PrimaryKeys.qualifiedTable($0, in: primaryKeys) }.joined(separator: ", ")
         return "\(item.entity) references \(names), which the database does not have: the host's own migrations have not run. "
             + "Run them before `schema apply` (the start script's SCHEMA_BEFORE, e.g. `npx prisma migrate deploy`)"
+    }
+
+    /// What of `structure` needs an extension the database does not have (`present`: the
+    /// extension objects it has, ``extensionObjects(_:)``): a `db: Citext` column, a
+    /// `uuid_generate_v4()` default.
+    static func missingExtension(_ structure: CanonicalEntity, entity: String, present: Set<String>) -> String? {
+        for field in structure.fields {
+            var needed: (what: String, extensionName: String)?
+            if let native = field.nativeType, let name = native.requiredExtension, let type = native.postgresType, !present.contains(type.lowercased()) {
+                needed = ("is \(type), a type", name)
+            } else if let computed = field.databaseDefault, let required = computed.requiredExtension, !present.contains(required.function) {
+                needed = ("defaults to \(computed.rawValue), a function", required.name)
+            }
+            guard let (what, name) = needed else { continue }
+            // SQL quotes a name with a hyphen; Prisma names it with `_` and maps it.
+            let sql = name.contains("-") ? "\"\(name)\"" : name
+            let prisma = name.contains("-") ? "\(name.replacingOccurrences(of: "-", with: "_"))(map: \"\(name)\")" : name
+            return "\(entity).\(field.name) \(what) of the \(name) extension, which the database does not have: "
+                + "the host's own migrations install it (`CREATE EXTENSION IF NOT EXISTS \(sql);`, or Prisma's `extensions = [\(prisma)]`). "
+                + "Run them before `schema apply`"
+        }
+        return nil
     }
 
     /// Refuses an item whose table is not what the registry says was applied: the change was

@@ -19,7 +19,7 @@ extension Registry {
             }
             let inputs = try DerivationInputs.read(context: context, others: items.compactMap(\.structure), connection)
             let tables = try ApplyEngine.existingTables(connection)
-            let types = try ApplyEngine.extensionTypes(connection)
+            let types = try ApplyEngine.extensionObjects(connection)
             let keys = PrimaryKeys.of(host: context.host, entities: inputs.applied.values.map(\.structure))
             let createdHere = Set(items.filter { $0.action == .create }.map(\.entity))
             var impacts: [String: ChangeImpact] = [:]
