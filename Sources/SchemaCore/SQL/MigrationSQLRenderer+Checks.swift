@@ -15,7 +15,7 @@ extension MigrationSQLRenderer {
         var checks: [DataCheck] = []
         func violations(_ condition: String, _ description: String) {
             checks.append(DataCheck(.violations, table: table, count: #"SELECT COUNT(*) AS "count" FROM \#(q(table)) WHERE \#(condition)"#,
-                                    examples: examples(table: table, where: condition), description))
+                                    examples: examples(step, where: condition), description))
         }
         for operation in step.operations {
             switch operation {
@@ -24,7 +24,7 @@ extension MigrationSQLRenderer {
             case .dropColumn(_, let field):
                 checks.append(columnDeletions(table: table, column: field.name))
             case .addColumn(_, let field) where !field.optional && !field.hasDefault && !field.generated:
-                checks.append(DataCheck(.violations, table: table, count: #"SELECT COUNT(*) AS "count" FROM \#(q(table))"#, examples: examples(table: table, where: nil),
+                checks.append(DataCheck(.violations, table: table, count: #"SELECT COUNT(*) AS "count" FROM \#(q(table))"#, examples: examples(step, where: nil),
                                         "rows of \(table), which the new NOT NULL column \(field.name) without a default cannot fill"))
             case .alterColumn(_, let from, let to):
                 let before = step.operations.renames[to.name] ?? to.name

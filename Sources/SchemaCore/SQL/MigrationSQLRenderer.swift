@@ -101,10 +101,18 @@ public struct MigrationSQLRenderer: Sendable {
     // MARK: - Checks on the rows a change meets
 
     /// Up to three primary keys of `table`'s rows matching `condition`, as text.
-    func examples(table: String, where condition: String?) -> String {
-        let key = q(primaryKeys[table] ?? "id")
-        let text = dialect == .postgresql ? "\(key)::text" : "CAST(\(key) AS TEXT)"
-        return #"SELECT \#(text) AS "key" FROM \#(q(table))"# + (condition.map { " WHERE \($0)" } ?? "") + " ORDER BY 1 LIMIT 3"
+    func examples(_ step: MigrationStep, where condition: String?) -> String {
+        let key = step.from?.keyColumns ?? step.to?.keyColumns ?? []
+        // A table without a key names its rows by where they are stored.
+        let text = key.isEmpty ? (dialect == .postgresql ? "ctid::text" : "CAST(rowid AS TEXT)") : keyText(key)
+        return #"SELECT \#(text) AS "key" FROM \#(q(step.table))"# + (condition.map { " WHERE \($0)" } ?? "") + " ORDER BY 1 LIMIT 3"
+    }
+
+    /// A row's key as one text: its one column's value, or several joined by ", ".
+    func keyText(_ columns: [String]) -> String {
+        let texts = columns.map { dialect == .postgresql ? "\(q($0))::text" : "CAST(\(q($0)) AS TEXT)" }
+        guard texts.count > 1 else { return texts.first ?? "NULL" }
+        return dialect == .postgresql ? "concat_ws(', ', \(texts.joined(separator: ", ")))" : texts.joined(separator: " || ', ' || ")
     }
 
     /// The column names a step's new columns had before its renames; nil for columns it adds.
@@ -134,7 +142,7 @@ public struct MigrationSQLRenderer: Sendable {
         let description = "groups of rows of \(table) with the same (\(index.fields.joined(separator: ", "))), which the new unique index refuses"
         guard !existing.isEmpty else {
             return DataCheck(.violations, table: table, count: #"SELECT CASE WHEN COUNT(*) > 1 THEN 1 ELSE 0 END AS "count" FROM \#(q(table))"#,
-                             examples: examples(table: table, where: nil), description)
+                             examples: examples(step, where: nil), description)
         }
         return duplicates(CanonicalIndex(fields: existing, unique: true), table: table, description: description, nulls: false)
     }
@@ -161,13 +169,13 @@ public struct MigrationSQLRenderer: Sendable {
         if let before = namesBefore([column], step: step)?.first {
             let condition = "\(q(before)) IS NOT NULL AND NOT EXISTS (SELECT 1 FROM \(PrimaryKeys.reference(relation.target, in: primaryKeys, quote: q)) AS \"parent\" WHERE \"parent\".\(referenced) = \(q(table)).\(q(before)))"
             return DataCheck(.violations, table: table, count: #"SELECT COUNT(*) AS "count" FROM \#(q(table)) WHERE \#(condition)"#,
-                             examples: examples(table: table, where: condition), reads: [PrimaryKeys.qualifiedTable(relation.target, in: primaryKeys)],
+                             examples: examples(step, where: condition), reads: [PrimaryKeys.qualifiedTable(relation.target, in: primaryKeys)],
                              "rows of \(table) whose \(column) matches no \(relation.target)")
         }
         guard let field = step.to?.field(named: column), let value = dialect.defaultExpression(field) else { return nil }
         return DataCheck(.violations, table: table,
                          count: #"SELECT CASE WHEN EXISTS (SELECT 1 FROM \#(q(relation.target)) WHERE \#(referenced) = \#(value)) THEN 0 ELSE COUNT(*) END AS "count" FROM \#(q(table))"#,
-                         examples: examples(table: table, where: nil), reads: [relation.target],
+                         examples: examples(step, where: nil), reads: [relation.target],
                          "rows of \(table) whose new \(column) gets the default \(value), which matches no \(relation.target)")
     }
 
