@@ -19,7 +19,7 @@ public enum LiveEntity {
         if original.isJoinTable && !Drift.differences(expected: expected, live: live).isEmpty {
             limits.append("it is the join table of a many-to-many, made by its relations; fix it by hand to what `schema plan` shows for it")
         }
-        if live.primaryKey.isEmpty && !original.isJoinTable {
+        if live.primaryKey.isEmpty && !original.isJoinTable && !snapshot.keyColumns.isEmpty {
             limits.append("the table has no primary key")
         }
         let liveChecks = Dictionary(live.checks.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })

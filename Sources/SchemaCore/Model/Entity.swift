@@ -75,4 +75,12 @@ public struct Entity: Hashable, Sendable {
         if let names = compoundKey { return names.compactMap(field(named:)) }
         return fields.filter(\.isPrimary)
     }
+
+    /// Whether a required scalar field is `unique: true`, or a unique index names only required
+    /// scalar fields: what identifies a row for Prisma when the entity has no primary key.
+    public var hasUniqueCriterion: Bool {
+        func required(_ name: String) -> Bool { field(named: name).map { !$0.isOptional && !$0.isList } ?? false }
+        return fields.contains { $0.isUnique && required($0.name) }
+            || indexes.contains { $0.isUnique && !$0.fields.isEmpty && $0.fields.allSatisfy(required) }
+    }
 }

@@ -339,8 +339,10 @@ public enum Rollout {
         return new.indexes.first { $0.fields == back.fields && $0.unique == back.unique } ?? back
     }
 
-    /// Whether every rename of the change is one a rollout can keep both columns of.
+    /// Whether every rename of the change is one a rollout can keep both columns of, on a table with a key.
     public static func canRollOut(from old: CanonicalEntity, to new: CanonicalEntity?, renames: [String: String]) -> Bool {
+        // The page walks and triggers of a rollout find rows by key: a table without one applies whole.
+        if old.keyColumns.isEmpty || new?.keyColumns.isEmpty == true { return false }
         let applicable = TableDiff.operations(from: old, to: new, renames: renames).compactMap { operation -> String? in
             if case .renameColumn(_, _, let to) = operation { return to }
             return nil

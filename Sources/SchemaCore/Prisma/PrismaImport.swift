@@ -23,7 +23,8 @@ public enum PrismaImport {
             }.map(\.name)))
         }, uniquingKeysWith: { first, _ in first }).filter { name, columns in
             guard let model = schema.model(named: name) else { return false }
-            return !model.primaryKey.isEmpty && model.primaryKey.allSatisfy(columns.contains)
+            // Without a key, a unique criterion of required fields identifies a row, as in Prisma.
+            return model.primaryKey.isEmpty ? hasUniqueCriterion(model, carried: columns) : model.primaryKey.allSatisfy(columns.contains)
         }
         // The models not chosen stay in the host, where a package's belongsTo may reference them.
         let hostModels = Set(schema.models.map(\.name)).subtracting(chosen.map(\.name))
@@ -35,7 +36,7 @@ public enum PrismaImport {
                 continue
             }
             guard carried[model.name] != nil else {
-                let key = model.primaryKey.isEmpty ? "it has no primary key" : "its primary key (\(model.primaryKey.joined(separator: ", "))) names a field entities.yaml cannot say"
+                let key = model.primaryKey.isEmpty ? "it has no primary key and no unique field or @@unique of required fields it can carry" : "its primary key (\(model.primaryKey.joined(separator: ", "))) names a field entities.yaml cannot say"
                 limits.append("\(model.name): \(key); the model is not carried over")
                 continue
             }
@@ -54,6 +55,14 @@ public enum PrismaImport {
             lines = ["enums:"] + enums.sorted().map { enumDeclaration($0, in: schema) } + lines
         }
         return Result(yaml: lines.joined(separator: "\n") + "\n", limits: limits)
+    }
+
+    /// Whether a model without a key has a `@unique` field or a `@@unique` whose fields are all
+    /// required and among the `carried` ones.
+    static func hasUniqueCriterion(_ model: PrismaModel, carried: Set<String>) -> Bool {
+        func required(_ name: String) -> Bool { carried.contains(name) && model.field(named: name).map { !$0.isOptional && !$0.isList } == true }
+        return model.fields.contains { $0.attribute("unique") != nil && required($0.name) }
+            || model.blockAttributes.contains { $0.name == "unique" && ($0.fieldList.map { !$0.isEmpty && $0.allSatisfy(required) } ?? false) }
     }
 
     /// Whether `type` is an enum of `schema` that a package can declare: its name and values are

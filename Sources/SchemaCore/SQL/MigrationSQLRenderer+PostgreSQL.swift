@@ -276,10 +276,11 @@ extension MigrationSQLRenderer {
     /// meanwhile is followed to its new version, and a value the application wrote is never overwritten.
     /// The condition (default `column IS NULL`) must be false once a row is filled, or the batches never end.
     ///
-    /// - Parameter key: the primary key's columns (a compound key is matched as a row value).
+    /// - Parameter key: the primary key's columns (a compound key is matched as a row value); a
+    ///   table without one is matched by `ctid`, which the `IS NULL` check again keeps right.
     func backfillBatch(table: String, column: String, value: String, key: [String], condition: String? = nil) -> String {
         let condition = condition ?? "\(column) IS NULL"
-        let columns = key.map(q).joined(separator: ", ")
+        let columns = key.isEmpty ? "ctid" : key.map(q).joined(separator: ", ")
         let match = key.count == 1 ? columns : "(\(columns))"
         return #"WITH "batch" AS (SELECT \#(columns) FROM \#(q(table)) WHERE \#(condition) LIMIT \#(Self.backfillBatchSize)), "#
             + #""filled" AS (UPDATE \#(q(table)) SET \#(column) = \#(value) WHERE \#(condition) AND \#(match) IN (SELECT \#(columns) FROM "batch") RETURNING 1) "#

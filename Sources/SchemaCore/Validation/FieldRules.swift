@@ -97,9 +97,11 @@ enum FieldRules {
         if let names = entity.compoundKey { return checkCompoundKey(names, of: entity) }
         let keys = entity.primaryKey
         // A key field that could not be read is already reported; "no primary key" would follow from it.
-        if keys.isEmpty, !entity.fields.isEmpty, entity.unreadableFields.isEmpty {
-            return [.error(.primaryKeyCount, "entity \(entity.name) has no primary key",
-                           hint: "mark one field 'primary: true', e.g. 'id: { type: cuid, primary: true, generated: true }'", at: entity.location)]
+        // Without a key, Prisma needs a unique criterion of required fields (the table gets no key).
+        if keys.isEmpty, !entity.fields.isEmpty, entity.unreadableFields.isEmpty, !entity.hasUniqueCriterion {
+            return [.error(.primaryKeyCount, "entity \(entity.name) has no primary key and no unique field or index of required fields",
+                           hint: "mark one field 'primary: true', e.g. 'id: { type: cuid, primary: true, generated: true }', or, as Prisma allows, "
+                            + "make a required field 'unique: true' (the table then has no primary key)", at: entity.location)]
         }
         if keys.count > 1 {
             return keys.dropFirst().map {

@@ -52,6 +52,9 @@ enum RelationRules {
         if field.isList {
             diagnostics.append(.error(.relationTypeMismatch, "foreign key '\(field.name)' is a list; a foreign key holds one value",
                                       hint: "give '\(field.name)' the type of \(relation.target)'s primary key, without []", at: field.location(of: "type")))
+        } else if catalog.exists(relation.target), catalog.primaryKeyFields(of: relation.target).isEmpty {
+            diagnostics.append(.error(.relationTypeMismatch, "relation '\(relation.name)' points at \(relation.target), which has no primary key for a foreign key to reference",
+                                      hint: "give \(relation.target) a primary key, or keep the relation in the host schema", at: relation.location(of: "entity")))
         } else if case let key = catalog.primaryKeyFields(of: relation.target), key.count > 1 {
             diagnostics.append(.error(.relationTypeMismatch,
                                       "relation '\(relation.name)' points at \(relation.target), whose primary key has several fields (\(key.joined(separator: ", "))); a foreign key of several columns is not supported yet",
