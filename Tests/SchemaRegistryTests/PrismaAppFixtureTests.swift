@@ -7,7 +7,10 @@ import Testing
 /// acceptance): `@@map`/`@map`, an enum type with a default, native types, `Decimal`, `Bytes`,
 /// `@updatedAt`, `uuid()`/`cuid()`/`autoincrement()`/`now()`, a named compound unique key, index
 /// `sort`, `type` and `ops`, a one-to-one, a self-relation, a relation to a mapped host model,
-/// scalar lists (of a scalar and of an enum) and an explicit many-to-many table keyed by `@@id`.
+/// scalar lists (of a scalar and of an enum) and an explicit many-to-many table keyed by `@@id`,
+/// `dbgenerated("gen_random_uuid()")`, `@db.Citext`, a model without `@id` (a `@unique` and a
+/// `@@unique` identify its rows), an index named with `@@index(…, name:)`, and a named relation
+/// beside an unnamed one between the same two models.
 /// Its models go through `import-prisma` → validate → scan → approve → apply, and the catalog is
 /// compared with the one the SQL below makes: what Prisma Migrate writes for this schema, written
 /// by hand from its conventions (names from the table and columns, `_pkey`/`_key`/`_idx`/`_fkey`,
@@ -24,8 +27,9 @@ import Testing
           id    String @id @default(cuid()) @map("account_id")
           email String @unique
 
-          workspaces Workspace[]
-          projects   ProjectMember[]
+          workspaces     Workspace[]
+          projects       ProjectMember[]
+          invitedMembers ProjectMember[] @relation("MemberInviter")
 
           @@map("accounts")
         }
@@ -52,6 +56,8 @@ import Testing
           owner     Account            @relation(fields: [ownerId], references: [id], onDelete: Cascade)
           settings  WorkspaceSettings?
           projects  Project[]
+          invites   Invite[]
+          externalId String            @default(dbgenerated("gen_random_uuid()")) @map("external_id") @db.Uuid
 
           @@unique([tenantKey, slug], name: "tenantSlug")
           @@index([createdAt(sort: Desc)])
@@ -79,7 +85,7 @@ import Testing
           members     ProjectMember[]
 
           @@index([workspaceId, name])
-          @@index([name], type: Hash)
+          @@index([name], type: Hash, name: "projects_name_hash")
           @@map("projects")
         }
 
@@ -87,16 +93,30 @@ import Testing
           projectId Int      @map("project_id")
           accountId String   @map("account_id")
           roles     Plan[]
+          invitedBy String?  @map("invited_by")
           project   Project  @relation(fields: [projectId], references: [id], onDelete: Cascade)
           account   Account  @relation(fields: [accountId], references: [id], onDelete: Cascade)
+          inviter   Account? @relation("MemberInviter", fields: [invitedBy], references: [id], onDelete: SetNull)
 
           @@id([projectId, accountId])
           @@map("project_members")
         }
+
+        model Invite {
+          email       String    @db.Citext
+          workspaceId String    @map("workspace_id") @db.Uuid
+          token       String    @unique @default(dbgenerated("gen_random_uuid()"))
+          workspace   Workspace @relation(fields: [workspaceId], references: [id], onDelete: Cascade)
+
+          @@unique([workspaceId, email])
+          @@map("invites")
+        }
         """
 
-    /// The host's own table, made the same way in both databases.
+    /// The host's own table, made the same way in both databases (with the extension its
+    /// migrations install for `@db.Citext`).
     static let hostTable = [
+        "CREATE EXTENSION IF NOT EXISTS citext",
         #"CREATE TABLE "accounts" ("account_id" TEXT NOT NULL, "email" TEXT NOT NULL, CONSTRAINT "accounts_pkey" PRIMARY KEY ("account_id"))"#,
         #"CREATE UNIQUE INDEX "accounts_email_key" ON "accounts"("email")"#,
     ]
@@ -117,6 +137,7 @@ import Testing
             "created_at" TIMESTAMPTZ(6) NOT NULL DEFAULT CURRENT_TIMESTAMP,
             "updated_at" TIMESTAMP(3) NOT NULL,
             "owner_id" TEXT NOT NULL,
+            "external_id" UUID NOT NULL DEFAULT gen_random_uuid(),
 
             CONSTRAINT "workspaces_pkey" PRIMARY KEY ("id")
         )
@@ -145,8 +166,16 @@ import Testing
             "project_id" INTEGER NOT NULL,
             "account_id" TEXT NOT NULL,
             "roles" "Plan"[],
+            "invited_by" TEXT,
 
             CONSTRAINT "project_members_pkey" PRIMARY KEY ("project_id","account_id")
+        )
+        """,
+        """
+        CREATE TABLE "invites" (
+            "email" CITEXT NOT NULL,
+            "workspace_id" UUID NOT NULL,
+            "token" TEXT NOT NULL DEFAULT gen_random_uuid()
         )
         """,
         #"CREATE INDEX "workspaces_created_at_idx" ON "workspaces"("created_at" DESC)"#,
@@ -154,16 +183,20 @@ import Testing
         #"CREATE UNIQUE INDEX "workspaces_tenant_key_slug_key" ON "workspaces"("tenant_key", "slug")"#,
         #"CREATE UNIQUE INDEX "workspace_settings_workspace_id_key" ON "workspace_settings"("workspace_id")"#,
         #"CREATE INDEX "projects_workspace_id_name_idx" ON "projects"("workspace_id", "name")"#,
-        #"CREATE INDEX "projects_name_idx" ON "projects" USING HASH ("name")"#,
+        #"CREATE INDEX "projects_name_hash" ON "projects" USING HASH ("name")"#,
+        #"CREATE UNIQUE INDEX "invites_token_key" ON "invites"("token")"#,
+        #"CREATE UNIQUE INDEX "invites_workspace_id_email_key" ON "invites"("workspace_id", "email")"#,
         #"ALTER TABLE "workspaces" ADD CONSTRAINT "workspaces_owner_id_fkey" FOREIGN KEY ("owner_id") REFERENCES "accounts"("account_id") ON DELETE CASCADE ON UPDATE CASCADE"#,
         #"ALTER TABLE "workspace_settings" ADD CONSTRAINT "workspace_settings_workspace_id_fkey" FOREIGN KEY ("workspace_id") REFERENCES "workspaces"("id") ON DELETE CASCADE ON UPDATE CASCADE"#,
         #"ALTER TABLE "projects" ADD CONSTRAINT "projects_workspace_id_fkey" FOREIGN KEY ("workspace_id") REFERENCES "workspaces"("id") ON DELETE RESTRICT ON UPDATE CASCADE"#,
         #"ALTER TABLE "projects" ADD CONSTRAINT "projects_parent_id_fkey" FOREIGN KEY ("parent_id") REFERENCES "projects"("id") ON DELETE SET NULL ON UPDATE CASCADE"#,
         #"ALTER TABLE "project_members" ADD CONSTRAINT "project_members_project_id_fkey" FOREIGN KEY ("project_id") REFERENCES "projects"("id") ON DELETE CASCADE ON UPDATE CASCADE"#,
         #"ALTER TABLE "project_members" ADD CONSTRAINT "project_members_account_id_fkey" FOREIGN KEY ("account_id") REFERENCES "accounts"("account_id") ON DELETE CASCADE ON UPDATE CASCADE"#,
+        #"ALTER TABLE "project_members" ADD CONSTRAINT "project_members_invited_by_fkey" FOREIGN KEY ("invited_by") REFERENCES "accounts"("account_id") ON DELETE SET NULL ON UPDATE CASCADE"#,
+        #"ALTER TABLE "invites" ADD CONSTRAINT "invites_workspace_id_fkey" FOREIGN KEY ("workspace_id") REFERENCES "workspaces"("id") ON DELETE CASCADE ON UPDATE CASCADE"#,
     ]
 
-    static let packageModels = ["Workspace", "WorkspaceSettings", "Project", "ProjectMember"]
+    static let packageModels = ["Workspace", "WorkspaceSettings", "Project", "ProjectMember", "Invite"]
 
     @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
     func importedModelsApplyToTheTablesPrismaMigrateMakes() throws {
@@ -191,9 +224,9 @@ import Testing
         let registry = Registry(database: database)
         try registry.addAdmin("alice", by: nil)
         _ = try registry.scan(desired, principal: "ci")
-        #expect(try registry.approve(.all, as: "alice", allowDataLoss: false, context: desired.renderContext).accepted.count == 4)
+        #expect(try registry.approve(.all, as: "alice", allowDataLoss: false, context: desired.renderContext).accepted.count == 5)
         let outcome = try registry.applyApproved(desired)
-        #expect(outcome.applied.map(\.entity).sorted() == ["Project", "ProjectMember", "Workspace", "WorkspaceSettings"], "\(outcome.refused.map(\.message))")
+        #expect(outcome.applied.map(\.entity).sorted() == ["Invite", "Project", "ProjectMember", "Workspace", "WorkspaceSettings"], "\(outcome.refused.map(\.message))")
 
         let ours = try Introspection.describe(database), prisma = try Introspection.describe(oracle)
         #expect(ours.count > 30 && ours.contains { $0.contains("workspaces_owner_id_fkey") } && ours.contains { $0.hasPrefix("type Plan enum") },
@@ -207,9 +240,11 @@ import Testing
         let lines = Set(fragment.split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") })
         for expected in [#"id String @id @default(uuid()) @db.Uuid"#, #"tenantKey String @map("tenant_key")"#, #"plan Plan @default(FREE)"#,
                          #"updatedAt DateTime @updatedAt @map("updated_at")"#, #"@@unique([tenantKey, slug], name: "tenantSlug")"#,
-                         #"@@index([createdAt(sort: Desc)])"#, #"@@index([slug(ops: raw("text_pattern_ops"))])"#, #"@@index([name], type: Hash)"#,
+                         #"@@index([createdAt(sort: Desc)])"#, #"@@index([slug(ops: raw("text_pattern_ops"))])"#, #"@@index([name], type: Hash, map: "projects_name_hash")"#,
                          #"@@map("workspace_settings")"#, #"settings WorkspaceSettings?"#, #"labels String[] @default([])"#,
-                         #"@@id([projectId, accountId])"#, #"roles Plan[]"#] {
+                         #"@@id([projectId, accountId])"#, #"roles Plan[]"#, #"email String @db.Citext"#,
+                         #"token String @default(dbgenerated("gen_random_uuid()")) @unique"#, #"@@unique([workspaceId, email])"#,
+                         #"externalId String @default(dbgenerated("gen_random_uuid()")) @db.Uuid @map("external_id")"#] {
             #expect(lines.contains(expected), "\(expected) not in\n\(fragment)")
         }
     }

@@ -1,0 +1,61 @@
+import Foundation
+import SchemaCore
+import Testing
+
+/// What packages gained in Prisma's terms (computed defaults, `@db.Citext`, a model without `@id`,
+/// a named relation beside an unnamed one) renders as a fragment Prisma's grammar reads, and
+/// import-prisma carries the fragment back to the same Prisma models.
+@Suite struct PrismaFeatureGrammarTests {
+    static let yaml = """
+        entities:
+          - name: Member
+            fields:
+              id: { type: uuid, primary: true, db: Uuid, default: { dbgenerated: "gen_random_uuid()" } }
+              email: { type: string, unique: true, db: Citext }
+              seenAt: { type: datetime, default: { dbgenerated: CURRENT_TIMESTAMP } }
+          - name: Session
+            fields:
+              id: { type: cuid, primary: true, generated: true }
+              memberId: { type: uuid, db: Uuid }
+              impersonatorId: { type: uuid, db: Uuid, nullable: true }
+            relations:
+              - { name: member, type: belongsTo, entity: Member, field: memberId, onDelete: Cascade }
+              - { name: impersonator, type: belongsTo, entity: Member, field: impersonatorId, relationName: Impersonations }
+          - name: VerificationToken
+            fields:
+              identifier: { type: string }
+              token: { type: string, unique: true }
+              expires: { type: datetime }
+            indexes:
+              - fields: [identifier, token]
+                unique: true
+        """
+
+    @Test func theFragmentParsesAndComesBackTheSame() throws {
+        // Native types are PostgreSQL's: the host says so.
+        var host = try #require(TestSupport.hostSchema)
+        host.provider = "postgresql"
+        let desired = TestSupport.desired(Self.yaml, host: host)
+        try #require(desired.isValid, "\(desired.errors)")
+        let fragment = PrismaArtifacts.fragment(desired.entities.map(\.structure), host: host)
+        let lines = fragment.split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") }
+        #expect(lines.contains(#"id String @id @default(dbgenerated("gen_random_uuid()")) @db.Uuid"#) && lines.contains("email String @unique @db.Citext"), "\(fragment)")
+        #expect(lines.contains("member Member @relation(fields: [memberId], references: [id], onDelete: Cascade)")
+                && lines.contains { $0.hasPrefix(#"impersonator Member? @relation("Impersonations""#) }, "\(fragment)")
+        if let blocks = try PrismaGrammar.blocks(of: fragment) {
+            #expect(Set(blocks).isSuperset(of: ["model Member", "model Session", "model VerificationToken"]), "\(blocks)")
+        }
+        let imported = PrismaImport.package(from: PrismaSchemaParser.parse(fragment, file: "schema.prisma").schema)
+        #expect(imported.limits.isEmpty, "\(imported.limits)")
+        let again = TestSupport.desired(imported.yaml, host: host)
+        #expect(again.isValid, "\(again.errors)\n\(imported.yaml)")
+        // The same Prisma models again (a package may spell them otherwise: `uuid` as `string`
+        // with `db: Uuid`, a generated back-relation as a declared `hasMany`, whose fields come in
+        // another order: the README's listed difference), compared line by line in any order.
+        let back = PrismaArtifacts.fragment(again.entities.map(\.structure), host: host)
+        func models(_ text: String) -> [String] {
+            text.split(separator: "\n").filter { !$0.hasPrefix("//") }.map { $0.split(separator: " ").joined(separator: " ") }
+        }
+        #expect(models(back).sorted() == models(fragment).sorted(), "\(back)\n---\n\(fragment)")
+    }
+}
