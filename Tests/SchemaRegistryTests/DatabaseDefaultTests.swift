@@ -94,18 +94,15 @@ import Testing
     /// is refused with the way out (Prisma's spelling of the extension included) and stays approved.
     @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
     func uuidGenerateV4WaitsForItsExtension() throws {
-        let (database, _) = try Backend.postgres.makeDatabase()
-        defer { database.close() }
         let desired = try Desired.from(["legacy": """
             entities:
               - name: Legacy
                 fields:
                   id: { type: uuid, primary: true, db: Uuid, default: { dbgenerated: "uuid_generate_v4()" } }
             """])
-        let registry = Registry(database: database)
-        try registry.addAdmin("alice", by: nil)
-        _ = try registry.scan(desired, principal: "ci")
-        #expect(try registry.approve(.all, as: "alice", allowDataLoss: false, context: desired.renderContext).accepted.count == 1)
+        let (database, registry, accepted) = try Registry.approved(desired, on: .postgres)
+        defer { database.close() }
+        #expect(accepted == 1)
         let refused = try registry.applyApproved(desired)
         #expect(refused.applied.isEmpty && refused.refused.map(\.code) == [.hostTableMissing], "\(refused.refused)")
         #expect(refused.refused.first?.message.contains(#"CREATE EXTENSION IF NOT EXISTS "uuid-ossp";"#) == true
@@ -121,25 +118,19 @@ import Testing
     /// that rewrites the table (RW101, approved with `--allow-rewrite`); SQLite rebuilds the table.
     @Test(arguments: Backend.available)
     func aColumnAddedWithAPerRowDefaultFillsEveryRow(_ backend: Backend) throws {
-        let before = try Desired.from(["devices": """
-            entities:
-              - name: Gadget
-                fields:
-                  id: { type: string, primary: true }
-            """], deploys: .recreate)
+        func gadget(_ fields: String...) throws -> DesiredState {
+            try Desired.from(["devices": "entities:\n  - name: Gadget\n    fields:\n      id: { type: string, primary: true }\n"
+                                + fields.map { "      \($0)\n" }.joined()], deploys: .recreate)
+        }
+        let serial = #"serial: { type: string, default: { dbgenerated: "gen_random_uuid()" } }"#
+        let at = #"at: { type: datetime, nullable: true, default: { dbgenerated: "now()" } }"#
+        let before = try gadget()
         let (database, registry, _) = try Registry.applied(before, on: backend)
         defer { database.close() }
         try database.withLockedTransaction { connection in
             for id in ["a", "b", "c"] { try connection.execute(#"INSERT INTO "Gadget" ("id") VALUES ('\#(id)')"#) }
         }
-        let after = try Desired.from(["devices": """
-            entities:
-              - name: Gadget
-                fields:
-                  id: { type: string, primary: true }
-                  serial: { type: string, default: { dbgenerated: "gen_random_uuid()" } }
-                  at: { type: datetime, nullable: true, default: { dbgenerated: "now()" } }
-            """], deploys: .recreate)
+        let after = try gadget(serial, at)
         _ = try registry.scan(after, principal: "ci")
         let pending = try registry.items(in: [.pending])
         #expect(pending.count == 1)
@@ -156,15 +147,7 @@ import Testing
         #expect(!(try registry.drift(host: Desired.host)).hasDrift)
 
         // A nullable column alone: SQLite cannot ADD COLUMN with a computed default, so it rebuilds.
-        let later = try Desired.from(["devices": """
-            entities:
-              - name: Gadget
-                fields:
-                  id: { type: string, primary: true }
-                  serial: { type: string, default: { dbgenerated: "gen_random_uuid()" } }
-                  at: { type: datetime, nullable: true, default: { dbgenerated: "now()" } }
-                  day: { type: datetime, nullable: true, default: { dbgenerated: "CURRENT_DATE" } }
-            """], deploys: .recreate)
+        let later = try gadget(serial, at, #"day: { type: datetime, nullable: true, default: { dbgenerated: "CURRENT_DATE" } }"#)
         _ = try registry.scan(later, principal: "ci")
         #expect(try registry.approve(.all, as: "alice", allowDataLoss: false, context: later.renderContext).accepted.count == 1)
         #expect(try registry.applyApproved(later).applied.map(\.entity) == ["Gadget"])

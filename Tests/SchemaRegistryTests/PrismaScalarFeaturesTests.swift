@@ -120,8 +120,6 @@ import Testing
     /// Prisma Migrate makes it and its unique index ignores case.
     @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
     func aCitextColumnWaitsForItsExtension() throws {
-        let (database, _) = try Backend.postgres.makeDatabase()
-        defer { database.close() }
         let desired = try Desired.from(["members": """
             entities:
               - name: Member
@@ -129,10 +127,9 @@ import Testing
                   id: { type: string, primary: true }
                   email: { type: string, unique: true, db: Citext }
             """])
-        let registry = Registry(database: database)
-        try registry.addAdmin("alice", by: nil)
-        _ = try registry.scan(desired, principal: "ci")
-        #expect(try registry.approve(.all, as: "alice", allowDataLoss: false, context: desired.renderContext).accepted.count == 1)
+        let (database, registry, accepted) = try Registry.approved(desired, on: .postgres)
+        defer { database.close() }
+        #expect(accepted == 1)
         let approved = try registry.items(in: [.approved])
         let blockers = try registry.impact(of: approved, context: desired.renderContext)[approved.first?.id ?? ""]?.blockers ?? []
         #expect(blockers.count == 1 && blockers.first?.contains("CREATE EXTENSION IF NOT EXISTS citext") == true, "\(blockers)")

@@ -111,6 +111,16 @@ func errorCode<T>(_ body: () throws -> T) -> SchemaError.Code? {
 extension Registry {
     /// A registry on a new database of `backend` with the admin `alice`, where `desired` was
     /// scanned, approved and applied.
+    /// A fresh database on `backend` whose registry has `desired` scanned and approved by the admin
+    /// `alice`, nothing applied yet; and how many items the approval accepted.
+    static func approved(_ desired: DesiredState, on backend: Backend) throws -> (database: any RegistryDatabase, registry: Registry, accepted: Int) {
+        let (database, _) = try backend.makeDatabase()
+        let registry = Registry(database: database)
+        try registry.addAdmin("alice", by: nil)
+        _ = try registry.scan(desired, principal: "ci")
+        return (database, registry, try registry.approve(.all, as: "alice", allowDataLoss: false, context: desired.renderContext).accepted.count)
+    }
+
     static func applied(_ desired: DesiredState, on backend: Backend) throws -> (database: any RegistryDatabase, registry: Registry, outcome: ApplyOutcome) {
         let (database, _) = try backend.makeDatabase()
         let registry = Registry(database: database)

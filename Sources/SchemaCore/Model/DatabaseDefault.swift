@@ -7,7 +7,8 @@ public enum DatabaseDefault: String, CaseIterable, Hashable, Sendable, Codable {
     case randomUUID = "gen_random_uuid()"
     /// A random UUID from the `uuid-ossp` extension, which older schemas use; the host installs it.
     case uuidV4 = "uuid_generate_v4()"
-    /// The transaction's start time, as the database sets it (Prisma's `now()` is the client's).
+    /// The transaction's start time (what Prisma's own `now()` is in the database too, written
+    /// as Prisma users write it in `dbgenerated`).
     case now = "now()"
     /// The same, in SQL's spelling.
     case currentTimestamp = "CURRENT_TIMESTAMP"

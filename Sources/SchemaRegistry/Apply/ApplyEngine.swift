@@ -181,7 +181,8 @@ public struct ApplyEngine: Sendable {
                       let drift = try driftRefusal(item, applied: inputs.applied[item.appliedName], primaryKeys: keys, tables: tables, connection) {
                 prepared.refused.append(drift)
             } else if connection.dialect == .postgresql,
-                      let missing = Self.missingTargetRefusal(item, primaryKeys: keys, tables: tables, createdHere: createdHere, types: try extensionObjects()) {
+                      let missing = Self.missingTargetRefusal(item, primaryKeys: keys, tables: tables, createdHere: createdHere,
+                                                                    extensionObjects: try extensionObjects()) {
                 prepared.refused.append(missing)
             } else if let data = Registry.dataRefusal(itemId: item.id, entity: item.entity, try Registry.violations(item.startChecks, tables: tables, connection)) {
                 prepared.refused.append(data)
@@ -203,21 +204,23 @@ public struct ApplyEngine: Sendable {
     }
 
     /// Refuses an item with a relation to a table the database does not have and this start does
-    /// not create: a host table whose migrations have not run (on PostgreSQL the foreign key would
-    /// fail half-way through the start; SQLite creates it and checks it only when rows are
-    /// written). The item stays approved for the start after the host's migrations.
+    /// not create, or with a type or default of an extension it does not have: the host's
+    /// migrations have not run (on PostgreSQL the statement would fail half-way through the start;
+    /// SQLite creates a foreign key to a missing table and checks it only when rows are written).
+    /// The item stays approved for the start after the host's migrations.
     static func missingTargetRefusal(_ item: QueueItem, primaryKeys: [String: String], tables: Set<String>, createdHere: Set<String>,
-                                     types: Set<String>) -> Refusal? {
-        guard let problem = missingTargetProblem(item, primaryKeys: primaryKeys, tables: tables, createdHere: createdHere, types: types) else { return nil }
+                                     extensionObjects: Set<String>) -> Refusal? {
+        guard let problem = missingTargetProblem(item, primaryKeys: primaryKeys, tables: tables, createdHere: createdHere,
+                                                 extensionObjects: extensionObjects) else { return nil }
         return Refusal(itemId: item.id, entity: item.entity, code: .hostTableMissing, message: problem + "; nothing ran and the change stays approved")
     }
 
-    /// What ``missingTargetRefusal(_:primaryKeys:tables:createdHere:)`` refuses, said before
-    /// anything runs (`plan`, `list --verbose`, the review page), or nil.
+    /// What ``missingTargetRefusal(_:primaryKeys:tables:createdHere:extensionObjects:)`` refuses,
+    /// said before anything runs (`plan`, `list --verbose`, the review page), or nil.
     static func missingTargetProblem(_ item: QueueItem, primaryKeys: [String: String], tables: Set<String>, createdHere: Set<String>,
-                                     types: Set<String>? = nil) -> String? {
+                                     extensionObjects: Set<String>) -> String? {
         guard item.action != .drop, let structure = item.structure else { return nil }
-        if let types, let problem = missingExtension(structure, entity: item.entity, present: types) { return problem }
+        if let problem = missingExtension(structure, entity: item.entity, present: extensionObjects) { return problem }
         let missing = structure.relations.filter { $0.kind == .belongsTo }.map(\.target)
             .filter { !createdHere.contains($0) && !tables.contains(PrimaryKeys.qualifiedTable($0, in: primaryKeys)) }
         guard !missing.isEmpty else { return nil }

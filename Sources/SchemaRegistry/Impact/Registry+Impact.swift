@@ -19,7 +19,7 @@ extension Registry {
             }
             let inputs = try DerivationInputs.read(context: context, others: items.compactMap(\.structure), connection)
             let tables = try ApplyEngine.existingTables(connection)
-            let types = try ApplyEngine.extensionObjects(connection)
+            let extensionObjects = try ApplyEngine.extensionObjects(connection)
             let keys = PrimaryKeys.of(host: context.host, entities: inputs.applied.values.map(\.structure))
             let createdHere = Set(items.filter { $0.action == .create }.map(\.entity))
             var impacts: [String: ChangeImpact] = [:]
@@ -39,7 +39,8 @@ extension Registry {
                 // a host table that is not there, or a type of an extension the host has not
                 // installed, would fail the start (SQLite creates the first anyway, has no second).
                 if dialect == .postgresql,
-                   let missing = ApplyEngine.missingTargetProblem(item, primaryKeys: keys, tables: tables, createdHere: createdHere, types: types) {
+                   let missing = ApplyEngine.missingTargetProblem(item, primaryKeys: keys, tables: tables, createdHere: createdHere,
+                                                                   extensionObjects: extensionObjects) {
                     impact.blockers.append(missing)
                 }
                 for check in derived.checks where check.part == .expand {
