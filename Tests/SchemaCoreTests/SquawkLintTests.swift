@@ -39,6 +39,10 @@ import Testing
               counterId: { type: int }
             relations:
               - { name: counter, type: belongsTo, entity: Counter, field: counterId }
+          - name: Token
+            fields:
+              value: { type: string, unique: true }
+              note: { type: string, nullable: true }
         """
 
     /// A change class and the edit of ``before`` that makes it.
@@ -79,6 +83,8 @@ import Testing
         ChangeClass(description: "add list column", edits: [(rankLine, rankLine + "\n      tags: { type: \"string[]\", default: [] }\n      tones: { type: \"Tone[]\" }")]),
         ChangeClass(description: "entity renamed", edits: [("  - name: Entry\n", "  - name: Journal\n    renamedFrom: Entry\n")]),
         ChangeClass(description: "table map changed", edits: [("  - name: Entry\n", "  - name: Entry\n    map: entries\n")]),
+        ChangeClass(description: "add column with a computed default", edits: [(rankLine, rankLine + "\n      uid: { type: string, default: { dbgenerated: \"gen_random_uuid()\" } }\n      seen: { type: datetime, default: { dbgenerated: \"now()\" } }")]),
+        ChangeClass(description: "table without a key: nullable to required with default", edits: [("      note: { type: string, nullable: true }", "      note: { type: string, default: \"-\" }")]),
         ChangeClass(description: "drop table", edits: [("  - name: Owner\n    fields:\n      id: { type: string, primary: true }\n", "")]),
     ]
 
@@ -131,6 +137,10 @@ import Testing
         case "ban-drop-function":
             // The trigger function a rolled-out rename installs, removed by its contract or rollback.
             statement.sql.contains(ConstraintName.columnSync(change.entity, in: .postgresql))
+        case "adding-field-with-default":
+            // A column whose default is per row (`dbgenerated("gen_random_uuid()")`): the table
+            // rewrite RW101 names, approved with `--allow-rewrite`.
+            change.rewritesTable && statement.lock?.work == .rewrite
         case "ban-drop-default":
             // `schema rollback` restores the old version's table exactly, once the new version
             // that relied on the default is taken back.
