@@ -68,6 +68,51 @@ import Testing
         #expect(!(try registry.drift(host: Self.host)).hasDrift, "the live foreign key is the one the registry expects")
     }
 
+    /// A new foreign-key column whose default matches no row of the mapped host table is counted
+    /// against that table (`accounts`, not `Account`) and refuses the change with the count. (The
+    /// check asked the model's name, which no table has: it read as "not counted" and the start
+    /// ran into the foreign key.)
+    @Test(arguments: Backend.available)
+    func aNewForeignKeyDefaultIsCheckedAgainstTheMappedTable(_ backend: Backend) throws {
+        let plain = """
+            entities:
+              - name: Note
+                fields:
+                  id: { type: string, primary: true }
+                  body: { type: string }
+            """
+        let (database, _) = try backend.makeDatabase()
+        defer { database.close() }
+        try database.withLockedTransaction { try $0.execute(#"CREATE TABLE "accounts" ("account_id" TEXT NOT NULL PRIMARY KEY, "email" TEXT NOT NULL)"#) }
+        let registry = Registry(database: database)
+        try registry.addAdmin("alice", by: nil)
+        let before = DesiredState.resolve(.inMemory(["notes": plain], baseSchema: Self.host))
+        _ = try registry.scan(before, principal: "ci")
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: before.renderContext)
+        #expect(try registry.applyApproved(before).applied.count == 1)
+        try database.withLockedTransaction { try $0.execute(#"INSERT INTO "Note" ("id", "body") VALUES ('n1', 'hi'), ('n2', 'there')"#) }
+
+        var workspace = Workspace.inMemory(["notes": plain.replacingOccurrences(of: "      body: { type: string }", with: """
+                  body: { type: string }
+                  accountId: { type: string, default: nobody }
+                relations:
+                  - { name: account, type: belongsTo, entity: Account, field: accountId }
+            """)], baseSchema: Self.host)
+        workspace.configuration.deploys = .recreate
+        let after = DesiredState.resolve(workspace)
+        try #require(after.isValid, "\(after.errors)")
+        _ = try registry.scan(after, principal: "ci")
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: after.renderContext)
+        let outcome = try registry.applyApproved(after)
+        #expect(outcome.refused.map(\.code) == [.dataViolation], "\(outcome.refused.map(\.message))")
+        #expect(outcome.refused.first?.message.contains("2 rows of Note whose new accountId gets the default 'nobody', which matches no Account") == true,
+                "\(outcome.refused.map(\.message))")
+        try database.withLockedTransaction { try $0.execute(#"INSERT INTO "accounts" VALUES ('nobody', 'n@x')"#) }
+        _ = try registry.scan(after, principal: "ci")
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: after.renderContext)
+        #expect(try registry.applyApproved(after).applied.map(\.entity) == ["Note"])
+    }
+
     /// PostgreSQL: a relation to a host table the database does not have yet (the host's migrations
     /// have not run) is refused before anything runs, named, and the item stays approved; once the
     /// table exists the next start applies it. It used to fail half-way with `relation does not exist`

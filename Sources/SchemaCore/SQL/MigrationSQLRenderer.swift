@@ -173,9 +173,11 @@ public struct MigrationSQLRenderer: Sendable {
                              "rows of \(table) whose \(column) matches no \(relation.target)")
         }
         guard let field = step.to?.field(named: column), let value = dialect.defaultExpression(field) else { return nil }
+        // The target's table as the database names it (a mapped host model's `accounts`).
+        let target = PrimaryKeys.reference(relation.target, in: primaryKeys, quote: q)
         return DataCheck(.violations, table: table,
-                         count: #"SELECT CASE WHEN EXISTS (SELECT 1 FROM \#(q(relation.target)) WHERE \#(referenced) = \#(value)) THEN 0 ELSE COUNT(*) END AS "count" FROM \#(q(table))"#,
-                         examples: examples(step, where: nil), reads: [relation.target],
+                         count: #"SELECT CASE WHEN EXISTS (SELECT 1 FROM \#(target) WHERE \#(referenced) = \#(value)) THEN 0 ELSE COUNT(*) END AS "count" FROM \#(q(table))"#,
+                         examples: examples(step, where: nil), reads: [PrimaryKeys.qualifiedTable(relation.target, in: primaryKeys)],
                          "rows of \(table) whose new \(column) gets the default \(value), which matches no \(relation.target)")
     }
 
