@@ -84,6 +84,26 @@ import Testing
         #expect(!(try registry.drift(host: Desired.host)).hasDrift)
     }
 
+    /// Under rolling deploys a rename on a table without a key is not rolled out (its page walks
+    /// and triggers find rows by key): it applies whole, with its BC102 risk, and opens no rollout.
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func aRenameOnAKeylessTableAppliesWhole() throws {
+        let desired = try Desired.from(["auth": Self.yaml()])
+        let (database, registry, _) = try Registry.applied(desired, on: .postgres)
+        defer { database.close() }
+        try database.withLockedTransaction { try $0.execute(#"INSERT INTO "VerificationToken" ("identifier", "token", "expires", "note") VALUES ('a', 't1', now(), 'kept')"#) }
+        let renamed = try Desired.from(["auth": Self.yaml(note: "memo: { type: string, nullable: true, renamedFrom: note }")])
+        let change = try #require(try registry.scan(renamed, principal: "ci").queued.first)
+        #expect(change.statements.allSatisfy { $0.part == nil || $0.part == .expand } && change.statements.contains { $0.sql.contains(#"RENAME COLUMN "note" TO "memo""#) },
+                "\(change.statements.map(\.sql))")
+        #expect(change.risks.contains { $0.code == "BC102" })
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: renamed.renderContext)
+        #expect(try registry.applyApproved(renamed).applied.map(\.entity) == ["VerificationToken"])
+        let memo = try database.withLockedTransaction { try $0.query(#"SELECT "memo" FROM "VerificationToken""#, []) }
+        #expect(memo.compactMap { $0["memo"]?.text } == ["kept"])
+        #expect(!(try registry.drift(host: Desired.host)).hasDrift)
+    }
+
     @Test func aKeylessEntityNeedsARequiredUniqueCriterionAndCannotBeReferenced() {
         #expect(Desired.errorCodes(Self.yaml()) == [])
         #expect(Desired.errorCodes("entities:\n  - name: Loose\n    fields:\n      a: { type: string }\n") == ["E020"])
