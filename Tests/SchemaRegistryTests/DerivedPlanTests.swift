@@ -388,6 +388,10 @@ import Testing
                 fields:
                   id: { type: string, primary: true }
                   label: { type: string }
+              - name: Token
+                fields:
+                  value: { type: string, unique: true }
+                  note: { type: string, nullable: true }
             """
         let after = """
             entities:
@@ -414,14 +418,20 @@ import Testing
                 fields:
                   id: { type: string, primary: true }
                   label: { type: string, maxLength: 3 }
+              - name: Token
+                fields:
+                  value: { type: string, unique: true }
+                  note: { type: string, default: "-" }
+                  serial: { type: string, default: { dbgenerated: "gen_random_uuid()" } }
             """
         let (database, location, registry, desired, _) = try pendingChange(backend, from: before, rows: """
             INSERT INTO "Post" ("id", "title", "slug", "status") VALUES ('p1', 'short', 'a', NULL), ('p2', 'short2', 'b', 'live');
-            INSERT INTO "Tag" ("id", "label") VALUES ('t1', 'too long')
+            INSERT INTO "Tag" ("id", "label") VALUES ('t1', 'too long');
+            INSERT INTO "Token" ("value", "note") VALUES ('v1', NULL), ('v2', 'kept')
             """, to: after)
         defer { database.close() }
         let decided = try registry.approve(.all, as: "alice", allowDataLoss: true, allowRewrite: true, context: Desired.recreating)
-        #expect(decided.accepted.count == 5)
+        #expect(decided.accepted.count == 6)
         #expect(decided.blocked.map(\.entity) == ["Tag"])
 
         // The database's own account of what ran: PostgreSQL's statement log (log_statement set
@@ -439,18 +449,20 @@ import Testing
         defer { logged.close() }
         let loggedRegistry = Registry(database: logged)
         let plan = try ApplyEngine(registry: loggedRegistry, desiredState: { desired }).plan()
-        #expect(Set(plan.items.map(\.entity)) == ["Post", "Comment", "Old", "Sketch"])
+        #expect(Set(plan.items.map(\.entity)) == ["Post", "Comment", "Old", "Sketch", "Token"])
         #expect(plan.statements.contains { $0.sql == #"ALTER TABLE "Draft" RENAME TO "Sketch""# }, "an entity renamed")
         #expect(plan.refused.map(\.entity) == ["Tag"])
+        #expect(plan.statements.contains { $0.sql.contains("ADD COLUMN") && $0.sql.contains(#""serial""#) || $0.sql.contains("randomblob") }, "a computed default")
         if backend == .postgres {
             #expect(plan.statements.contains { $0.stage == .online } && plan.statements.contains { $0.stage == .finish })
             #expect(!plan.skippedRowLevelSecurity.isEmpty, "without --rls the policies are listed apart, and do not run")
+            #expect(plan.statements.contains { $0.sql.contains(#"SELECT ctid FROM "Token""#) }, "a table without a key is backfilled by ctid")
         }
 
         let offset = backend == .postgres ? try StatementLog.size() : 0
         traced.clear()
         let outcome = try loggedRegistry.applyApproved(desired)
-        #expect(outcome.applied.count == 4)
+        #expect(outcome.applied.count == 5)
         #expect(outcome.refused.map(\.entity) == ["Tag"])
         let ran = backend == .postgres ? try StatementLog.migrationStatements(since: offset) : StatementLog.migrationStatements(traced.all)
         let planned = StatementLog.collapsed(plan.statements.map { $0.sql.trimmingCharacters(in: .whitespacesAndNewlines) })
