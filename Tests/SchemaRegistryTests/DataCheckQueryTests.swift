@@ -10,14 +10,8 @@ import Testing
 /// examples asked by a column `id`, a foreign-key default checked against the model's name); this
 /// asks all of them, with rows in the tables, so the next one fails here instead.
 @Suite struct DataCheckQueryTests {
-    static let host = PrismaSchemaParser.parse("""
-        model Account {
-          id    String @id @map("account_id")
-          email String @unique
-
-          @@map("accounts")
-        }
-        """, file: "prisma/schema.prisma").schema
+    /// The host's `Account`, mapped to `accounts` and `account_id`.
+    static let host = MappedHostModelTests.host
 
     static let before = """
         entities:

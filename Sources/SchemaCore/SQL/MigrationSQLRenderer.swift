@@ -166,18 +166,19 @@ public struct MigrationSQLRenderer: Sendable {
     func orphans(_ relation: CanonicalRelation, column: String, step: MigrationStep) -> DataCheck? {
         let table = step.table
         let referenced = q(primaryKeys[relation.target] ?? "id")
+        // The target's table as the database names it (a mapped host model's `accounts`).
+        let target = PrimaryKeys.reference(relation.target, in: primaryKeys, quote: q)
+        let reads = [PrimaryKeys.qualifiedTable(relation.target, in: primaryKeys)]
         if let before = namesBefore([column], step: step)?.first {
-            let condition = "\(q(before)) IS NOT NULL AND NOT EXISTS (SELECT 1 FROM \(PrimaryKeys.reference(relation.target, in: primaryKeys, quote: q)) AS \"parent\" WHERE \"parent\".\(referenced) = \(q(table)).\(q(before)))"
+            let condition = "\(q(before)) IS NOT NULL AND NOT EXISTS (SELECT 1 FROM \(target) AS \"parent\" WHERE \"parent\".\(referenced) = \(q(table)).\(q(before)))"
             return DataCheck(.violations, table: table, count: #"SELECT COUNT(*) AS "count" FROM \#(q(table)) WHERE \#(condition)"#,
-                             examples: examples(step, where: condition), reads: [PrimaryKeys.qualifiedTable(relation.target, in: primaryKeys)],
+                             examples: examples(step, where: condition), reads: reads,
                              "rows of \(table) whose \(column) matches no \(relation.target)")
         }
         guard let field = step.to?.field(named: column), let value = dialect.defaultExpression(field) else { return nil }
-        // The target's table as the database names it (a mapped host model's `accounts`).
-        let target = PrimaryKeys.reference(relation.target, in: primaryKeys, quote: q)
         return DataCheck(.violations, table: table,
                          count: #"SELECT CASE WHEN EXISTS (SELECT 1 FROM \#(target) WHERE \#(referenced) = \#(value)) THEN 0 ELSE COUNT(*) END AS "count" FROM \#(q(table))"#,
-                         examples: examples(step, where: nil), reads: [PrimaryKeys.qualifiedTable(relation.target, in: primaryKeys)],
+                         examples: examples(step, where: nil), reads: reads,
                          "rows of \(table) whose new \(column) gets the default \(value), which matches no \(relation.target)")
     }
 
