@@ -113,6 +113,61 @@ import Testing
         #expect(try registry.applyApproved(after).applied.map(\.entity) == ["Note"])
     }
 
+    /// A data check that cannot be asked (here the host's migrations have not caught up: its table
+    /// still has the key column `id`, not the `account_id` the host schema maps) refuses the change
+    /// before anything runs, with the query's error, and the item stays approved; once the column
+    /// is there, the next start asks again and applies it without a new approval. (A check whose
+    /// query failed read as "not counted", and the start ran into the foreign key: on PostgreSQL
+    /// the statement failed and the item was marked failed.)
+    @Test(arguments: Backend.available)
+    func aDataCheckThatCannotBeAskedHoldsTheChangeBack(_ backend: Backend) throws {
+        let plain = """
+            entities:
+              - name: Note
+                fields:
+                  id: { type: string, primary: true }
+                  body: { type: string }
+            """
+        let (database, _) = try backend.makeDatabase()
+        defer { database.close() }
+        try database.withLockedTransaction { try $0.execute(#"CREATE TABLE "accounts" ("id" TEXT NOT NULL PRIMARY KEY, "email" TEXT NOT NULL)"#) }
+        let registry = Registry(database: database)
+        try registry.addAdmin("alice", by: nil)
+        let before = DesiredState.resolve(.inMemory(["notes": plain], baseSchema: Self.host))
+        _ = try registry.scan(before, principal: "ci")
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: before.renderContext)
+        #expect(try registry.applyApproved(before).applied.count == 1)
+        try database.withLockedTransaction { try $0.execute(#"INSERT INTO "Note" ("id", "body") VALUES ('n1', 'hi')"#) }
+
+        var workspace = Workspace.inMemory(["notes": plain.replacingOccurrences(of: "      body: { type: string }", with: """
+                  body: { type: string }
+                  accountId: { type: string, default: nobody }
+                relations:
+                  - { name: account, type: belongsTo, entity: Account, field: accountId }
+            """)], baseSchema: Self.host)
+        workspace.configuration.deploys = .recreate
+        let after = DesiredState.resolve(workspace)
+        try #require(after.isValid, "\(after.errors)")
+        _ = try registry.scan(after, principal: "ci")
+        let approval = try registry.approve(.all, as: "alice", allowDataLoss: false, context: after.renderContext)
+        #expect(approval.blocked.first?.code == .dataCheckFailed, "approve warns: \(approval.blocked.map(\.message))")
+
+        let planned = try ApplyEngine(registry: registry, desiredState: { after }).plan()
+        #expect(planned.refused.map(\.code) == [.dataCheckFailed], "plan says what apply does: \(planned.refused.map(\.message))")
+        let outcome = try registry.applyApproved(after)
+        #expect(outcome.refused.map(\.code) == [.dataCheckFailed], "\(outcome.refused.map(\.message))")
+        let message = outcome.refused.first?.message ?? ""
+        #expect(message.contains("could not be asked") && message.contains("account_id") && message.contains("stays approved"), "\(message)")
+        #expect(outcome.applied.isEmpty)
+        #expect(try registry.items(in: [.approved]).map(\.entity) == ["Note"], "the approval stays good for the next start")
+
+        try database.withLockedTransaction { connection in
+            try connection.execute(#"ALTER TABLE "accounts" RENAME COLUMN "id" TO "account_id""#)
+            try connection.execute(#"INSERT INTO "accounts" VALUES ('nobody', 'n@x')"#)
+        }
+        #expect(try registry.applyApproved(after).applied.map(\.entity) == ["Note"])
+    }
+
     /// PostgreSQL: a relation to a host table the database does not have yet (the host's migrations
     /// have not run) is refused before anything runs, named, and the item stays approved; once the
     /// table exists the next start applies it. It used to fail half-way with `relation does not exist`

@@ -60,6 +60,9 @@ public struct SchemaError: Error, Hashable, Sendable, CustomStringConvertible {
         case drift
         /// Rows in the table violate what the change needs (counted before anything ran).
         case dataViolation = "data-violation"
+        /// A data check's query failed (not a timeout), so the start cannot tell whether rows break
+        /// the change; nothing ran and the item stays approved.
+        case dataCheckFailed = "data-check-failed"
         /// A relation targets a host table the database does not have (the host's migrations have
         /// not run); nothing ran and the item stays approved.
         case hostTableMissing = "host-table-missing"

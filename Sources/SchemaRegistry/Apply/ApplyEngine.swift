@@ -337,7 +337,7 @@ public struct ApplyEngine: Sendable {
         for refusal in refusals {
             guard let item = items[refusal.itemId] else { continue }
             // Drift and a missing host table are fixed outside the item; the approval stays good for when they are.
-            if ![.drift, .hostTableMissing, .rolloutOpen].contains(refusal.code) { try registry.setState(connection, item, .failed, error: refusal.message) }
+            if ![.drift, .hostTableMissing, .rolloutOpen, .dataCheckFailed].contains(refusal.code) { try registry.setState(connection, item, .failed, error: refusal.message) }
             try registry.insertAudit(connection, principal: principal, action: .applyRefused, item: item, detail: "\(refusal.code.rawValue): \(refusal.message)")
         }
     }

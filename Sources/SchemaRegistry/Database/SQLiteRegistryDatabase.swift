@@ -109,7 +109,14 @@ public final class SQLiteRegistryDatabase: RegistryDatabase, @unchecked Sendable
 
         func query(_ sql: String, _ binds: [SQLValue]) throws -> [SQLRow] {
             let arguments = StatementArguments(binds.map(Self.convert))
-            let rows = binds.isEmpty ? try Row.fetchAll(db, sql: sql) : try Row.fetchAll(try db.cachedStatement(sql: sql), arguments: arguments)
+            let rows: [Row]
+            do {
+                rows = binds.isEmpty ? try Row.fetchAll(db, sql: sql) : try Row.fetchAll(try db.cachedStatement(sql: sql), arguments: arguments)
+            } catch let error as DatabaseError where error.resultCode != .SQLITE_BUSY {
+                // A query that fails is an answer its caller may handle (a data check that cannot
+                // be asked), as on PostgreSQL; a busy database stays the transaction's to report.
+                throw SchemaError(.database, SQLiteRegistryDatabase.message(error), statement: error.sql, cause: "SQLite \(error.extendedResultCode)")
+            }
             return rows.map { row in
                 var values: SQLRow = [:]
                 for (name, value) in zip(row.columnNames, row.databaseValues) {

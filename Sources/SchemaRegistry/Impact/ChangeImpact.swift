@@ -15,6 +15,12 @@ public struct ChangeImpact: Hashable, Sendable, Codable {
         public var examples: [String]
         /// Why there is no count.
         public var note: String?
+        /// The database's error when the query failed (a timeout is only a ``note``): the start
+        /// cannot tell whether rows break the change, so it refuses it (`data-check-failed`).
+        public var failure: String?
+
+        /// Whether `apply` refuses the change for this check: rows break it, or it cannot be asked.
+        public var blocks: Bool { kind == .violations && ((count ?? 0) > 0 || failure != nil) }
     }
 
     /// One statement's lock, with an estimate of how long it is held.
@@ -54,8 +60,8 @@ public struct ChangeImpact: Hashable, Sendable, Codable {
     /// tolerate, which waits for `schema complete`.
     public var rollout: [String] = []
 
-    /// The violations that would make `apply` refuse the change now.
-    public var violations: [CheckResult] { checks.filter { $0.kind == .violations && ($0.count ?? 0) > 0 } }
+    /// The checks that would make `apply` refuse the change now (``CheckResult/blocks``).
+    public var violations: [CheckResult] { checks.filter(\.blocks) }
 
     /// The impact as lines of text, for the terminal and the review page.
     public var lines: [String] {
@@ -69,7 +75,7 @@ public struct ChangeImpact: Hashable, Sendable, Codable {
         }
         for check in checks {
             guard let count = check.count else {
-                lines.append("\(check.description): not counted (\(check.note ?? "unknown"))")
+                lines.append((check.blocks ? "BLOCKS APPLY: " : "") + "\(check.description): not counted (\(check.note ?? "unknown"))")
                 continue
             }
             let prefix = switch check.kind {

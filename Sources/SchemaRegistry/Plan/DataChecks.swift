@@ -6,7 +6,8 @@ extension Registry {
     ///
     /// The check runs in a savepoint that is always rolled back, so whatever it did is undone and a
     /// failure leaves the transaction usable; a check that cannot be asked (a table another change
-    /// creates, a count over the statement timeout) is reported as not counted. Checks are derived
+    /// creates, a count over the statement timeout) is reported as not counted, and a query the
+    /// database refused keeps its error (``ChangeImpact/CheckResult/failure``). Checks are derived
     /// from verified structures (``derive(_:_:liveCheck:_:)``), never read from a row.
     static func ask(_ check: DataCheck, tables: Set<String>, _ connection: any RegistryConnection) throws -> ChangeImpact.CheckResult {
         var result = ChangeImpact.CheckResult(kind: check.kind, table: check.table, description: check.description, count: nil, examples: [], note: nil)
@@ -23,26 +24,43 @@ extension Registry {
             }
         } catch let error as SchemaError {
             result.count = nil
-            result.note = error.message.contains("statement timeout") ? "counting took too long" : "the query failed: \(error.message)"
+            result.examples = []
+            if error.message.contains("statement timeout") {
+                result.note = "counting took too long"
+            } else {
+                result.note = "the query failed: \(error.message)"
+                result.failure = error.message
+            }
         }
         return result
     }
 
-    /// Every check of `checks` that finds rows making the change fail, asked now.
+    /// Every check of `checks` that blocks the change, asked now: it finds rows making the change
+    /// fail, or its query failed (a change the start cannot check does not run on trust).
     static func violations(_ checks: [DataCheck], tables: Set<String>, _ connection: any RegistryConnection) throws -> [ChangeImpact.CheckResult] {
-        try checks.filter { $0.kind == .violations }.map { try ask($0, tables: tables, connection) }.filter { ($0.count ?? 0) > 0 }
+        try checks.filter { $0.kind == .violations }.map { try ask($0, tables: tables, connection) }.filter(\.blocks)
     }
 
     /// The refusal naming every blocking data problem of an item at once (each one otherwise costs
-    /// a failed start), or nil when there is none.
+    /// a failed start), or nil when there is none. Rows that break the change make it
+    /// `data-violation` (the item fails: the rows must change and the change be approved again);
+    /// checks that could only not be asked make it `data-check-failed`, and the item stays approved
+    /// for the next start (a check can read what the host's migrations have not created yet).
     static func dataRefusal(itemId: String, entity: String, _ found: [ChangeImpact.CheckResult],
                             then advice: String = "Fix those rows, then scan and approve again") -> Refusal? {
         guard !found.isEmpty else { return nil }
-        let problems = found.map { result in
+        let counted = found.filter { ($0.count ?? 0) > 0 }
+        let problems = counted.map { result in
             DataCheck.counted(result.count ?? 0, result.description) + (result.examples.isEmpty ? "" : " (for example \(result.examples.joined(separator: "; ")))")
+        } + found.compactMap { result in
+            result.failure.map { "\(result.description) could not be asked (\($0)), so nobody can tell whether rows break the change" }
         }
-        return Refusal(itemId: itemId, entity: entity, code: .dataViolation,
-                       message: problems.joined(separator: "; ") + "; nothing was changed. " + advice)
+        guard counted.isEmpty else {
+            return Refusal(itemId: itemId, entity: entity, code: .dataViolation, message: problems.joined(separator: "; ") + "; nothing was changed. " + advice)
+        }
+        return Refusal(itemId: itemId, entity: entity, code: .dataCheckFailed,
+                       message: problems.joined(separator: "; ") + "; nothing was changed and the change stays approved. "
+                        + "Make what the check reads exist as the package and host schemas say (the host's own migrations, `schema drift`); the next start asks again")
     }
 
     /// Runs `body` in a savepoint that is rolled back afterwards, whether it throws or not.
