@@ -68,12 +68,10 @@ import Testing
         #expect(!(try registry.drift(host: Self.host)).hasDrift, "the live foreign key is the one the registry expects")
     }
 
-    /// A new foreign-key column whose default matches no row of the mapped host table is counted
-    /// against that table (`accounts`, not `Account`) and refuses the change with the count. (The
-    /// check asked the model's name, which no table has: it read as "not counted" and the start
-    /// ran into the foreign key.)
-    @Test(arguments: Backend.available)
-    func aNewForeignKeyDefaultIsCheckedAgainstTheMappedTable(_ backend: Backend) throws {
+    /// Applies a Note package over a host `accounts` table keyed by `accountsKey`, inserts `notes`
+    /// (an SQL VALUES list) and scans the next version, which adds `accountId` (default 'nobody')
+    /// with a relation to the host's Account. Returns the registry (admin alice) and that version.
+    static func notesGainingAnAccountLink(_ database: any RegistryDatabase, accountsKey: String, notes: String) throws -> (Registry, DesiredState) {
         let plain = """
             entities:
               - name: Note
@@ -81,27 +79,37 @@ import Testing
                   id: { type: string, primary: true }
                   body: { type: string }
             """
-        let (database, _) = try backend.makeDatabase()
-        defer { database.close() }
-        try database.withLockedTransaction { try $0.execute(#"CREATE TABLE "accounts" ("account_id" TEXT NOT NULL PRIMARY KEY, "email" TEXT NOT NULL)"#) }
+        try database.withLockedTransaction { try $0.execute(#"CREATE TABLE "accounts" ("\#(accountsKey)" TEXT NOT NULL PRIMARY KEY, "email" TEXT NOT NULL)"#) }
         let registry = Registry(database: database)
         try registry.addAdmin("alice", by: nil)
-        let before = DesiredState.resolve(.inMemory(["notes": plain], baseSchema: Self.host))
+        let before = DesiredState.resolve(.inMemory(["notes": plain], baseSchema: host))
         _ = try registry.scan(before, principal: "ci")
         _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: before.renderContext)
         #expect(try registry.applyApproved(before).applied.count == 1)
-        try database.withLockedTransaction { try $0.execute(#"INSERT INTO "Note" ("id", "body") VALUES ('n1', 'hi'), ('n2', 'there')"#) }
+        try database.withLockedTransaction { try $0.execute(#"INSERT INTO "Note" ("id", "body") VALUES \#(notes)"#) }
 
         var workspace = Workspace.inMemory(["notes": plain.replacingOccurrences(of: "      body: { type: string }", with: """
                   body: { type: string }
                   accountId: { type: string, default: nobody }
                 relations:
                   - { name: account, type: belongsTo, entity: Account, field: accountId }
-            """)], baseSchema: Self.host)
+            """)], baseSchema: host)
         workspace.configuration.deploys = .recreate
         let after = DesiredState.resolve(workspace)
         try #require(after.isValid, "\(after.errors)")
         _ = try registry.scan(after, principal: "ci")
+        return (registry, after)
+    }
+
+    /// A new foreign-key column whose default matches no row of the mapped host table is counted
+    /// against that table (`accounts`, not `Account`) and refuses the change with the count. (The
+    /// check asked the model's name, which no table has: it read as "not counted" and the start
+    /// ran into the foreign key.)
+    @Test(arguments: Backend.available)
+    func aNewForeignKeyDefaultIsCheckedAgainstTheMappedTable(_ backend: Backend) throws {
+        let (database, _) = try backend.makeDatabase()
+        defer { database.close() }
+        let (registry, after) = try Self.notesGainingAnAccountLink(database, accountsKey: "account_id", notes: "('n1', 'hi'), ('n2', 'there')")
         _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: after.renderContext)
         let outcome = try registry.applyApproved(after)
         #expect(outcome.refused.map(\.code) == [.dataViolation], "\(outcome.refused.map(\.message))")
@@ -121,34 +129,9 @@ import Testing
     /// the statement failed and the item was marked failed.)
     @Test(arguments: Backend.available)
     func aDataCheckThatCannotBeAskedHoldsTheChangeBack(_ backend: Backend) throws {
-        let plain = """
-            entities:
-              - name: Note
-                fields:
-                  id: { type: string, primary: true }
-                  body: { type: string }
-            """
         let (database, _) = try backend.makeDatabase()
         defer { database.close() }
-        try database.withLockedTransaction { try $0.execute(#"CREATE TABLE "accounts" ("id" TEXT NOT NULL PRIMARY KEY, "email" TEXT NOT NULL)"#) }
-        let registry = Registry(database: database)
-        try registry.addAdmin("alice", by: nil)
-        let before = DesiredState.resolve(.inMemory(["notes": plain], baseSchema: Self.host))
-        _ = try registry.scan(before, principal: "ci")
-        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: before.renderContext)
-        #expect(try registry.applyApproved(before).applied.count == 1)
-        try database.withLockedTransaction { try $0.execute(#"INSERT INTO "Note" ("id", "body") VALUES ('n1', 'hi')"#) }
-
-        var workspace = Workspace.inMemory(["notes": plain.replacingOccurrences(of: "      body: { type: string }", with: """
-                  body: { type: string }
-                  accountId: { type: string, default: nobody }
-                relations:
-                  - { name: account, type: belongsTo, entity: Account, field: accountId }
-            """)], baseSchema: Self.host)
-        workspace.configuration.deploys = .recreate
-        let after = DesiredState.resolve(workspace)
-        try #require(after.isValid, "\(after.errors)")
-        _ = try registry.scan(after, principal: "ci")
+        let (registry, after) = try Self.notesGainingAnAccountLink(database, accountsKey: "id", notes: "('n1', 'hi')")
         let approval = try registry.approve(.all, as: "alice", allowDataLoss: false, context: after.renderContext)
         #expect(approval.blocked.first?.code == .dataCheckFailed, "approve warns: \(approval.blocked.map(\.message))")
 
