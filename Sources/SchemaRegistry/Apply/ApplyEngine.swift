@@ -336,7 +336,8 @@ public struct ApplyEngine: Sendable {
         let items = Dictionary(try Registry.items(in: [.approved], connection).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         for refusal in refusals {
             guard let item = items[refusal.itemId] else { continue }
-            // Drift and a missing host table are fixed outside the item; the approval stays good for when they are.
+            // Drift, a missing host table, an open rollout and a data check that cannot be asked are fixed
+            // outside the item; the approval stays good for when they are.
             if ![.drift, .hostTableMissing, .rolloutOpen, .dataCheckFailed].contains(refusal.code) { try registry.setState(connection, item, .failed, error: refusal.message) }
             try registry.insertAudit(connection, principal: principal, action: .applyRefused, item: item, detail: "\(refusal.code.rawValue): \(refusal.message)")
         }
