@@ -90,7 +90,7 @@ public enum MigrationPlanner {
                 } else if let old = old?.enumInDatabase, old.list || field.list, !listChangeIsPlannable(from: old, to: field.enumInDatabase) {
                     messages.append("\(entity.structure.name).\(field.name): " + (old.list != field.list
                         ? "a value and a list convert into each other only with the same element type; change the type in a change of its own"
-                        : "this change of a list's element type cannot be planned yet (planned: int to bigint or float, into or out of an enum type, any to string); add a new field instead"))
+                        : "this change of a list's element type cannot be planned yet (planned: between numeric types except float and decimal, into or out of an enum type, any to string); add a new field instead"))
                 }
                 // In the database's terms: a label changed is a value removed.
                 if let type = field.enumType, listEnums.contains(type), let old, old.enumType == type,
@@ -106,17 +106,32 @@ public enum MigrationPlanner {
     /// Whether a change of or into a list field (PostgreSQL arrays) can be planned: a value that
     /// becomes a list of one of the same type, a list that becomes its one element (rows holding
     /// more are counted first), or a list whose elements are converted the way a single value
-    /// would be without a guard (`int` to `bigint` or `float`, into, out of or between enum types,
-    /// anything to a plain `string`). Conversions that need each element checked are refused by `scan`.
+    /// would be: `int` to `bigint`, `float` or `decimal`, `bigint` to `decimal`, into, out of or
+    /// between enum types, anything to a plain `string`, and the numeric narrowings whose every
+    /// element is counted first and guarded (``elementsNarrow(from:to:)``). Parsing text into
+    /// numbers, dates or booleans element by element is refused by `scan`.
     static func listChangeIsPlannable(from old: CanonicalField, to new: CanonicalField) -> Bool {
         let sameElement = old.type == new.type && old.enumType == new.enumType && old.nativeType == new.nativeType
         guard old.list && new.list else { return sameElement }
         if sameElement { return true }
         guard old.nativeType == new.nativeType || (new.nativeType == nil && new.type == .string && new.enumType == nil) else { return false }
+        if elementsNarrow(from: old, to: new) { return true }
         switch (old.type, new.type) {
-        case (.int, .bigint), (.int, .float): return old.enumType == nil && new.enumType == nil
+        case (.int, .bigint), (.int, .float), (.int, .decimal), (.bigint, .decimal): return old.enumType == nil && new.enumType == nil
         case (_, .string) where new.enumType == nil: return true
         case (.string, .string): return true // into or between enum types: each element is counted first
+        default: return false
+        }
+    }
+
+    /// Whether a list's elements become a numeric type that cannot hold every old value exactly
+    /// (`float` or `decimal` to `int` or `bigint`, `bigint` to `int` or `float`): the rows with an
+    /// element that would be rounded or overflow are counted before, and a guard checks every
+    /// element again under the rewrite's lock.
+    public static func elementsNarrow(from old: CanonicalField, to new: CanonicalField) -> Bool {
+        guard old.list, new.list, old.enumType == nil, new.enumType == nil, old.nativeType == nil, new.nativeType == nil else { return false }
+        switch (old.type, new.type) {
+        case (.bigint, .float), (.float, .int), (.float, .bigint), (.bigint, .int), (.decimal, .int), (.decimal, .bigint): return true
         default: return false
         }
     }

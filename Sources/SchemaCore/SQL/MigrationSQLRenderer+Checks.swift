@@ -57,14 +57,24 @@ extension MigrationSQLRenderer {
                     switch (from.type, to.type) {
                     case (.float, .int), (.float, .bigint), (.bigint, .int), (.decimal, .int), (.decimal, .bigint):
                         let range = to.type == .int ? "2147483647" : "9223372036854775807"
-                        violations("\(column) <> trunc(\(column)) OR abs(\(column)) > \(range)",
-                                   "rows of \(table) whose \(to.name) is not a whole number in range, which the new type would round")
+                        if to.list {
+                            violations(anyElement(of: column, where: "\(Self.element) <> trunc(\(Self.element)) OR abs(\(Self.element)) > \(range)"),
+                                       "rows of \(table) whose \(to.name) holds an element that is not a whole number in range, which the new type would round")
+                        } else {
+                            violations("\(column) <> trunc(\(column)) OR abs(\(column)) > \(range)",
+                                       "rows of \(table) whose \(to.name) is not a whole number in range, which the new type would round")
+                        }
                     default: break
                     }
                 }
                 // SQLite's REAL affinity rounds such integers as silently as a PostgreSQL cast.
                 if from.type == .bigint && to.type == .float {
-                    violations("abs(\(column)) > 9007199254740992", "rows of \(table) whose \(to.name) is beyond 2^53, which a float would round")
+                    if to.list {
+                        violations(anyElement(of: column, where: "abs(\(Self.element)) > 9007199254740992"),
+                                   "rows of \(table) whose \(to.name) holds an element beyond 2^53, which a float would round")
+                    } else {
+                        violations("abs(\(column)) > 9007199254740992", "rows of \(table) whose \(to.name) is beyond 2^53, which a float would round")
+                    }
                 }
                 let change = ColumnChange(from: from, to: to)
                 if let expression = dialect.checkExpression(current), change.checkChanged && !change.loosensOrKeepsChecks || from.type != to.type {
@@ -92,4 +102,14 @@ extension MigrationSQLRenderer {
         }
         return checks
     }
+
+    /// A condition true for a row when an element of its array `column` meets `condition`, which
+    /// names the element with ``element`` (PostgreSQL's `unnest`; a count may hold the subquery a
+    /// CHECK may not).
+    func anyElement(of column: String, where condition: String) -> String {
+        "EXISTS (SELECT 1 FROM unnest(\(column)) AS \(Self.element) WHERE \(condition))"
+    }
+
+    /// What ``anyElement(of:where:)`` calls one element.
+    static let element = #""element""#
 }

@@ -212,6 +212,13 @@ extension MigrationSQLRenderer {
         if from.enumType != nil || to.enumType != nil {
             return [SQLStatement(.tables, "\(alter) USING \(column)::text::\(newType)", lock: rewrite)]
         }
+        // A list's elements narrowed (`float[]` to `int[]`): a CHECK holds no subquery, so the guard
+        // converts the whole array and back, which gives the same array only when no element was
+        // rounded (one out of the new range fails the cast itself). Rows breaking it were counted first.
+        if MigrationPlanner.elementsNarrow(from: from, to: to) {
+            return guarded(table: table, column: to.name, "\(column)::\(newType)::\(dialect.columnType(from)) = \(column)")
+                + [SQLStatement(.tables, "\(alter) USING \(column)::\(newType)", lock: rewrite)]
+        }
         // Another native type (TEXT → UUID, TIMESTAMP → TIMESTAMPTZ): PostgreSQL converts every value.
         if from.nativeType != to.nativeType {
             return [SQLStatement(.tables, "\(alter) USING \(column)::\(newType)", lock: rewrite)]
