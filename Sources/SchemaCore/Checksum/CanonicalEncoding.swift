@@ -41,6 +41,8 @@ public enum CanonicalEncoding {
         if let name = field.enumType { members.append(("enumType", .string(name))) }
         // Absent without a map: the checksums of enum fields that map nothing are what they were.
         if let map = field.enumTypeMap { members.append(("enumMap", .string(map))) }
+        // Absent for a type in the connection's schema: those checksums are what they were.
+        if let schema = field.enumSchema { members.append(("enumSchema", .string(schema))) }
         if let labels = field.enumValueMap {
             members.append(("enumLabels", .object(labels.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) })))
         }

@@ -14,7 +14,7 @@ extension CanonicalEntity {
                 listDefault: field.isList ? field.listDefault.map { $0.map { Self.normalizedDefault($0, type: field.type) ?? $0 } } : nil,
                 enumTypeMap: field.enumType == nil ? nil : field.enumTypeMap.flatMap { $0 == field.enumType ? nil : $0 },
                 enumValueMap: field.enumType == nil ? nil : Self.valueMap(field.enumValueMap, values: field.enumValues ?? []),
-                databaseDefault: field.isList ? nil : field.databaseDefault)
+                databaseDefault: field.isList ? nil : field.databaseDefault, enumSchema: field.enumType == nil ? nil : field.enumSchema)
         }.sorted { $0.name < $1.name }
 
         var indexes: [CanonicalIndex] = []

@@ -123,6 +123,9 @@ public struct CanonicalField: Hashable, Sendable, Codable {
     public var enumType: String?
     /// The enum type's name in the database, when it is not ``enumType`` (Prisma's `@@map`).
     public var enumTypeMap: String?
+    /// The enum type's database schema when it is not the connection's: a host enum kept in
+    /// another schema (Prisma's `@@schema`), which packages use and never create or change.
+    public var enumSchema: String?
     /// Value → database label, for the values of ``enumType`` stored under another label
     /// (Prisma's `@map`); only values that differ, never empty.
     public var enumValueMap: [String: String]?
@@ -150,8 +153,9 @@ public struct CanonicalField: Hashable, Sendable, Codable {
                 defaultValue: ScalarValue? = nil, maxLength: Int? = nil, enumValues: [String]? = nil,
                 minimum: Double? = nil, maximum: Double? = nil, updatedAt: Bool = false, nativeType: NativeType? = nil, enumType: String? = nil,
                 column: String? = nil, list: Bool = false, listDefault: [ScalarValue]? = nil,
-                enumTypeMap: String? = nil, enumValueMap: [String: String]? = nil, databaseDefault: DatabaseDefault? = nil) {
+                enumTypeMap: String? = nil, enumValueMap: [String: String]? = nil, databaseDefault: DatabaseDefault? = nil, enumSchema: String? = nil) {
         self.databaseDefault = databaseDefault
+        self.enumSchema = enumSchema
         self.enumTypeMap = enumTypeMap
         self.enumValueMap = enumValueMap
         self.list = list
@@ -176,7 +180,7 @@ public struct CanonicalField: Hashable, Sendable, Codable {
 extension CanonicalField {
     enum CodingKeys: String, CodingKey {
         case name, type, optional, primary, generated, defaultValue, maxLength, enumValues, minimum, maximum, updatedAt, nativeType, enumType, column, list, listDefault
-        case enumTypeMap, enumValueMap, databaseDefault
+        case enumTypeMap, enumValueMap, databaseDefault, enumSchema
     }
 
     /// Structures stored before `updatedAt` existed have no such key: it reads as false.
@@ -198,7 +202,8 @@ extension CanonicalField {
                   listDefault: try container.decodeIfPresent([ScalarValue].self, forKey: .listDefault),
                   enumTypeMap: try container.decodeIfPresent(String.self, forKey: .enumTypeMap),
                   enumValueMap: try container.decodeIfPresent([String: String].self, forKey: .enumValueMap),
-                  databaseDefault: try container.decodeIfPresent(DatabaseDefault.self, forKey: .databaseDefault))
+                  databaseDefault: try container.decodeIfPresent(DatabaseDefault.self, forKey: .databaseDefault),
+                  enumSchema: try container.decodeIfPresent(String.self, forKey: .enumSchema))
     }
 
     /// `updatedAt` is written only when true, so every other stored structure reads as it always did.
@@ -223,6 +228,7 @@ extension CanonicalField {
         try container.encodeIfPresent(enumTypeMap, forKey: .enumTypeMap)
         try container.encodeIfPresent(enumValueMap, forKey: .enumValueMap)
         try container.encodeIfPresent(databaseDefault, forKey: .databaseDefault)
+        try container.encodeIfPresent(enumSchema, forKey: .enumSchema)
     }
 }
 

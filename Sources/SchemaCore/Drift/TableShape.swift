@@ -191,15 +191,29 @@ public enum ShapeText {
     }
 
     /// `"user_role"` (or `"user_role"[]`) as `format_type` spells it, without the quotes a name
-    /// of lower-case letters, digits and `_` does not need; other names keep theirs.
+    /// of lower-case letters, digits and `_` does not need; other names keep theirs. A name
+    /// qualified by its schema (`"auth"."Role"`, a type outside the search path) has each part so.
     static func unquoted(_ text: String) -> String {
         let list = text.hasSuffix("[]")
         let body = list ? text.dropLast(2) : Substring(text)
+        if let dot = qualifyingDot(body) {
+            return unquoted(String(body[..<dot])) + "." + unquoted(String(body[body.index(after: dot)...])) + (list ? "[]" : "")
+        }
         guard body.count > 2, body.hasPrefix("\""), body.hasSuffix("\"") else { return text }
         let name = body.dropFirst().dropLast()
         guard let first = name.unicodeScalars.first, first == "_" || ("a"..."z").contains(first),
               name.unicodeScalars.allSatisfy({ $0 == "_" || $0 == "$" || ("a"..."z").contains($0) || ("0"..."9").contains($0) }) else { return text }
         return String(name) + (list ? "[]" : "")
+    }
+
+    /// The `.` between a schema and a name (`"auth"."Role"`, `auth."Role"`): the first outside
+    /// double quotes; nil for a name that has none.
+    static func qualifyingDot(_ text: Substring) -> Substring.Index? {
+        var quoted = false
+        for index in text.indices {
+            if text[index] == "\"" { quoted.toggle() } else if text[index] == ".", !quoted { return index }
+        }
+        return nil
     }
 
     /// What an enum-typed column adds to its type: the type's values in order (` enum(A,B)`), so
@@ -276,9 +290,10 @@ public enum ShapeText {
             index = value.index(after: index)
         }
         guard let last else { return nil }
-        // Only a cast at the end: a type name, maybe with a modifier or array brackets.
+        // Only a cast at the end: a type name, maybe qualified by its schema (`auth."Role"`), with a
+        // modifier or array brackets.
         let rest = value[value.index(last, offsetBy: 2)...]
-        return rest.allSatisfy { $0.isLetter || $0.isNumber || " _()[],\"".contains($0) } ? last : nil
+        return rest.allSatisfy { $0.isLetter || $0.isNumber || " _()[],.\"".contains($0) } ? last : nil
     }
 
     /// The text of a whole `'…'` or `E'…'` literal, unescaped; nil when `value` is not one.

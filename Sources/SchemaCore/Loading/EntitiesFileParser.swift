@@ -68,6 +68,8 @@ public enum EntitiesFileParser {
         var node: Node
         /// `map:` the type's name in the database (Prisma's `@@map`).
         var typeMap: String?
+        /// `schema:` the database schema of a host enum the package uses (Prisma's `@@schema`).
+        var schema: String?
         /// Value → database label, from `- VALUE: label` items (Prisma's `@map`).
         var valueMap: [String: String]?
     }
@@ -99,7 +101,7 @@ public enum EntitiesFileParser {
                 reader.error(.reservedName, "'\(name)' cannot name an enum: it is a field type or a name Prisma reserves", hint: "choose another name, e.g. \(name)Kind", at: keyNode)
                 continue
             }
-            guard let (items, typeMap, labels) = readEnumBody(value, name: name, reader: &reader) else { continue }
+            guard let (items, typeMap, labels, schema) = readEnumBody(value, name: name, reader: &reader) else { continue }
             if items.isEmpty {
                 reader.error(.invalidConstraint, "enum '\(name)' has no values", hint: "list at least one value", at: value)
                 continue
@@ -125,21 +127,23 @@ public enum EntitiesFileParser {
                 }
             }
             if valid {
-                enums[name] = EnumDeclaration(values: items.map(\.value), node: keyNode, typeMap: typeMap, valueMap: labels.isEmpty ? nil : labels)
+                enums[name] = EnumDeclaration(values: items.map(\.value), node: keyNode, typeMap: typeMap, schema: schema, valueMap: labels.isEmpty ? nil : labels)
             }
         }
         return enums
     }
 
     /// An enum's body: its values (`[USER, ADMIN]`), or `{ map: user_role, values: [USER, { ADMIN: admin }] }`
-    /// when the database names the type or a value otherwise. A value written `ADMIN: admin` (a
-    /// one-key mapping) is stored as the label `admin`.
+    /// when the database names the type or a value otherwise, with `schema: auth` for a host enum
+    /// kept in another database schema. A value written `ADMIN: admin` (a one-key mapping) is
+    /// stored as the label `admin`.
     static func readEnumBody(_ node: Node, name: String, reader: inout YAMLNodeReader)
-        -> (values: [(value: String, node: Node)], typeMap: String?, labels: [String: String])? {
+        -> (values: [(value: String, node: Node)], typeMap: String?, labels: [String: String], schema: String?)? {
         var valuesNode = node
         var typeMap: String?
+        var schema: String?
         if case .mapping = node {
-            guard let pairs = reader.pairs(of: node, context: "enum '\(name)'", known: ["map", "values"]) else { return nil }
+            guard let pairs = reader.pairs(of: node, context: "enum '\(name)'", known: ["map", "values", "schema"]) else { return nil }
             guard let values = pairs.first(where: { $0.key == "values" }) else {
                 reader.error(.missingKey, "enum '\(name)' has no 'values'", hint: "write 'values: [A, B]' beside 'map:'", at: node)
                 return nil
@@ -149,9 +153,15 @@ public enum EntitiesFileParser {
                 guard let text = reader.string(map.value, context: "'map' of enum '\(name)'"), databaseName(text, of: "enum '\(name)'", at: map.value, reader: &reader) else { return nil }
                 typeMap = text
             }
+            if let pair = pairs.first(where: { $0.key == "schema" }) {
+                guard let text = reader.string(pair.value, context: "'schema' of enum '\(name)'"),
+                      databaseName(text, of: "the schema of enum '\(name)'", at: pair.value, reader: &reader) else { return nil }
+                // The connection's schema is where package types are made anyway.
+                schema = text == PrimaryKeys.connectionSchema ? nil : text
+            }
         }
         guard case .sequence(let sequence) = valuesNode else {
-            return reader.stringList(valuesNode, context: "the values of enum '\(name)'").map { ($0, typeMap, [:]) }
+            return reader.stringList(valuesNode, context: "the values of enum '\(name)'").map { ($0, typeMap, [:], schema) }
         }
         var values: [(value: String, node: Node)] = []
         var labels: [String: String] = [:]
@@ -173,7 +183,7 @@ public enum EntitiesFileParser {
                 values.append((value, item))
             }
         }
-        return (values, typeMap, labels)
+        return (values, typeMap, labels, schema)
     }
 
     /// Whether `text` can name something in the database: not empty, nothing `TerminalText` finds unsafe (control characters, direction overrides), at
@@ -323,6 +333,7 @@ public enum EntitiesFileParser {
             field.enumType = spelling
             field.enumValues = declaredEnum.values
             field.enumTypeMap = declaredEnum.typeMap
+            field.enumSchema = declaredEnum.schema
             field.enumValueMap = declaredEnum.valueMap
             if let written = pairs.first(where: { $0.key == "enum" }) {
                 reader.error(.invalidConstraint, "field '\(name)' has the enum type \(spelling), whose values are declared under 'enums:'",

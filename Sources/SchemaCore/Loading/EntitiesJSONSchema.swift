@@ -126,6 +126,8 @@ public enum EntitiesJSONSchema {
                                  "properties": .object([
                                     "map": .object(["type": .string("string"), "minLength": .number(1),
                                                     "description": .string("The type's name in the database (Prisma's @@map).")]),
+                                    "schema": .object(["type": .string("string"), "minLength": .number(1),
+                                                       "description": .string("The database schema of a host enum the package uses, when the host keeps it outside public (Prisma's @@schema).")]),
                                     "values": enumValues,
                                  ])]),
                     ])]),

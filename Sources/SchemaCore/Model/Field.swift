@@ -34,6 +34,9 @@ public struct Field: Hashable, Sendable {
     /// The enum type's name in the database when it differs from ``enumType`` (`map:` under
     /// `enums:`, Prisma's `@@map` on the enum).
     public var enumTypeMap: String?
+    /// The database schema of the enum type when it is not the connection's (`schema:` under
+    /// `enums:`): a host enum declared with `@@schema("auth")`, which the host owns and packages use.
+    public var enumSchema: String?
     /// Enum value → the label the database stores for it, for the values that have another one
     /// (Prisma's `@map` on a value). Prisma Client, defaults and every rule of the package file
     /// use the values; SQL and drift the labels.

@@ -69,19 +69,21 @@ public enum PrismaImport {
     /// identifiers, and its database names (`@@map`, values' `@map`) ones a package can write.
     static func carriedEnum(_ type: String, in schema: PrismaSchema) -> Bool {
         guard let values = schema.enumValues[type], !values.isEmpty, Identifier.isEnumName(type) else { return false }
-        let names = [schema.enumTypeMaps[type]].compactMap { $0 } + (schema.enumValueMaps[type] ?? [:]).values
+        let names = [schema.enumTypeMaps[type], schema.enumSchemas[type]].compactMap { $0 } + (schema.enumValueMaps[type] ?? [:]).values
         let labels = values.map { schema.enumValueMaps[type]?[$0] ?? $0 }
         return values.allSatisfy(Identifier.isValid) && Set(values).count == values.count && Set(labels).count == labels.count
             && names.allSatisfy { !$0.isEmpty && $0.utf8.count <= 63 && !TerminalText.containsUnsafe($0) }
     }
 
     /// `  Role: [USER, { ADMIN: "admin" }]` (a value's database label, Prisma's `@map`), or with the
-    /// type's database name (`@@map`) `  Role: { map: "user_role", values: [USER, { ADMIN: "admin" }] }`.
+    /// type's database name (`@@map`) or schema (`@@schema`, kept by the host)
+    /// `  Role: { map: "user_role", schema: "auth", values: [USER, { ADMIN: "admin" }] }`.
     static func enumDeclaration(_ type: String, in schema: PrismaSchema) -> String {
         let labels = schema.enumValueMaps[type] ?? [:]
         let values = (schema.enumValues[type] ?? []).map { value in labels[value].map { "{ \(value): \(quoted($0)) }" } ?? value }.joined(separator: ", ")
-        guard let map = schema.enumTypeMaps[type] else { return "  \(type): [\(values)]" }
-        return "  \(type): { map: \(quoted(map)), values: [\(values)] }"
+        let names = [schema.enumTypeMaps[type].map { "map: \(quoted($0))" }, schema.enumSchemas[type].map { "schema: \(quoted($0))" }].compactMap { $0 }
+        guard !names.isEmpty else { return "  \(type): [\(values)]" }
+        return "  \(type): { \(names.joined(separator: ", ")), values: [\(values)] }"
     }
 
     /// - Parameter carried: model → its columns that are carried over, for the models that are.

@@ -29,6 +29,7 @@ extension PrismaSchema {
         enums += part.enums
         enumValues.merge(part.enumValues) { first, _ in first }
         enumTypeMaps.merge(part.enumTypeMaps) { first, _ in first }
+        enumSchemas.merge(part.enumSchemas) { first, _ in first }
         enumValueMaps.merge(part.enumValueMaps) { first, _ in first }
     }
 }

@@ -20,6 +20,8 @@ public struct PrismaSchema: Hashable, Sendable {
     public var schemas: [String] = []
     /// Enum → its type's name in the database, for enums with `@@map`.
     public var enumTypeMaps: [String: String] = [:]
+    /// Enum → its database schema, for enums whose `@@schema` is not the connection's (`public`).
+    public var enumSchemas: [String: String] = [:]
     /// Enum → value → database label, for the values with `@map`.
     public var enumValueMaps: [String: [String: String]] = [:]
     /// The database names of the enum types: what PostgreSQL calls them.

@@ -67,10 +67,14 @@ public enum PrismaSchemaParser {
                 }
             case "enum":
                 // `VALUE`, `VALUE @map("value")`; block attributes (`@@map`, `@@schema`) are not values.
-                let map = parseAttributes(line, location: location, diagnostics: &diagnostics).first { $0.name == "map" }
-                    .flatMap { $0.positional.first ?? $0.named["name"] }.map(PrismaAttribute.literal)
+                let attributes = parseAttributes(line, location: location, diagnostics: &diagnostics)
+                let map = attributes.first { $0.name == "map" }.flatMap { $0.positional.first ?? $0.named["name"] }.map(PrismaAttribute.literal)
                 if line.hasPrefix("@@") {
                     if let map { schema.enumTypeMaps[open.name] = map }
+                    if let databaseSchema = attributes.first(where: { $0.name == "schema" }).flatMap({ $0.positional.first ?? $0.named["name"] }).map(PrismaAttribute.literal),
+                       databaseSchema != PrimaryKeys.connectionSchema {
+                        schema.enumSchemas[open.name] = databaseSchema
+                    }
                 } else if let value = line.split(separator: " ").first.map(String.init) {
                     schema.enumValues[open.name, default: []].append(value)
                     if let map, map != value { schema.enumValueMaps[open.name, default: [:]][value] = map }

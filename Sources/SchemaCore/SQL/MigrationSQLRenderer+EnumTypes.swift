@@ -23,10 +23,12 @@ enum EnumTypeChange: Equatable {
 }
 
 extension MigrationSQLRenderer {
-    /// Enum type name → values, for the fields of `entity` that have one.
+    /// Enum type name → values, for the fields of `entity` that have one in the connection's
+    /// schema. A type in another schema is a host enum (validation allows `schema:` on no other):
+    /// the host's migrations make and change it, a package only uses it.
     static func enumTypes(of entity: CanonicalEntity?) -> [String: [String]] {
         var types: [String: [String]] = [:]
-        for field in entity?.fields ?? [] {
+        for field in entity?.fields ?? [] where field.enumSchema == nil {
             if let name = field.enumType { types[name] = field.enumValues ?? [] }
         }
         return types

@@ -50,7 +50,8 @@ public enum SQLDialect: String, Hashable, Sendable, Codable {
     func elementType(_ field: CanonicalField) -> String {
         if self == .postgresql, let native = field.nativeType?.postgresType { return native }
         // Prisma's enums are PostgreSQL enum types; on SQLite a TEXT column (with our CHECK).
-        if self == .postgresql, let name = field.enumType { return quote(name) }
+        // A host enum kept in another schema is named with it (`"auth"."Role"`).
+        if self == .postgresql, let name = field.enumType { return (field.enumSchema.map { quote($0) + "." } ?? "") + quote(name) }
         return switch (self, field.type) {
         case (.sqlite, .string), (.sqlite, .cuid), (.sqlite, .uuid): "TEXT"
         case (.sqlite, .int): "INTEGER"

@@ -8,13 +8,15 @@ enum EnumTypeRules {
         var declarations: [String: [(values: [String], field: Field, packageId: String)]] = [:]
         // Database type name → the enums declared under it: two enums may not share one type.
         var databaseNames: [String: Set<String>] = [:]
-        for type in host?.enums ?? [] { databaseNames[host?.enumTypeMaps[type] ?? type, default: []].insert(type) }
+        for type in host?.enums ?? [] {
+            databaseNames[EnumNames.qualified(host?.enumTypeMaps[type] ?? type, schema: host?.enumSchemas[type]), default: []].insert(type)
+        }
         for name in byName.keys.sorted() {
             for definition in byName[name] ?? [] {
                 for field in definition.entity.fields {
                     guard let type = field.enumType, let values = field.enumValues else { continue }
                     declarations[type, default: []].append((values, field, definition.packageId))
-                    databaseNames[field.enumTypeMap ?? type, default: []].insert(type)
+                    databaseNames[EnumNames.qualified(field.enumTypeMap ?? type, schema: field.enumSchema), default: []].insert(type)
                 }
             }
         }
@@ -24,9 +26,17 @@ enum EnumTypeRules {
             guard let uses = declarations[type], let first = uses.first else { continue }
             let reference: (values: [String], names: EnumNames, origin: String)
             if let hostValues = host?.enumValues[type] {
-                reference = (hostValues, EnumNames(type: host?.enumTypeMaps[type], values: host?.enumValueMaps[type] ?? [:]), "the host schema's enum \(type)")
+                reference = (hostValues, EnumNames(type: host?.enumTypeMaps[type], values: host?.enumValueMaps[type] ?? [:], schema: host?.enumSchemas[type]),
+                             "the host schema's enum \(type)")
             } else {
                 reference = (first.values, EnumNames(first.field), "\(first.packageId)'s \(type)")
+                // Package types are made in the connection's schema; another one is where a host keeps its own.
+                if let schema = first.field.enumSchema {
+                    diagnostics.append(.error(.enumTypeConflict,
+                                              "enum \(type) says 'schema: \(schema)', but the host schema declares no enum \(type); a package's enum types are made in \(PrimaryKeys.connectionSchema)",
+                                              hint: "remove 'schema:' (it names the database schema of a host enum the package uses), or declare the enum in the host schema",
+                                              at: first.field.location(of: "type")))
+                }
             }
             for use in uses {
                 if use.values != reference.values {
@@ -36,15 +46,15 @@ enum EnumTypeRules {
                 } else if EnumNames(use.field) != reference.names {
                     diagnostics.append(.error(.enumTypeConflict,
                                               "enum \(type) of field '\(use.field.name)' (\(use.packageId)) is stored as \(EnumNames(use.field).describe(type)); \(reference.origin) as \(reference.names.describe(type))",
-                                              hint: "an enum type is one database type: give it the same map and value labels everywhere", at: use.field.location(of: "type")))
+                                              hint: "an enum type is one database type: give it the same map, schema and value labels everywhere", at: use.field.location(of: "type")))
                 }
             }
             let databaseName = EnumNames(first.field).type ?? type
-            if let others = databaseNames[databaseName], others.count > 1 {
+            if let others = databaseNames[EnumNames.qualified(databaseName, schema: first.field.enumSchema)], others.count > 1 {
                 diagnostics.append(.error(.enumTypeConflict, "enums \(others.sorted().joined(separator: " and ")) are both the database type \"\(databaseName)\"",
                                           hint: "give each enum a database name of its own ('map:' under enums:)", at: first.field.location(of: "type")))
             }
-            if databaseName != type, let entity = tables[databaseName] ?? (host?.models.first { ($0.tableName) == databaseName }?.name) {
+            if databaseName != type, first.field.enumSchema == nil, let entity = tables[databaseName] ?? (host?.models.first { ($0.tableName) == databaseName }?.name) {
                 diagnostics.append(.error(.nameCollision, "enum \(type) is stored as the type \"\(databaseName)\", the name of \(entity)'s table",
                                           hint: "PostgreSQL gives every table a type of its name: choose another 'map:' for the enum", at: first.field.location(of: "type")))
             }
@@ -58,22 +68,30 @@ enum EnumTypeRules {
     }
 }
 
-/// How an enum type is named in the database: the type's map and the values' labels.
+/// How an enum type is named in the database: the type's map, its schema and the values' labels.
 struct EnumNames: Equatable {
     var type: String?
     var values: [String: String]
+    /// The database schema when it is not the connection's.
+    var schema: String?
 
-    init(type: String?, values: [String: String]) {
+    init(type: String?, values: [String: String], schema: String? = nil) {
         self.type = type
         self.values = values.filter { $0.key != $0.value }
+        self.schema = schema == PrimaryKeys.connectionSchema ? nil : schema
     }
 
     init(_ field: Field) {
-        self.init(type: field.enumTypeMap.flatMap { $0 == field.enumType ? nil : $0 }, values: field.enumValueMap ?? [:])
+        self.init(type: field.enumTypeMap.flatMap { $0 == field.enumType ? nil : $0 }, values: field.enumValueMap ?? [:], schema: field.enumSchema)
     }
 
     func describe(_ name: String) -> String {
         let labels = values.isEmpty ? "its values' own names" : values.sorted { $0.key < $1.key }.map { "\($0.key) → '\($0.value)'" }.joined(separator: ", ")
-        return "type \"\(type ?? name)\" with \(labels)"
+        return "type \"\(type ?? name)\"" + (schema.map { " in schema \"\($0)\"" } ?? "") + " with \(labels)"
+    }
+
+    /// A type's database name with its schema, for telling two types apart.
+    static func qualified(_ name: String, schema: String?) -> String {
+        schema.map { $0 + "." + name } ?? name
     }
 }
