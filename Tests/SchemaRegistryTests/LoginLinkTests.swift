@@ -15,15 +15,26 @@ struct LoginLinkTests {
         let before = try Processes.run(["admin", "login-link", "alice", "--root", root.path], url: url)
         #expect(before.output.hasPrefix("http://127.0.0.1:8787/login?code="), "no server has run: the default, \(before.output)")
 
-        let port = Int.random(in: 20_000...40_000)
-        let (server, pipe) = try Processes.launch(["serve", "--port", String(port), "--root", root.path], url: url)
-        defer { server.terminate(); server.waitUntilExit() }
-        // The server says where it listens once it does.
-        var said = ""
-        let deadline = Date().addingTimeInterval(20)
-        while !said.contains("review server on"), Date() < deadline, server.isRunning {
-            said += String(decoding: pipe.fileHandleForReading.availableData, as: UTF8.self)
+        // A port the system just had free; another process (a client's ephemeral port) may take
+        // it before the server binds, so a port found taken is replaced by another.
+        var port = 0, said = ""
+        var running: (server: Process, pipe: Pipe)?
+        for _ in 1...5 {
+            port = try ThrowawayCluster.freePort()
+            let (server, pipe) = try Processes.launch(["serve", "--port", String(port), "--root", root.path], url: url)
+            // The server says where it listens once it does.
+            said = ""
+            let deadline = Date().addingTimeInterval(20)
+            while !said.contains("review server on"), Date() < deadline, server.isRunning {
+                said += String(decoding: pipe.fileHandleForReading.availableData, as: UTF8.self)
+            }
+            guard said.contains("already in use") else {
+                running = (server, pipe)
+                break
+            }
+            server.waitUntilExit()
         }
+        defer { running?.server.terminate(); running?.server.waitUntilExit() }
         #expect(said.contains("review server on http://127.0.0.1:\(port)/"), "\(said)")
         let link = try Processes.run(["admin", "login-link", "alice", "--root", root.path], url: url)
         #expect(link.status == 0 && link.output.hasPrefix("http://127.0.0.1:\(port)/login?code="), "\(link.output)")
