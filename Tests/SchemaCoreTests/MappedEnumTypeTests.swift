@@ -119,6 +119,45 @@ import Testing
         }
     }
 
+    /// A host enum in another database schema (`@@schema("auth")`): the merged schema keeps the
+    /// host's one block, the package model names it and says its own schema, and the grammar reads it.
+    @Test func aHostEnumOfAnotherSchemaIsNamedNotDeclared() throws {
+        let hostText = """
+            datasource db {
+              provider = "postgresql"
+              schemas  = ["public", "auth"]
+            }
+
+            enum Role {
+              USER
+              ADMIN
+
+              @@schema("auth")
+            }
+            """
+        let host = PrismaSchemaParser.parse(hostText, file: "schema.prisma").schema
+        let yaml = """
+            enums:
+              Role: { schema: auth, values: [USER, ADMIN] }
+            entities:
+              - name: Member
+                fields:
+                  id: { type: string, primary: true }
+                  role: { type: Role, default: USER }
+            """
+        let desired = DesiredState.resolve(.inMemory(["members": yaml], baseSchema: host))
+        try #require(desired.isValid, "\(desired.errors)")
+        let merged = PrismaArtifacts.merged(baseText: hostText, host: host, entities: desired.entities.map(\.structure))
+        #expect(merged.components(separatedBy: "enum Role {").count == 2, "one enum block, the host's: \(merged)")
+        let member = merged.components(separatedBy: "model Member {").last ?? ""
+        #expect(member.contains("@@schema(\"public\")") && member.split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") }.contains("role Role @default(USER)"),
+                "\(merged)")
+        // tree-sitter-prisma (below 0.14) has no rule for attributes inside an enum block.
+        if let blocks = try PrismaGrammar.blocks(of: merged.replacingOccurrences(of: "\n\n  @@schema(\"auth\")\n}", with: "\n}")) {
+            #expect(blocks.contains("enum Role") && blocks.contains("model Member"), "\(blocks)")
+        }
+    }
+
     /// A host's mapped enum moved into a package: the package says what the host said, and the
     /// Prisma block it gives is the host's, up to formatting.
     @Test func importCarriesTheMapsAndTheBlockComesBack() throws {
