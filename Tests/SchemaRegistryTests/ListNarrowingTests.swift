@@ -17,6 +17,7 @@ import Testing
               weights: { type: "float[]" }
               counts: { type: "bigint[]" }
               amounts: { type: "decimal[]" }
+              codes: { type: "string[]" }
         """
     static let v2 = """
         entities:
@@ -26,6 +27,7 @@ import Testing
               weights: { type: "int[]" }
               counts: { type: "int[]" }
               amounts: { type: "bigint[]" }
+              codes: { type: "int[]" }
         """
 
     /// What `prisma migrate dev` writes for the second model, by hand.
@@ -35,6 +37,7 @@ import Testing
             "weights" INTEGER[],
             "counts" INTEGER[],
             "amounts" BIGINT[],
+            "codes" INTEGER[],
 
             CONSTRAINT "Reading_pkey" PRIMARY KEY ("id")
         )
@@ -52,6 +55,8 @@ import Testing
         let parsed = try messages(Self.v1.replacingOccurrences(of: #"weights: { type: "float[]" }"#, with: #"weights: { type: "string[]" }"#)
             .replacingOccurrences(of: #"counts: { type: "bigint[]" }"#, with: #"counts: { type: "string[]" }"#))
         #expect(parsed.isEmpty, "anything becomes text: \(parsed)")
+        let fractions = try messages(Self.v1.replacingOccurrences(of: #"codes: { type: "string[]" }"#, with: #"codes: { type: "float[]" }"#))
+        #expect(fractions.contains { $0.contains("Reading.codes: this change of a list's element type cannot be planned") }, "\(fractions)")
         let floatToDecimal = try messages(Self.v1.replacingOccurrences(of: #"weights: { type: "float[]" }"#, with: #"weights: { type: "decimal[]" }"#))
         #expect(floatToDecimal.contains { $0.contains("Reading.weights: this change of a list's element type cannot be planned") }, "\(floatToDecimal)")
 
@@ -77,7 +82,8 @@ import Testing
         #expect(outcome.applied.count == 1)
         try database.withLockedTransaction { connection in
             try connection.execute(#"INSERT INTO "Reading" ("id", "weights", "counts", "amounts") VALUES ('a', '{1,2}', '{5,-7}', '{3.00,NULL}'), ('c', NULL, '{}', NULL)"#)
-            try connection.execute(#"INSERT INTO "Reading" ("id", "weights", "counts", "amounts") VALUES ('b', '{1,1.5}', '{3000000000}', '{0.5}')"#)
+            try connection.execute(#"UPDATE "Reading" SET "codes" = '{" 7",-3,NULL}' WHERE "id" = 'a'"#)
+            try connection.execute(#"INSERT INTO "Reading" ("id", "weights", "counts", "amounts", "codes") VALUES ('b', '{1,1.5}', '{3000000000}', '{0.5}', '{1,x}')"#)
         }
         let desired = try Desired.from(["readings": Self.v2], deploys: .recreate)
         _ = try registry.scan(desired, principal: "ci")
@@ -89,9 +95,10 @@ import Testing
         for column in ["weights", "counts", "amounts"] {
             #expect(message.contains("1 row of Reading whose \(column) holds an element that is not a whole number in range"), "\(column): \(message)")
         }
+        #expect(message.contains("1 row of Reading whose codes holds an element that is not a whole number from -2147483648 to 2147483647"), "\(message)")
         #expect(try EnumTypeApplyTests.text(#"SELECT "weights"::text AS "value" FROM "Reading" WHERE "id" = 'b'"#, database) == "{1,1.5}", "nothing ran")
 
-        try database.withLockedTransaction { try $0.execute(#"UPDATE "Reading" SET "weights" = '{1,2}', "counts" = '{3}', "amounts" = '{1}' WHERE "id" = 'b'"#) }
+        try database.withLockedTransaction { try $0.execute(#"UPDATE "Reading" SET "weights" = '{1,2}', "counts" = '{3}', "amounts" = '{1}', "codes" = '{8}' WHERE "id" = 'b'"#) }
         _ = try registry.scan(desired, principal: "ci")
         // A row written after the count: the change fails rather than rounding it.
         let item = try #require(try registry.items(in: [.pending]).first)
@@ -110,9 +117,9 @@ import Testing
         let done = try registry.applyApproved(desired)
         #expect(done.applied.map(\.entity) == ["Reading"], "\(done.refused.map(\.message))")
         let values = try EnumTypeApplyTests.text(
-            #"SELECT string_agg("id" || ':' || coalesce("weights"::text, '-') || ':' || coalesce("counts"::text, '-') || ':' || coalesce("amounts"::text, '-'), ' ' ORDER BY "id") AS "value" FROM "Reading""#,
+            #"SELECT string_agg("id" || ':' || coalesce("weights"::text, '-') || ':' || coalesce("counts"::text, '-') || ':' || coalesce("amounts"::text, '-') || ':' || coalesce("codes"::text, '-'), ' ' ORDER BY "id") AS "value" FROM "Reading""#,
             database)
-        #expect(values == "a:{1,2}:{5,-7}:{3,NULL} b:{1,2}:{3}:{1} c:-:{}:-", "every element kept")
+        #expect(values == "a:{1,2}:{5,-7}:{3,NULL}:{7,-3,NULL} b:{1,2}:{3}:{1}:{8} c:-:{}:-:-", "every element kept")
 
         let (oracle, _) = try Backend.postgres.makeDatabase()
         defer { oracle.close() }

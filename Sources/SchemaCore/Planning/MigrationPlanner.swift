@@ -107,9 +107,10 @@ public enum MigrationPlanner {
     /// becomes a list of one of the same type, a list that becomes its one element (rows holding
     /// more are counted first), or a list whose elements are converted the way a single value
     /// would be: `int` to `bigint`, `float` or `decimal`, `bigint` to `decimal`, into, out of or
-    /// between enum types, anything to a plain `string`, and the numeric narrowings whose every
+    /// between enum types, anything to a plain `string`, text to `int` or `bigint` (elements that
+    /// are not whole numbers in range are counted first), and the numeric narrowings whose every
     /// element is counted first and guarded (``elementsNarrow(from:to:)``). Parsing text into
-    /// numbers, dates or booleans element by element is refused by `scan`.
+    /// fractions, dates or booleans element by element is refused by `scan`.
     static func listChangeIsPlannable(from old: CanonicalField, to new: CanonicalField) -> Bool {
         let sameElement = old.type == new.type && old.enumType == new.enumType && old.nativeType == new.nativeType
         guard old.list && new.list else { return sameElement }
@@ -118,6 +119,8 @@ public enum MigrationPlanner {
         if elementsNarrow(from: old, to: new) { return true }
         switch (old.type, new.type) {
         case (.int, .bigint), (.int, .float), (.int, .decimal), (.bigint, .decimal): return old.enumType == nil && new.enumType == nil
+        // Text read as whole numbers: each element that is not one is counted first.
+        case (let text, .int) where text.isText, (let text, .bigint) where text.isText: return old.enumType == nil && new.enumType == nil
         case (_, .string) where new.enumType == nil: return true
         case (.string, .string): return true // into or between enum types: each element is counted first
         default: return false

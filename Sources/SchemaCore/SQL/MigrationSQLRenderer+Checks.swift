@@ -55,6 +55,18 @@ extension MigrationSQLRenderer {
                         violations("\(length)(\(column)) > \(limit)", "rows of \(table) whose \(to.name) is longer than \(limit) characters")
                     }
                     switch (from.type, to.type) {
+                    case (let text, .int) where text.isText && from.enumType == nil && to.enumType == nil && to.nativeType == nil,
+                         (let text, .bigint) where text.isText && from.enumType == nil && to.enumType == nil && to.nativeType == nil:
+                        // The cast fails the statement on any text it cannot read: counted first, so the
+                        // start refuses the change with the rows instead of failing on the first of them.
+                        let range = to.type == .int ? Self.intRange : Self.bigintRange
+                        if to.list {
+                            violations(anyElement(of: column, where: "\(Self.element) IS NOT NULL AND \(notAnInteger(Self.element, range: range))"),
+                                       "rows of \(table) whose \(to.name) holds an element that is not a whole number from \(range.lowerBound) to \(range.upperBound)")
+                        } else {
+                            violations("\(column) IS NOT NULL AND \(notAnInteger(column, range: range))",
+                                       "rows of \(table) whose \(to.name) is not a whole number from \(range.lowerBound) to \(range.upperBound)")
+                        }
                     case (.float, .int), (.float, .bigint), (.bigint, .int), (.decimal, .int), (.decimal, .bigint):
                         let range = to.type == .int ? "2147483647" : "9223372036854775807"
                         if to.list {
@@ -66,6 +78,13 @@ extension MigrationSQLRenderer {
                         }
                     default: break
                     }
+                }
+                // SQLite keeps text it cannot read as a number in an INTEGER column, where Prisma Client
+                // cannot read it: such rows are counted and the change refused.
+                if dialect == .sqlite, from.type.isText, to.type == .int || to.type == .bigint, from.enumType == nil, to.enumType == nil {
+                    let range = to.type == .int ? Self.intRange : Self.bigintRange
+                    violations("\(column) IS NOT NULL AND \(notAnInteger(column, range: range))",
+                               "rows of \(table) whose \(to.name) is not a whole number from \(range.lowerBound) to \(range.upperBound)")
                 }
                 // SQLite's REAL affinity rounds such integers as silently as a PostgreSQL cast.
                 if from.type == .bigint && to.type == .float {
@@ -112,4 +131,23 @@ extension MigrationSQLRenderer {
 
     /// What ``anyElement(of:where:)`` calls one element.
     static let element = #""element""#
+
+    /// The values of `int` and `bigint`.
+    static let intRange: ClosedRange<Int64> = -2_147_483_648...2_147_483_647
+    static let bigintRange: ClosedRange<Int64> = Int64.min...Int64.max
+
+    /// A condition true for a text `value` the database would not read as a whole number in
+    /// `range`: PostgreSQL's integer input (digits with a sign, spaces around), the number
+    /// compared as `numeric` only once it is one; SQLite's integer affinity (the same form), the
+    /// number compared as REAL, which does not saturate as an INTEGER cast does.
+    func notAnInteger(_ value: String, range: ClosedRange<Int64>) -> String {
+        switch dialect {
+        case .postgresql:
+            return "CASE WHEN \(value) ~ '^[[:space:]]*[+-]?[0-9]+[[:space:]]*$' THEN \(value)::numeric NOT BETWEEN \(range.lowerBound) AND \(range.upperBound) ELSE true END"
+        case .sqlite:
+            let text = "trim(\(value))"
+            let digits = "((\(text) <> '' AND \(text) NOT GLOB '*[^0-9]*') OR (length(\(text)) > 1 AND substr(\(text), 1, 1) IN ('+', '-') AND substr(\(text), 2) NOT GLOB '*[^0-9]*'))"
+            return "typeof(\(value)) = 'text' AND NOT (\(digits) AND CAST(\(text) AS REAL) BETWEEN \(range.lowerBound) AND \(range.upperBound))"
+        }
+    }
 }
