@@ -31,6 +31,14 @@ extension MigrationSQLRenderer {
                 var current = to
                 current.name = before
                 let column = q(before)
+                // A condition on one value (`what` it is), asked of the column, or of each element of a list.
+                func valueViolations(_ condition: (String) -> String, _ what: String) {
+                    if to.list {
+                        violations(anyElement(of: column, where: condition(Self.element)), "rows of \(table) whose \(to.name) holds an element that \(what)")
+                    } else {
+                        violations(condition(column), "rows of \(table) whose \(to.name) \(what)")
+                    }
+                }
                 if dialect == .postgresql {
                     // Values the new enum type lacks: removed ones, or any text a column gaining the type holds.
                     if let type = to.enumType, let allowed = to.enumValues,
@@ -55,45 +63,22 @@ extension MigrationSQLRenderer {
                         violations("\(length)(\(column)) > \(limit)", "rows of \(table) whose \(to.name) is longer than \(limit) characters")
                     }
                     switch (from.type, to.type) {
-                    case (let text, .int) where text.isText && from.enumType == nil && to.enumType == nil && to.nativeType == nil,
-                         (let text, .bigint) where text.isText && from.enumType == nil && to.enumType == nil && to.nativeType == nil:
-                        // The cast fails the statement on any text it cannot read: counted first, so the
-                        // start refuses the change with the rows instead of failing on the first of them.
-                        let range = to.type == .int ? Self.intRange : Self.bigintRange
-                        if to.list {
-                            violations(anyElement(of: column, where: "\(Self.element) IS NOT NULL AND \(notAnInteger(Self.element, range: range))"),
-                                       "rows of \(table) whose \(to.name) holds an element that is not a whole number from \(range.lowerBound) to \(range.upperBound)")
-                        } else {
-                            violations("\(column) IS NOT NULL AND \(notAnInteger(column, range: range))",
-                                       "rows of \(table) whose \(to.name) is not a whole number from \(range.lowerBound) to \(range.upperBound)")
-                        }
                     case (.float, .int), (.float, .bigint), (.bigint, .int), (.decimal, .int), (.decimal, .bigint):
                         let range = to.type == .int ? "2147483647" : "9223372036854775807"
-                        if to.list {
-                            violations(anyElement(of: column, where: "\(Self.element) <> trunc(\(Self.element)) OR abs(\(Self.element)) > \(range)"),
-                                       "rows of \(table) whose \(to.name) holds an element that is not a whole number in range, which the new type would round")
-                        } else {
-                            violations("\(column) <> trunc(\(column)) OR abs(\(column)) > \(range)",
-                                       "rows of \(table) whose \(to.name) is not a whole number in range, which the new type would round")
-                        }
+                        valueViolations({ "\($0) <> trunc(\($0)) OR abs(\($0)) > \(range)" }, "is not a whole number in range, which the new type would round")
                     default: break
                     }
                 }
-                // SQLite keeps text it cannot read as a number in an INTEGER column, where Prisma Client
-                // cannot read it: such rows are counted and the change refused.
-                if dialect == .sqlite, from.type.isText, to.type == .int || to.type == .bigint, from.enumType == nil, to.enumType == nil {
+                // Text the database cannot read as a whole number fails PostgreSQL's cast (and the start
+                // with it) and stays text in SQLite's INTEGER column, where Prisma Client cannot read it:
+                // counted first, so the change is refused with the rows.
+                if from.type.isText, to.type == .int || to.type == .bigint, from.enumType == nil, to.enumType == nil, to.nativeType == nil {
                     let range = to.type == .int ? Self.intRange : Self.bigintRange
-                    violations("\(column) IS NOT NULL AND \(notAnInteger(column, range: range))",
-                               "rows of \(table) whose \(to.name) is not a whole number from \(range.lowerBound) to \(range.upperBound)")
+                    valueViolations({ "\($0) IS NOT NULL AND \(notAnInteger($0, range: range))" }, "is not a whole number from \(range.lowerBound) to \(range.upperBound)")
                 }
                 // SQLite's REAL affinity rounds such integers as silently as a PostgreSQL cast.
                 if from.type == .bigint && to.type == .float {
-                    if to.list {
-                        violations(anyElement(of: column, where: "abs(\(Self.element)) > 9007199254740992"),
-                                   "rows of \(table) whose \(to.name) holds an element beyond 2^53, which a float would round")
-                    } else {
-                        violations("abs(\(column)) > 9007199254740992", "rows of \(table) whose \(to.name) is beyond 2^53, which a float would round")
-                    }
+                    valueViolations({ "abs(\($0)) > 9007199254740992" }, "is beyond 2^53, which a float would round")
                 }
                 let change = ColumnChange(from: from, to: to)
                 if let expression = dialect.checkExpression(current), change.checkChanged && !change.loosensOrKeepsChecks || from.type != to.type {
