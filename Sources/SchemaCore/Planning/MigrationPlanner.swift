@@ -109,32 +109,20 @@ public enum MigrationPlanner {
     /// would be: `int` to `bigint`, `float` or `decimal`, `bigint` to `decimal`, into, out of or
     /// between enum types, anything to a plain `string`, text to `int` or `bigint` (elements that
     /// are not whole numbers in range are counted first), and the numeric narrowings whose every
-    /// element is counted first and guarded (``elementsNarrow(from:to:)``). Parsing text into
+    /// element is counted first and guarded (``ColumnChange/narrowsListElements``). Parsing text into
     /// fractions, dates or booleans element by element is refused by `scan`.
     static func listChangeIsPlannable(from old: CanonicalField, to new: CanonicalField) -> Bool {
         let sameElement = old.type == new.type && old.enumType == new.enumType && old.nativeType == new.nativeType
         guard old.list && new.list else { return sameElement }
         if sameElement { return true }
         guard old.nativeType == new.nativeType || (new.nativeType == nil && new.type == .string && new.enumType == nil) else { return false }
-        if elementsNarrow(from: old, to: new) { return true }
+        if ColumnChange(from: old, to: new).narrowsListElements { return true }
         switch (old.type, new.type) {
         case (.int, .bigint), (.int, .float), (.int, .decimal), (.bigint, .decimal): return old.enumType == nil && new.enumType == nil
         // Text read as whole numbers: each element that is not one is counted first.
         case (let text, .int) where text.isText, (let text, .bigint) where text.isText: return old.enumType == nil && new.enumType == nil
         case (_, .string) where new.enumType == nil: return true
         case (.string, .string): return true // into or between enum types: each element is counted first
-        default: return false
-        }
-    }
-
-    /// Whether a list's elements become a numeric type that cannot hold every old value exactly
-    /// (`float` or `decimal` to `int` or `bigint`, `bigint` to `int` or `float`): the rows with an
-    /// element that would be rounded or overflow are counted before, and a guard checks every
-    /// element again under the rewrite's lock.
-    public static func elementsNarrow(from old: CanonicalField, to new: CanonicalField) -> Bool {
-        guard old.list, new.list, old.enumType == nil, new.enumType == nil, old.nativeType == nil, new.nativeType == nil else { return false }
-        switch (old.type, new.type) {
-        case (.bigint, .float), (.float, .int), (.float, .bigint), (.bigint, .int), (.decimal, .int), (.decimal, .bigint): return true
         default: return false
         }
     }

@@ -70,6 +70,18 @@ public struct ColumnChange: Hashable, Sendable, CustomStringConvertible {
         return field.defaultValue.map { "\($0)" } ?? "none"
     }
 
+    /// Whether a list's elements become a numeric type that cannot hold every old value exactly
+    /// (`float` or `decimal` to `int` or `bigint`, `bigint` to `int` or `float`): the rows with an
+    /// element that would be rounded or overflow are counted before, and a guard checks every
+    /// element again under the rewrite's lock.
+    public var narrowsListElements: Bool {
+        guard from.list, to.list, from.enumType == nil, to.enumType == nil, from.nativeType == nil, to.nativeType == nil else { return false }
+        switch (from.type, to.type) {
+        case (.bigint, .float), (.float, .int), (.float, .bigint), (.bigint, .int), (.decimal, .int), (.decimal, .bigint): return true
+        default: return false
+        }
+    }
+
     /// What the change of type does to stored values.
     public var typeConversion: TypeConversion {
         switch (from.type, to.type) {

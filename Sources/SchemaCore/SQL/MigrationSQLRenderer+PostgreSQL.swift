@@ -215,7 +215,7 @@ extension MigrationSQLRenderer {
         // A list's elements narrowed (`float[]` to `int[]`): a CHECK holds no subquery, so the guard
         // converts the whole array and back, which gives the same array only when no element was
         // rounded (one out of the new range fails the cast itself). Rows breaking it were counted first.
-        if MigrationPlanner.elementsNarrow(from: from, to: to) {
+        if ColumnChange(from: from, to: to).narrowsListElements {
             return guarded(table: table, column: to.name, "\(column)::\(newType)::\(dialect.columnType(from)) = \(column)")
                 + [SQLStatement(.tables, "\(alter) USING \(column)::\(newType)", lock: rewrite)]
         }
