@@ -72,8 +72,7 @@ extension MigrationSQLRenderer {
                 // Text the database cannot read as a whole number fails PostgreSQL's cast (and the start
                 // with it) and stays text in SQLite's INTEGER column, where Prisma Client cannot read it:
                 // counted first, so the change is refused with the rows.
-                if from.type.isText, to.type == .int || to.type == .bigint, from.enumType == nil, to.enumType == nil, to.nativeType == nil {
-                    let range = to.type == .int ? Self.intRange : Self.bigintRange
+                if from.type.isText, from.enumType == nil, let range = Self.wholeNumberRange(to) {
                     valueViolations({ "\($0) IS NOT NULL AND \(notAnInteger($0, range: range))" }, "is not a whole number from \(range.lowerBound) to \(range.upperBound)")
                 }
                 // SQLite's REAL affinity rounds such integers as silently as a PostgreSQL cast.
@@ -82,7 +81,16 @@ extension MigrationSQLRenderer {
                 }
                 let change = ColumnChange(from: from, to: to)
                 if let expression = dialect.checkExpression(current), change.checkChanged && !change.loosensOrKeepsChecks || from.type != to.type {
-                    violations("NOT (\(expression))", "rows of \(table) whose \(to.name) breaks the new constraint (\(dialect.checkExpression(to) ?? expression))")
+                    let description = "rows of \(table) whose \(to.name) breaks the new constraint (\(dialect.checkExpression(to) ?? expression))"
+                    if from.type.isText, !to.list, let range = Self.wholeNumberRange(to) {
+                        // Text becoming a number meets the new bounds as the number it becomes (text
+                        // compared with a number is an error on PostgreSQL, always greater on SQLite);
+                        // text that is no number is counted above.
+                        let number = dialect == .postgresql ? "\(column)::numeric" : "CAST(trim(\(column)) AS REAL)"
+                        violations("NOT (\(notAnInteger(column, range: range))) AND NOT (\(expression.replacingOccurrences(of: column, with: number)))", description)
+                    } else {
+                        violations("NOT (\(expression))", description)
+                    }
                 }
                 if from.optional && !to.optional {
                     if let value = dialect.defaultExpression(to) {
@@ -120,6 +128,13 @@ extension MigrationSQLRenderer {
     /// The values of `int` and `bigint`.
     static let intRange: ClosedRange<Int64> = -2_147_483_648...2_147_483_647
     static let bigintRange: ClosedRange<Int64> = Int64.min...Int64.max
+
+    /// The values `field` holds when it is a plain `int` or `bigint` (no enum or native type),
+    /// the types text is read into with a count of what cannot be (``notAnInteger(_:range:)``).
+    static func wholeNumberRange(_ field: CanonicalField) -> ClosedRange<Int64>? {
+        guard field.enumType == nil, field.nativeType == nil else { return nil }
+        return field.type == .int ? intRange : field.type == .bigint ? bigintRange : nil
+    }
 
     /// A condition true for a text `value` the database would not read as a whole number in
     /// `range`: PostgreSQL's integer input (digits with a sign, spaces around), the number
