@@ -85,9 +85,10 @@ extension MigrationSQLRenderer {
                     if from.type.isText, !to.list, let range = Self.wholeNumberRange(to) {
                         // Text becoming a number meets the new bounds as the number it becomes (text
                         // compared with a number is an error on PostgreSQL, always greater on SQLite);
-                        // text that is no number is counted above.
+                        // text that is no number is counted above. CASE, because the order in which
+                        // PostgreSQL evaluates the terms of an AND is its own, and the cast fails on such text.
                         let number = dialect == .postgresql ? "\(column)::numeric" : "CAST(trim(\(column)) AS REAL)"
-                        violations("NOT (\(notAnInteger(column, range: range))) AND NOT (\(expression.replacingOccurrences(of: column, with: number)))", description)
+                        violations("CASE WHEN \(notAnInteger(column, range: range)) THEN false ELSE NOT (\(expression.replacingOccurrences(of: column, with: number))) END", description)
                     } else {
                         violations("NOT (\(expression))", description)
                     }
