@@ -65,8 +65,8 @@ import Testing
         #expect(messages(Self.v1.replacingOccurrences(of: #"labels: { type: "string[]" }"#, with: "labels: { type: string, nullable: true }")).isEmpty)
         let collapsedAndRetyped = messages(Self.v1.replacingOccurrences(of: #"labels: { type: "string[]" }"#, with: "labels: { type: int, nullable: true }"))
         #expect(collapsedAndRetyped.contains { $0.contains("Member.labels: a value and a list convert into each other only with the same element type") }, "\(collapsedAndRetyped)")
-        let narrowed = messages(Self.v1.replacingOccurrences(of: #"labels: { type: "string[]" }"#, with: #"labels: { type: "float[]" }"#))
-        #expect(narrowed.contains { $0.contains("Member.labels: this change of a list's element type cannot be planned") }, "\(narrowed)")
+        let dated = messages(Self.v1.replacingOccurrences(of: #"labels: { type: "string[]" }"#, with: #"labels: { type: "datetime[]" }"#))
+        #expect(dated.contains { $0.contains("Member.labels: this change of a list's element type cannot be planned") }, "\(dated)")
         let retypedAtOnce = messages(Self.v1.replacingOccurrences(of: "nickname: { type: string, nullable: true }", with: #"nickname: { type: "int[]" }"#))
         #expect(!retypedAtOnce.isEmpty, "a value becomes a list of the same type only")
         // A list's default changed alone is a change of the column's default.

@@ -126,6 +126,37 @@ import Testing
              sqlite: .refused(["4 rows of Customer whose name is not a whole number from -2147483648 to 2147483647", "c1; c5; c6"]),
              postgres: .refused(["4 rows of Customer whose name is not a whole number from -2147483648 to 2147483647", "c1; c5; c6"]),
              allowDataLoss: true),
+        // Text read as a fraction: PostgreSQL's cast fails on what is no number or out of a
+        // double's range; SQLite's REAL column keeps what is no number as text (and 1e400 is its infinity).
+        Case(description: "text to float",
+             edit: ("      name: { type: string, nullable: true }", "      name: { type: float, nullable: true }"),
+             seed: #"INSERT INTO "Customer" ("id", "name") VALUES ('c1', 'abc'), ('c2', ' 1.5e3 '), ('c3', '1e400'), ('c4', NULL), ('c5', '-0.5')"#,
+             probe: #"SELECT CAST("name" AS TEXT) AS "value" FROM "Customer" WHERE "id" = 'c1'"#, value: "abc",
+             sqlite: .refused(["1 row of Customer whose name is not a number a float holds", "c1"]),
+             postgres: .refused(["2 rows of Customer whose name is not a number a float holds", "c1; c3"]),
+             allowDataLoss: true),
+        // A decimal holds less than 10^35 on PostgreSQL; a new maximum is met as the number.
+        Case(description: "text to decimal with a maximum",
+             edit: ("      name: { type: string, nullable: true }", "      name: { type: decimal, nullable: true, max: 100 }"),
+             seed: #"INSERT INTO "Customer" ("id", "name") VALUES ('c1', 'twelve'), ('c2', '12.50'), ('c3', '150'), ('c4', '1e40')"#,
+             probe: #"SELECT CAST("name" AS TEXT) AS "value" FROM "Customer" WHERE "id" = 'c1'"#, value: "twelve",
+             sqlite: .refused(["1 row of Customer whose name is not a number", "c1", "2 rows of Customer whose name breaks the new constraint", "c3; c4"]),
+             postgres: .refused(["2 rows of Customer whose name is not a number a decimal holds", "c1; c4", "1 row of Customer whose name breaks the new constraint", "c3"]),
+             allowDataLoss: true),
+        Case(description: "text to boolean",
+             edit: ("      name: { type: string, nullable: true }", "      name: { type: boolean, nullable: true }"),
+             seed: #"INSERT INTO "Customer" ("id", "name") VALUES ('c1', 'maybe'), ('c2', ' Yes'), ('c3', '0'), ('c4', 'off'), ('c5', '2')"#,
+             probe: #"SELECT CAST("name" AS TEXT) AS "value" FROM "Customer" WHERE "id" = 'c1'"#, value: "maybe",
+             sqlite: .refused(["2 rows of Customer whose name is not 0 or 1", "c1; c5"]),
+             postgres: .refused(["2 rows of Customer whose name is not a boolean (true/false, yes/no, on/off, 1/0)", "c1; c5"]),
+             allowDataLoss: true),
+        // The words PostgreSQL's cast reads become the same booleans in SQLite's rebuild.
+        Case(description: "text words to boolean",
+             edit: ("      name: { type: string, nullable: true }", "      name: { type: boolean, nullable: true }"),
+             seed: #"INSERT INTO "Customer" ("id", "name") VALUES ('c1', ' Yes'), ('c2', 'off'), ('c3', 'TRUE'), ('c4', '0'), ('c5', NULL)"#,
+             probe: "SELECT " + (1...5).map { #"(SELECT CASE WHEN "name" IS NULL THEN '-' WHEN "name" THEN 't' ELSE 'f' END FROM "Customer" WHERE "id" = 'c\#($0)')"# }
+                .joined(separator: " || ") + #" AS "value""#,
+             value: "tftf-", sqlite: .applied, postgres: .applied, allowDataLoss: true),
     ]
 
     @Test(arguments: Backend.available, Self.cases)

@@ -69,11 +69,12 @@ extension MigrationSQLRenderer {
                     default: break
                     }
                 }
-                // Text the database cannot read as a whole number fails PostgreSQL's cast (and the start
-                // with it) and stays text in SQLite's INTEGER column, where Prisma Client cannot read it:
+                // Text the database cannot read as the new type fails PostgreSQL's cast (and the start
+                // with it) and stays text in SQLite's column, where Prisma Client cannot read it:
                 // counted first, so the change is refused with the rows.
-                if from.type.isText, from.enumType == nil, let range = Self.wholeNumberRange(to) {
-                    valueViolations({ "\($0) IS NOT NULL AND \(notAnInteger($0, range: range))" }, "is not a whole number from \(range.lowerBound) to \(range.upperBound)")
+                let reading = from.type.isText && from.enumType == nil ? TextReading(into: to) : nil
+                if let reading {
+                    valueViolations({ "\($0) IS NOT NULL AND \(unreadable($0, as: reading))" }, reading.failure(in: dialect))
                 }
                 // SQLite's REAL affinity rounds such integers as silently as a PostgreSQL cast.
                 if from.type == .bigint && to.type == .float {
@@ -82,13 +83,12 @@ extension MigrationSQLRenderer {
                 let change = ColumnChange(from: from, to: to)
                 if let expression = dialect.checkExpression(current), change.checkChanged && !change.loosensOrKeepsChecks || from.type != to.type {
                     let description = "rows of \(table) whose \(to.name) breaks the new constraint (\(dialect.checkExpression(to) ?? expression))"
-                    if from.type.isText, !to.list, let range = Self.wholeNumberRange(to) {
+                    if let reading, !to.list, let number = number(column, as: reading) {
                         // Text becoming a number meets the new bounds as the number it becomes (text
                         // compared with a number is an error on PostgreSQL, always greater on SQLite);
                         // text that is no number is counted above. CASE, because the order in which
                         // PostgreSQL evaluates the terms of an AND is its own, and the cast fails on such text.
-                        let number = dialect == .postgresql ? "\(column)::numeric" : "CAST(trim(\(column)) AS REAL)"
-                        violations("CASE WHEN \(notAnInteger(column, range: range)) THEN false ELSE NOT (\(expression.replacingOccurrences(of: column, with: number))) END", description)
+                        violations("CASE WHEN \(unreadable(column, as: reading)) THEN false ELSE NOT (\(expression.replacingOccurrences(of: column, with: number))) END", description)
                     } else {
                         violations("NOT (\(expression))", description)
                     }
@@ -125,30 +125,4 @@ extension MigrationSQLRenderer {
 
     /// What ``anyElement(of:where:)`` calls one element.
     static let element = #""element""#
-
-    /// The values of `int` and `bigint`.
-    static let intRange: ClosedRange<Int64> = -2_147_483_648...2_147_483_647
-    static let bigintRange: ClosedRange<Int64> = Int64.min...Int64.max
-
-    /// The values `field` holds when it is a plain `int` or `bigint` (no enum or native type),
-    /// the types text is read into with a count of what cannot be (``notAnInteger(_:range:)``).
-    static func wholeNumberRange(_ field: CanonicalField) -> ClosedRange<Int64>? {
-        guard field.enumType == nil, field.nativeType == nil else { return nil }
-        return field.type == .int ? intRange : field.type == .bigint ? bigintRange : nil
-    }
-
-    /// A condition true for a text `value` the database would not read as a whole number in
-    /// `range`: PostgreSQL's integer input (digits with a sign, spaces around), the number
-    /// compared as `numeric` only once it is one; SQLite's integer affinity (the same form), the
-    /// number compared as REAL, which does not saturate as an INTEGER cast does.
-    func notAnInteger(_ value: String, range: ClosedRange<Int64>) -> String {
-        switch dialect {
-        case .postgresql:
-            return "CASE WHEN \(value) ~ '^[[:space:]]*[+-]?[0-9]+[[:space:]]*$' THEN \(value)::numeric NOT BETWEEN \(range.lowerBound) AND \(range.upperBound) ELSE true END"
-        case .sqlite:
-            let text = "trim(\(value))"
-            let digits = "((\(text) <> '' AND \(text) NOT GLOB '*[^0-9]*') OR (length(\(text)) > 1 AND substr(\(text), 1, 1) IN ('+', '-') AND substr(\(text), 2) NOT GLOB '*[^0-9]*'))"
-            return "typeof(\(value)) = 'text' AND NOT (\(digits) AND CAST(\(text) AS REAL) BETWEEN \(range.lowerBound) AND \(range.upperBound))"
-        }
-    }
 }

@@ -56,6 +56,9 @@ extension MigrationSQLRenderer {
             let sourceName = renames[field.name] ?? field.name
             guard let source = old.field(named: sourceName) else { continue }
             var expression = q(sourceName)
+            if source.type.isText, source.enumType == nil, !source.list, TextReading(into: field) == .boolean {
+                expression = sqliteTextAsBoolean(expression)
+            }
             if source.optional && !field.optional, let value = dialect.defaultExpression(field) {
                 expression = "COALESCE(\(expression), \(value))"
             }
