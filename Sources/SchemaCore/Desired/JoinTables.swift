@@ -3,7 +3,34 @@
 /// first model's key and `B` with the second's, both keys of the table (`_AToB_AB_pkey` on
 /// PostgreSQL, a unique index `_AToB_AB_unique` on SQLite), an index `_AToB_B_index`, and foreign
 /// keys that cascade both ways. They are planned, approved and applied like the entities.
+///
+/// A side renamed (`renamedFrom:`) renames the table with it, and may swap its sides: `_PostToTag`
+/// becomes `_CategoryToPost` when `Tag` becomes `Category`, whose column `A` now holds what `B`
+/// held. The planner renames the join table with its sides (``previousName(of:entityRenames:)``)
+/// and gives it the renames ``swappedSides`` when the sides swap
+/// (``sidesSwap(from:to:entityRenames:)``); its rows are copied over (``DerivedChange``).
 enum JoinTables {
+    /// The renames of a join table whose sides swap: each column takes the other's values.
+    static let swappedSides = ["A": "B", "B": "A"]
+
+    /// The name `join` had before the entity renames (new name → applied name), when Prisma
+    /// names it after its sides (`_AToB`; a relation's name keeps its table's name) and a side is renamed.
+    static func previousName(of join: CanonicalEntity, entityRenames: [String: String]) -> String? {
+        let targets = join.relations.map(\.target).sorted()
+        guard join.isJoinTable, targets.count == 2, join.name == "_\(targets[0])To\(targets[1])" else { return nil }
+        let before = targets.map { entityRenames[$0] ?? $0 }.sorted()
+        let name = "_\(before[0])To\(before[1])"
+        return name == join.name ? nil : name
+    }
+
+    /// Whether the model whose key the applied join table `before` holds in `A` holds `B` in
+    /// `after`, given the entity renames that hold (new name → applied name).
+    static func sidesSwap(from before: CanonicalEntity, to after: CanonicalEntity, entityRenames: [String: String]) -> Bool {
+        func target(_ entity: CanonicalEntity, _ side: String) -> String? { entity.relations.first { $0.name == side }?.target }
+        guard before.isJoinTable, after.isJoinTable, let oldA = target(before, "A"), let newA = target(after, "A"), let newB = target(after, "B"), newA != newB else { return false }
+        return (entityRenames[newA] ?? newA) != oldA
+    }
+
     /// One join table per relation pair (both sides may declare it), in the order first declared.
     static func of(_ entities: [DesiredEntity], host: PrismaSchema?) -> [DesiredEntity] {
         let byName = Dictionary(entities.map { ($0.structure.name, $0.structure) }, uniquingKeysWith: { first, _ in first })

@@ -32,6 +32,11 @@ public struct DerivedChange: Hashable, Sendable {
     /// The structures are taken as the database has them (``CanonicalEntity/inDatabase``): a field
     /// whose `map:` changes is its column renamed.
     public init(from: CanonicalEntity?, to: CanonicalEntity?, renames: [String: String] = [:], renderer: MigrationSQLRenderer, rollout: Bool = false) {
+        if let from, let to, from.isJoinTable, to.isJoinTable, from.name != to.name {
+            self = Self.movingJoinTable(from: from.inDatabase(for: renderer.dialect), to: to.inDatabase(for: renderer.dialect),
+                                        swapped: renames == JoinTables.swappedSides, renderer: renderer, rollout: rollout)
+            return
+        }
         let renames = Self.columnRenames(from: from, to: to, renames: renames)
         let from = from?.inDatabase(for: renderer.dialect)
         let to = to?.inDatabase(for: renderer.dialect)
@@ -96,7 +101,9 @@ public struct DerivedChange: Hashable, Sendable {
     /// The table between the expand and the contract of the change from `from` to `to`, as the
     /// database has it (``Rollout/expanded(from:to:renames:)`` of the structures ``init`` renders).
     public static func expandedTable(from: CanonicalEntity, to: CanonicalEntity, renames: [String: String]) -> CanonicalEntity {
-        Rollout.expanded(from: from.inDatabase, to: to.inDatabase, renames: columnRenames(from: from, to: to, renames: renames))
+        // A join table moved under a new name is the new table from the expand on (the old name a view).
+        if from.isJoinTable, to.isJoinTable, from.name != to.name { return to.inDatabase }
+        return Rollout.expanded(from: from.inDatabase, to: to.inDatabase, renames: columnRenames(from: from, to: to, renames: renames))
     }
 
     /// The rename hints (new field → old field) as columns, with a field whose `map:` changes

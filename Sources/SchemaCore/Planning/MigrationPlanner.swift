@@ -17,12 +17,14 @@ public enum MigrationPlanner {
             let previous = renamedFrom[entity.structure.name]
             let before = appliedByName[previous ?? entity.structure.name]
             if before?.checksum == entity.checksum && previous == nil { continue }
-            let derived = DerivedChange(from: before?.structure, to: entity.structure, renames: entity.renames, renderer: renderer, rollout: rollout)
+            var renames = entity.renames
+            if let before, JoinTables.sidesSwap(from: before.structure, to: entity.structure, entityRenames: renamedFrom) { renames = JoinTables.swappedSides }
+            let derived = DerivedChange(from: before?.structure, to: entity.structure, renames: renames, renderer: renderer, rollout: rollout)
             var change = PlannedChange(
                 id: PlannedChange.id(entity: entity.structure.name, from: before?.checksum, to: entity.checksum),
                 entity: entity.structure.name, action: before == nil ? .create : .alter, packages: entity.packages,
                 fromChecksum: before?.checksum, toChecksum: entity.checksum, structure: entity.structure,
-                derived: derived, renames: entity.renames)
+                derived: derived, renames: renames)
             change.renamedFrom = previous
             changes.append(change)
         }
@@ -38,19 +40,27 @@ public enum MigrationPlanner {
 
     /// New entity name → the applied name it takes over: the `renamedFrom:` hints that hold, i.e.
     /// the entity is not applied under its own name, the old name is applied and no package wants
-    /// it any more, and no other entity claims it (then neither does: which one is meant is unclear).
+    /// it any more, and no other entity claims it (then neither does: which one is meant is unclear);
+    /// and the join tables of many-to-many relations whose names follow those renames.
     public static func entityRenames(desired: [DesiredEntity], applied: [AppliedEntity]) -> [String: String] {
         let appliedNames = Set(applied.map(\.structure.name))
         let desiredNames = Set(desired.map(\.structure.name))
         let claims = desired.compactMap { entity in entity.renamedFrom.map { (entity.structure.name, $0) } }
             .filter { new, old in !appliedNames.contains(new) && appliedNames.contains(old) && !desiredNames.contains(old) }
         let claimants = Dictionary(grouping: claims, by: \.1)
-        return Dictionary(claims.filter { claimants[$0.1]?.count == 1 }, uniquingKeysWith: { first, _ in first })
+        var renames = Dictionary(claims.filter { claimants[$0.1]?.count == 1 }, uniquingKeysWith: { first, _ in first })
+        // A many-to-many's join table named after its sides follows their renames.
+        for join in desired where join.structure.isJoinTable && !appliedNames.contains(join.structure.name) {
+            if let old = JoinTables.previousName(of: join.structure, entityRenames: renames), appliedNames.contains(old), !desiredNames.contains(old) {
+                renames[join.structure.name] = old
+            }
+        }
+        return renames
     }
 
     /// Changes that cannot be planned yet, as messages: the scan refuses them instead of planning
-    /// something else. A renamed entity in a many-to-many relation (the join table's name and
-    /// sides follow the entity's name). Changes of a compound primary key (to, from or between keys of several fields), and
+    /// something else. A renamed entity whose named many-to-many join table keeps its name but
+    /// swaps its sides. Changes of a compound primary key (to, from or between keys of several fields), and
     /// of scalar lists: any on SQLite (no arrays; Prisma has no lists there), a list becoming one
     /// value, element conversions ``listChangeIsPlannable(from:to:)`` does not plan, and removing
     /// or reordering values of an enum type a list uses (the type is made again, which converts
@@ -65,14 +75,13 @@ public enum MigrationPlanner {
             if let type = field.enumType { appliedValues[type] = field.enumValues ?? [] }
         }
         let renamedFrom = entityRenames(desired: desired, applied: applied)
-        let manyToManyTargets = Set(desired.flatMap { entity in
-            entity.structure.relations.filter { $0.kind == .manyToMany }.flatMap { [$0.target, entity.structure.name] }
-        })
         for entity in desired {
             let before = appliedByName[renamedFrom[entity.structure.name] ?? entity.structure.name]
-            if let old = renamedFrom[entity.structure.name], manyToManyTargets.contains(entity.structure.name) {
-                messages.append("entity \(entity.structure.name): renaming \(old) changes the name of the join table of its many-to-many relations (and which side is A), "
-                                + "which schema cannot plan yet; keep the name \(old)")
+            // A named join table keeps its name when a side is renamed, but its sides may swap:
+            // the copy that swaps them needs a new name (``DerivedChange/movingJoinTable(from:to:swapped:renderer:rollout:)``).
+            if renamedFrom[entity.structure.name] == nil, let before, JoinTables.sidesSwap(from: before, to: entity.structure, entityRenames: renamedFrom) {
+                messages.append("join table \(entity.structure.name): the renamed side now sorts first, so its columns A and B would swap, which schema cannot plan yet "
+                                + "for a relation with a relationName; keep the entity's name")
             }
             for field in entity.structure.fields {
                 let old = before?.field(named: entity.renames[field.name] ?? field.name)
@@ -142,10 +151,11 @@ public enum MigrationPlanner {
     /// RW101 for each table a statement rewrites while reads and writes wait (PostgreSQL type
     /// changes that cannot be made in the catalog); approving such a change needs `--allow-rewrite`.
     public static func rewriteRisks(of statements: [SQLStatement]) -> [OperationRisk] {
-        let tables = statements.compactMap { $0.lock?.work == .rewrite ? $0.lock?.table : nil }
-        return Array(Set(tables)).sorted().map {
-            OperationRisk(code: "RW101", kind: .tableRewrite,
-                          message: "rewrites table \($0) under ACCESS EXCLUSIVE: reads and writes of it wait until the rewrite ends (see the row count below)")
+        let rewritten = Dictionary(statements.compactMap { $0.lock?.work == .rewrite ? $0.lock : nil }.map { ($0.table, $0.mode) }, uniquingKeysWith: { first, _ in first })
+        return rewritten.keys.sorted().map { table in
+            OperationRisk(code: "RW101", kind: .tableRewrite, message: rewritten[table] == "EXCLUSIVE"
+                ? "copies table \(table) under EXCLUSIVE: writes to it wait until the copy ends, reads go on (see the row count below)"
+                : "rewrites table \(table) under ACCESS EXCLUSIVE: reads and writes of it wait until the rewrite ends (see the row count below)")
         }
     }
 

@@ -95,23 +95,48 @@ extension MigrationSQLRenderer {
     /// deletes and upserts reach the table (its defaults, triggers and constraints apply);
     /// `security_invoker` makes the table's row-level security and privileges those of whoever
     /// queries the view, and the roles that may use the table are given the same rights on it.
-    func compatibilityView(_ old: CanonicalEntity, over table: String) -> [SQLStatement] {
-        let columns = MigrationSQLRenderer.orderedFields(old).map { q($0.name) }.joined(separator: ", ")
-        let grants = """
-            DO $grants$ DECLARE privilege record; BEGIN \
-            FOR privilege IN SELECT a.privilege_type AS kind, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END AS grantee \
-            FROM pg_class c, aclexplode(c.relacl) a WHERE c.oid = \(dialect.literal(q(table)))::regclass \
-            AND a.privilege_type IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE') AND a.grantee <> c.relowner LOOP \
-            EXECUTE format('GRANT %s ON %I TO %s', privilege.kind, \(dialect.literal(old.name)), privilege.grantee); END LOOP; END $grants$
-            """
+    ///
+    /// - Parameter swapped: a join table whose sides swapped: the view's `A` is the table's `B`
+    ///   and its `B` the table's `A` (a simple view, so PostgreSQL writes through it too).
+    func compatibilityView(_ old: CanonicalEntity, over table: String, swapped: Bool = false) -> [SQLStatement] {
+        let columns = MigrationSQLRenderer.orderedFields(old).map { field in
+            guard swapped, let source = JoinTables.swappedSides[field.name] else { return q(field.name) }
+            return "\(q(source)) AS \(q(field.name))"
+        }.joined(separator: ", ")
         return [
             SQLStatement(.createViews, "CREATE VIEW \(q(old.name)) WITH (security_invoker = true) AS SELECT \(columns) FROM \(q(table))"),
-            SQLStatement(.createViews, grants),
+            SQLStatement(.createViews, grantsLike(table, on: old.name)),
         ]
     }
 
-    /// Drops the view ``compatibilityView(_:over:)`` made, first of a contract or a rollback.
+    /// Gives every role (but the owner) that may read or write `table` the same rights on
+    /// `target` (PostgreSQL): a view over a renamed table, a join table copied under a new name.
+    func grantsLike(_ table: String, on target: String) -> String {
+        """
+        DO $grants$ DECLARE privilege record; BEGIN \
+        FOR privilege IN SELECT a.privilege_type AS kind, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END AS grantee \
+        FROM pg_class c, aclexplode(c.relacl) a WHERE c.oid = \(dialect.literal(q(table)))::regclass \
+        AND a.privilege_type IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE') AND a.grantee <> c.relowner LOOP \
+        EXECUTE format('GRANT %s ON %I TO %s', privilege.kind, \(dialect.literal(target)), privilege.grantee); END LOOP; END $grants$
+        """
+    }
+
+    /// Drops the view ``compatibilityView(_:over:swapped:)`` made, first of a contract or a rollback.
     func dropCompatibilityView(_ name: String) -> SQLStatement {
         SQLStatement(.dropViews, "DROP VIEW IF EXISTS \(q(name))")
+    }
+
+    /// Copies the rows of the join table `old` into `new` (``DerivedChange/movingJoinTable(from:to:swapped:renderer:rollout:)``),
+    /// each column into the other when the sides `swapped`. On PostgreSQL the old table is locked
+    /// against writes first, until the transaction drops it: reads go on, and no row written
+    /// after the copy is lost with the table; the roles that could use it get the same rights
+    /// on the new one.
+    func copyJoinRows(from old: String, to new: String, swapped: Bool) -> [SQLStatement] {
+        let source = swapped ? #""B", "A""# : #""A", "B""#
+        let copy = #"INSERT INTO \#(q(new)) ("A", "B") SELECT \#(source) FROM \#(q(old))"#
+        guard dialect == .postgresql else { return [SQLStatement(.tables, copy)] }
+        let lock = LockImpact("EXCLUSIVE", on: old, work: .rewrite)
+        return [SQLStatement(.tables, "LOCK TABLE \(q(old)) IN EXCLUSIVE MODE", lock: lock), SQLStatement(.tables, copy, lock: lock),
+                SQLStatement(.tables, grantsLike(old, on: new))]
     }
 }

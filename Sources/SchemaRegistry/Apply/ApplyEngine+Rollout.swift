@@ -131,6 +131,14 @@ extension ApplyEngine {
     /// old name back under them, and their snapshots would name a table that no longer exists.
     static func renameRollbackRefusal(_ item: QueueItem, applied: [String: AppliedEntity]) -> Refusal? {
         guard let previous = item.renamedFrom else { return nil }
+        // A join table moved with its sides' names would be made again referencing their old
+        // names, which are views until their own renames are rolled back, and those are refused
+        // while the join table references them.
+        if item.structure?.isJoinTable == true {
+            return Refusal(itemId: item.id, entity: item.entity, code: .baseChanged,
+                           message: "the join table moved from \(previous) with its sides' renames and cannot be rolled back alone; "
+                            + "run `schema complete \(item.entity)` and change the packages forward instead")
+        }
         let referrers = applied.values.map(\.structure).filter { entity in
             entity.name != item.entity && entity.relations.contains { $0.kind == .belongsTo && $0.target == item.entity }
         }.map(\.name).sorted()

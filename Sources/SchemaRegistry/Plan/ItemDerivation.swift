@@ -149,7 +149,10 @@ extension Registry {
             if !item.renames.isEmpty { return "a repair has no renames" }
         }
         if item.action != .repair, item.repairOf != nil { return "only a repair records a live table" }
-        if let previous = item.renamedFrom, item.action != .alter || previous == item.entity || !Identifier.isValid(previous) {
+        // A join table's name is `_` and an identifier (`_PostToTag`).
+        let joinTable = item.structure?.isJoinTable == true
+        if let previous = item.renamedFrom, item.action != .alter || previous == item.entity
+            || !Identifier.isValid(joinTable && previous.hasPrefix("_") ? String(previous.dropFirst()) : previous) {
             return "only an alter renames an entity, from another valid name"
         }
         return nil

@@ -1,0 +1,39 @@
+extension DerivedChange {
+    /// A many-to-many's join table whose name changes with a side's (`_PostToTag` to
+    /// `_CategoryToPost`), from and to as the database has them: the table Prisma Migrate makes
+    /// under the new name, the rows copied into it (each column taking the other's values when
+    /// the sides swap), the old table dropped. Copying rather than renaming in place gives the
+    /// new table every name Prisma gives it (key, index, foreign keys) and its columns in
+    /// Prisma's order, on both databases; the old table is locked against writes from the copy
+    /// to its drop, so no row written meanwhile is lost. Rolled out, the old name stays a view
+    /// over the new table (its columns swapped back) until the contract drops it. There is no
+    /// way back: the old table would reference its sides' old names, views until their renames
+    /// are rolled back, which are refused while the join table references them; `rollback`
+    /// refuses it with the reason.
+    static func movingJoinTable(from: CanonicalEntity, to: CanonicalEntity, swapped: Bool, renderer: MigrationSQLRenderer, rollout: Bool) -> DerivedChange {
+        func move(_ a: CanonicalEntity, _ b: CanonicalEntity) -> [SQLStatement] {
+            renderer.render(MigrationStep(from: nil, to: b, operations: TableDiff.operations(from: nil, to: b))).statements
+                + renderer.copyJoinRows(from: a.name, to: b.name, swapped: swapped)
+                + renderer.render(MigrationStep(from: a, to: nil, operations: TableDiff.operations(from: a, to: nil))).statements
+        }
+        let operations: [SchemaOperation] = [.renameTable(from: from.name, to: to.name)]
+        var change = DerivedChange(operations: operations, risks: MigrationPlanner.risks(of: operations, creating: false), statements: move(from, to))
+        if rollout && renderer.dialect == .postgresql {
+            let dropView = renderer.dropCompatibilityView(from.name)
+            change.incompatibilities = [Rollout.Incompatibility(.renamedEntity, "\(from.name) → \(to.name)")]
+            change.statements += renderer.compatibilityView(from, over: to.name, swapped: swapped)
+                + [dropView.inPart(.contract)]
+            // The view keeps the old name working: the rename breaks no client of the running version.
+            change.risks = []
+        }
+        change.risks += MigrationPlanner.rewriteRisks(of: change.statements.filter { $0.part != .rollback })
+        return change
+    }
+
+    init(operations: [SchemaOperation], risks: [OperationRisk], statements: [SQLStatement], checks: [DataCheck] = []) {
+        self.operations = operations
+        self.risks = risks
+        self.statements = statements
+        self.checks = checks
+    }
+}

@@ -1,0 +1,179 @@
+import Foundation
+import SchemaCore
+import SchemaRegistry
+import Testing
+
+/// An entity renamed while it is a side of an implicit many-to-many (issue 20): the join table's
+/// name follows the models' names (`_PostToTag` → `_CategoryToPost` when `Tag` becomes
+/// `Category`), and its columns may swap sides (`A` is the model first in alphabetical order).
+/// Every pair is kept, each side's key in the column Prisma Client now reads it from; the tables
+/// are the ones Prisma Migrate makes for the new models; in a rolling deploy the old name stays a
+/// view the running version reads and writes until `complete`.
+@Suite(.serialized) struct JoinTableRenameTests {
+    static let v1 = """
+        entities:
+          - name: Post
+            fields:
+              id: { type: cuid, primary: true, generated: true }
+            relations:
+              - { name: tags, type: manyToMany, entity: Tag }
+          - name: Tag
+            fields:
+              id: { type: int, primary: true, generated: true }
+            relations:
+              - { name: posts, type: manyToMany, entity: Post }
+        """
+    /// Tag renamed to Category: `_PostToTag` becomes `_CategoryToPost`, and `A` (was the post) is now the category.
+    static let v2 = v1.replacingOccurrences(of: "  - name: Tag\n", with: "  - name: Category\n    renamedFrom: Tag\n")
+        .replacingOccurrences(of: "entity: Tag }", with: "entity: Category }")
+    /// Then Post renamed to Zine: `_CategoryToZine`, the sides in the same order.
+    static let v3 = v2.replacingOccurrences(of: "  - name: Post\n", with: "  - name: Zine\n    renamedFrom: Post\n")
+        .replacingOccurrences(of: "entity: Post }", with: "entity: Zine }")
+
+    /// What `prisma migrate dev` makes for `model <a> { id Int @id @default(autoincrement()) … }`
+    /// and `model <b> { id String @id @default(cuid()) … }` related by lists, by hand.
+    static func prismaMigrateSQL(_ dialect: SQLDialect, a: String, b: String) -> [String] {
+        let join = "_\(a)To\(b)"
+        switch dialect {
+        case .postgresql:
+            return [
+                #"CREATE TABLE "\#(a)" ("id" SERIAL NOT NULL, CONSTRAINT "\#(a)_pkey" PRIMARY KEY ("id"))"#,
+                #"CREATE TABLE "\#(b)" ("id" TEXT NOT NULL, CONSTRAINT "\#(b)_pkey" PRIMARY KEY ("id"))"#,
+                #"CREATE TABLE "\#(join)" ("A" INTEGER NOT NULL, "B" TEXT NOT NULL, CONSTRAINT "\#(join)_AB_pkey" PRIMARY KEY ("A","B"))"#,
+                #"CREATE INDEX "\#(join)_B_index" ON "\#(join)"("B")"#,
+                #"ALTER TABLE "\#(join)" ADD CONSTRAINT "\#(join)_A_fkey" FOREIGN KEY ("A") REFERENCES "\#(a)"("id") ON DELETE CASCADE ON UPDATE CASCADE"#,
+                #"ALTER TABLE "\#(join)" ADD CONSTRAINT "\#(join)_B_fkey" FOREIGN KEY ("B") REFERENCES "\#(b)"("id") ON DELETE CASCADE ON UPDATE CASCADE"#,
+            ]
+        case .sqlite:
+            return [
+                #"CREATE TABLE "\#(a)" ("id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT)"#,
+                #"CREATE TABLE "\#(b)" ("id" TEXT NOT NULL PRIMARY KEY)"#,
+                #"""
+                CREATE TABLE "\#(join)" ("A" INTEGER NOT NULL, "B" TEXT NOT NULL,
+                    CONSTRAINT "\#(join)_A_fkey" FOREIGN KEY ("A") REFERENCES "\#(a)" ("id") ON DELETE CASCADE ON UPDATE CASCADE,
+                    CONSTRAINT "\#(join)_B_fkey" FOREIGN KEY ("B") REFERENCES "\#(b)" ("id") ON DELETE CASCADE ON UPDATE CASCADE)
+                """#,
+                #"CREATE UNIQUE INDEX "\#(join)_AB_unique" ON "\#(join)"("A", "B")"#,
+                #"CREATE INDEX "\#(join)_B_index" ON "\#(join)"("B")"#,
+            ]
+        }
+    }
+
+    /// The pairs of `join`, `"A:B"` in order.
+    static func pairs(_ join: String, _ database: any RegistryDatabase) throws -> [String] {
+        try database.withLockedTransaction { connection in
+            try connection.query(#"SELECT CAST("A" AS TEXT) || ':' || CAST("B" AS TEXT) AS "pair" FROM "\#(join)" ORDER BY 1"#, []).compactMap { $0["pair"]?.text }
+        }
+    }
+
+    /// Scans, approves and applies `yaml` on `registry` (whole, as a recreate deploy does).
+    static func apply(_ yaml: String, _ registry: Registry) throws -> [QueueItem] {
+        let desired = try Desired.from(["blog": yaml], deploys: .recreate)
+        let queued = try registry.scan(desired, principal: "ci").queued
+        let decision = try registry.approve(.all, as: "alice", allowDataLoss: false, allowRewrite: true, context: Desired.recreating)
+        #expect(decision.refused.isEmpty, "\(decision.refused)")
+        let outcome = try registry.applyApproved(desired)
+        #expect(outcome.refused.isEmpty, "\(outcome.refused.map(\.message))")
+        #expect(try registry.scan(desired, principal: "ci").queued.isEmpty, "nothing left to plan")
+        return queued
+    }
+
+    @Test(arguments: Backend.available)
+    func everyPairFollowsTheRenamedSides(_ backend: Backend) throws {
+        let (database, registry, outcome) = try Registry.applied(try Desired.from(["blog": Self.v1], deploys: .recreate), on: backend)
+        defer { database.close() }
+        #expect(outcome.applied.count == 3)
+        try database.withLockedTransaction { connection in
+            try connection.execute(#"INSERT INTO "Post" ("id") VALUES ('p1'), ('p2')"#)
+            try connection.execute(#"INSERT INTO "Tag" ("id") VALUES (1), (2)"#)
+            try connection.execute(#"INSERT INTO "_PostToTag" ("A", "B") VALUES ('p1', 1), ('p1', 2), ('p2', 1)"#)
+        }
+
+        // The sides swap: the posts move from A to B.
+        let swapped = try Self.apply(Self.v2, registry)
+        let join = try #require(swapped.first { $0.entity == "_CategoryToPost" })
+        #expect(join.renamedFrom == "_PostToTag" && join.action == .alter, "\(swapped.map(\.entity))")
+        #expect(!swapped.contains { $0.action == .drop }, "a move, not a drop: \(swapped.map { "\($0.action) \($0.entity)" })")
+        #expect(try Self.pairs("_CategoryToPost", database) == ["1:p1", "1:p2", "2:p1"])
+        if backend == .postgres {
+            #expect(join.risks.contains { $0.code == "RW101" && $0.message.contains("copies table _PostToTag under EXCLUSIVE") }, "\(join.risks)")
+        }
+        var prisma = try Introspection.oracle(backend) { Self.prismaMigrateSQL($0, a: "Category", b: "Post") }
+        var ours = try Introspection.describe(database)
+        #expect(Set(ours).subtracting(prisma).sorted() == [], "ours, not Prisma's")
+        #expect(Set(prisma).subtracting(ours).sorted() == [], "Prisma's, not ours")
+        #expect(!(try registry.drift(host: Desired.host)).hasDrift)
+
+        // The sides keep their order: the pairs stay where they are.
+        _ = try Self.apply(Self.v3, registry)
+        #expect(try Self.pairs("_CategoryToZine", database) == ["1:p1", "1:p2", "2:p1"])
+        prisma = try Introspection.oracle(backend) { Self.prismaMigrateSQL($0, a: "Category", b: "Zine") }
+        ours = try Introspection.describe(database)
+        #expect(Set(ours).subtracting(prisma).sorted() == [], "ours, not Prisma's")
+        #expect(Set(prisma).subtracting(ours).sorted() == [], "Prisma's, not ours")
+        #expect(!(try registry.drift(host: Desired.host)).hasDrift)
+        // The cascades hold on the new table (the registry's SQLite connection does not enforce foreign keys).
+        if backend == .postgres {
+            try database.withLockedTransaction { try $0.execute(#"DELETE FROM "Category" WHERE "id" = 1"#) }
+            #expect(try Self.pairs("_CategoryToZine", database) == ["2:p1"])
+        }
+    }
+
+    /// In a rolling deploy, the running version still writes `_PostToTag` (post in A): the view
+    /// under the old name puts each pair in the new table with its sides swapped, until `complete`.
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func theRunningVersionKeepsItsJoinTableUntilComplete() throws {
+        let fixture = try RolloutTests.Fixture.applied(Self.v1, package: "blog", seed: #"INSERT INTO "Post" ("id") VALUES ('p1'), ('p2')"#)
+        defer { fixture.database.close() }
+        try fixture.database.withLockedTransaction { connection in
+            try connection.execute(#"INSERT INTO "Tag" ("id") VALUES (1), (2)"#)
+            try connection.execute(#"INSERT INTO "_PostToTag" ("A", "B") VALUES ('p1', 1)"#)
+        }
+        let desired = try Desired.from(["blog": Self.v2])
+        let queued = try fixture.registry.scan(desired, principal: "ci").queued
+        #expect(queued.first { $0.entity == "_CategoryToPost" }?.isRolledOut == true, "\(queued.map { "\($0.entity) \($0.isRolledOut)" })")
+        _ = try fixture.registry.approve(.all, as: "alice", allowDataLoss: false, allowRewrite: true, context: desired.renderContext)
+        let outcome = try fixture.registry.applyApproved(desired)
+        #expect(outcome.refused.isEmpty, "\(outcome.refused.map(\.message))")
+
+        // The old version, as the application's role, through the old names; the new one directly.
+        try fixture.asApplication(#"INSERT INTO "_PostToTag" ("A", "B") VALUES ('p2', 2)"#)
+        try fixture.asApplication(#"INSERT INTO "_CategoryToPost" ("A", "B") VALUES (2, 'p1')"#)
+        #expect(try Self.pairs("_CategoryToPost", fixture.database) == ["1:p1", "2:p1", "2:p2"])
+        #expect(try Self.pairs("_PostToTag", fixture.database) == ["p1:1", "p1:2", "p2:2"], "the old version reads every pair its way")
+
+        let engine = ApplyEngine(registry: fixture.registry, desiredState: { desired })
+        // Its sides' old names are views: the move has no way back of its own.
+        do {
+            _ = try engine.finishRollouts(.rollback, entities: ["_CategoryToPost"], ApplyRequest(principal: "alice"))
+            Issue.record("the rollback of a moved join table ran")
+        } catch let error as SchemaError {
+            #expect(error.message.contains("the join table moved from _PostToTag with its sides' renames and cannot be rolled back alone"), "\(error.message)")
+        }
+        #expect(try Self.pairs("_CategoryToPost", fixture.database) == ["1:p1", "2:p1", "2:p2"], "nothing ran")
+        let completed = try engine.finishRollouts(.complete, entities: [], ApplyRequest(principal: "alice"))
+        #expect(completed.finished.map(\.entity).contains("_CategoryToPost"))
+        let left = try fixture.text(#"SELECT string_agg(relname || ':' || relkind::text, ' ') AS "value" FROM pg_class WHERE relkind = 'v' AND relnamespace = current_schema()::regnamespace"#)
+        #expect(left == nil, "the views are gone: \(left ?? "")")
+        #expect(!(try fixture.registry.drift(host: Desired.host)).hasDrift)
+        #expect(try Self.pairs("_CategoryToPost", fixture.database) == ["1:p1", "2:p1", "2:p2"])
+    }
+
+    /// A named relation keeps its join table's name, so a rename that swaps its sides has
+    /// nowhere to copy to: refused by scan with the reason.
+    @Test func aNamedJoinTableWhoseSidesSwapIsRefused() throws {
+        let named = Self.v1.replacingOccurrences(of: "entity: Tag }", with: "entity: Tag, relationName: Tagging }")
+            .replacingOccurrences(of: "entity: Post }", with: "entity: Post, relationName: Tagging }")
+        let before = try Desired.from(["blog": named])
+        #expect(before.entities.map(\.structure.name).sorted() == ["Post", "Tag", "_Tagging"])
+        let applied = before.entities.map { AppliedEntity(structure: $0.structure, checksum: $0.checksum, packages: ["blog"]) }
+        let renamed = named.replacingOccurrences(of: "  - name: Tag\n", with: "  - name: Category\n    renamedFrom: Tag\n")
+            .replacingOccurrences(of: "entity: Tag,", with: "entity: Category,")
+        let messages = MigrationPlanner.unplannableChanges(desired: try Desired.from(["blog": renamed]).entities, applied: applied)
+        #expect(messages.contains { $0.contains("join table _Tagging: the renamed side now sorts first, so its columns A and B would swap") }, "\(messages)")
+        // The same rename that keeps the order is planned: the foreign key follows the table.
+        let kept = named.replacingOccurrences(of: "  - name: Tag\n", with: "  - name: Topic\n    renamedFrom: Tag\n")
+            .replacingOccurrences(of: "entity: Tag,", with: "entity: Topic,")
+        #expect(MigrationPlanner.unplannableChanges(desired: try Desired.from(["blog": kept]).entities, applied: applied).isEmpty)
+    }
+}
