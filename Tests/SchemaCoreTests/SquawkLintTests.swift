@@ -44,6 +44,14 @@ import Testing
             fields:
               value: { type: string, unique: true }
               note: { type: string, nullable: true }
+          - name: Shelf
+            fields:
+              id: { type: string, primary: true }
+            relations:
+              - { name: books, type: manyToMany, entity: Book }
+          - name: Book
+            fields:
+              id: { type: int, primary: true, generated: true }
         """
 
     /// A change class and the edit of ``before`` that makes it.
@@ -83,6 +91,7 @@ import Testing
         ChangeClass(description: "new join table with a compound key", edits: [("  - name: Entry", "  - name: EntryOwner\n    primaryKey: [entryId, ownerId]\n    fields:\n      entryId: { type: string }\n      ownerId: { type: string }\n    relations:\n      - { name: owner, type: belongsTo, entity: Owner, field: ownerId, onDelete: Cascade }\n  - name: Entry")]),
         ChangeClass(description: "list elements narrowed", edits: [(#"      weights: { type: "float[]" }"#, #"      weights: { type: "int[]" }"#)]),
         ChangeClass(description: "add list column", edits: [(rankLine, rankLine + "\n      tags: { type: \"string[]\", default: [] }\n      tones: { type: \"Tone[]\" }")]),
+        ChangeClass(description: "join table moved with a renamed side", edits: [("  - name: Shelf\n", "  - name: Aisle\n    renamedFrom: Shelf\n")]),
         ChangeClass(description: "entity renamed", edits: [("  - name: Entry\n", "  - name: Journal\n    renamedFrom: Entry\n")]),
         ChangeClass(description: "table map changed", edits: [("  - name: Entry\n", "  - name: Entry\n    map: entries\n")]),
         ChangeClass(description: "add column with a computed default", edits: [(rankLine, rankLine + "\n      uid: { type: string, default: { dbgenerated: \"gen_random_uuid()\" } }\n      seen: { type: datetime, default: { dbgenerated: \"now()\" } }")]),
@@ -136,6 +145,8 @@ import Testing
                 return statement.sql.hasSuffix("DROP COLUMN \"\(from)\"") || statement.sql.hasSuffix("DROP COLUMN \"\(to)\"")
             }
                 || statement.part != .expand && widenedDrop(statement, change)
+                // A join table moved under its sides' new names drops the old table once every pair is copied.
+                || change.structure?.isJoinTable == true && change.renamedFrom.map { statement.sql == #"DROP TABLE "\#($0)""# } == true
         case "ban-drop-function":
             // The trigger function a rolled-out rename installs, removed by its contract or rollback.
             statement.sql.contains(ConstraintName.columnSync(change.entity, in: .postgresql))
