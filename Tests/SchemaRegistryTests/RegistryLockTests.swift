@@ -97,11 +97,19 @@ import Glibc
         while !terminated && Date() < deadline && process.isRunning {
             terminated = try Backend.asSuperuser(database: nil) { superuser in
                 let rows: [SQLRow] = try superuser.withLockedTransaction { connection -> [SQLRow] in
-                    // Only once the holder exists: then the apply is under way.
-                    guard try !connection.query(#"SELECT 1 AS "found" FROM pg_stat_activity WHERE datname = ? AND state = 'idle in transaction' AND query LIKE '%_schema_lock%'"#,
-                                                [.text(name)]).isEmpty else { return [] }
-                    return try connection.query(#"SELECT pg_terminate_backend(pid) AS "done" FROM pg_stat_activity WHERE datname = ? AND pid <> ? AND (? = 1) <> (state = 'idle in transaction' AND query LIKE '%_schema_lock%')"#,
-                                                [.text(name), .integer(ownPid), .integer(cut == "the working connection" ? 1 : 0)])
+                    // Only in the pause after an online step: the working connection has just reset
+                    // the step's lock timeout, outside any transaction (before the steps, it may itself
+                    // be idle in the locked transaction, and be taken for the holder).
+                    let sessions = #"""
+                        WITH "working" AS (SELECT pid FROM pg_stat_activity WHERE datname = ? AND pid <> ? AND state = 'idle' AND query = 'RESET lock_timeout'),
+                             "holder" AS (SELECT pid FROM pg_stat_activity WHERE datname = ? AND state = 'idle in transaction' AND query LIKE '%_schema_lock%'
+                                          AND pid NOT IN (SELECT pid FROM "working"))
+                        """#
+                    guard try !connection.query(sessions + #" SELECT 1 AS "found" FROM "working", "holder""#,
+                                                [.text(name), .integer(ownPid), .text(name)]).isEmpty else { return [] }
+                    let chosen = cut == "the working connection" ? #""working""# : #""holder""#
+                    return try connection.query(sessions + #" SELECT pg_terminate_backend(pid) AS "done" FROM \#(chosen)"#,
+                                                [.text(name), .integer(ownPid), .text(name)])
                 }
                 return rows.contains { $0["done"]?.integer == 1 }
             }
