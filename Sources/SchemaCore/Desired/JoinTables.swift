@@ -6,29 +6,36 @@
 ///
 /// A side renamed (`renamedFrom:`) renames the table with it, and may swap its sides: `_PostToTag`
 /// becomes `_CategoryToPost` when `Tag` becomes `Category`, whose column `A` now holds what `B`
-/// held. The planner renames the join table with its sides (``previousName(of:entityRenames:)``)
-/// and gives it the renames ``swappedSides`` when the sides swap
-/// (``sidesSwap(from:to:entityRenames:)``); its rows are copied over (``DerivedChange``).
+/// held. The planner renames the join table with its sides (``previousNames(of:hints:)``) and
+/// gives it the renames ``swappedSides`` when the sides swap (``sidesSwap(from:to:hints:)``); its
+/// rows are copied over (``DerivedChange``).
 enum JoinTables {
     /// The renames of a join table whose sides swap: each column takes the other's values.
     static let swappedSides = ["A": "B", "B": "A"]
 
-    /// The name `join` had before the entity renames (new name → applied name), when Prisma
-    /// names it after its sides (`_AToB`; a relation's name keeps its table's name) and a side is renamed.
-    static func previousName(of join: CanonicalEntity, entityRenames: [String: String]) -> String? {
+    /// The names `join` may have had before its sides were renamed, when Prisma names it after its
+    /// sides (`_AToB`; a relation's name keeps its table's name): each side under its own name or
+    /// the one its `renamedFrom:` hint gives (new name → old name), the hints of renames applied
+    /// in an earlier start included, so that a join table whose move failed is still found.
+    static func previousNames(of join: CanonicalEntity, hints: [String: String]) -> [String] {
         let targets = join.relations.map(\.target).sorted()
-        guard join.isJoinTable, targets.count == 2, join.name == "_\(targets[0])To\(targets[1])" else { return nil }
-        let before = targets.map { entityRenames[$0] ?? $0 }.sorted()
-        let name = "_\(before[0])To\(before[1])"
-        return name == join.name ? nil : name
+        guard join.isJoinTable, targets.count == 2, join.name == "_\(targets[0])To\(targets[1])" else { return [] }
+        var names: Set<String> = []
+        for first in Set([targets[0], hints[targets[0]] ?? targets[0]]) {
+            for second in Set([targets[1], hints[targets[1]] ?? targets[1]]) {
+                let sides = [first, second].sorted()
+                names.insert("_\(sides[0])To\(sides[1])")
+            }
+        }
+        return names.subtracting([join.name]).sorted()
     }
 
     /// Whether the model whose key the applied join table `before` holds in `A` holds `B` in
-    /// `after`, given the entity renames that hold (new name → applied name).
-    static func sidesSwap(from before: CanonicalEntity, to after: CanonicalEntity, entityRenames: [String: String]) -> Bool {
+    /// `after`: `after`'s `A` is neither `before`'s `A` nor was called so (`hints`, new name → old name).
+    static func sidesSwap(from before: CanonicalEntity, to after: CanonicalEntity, hints: [String: String]) -> Bool {
         func target(_ entity: CanonicalEntity, _ side: String) -> String? { entity.relations.first { $0.name == side }?.target }
         guard before.isJoinTable, after.isJoinTable, let oldA = target(before, "A"), let newA = target(after, "A"), let newB = target(after, "B"), newA != newB else { return false }
-        return (entityRenames[newA] ?? newA) != oldA
+        return newA != oldA && hints[newA] != oldA
     }
 
     /// One join table per relation pair (both sides may declare it), in the order first declared.

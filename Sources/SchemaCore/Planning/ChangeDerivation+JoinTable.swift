@@ -5,7 +5,9 @@ extension DerivedChange {
     /// the sides swap), the old table dropped. Copying rather than renaming in place gives the
     /// new table every name Prisma gives it (key, index, foreign keys) and its columns in
     /// Prisma's order, on both databases; the old table is locked against writes from the copy
-    /// to its drop, so no row written meanwhile is lost. Rolled out, the old name stays a view
+    /// to its drop, so no row written meanwhile is lost. Row-level security policies the host put
+    /// on the old table would not follow (their expressions name the columns, which may swap): the
+    /// move is refused while there are any. Rolled out, the old name stays a view
     /// over the new table (its columns swapped back) until the contract drops it. There is no
     /// way back: the old table would reference its sides' old names, views until their renames
     /// are rolled back, which are refused while the join table references them; `rollback`
@@ -17,7 +19,8 @@ extension DerivedChange {
                 + renderer.render(MigrationStep(from: a, to: nil, operations: TableDiff.operations(from: a, to: nil))).statements
         }
         let operations: [SchemaOperation] = [.renameTable(from: from.name, to: to.name)]
-        var change = DerivedChange(operations: operations, risks: MigrationPlanner.risks(of: operations, creating: false), statements: move(from, to))
+        var change = DerivedChange(operations: operations, risks: MigrationPlanner.risks(of: operations, creating: false), statements: move(from, to),
+                                   checks: renderer.dialect == .postgresql ? [renderer.policiesLeftBehind(from.name, movingTo: to.name, swapped: swapped)] : [])
         if rollout && renderer.dialect == .postgresql {
             let dropView = renderer.dropCompatibilityView(from.name)
             change.incompatibilities = [Rollout.Incompatibility(.renamedEntity, "\(from.name) → \(to.name)")]

@@ -10,6 +10,7 @@ public enum MigrationPlanner {
         let appliedByName = Dictionary(applied.map { ($0.structure.name, $0) }, uniquingKeysWith: { first, _ in first })
         let desiredNames = Set(desired.map(\.structure.name))
         let renamedFrom = entityRenames(desired: desired, applied: applied)
+        let hints = renameHints(desired)
         let renamedNames = Set(renamedFrom.values)
 
         var changes: [PlannedChange] = []
@@ -18,7 +19,7 @@ public enum MigrationPlanner {
             let before = appliedByName[previous ?? entity.structure.name]
             if before?.checksum == entity.checksum && previous == nil { continue }
             var renames = entity.renames
-            if let before, JoinTables.sidesSwap(from: before.structure, to: entity.structure, entityRenames: renamedFrom) { renames = JoinTables.swappedSides }
+            if let before, JoinTables.sidesSwap(from: before.structure, to: entity.structure, hints: hints) { renames = JoinTables.swappedSides }
             let derived = DerivedChange(from: before?.structure, to: entity.structure, renames: renames, renderer: renderer, rollout: rollout)
             var change = PlannedChange(
                 id: PlannedChange.id(entity: entity.structure.name, from: before?.checksum, to: entity.checksum),
@@ -38,6 +39,11 @@ public enum MigrationPlanner {
         return changes
     }
 
+    /// The `renamedFrom:` hints of `desired` (new name → old name), whether they hold or not.
+    static func renameHints(_ desired: [DesiredEntity]) -> [String: String] {
+        Dictionary(desired.compactMap { entity in entity.renamedFrom.map { (entity.structure.name, $0) } }, uniquingKeysWith: { first, _ in first })
+    }
+
     /// New entity name → the applied name it takes over: the `renamedFrom:` hints that hold, i.e.
     /// the entity is not applied under its own name, the old name is applied and no package wants
     /// it any more, and no other entity claims it (then neither does: which one is meant is unclear);
@@ -50,10 +56,10 @@ public enum MigrationPlanner {
         let claimants = Dictionary(grouping: claims, by: \.1)
         var renames = Dictionary(claims.filter { claimants[$0.1]?.count == 1 }, uniquingKeysWith: { first, _ in first })
         // A many-to-many's join table named after its sides follows their renames.
+        let hints = renameHints(desired)
         for join in desired where join.structure.isJoinTable && !appliedNames.contains(join.structure.name) {
-            if let old = JoinTables.previousName(of: join.structure, entityRenames: renames), appliedNames.contains(old), !desiredNames.contains(old) {
-                renames[join.structure.name] = old
-            }
+            let found = JoinTables.previousNames(of: join.structure, hints: hints).filter { appliedNames.contains($0) && !desiredNames.contains($0) }
+            if found.count == 1 { renames[join.structure.name] = found[0] }
         }
         return renames
     }
@@ -75,11 +81,12 @@ public enum MigrationPlanner {
             if let type = field.enumType { appliedValues[type] = field.enumValues ?? [] }
         }
         let renamedFrom = entityRenames(desired: desired, applied: applied)
+        let hints = renameHints(desired)
         for entity in desired {
             let before = appliedByName[renamedFrom[entity.structure.name] ?? entity.structure.name]
             // A named join table keeps its name when a side is renamed, but its sides may swap:
             // the copy that swaps them needs a new name (``DerivedChange/movingJoinTable(from:to:swapped:renderer:rollout:)``).
-            if renamedFrom[entity.structure.name] == nil, let before, JoinTables.sidesSwap(from: before, to: entity.structure, entityRenames: renamedFrom) {
+            if renamedFrom[entity.structure.name] == nil, let before, JoinTables.sidesSwap(from: before, to: entity.structure, hints: hints) {
                 messages.append("join table \(entity.structure.name): the renamed side now sorts first, so its columns A and B would swap, which schema cannot plan yet "
                                 + "for a relation with a relationName; keep the entity's name")
             }

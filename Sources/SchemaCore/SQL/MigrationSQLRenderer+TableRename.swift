@@ -139,4 +139,13 @@ extension MigrationSQLRenderer {
         return [SQLStatement(.tables, "LOCK TABLE \(q(old)) IN EXCLUSIVE MODE", lock: lock), SQLStatement(.tables, copy, lock: lock),
                 SQLStatement(.tables, grantsLike(old, on: new))]
     }
+
+    /// The policies the host put on the join table `old` (a package's join table has none of its
+    /// own): a copy under a new name would leave them behind, and their expressions name columns
+    /// that may swap, so a move is refused while there are any.
+    func policiesLeftBehind(_ old: String, movingTo new: String, swapped: Bool) -> DataCheck {
+        DataCheck(.violations, table: old, count: #"SELECT COUNT(*) AS "count" FROM pg_policy WHERE polrelid = CAST(\#(dialect.literal(q(old))) AS regclass)"#,
+                  "policies of \(old) (row-level security), which the copy into \(new) would leave behind; drop them, apply, and make them again on \(new)"
+                    + (swapped ? ", whose columns A and B hold each other's keys" : ""))
+    }
 }

@@ -225,8 +225,8 @@ public struct DataCheck: Hashable, Sendable, Codable {
     /// ``counted(_:)`` for any description.
     public static func counted(_ count: Int, _ description: String) -> String {
         guard count == 1 else { return "\(count) \(description)" }
-        for plural in ["rows ", "groups ", "values "] where description.hasPrefix(plural) {
-            return "1 \(plural.dropLast(2)) \(description.dropFirst(plural.count))"
+        for (plural, singular) in [("rows ", "row "), ("groups ", "group "), ("values ", "value "), ("policies ", "policy ")] where description.hasPrefix(plural) {
+            return "1 \(singular)\(description.dropFirst(plural.count))"
         }
         return "1 \(description)"
     }
