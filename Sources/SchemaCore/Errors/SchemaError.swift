@@ -68,9 +68,10 @@ public struct SchemaError: Error, Hashable, Sendable, CustomStringConvertible {
         case hostTableMissing = "host-table-missing"
         /// The entity is being rolled out: its contract or rollback comes before another change of it.
         case rolloutOpen = "rollout-open"
-        /// A renamed side of a many-to-many and the move of its join table run in one start, and
-        /// one of them does not run in this one; nothing ran and the item stays approved.
-        case waitsForJoinTable = "waits-for-join-table"
+        /// A renamed entity and the changes of the tables that reference it (a relation re-pointed,
+        /// a many-to-many's join table moved) run in one start, and one of them does not run in
+        /// this one; nothing ran and the item stays approved.
+        case waitsForRename = "waits-for-rename"
         /// `schema complete` or `schema rollback` found no open rollout to finish.
         case noRollout = "no-rollout"
         /// `schema complete --when-quiet` saw sessions of another application version than the one

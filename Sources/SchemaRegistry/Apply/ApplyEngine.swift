@@ -192,7 +192,7 @@ public struct ApplyEngine: Sendable {
                 if item.structure?.acl != nil || inputs.applied[item.appliedName]?.structure.acl != nil { prepared.secured.insert(item.id) }
             }
         }
-        return Self.holdingJoinTableMovesTogether(prepared, approved: items, applied: inputs.applied)
+        return Self.holdingRenamesTogether(prepared, approved: items, applied: inputs.applied)
     }
 
     /// Refuses a change of an entity whose previous change is still being rolled out: the table has
@@ -338,7 +338,7 @@ public struct ApplyEngine: Sendable {
             guard let item = items[refusal.itemId] else { continue }
             // Drift, a missing host table, an open rollout and a data check that cannot be asked are fixed
             // outside the item; the approval stays good for when they are.
-            if ![.drift, .hostTableMissing, .rolloutOpen, .dataCheckFailed, .waitsForJoinTable].contains(refusal.code) { try registry.setState(connection, item, .failed, error: refusal.message) }
+            if ![.drift, .hostTableMissing, .rolloutOpen, .dataCheckFailed, .waitsForRename].contains(refusal.code) { try registry.setState(connection, item, .failed, error: refusal.message) }
             try registry.insertAudit(connection, principal: principal, action: .applyRefused, item: item, detail: "\(refusal.code.rawValue): \(refusal.message)")
         }
     }
