@@ -51,12 +51,11 @@ public enum MigrationPlanner {
     public static func entityRenames(desired: [DesiredEntity], applied: [AppliedEntity]) -> [String: String] {
         let appliedNames = Set(applied.map(\.structure.name))
         let desiredNames = Set(desired.map(\.structure.name))
-        let claims = desired.compactMap { entity in entity.renamedFrom.map { (entity.structure.name, $0) } }
-            .filter { new, old in !appliedNames.contains(new) && appliedNames.contains(old) && !desiredNames.contains(old) }
-        let claimants = Dictionary(grouping: claims, by: \.1)
-        var renames = Dictionary(claims.filter { claimants[$0.1]?.count == 1 }, uniquingKeysWith: { first, _ in first })
-        // A many-to-many's join table named after its sides follows their renames.
         let hints = renameHints(desired)
+        let claims = hints.filter { new, old in !appliedNames.contains(new) && appliedNames.contains(old) && !desiredNames.contains(old) }
+        let claimants = Dictionary(grouping: claims, by: \.value)
+        var renames = claims.filter { claimants[$0.value]?.count == 1 }
+        // A many-to-many's join table named after its sides follows their renames.
         for join in desired where join.structure.isJoinTable && !appliedNames.contains(join.structure.name) {
             let found = JoinTables.previousNames(of: join.structure, hints: hints).filter { appliedNames.contains($0) && !desiredNames.contains($0) }
             if found.count == 1 { renames[join.structure.name] = found[0] }

@@ -15,11 +15,8 @@ extension ApplyEngine {
             let running = Set(prepared.accepted.map(\.entity) + prepared.accepted.compactMap(\.renamedFrom))
             let held = prepared.accepted.lazy.compactMap { item -> (QueueItem, String)? in
                 // Renamed away from a name an applied table still references.
-                if let old = item.renamedFrom,
-                   let referrer = applied.values.map(\.structure).sorted(by: { $0.name < $1.name }).first(where: { entity in
-                       entity.name != old && !running.contains(entity.name) && entity.relations.contains { $0.kind == .belongsTo && $0.target == old }
-                   }) {
-                    return (item, "\(referrer.name) references \(old) and changes with the rename; approve the change of \(referrer.name) "
+                if let old = item.renamedFrom, let referrer = referrers(of: old, applied: applied).first(where: { !running.contains($0) }) {
+                    return (item, "\(referrer) references \(old) and changes with the rename; approve the change of \(referrer) "
                         + "(`schema list` shows it) so that both run in one start")
                 }
                 // References a table by the name a rename that does not run now gives it.
@@ -36,5 +33,12 @@ extension ApplyEngine {
             prepared.refused.append(Refusal(itemId: item.id, entity: item.entity, code: .waitsForRename,
                                             message: "\(item.entity) waits: " + reason + "; nothing ran and the change stays approved"))
         }
+    }
+
+    /// The applied tables, but `table` itself, that reference `table` (a relation, a join table's side), by name.
+    static func referrers(of table: String, applied: [String: AppliedEntity]) -> [String] {
+        applied.values.map(\.structure).filter { entity in
+            entity.name != table && entity.relations.contains { $0.kind == .belongsTo && $0.target == table }
+        }.map(\.name).sorted()
     }
 }

@@ -139,9 +139,7 @@ extension ApplyEngine {
                            message: "the join table moved from \(previous) with its sides' renames and cannot be rolled back alone; "
                             + "run `schema complete \(item.entity)` and change the packages forward instead")
         }
-        let referrers = applied.values.map(\.structure).filter { entity in
-            entity.name != item.entity && entity.relations.contains { $0.kind == .belongsTo && $0.target == item.entity }
-        }.map(\.name).sorted()
+        let referrers = referrers(of: item.entity, applied: applied)
         guard !referrers.isEmpty else { return nil }
         return Refusal(itemId: item.id, entity: item.entity, code: .baseChanged,
                        message: "\(referrers.joined(separator: ", ")) now reference\(referrers.count == 1 ? "s" : "") \(item.entity) by its new name, so the rename back to \(previous) "
