@@ -134,7 +134,8 @@ import Testing
             // An approved rename of the table (BC103) with the names that follow it (its key,
             // indexes, constraints), and the view of the old name a rolled-out rename keeps for the
             // running version until its contract or rollback drops it.
-            change.operations.contains { if case .renameTable = $0 { true } else { false } }
+            // (A join table moved with a renamed side keeps its old name as a view the same way.)
+            change.operations.contains { switch $0 { case .renameTable, .moveJoinTable: true; default: false } }
                 && (rule != "ban-drop-view" || statement.phase == .dropViews)
         case "ban-drop-column", "ban-drop-table":
             // A rolled-out rename drops one of its two columns when it ends; the other holds every value.

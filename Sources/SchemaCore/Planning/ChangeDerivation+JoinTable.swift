@@ -18,8 +18,8 @@ extension DerivedChange {
                 + renderer.copyJoinRows(from: a.name, to: b.name, swapped: swapped)
                 + renderer.render(MigrationStep(from: a, to: nil, operations: TableDiff.operations(from: a, to: nil))).statements
         }
-        let operations: [SchemaOperation] = [.renameTable(from: from.name, to: to.name)]
-        var change = DerivedChange(operations: operations, risks: MigrationPlanner.risks(of: operations, creating: false), statements: move(from, to),
+        let operations: [SchemaOperation] = [.moveJoinTable(from: from.name, to: to.name, swapped: swapped)]
+        var change = DerivedChange(operations: operations, risks: MigrationPlanner.risks(of: operations, creating: false), statements: move(from, to).ordered(),
                                    checks: renderer.dialect == .postgresql ? [renderer.policiesLeftBehind(from.name, movingTo: to.name, swapped: swapped)] : [])
         if rollout && renderer.dialect == .postgresql {
             let dropView = renderer.dropCompatibilityView(from.name)

@@ -29,6 +29,8 @@ public struct OperationRisk: Hashable, Sendable, Codable, CustomStringConvertibl
             return [OperationRisk(code: "DS103", kind: .destructive, message: "drops column \(table).\(field.name) and its values")]
         case .renameTable(let from, let to):
             return [OperationRisk(code: "BC103", kind: .backwardIncompatible, message: "renames table \(from) to \(to); clients using the old name break unless it rolls out")]
+        case .moveJoinTable(let from, let to, _):
+            return [OperationRisk(code: "BC103", kind: .backwardIncompatible, message: "moves join table \(from) to \(to); clients using the old name break unless it rolls out")]
         case .renameColumn(let table, let from, let to):
             return [OperationRisk(code: "BC102", kind: .backwardIncompatible, message: "renames \(table).\(from) to \(to); clients using the old name break")]
         case .addColumn(let table, let field) where !field.optional && !field.hasDefault && !field.generated:

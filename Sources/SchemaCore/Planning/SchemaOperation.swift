@@ -4,6 +4,9 @@ public enum SchemaOperation: Hashable, Sendable, Codable {
     case dropTable(String)
     /// The table of a renamed entity (`renamedFrom:`) or of a changed `map:`, keeping its rows.
     case renameTable(from: String, to: String)
+    /// A many-to-many's join table under its renamed sides' name, its pairs copied (`A` and `B`
+    /// exchanged when the sides swap).
+    case moveJoinTable(from: String, to: String, swapped: Bool)
     case addColumn(table: String, field: CanonicalField)
     case dropColumn(table: String, field: CanonicalField)
     case renameColumn(table: String, from: String, to: String)
@@ -19,6 +22,7 @@ public enum SchemaOperation: Hashable, Sendable, Codable {
         case .createTable(let entity): "create table \(entity.name)"
         case .dropTable(let name): "drop table \(name)"
         case .renameTable(let from, let to): "rename table \(from) to \(to)"
+        case .moveJoinTable(let from, let to, let swapped): "move join table \(from) to \(to), copying its pairs" + (swapped ? " with A and B exchanged" : "")
         case .addColumn(let table, let field): "add column \(table).\(field.name) \(field.type.rawValue)\(field.optional ? "?" : "")"
         case .dropColumn(let table, let field): "drop column \(table).\(field.name)"
         case .renameColumn(let table, let from, let to): "rename column \(table).\(from) to \(to)"

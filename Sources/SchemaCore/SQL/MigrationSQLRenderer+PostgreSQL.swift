@@ -30,8 +30,8 @@ extension MigrationSQLRenderer {
                 statements += postgresAddColumn(field, table: table)
             case .dropColumn(_, let field):
                 statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) DROP COLUMN \(q(field.name))", lock: exclusive(table)))
-            case .renameTable:
-                continue // Rendered before the step by renameTable(from:to:), which DerivedChange adds.
+            case .renameTable, .moveJoinTable:
+                continue // Rendered by DerivedChange: renameTable(from:to:) before the step; a join table's move whole.
             case .renameColumn(_, let from, let to):
                 statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) RENAME COLUMN \(q(from)) TO \(q(to))", lock: exclusive(table)))
                 if let field = step.from?.field(named: from), dialect.checkExpression(field) != nil {

@@ -14,8 +14,8 @@ extension MigrationSQLRenderer {
             case .addColumn(_, let field) where sqliteCanAddInPlace(field):
                 let check = checkConstraint(field, table: table).map { " " + $0 } ?? ""
                 statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) ADD COLUMN \(columnDefinition(field, inlinePrimaryKey: false))\(check)"))
-            case .renameTable:
-                continue // Rendered before the step by renameTable(from:to:), which DerivedChange adds.
+            case .renameTable, .moveJoinTable:
+                continue // Rendered by DerivedChange: renameTable(from:to:) before the step; a join table's move whole.
             case .renameColumn(_, let from, let to):
                 statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) RENAME COLUMN \(q(from)) TO \(q(to))"))
             case .createIndex(_, let index):
