@@ -41,7 +41,8 @@ struct ListCommand: AsyncParsableCommand {
                 guard verbose else { continue }
                 for operation in item.operations { console.out("    - \(TerminalText.escape(operation))") }
                 for risk in item.risks { console.out("    ! \(TerminalText.escape(risk.description))") }
-                if let impact = impacts[item.id] {
+                // A change with nothing to ask of the rows (a new table on SQLite) has no impact to show.
+                if let impact = impacts[item.id], !impact.lines.isEmpty {
                     console.out("    Impact on the database now:")
                     for line in impact.lines { console.out("      \(TerminalText.escape(line))") }
                 }
