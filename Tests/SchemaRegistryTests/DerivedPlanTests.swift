@@ -392,6 +392,14 @@ import Testing
                 fields:
                   value: { type: string, unique: true }
                   note: { type: string, nullable: true }
+              - name: Shelf
+                fields:
+                  id: { type: string, primary: true }
+                relations:
+                  - { name: books, type: manyToMany, entity: Book }
+              - name: Book
+                fields:
+                  id: { type: string, primary: true }
             """
         let after = """
             entities:
@@ -423,15 +431,27 @@ import Testing
                   value: { type: string, unique: true }
                   note: { type: string, default: "-" }
                   serial: { type: string, default: { dbgenerated: "gen_random_uuid()" } }
+              - name: Aisle
+                renamedFrom: Shelf
+                fields:
+                  id: { type: string, primary: true }
+                relations:
+                  - { name: books, type: manyToMany, entity: Book }
+              - name: Book
+                fields:
+                  id: { type: string, primary: true }
             """
         let (database, location, registry, desired, _) = try pendingChange(backend, from: before, rows: """
             INSERT INTO "Post" ("id", "title", "slug", "status") VALUES ('p1', 'short', 'a', NULL), ('p2', 'short2', 'b', 'live');
             INSERT INTO "Tag" ("id", "label") VALUES ('t1', 'too long');
-            INSERT INTO "Token" ("value", "note") VALUES ('v1', NULL), ('v2', 'kept')
+            INSERT INTO "Token" ("value", "note") VALUES ('v1', NULL), ('v2', 'kept');
+            INSERT INTO "Shelf" ("id") VALUES ('s1');
+            INSERT INTO "Book" ("id") VALUES ('b1');
+            INSERT INTO "_BookToShelf" ("A", "B") VALUES ('b1', 's1')
             """, to: after)
         defer { database.close() }
         let decided = try registry.approve(.all, as: "alice", allowDataLoss: true, allowRewrite: true, context: Desired.recreating)
-        #expect(decided.accepted.count == 6)
+        #expect(decided.accepted.count == 8)
         #expect(decided.blocked.map(\.entity) == ["Tag"])
 
         // The database's own account of what ran: PostgreSQL's statement log (log_statement set
@@ -449,8 +469,9 @@ import Testing
         defer { logged.close() }
         let loggedRegistry = Registry(database: logged)
         let plan = try ApplyEngine(registry: loggedRegistry, desiredState: { desired }).plan()
-        #expect(Set(plan.items.map(\.entity)) == ["Post", "Comment", "Old", "Sketch", "Token"])
+        #expect(Set(plan.items.map(\.entity)) == ["Post", "Comment", "Old", "Sketch", "Token", "Aisle", "_AisleToBook"])
         #expect(plan.statements.contains { $0.sql == #"ALTER TABLE "Draft" RENAME TO "Sketch""# }, "an entity renamed")
+        #expect(plan.statements.contains { $0.sql == #"INSERT INTO "_AisleToBook" ("A", "B") SELECT "B", "A" FROM "_BookToShelf""# }, "a join table moved")
         #expect(plan.refused.map(\.entity) == ["Tag"])
         #expect(plan.statements.contains { $0.sql.contains("ADD COLUMN") && $0.sql.contains(#""serial""#) || $0.sql.contains("randomblob") }, "a computed default")
         if backend == .postgres {
@@ -462,7 +483,7 @@ import Testing
         let offset = backend == .postgres ? try StatementLog.size() : 0
         traced.clear()
         let outcome = try loggedRegistry.applyApproved(desired)
-        #expect(outcome.applied.count == 5)
+        #expect(outcome.applied.count == 7)
         #expect(outcome.refused.map(\.entity) == ["Tag"])
         let ran = backend == .postgres ? try StatementLog.migrationStatements(since: offset) : StatementLog.migrationStatements(traced.all)
         let planned = StatementLog.collapsed(plan.statements.map { $0.sql.trimmingCharacters(in: .whitespacesAndNewlines) })
@@ -525,11 +546,13 @@ enum StatementLog {
     /// not transaction control, settings, checks or catalog queries), consecutive repeats (the
     /// batches of a backfill) collapsed.
     static func migrationStatements(_ statements: [String]) -> [String] {
-        let changing = ["CREATE ", "ALTER ", "DROP ", "WITH ", "INSERT ", "UPDATE ", "DELETE ", "TRUNCATE ", "GRANT ", "REVOKE ", "COMMENT ",
+        let changing = ["CREATE ", "ALTER ", "DROP ", "WITH ", "INSERT ", "UPDATE ", "DELETE ", "TRUNCATE ", "GRANT ", "REVOKE ", "COMMENT ", "LOCK ", "DO ",
                         "PRAGMA defer_foreign_keys", "PRAGMA foreign_keys"]
         return collapsed(statements.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { sql in
             changing.contains { sql.hasPrefix($0) } && !sql.contains(RegistryNames.defaultSchema) && !sql.contains("_schema_")
                 && !sql.contains("_prisma_migrations")
+                // The start's own hold-off of autovacuum on the tables it changes, taken before their statements.
+                && !(sql.hasPrefix("LOCK ") && sql.hasSuffix("IN SHARE UPDATE EXCLUSIVE MODE"))
         })
     }
 
