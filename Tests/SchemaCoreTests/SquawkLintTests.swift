@@ -75,6 +75,7 @@ import Testing
             ("      counterId: { type: int }", "      counterId: { type: bigint }"),
         ]),
         ChangeClass(description: "tighten maxLength", edits: [("      title: { type: string, nullable: true }", "      title: { type: string, nullable: true, maxLength: 100 }")]),
+        ChangeClass(description: "text to datetime", edits: [("      title: { type: string, nullable: true }", "      title: { type: datetime, nullable: true }")]),
         ChangeClass(description: "rename column", edits: [("      title: { type: string, nullable: true }", "      heading: { type: string, nullable: true, renamedFrom: title }")]),
         ChangeClass(description: "nullable to required with default", edits: [(rankLine, "      rank: { type: int, default: 0 }")]),
         ChangeClass(description: "nullable to required without default", edits: [(rankLine, "      rank: { type: int }")]),

@@ -240,6 +240,14 @@ extension MigrationSQLRenderer {
             let range = to.type == .int ? "2147483647" : "9223372036854775807"
             return guarded(table: table, column: to.name, "\(column) = trunc(\(column)) AND abs(\(column)) <= \(range)")
                 + [SQLStatement(.tables, "\(alter) USING \(column)::\(newType)", lock: rewrite)]
+        case (let text, .datetime) where text.isText:
+            // Text with an offset names that instant: read as a `timestamptz` and kept as its UTC
+            // time, as Prisma keeps a DateTime (the plain cast to TIMESTAMP drops the offset, and
+            // `+05:00` would move the instant five hours). Without one, the text is the UTC time
+            // itself, whatever the session's time zone. Text that is no ISO 8601 date was counted first.
+            let offset = "length(\(column)) > 10 AND \(column) ~ '[0-9][+-][0-9]{2}(:?[0-9]{2})?$'"
+            return [SQLStatement(.tables, "\(alter) USING CASE WHEN \(offset) THEN (\(column)::timestamptz AT TIME ZONE 'UTC') ELSE \(column)::timestamp END",
+                                 lock: rewrite)]
         default:
             return [SQLStatement(.tables, "\(alter) USING \(column)::\(newType)", lock: rewrite)]
         }

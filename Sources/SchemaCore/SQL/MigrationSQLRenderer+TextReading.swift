@@ -34,6 +34,13 @@ extension MigrationSQLRenderer {
             // 1; the rebuild turns PostgreSQL's boolean words into them first (``sqliteTextAsBoolean(_:)``).
             let text = sqliteTrimmed(value)
             return "typeof(\(value)) = 'text' AND lower(\(text)) NOT IN (\(literals(Self.trueWords + Self.falseWords))) AND NOT (\(sqliteNumber(text)) AND CAST(\(text) AS REAL) IN (0, 1))"
+        case (.postgresql, .dateTime):
+            // Only ISO 8601: every other form PostgreSQL reads means what the server's DateStyle
+            // says (`01/02/2026`) or when the change runs (`now`, `today`). The form is matched
+            // first, so the calendar arithmetic below never meets text it cannot read.
+            return "CASE WHEN \(value) ~ \(Self.postgresISODateTime) THEN NOT \(realCalendarDay(value, integer: { "substr(\(value), \($0), \($1))::int" })) ELSE true END"
+        case (.sqlite, .dateTime):
+            return "typeof(\(value)) <> 'text' OR NOT \(sqliteDateTime(value))"
         }
     }
 
@@ -41,7 +48,7 @@ extension MigrationSQLRenderer {
     /// bounds; nil for booleans.
     func number(_ value: String, as reading: TextReading) -> String? {
         switch (dialect, reading) {
-        case (_, .boolean): nil
+        case (_, .boolean), (_, .dateTime): nil
         case (.postgresql, .float): "\(value)::double precision"
         case (.postgresql, _): "\(value)::numeric"
         case (.sqlite, _): "CAST(\(sqliteTrimmed(value)) AS REAL)"
@@ -69,6 +76,41 @@ extension MigrationSQLRenderer {
     /// (a digit on one side), exponent.
     static let postgresNumber = "'^[[:space:]]*[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)(e[+-]?[0-9]+)?[[:space:]]*$'"
 
+    /// The ISO 8601 forms of a date, or a date and a time, read as the same instant whatever the
+    /// server's settings: `2026-12-06`, `2026-12-06T10:00`, `2026-12-06 10:00:00.123456`, each time
+    /// optionally with `Z` or an offset (`+05:30`, `-0800`, `+05`) up to 14 hours. Months, days,
+    /// hours, minutes and seconds in range here; the day of the month in ``realCalendarDay(_:integer:)``.
+    static let postgresISODateTime = "'^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+        + "([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)?$'"
+
+    /// A condition true when the text `value`, whose first ten characters are `YYYY-MM-DD` with a
+    /// month from 1 to 12 and a day from 1 to 31, names a day the calendar has (February 29 only
+    /// in leap years, no year 0). `integer(start, length)` reads the digits at `start`.
+    func realCalendarDay(_ value: String, integer: (Int, Int) -> String) -> String {
+        let year = integer(1, 4), month = integer(6, 2), day = integer(9, 2)
+        let leap = "(\(year) % 4 = 0 AND (\(year) % 100 <> 0 OR \(year) % 400 = 0))"
+        let days = "CASE WHEN \(month) = 2 THEN CASE WHEN \(leap) THEN 29 ELSE 28 END WHEN \(month) IN (4, 6, 9, 11) THEN 30 ELSE 31 END"
+        return "(\(year) >= 1 AND \(day) <= \(days))"
+    }
+
+    /// A condition true when the text `value` is a date and time Prisma Client reads from a SQLite
+    /// `DATETIME` column: RFC 3339 (`2026-12-06T10:00:00Z`, `2026-12-06T10:00:00.123+05:30`) or
+    /// `2026-12-06 10:00:00`, with every field in range and a day the calendar has. (A number
+    /// would be read as milliseconds since 1970, and the column's affinity makes numeric text one.)
+    func sqliteDateTime(_ value: String) -> String {
+        let digits = { (start: Int, length: Int) in "CAST(substr(\(value), \(start), \(length)) AS INTEGER)" }
+        let rest = "substr(\(value), 20)"
+        // The zone: `Z`, or the last six characters (`+05:30`); the fraction between.
+        let zone = "CASE WHEN \(rest) GLOB '*Z' THEN 'Z' ELSE substr(\(rest), -6) END"
+        let fraction = "substr(\(rest), 1, length(\(rest)) - length(\(zone)))"
+        let rfc3339 = "(\(zone) = 'Z' OR (\(zone) GLOB '[+-][0-9][0-9]:[0-9][0-9]' AND CAST(substr(\(zone), 2, 2) AS INTEGER) <= 14 AND CAST(substr(\(zone), 5, 2) AS INTEGER) < 60))"
+            + " AND (\(fraction) = '' OR (\(fraction) GLOB '.[0-9]*' AND substr(\(fraction), 2) NOT GLOB '*[^0-9]*' AND length(\(fraction)) <= 10))"
+        return "(substr(\(value), 1, 19) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][T ][0-9][0-9]:[0-9][0-9]:[0-9][0-9]'"
+            + " AND \(digits(6, 2)) BETWEEN 1 AND 12 AND \(digits(9, 2)) >= 1 AND \(realCalendarDay(value, integer: digits))"
+            + " AND \(digits(12, 2)) < 24 AND \(digits(15, 2)) < 60 AND \(digits(18, 2)) < 60"
+            + " AND CASE substr(\(value), 11, 1) WHEN ' ' THEN length(\(value)) = 19 ELSE \(rfc3339) END)"
+    }
+
     /// `value` without the spaces SQLite's number conversion skips around a number.
     func sqliteTrimmed(_ value: String) -> String {
         "trim(\(value), ' ' || char(9, 10, 11, 12, 13))"
@@ -91,9 +133,11 @@ enum TextReading: Equatable {
     case float
     case decimal
     case boolean
+    /// `datetime`: an ISO 8601 date and time (on SQLite, the forms Prisma Client reads).
+    case dateTime
 
-    /// How text is read into `field`, when it is a plain `int`, `bigint`, `float`, `decimal` or
-    /// `boolean` (no enum or native type, whose input rules are the type's own).
+    /// How text is read into `field`, when it is a plain `int`, `bigint`, `float`, `decimal`,
+    /// `boolean` or `datetime` (no enum or native type, whose input rules are the type's own).
     init?(into field: CanonicalField) {
         guard field.enumType == nil, field.nativeType == nil else { return nil }
         switch field.type {
@@ -102,6 +146,7 @@ enum TextReading: Equatable {
         case .float: self = .float
         case .decimal: self = .decimal
         case .boolean: self = .boolean
+        case .datetime: self = .dateTime
         default: return nil
         }
     }
@@ -113,6 +158,9 @@ enum TextReading: Equatable {
         case .float: "is not a number a float holds"
         case .decimal: dialect == .postgresql ? "is not a number a decimal holds (less than 10^35 in magnitude)" : "is not a number"
         case .boolean: dialect == .postgresql ? "is not a boolean (true/false, yes/no, on/off, 1/0)" : "is not 0 or 1"
+        case .dateTime: dialect == .postgresql
+            ? "is not an ISO 8601 date and time of a real day (2026-12-06, 2026-12-06T10:00:00.000Z, 2026-12-06 10:00:00+05:30); other forms mean what the server's DateStyle says, or when the change runs"
+            : "is not a date and time Prisma Client reads on SQLite (2026-12-06T10:00:00.000Z, 2026-12-06T10:00:00+05:30, 2026-12-06 10:00:00)"
         }
     }
 }
