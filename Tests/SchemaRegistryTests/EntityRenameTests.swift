@@ -158,6 +158,57 @@ import Testing
         try fixture.asApplication(Self.version("Post").insertPost("again"))
     }
 
+    /// A table changed by hand after the expand holds `complete` back before anything runs,
+    /// naming the change (before, its first transaction was skipped without a word, as if a
+    /// crashed run had done it); put back, the same command completes.
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func aTableChangedByHandAfterTheExpandHoldsCompleteBack() throws {
+        let alone = { (yaml: String) in yaml.components(separatedBy: "  - name: Comment")[0] }
+        let fixture = try atVersion1(alone(Self.v1))
+        defer { fixture.database.close() }
+        let (desired, _) = try expand(fixture, alone(Self.v2))
+        let engine = ApplyEngine(registry: fixture.registry, desiredState: { desired })
+        try fixture.database.withLockedTransaction { try $0.execute(#"CREATE INDEX "by_hand" ON "Article" ("status")"#) }
+        do {
+            _ = try engine.finishRollouts(.complete, entities: ["Article"], ApplyRequest(principal: "alice"))
+            Issue.record("complete ran on a table changed by hand")
+        } catch let error as SchemaError {
+            #expect(error.code == .drift && error.message.contains("the table is not as the expand left it") && error.message.contains("by_hand"), "\(error.message)")
+        }
+        #expect(try relationKind(fixture, "Post") == "v", "nothing ran: the old name is still the view")
+        #expect(try fixture.registry.audit(limit: 1_000).filter { $0.action == AuditAction.completeStarted.rawValue }.isEmpty)
+
+        try fixture.database.withLockedTransaction { try $0.execute(#"DROP INDEX "by_hand""#) }
+        let completed = try engine.finishRollouts(.complete, entities: ["Article"], ApplyRequest(principal: "alice"))
+        #expect(completed.finished.map(\.entity) == ["Article"])
+        #expect(try relationKind(fixture, "Post") == nil, "the view is gone")
+        #expect(try fixture.registry.audit(limit: 1_000).filter { $0.action == AuditAction.completeStarted.rawValue }.count == 1)
+    }
+
+    /// Someone who can write the registry but not sign forges the line that says the contract's
+    /// first transaction (here: dropping the old name's view) already ran. The rest of the
+    /// contract runs, but the rollout is not closed while the old name is still there.
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func aForgedFirstTransactionLineDoesNotCloseARolloutWithTheOldNameLeft() throws {
+        let alone = { (yaml: String) in yaml.components(separatedBy: "  - name: Comment")[0] }
+        let fixture = try atVersion1(alone(Self.v1))
+        defer { fixture.database.close() }
+        let (desired, _) = try expand(fixture, alone(Self.v2))
+        let item = try #require(try fixture.registry.items(in: [.applied]).first { $0.entity == "Article" })
+        try fixture.database.withLockedTransaction { connection in
+            try connection.execute(#"INSERT INTO \#(connection.names.audit) ("at", "principal", "action", "item_id", "entity") VALUES ('2026-12-06T00:00:00Z', 'mallory', 'complete-started', ?, 'Article')"#,
+                                   [.text(item.id)])
+        }
+        let engine = ApplyEngine(registry: fixture.registry, desiredState: { desired })
+        do {
+            _ = try engine.finishRollouts(.complete, entities: ["Article"], ApplyRequest(principal: "alice"))
+            Issue.record("the rollout closed with the old name left")
+        } catch let error as SchemaError {
+            #expect(error.code == .drift && error.message.contains("Post still exists"), "\(error.message)")
+        }
+        #expect(try Registry(database: fixture.database).openRollouts().map(\.entity) == ["Article"], "the rollout stays open")
+    }
+
     /// SQLite (one node, no rollout): the rename applies whole; indexes are made again under the
     /// new table's names and the referencing table's foreign key follows.
     @Test func sqliteRenamesTheTableInPlace() throws {

@@ -14,7 +14,7 @@ import Testing
     static let rows = 150_000
 
     /// The workspace of `yaml`; every change applies whole at the start (`deploys: recreate`): the
-    /// online steps of a start are what is killed here (RolloutTests kill `complete` and `rollback`).
+    /// online steps of a start are what is killed here (RolloutTests kills `complete` after its first transaction).
     static func files(_ yaml: String) -> [String: String] {
         ["packages/log/seed/schema/entities.yaml": yaml, "packages/log/seed/metadata.json": #"{"packageId": "log"}"#]
             .merging(Processes.configuration(deploys: .recreate)) { first, _ in first }

@@ -192,6 +192,45 @@ import Testing
         return (desired, oldBefore + oldDuring, newWritten)
     }
 
+    /// `complete` killed after its first transaction committed (the dropped field's column gone,
+    /// its audit line written, the online steps and the last transaction not run) is finished by
+    /// the next run, which goes on after that transaction instead of running it again or
+    /// refusing the changed table.
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func aCompleteKilledAfterItsFirstTransactionIsFinishedByTheNextRun() throws {
+        try #require(Processes.binaryIsBuilt, "build the schema binary first (scripts/test.sh does)")
+        let fixture = try atVersion1()
+        defer { fixture.database.close() }
+        _ = try expand(fixture)
+        let url = try #require(fixture.location.postgres).description
+        let workspace = CLIWorkspace.make(["packages/blog/seed/schema/entities.yaml": Self.v2, "packages/blog/seed/metadata.json": #"{"packageId": "blog"}"#])
+        let (process, _) = try Processes.launch(["complete", "Post", "--as", "alice", "--root", workspace.path], url: url,
+                                                environment: [FaultInjection.Point.afterCommit.rawValue: "10000"])
+        // The application's query of the dropped column waits for the first transaction and
+        // fails once it committed: the command is then in the pause after that commit.
+        let app = try fixture.application()
+        defer { app.close() }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while process.isRunning && ContinuousClock.now < deadline, (try? app.executeOutsideTransaction(#"SELECT "legacy" FROM "Post" LIMIT 0"#)) != nil {
+            usleep(20_000)
+        }
+        let killedInThePause = process.isRunning
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        try #require(killedInThePause, "the command ended before it was killed")
+        let started = { (action: AuditAction) in try fixture.registry.audit(limit: 10_000).filter { $0.action == action.rawValue && $0.entity == "Post" }.count }
+        #expect(try started(.completeStarted) == 1 && started(.complete) == 0, "killed between the first transaction and the last")
+        #expect(try fixture.registry.status().rollouts.map(\.entity) == ["Post", "Tag"], "the rollout is still open")
+
+        let again = try Processes.run(["complete", "Post", "--as", "alice", "--root", workspace.path], url: url)
+        #expect(again.status == 0, "\(again.output)")
+        #expect(try started(.completeStarted) == 1 && started(.complete) == 1, "the first transaction ran once, the rollout closed once")
+        #expect(try fixture.registry.status().rollouts.map(\.entity) == ["Tag"])
+        #expect(try columns("Post", fixture.database) == ["id", "slug", "status", "subtitle", "title"])
+        let drift = try fixture.registry.drift(host: Desired.host)
+        #expect(!drift.hasDrift && drift.checked.contains("Post"), "Post is the new snapshot: \(drift.drifted.map(\.differences))")
+    }
+
     @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
     func bothVersionsWorkFromExpandToComplete() throws {
         let fixture = try atVersion1()

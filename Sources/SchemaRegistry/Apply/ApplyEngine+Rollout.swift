@@ -11,6 +11,7 @@ public enum RolloutEnd: String, Sendable, CaseIterable {
     var part: SQLStatement.Part { self == .complete ? .contract : .rollback }
     var audit: AuditAction { self == .complete ? .complete : .rollback }
     var denied: AuditAction { self == .complete ? .completeDenied : .rollbackDenied }
+    var started: AuditAction { self == .complete ? .completeStarted : .rollbackStarted }
 }
 
 /// What `schema complete` or `schema rollback` did.
@@ -169,10 +170,21 @@ extension ApplyEngine {
         let keys = target.primaryKeys
         let first = statements.filter { $0.stage == .transaction }
         if !first.isEmpty {
-            // Whether the first transaction already ran is read from the table, not from a record:
-            // it runs only while the table is exactly as the expand left it.
-            let untouched = try session.transaction(lockTimeout: nil) { try Registry.drift(of: target.current, primaryKeys: keys, $0).isEmpty }
-            if untouched {
+            // The first transaction records itself in the audit log as it commits, so a run after a
+            // crash goes on after it. Without that line it runs only on the table exactly as the
+            // expand left it: anything else was changed by hand, and running or skipping it would
+            // both be a guess. (A forged line skips it; the end-shape check below then refuses.)
+            let (ran, changed) = try session.transaction(lockTimeout: nil) { connection in
+                (try !Registry.audited(end.started, itemIds: [item.id], nonces: [], connection).isEmpty,
+                 try Registry.drift(of: target.current, primaryKeys: keys, connection))
+            }
+            if ran {
+                request.log?("\(item.entity): \(end.rawValue), first transaction already ran")
+            } else {
+                guard changed.isEmpty else {
+                    throw SchemaError(.drift, "\(item.entity): the table is not as the expand left it: " + changed.map(\.description).joined(separator: "; ")
+                        + ". Nothing ran; the rollout stays open. Put the table back as it was (`schema drift` shows it), then run `schema \(end.rawValue)` again")
+                }
                 request.log?("\(item.entity): \(end.rawValue), first transaction (\(first.count) statement(s))")
                 try withLockRetries(request) {
                     try session.transaction(lockTimeout: request.lockPolicy.statementTimeout) { connection in
@@ -181,6 +193,7 @@ extension ApplyEngine {
                             try connection.execute(statement.sql)
                             FaultInjection.pause(.afterEachStatement)
                         }
+                        try registry.insertAudit(connection, principal: request.principal, action: end.started, item: item, detail: "\(first.count) statement(s)")
                     }
                 }
                 outcome.statements += first
@@ -218,10 +231,17 @@ extension ApplyEngine {
     }
 
     /// Refuses to close a rollout whose table is not what its end promises: the new structure
-    /// after `complete` (no table after the contract of a drop), the old one after `rollback`.
+    /// after `complete` (no table after the contract of a drop), the old one after `rollback`;
+    /// and, for a renamed table, nothing left under the name the end gives up (the old name's
+    /// view after `complete`, the new name after `rollback`).
     func requireEndShape(_ target: VerifiedRollout, _ end: RolloutEnd, primaryKeys: [String: String], _ connection: any RegistryConnection) throws {
         let shape: CanonicalEntity? = end == .complete ? target.item.structure : target.rollout.from
         let entity = target.item.entity
+        if target.item.renamedFrom != nil, let givenUp = end == .complete ? target.rollout.from.tableName : target.item.structure?.tableName {
+            if try Self.relationExists(givenUp, connection) {
+                throw SchemaError(.drift, "\(entity): after the \(end.rawValue) \(givenUp) still exists; nothing of the last step was kept and the rollout stays open. Run `schema drift`")
+            }
+        }
         guard let shape else {
             if try Self.existingTables(connection).contains(entity) {
                 throw SchemaError(.drift, "\(entity): the table is still there after its contract dropped it; the rollout stays open")
@@ -233,5 +253,14 @@ extension ApplyEngine {
             throw SchemaError(.drift, "\(entity): after the \(end.rawValue) the table is not what it should be: "
                 + differences.map(\.description).joined(separator: "; ") + ". Nothing of the last step was kept; the rollout stays open. Run `schema drift`")
         }
+    }
+
+    /// Whether a table, view or other relation named `name` exists (PostgreSQL: in the
+    /// connection's schema).
+    static func relationExists(_ name: String, _ connection: any RegistryConnection) throws -> Bool {
+        let sql = connection.dialect == .postgresql
+            ? #"SELECT COUNT(*) AS "count" FROM pg_class WHERE relname = ? AND relnamespace = current_schema()::regnamespace"#
+            : #"SELECT COUNT(*) AS "count" FROM sqlite_master WHERE name = ?"#
+        return try connection.query(sql, [.text(name)]).first?["count"]?.integer ?? 0 > 0
     }
 }

@@ -14,6 +14,9 @@ public enum AuditAction: String, Hashable, Sendable, CaseIterable {
     case rowLevelSecurityInstalled = "rls-installed"
     // Rollouts: the contract or the way back of a change whose expand a start applied.
     case complete, rollback
+    /// The first transaction of a `complete` or `rollback` committed (its online steps and last
+    /// transaction may remain): a second run does not run it again.
+    case completeStarted = "complete-started", rollbackStarted = "rollback-started"
     case completeDenied = "complete-denied", rollbackDenied = "rollback-denied"
     // Admins, tokens and sign-ins.
     case adminBootstrap = "admin-bootstrap", adminAdd = "admin-add", adminAddDenied = "admin-add-denied"
