@@ -32,8 +32,8 @@ import Testing
 
     /// What `prisma migrate dev` makes for `model <a> { id Int @id @default(autoincrement()) … }`
     /// and `model <b> { id String @id @default(cuid()) … }` related by lists, by hand.
-    static func prismaMigrateSQL(_ dialect: SQLDialect, a: String, b: String) -> [String] {
-        let join = "_\(a)To\(b)"
+    static func prismaMigrateSQL(_ dialect: SQLDialect, a: String, b: String, relation: String? = nil) -> [String] {
+        let join = "_" + (relation ?? "\(a)To\(b)")
         switch dialect {
         case .postgresql:
             return [
@@ -117,6 +117,53 @@ import Testing
             try database.withLockedTransaction { try $0.execute(#"DELETE FROM "Category" WHERE "id" = 1"#) }
             #expect(try Self.pairs("_CategoryToZine", database) == ["2:p1"])
         }
+    }
+
+    /// Naming the relation (`relationName: Tagging`, as Prisma asks once a second relation joins
+    /// the same models) gives its join table another name; with `renamedFrom:` the pairs move to
+    /// `_Tagging` instead of being dropped with `_PostToTag` (Prisma Migrate drops them). Without
+    /// the hint the old table is dropped, as before: nothing is guessed.
+    @Test(arguments: Backend.available)
+    func aRenamedRelationKeepsItsPairs(_ backend: Backend) throws {
+        let (database, registry, _) = try Registry.applied(try Desired.from(["blog": Self.v1], deploys: .recreate), on: backend)
+        defer { database.close() }
+        try database.withLockedTransaction { connection in
+            try connection.execute(#"INSERT INTO "Post" ("id") VALUES ('p1'), ('p2')"#)
+            try connection.execute(#"INSERT INTO "Tag" ("id") VALUES (1), (2)"#)
+            try connection.execute(#"INSERT INTO "_PostToTag" ("A", "B") VALUES ('p1', 1), ('p1', 2), ('p2', 1)"#)
+        }
+        let named = Self.v1.replacingOccurrences(of: "entity: Tag }", with: "entity: Tag, relationName: Tagging, renamedFrom: PostToTag }")
+            .replacingOccurrences(of: "entity: Post }", with: "entity: Post, relationName: Tagging }")
+        let moved = try Self.apply(named, registry)
+        let join = try #require(moved.first { $0.entity == "_Tagging" })
+        #expect(join.renamedFrom == "_PostToTag" && join.action == .alter, "\(moved.map { "\($0.action) \($0.entity)" })")
+        #expect(!moved.contains { $0.action == .drop }, "a move, not a drop")
+        #expect(join.operations.contains { $0.contains("move join table _PostToTag to _Tagging") } && !join.operations.contains { $0.contains("exchanged") }, "\(join.operations)")
+        #expect(try Self.pairs("_Tagging", database) == ["p1:1", "p1:2", "p2:1"])
+        // What Prisma Migrate makes for these models with `@relation("Tagging")` on both lists, by
+        // hand: Post's key is the cuid (A, first in order), Tag's the serial int (B).
+        let prisma = try Introspection.oracle(backend) { dialect in
+            Self.prismaMigrateSQL(dialect, a: "Tag", b: "Post", relation: "Tagging").map { statement in
+                statement.replacingOccurrences(of: #"("A" INTEGER NOT NULL, "B" TEXT NOT NULL"#, with: #"("A" TEXT NOT NULL, "B" INTEGER NOT NULL"#)
+                    .replacingOccurrences(of: #"FOREIGN KEY ("A") REFERENCES "Tag""#, with: #"FOREIGN KEY ("A") REFERENCES "Post""#)
+                    .replacingOccurrences(of: #"FOREIGN KEY ("B") REFERENCES "Post""#, with: #"FOREIGN KEY ("B") REFERENCES "Tag""#)
+            }
+        }
+        let ours = try Introspection.describe(database)
+        #expect(Set(ours).subtracting(prisma).sorted() == [], "ours, not Prisma's")
+        #expect(Set(prisma).subtracting(ours).sorted() == [], "Prisma's, not ours")
+        #expect(try EnumTypeApplyTests.text(backend == .postgres
+                ? #"SELECT COUNT(*)::text AS "value" FROM pg_class WHERE relname LIKE '\_PostToTag%' ESCAPE '\'"#
+                : #"SELECT CAST(COUNT(*) AS TEXT) AS "value" FROM sqlite_master WHERE name LIKE '\_PostToTag%' ESCAPE '\'"#, database) == "0",
+                "the old table and its index and key are gone")
+        #expect(!(try registry.drift(host: Desired.host)).hasDrift)
+
+        // Renamed again without the hint: the table is dropped with its pairs (DS102), not moved.
+        let unhinted = named.replacingOccurrences(of: "relationName: Tagging, renamedFrom: PostToTag", with: "relationName: Labels")
+            .replacingOccurrences(of: "relationName: Tagging", with: "relationName: Labels")
+        let queued = try registry.scan(try Desired.from(["blog": unhinted], deploys: .recreate), principal: "ci").queued
+        #expect(queued.filter { $0.entity.hasPrefix("_") }.map { "\($0.action) \($0.entity)" }.sorted() == ["create _Labels", "drop _Tagging"])
+        #expect(queued.first { $0.action == .drop }?.risks.contains { $0.code == "DS102" } == true)
     }
 
     /// In a rolling deploy, the running version still writes `_PostToTag` (post in A): the view

@@ -8,6 +8,9 @@ public struct DesiredEntity: Hashable, Sendable {
     /// The entity's previous name, from `renamedFrom:`: while that name is applied and this one
     /// is not, the change renames the applied table instead of creating one.
     public var renamedFrom: String?
+    /// Join table → its previous name, from the `renamedFrom:` of this entity's many-to-many
+    /// relations: the join table that takes the new name keeps the old one's pairs.
+    public var joinRenames: [String: String] = [:]
 
     /// Creates a desired entity, hashing `structure`.
     public init(structure: CanonicalEntity, packages: [String], renames: [String: String] = [:], renamedFrom: String? = nil) {

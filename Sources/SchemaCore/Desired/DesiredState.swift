@@ -43,12 +43,15 @@ public struct DesiredState: Sendable {
                 existing.packages.append(definition.packageId)
                 existing.renames.merge(definition.renames) { first, _ in first }
                 existing.renamedFrom = existing.renamedFrom ?? definition.renamedFrom
+                existing.joinRenames.merge(definition.joinRenames) { first, _ in first }
                 byName[name] = existing
             } else {
                 order.append(name)
-                byName[name] = DesiredEntity(structure: definition.canonical, checksum: definition.checksum,
-                                             packages: [definition.packageId], renames: definition.renames,
-                                             renamedFrom: definition.renamedFrom)
+                var entity = DesiredEntity(structure: definition.canonical, checksum: definition.checksum,
+                                           packages: [definition.packageId], renames: definition.renames,
+                                           renamedFrom: definition.renamedFrom)
+                entity.joinRenames = definition.joinRenames
+                byName[name] = entity
             }
         }
         let entities = order.compactMap { byName[$0] }

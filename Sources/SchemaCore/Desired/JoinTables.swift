@@ -49,6 +49,7 @@ enum JoinTables {
                 let name = "_" + (entity.structure.relationNames[relation.name] ?? "\(sides[0])To\(sides[1])")
                 if var known = tables[name] {
                     known.packages = Array(Set(known.packages + entity.packages)).sorted()
+                    known.renamedFrom = known.renamedFrom ?? entity.joinRenames[name]
                     tables[name] = known
                     continue
                 }
@@ -60,7 +61,8 @@ enum JoinTables {
                     acl: nil)
                 join.compoundKey = ["A", "B"]
                 join.joinTable = true
-                tables[name] = DesiredEntity(structure: join, packages: entity.packages)
+                // A relation's `renamedFrom:` names the table this one takes over (`relationName:` changed).
+                tables[name] = DesiredEntity(structure: join, packages: entity.packages, renamedFrom: entity.joinRenames[name])
                 order.append(name)
             }
         }

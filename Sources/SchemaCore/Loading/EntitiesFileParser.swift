@@ -14,7 +14,7 @@ public enum EntitiesFileParser {
     ]
     static let indexKeys: Set<String> = ["fields", "unique", "name", "type", "sort", "ops", "clientName"]
     static let relationKeys: Set<String> = [
-        "name", "type", "entity", "target", "field", "foreignKey", "onDelete", "onUpdate", "optional", "description", "relationName",
+        "name", "type", "entity", "target", "field", "foreignKey", "onDelete", "onUpdate", "optional", "description", "relationName", "renamedFrom",
     ]
     static let aclKeys: Set<String> = Set(ACLOperation.allCases.map(\.rawValue) + ["rowLevel", "readableWhen"])
 
@@ -515,6 +515,7 @@ public enum EntitiesFileParser {
                 if key == "onDelete" { relation.onDelete = action } else { relation.onUpdate = action }
             case "optional": relation.optional = reader.bool(value, context: "'optional' of relation '\(name)'")
             case "relationName": relation.relationName = reader.string(value, context: "'relationName' of relation '\(name)'")
+            case "renamedFrom": relation.renamedFrom = reader.string(value, context: "'renamedFrom' of relation '\(name)'")
             case "description": relation.documentation = value.string
             default: break
             }

@@ -80,6 +80,7 @@ public enum EntitiesJSONSchema {
         "relation.optional": "The relation may be absent (the foreign key is nullable).",
         "relation.description": "What the relation means; documentation only.",
         "relation.relationName": "Prisma's @relation name, needed when two relations join the same two models.",
+        "relation.renamedFrom": "A many-to-many's previous relation name (PostToTag for an unnamed one): its join table's pairs move to the new name instead of being dropped.",
         // acl
         "acl.create": "Roles that may insert rows.",
         "acl.read": "Roles that may read rows.",
@@ -161,7 +162,7 @@ public enum EntitiesJSONSchema {
                     "name": identifier, "type": enumeration(Relation.Kind.allCases.map(\.rawValue)),
                     "entity": identifier, "target": identifier, "field": identifier, "foreignKey": identifier,
                     "onDelete": enumeration(ReferentialAction.allCases.map(\.rawValue)), "onUpdate": enumeration(ReferentialAction.allCases.map(\.rawValue)),
-                    "optional": boolean, "description": string, "relationName": string,
+                    "optional": boolean, "description": string, "relationName": string, "renamedFrom": identifier,
                 ], extra: ["anyOf": .array([.object(["required": .array([.string("entity")])]), .object(["required": .array([.string("target")])])])]),
                 "acl": object("acl", keys: EntitiesFileParser.aclKeys, required: [], properties: Dictionary(uniqueKeysWithValues:
                     ACLOperation.allCases.map { ($0.rawValue, roles) } + [("rowLevel", string), ("readableWhen", string)])),

@@ -28,6 +28,9 @@ public struct Relation: Hashable, Sendable {
     /// `relationName:` the Prisma relation name (`@relation("…")`), needed when two relations join
     /// the same two entities; both sides of a relation carry the same one.
     public var relationName: String?
+    /// `renamedFrom:` on a many-to-many, a planning hint: the relation's previous name, whose join
+    /// table (`_` + that name) keeps its pairs under the new one instead of being dropped.
+    public var renamedFrom: String?
     /// `description:` documentation only.
     public var documentation: String?
     /// Where the relation is declared.
@@ -42,6 +45,13 @@ public struct Relation: Hashable, Sendable {
         self.target = target
         self.field = field
         self.location = location
+    }
+
+    /// The join table of a many-to-many declared on `entity`: `_` and the relation's name, which is
+    /// `relationName:` or the two entities' names in alphabetical order (`_PostToTag`).
+    public func joinTableName(from entity: String) -> String {
+        let sides = [entity, target].sorted()
+        return "_" + (relationName ?? "\(sides[0])To\(sides[1])")
     }
 
     /// The location of `key`'s value, or of the relation when the key is absent.

@@ -7,7 +7,28 @@ enum RelationRules {
             case .hasMany: checkHasMany(relation, of: entity, catalog: catalog)
             case .manyToMany: checkManyToMany(relation, of: entity, catalog: catalog)
             }
-        } + checkNames(entity)
+        } + checkNames(entity) + entity.relations.compactMap { checkRenamedFrom($0, of: entity) }
+    }
+
+    /// A relation's `renamedFrom:` names the many-to-many's previous relation name, whose join
+    /// table the new one takes over: only a many-to-many has one, and the name must be another
+    /// valid one.
+    static func checkRenamedFrom(_ relation: Relation, of entity: Entity) -> Diagnostic? {
+        guard let previous = relation.renamedFrom else { return nil }
+        guard relation.kind == .manyToMany else {
+            return .error(.invalidRelationKind, "'renamedFrom' applies only to a many-to-many relation (its join table's previous name), not to the \(relation.kind.rawValue) '\(relation.name)'",
+                          hint: "rename the entity with 'renamedFrom:' on the entity, or a column with 'renamedFrom:' on the field", at: relation.location(of: "renamedFrom"))
+        }
+        guard Identifier.isValid(previous) else {
+            return .error(.invalidIdentifier, "'renamedFrom' of relation '\(relation.name)' is not a relation name a join table can have: '\(YAMLNodeReader.printable(previous))'",
+                          hint: "write the previous relationName, or for an unnamed relation the two entities' names in alphabetical order joined by 'To' (PostToTag)",
+                          at: relation.location(of: "renamedFrom"))
+        }
+        guard "_" + previous != relation.joinTableName(from: entity.name) else {
+            return .error(.nameCollision, "'renamedFrom' of relation '\(relation.name)' names its current name, \(previous)",
+                          hint: "remove 'renamedFrom', or write the name the relation had before", at: relation.location(of: "renamedFrom"))
+        }
+        return nil
     }
 
     /// Prisma tells relations between the same two models apart by name: one of them may stay

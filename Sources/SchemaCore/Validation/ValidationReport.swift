@@ -9,6 +9,14 @@ public struct ValidationReport: Sendable {
         public var renames: [String: String]
         /// The entity's previous name, from its `renamedFrom:`: a hint for planning as well.
         public var renamedFrom: String? { entity.renamedFrom }
+        /// Join table → its previous name, from the `renamedFrom:` of the entity's many-to-many
+        /// relations (`_PostTags` → `_PostToTag`): a hint for planning as well.
+        public var joinRenames: [String: String] {
+            Dictionary(entity.relations.compactMap { relation in
+                guard relation.kind == .manyToMany, let previous = relation.renamedFrom else { return nil }
+                return (relation.joinTableName(from: entity.name), "_" + previous)
+            }, uniquingKeysWith: { first, _ in first })
+        }
 
         /// The structure `checksum` is computed from. Derived again when asked rather than kept:
         /// `validate` needs it only for the few entities that conflict or overlap a host model,
