@@ -166,6 +166,35 @@ import Testing
         #expect(queued.first { $0.action == .drop }?.risks.contains { $0.code == "DS102" } == true)
     }
 
+    /// A renamed relation in a rolling deploy: the running version keeps writing `_PostToTag`,
+    /// a view over `_Tagging` (sides in the same order), until `complete` drops it.
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func theRunningVersionWritesTheRenamedRelationsOldTableUntilComplete() throws {
+        let fixture = try RolloutTests.Fixture.applied(Self.v1, package: "blog", seed: #"INSERT INTO "Post" ("id") VALUES ('p1'), ('p2')"#)
+        defer { fixture.database.close() }
+        try fixture.database.withLockedTransaction { connection in
+            try connection.execute(#"INSERT INTO "Tag" ("id") VALUES (1), (2)"#)
+            try connection.execute(#"INSERT INTO "_PostToTag" ("A", "B") VALUES ('p1', 1)"#)
+        }
+        let named = Self.v1.replacingOccurrences(of: "entity: Tag }", with: "entity: Tag, relationName: Tagging, renamedFrom: PostToTag }")
+            .replacingOccurrences(of: "entity: Post }", with: "entity: Post, relationName: Tagging }")
+        let desired = try Desired.from(["blog": named])
+        let queued = try fixture.registry.scan(desired, principal: "ci").queued
+        #expect(queued.first { $0.entity == "_Tagging" }?.isRolledOut == true, "\(queued.map { "\($0.action) \($0.entity) \($0.isRolledOut)" })")
+        _ = try fixture.registry.approve(.all, as: "alice", allowDataLoss: false, allowRewrite: true, context: desired.renderContext)
+        let outcome = try fixture.registry.applyApproved(desired)
+        #expect(outcome.refused.isEmpty, "\(outcome.refused.map(\.message))")
+        try fixture.asApplication(#"INSERT INTO "_PostToTag" ("A", "B") VALUES ('p2', 2)"#)
+        try fixture.asApplication(#"INSERT INTO "_Tagging" ("A", "B") VALUES ('p2', 1)"#)
+        #expect(try Self.pairs("_Tagging", fixture.database) == ["p1:1", "p2:1", "p2:2"])
+        #expect(try Self.pairs("_PostToTag", fixture.database) == ["p1:1", "p2:1", "p2:2"], "the old version reads every pair")
+        let engine = ApplyEngine(registry: fixture.registry, desiredState: { desired })
+        let completed = try engine.finishRollouts(.complete, entities: [], ApplyRequest(principal: "alice"))
+        #expect(completed.finished.map(\.entity).contains("_Tagging"))
+        #expect(try fixture.text(#"SELECT string_agg(relname, ' ') AS "value" FROM pg_class WHERE relname = '_PostToTag'"#) == nil, "the view is gone")
+        #expect(!(try fixture.registry.drift(host: Desired.host)).hasDrift)
+    }
+
     /// In a rolling deploy, the running version still writes `_PostToTag` (post in A): the view
     /// under the old name puts each pair in the new table with its sides swapped, until `complete`.
     @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
