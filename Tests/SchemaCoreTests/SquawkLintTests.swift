@@ -93,6 +93,8 @@ import Testing
         ChangeClass(description: "list elements narrowed", edits: [(#"      weights: { type: "float[]" }"#, #"      weights: { type: "int[]" }"#)]),
         ChangeClass(description: "add list column", edits: [(rankLine, rankLine + "\n      tags: { type: \"string[]\", default: [] }\n      tones: { type: \"Tone[]\" }")]),
         ChangeClass(description: "join table moved with a renamed side", edits: [("  - name: Shelf\n", "  - name: Aisle\n    renamedFrom: Shelf\n")]),
+        ChangeClass(description: "relation renamed (its join table moved, with a way back)",
+                    edits: [("{ name: books, type: manyToMany, entity: Book }", "{ name: books, type: manyToMany, entity: Book, relationName: Shelving, renamedFrom: BookToShelf }")]),
         ChangeClass(description: "entity renamed", edits: [("  - name: Entry\n", "  - name: Journal\n    renamedFrom: Entry\n")]),
         ChangeClass(description: "table map changed", edits: [("  - name: Entry\n", "  - name: Entry\n    map: entries\n")]),
         ChangeClass(description: "add column with a computed default", edits: [(rankLine, rankLine + "\n      uid: { type: string, default: { dbgenerated: \"gen_random_uuid()\" } }\n      seen: { type: datetime, default: { dbgenerated: \"now()\" } }")]),
@@ -149,6 +151,8 @@ import Testing
                 || statement.part != .expand && widenedDrop(statement, change)
                 // A join table moved under its sides' new names drops the old table once every pair is copied.
                 || change.structure?.isJoinTable == true && change.renamedFrom.map { statement.sql == #"DROP TABLE "\#($0)""# } == true
+                // Its way back (a renamed relation's) drops the new table once every pair is copied back.
+                || change.structure?.isJoinTable == true && statement.part == .rollback && statement.sql == #"DROP TABLE "\#(change.entity)""#
         case "ban-drop-function":
             // The trigger function a rolled-out rename installs, removed by its contract or rollback.
             statement.sql.contains(ConstraintName.columnSync(change.entity, in: .postgresql))

@@ -167,9 +167,10 @@ import Testing
     }
 
     /// A renamed relation in a rolling deploy: the running version keeps writing `_PostToTag`,
-    /// a view over `_Tagging` (sides in the same order), until `complete` drops it.
-    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
-    func theRunningVersionWritesTheRenamedRelationsOldTableUntilComplete() throws {
+    /// a view over `_Tagging` (sides in the same order), until `complete` drops it, or
+    /// `rollback` moves every pair back into a `_PostToTag` table (its sides were not renamed).
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"), arguments: [false, true])
+    func theRunningVersionWritesTheRenamedRelationsOldTableUntilCompleteOrRollback(_ rollBack: Bool) throws {
         let fixture = try RolloutTests.Fixture.applied(Self.v1, package: "blog", seed: #"INSERT INTO "Post" ("id") VALUES ('p1'), ('p2')"#)
         defer { fixture.database.close() }
         try fixture.database.withLockedTransaction { connection in
@@ -189,10 +190,21 @@ import Testing
         #expect(try Self.pairs("_Tagging", fixture.database) == ["p1:1", "p2:1", "p2:2"])
         #expect(try Self.pairs("_PostToTag", fixture.database) == ["p1:1", "p2:1", "p2:2"], "the old version reads every pair")
         let engine = ApplyEngine(registry: fixture.registry, desiredState: { desired })
-        let completed = try engine.finishRollouts(.complete, entities: [], ApplyRequest(principal: "alice"))
-        #expect(completed.finished.map(\.entity).contains("_Tagging"))
-        #expect(try fixture.text(#"SELECT string_agg(relname, ' ') AS "value" FROM pg_class WHERE relname = '_PostToTag'"#) == nil, "the view is gone")
-        #expect(!(try fixture.registry.drift(host: Desired.host)).hasDrift)
+        if rollBack {
+            // The same move the other way: every pair, those written through either name, back in `_PostToTag`.
+            let back = try engine.finishRollouts(.rollback, entities: ["_Tagging"], ApplyRequest(principal: "alice"))
+            #expect(back.finished.map(\.entity) == ["_Tagging"])
+            #expect(try fixture.text(#"SELECT string_agg(relname || ':' || relkind::text, ' ' ORDER BY relname) AS "value" FROM pg_class WHERE relname IN ('_PostToTag', '_Tagging')"#) == "_PostToTag:r")
+            #expect(try Self.pairs("_PostToTag", fixture.database) == ["p1:1", "p2:1", "p2:2"])
+            #expect(try fixture.registry.appliedEntities().map(\.structure.name).sorted() == ["Post", "Tag", "_PostToTag"])
+            try fixture.asApplication(#"INSERT INTO "_PostToTag" ("A", "B") VALUES ('p1', 2)"#)
+        } else {
+            let completed = try engine.finishRollouts(.complete, entities: [], ApplyRequest(principal: "alice"))
+            #expect(completed.finished.map(\.entity).contains("_Tagging"))
+            #expect(try fixture.text(#"SELECT string_agg(relname, ' ') AS "value" FROM pg_class WHERE relname = '_PostToTag'"#) == nil, "the view is gone")
+        }
+        let drift = try fixture.registry.drift(host: Desired.host)
+        #expect(!drift.hasDrift, "\(drift.drifted.map(\.differences))")
     }
 
     /// In a rolling deploy, the running version still writes `_PostToTag` (post in A): the view

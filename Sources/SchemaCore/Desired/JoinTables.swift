@@ -38,6 +38,13 @@ enum JoinTables {
         return newA != oldA && hints[newA] != oldA
     }
 
+    /// Whether two join tables join the same tables on the same sides (only the relation's name,
+    /// and so the table's, differs).
+    static func sameSides(_ one: CanonicalEntity, _ other: CanonicalEntity) -> Bool {
+        let sides = { (join: CanonicalEntity) in join.relations.map { "\($0.name)=\($0.target)" }.sorted() }
+        return sides(one) == sides(other)
+    }
+
     /// One join table per relation pair (both sides may declare it), in the order first declared.
     static func of(_ entities: [DesiredEntity], host: PrismaSchema?) -> [DesiredEntity] {
         let byName = Dictionary(entities.map { ($0.structure.name, $0.structure) }, uniquingKeysWith: { first, _ in first })

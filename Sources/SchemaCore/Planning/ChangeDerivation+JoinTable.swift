@@ -8,10 +8,11 @@ extension DerivedChange {
     /// to its drop, so no row written meanwhile is lost. Row-level security policies the host put
     /// on the old table would not follow (their expressions name the columns, which may swap): the
     /// move is refused while there are any. Rolled out, the old name stays a view
-    /// over the new table (its columns swapped back) until the contract drops it. There is no
-    /// way back: the old table would reference its sides' old names, views until their renames
-    /// are rolled back, which are refused while the join table references them; `rollback`
-    /// refuses it with the reason.
+    /// over the new table (its columns swapped back) until the contract drops it. When only the
+    /// relation's name changed (its sides are the same tables), the way back is the same move
+    /// the other way (the view dropped first). When a side was renamed there is none: the old
+    /// table would reference its sides' old names, views until their renames are rolled back,
+    /// which are refused while the join table references them; `rollback` refuses it with the reason.
     static func movingJoinTable(from: CanonicalEntity, to: CanonicalEntity, swapped: Bool, renderer: MigrationSQLRenderer, rollout: Bool) -> DerivedChange {
         func move(_ a: CanonicalEntity, _ b: CanonicalEntity) -> [SQLStatement] {
             renderer.render(MigrationStep(from: nil, to: b, operations: TableDiff.operations(from: nil, to: b))).statements
@@ -26,6 +27,10 @@ extension DerivedChange {
             change.incompatibilities = [Rollout.Incompatibility(.renamedEntity, "\(from.name) → \(to.name)")]
             change.statements += renderer.compatibilityView(from, over: to.name, swapped: swapped)
                 + [dropView.inPart(.contract)]
+            if JoinTables.sameSides(from, to) {
+                change.statements += [dropView.inPart(.rollback)] + move(to, from).map { $0.inPart(.rollback) }
+                change.checks.append(renderer.policiesLeftBehind(to.name, movingTo: from.name, swapped: false).inPart(.rollback))
+            }
             // The view keeps the old name working: the rename breaks no client of the running version.
             change.risks = []
         }

@@ -135,7 +135,7 @@ extension ApplyEngine {
         // A join table moved with its sides' names would be made again referencing their old
         // names, which are views until their own renames are rolled back, and those are refused
         // while the join table references them.
-        if item.structure?.isJoinTable == true {
+        if item.structure?.isJoinTable == true, !item.statements.contains(where: { $0.part == .rollback }) {
             return Refusal(itemId: item.id, entity: item.entity, code: .baseChanged,
                            message: "the join table moved from \(previous) with its sides' renames and cannot be rolled back alone; "
                             + "run `schema complete \(item.entity)` and change the packages forward instead")
