@@ -219,6 +219,16 @@ extension MigrationSQLRenderer {
             return guarded(table: table, column: to.name, "\(column)::\(newType)::\(dialect.columnType(from)) = \(column)")
                 + [SQLStatement(.tables, "\(alter) USING \(column)::\(newType)", lock: rewrite)]
         }
+        // Text with an offset names that instant: read as a `timestamptz` and kept as its UTC
+        // time, as Prisma keeps a DateTime (the plain cast to TIMESTAMP drops the offset, and
+        // `+05:00` would move the instant five hours). Without one, the text is the UTC time
+        // itself, whatever the session's time zone. Text that is no ISO 8601 date was counted
+        // first. (Any text: `TEXT`, `VARCHAR(n)`, `CITEXT`.)
+        if from.type.isText, from.enumType == nil, to.type == .datetime, to.nativeType == nil, !from.list, !to.list {
+            let offset = "length(\(column)) > 10 AND \(column) ~ '[0-9][+-][0-9]{2}(:?[0-9]{2})?$'"
+            return [SQLStatement(.tables, "\(alter) USING CASE WHEN \(offset) THEN (\(column)::timestamptz AT TIME ZONE 'UTC') ELSE \(column)::timestamp END",
+                                 lock: rewrite)]
+        }
         // Another native type (TEXT → UUID, TIMESTAMP → TIMESTAMPTZ): PostgreSQL converts every value.
         if from.nativeType != to.nativeType {
             return [SQLStatement(.tables, "\(alter) USING \(column)::\(newType)", lock: rewrite)]
@@ -240,14 +250,6 @@ extension MigrationSQLRenderer {
             let range = to.type == .int ? "2147483647" : "9223372036854775807"
             return guarded(table: table, column: to.name, "\(column) = trunc(\(column)) AND abs(\(column)) <= \(range)")
                 + [SQLStatement(.tables, "\(alter) USING \(column)::\(newType)", lock: rewrite)]
-        case (let text, .datetime) where text.isText:
-            // Text with an offset names that instant: read as a `timestamptz` and kept as its UTC
-            // time, as Prisma keeps a DateTime (the plain cast to TIMESTAMP drops the offset, and
-            // `+05:00` would move the instant five hours). Without one, the text is the UTC time
-            // itself, whatever the session's time zone. Text that is no ISO 8601 date was counted first.
-            let offset = "length(\(column)) > 10 AND \(column) ~ '[0-9][+-][0-9]{2}(:?[0-9]{2})?$'"
-            return [SQLStatement(.tables, "\(alter) USING CASE WHEN \(offset) THEN (\(column)::timestamptz AT TIME ZONE 'UTC') ELSE \(column)::timestamp END",
-                                 lock: rewrite)]
         default:
             return [SQLStatement(.tables, "\(alter) USING \(column)::\(newType)", lock: rewrite)]
         }
