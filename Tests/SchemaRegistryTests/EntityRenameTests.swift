@@ -60,6 +60,20 @@ import Testing
         }
     }
 
+    /// Post alone (no Comment references it) at v1 with its rows, then its rename to Article
+    /// expanded while both versions write; the caller closes the fixture's database.
+    func expandedAlone() throws -> (fixture: RolloutTests.Fixture, rows: Int, engine: ApplyEngine) {
+        let alone = { (yaml: String) in yaml.components(separatedBy: "  - name: Comment")[0] }
+        let fixture = try atVersion1(alone(Self.v1))
+        do {
+            let (desired, rows) = try expand(fixture, alone(Self.v2))
+            return (fixture, rows, ApplyEngine(registry: fixture.registry, desiredState: { desired }))
+        } catch {
+            fixture.database.close()
+            throw error
+        }
+    }
+
     func relationKind(_ fixture: RolloutTests.Fixture, _ name: String) throws -> String? {
         try fixture.text(#"SELECT relkind::text AS "value" FROM pg_class WHERE relname = '\#(name)' AND relnamespace = current_schema()::regnamespace"#)
     }
@@ -141,11 +155,8 @@ import Testing
     /// those the new version wrote through the new name too.
     @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
     func rollbackRestoresTheOldNameWithEveryRow() throws {
-        let alone = { (yaml: String) in yaml.components(separatedBy: "  - name: Comment")[0] }
-        let fixture = try atVersion1(alone(Self.v1))
+        let (fixture, rows, engine) = try expandedAlone()
         defer { fixture.database.close() }
-        let (desired, rows) = try expand(fixture, alone(Self.v2))
-        let engine = ApplyEngine(registry: fixture.registry, desiredState: { desired })
         let back = try engine.finishRollouts(.rollback, entities: [], ApplyRequest(principal: "alice"))
         #expect(back.finished.map(\.entity).contains("Article"))
         #expect(try relationKind(fixture, "Post") == "r" && relationKind(fixture, "Article") == nil)
@@ -163,11 +174,8 @@ import Testing
     /// crashed run had done it); put back, the same command completes.
     @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
     func aTableChangedByHandAfterTheExpandHoldsCompleteBack() throws {
-        let alone = { (yaml: String) in yaml.components(separatedBy: "  - name: Comment")[0] }
-        let fixture = try atVersion1(alone(Self.v1))
+        let (fixture, _, engine) = try expandedAlone()
         defer { fixture.database.close() }
-        let (desired, _) = try expand(fixture, alone(Self.v2))
-        let engine = ApplyEngine(registry: fixture.registry, desiredState: { desired })
         try fixture.database.withLockedTransaction { try $0.execute(#"CREATE INDEX "by_hand" ON "Article" ("status")"#) }
         do {
             _ = try engine.finishRollouts(.complete, entities: ["Article"], ApplyRequest(principal: "alice"))
@@ -190,16 +198,13 @@ import Testing
     /// contract runs, but the rollout is not closed while the old name is still there.
     @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
     func aForgedFirstTransactionLineDoesNotCloseARolloutWithTheOldNameLeft() throws {
-        let alone = { (yaml: String) in yaml.components(separatedBy: "  - name: Comment")[0] }
-        let fixture = try atVersion1(alone(Self.v1))
+        let (fixture, _, engine) = try expandedAlone()
         defer { fixture.database.close() }
-        let (desired, _) = try expand(fixture, alone(Self.v2))
         let item = try #require(try fixture.registry.items(in: [.applied]).first { $0.entity == "Article" })
         try fixture.database.withLockedTransaction { connection in
             try connection.execute(#"INSERT INTO \#(connection.names.audit) ("at", "principal", "action", "item_id", "entity") VALUES ('2026-12-06T00:00:00Z', 'mallory', 'complete-started', ?, 'Article')"#,
                                    [.text(item.id)])
         }
-        let engine = ApplyEngine(registry: fixture.registry, desiredState: { desired })
         do {
             _ = try engine.finishRollouts(.complete, entities: ["Article"], ApplyRequest(principal: "alice"))
             Issue.record("the rollout closed with the old name left")

@@ -78,6 +78,29 @@ import Testing
         return queued
     }
 
+    /// A rolling deploy's database at v1 (posts p1 and p2, tags 1 and 2, the pair p1–1, an
+    /// application role), then `yaml` scanned, approved and applied with `join` rolled out. The
+    /// caller closes the fixture's database.
+    static func rolledOut(_ yaml: String, join: String) throws -> (fixture: RolloutTests.Fixture, engine: ApplyEngine) {
+        let fixture = try RolloutTests.Fixture.applied(Self.v1, package: "blog", seed: #"INSERT INTO "Post" ("id") VALUES ('p1'), ('p2')"#)
+        do {
+            try fixture.database.withLockedTransaction { connection in
+                try connection.execute(#"INSERT INTO "Tag" ("id") VALUES (1), (2)"#)
+                try connection.execute(#"INSERT INTO "_PostToTag" ("A", "B") VALUES ('p1', 1)"#)
+            }
+            let desired = try Desired.from(["blog": yaml])
+            let queued = try fixture.registry.scan(desired, principal: "ci").queued
+            #expect(queued.first { $0.entity == join }?.isRolledOut == true, "\(queued.map { "\($0.action) \($0.entity) \($0.isRolledOut)" })")
+            _ = try fixture.registry.approve(.all, as: "alice", allowDataLoss: false, allowRewrite: true, context: desired.renderContext)
+            let outcome = try fixture.registry.applyApproved(desired)
+            #expect(outcome.refused.isEmpty, "\(outcome.refused.map(\.message))")
+            return (fixture, ApplyEngine(registry: fixture.registry, desiredState: { desired }))
+        } catch {
+            fixture.database.close()
+            throw error
+        }
+    }
+
     @Test(arguments: Backend.available)
     func everyPairFollowsTheRenamedSides(_ backend: Backend) throws {
         let (database, registry, outcome) = try Registry.applied(try Desired.from(["blog": Self.v1], deploys: .recreate), on: backend)
@@ -171,25 +194,14 @@ import Testing
     /// `rollback` moves every pair back into a `_PostToTag` table (its sides were not renamed).
     @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"), arguments: [false, true])
     func theRunningVersionWritesTheRenamedRelationsOldTableUntilCompleteOrRollback(_ rollBack: Bool) throws {
-        let fixture = try RolloutTests.Fixture.applied(Self.v1, package: "blog", seed: #"INSERT INTO "Post" ("id") VALUES ('p1'), ('p2')"#)
-        defer { fixture.database.close() }
-        try fixture.database.withLockedTransaction { connection in
-            try connection.execute(#"INSERT INTO "Tag" ("id") VALUES (1), (2)"#)
-            try connection.execute(#"INSERT INTO "_PostToTag" ("A", "B") VALUES ('p1', 1)"#)
-        }
         let named = Self.v1.replacingOccurrences(of: "entity: Tag }", with: "entity: Tag, relationName: Tagging, renamedFrom: PostToTag }")
             .replacingOccurrences(of: "entity: Post }", with: "entity: Post, relationName: Tagging }")
-        let desired = try Desired.from(["blog": named])
-        let queued = try fixture.registry.scan(desired, principal: "ci").queued
-        #expect(queued.first { $0.entity == "_Tagging" }?.isRolledOut == true, "\(queued.map { "\($0.action) \($0.entity) \($0.isRolledOut)" })")
-        _ = try fixture.registry.approve(.all, as: "alice", allowDataLoss: false, allowRewrite: true, context: desired.renderContext)
-        let outcome = try fixture.registry.applyApproved(desired)
-        #expect(outcome.refused.isEmpty, "\(outcome.refused.map(\.message))")
+        let (fixture, engine) = try Self.rolledOut(named, join: "_Tagging")
+        defer { fixture.database.close() }
         try fixture.asApplication(#"INSERT INTO "_PostToTag" ("A", "B") VALUES ('p2', 2)"#)
         try fixture.asApplication(#"INSERT INTO "_Tagging" ("A", "B") VALUES ('p2', 1)"#)
         #expect(try Self.pairs("_Tagging", fixture.database) == ["p1:1", "p2:1", "p2:2"])
         #expect(try Self.pairs("_PostToTag", fixture.database) == ["p1:1", "p2:1", "p2:2"], "the old version reads every pair")
-        let engine = ApplyEngine(registry: fixture.registry, desiredState: { desired })
         if rollBack {
             // The same move the other way: every pair, those written through either name, back in `_PostToTag`.
             let back = try engine.finishRollouts(.rollback, entities: ["_Tagging"], ApplyRequest(principal: "alice"))
@@ -211,18 +223,8 @@ import Testing
     /// under the old name puts each pair in the new table with its sides swapped, until `complete`.
     @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
     func theRunningVersionKeepsItsJoinTableUntilComplete() throws {
-        let fixture = try RolloutTests.Fixture.applied(Self.v1, package: "blog", seed: #"INSERT INTO "Post" ("id") VALUES ('p1'), ('p2')"#)
+        let (fixture, engine) = try Self.rolledOut(Self.v2, join: "_CategoryToPost")
         defer { fixture.database.close() }
-        try fixture.database.withLockedTransaction { connection in
-            try connection.execute(#"INSERT INTO "Tag" ("id") VALUES (1), (2)"#)
-            try connection.execute(#"INSERT INTO "_PostToTag" ("A", "B") VALUES ('p1', 1)"#)
-        }
-        let desired = try Desired.from(["blog": Self.v2])
-        let queued = try fixture.registry.scan(desired, principal: "ci").queued
-        #expect(queued.first { $0.entity == "_CategoryToPost" }?.isRolledOut == true, "\(queued.map { "\($0.entity) \($0.isRolledOut)" })")
-        _ = try fixture.registry.approve(.all, as: "alice", allowDataLoss: false, allowRewrite: true, context: desired.renderContext)
-        let outcome = try fixture.registry.applyApproved(desired)
-        #expect(outcome.refused.isEmpty, "\(outcome.refused.map(\.message))")
 
         // The old version, as the application's role, through the old names; the new one directly.
         try fixture.asApplication(#"INSERT INTO "_PostToTag" ("A", "B") VALUES ('p2', 2)"#)
@@ -230,7 +232,6 @@ import Testing
         #expect(try Self.pairs("_CategoryToPost", fixture.database) == ["1:p1", "2:p1", "2:p2"])
         #expect(try Self.pairs("_PostToTag", fixture.database) == ["p1:1", "p1:2", "p2:2"], "the old version reads every pair its way")
 
-        let engine = ApplyEngine(registry: fixture.registry, desiredState: { desired })
         // Its sides' old names are views: the move has no way back of its own.
         do {
             _ = try engine.finishRollouts(.rollback, entities: ["_CategoryToPost"], ApplyRequest(principal: "alice"))
