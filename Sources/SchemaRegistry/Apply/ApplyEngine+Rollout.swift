@@ -100,10 +100,18 @@ extension ApplyEngine {
         let names = entities.isEmpty ? open.keys.sorted() : entities
         let inputs = try DerivationInputs.read(context: context, others: [], connection)
         let tables = try Self.existingTables(connection)
+        // Rollouts whose other end began (its first transaction committed) and was stopped: only it can finish them.
+        let other: RolloutEnd = end == .complete ? .rollback : .complete
+        let otherBegan = try Registry.audited(other.started, itemIds: names.compactMap { open[$0]?.itemId }, nonces: [], connection)
         var chosen: [VerifiedRollout] = []
         var refusals: [Refusal] = []
         for name in names {
             guard let rollout = open[name] else { continue }
+            if otherBegan.contains(rollout.itemId) {
+                refusals.append(Refusal(itemId: rollout.itemId, entity: name, code: .drift,
+                                        message: "`schema \(other.rawValue)` began (its first transaction ran) and did not finish; run `schema \(other.rawValue) \(name)` again to finish it"))
+                continue
+            }
             switch try Registry.verify(rollout, inputs: inputs, trustedKeys: request.trustedKeys, connection) {
             case .refused(let refusal):
                 refusals.append(refusal)
