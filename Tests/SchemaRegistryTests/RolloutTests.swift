@@ -221,6 +221,9 @@ import Testing
         let started = { (action: AuditAction) in try fixture.registry.audit(limit: 10_000).filter { $0.action == action.rawValue && $0.entity == "Post" }.count }
         #expect(try started(.completeStarted) == 1 && started(.complete) == 0, "killed between the first transaction and the last")
         #expect(try fixture.registry.status().rollouts.map(\.entity) == ["Post", "Tag"], "the rollout is still open")
+        let status = try Processes.run(["status", "--root", workspace.path], url: url)
+        #expect(status.output.contains("rolling out: Post") && status.output.contains("`schema complete` began and did not finish"), "\(status.output)")
+        #expect(try fixture.registry.status().begun == ["Post": .complete])
         // Half completed, it can only be completed: rollback says so and runs nothing.
         let rollback = try Processes.run(["rollback", "Post", "--as", "alice", "--root", workspace.path], url: url)
         #expect(rollback.status != 0 && rollback.output.contains("`schema complete` began"), "\(rollback.output)")

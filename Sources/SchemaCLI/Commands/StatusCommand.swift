@@ -17,11 +17,11 @@ struct StatusCommand: AsyncParsableCommand {
             if options.json {
                 struct Output: Encodable {
                     var database: String; var counts: [String: Int]; var entities: [String]; var admins: [String]; var restartNeeded: Bool
-                    var rollingOut: [String]
+                    var rollingOut: [String]; var rolloutsBegun: [String: String]
                 }
                 console.out(JSONOutput.encode(Output(database: location.description, counts: Dictionary(uniqueKeysWithValues: status.counts.map { ($0.key.rawValue, $0.value) }),
                                                      entities: status.entities, admins: status.admins, restartNeeded: status.restartNeeded,
-                                                     rollingOut: status.rollouts.map(\.entity))))
+                                                     rollingOut: status.rollouts.map(\.entity), rolloutsBegun: status.begun.mapValues(\.rawValue))))
                 return
             }
             console.out("database: \(location)")
@@ -31,6 +31,11 @@ struct StatusCommand: AsyncParsableCommand {
             console.out("admins: \(status.admins.isEmpty ? "none (create one with `schema admin add NAME`)" : TerminalText.escape(status.admins.joined(separator: ", ")))")
             for rollout in status.rollouts {
                 let by = rollout.expandedBy.map { ", expanded by \(TerminalText.escape($0, limit: 64))" } ?? ""
+                if let end = status.begun[rollout.entity] {
+                    console.out("rolling out: \(TerminalText.escape(rollout.entity)) (\(rollout.itemId)\(by)): `schema \(end.rawValue)` began and did not finish; "
+                        + "run `schema \(end.rawValue) \(TerminalText.escape(rollout.entity)) --as ADMIN` again to finish it")
+                    continue
+                }
                 console.out("rolling out: \(TerminalText.escape(rollout.entity)) (\(rollout.itemId)\(by)): the old version keeps working; "
                     + "`schema complete \(TerminalText.escape(rollout.entity)) --as ADMIN` once it no longer runs, or `schema rollback`")
             }

@@ -228,7 +228,12 @@ public final class Registry: @unchecked Sendable {
             let entities = try Self.appliedEntities(connection)
             let admins = try Self.admins(connection)
             let rollouts = try Self.openRollouts(connection).values.sorted { $0.entity < $1.entity }
-            return RegistryStatus(counts: counts, entities: entities.map(\.structure.name), admins: admins, rollouts: rollouts)
+            var begun: [String: RolloutEnd] = [:]
+            for end in RolloutEnd.allCases {
+                let started = try Self.audited(end.started, itemIds: rollouts.map(\.itemId), nonces: [], connection)
+                for rollout in rollouts where started.contains(rollout.itemId) { begun[rollout.entity] = end }
+            }
+            return RegistryStatus(counts: counts, entities: entities.map(\.structure.name), admins: admins, rollouts: rollouts, begun: begun)
         }
     }
 
@@ -265,6 +270,9 @@ public struct RegistryStatus: Sendable {
     public var admins: [String]
     /// Changes whose expand ran and whose `schema complete` or `schema rollback` has not.
     public var rollouts: [OpenRollout] = []
+    /// Entity → the end of its rollout that began (its first transaction committed) and did not
+    /// finish: only running that command again finishes it.
+    public var begun: [String: RolloutEnd] = [:]
     /// Approved changes wait for the next container start.
     public var restartNeeded: Bool { (counts[.approved] ?? 0) > 0 }
 }
