@@ -189,6 +189,36 @@ import Testing
         #expect(queued.first { $0.action == .drop }?.risks.contains { $0.code == "DS102" } == true)
     }
 
+    /// A relation's `renamedFrom:` naming the join table of two other entities is refused by scan
+    /// with the reason: the pairs would break the foreign keys, or join unrelated rows.
+    @Test func aRelationRenamedFromAnotherPairsJoinTableIsRefused() throws {
+        let three = Self.v1 + """
+
+              - name: Shelf
+                fields:
+                  id: { type: int, primary: true, generated: true }
+                relations:
+                  - { name: posts, type: manyToMany, entity: Post }
+            """
+        let before = try Desired.from(["blog": three])
+        #expect(before.entities.map(\.structure.name).sorted() == ["Post", "Shelf", "Tag", "_PostToShelf", "_PostToTag"])
+        let applied = before.entities.map { AppliedEntity(structure: $0.structure, checksum: $0.checksum, packages: ["blog"]) }
+        // Post–Tag named after the Post–Shelf table, which is gone: not the same two entities.
+        let stolen = three.replacingOccurrences(of: "entity: Tag }", with: "entity: Tag, relationName: Tagging, renamedFrom: PostToShelf }")
+            .replacingOccurrences(of: "    relations:\n      - { name: posts, type: manyToMany, entity: Post }\n", with: "")
+            .replacingOccurrences(of: "entity: Post }", with: "entity: Post, relationName: Tagging }")
+        let stolenDesired = try Desired.from(["blog": stolen]).entities
+        #expect(stolenDesired.map(\.structure.name).sorted() == ["Post", "Shelf", "Tag", "_Tagging"])
+        let messages = MigrationPlanner.unplannableChanges(desired: stolenDesired, applied: applied)
+        #expect(messages.contains { $0.contains("join table _Tagging: renamedFrom names _PostToShelf, which joins Post and Shelf, not Post and Tag") }, "\(messages)")
+        let honest = three.replacingOccurrences(of: "entity: Tag }", with: "entity: Tag, relationName: Tagging, renamedFrom: PostToTag }")
+            .replacingOccurrences(of: "entity: Post }\n  - name: Shelf", with: "entity: Post, relationName: Tagging }\n  - name: Shelf")
+        let desired = try Desired.from(["blog": honest]).entities
+        #expect(desired.map(\.structure.name).sorted() == ["Post", "Shelf", "Tag", "_PostToShelf", "_Tagging"])
+        #expect(MigrationPlanner.entityRenames(desired: desired, applied: applied) == ["_Tagging": "_PostToTag"])
+        #expect(MigrationPlanner.unplannableChanges(desired: desired, applied: applied).isEmpty)
+    }
+
     /// A renamed relation in a rolling deploy: the running version keeps writing `_PostToTag`,
     /// a view over `_Tagging` (sides in the same order), until `complete` drops it, or
     /// `rollback` moves every pair back into a `_PostToTag` table (its sides were not renamed).

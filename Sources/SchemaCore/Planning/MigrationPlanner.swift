@@ -89,6 +89,16 @@ public enum MigrationPlanner {
                 messages.append("join table \(entity.structure.name): the renamed side now sorts first, so its columns A and B would swap, which schema cannot plan yet "
                                 + "for a relation with a relationName; keep the entity's name")
             }
+            // A relation's `renamedFrom:` may name any applied join table: its pairs move only
+            // between the same two entities (under their old names), or the copy would break
+            // the foreign keys, or join unrelated rows.
+            if let previous = renamedFrom[entity.structure.name], let before, entity.structure.isJoinTable, before.isJoinTable {
+                let joined = { (join: CanonicalEntity) in join.relations.map(\.target).sorted() }
+                if joined(entity.structure).map({ hints[$0] ?? $0 }).sorted() != joined(before) {
+                    messages.append("join table \(entity.structure.name): renamedFrom names \(previous), which joins \(joined(before).joined(separator: " and ")), "
+                                    + "not \(joined(entity.structure).joined(separator: " and ")); name the join table of the same two entities, or leave renamedFrom out to drop it")
+                }
+            }
             for field in entity.structure.fields {
                 let old = before?.field(named: entity.renames[field.name] ?? field.name)
                 // PostgreSQL refuses a value added to an existing type until it is committed; a new
