@@ -94,7 +94,13 @@ public enum MigrationPlanner {
             // the foreign keys, or join unrelated rows.
             if let previous = renamedFrom[entity.structure.name], let before, entity.structure.isJoinTable, before.isJoinTable {
                 let joined = { (join: CanonicalEntity) in join.relations.map(\.target).sorted() }
-                if joined(entity.structure).map({ hints[$0] ?? $0 }).sorted() != joined(before) {
+                // Each side the same entity, or the one it was renamed from (a hint applied
+                // earlier may stay in the file).
+                let same = { (side: String, old: String) in side == old || hints[side] == old }
+                let (now, then) = (joined(entity.structure), joined(before))
+                let paired = now.count == 2 && then.count == 2
+                    && (same(now[0], then[0]) && same(now[1], then[1]) || same(now[0], then[1]) && same(now[1], then[0]))
+                if !paired {
                     messages.append("join table \(entity.structure.name): renamedFrom names \(previous), which joins \(joined(before).joined(separator: " and ")), "
                                     + "not \(joined(entity.structure).joined(separator: " and ")); name the join table of the same two entities, or leave renamedFrom out to drop it")
                 }
