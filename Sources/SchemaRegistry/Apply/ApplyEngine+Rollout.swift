@@ -101,13 +101,12 @@ extension ApplyEngine {
         let inputs = try DerivationInputs.read(context: context, others: [], connection)
         let tables = try Self.existingTables(connection)
         // Rollouts whose other end began (its first transaction committed) and was stopped: only it can finish them.
-        let other: RolloutEnd = end == .complete ? .rollback : .complete
-        let otherBegan = try Registry.audited(other.started, itemIds: names.compactMap { open[$0]?.itemId }, nonces: [], connection)
+        let begun = try Registry.begunEnds(itemIds: names.compactMap { open[$0]?.itemId }, connection)
         var chosen: [VerifiedRollout] = []
         var refusals: [Refusal] = []
         for name in names {
             guard let rollout = open[name] else { continue }
-            if otherBegan.contains(rollout.itemId) {
+            if let other = begun[rollout.itemId], other != end {
                 refusals.append(Refusal(itemId: rollout.itemId, entity: name, code: .drift,
                                         message: "`schema \(other.rawValue)` began (its first transaction ran) and did not finish; run `schema \(other.rawValue) \(name)` again to finish it"))
                 continue
@@ -183,8 +182,7 @@ extension ApplyEngine {
             // expand left it: anything else was changed by hand, and running or skipping it would
             // both be a guess. (A forged line skips it; the end-shape check below then refuses.)
             let (ran, changed) = try session.transaction(lockTimeout: nil) { connection in
-                (try !Registry.audited(end.started, itemIds: [item.id], nonces: [], connection).isEmpty,
-                 try Registry.drift(of: target.current, primaryKeys: keys, connection))
+                (try Registry.begunEnds(itemIds: [item.id], connection)[item.id] == end, try Registry.drift(of: target.current, primaryKeys: keys, connection))
             }
             if ran {
                 request.log?("\(item.entity): \(end.rawValue), first transaction already ran")
@@ -245,7 +243,9 @@ extension ApplyEngine {
     func requireEndShape(_ target: VerifiedRollout, _ end: RolloutEnd, primaryKeys: [String: String], _ connection: any RegistryConnection) throws {
         let shape: CanonicalEntity? = end == .complete ? target.item.structure : target.rollout.from
         let entity = target.item.entity
-        if target.item.renamedFrom != nil, let givenUp = end == .complete ? target.rollout.from.tableName : target.item.structure?.tableName {
+        // A renamed table (`renamedFrom:`, a changed `map:`) leaves one of its two names behind.
+        if let after = target.item.structure?.tableName, case let before = target.rollout.from.tableName, before != after {
+            let givenUp = end == .complete ? before : after
             if try Self.relationExists(givenUp, connection) {
                 throw SchemaError(.drift, "\(entity): after the \(end.rawValue) \(givenUp) still exists; nothing of the last step was kept and the rollout stays open. Run `schema drift`")
             }

@@ -73,6 +73,16 @@ extension Registry {
         try adjustAppliedDigest([SnapshotChange(entity: structure.name, old: old, new: checksum)], connection)
     }
 
+    /// Item id → the end of its rollout whose first transaction committed and wrote its
+    /// `complete-started` or `rollback-started` line: only that end may finish it.
+    static func begunEnds(itemIds: [String], _ connection: any RegistryConnection) throws -> [String: RolloutEnd] {
+        var begun: [String: RolloutEnd] = [:]
+        for end in RolloutEnd.allCases {
+            for itemId in try audited(end.started, itemIds: itemIds, nonces: [], connection) { begun[itemId] = end }
+        }
+        return begun
+    }
+
     /// The open rollouts, for `status`, `list` and the review page.
     public func openRollouts() throws -> [OpenRollout] {
         try transaction { connection in try Self.openRollouts(connection).values.sorted { $0.entity < $1.entity } }

@@ -228,11 +228,8 @@ public final class Registry: @unchecked Sendable {
             let entities = try Self.appliedEntities(connection)
             let admins = try Self.admins(connection)
             let rollouts = try Self.openRollouts(connection).values.sorted { $0.entity < $1.entity }
-            var begun: [String: RolloutEnd] = [:]
-            for end in RolloutEnd.allCases {
-                let started = try Self.audited(end.started, itemIds: rollouts.map(\.itemId), nonces: [], connection)
-                for rollout in rollouts where started.contains(rollout.itemId) { begun[rollout.entity] = end }
-            }
+            let ends = try Self.begunEnds(itemIds: rollouts.map(\.itemId), connection)
+            let begun = Dictionary(rollouts.compactMap { rollout in ends[rollout.itemId].map { (rollout.entity, $0) } }, uniquingKeysWith: { first, _ in first })
             return RegistryStatus(counts: counts, entities: entities.map(\.structure.name), admins: admins, rollouts: rollouts, begun: begun)
         }
     }
