@@ -19,12 +19,11 @@ enum JoinTables {
     /// in an earlier start included, so that a join table whose move failed is still found.
     static func previousNames(of join: CanonicalEntity, hints: [String: String]) -> [String] {
         let targets = join.relations.map(\.target).sorted()
-        guard join.isJoinTable, targets.count == 2, join.name == "_\(targets[0])To\(targets[1])" else { return [] }
+        guard join.isJoinTable, targets.count == 2, join.name == Relation.joinTableName(between: targets[0], and: targets[1], relationName: nil) else { return [] }
         var names: Set<String> = []
         for first in Set([targets[0], hints[targets[0]] ?? targets[0]]) {
             for second in Set([targets[1], hints[targets[1]] ?? targets[1]]) {
-                let sides = [first, second].sorted()
-                names.insert("_\(sides[0])To\(sides[1])")
+                names.insert(Relation.joinTableName(between: first, and: second, relationName: nil))
             }
         }
         return names.subtracting([join.name]).sorted()
@@ -53,7 +52,7 @@ enum JoinTables {
         for entity in entities {
             for relation in entity.structure.relations where relation.kind == .manyToMany {
                 let sides = [entity.structure.name, relation.target].sorted()
-                let name = "_" + (entity.structure.relationNames[relation.name] ?? "\(sides[0])To\(sides[1])")
+                let name = Relation.joinTableName(between: entity.structure.name, and: relation.target, relationName: entity.structure.relationNames[relation.name])
                 if var known = tables[name] {
                     known.packages = Array(Set(known.packages + entity.packages)).sorted()
                     known.renamedFrom = known.renamedFrom ?? entity.joinRenames[name]

@@ -50,7 +50,13 @@ public struct Relation: Hashable, Sendable {
     /// The join table of a many-to-many declared on `entity`: `_` and the relation's name, which is
     /// `relationName:` or the two entities' names in alphabetical order (`_PostToTag`).
     public func joinTableName(from entity: String) -> String {
-        let sides = [entity, target].sorted()
+        Self.joinTableName(between: entity, and: target, relationName: relationName)
+    }
+
+    /// The join table Prisma makes for an implicit many-to-many between two models: `_` and the
+    /// relation's name, or the models' names in alphabetical order (`_PostToTag`).
+    public static func joinTableName(between one: String, and other: String, relationName: String?) -> String {
+        let sides = [one, other].sorted()
         return "_" + (relationName ?? "\(sides[0])To\(sides[1])")
     }
 
