@@ -18,13 +18,16 @@ import Testing
               roles: { type: "Role[]", default: [USER] }
               scores: { type: "int[]" }
               refs: { type: "string[]", db: Uuid }
+              seen: { type: "DateTime[]" }
+              prices: { type: "Decimal[]" }
             indexes:
               - fields: [tags]
                 type: Gin
         """
 
     /// What `prisma migrate dev` writes for `model Member { id String @id  tags String[] @default([])
-    /// roles Role[] @default([USER])  scores Int[]  refs String[] @db.Uuid  @@index([tags], type: Gin) }`, by hand.
+    /// roles Role[] @default([USER])  scores Int[]  refs String[] @db.Uuid  seen DateTime[]  prices Decimal[]
+    /// @@index([tags], type: Gin) }`, by hand.
     static let prismaMigrateSQL = [
         #"CREATE TYPE "Role" AS ENUM ('USER', 'ADMIN')"#,
         """
@@ -34,6 +37,8 @@ import Testing
             "roles" "Role"[] DEFAULT ARRAY['USER']::"Role"[],
             "scores" INTEGER[],
             "refs" UUID[],
+            "seen" TIMESTAMP(3)[],
+            "prices" DECIMAL(65,30)[],
 
             CONSTRAINT "Member_pkey" PRIMARY KEY ("id")
         )

@@ -172,6 +172,12 @@ public enum ShapeText {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard dialect == .postgresql else { return trimmed.uppercased() }
         let lower = unquoted(trimmed).lowercased()
+        // An array is its element's type and `[]` (`timestamp(3) without time zone[]`).
+        return lower.hasSuffix("[]") ? postgresType(String(lower.dropLast(2))) + "[]" : postgresType(lower)
+    }
+
+    /// ``type(_:_:)`` of one PostgreSQL type, unquoted and lower-cased.
+    static func postgresType(_ lower: String) -> String {
         if lower.hasPrefix("varchar(") { return "character varying" + lower.dropFirst("varchar".count) }
         if lower.hasPrefix("decimal(") { return "numeric" + lower.dropFirst("decimal".count) }
         if lower.hasPrefix("timestamp(") && !lower.contains("with") { return lower + " without time zone" }
