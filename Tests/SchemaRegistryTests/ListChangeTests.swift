@@ -66,7 +66,9 @@ import Testing
         let collapsedAndRetyped = messages(Self.v1.replacingOccurrences(of: #"labels: { type: "string[]" }"#, with: "labels: { type: int, nullable: true }"))
         #expect(collapsedAndRetyped.contains { $0.contains("Member.labels: a value and a list convert into each other only with the same element type") }, "\(collapsedAndRetyped)")
         let dated = messages(Self.v1.replacingOccurrences(of: #"labels: { type: "string[]" }"#, with: #"labels: { type: "datetime[]" }"#))
-        #expect(dated.contains { $0.contains("Member.labels: this change of a list's element type cannot be planned") }, "\(dated)")
+        #expect(dated.isEmpty, "text read as dates, element by element, is counted first: \(dated)")
+        let bytes = messages(Self.v1.replacingOccurrences(of: #"labels: { type: "string[]" }"#, with: #"labels: { type: "bytes[]" }"#))
+        #expect(bytes.contains { $0.contains("Member.labels: this change of a list's element type cannot be planned") }, "\(bytes)")
         let retypedAtOnce = messages(Self.v1.replacingOccurrences(of: "nickname: { type: string, nullable: true }", with: #"nickname: { type: "int[]" }"#))
         #expect(!retypedAtOnce.isEmpty, "a value becomes a list of the same type only")
         // A list's default changed alone is a change of the column's default.

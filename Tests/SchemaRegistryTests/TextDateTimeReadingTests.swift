@@ -213,4 +213,49 @@ import Testing
         }
         #expect(!(try registry.drift(host: Desired.host)).hasDrift)
     }
+
+    /// A list of text read as dates (PostgreSQL): each element must be an ISO 8601 date, and in
+    /// UTC, since a list is cast element by element, which drops an offset; every row holding
+    /// another is counted, then the list converts once fixed.
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func aListOfTextIsReadAsDatesInUTC() throws {
+        let yaml = """
+            entities:
+              - name: Trip
+                fields:
+                  id: { type: string, primary: true }
+                  stops: { type: "string[]" }
+            """
+        let (database, registry, outcome) = try Registry.applied(try Desired.from(["trips": yaml], deploys: .recreate), on: .postgres)
+        defer { database.close() }
+        #expect(outcome.applied.count == 1)
+        try database.withLockedTransaction { connection in
+            try connection.execute(#"""
+                INSERT INTO "Trip" ("id", "stops") VALUES ('a', '{2026-12-06T10:00:00Z,2026-12-07,"2026-12-08 10:00:00+00:00"}'), ('b', '{2026-12-06,yesterday}'),
+                ('c', '{2026-12-06T10:00:00+05:30}'), ('e', '{}')
+                """#)
+        }
+        let desired = try Desired.from(["trips": yaml.replacingOccurrences(of: #"stops: { type: "string[]""#, with: #"stops: { type: "datetime[]""#)], deploys: .recreate)
+        #expect(MigrationPlanner.unplannableChanges(desired: desired.entities, applied: try registry.appliedEntities()).isEmpty)
+        _ = try registry.scan(desired, principal: "ci")
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: true, allowRewrite: true, context: Desired.recreating)
+        let refused = try registry.applyApproved(desired)
+        #expect(refused.applied.isEmpty)
+        let message = refused.refused.first?.message ?? ""
+        #expect(message.contains("1 row of Trip whose stops holds an element that is not an ISO 8601 date") && message.contains("(for example b)"), "\(message)")
+        #expect(message.contains("1 row of Trip whose stops holds an element with a time zone offset other than UTC") && message.contains("(for example c)"), "\(message)")
+
+        try database.withLockedTransaction { connection in
+            try connection.execute(#"UPDATE "Trip" SET "stops" = '{2026-12-06,2026-12-05}' WHERE "id" = 'b'"#)
+            try connection.execute(#"UPDATE "Trip" SET "stops" = '{2026-12-06T04:30:00Z}' WHERE "id" = 'c'"#)
+        }
+        _ = try registry.scan(desired, principal: "ci")
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: true, allowRewrite: true, context: Desired.recreating)
+        let done = try registry.applyApproved(desired)
+        #expect(done.applied.map(\.entity) == ["Trip"], "\(done.refused.map(\.message))")
+        let stored = try EnumTypeApplyTests.text(#"SELECT string_agg("id" || '=' || coalesce("stops"::text, '-'), ' ' ORDER BY "id") AS "value" FROM "Trip""#, database)
+        #expect(stored == #"a={"2026-12-06 10:00:00","2026-12-07 00:00:00","2026-12-08 10:00:00"} b={"2026-12-06 00:00:00","2026-12-05 00:00:00"} c={"2026-12-06 04:30:00"} e={}"#, "\(stored ?? "-")")
+        let drift = try registry.drift(host: Desired.host)
+        #expect(!drift.hasDrift, "\(drift.drifted.map(\.differences))")
+    }
 }

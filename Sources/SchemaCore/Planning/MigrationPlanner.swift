@@ -121,7 +121,7 @@ public enum MigrationPlanner {
                 } else if let old = old?.enumInDatabase, old.list || field.list, !listChangeIsPlannable(from: old, to: field.enumInDatabase) {
                     messages.append("\(entity.structure.name).\(field.name): " + (old.list != field.list
                         ? "a value and a list convert into each other only with the same element type; change the type in a change of its own"
-                        : "this change of a list's element type cannot be planned yet (planned: between numeric types except float and decimal, into or out of an enum type, any to string, string to a number or boolean); add a new field instead"))
+                        : "this change of a list's element type cannot be planned yet (planned: between numeric types except float and decimal, into or out of an enum type, any to string, string to a number, boolean or datetime); add a new field instead"))
                 }
                 // In the database's terms: a label changed is a value removed.
                 if let type = field.enumType, listEnums.contains(type), let old, old.enumType == type,
@@ -138,10 +138,10 @@ public enum MigrationPlanner {
     /// becomes a list of one of the same type, a list that becomes its one element (rows holding
     /// more are counted first), or a list whose elements are converted the way a single value
     /// would be: `int` to `bigint`, `float` or `decimal`, `bigint` to `decimal`, into, out of or
-    /// between enum types, anything to a plain `string`, text to `int`, `bigint`, `float`, `decimal`
-    /// or `boolean` (elements the type cannot read are counted first), and the numeric narrowings
-    /// whose every element is counted first and guarded (``ColumnChange/narrowsListElements``).
-    /// Parsing text into dates element by element is refused by `scan`.
+    /// between enum types, anything to a plain `string`, text to `int`, `bigint`, `float`, `decimal`,
+    /// `boolean` or `datetime` (elements the type cannot read are counted first, and for dates
+    /// elements with an offset other than UTC's, which the element-wise cast would drop), and the
+    /// numeric narrowings whose every element is counted first and guarded (``ColumnChange/narrowsListElements``).
     static func listChangeIsPlannable(from old: CanonicalField, to new: CanonicalField) -> Bool {
         let sameElement = old.type == new.type && old.enumType == new.enumType && old.nativeType == new.nativeType
         guard old.list && new.list else { return sameElement }
@@ -150,9 +150,9 @@ public enum MigrationPlanner {
         if ColumnChange(from: old, to: new).narrowsListElements { return true }
         switch (old.type, new.type) {
         case (.int, .bigint), (.int, .float), (.int, .decimal), (.bigint, .decimal): return old.enumType == nil && new.enumType == nil
-        // Text read as numbers or booleans: each element that cannot be is counted first.
+        // Text read as numbers, booleans or dates: each element that cannot be is counted first.
         case (let text, .int) where text.isText, (let text, .bigint) where text.isText, (let text, .float) where text.isText,
-             (let text, .decimal) where text.isText, (let text, .boolean) where text.isText:
+             (let text, .decimal) where text.isText, (let text, .boolean) where text.isText, (let text, .datetime) where text.isText:
             return old.enumType == nil && new.enumType == nil
         case (_, .string) where new.enumType == nil: return true
         case (.string, .string): return true // into or between enum types: each element is counted first

@@ -83,6 +83,12 @@ extension MigrationSQLRenderer {
     static let postgresISODateTime = "'^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
         + "([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)?$'"
 
+    /// A condition true when the text `value` is a date and time ending in an offset that is not
+    /// UTC's (`+05:30`; not `+00`, `+0000`, `+00:00` or `Z`).
+    static func hasOffsetOtherThanUTC(_ value: String) -> String {
+        "(length(\(value)) > 10 AND \(value) ~ '[0-9][+-][0-9]{2}(:?[0-9]{2})?$' AND \(value) !~ '[+-]00(:?00)?$')"
+    }
+
     /// A condition true when the text `value`, whose first ten characters are `YYYY-MM-DD` with a
     /// month from 1 to 12 and a day from 1 to 31, names a day the calendar has (February 29 only
     /// in leap years, no year 0). `integer(start, length)` reads the digits at `start`.
