@@ -225,8 +225,7 @@ extension MigrationSQLRenderer {
         // itself, whatever the session's time zone. Text that is no ISO 8601 date was counted
         // first. (Any text: `TEXT`, `VARCHAR(n)`, `CITEXT`.)
         if from.type.isText, from.enumType == nil, to.type == .datetime, to.nativeType == nil, !from.list, !to.list {
-            let offset = "length(\(column)) > 10 AND \(column) ~ '[0-9][+-][0-9]{2}(:?[0-9]{2})?$'"
-            return [SQLStatement(.tables, "\(alter) USING CASE WHEN \(offset) THEN (\(column)::timestamptz AT TIME ZONE 'UTC') ELSE \(column)::timestamp END",
+            return [SQLStatement(.tables, "\(alter) USING CASE WHEN \(Self.hasOffset(column)) THEN (\(column)::timestamptz AT TIME ZONE 'UTC') ELSE \(column)::timestamp END",
                                  lock: rewrite)]
         }
         // Another native type (TEXT → UUID, TIMESTAMP → TIMESTAMPTZ): PostgreSQL converts every value.

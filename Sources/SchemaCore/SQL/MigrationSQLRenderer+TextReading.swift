@@ -83,10 +83,15 @@ extension MigrationSQLRenderer {
     static let postgresISODateTime = "'^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
         + "([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)?$'"
 
-    /// A condition true when the text `value` is a date and time ending in an offset that is not
-    /// UTC's (`+05:30`; not `+00`, `+0000`, `+00:00` or `Z`).
+    /// A condition true when the text `value` is a date and time ending in an offset (`+05:30`,
+    /// `-0800`, `+05`; a date alone ends in digits after a `-` too, hence the length).
+    static func hasOffset(_ value: String) -> String {
+        "(length(\(value)) > 10 AND \(value) ~ '[0-9][+-][0-9]{2}(:?[0-9]{2})?$')"
+    }
+
+    /// ``hasOffset(_:)`` with an offset that is not UTC's (not `+00`, `+0000`, `+00:00`).
     static func hasOffsetOtherThanUTC(_ value: String) -> String {
-        "(length(\(value)) > 10 AND \(value) ~ '[0-9][+-][0-9]{2}(:?[0-9]{2})?$' AND \(value) !~ '[+-]00(:?00)?$')"
+        "(\(hasOffset(value)) AND \(value) !~ '[+-]00(:?00)?$')"
     }
 
     /// A condition true when the text `value`, whose first ten characters are `YYYY-MM-DD` with a
