@@ -25,6 +25,7 @@ import Testing
               id: { type: string, primary: true }
               ownerId: { type: string, nullable: true }
               weights: { type: "float[]" }
+              stops: { type: "string[]" }
               tone: { type: Tone, nullable: true }
               title: { type: string, nullable: true }
               rank: { type: int, nullable: true }
@@ -90,6 +91,7 @@ import Testing
         ChangeClass(description: "new mapped table", edits: [("  - name: Entry", "  - name: Tag\n    map: tags\n    fields:\n      id: { type: string, primary: true }\n      createdAt: { type: datetime, default: now, map: created_at }\n    indexes:\n      - fields: [createdAt]\n  - name: Entry")]),
         ChangeClass(description: "column map changed", edits: [("      title: { type: string, nullable: true }", "      title: { type: string, nullable: true, map: heading }")]),
         ChangeClass(description: "new join table with a compound key", edits: [("  - name: Entry", "  - name: EntryOwner\n    primaryKey: [entryId, ownerId]\n    fields:\n      entryId: { type: string }\n      ownerId: { type: string }\n    relations:\n      - { name: owner, type: belongsTo, entity: Owner, field: ownerId, onDelete: Cascade }\n  - name: Entry")]),
+        ChangeClass(description: "list of text to list of dates", edits: [(#"      stops: { type: "string[]" }"#, #"      stops: { type: "datetime[]" }"#)]),
         ChangeClass(description: "list elements narrowed", edits: [(#"      weights: { type: "float[]" }"#, #"      weights: { type: "int[]" }"#)]),
         ChangeClass(description: "add list column", edits: [(rankLine, rankLine + "\n      tags: { type: \"string[]\", default: [] }\n      tones: { type: \"Tone[]\" }")]),
         ChangeClass(description: "join table moved with a renamed side", edits: [("  - name: Shelf\n", "  - name: Aisle\n    renamedFrom: Shelf\n")]),

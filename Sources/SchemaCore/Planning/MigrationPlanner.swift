@@ -139,8 +139,8 @@ public enum MigrationPlanner {
     /// more are counted first), or a list whose elements are converted the way a single value
     /// would be: `int` to `bigint`, `float` or `decimal`, `bigint` to `decimal`, into, out of or
     /// between enum types, anything to a plain `string`, text to `int`, `bigint`, `float`, `decimal`,
-    /// `boolean` or `datetime` (elements the type cannot read are counted first, and for dates
-    /// elements with an offset other than UTC's, which the element-wise cast would drop), and the
+    /// `boolean` or `datetime` (elements the type cannot read are counted first; a date's offset
+    /// is kept as its instant in UTC), and the
     /// numeric narrowings whose every element is counted first and guarded (``ColumnChange/narrowsListElements``).
     static func listChangeIsPlannable(from old: CanonicalField, to new: CanonicalField) -> Bool {
         let sameElement = old.type == new.type && old.enumType == new.enumType && old.nativeType == new.nativeType

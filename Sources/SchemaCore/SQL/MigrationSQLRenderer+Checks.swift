@@ -76,12 +76,6 @@ extension MigrationSQLRenderer {
                 if let reading {
                     valueViolations({ "\($0) IS NOT NULL AND \(unreadable($0, as: reading))" }, reading.failure(in: dialect))
                 }
-                // A list's elements are cast one by one, which drops an offset (a single value is read
-                // through `timestamptz`, which a list's conversion cannot do without a subquery).
-                if reading == .dateTime, to.list, dialect == .postgresql {
-                    violations(anyElement(of: column, where: "\(Self.element) IS NOT NULL AND \(Self.hasOffsetOtherThanUTC(Self.element))"),
-                               "rows of \(table) whose \(to.name) holds an element with a time zone offset other than UTC, which the list's conversion would drop; write those times in UTC (Z)")
-                }
                 // SQLite's REAL affinity rounds such integers as silently as a PostgreSQL cast.
                 if from.type == .bigint && to.type == .float {
                     valueViolations({ "abs(\($0)) > 9007199254740992" }, "is beyond 2^53, which a float would round")

@@ -228,6 +228,12 @@ extension MigrationSQLRenderer {
             return [SQLStatement(.tables, "\(alter) USING CASE WHEN \(Self.hasOffset(column)) THEN (\(column)::timestamptz AT TIME ZONE 'UTC') ELSE \(column)::timestamp END",
                                  lock: rewrite)]
         }
+        // A list's elements the same way: a conversion holds no subquery, so the elements are read
+        // as `timestamptz` and turned into timestamps by the session's time zone, which is UTC for
+        // this one statement (its value before is kept in a placeholder setting and put back).
+        if from.type.isText, from.enumType == nil, to.type == .datetime, to.nativeType == nil, from.list, to.list {
+            return Self.inUTC(SQLStatement(.tables, "\(alter) USING \(column)::timestamptz[]::\(newType)", lock: rewrite))
+        }
         // Another native type (TEXT → UUID, TIMESTAMP → TIMESTAMPTZ): PostgreSQL converts every value.
         if from.nativeType != to.nativeType {
             return [SQLStatement(.tables, "\(alter) USING \(column)::\(newType)", lock: rewrite)]
@@ -252,6 +258,17 @@ extension MigrationSQLRenderer {
         default:
             return [SQLStatement(.tables, "\(alter) USING \(column)::\(newType)", lock: rewrite)]
         }
+    }
+
+    /// `statement` run with the session's time zone set to UTC, and set back to what it was
+    /// after: `SET LOCAL` alone would leave UTC to the rest of the transaction, whose defaults
+    /// (`CURRENT_TIMESTAMP` into a `TIMESTAMP` column) read it.
+    static func inUTC(_ statement: SQLStatement) -> [SQLStatement] {
+        let saved = "'package_schema.time_zone'"
+        return [SQLStatement(.tables, "SELECT set_config(\(saved), current_setting('TimeZone'), true)"),
+                SQLStatement(.tables, "SET LOCAL TimeZone = 'UTC'"),
+                statement,
+                SQLStatement(.tables, "SELECT set_config('TimeZone', current_setting(\(saved)), true)")]
     }
 
     /// Makes the sequence of an `autoincrement()` column count in `bigint`: a `SERIAL` column's

@@ -89,11 +89,6 @@ extension MigrationSQLRenderer {
         "(length(\(value)) > 10 AND \(value) ~ '[0-9][+-][0-9]{2}(:?[0-9]{2})?$')"
     }
 
-    /// ``hasOffset(_:)`` with an offset that is not UTC's (not `+00`, `+0000`, `+00:00`).
-    static func hasOffsetOtherThanUTC(_ value: String) -> String {
-        "(\(hasOffset(value)) AND \(value) !~ '[+-]00(:?00)?$')"
-    }
-
     /// A condition true when the text `value`, whose first ten characters are `YYYY-MM-DD` with a
     /// month from 1 to 12 and a day from 1 to 31, names a day the calendar has (February 29 only
     /// in leap years, no year 0). `integer(start, length)` reads the digits at `start`.
