@@ -80,7 +80,9 @@ def base_schema(text):
             keep = False
         if keep:
             kept.append(line)
-        depth += line.count("{") - line.count("}")
+        # Braces in strings (`@default("{}")`) and comments do not open blocks.
+        code = re.sub(r'"(?:[^"\\]|\\.)*"', '""', line).split("//")[0]
+        depth += code.count("{") - code.count("}")
         if depth == 0:
             keep = True
     return "\n".join(kept) + "\n"
@@ -119,8 +121,8 @@ def compare(app, index):
     # same ones the app's migrations create.
     for migration in migrations:
         with open(migration) as handle:
-            for extension in re.findall(r"CREATE EXTENSION IF NOT EXISTS \"?(\w+)\"?", handle.read()):
-                psql(ours, f"CREATE EXTENSION IF NOT EXISTS {extension}")
+            for extension in re.findall(r"CREATE EXTENSION IF NOT EXISTS \"?([\w-]+)\"?", handle.read()):
+                psql(ours, f'CREATE EXTENSION IF NOT EXISTS "{extension}"')
     url = URL.rsplit("/", 1)[0] + "/" + ours
     steps = [["validate"], ["scan"], ["admin", "add", "alice"], ["approve", "all", "--as", "alice", "--allow-data-loss", "--allow-rewrite"], ["apply", "--no-generate", "--no-rls"]]
     for arguments in steps:

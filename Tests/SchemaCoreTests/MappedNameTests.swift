@@ -94,7 +94,9 @@ import Testing
     @Test func badOrCollidingNamesAreErrors() {
         let codes = { (yaml: String) in TestSupport.validate(yaml).diagnostics.filter { $0.severity == .error }.map(\.code.rawValue) }
         #expect(codes(Self.yaml.replacingOccurrences(of: "map: post_id", with: "map: \"post id\"")) == ["E011"])
-        #expect(codes(Self.yaml.replacingOccurrences(of: "map: blog_posts", with: "map: _blog")) == ["E011"])
+        #expect(codes(Self.yaml.replacingOccurrences(of: "map: blog_posts", with: "map: _blog")) == ["E011"], "a table's name does not begin with _, as join tables' do")
+        #expect(codes(Self.yaml.replacingOccurrences(of: "map: post_id", with: "map: _post_id")) == [], "a column's may, as Prisma's @map allows")
+        #expect(codes(Self.yaml.replacingOccurrences(of: "map: post_id", with: "map: _")) == ["E011"])
         #expect(codes(Self.yaml.replacingOccurrences(of: "map: created_at", with: "map: user_id")) == ["E061"], "two fields, one column")
         #expect(codes(Self.yaml.replacingOccurrences(of: "map: blog_comments", with: "map: blog_posts")) == ["E061"], "two entities, one table")
         let host = PrismaSchemaParser.parse("model Account {\n  id String @id\n  @@map(\"blog_posts\")\n}\nmodel User {\n  id String @id\n}\n", file: "schema.prisma").schema

@@ -86,4 +86,54 @@ struct PrismaImportTests {
         let model = PrismaArtifacts.fragment([token], host: nil).split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") }
         #expect(model.contains("id String @id @unique"), "\(model)")
     }
+
+    /// `@relation(name: "…")` names a relation as `@relation("…")` does (inbox-zero's
+    /// `User.premium`, papermark's FAQ messages): the name comes over, so a named and an unnamed
+    /// relation between the same two models stay apart and the package validates.
+    @Test func aRelationNamedWithTheLabelKeepsItsName() throws {
+        let schema = PrismaSchemaParser.parse("""
+            model User {
+              id             String   @id
+              premiumId      String?
+              premium        Premium? @relation(name: "userPremium", fields: [premiumId], references: [id])
+              premiumAdminId String?
+              premiumAdmin   Premium? @relation(fields: [premiumAdminId], references: [id])
+            }
+
+            model Premium {
+              id     String @id
+              users  User[] @relation(name: "userPremium")
+              admins User[]
+            }
+            """, file: "schema.prisma").schema
+        let result = PrismaImport.package(from: schema)
+        let desired = DesiredState.resolve(Workspace.inMemory(["imported": result.yaml]))
+        #expect(desired.isValid && result.limits.isEmpty, "\(desired.errors.map(\.message)) \(result.limits)\n\(result.yaml)")
+        let user = try #require(desired.entities.first { $0.structure.name == "User" })
+        let premium = try #require(desired.entities.first { $0.structure.name == "Premium" })
+        #expect(user.structure.relations.first { $0.name == "premium" }?.field == "premiumId")
+        #expect(premium.structure.relations.first { $0.name == "users" }?.field == "premiumId", "\(result.yaml)")
+        #expect(premium.structure.relations.first { $0.name == "admins" }?.field == "premiumAdminId", "\(result.yaml)")
+        let models = PrismaArtifacts.fragment([user.structure, premium.structure], host: nil)
+        #expect(models.contains(#"@relation("userPremium""#) || models.contains(#"@relation(name: "userPremium""#), "\(models)")
+    }
+
+    /// An index's `map:` is the database's name for it, any name PostgreSQL takes: one starting
+    /// with `_` (papermark's `_jackson_index_key_store`) comes over and validates.
+    @Test func anIndexNameStartingWithAnUnderscoreComesOver() throws {
+        let schema = PrismaSchemaParser.parse("""
+            model jackson_index {
+              id       Int    @id @default(autoincrement())
+              key      String
+              storeKey String
+
+              @@index([key, storeKey], map: "_jackson_index_key_store")
+            }
+            """, file: "schema.prisma").schema
+        let result = PrismaImport.package(from: schema)
+        let desired = DesiredState.resolve(Workspace.inMemory(["imported": result.yaml]))
+        #expect(desired.isValid && result.limits.isEmpty, "\(desired.errors.map(\.message)) \(result.limits)\n\(result.yaml)")
+        let sql = MigrationPlanner.plan(desired: desired.entities, applied: [], dialect: .postgresql, host: nil).flatMap(\.statements).map(\.sql)
+        #expect(sql.contains(#"CREATE INDEX "_jackson_index_key_store" ON "jackson_index"("key", "storeKey")"#), "\(sql)")
+    }
 }

@@ -11,6 +11,17 @@ public enum Identifier {
         return name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
     }
 
+    /// A name the database gives a column or an index (a field's `map:`, an index's `name:`): an
+    /// identifier that may also begin with `_`, as Prisma's `@map`/`map:` names may
+    /// (`_jackson_index_key_store`); always quoted in SQL. (A table's name may not: `_` begins
+    /// the join tables of implicit many-to-many relations.)
+    public static func isDatabaseName(_ name: String) -> Bool {
+        guard name.hasPrefix("_") else { return isValid(name) }
+        let rest = name.drop { $0 == "_" }
+        return name.utf8.count <= maximumLength && rest.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
+            && !rest.isEmpty
+    }
+
     /// An enum type's name: a valid identifier that starts with a capital (Prisma's PascalCase
     /// convention; a lower-case word in `type:` is a misspelt field type). The parser, the JSON
     /// Schema and import-prisma hold enums to it.

@@ -271,7 +271,7 @@ public enum PrismaImport {
             return nil
         }
         let attribute = field.attribute("relation")
-        let relationName = attribute?.positional.first.map(unquoted)
+        let relationName = field.relationName
         var keys = ["name: \(field.name)"]
         if let columns = attribute?.named["fields"].flatMap(PrismaAttribute.nameList) {
             guard columns.count == 1, let column = columns.first else {
@@ -294,13 +294,13 @@ public enum PrismaImport {
             // The other side of a relation: find the target's field that holds the key.
             let back = target.fields.first { candidate in
                 candidate.type == model.name && candidate.attribute("relation")?.named["fields"] != nil
-                    && candidate.attribute("relation")?.positional.first.map(unquoted) == relationName
+                    && candidate.relationName == relationName
             }
             guard let column = back?.attribute("relation")?.named["fields"].flatMap(PrismaAttribute.nameList)?.first else {
                 // Lists on both sides and no foreign key: Prisma's implicit many-to-many.
                 let other = target.fields.contains { candidate in
                     candidate.type == model.name && candidate.isList && candidate.name != field.name && candidate.attribute("relation")?.named["fields"] == nil
-                        && candidate.attribute("relation")?.positional.first.map(unquoted) == relationName
+                        && candidate.relationName == relationName
                 }
                 guard field.isList, other, model.primaryKey.count == 1, target.primaryKey.count == 1 else {
                     limits.append("\(label): the other side of the relation has no foreign key")

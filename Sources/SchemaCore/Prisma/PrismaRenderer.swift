@@ -265,8 +265,7 @@ public struct PrismaRenderer: Sendable {
                 // relation, or one with the same relation name.
                 if let model = host?.model(named: relation.target), model.fields.contains(where: { field in
                     guard field.type == entity.name, field.isList != single else { return false }
-                    let relationName = field.attribute("relation")?.positional.first.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
-                    return needsName ? relationName == name : field.attribute("relation") == nil
+                    return needsName ? field.relationName == name : field.attribute("relation") == nil
                 }) {
                     continue
                 }
@@ -299,7 +298,7 @@ public struct PrismaRenderer: Sendable {
                 }
                 if byName[relation.target] == nil, let model = host?.model(named: relation.target), model.fields.contains(where: { field in
                     field.type == entity.name && field.isList
-                        && field.attribute("relation")?.positional.first.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) } == name
+                        && field.relationName == name
                 }) {
                     continue
                 }

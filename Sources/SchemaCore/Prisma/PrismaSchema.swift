@@ -111,6 +111,12 @@ public struct PrismaField: Hashable, Sendable {
         attributes.first { $0.name == name }
     }
 
+    /// The name of the relation the field belongs to: `@relation("name", …)` or
+    /// `@relation(name: "name", …)`, which Prisma reads alike.
+    public var relationName: String? {
+        attribute("relation").flatMap { $0.positional.first ?? $0.named["name"] }.map(PrismaAttribute.literal)
+    }
+
     /// The column Prisma creates for the field: `@map("name")`, else the field's name.
     public var columnName: String {
         attribute("map").flatMap { $0.named["name"] ?? $0.positional.first }.map(PrismaAttribute.literal) ?? name

@@ -27,7 +27,7 @@ enum FieldRules {
         }
         var seen: Set<String> = []
         for field in entity.fields {
-            if let column = field.column, !Identifier.isValid(column) {
+            if let column = field.column, !Identifier.isDatabaseName(column) {
                 diagnostics.append(invalidName(column, kind: "column ('map')", at: field.location(of: "map")))
             }
             if !Identifier.isValid(field.name) {
@@ -55,7 +55,7 @@ enum FieldRules {
         }
         let fieldNames = entity.fields.map(\.name)
         for index in entity.indexes {
-            if let name = index.name, !Identifier.isValid(name) {
+            if let name = index.name, !Identifier.isDatabaseName(name) {
                 diagnostics.append(invalidName(name, kind: "index", at: index.location))
             }
             for field in index.fields where entity.field(named: field) == nil && !entity.isUnreadable(field: field) {
@@ -89,8 +89,11 @@ enum FieldRules {
         let reason = name.utf8.count > Identifier.maximumLength
             ? "is longer than \(Identifier.maximumLength) bytes"
             : "is not a valid identifier"
+        // A column's `map:` and an index's `name:` may also begin with '_' (a table's may not:
+        // that is how implicit many-to-many join tables are named).
+        let start = kind.hasPrefix("column") || kind == "index" ? "a letter or '_'" : "a letter"
         return .error(.invalidIdentifier, "\(kind) name '\(YAMLNodeReader.printable(name))' \(reason)",
-                      hint: "names start with a letter and contain only letters, digits and '_'", at: location)
+                      hint: "names start with \(start) and contain only letters, digits and '_'", at: location)
     }
 
     static func checkPrimaryKey(_ entity: Entity) -> [Diagnostic] {

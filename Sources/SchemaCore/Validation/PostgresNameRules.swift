@@ -48,12 +48,12 @@ enum PostgresNameRules {
             // validation quadratic in the number of indexes).
             let canonical = definition.canonical
             guard canonical.table.map(Identifier.isValid) ?? true,
-                  canonical.fields.allSatisfy({ $0.column.map(Identifier.isValid) ?? true }) else { continue }
+                  canonical.fields.allSatisfy({ $0.column.map(Identifier.isDatabaseName) ?? true }) else { continue }
             var entity = canonical.inDatabase
             let table = entity.name
-            entity.fields = entity.fields.filter { Identifier.isValid($0.name) }
-            entity.indexes = entity.indexes.filter { $0.fields.allSatisfy(Identifier.isValid) && $0.name.map(Identifier.isValid) ?? true }
-            entity.relations = entity.relations.filter { $0.field.map(Identifier.isValid) ?? true }
+            entity.fields = entity.fields.filter { Identifier.isDatabaseName($0.name) }
+            entity.indexes = entity.indexes.filter { $0.fields.allSatisfy(Identifier.isDatabaseName) && $0.name.map(Identifier.isDatabaseName) ?? true }
+            entity.relations = entity.relations.filter { $0.field.map(Identifier.isDatabaseName) ?? true }
             let at = definition.entity.location
             // A table named twice has every key and index named twice: the table is what to report.
             guard claim(table, Owner(entity: name, what: "the table \(table)", location: definition.entity.tableLocation ?? at), in: &relations) else { continue }
