@@ -54,7 +54,7 @@ struct PrismaImportTests {
         let desired = DesiredState.resolve(Workspace.inMemory(["imported": result.yaml]))
         #expect(desired.isValid, "\(desired.errors.map(\.message))\n\(result.yaml)")
         // A key of several fields is carried (`primaryKey:`); a foreign key to part of it is not, nor its list.
-        #expect(result.limits.contains { $0.contains("Post.limit: a foreign key to columns other than RateLimit's primary key") }, "\(result.limits)")
+        #expect(result.limits.contains { $0.contains("Post.limit: a foreign key to fields of RateLimit that are not unique together") }, "\(result.limits)")
         #expect(result.limits.contains { $0.contains("RateLimit.posts: its other side, Post.limit, is not carried over") }, "\(result.limits)")
         // An enum is carried as the package's enum type, with its default, indexes and the
         // database labels of its values (`@map`).
@@ -135,5 +135,36 @@ struct PrismaImportTests {
         #expect(desired.isValid && result.limits.isEmpty, "\(desired.errors.map(\.message)) \(result.limits)\n\(result.yaml)")
         let sql = MigrationPlanner.plan(desired: desired.entities, applied: [], dialect: .postgresql, host: nil).flatMap(\.statements).map(\.sql)
         #expect(sql.contains(#"CREATE INDEX "_jackson_index_key_store" ON "jackson_index"("key", "storeKey")"#), "\(sql)")
+    }
+
+    /// Prisma's named operator classes (`ops: JsonbPathOps`, inbox-zero's GIN index on a Json
+    /// field) come over as PostgreSQL's names, and go back as Prisma's; a class Prisma does not
+    /// name stays `raw("…")`.
+    @Test func aNamedOperatorClassComesOverAndBack() throws {
+        let schema = PrismaSchemaParser.parse("""
+            datasource db {
+              provider = "postgresql"
+              url      = env("DATABASE_URL")
+            }
+
+            model Account {
+              id      String @id
+              history Json
+              title   String
+
+              @@index([history(ops: JsonbPathOps)], type: Gin)
+              @@index([title(ops: raw("text_pattern_ops"))])
+            }
+            """, file: "schema.prisma").schema
+        let result = PrismaImport.package(from: schema)
+        let host = PrismaSchemaParser.parse("datasource db {\n  provider = \"postgresql\"\n  url      = env(\"DATABASE_URL\")\n}\n", file: "schema.prisma").schema
+        let desired = DesiredState.resolve(Workspace.inMemory(["imported": result.yaml], baseSchema: host))
+        #expect(result.limits.isEmpty, "\(result.limits)")
+        let account = try #require(desired.entities.first?.structure, "\(desired.errors.map(\.message))\n\(result.yaml)")
+        #expect(account.indexes.compactMap { $0.operatorClasses?["history"] } == ["jsonb_path_ops"], "\(result.yaml)")
+        let sql = MigrationPlanner.plan(desired: desired.entities, applied: [], dialect: .postgresql, host: nil).flatMap(\.statements).map(\.sql)
+        #expect(sql.contains(#"CREATE INDEX "Account_history_idx" ON "Account" USING gin ("history" jsonb_path_ops)"#), "\(sql)")
+        let model = PrismaArtifacts.fragment([account], host: host)
+        #expect(model.contains("@@index([history(ops: JsonbPathOps)], type: Gin)") && model.contains(#"@@index([title(ops: raw("text_pattern_ops"))])"#), "\(model)")
     }
 }

@@ -53,6 +53,16 @@ import Testing
           - name: Book
             fields:
               id: { type: int, primary: true, generated: true }
+          - name: Membership
+            primaryKey: [tenantId, userId]
+            fields:
+              tenantId: { type: string }
+              userId: { type: string }
+          - name: Grant
+            fields:
+              id: { type: string, primary: true }
+              tenantId: { type: string, nullable: true }
+              userId: { type: string, nullable: true }
         """
 
     /// A change class and the edit of ``before`` that makes it.
@@ -91,6 +101,8 @@ import Testing
         ChangeClass(description: "new mapped table", edits: [("  - name: Entry", "  - name: Tag\n    map: tags\n    fields:\n      id: { type: string, primary: true }\n      createdAt: { type: datetime, default: now, map: created_at }\n    indexes:\n      - fields: [createdAt]\n  - name: Entry")]),
         ChangeClass(description: "column map changed", edits: [("      title: { type: string, nullable: true }", "      title: { type: string, nullable: true, map: heading }")]),
         ChangeClass(description: "new join table with a compound key", edits: [("  - name: Entry", "  - name: EntryOwner\n    primaryKey: [entryId, ownerId]\n    fields:\n      entryId: { type: string }\n      ownerId: { type: string }\n    relations:\n      - { name: owner, type: belongsTo, entity: Owner, field: ownerId, onDelete: Cascade }\n  - name: Entry")]),
+        ChangeClass(description: "add foreign key of several columns", edits: [("      userId: { type: string, nullable: true }",
+                                                                                 "      userId: { type: string, nullable: true }\n    relations:\n      - { name: membership, type: belongsTo, entity: Membership, fields: [tenantId, userId] }")]),
         ChangeClass(description: "list of text to list of dates", edits: [(#"      stops: { type: "string[]" }"#, #"      stops: { type: "datetime[]" }"#)]),
         ChangeClass(description: "list elements narrowed", edits: [(#"      weights: { type: "float[]" }"#, #"      weights: { type: "int[]" }"#)]),
         ChangeClass(description: "add list column", edits: [(rankLine, rankLine + "\n      tags: { type: \"string[]\", default: [] }\n      tones: { type: \"Tone[]\" }")]),

@@ -30,7 +30,7 @@ import Testing
 
     /// What Prisma Migrate writes for `@@index([email])`, `@@index([email(ops: raw("text_pattern_ops"))],
     /// map: "Recipient_email_pattern_idx")`, `@@index([name, createdAt(sort: Desc)])` and
-    /// `@@index([tags(ops: raw("jsonb_path_ops"))], type: Gin)`, by hand from its conventions (as in
+    /// `@@index([tags(ops: JsonbPathOps)], type: Gin)`, by hand from its conventions (as in
     /// public apps' migration.sql: `CREATE INDEX "X" ON "T" USING GIN ("c" jsonb_path_ops)`). SQLite
     /// has no access methods or operator classes (Prisma offers them only for PostgreSQL); the order stays.
     static func prismaMigrateSQL(_ dialect: SQLDialect) -> [String] {
@@ -89,7 +89,7 @@ import Testing
         var host = PrismaSchema()
         host.provider = "postgresql"
         let fragment = PrismaArtifacts.fragment([structure], host: host)
-        #expect(fragment.contains(#"@@index([tags(ops: raw("jsonb_path_ops"))], type: Gin)"#) && fragment.contains("@@index([name, createdAt(sort: Desc)])")
+        #expect(fragment.contains(#"@@index([tags(ops: JsonbPathOps)], type: Gin)"#) && fragment.contains("@@index([name, createdAt(sort: Desc)])")
                 && fragment.contains(#"@@index([email(ops: raw("text_pattern_ops"))], map: "Recipient_email_pattern_idx")"#) && fragment.contains("@@index([email])"),
                 "\(fragment)")
         let parsed = PrismaSchemaParser.parse("datasource db {\n  provider = \"postgresql\"\n}\n" + fragment, file: "schema.prisma").schema

@@ -84,6 +84,9 @@ public enum CanonicalEncoding {
         var members: [(String, JSONValue)] = [("name", .string(relation.name)), ("kind", .string(relation.kind.rawValue)), ("entity", .string(relation.target))]
         if let relationName { members.append(("relationName", .string(relationName))) }
         if let field = relation.field { members.append(("field", .string(field))) }
+        // Absent for a key of one column to the target's primary key: checksums stay as they were.
+        if let fields = relation.fields { members.append(("fields", .array(fields.map(JSONValue.string)))) }
+        if let references = relation.references { members.append(("references", .array(references.map(JSONValue.string)))) }
         if let action = relation.onDelete { members.append(("onDelete", .string(action.rawValue))) }
         if let action = relation.onUpdate { members.append(("onUpdate", .string(action.rawValue))) }
         return .object(members)

@@ -77,7 +77,7 @@ extension CanonicalEntity {
         indexes = indexes.map { $0.renamingFields(rename) }.sorted()
         relations = relations.map { relation in
             var relation = relation
-            if relation.kind == .belongsTo { relation.field = relation.field.map(rename) }
+            if relation.kind == .belongsTo { relation = relation.renamingKeyFields(rename) }
             return relation
         }
     }

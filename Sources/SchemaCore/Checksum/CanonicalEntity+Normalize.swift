@@ -46,12 +46,14 @@ extension CanonicalEntity {
         let relations = entity.relations.map { relation -> CanonicalRelation in
             guard relation.kind == .belongsTo else {
                 return CanonicalRelation(name: relation.name, kind: relation.kind, target: relation.target, field: relation.field,
-                                         onDelete: nil, onUpdate: nil)
+                                         onDelete: nil, onUpdate: nil, fields: relation.fields)
             }
-            let optional = relation.field.flatMap { entity.field(named: $0) }?.isOptional ?? false
+            // Prisma's default: SetNull when the relation is optional, which a key of several
+            // columns is when any of them is.
+            let optional = relation.foreignKeyFields.contains { entity.field(named: $0)?.isOptional ?? false }
             return CanonicalRelation(name: relation.name, kind: .belongsTo, target: relation.target, field: relation.field,
                                      onDelete: relation.onDelete ?? (optional ? .SetNull : .Restrict),
-                                     onUpdate: relation.onUpdate ?? .Cascade)
+                                     onUpdate: relation.onUpdate ?? .Cascade, fields: relation.fields, references: relation.references)
         }.sorted { $0.name < $1.name }
 
         let acl = entity.acl.map { acl in

@@ -289,21 +289,41 @@ public struct CanonicalRelation: Hashable, Sendable, Codable {
     public var name: String
     public var kind: Relation.Kind
     public var target: String
-    /// The foreign-key column (local for belongsTo, on the target for hasMany).
+    /// The foreign-key column (local for belongsTo, on the target for hasMany); the first of
+    /// ``fields`` for a key of several columns.
     public var field: String?
+    /// A foreign key of several columns, in order (nil for one column: ``field``).
+    public var fields: [String]?
+    /// The target's fields the key points at, in order; nil for the target's primary key.
+    public var references: [String]?
+    /// Every column of the foreign key, in order.
+    public var foreignKeyFields: [String] { fields ?? field.map { [$0] } ?? [] }
+    /// The key's fields as people read them: `ownerId`, or `(ruleId, accountId)`; `?` for none.
+    public var keyLabel: String { fields.map { "(" + $0.joined(separator: ", ") + ")" } ?? field ?? "?" }
     /// For belongsTo: the action after defaults (SetNull for an optional key, Restrict otherwise).
     public var onDelete: ReferentialAction?
     /// For belongsTo: the action after defaults (Cascade).
     public var onUpdate: ReferentialAction?
 
     /// Creates a canonical relation.
-    public init(name: String, kind: Relation.Kind, target: String, field: String?, onDelete: ReferentialAction?, onUpdate: ReferentialAction?) {
+    public init(name: String, kind: Relation.Kind, target: String, field: String?, onDelete: ReferentialAction?, onUpdate: ReferentialAction?,
+                fields: [String]? = nil, references: [String]? = nil) {
         self.name = name
         self.kind = kind
         self.target = target
-        self.field = field
+        self.field = fields?.first ?? field
+        self.fields = (fields?.count ?? 0) > 1 ? fields : nil
+        self.references = references
         self.onDelete = onDelete
         self.onUpdate = onUpdate
+    }
+
+    /// This relation with its key's fields renamed by `rename` (``foreignKeyFields`` in order).
+    func renamingKeyFields(_ rename: (String) -> String) -> CanonicalRelation {
+        var relation = self
+        relation.field = field.map(rename)
+        relation.fields = fields?.map(rename)
+        return relation
     }
 }
 

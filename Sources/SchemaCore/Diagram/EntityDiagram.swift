@@ -84,7 +84,7 @@ public struct EntityDiagram: Hashable, Sendable {
     /// Adds `structure` as a box and its belongsTo relations as edges (only those to `edgesTo`
     /// when given); against `before`, columns and edges are marked added, removed or changed.
     mutating func add(_ structure: CanonicalEntity, packages: [String], mark: Mark, comparedWith before: CanonicalEntity?, edgesTo: [String]? = nil) {
-        let foreignKeys = Set(structure.relations.compactMap { $0.kind == .belongsTo ? $0.field : nil })
+        let foreignKeys = Set(structure.relations.filter { $0.kind == .belongsTo }.flatMap(\.foreignKeyFields))
         let uniques = Set(structure.indexes.filter { $0.unique && $0.fields.count == 1 }.map { $0.fields[0] })
         func column(_ field: CanonicalField, mark: Mark) -> Column {
             Column(name: field.name, type: field.type.prismaType + (field.optional ? "?" : ""), isPrimaryKey: field.primary,

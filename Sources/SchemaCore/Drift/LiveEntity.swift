@@ -96,11 +96,8 @@ public enum LiveEntity {
 
         var relations = snapshot.relations.filter { $0.kind != .belongsTo }
         for key in live.foreignKeys {
-            guard key.columns.count == 1, let column = key.columns.first else {
-                limits.append("foreign key (\(key.columns.joined(separator: ", "))) has several columns")
-                continue
-            }
-            if let name = key.name, name != ConstraintName.foreignKey(table, column, in: dialect) {
+            guard let column = key.columns.first else { continue }
+            if let name = key.name, name != ConstraintName.foreignKey(table, key.columns.joined(separator: "_"), in: dialect) {
                 limits.append("foreign key \(name) has a name entities.yaml cannot give")
                 continue
             }
@@ -113,9 +110,10 @@ public enum LiveEntity {
                 continue
             }
             // A key's target is a table; the snapshot's relation names the model (`@@map`, `map:`).
-            let known = snapshot.relations.first { $0.kind == .belongsTo && $0.field == column && PrimaryKeys.qualifiedTable($0.target, in: primaryKeys) == key.target }
+            let known = snapshot.relations.first { $0.kind == .belongsTo && $0.foreignKeyFields == key.columns && PrimaryKeys.qualifiedTable($0.target, in: primaryKeys) == key.target }
             let name = known?.name ?? lowercasedFirst(key.target) + (relations.contains { $0.name == lowercasedFirst(key.target) } ? column : "")
-            relations.append(CanonicalRelation(name: name, kind: .belongsTo, target: known?.target ?? key.target, field: column, onDelete: onDelete, onUpdate: onUpdate))
+            relations.append(CanonicalRelation(name: name, kind: .belongsTo, target: known?.target ?? key.target, field: column, onDelete: onDelete, onUpdate: onUpdate,
+                                               fields: key.columns, references: known?.references))
         }
         var entity = CanonicalEntity(name: table, fields: fields.sorted { $0.name < $1.name }, indexes: indexes,
                                      relations: relations.sorted { $0.name < $1.name }, acl: snapshot.acl)

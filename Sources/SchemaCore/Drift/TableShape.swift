@@ -130,9 +130,9 @@ extension TableShape {
                 : Index(name: ConstraintName.index(entity.name, index, in: dialect), columns: index.fields, unique: index.unique)
         }
         let keys = entity.relations.filter { $0.kind == .belongsTo }.compactMap { relation -> ForeignKey? in
-            guard let column = relation.field, !PrimaryKeys.emulatesRelations(primaryKeys) else { return nil }
-            return ForeignKey(name: dialect == .postgresql ? ConstraintName.foreignKey(entity.name, column, in: dialect) : nil, columns: [column],
-                              target: PrimaryKeys.qualifiedTable(relation.target, in: primaryKeys), targetColumns: [primaryKeys[relation.target] ?? "id"],
+            guard relation.field != nil, !PrimaryKeys.emulatesRelations(primaryKeys) else { return nil }
+            return ForeignKey(name: dialect == .postgresql ? ConstraintName.foreignKey(entity.name, relation, in: dialect) : nil, columns: relation.foreignKeyFields,
+                              target: PrimaryKeys.qualifiedTable(relation.target, in: primaryKeys), targetColumns: PrimaryKeys.referencedColumns(relation, in: primaryKeys),
                               onDelete: (relation.onDelete ?? .Restrict).sql, onUpdate: (relation.onUpdate ?? .Cascade).sql)
         }
         let checks = entity.fields.filter { dialect.checkExpression($0) != nil }.map { Check(name: ConstraintName.check(entity.name, $0.name, in: dialect)) }

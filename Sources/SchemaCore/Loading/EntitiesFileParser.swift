@@ -14,7 +14,8 @@ public enum EntitiesFileParser {
     ]
     static let indexKeys: Set<String> = ["fields", "unique", "name", "type", "sort", "ops", "clientName"]
     static let relationKeys: Set<String> = [
-        "name", "type", "entity", "target", "field", "foreignKey", "onDelete", "onUpdate", "optional", "description", "relationName", "renamedFrom",
+        "name", "type", "entity", "target", "field", "foreignKey", "fields", "references", "onDelete", "onUpdate", "optional", "description", "relationName",
+        "renamedFrom",
     ]
     static let aclKeys: Set<String> = Set(ACLOperation.allCases.map(\.rawValue) + ["rowLevel", "readableWhen"])
 
@@ -468,7 +469,7 @@ public enum EntitiesFileParser {
             for key in keys { if let pair = pairs.first(where: { $0.key == key }) { return (key, pair.value) } }
             return nil
         }
-        for (first, second) in [("entity", "target"), ("field", "foreignKey")] {
+        for (first, second) in [("entity", "target"), ("field", "foreignKey"), ("field", "fields"), ("foreignKey", "fields")] {
             if let duplicate = pairs.first(where: { $0.key == second }), pairs.contains(where: { $0.key == first }) {
                 reader.error(.duplicateName, "relation has both '\(first)' and its alias '\(second)'", hint: "keep one of them", at: duplicate.keyNode)
             }
@@ -497,12 +498,23 @@ public enum EntitiesFileParser {
         if let fieldPair = value("field", "foreignKey") {
             fieldName = reader.string(fieldPair.node, context: "'\(fieldPair.key)' of relation '\(name)'")
         }
+        // `fields: [a, b]` is a foreign key of several columns (one, `fields: [a]`, is `field: a`).
+        var fieldNames: [String]?
+        if fieldName == nil, let fieldsPair = value("fields") {
+            fieldNames = reader.stringList(fieldsPair.node, context: "'fields' of relation '\(name)'")?.map(\.value)
+            if fieldNames?.isEmpty == true {
+                reader.error(.missingKey, "'fields' of relation '\(name)' is empty", hint: "list the foreign-key fields, e.g. 'fields: [ownerId]'", at: fieldsPair.node)
+            }
+            fieldName = fieldNames?.first
+        }
         var relation = Relation(name: name, kind: kind, target: target, field: fieldName, location: reader.location(nameNode))
+        if let fieldNames, fieldNames.count > 1 { relation.fields = fieldNames }
         for (key, _, value) in pairs {
             relation.keyLocations[key] = reader.location(value)
             switch key {
             case "entity", "target": relation.keyLocations["entity"] = reader.location(value)
-            case "field", "foreignKey": relation.keyLocations["field"] = reader.location(value)
+            case "field", "foreignKey", "fields": relation.keyLocations["field"] = reader.location(value)
+            case "references": relation.references = reader.stringList(value, context: "'references' of relation '\(name)'")?.map(\.value)
             case "onDelete", "onUpdate":
                 guard let text = reader.string(value, context: "'\(key)' of relation '\(name)'") else { continue }
                 guard let action = ReferentialAction(rawValue: text) else {
@@ -520,7 +532,7 @@ public enum EntitiesFileParser {
             default: break
             }
         }
-        if kind == .belongsTo, fieldName == nil, value("field", "foreignKey") == nil {
+        if kind == .belongsTo, fieldName == nil, value("field", "foreignKey") == nil, value("fields") == nil {
             reader.error(.missingKey, "belongsTo relation '\(name)' has no 'field'",
                          hint: "name the local foreign-key column with 'field: \(target.prefix(1).lowercased() + target.dropFirst())Id'", at: nameNode)
             return nil

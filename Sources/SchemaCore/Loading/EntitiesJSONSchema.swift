@@ -75,6 +75,8 @@ public enum EntitiesJSONSchema {
         "relation.target": "Alias of entity.",
         "relation.field": "belongsTo: the local foreign-key field. hasMany: the foreign-key field of the other entity.",
         "relation.foreignKey": "Alias of field.",
+        "relation.fields": "belongsTo: a foreign key of several fields, in the order of references (Prisma's @relation(fields: [a, b], references: [x, y])).",
+        "relation.references": "belongsTo: the fields of the other entity the key points at, in order: a unique index of it (or @@unique). Without it, its primary key.",
         "relation.onDelete": "What deleting the referenced row does to this one.",
         "relation.onUpdate": "What changing the referenced key does to this one.",
         "relation.optional": "The relation may be absent (the foreign key is nullable).",
@@ -161,6 +163,8 @@ public enum EntitiesJSONSchema {
                 "relation": object("relation", keys: EntitiesFileParser.relationKeys, required: ["name", "type"], properties: [
                     "name": identifier, "type": enumeration(Relation.Kind.allCases.map(\.rawValue)),
                     "entity": identifier, "target": identifier, "field": identifier, "foreignKey": identifier,
+                    "fields": .object(["type": .string("array"), "minItems": .number(1), "items": identifier]),
+                    "references": .object(["type": .string("array"), "minItems": .number(1), "items": identifier]),
                     "onDelete": enumeration(ReferentialAction.allCases.map(\.rawValue)), "onUpdate": enumeration(ReferentialAction.allCases.map(\.rawValue)),
                     "optional": boolean, "description": string, "relationName": string, "renamedFrom": identifier,
                 ], extra: ["anyOf": .array([.object(["required": .array([.string("entity")])]), .object(["required": .array([.string("target")])])])]),

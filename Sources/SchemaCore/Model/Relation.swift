@@ -18,7 +18,16 @@ public struct Relation: Hashable, Sendable {
     /// The other entity (`entity:` or its alias `target:`).
     public var target: String
     /// The foreign-key column (`field:` or its alias `foreignKey:`): local for belongsTo, on the target for hasMany.
+    /// For a key of several columns (`fields:`), the first of them.
     public var field: String?
+    /// `fields:` a foreign key of several columns, in the order of ``references`` (Prisma's
+    /// `@relation(fields: [a, b], …)`); nil for one column, which is ``field``.
+    public var fields: [String]?
+    /// `references:` the target's fields the key points at, in order (Prisma's `references:`):
+    /// its primary key when nil, else those of a unique index or its key.
+    public var references: [String]?
+    /// Every column of the foreign key, in order: ``fields``, or ``field`` alone.
+    public var foreignKeyFields: [String] { fields ?? field.map { [$0] } ?? [] }
     /// `onDelete:` as written.
     public var onDelete: ReferentialAction?
     /// `onUpdate:` as written.

@@ -38,7 +38,7 @@ public struct OperationRisk: Hashable, Sendable, Codable, CustomStringConvertibl
         case .createIndex(let table, let index) where index.unique:
             return [OperationRisk(code: "MF101", kind: .dataDependent, message: "adds a unique index on \(table) (\(index.fields.joined(separator: ", "))); fails on existing duplicates")]
         case .addForeignKey(let table, let relation):
-            return [OperationRisk(code: "MF106", kind: .dataDependent, message: "adds a foreign key \(table).\(relation.field ?? "?") → \(relation.target); fails on rows without a match")]
+            return [OperationRisk(code: "MF106", kind: .dataDependent, message: "adds a foreign key \(table).\(relation.keyLabel) → \(relation.target); fails on rows without a match")]
         case .alterColumn(let table, let from, let to):
             let change = ColumnChange(from: from, to: to)
             var risks: [OperationRisk] = []

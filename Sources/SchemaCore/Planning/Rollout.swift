@@ -157,12 +157,13 @@ public enum Rollout {
         }
         if let key = keyShadowIndex(widened: widened, in: new) { indexes.insert(key) }
 
-        let oldKeyColumns = Set(old.relations.filter { $0.kind == .belongsTo }.compactMap(\.field))
+        // A foreign key is its columns (one, or several in order).
+        let oldKeyColumns = Set(old.relations.filter { $0.kind == .belongsTo && $0.field != nil }.map(\.foreignKeyFields))
         var relations = new.relations.filter { relation in
-            guard relation.kind == .belongsTo, let column = relation.field else { return true }
-            return brandNew.contains(column) || oldKeyColumns.contains(column)
+            guard relation.kind == .belongsTo, relation.field != nil else { return true }
+            return relation.foreignKeyFields.allSatisfy(brandNew.contains) || oldKeyColumns.contains(relation.foreignKeyFields)
         }
-        relations += old.relations.filter { $0.kind == .belongsTo && $0.field.map(droppedNames.contains) == true }
+        relations += old.relations.filter { $0.kind == .belongsTo && $0.foreignKeyFields.contains(where: droppedNames.contains) }
         relations.sort { $0.name < $1.name }
 
         var entity = CanonicalEntity(name: new.name, fields: fields, indexes: indexes.sorted(), relations: relations, acl: new.acl, presentation: new.presentation)
@@ -204,9 +205,9 @@ public enum Rollout {
         for index in new.indexes where !expandedIndexes.contains(index.inDatabase) && !expandedIndexes.contains(shadowIndex(index, widened: widenedNames)) {
             found.append(Incompatibility(.uniqueIndex, index.fields.joined(separator: ", ")))
         }
-        let expandedKeys = Set(expanded.relations.filter { $0.kind == .belongsTo }.compactMap(\.field))
+        let expandedKeys = Set(expanded.relations.filter { $0.kind == .belongsTo && $0.field != nil }.map(\.foreignKeyFields))
         for relation in new.relations where relation.kind == .belongsTo {
-            if let column = relation.field, !expandedKeys.contains(column) { found.append(Incompatibility(.foreignKey, column)) }
+            if relation.field != nil, !expandedKeys.contains(relation.foreignKeyFields) { found.append(Incompatibility(.foreignKey, relation.keyLabel)) }
         }
         return found
     }
@@ -271,10 +272,10 @@ public enum Rollout {
     /// those on the `swapping` columns (their int column is dropped with them).
     public static func droppedForeignKeys(from: CanonicalEntity, to: CanonicalEntity, swapping: [String]) -> [CanonicalRelation] {
         from.relations.filter { relation in
-            guard relation.kind == .belongsTo, let column = relation.field else { return false }
-            if swapping.contains(column) { return true }
-            return !to.relations.contains { $0.kind == .belongsTo && $0.field == column && $0.target == relation.target
-                && $0.onDelete == relation.onDelete && $0.onUpdate == relation.onUpdate }
+            guard relation.kind == .belongsTo, relation.field != nil else { return false }
+            if relation.foreignKeyFields.contains(where: swapping.contains) { return true }
+            return !to.relations.contains { $0.kind == .belongsTo && $0.foreignKeyFields == relation.foreignKeyFields && $0.target == relation.target
+                && $0.references == relation.references && $0.onDelete == relation.onDelete && $0.onUpdate == relation.onUpdate }
         }
     }
 
@@ -319,7 +320,7 @@ public enum Rollout {
         let shadows = Dictionary(uniqueKeysWithValues: swappedNames.map { (shadowName($0), $0) })
         let keyIndex = keyShadowIndex(widened: Array(swappedNames), in: new)
         // Dropping the int column dropped its foreign key; the contract adds it to the shadow.
-        entity.relations.removeAll { $0.kind == .belongsTo && $0.field.map(swappedNames.contains) == true }
+        entity.relations.removeAll { $0.kind == .belongsTo && $0.foreignKeyFields.contains(where: swappedNames.contains) }
         entity.indexes = entity.indexes.compactMap { index in
             // Dropping the int column dropped its indexes; the shadow's take their place.
             if index.fields.contains(where: swappedNames.contains) || index == keyIndex { return nil }

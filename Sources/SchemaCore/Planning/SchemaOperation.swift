@@ -29,8 +29,8 @@ public enum SchemaOperation: Hashable, Sendable, Codable {
         case .alterColumn(let table, let from, let to): "alter column \(table).\(to.name): \(ColumnChange(from: from, to: to).description)"
         case .createIndex(let table, let index): "create \(index.unique ? "unique " : "")index on \(table) (\(index.fields.joined(separator: ", ")))"
         case .dropIndex(let table, let index): "drop \(index.unique ? "unique " : "")index on \(table) (\(index.fields.joined(separator: ", ")))"
-        case .addForeignKey(let table, let relation): "add foreign key \(table).\(relation.field ?? "?") → \(relation.target)"
-        case .dropForeignKey(let table, let relation): "drop foreign key \(table).\(relation.field ?? "?") → \(relation.target)"
+        case .addForeignKey(let table, let relation): "add foreign key \(table).\(relation.keyLabel) → \(relation.target)"
+        case .dropForeignKey(let table, let relation): "drop foreign key \(table).\(relation.keyLabel) → \(relation.target)"
         }
     }
 }

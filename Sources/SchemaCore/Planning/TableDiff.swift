@@ -55,9 +55,10 @@ public enum TableDiff {
         let droppedIndexes = oldIndexes.subtracting(newIndexes).sorted().map { SchemaOperation.dropIndex(table: table, index: $0) }
         let createdIndexes = newIndexes.subtracting(oldIndexes).sorted().map { SchemaOperation.createIndex(table: table, index: $0) }
 
-        // A foreign key is identified by its column; a relation renamed in Prisma is not a database change.
+        // A foreign key is identified by its columns; a relation renamed in Prisma is not a database change.
         func keys(_ relations: [CanonicalRelation]) -> [String: CanonicalRelation] {
-            Dictionary(relations.filter { $0.kind == .belongsTo && $0.field != nil }.map { ($0.field ?? "", $0) }, uniquingKeysWith: { first, _ in first })
+            Dictionary(relations.filter { $0.kind == .belongsTo && $0.field != nil }.map { ($0.foreignKeyFields.joined(separator: "\u{0}"), $0) },
+                       uniquingKeysWith: { first, _ in first })
         }
         let oldKeys = keys(old.relations)
         let newKeys = keys(new.relations)
@@ -65,7 +66,8 @@ public enum TableDiff {
         var addedKeys: [SchemaOperation] = []
         for column in Set(oldKeys.keys).union(newKeys.keys).sorted() {
             let before = oldKeys[column], after = newKeys[column]
-            if let before, let after, before.target == after.target, before.onDelete == after.onDelete, before.onUpdate == after.onUpdate { continue }
+            if let before, let after, before.target == after.target, before.references == after.references, before.onDelete == after.onDelete,
+               before.onUpdate == after.onUpdate { continue }
             if let before { droppedKeys.append(.dropForeignKey(table: table, relation: before)) }
             if let after { addedKeys.append(.addForeignKey(table: table, relation: after)) }
         }

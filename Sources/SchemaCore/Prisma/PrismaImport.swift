@@ -166,6 +166,8 @@ public enum PrismaImport {
                 case ("sort", "Asc"?): break
                 case ("ops", let value?) where value.hasPrefix("raw(") && value.hasSuffix(")") && Identifier.isOperatorClass(unquoted(String(value.dropFirst(4).dropLast()))):
                     ops.append("\(field): \(unquoted(String(value.dropFirst(4).dropLast())))")
+                case ("ops", let value?) where PrismaOperatorClass.databaseNames[value] != nil:
+                    ops.append("\(field): \(PrismaOperatorClass.databaseNames[value] ?? value)")
                 default:
                     limits.append("\(label): \(field)(\(argument)) has no equivalent; the index is not carried over")
                     return nil
@@ -273,21 +275,18 @@ public enum PrismaImport {
         let attribute = field.attribute("relation")
         let relationName = field.relationName
         var keys = ["name: \(field.name)"]
-        if let columns = attribute?.named["fields"].flatMap(PrismaAttribute.nameList) {
-            guard columns.count == 1, let column = columns.first else {
-                limits.append("\(label): a foreign key of several columns has no equivalent")
-                return nil
-            }
-            guard carried[model.name]?.contains(column) == true else {
-                limits.append("\(label): its column \(column) is not carried over, so neither is the relation")
+        if let columns = attribute?.named["fields"].flatMap(PrismaAttribute.nameList), let column = columns.first {
+            if let missing = columns.first(where: { carried[model.name]?.contains($0) != true }) {
+                limits.append("\(label): its column \(missing) is not carried over, so neither is the relation")
                 return nil
             }
             let references = attribute?.named["references"].flatMap(PrismaAttribute.nameList) ?? []
-            if references != target.primaryKey {
-                limits.append("\(label): a foreign key to columns other than \(target.name)'s primary key has no equivalent")
+            guard referencesAKey(references, columns: columns, of: target) else {
+                limits.append("\(label): a foreign key to fields of \(target.name) that are not unique together has no equivalent")
                 return nil
             }
-            keys += ["type: belongsTo", "entity: \(target.name)", "field: \(column)"]
+            keys += ["type: belongsTo", "entity: \(target.name)", columns.count == 1 ? "field: \(column)" : "fields: [\(columns.joined(separator: ", "))]"]
+            if references != target.primaryKey { keys.append("references: [\(references.joined(separator: ", "))]") }
             if let action = attribute?.named["onDelete"] { keys.append("onDelete: \(action)") }
             if let action = attribute?.named["onUpdate"] { keys.append("onUpdate: \(action)") }
         } else {
@@ -314,19 +313,30 @@ public enum PrismaImport {
                 limits.append("\(label): \(target.name) stays in the host, whose model declares this list; a package lists only its own entities' rows")
                 return nil
             }
-            // The list exists only with its foreign key, which names this model's key.
-            guard back?.attribute("relation")?.named["references"].flatMap(PrismaAttribute.nameList) == model.primaryKey, model.primaryKey.count == 1 else {
+            // The list exists only with its foreign key, carried when it names a key of this model.
+            guard let back, let backRelation = back.attribute("relation"),
+                  referencesAKey(backRelation.named["references"].flatMap(PrismaAttribute.nameList) ?? [],
+                                 columns: backRelation.named["fields"].flatMap(PrismaAttribute.nameList) ?? [], of: model) else {
                 limits.append("\(label): its other side, \(target.name).\(back?.name ?? "?"), is not carried over, so neither is the list")
                 return nil
             }
-            guard targetColumns.contains(column) else {
-                limits.append("\(label): \(target.name).\(column) is not carried over, so neither is the relation")
+            guard back.attribute("relation")?.named["fields"].flatMap(PrismaAttribute.nameList)?.allSatisfy({ targetColumns.contains($0) }) == true else {
+                limits.append("\(label): a column of \(target.name).\(back.name) is not carried over, so neither is the relation")
                 return nil
             }
             keys += ["type: hasMany", "entity: \(target.name)", "field: \(column)"]
         }
         if let relationName { keys.append("relationName: \(quoted(relationName))") }
         return keys.joined(separator: ", ")
+    }
+
+    /// Whether a foreign key over `columns` referencing `references` of `model` is one a package
+    /// can say: one field per column, naming the model's primary key or fields unique together
+    /// (`@unique`, `@@unique`).
+    static func referencesAKey(_ references: [String], columns: [String], of model: PrismaModel) -> Bool {
+        let uniques = [model.primaryKey] + model.fields.filter { $0.attribute("unique") != nil }.map { [$0.name] }
+            + model.blockAttributes.filter { $0.name == "unique" }.compactMap(\.fieldList)
+        return !references.isEmpty && references.count == columns.count && uniques.contains { Set($0) == Set(references) }
     }
 
     /// Whether a native type attribute names the column type Prisma gives the field's scalar

@@ -64,12 +64,14 @@ public struct PrismaRenderer: Sendable {
         for relation in entity.relations {
             switch relation.kind {
             case .belongsTo:
-                guard let field = relation.field else { continue }
-                let optional = entity.field(named: field)?.optional ?? false
+                guard relation.field != nil else { continue }
+                let fields = relation.foreignKeyFields
+                let optional = fields.contains { entity.field(named: $0)?.optional ?? false }
                 var arguments: [String] = []
                 if let name = plan.relationNames[RelationKey(entity: entity.name, relation: relation.name)] { arguments.append(PrismaText.string(name)) }
-                arguments.append("fields: [\(PrismaText.identifier(field))]")
-                arguments.append("references: [\(PrismaText.identifier(primaryKeyName(of: relation.target) ?? "id"))]")
+                arguments.append("fields: [\(fields.map(PrismaText.identifier).joined(separator: ", "))]")
+                let references = relation.references ?? primaryKeyNames(of: relation.target)
+                arguments.append("references: [\((references.isEmpty ? ["id"] : references).map(PrismaText.identifier).joined(separator: ", "))]")
                 if let action = relation.onDelete { arguments.append("onDelete: \(action.rawValue)") }
                 if let action = relation.onUpdate, action != .Cascade { arguments.append("onUpdate: \(action.rawValue)") }
                 rows.append([PrismaText.identifier(relation.name), PrismaText.identifier(relation.target) + (optional ? "?" : ""),
@@ -106,7 +108,9 @@ public struct PrismaRenderer: Sendable {
             let columns = index.fields.map { field -> String in
                 var arguments: [String] = []
                 if index.descending?.contains(field) == true { arguments.append("sort: Desc") }
-                if postgres, let opclass = index.operatorClasses?[field] { arguments.append("ops: raw(\(PrismaText.string(opclass)))") }
+                if postgres, let opclass = index.operatorClasses?[field] {
+                    arguments.append("ops: " + (PrismaOperatorClass.prismaNames[opclass] ?? "raw(\(PrismaText.string(opclass)))"))
+                }
                 return PrismaText.identifier(field) + (arguments.isEmpty ? "" : "(" + arguments.joined(separator: ", ") + ")")
             }
             let type = postgres ? index.method.map { ", type: \($0.rawValue)" } ?? "" : ""
@@ -218,9 +222,10 @@ public struct PrismaRenderer: Sendable {
         var oneToOne: Set<RelationKey> = []
     }
 
-    func primaryKeyName(of model: String) -> String? {
-        if let entity = byName[model] { return entity.primaryKey?.name }
-        return host?.model(named: model)?.primaryKey.first
+    /// The fields of `model`'s primary key (a key of several fields too), package entity or host model.
+    func primaryKeyNames(of model: String) -> [String] {
+        if let entity = byName[model] { return entity.compoundKey ?? entity.primaryKey.map { [$0.name] } ?? [] }
+        return host?.model(named: model)?.primaryKey ?? []
     }
 
     static func existingFieldNames(of model: String, byName: [String: CanonicalEntity], host: PrismaSchema?) -> Set<String> {
@@ -250,7 +255,9 @@ public struct PrismaRenderer: Sendable {
                 let needsName = declared != nil || relation.target == entity.name || (unnamedCounts[[entity.name, relation.target]] ?? 0) > 1
                 let name = declared ?? "\(entity.name)_\(relation.name)"
                 if needsName { plan.relationNames[key] = name }
-                let single = relation.field.map { field in entity.indexes.contains { $0.unique && $0.fields == [field] } } ?? false
+                // A key whose columns are unique (or the entity's primary key) points from one row at most.
+                let single = relation.field != nil && (entity.indexes.contains { $0.unique && Set($0.fields) == Set(relation.foreignKeyFields) }
+                                                        || (relation.fields != nil && entity.compoundKey.map(Set.init) == Set(relation.foreignKeyFields)))
                 if single { plan.oneToOne.insert(key) }
                 // Does the target declare the other side? (By relation name when there is one.)
                 if let target = byName[relation.target],

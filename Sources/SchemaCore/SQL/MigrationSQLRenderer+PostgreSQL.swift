@@ -51,7 +51,7 @@ extension MigrationSQLRenderer {
                 statements.append(SQLStatement(.dropIndexes, "DROP INDEX CONCURRENTLY IF EXISTS \(q(ConstraintName.index(table, index, in: dialect)))",
                                                stage: .online, lock: LockImpact("SHARE UPDATE EXCLUSIVE", on: table, work: .catalog)))
             case .addForeignKey(_, let relation):
-                guard let clause = foreignKeyClause(relation, table: table), let column = relation.field else { continue }
+                guard let clause = foreignKeyClause(relation, table: table) else { continue }
                 if creating {
                     statements.append(SQLStatement(.addForeignKeys, "ALTER TABLE \(q(table)) ADD \(clause)",
                                                    lock: LockImpact("SHARE ROW EXCLUSIVE", on: relation.target, work: .catalog)))
@@ -59,7 +59,7 @@ extension MigrationSQLRenderer {
                 }
                 statements.append(SQLStatement(.addForeignKeys, "ALTER TABLE \(q(table)) ADD \(clause) NOT VALID",
                                                lock: LockImpact("SHARE ROW EXCLUSIVE", on: table, work: .catalog)))
-                statements.append(SQLStatement(.addForeignKeys, "ALTER TABLE \(q(table)) VALIDATE CONSTRAINT \(q(ConstraintName.foreignKey(table, column, in: dialect)))",
+                statements.append(SQLStatement(.addForeignKeys, "ALTER TABLE \(q(table)) VALIDATE CONSTRAINT \(q(ConstraintName.foreignKey(table, relation, in: dialect)))",
                                                stage: .online, lock: LockImpact("SHARE UPDATE EXCLUSIVE", on: table, work: .scan)))
             case .dropForeignKey(_, let relation):
                 statements += postgresDropForeignKey(relation, table: table)
@@ -75,8 +75,8 @@ extension MigrationSQLRenderer {
 
     /// Drops a belongsTo relation's foreign key, first of all statements.
     func postgresDropForeignKey(_ relation: CanonicalRelation, table: String) -> [SQLStatement] {
-        guard let column = relation.field, !PrimaryKeys.emulatesRelations(primaryKeys) else { return [] }
-        return [SQLStatement(.dropForeignKeys, "ALTER TABLE \(q(table)) DROP CONSTRAINT IF EXISTS \(q(ConstraintName.foreignKey(table, column, in: dialect)))", lock: exclusive(table))]
+        guard relation.field != nil, !PrimaryKeys.emulatesRelations(primaryKeys) else { return [] }
+        return [SQLStatement(.dropForeignKeys, "ALTER TABLE \(q(table)) DROP CONSTRAINT IF EXISTS \(q(ConstraintName.foreignKey(table, relation, in: dialect)))", lock: exclusive(table))]
     }
 
     /// A new column. With a constant or stable default (or none) PostgreSQL records it in the

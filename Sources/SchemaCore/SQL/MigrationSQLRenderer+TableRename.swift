@@ -29,8 +29,8 @@ extension MigrationSQLRenderer {
             }
             if !PrimaryKeys.emulatesRelations(primaryKeys) {
                 for relation in old.relations where relation.kind == .belongsTo {
-                    if let column = relation.field {
-                        renameConstraint(ConstraintName.foreignKey(before, column, in: dialect), ConstraintName.foreignKey(after, column, in: dialect))
+                    if relation.field != nil {
+                        renameConstraint(ConstraintName.foreignKey(before, relation, in: dialect), ConstraintName.foreignKey(after, relation, in: dialect))
                     }
                 }
             }

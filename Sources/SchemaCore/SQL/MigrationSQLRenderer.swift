@@ -69,10 +69,11 @@ public struct MigrationSQLRenderer: Sendable {
 
     /// The foreign key of a belongsTo relation; none when the host emulates relations.
     func foreignKeyClause(_ relation: CanonicalRelation, table: String) -> String? {
-        guard let column = relation.field, !PrimaryKeys.emulatesRelations(primaryKeys) else { return nil }
-        let referenced = primaryKeys[relation.target] ?? "id"
+        guard relation.field != nil, !PrimaryKeys.emulatesRelations(primaryKeys) else { return nil }
+        let columns = relation.foreignKeyFields.map(q).joined(separator: ", ")
+        let referenced = PrimaryKeys.referencedColumns(relation, in: primaryKeys).map(q).joined(separator: ", ")
         let separator = dialect == .sqlite ? " " : ""
-        return "CONSTRAINT \(q(ConstraintName.foreignKey(table, column, in: dialect))) FOREIGN KEY (\(q(column))) REFERENCES \(PrimaryKeys.reference(relation.target, in: primaryKeys, quote: q))\(separator)(\(q(referenced)))"
+        return "CONSTRAINT \(q(ConstraintName.foreignKey(table, relation, in: dialect))) FOREIGN KEY (\(columns)) REFERENCES \(PrimaryKeys.reference(relation.target, in: primaryKeys, quote: q))\(separator)(\(referenced))"
             + " ON DELETE \((relation.onDelete ?? .Restrict).sql) ON UPDATE \((relation.onUpdate ?? .Cascade).sql)"
     }
 
@@ -165,10 +166,31 @@ public struct MigrationSQLRenderer: Sendable {
     /// Rows of the step's table whose foreign key has no match in the target.
     func orphans(_ relation: CanonicalRelation, column: String, step: MigrationStep) -> DataCheck? {
         let table = step.table
-        let referenced = q(primaryKeys[relation.target] ?? "id")
+        let referencedColumns = PrimaryKeys.referencedColumns(relation, in: primaryKeys)
+        let referenced = q(referencedColumns.first ?? "id")
         // The target's table as the database names it (a mapped host model's `accounts`).
         let target = PrimaryKeys.reference(relation.target, in: primaryKeys, quote: q)
         let reads = [PrimaryKeys.qualifiedTable(relation.target, in: primaryKeys)]
+        if relation.foreignKeyFields.count > 1 {
+            // Each column's value in the rows there are: the column itself, or a new column's
+            // default. A new column without one is NULL in every row, and a key with a NULL
+            // column references nothing (MATCH SIMPLE): nothing to count.
+            var values: [String] = []
+            for column in relation.foreignKeyFields {
+                if let before = namesBefore([column], step: step)?.first {
+                    values.append("\(q(table)).\(q(before))")
+                } else if let field = step.to?.field(named: column), let value = dialect.defaultExpression(field) {
+                    values.append(value)
+                } else {
+                    return nil
+                }
+            }
+            let matches = zip(referencedColumns, values).map { "\"parent\".\(q($0)) = \($1)" }.joined(separator: " AND ")
+            let condition = values.map { "\($0) IS NOT NULL" }.joined(separator: " AND ") + " AND NOT EXISTS (SELECT 1 FROM \(target) AS \"parent\" WHERE \(matches))"
+            return DataCheck(.violations, table: table, count: #"SELECT COUNT(*) AS "count" FROM \#(q(table)) WHERE \#(condition)"#,
+                             examples: examples(step, where: condition), reads: reads,
+                             "rows of \(table) whose (\(relation.foreignKeyFields.joined(separator: ", "))) matches no \(relation.target)")
+        }
         if let before = namesBefore([column], step: step)?.first {
             let condition = "\(q(before)) IS NOT NULL AND NOT EXISTS (SELECT 1 FROM \(target) AS \"parent\" WHERE \"parent\".\(referenced) = \(q(table)).\(q(before)))"
             return DataCheck(.violations, table: table, count: #"SELECT COUNT(*) AS "count" FROM \#(q(table)) WHERE \#(condition)"#,

@@ -6,6 +6,7 @@ public enum PrimaryKeys {
         var keys: [String: String] = [:]
         for model in host?.models ?? [] {
             if let key = model.primaryKey.first { keys[model.name] = model.field(named: key)?.columnName ?? key }
+            if model.primaryKey.count > 1 { keys[compoundKeyKey(model.name)] = model.primaryKey.map { model.field(named: $0)?.columnName ?? $0 }.joined(separator: "\u{0}") }
             if model.tableName != model.name { keys[tableKey(model.name)] = model.tableName }
             if let schema = model.databaseSchema, schema != connectionSchema { keys[schemaKey(model.name)] = schema }
             for field in model.fields where field.columnName != field.name { keys[columnKey(model.name, field.name)] = field.columnName }
@@ -13,6 +14,7 @@ public enum PrimaryKeys {
         if host?.emulatesRelations == true { keys[emulatedRelationsKey] = "prisma" }
         for entity in entities {
             if let key = entity.primaryKey { keys[entity.name] = key.column ?? key.name }
+            keys[compoundKeyKey(entity.name)] = entity.compoundKey.map { $0.map(entity.columnName).joined(separator: "\u{0}") }
             keys[tableKey(entity.name)] = entity.table
             for field in entity.fields { keys[columnKey(entity.name, field.name)] = field.column }
         }
@@ -46,7 +48,17 @@ public enum PrimaryKeys {
         keys[columnKey(target, field)] ?? field
     }
 
+    /// The columns a foreign key of `relation` references in its target, in order: its
+    /// `references:` by their columns, else the target's primary key (all of its columns).
+    public static func referencedColumns(_ relation: CanonicalRelation, in keys: [String: String]) -> [String] {
+        if let references = relation.references { return references.map { column(relation.target, $0, in: keys) } }
+        if let compound = keys[compoundKeyKey(relation.target)] { return compound.split(separator: "\u{0}").map(String.init) }
+        return [keys[relation.target] ?? "id"]
+    }
+
     static func tableKey(_ model: String) -> String { "\u{0}table:" + model }
+
+    static func compoundKeyKey(_ model: String) -> String { "\u{0}key:" + model }
 
     static func schemaKey(_ model: String) -> String { "\u{0}schema:" + model }
 

@@ -133,11 +133,12 @@ public enum RowLevelSecurity {
     static func column(_ path: [String], entity: CanonicalEntity, primaryKeys: [String: String]) -> String {
         let dialect = SQLDialect.postgresql
         let table = dialect.quote(entity.name)
-        guard path.count == 2, let relation = entity.relations.first(where: { $0.name == path[0] && $0.kind == .belongsTo }),
-              let foreignKey = relation.field
+        guard path.count == 2, let relation = entity.relations.first(where: { $0.name == path[0] && $0.kind == .belongsTo }), relation.field != nil
         else { return "\(table).\(dialect.quote(path.last ?? ""))" }
-        let key = primaryKeys[relation.target] ?? "id"
+        // Every column of the key against the one it references (a key of several columns too).
+        let matches = zip(PrimaryKeys.referencedColumns(relation, in: primaryKeys), relation.foreignKeyFields)
+            .map { "parent.\(dialect.quote($0)) = \(table).\(dialect.quote($1))" }.joined(separator: " AND ")
         let parentColumn = PrimaryKeys.column(relation.target, path[1], in: primaryKeys)
-        return "(SELECT parent.\(dialect.quote(parentColumn)) FROM \(PrimaryKeys.reference(relation.target, in: primaryKeys, quote: dialect.quote)) AS parent WHERE parent.\(dialect.quote(key)) = \(table).\(dialect.quote(foreignKey)))"
+        return "(SELECT parent.\(dialect.quote(parentColumn)) FROM \(PrimaryKeys.reference(relation.target, in: primaryKeys, quote: dialect.quote)) AS parent WHERE \(matches))"
     }
 }

@@ -44,7 +44,7 @@ extension StructuralDifference.Shape {
         for relation in entity.relations {
             switch relation.kind {
             case .belongsTo:
-                addForeignKey(relation.name, target: relation.target, fields: relation.field.map { [$0] } ?? [],
+                addForeignKey(relation.name, target: relation.target, fields: relation.foreignKeyFields,
                               onDelete: relation.onDelete?.rawValue ?? "Restrict")
             case .hasMany, .manyToMany:
                 add(relation: relation.name, "list of \(relation.target)")

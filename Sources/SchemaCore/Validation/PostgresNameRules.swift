@@ -53,7 +53,7 @@ enum PostgresNameRules {
             let table = entity.name
             entity.fields = entity.fields.filter { Identifier.isDatabaseName($0.name) }
             entity.indexes = entity.indexes.filter { $0.fields.allSatisfy(Identifier.isDatabaseName) && $0.name.map(Identifier.isDatabaseName) ?? true }
-            entity.relations = entity.relations.filter { $0.field.map(Identifier.isDatabaseName) ?? true }
+            entity.relations = entity.relations.filter { $0.foreignKeyFields.allSatisfy(Identifier.isDatabaseName) }
             let at = definition.entity.location
             // A table named twice has every key and index named twice: the table is what to report.
             guard claim(table, Owner(entity: name, what: "the table \(table)", location: definition.entity.tableLocation ?? at), in: &relations) else { continue }
@@ -82,8 +82,9 @@ enum PostgresNameRules {
             var constraints: [String: Owner] = [:]
             claim(ConstraintName.primaryKey(table, in: dialect), Owner(entity: name, what: "the primary key of \(name)", location: at), in: &constraints)
             for relation in entity.relations where relation.kind == .belongsTo {
-                guard let column = relation.field else { continue }
-                claim(ConstraintName.foreignKey(table, column, in: dialect), Owner(entity: name, what: "the foreign key \(name).\(column)", location: at), in: &constraints)
+                guard relation.field != nil else { continue }
+                claim(ConstraintName.foreignKey(table, relation, in: dialect),
+                      Owner(entity: name, what: "the foreign key \(name).\(relation.foreignKeyFields.joined(separator: ", "))", location: at), in: &constraints)
             }
             for field in entity.fields {
                 claim(ConstraintName.check(table, field.name, in: dialect), Owner(entity: name, what: "the check of \(name).\(field.name)", location: at), in: &constraints)

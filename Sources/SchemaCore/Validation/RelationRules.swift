@@ -62,24 +62,32 @@ enum RelationRules {
     static func checkBelongsTo(_ relation: Relation, of entity: Entity, catalog: EntityCatalog) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
         if let unknown = checkTarget(relation, catalog: catalog) { diagnostics.append(unknown) }
-        guard let fieldName = relation.field else { return diagnostics }
-        guard let field = entity.field(named: fieldName) else {
-            if entity.isUnreadable(field: fieldName) { return diagnostics }
-            diagnostics.append(.error(.relationFieldMissing, "relation '\(relation.name)' uses field '\(YAMLNodeReader.printable(fieldName))', which \(entity.name) does not have",
-                                      hint: Suggestion.hint(for: fieldName, in: entity.fields.map(\.name)) ?? "declare the foreign-key field",
-                                      at: relation.location(of: "field")))
-            return diagnostics
+        var fields: [Field] = []
+        for fieldName in relation.foreignKeyFields {
+            guard let field = entity.field(named: fieldName) else {
+                if entity.isUnreadable(field: fieldName) { return diagnostics }
+                diagnostics.append(.error(.relationFieldMissing, "relation '\(relation.name)' uses field '\(YAMLNodeReader.printable(fieldName))', which \(entity.name) does not have",
+                                          hint: Suggestion.hint(for: fieldName, in: entity.fields.map(\.name)) ?? "declare the foreign-key field",
+                                          at: relation.location(of: "field")))
+                continue
+            }
+            fields.append(field)
         }
-        if field.isList {
+        guard fields.count == relation.foreignKeyFields.count, let field = fields.first else { return diagnostics }
+        if relation.references != nil || fields.count > 1, let problem = checkReferencedKey(relation, fields: fields, catalog: catalog) {
+            diagnostics.append(problem)
+        } else if field.isList {
             diagnostics.append(.error(.relationTypeMismatch, "foreign key '\(field.name)' is a list; a foreign key holds one value",
                                       hint: "give '\(field.name)' the type of \(relation.target)'s primary key, without []", at: field.location(of: "type")))
+        } else if relation.references != nil || fields.count > 1 {
+            // Checked above, field by field.
         } else if catalog.exists(relation.target), catalog.primaryKeyFields(of: relation.target).isEmpty {
             diagnostics.append(.error(.relationTypeMismatch, "relation '\(relation.name)' points at \(relation.target), which has no primary key for a foreign key to reference",
                                       hint: "give \(relation.target) a primary key, or keep the relation in the host schema", at: relation.location(of: "entity")))
         } else if case let key = catalog.primaryKeyFields(of: relation.target), key.count > 1 {
             diagnostics.append(.error(.relationTypeMismatch,
-                                      "relation '\(relation.name)' points at \(relation.target), whose primary key has several fields (\(key.joined(separator: ", "))); a foreign key of several columns is not supported yet",
-                                      hint: "give \(relation.target) a key of one field (and a unique index over the others), or keep the relation in the host schema",
+                                      "relation '\(relation.name)' points at \(relation.target), whose primary key has several fields (\(key.joined(separator: ", "))); its foreign key needs as many",
+                                      hint: "write 'fields: [\(key.map { relation.target.prefix(1).lowercased() + relation.target.dropFirst() + $0.prefix(1).uppercased() + $0.dropFirst() }.joined(separator: ", "))]', one field per key field, in the key's order",
                                       at: relation.location(of: "entity")))
         } else if let keyType = catalog.primaryKeyPrismaType(of: relation.target), keyType != field.type.prismaType {
             diagnostics.append(.error(.relationTypeMismatch,
@@ -92,21 +100,72 @@ enum RelationRules {
                                       "foreign key '\(field.name)' is a \(column) column on PostgreSQL but the primary key of \(relation.target) is \(keyColumn)",
                                       hint: "give '\(field.name)' the key's native type (db: ...)", at: field.location(of: field.nativeType == nil ? "type" : "db")))
         }
-        if relation.onDelete == .SetNull && !field.isOptional {
-            diagnostics.append(.error(.setNullOnRequired, "relation '\(relation.name)' sets '\(field.name)' to NULL on delete, but the field is required",
-                                      hint: "make '\(field.name)' nullable or use onDelete: Cascade", at: relation.location(of: "onDelete")))
+        // SetNull empties every column of the key, so each must be nullable.
+        for (key, action) in [("onDelete", relation.onDelete), ("onUpdate", relation.onUpdate)] where action == .SetNull {
+            if let required = fields.first(where: { !$0.isOptional }) {
+                diagnostics.append(.error(.setNullOnRequired, "relation '\(relation.name)' sets '\(required.name)' to NULL on \(key == "onDelete" ? "delete" : "update"), but the field is required",
+                                          hint: "make '\(required.name)' nullable or use \(key): Cascade", at: relation.location(of: key)))
+            }
         }
-        if relation.onUpdate == .SetNull && !field.isOptional {
-            diagnostics.append(.error(.setNullOnRequired, "relation '\(relation.name)' sets '\(field.name)' to NULL on update, but the field is required",
-                                      hint: "make '\(field.name)' nullable or use onUpdate: Cascade", at: relation.location(of: "onUpdate")))
-        }
-        if let optional = relation.optional, optional != field.isOptional {
+        // A key of several columns is absent when any of them is NULL (PostgreSQL's MATCH SIMPLE).
+        let isOptional = fields.contains(where: \.isOptional)
+        if let optional = relation.optional, optional != isOptional {
+            let shown = fields.first { $0.isOptional == isOptional } ?? field
             diagnostics.append(.error(.contradictoryOptionality,
-                                      "relation '\(relation.name)' says 'optional: \(optional)' but its field '\(field.name)' is \(field.isOptional ? "nullable" : "required")",
-                                      hint: optional ? "make '\(field.name)' nullable" : "remove 'optional' or make the field required",
+                                      "relation '\(relation.name)' says 'optional: \(optional)' but its field '\(shown.name)' is \(isOptional ? "nullable" : "required")",
+                                      hint: optional ? "make '\(shown.name)' nullable" : "remove 'optional' or make the field required",
                                       at: relation.location(of: "optional")))
         }
         return diagnostics
+    }
+
+    /// For a foreign key of several fields or with `references:`: the referenced fields must be
+    /// the target's primary key or one of its unique indexes (`references:` naming the primary
+    /// key is left out: it is what a relation references without it), one per foreign-key field,
+    /// each of the same type. Nil when they are.
+    static func checkReferencedKey(_ relation: Relation, fields: [Field], catalog: EntityCatalog) -> Diagnostic? {
+        guard catalog.exists(relation.target) else { return nil }
+        let key = catalog.primaryKeyFields(of: relation.target)
+        if let list = fields.first(where: \.isList) {
+            return .error(.relationTypeMismatch, "foreign key '\(list.name)' is a list; a foreign key holds one value",
+                          hint: "give '\(list.name)' the type of the field it references, without []", at: list.location(of: "type"))
+        }
+        if let references = relation.references {
+            if references == key {
+                return .error(.invalidReferences, "'references' of relation '\(relation.name)' names the primary key of \(relation.target), which a relation references without it",
+                              hint: "remove 'references' (one spelling keeps one checksum for one structure)", at: relation.location(of: "references"))
+            }
+            if let unknown = references.first(where: { catalog.prismaType(of: $0, in: relation.target) == nil }) {
+                return .error(.invalidReferences, "'references' of relation '\(relation.name)' names '\(YAMLNodeReader.printable(unknown))', which is no field of \(relation.target)",
+                              hint: "name fields of \(relation.target) that are unique together (its primary key, or a unique index)", at: relation.location(of: "references"))
+            }
+            if !catalog.uniqueFieldSets(of: relation.target).contains(Set(references)) || Set(references).count != references.count {
+                return .error(.invalidReferences,
+                              "'references' of relation '\(relation.name)' names \(references.joined(separator: ", ")) of \(relation.target), which are not unique together: a foreign key must reference its primary key or a unique index",
+                              hint: "add a unique index over [\(references.joined(separator: ", "))] to \(relation.target), or reference its primary key", at: relation.location(of: "references"))
+            }
+        } else if key.isEmpty {
+            return .error(.relationTypeMismatch, "relation '\(relation.name)' points at \(relation.target), which has no primary key for a foreign key to reference",
+                          hint: "give \(relation.target) a primary key, or name a unique index of it with 'references:'", at: relation.location(of: "entity"))
+        }
+        let referenced = relation.references ?? key
+        guard referenced.count == fields.count else {
+            return .error(.relationTypeMismatch,
+                          "relation '\(relation.name)' has \(fields.count) foreign-key field\(fields.count == 1 ? "" : "s") but references \(referenced.count) of \(relation.target) (\(referenced.joined(separator: ", ")))",
+                          hint: "list one field per referenced field, in the same order", at: relation.location(of: "field"))
+        }
+        for (field, reference) in zip(fields, referenced) {
+            if let type = catalog.prismaType(of: reference, in: relation.target), type != field.type.prismaType {
+                return .error(.relationTypeMismatch, "foreign key '\(field.name)' is \(field.type.rawValue) (\(field.type.prismaType)) but \(relation.target).\(reference), which it references, is \(type)",
+                              hint: "give '\(field.name)' the type of \(relation.target).\(reference)", at: field.location(of: "type"))
+            }
+            let column = EntityCatalog.postgresColumnType(field.type, field.nativeType)
+            if let referencedColumn = catalog.columnType(of: reference, in: relation.target), column != referencedColumn {
+                return .error(.relationTypeMismatch, "foreign key '\(field.name)' is a \(column) column on PostgreSQL but \(relation.target).\(reference) is \(referencedColumn)",
+                              hint: "give '\(field.name)' the native type of \(relation.target).\(reference) (db: ...)", at: field.location(of: field.nativeType == nil ? "type" : "db"))
+            }
+        }
+        return nil
     }
 
     /// An implicit many-to-many: to an entity or host model with a key of one field, with no

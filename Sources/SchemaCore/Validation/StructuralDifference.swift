@@ -51,7 +51,7 @@ public enum StructuralDifference {
             indexes = Set(entity.indexes.map { Self.summary($0.fields, unique: $0.unique, name: $0.name) })
             for relation in entity.relations {
                 var summary = "\(relation.kind.rawValue) \(relation.target)"
-                if let field = relation.field { summary += " via \(field)" }
+                if relation.field != nil { summary += " via \(relation.keyLabel)" }
                 if let action = relation.onDelete { summary += ", onDelete \(action.rawValue)" }
                 if let action = relation.onUpdate { summary += ", onUpdate \(action.rawValue)" }
                 add(relation: relation.name, summary)

@@ -1,0 +1,81 @@
+import SchemaCore
+import Testing
+
+/// A foreign key of several fields (`fields:`), or to a unique index (`references:`): what
+/// validation accepts and what it refuses, each with the diagnostic a user can act on.
+struct CompoundForeignKeyValidationTests {
+    static let entities = """
+        entities:
+          - name: Rule
+            fields:
+              id: { type: string, primary: true }
+              accountId: { type: string }
+              title: { type: string }
+              rank: { type: int }
+            indexes:
+              - { fields: [id, accountId], unique: true }
+          - name: Membership
+            primaryKey: [tenantId, userId]
+            fields:
+              tenantId: { type: string }
+              userId: { type: string }
+          - name: Action
+            fields:
+              id: { type: string, primary: true }
+              ruleId: { type: string }
+              accountId: { type: string }
+              tenantId: { type: string, nullable: true }
+              userId: { type: string, nullable: true }
+              count: { type: int }
+            relations:
+              - { name: rule, type: belongsTo, entity: Rule, fields: [ruleId, accountId], references: [id, accountId] }
+
+        """
+
+    static func codes(_ relation: String? = nil) -> [String] {
+        let yaml = relation.map { entities + "      - \($0)\n" } ?? entities
+        return TestSupport.validate(yaml, host: nil).diagnostics.filter { $0.severity == .error }.map(\.code.rawValue)
+    }
+
+    @Test func aKeyOfSeveralFieldsToAUniqueIndexOrTheKeyIsValid() {
+        #expect(Self.codes() == [])
+        #expect(Self.codes("{ name: membership, type: belongsTo, entity: Membership, fields: [tenantId, userId] }") == [])
+        // Referencing the fields in another order than the index lists them is fine: the set is unique.
+        #expect(Self.codes("{ name: other, type: belongsTo, entity: Rule, relationName: Other, fields: [accountId, ruleId], references: [accountId, id] }") == [])
+    }
+
+    @Test func whatCannotBeAForeignKeyIsRefused() {
+        // `references:` naming the primary key is the default, written one way only.
+        #expect(Self.codes("{ name: other, type: belongsTo, entity: Rule, relationName: Other, field: ruleId, references: [id] }") == ["E039"])
+        // Fields that are not unique together.
+        #expect(Self.codes("{ name: other, type: belongsTo, entity: Rule, relationName: Other, fields: [ruleId, accountId], references: [id, title] }") == ["E039"])
+        #expect(Self.codes("{ name: other, type: belongsTo, entity: Rule, relationName: Other, fields: [ruleId, accountId], references: [id, nope] }") == ["E039"])
+        // One field per referenced field, of its type.
+        #expect(Self.codes("{ name: membership, type: belongsTo, entity: Membership, fields: [tenantId] }") == ["E032"])
+        #expect(Self.codes("{ name: membership, type: belongsTo, entity: Membership, field: tenantId }") == ["E032"])
+        #expect(Self.codes("{ name: membership, type: belongsTo, entity: Membership, fields: [tenantId, count] }") == ["E032"])
+        #expect(Self.codes("{ name: membership, type: belongsTo, entity: Membership, fields: [tenantId, missing] }") == ["E031"])
+        // SET NULL empties every column of the key.
+        #expect(Self.codes("{ name: other, type: belongsTo, entity: Rule, relationName: Other, fields: [ruleId, accountId], references: [id, accountId], onDelete: SetNull }") == ["E033"])
+        // Both spellings of the key at once.
+        #expect(Self.codes("{ name: other, type: belongsTo, entity: Rule, relationName: Other, field: ruleId, fields: [ruleId, accountId], references: [id, accountId] }").contains("E014"))
+    }
+
+    @Test func theMessagesSayWhatToWrite() {
+        let report = TestSupport.validate(Self.entities + "      - { name: membership, type: belongsTo, entity: Membership, field: tenantId }\n", host: nil)
+        let diagnostic = report.diagnostics.first { $0.code == .relationTypeMismatch }
+        #expect(diagnostic?.message.contains("whose primary key has several fields (tenantId, userId)") == true, "\(report.diagnostics)")
+        #expect(diagnostic?.hint?.contains("fields: [") == true, "\(String(describing: diagnostic?.hint))")
+    }
+
+    /// The checksum of a relation written as before is what it always was: `fields:` and
+    /// `references:` count only when written.
+    @Test func aKeyOfOneFieldKeepsItsChecksum() throws {
+        let one = "entities:\n  - name: Owner\n    fields:\n      id: { type: string, primary: true }\n  - name: Pet\n    fields:\n      id: { type: string, primary: true }\n      ownerId: { type: string }\n    relations:\n"
+        let plain = TestSupport.desired(one + "      - { name: owner, type: belongsTo, entity: Owner, field: ownerId }\n", host: nil)
+        let listed = TestSupport.desired(one + "      - { name: owner, type: belongsTo, entity: Owner, fields: [ownerId] }\n", host: nil)
+        let pet = { (desired: DesiredState) in desired.entities.first { $0.structure.name == "Pet" }?.checksum }
+        #expect(pet(plain) != nil && pet(plain) == pet(listed))
+        #expect(!CanonicalEncoding.encode(try #require(plain.entities.first { $0.structure.name == "Pet" }?.structure)).contains("references"))
+    }
+}
