@@ -78,4 +78,16 @@ struct CompoundForeignKeyValidationTests {
         #expect(pet(plain) != nil && pet(plain) == pet(listed))
         #expect(!CanonicalEncoding.encode(try #require(plain.entities.first { $0.structure.name == "Pet" }?.structure)).contains("references"))
     }
+
+    /// A row-level rule through a key of several fields (`rule.ownerId = $user.id`) finds the
+    /// parent row by every column of the key (PostgreSQL's policy).
+    @Test func aRowLevelRuleFollowsEveryColumnOfTheKey() throws {
+        let yaml = Self.entities.replacingOccurrences(of: "      title: { type: string }\n", with: "      title: { type: string }\n      ownerId: { type: string }\n")
+            + "    acl:\n      read: [self]\n      rowLevel: \"rule.ownerId = $user.id\"\n"
+        let desired = TestSupport.desired(yaml, host: nil)
+        try #require(desired.isValid, "\(desired.errors.map(\.message))")
+        let sql = MigrationPlanner.plan(desired: desired.entities, applied: [], dialect: .postgresql, host: nil).flatMap(\.statements).map(\.sql)
+        let policy = try #require(sql.first { $0.contains("CREATE POLICY") && $0.contains("parent.") }, "\(sql)")
+        #expect(policy.contains(#"WHERE parent."id" = "Action"."ruleId" AND parent."accountId" = "Action"."accountId")"#), "\(policy)")
+    }
 }

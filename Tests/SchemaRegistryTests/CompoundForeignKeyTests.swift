@@ -166,6 +166,28 @@ import Testing
         #expect(!drift.hasDrift, "\(drift.drifted.map(\.differences))")
     }
 
+    /// PostgreSQL: a key of two columns dropped by hand is drift, named by its columns, and the
+    /// repair (read from the live table under the lock) adds it back as it was.
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func aKeyOfSeveralColumnsDroppedByHandIsDriftAndRepaired() throws {
+        let (_, desired) = try Self.imported()
+        let (database, registry, outcome) = try Registry.applied(desired, on: .postgres)
+        defer { database.close() }
+        #expect(outcome.applied.count == 5)
+        let before = try Introspection.describe(database)
+        try database.withLockedTransaction { try $0.execute(#"ALTER TABLE "Action" DROP CONSTRAINT "Action_ruleId_emailAccountId_fkey""#) }
+        let drift = try registry.drift(host: nil)
+        let differences = drift.drifted.flatMap(\.differences)
+        #expect(differences.count == 1 && differences.first?.object.contains("Action_ruleId_emailAccountId_fkey") == true, "\(differences)")
+        let repairs = try registry.queueRepairs(host: nil, principal: "ci")
+        #expect(repairs.refused.isEmpty, "\(repairs.refused)")
+        let repair = try #require(repairs.queued.first)
+        #expect(try registry.approve(.ids([repair.id]), as: "alice", allowDataLoss: true, allowRewrite: true).refused.isEmpty)
+        #expect(try registry.applyApproved(desired).applied.map(\.action) == [.repair])
+        #expect(try Introspection.describe(database) == before)
+        #expect(!(try registry.drift(host: nil)).hasDrift)
+    }
+
     /// Whether the database's foreign keys refuse `insert`. The registry's SQLite connection runs
     /// with them off (a table rebuild needs it), as Prisma Client's does not: there SQLite's own
     /// `foreign_key_check` reports the row, which is rolled back.
