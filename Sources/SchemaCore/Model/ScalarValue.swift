@@ -15,6 +15,20 @@ public enum ScalarValue: Hashable, Sendable, Codable, CustomStringConvertible {
     }
 }
 
+extension ScalarValue {
+    /// Whether `text` is a decimal number written plainly (`2.00`, `-0.5`, `10`): a decimal
+    /// default kept as its digits, which SQL takes as they are.
+    public static func isDecimalLiteral(_ text: String) -> Bool {
+        let digits = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
+        let parts = digits.split(separator: ".", omittingEmptySubsequences: false)
+        return (1...2).contains(parts.count) && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isASCIIDigit) } && digits.count <= 80
+    }
+}
+
+private extension Character {
+    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
+}
+
 /// Number formatting shared by the canonical encoding and rendering, so `0`, `0.0` and `0e0` agree.
 public enum CanonicalNumber {
     /// Integral values within ±2^53 print without a fraction; others use Swift's shortest round-trip form.

@@ -238,6 +238,8 @@ public enum PrismaImport {
                 default:
                     if value.hasPrefix("\"") {
                         keys.append("default: \(quoted(unquoted(value)))")
+                    } else if type == "decimal", ScalarValue.isDecimalLiteral(value) {
+                        keys.append("default: \(quoted(value))") // a decimal keeps its digits (2.00)
                     } else if Double(value) != nil {
                         keys.append("default: \(value)")
                     } else if let computed = Self.databaseDefault(value), FieldType(rawValue: type).map(computed.types.contains) == true {

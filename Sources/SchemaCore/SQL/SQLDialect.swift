@@ -92,6 +92,7 @@ public enum SQLDialect: String, Hashable, Sendable, Codable {
         if let computed = field.databaseDefault { return computed.expression(self) }
         guard let value = field.defaultValue else { return nil }
         switch value {
+        case .string(let text) where field.type == .decimal && ScalarValue.isDecimalLiteral(text): return text
         case .string(let text): return field.type == .datetime && text == "now" ? "CURRENT_TIMESTAMP" : literal(text)
         case .integer(let number): return String(number)
         case .float(let number): return CanonicalNumber.format(number)

@@ -140,9 +140,12 @@ enum FieldRules {
                 diagnostics.append(.error(.contradictoryOptionality, "key field '\(field.name)' of \(entity.name) cannot be nullable",
                                           hint: "remove 'nullable'/'required: false'", at: field.location(of: field.nullable == true ? "nullable" : "required")))
             }
-            if field.isGenerated && names.count > 1 {
+            // A cuid or uuid is Prisma Client's to make (langfuse's `@@id([id, projectId])` with
+            // `id String @default(cuid())`); a database sequence in a key of several columns is not
+            // what SQLite can make.
+            if field.isGenerated && names.count > 1 && (field.type == .int || field.type == .bigint) {
                 diagnostics.append(.error(.invalidConstraint, "key field '\(field.name)' of \(entity.name) is generated, which a key of several fields cannot be",
-                                          hint: "remove 'generated: true' (a key of several fields is made of values the application gives)", at: field.location(of: "generated")))
+                                          hint: "remove 'generated: true' (a number in a key of several fields is one the application gives)", at: field.location(of: "generated")))
             }
         }
         return diagnostics
@@ -275,6 +278,10 @@ enum FieldRules {
         case (.float, .integer(let number)), (.decimal, .integer(let number)):
             return checkBounds(Double(number), field: field, location: location)
         case (.float, .float(let number)), (.decimal, .float(let number)):
+            return checkBounds(number, field: field, location: location)
+        case (.decimal, .string(let text)):
+            // Prisma's `@default("2.00")`: the digits as written, which the database keeps.
+            guard ScalarValue.isDecimalLiteral(text), let number = Double(text) else { return mismatch("a number (\"2.00\" keeps its digits)") }
             return checkBounds(number, field: field, location: location)
         case (.boolean, .bool):
             return []
