@@ -167,4 +167,29 @@ struct PrismaImportTests {
         let model = PrismaArtifacts.fragment([account], host: host)
         #expect(model.contains("@@index([history(ops: JsonbPathOps)], type: Gin)") && model.contains(#"@@index([title(ops: raw("text_pattern_ops"))])"#), "\(model)")
     }
+
+    /// `@@index(orgId)`: Prisma reads a single field without brackets as a list of one (langfuse
+    /// writes six so); the indexes come over. An index whose fields cannot be read is listed,
+    /// never dropped without a word.
+    @Test func anIndexOfOneFieldWithoutBracketsComesOver() throws {
+        let schema = PrismaSchemaParser.parse("""
+            model ApiKey {
+              id        String @id
+              orgId     String
+              projectId String
+              createdAt DateTime
+
+              @@index(orgId)
+              @@index(projectId, map: "api_keys_project")
+              @@index([createdAt(sort: Desc)])
+              @@index("oops")
+            }
+            """, file: "schema.prisma").schema
+        let result = PrismaImport.package(from: schema)
+        let desired = DesiredState.resolve(Workspace.inMemory(["imported": result.yaml]))
+        let key = try #require(desired.entities.first?.structure, "\(desired.errors.map(\.message))\n\(result.yaml)")
+        #expect(key.indexes.map(\.fields) == [["createdAt"], ["orgId"], ["projectId"]], "\(result.yaml)")
+        #expect(key.indexes.first { $0.fields == ["projectId"] }?.name == "api_keys_project")
+        #expect(result.limits.count == 1 && result.limits.first?.contains("@@index(\"oops\")") == true, "\(result.limits)")
+    }
 }

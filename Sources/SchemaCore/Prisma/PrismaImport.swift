@@ -106,7 +106,10 @@ public enum PrismaImport {
         for attribute in model.blockAttributes {
             switch attribute.name {
             case "index", "unique":
-                guard let fields = attribute.fieldList else { continue }
+                guard let fields = attribute.fieldList, !fields.isEmpty else {
+                    limits.append("\(model.name): @@\(attribute.name)(\(attribute.positional.first ?? "")) names no fields entities.yaml can read; the index is not carried over")
+                    continue
+                }
                 let missing = fields.filter { !(carried[model.name]?.contains($0) ?? false) }
                 guard missing.isEmpty else {
                     limits.append("\(model.name): @@\(attribute.name)([\(fields.joined(separator: ", "))]) names \(missing.joined(separator: ", ")), which is not carried over; the index is not either")
@@ -153,10 +156,10 @@ public enum PrismaImport {
             }
             if method != .BTree { lines.append("type: \(method.rawValue)") }
         }
-        let list = (attribute.named["fields"] ?? attribute.positional.first ?? "").trimmingCharacters(in: .whitespaces)
+        let list = attribute.named["fields"] ?? attribute.positional.first ?? ""
         var sort: [String] = []
         var ops: [String] = []
-        for item in PrismaArgumentSplitter.split(String(list.dropFirst().dropLast())) {
+        for item in PrismaAttribute.listItems(list) ?? [] {
             guard let open = item.firstIndex(of: "("), item.hasSuffix(")") else { continue }
             let field = item[..<open].trimmingCharacters(in: .whitespaces)
             for argument in PrismaArgumentSplitter.split(String(item[item.index(after: open)...].dropLast())) {

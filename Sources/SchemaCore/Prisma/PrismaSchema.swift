@@ -151,12 +151,24 @@ public struct PrismaAttribute: Hashable, Sendable {
         return String(trimmed.dropFirst().dropLast())
     }
 
-    /// `[a, b(sort: Desc)]` → `["a", "b"]`.
+    /// `[a, b(sort: Desc)]` → `["a", "b"]`; a single name without brackets, which Prisma reads as
+    /// a list of one (`@@index(orgId)`, as langfuse writes it), → `["orgId"]`.
     static func nameList(_ text: String) -> [String]? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        guard trimmed.hasPrefix("["), trimmed.hasSuffix("]") else { return nil }
-        return PrismaArgumentSplitter.split(String(trimmed.dropFirst().dropLast())).map { item in
+        listItems(text)?.map { item in
             String(item.prefix { $0 != "(" }).trimmingCharacters(in: .whitespaces)
         }.filter { !$0.isEmpty }
+    }
+
+    /// The items of a list argument as written (`b(sort: Desc)` keeps its arguments): those of
+    /// `[a, b]`, or the one item of a bare `a`; nil for anything else (a string, a call).
+    static func listItems(_ text: String) -> [String]? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.hasPrefix("["), trimmed.hasSuffix("]") {
+            return PrismaArgumentSplitter.split(String(trimmed.dropFirst().dropLast())).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        let name = trimmed.prefix { $0 != "(" }
+        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }), name.first?.isNumber == false,
+              trimmed.count == name.count || trimmed.hasSuffix(")") else { return nil }
+        return [trimmed]
     }
 }
