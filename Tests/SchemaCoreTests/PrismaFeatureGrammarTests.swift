@@ -3,7 +3,7 @@ import SchemaCore
 import Testing
 
 /// What packages gained in Prisma's terms (computed defaults, `@db.Citext`, a model without `@id`,
-/// a named relation beside an unnamed one) renders as a fragment Prisma's grammar reads, and
+/// a named relation beside an unnamed one, a foreign key of two fields to a unique index) renders as a fragment Prisma's grammar reads, and
 /// import-prisma carries the fragment back to the same Prisma models.
 @Suite struct PrismaFeatureGrammarTests {
     static let yaml = """
@@ -29,6 +29,20 @@ import Testing
             indexes:
               - fields: [identifier, token]
                 unique: true
+          - name: Rule
+            fields:
+              id: { type: string, primary: true }
+              memberId: { type: uuid, db: Uuid }
+            indexes:
+              - fields: [id, memberId]
+                unique: true
+          - name: Action
+            fields:
+              id: { type: string, primary: true }
+              ruleId: { type: string }
+              memberId: { type: uuid, db: Uuid }
+            relations:
+              - { name: rule, type: belongsTo, entity: Rule, fields: [ruleId, memberId], references: [id, memberId], onDelete: Cascade }
         """
 
     @Test func theFragmentParsesAndComesBackTheSame() throws {
@@ -42,8 +56,9 @@ import Testing
         #expect(lines.contains(#"id String @id @default(dbgenerated("gen_random_uuid()")) @db.Uuid"#) && lines.contains("email String @unique @db.Citext"), "\(fragment)")
         #expect(lines.contains("member Member @relation(fields: [memberId], references: [id], onDelete: Cascade)")
                 && lines.contains { $0.hasPrefix(#"impersonator Member? @relation("Impersonations""#) }, "\(fragment)")
+        #expect(lines.contains("rule Rule @relation(fields: [ruleId, memberId], references: [id, memberId], onDelete: Cascade)"), "\(fragment)")
         if let blocks = try PrismaGrammar.blocks(of: fragment) {
-            #expect(Set(blocks).isSuperset(of: ["model Member", "model Session", "model VerificationToken"]), "\(blocks)")
+            #expect(Set(blocks).isSuperset(of: ["model Member", "model Session", "model VerificationToken", "model Rule", "model Action"]), "\(blocks)")
         }
         let imported = PrismaImport.package(from: PrismaSchemaParser.parse(fragment, file: "schema.prisma").schema)
         #expect(imported.limits.isEmpty, "\(imported.limits)")
