@@ -67,15 +67,7 @@ import Testing
     ]
 
     static func imported() throws -> (yaml: String, desired: DesiredState) {
-        let parsed = PrismaSchemaParser.parse(Self.schema, file: "prisma/schema.prisma")
-        try #require(parsed.diagnostics.isEmpty, "\(parsed.diagnostics)")
-        let imported = PrismaImport.package(from: parsed.schema)
-        #expect(imported.limits.isEmpty, "import-prisma could not carry: \(imported.limits)")
-        var workspace = Workspace.inMemory(["tenancy": imported.yaml])
-        workspace.configuration.deploys = .recreate
-        let desired = DesiredState.resolve(workspace)
-        try #require(desired.isValid, "\(desired.errors.map(\.message))\n\(imported.yaml)")
-        return (imported.yaml, desired)
+        try Desired.imported(Self.schema, as: "tenancy")
     }
 
     @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
@@ -86,12 +78,7 @@ import Testing
         let (database, registry, outcome) = try Registry.applied(desired, on: .postgres)
         defer { database.close() }
         #expect(outcome.applied.count == 5, "\(outcome.refused.map(\.message))")
-        let (oracle, _) = try Backend.postgres.makeDatabase()
-        defer { oracle.close() }
-        try oracle.withLockedTransaction { connection in
-            for statement in Self.prismaMigrateSQL { try connection.execute(statement) }
-        }
-        let ours = try Introspection.describe(database), prisma = try Introspection.describe(oracle)
+        let (ours, prisma) = try Introspection.againstPrisma(database, Self.prismaMigrateSQL)
         #expect(ours.contains { $0.contains("Action_ruleId_emailAccountId_fkey") }, "the comparison must not be vacuous: \(ours)")
         #expect(Set(ours).subtracting(prisma).sorted() == [], "ours, not Prisma's")
         #expect(Set(prisma).subtracting(ours).sorted() == [], "Prisma's, not ours")
@@ -99,13 +86,9 @@ import Testing
         #expect(!drift.hasDrift, "\(drift.drifted.map(\.differences))")
 
         // The generated models say what the app's schema says.
-        let fragment = PrismaArtifacts.fragment(try registry.appliedEntities().map(\.structure), host: nil)
-        let lines = Set(fragment.split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") })
-        for expected in [#"rule Rule @relation(fields: [ruleId, emailAccountId], references: [id, emailAccountId], onDelete: Cascade)"#,
-                         #"membership Membership? @relation(fields: [tenantId, userId], references: [tenantId, userId], onDelete: SetNull)"#,
-                         "actions Action[]", "grants Grant[]", "@@unique([id, emailAccountId])"] {
-            #expect(lines.contains(expected), "\(expected) not in\n\(fragment)")
-        }
+        try registry.expectFragmentLines([#"rule Rule @relation(fields: [ruleId, emailAccountId], references: [id, emailAccountId], onDelete: Cascade)"#,
+                                          #"membership Membership? @relation(fields: [tenantId, userId], references: [tenantId, userId], onDelete: SetNull)"#,
+                                          "actions Action[]", "grants Grant[]", "@@unique([id, emailAccountId])"], host: nil)
     }
 
     /// Both databases: the key holds (a row naming a rule of another account is refused by the

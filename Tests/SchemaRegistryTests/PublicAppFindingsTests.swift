@@ -37,15 +37,7 @@ import Testing
     ]
 
     static func imported() throws -> (yaml: String, desired: DesiredState) {
-        let parsed = PrismaSchemaParser.parse(Self.schema, file: "prisma/schema.prisma")
-        try #require(parsed.diagnostics.isEmpty, "\(parsed.diagnostics)")
-        let imported = PrismaImport.package(from: parsed.schema)
-        #expect(imported.limits.isEmpty, "import-prisma could not carry: \(imported.limits)")
-        var workspace = Workspace.inMemory(["app": imported.yaml])
-        workspace.configuration.deploys = .recreate
-        let desired = DesiredState.resolve(workspace)
-        try #require(desired.isValid, "\(desired.errors.map(\.message))\n\(imported.yaml)")
-        return (imported.yaml, desired)
+        try Desired.imported(Self.schema, as: "app")
     }
 
     @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
@@ -55,22 +47,13 @@ import Testing
         let (database, registry, outcome) = try Registry.applied(desired, on: .postgres)
         defer { database.close() }
         #expect(outcome.applied.count == 2, "\(outcome.refused.map(\.message))")
-        let (oracle, _) = try Backend.postgres.makeDatabase()
-        defer { oracle.close() }
-        try oracle.withLockedTransaction { connection in
-            for statement in Self.prismaMigrateSQL { try connection.execute(statement) }
-        }
-        let ours = try Introspection.describe(database), prisma = try Introspection.describe(oracle)
+        let (ours, prisma) = try Introspection.againstPrisma(database, Self.prismaMigrateSQL)
         #expect(ours.contains { $0.contains("2.00") }, "the comparison must not be vacuous: \(ours)")
         #expect(Set(ours).subtracting(prisma).sorted() == [], "ours, not Prisma's")
         #expect(Set(prisma).subtracting(ours).sorted() == [], "Prisma's, not ours")
         #expect(!(try registry.drift(host: nil)).hasDrift)
         let host = PrismaSchemaParser.parse(Self.schema.components(separatedBy: "model TraceSession")[0], file: "prisma/schema.prisma").schema
-        let fragment = PrismaArtifacts.fragment(try registry.appliedEntities().map(\.structure), host: host)
-        let lines = Set(fragment.split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") })
-        for expected in [#"burstFactor Decimal @default("2.00") @db.Decimal(4, 2)"#, "id String @default(cuid())", "@@id([id, projectId])"] {
-            #expect(lines.contains(expected), "\(expected) not in\n\(fragment)")
-        }
+        try registry.expectFragmentLines([#"burstFactor Decimal @default("2.00") @db.Decimal(4, 2)"#, "id String @default(cuid())", "@@id([id, projectId])"], host: host)
     }
 
     /// SQLite keeps the default's digits too, and a row written without the key's generated field

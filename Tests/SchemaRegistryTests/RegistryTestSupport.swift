@@ -87,6 +87,21 @@ enum Desired {
         DesiredState.resolve(Workspace.inMemory(["fixture": yaml], baseSchema: host)).errors.map(\.code.rawValue)
     }
 
+    /// `import-prisma` of the Prisma `schema` as package `package`, resolved as a workspace that
+    /// deploys by recreating (nothing rolls out): the YAML and the desired state, which must be
+    /// valid, with nothing import-prisma could not carry.
+    static func imported(_ schema: String, as package: String) throws -> (yaml: String, desired: DesiredState) {
+        let parsed = PrismaSchemaParser.parse(schema, file: "prisma/schema.prisma")
+        try #require(parsed.diagnostics.isEmpty, "\(parsed.diagnostics)")
+        let imported = PrismaImport.package(from: parsed.schema)
+        #expect(imported.limits.isEmpty, "import-prisma could not carry: \(imported.limits)")
+        var workspace = Workspace.inMemory([package: imported.yaml])
+        workspace.configuration.deploys = .recreate
+        let desired = DesiredState.resolve(workspace)
+        try #require(desired.isValid, "\(desired.errors.map(\.message))\n\(imported.yaml)")
+        return (imported.yaml, desired)
+    }
+
     static func from(_ packages: [String: String], deploys: Rollout.DeployStrategy = .rolling) throws -> DesiredState {
         var workspace = Workspace.inMemory(packages, baseSchema: host)
         workspace.configuration.deploys = deploys
@@ -153,7 +168,30 @@ extension Registry {
 
 /// A database's schema as comparable text, read back from the catalog (the registry's `_schema_`
 /// tables and Prisma's `_prisma_migrations` left out; join tables such as `_PostToTag` kept).
+extension Registry {
+    /// Expects each of `expected` among the lines of the Prisma fragment of the applied entities
+    /// (spaces collapsed, so `prisma format`'s alignment does not count).
+    func expectFragmentLines(_ expected: [String], host: PrismaSchema?, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+        let fragment = PrismaArtifacts.fragment(try appliedEntities().map(\.structure), host: host)
+        let lines = Set(fragment.split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") })
+        for line in expected {
+            #expect(lines.contains(line), "\(line) not in\n\(fragment)", sourceLocation: sourceLocation)
+        }
+    }
+}
+
 enum Introspection {
+    /// The catalog of `database` and that of a fresh PostgreSQL database given `prismaSQL` (what
+    /// Prisma Migrate writes for the schema, by hand), each as ``describe(_:)`` lines.
+    static func againstPrisma(_ database: any RegistryDatabase, _ prismaSQL: [String]) throws -> (ours: [String], prisma: [String]) {
+        let (oracle, _) = try Backend.postgres.makeDatabase()
+        defer { oracle.close() }
+        try oracle.withLockedTransaction { connection in
+            for statement in prismaSQL { try connection.execute(statement) }
+        }
+        return (try describe(database), try describe(oracle))
+    }
+
     static func describe(_ database: any RegistryDatabase) throws -> [String] {
         try database.withLockedTransaction { connection in
             switch connection.dialect {

@@ -52,12 +52,7 @@ import Testing
         let (database, registry, outcome) = try Registry.applied(desired, on: .postgres)
         defer { database.close() }
         #expect(outcome.applied.map(\.entity) == ["Member"], "\(outcome.refused.map(\.message))")
-        let (oracle, _) = try Backend.postgres.makeDatabase()
-        defer { oracle.close() }
-        try oracle.withLockedTransaction { connection in
-            for statement in Self.prismaMigrateSQL { try connection.execute(statement) }
-        }
-        let ours = try Introspection.describe(database), prisma = try Introspection.describe(oracle)
+        let (ours, prisma) = try Introspection.againstPrisma(database, Self.prismaMigrateSQL)
         #expect(ours.contains { $0.contains("Member.tags ARRAY/_text") }, "\(ours)")
         #expect(Set(ours).subtracting(prisma).sorted() == [], "ours, not Prisma's")
         #expect(Set(prisma).subtracting(ours).sorted() == [], "Prisma's, not ours")
