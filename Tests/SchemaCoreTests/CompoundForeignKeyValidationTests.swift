@@ -57,6 +57,8 @@ struct CompoundForeignKeyValidationTests {
         #expect(Self.codes("{ name: membership, type: belongsTo, entity: Membership, fields: [tenantId, missing] }") == ["E031"])
         // SET NULL empties every column of the key.
         #expect(Self.codes("{ name: other, type: belongsTo, entity: Rule, relationName: Other, fields: [ruleId, accountId], references: [id, accountId], onDelete: SetNull }") == ["E033"])
+        // `references:` belongs to the side that holds the key.
+        #expect(Self.codes("{ name: others, type: hasMany, entity: Rule, references: [id] }").contains("E036"))
         // Both spellings of the key at once.
         #expect(Self.codes("{ name: other, type: belongsTo, entity: Rule, relationName: Other, field: ruleId, fields: [ruleId, accountId], references: [id, accountId] }").contains("E014"))
     }

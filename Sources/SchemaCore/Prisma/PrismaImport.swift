@@ -339,9 +339,7 @@ public enum PrismaImport {
     /// can say: one field per column, naming the model's primary key or fields unique together
     /// (`@unique`, `@@unique`).
     static func referencesAKey(_ references: [String], columns: [String], of model: PrismaModel) -> Bool {
-        let uniques = [model.primaryKey] + model.fields.filter { $0.attribute("unique") != nil }.map { [$0.name] }
-            + model.blockAttributes.filter { $0.name == "unique" }.compactMap(\.fieldList)
-        return !references.isEmpty && references.count == columns.count && uniques.contains { Set($0) == Set(references) }
+        !references.isEmpty && references.count == columns.count && model.uniqueFieldSets.contains { Set($0) == Set(references) }
     }
 
     /// Whether a native type attribute names the column type Prisma gives the field's scalar

@@ -81,6 +81,13 @@ public struct PrismaModel: Hashable, Sendable {
         blockAttributes.first { $0.name == "schema" }.flatMap { $0.positional.first ?? $0.named["name"] }.map(PrismaAttribute.literal)
     }
 
+    /// The sets of fields whose values are unique together, which a foreign key may reference:
+    /// the primary key, `@unique` fields and `@@unique([...])`.
+    public var uniqueFieldSets: [[String]] {
+        [primaryKey] + fields.filter { $0.attribute("unique") != nil }.map { [$0.name] }
+            + blockAttributes.filter { $0.name == "unique" }.compactMap(\.fieldList)
+    }
+
     /// The primary-key columns: `@id` fields, or `@@id([...])`.
     public var primaryKey: [String] {
         let single = fields.filter { $0.attribute("id") != nil }.map(\.name)

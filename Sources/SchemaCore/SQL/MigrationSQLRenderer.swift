@@ -174,7 +174,8 @@ public struct MigrationSQLRenderer: Sendable {
         if relation.foreignKeyFields.count > 1 {
             // Each column's value in the rows there are: the column itself, or a new column's
             // default. A new column without one is NULL in every row, and a key with a NULL
-            // column references nothing (MATCH SIMPLE): nothing to count.
+            // column references nothing (MATCH SIMPLE): nothing to count. (A key of one column
+            // keeps its own two forms below: their text is pinned by approvals already given.)
             var values: [String] = []
             for column in relation.foreignKeyFields {
                 if let before = namesBefore([column], step: step)?.first {

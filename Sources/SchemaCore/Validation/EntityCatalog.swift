@@ -26,34 +26,6 @@ struct EntityCatalog {
         return hostSchema?.model(named: name)?.primaryKey ?? []
     }
 
-    /// The Prisma type of `name`'s single-column primary key, if it has one.
-    func primaryKeyPrismaType(of name: String) -> String? {
-        if let entity = packageEntities[name] {
-            let keys = entity.primaryKey
-            return keys.count == 1 ? keys[0].type.prismaType : nil
-        }
-        if let model = hostSchema?.model(named: name) {
-            let keys = model.primaryKey
-            return keys.count == 1 ? model.field(named: keys[0])?.type : nil
-        }
-        return nil
-    }
-
-    /// The PostgreSQL column type of `name`'s single-column primary key (its native type, if any,
-    /// or its scalar type's), without a length: what a foreign key's column must match.
-    func primaryKeyColumnType(of name: String) -> String? {
-        if let entity = packageEntities[name] {
-            let keys = entity.primaryKey
-            guard keys.count == 1 else { return nil }
-            return Self.postgresColumnType(keys[0].type, keys[0].nativeType)
-        }
-        if let model = hostSchema?.model(named: name), model.primaryKey.count == 1, let field = model.field(named: model.primaryKey[0]),
-           let type = FieldType(spelling: field.type) {
-            return Self.postgresColumnType(type, field.nativeType)
-        }
-        return nil
-    }
-
     static func postgresColumnType(_ type: FieldType, _ native: NativeType?) -> String {
         SQLDialect.postgresql.columnType(CanonicalField(name: "", type: type, optional: false, nativeType: native))
     }
@@ -83,8 +55,7 @@ struct EntityCatalog {
         if let entity = packageEntities[name] {
             sets += entity.fields.filter(\.isUnique).map { [$0.name] } + entity.indexes.filter(\.isUnique).map { Set($0.fields) }
         } else if let model = hostSchema?.model(named: name) {
-            sets += model.fields.filter { $0.attribute("unique") != nil }.map { [$0.name] }
-                + model.blockAttributes.filter { $0.name == "unique" }.compactMap { $0.fieldList.map(Set.init) }
+            sets += model.uniqueFieldSets.dropFirst().map(Set.init)
         }
         return sets.filter { !$0.isEmpty }
     }

@@ -74,32 +74,7 @@ enum RelationRules {
             fields.append(field)
         }
         guard fields.count == relation.foreignKeyFields.count, let field = fields.first else { return diagnostics }
-        if relation.references != nil || fields.count > 1, let problem = checkReferencedKey(relation, fields: fields, catalog: catalog) {
-            diagnostics.append(problem)
-        } else if field.isList {
-            diagnostics.append(.error(.relationTypeMismatch, "foreign key '\(field.name)' is a list; a foreign key holds one value",
-                                      hint: "give '\(field.name)' the type of \(relation.target)'s primary key, without []", at: field.location(of: "type")))
-        } else if relation.references != nil || fields.count > 1 {
-            // Checked above, field by field.
-        } else if catalog.exists(relation.target), catalog.primaryKeyFields(of: relation.target).isEmpty {
-            diagnostics.append(.error(.relationTypeMismatch, "relation '\(relation.name)' points at \(relation.target), which has no primary key for a foreign key to reference",
-                                      hint: "give \(relation.target) a primary key, or keep the relation in the host schema", at: relation.location(of: "entity")))
-        } else if case let key = catalog.primaryKeyFields(of: relation.target), key.count > 1 {
-            diagnostics.append(.error(.relationTypeMismatch,
-                                      "relation '\(relation.name)' points at \(relation.target), whose primary key has several fields (\(key.joined(separator: ", "))); its foreign key needs as many",
-                                      hint: "write 'fields: [\(key.map { relation.target.prefix(1).lowercased() + relation.target.dropFirst() + $0.prefix(1).uppercased() + $0.dropFirst() }.joined(separator: ", "))]', one field per key field, in the key's order",
-                                      at: relation.location(of: "entity")))
-        } else if let keyType = catalog.primaryKeyPrismaType(of: relation.target), keyType != field.type.prismaType {
-            diagnostics.append(.error(.relationTypeMismatch,
-                                      "foreign key '\(field.name)' is \(field.type.rawValue) (\(field.type.prismaType)) but the primary key of \(relation.target) is \(keyType)",
-                                      hint: "give '\(field.name)' the type of \(relation.target)'s primary key", at: field.location(of: "type")))
-        } else if let keyColumn = catalog.primaryKeyColumnType(of: relation.target),
-                  case let column = EntityCatalog.postgresColumnType(field.type, field.nativeType), column != keyColumn {
-            // PostgreSQL cannot make a foreign key from TEXT to UUID (the start would fail).
-            diagnostics.append(.error(.relationTypeMismatch,
-                                      "foreign key '\(field.name)' is a \(column) column on PostgreSQL but the primary key of \(relation.target) is \(keyColumn)",
-                                      hint: "give '\(field.name)' the key's native type (db: ...)", at: field.location(of: field.nativeType == nil ? "type" : "db")))
-        }
+        if let problem = checkReferencedKey(relation, fields: fields, catalog: catalog) { diagnostics.append(problem) }
         // SetNull empties every column of the key, so each must be nullable.
         for (key, action) in [("onDelete", relation.onDelete), ("onUpdate", relation.onUpdate)] where action == .SetNull {
             if let required = fields.first(where: { !$0.isOptional }) {
@@ -119,16 +94,22 @@ enum RelationRules {
         return diagnostics
     }
 
-    /// For a foreign key of several fields or with `references:`: the referenced fields must be
-    /// the target's primary key or one of its unique indexes (`references:` naming the primary
-    /// key is left out: it is what a relation references without it), one per foreign-key field,
-    /// each of the same type. Nil when they are.
+    /// The fields a belongsTo's key references: `references:`, which must name fields of the
+    /// target that are unique together (its primary key is what a relation references without
+    /// it, so naming it is refused), else the target's primary key; one per foreign-key field,
+    /// each of its type (PostgreSQL cannot make a foreign key from TEXT to UUID: the start would
+    /// fail). Nil when they are, or when the target is unknown (reported already).
     static func checkReferencedKey(_ relation: Relation, fields: [Field], catalog: EntityCatalog) -> Diagnostic? {
-        guard catalog.exists(relation.target) else { return nil }
+        guard catalog.exists(relation.target), !fields.isEmpty else { return nil }
         let key = catalog.primaryKeyFields(of: relation.target)
+        // What the referenced fields are called in messages: "the primary key of Rule" for a key
+        // of one field referenced without `references:`, else each one by name.
+        func referenced(_ field: String) -> String {
+            relation.references == nil && key.count == 1 ? "the primary key of \(relation.target)" : "\(relation.target).\(field), which it references,"
+        }
         if let list = fields.first(where: \.isList) {
             return .error(.relationTypeMismatch, "foreign key '\(list.name)' is a list; a foreign key holds one value",
-                          hint: "give '\(list.name)' the type of the field it references, without []", at: list.location(of: "type"))
+                          hint: "give '\(list.name)' the type of \(relation.target)'s primary key, without []", at: list.location(of: "type"))
         }
         if let references = relation.references {
             if references == key {
@@ -148,21 +129,27 @@ enum RelationRules {
             return .error(.relationTypeMismatch, "relation '\(relation.name)' points at \(relation.target), which has no primary key for a foreign key to reference",
                           hint: "give \(relation.target) a primary key, or name a unique index of it with 'references:'", at: relation.location(of: "entity"))
         }
-        let referenced = relation.references ?? key
-        guard referenced.count == fields.count else {
+        let targets = relation.references ?? key
+        guard targets.count == fields.count else {
+            if relation.references == nil {
+                return .error(.relationTypeMismatch,
+                              "relation '\(relation.name)' points at \(relation.target), whose primary key has several fields (\(key.joined(separator: ", "))); its foreign key needs as many",
+                              hint: "write 'fields: [\(key.map { relation.target.prefix(1).lowercased() + relation.target.dropFirst() + $0.prefix(1).uppercased() + $0.dropFirst() }.joined(separator: ", "))]', one field per key field, in the key's order",
+                              at: relation.location(of: "entity"))
+            }
             return .error(.relationTypeMismatch,
-                          "relation '\(relation.name)' has \(fields.count) foreign-key field\(fields.count == 1 ? "" : "s") but references \(referenced.count) of \(relation.target) (\(referenced.joined(separator: ", ")))",
+                          "relation '\(relation.name)' has \(fields.count) foreign-key field\(fields.count == 1 ? "" : "s") but references \(targets.count) of \(relation.target) (\(targets.joined(separator: ", ")))",
                           hint: "list one field per referenced field, in the same order", at: relation.location(of: "field"))
         }
-        for (field, reference) in zip(fields, referenced) {
-            if let type = catalog.prismaType(of: reference, in: relation.target), type != field.type.prismaType {
-                return .error(.relationTypeMismatch, "foreign key '\(field.name)' is \(field.type.rawValue) (\(field.type.prismaType)) but \(relation.target).\(reference), which it references, is \(type)",
-                              hint: "give '\(field.name)' the type of \(relation.target).\(reference)", at: field.location(of: "type"))
+        for (field, target) in zip(fields, targets) {
+            if let type = catalog.prismaType(of: target, in: relation.target), type != field.type.prismaType {
+                return .error(.relationTypeMismatch, "foreign key '\(field.name)' is \(field.type.rawValue) (\(field.type.prismaType)) but \(referenced(target)) is \(type)",
+                              hint: "give '\(field.name)' the type of \(relation.target).\(target)", at: field.location(of: "type"))
             }
             let column = EntityCatalog.postgresColumnType(field.type, field.nativeType)
-            if let referencedColumn = catalog.columnType(of: reference, in: relation.target), column != referencedColumn {
-                return .error(.relationTypeMismatch, "foreign key '\(field.name)' is a \(column) column on PostgreSQL but \(relation.target).\(reference) is \(referencedColumn)",
-                              hint: "give '\(field.name)' the native type of \(relation.target).\(reference) (db: ...)", at: field.location(of: field.nativeType == nil ? "type" : "db"))
+            if let targetColumn = catalog.columnType(of: target, in: relation.target), column != targetColumn {
+                return .error(.relationTypeMismatch, "foreign key '\(field.name)' is a \(column) column on PostgreSQL but \(referenced(target)) is \(targetColumn)",
+                              hint: "give '\(field.name)' the native type of \(relation.target).\(target) (db: ...)", at: field.location(of: field.nativeType == nil ? "type" : "db"))
             }
         }
         return nil
@@ -174,7 +161,7 @@ enum RelationRules {
     static func checkManyToMany(_ relation: Relation, of entity: Entity, catalog: EntityCatalog) -> [Diagnostic] {
         if let unknown = checkTarget(relation, catalog: catalog) { return [unknown] }
         var diagnostics: [Diagnostic] = []
-        for key in ["field", "onDelete", "onUpdate", "optional"] where relation.keyLocations[key] != nil {
+        for key in ["field", "references", "onDelete", "onUpdate", "optional"] where relation.keyLocations[key] != nil {
             diagnostics.append(.error(.invalidRelationKind, "'\(key)' does not apply to the many-to-many relation '\(relation.name)'",
                                       hint: "remove '\(key)': the join table holds both keys and deletes its rows with either side", at: relation.location(of: key)))
         }
@@ -192,6 +179,10 @@ enum RelationRules {
 
     static func checkHasMany(_ relation: Relation, of entity: Entity, catalog: EntityCatalog) -> [Diagnostic] {
         if let unknown = checkTarget(relation, catalog: catalog) { return [unknown] }
+        if relation.keyLocations["references"] != nil {
+            return [.error(.invalidRelationKind, "'references' does not apply to the hasMany relation '\(relation.name)'",
+                           hint: "write it on the other side's belongsTo, which holds the foreign key", at: relation.location(of: "references"))]
+        }
         guard let target = catalog.packageEntities[relation.target] else {
             return [.error(.hasManyWithoutBackReference,
                            "relation '\(relation.name)' is a hasMany to host model \(relation.target), which has no foreign key to \(entity.name)",
