@@ -171,6 +171,54 @@ import Testing
         #expect(!(try registry.drift(host: nil)).hasDrift)
     }
 
+    /// PostgreSQL, rolling deploys: a column of a key of two fields renamed rolls out (the old
+    /// version keeps writing the old name until `complete`), and `complete` leaves the key on the
+    /// new column under Prisma's name for it, drift clean.
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func aRenamedColumnOfTheKeyRollsOut() throws {
+        let v1 = """
+            entities:
+              - name: Rule
+                fields:
+                  id: { type: string, primary: true }
+                  accountId: { type: string }
+                indexes:
+                  - { fields: [id, accountId], unique: true }
+              - name: Action
+                fields:
+                  id: { type: string, primary: true }
+                  ruleId: { type: string }
+                  accountId: { type: string }
+                relations:
+                  - { name: rule, type: belongsTo, entity: Rule, fields: [ruleId, accountId], references: [id, accountId], onDelete: Cascade }
+            """
+        let fixture = try RolloutTests.Fixture.applied(v1, package: "rules", seed: #"INSERT INTO "Rule" ("id", "accountId") VALUES ('r1', 'a1'), ('r2', 'a2')"#)
+        defer { fixture.database.close() }
+        try fixture.asApplication(#"INSERT INTO "Action" ("id", "ruleId", "accountId") VALUES ('x1', 'r1', 'a1')"#)
+        let v2 = v1.replacingOccurrences(of: "      ruleId: { type: string }\n      accountId: { type: string }",
+                                         with: "      ruleId: { type: string }\n      tenantId: { type: string, renamedFrom: accountId }")
+            .replacingOccurrences(of: "fields: [ruleId, accountId]", with: "fields: [ruleId, tenantId]")
+        #expect(v2 != v1)
+        let desired = try Desired.from(["rules": v2])
+        _ = try fixture.registry.scan(desired, principal: "ci")
+        _ = try fixture.registry.approve(.all, as: "alice", allowDataLoss: false)
+        #expect(try fixture.registry.applyApproved(desired).applied.map(\.entity) == ["Action"])
+        #expect(try fixture.registry.openRollouts().map(\.entity) == ["Action"])
+        // The old version writes by the old name, the new one by the new; the key holds for both.
+        try fixture.asApplication(#"INSERT INTO "Action" ("id", "ruleId", "accountId") VALUES ('x2', 'r2', 'a2')"#)
+        try fixture.asApplication(#"INSERT INTO "Action" ("id", "ruleId", "tenantId") VALUES ('x3', 'r1', 'a1')"#)
+        #expect(throws: (any Error).self) { try fixture.asApplication(#"INSERT INTO "Action" ("id", "ruleId", "accountId") VALUES ('x4', 'r1', 'a2')"#) }
+
+        let done = try fixture.registry.completeRollouts(desired)
+        #expect(done.finished.map(\.entity) == ["Action"], "\(done.waiting)")
+        #expect(try fixture.count(#"SELECT COUNT(*) AS "count" FROM pg_constraint WHERE conname = 'Action_ruleId_tenantId_fkey'"#) == 1)
+        #expect(try fixture.count(#"SELECT COUNT(*) AS "count" FROM pg_constraint WHERE conname = 'Action_ruleId_accountId_fkey'"#) == 0)
+        #expect(try fixture.text(#"SELECT string_agg("id" || '=' || "tenantId", ' ' ORDER BY "id") AS "value" FROM "Action""#) == "x1=a1 x2=a2 x3=a1")
+        #expect(throws: (any Error).self) { try fixture.asApplication(#"INSERT INTO "Action" ("id", "ruleId", "tenantId") VALUES ('x5', 'r1', 'a2')"#) }
+        let drift = try fixture.registry.drift(host: Desired.host)
+        #expect(!drift.hasDrift, "\(drift.drifted.map(\.differences))")
+    }
+
     /// Whether the database's foreign keys refuse `insert`. The registry's SQLite connection runs
     /// with them off (a table rebuild needs it), as Prisma Client's does not: there SQLite's own
     /// `foreign_key_check` reports the row, which is rolled back.

@@ -86,20 +86,26 @@ import Testing
         /// and an application role that may use every table.
         static func applied(_ yaml: String, package: String, seed: String) throws -> Fixture {
             let (database, location) = try Backend.postgres.makeDatabase()
-            let registry = Registry(database: database)
-            try registry.addAdmin("alice", by: nil)
-            let first = try Desired.from([package: yaml])
-            _ = try registry.scan(first, principal: "ci")
-            _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
-            #expect(try registry.applyApproved(first).applied.count == first.entities.count)
-            let app = PostgresRoles.unique("app")
-            try PostgresRoles.create(app)
-            try database.withLockedTransaction { connection in
-                try connection.execute("GRANT USAGE ON SCHEMA public TO \(app)")
-                try connection.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \(app)")
-                try connection.execute(seed)
+            do {
+                let registry = Registry(database: database)
+                try registry.addAdmin("alice", by: nil)
+                let first = try Desired.from([package: yaml])
+                _ = try registry.scan(first, principal: "ci")
+                _ = try registry.approve(.all, as: "alice", allowDataLoss: false)
+                #expect(try registry.applyApproved(first).applied.count == first.entities.count)
+                let app = PostgresRoles.unique("app")
+                try PostgresRoles.create(app)
+                try database.withLockedTransaction { connection in
+                    try connection.execute("GRANT USAGE ON SCHEMA public TO \(app)")
+                    try connection.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \(app)")
+                    try connection.execute(seed)
+                }
+                return Fixture(database: database, location: location, registry: registry, app: app)
+            } catch {
+                // PostgresNIO traps on a connection released open: the test fails, not the whole run.
+                database.close()
+                throw error
             }
-            return Fixture(database: database, location: location, registry: registry, app: app)
         }
     }
 
