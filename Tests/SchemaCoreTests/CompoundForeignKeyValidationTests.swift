@@ -92,4 +92,43 @@ struct CompoundForeignKeyValidationTests {
         let policy = try #require(sql.first { $0.contains("CREATE POLICY") && $0.contains("parent.") }, "\(sql)")
         #expect(policy.contains(#"WHERE parent."id" = "Action"."ruleId" AND parent."accountId" = "Action"."accountId")"#), "\(policy)")
     }
+
+    /// A key of two fields to a host model renamed with `@@map`/`@map` and keyed by
+    /// `@@unique([id, accountId])` references the host's table and columns by their database names.
+    @Test func aKeyToAMappedHostModelNamesItsTableAndColumns() throws {
+        let host = PrismaSchemaParser.parse("""
+            datasource db {
+              provider = "postgresql"
+              url      = env("DATABASE_URL")
+            }
+
+            model Rule {
+              id        String @id @map("rule_id")
+              accountId String @map("account_id")
+
+              @@unique([id, accountId])
+              @@map("rules")
+            }
+            """, file: "schema.prisma").schema
+        let yaml = """
+            entities:
+              - name: Action
+                fields:
+                  id: { type: string, primary: true }
+                  ruleId: { type: string }
+                  accountId: { type: string }
+                relations:
+                  - { name: rule, type: belongsTo, entity: Rule, fields: [ruleId, accountId], references: [id, accountId] }
+            """
+        let desired = TestSupport.desired(yaml, host: host)
+        try #require(desired.isValid, "\(desired.errors.map(\.message))")
+        #expect(TestSupport.validate(yaml.replacingOccurrences(of: "references: [id, accountId]", with: "references: [accountId]"), host: host)
+                    .diagnostics.map(\.code.rawValue).contains("E039"))
+        let sql = MigrationPlanner.plan(desired: desired.entities, applied: [], dialect: .postgresql, host: host).flatMap(\.statements).map(\.sql)
+        #expect(sql.contains { $0.contains(#"FOREIGN KEY ("ruleId", "accountId") REFERENCES "rules"("rule_id", "account_id")"#) }, "\(sql)")
+        let fragment = PrismaArtifacts.fragment(desired.entities.map(\.structure), host: host)
+        let lines = fragment.split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") }
+        #expect(lines.contains("rule Rule @relation(fields: [ruleId, accountId], references: [id, accountId], onDelete: Restrict)")
+                    && lines.contains("// Rule.actions Action[]"), "\(fragment)")
+    }
 }
