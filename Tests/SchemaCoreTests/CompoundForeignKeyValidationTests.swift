@@ -45,8 +45,8 @@ struct CompoundForeignKeyValidationTests {
     }
 
     @Test func whatCannotBeAForeignKeyIsRefused() {
-        // `references:` naming the primary key is the default, written one way only.
-        #expect(Self.codes("{ name: other, type: belongsTo, entity: Rule, relationName: Other, field: ruleId, references: [id] }") == ["E039"])
+        // `references:` naming the primary key is what a relation references without it.
+        #expect(Self.codes("{ name: other, type: belongsTo, entity: Rule, relationName: Other, field: ruleId, references: [id] }") == [])
         // Fields that are not unique together.
         #expect(Self.codes("{ name: other, type: belongsTo, entity: Rule, relationName: Other, fields: [ruleId, accountId], references: [id, title] }") == ["E039"])
         #expect(Self.codes("{ name: other, type: belongsTo, entity: Rule, relationName: Other, fields: [ruleId, accountId], references: [id, nope] }") == ["E039"])
@@ -70,14 +70,16 @@ struct CompoundForeignKeyValidationTests {
         #expect(diagnostic?.hint?.contains("fields: [") == true, "\(String(describing: diagnostic?.hint))")
     }
 
-    /// The checksum of a relation written as before is what it always was: `fields:` and
-    /// `references:` count only when written.
+    /// The checksum of a relation written as before is what it always was: `fields:` counts only
+    /// for several fields, `references:` only when it names other fields than the primary key.
     @Test func aKeyOfOneFieldKeepsItsChecksum() throws {
         let one = "entities:\n  - name: Owner\n    fields:\n      id: { type: string, primary: true }\n  - name: Pet\n    fields:\n      id: { type: string, primary: true }\n      ownerId: { type: string }\n    relations:\n"
         let plain = TestSupport.desired(one + "      - { name: owner, type: belongsTo, entity: Owner, field: ownerId }\n", host: nil)
         let listed = TestSupport.desired(one + "      - { name: owner, type: belongsTo, entity: Owner, fields: [ownerId] }\n", host: nil)
+        // Prisma's habit, `references: [id]`, is the same structure.
+        let referenced = TestSupport.desired(one + "      - { name: owner, type: belongsTo, entity: Owner, fields: [ownerId], references: [id] }\n", host: nil)
         let pet = { (desired: DesiredState) in desired.entities.first { $0.structure.name == "Pet" }?.checksum }
-        #expect(pet(plain) != nil && pet(plain) == pet(listed))
+        #expect(pet(plain) != nil && pet(plain) == pet(listed) && pet(plain) == pet(referenced))
         #expect(!CanonicalEncoding.encode(try #require(plain.entities.first { $0.structure.name == "Pet" }?.structure)).contains("references"))
     }
 

@@ -63,8 +63,7 @@ public enum DiagnosticCode: String, Hashable, Sendable, Codable, CaseIterable {
     case invalidReferentialAction = "E037"
     /// Two relations join the same two entities and one of them has no `relationName:`.
     case ambiguousRelation = "E038"
-    /// A relation's `references:` that is not a unique set of the target's fields, or names its
-    /// primary key (the default).
+    /// A relation's `references:` that is not a unique set of the target's fields.
     case invalidReferences = "E039"
 
     // ACL

@@ -95,8 +95,8 @@ enum RelationRules {
     }
 
     /// The fields a belongsTo's key references: `references:`, which must name fields of the
-    /// target that are unique together (its primary key is what a relation references without
-    /// it, so naming it is refused), else the target's primary key; one per foreign-key field,
+    /// target that are unique together (naming its primary key is the same as leaving it out:
+    /// ``Validator/withoutKeyReferences(_:catalog:)``), else the target's primary key; one per foreign-key field,
     /// each of its type (PostgreSQL cannot make a foreign key from TEXT to UUID: the start would
     /// fail). Nil when they are, or when the target is unknown (reported already).
     static func checkReferencedKey(_ relation: Relation, fields: [Field], catalog: EntityCatalog) -> Diagnostic? {
@@ -105,17 +105,13 @@ enum RelationRules {
         // What the referenced fields are called in messages: "the primary key of Rule" for a key
         // of one field referenced without `references:`, else each one by name.
         func referenced(_ field: String) -> String {
-            relation.references == nil && key.count == 1 ? "the primary key of \(relation.target)" : "\(relation.target).\(field), which it references,"
+            (relation.references ?? key) == key && key.count == 1 ? "the primary key of \(relation.target)" : "\(relation.target).\(field), which it references,"
         }
         if let list = fields.first(where: \.isList) {
             return .error(.relationTypeMismatch, "foreign key '\(list.name)' is a list; a foreign key holds one value",
                           hint: "give '\(list.name)' the type of \(relation.target)'s primary key, without []", at: list.location(of: "type"))
         }
         if let references = relation.references {
-            if references == key {
-                return .error(.invalidReferences, "'references' of relation '\(relation.name)' names the primary key of \(relation.target), which a relation references without it",
-                              hint: "remove 'references' (one spelling keeps one checksum for one structure)", at: relation.location(of: "references"))
-            }
             if let unknown = references.first(where: { catalog.prismaType(of: $0, in: relation.target) == nil }) {
                 return .error(.invalidReferences, "'references' of relation '\(relation.name)' names '\(YAMLNodeReader.printable(unknown))', which is no field of \(relation.target)",
                               hint: "name fields of \(relation.target) that are unique together (its primary key, or a unique index)", at: relation.location(of: "references"))

@@ -58,6 +58,7 @@ public enum Validator {
             result.diagnostics += RelationRules.check(entity, catalog: catalog)
             result.diagnostics += ACLRules.check(entity, knownRoles: knownRoles, catalog: catalog)
             result.diagnostics += renameRule(entity, catalog: catalog)
+            let entity = withoutKeyReferences(entity, catalog: catalog)
             let canonical = CanonicalEntity(entity)
             let checksum = Checksum(of: canonical)
             if let declared = entity.declaredChecksum, !declared.isEmpty, !checksum.hex.hasPrefix(declared.lowercased()) {
@@ -68,6 +69,20 @@ public enum Validator {
                                             renames: renameHints(of: entity)))
         }
         return result
+    }
+
+    /// `entity` with each `references:` that names its target's primary key, in order, left out:
+    /// what a relation references without it (Prisma's habit of writing `references: [id]`), so
+    /// both spellings are one structure with one checksum.
+    static func withoutKeyReferences(_ entity: Entity, catalog: EntityCatalog) -> Entity {
+        guard entity.relations.contains(where: { $0.references != nil }) else { return entity }
+        var entity = entity
+        entity.relations = entity.relations.map { relation in
+            var relation = relation
+            if let references = relation.references, references == catalog.primaryKeyFields(of: relation.target) { relation.references = nil }
+            return relation
+        }
+        return entity
     }
 
     /// An entity's `renamedFrom:` must name a name nothing else holds: the rename frees it, so a
