@@ -52,6 +52,10 @@ extension MigrationSQLRenderer {
                                                stage: .online, lock: LockImpact("SHARE UPDATE EXCLUSIVE", on: table, work: .catalog)))
             case .addForeignKey(_, let relation):
                 guard let clause = foreignKeyClause(relation, table: table) else { continue }
+                if relation.references != nil {
+                    statements += postgresForeignKeyToUniqueIndex(relation, clause: clause, table: table)
+                    continue
+                }
                 if creating {
                     statements.append(SQLStatement(.addForeignKeys, "ALTER TABLE \(q(table)) ADD \(clause)",
                                                    lock: LockImpact("SHARE ROW EXCLUSIVE", on: relation.target, work: .catalog)))
@@ -69,6 +73,21 @@ extension MigrationSQLRenderer {
             statements += RowLevelSecurity.statements(for: entity, primaryKeys: primaryKeys, identity: identity, newTable: creating).map { SQLStatement(.rowLevelSecurity, $0, lock: exclusive(table)) }
         }
         return statements
+    }
+
+    /// A key to a unique index of its target rather than its primary key. That index may be one
+    /// this start builds online (`CONCURRENTLY`, after the first transaction: the target gains the
+    /// unique column in the same start), and a foreign key can only be added once it exists; so
+    /// the key is added as an online step, after the index builds (the start runs the items that
+    /// add keys online last), dropped first so that the step runs again safely after a crash, then
+    /// validated online. A NOT VALID key holds for every row written from then on.
+    func postgresForeignKeyToUniqueIndex(_ relation: CanonicalRelation, clause: String, table: String) -> [SQLStatement] {
+        let name = q(ConstraintName.foreignKey(table, relation, in: dialect))
+        return [
+            SQLStatement(.addForeignKeys, "ALTER TABLE \(q(table)) DROP CONSTRAINT IF EXISTS \(name), ADD \(clause) NOT VALID", stage: .online, lock: exclusive(table)),
+            SQLStatement(.addForeignKeys, "ALTER TABLE \(q(table)) VALIDATE CONSTRAINT \(name)", stage: .online,
+                         lock: LockImpact("SHARE UPDATE EXCLUSIVE", on: table, work: .scan)),
+        ]
     }
 
     func exclusive(_ table: String) -> LockImpact { LockImpact("ACCESS EXCLUSIVE", on: table, work: .catalog) }

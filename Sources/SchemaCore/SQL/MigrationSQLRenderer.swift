@@ -171,6 +171,9 @@ public struct MigrationSQLRenderer: Sendable {
         // The target's table as the database names it (a mapped host model's `accounts`).
         let target = PrimaryKeys.reference(relation.target, in: primaryKeys, quote: q)
         let reads = [PrimaryKeys.qualifiedTable(relation.target, in: primaryKeys)]
+        // A key to other columns than the target's primary key may name one the target gains in
+        // the same start: the check says which it reads, to be asked only once they are there.
+        let readsColumns = relation.foreignKeyFields.count > 1 || relation.references != nil ? [reads[0]: referencedColumns] : [:]
         if relation.foreignKeyFields.count > 1 {
             // Each column's value in the rows there are: the column itself, or a new column's
             // default. A new column without one is NULL in every row, and a key with a NULL
@@ -189,19 +192,19 @@ public struct MigrationSQLRenderer: Sendable {
             let matches = zip(referencedColumns, values).map { "\"parent\".\(q($0)) = \($1)" }.joined(separator: " AND ")
             let condition = values.map { "\($0) IS NOT NULL" }.joined(separator: " AND ") + " AND NOT EXISTS (SELECT 1 FROM \(target) AS \"parent\" WHERE \(matches))"
             return DataCheck(.violations, table: table, count: #"SELECT COUNT(*) AS "count" FROM \#(q(table)) WHERE \#(condition)"#,
-                             examples: examples(step, where: condition), reads: reads,
+                             examples: examples(step, where: condition), reads: reads, readsColumns: readsColumns,
                              "rows of \(table) whose (\(relation.foreignKeyFields.joined(separator: ", "))) matches no \(relation.target)")
         }
         if let before = namesBefore([column], step: step)?.first {
             let condition = "\(q(before)) IS NOT NULL AND NOT EXISTS (SELECT 1 FROM \(target) AS \"parent\" WHERE \"parent\".\(referenced) = \(q(table)).\(q(before)))"
             return DataCheck(.violations, table: table, count: #"SELECT COUNT(*) AS "count" FROM \#(q(table)) WHERE \#(condition)"#,
-                             examples: examples(step, where: condition), reads: reads,
+                             examples: examples(step, where: condition), reads: reads, readsColumns: readsColumns,
                              "rows of \(table) whose \(column) matches no \(relation.target)")
         }
         guard let field = step.to?.field(named: column), let value = dialect.defaultExpression(field) else { return nil }
         return DataCheck(.violations, table: table,
                          count: #"SELECT CASE WHEN EXISTS (SELECT 1 FROM \#(target) WHERE \#(referenced) = \#(value)) THEN 0 ELSE COUNT(*) END AS "count" FROM \#(q(table))"#,
-                         examples: examples(step, where: nil), reads: reads,
+                         examples: examples(step, where: nil), reads: reads, readsColumns: readsColumns,
                          "rows of \(table) whose new \(column) gets the default \(value), which matches no \(relation.target)")
     }
 

@@ -216,6 +216,11 @@ public struct DataCheck: Hashable, Sendable, Codable {
     /// same apply creates it), the check cannot be asked before the change; the database's own
     /// validation of the constraint then decides.
     public var reads: [String]
+    /// Columns of those tables the queries read, by table, when another change of the same apply
+    /// may add them (a key to a unique column its target gains in that start): when one is not
+    /// there yet, the check cannot be asked before the change either. Empty for the checks of
+    /// keys to a primary key, whose pinned text predates it.
+    public var readsColumns: [String: [String]] = [:]
 
     /// `count` and the description, in the singular for one: `1 row of Post whose ...`, `3 rows of Post whose ...`.
     public func counted(_ count: Int) -> String {
@@ -238,7 +243,7 @@ public struct DataCheck: Hashable, Sendable, Codable {
         return check
     }
 
-    enum CodingKeys: String, CodingKey { case kind, part, table, countSQL, examplesSQL, description, reads }
+    enum CodingKeys: String, CodingKey { case kind, part, table, countSQL, examplesSQL, description, reads, readsColumns }
 
     /// Checks stored before rolled-out changes existed read as the start's.
     public init(from decoder: any Decoder) throws {
@@ -250,15 +255,31 @@ public struct DataCheck: Hashable, Sendable, Codable {
         examplesSQL = try container.decodeIfPresent(String.self, forKey: .examplesSQL)
         description = try container.decode(String.self, forKey: .description)
         reads = try container.decodeIfPresent([String].self, forKey: .reads) ?? []
+        readsColumns = try container.decodeIfPresent([String: [String]].self, forKey: .readsColumns) ?? [:]
+    }
+
+    /// Checks without columns read store what they always did.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(part, forKey: .part)
+        try container.encode(table, forKey: .table)
+        try container.encode(countSQL, forKey: .countSQL)
+        try container.encodeIfPresent(examplesSQL, forKey: .examplesSQL)
+        try container.encode(description, forKey: .description)
+        try container.encode(reads, forKey: .reads)
+        if !readsColumns.isEmpty { try container.encode(readsColumns, forKey: .readsColumns) }
     }
 
     /// Creates a check.
-    public init(_ kind: Kind, table: String, count countSQL: String, examples examplesSQL: String? = nil, reads: [String] = [], _ description: String) {
+    public init(_ kind: Kind, table: String, count countSQL: String, examples examplesSQL: String? = nil, reads: [String] = [],
+                readsColumns: [String: [String]] = [:], _ description: String) {
         self.kind = kind
         self.table = table
         self.countSQL = countSQL
         self.examplesSQL = examplesSQL
         self.reads = reads
+        self.readsColumns = readsColumns
         self.description = description
     }
 }
@@ -355,6 +376,9 @@ public enum PinnedSQL {
         ]
         if let examples = check.examplesSQL { members.append(("examples", .string(examples))) }
         if !check.reads.isEmpty { members.append(("reads", .array(check.reads.map(JSONValue.string)))) }
+        if !check.readsColumns.isEmpty {
+            members.append(("readsColumns", .object(check.readsColumns.sorted { $0.key < $1.key }.map { ($0.key, .array($0.value.map(JSONValue.string))) })))
+        }
         if check.part != .expand { members.append(("part", .string(check.part.rawValue))) }
         return .object(members)
     }

@@ -13,7 +13,7 @@ extension ApplyEngine {
         let inputs = try DerivationInputs.read(context: desired.renderContext, others: desired.entities.map(\.structure), connection)
         let keys = PrimaryKeys.of(host: desired.host, entities: inputs.applied.values.map(\.structure))
         let tables = try Self.existingTables(connection)
-        return try verify(started, current: desired.entitiesByName, trustedKeys: trustedKeys, resuming: true, inputs: inputs, connection).map { verified, refusal in
+        return try verify(Self.keysAddedOnlineLast(started), current: desired.entitiesByName, trustedKeys: trustedKeys, resuming: true, inputs: inputs, connection).map { verified, refusal in
             var refusal = refusal
             if refusal == nil, try leftNoTrace(verified.item, applied: inputs.applied[verified.item.appliedName], primaryKeys: keys, tables: tables, connection) {
                 refusal = Refusal(itemId: verified.item.id, entity: verified.item.entity, code: .baseChanged,

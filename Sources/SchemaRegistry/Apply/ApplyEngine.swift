@@ -192,7 +192,17 @@ public struct ApplyEngine: Sendable {
                 if item.structure?.acl != nil || inputs.applied[item.appliedName]?.structure.acl != nil { prepared.secured.insert(item.id) }
             }
         }
-        return Self.holdingRenamesTogether(prepared, approved: items, applied: inputs.applied)
+        var held = Self.holdingRenamesTogether(prepared, approved: items, applied: inputs.applied)
+        held.accepted = Self.keysAddedOnlineLast(held.accepted)
+        return held
+    }
+
+    /// `items` with those that add foreign keys in online steps after the others, otherwise in
+    /// their order: such a key may need a unique index another item of the start builds online
+    /// (``QueueItem/onlineSteps`` run item by item).
+    static func keysAddedOnlineLast(_ items: [QueueItem]) -> [QueueItem] {
+        func addsKeysOnline(_ item: QueueItem) -> Bool { item.onlineSteps.contains { $0.phase == .addForeignKeys } }
+        return items.filter { !addsKeysOnline($0) } + items.filter(addsKeysOnline)
     }
 
     /// Refuses a change of an entity whose previous change is still being rolled out: the table has

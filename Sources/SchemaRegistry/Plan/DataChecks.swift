@@ -15,6 +15,13 @@ extension Registry {
             result.note = "\(missing) does not exist yet; the database checks it when the change runs"
             return result
         }
+        for (table, columns) in check.readsColumns.sorted(by: { $0.key < $1.key }) {
+            let live = try liveColumns(of: table, connection)
+            if let missing = columns.first(where: { !live.contains($0) }) {
+                result.note = "\(table).\(missing) does not exist yet; the database checks it when the change runs"
+                return result
+            }
+        }
         do {
             try rolledBack(connection) {
                 result.count = Int(try connection.query(check.countSQL, []).first?["count"]?.integer ?? 0)
@@ -33,6 +40,19 @@ extension Registry {
             }
         }
         return result
+    }
+
+    /// The columns `table` has now, named as ``ApplyEngine/existingTables(_:)`` names tables (a
+    /// table of another schema as `auth.users`).
+    static func liveColumns(of table: String, _ connection: any RegistryConnection) throws -> Set<String> {
+        let sql = connection.dialect == .postgresql
+            ? #"""
+              SELECT a.attname AS "name" FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE (CASE WHEN n.nspname = current_schema() THEN c.relname ELSE n.nspname || '.' || c.relname END) = ? AND c.relkind IN ('r', 'p')
+              AND a.attnum > 0 AND NOT a.attisdropped
+              """#
+            : #"SELECT "name" FROM pragma_table_info(?)"#
+        return Set(try connection.query(sql, [.text(table)]).compactMap { $0["name"]?.text })
     }
 
     /// Every check of `checks` that blocks the change, asked now: it finds rows making the change
