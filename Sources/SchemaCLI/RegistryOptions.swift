@@ -10,10 +10,11 @@ struct RegistryOptions: ParsableArguments {
                                valueName: "url"))
     var databaseURL: String?
 
-    /// The database location, from the option, then `DATABASE_URL`, then the default file.
+    /// The database location, from the option, then `DATABASE_URL`, then the default file; its
+    /// sessions search `packageSchema` of `schema.config.json` when the URL names no schema.
     func location(root: URL) throws -> DatabaseLocation {
         if let text = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"], !text.isEmpty {
-            return try DatabaseLocation.parse(text, root: root)
+            return try DatabaseLocation.parse(text, root: root).placingPackageTables(in: WorkspaceLoader(root: root).packageSchema())
         }
         return .defaultLocation(root: root)
     }

@@ -73,4 +73,58 @@ import Testing
         }
         #expect(models(back).sorted() == models(fragment).sorted(), "\(back)\n---\n\(fragment)")
     }
+
+    /// A multi-schema host whose package tables go to `app` (`packageSchema`): the merged schema
+    /// parses, every package model and enum says `@@schema("app")` (Prisma wants one on each), and
+    /// import-prisma, reading the merged schema with the same setting, carries the package model
+    /// back and leaves the models of other schemas in the host.
+    @Test func aMergedSchemaWithPackageModelsInTheAppSchemaParses() throws {
+        let base = """
+            datasource db {
+              provider = "postgresql"
+              url      = env("DATABASE_URL")
+              schemas  = ["app", "public"]
+            }
+
+            model User {
+              id String @id
+
+              @@schema("public")
+            }
+            """
+        var host = PrismaSchemaParser.parse(base, file: "schema.prisma").schema
+        host.packageSchema = "app"
+        let yaml = """
+            enums:
+              Status: [OPEN, DONE]
+            entities:
+              - name: Note
+                fields:
+                  id: { type: string, primary: true }
+                  userId: { type: string }
+                  status: { type: Status, default: OPEN }
+                relations:
+                  - { name: user, type: belongsTo, entity: User, field: userId }
+            """
+        let desired = TestSupport.desired(yaml, host: host)
+        let errors = desired.errors.map(\.message)
+        try #require(errors.isEmpty, "\(errors)")
+        let merged = PrismaArtifacts.merged(baseText: base, host: host, entities: desired.entities.map(\.structure), fingerprint: "f")
+        #expect(merged.components(separatedBy: #"@@schema("app")"#).count == 3, "\(merged)")
+        // The tree-sitter grammar knows no block attribute in an enum (`@@map` neither), which
+        // Prisma requires there under multi-schema (prisma/prisma#23081): the grammar reads the
+        // rest, our parser the enum's.
+        let enumAttribute = "  DONE\n\n  @@schema(\"app\")\n"
+        #expect(merged.contains(enumAttribute), "\(merged)")
+        #expect(PrismaSchemaParser.parse(merged, file: "schema.prisma").schema.enumSchemas["Status"] == "app")
+        let forGrammar = merged.replacingOccurrences(of: enumAttribute, with: "  DONE\n")
+        if let blocks = try PrismaGrammar.blocks(of: forGrammar) {
+            #expect(Set(blocks).isSuperset(of: ["model User", "model Note", "enum Status"]), "\(blocks)")
+        }
+        var again = PrismaSchemaParser.parse(merged, file: "schema.prisma").schema
+        again.packageSchema = "app"
+        let imported = PrismaImport.package(from: again)
+        #expect(imported.limits.count == 1 && imported.limits.contains { $0.hasPrefix("User: it lives in the database schema public") }, "\(imported.limits)")
+        #expect(imported.yaml.contains("- name: Note") && !imported.yaml.contains("- name: User"), "\(imported.yaml)")
+    }
 }

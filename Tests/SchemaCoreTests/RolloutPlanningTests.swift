@@ -143,3 +143,33 @@ struct DeploysSettingTests {
         }
     }
 }
+
+/// `"packageSchema"` in `schema.config.json`: carried by the host's schema under multi-schema,
+/// an error without it or when it is no schema name.
+struct PackageSchemaSettingTests {
+    @Test func theSettingPlacesPackageModelsOnlyUnderAMultiSchemaHost() throws {
+        try TestSupport.withTemporaryDirectory { root in
+            TestSupport.write(TestSupport.simpleEntities, to: "packages/shop/seed/schema/entities.yaml", in: root)
+            TestSupport.write("datasource db {\n  provider = \"postgresql\"\n  schemas  = [\"app\", \"public\"]\n}\n\nmodel User {\n  id String @id\n\n  @@schema(\"public\")\n}\n",
+                              to: "prisma/schema.prisma", in: root)
+            #expect(WorkspaceLoader(root: root).renderContext().host?.packageSchema == "public", "the default")
+            TestSupport.write(#"{"packageSchema": "app"}"#, to: "schema.config.json", in: root)
+            let loader = WorkspaceLoader(root: root)
+            #expect(loader.packageSchema() == "app")
+            #expect(loader.renderContext().host?.packageSchema == "app")
+            let loaded = loader.load()
+            #expect(loaded.baseSchema?.packageSchema == "app" && loaded.diagnostics.isEmpty, "\(loaded.diagnostics)")
+            #expect(PrismaArtifacts.fragment(DesiredState.resolve(loaded).entities.map(\.structure), host: loaded.baseSchema).contains(#"@@schema("app")"#))
+
+            TestSupport.write(#"{"packageSchema": ""}"#, to: "schema.config.json", in: root)
+            #expect(WorkspaceLoader(root: root).load().diagnostics.contains { $0.code == .metadataInvalid && $0.message.contains("'packageSchema' must be") })
+
+            // A host of one schema lives in the URL's ?schema=: the setting would place nothing.
+            TestSupport.write(#"{"packageSchema": "app"}"#, to: "schema.config.json", in: root)
+            TestSupport.write("datasource db {\n  provider = \"postgresql\"\n}\n\nmodel User {\n  id String @id\n}\n", to: "prisma/schema.prisma", in: root)
+            let single = WorkspaceLoader(root: root).load()
+            #expect(single.diagnostics.contains { $0.code == .metadataInvalid && $0.message.contains("multi-schema") && $0.hint?.contains("?schema=") == true },
+                    "\(single.diagnostics)")
+        }
+    }
+}

@@ -10,11 +10,15 @@ struct ImportPrismaCommand: AsyncParsableCommand {
 
     @Argument(help: "A Prisma schema file, or a schema folder (its .prisma files read as one schema, as Prisma reads them).") var file: String
     @Option(name: .customLong("model"), help: "Only this model (repeat for several).") var models: [String] = []
+    @Option(name: .customLong("package-schema"),
+            help: "Under multi-schema, the database schema of the models to carry over, as packageSchema in schema.config.json says (default: public).")
+    var packageSchema: String?
 
     func run() async throws {
         let console = Console.current
         try runReportingErrors {
-            let (schema, diagnostics) = try Self.read(file)
+            var (schema, diagnostics) = try Self.read(file)
+            if let packageSchema { schema.packageSchema = packageSchema }
             if !diagnostics.isEmpty {
                 console.printDiagnostics(diagnostics, root: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
                 throw ExitCode(ExitStatus.failure)

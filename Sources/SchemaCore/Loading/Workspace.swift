@@ -33,12 +33,17 @@ public struct WorkspaceConfiguration: Hashable, Sendable {
     /// `"deploys"`: whether an old version of the application serves while a new one starts
     /// (default `rolling`), which decides whether incompatible changes are rolled out (``Rollout``).
     public var deploys: Rollout.DeployStrategy
+    /// `"packageSchema"`: under a multi-schema host, the database schema package tables are made
+    /// in (one of the datasource's `schemas`; default `public`). The host's base schema carries it
+    /// (``PrismaSchema/packageSchema``), and the commands' PostgreSQL sessions search it.
+    public var packageSchema: String?
 
     /// Creates a configuration.
-    public init(extraRoles: [String] = [], identity: IdentitySource = .settings, deploys: Rollout.DeployStrategy = .rolling) {
+    public init(extraRoles: [String] = [], identity: IdentitySource = .settings, deploys: Rollout.DeployStrategy = .rolling, packageSchema: String? = nil) {
         self.extraRoles = extraRoles
         self.identity = identity
         self.deploys = deploys
+        self.packageSchema = packageSchema
     }
 
     /// Built-in and extra roles.

@@ -31,7 +31,7 @@ public struct WorkspaceLoader: Sendable {
     func loadWithinBudget(selected: [String], budget: Suggestion.Budget, threads: Int) -> Workspace {
         var diagnostics: [Diagnostic] = []
         let configuration = loadConfiguration(&diagnostics)
-        let baseSchema = loadBaseSchema(&diagnostics)
+        let baseSchema = placing(loadBaseSchema(&diagnostics), configuration, &diagnostics)
         let packagesDirectory = root.appendingPathComponent("packages")
         let available = packageDirectories(in: packagesDirectory)
         var names = available
@@ -188,7 +188,29 @@ public struct WorkspaceLoader: Sendable {
     public func renderContext() -> RenderContext {
         var ignored: [Diagnostic] = []
         let configuration = loadConfiguration(&ignored)
-        return RenderContext(host: loadBaseSchema(&ignored), identity: configuration.identity, deploys: configuration.deploys)
+        return RenderContext(host: placing(loadBaseSchema(&ignored), configuration, &ignored), identity: configuration.identity, deploys: configuration.deploys)
+    }
+
+    /// `packageSchema` of `schema.config.json`, read alone: what the commands' PostgreSQL
+    /// sessions search when the URL names no schema.
+    public func packageSchema() -> String? {
+        var ignored: [Diagnostic] = []
+        return loadConfiguration(&ignored).packageSchema
+    }
+
+    /// The host's schema with the configuration's `packageSchema`, which only a multi-schema host
+    /// can use (a host of one schema lives in the URL's `?schema=`, and so do package tables).
+    func placing(_ host: PrismaSchema?, _ configuration: WorkspaceConfiguration, _ diagnostics: inout [Diagnostic]) -> PrismaSchema? {
+        guard let packageSchema = configuration.packageSchema else { return host }
+        guard var host, !host.schemas.isEmpty else {
+            diagnostics.append(.error(.metadataInvalid, "'packageSchema' places package tables under a multi-schema host (schemas = [...] in its datasource), "
+                                        + "and \(host.map { "the host schema \($0.file)" } ?? "this workspace, which has no host schema,") has none",
+                                      hint: "remove 'packageSchema'; with one database schema, the URL's ?schema= places the host's tables and the package tables",
+                                      at: .start(of: display(root.appendingPathComponent("schema.config.json")))))
+            return host
+        }
+        host.packageSchema = packageSchema
+        return host
     }
 
     func loadConfiguration(_ diagnostics: inout [Diagnostic]) -> WorkspaceConfiguration {
@@ -226,7 +248,16 @@ public struct WorkspaceLoader: Sendable {
                                               at: .start(of: file)))
                 }
             }
-            return WorkspaceConfiguration(extraRoles: roles, identity: identity, deploys: deploys)
+            var packageSchema: String?
+            if let value = object["packageSchema"] {
+                if let text = value as? String, !text.isEmpty, text.utf8.count <= 63, !text.contains("\u{0}") {
+                    packageSchema = text
+                } else {
+                    diagnostics.append(.error(.metadataInvalid, "'packageSchema' must be the name of a database schema (1 to 63 bytes), one of the host datasource's schemas",
+                                              at: .start(of: file)))
+                }
+            }
+            return WorkspaceConfiguration(extraRoles: roles, identity: identity, deploys: deploys, packageSchema: packageSchema)
         }
     }
 

@@ -31,8 +31,8 @@ public enum PrismaImport {
         var lines = ["entities:"]
         var enums: Set<String> = []
         for model in chosen {
-            if let schema = model.databaseSchema, schema != PrimaryKeys.connectionSchema {
-                limits.append("\(model.name): it lives in the database schema \(schema) (@@schema); package tables are made in \(PrimaryKeys.connectionSchema); the model is not carried over")
+            if let databaseSchema = model.databaseSchema, databaseSchema != schema.packageSchema {
+                limits.append("\(model.name): it lives in the database schema \(databaseSchema) (@@schema); package tables are made in \(schema.packageSchema); the model is not carried over")
                 continue
             }
             guard carried[model.name] != nil else {
@@ -136,6 +136,10 @@ public enum PrismaImport {
                 } else {
                     limits.append("\(model.name): @@map(\(attribute.positional.first ?? "")) is not a table name entities.yaml accepts (letters, digits and '_', starting with a letter)")
                 }
+            case "schema":
+                // The package schema's own (a model of another is not carried over, above):
+                // generated models say it again (``PrismaSchema/packageSchema``).
+                continue
             default:
                 limits.append("\(model.name): @@\(attribute.name) has no equivalent in entities.yaml")
             }

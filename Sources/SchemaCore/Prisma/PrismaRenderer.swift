@@ -150,10 +150,11 @@ public struct PrismaRenderer: Sendable {
     }
 
     /// `@@schema("public")` when the host's datasource lists database schemas (Prisma's
-    /// multi-schema then wants one on every model and enum): package tables and types are made in
-    /// the connection's schema.
+    /// multi-schema then wants one on every model and enum): the schema package tables and types
+    /// are made in (``PrismaSchema/packageSchema``).
     var schemaLine: [String] {
-        host?.schemas.isEmpty == false ? ["  @@schema(\(PrismaText.string(PrimaryKeys.connectionSchema)))"] : []
+        guard let host, !host.schemas.isEmpty else { return [] }
+        return ["  @@schema(\(PrismaText.string(host.packageSchema)))"]
     }
 
     /// Fields that host models need so that relations from package entities are valid Prisma:

@@ -18,12 +18,23 @@ public struct PrismaSchema: Hashable, Sendable {
     /// The datasource's `schemas = ["public", "auth"]` (Prisma's multi-schema): when set, every
     /// model and enum says its database schema with `@@schema`, the package's ones too.
     public var schemas: [String] = []
+    /// The database schema package tables and enum types are made in, which their generated
+    /// models and enums name with `@@schema` under multi-schema: `public`, or `packageSchema`
+    /// of `schema.config.json` (one of ``schemas``). Host models of another schema are
+    /// referenced with theirs (`"public"."users"` from a package in `app`).
+    public var packageSchema: String = PrimaryKeys.connectionSchema
     /// Enum → its type's name in the database, for enums with `@@map`.
     public var enumTypeMaps: [String: String] = [:]
     /// Enum → its database schema, for enums whose `@@schema` is not the connection's (`public`).
     public var enumSchemas: [String: String] = [:]
     /// Enum → value → database label, for the values with `@map`.
     public var enumValueMaps: [String: [String: String]] = [:]
+    /// The database schema of the host's enum `type` as a package names it (`schema:`): its
+    /// `@@schema` when that is not `public`, and `public` itself when package tables and types are
+    /// made in another schema (``packageSchema``), whose sessions reach it only by that name.
+    public func databaseSchema(ofEnum type: String) -> String? {
+        enumSchemas[type] ?? (packageSchema == PrimaryKeys.connectionSchema ? nil : PrimaryKeys.connectionSchema)
+    }
     /// The database names of the enum types: what PostgreSQL calls them.
     public var enumTypesInDatabase: Set<String> { Set(enums.map { enumTypeMaps[$0] ?? $0 }) }
     /// The file the schema was read from.

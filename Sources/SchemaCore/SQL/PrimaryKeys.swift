@@ -8,7 +8,7 @@ public enum PrimaryKeys {
             if let key = model.primaryKey.first { keys[model.name] = model.field(named: key)?.columnName ?? key }
             if model.primaryKey.count > 1 { keys[compoundKeyKey(model.name)] = model.primaryKey.map { model.field(named: $0)?.columnName ?? $0 }.joined(separator: "\u{0}") }
             if model.tableName != model.name { keys[tableKey(model.name)] = model.tableName }
-            if let schema = model.databaseSchema, schema != connectionSchema { keys[schemaKey(model.name)] = schema }
+            if let schema = model.databaseSchema, schema != host?.packageSchema { keys[schemaKey(model.name)] = schema }
             for field in model.fields where field.columnName != field.name { keys[columnKey(model.name, field.name)] = field.columnName }
         }
         if host?.emulatesRelations == true { keys[emulatedRelationsKey] = "prisma" }
@@ -40,7 +40,8 @@ public enum PrimaryKeys {
         (keys[schemaKey(target)].map { quote($0) + "." } ?? "") + quote(table(target, in: keys))
     }
 
-    /// The database schema package tables are made in: the connection's, which hosts call `public`.
+    /// The database schema package tables are made in by default: the connection's, which hosts
+    /// call `public` (a multi-schema host may choose another, ``PrismaSchema/packageSchema``).
     public static let connectionSchema = "public"
 
     /// The column a relation's target keeps `field` in: its `@map`/`map:` name, else `field`.

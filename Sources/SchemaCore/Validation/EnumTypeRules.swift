@@ -9,7 +9,7 @@ enum EnumTypeRules {
         // Database type name → the enums declared under it: two enums may not share one type.
         var databaseNames: [String: Set<String>] = [:]
         for type in host?.enums ?? [] {
-            databaseNames[EnumNames.qualified(host?.enumTypeMaps[type] ?? type, schema: host?.enumSchemas[type]), default: []].insert(type)
+            databaseNames[EnumNames.qualified(host?.enumTypeMaps[type] ?? type, schema: host?.databaseSchema(ofEnum: type)), default: []].insert(type)
         }
         for name in byName.keys.sorted() {
             for definition in byName[name] ?? [] {
@@ -26,7 +26,7 @@ enum EnumTypeRules {
             guard let uses = declarations[type], let first = uses.first else { continue }
             let reference: (values: [String], names: EnumNames, origin: String)
             if let hostValues = host?.enumValues[type] {
-                reference = (hostValues, EnumNames(type: host?.enumTypeMaps[type], values: host?.enumValueMaps[type] ?? [:], schema: host?.enumSchemas[type]),
+                reference = (hostValues, EnumNames(type: host?.enumTypeMaps[type], values: host?.enumValueMaps[type] ?? [:], schema: host?.databaseSchema(ofEnum: type)),
                              "the host schema's enum \(type)")
             } else {
                 reference = (first.values, EnumNames(first.field), "\(first.packageId)'s \(type)")

@@ -5,10 +5,10 @@ enum HostSchemaRules {
         guard let host else { return ([], []) }
         var overlaps: [ValidationReport.HostOverlap] = []
         var diagnostics: [Diagnostic] = []
-        if !host.schemas.isEmpty, !host.schemas.contains(PrimaryKeys.connectionSchema), let first = byName.keys.sorted().first, let definition = byName[first]?.first {
+        if !host.schemas.isEmpty, !host.schemas.contains(host.packageSchema), let first = byName.keys.sorted().first, let definition = byName[first]?.first {
             diagnostics.append(.error(.hostSchemasWithoutPublic,
-                                      "the host's datasource lists the database schemas \(host.schemas.joined(separator: ", ")) (\(host.file)); package tables are made in \(PrimaryKeys.connectionSchema), which Prisma would then not see",
-                                      hint: "add \"\(PrimaryKeys.connectionSchema)\" to the datasource's schemas", at: definition.entity.location))
+                                      "the host's datasource lists the database schemas \(host.schemas.joined(separator: ", ")) (\(host.file)); package tables are made in \(host.packageSchema), which Prisma would then not see",
+                                      hint: "add \"\(host.packageSchema)\" to the datasource's schemas, or set \"packageSchema\" in schema.config.json to one of them", at: definition.entity.location))
         }
         for name in byName.keys.sorted() {
             guard let group = byName[name], let model = host.model(named: name) else { continue }

@@ -13,6 +13,7 @@ public enum Validator {
     }
 
     static func validateWithinBudget(_ workspace: Workspace, budget: Suggestion.Budget, threads: Int) -> ValidationReport {
+        let workspace = workspace.namingHostEnumSchemas()
         var diagnostics = workspace.diagnostics
         let catalog = EntityCatalog(workspace: workspace)
         let roles = workspace.configuration.knownRoles
@@ -102,5 +103,27 @@ public enum Validator {
     /// The rename hints of an entity as written: new column name → old column name (`renamedFrom:`).
     static func renameHints(of entity: Entity) -> [String: String] {
         Dictionary(entity.fields.compactMap { field in field.renamedFrom.map { (field.name, $0) } }, uniquingKeysWith: { first, _ in first })
+    }
+}
+
+extension Workspace {
+    /// The packages with every field that uses a host enum naming its database schema as the host
+    /// places it (``PrismaSchema/databaseSchema(ofEnum:)``), where the field leaves it out: under
+    /// a multi-schema host whose package tables are made outside `public`, a host enum of `public`
+    /// is `public`'s, not a type of the package schema (the SQL names it `"public"."Role"`).
+    /// Unchanged (and every checksum with it) when package tables are made in `public`.
+    func namingHostEnumSchemas() -> Workspace {
+        guard let host = baseSchema, host.packageSchema != PrimaryKeys.connectionSchema else { return self }
+        var workspace = self
+        for p in workspace.packages.indices {
+            for e in workspace.packages[p].entities.indices {
+                for f in workspace.packages[p].entities[e].fields.indices {
+                    let field = workspace.packages[p].entities[e].fields[f]
+                    guard field.enumSchema == nil, let type = field.enumType, host.enumValues[type] != nil, host.enumSchemas[type] == nil else { continue }
+                    workspace.packages[p].entities[e].fields[f].enumSchema = host.databaseSchema(ofEnum: type)
+                }
+            }
+        }
+        return workspace
     }
 }

@@ -16,19 +16,24 @@ public struct FragmentFile: Sendable {
     /// Where to keep the merged schema (base schema, back-relation fields, package models) in
     /// step as well, by the same fingerprint; nil keeps none.
     public var mergedURL: URL?
+    /// `packageSchema` of schema.config.json: the schema the package models say under a
+    /// multi-schema host (``PrismaSchema/packageSchema``); part of the fingerprint when set.
+    public var packageSchema: String?
 
     /// A fragment at `url` for the base schema at `baseSchemaURL`, and a merged schema at `mergedURL` when given.
-    public init(url: URL, baseSchemaURL: URL, mergedURL: URL? = nil) {
+    public init(url: URL, baseSchemaURL: URL, mergedURL: URL? = nil, packageSchema: String? = nil) {
         self.url = url
         self.baseSchemaURL = baseSchemaURL
         self.mergedURL = mergedURL
+        self.packageSchema = packageSchema
     }
 
     /// The default fragment of a workspace: `root/prisma/generated-from-packages.prisma`, with the
     /// base schema at `base` or `root/prisma/schema.prisma`, and a merged schema at `merged` when given.
     public static func inWorkspace(root: URL, base: URL?, merged: URL? = nil) -> FragmentFile {
         FragmentFile(url: root.appendingPathComponent("prisma/generated-from-packages.prisma"),
-                     baseSchemaURL: base ?? root.appendingPathComponent("prisma/schema.prisma"), mergedURL: merged)
+                     baseSchemaURL: base ?? root.appendingPathComponent("prisma/schema.prisma"), mergedURL: merged,
+                     packageSchema: WorkspaceLoader(root: root).packageSchema())
     }
 
     /// What a refresh wrote.
@@ -53,7 +58,7 @@ public struct FragmentFile: Sendable {
         if mergedURL != nil, baseText == nil {
             throw SchemaError(.usage, "a merged schema needs the host's base schema, and \(baseSchemaURL.path) cannot be read")
         }
-        let current = PrismaArtifacts.fingerprint(applied: try registry.appliedDigest(), baseSchemaText: baseText)
+        let current = PrismaArtifacts.fingerprint(applied: try registry.appliedDigest(), baseSchemaText: fingerprinted(baseText))
         let stale = ([url] + (mergedURL.map { [$0] } ?? [])).filter { file in
             Self.header(of: file).flatMap(PrismaArtifacts.recordedFingerprint(in:)) != current
         }
@@ -62,8 +67,15 @@ public struct FragmentFile: Sendable {
     }
 
     /// The fingerprint of the files rendered from `applied` and the base schema `baseText`.
-    static func fingerprint(of applied: [AppliedEntity], baseText: String?) -> String {
-        PrismaArtifacts.fingerprint(applied: AppliedDigest(applied), baseSchemaText: baseText)
+    func fingerprint(of applied: [AppliedEntity], baseText: String?) -> String {
+        PrismaArtifacts.fingerprint(applied: AppliedDigest(applied), baseSchemaText: fingerprinted(baseText))
+    }
+
+    /// The base schema's text with the package schema, when one is set: a new setting makes the
+    /// files stale (without it, the fingerprints stay what they were).
+    func fingerprinted(_ baseText: String?) -> String? {
+        guard let packageSchema else { return baseText }
+        return (baseText ?? "") + "\n// packageSchema: " + packageSchema
     }
 
     /// The first few lines of the file, where the fingerprint is: the restart path reads no more.
@@ -77,7 +89,7 @@ public struct FragmentFile: Sendable {
     @discardableResult
     public func write(_ applied: [AppliedEntity], baseText: String?) throws -> Written {
         let host = parseHost(baseText)
-        let fingerprint = Self.fingerprint(of: applied, baseText: baseText)
+        let fingerprint = fingerprint(of: applied, baseText: baseText)
         let entities = applied.map(\.structure)
         try TextFile.write(PrismaArtifacts.fragment(entities, host: host, fingerprint: fingerprint), to: url)
         let merged = try writeMerged(entities, baseText: baseText, host: host, fingerprint: fingerprint)
@@ -90,7 +102,7 @@ public struct FragmentFile: Sendable {
     /// - Returns: the merged schema's location, or nil when none was written.
     @discardableResult
     public func writeMerged(_ applied: [AppliedEntity], baseText: String?) throws -> URL? {
-        try writeMerged(applied.map(\.structure), baseText: baseText, host: parseHost(baseText), fingerprint: Self.fingerprint(of: applied, baseText: baseText))
+        try writeMerged(applied.map(\.structure), baseText: baseText, host: parseHost(baseText), fingerprint: fingerprint(of: applied, baseText: baseText))
     }
 
     func writeMerged(_ entities: [CanonicalEntity], baseText: String?, host: PrismaSchema?, fingerprint: String) throws -> URL? {
@@ -101,7 +113,11 @@ public struct FragmentFile: Sendable {
 
     /// The host schema parsed from `baseText` (the base schema file's text), named as that file.
     public func parseHost(_ baseText: String?) -> PrismaSchema? {
-        baseText.map { PrismaSchemaParser.parse($0, file: baseSchemaURL.lastPathComponent).schema }
+        baseText.map { text in
+            var host = PrismaSchemaParser.parse(text, file: baseSchemaURL.lastPathComponent).schema
+            if let packageSchema, !host.schemas.isEmpty { host.packageSchema = packageSchema }
+            return host
+        }
     }
 }
 

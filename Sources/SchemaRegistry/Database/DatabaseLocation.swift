@@ -200,15 +200,30 @@ public struct PostgresTLS: Equatable, Sendable {
 extension DatabaseLocation {
     /// Refuses a PostgreSQL URL whose `schema=` is not where a multi-schema host's Prisma Client
     /// looks for package tables. With `schemas = [...]` in the host's datasource every model says
-    /// its database schema (`@@schema`), the generated package models `@@schema("public")`; package
-    /// tables made in the URL's schema would be where neither Prisma Client nor Prisma Migrate looks.
+    /// its database schema (`@@schema`), the generated package models
+    /// `@@schema("<packageSchema>")` (``PrismaSchema/packageSchema``, default `public`); package
+    /// tables made in another schema would be where neither Prisma Client nor Prisma Migrate looks.
     /// Pure: checked before anything is opened.
     public func requireSchema(matching host: PrismaSchema?) throws {
-        guard case .postgres(let server) = self, let schema = server.schema, schema != PrimaryKeys.connectionSchema,
-              let host, !host.schemas.isEmpty else { return }
+        guard case .postgres(let server) = self, let schema = server.schema, let host, !host.schemas.isEmpty, schema != host.packageSchema else { return }
         throw SchemaError(.usage, "the database URL names schema=\(TerminalText.escape(schema, limit: 80)), but \(TerminalText.escape(host.file, limit: 200)) uses Prisma's "
                           + "multi-schema (schemas = [\(host.schemas.map { TerminalText.escape($0, limit: 80) }.joined(separator: ", "))]), where every model says its schema with @@schema "
-                          + "and the package models say @@schema(\"\(PrimaryKeys.connectionSchema)\"): package tables made in \(TerminalText.escape(schema, limit: 80)) would be where "
-                          + "Prisma does not look. Remove schema= from the URL (with multi-schema, @@schema places every model); nothing was done")
+                          + "and the package models say @@schema(\"\(TerminalText.escape(host.packageSchema, limit: 80))\"): package tables made in \(TerminalText.escape(schema, limit: 80)) would be where "
+                          + "Prisma does not look. Remove schema= from the URL (with multi-schema, @@schema places every model; \"packageSchema\" in schema.config.json "
+                          + "chooses the package tables' schema); nothing was done")
+    }
+
+    /// This location with its sessions searching `packageSchema` (schema.config.json's, under a
+    /// multi-schema host) when the URL names no schema itself: package tables are made there, and
+    /// drift, data checks and the review page look there. SQLite and a URL with `schema=` are
+    /// returned as they are (``requireSchema(matching:)`` checks the latter).
+    public func placingPackageTables(in packageSchema: String?) throws -> DatabaseLocation {
+        guard case .postgres(var server) = self, server.schema == nil, let packageSchema, packageSchema != PrimaryKeys.connectionSchema else { return self }
+        if packageSchema == server.registrySchema {
+            throw SchemaError(.usage, "packageSchema in schema.config.json and registry_schema= name the same schema, '\(TerminalText.escape(packageSchema, limit: 80))': "
+                              + "the registry keeps its tables apart from the application's")
+        }
+        server.schema = packageSchema
+        return .postgres(server)
     }
 }
