@@ -168,8 +168,10 @@ import Testing
                 // Its way back (a renamed relation's) drops the new table once every pair is copied back.
                 || change.structure?.isJoinTable == true && statement.part == .rollback && statement.sql == #"DROP TABLE "\#(change.entity)""#
         case "ban-drop-function":
-            // The trigger function a rolled-out rename installs, removed by its contract or rollback.
+            // The trigger function a rolled-out rename installs, removed by its contract or rollback;
+            // the one mirroring a moved join table's writes during its online copy, removed with the old table.
             statement.sql.contains(ConstraintName.columnSync(change.entity, in: .postgresql))
+                || change.renamedFrom.map { statement.stage == .finish && statement.sql.contains(ConstraintName.joinMove($0, in: .postgresql)) } == true
         case "adding-field-with-default":
             // A column whose default is per row (`dbgenerated("gen_random_uuid()")`): the table
             // rewrite RW101 names, approved with `--allow-rewrite`.

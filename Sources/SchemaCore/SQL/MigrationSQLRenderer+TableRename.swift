@@ -127,7 +127,9 @@ extension MigrationSQLRenderer {
     }
 
     /// Copies the rows of the join table `old` into `new` (``DerivedChange/movingJoinTable(from:to:swapped:renderer:rollout:)``),
-    /// each column into the other when the sides `swapped`. On PostgreSQL the old table is locked
+    /// each column into the other when the sides `swapped`, in one transaction (SQLite; and the
+    /// way back of a rolled-out move on PostgreSQL, whose start copies online,
+    /// ``mirroredJoinCopy(from:to:swapped:)``). On PostgreSQL the old table is locked
     /// against writes first, until the transaction drops it: reads go on, and no row written
     /// after the copy is lost with the table; the roles that could use it get the same rights
     /// on the new one.
@@ -147,5 +149,41 @@ extension MigrationSQLRenderer {
         DataCheck(.violations, table: old, count: #"SELECT COUNT(*) AS "count" FROM pg_policy WHERE polrelid = CAST(\#(dialect.literal(q(old))) AS regclass)"#,
                   "policies of \(old) (row-level security), which the copy into \(new) would leave behind; drop them, apply, and make them again on \(new)"
                     + (swapped ? ", whose columns A and B hold each other's keys" : ""))
+    }
+
+    /// The online form of ``copyJoinRows(from:to:swapped:)`` (PostgreSQL): no lock that blocks
+    /// the application's writes while the pairs are copied, however many there are.
+    ///
+    /// In the first transaction, beside the new table, a trigger on `old` makes every write to it
+    /// (by the running version) the same write to `new`; online, the pairs are copied in batches of
+    /// pages, each locking its rows `FOR SHARE` so that a pair deleted meanwhile is either not
+    /// copied or deleted again by the trigger once the batch commits, and a pair already there is
+    /// left (`ON CONFLICT DO NOTHING`: a batch runs again safely after a crash); in the item's last
+    /// transaction the function goes with the old table (``dropJoinMirror(from:)``). The function
+    /// keeps the search path it was made with, so every role's writes reach the same table.
+    func mirroredJoinCopy(from old: String, to new: String, swapped: Bool) -> [SQLStatement] {
+        let name = q(ConstraintName.joinMove(old, in: dialect))
+        let (a, b) = swapped ? (q("B"), q("A")) : (q("A"), q("B"))
+        let body = "BEGIN IF TG_OP <> 'INSERT' THEN DELETE FROM \(q(new)) WHERE \(q("A")) = OLD.\(a) AND \(q("B")) = OLD.\(b); END IF; "
+            + "IF TG_OP <> 'DELETE' THEN INSERT INTO \(q(new)) (\(q("A")), \(q("B"))) VALUES (NEW.\(a), NEW.\(b)) ON CONFLICT DO NOTHING; END IF; "
+            + "RETURN NULL; END"
+        let catalog = LockImpact("SHARE ROW EXCLUSIVE", on: old, work: .catalog)
+        let first = "CAST($1 AS bigint)", end = "CAST($1 AS bigint) + CAST($2 AS bigint)"
+        let pairs = #"SELECT \#(a) AS "A", \#(b) AS "B" FROM \#(q(old)) WHERE "ctid" >= CAST('(' || \#(first) || ',0)' AS tid) "#
+            + #"AND "ctid" < CAST('(' || (\#(end)) || ',0)' AS tid) FOR SHARE"#
+        let batch = #"WITH "copied" AS (INSERT INTO \#(q(new)) ("A", "B") SELECT "A", "B" FROM (\#(pairs)) AS "pairs" ON CONFLICT DO NOTHING RETURNING 1) "#
+            + #"SELECT COUNT(*) AS "filled", pg_relation_size(CAST(\#(dialect.literal(q(old))) AS regclass)) / current_setting('block_size')::bigint AS "pages" FROM "copied""#
+        return [
+            SQLStatement(.tables, grantsLike(old, on: new)),
+            SQLStatement(.tables, "CREATE FUNCTION \(name)() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $mirror$ \(body) $mirror$"),
+            SQLStatement(.tables, "CREATE TRIGGER \(name) AFTER INSERT OR UPDATE OR DELETE ON \(q(old)) FOR EACH ROW EXECUTE FUNCTION \(name)()", lock: catalog),
+            SQLStatement(.tables, batch, stage: .online, execution: .pageBatches, lock: LockImpact("ROW SHARE", on: old, work: .batches)),
+        ]
+    }
+
+    /// The function of ``mirroredJoinCopy(from:to:swapped:)``, dropped after the old table (whose
+    /// drop takes its triggers), in the item's last transaction.
+    func dropJoinMirror(from old: String) -> SQLStatement {
+        SQLStatement(.dropTables, "DROP FUNCTION IF EXISTS \(q(ConstraintName.joinMove(old, in: dialect)))()", stage: .finish)
     }
 }

@@ -170,6 +170,12 @@ public enum ConstraintName {
         hashed(table, "_sync_", dialect)
     }
 
+    /// The trigger, and its function, that mirror the writes to a join table into the table it
+    /// moves to while its pairs are copied online.
+    public static func joinMove(_ table: String, in dialect: SQLDialect) -> String {
+        hashed(table, "_move_", dialect)
+    }
+
     /// The temporary table in which the swap of a widened primary key keeps the foreign keys that
     /// point at the key while it moves them (dropped at commit).
     public static func incomingKeys(_ table: String, in dialect: SQLDialect) -> String {

@@ -118,6 +118,13 @@ public struct SQLStatement: Hashable, Sendable, Codable {
         self.part = part
     }
 
+    /// This statement in the item's last transaction (``Stage/finish``).
+    public var finishing: SQLStatement {
+        var statement = self
+        statement.stage = .finish
+        return statement
+    }
+
     /// This statement as part `part` of a rolled-out change.
     public func inPart(_ part: Part) -> SQLStatement {
         var statement = self

@@ -36,6 +36,9 @@ extension ApplyEngine {
         switch item.action {
         case .create:
             return !tables.contains(item.tableName)
+        case .alter where item.renamedFrom != nil && tables.contains(item.tableName):
+            // A join table moved online: the first transaction made the new table beside the old.
+            return false
         case .alter, .repair, .drop:
             guard let applied else { return false }
             return try Registry.drift(of: applied.structure, primaryKeys: primaryKeys, connection).isEmpty
