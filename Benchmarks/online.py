@@ -14,7 +14,8 @@ open on the table while the apply starts, with the default lock timeout and with
 Environment: SCHEMA_ONLINE_ROWS (default 2000000), SCHEMA_ONLINE_RATE (400), SCHEMA_ONLINE_CLIENTS (8),
 SCHEMA_ONLINE_ONLY (comma-separated class names to run; ROLLED_OUT classes run with rolling deploys;
 "backfill" runs the backfill against its floor; "key" widens an autoincrement key and the column of
-another table that references it, through expand and `complete`, each measured).
+another table that references it, through expand and `complete`, each measured; "join" moves a
+join table of as many pairs under a new name, against the copy in one transaction it replaced).
 """
 import glob, os, re, shutil, subprocess, sys, tempfile, time
 
@@ -366,9 +367,99 @@ def key_widening(work, deploys):
     psql(PG, f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
 
 
+JOIN_BEFORE = """entities:
+  - name: Post
+    fields:
+      id: { type: string, primary: true }
+    relations:
+      - { name: tags, type: manyToMany, entity: Tag }
+  - name: Tag
+    fields:
+      id: { type: int, primary: true }
+    relations:
+      - { name: posts, type: manyToMany, entity: Post }
+"""
+# The relation named, its pairs moved to `_Tagging` (same sides, so the floor can copy them as they are).
+JOIN_AFTER = JOIN_BEFORE.replace("entity: Tag }", "entity: Tag, relationName: Tagging, renamedFrom: PostToTag }").replace(
+    "entity: Post }", "entity: Post, relationName: Tagging }")
+# The running version deletes a seeded pair or adds a pair of a tag the seed does not use.
+JOIN_DELETE_SQL = """\\set id random(1, {rows})
+DELETE FROM "_PostToTag" WHERE "A" = 'p' || :id AND "B" = :id % 1000 + 1;
+"""
+JOIN_INSERT_SQL = """\\set id random(1, {rows})
+\\set t random(1001, 2000)
+INSERT INTO "_PostToTag" ("A", "B") VALUES ('p' || :id, :t);
+"""
+# What a move did before it ran online: the copy in one transaction, the old table locked against writes.
+JOIN_FLOOR = ("""BEGIN; LOCK TABLE "_PostToTag" IN EXCLUSIVE MODE; CREATE TABLE "_Tagging" (LIKE "_PostToTag" INCLUDING ALL);
+                 INSERT INTO "_Tagging" SELECT * FROM "_PostToTag"; COMMIT;""")
+
+
+def join_move(work):
+    """A join table of ROWS pairs moved under a new name (rolling deploys: the running version keeps
+    writing the old name) while pgbench deletes and adds pairs through it: the start (`apply`: the
+    online copy, then the old name a view) and `complete`, each measured; and the floor the move
+    had before, the copy in one transaction under EXCLUSIVE, on a copy of the same database."""
+    psql(PG, "DROP DATABASE IF EXISTS online_join", "CREATE DATABASE online_join")
+    url = f"{ADMIN_URL}/online_join"
+    root = workspace(work, JOIN_BEFORE, "rolling")
+    for args in (["admin", "add", "bench"], ["scan"], ["approve", "all", "--as", "bench"], ["apply", "--no-generate"]):
+        schema(url, root, *args)
+    started = time.time()
+    psql(url, f"""INSERT INTO "Post" ("id") SELECT 'p' || g FROM generate_series(1, {ROWS}) AS g""",
+         """INSERT INTO "Tag" ("id") SELECT g FROM generate_series(1, 2000) AS g""",
+         f"""INSERT INTO "_PostToTag" ("A", "B") SELECT 'p' || g, g % 1000 + 1 FROM generate_series(1, {ROWS}) AS g""", "VACUUM ANALYZE")
+    print(f"join: {ROWS} pairs in {time.time() - started:.0f} s", file=sys.stderr)
+    psql(PG, "DROP DATABASE IF EXISTS online_join_floor", "CREATE DATABASE online_join_floor TEMPLATE online_join")
+    floor_url = f"{ADMIN_URL}/online_join_floor"
+    root = workspace(work, JOIN_AFTER, "rolling")
+    schema(url, root, "scan")
+    schema(url, root, "approve", "all", "--as", "bench")
+    rows = []
+    for label, target, steps in [("floor: the copy in one transaction under EXCLUSIVE (the move before)", floor_url, [("psql", None)]),
+                                 ("the move: apply (online copy, old name a view)", url, [("apply", ["apply", "--no-generate"])]),
+                                 ("the move: complete (the view dropped)", url, [("complete", ["complete", "--all", "--as", "bench", "--no-generate"])])]:
+        bench, prefix = start_load(work, target, JOIN_DELETE_SQL.format(rows=ROWS), JOIN_INSERT_SQL.format(rows=ROWS), 600)
+        load_start = time.time()
+        time.sleep(WARMUP)
+        begun = time.time()
+        if steps[0][1] is None:
+            outcome = run(["psql", target, "-q", "-v", "ON_ERROR_STOP=1", "-c", JOIN_FLOOR], check=False)
+        else:
+            outcome = schema(target, root, *steps[0][1], check=False)
+        ended = time.time()
+        time.sleep(TAIL)
+        bench.send_signal(2)
+        try:
+            printed = "".join(bench.communicate(timeout=30))
+        except subprocess.TimeoutExpired:
+            bench.kill()
+            printed = ""
+        samples = pgbench_logs(prefix)
+        before = [latency for done, latency, _ in samples if load_start + 2 <= done < begun]
+        during = [latency for done, latency, _ in samples if begun <= done <= ended + 0.5]
+        failed = re.findall(r"number of failed transactions: (\d+)", printed)
+        result = "done" if outcome.returncode == 0 else f"exit {outcome.returncode}: {outcome.stderr[-300:]}"
+        rows.append(f"| {label} | {ended - begun:.1f} s | {percentile(before, 0.99):.1f} → {percentile(during, 0.99):.1f} ms | "
+                    f"{max(during, default=float('nan')):.0f} ms | {seconds_without_writes(samples, begun, ended)} | "
+                    f"{result}; failed transactions: {', '.join(failed) if failed else 'none reported'} |")
+    pairs = run(["psql", url, "-At", "-c", """SELECT (SELECT count(*) FROM "_Tagging") || ' pairs in _Tagging; '
+                                             || (SELECT count(*) FROM pg_class WHERE relname = '_PostToTag') || ' relation named _PostToTag'"""]).stdout.strip()
+    print(f"\n{ROWS:,} pairs; pgbench -R {RATE} -c {CLIENTS}: the running version deletes a pair or adds one, half each, through `_PostToTag`.\n")
+    print("| how | time | write p99 before → during | write max during | seconds with no write | outcome |")
+    print("|---|---|---|---|---|---|")
+    for row in rows:
+        print(row)
+    print(f"|  | after complete: {pairs} | | | | |")
+    psql(PG, "DROP DATABASE IF EXISTS online_join WITH (FORCE)", "DROP DATABASE IF EXISTS online_join_floor WITH (FORCE)")
+
+
 def main():
     with tempfile.TemporaryDirectory() as work:
         only = [name.strip() for name in os.environ.get("SCHEMA_ONLINE_ONLY", "").split(",") if name.strip()]
+        if only == ["join"]:
+            join_move(work)
+            return
         if only == ["key"]:
             print(f"\n{ROWS:,} events and {ROWS:,} tags; pgbench -R {RATE} -c {CLIENTS}: an UPDATE of an event and an INSERT of an event with its tag, half each.\n")
             print("| how | time | write p99 before → during | write max during | seconds with no write | outcome |")

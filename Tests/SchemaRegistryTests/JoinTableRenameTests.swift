@@ -26,6 +26,9 @@ import Testing
     /// Tag renamed to Category: `_PostToTag` becomes `_CategoryToPost`, and `A` (was the post) is now the category.
     static let v2 = v1.replacingOccurrences(of: "  - name: Tag\n", with: "  - name: Category\n    renamedFrom: Tag\n")
         .replacingOccurrences(of: "entity: Tag }", with: "entity: Category }")
+    /// The relation named `Tagging` with `renamedFrom:`: `_PostToTag` moves to `_Tagging`, same sides.
+    static let tagging = v1.replacingOccurrences(of: "entity: Tag }", with: "entity: Tag, relationName: Tagging, renamedFrom: PostToTag }")
+        .replacingOccurrences(of: "entity: Post }", with: "entity: Post, relationName: Tagging }")
     /// Then Post renamed to Zine: `_CategoryToZine`, the sides in the same order.
     static let v3 = v2.replacingOccurrences(of: "  - name: Post\n", with: "  - name: Zine\n    renamedFrom: Post\n")
         .replacingOccurrences(of: "entity: Post }", with: "entity: Zine }")
@@ -63,6 +66,15 @@ import Testing
     static func pairs(_ join: String, _ database: any RegistryDatabase) throws -> [String] {
         try database.withLockedTransaction { connection in
             try connection.query(#"SELECT CAST("A" AS TEXT) || ':' || CAST("B" AS TEXT) AS "pair" FROM "\#(join)" ORDER BY 1"#, []).compactMap { $0["pair"]?.text }
+        }
+    }
+
+    /// Posts and tags `1…count`, and the pairs p1–1, p1–2 and p2–1.
+    static func seed(_ database: any RegistryDatabase, count: Int) throws {
+        try database.withLockedTransaction { connection in
+            try connection.execute(#"INSERT INTO "Post" ("id") VALUES "# + (1...count).map { "('p\($0)')" }.joined(separator: ", "))
+            try connection.execute(#"INSERT INTO "Tag" ("id") VALUES "# + (1...count).map { "(\($0))" }.joined(separator: ", "))
+            try connection.execute(#"INSERT INTO "_PostToTag" ("A", "B") VALUES ('p1', 1), ('p1', 2), ('p2', 1)"#)
         }
     }
 
@@ -106,11 +118,7 @@ import Testing
         let (database, registry, outcome) = try Registry.applied(try Desired.from(["blog": Self.v1], deploys: .recreate), on: backend)
         defer { database.close() }
         #expect(outcome.applied.count == 3)
-        try database.withLockedTransaction { connection in
-            try connection.execute(#"INSERT INTO "Post" ("id") VALUES ('p1'), ('p2')"#)
-            try connection.execute(#"INSERT INTO "Tag" ("id") VALUES (1), (2)"#)
-            try connection.execute(#"INSERT INTO "_PostToTag" ("A", "B") VALUES ('p1', 1), ('p1', 2), ('p2', 1)"#)
-        }
+        try Self.seed(database, count: 2)
 
         // The sides swap: the posts move from A to B.
         let swapped = try Self.apply(Self.v2, registry)
@@ -158,14 +166,8 @@ import Testing
         let registry = Registry(database: database)
         try registry.addAdmin("alice", by: nil)
         _ = try Self.apply(Self.v1, registry)
-        try database.withLockedTransaction { connection in
-            try connection.execute(#"INSERT INTO "Post" ("id") VALUES ('p1'), ('p2'), ('p3')"#)
-            try connection.execute(#"INSERT INTO "Tag" ("id") VALUES (1), (2), (3)"#)
-            try connection.execute(#"INSERT INTO "_PostToTag" ("A", "B") VALUES ('p1', 1), ('p1', 2), ('p2', 1)"#)
-        }
-        let relationRenamed = Self.v1.replacingOccurrences(of: "entity: Tag }", with: "entity: Tag, relationName: Tagging, renamedFrom: PostToTag }")
-            .replacingOccurrences(of: "entity: Post }", with: "entity: Post, relationName: Tagging }")
-        let (yaml, join) = sideRenamed ? (Self.v2, "_CategoryToPost") : (relationRenamed, "_Tagging")
+        try Self.seed(database, count: 3)
+        let (yaml, join) = sideRenamed ? (Self.v2, "_CategoryToPost") : (Self.tagging, "_Tagging")
         // `tag:post` when the sides swap, `post:tag` when they keep their order.
         func pair(_ post: String, _ tag: Int) -> String { sideRenamed ? "\(tag):\(post)" : "\(post):\(tag)" }
         let desired = try Desired.from(["blog": yaml], deploys: .recreate)
@@ -210,13 +212,8 @@ import Testing
     func aRenamedRelationKeepsItsPairs(_ backend: Backend) throws {
         let (database, registry, _) = try Registry.applied(try Desired.from(["blog": Self.v1], deploys: .recreate), on: backend)
         defer { database.close() }
-        try database.withLockedTransaction { connection in
-            try connection.execute(#"INSERT INTO "Post" ("id") VALUES ('p1'), ('p2')"#)
-            try connection.execute(#"INSERT INTO "Tag" ("id") VALUES (1), (2)"#)
-            try connection.execute(#"INSERT INTO "_PostToTag" ("A", "B") VALUES ('p1', 1), ('p1', 2), ('p2', 1)"#)
-        }
-        let named = Self.v1.replacingOccurrences(of: "entity: Tag }", with: "entity: Tag, relationName: Tagging, renamedFrom: PostToTag }")
-            .replacingOccurrences(of: "entity: Post }", with: "entity: Post, relationName: Tagging }")
+        try Self.seed(database, count: 2)
+        let named = Self.tagging
         let moved = try Self.apply(named, registry)
         let join = try #require(moved.first { $0.entity == "_Tagging" })
         #expect(join.renamedFrom == "_PostToTag" && join.action == .alter, "\(moved.map { "\($0.action) \($0.entity)" })")
