@@ -196,6 +196,17 @@ def start_load(work, url, update_sql, insert_sql, seconds):
     return bench, prefix
 
 
+def stop_load(bench, prefix):
+    """Stops pgbench (SIGINT: it flushes its logs) and returns what it printed and its samples."""
+    bench.send_signal(2)
+    try:
+        printed = "".join(bench.communicate(timeout=30))
+    except subprocess.TimeoutExpired:
+        bench.kill()
+        printed = ""
+    return printed, pgbench_logs(prefix)
+
+
 def writes_per_second(samples):
     """Epoch second → transactions completed in it."""
     per_second = {}
@@ -344,13 +355,7 @@ def key_widening(work, deploys):
         outcome = schema(url, root, *args, check=False)
         windows.append((label, begun, time.time(), outcome))
         time.sleep(TAIL)
-    bench.send_signal(2)
-    try:
-        printed = "".join(bench.communicate(timeout=30))
-    except subprocess.TimeoutExpired:
-        bench.kill()
-        printed = ""
-    samples = pgbench_logs(prefix)
+    printed, samples = stop_load(bench, prefix)
     before = [latency for done, latency, _ in samples if load_start + 2 <= done < windows[0][1]]
     after_files = run(["psql", url, "-At", "-c", """SELECT pg_relation_filenode('"Event"') || ' ' || pg_relation_filenode('"Tag"')"""]).stdout.strip()
     types = run(["psql", url, "-At", "-c", """SELECT string_agg(data_type, ',' ORDER BY table_name) FROM information_schema.columns
@@ -416,26 +421,20 @@ def join_move(work):
     schema(url, root, "scan")
     schema(url, root, "approve", "all", "--as", "bench")
     rows = []
-    for label, target, steps in [("floor: the copy in one transaction under EXCLUSIVE (the move before)", floor_url, [("psql", None)]),
-                                 ("the move: apply (online copy, old name a view)", url, [("apply", ["apply", "--no-generate"])]),
-                                 ("the move: complete (the view dropped)", url, [("complete", ["complete", "--all", "--as", "bench", "--no-generate"])])]:
+    for label, target, args in [("floor: the copy in one transaction under EXCLUSIVE (the move before)", floor_url, None),
+                                ("the move: apply (online copy, old name a view)", url, ["apply", "--no-generate"]),
+                                ("the move: complete (the view dropped)", url, ["complete", "--all", "--as", "bench", "--no-generate"])]:
         bench, prefix = start_load(work, target, JOIN_DELETE_SQL.format(rows=ROWS), JOIN_INSERT_SQL.format(rows=ROWS), 600)
         load_start = time.time()
         time.sleep(WARMUP)
         begun = time.time()
-        if steps[0][1] is None:
+        if args is None:
             outcome = run(["psql", target, "-q", "-v", "ON_ERROR_STOP=1", "-c", JOIN_FLOOR], check=False)
         else:
-            outcome = schema(target, root, *steps[0][1], check=False)
+            outcome = schema(target, root, *args, check=False)
         ended = time.time()
         time.sleep(TAIL)
-        bench.send_signal(2)
-        try:
-            printed = "".join(bench.communicate(timeout=30))
-        except subprocess.TimeoutExpired:
-            bench.kill()
-            printed = ""
-        samples = pgbench_logs(prefix)
+        printed, samples = stop_load(bench, prefix)
         before = [latency for done, latency, _ in samples if load_start + 2 <= done < begun]
         during = [latency for done, latency, _ in samples if begun <= done <= ended + 0.5]
         failed = re.findall(r"number of failed transactions: (\d+)", printed)
