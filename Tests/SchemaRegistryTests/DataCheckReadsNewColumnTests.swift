@@ -138,4 +138,38 @@ import Testing
         #expect(try CompoundForeignKeyTests.refuses(#"INSERT INTO "Task" ("id", "ruleSlug") VALUES ('t2', 'two')"#, table: "Task", database), "the key holds")
         #expect(!(try registry.drift(host: nil)).hasDrift)
     }
+
+    /// Rule adds a key online too (to Account's unique `code`), so both items go after the others:
+    /// among them Task, queued first, still waits for Rule's index.
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func aKeyWaitsForTheIndexOfAnotherItemThatAddsAKeyOnlineToo() throws {
+        let account = """
+              - name: Account
+                fields:
+                  id: { type: string, primary: true }
+                  code: { type: string, unique: true }
+            """
+        let before = Self.before.replacingOccurrences(of: "      name: { type: string }\n", with: "      name: { type: string }\n      accountCode: { type: string, nullable: true }\n") + "\n" + account
+        let after = Self.after.replacingOccurrences(of: "      name: { type: string }\n", with: "      name: { type: string }\n      accountCode: { type: string, nullable: true }\n")
+            .replacingOccurrences(of: "      slug: { type: string, nullable: true, unique: true }\n",
+                                  with: "      slug: { type: string, nullable: true, unique: true }\n    relations:\n      - { name: account, type: belongsTo, entity: Account, fields: [accountCode], references: [code] }\n")
+            + "\n" + account
+        let (database, _) = try Backend.postgres.makeDatabase()
+        defer { database.close() }
+        let registry = Registry(database: database)
+        try registry.addAdmin("alice", by: nil)
+        #expect(try Self.scanApproveApply(try Self.desired(before), registry).applied.count == 3)
+        try database.withLockedTransaction { connection in
+            try connection.execute(#"INSERT INTO "Rule" ("id", "name") VALUES ('r1', 'one')"#)
+            try connection.execute(#"INSERT INTO "Task" ("id", "ruleSlug") VALUES ('t1', NULL)"#)
+        }
+        let desired = try Self.desired(after)
+        _ = try registry.scan(desired, principal: "ci")
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: desired.renderContext)
+        try Self.queueTaskFirst(database, registry)
+        let outcome = try registry.applyApproved(desired)
+        #expect(outcome.refused.isEmpty && Set(outcome.applied.map(\.entity)) == ["Rule", "Task"], "\(outcome.refused.map(\.message))")
+        #expect(try CompoundForeignKeyTests.refuses(#"INSERT INTO "Task" ("id", "ruleSlug") VALUES ('t2', 'two')"#, table: "Task", database), "the key holds")
+        #expect(!(try registry.drift(host: nil)).hasDrift)
+    }
 }

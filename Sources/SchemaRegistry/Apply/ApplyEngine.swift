@@ -199,10 +199,23 @@ public struct ApplyEngine: Sendable {
 
     /// `items` with those that add foreign keys in online steps after the others, otherwise in
     /// their order: such a key may need a unique index another item of the start builds online
-    /// (``QueueItem/onlineSteps`` run item by item).
+    /// (``QueueItem/onlineSteps`` run item by item). Among those, an item whose key points at
+    /// another one's entity, which builds an index online, waits for it (the same order every
+    /// start, so a resumed start never runs the key before the index).
     static func keysAddedOnlineLast(_ items: [QueueItem]) -> [QueueItem] {
         func addsKeysOnline(_ item: QueueItem) -> Bool { item.onlineSteps.contains { $0.phase == .addForeignKeys } }
-        return items.filter { !addsKeysOnline($0) } + items.filter(addsKeysOnline)
+        func waits(_ item: QueueItem, for other: QueueItem) -> Bool {
+            other.id != item.id && other.onlineSteps.contains { $0.index != nil }
+                && item.structure?.relations.contains { $0.references != nil && $0.target == other.entity } == true
+        }
+        var ordered = items.filter { !addsKeysOnline($0) }
+        var waiting = items.filter(addsKeysOnline)
+        while !waiting.isEmpty {
+            // A cycle (each waits for the other) keeps the queue's order.
+            let next = waiting.firstIndex { item in !waiting.contains { waits(item, for: $0) } } ?? 0
+            ordered.append(waiting.remove(at: next))
+        }
+        return ordered
     }
 
     /// Refuses a change of an entity whose previous change is still being rolled out: the table has
