@@ -135,3 +135,24 @@ import Glibc
         #expect(valid == 2)
     }
 }
+
+/// A connection released without `close()` (a caller that threw on the way) is closed by its
+/// owner, instead of PostgresNIO's debug assertion ending the whole process.
+@Suite struct UnclosedConnectionTests {
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func aConnectionLeftOpenIsClosedWhenReleased() throws {
+        let url = try #require(Backend.postgresURL)
+        func openAndThrow() throws {
+            let database = try PostgresRegistryDatabase(location: try PostgresLocation(url: url))
+            _ = try database.withLockedTransaction { try $0.query("SELECT 1 AS \"one\"", []) }
+            throw SchemaError(.usage, "thrown before close()")
+        }
+        for _ in 0..<3 {
+            #expect(throws: SchemaError.self) { try openAndThrow() }
+        }
+        // Closing twice is harmless too.
+        let database = try PostgresRegistryDatabase(location: try PostgresLocation(url: url))
+        database.close()
+        database.close()
+    }
+}

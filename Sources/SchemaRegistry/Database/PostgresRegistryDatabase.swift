@@ -158,8 +158,22 @@ public final class PostgresRegistryDatabase: RegistryDatabase, @unchecked Sendab
         }
     }
 
+    /// Whether ``close()`` ran (the object is used by one caller at a time).
+    private var isClosed = false
+
+    /// Closes the connection; a second call does nothing.
     public func close() {
+        guard !isClosed else { return }
+        isClosed = true
         PostgresAnswerWatch.close(connection)
+    }
+
+    // A caller that throws between opening and closing (a test's `#require`, a command's error
+    // path) would otherwise release an open connection, which PostgresNIO asserts against in debug
+    // builds (a crash of the whole process) and leaks in release ones. Released on the caller's
+    // thread, never an event loop's, so waiting for the close cannot wait for itself.
+    deinit {
+        close()
     }
 
     /// Runs one statement outside any transaction (`CREATE DATABASE` cannot run inside one).
