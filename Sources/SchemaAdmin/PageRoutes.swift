@@ -154,6 +154,7 @@ struct PageRoutes {
         if let notice { body += "<p class=\"notice\">\(HTML.escape(notice))</p>" }
         body += "<p class=\"muted\">" + QueueItem.State.allCases.map { "\(status.counts[$0] ?? 0) \($0.rawValue)" }.joined(separator: " · ")
             + (status.restartNeeded ? " — approved changes are applied at the next container start" : "") + "</p>"
+        body += rolloutsSection(status)
         body += "<h1 id=\"pending\">Pending changes (\(pending.count))</h1>"
         if pending.isEmpty { body += "<p>Nothing waits for review.</p>" }
         for item in pending { body += itemSection(item, session: session) }
@@ -165,6 +166,28 @@ struct PageRoutes {
             body += "</table>"
         }
         return HTML.page(title: "Pending changes · schema review", body: body + "</main>")
+    }
+
+    /// The changes being rolled out: the version before them still runs against the expanded
+    /// tables, and nothing else changes those tables until `complete` or `rollback` ends them
+    /// (from the command line: they take an admin's name, as approvals do).
+    func rolloutsSection(_ status: RegistryStatus) -> String {
+        guard !status.rollouts.isEmpty else { return "" }
+        var html = "<h2 id=\"rollouts\">Rolling out (\(status.rollouts.count))</h2><ul>"
+        for rollout in status.rollouts {
+            let entity = HTML.escape(rollout.entity)
+            let expanded = [rollout.expandedBy.map { "by \(HTML.escape($0))" }, rollout.expandedAt.map { "at \(HTML.escape($0))" }].compactMap { $0 }
+            html += "<li><strong>\(entity)</strong> <code class=\"muted\">\(HTML.escape(rollout.itemId))</code>"
+                + (expanded.isEmpty ? "" : " expanded " + expanded.joined(separator: " ")) + ": "
+            if let end = status.begun[rollout.entity] {
+                html += "<code>schema \(end.rawValue)</code> began and did not finish; run <code>schema \(end.rawValue) \(entity) --as ADMIN</code> again to finish it"
+            } else {
+                html += "the version before keeps working; run <code>schema complete \(entity) --as ADMIN</code> once it no longer runs, "
+                    + "or <code>schema rollback \(entity) --as ADMIN</code>. Other changes of \(entity) wait until then"
+            }
+            html += "</li>"
+        }
+        return html + "</ul>"
     }
 
     func itemSection(_ item: ItemDetail, session: SessionStore.Session) -> String {

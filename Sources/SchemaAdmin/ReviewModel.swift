@@ -74,13 +74,27 @@ struct StatusBody: Codable, Sendable {
     var entities: [String]
     var admins: [String]
     var restartNeeded: Bool
+    /// The changes whose expand ran and whose `complete` or `rollback` has not (PostgreSQL).
+    var rollouts: [RolloutBody]
 
     init(_ status: RegistryStatus) {
         counts = Dictionary(uniqueKeysWithValues: status.counts.map { ($0.key.rawValue, $0.value) })
         entities = status.entities
         admins = status.admins
         restartNeeded = status.restartNeeded
+        rollouts = status.rollouts.map { RolloutBody(entity: $0.entity, itemId: $0.itemId, expandedBy: $0.expandedBy, expandedAt: $0.expandedAt,
+                                                     begun: status.begun[$0.entity]?.rawValue) }
     }
+}
+
+/// An open rollout in `GET /api/status`: `begun` names the end (`complete`, `rollback`) whose
+/// first transaction committed and that must be run again to finish.
+struct RolloutBody: Codable, Sendable {
+    var entity: String
+    var itemId: String
+    var expandedBy: String?
+    var expandedAt: String?
+    var begun: String?
 }
 
 /// Request bodies.

@@ -153,6 +153,31 @@ import Testing
         }
     }
 
+    /// An open rollout (the expand of a change ran; the version before still runs) is on the page
+    /// and in `/api/status`, with what ends it. SQLite never rolls out: the record is written as a
+    /// PostgreSQL start writes it, so that the page is what is tested here.
+    @Test func openRolloutsAreShownWithWhatEndsThem() async throws {
+        let fixture = try Self.fixture()
+        _ = try fixture.registry.approve(.all, as: "alice", allowDataLoss: false)
+        _ = try Self.apply(fixture.registry)
+        let ticket = try #require(Self.desired.entities.first { $0.structure.name == "Ticket" }?.structure)
+        let record: [String: Any] = ["entity": "Ticket", "itemId": fixture.items[0].id, "expandedBy": "shop<v2>", "expandedAt": "2026-12-07T04:00:00Z",
+                                     "from": try JSONSerialization.jsonObject(with: JSONEncoder().encode(ticket))]
+        let value = String(decoding: try JSONSerialization.data(withJSONObject: record), as: UTF8.self)
+        try fixture.database.withLockedTransaction { connection in
+            try connection.execute(#"INSERT INTO \#(connection.names.meta) ("key", "value") VALUES ('rollout:Ticket', ?)"#, [.text(value)])
+        }
+        try await Self.app(fixture).test(.router) { client in
+            let status = try await client.execute(uri: "/api/status", method: .get, headers: Self.bearer(fixture.readerToken)) { String(buffer: $0.body) }
+            #expect(status.contains(#""rollouts":[{"#) && status.contains(#""entity":"Ticket""#) && status.contains(fixture.items[0].id), "\(status)")
+            let cookie = try await client.execute(uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                                  body: ByteBuffer(string: "token=\(fixture.readerToken)")) { String(($0.headers[.setCookie] ?? "").split(separator: ";")[0]) }
+            let page = try await client.execute(uri: "/", method: .get, headers: [.cookie: cookie]) { String(buffer: $0.body) }
+            #expect(page.contains("Rolling out (1)") && page.contains("schema complete Ticket --as ADMIN") && page.contains("schema rollback Ticket"), "\(page)")
+            #expect(page.contains("by shop&lt;v2&gt;") && !page.contains("shop<v2>"), "escaped")
+        }
+    }
+
     @Test func loginCodesWorkOnceAndReadersSeeNoButtons() async throws {
         let fixture = try Self.fixture()
         let code = try fixture.registry.issueLoginCode(for: "rita", by: "alice")
