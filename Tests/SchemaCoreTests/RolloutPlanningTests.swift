@@ -161,8 +161,10 @@ struct PackageSchemaSettingTests {
             #expect(loaded.baseSchema?.packageSchema == "app" && loaded.diagnostics.isEmpty, "\(loaded.diagnostics)")
             #expect(PrismaArtifacts.fragment(DesiredState.resolve(loaded).entities.map(\.structure), host: loaded.baseSchema).contains(#"@@schema("app")"#))
 
-            TestSupport.write(#"{"packageSchema": ""}"#, to: "schema.config.json", in: root)
-            #expect(WorkspaceLoader(root: root).load().diagnostics.contains { $0.code == .metadataInvalid && $0.message.contains("'packageSchema' must be") })
+            for bad in [#"{"packageSchema": ""}"#, #"{"packageSchema": "a\nb"}"#, #"{"packageSchema": 7}"#] {
+                TestSupport.write(bad, to: "schema.config.json", in: root)
+                #expect(WorkspaceLoader(root: root).load().diagnostics.contains { $0.code == .metadataInvalid && $0.message.contains("'packageSchema' must be") }, "\(bad)")
+            }
 
             // A host of one schema lives in the URL's ?schema=: the setting would place nothing.
             TestSupport.write(#"{"packageSchema": "app"}"#, to: "schema.config.json", in: root)

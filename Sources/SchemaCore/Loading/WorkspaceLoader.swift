@@ -250,10 +250,10 @@ public struct WorkspaceLoader: Sendable {
             }
             var packageSchema: String?
             if let value = object["packageSchema"] {
-                if let text = value as? String, !text.isEmpty, text.utf8.count <= 63, !text.contains("\u{0}") {
+                if let text = value as? String, !text.isEmpty, text.utf8.count <= 63, !TerminalText.containsUnsafe(text) {
                     packageSchema = text
                 } else {
-                    diagnostics.append(.error(.metadataInvalid, "'packageSchema' must be the name of a database schema (1 to 63 bytes), one of the host datasource's schemas",
+                    diagnostics.append(.error(.metadataInvalid, "'packageSchema' must be the name of a database schema (1 to 63 bytes, no control characters), one of the host datasource's schemas",
                                               at: .start(of: file)))
                 }
             }
