@@ -10,6 +10,42 @@ import Testing
         await SchemaCommand.capture(arguments + ["--root", root.path, "--database-url", "file:.schema/test.sqlite"])
     }
 
+    /// A host whose schema is a folder (`prisma/schema/`, Prisma's multi-file schema) and uses
+    /// multi-schema: the fragment a start writes is rendered with that host (its `@@schema`, the
+    /// back-relation fields host models need), and `generate --merged` writes one schema of every
+    /// file of the folder with those fields in the host's model, which reads back as one schema.
+    @Test func aSchemaFolderHostGetsItsFragmentAndAMergedSchema() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("folder-host-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let files = [
+            "prisma/schema/main.prisma": "datasource db {\n  provider = \"sqlite\"\n  url      = \"file:dev.db\"\n  schemas  = [\"app\", \"public\"]\n}\n",
+            "prisma/schema/models/user.prisma": "model User {\n  id    String @id\n  email String\n\n  @@schema(\"public\")\n}\n",
+            "packages/notes/seed/schema/entities.yaml": "entities:\n  - name: Note\n    fields:\n      id: { type: string, primary: true }\n      userId: { type: string }\n"
+                + "    relations:\n      - { name: user, type: belongsTo, entity: User, field: userId }\n",
+        ]
+        for (path, text) in files {
+            let url = root.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try text.write(to: url, atomically: true, encoding: .utf8)
+        }
+        #expect(await run(["scan"], root: root).exitCode == 0)
+        #expect(await run(["admin", "add", "alice"], root: root).exitCode == 0)
+        #expect(await run(["approve", "all", "--as", "alice"], root: root).exitCode == 0)
+        let apply = await run(["apply"], root: root)
+        #expect(apply.exitCode == 0, "\(apply.stderr)")
+        let fragment = try String(contentsOf: root.appendingPathComponent("prisma/generated-from-packages.prisma"), encoding: .utf8)
+        #expect(fragment.contains(#"@@schema("public")"#) && fragment.contains("User.notes Note[]"), "\(fragment)")
+
+        let mergedURL = root.appendingPathComponent("merged.prisma")
+        let generate = await run(["generate", "--merged", mergedURL.path], root: root)
+        #expect(generate.exitCode == 0, "\(generate.stderr)")
+        let merged = try String(contentsOf: mergedURL, encoding: .utf8)
+        let schema = PrismaSchemaParser.parse(merged, file: "merged.prisma").schema
+        #expect(schema.schemas == ["app", "public"] && schema.models.map(\.name).sorted() == ["Note", "User"], "\(merged)")
+        #expect(schema.model(named: "User")?.fields.map(\.name) == ["id", "email", "notes"], "\(merged)")
+        #expect(merged.contains("// models/user.prisma"), "each file named where it begins: \(merged)")
+    }
+
     @Test func fullFlowOnEmbeddedSQLite() async throws {
         let root = CLITests.makeWorkspace()
         let scan = await run(["scan", "--json"], root: root)

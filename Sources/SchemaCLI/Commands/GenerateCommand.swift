@@ -24,9 +24,9 @@ struct GenerateCommand: AsyncParsableCommand {
             var fragment = FragmentFile.inWorkspace(root: options.rootURL, base: options.baseURL,
                                                     merged: merged.map { URL(fileURLWithPath: $0).standardizedFileURL })
             // Only the host's base schema is read: the models come from the database, not the package files.
-            let baseText = try? String(contentsOf: fragment.baseSchemaURL, encoding: .utf8)
+            let baseText = fragment.baseText()
             if fragment.mergedURL != nil, baseText == nil {
-                throw SchemaError(.usage, "--merged needs the host's base schema (prisma/schema.prisma or --base)")
+                throw SchemaError(.usage, "--merged needs the host's base schema (prisma/schema.prisma, the folder prisma/schema, or --base)")
             }
             let applied = try registry.withRegistry(root: options.rootURL, readOnly: true) { registry in
                 options.warnOnProviderMismatch(registry.database.dialect)

@@ -273,7 +273,7 @@ public struct WorkspaceLoader: Sendable {
     /// Where Prisma looks: the `schema` of `prisma.config.ts` (or `.mts`, `.js`, `.mjs`, `.cjs`)
     /// or of `package.json`'s `"prisma"` key when either names an existing file or folder, else
     /// `prisma/schema.prisma`, else the schema folder `prisma/schema/` (`prismaSchemaFolder`).
-    func defaultBaseSchema() -> URL? {
+    public func defaultBaseSchema() -> URL? {
         if let configured = configuredSchema() { return configured }
         let file = root.appendingPathComponent("prisma/schema.prisma")
         if FileManager.default.fileExists(atPath: file.path) { return file }

@@ -11,6 +11,17 @@ extension PrismaSchema {
             .sorted { $0.path < $1.path }
     }
 
+    /// The text of a schema folder as one schema: each of ``folderFiles(_:)`` after a comment
+    /// naming it, in path order (the parts of one schema, as Prisma joins them). What the Prisma
+    /// fragment's fingerprint covers and a merged schema is written from. Nil when the folder has
+    /// no readable file.
+    public static func folderText(_ folder: URL) -> String? {
+        let parts = folderFiles(folder).compactMap { url in
+            (try? String(contentsOf: url, encoding: .utf8)).map { "// \(url.path.dropFirst(folder.path.count + 1))\n" + $0 }
+        }
+        return parts.isEmpty ? nil : parts.map { $0.hasSuffix("\n") ? $0 : $0 + "\n" }.joined(separator: "\n")
+    }
+
     /// The schema of a folder: each of ``folderFiles(_:)`` read by `read` (nil for a file that
     /// could not be) and joined into one, named `file`.
     public static func folder(_ folder: URL, file: String, read: (URL) -> PrismaSchema?) -> PrismaSchema {

@@ -29,11 +29,22 @@ public struct FragmentFile: Sendable {
     }
 
     /// The default fragment of a workspace: `root/prisma/generated-from-packages.prisma`, with the
-    /// base schema at `base` or `root/prisma/schema.prisma`, and a merged schema at `merged` when given.
+    /// base schema at `base` or where Prisma looks (``WorkspaceLoader/defaultBaseSchema()``: a
+    /// config's path, `prisma/schema.prisma`, the folder `prisma/schema/`), and a merged schema
+    /// at `merged` when given.
     public static func inWorkspace(root: URL, base: URL?, merged: URL? = nil) -> FragmentFile {
-        FragmentFile(url: root.appendingPathComponent("prisma/generated-from-packages.prisma"),
-                     baseSchemaURL: base ?? root.appendingPathComponent("prisma/schema.prisma"), mergedURL: merged,
-                     packageSchema: WorkspaceLoader(root: root).packageSchema())
+        let loader = WorkspaceLoader(root: root)
+        return FragmentFile(url: root.appendingPathComponent("prisma/generated-from-packages.prisma"),
+                            baseSchemaURL: base ?? loader.defaultBaseSchema() ?? root.appendingPathComponent("prisma/schema.prisma"), mergedURL: merged,
+                            packageSchema: loader.packageSchema())
+    }
+
+    /// The host's base schema as one text: the file, or a schema folder's files joined
+    /// (``PrismaSchema/folderText(_:)``); nil when there is none to read.
+    public func baseText() -> String? {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: baseSchemaURL.path, isDirectory: &isFolder) else { return nil }
+        return isFolder.boolValue ? PrismaSchema.folderText(baseSchemaURL) : try? String(contentsOf: baseSchemaURL, encoding: .utf8)
     }
 
     /// What a refresh wrote.
@@ -54,7 +65,7 @@ public struct FragmentFile: Sendable {
     /// - Returns: what was written, or nil when everything was already up to date.
     /// - Throws: `usage` when a merged schema is asked for without a readable base schema.
     public func refresh(from registry: Registry, trustedKeys: [TrustedKey]? = nil) throws -> Written? {
-        let baseText = try? String(contentsOf: baseSchemaURL, encoding: .utf8)
+        let baseText = baseText()
         if mergedURL != nil, baseText == nil {
             throw SchemaError(.usage, "a merged schema needs the host's base schema, and \(baseSchemaURL.path) cannot be read")
         }
