@@ -154,8 +154,8 @@ extension MigrationSQLRenderer {
     /// The online form of ``copyJoinRows(from:to:swapped:)`` (PostgreSQL): no lock that blocks
     /// the application's writes while the pairs are copied, however many there are.
     ///
-    /// In the first transaction, beside the new table, a trigger on `old` makes every write to it
-    /// (by the running version) the same write to `new`; online, the pairs are copied in batches of
+    /// In the first transaction, beside the new table, triggers on `old` make every write to it
+    /// (by the running version; a `TRUNCATE` too) the same write to `new`; online, the pairs are copied in batches of
     /// pages, each locking its rows `FOR SHARE` so that a pair deleted meanwhile is either not
     /// copied or deleted again by the trigger once the batch commits, and a pair already there is
     /// left (`ON CONFLICT DO NOTHING`: a batch runs again safely after a crash); in the item's last
@@ -164,7 +164,8 @@ extension MigrationSQLRenderer {
     func mirroredJoinCopy(from old: String, to new: String, swapped: Bool) -> [SQLStatement] {
         let name = q(ConstraintName.joinMove(old, in: dialect))
         let (a, b) = swapped ? (q("B"), q("A")) : (q("A"), q("B"))
-        let body = "BEGIN IF TG_OP <> 'INSERT' THEN DELETE FROM \(q(new)) WHERE \(q("A")) = OLD.\(a) AND \(q("B")) = OLD.\(b); END IF; "
+        let body = "BEGIN IF TG_OP = 'TRUNCATE' THEN DELETE FROM \(q(new)); RETURN NULL; END IF; "
+            + "IF TG_OP <> 'INSERT' THEN DELETE FROM \(q(new)) WHERE \(q("A")) = OLD.\(a) AND \(q("B")) = OLD.\(b); END IF; "
             + "IF TG_OP <> 'DELETE' THEN INSERT INTO \(q(new)) (\(q("A")), \(q("B"))) VALUES (NEW.\(a), NEW.\(b)) ON CONFLICT DO NOTHING; END IF; "
             + "RETURN NULL; END"
         let catalog = LockImpact("SHARE ROW EXCLUSIVE", on: old, work: .catalog)
@@ -177,6 +178,8 @@ extension MigrationSQLRenderer {
             SQLStatement(.tables, grantsLike(old, on: new)),
             SQLStatement(.tables, "CREATE FUNCTION \(name)() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $mirror$ \(body) $mirror$"),
             SQLStatement(.tables, "CREATE TRIGGER \(name) AFTER INSERT OR UPDATE OR DELETE ON \(q(old)) FOR EACH ROW EXECUTE FUNCTION \(name)()", lock: catalog),
+            SQLStatement(.tables, "CREATE TRIGGER \(q(ConstraintName.joinMoveTruncate(old, in: dialect))) AFTER TRUNCATE ON \(q(old)) FOR EACH STATEMENT EXECUTE FUNCTION \(name)()",
+                         lock: catalog),
             SQLStatement(.tables, batch, stage: .online, execution: .pageBatches, lock: LockImpact("ROW SHARE", on: old, work: .batches)),
         ]
     }

@@ -175,6 +175,11 @@ public enum ConstraintName {
     public static func joinMove(_ table: String, in dialect: SQLDialect) -> String {
         hashed(table, "_move_", dialect)
     }
+    /// The statement-level trigger of the same function that carries a `TRUNCATE` (a trigger is
+    /// either for each row or for each statement, and two on one table need two names).
+    public static func joinMoveTruncate(_ table: String, in dialect: SQLDialect) -> String {
+        hashed(table, "_movet_", dialect)
+    }
 
     /// The temporary table in which the swap of a widened primary key keeps the foreign keys that
     /// point at the key while it moves them (dropped at commit).
