@@ -254,12 +254,7 @@ def measure(work, name, after, flags, reader_seconds=0, lock_timeout_ms=None, pr
     if reader:
         reader.wait()
     time.sleep(TAIL)
-    bench.send_signal(2)  # SIGINT: pgbench stops its threads and flushes its logs
-    try:
-        bench.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        bench.kill()
-    samples = pgbench_logs(prefix)
+    _, samples = stop_load(bench, prefix)
     before = [latency for done, latency, _ in samples if load_start + 2 <= done < apply_start]
     during = [latency for done, latency, _ in samples if apply_start <= done <= apply_end + 0.5]
     stall = max((elapsed for done, _, elapsed in samples if apply_start <= done <= apply_end + 0.5), default=float("nan"))
