@@ -66,6 +66,9 @@ public struct SchemaError: Error, Hashable, Sendable, CustomStringConvertible {
         /// A relation targets a host table the database does not have (the host's migrations have
         /// not run); nothing ran and the item stays approved.
         case hostTableMissing = "host-table-missing"
+        /// A unique index on a table the database has partitioned lacks a partition column, which
+        /// PostgreSQL refuses; nothing ran and the item stays approved.
+        case partitionKeyMissing = "partition-key-missing"
         /// The entity is being rolled out: its contract or rollback comes before another change of it.
         case rolloutOpen = "rollout-open"
         /// A renamed entity and the changes of the tables that reference it (a relation re-pointed,

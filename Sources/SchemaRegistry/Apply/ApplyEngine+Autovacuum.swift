@@ -18,14 +18,16 @@ extension ApplyEngine {
         guard connection.dialect == .postgresql else { return }
         let tables = Set(statements.compactMap(\.lock).filter(\.blocksWrites).map(\.table)).sorted()
         guard !tables.isEmpty else { return }
+        // A partitioned table is locked ONLY: autovacuum works on its partitions, never on it, and
+        // a partition's own statements hold its autovacuum off.
         let existing = try connection.query(
-            #"SELECT "relname" FROM pg_class WHERE "relname" IN \#(Registry.placeholders(tables.count)) AND "relkind" IN ('r', 'p') AND "relnamespace" = \#(CatalogSQL.currentNamespace) "#
-                + #"AND has_table_privilege("oid", 'UPDATE, DELETE, TRUNCATE') ORDER BY 1"#,
-            tables.map(SQLValue.text)).compactMap { $0["relname"]?.text }
+            #"SELECT "relname", CASE WHEN "relkind" = 'p' THEN 'ONLY ' ELSE '' END AS "only" FROM pg_class "#
+                + #"WHERE "relname" IN \#(Registry.placeholders(tables.count)) AND "relkind" IN ('r', 'p') AND "relnamespace" = \#(CatalogSQL.currentNamespace) "#
+                + #"AND has_table_privilege("oid", 'UPDATE, DELETE, TRUNCATE') ORDER BY "relname""#,
+            tables.map(SQLValue.text)).compactMap { row in row["relname"]?.text.map { (row["only"]?.text ?? "") + SQLDialect.postgresql.quote($0) } }
         guard !existing.isEmpty else { return }
-        let dialect = SQLDialect.postgresql
         try connection.execute("SET LOCAL lock_timeout = '\(LockPolicy.milliseconds(request.lockPolicy.onlineTimeout))ms'")
-        try connection.execute("LOCK TABLE \(existing.map(dialect.quote).joined(separator: ", ")) IN SHARE UPDATE EXCLUSIVE MODE")
+        try connection.execute("LOCK TABLE \(existing.joined(separator: ", ")) IN SHARE UPDATE EXCLUSIVE MODE")
         try connection.execute("SET LOCAL lock_timeout = '\(LockPolicy.milliseconds(request.lockPolicy.statementTimeout))ms'")
     }
 }

@@ -13,6 +13,7 @@ extension ApplyEngine {
         let inputs = try DerivationInputs.read(context: desired.renderContext, others: desired.entities.map(\.structure), connection)
         let keys = PrimaryKeys.of(host: desired.host, entities: inputs.applied.values.map(\.structure))
         let tables = try Self.existingTables(connection)
+        let partitions = try Self.partitionLayout(connection)
         return try verify(Self.keysAddedOnlineLast(started), current: desired.entitiesByName, trustedKeys: trustedKeys, resuming: true, inputs: inputs, connection).map { verified, refusal in
             var refusal = refusal
             if refusal == nil, try leftNoTrace(verified.item, applied: inputs.applied[verified.item.appliedName], primaryKeys: keys, tables: tables, connection) {
@@ -20,7 +21,8 @@ extension ApplyEngine {
                                   message: "the registry says a start began this change, but its table shows none of the change's first transaction "
                                     + "(a forged or lost record); nothing ran. Run `schema drift`, then scan and approve again")
             }
-            return Started(item: verified.item, nonce: verified.nonce, refusal: refusal)
+            // Partitions an operator made since the first transaction get their steps too.
+            return Started(item: Self.adapted(verified.item, to: partitions), nonce: verified.nonce, refusal: refusal)
         }
     }
 

@@ -171,7 +171,8 @@ extension ApplyEngine {
     func finish(_ target: VerifiedRollout, _ end: RolloutEnd, _ request: ApplyRequest, _ session: any LockedSession,
                 into outcome: inout RolloutOutcome) throws {
         let item = target.item
-        let statements = item.statements(of: end.part).filter { statement in
+        let partitions = try session.transaction(lockTimeout: nil) { try Self.partitionLayout($0) }
+        let statements = partitions.adapting(item.statements(of: end.part)).filter { statement in
             statement.phase != .rowLevelSecurity || request.rowLevelSecurity.runs(hasACL: target.rollout.from.acl != nil || item.structure?.acl != nil)
         }
         let keys = target.primaryKeys

@@ -165,6 +165,7 @@ public struct ApplyEngine: Sendable {
         // Tables this start creates or renames into being.
         let createdHere = Set(items.filter { $0.action == .create || $0.renamedFrom != nil }.map(\.entity))
         let rollouts = try Registry.openRollouts(connection)
+        let partitions = try Self.partitionLayout(connection)
         var knownObjects: Set<String>?
         func extensionObjects() throws -> Set<String> {
             if let knownObjects { return knownObjects }
@@ -184,10 +185,12 @@ public struct ApplyEngine: Sendable {
                       let missing = Self.missingTargetRefusal(item, primaryKeys: keys, tables: tables, createdHere: createdHere,
                                                                     extensionObjects: try extensionObjects()) {
                 prepared.refused.append(missing)
+            } else if let partitioned = Self.partitionRefusal(item, layout: partitions) {
+                prepared.refused.append(partitioned)
             } else if let data = Registry.dataRefusal(itemId: item.id, entity: item.entity, try Registry.violations(item.startChecks, tables: tables, connection)) {
                 prepared.refused.append(data)
             } else {
-                prepared.accepted.append(item)
+                prepared.accepted.append(Self.adapted(item, to: partitions))
                 prepared.nonces[item.id] = verified.nonce
                 if item.structure?.acl != nil || inputs.applied[item.appliedName]?.structure.acl != nil { prepared.secured.insert(item.id) }
             }
@@ -359,9 +362,9 @@ public struct ApplyEngine: Sendable {
         let items = Dictionary(try Registry.items(in: [.approved], connection).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         for refusal in refusals {
             guard let item = items[refusal.itemId] else { continue }
-            // Drift, a missing host table, an open rollout and a data check that cannot be asked are fixed
+            // Drift, a missing host table, a partitioned table, an open rollout and a data check that cannot be asked are fixed
             // outside the item; the approval stays good for when they are.
-            if ![.drift, .hostTableMissing, .rolloutOpen, .dataCheckFailed, .waitsForRename].contains(refusal.code) { try registry.setState(connection, item, .failed, error: refusal.message) }
+            if ![.drift, .hostTableMissing, .partitionKeyMissing, .rolloutOpen, .dataCheckFailed, .waitsForRename].contains(refusal.code) { try registry.setState(connection, item, .failed, error: refusal.message) }
             try registry.insertAudit(connection, principal: principal, action: .applyRefused, item: item, detail: "\(refusal.code.rawValue): \(refusal.message)")
         }
     }

@@ -121,6 +121,8 @@ public enum LiveSchema {
         }
         var keys: [TableShape.ForeignKey] = []
         var checks: [TableShape.Check] = []
+        // A key to a partitioned table has a copy per partition (`conparentid` names the key):
+        // PostgreSQL's bookkeeping, not keys of their own.
         for row in try connection.query("""
             SELECT c.conname AS "name", c.contype::text AS "type", c.convalidated AS "valid",
                    CASE WHEN t.relnamespace = \(CatalogSQL.currentNamespace) THEN t.relname ELSE (SELECT n.nspname FROM pg_namespace AS n WHERE n.oid = t.relnamespace) || '.' || t.relname END AS "target",
@@ -130,7 +132,7 @@ public enum LiveSchema {
                    (SELECT string_agg(a.attname, ',' ORDER BY k.ordinality) FROM unnest(c.confkey) WITH ORDINALITY AS k(attnum, ordinality)
                     JOIN pg_attribute AS a ON a.attrelid = c.confrelid AND a.attnum = k.attnum) AS "targetcolumns"
             FROM pg_constraint AS c LEFT JOIN pg_class AS t ON t.oid = c.confrelid
-            WHERE c.conrelid = ?::bigint::oid AND c.contype IN ('f', 'c') ORDER BY c.conname
+            WHERE c.conrelid = ?::bigint::oid AND c.contype IN ('f', 'c') AND c.conparentid = 0 ORDER BY c.conname
             """, [.integer(oid)]) {
             let name = row["name"]?.text ?? ""
             let valid = row["valid"]?.integer == 1

@@ -20,6 +20,7 @@ extension Registry {
             let inputs = try DerivationInputs.read(context: context, others: items.compactMap(\.structure), connection)
             let tables = try ApplyEngine.existingTables(connection)
             let extensionObjects = try ApplyEngine.extensionObjects(connection)
+            let partitions = try ApplyEngine.partitionLayout(connection)
             let keys = PrimaryKeys.of(host: context.host, entities: inputs.applied.values.map(\.structure))
             let createdHere = Set(items.filter { $0.action == .create }.map(\.entity))
             var impacts: [String: ChangeImpact] = [:]
@@ -43,10 +44,14 @@ extension Registry {
                                                                    extensionObjects: extensionObjects) {
                     impact.blockers.append(missing)
                 }
+                if let partitioned = ApplyEngine.partitionProblem(item.structure, statements: derived.statements, layout: partitions) {
+                    impact.blockers.append(partitioned)
+                }
                 for check in derived.checks where check.part == .expand {
                     impact.checks.append(try Self.ask(check, tables: tables, connection))
                 }
-                let started = derived.statements.filter { $0.part == .expand }
+                // The statements as a start runs them: partitioned tables' in their own form.
+                let started = partitions.adapting(derived.statements.filter { $0.part == .expand })
                 let locked = Array(Set(started.compactMap { $0.lock?.work == .catalog ? nil : $0.lock?.table })).sorted()
                 var sizes: [String: ChangeImpact.TableSize] = [:]
                 for table in locked where tables.contains(table) {
@@ -75,7 +80,14 @@ extension Registry {
     static func size(of table: String, copies: [ChangeImpact.CheckResult], _ connection: any RegistryConnection) throws -> ChangeImpact.TableSize? {
         guard connection.dialect == .postgresql else { return nil }
         let rows = try connection.query(
-            #"SELECT c.reltuples::bigint AS "rows", pg_total_relation_size(c.oid) AS "bytes" FROM pg_class AS c WHERE c.relname = ? AND c.relnamespace = \#(CatalogSQL.currentNamespace) AND c.relkind = 'r'"#,
+            // A partitioned table's rows and bytes are its partitions' (a plain table is its own only leaf).
+            #"""
+            SELECT CAST(CASE WHEN bool_or(l.reltuples < 0) THEN -1 ELSE SUM(l.reltuples) END AS bigint) AS "rows",
+                   CAST(SUM(pg_total_relation_size(l.oid)) AS bigint) AS "bytes"
+            FROM pg_class AS c CROSS JOIN LATERAL pg_partition_tree(c.oid) AS t JOIN pg_class AS l ON l.oid = t.relid
+            WHERE c.relname = ? AND c.relnamespace = \#(CatalogSQL.currentNamespace) AND c.relkind IN ('r', 'p') AND t.isleaf
+            GROUP BY c.oid
+            """#,
             [.text(table)])
         guard let row = rows.first else { return nil }
         // reltuples is -1 until the table was first analyzed: then it is counted (under the

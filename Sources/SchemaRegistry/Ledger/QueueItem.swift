@@ -61,8 +61,12 @@ public struct QueueItem: Hashable, Sendable {
     public var startStatements: [SQLStatement] { statements(of: .expand) }
     /// The data checks a start asks for it.
     public var startChecks: [DataCheck] { checks.filter { $0.part == .expand } }
-    /// Its statements of one part, in the order they run.
-    public func statements(of part: SQLStatement.Part) -> [SQLStatement] { statements.ordered().filter { $0.part == part } }
+    /// Its statements of one part, in the order they run (as adapted to partitioned tables, when they are).
+    public func statements(of part: SQLStatement.Part) -> [SQLStatement] { (adaptedStatements ?? statements).ordered().filter { $0.part == part } }
+    /// ``statements`` in the form a start runs them on the tables the database has partitioned
+    /// (``PartitionLayout``), set by the start that plans them; nil for the pinned form. What the
+    /// approval pins and the integrity check hashes stays ``statements``.
+    public var adaptedStatements: [SQLStatement]?
     /// Whether part of it waits for `schema complete` (or `schema rollback`).
     public var isRolledOut: Bool { statements.contains { $0.part == .contract } }
 
