@@ -219,4 +219,26 @@ import Testing
         let report = try registry.drift(host: Desired.host)
         #expect(!report.hasDrift, "\(report)")
     }
+
+    /// A column made required with a default fills its NULLs by walking each partition's pages
+    /// (the partitioned table has none of its own).
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func aBackfillWalksEachPartition() throws {
+        let (database, registry, _) = try Self.partitioned()
+        defer { database.close() }
+        let nullable = try Self.desired(Self.before + "\n      note: { type: string, nullable: true }")
+        try Self.scanApprove(nullable, registry)
+        #expect(try registry.applyApproved(nullable).applied.count == 1)
+        let required = try Self.desired(Self.before + "\n      note: { type: string, default: \"x\" }")
+        try Self.scanApprove(required, registry)
+        let outcome = try registry.applyApproved(required)
+        #expect(outcome.applied.map(\.entity) == ["AuditEvent"], "\(outcome.refused.map(\.message))")
+        let walked = outcome.statements.filter { $0.execution == .pageBatches }.compactMap { $0.sql.split(separator: " SET ").first.map(String.init) }
+        #expect(walked == [#"WITH "filled" AS (UPDATE "archive"."AuditEvent_2024""#, #"WITH "filled" AS (UPDATE "AuditEvent_2025""#,
+                           #"WITH "filled" AS (UPDATE "AuditEvent_2026a""#, #"WITH "filled" AS (UPDATE "AuditEvent_2026b""#], "\(walked)")
+        let filled = try Self.rows(#"SELECT COUNT(*) AS "count" FROM "AuditEvent" WHERE "note" = 'x'"#, database)
+        #expect(filled.first?["count"]?.integer == 4)
+        let report = try registry.drift(host: Desired.host)
+        #expect(!report.hasDrift, "\(report)")
+    }
 }

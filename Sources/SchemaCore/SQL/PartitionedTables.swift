@@ -75,7 +75,8 @@ public struct PartitionLayout: Hashable, Sendable {
     ///   no rows (PostgreSQL cannot drop a partitioned index concurrently);
     /// - a foreign key added `NOT VALID` is added so on each partition instead, its validation
     ///   validates each partition, and the key is then added to the table, which takes the
-    ///   partitions' validated keys as its own without reading rows again.
+    ///   partitions' validated keys as its own without reading rows again;
+    /// - a backfill's walk over the pages walks each partition's.
     ///
     /// Every replacement may run again after a crash: builds skip an index that is there, keys
     /// are added only when missing, attaching an attached index does nothing.
@@ -89,6 +90,7 @@ public struct PartitionLayout: Hashable, Sendable {
             if let build = indexBuild(statement) {
                 return indexSteps(build, on: Partition(name: build.table), attachingTo: nil, like: statement)
             }
+            if let walks = pageWalks(statement) { return walks }
             if let table = statement.lock?.table, isPartitioned(table), statement.phase == .dropIndexes,
                statement.sql.hasPrefix("DROP INDEX CONCURRENTLY IF EXISTS ") {
                 var dropped = statement
@@ -113,6 +115,25 @@ public struct PartitionLayout: Hashable, Sendable {
                 return validations + tables.map { keyIfMissing(on: $0, name: name, clause: clause, like: statement) }
             }
             return [statement]
+        }
+    }
+
+    // MARK: - Backfills
+
+    /// A backfill's walk over a partitioned table's pages, as one walk per partition that holds
+    /// rows: the table itself has no pages, so its walk would end at once and leave every row to
+    /// the search for NULLs, which reads the filled rows again on every batch.
+    func pageWalks(_ statement: SQLStatement) -> [SQLStatement]? {
+        guard statement.execution == .pageBatches, let table = statement.lock?.table, isPartitioned(table) else { return nil }
+        let update = "WITH \"filled\" AS (UPDATE \(q(table)) SET "
+        let size = "CAST(\(SQLDialect.postgresql.literal(q(table))) AS regclass)"
+        guard statement.sql.hasPrefix(update), statement.sql.contains(size) else { return nil }
+        return leaves(of: table).map { leaf in
+            var walk = statement
+            walk.sql = "WITH \"filled\" AS (UPDATE \(reference(leaf)) SET " + statement.sql.dropFirst(update.count)
+            walk.sql = walk.sql.replacingOccurrences(of: size, with: "CAST(\(SQLDialect.postgresql.literal(reference(leaf))) AS regclass)")
+            walk.lock = statement.lock.map { LockImpact($0.mode, on: leaf.name, work: $0.work) }
+            return walk
         }
     }
 
