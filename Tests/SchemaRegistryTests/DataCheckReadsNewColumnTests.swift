@@ -172,4 +172,44 @@ import Testing
         #expect(try CompoundForeignKeyTests.refuses(#"INSERT INTO "Task" ("id", "ruleSlug") VALUES ('t2', 'two')"#, table: "Task", database), "the key holds")
         #expect(!(try registry.drift(host: nil)).hasDrift)
     }
+
+    /// Rule's unique `code` renamed to `slug` in the start that gives Task a key to it: the key's
+    /// rows are counted by the column's name now, before anything runs, and a task matching no
+    /// rule refuses Task's change alone (Rule's rename applies).
+    @Test(arguments: Backend.available)
+    func aKeyToAColumnTheSameStartRenamesIsCountedFirst(_ backend: Backend) throws {
+        let (database, location) = try backend.makeDatabase()
+        _ = location
+        defer { database.close() }
+        let registry = Registry(database: database)
+        try registry.addAdmin("alice", by: nil)
+        let before = Self.before.replacingOccurrences(of: "      name: { type: string }\n", with: "      name: { type: string }\n      code: { type: string, nullable: true, unique: true }\n")
+        let after = Self.after.replacingOccurrences(of: "slug: { type: string, nullable: true, unique: true }", with: "slug: { type: string, nullable: true, unique: true, renamedFrom: code }")
+        #expect(try Self.scanApproveApply(try Self.desired(before), registry).applied.count == 2)
+        try database.withLockedTransaction { connection in
+            try connection.execute(#"INSERT INTO "Rule" ("id", "name", "code") VALUES ('r1', 'one', 'one')"#)
+            try connection.execute(#"INSERT INTO "Task" ("id", "ruleSlug") VALUES ('t1', 'one'), ('t2', 'ghost'), ('t3', NULL)"#)
+        }
+        let desired = try Self.desired(after)
+        _ = try registry.scan(desired, principal: "ci")
+        // The review and the approval count it too.
+        let impacts = try registry.impact(of: try registry.items(in: [.pending]), context: desired.renderContext)
+        #expect(impacts.values.flatMap(\.checks).contains { $0.count == 1 && $0.description.contains("whose ruleSlug matches no Rule") }, "\(impacts.values.map(\.checks))")
+        let decided = try registry.approve(.all, as: "alice", allowDataLoss: false, context: desired.renderContext)
+        #expect(decided.blocked.map(\.entity) == ["Task"], "\(decided.blocked)")
+        let plan = try ApplyEngine(registry: registry, desiredState: { desired }).plan()
+        #expect(plan.items.map(\.entity) == ["Rule"], "\(plan.refused.map(\.message))")
+        #expect(plan.refused.map(\.code) == [.dataViolation] && plan.refused.first?.message.contains("1 row of Task whose ruleSlug matches no Rule") == true,
+                "\(plan.refused.map(\.message))")
+        #expect(plan.refused.first?.message.contains("(for example t2)") == true, "the row is named: \(plan.refused.map(\.message))")
+
+        let outcome = try registry.applyApproved(desired)
+        #expect(outcome.applied.map(\.entity) == ["Rule"] && outcome.refused.map(\.code) == [.dataViolation], "\(outcome.refused.map(\.message))")
+        // The row fixed, Task's change scanned and approved again applies.
+        try database.withLockedTransaction { try $0.execute(#"UPDATE "Task" SET "ruleSlug" = 'one' WHERE "id" = 't2'"#) }
+        let again = try Self.scanApproveApply(desired, registry)
+        #expect(again.applied.map(\.entity) == ["Task"], "\(again.refused.map(\.message))")
+        #expect(try CompoundForeignKeyTests.refuses(#"INSERT INTO "Task" ("id", "ruleSlug") VALUES ('t4', 'two')"#, table: "Task", database), "the key holds")
+        #expect(!(try registry.drift(host: nil)).hasDrift)
+    }
 }

@@ -5,25 +5,32 @@ extension ApplyEngine {
     /// now (``PartitionLayout``); empty on SQLite and when nothing is partitioned.
     static func partitionLayout(_ connection: any RegistryConnection) throws -> PartitionLayout {
         guard connection.dialect == .postgresql else { return PartitionLayout() }
-        // Partitions of the package schema's tables, and of those partitions, wherever they live.
+        // Every partition in the database, in one plain query (a start's statement log shows
+        // queries that begin with WITH as changes); those under the package schema's tables are kept.
         let rows = try connection.query(#"""
-            WITH RECURSIVE "tree" AS (
-                SELECT i.inhrelid AS "child", i.inhparent AS "parent" FROM pg_inherits AS i JOIN pg_class AS p ON p.oid = i.inhparent
-                WHERE p.relkind = 'p' AND p.relnamespace = \#(CatalogSQL.currentNamespace) AND NOT p.relispartition
-                UNION SELECT i.inhrelid, i.inhparent FROM pg_inherits AS i JOIN "tree" AS t ON i.inhparent = t."child")
-            SELECT p.relname AS "parent", c.relname AS "name", CASE WHEN c.relkind = 'p' THEN 1 ELSE 0 END AS "partitioned",
+            SELECT CAST(p.oid AS bigint) AS "parentid", p.relname AS "parent", CAST(c.oid AS bigint) AS "id", c.relname AS "name",
+                   CASE WHEN c.relkind = 'p' THEN 1 ELSE 0 END AS "partitioned",
+                   CASE WHEN p.relnamespace = \#(CatalogSQL.currentNamespace) AND NOT p.relispartition THEN 1 ELSE 0 END AS "root",
                    CASE WHEN c.relnamespace = \#(CatalogSQL.currentNamespace) THEN NULL ELSE n.nspname END AS "schema"
-            FROM "tree" AS t JOIN pg_class AS c ON c.oid = t."child" JOIN pg_class AS p ON p.oid = t."parent"
+            FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid JOIN pg_class AS p ON p.oid = i.inhparent
                  JOIN pg_namespace AS n ON n.oid = c.relnamespace
-            ORDER BY c.relname
+            WHERE p.relkind = 'p' ORDER BY c.relname
             """#, [])
         guard !rows.isEmpty else { return PartitionLayout() }
+        let children = Dictionary(grouping: rows) { $0["parentid"]?.integer ?? -1 }
         var layout = PartitionLayout()
-        for row in rows {
-            guard let parent = row["parent"]?.text, let name = row["name"]?.text else { continue }
-            layout.partitions[parent, default: []].append(
-                PartitionLayout.Partition(name: name, schema: row["schema"]?.text, isPartitioned: row["partitioned"]?.integer == 1))
+        var parents = rows.filter { $0["root"]?.integer == 1 }.compactMap { $0["parentid"]?.integer }
+        var seen = Set<Int64>()
+        while let parent = parents.popLast() {
+            guard seen.insert(parent).inserted else { continue }
+            for row in children[parent] ?? [] {
+                guard let parentName = row["parent"]?.text, let name = row["name"]?.text, let id = row["id"]?.integer else { continue }
+                let partitioned = row["partitioned"]?.integer == 1
+                layout.partitions[parentName, default: []].append(PartitionLayout.Partition(name: name, schema: row["schema"]?.text, isPartitioned: partitioned))
+                if partitioned { parents.append(id) }
+            }
         }
+        guard !layout.isEmpty else { return layout }
         let keys = try connection.query(#"""
             SELECT c.relname AS "table", CASE WHEN 0 = ANY(CAST(k.partattrs AS int2[])) THEN NULL ELSE
                 (SELECT string_agg(a.attname, ',' ORDER BY o.n) FROM unnest(CAST(k.partattrs AS int2[])) WITH ORDINALITY AS o(attnum, n)

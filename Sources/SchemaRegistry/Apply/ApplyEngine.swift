@@ -166,6 +166,7 @@ public struct ApplyEngine: Sendable {
         let createdHere = Set(items.filter { $0.action == .create || $0.renamedFrom != nil }.map(\.entity))
         let rollouts = try Registry.openRollouts(connection)
         let partitions = try Self.partitionLayout(connection)
+        let renamed = Self.columnsRenamed(by: items, applied: inputs.applied)
         var knownObjects: Set<String>?
         func extensionObjects() throws -> Set<String> {
             if let knownObjects { return knownObjects }
@@ -187,7 +188,7 @@ public struct ApplyEngine: Sendable {
                 prepared.refused.append(missing)
             } else if let partitioned = Self.partitionRefusal(item, layout: partitions) {
                 prepared.refused.append(partitioned)
-            } else if let data = Registry.dataRefusal(itemId: item.id, entity: item.entity, try Registry.violations(item.startChecks, tables: tables, connection)) {
+            } else if let data = Registry.dataRefusal(itemId: item.id, entity: item.entity, try Registry.violations(item.startChecks, tables: tables, renamed: renamed, connection)) {
                 prepared.refused.append(data)
             } else {
                 prepared.accepted.append(Self.adapted(item, to: partitions))
@@ -198,6 +199,23 @@ public struct ApplyEngine: Sendable {
         var held = Self.holdingRenamesTogether(prepared, approved: items, applied: inputs.applied)
         held.accepted = Self.keysAddedOnlineLast(held.accepted)
         return held
+    }
+
+    /// The columns `items` rename, by table as the database names it: new column → old column.
+    /// A key's data check that reads a renamed column is asked by the old name before the start
+    /// (``Registry/ask(_:tables:renamed:_:)``).
+    static func columnsRenamed(by items: [QueueItem], applied: [String: AppliedEntity]) -> [String: [String: String]] {
+        var renamed: [String: [String: String]] = [:]
+        for item in items where !item.renames.isEmpty {
+            guard let structure = item.structure else { continue }
+            let before = applied[item.appliedName]?.structure
+            for (new, old) in item.renames {
+                let newColumn = structure.field(named: new).map { $0.column ?? $0.name } ?? new
+                let oldColumn = before?.field(named: old).map { $0.column ?? $0.name } ?? old
+                renamed[item.tableName, default: [:]][newColumn] = oldColumn
+            }
+        }
+        return renamed
     }
 
     /// `items` with those that add foreign keys in online steps after the others, otherwise in

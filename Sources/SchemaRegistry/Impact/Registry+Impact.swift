@@ -23,6 +23,7 @@ extension Registry {
             let partitions = try ApplyEngine.partitionLayout(connection)
             let keys = PrimaryKeys.of(host: context.host, entities: inputs.applied.values.map(\.structure))
             let createdHere = Set(items.filter { $0.action == .create }.map(\.entity))
+            let renamed = ApplyEngine.columnsRenamed(by: items, applied: inputs.applied)
             var impacts: [String: ChangeImpact] = [:]
             for item in items {
                 var impact = ChangeImpact(itemId: item.id)
@@ -48,7 +49,7 @@ extension Registry {
                     impact.blockers.append(partitioned)
                 }
                 for check in derived.checks where check.part == .expand {
-                    impact.checks.append(try Self.ask(check, tables: tables, connection))
+                    impact.checks.append(try Self.ask(check, tables: tables, renamed: renamed, connection))
                 }
                 // The statements as a start runs them: partitioned tables' in their own form.
                 let started = partitions.adapting(derived.statements.filter { $0.part == .expand })
@@ -80,12 +81,13 @@ extension Registry {
     static func size(of table: String, copies: [ChangeImpact.CheckResult], _ connection: any RegistryConnection) throws -> ChangeImpact.TableSize? {
         guard connection.dialect == .postgresql else { return nil }
         let rows = try connection.query(
-            // A partitioned table's rows and bytes are its partitions' (a plain table is its own only leaf).
+            // A partitioned table's rows and bytes are its partitions' (pg_partition_tree has no row for a plain table).
             #"""
             SELECT CAST(CASE WHEN bool_or(l.reltuples < 0) THEN -1 ELSE SUM(l.reltuples) END AS bigint) AS "rows",
                    CAST(SUM(pg_total_relation_size(l.oid)) AS bigint) AS "bytes"
-            FROM pg_class AS c CROSS JOIN LATERAL pg_partition_tree(c.oid) AS t JOIN pg_class AS l ON l.oid = t.relid
-            WHERE c.relname = ? AND c.relnamespace = \#(CatalogSQL.currentNamespace) AND c.relkind IN ('r', 'p') AND t.isleaf
+            FROM pg_class AS c JOIN pg_class AS l ON l.oid = c.oid AND c.relkind = 'r'
+                 OR l.oid IN (SELECT t.relid FROM pg_partition_tree(c.oid) AS t WHERE t.isleaf)
+            WHERE c.relname = ? AND c.relnamespace = \#(CatalogSQL.currentNamespace) AND c.relkind IN ('r', 'p')
             GROUP BY c.oid
             """#,
             [.text(table)])

@@ -36,12 +36,15 @@ extension Registry {
                         signingKey: SigningKey? = nil, context: RenderContext = RenderContext()) throws -> DecisionResult {
         var inputs: DerivationInputs?
         var tables: Set<String> = []
+        var renamed: [String: [String: String]] = [:]
         var blocked: [Refusal] = []
         var result = try decide(selection, as: principal, action: .approve, to: .approved) { item, connection in
             if inputs == nil {
-                let queued = try Self.items(in: [.pending, .approved], connection).compactMap(\.structure)
-                inputs = try DerivationInputs.read(context: context, others: queued, connection)
+                let queued = try Self.items(in: [.pending, .approved], connection)
+                inputs = try DerivationInputs.read(context: context, others: queued.compactMap(\.structure), connection)
                 tables = try ApplyEngine.existingTables(connection)
+                // Columns the queued changes rename, as a start of them all would ask the checks.
+                renamed = ApplyEngine.columnsRenamed(by: queued, applied: inputs?.applied ?? [:])
             }
             guard let inputs else { return nil }
             let derived: DerivedChange
@@ -69,7 +72,7 @@ extension Registry {
             try self.insertAudit(connection, principal: principal, action: .approve, item: item,
                                  detail: "sql \(Checksum.short(derived.sqlHash))\(derived.isDestructive ? ", data loss acknowledged" : "")\(rewrites.isEmpty ? "" : ", table rewrite acknowledged")\(signingKey.map { ", signed by key \($0.name)" } ?? "")",
                                  nonce: nonce)
-            if let refusal = Self.dataRefusal(itemId: item.id, entity: item.entity, try Self.violations(derived.checks.filter { $0.part == .expand }, tables: tables, connection)) {
+            if let refusal = Self.dataRefusal(itemId: item.id, entity: item.entity, try Self.violations(derived.checks.filter { $0.part == .expand }, tables: tables, renamed: renamed, connection)) {
                 blocked.append(refusal)
             }
             return nil

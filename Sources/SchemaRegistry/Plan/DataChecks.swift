@@ -9,7 +9,13 @@ extension Registry {
     /// creates, a count over the statement timeout) is reported as not counted, and a query the
     /// database refused keeps its error (``ChangeImpact/CheckResult/failure``). Checks are derived
     /// from verified structures (``derive(_:_:liveCheck:_:)``), never read from a row.
-    static func ask(_ check: DataCheck, tables: Set<String>, _ connection: any RegistryConnection) throws -> ChangeImpact.CheckResult {
+    ///
+    /// - Parameter renamed: columns other changes of the same start rename before the check's
+    ///   change runs, by table: new name → name now. A check reading a new name the table does
+    ///   not have yet reads the column by its name now (``DataCheck/readingBefore(_:in:)``).
+    static func ask(_ check: DataCheck, tables: Set<String>, renamed: [String: [String: String]] = [:],
+                    _ connection: any RegistryConnection) throws -> ChangeImpact.CheckResult {
+        var check = check
         var result = ChangeImpact.CheckResult(kind: check.kind, table: check.table, description: check.description, count: nil, examples: [], note: nil)
         if let missing = ([check.table] + check.reads).first(where: { !tables.contains($0) }) {
             result.note = "\(missing) does not exist yet; the database checks it when the change runs"
@@ -17,7 +23,9 @@ extension Registry {
         }
         for (table, columns) in check.readsColumns.sorted(by: { $0.key < $1.key }) {
             let live = try liveColumns(of: table, connection)
-            if let missing = columns.first(where: { !live.contains($0) }) {
+            let before = (renamed[table] ?? [:]).filter { columns.contains($0.key) && !live.contains($0.key) && live.contains($0.value) }
+            check = check.readingBefore(before, in: table)
+            if let missing = check.readsColumns[table]?.first(where: { !live.contains($0) }) {
                 result.note = "\(table).\(missing) does not exist yet; the database checks it when the change runs"
                 return result
             }
@@ -57,8 +65,9 @@ extension Registry {
 
     /// Every check of `checks` that blocks the change, asked now: it finds rows making the change
     /// fail, or its query failed (a change the start cannot check does not run on trust).
-    static func violations(_ checks: [DataCheck], tables: Set<String>, _ connection: any RegistryConnection) throws -> [ChangeImpact.CheckResult] {
-        try checks.filter { $0.kind == .violations }.map { try ask($0, tables: tables, connection) }.filter(\.blocks)
+    static func violations(_ checks: [DataCheck], tables: Set<String>, renamed: [String: [String: String]] = [:],
+                           _ connection: any RegistryConnection) throws -> [ChangeImpact.CheckResult] {
+        try checks.filter { $0.kind == .violations }.map { try ask($0, tables: tables, renamed: renamed, connection) }.filter(\.blocks)
     }
 
     /// The refusal naming every blocking data problem of an item at once (each one otherwise costs
