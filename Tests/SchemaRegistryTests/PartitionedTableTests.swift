@@ -40,9 +40,9 @@ import Testing
               - { name: actor, type: belongsTo, entity: User, field: actorId }
         """
 
-    static func desired(_ yaml: String) throws -> DesiredState {
+    static func desired(_ yaml: String, deploys: Rollout.DeployStrategy = .recreate) throws -> DesiredState {
         var workspace = Workspace.inMemory(["audit": yaml], baseSchema: Desired.host)
-        workspace.configuration.deploys = .recreate
+        workspace.configuration.deploys = deploys
         let desired = DesiredState.resolve(workspace)
         try #require(desired.isValid, "\(desired.errors.map(\.message))")
         return desired
@@ -50,7 +50,7 @@ import Testing
 
     /// The first version applied, then partitioned by `at` as an operator does it: 2025 a plain
     /// partition, 2026 partitioned again by `at` (two halves), 2024 in a schema of its own; a
-    /// row in each leaf, every actor a user.
+    /// row in each leaf, every actor a user, no two rows of one kind.
     static func partitioned() throws -> (database: any RegistryDatabase, registry: Registry, location: DatabaseLocation) {
         let (database, location) = try Backend.postgres.makeDatabase()
         do {
@@ -61,6 +61,17 @@ import Testing
             _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: desired.renderContext)
             let first = try registry.applyApproved(desired)
             try #require(first.applied.count == 1, "\(first.refused.map(\.message))")
+            try partition(database)
+            return (database, registry, location)
+        } catch {
+            database.close()
+            throw error
+        }
+    }
+
+    /// Partitions the applied AuditEvent as the operator does (see ``partitioned()``).
+    static func partition(_ database: any RegistryDatabase) throws {
+        do {
             try database.withLockedTransaction { connection in
                 for statement in [
                     #"ALTER TABLE "AuditEvent" RENAME TO "AuditEvent_plain""#,
@@ -75,15 +86,11 @@ import Testing
                     #"CREATE TABLE "AuditEvent_2026a" PARTITION OF "AuditEvent_2026" FOR VALUES FROM ('2026-01-01') TO ('2026-07-01')"#,
                     #"CREATE TABLE "AuditEvent_2026b" PARTITION OF "AuditEvent_2026" FOR VALUES FROM ('2026-07-01') TO ('2027-01-01')"#,
                     #"INSERT INTO "User" ("id", "email") VALUES ('u1', 'a@example.com'), ('u2', 'b@example.com')"#,
-                    #"INSERT INTO "AuditEvent" ("id", "at", "actorId", "action", "kind") VALUES ('e1', '2024-03-01', 'u1', 'read', 'k1'), ('e2', '2025-03-01', 'u2', 'read', 'k1'), ('e3', '2026-03-01', 'u1', 'write', 'k1'), ('e4', '2026-09-01', 'u2', 'write', 'k2')"#,
+                    #"INSERT INTO "AuditEvent" ("id", "at", "actorId", "action", "kind") VALUES ('e1', '2024-03-01', 'u1', 'read', 'k1'), ('e2', '2025-03-01', 'u2', 'read', 'k2'), ('e3', '2026-03-01', 'u1', 'write', 'k3'), ('e4', '2026-09-01', 'u2', 'write', 'k4')"#,
                 ] {
                     try connection.execute(statement)
                 }
             }
-            return (database, registry, location)
-        } catch {
-            database.close()
-            throw error
         }
     }
 
@@ -145,7 +152,7 @@ import Testing
                          #""AuditEvent_2026b" 1 1"#, #"archive."AuditEvent_2024" 1 1"#], "\(keys)")
         #expect(try CompoundForeignKeyTests.refuses(#"INSERT INTO "AuditEvent" ("id", "at", "actorId", "action", "kind") VALUES ('e5', '2024-05-01', 'nobody', 'read', 'k3')"#,
                                                     table: "AuditEvent", database), "the key holds in every partition")
-        #expect(try CompoundForeignKeyTests.refuses(#"INSERT INTO "AuditEvent" ("id", "at", "actorId", "action", "kind") VALUES ('e6', '2026-09-01', 'u1', 'read', 'k2')"#,
+        #expect(try CompoundForeignKeyTests.refuses(#"INSERT INTO "AuditEvent" ("id", "at", "actorId", "action", "kind") VALUES ('e6', '2026-09-01', 'u1', 'read', 'k4')"#,
                                                     table: "AuditEvent", database), "the unique index holds")
         #expect(!(try registry.drift(host: Desired.host)).hasDrift)
     }
@@ -240,5 +247,37 @@ import Testing
         #expect(filled.first?["count"]?.integer == 4)
         let report = try registry.drift(host: Desired.host)
         #expect(!report.hasDrift, "\(report)")
+    }
+
+    /// A rolled-out change builds its new unique index in the contract (`schema complete`): the
+    /// start refuses one that could never be built, and `complete` checks again, for a table
+    /// partitioned after the start.
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func aUniqueIndexAContractBuildsIsCheckedAtTheStartAndAtComplete() throws {
+        let unique = Self.before + "\n    indexes:\n      - { fields: [kind], unique: true }"
+        let (database, registry, _) = try Self.partitioned()
+        defer { database.close() }
+        let rolling = try Self.desired(unique, deploys: .rolling)
+        try Self.scanApprove(rolling, registry)
+        let plan = try ApplyEngine(registry: registry, desiredState: { rolling }).plan()
+        #expect(plan.refused.map(\.code) == [.partitionKeyMissing], "\(plan.refused.map(\.message))")
+
+        // A plain table when the start runs the expand, partitioned before `complete`.
+        let (plain, _) = try Backend.postgres.makeDatabase()
+        defer { plain.close() }
+        let plainRegistry = Registry(database: plain)
+        try plainRegistry.addAdmin("alice", by: nil)
+        let first = try Self.desired(Self.before)
+        try Self.scanApprove(first, plainRegistry)
+        #expect(try plainRegistry.applyApproved(first).applied.count == 1)
+        try Self.scanApprove(rolling, plainRegistry)
+        let expand = try plainRegistry.applyApproved(rolling)
+        #expect(expand.applied.map(\.entity) == ["AuditEvent"], "\(expand.refused.map(\.message))")
+        try Self.partition(plain)
+        let complete = #expect(throws: SchemaError.self) {
+            try ApplyEngine(registry: plainRegistry, desiredState: { rolling }).finishRollouts(.complete, entities: [], ApplyRequest(principal: "alice"))
+        }
+        #expect(complete?.code == .partitionKeyMissing, "\(String(describing: complete))")
+        #expect(Set(try Self.indexes(plain).keys) == ["AuditEvent_pkey", "AuditEvent_kind_idx"], "nothing ran")
     }
 }

@@ -56,7 +56,9 @@ extension ApplyEngine {
     /// Refuses an item that builds a unique index PostgreSQL cannot have on a table the database
     /// has partitioned (the index lacks a partition column), before anything of it runs.
     static func partitionRefusal(_ item: QueueItem, layout: PartitionLayout) -> Refusal? {
-        guard let problem = partitionProblem(item.structure, statements: item.startStatements, layout: layout) else { return nil }
+        // Every part: an index a rollout's contract builds must be possible too, or the start
+        // would begin a change `schema complete` cannot end.
+        guard let problem = partitionProblem(item.structure, statements: item.statements, layout: layout) else { return nil }
         return Refusal(itemId: item.id, entity: item.entity, code: .partitionKeyMissing, message: problem + "; nothing ran and the change stays approved")
     }
 
@@ -64,7 +66,7 @@ extension ApplyEngine {
     /// --verbose`, the review page), or nil.
     static func partitionProblem(_ structure: CanonicalEntity?, statements: [SQLStatement], layout: PartitionLayout) -> String? {
         guard !layout.isEmpty, let structure = structure?.inDatabase, layout.isPartitioned(structure.name) else { return nil }
-        let built = Set(statements.filter { $0.part == .expand }.compactMap(\.index))
+        let built = Set(statements.compactMap(\.index))
         for index in structure.indexes where index.unique && built.contains(ConstraintName.index(structure.name, index, in: .postgresql)) {
             if let problem = layout.uniqueIndexProblem(table: structure.name, columns: index.fields) { return problem }
         }

@@ -172,6 +172,9 @@ extension ApplyEngine {
                 into outcome: inout RolloutOutcome) throws {
         let item = target.item
         let partitions = try session.transaction(lockTimeout: nil) { try Self.partitionLayout($0) }
+        if let problem = Self.partitionProblem(item.structure, statements: item.statements(of: end.part), layout: partitions) {
+            throw SchemaError(.partitionKeyMissing, "\(item.entity): \(problem). Nothing ran; the rollout stays open", itemId: item.id)
+        }
         let statements = partitions.adapting(item.statements(of: end.part)).filter { statement in
             statement.phase != .rowLevelSecurity || request.rowLevelSecurity.runs(hasACL: target.rollout.from.acl != nil || item.structure?.acl != nil)
         }
