@@ -191,7 +191,11 @@ public struct ApplyEngine: Sendable {
             } else if let data = Registry.dataRefusal(itemId: item.id, entity: item.entity, try Registry.violations(item.startChecks, tables: tables, renamed: renamed, connection)) {
                 prepared.refused.append(data)
             } else {
-                prepared.accepted.append(Self.adapted(item, to: partitions))
+                var adopts = false
+                if item.action == .create && tables.contains(item.tableName) {
+                    adopts = try Self.existingTable(for: item, primaryKeys: keys, tables: tables, connection) == .adoptable
+                }
+                prepared.accepted.append(adopts ? Self.adopting(item) : Self.adapted(item, to: partitions))
                 prepared.nonces[item.id] = verified.nonce
                 if item.structure?.acl != nil || inputs.applied[item.appliedName]?.structure.acl != nil { prepared.secured.insert(item.id) }
             }
@@ -307,7 +311,15 @@ public struct ApplyEngine: Sendable {
             return nil // planned from the drift itself; verify checks the table is still as it was
         case .create:
             guard tables.contains(item.tableName) else { return nil }
-            differences = [DriftDifference(.tableExists, table: item.tableName, object: item.tableName)]
+            guard item.renamedFrom == nil else {
+                differences = [DriftDifference(.tableExists, table: item.tableName, object: item.tableName)]
+                break
+            }
+            // A model moved from the host's schema into a package: taken over when it is exactly this table.
+            switch try Self.existingTable(for: item, primaryKeys: primaryKeys, tables: tables, connection) {
+            case .absent, .adoptable: return nil
+            case .differs(let why): return Self.existingTableRefusal(item, why)
+            }
         case .alter, .drop:
             guard let applied else { return nil }
             differences = try Registry.drift(of: applied.structure, primaryKeys: primaryKeys, connection)

@@ -59,6 +59,9 @@ public struct ChangeImpact: Hashable, Sendable, Codable {
     /// For a change applied in two parts (``Rollout``): what the version running now does not
     /// tolerate, which waits for `schema complete`.
     public var rollout: [String] = []
+    /// For a create whose table is already there with exactly its shape (a model moved from the
+    /// host's schema into a package): what the start does instead of creating it.
+    public var adopts: String?
 
     /// The checks that would make `apply` refuse the change now (``CheckResult/blocks``).
     public var violations: [CheckResult] { checks.filter(\.blocks) }
@@ -68,6 +71,7 @@ public struct ChangeImpact: Hashable, Sendable, Codable {
         var lines: [String] = []
         if let refusal { lines.append("WILL NOT RUN: \(refusal)") }
         lines += blockers.map { "BLOCKS APPLY: \($0)" }
+        if let adopts { lines.append("TAKES OVER: \(adopts)") }
         if !rollout.isEmpty {
             lines.append("ROLLED OUT: the start applies the expand, with which the version running now keeps working, until `schema complete` "
                 + "runs the contract (or `schema rollback` undoes the expand); this approval covers all three")

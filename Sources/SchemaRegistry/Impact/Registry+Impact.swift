@@ -51,8 +51,22 @@ extension Registry {
                 for check in derived.checks where check.part == .expand {
                     impact.checks.append(try Self.ask(check, tables: tables, renamed: renamed, connection))
                 }
-                // The statements as a start runs them: partitioned tables' in their own form.
-                let started = partitions.adapting(derived.statements.filter { $0.part == .expand })
+                // The statements as a start runs them: partitioned tables' in their own form, only
+                // the row-level security of a create that takes over its existing table.
+                var started = partitions.adapting(derived.statements.filter { $0.part == .expand })
+                if item.action == .create && tables.contains(item.tableName) {
+                    switch try ApplyEngine.existingTable(for: item, primaryKeys: keys, tables: tables, connection) {
+                    case .absent: break
+                    case .adoptable:
+                        started = started.filter { $0.phase == .rowLevelSecurity }
+                        let rows = try Self.size(of: item.tableName, copies: [], connection)?.rows
+                            ?? (try? Self.rolledBack(connection) { try connection.query(#"SELECT COUNT(*) AS "count" FROM \#(dialect.quote(item.tableName))"#, []).first?["count"]?.integer.map(Int.init) } ?? nil)
+                        impact.adopts = "the table \(item.tableName) exists with exactly this shape (\(rows.map { "about \($0) rows" } ?? "rows unknown"), kept): "
+                            + "the start takes it over and runs no CREATE, only the table's row-level security"
+                    case .differs(let why):
+                        impact.blockers.append(ApplyEngine.existingTableProblem(item, why))
+                    }
+                }
                 let locked = Array(Set(started.compactMap { $0.lock?.work == .catalog ? nil : $0.lock?.table })).sorted()
                 var sizes: [String: ChangeImpact.TableSize] = [:]
                 for table in locked where tables.contains(table) {
