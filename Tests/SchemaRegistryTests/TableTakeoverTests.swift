@@ -141,4 +141,57 @@ import Testing
         #expect(again.applied.isEmpty && again.refused.first?.message.contains("belongs to role \(other)") == true, "\(again.refused.map(\.message))")
         #expect(try registry.appliedEntities().isEmpty)
     }
+
+    /// The way back: the package stops declaring Widget and the host's schema declares the model
+    /// again. The package's removal hands the table back (no SQL, nothing destructive to
+    /// acknowledge) instead of dropping it; without the host's model it is still a drop.
+    @Test(arguments: Backend.available)
+    func aModelMovedBackToTheHostIsHandedBackWithItsRows(_ backend: Backend) throws {
+        let (database, registry, desired, _) = try Self.hostMadeWidget(backend)
+        defer { database.close() }
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: Desired.recreating)
+        #expect(try registry.applyApproved(desired).applied.map(\.entity) == ["Widget"])
+
+        // Without the host's model: a drop, destructive.
+        let gone = try Desired.from(["widgets": "entities: []"], deploys: .recreate)
+        _ = try registry.scan(gone, principal: "ci")
+        let drop = try #require(try registry.items(in: [.pending]).first)
+        #expect(drop.action == .drop && drop.isDestructive && drop.statements.contains { $0.sql.hasPrefix("DROP TABLE") }, "\(drop.statements.map(\.sql))")
+
+        // With it: handed back.
+        let host = PrismaSchemaParser.parse("""
+            model Tenant {
+              id   String @id
+              name String
+            }
+            model User {
+              id      String   @id
+              email   String
+              widgets Widget[]
+            }
+            model Widget {
+              id      String @id
+              name    String
+              ownerId String
+              owner   User   @relation(fields: [ownerId], references: [id])
+
+              @@index([name])
+            }
+            """, file: "prisma/schema.prisma").schema
+        var workspace = Workspace.inMemory(["widgets": "entities: []"], baseSchema: host)
+        workspace.configuration.deploys = .recreate
+        let back = DesiredState.resolve(workspace)
+        try #require(back.isValid, "\(back.errors.map(\.message))")
+        _ = try registry.scan(back, principal: "ci")
+        let handBack = try #require(try registry.items(in: [.pending]).first)
+        #expect(handBack.action == .drop && !handBack.isDestructive && handBack.statements.isEmpty, "\(handBack.statements.map(\.sql))")
+        #expect(handBack.operations.first?.hasPrefix("hand table Widget back to the host's schema") == true, "\(handBack.operations)")
+        let decided = try registry.approve(.all, as: "alice", allowDataLoss: false, context: RenderContext(host: host, deploys: .recreate))
+        #expect(decided.accepted.count == 1, "no data loss to acknowledge: \(decided.refused.map(\.message))")
+        let outcome = try registry.applyApproved(back)
+        #expect(outcome.applied.map(\.entity) == ["Widget"] && outcome.statements.isEmpty, "\(outcome.refused.map(\.message)) \(outcome.statements.map(\.sql))")
+        #expect(try Self.widgetNames(database) == ["one", "two"], "the table and its rows stay")
+        #expect(try registry.appliedEntities().isEmpty, "the registry forgot it")
+        #expect(try registry.items(in: [.pending, .approved]).isEmpty)
+    }
 }

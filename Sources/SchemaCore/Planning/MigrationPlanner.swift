@@ -31,10 +31,11 @@ public enum MigrationPlanner {
         }
         for entity in applied.sorted(by: { $0.structure.name < $1.structure.name })
         where !desiredNames.contains(entity.structure.name) && !renamedNames.contains(entity.structure.name) {
+            let removal = DerivedChange.removing(entity.structure, host: host, renderer: renderer, rollout: rollout)
             changes.append(PlannedChange(
-                id: PlannedChange.id(entity: entity.structure.name, from: entity.checksum, to: nil),
+                id: PlannedChange.id(entity: entity.structure.name, from: entity.checksum, to: nil, handsBack: removal.operations.contains(where: \.handsBackTable)),
                 entity: entity.structure.name, action: .drop, packages: entity.packages, fromChecksum: entity.checksum, toChecksum: nil,
-                structure: nil, derived: DerivedChange(from: entity.structure, to: nil, renderer: renderer, rollout: rollout)))
+                structure: nil, derived: removal))
         }
         return changes
     }

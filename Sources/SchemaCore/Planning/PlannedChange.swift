@@ -46,17 +46,24 @@ public struct PlannedChange: Hashable, Sendable {
     ///   time). A transition recurs when a change is undone and made again, e.g. a package removed
     ///   and installed again; each recurrence needs an id of its own, still derived only from
     ///   registry state, so that scanning twice keeps finding the same item.
-    public static func id(entity: String, from: Checksum?, to: Checksum?, recurrence: Int = 0) -> String {
-        let key = "\(entity)\u{0}\(from?.hex ?? "")\u{0}\(to?.hex ?? "")" + (recurrence > 0 ? "\u{0}\(recurrence)" : "")
+    /// - Parameter handsBack: whether the removal hands the table back to the host rather than
+    ///   dropping it (``DerivedChange/handingBack(_:)``): another change of the same transition,
+    ///   with an id of its own, so that a drop queued before the host declared the model is
+    ///   superseded by it.
+    public static func id(entity: String, from: Checksum?, to: Checksum?, recurrence: Int = 0, handsBack: Bool = false) -> String {
+        let key = "\(entity)\u{0}\(from?.hex ?? "")\u{0}\(to?.hex ?? "")" + (recurrence > 0 ? "\u{0}\(recurrence)" : "") + (handsBack ? "\u{0}host" : "")
         return String(Checksum.sha256Hex(key).prefix(10))
     }
 
     /// The change under the id of its `recurrence`-th repetition (see ``id(entity:from:to:recurrence:)``).
     public func recurring(_ recurrence: Int) -> PlannedChange {
         var change = self
-        change.id = Self.id(entity: entity, from: fromChecksum, to: toChecksum, recurrence: recurrence)
+        change.id = Self.id(entity: entity, from: fromChecksum, to: toChecksum, recurrence: recurrence, handsBack: handsBack)
         return change
     }
+
+    /// Whether the change hands its table back to the host (``DerivedChange/handingBack(_:)``).
+    public var handsBack: Bool { operations.contains(where: \.handsBackTable) }
 }
 
 extension PlannedChange {

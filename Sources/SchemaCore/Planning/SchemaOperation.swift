@@ -2,6 +2,9 @@
 public enum SchemaOperation: Hashable, Sendable, Codable {
     case createTable(CanonicalEntity)
     case dropTable(String)
+    /// A package's table the host's Prisma schema declares again (a model moved back from a
+    /// package into the host): the table and its rows stay, the registry forgets it. No SQL.
+    case handBackTable(String)
     /// The table of a renamed entity (`renamedFrom:`) or of a changed `map:`, keeping its rows.
     case renameTable(from: String, to: String)
     /// A many-to-many's join table under its renamed sides' name, its pairs copied (`A` and `B`
@@ -16,11 +19,18 @@ public enum SchemaOperation: Hashable, Sendable, Codable {
     case addForeignKey(table: String, relation: CanonicalRelation)
     case dropForeignKey(table: String, relation: CanonicalRelation)
 
+    /// Whether it hands a table back to the host (``handBackTable(_:)``).
+    public var handsBackTable: Bool {
+        if case .handBackTable = self { return true }
+        return false
+    }
+
     /// A one-line description for people.
     public var summary: String {
         switch self {
         case .createTable(let entity): "create table \(entity.name)"
         case .dropTable(let name): "drop table \(name)"
+        case .handBackTable(let name): "hand table \(name) back to the host's schema, which declares it: nothing is dropped, the rows stay"
         case .renameTable(let from, let to): "rename table \(from) to \(to)"
         case .moveJoinTable(let from, let to, let swapped): "move join table \(from) to \(to), copying its pairs" + (swapped ? " with A and B exchanged" : "")
         case .addColumn(let table, let field): "add column \(table).\(field.name) \(field.type.rawValue)\(field.optional ? "?" : "")"

@@ -32,6 +32,8 @@ extension MigrationSQLRenderer {
                 statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) DROP COLUMN \(q(field.name))", lock: exclusive(table)))
             case .renameTable, .moveJoinTable:
                 continue // Rendered by DerivedChange: renameTable(from:to:) before the step; a join table's move whole.
+            case .handBackTable:
+                continue // The host's table from now on: nothing runs.
             case .renameColumn(_, let from, let to):
                 statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) RENAME COLUMN \(q(from)) TO \(q(to))", lock: exclusive(table)))
                 if let field = step.from?.field(named: from), dialect.checkExpression(field) != nil {

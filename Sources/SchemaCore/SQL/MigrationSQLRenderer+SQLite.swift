@@ -11,6 +11,8 @@ extension MigrationSQLRenderer {
                 statements.append(SQLStatement(.tables, sqliteCreateTable(entity, name: table)))
             case .dropTable:
                 statements.append(SQLStatement(.dropTables, "DROP TABLE \(q(table))"))
+            case .handBackTable:
+                continue // The host's table from now on: nothing runs.
             case .addColumn(_, let field) where sqliteCanAddInPlace(field):
                 let check = checkConstraint(field, table: table).map { " " + $0 } ?? ""
                 statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) ADD COLUMN \(columnDefinition(field, inlinePrimaryKey: false))\(check)"))

@@ -118,6 +118,8 @@ extension Registry {
             case .refused(let code, let message): return refuse(code, message)
             case nil: return refuse(.baseChanged, "the live table of this repair was not read; run `schema drift --queue` again")
             }
+        } else if item.action == .drop, let snapshot = applied?.structure {
+            derived = DerivedChange.removing(snapshot, host: inputs.context.host, renderer: renderer, rollout: inputs.context.rollsOut(on: dialect))
         } else {
             derived = DerivedChange(from: applied?.structure, to: item.structure, renames: item.renames, renderer: renderer,
                                     rollout: inputs.context.rollsOut(on: dialect))
