@@ -68,7 +68,8 @@ enum Backend: String, CaseIterable, CustomStringConvertible, Sendable {
 
 /// Builds desired entities from YAML without disk, as `scan` does from package files.
 enum Desired {
-    static let host = PrismaSchemaParser.parse("""
+    /// The host's schema: the core tables every test database has.
+    static let hostText = """
         model Tenant {
           id   String @id
           name String
@@ -77,7 +78,8 @@ enum Desired {
           id    String @id
           email String
         }
-        """, file: "prisma/schema.prisma").schema
+        """
+    static let host = PrismaSchemaParser.parse(hostText, file: "prisma/schema.prisma").schema
 
     /// What approvals derive with in suites whose changes apply whole at the start (`deploys: recreate`).
     static let recreating = RenderContext(host: host, deploys: .recreate)

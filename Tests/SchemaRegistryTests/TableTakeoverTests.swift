@@ -159,16 +159,8 @@ import Testing
         #expect(drop.action == .drop && drop.isDestructive && drop.statements.contains { $0.sql.hasPrefix("DROP TABLE") }, "\(drop.statements.map(\.sql))")
 
         // With it: handed back.
-        let host = PrismaSchemaParser.parse("""
-            model Tenant {
-              id   String @id
-              name String
-            }
-            model User {
-              id      String   @id
-              email   String
-              widgets Widget[]
-            }
+        let host = PrismaSchemaParser.parse(Desired.hostText + """
+
             model Widget {
               id      String @id
               name    String
