@@ -15,7 +15,8 @@ Environment: SCHEMA_ONLINE_ROWS (default 2000000), SCHEMA_ONLINE_RATE (400), SCH
 SCHEMA_ONLINE_ONLY (comma-separated class names to run; ROLLED_OUT classes run with rolling deploys;
 "backfill" runs the backfill against its floor; "key" widens an autoincrement key and the column of
 another table that references it, through expand and `complete`, each measured; "join" moves a
-join table of as many pairs under a new name, against the copy in one transaction it replaced).
+join table of as many pairs under a new name, against the copy in one transaction it replaced;
+"partitioned" runs four classes on the table partitioned by an operator into four hash partitions).
 """
 import glob, os, re, shutil, subprocess, sys, tempfile, time
 
@@ -90,6 +91,20 @@ ROLLED_OUT = {
         yaml({**{k: v for k, v in BASE_FIELDS.items() if k not in ("note", "balance")}, "balance": "{ type: bigint, default: 0 }",
               "memo": "{ type: string, nullable: true, renamedFrom: note }"}), []),
 }
+
+# The same table partitioned by an operator (four hash partitions of the key), rows kept: the
+# changes a start makes on it go partition by partition (docs/online-changes.md).
+PARTITIONED_PREPARE = (
+    'ALTER TABLE "Account" RENAME TO "Account_plain"',
+    'ALTER TABLE "Account_plain" RENAME CONSTRAINT "Account_pkey" TO "Account_plain_pkey"',
+    'CREATE TABLE "Account" (LIKE "Account_plain" INCLUDING ALL) PARTITION BY HASH ("id")',
+    *[f'CREATE TABLE "Account_p{n}" PARTITION OF "Account" FOR VALUES WITH (MODULUS 4, REMAINDER {n})' for n in range(4)],
+    'INSERT INTO "Account" SELECT * FROM "Account_plain"',
+    'DROP TABLE "Account_plain"',
+    "VACUUM ANALYZE",
+)
+PARTITIONED = {f"partitioned (4 hash partitions): {name}": CLASSES[name] for name in (
+    "add index", "add unique index (two fields)", "add foreign key", "nullable → required (10% NULLs backfilled)")}
 
 UPDATE_SQL = """\\set id random(1, {rows})
 UPDATE "Account" SET "balance" = "balance" + 1 WHERE "id" = 'a' || :id;
@@ -488,6 +503,11 @@ def main():
                 continue
             print(f"… {name}", file=sys.stderr)
             results.append(measure(work, name, after, flags, deploys="rolling"))
+        for name, (after, flags) in PARTITIONED.items():
+            if only and name not in only and "partitioned" not in only:
+                continue
+            print(f"… {name}", file=sys.stderr)
+            results.append(measure(work, name, after, flags, prepare=PARTITIONED_PREPARE))
         if not only or "long reader" in only:
             after, flags = CLASSES[READER]
             print("… long reader", file=sys.stderr)
