@@ -186,4 +186,82 @@ import Testing
         #expect(try registry.appliedEntities().isEmpty, "the registry forgot it")
         #expect(try registry.items(in: [.pending, .approved]).isEmpty)
     }
+
+    static let blog = """
+        entities:
+          - name: Post
+            fields:
+              id: { type: string, primary: true }
+            relations:
+              - { name: tags, type: manyToMany, entity: Tag }
+          - name: Tag
+            fields:
+              id: { type: string, primary: true }
+            relations:
+              - { name: posts, type: manyToMany, entity: Post }
+        """
+
+    /// The host's Prisma schema with the two models of ``blog``, whose implicit many-to-many
+    /// Prisma Migrate makes as `_PostToTag`.
+    static let hostWithBlog = PrismaSchemaParser.parse(Desired.hostText + """
+
+        model Post {
+          id   String @id
+          tags Tag[]
+        }
+        model Tag {
+          id    String @id
+          posts Post[]
+        }
+        """, file: "prisma/schema.prisma").schema
+
+    static func joinedPairs(_ database: any RegistryDatabase) throws -> [String] {
+        try database.withLockedTransaction { try $0.query(#"SELECT "A" || '-' || "B" AS "pair" FROM "_PostToTag" ORDER BY 1"#, []) }.compactMap { $0["pair"]?.text }
+    }
+
+    /// Two models with an implicit many-to-many moved from a package back into the host: the
+    /// host's schema now implies the join table `_PostToTag`, so its removal is a hand-back too,
+    /// and the pairs stay. The way in again takes the three tables over, pairs and all.
+    @Test(arguments: Backend.available)
+    func aManyToManyMovedBackToTheHostKeepsItsPairs(_ backend: Backend) throws {
+        let (database, location) = try backend.makeDatabase()
+        _ = location
+        defer { database.close() }
+        let registry = Registry(database: database)
+        try registry.addAdmin("alice", by: nil)
+        let desired = try Desired.from(["blog": Self.blog], deploys: .recreate)
+        _ = try registry.scan(desired, principal: "ci")
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: Desired.recreating)
+        #expect(try registry.applyApproved(desired).applied.count == 3)
+        try database.withLockedTransaction { connection in
+            try connection.execute(#"INSERT INTO "Post" ("id") VALUES ('p1'), ('p2')"#)
+            try connection.execute(#"INSERT INTO "Tag" ("id") VALUES ('t1')"#)
+            try connection.execute(#"INSERT INTO "_PostToTag" ("A", "B") VALUES ('p1', 't1'), ('p2', 't1')"#)
+        }
+
+        var workspace = Workspace.inMemory(["blog": "entities: []"], baseSchema: Self.hostWithBlog)
+        workspace.configuration.deploys = .recreate
+        let back = DesiredState.resolve(workspace)
+        try #require(back.isValid, "\(back.errors.map(\.message))")
+        _ = try registry.scan(back, principal: "ci")
+        let pending = try registry.items(in: [.pending])
+        #expect(pending.map(\.entity).sorted() == ["Post", "Tag", "_PostToTag"], "\(pending.map(\.entity))")
+        for item in pending {
+            #expect(item.action == .drop && !item.isDestructive && item.statements.isEmpty, "\(item.entity): \(item.statements.map(\.sql))")
+        }
+        let hostContext = RenderContext(host: Self.hostWithBlog, deploys: .recreate)
+        #expect(try registry.approve(.all, as: "alice", allowDataLoss: false, context: hostContext).accepted.count == 3)
+        let outcome = try registry.applyApproved(back)
+        #expect(outcome.applied.count == 3 && outcome.statements.isEmpty, "\(outcome.refused.map(\.message)) \(outcome.statements.map(\.sql))")
+        #expect(try Self.joinedPairs(database) == ["p1-t1", "p2-t1"], "the join table and its pairs stay")
+        #expect(try registry.appliedEntities().isEmpty)
+
+        // Into a package again: the tables are exactly Prisma's, so all three are taken over.
+        _ = try registry.scan(desired, principal: "ci")
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: Desired.recreating)
+        let again = try registry.applyApproved(desired)
+        #expect(again.applied.count == 3 && !again.statements.contains { $0.sql.hasPrefix("CREATE") }, "\(again.refused.map(\.message)) \(again.statements.map(\.sql))")
+        #expect(try Self.joinedPairs(database) == ["p1-t1", "p2-t1"])
+        #expect(!(try registry.drift(host: Desired.host)).hasDrift)
+    }
 }

@@ -20,11 +20,38 @@ extension DerivedChange {
 }
 
 extension PrismaSchema {
-    /// Whether a model of this schema is `entity`'s table: the same database name, in the schema
-    /// package tables are made in.
+    /// Whether a model of this schema is `entity`'s table, or `entity` is the join table Prisma
+    /// makes for an implicit many-to-many between two of its models: the same database name, in
+    /// the schema package tables are made in.
     public func declaresTable(of entity: CanonicalEntity) -> Bool {
-        models.contains { model in
-            model.tableName == entity.tableName && (model.databaseSchema.map { $0 == packageSchema } ?? true)
+        if entity.isJoinTable { return implicitJoinTables.contains(entity.tableName) }
+        return models.contains { model in
+            model.tableName == entity.tableName && inPackageSchema(model)
         }
+    }
+
+    /// The join tables of this schema's implicit many-to-many relations (a list of the other
+    /// model on both sides, neither with `fields:`), named as Prisma names them: `_` and the
+    /// relation's name, or `_AToB`. Both models must be in the schema package tables are made in.
+    public var implicitJoinTables: Set<String> {
+        var names: Set<String> = []
+        for model in models where inPackageSchema(model) {
+            for field in model.fields where field.isList && !field.isScalar && field.attribute("relation")?.named["fields"] == nil {
+                guard let target = self.model(named: field.type), inPackageSchema(target) else { continue }
+                let otherSide = target.fields.contains { candidate in
+                    candidate.type == model.name && candidate.isList && candidate.relationName == field.relationName
+                        && (target.name != model.name || candidate.name != field.name)
+                        && candidate.attribute("relation")?.named["fields"] == nil
+                }
+                if otherSide {
+                    names.insert(Relation.joinTableName(between: model.name, and: target.name, relationName: field.relationName))
+                }
+            }
+        }
+        return names
+    }
+
+    private func inPackageSchema(_ model: PrismaModel) -> Bool {
+        model.databaseSchema.map { $0 == packageSchema } ?? true
     }
 }
