@@ -209,6 +209,39 @@ import Testing
         #expect(!(try registry.drift(host: Desired.host)).hasDrift)
     }
 
+    /// A build killed on the partition of another schema left its index there INVALID, which
+    /// `IF NOT EXISTS` would take for done (and attach, leaving the table's index INVALID for
+    /// good): the start finds it in that schema, drops it and builds it again.
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func anInvalidIndexOnAPartitionOfAnotherSchemaIsBuiltAgain() throws {
+        let (database, registry, location) = try Self.partitioned()
+        defer { database.close() }
+        let desired = try Self.desired(Self.before.replacingOccurrences(of: "action: { type: string }", with: "action: { type: string, index: true }"))
+        try Self.scanApprove(desired, registry)
+        // A build stopped half-way (here by its timeout, while a writer's transaction was open)
+        // leaves its index in the catalog, INVALID.
+        let writer = try PostgresRegistryDatabase(location: try #require(location.postgres))
+        defer { writer.close() }
+        let builder = try PostgresRegistryDatabase(location: try #require(location.postgres))
+        defer { builder.close() }
+        try writer.executeOutsideTransaction("BEGIN")
+        try writer.executeOutsideTransaction(#"INSERT INTO "AuditEvent" ("id", "at", "actorId", "action", "kind") VALUES ('e5', '2024-05-01', 'u1', 'read', 'k5')"#)
+        try builder.executeOutsideTransaction("SET statement_timeout = '300ms'")
+        #expect(throws: SchemaError.self) {
+            try builder.executeOutsideTransaction(#"CREATE INDEX CONCURRENTLY "AuditEvent_2024_action_idx" ON "archive"."AuditEvent_2024"("action")"#)
+        }
+        try writer.executeOutsideTransaction("ROLLBACK")
+        let left = try Self.rows(#"SELECT CASE WHEN i.indisvalid THEN 1 ELSE 0 END AS "valid" FROM pg_index AS i WHERE i.indexrelid = CAST('"archive"."AuditEvent_2024_action_idx"' AS regclass)"#, database)
+        try #require(left.first?["valid"]?.integer == 0, "the stopped build left an INVALID index")
+        let outcome = try registry.applyApproved(desired)
+        #expect(outcome.applied.map(\.entity) == ["AuditEvent"], "\(outcome.refused.map(\.message))")
+        let built = try Self.indexes(database)["AuditEvent_action_idx"]
+        #expect(built.map { $0.valid && $0.attached == 3 } == true, "\(String(describing: built))")
+        let archived = try Self.rows(#"SELECT CASE WHEN i.indisvalid THEN 1 ELSE 0 END AS "valid" FROM pg_index AS i WHERE i.indexrelid = CAST('"archive"."AuditEvent_2024_action_idx"' AS regclass)"#, database)
+        #expect(archived.first?["valid"]?.integer == 1)
+        #expect(!(try registry.drift(host: Desired.host)).hasDrift)
+    }
+
     /// A key from a plain table to the partitioned one: PostgreSQL keeps a copy of it per
     /// partition on the referencing table, which is no drift.
     @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))

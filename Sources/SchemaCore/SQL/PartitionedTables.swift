@@ -169,8 +169,8 @@ public struct PartitionLayout: Hashable, Sendable {
         } else {
             own.sql = "\(build.head)INDEX CONCURRENTLY IF NOT EXISTS \(q(name)) ON \(reference(table))\(build.body)"
             own.lock = LockImpact("SHARE UPDATE EXCLUSIVE", on: table.name, work: .scan)
-            // The engine's check for an INVALID index left by a killed build looks in the package schema.
-            own.index = table.schema == nil ? name : nil
+            own.index = name
+            own.indexSchema = table.schema
             steps.append(own)
         }
         if let parent {

@@ -101,6 +101,9 @@ public struct SQLStatement: Hashable, Sendable, Codable {
     /// For `CREATE INDEX CONCURRENTLY`: the index it builds. A build killed half-way leaves an
     /// INVALID index; the step drops it and builds again.
     public var index: String?
+    /// The schema of ``index`` when it is not the one the changes run in (the index of a
+    /// partition an operator put in a schema of its own).
+    public var indexSchema: String?
     /// The table lock it takes and for how long, for review.
     public var lock: LockImpact?
     /// The part of a rolled-out change it belongs to; `expand` runs at the start.
@@ -132,7 +135,7 @@ public struct SQLStatement: Hashable, Sendable, Codable {
         return statement
     }
 
-    enum CodingKeys: String, CodingKey { case phase, sql, stage, execution, index, lock, part }
+    enum CodingKeys: String, CodingKey { case phase, sql, stage, execution, index, indexSchema, lock, part }
 
     /// Statements stored before stages existed read as transactional ones.
     public init(from decoder: any Decoder) throws {
@@ -142,6 +145,7 @@ public struct SQLStatement: Hashable, Sendable, Codable {
         stage = try container.decodeIfPresent(Stage.self, forKey: .stage) ?? .transaction
         execution = try container.decodeIfPresent(Execution.self, forKey: .execution) ?? .statement
         index = try container.decodeIfPresent(String.self, forKey: .index)
+        indexSchema = try container.decodeIfPresent(String.self, forKey: .indexSchema)
         lock = try container.decodeIfPresent(LockImpact.self, forKey: .lock)
         part = try container.decodeIfPresent(Part.self, forKey: .part) ?? .expand
     }

@@ -104,14 +104,15 @@ extension ApplyEngine {
     func runOnlineStep(_ step: SQLStatement, _ request: ApplyRequest, _ session: any LockedSession) throws {
         switch step.execution {
         case .statement:
-            if let index = step.index, try session.transaction(lockTimeout: nil, { try Self.isValidIndex(index, $0) }) {
+            if let index = step.index, try session.transaction(lockTimeout: nil, { try Self.isValidIndex(index, in: step.indexSchema, $0) }) {
                 request.log?("the index \(index) is built and valid: step done")
                 return
             }
-            if let index = step.index, try session.transaction(lockTimeout: nil, { try Self.isInvalidIndex(index, $0) }) {
+            if let index = step.index, try session.transaction(lockTimeout: nil, { try Self.isInvalidIndex(index, in: step.indexSchema, $0) }) {
                 request.log?("dropping the INVALID index \(index) left by an interrupted build")
+                let qualified = (step.indexSchema.map { SQLDialect.postgresql.quote($0) + "." } ?? "") + SQLDialect.postgresql.quote(index)
                 try withLockRetries(request) {
-                    try session.executeAlone("DROP INDEX CONCURRENTLY IF EXISTS \(SQLDialect.postgresql.quote(index))", lockTimeout: request.lockPolicy.onlineTimeout)
+                    try session.executeAlone("DROP INDEX CONCURRENTLY IF EXISTS \(qualified)", lockTimeout: request.lockPolicy.onlineTimeout)
                 }
             }
             // A step that takes a lock blocking writes (adding a NOT VALID check) waits as briefly
@@ -163,19 +164,20 @@ extension ApplyEngine {
         }
     }
 
-    static func isInvalidIndex(_ name: String, _ connection: any RegistryConnection) throws -> Bool {
-        try indexCount(name, valid: false, connection) > 0
+    static func isInvalidIndex(_ name: String, in schema: String?, _ connection: any RegistryConnection) throws -> Bool {
+        try indexCount(name, in: schema, valid: false, connection) > 0
     }
 
-    static func isValidIndex(_ name: String, _ connection: any RegistryConnection) throws -> Bool {
-        try indexCount(name, valid: true, connection) > 0
+    static func isValidIndex(_ name: String, in schema: String?, _ connection: any RegistryConnection) throws -> Bool {
+        try indexCount(name, in: schema, valid: true, connection) > 0
     }
 
-    /// How many indexes called `name` in the current schema are (in)valid and ready.
-    static func indexCount(_ name: String, valid: Bool, _ connection: any RegistryConnection) throws -> Int64 {
+    /// How many indexes called `name` in `schema` (the current one when nil) are (in)valid and ready.
+    static func indexCount(_ name: String, in schema: String?, valid: Bool, _ connection: any RegistryConnection) throws -> Int64 {
+        let namespace = schema == nil ? CatalogSQL.currentNamespace : "(SELECT n.oid FROM pg_namespace AS n WHERE n.nspname = ?)"
         let rows = try connection.query(
-            #"SELECT COUNT(*) AS "count" FROM pg_index AS i JOIN pg_class AS c ON c.oid = i.indexrelid WHERE c.relname = ? AND c.relnamespace = \#(CatalogSQL.currentNamespace) AND \#(valid ? "i.indisvalid AND i.indisready" : "NOT i.indisvalid")"#,
-            [.text(name)])
+            #"SELECT COUNT(*) AS "count" FROM pg_index AS i JOIN pg_class AS c ON c.oid = i.indexrelid WHERE c.relname = ? AND c.relnamespace = \#(namespace) AND \#(valid ? "i.indisvalid AND i.indisready" : "NOT i.indisvalid")"#,
+            [.text(name)] + (schema.map { [.text($0)] } ?? []))
         return rows.first?["count"]?.integer ?? 0
     }
 
