@@ -219,6 +219,10 @@ struct PageRoutes {
         } else {
             html += "<details><summary>SQL</summary><pre>\(HTML.escape(item.sql))</pre></details>"
         }
+        if let instead = item.impact?.runsInstead {
+            html += "<details open><summary>SQL a start runs instead of the start's part above, for this database's shape (see the impact)</summary><pre>"
+                + HTML.escape(instead.map { $0 + ";" }.joined(separator: "\n")) + "</pre></details>"
+        }
         if let prisma = item.prisma { html += "<details><summary>Prisma</summary><pre>\(HTML.escape(prisma))</pre></details>" }
         if session.principal.isAdmin {
             let csrf = "<input type=\"hidden\" name=\"csrf\" value=\"\(HTML.escape(session.csrfToken))\">"

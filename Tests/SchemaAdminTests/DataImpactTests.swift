@@ -78,4 +78,34 @@ import Testing
         }
         #expect(try registry.items(in: [.pending]).map(\.id) == [item.id], "looking changed nothing")
     }
+
+    /// A package's create of a table the host already made (a model moved into a package): the
+    /// page shows, beside the approved `CREATE TABLE`, that the start takes the table over and
+    /// what it runs instead, which holds no CREATE.
+    @Test func theReviewPageShowsWhatAStartRunsInsteadOfTheApprovedSQL() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("takeover-\(UUID().uuidString).sqlite").path
+        let registry = Registry(database: try SQLiteRegistryDatabase(path: path))
+        try registry.addAdmin("alice", by: nil)
+        try registry.database.withLockedTransaction { connection in
+            try connection.execute(#"CREATE TABLE "Note" ("id" TEXT NOT NULL PRIMARY KEY, "body" TEXT NOT NULL)"#)
+            try connection.execute(#"INSERT INTO "Note" ("id", "body") VALUES ('n1', 'kept')"#)
+        }
+        let desired = DesiredState.resolve(.inMemory(["notes": "entities:\n  - name: Note\n    fields:\n      id: { type: string, primary: true }\n      body: { type: string }\n"]))
+        let item = try #require(try registry.scan(desired, principal: "ci").queued.first)
+        #expect(item.sql.contains("CREATE TABLE"))
+        let token = try registry.issueToken(for: "alice", by: nil)
+        let server = ReviewServer(registry: registry, host: nil, idleTimeout: 600)
+        try await server.makeApplication(hostname: "127.0.0.1", port: 0).test(.live) { client in
+            let cookie = try await client.execute(uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                                  body: ByteBuffer(string: "token=\(token)")) { response -> String in
+                String((response.headers[.setCookie] ?? "").split(separator: ";")[0])
+            }
+            let page = try await client.execute(uri: "/", method: .get, headers: [.cookie: cookie]) { String(buffer: $0.body) }
+            #expect(page.contains("TAKES OVER: the table Note exists with exactly this shape"), "\(page)")
+            let instead = try #require(page.range(of: "SQL a start runs instead"), "\(page)")
+            let block = page[instead.upperBound...]
+            let shown = String(block[..<(block.range(of: "</details>")?.lowerBound ?? block.endIndex)])
+            #expect(!shown.contains("CREATE"), "\(shown)")
+        }
+    }
 }

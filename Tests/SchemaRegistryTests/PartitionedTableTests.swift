@@ -130,6 +130,12 @@ import Testing
         let loggedRegistry = Registry(database: logged)
         let plan = try ApplyEngine(registry: loggedRegistry, desiredState: { desired }).plan()
         #expect(plan.refused.isEmpty, "\(plan.refused.map(\.message))")
+        // The review (list --verbose, the review page) shows the same statements beside the approved ones.
+        let review = try loggedRegistry.impact(of: try loggedRegistry.items(in: [.approved]), context: desired.renderContext)
+        // (It lists the table's row-level security as the approved SQL does; the start's mode skips it here.)
+        let skipped = Set(plan.skippedRowLevelSecurity.map(\.sql))
+        let shown = review.values.first?.runsInstead?.filter { !skipped.contains($0) }
+        #expect(!skipped.isEmpty && shown == plan.statements.map(\.sql), "\(String(describing: shown))")
         let offset = try StatementLog.size()
         let outcome = try loggedRegistry.applyApproved(desired)
         #expect(outcome.applied.map(\.entity) == ["AuditEvent"], "\(outcome.refused.map(\.message))")

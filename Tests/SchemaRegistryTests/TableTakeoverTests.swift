@@ -74,6 +74,8 @@ import Testing
         let lines = impacts.values.flatMap(\.lines)
         #expect(lines.contains { $0.hasPrefix("TAKES OVER: the table Widget exists with exactly this shape") && $0.contains("kept") }, "\(lines)")
         #expect(!lines.contains { $0.hasPrefix("BLOCKS APPLY") }, "\(lines)")
+        let instead = impacts.values.first?.runsInstead
+        #expect(instead != nil && instead?.contains { $0.hasPrefix("CREATE") } == false, "the review shows that no CREATE runs: \(String(describing: instead))")
 
         _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: Desired.recreating)
         let plan = try ApplyEngine(registry: registry, desiredState: { desired }).plan()

@@ -48,6 +48,10 @@ struct ListCommand: AsyncParsableCommand {
                 }
                 console.out("    SQL (\(item.dialect.rawValue), sha256 \(Checksum.short(item.sqlHash))):")
                 for line in item.sql.split(separator: "\n") { console.out("      \(TerminalText.escape(String(line)))") }
+                if let instead = impacts[item.id]?.runsInstead {
+                    console.out("    SQL a start runs instead of the above's start part, for this database's shape (see the impact):")
+                    for line in instead.flatMap({ $0.split(separator: "\n") }) { console.out("      \(TerminalText.escape(String(line)))") }
+                }
                 if let model = prisma(item) {
                     console.out("    Prisma:")
                     for line in model.split(separator: "\n") { console.out("      \(line)") }

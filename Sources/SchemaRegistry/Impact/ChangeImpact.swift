@@ -62,6 +62,11 @@ public struct ChangeImpact: Hashable, Sendable, Codable {
     /// For a create whose table is already there with exactly its shape (a model moved from the
     /// host's schema into a package): what the start does instead of creating it.
     public var adopts: String?
+    /// The SQL a start runs on this database in place of the approved SQL that runs at the
+    /// start, when the database's shape calls for another form of it (a table an operator
+    /// partitioned, a table taken over): in order, one statement per element. Nil when the start
+    /// runs the approved SQL as it is.
+    public var runsInstead: [String]?
 
     /// The checks that would make `apply` refuse the change now (``CheckResult/blocks``).
     public var violations: [CheckResult] { checks.filter(\.blocks) }

@@ -67,6 +67,8 @@ extension Registry {
                         impact.blockers.append(ApplyEngine.existingTableProblem(item, why))
                     }
                 }
+                let approved = derived.statements.filter { $0.part == .expand }.ordered()
+                if started.ordered() != approved { impact.runsInstead = started.ordered().map(\.sql) }
                 let locked = Array(Set(started.compactMap { $0.lock?.work == .catalog ? nil : $0.lock?.table })).sorted()
                 var sizes: [String: ChangeImpact.TableSize] = [:]
                 for table in locked where tables.contains(table) {
