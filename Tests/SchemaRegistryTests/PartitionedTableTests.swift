@@ -215,6 +215,35 @@ import Testing
         #expect(!(try registry.drift(host: Desired.host)).hasDrift)
     }
 
+    /// Dropping the table's index (and any statement on the table that PostgreSQL carries down to
+    /// its partitions) locks every partition. An autovacuum on one of them (here a session
+    /// holding the same lock, released after a second) is waited for while autovacuum is held
+    /// off, as long as an online step may wait, not by the drop, which waits only the short
+    /// lock timeout.
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func aStatementCarriedToThePartitionsWaitsOutTheirAutovacuum() throws {
+        let (database, registry, location) = try Self.partitioned()
+        defer { database.close() }
+        let desired = try Self.desired(Self.before.replacingOccurrences(of: "kind: { type: string, index: true }", with: "kind: { type: string }"))
+        try Self.scanApprove(desired, registry)
+        let vacuum = try PostgresRegistryDatabase(location: try #require(location.postgres))
+        defer { vacuum.close() }
+        try vacuum.executeOutsideTransaction("BEGIN")
+        try vacuum.executeOutsideTransaction(#"LOCK TABLE "AuditEvent_2026b" IN SHARE UPDATE EXCLUSIVE MODE"#)
+        let released = DispatchSemaphore(value: 0)
+        DispatchQueue.global().asyncAfter(deadline: .now() + 1) {
+            try? vacuum.executeOutsideTransaction("ROLLBACK")
+            released.signal()
+        }
+        let policy = LockPolicy(statementTimeout: .milliseconds(200), retries: 0, onlineTimeout: .seconds(20))
+        let started = Result { try registry.applyApproved(desired, lockPolicy: policy) }
+        released.wait()
+        let outcome = try started.get()
+        #expect(outcome.applied.map(\.entity) == ["AuditEvent"], "\(outcome.refused.map(\.message))")
+        #expect(Set(try Self.indexes(database).keys) == ["AuditEvent_pkey"])
+        #expect(!(try registry.drift(host: Desired.host)).hasDrift)
+    }
+
     /// A build killed on the partition of another schema left its index there INVALID, which
     /// `IF NOT EXISTS` would take for done (and attach, leaving the table's index INVALID for
     /// good): the start finds it in that schema, drops it and builds it again.

@@ -184,6 +184,15 @@ public struct PartitionLayout: Hashable, Sendable {
         return steps
     }
 
+    /// Whether `statement` locks the partitioned table it names alone, not its partitions: its
+    /// row-level security (policies, `ENABLE`/`FORCE`, which are the table's own), an index made
+    /// `ON ONLY` the table, or a partition's index attached to the table's. Every other statement
+    /// on a partitioned table is carried down to the partitions by PostgreSQL, with its lock.
+    public static func locksTableAlone(_ statement: SQLStatement) -> Bool {
+        statement.phase == .rowLevelSecurity || statement.sql.contains(" ON ONLY ")
+            || (statement.sql.hasPrefix("ALTER INDEX ") && statement.sql.contains(" ATTACH PARTITION "))
+    }
+
     /// A partition's index of the index `index` of the partitioned `table`: PostgreSQL's own
     /// pattern (`<partition>_<columns>_idx`: the index's name with the partition's name for the
     /// table's), hashed when that would pass 63 bytes so that two partitions never share it.

@@ -18,13 +18,22 @@ extension ApplyEngine {
         guard connection.dialect == .postgresql else { return }
         let tables = Set(statements.compactMap(\.lock).filter(\.blocksWrites).map(\.table)).sorted()
         guard !tables.isEmpty else { return }
-        // A partitioned table is locked ONLY: autovacuum works on its partitions, never on it, and
-        // a partition's own statements hold its autovacuum off.
+        // Autovacuum works on a partitioned table's partitions, never on it. A statement PostgreSQL
+        // carries down to them (a column added, an index dropped) locks every partition, so all
+        // are locked (LOCK TABLE recurses), when this role may lock each; one that touches the
+        // table alone (an index `ON ONLY`, an index attached) is locked ONLY.
+        let alone = tables.filter { table in
+            statements.filter { $0.lock?.table == table && $0.lock?.blocksWrites == true }.allSatisfy(PartitionLayout.locksTableAlone)
+        }
         let existing = try connection.query(
-            #"SELECT "relname", CASE WHEN "relkind" = 'p' THEN 'ONLY ' ELSE '' END AS "only" FROM pg_class "#
-                + #"WHERE "relname" IN \#(Registry.placeholders(tables.count)) AND "relkind" IN ('r', 'p') AND "relnamespace" = \#(CatalogSQL.currentNamespace) "#
-                + #"AND has_table_privilege("oid", 'UPDATE, DELETE, TRUNCATE') ORDER BY "relname""#,
-            tables.map(SQLValue.text)).compactMap { row in row["relname"]?.text.map { (row["only"]?.text ?? "") + SQLDialect.postgresql.quote($0) } }
+            #"""
+            SELECT c."relname", CASE WHEN c."relkind" = 'p' AND (c."relname" IN \#(Registry.placeholders(alone.count + 1))
+                   OR EXISTS (SELECT FROM pg_partition_tree(c."oid") AS t WHERE NOT has_table_privilege(t."relid", 'UPDATE, DELETE, TRUNCATE')))
+                   THEN 'ONLY ' ELSE '' END AS "only"
+            FROM pg_class AS c WHERE c."relname" IN \#(Registry.placeholders(tables.count)) AND c."relkind" IN ('r', 'p')
+            AND c."relnamespace" = \#(CatalogSQL.currentNamespace) AND has_table_privilege(c."oid", 'UPDATE, DELETE, TRUNCATE') ORDER BY c."relname"
+            """#,
+            ([""] + alone + tables).map(SQLValue.text)).compactMap { row in row["relname"]?.text.map { (row["only"]?.text ?? "") + SQLDialect.postgresql.quote($0) } }
         guard !existing.isEmpty else { return }
         try connection.execute("SET LOCAL lock_timeout = '\(LockPolicy.milliseconds(request.lockPolicy.onlineTimeout))ms'")
         try connection.execute("LOCK TABLE \(existing.joined(separator: ", ")) IN SHARE UPDATE EXCLUSIVE MODE")

@@ -24,9 +24,14 @@ extension ApplyEngine {
                     let accepted = prepared.accepted
                     done.refused = prepared.refused
                     try recordRefusals(prepared.refused, principal: request.principal, connection)
-                    try Self.holdOffAutovacuum(for: accepted.flatMap(\.startStatements).filter { $0.stage == .transaction }, request, connection)
-                    for (itemId, statement) in Self.tagged(accepted) where statement.stage == .transaction {
-                        if statement.phase == .rowLevelSecurity && !request.rowLevelSecurity.runs(hasACL: prepared.secured.contains(itemId)) {
+                    let transactional = Self.tagged(accepted).filter { $0.statement.stage == .transaction }
+                    func skipped(_ itemId: String, _ statement: SQLStatement) -> Bool {
+                        statement.phase == .rowLevelSecurity && !request.rowLevelSecurity.runs(hasACL: prepared.secured.contains(itemId))
+                    }
+                    // Only the tables of statements that run are locked: a skipped one waits for nothing.
+                    try Self.holdOffAutovacuum(for: transactional.filter { !skipped($0.itemId, $0.statement) }.map(\.statement), request, connection)
+                    for (itemId, statement) in transactional {
+                        if skipped(itemId, statement) {
                             done.skippedRowLevelSecurity.append(statement)
                             continue
                         }
