@@ -182,7 +182,7 @@ public struct DerivedChange: Hashable, Sendable {
 /// What rendering needs besides the structures: the host's primary keys and where row-level
 /// security reads the acting user from. Both come from the workspace (base schema, configuration),
 /// never from a registry row.
-public struct RenderContext: Sendable {
+public struct RenderContext: Hashable, Sendable {
     /// The host's base schema, for the primary keys of host models that relations reference.
     public var host: PrismaSchema?
     /// Where row-level security policies read the acting user from.

@@ -13,14 +13,22 @@ extension ApplyEngine {
     /// The first transaction of the items that have not started: verification, the data checks,
     /// every item's transactional statements, and the records. Items without online steps are
     /// applied by it; the others are returned, marked started.
-    func runTransaction(_ desired: DesiredState, _ request: ApplyRequest, history: PrismaMigrationHistory?, excluding started: Set<String>,
+    ///
+    /// When the package files are still being read (`source`), it runs its statements meanwhile
+    /// and confirms before it records anything applied that the files agree (``confirm(_:with:)``);
+    /// any failure then rolls it back as ``SpeculationMissed``, and the start runs it again with
+    /// the files read, which records the failure as it should.
+    func runTransaction(_ source: DesiredSource, _ request: ApplyRequest, history: PrismaMigrationHistory?, excluding started: Set<String>,
                         _ session: any LockedSession, into outcome: inout ApplyOutcome) throws -> [Started] {
         var failingItem: String?
+        var speculative = false
         do {
             let (done, staged) = try withLockRetries(request) {
                 try session.transaction(lockTimeout: request.lockPolicy.statementTimeout) { connection -> (ApplyOutcome, [Started]) in
                     var done = ApplyOutcome()
-                    let prepared = try prepare(desired, trustedKeys: request.trustedKeys, excluding: started, connection)
+                    let (desired, context) = try source.forPreparing()
+                    speculative = desired == nil
+                    let prepared = try prepare(desired, context: context, trustedKeys: request.trustedKeys, excluding: started, connection)
                     let accepted = prepared.accepted
                     done.refused = prepared.refused
                     try recordRefusals(prepared.refused, principal: request.principal, connection)
@@ -28,6 +36,7 @@ extension ApplyEngine {
                     func skipped(_ itemId: String, _ statement: SQLStatement) -> Bool {
                         statement.phase == .rowLevelSecurity && !request.rowLevelSecurity.runs(hasACL: prepared.secured.contains(itemId))
                     }
+                    source.startReading()
                     // Only the tables of statements that run are locked: a skipped one waits for nothing.
                     try Self.holdOffAutovacuum(for: transactional.filter { !skipped($0.itemId, $0.statement) }.map(\.statement), request, connection)
                     for (itemId, statement) in transactional {
@@ -44,6 +53,7 @@ extension ApplyEngine {
                     if connection.dialect == .sqlite {
                         try checkForeignKeys(accepted, connection)
                     }
+                    if let assumed = prepared.assumed { try confirm(assumed, with: source) }
                     var staged: [Started] = []
                     for item in accepted where item.hasOnlineSteps {
                         try Registry.setProgress(itemId: item.id, 1, connection)
@@ -65,10 +75,11 @@ extension ApplyEngine {
             outcome.applied += done.applied
             return staged
         } catch let error as SchemaError where error.code != .lockTimeout {
+            if speculative && error.code != .invalidPackages { throw SpeculationMissed() }
             let failure = error.code == .database
                 ? SchemaError(.statementFailed, error.message, itemId: failingItem, statement: error.statement, cause: error.cause)
                 : error
-            try recordFailure(failure, desired: desired, request: request, excluding: started, session)
+            try recordFailure(failure, desired: try source.desired(), request: request, excluding: started, session)
             throw failure
         }
     }

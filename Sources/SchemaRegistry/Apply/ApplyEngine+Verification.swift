@@ -20,7 +20,7 @@ extension ApplyEngine {
     /// verified item carries the derived statements and checks: those are what runs. An item
     /// `resuming` after its first transaction committed is finished even when the package files
     /// have moved on since.
-    func verify(_ items: [QueueItem], current: [String: DesiredEntity], trustedKeys: [TrustedKey]?, resuming: Bool,
+    func verify(_ items: [QueueItem], current: [String: DesiredEntity]?, trustedKeys: [TrustedKey]?, resuming: Bool,
                 inputs: DerivationInputs, _ connection: any RegistryConnection) throws -> [(Verified, Refusal?)] {
         // Two queries for all the items, not two per item: a start with 1,000 approved changes
         // would otherwise spend its time on round trips.
@@ -61,7 +61,8 @@ extension ApplyEngine {
                 }
             }
             // A repair restores the snapshot whatever the files want now; the next scan plans from it.
-            if !resuming && item.action != .repair && current[item.entity]?.checksum.hex != item.toChecksum {
+            // Without `current` (files still being read) ``confirm(_:with:)`` asks it before the commit.
+            if let current, !resuming && item.action != .repair && current[item.entity]?.checksum.hex != item.toChecksum {
                 reasons.append((.modifiedAfterApproval, "modified after approval: the package files now define \(item.entity) "
                     + (current[item.entity].map { "with checksum \($0.checksum.short)" } ?? "no more")
                     + ", not the approved \(item.toChecksum == nil ? "removal" : Checksum.short(item.toChecksum)); run scan and approve again"))

@@ -59,10 +59,19 @@ public struct ApplyEngine: Sendable {
         // The restart path: with nothing approved, the package files are not even read. (The
         // transaction below checks the queue again under the lock, so a race only defers work.)
         if try registry.count(in: [.approved]) > 0 {
-            let desired = try validDesiredState()
+            // On SQLite the files are read while the first transaction runs its statements.
+            let source = registry.database.dialect == .sqlite && request.overlapsReading
+                ? DesiredSource(reading: desiredState, context: renderContext())
+                : DesiredSource(ready: try validDesiredState())
             let history = request.prismaMigrations.map(PrismaMigrationHistory.init(directory:))
             do {
-                try execute(desired, request, history: history, into: &outcome)
+                do {
+                    try execute(source, request, history: history, into: &outcome)
+                } catch is SpeculationMissed {
+                    // Rolled back: run again with the files read first.
+                    request.log?("the package files were not what the first transaction assumed while they were read; it was rolled back and runs again")
+                    try execute(DesiredSource(ready: try source.desired()), request, history: history, into: &outcome)
+                }
             } catch {
                 history?.removeUncommitted()
                 throw error
@@ -147,6 +156,8 @@ public struct ApplyEngine: Sendable {
         /// The accepted items whose entity has an ACL, or had one before the change: the default
         /// row-level security mode runs their policy statements.
         var secured: Set<String> = []
+        /// What a preparation before the package files were read assumed of them; nil when they were read.
+        var assumed: Speculation?
     }
 
     /// The approved items that have not started, verified (``verify(_:current:trustedKeys:resuming:inputs:_:)``),
@@ -156,11 +167,23 @@ public struct ApplyEngine: Sendable {
     ///   what the repair removes, so it does not hold the items back.
     func prepare(_ desired: DesiredState, trustedKeys: [TrustedKey]?, excluding started: Set<String>, repaired: Set<String> = [],
                  _ connection: any RegistryConnection) throws -> Prepared {
+        try prepare(desired, context: desired.renderContext, trustedKeys: trustedKeys, excluding: started, repaired: repaired, connection)
+    }
+
+    /// ``prepare(_:trustedKeys:excluding:repaired:_:)`` before the package files are read
+    /// (`desired` nil): derived with the queued structures as the other entities, and without
+    /// comparing the files with the approved checksums. Its transaction must not commit before
+    /// ``confirm(_:with:)`` passed.
+    func prepare(_ desired: DesiredState?, context: RenderContext, trustedKeys: [TrustedKey]?, excluding started: Set<String>, repaired: Set<String> = [],
+                 _ connection: any RegistryConnection) throws -> Prepared {
         var prepared = Prepared()
         let items = try Registry.items(in: [.approved], connection).filter { !started.contains($0.id) }
         guard !items.isEmpty else { return prepared }
-        let inputs = try DerivationInputs.read(context: desired.renderContext, others: desired.entities.map(\.structure), connection)
-        let keys = PrimaryKeys.of(host: desired.host, entities: inputs.applied.values.map(\.structure))
+        let inputs = try DerivationInputs.read(context: context, others: desired?.entities.map(\.structure) ?? items.compactMap(\.structure), connection)
+        if desired == nil {
+            prepared.assumed = Speculation(context: context, items: items, applied: inputs.applied.values.map(\.structure), primaryKeys: inputs.primaryKeys)
+        }
+        let keys = PrimaryKeys.of(host: context.host, entities: inputs.applied.values.map(\.structure))
         let tables = try Self.existingTables(connection)
         // Tables this start creates or renames into being.
         let createdHere = Set(items.filter { $0.action == .create || $0.renamedFrom != nil }.map(\.entity))
@@ -173,7 +196,7 @@ public struct ApplyEngine: Sendable {
             knownObjects = try Self.extensionObjects(connection)
             return knownObjects ?? []
         }
-        for (verified, refusal) in try verify(items, current: desired.entitiesByName, trustedKeys: trustedKeys, resuming: false, inputs: inputs, connection) {
+        for (verified, refusal) in try verify(items, current: desired?.entitiesByName, trustedKeys: trustedKeys, resuming: false, inputs: inputs, connection) {
             let item = verified.item
             if let refusal {
                 prepared.refused.append(refusal)
@@ -334,12 +357,13 @@ public struct ApplyEngine: Sendable {
     }
 
     /// Runs everything approved under the registry lock, in the order the type's documentation gives.
-    func execute(_ desired: DesiredState, _ request: ApplyRequest, history: PrismaMigrationHistory?, into outcome: inout ApplyOutcome) throws {
+    func execute(_ source: DesiredSource, _ request: ApplyRequest, history: PrismaMigrationHistory?, into outcome: inout ApplyOutcome) throws {
         try registry.database.withRegistryLock(waiting: request.lockPolicy.registryWait) { session in
             do {
-                let resuming = try session.transaction(lockTimeout: nil) { connection in
+                let resuming = try session.transaction(lockTimeout: nil) { connection -> [Started] in
                     try RegistryTables.prepare(connection)
-                    return try resumable(desired, trustedKeys: request.trustedKeys, connection)
+                    guard try !Registry.itemsMarkedStarted(connection).isEmpty else { return [] }
+                    return try resumable(try source.desired(), trustedKeys: request.trustedKeys, connection)
                 }
                 for started in resuming {
                     if let refusal = started.refusal {
@@ -358,11 +382,11 @@ public struct ApplyEngine: Sendable {
                 }
                 if !repairs.isEmpty {
                     let others = approved.subtracting(repairs)
-                    for started in try runTransaction(desired, request, history: nil, excluding: begun.union(others), session, into: &outcome) {
+                    for started in try runTransaction(DesiredSource(ready: try source.desired()), request, history: nil, excluding: begun.union(others), session, into: &outcome) {
                         try complete(started.item, nonce: started.nonce, request, history: nil, session, into: &outcome)
                     }
                 }
-                for started in try runTransaction(desired, request, history: history, excluding: begun.union(repairs), session, into: &outcome) {
+                for started in try runTransaction(source, request, history: history, excluding: begun.union(repairs), session, into: &outcome) {
                     try complete(started.item, nonce: started.nonce, request, history: history, session, into: &outcome)
                 }
             } catch let error as SchemaError where error.code == .lockTimeout {

@@ -47,6 +47,10 @@ public struct ApplyRequest: Sendable {
     /// The `application_name` the version this start belongs to connects with (`--application-name`,
     /// `SCHEMA_APPLICATION_NAME`): recorded with each rollout it expands, for `complete --when-quiet`.
     public var applicationName: String?
+    /// Whether a start on SQLite reads the package files on another thread while its first
+    /// transaction runs, confirming before it commits that they agree (``DesiredSource``); when
+    /// false it reads them first. What commits is the same either way.
+    public var overlapsReading = true
 
     /// A request; by default it applies as `apply`, trusts every approval, and writes nothing besides the database.
     public init(principal: String = "apply", trustedKeys: [TrustedKey]? = nil, rowLevelSecurity: RowLevelSecurityMode = .declared,
