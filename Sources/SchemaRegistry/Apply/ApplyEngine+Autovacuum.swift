@@ -16,15 +16,14 @@ extension ApplyEngine {
     /// it no UPDATE, DELETE or TRUNCATE) is left out: its statement then waits as before.
     static func holdOffAutovacuum(for statements: [SQLStatement], _ request: ApplyRequest, _ connection: any RegistryConnection) throws {
         guard connection.dialect == .postgresql else { return }
-        let tables = Set(statements.compactMap(\.lock).filter(\.blocksWrites).map(\.table)).sorted()
+        let blocking = Dictionary(grouping: statements.filter { $0.lock?.blocksWrites == true }) { $0.lock?.table ?? "" }
+        let tables = blocking.keys.sorted()
         guard !tables.isEmpty else { return }
         // Autovacuum works on a partitioned table's partitions, never on it. A statement PostgreSQL
         // carries down to them (a column added, an index dropped) locks every partition, so all
         // are locked (LOCK TABLE recurses), when this role may lock each; one that touches the
         // table alone (an index `ON ONLY`, an index attached) is locked ONLY.
-        let alone = tables.filter { table in
-            statements.filter { $0.lock?.table == table && $0.lock?.blocksWrites == true }.allSatisfy(PartitionLayout.locksTableAlone)
-        }
+        let alone = tables.filter { blocking[$0]?.allSatisfy(PartitionLayout.locksTableAlone) == true }
         let existing = try connection.query(
             #"""
             SELECT c."relname", CASE WHEN c."relkind" = 'p' AND (c."relname" IN \#(Registry.placeholders(alone.count + 1))
