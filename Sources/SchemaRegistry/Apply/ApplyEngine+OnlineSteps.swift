@@ -5,10 +5,12 @@ extension ApplyEngine {
     /// Approved items an earlier start began (their first transaction committed, recorded by an
     /// `apply-started` line in the append-only audit log), verified again. The package files may
     /// have moved on since: a started change is finished as approved, and the next scan plans from it.
-    func resumable(_ desired: DesiredState, trustedKeys: [TrustedKey]?, _ connection: any RegistryConnection) throws -> [Started] {
+    func resumable(_ desiredState: () throws -> DesiredState, trustedKeys: [TrustedKey]?, _ connection: any RegistryConnection) throws -> [Started] {
         // Filtered in SQL: a start with many approved items decodes them once, in `prepare`.
         let items = try Registry.itemsMarkedStarted(connection)
         guard !items.isEmpty else { return [] }
+        // Only a start with begun items needs the package files here (they may still be being read).
+        let desired = try desiredState()
         let started = try items.filter { try Registry.hasAuditLine(.applyStarted, itemId: $0.id, connection) }
         let inputs = try DerivationInputs.read(context: desired.renderContext, others: desired.entities.map(\.structure), connection)
         let keys = PrimaryKeys.of(host: desired.host, entities: inputs.applied.values.map(\.structure))

@@ -102,7 +102,7 @@ public struct ApplyEngine: Sendable {
     public func plan(trustedKeys: [TrustedKey]? = nil, rowLevelSecurity: RowLevelSecurityMode = .declared) throws -> ApplyPlan {
         let desired = try validDesiredState()
         return try registry.transaction { connection in
-            let resuming = try resumable(desired, trustedKeys: trustedKeys, connection)
+            let resuming = try resumable({ desired }, trustedKeys: trustedKeys, connection)
             let begun = resuming.filter { $0.refusal == nil }.map(\.item)
             var plan = ApplyPlan(resuming: begun, refused: resuming.compactMap(\.refusal))
             // A begun item has its online steps (each skipped when the catalog shows it done) and its last transaction left.
@@ -362,8 +362,7 @@ public struct ApplyEngine: Sendable {
             do {
                 let resuming = try session.transaction(lockTimeout: nil) { connection -> [Started] in
                     try RegistryTables.prepare(connection)
-                    guard try !Registry.itemsMarkedStarted(connection).isEmpty else { return [] }
-                    return try resumable(try source.desired(), trustedKeys: request.trustedKeys, connection)
+                    return try resumable(source.desired, trustedKeys: request.trustedKeys, connection)
                 }
                 for started in resuming {
                     if let refusal = started.refusal {
