@@ -1,6 +1,7 @@
 import Foundation
 import SchemaCore
 import SchemaRegistry
+import Synchronization
 import Testing
 
 /// A start on SQLite reads the package files on another thread while its first transaction runs
@@ -8,21 +9,7 @@ import Testing
 /// files are what it assumed. Each test compares a start that overlaps with one that reads the
 /// files first, on two databases holding the same queue: what commits must be the same.
 @Suite(.serialized) struct OverlappedReadingTests {
-    static let notes = """
-        entities:
-          - name: Note
-            fields:
-              id: { type: string, primary: true }
-              body: { type: string }
-        """
-
-    final class Lines: @unchecked Sendable {
-        // @unchecked: appended to under `lock` only.
-        private let lock = NSLock()
-        private var lines: [String] = []
-        func append(_ line: String) { lock.withLock { lines.append(line) } }
-        var all: [String] { lock.withLock { lines } }
-    }
+    static let notes = DefaultRowLevelSecurityTests.notes
 
     /// Two SQLite registries with `approved` scanned and approved (only the items `approving`
     /// selects from each scan's queue, by entity, when given).
@@ -40,12 +27,12 @@ import Testing
 
     /// A start of `registry` against `desired`, overlapping or not, with its log.
     static func start(_ registry: Registry, _ desired: DesiredState, overlapping: Bool) -> (outcome: Result<ApplyOutcome, any Error>, log: [String]) {
-        let lines = Lines()
+        let lines = Mutex<[String]>([])
         var request = ApplyRequest(principal: "ci")
         request.overlapsReading = overlapping
-        request.log = { lines.append($0) }
+        request.log = { line in lines.withLock { $0.append(line) } }
         let outcome = Result { try ApplyEngine(registry: registry, desiredState: { desired }, renderContext: { desired.renderContext }).run(request) }
-        return (outcome, lines.all)
+        return (outcome, lines.withLock { $0 })
     }
 
     static func summary(_ outcome: ApplyOutcome) -> [String] {
