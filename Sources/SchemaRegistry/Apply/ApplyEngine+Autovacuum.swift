@@ -24,6 +24,7 @@ extension ApplyEngine {
         // are locked (LOCK TABLE recurses), when this role may lock each; one that touches the
         // table alone (an index `ON ONLY`, an index attached) is locked ONLY.
         let alone = tables.filter { blocking[$0]?.allSatisfy(PartitionLayout.locksTableAlone) == true }
+        // `alone` is bound after one empty name, so that its `IN` list is never empty.
         let existing = try connection.query(
             #"""
             SELECT c."relname", CASE WHEN c."relkind" = 'p' AND (c."relname" IN \#(Registry.placeholders(alone.count + 1))

@@ -29,7 +29,7 @@ extension ApplyEngine {
     func confirm(_ assumed: Speculation, with source: DesiredSource) throws {
         let desired = try source.desired()
         guard desired.renderContext == assumed.context,
-              PrimaryKeys.of(host: assumed.context.host, entities: assumed.applied + desired.entities.map(\.structure)) == assumed.primaryKeys
+              DerivationInputs.primaryKeys(context: assumed.context, applied: assumed.applied, others: desired.entities.map(\.structure)) == assumed.primaryKeys
         else { throw SpeculationMissed() }
         let current = desired.entitiesByName
         for item in assumed.items where item.action != .repair && current[item.entity]?.checksum.hex != item.toChecksum {

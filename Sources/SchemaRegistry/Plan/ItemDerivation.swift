@@ -17,7 +17,13 @@ struct DerivationInputs: Sendable {
     static func read(context: RenderContext, others: [CanonicalEntity], _ connection: any RegistryConnection) throws -> DerivationInputs {
         let applied = Dictionary(try Registry.appliedEntities(connection).map { ($0.structure.name, $0) }, uniquingKeysWith: { first, _ in first })
         return DerivationInputs(applied: applied, context: context,
-                                primaryKeys: PrimaryKeys.of(host: context.host, entities: applied.values.map(\.structure) + others))
+                                primaryKeys: primaryKeys(context: context, applied: applied.values.map(\.structure), others: others))
+    }
+
+    /// The primary keys every derivation of a transaction reads: the host's, then the applied
+    /// structures', then `others`'.
+    static func primaryKeys(context: RenderContext, applied: [CanonicalEntity], others: [CanonicalEntity]) -> [String: String] {
+        PrimaryKeys.of(host: context.host, entities: applied + others)
     }
 
     /// The primary keys with `structure`'s own, which wins (copied only when it differs).
