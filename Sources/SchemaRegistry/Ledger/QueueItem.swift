@@ -191,7 +191,7 @@ enum JSONCoding {
 
     static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
         do {
-            return try JSONDecoder().decode(type, from: Data(text.utf8))
+            return try JSONReader.decode(type, from: text)
         } catch {
             throw SchemaError(.registryUnreadable, "registry holds unreadable \(type): \(error)")
         }
