@@ -58,9 +58,16 @@ public struct SQLStatement: Hashable, Sendable, Codable {
         /// In the item's last short transaction, with its records: what needs the online steps done.
         case finish
 
-        public static func < (lhs: Stage, rhs: Stage) -> Bool {
-            allCases.firstIndex(of: lhs) ?? 0 < allCases.firstIndex(of: rhs) ?? 0
+        /// Where the stage runs: in the order of its cases.
+        var rank: Int {
+            switch self {
+            case .transaction: 0
+            case .online: 1
+            case .finish: 2
+            }
         }
+
+        public static func < (lhs: Stage, rhs: Stage) -> Bool { lhs.rank < rhs.rank }
     }
 
     /// Which part of a rolled-out change a statement belongs to (``Rollout``). A change the running
@@ -331,8 +338,13 @@ extension SQLStatement {
     /// `elements` in the order their statements run: by stage, then phase, then as given. The one
     /// ordering of statements, for plans and apply alike.
     public static func inExecutionOrder<T>(_ elements: [T], statement: (T) -> SQLStatement) -> [T] {
-        elements.enumerated().map { (key: (statement($0.element).stage, statement($0.element).phase, $0.offset), element: $0.element) }
-            .sorted { $0.key < $1.key }.map(\.element)
+        // Each key is computed once and positions are sorted, not the elements: a start with
+        // 1,000 items orders 10,000 statements, and moving generic elements is slow.
+        let keys = elements.map { element in
+            let statement = statement(element)
+            return (stage: statement.stage.rank, phase: statement.phase.rank)
+        }
+        return keys.indices.sorted { (keys[$0].stage, keys[$0].phase, $0) < (keys[$1].stage, keys[$1].phase, $1) }.map { elements[$0] }
     }
 }
 
