@@ -45,6 +45,16 @@ import Testing
         #expect(Checksum.sha256Hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 
+    /// Only `"`, `\` and control characters are escaped (`\u00XX`, lowercase); anything else,
+    /// a combining mark right after an escaped quote included, is written as it is.
+    @Test func stringsAreEscapedMinimally() {
+        let text = "q\"b\\s\u{1}\u{1f}é\"\u{301}x\n"
+        let field = CanonicalField(name: "note", type: .string, optional: false, defaultValue: .string(text))
+        let entity = CanonicalEntity(name: "E", fields: [field], indexes: [], relations: [], acl: nil)
+        let expected = #"{"fields":[{"default":"q\"b\\s\u0001\u001fé\""# + "\u{301}" + #"x\u000a","name":"note","optional":false,"type":"string"}],"indexes":[],"name":"E","relations":[]}"#
+        #expect(CanonicalEncoding.encode(entity) == expected)
+    }
+
     // MARK: - Invariance
 
     static let reformattings: [(String, @Sendable (String) -> String)] = [
