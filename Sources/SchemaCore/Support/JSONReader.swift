@@ -99,53 +99,46 @@ struct JSONNodeParser {
     }
 
     mutating func object() throws -> JSONNode {
-        offset += 1
         var members: [(key: String, value: JSONNode)] = []
-        skipWhitespace()
-        if offset < bytes.count, bytes[offset] == UInt8(ascii: "}") {
-            offset += 1
-            return .object(members)
+        try list(closing: "}") { parser in
+            parser.skipWhitespace()
+            guard parser.offset < parser.bytes.count, parser.bytes[parser.offset] == UInt8(ascii: "\"") else { throw parser.problem("expected a key") }
+            let key = try parser.string()
+            parser.skipWhitespace()
+            guard parser.offset < parser.bytes.count, parser.bytes[parser.offset] == UInt8(ascii: ":") else { throw parser.problem("expected ':'") }
+            parser.offset += 1
+            members.append((key, try parser.value()))
         }
-        while true {
-            skipWhitespace()
-            guard offset < bytes.count, bytes[offset] == UInt8(ascii: "\"") else { throw problem("expected a key") }
-            let key = try string()
-            skipWhitespace()
-            guard offset < bytes.count, bytes[offset] == UInt8(ascii: ":") else { throw problem("expected ':'") }
-            offset += 1
-            members.append((key, try value()))
-            skipWhitespace()
-            guard offset < bytes.count else { throw problem("unexpected end of the JSON text") }
-            if bytes[offset] == UInt8(ascii: ",") {
-                offset += 1
-            } else if bytes[offset] == UInt8(ascii: "}") {
-                offset += 1
-                return .object(members)
-            } else {
-                throw problem("expected ',' or '}'")
-            }
-        }
+        return .object(members)
     }
 
     mutating func array() throws -> JSONNode {
-        offset += 1
         var elements: [JSONNode] = []
+        try list(closing: "]") { parser in elements.append(try parser.value()) }
+        return .array(elements)
+    }
+
+    /// The items of an object or array, its opening bracket at `offset`: `item` reads each, and
+    /// the commas between them and the `closing` bracket are checked here.
+    mutating func list(closing: Unicode.Scalar, _ item: (inout JSONNodeParser) throws -> Void) throws {
+        let closingByte = UInt8(ascii: closing)
+        offset += 1
         skipWhitespace()
-        if offset < bytes.count, bytes[offset] == UInt8(ascii: "]") {
+        if offset < bytes.count, bytes[offset] == closingByte {
             offset += 1
-            return .array(elements)
+            return
         }
         while true {
-            elements.append(try value())
+            try item(&self)
             skipWhitespace()
             guard offset < bytes.count else { throw problem("unexpected end of the JSON text") }
             if bytes[offset] == UInt8(ascii: ",") {
                 offset += 1
-            } else if bytes[offset] == UInt8(ascii: "]") {
+            } else if bytes[offset] == closingByte {
                 offset += 1
-                return .array(elements)
+                return
             } else {
-                throw problem("expected ',' or ']'")
+                throw problem("expected ',' or '\(closing)'")
             }
         }
     }
