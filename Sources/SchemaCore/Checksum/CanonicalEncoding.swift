@@ -22,6 +22,9 @@ public enum CanonicalEncoding {
         // Absent for a key of one field (its field says `primary`): those checksums are what they were.
         if let key = entity.compoundKey { members.append(("primaryKey", .array(key.map(JSONValue.string)))) }
         if entity.isJoinTable { members.append(("joinTable", .bool(true))) }
+        // Absent without them: the checksums of keys Prisma names are what they were.
+        if let name = entity.keyName { members.append(("primaryKeyName", .string(name))) }
+        if let map = entity.keyMap { members.append(("primaryKeyMap", .string(map))) }
         return JSONValue.object(members).serialized
     }
 

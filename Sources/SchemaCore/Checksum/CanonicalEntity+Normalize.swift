@@ -70,6 +70,9 @@ extension CanonicalEntity {
                   table: entity.table.flatMap { $0 == entity.name ? nil : $0 })
         // A key of one field written as `primaryKey: [id]` is that field's `primary: true`.
         if let key = entity.compoundKey, key.count > 1 { compoundKey = key }
+        keyName = entity.keyClientName
+        // Prisma's own name for the key, written out, is no map: the same checksum as without it.
+        keyMap = entity.keyConstraintName.flatMap { $0 == ConstraintName.primaryKey(tableName, in: .postgresql) ? nil : $0 }
     }
 
     /// `values` without repeats, in their first order: an enum type's order is part of it.

@@ -17,6 +17,12 @@ public struct CanonicalEntity: Hashable, Sendable, Codable {
     /// The key's fields in order when it has several (`primaryKey:`, Prisma's `@@id`); each is
     /// also `primary`. Nil for a key of one field.
     public var compoundKey: [String]?
+    /// A compound key's name in Prisma Client (`primaryKey: { name: … }`, Prisma's `@@id(name:)`):
+    /// what queries call it; nothing in the database.
+    public var keyName: String?
+    /// The key constraint's name when it is not Prisma's `<table>_pkey` (`primaryKey: { map: … }`,
+    /// Prisma's `@id(map:)`/`@@id(map:)`); PostgreSQL names the constraint so, SQLite names none.
+    public var keyMap: String?
     /// The join table of an implicit many-to-many (Prisma's `_AToB`, columns `A` and `B`), which
     /// the planner makes from the relations; Prisma declares no model for it. Nil otherwise (an
     /// optional, so that snapshots stored before it existed decode).
@@ -46,7 +52,7 @@ public struct CanonicalEntity: Hashable, Sendable, Codable {
     public static func == (lhs: CanonicalEntity, rhs: CanonicalEntity) -> Bool {
         lhs.name == rhs.name && lhs.fields == rhs.fields && lhs.indexes == rhs.indexes && lhs.relations == rhs.relations && lhs.acl == rhs.acl
             && lhs.relationNames == rhs.relationNames && lhs.table == rhs.table
-            && lhs.compoundKey == rhs.compoundKey && lhs.joinTable == rhs.joinTable
+            && lhs.compoundKey == rhs.compoundKey && lhs.joinTable == rhs.joinTable && lhs.keyName == rhs.keyName && lhs.keyMap == rhs.keyMap
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -59,6 +65,8 @@ public struct CanonicalEntity: Hashable, Sendable, Codable {
         hasher.combine(table)
         hasher.combine(compoundKey)
         hasher.combine(joinTable)
+        hasher.combine(keyName)
+        hasher.combine(keyMap)
     }
 
     /// Relation name → its `relationName:`, the part of the presentation that is structure.

@@ -31,39 +31,31 @@ public enum DriftRepair {
 
     /// What of a live table `entities.yaml` has no word for, so that the live table read as a
     /// structure does not show it, but a repair restores: serial columns whose sequence is narrower
-    /// than the column (``ShapeText/narrowSequence(_:)``), and a primary key under another name.
+    /// than the column (``ShapeText/narrowSequence(_:)``). (A primary key under another name is
+    /// the live structure's key `map:`, renamed back by the change itself.)
     public struct Unexpressed: Sendable {
         /// The columns `snapshot` generates whose sequence is narrower.
         public var narrowedSequences: [String]
-        /// The live primary key's name and the one the snapshot's table has, when they differ.
-        public var misnamedKey: (live: String, expected: String)?
 
         /// What of `live` differs from `snapshot`'s table in these terms.
         public init(_ live: TableShape, snapshot: CanonicalEntity, dialect: SQLDialect) {
             let table = snapshot.inDatabase(for: dialect)
             let generated = Set(table.fields.filter(\.generated).map(\.name))
             narrowedSequences = live.columns.filter { ShapeText.isNarrowSequence($0.defaultValue) && generated.contains($0.name) }.map(\.name)
-            let expected = TableShape.expected(for: snapshot, dialect: dialect, primaryKeys: [:]).primaryKeyName
-            if let name = live.primaryKeyName, let expected, name != expected, live.primaryKey == table.keyColumns {
-                misnamedKey = (name, expected)
-            }
         }
 
         /// Whether there is nothing of the kind.
-        public var isEmpty: Bool { narrowedSequences.isEmpty && misnamedKey == nil }
+        public var isEmpty: Bool { narrowedSequences.isEmpty }
     }
 
-    /// What a repair runs: the change from the live table (as a structure) to the snapshot, each
-    /// narrowed sequence made as wide as its column, and the key renamed to its name (both catalog
-    /// changes). Planning and every later derivation of the repair use this one function.
+    /// What a repair runs: the change from the live table (as a structure) to the snapshot (a key
+    /// under another name renamed back with it) and each narrowed sequence made as wide as its
+    /// column (a catalog change). Planning and every later derivation of the repair use this one function.
     public static func derive(from live: CanonicalEntity, unexpressed: Unexpressed, to snapshot: CanonicalEntity,
                               renderer: MigrationSQLRenderer) -> DerivedChange {
         var derived = DerivedChange(from: live, to: snapshot, renderer: renderer)
         let table = snapshot.tableName
         derived.statements += unexpressed.narrowedSequences.map { renderer.widenSequence(table: table, column: $0) }
-        if let key = unexpressed.misnamedKey {
-            derived.statements.append(renderer.renameConstraint(table: table, from: key.live, to: key.expected))
-        }
         return derived
     }
 

@@ -118,6 +118,13 @@ public enum LiveEntity {
         var entity = CanonicalEntity(name: table, fields: fields.sorted { $0.name < $1.name }, indexes: indexes,
                                      relations: relations.sorted { $0.name < $1.name }, acl: snapshot.acl)
         if live.primaryKey.count > 1 { entity.compoundKey = live.primaryKey }
+        // The key constraint under another name than Prisma's is a `map:` of the key (a repair
+        // renames it back); its client name is Prisma Client's, which the database does not know.
+        var unmapped = snapshot
+        unmapped.keyMap = nil
+        if let name = live.primaryKeyName, !live.primaryKey.isEmpty, name != ConstraintName.primaryKey(of: unmapped, in: dialect) { entity.keyMap = name }
+        entity.keyName = original.keyName
+        entity.joinTable = original.joinTable
         return (entity.named(like: original), limits)
     }
 

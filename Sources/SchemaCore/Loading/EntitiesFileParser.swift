@@ -12,6 +12,7 @@ public enum EntitiesFileParser {
         "type", "required", "nullable", "optional", "primary", "generated", "unique", "index", "default",
         "maxLength", "enum", "min", "max", "description", "renamedFrom", "updatedAt", "db", "map",
     ]
+    static let primaryKeyKeys: Set<String> = ["fields", "name", "map"]
     static let indexKeys: Set<String> = ["fields", "unique", "name", "type", "sort", "ops", "clientName"]
     static let relationKeys: Set<String> = [
         "name", "type", "entity", "target", "field", "foreignKey", "fields", "references", "onDelete", "onUpdate", "optional", "description", "relationName",
@@ -229,8 +230,7 @@ public enum EntitiesFileParser {
                 entity.renamedFrom = reader.string(value, context: "the 'renamedFrom' of entity '\(name)'")
                 entity.renamedFromLocation = reader.location(value)
             case "primaryKey":
-                entity.compoundKey = reader.stringList(value, context: "the 'primaryKey' of entity '\(name)'")?.map(\.value)
-                entity.compoundKeyLocation = reader.location(value)
+                readPrimaryKey(value, into: &entity, reader: &reader)
             case "checksum":
                 if case .scalar(let scalar) = value, value.null == nil { entity.declaredChecksum = scalar.string }
             case "fields":
@@ -402,6 +402,31 @@ public enum EntitiesFileParser {
             }
         }
         return field
+    }
+
+    /// `primaryKey: [a, b]`, or `primaryKey: { fields: [a, b], name: …, map: … }` with the key's
+    /// Prisma Client name and constraint name (`fields` may be left out when a field says `primary: true`).
+    static func readPrimaryKey(_ node: Node, into entity: inout Entity, reader: inout YAMLNodeReader) {
+        entity.compoundKeyLocation = reader.location(node)
+        guard case .mapping = node else {
+            entity.compoundKey = reader.stringList(node, context: "the 'primaryKey' of entity '\(entity.name)'")?.map(\.value)
+            return
+        }
+        guard let pairs = reader.pairs(of: node, context: "the 'primaryKey' of entity '\(entity.name)'", known: primaryKeyKeys) else { return }
+        for (key, _, value) in pairs {
+            switch key {
+            case "fields":
+                entity.compoundKey = reader.stringList(value, context: "the 'fields' of the 'primaryKey' of entity '\(entity.name)'")?.map(\.value)
+                entity.compoundKeyLocation = reader.location(value)
+            case "name":
+                entity.keyClientName = reader.string(value, context: "the 'name' of the 'primaryKey' of entity '\(entity.name)'")
+                entity.keyNameLocations[key] = reader.location(value)
+            case "map":
+                entity.keyConstraintName = reader.string(value, context: "the 'map' of the 'primaryKey' of entity '\(entity.name)'")
+                entity.keyNameLocations[key] = reader.location(value)
+            default: break
+            }
+        }
     }
 
     // MARK: - Indexes, relations, ACL

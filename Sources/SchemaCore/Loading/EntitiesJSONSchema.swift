@@ -31,7 +31,7 @@ public enum EntitiesJSONSchema {
         // entity
         "entity.name": "The entity's name: the Prisma model and the table (letters, digits and '_', starting with a letter).",
         "entity.version": "The package's own version of this entity; documentation only.",
-        "entity.primaryKey": "A primary key of several fields, in order (Prisma's @@id([a, b])), instead of 'primary: true' on one field: a join table's [postId, tagId]. Relations cannot point at such an entity yet.",
+        "entity.primaryKey": "A primary key of several fields, in order (Prisma's @@id([a, b])), instead of 'primary: true' on one field: a join table's [postId, tagId]; or { fields: [a, b], name: …, map: … } with the key's Prisma Client name (@@id(name:), a key of several fields) and its constraint's name (@id(map:)/@@id(map:), PostgreSQL), fields left out when a field says 'primary: true'.",
         "entity.map": "The table's name in the database when it is not the entity's (Prisma's @@map(\"...\")), e.g. users for User. Relations and Prisma Client keep the entity's name.",
         "entity.renamedFrom": "The entity's previous name: its applied table is renamed, keeping every row (and its foreign keys, indexes and constraints follow the new name), instead of dropped while a new one is created. Changing `map:` renames the table too.",
         "entity.description": "What the entity holds; rendered as a /// comment on the Prisma model.",
@@ -148,7 +148,13 @@ public enum EntitiesJSONSchema {
                     "indexes": .object(["type": .string("array"), "items": .object(["$ref": .string("#/$defs/index")])]),
                     "relations": .object(["type": .string("array"), "items": .object(["$ref": .string("#/$defs/relation")])]),
                     "acl": .object(["$ref": .string("#/$defs/acl")]), "map": identifier, "renamedFrom": identifier,
-                    "primaryKey": .object(["type": .string("array"), "minItems": .number(1), "items": identifier]),
+                    "primaryKey": .object(["oneOf": .array([
+                        .object(["type": .string("array"), "minItems": .number(1), "items": identifier]),
+                        .object(["type": .string("object"), "additionalProperties": .bool(false), "minProperties": .number(1), "properties": .object([
+                            "fields": .object(["type": .string("array"), "minItems": .number(1), "items": identifier]),
+                            "name": identifier, "map": identifier,
+                        ])]),
+                    ])]),
                 ]),
                 "field": object("field", keys: EntitiesFileParser.fieldKeys, required: ["type"], properties: fieldProperties),
                 "listField": object("field", keys: EntitiesFileParser.fieldKeys.union(["name"]), required: ["name", "type"],

@@ -22,6 +22,13 @@ public struct Entity: Hashable, Sendable {
     public var compoundKey: [String]?
     /// Where `primaryKey:` is written.
     public var compoundKeyLocation: SourceLocation?
+    /// `primaryKey: { name: … }`: a compound key's name in Prisma Client (Prisma's `@@id([a, b], name: "…")`).
+    public var keyClientName: String?
+    /// `primaryKey: { map: … }`: the key constraint's name in the database when it is not
+    /// Prisma's `<table>_pkey` (Prisma's `@id(map: "…")` and `@@id(…, map: "…")`; PostgreSQL).
+    public var keyConstraintName: String?
+    /// Where `name:` and `map:` of `primaryKey:` are written, by key.
+    public var keyNameLocations: [String: SourceLocation] = [:]
     /// `renamedFrom:` a planning hint: the entity's previous name. Its applied table is renamed
     /// (keeping every row) instead of dropped while a new one is created.
     public var renamedFrom: String?

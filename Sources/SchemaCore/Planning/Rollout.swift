@@ -168,6 +168,8 @@ public enum Rollout {
 
         var entity = CanonicalEntity(name: new.name, fields: fields, indexes: indexes.sorted(), relations: relations, acl: new.acl, presentation: new.presentation)
         entity.compoundKey = new.compoundKey
+        entity.keyName = new.keyName
+        entity.keyMap = new.keyMap
         // A join table's key keeps Prisma's name (`_AToB_AB_pkey`) through the rollout.
         entity.joinTable = new.joinTable
         return entity

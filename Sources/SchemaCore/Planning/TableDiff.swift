@@ -71,6 +71,22 @@ public enum TableDiff {
             if let before { droppedKeys.append(.dropForeignKey(table: table, relation: before)) }
             if let after { addedKeys.append(.addForeignKey(table: table, relation: after)) }
         }
-        return droppedKeys + droppedIndexes + renameOperations + adds + alters + drops + createdIndexes + addedKeys
+        return droppedKeys + droppedIndexes + renameOperations + keyRenamed(old, new, adds + alters + drops) + adds + alters + drops + createdIndexes + addedKeys
+    }
+
+    /// The key constraint renamed when only its name changes (a `map:` of the key added, changed
+    /// or removed). A key that moves to other columns is dropped and added under its new name
+    /// with them instead.
+    static func keyRenamed(_ old: CanonicalEntity, _ new: CanonicalEntity, _ columnChanges: [SchemaOperation]) -> [SchemaOperation] {
+        let before = ConstraintName.primaryKey(of: old.inDatabase, in: .postgresql), after = ConstraintName.primaryKey(of: new.inDatabase, in: .postgresql)
+        let keyMoves = columnChanges.contains { operation in
+            switch operation {
+            case .addColumn(_, let field), .dropColumn(_, let field): field.primary
+            case .alterColumn(_, let from, let to): from.primary != to.primary
+            default: false
+            }
+        }
+        guard before != after, !keyMoves, !old.keyColumns.isEmpty, !new.keyColumns.isEmpty else { return [] }
+        return [.renamePrimaryKey(table: new.name, from: before, to: after)]
     }
 }

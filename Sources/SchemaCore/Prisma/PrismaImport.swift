@@ -99,6 +99,10 @@ public enum PrismaImport {
                 relations.append("      - { \(relation) }")
             }
         }
+        if let key = model.fields.lazy.compactMap({ $0.attribute("id") }).first {
+            let names = keyNames(key, model: model, limits: &limits)
+            if !names.isEmpty { lines.insert("    primaryKey: { \(names) }", at: 1) }
+        }
         var indexes: [String] = []
         for field in model.fields where field.attribute("id") != nil && field.attribute("unique") != nil && carried[model.name]?.contains(field.name) == true {
             indexes += ["      - fields: [\(field.name)]", "        unique: true"]
@@ -125,10 +129,9 @@ public enum PrismaImport {
                 if attribute.name == "unique", let name = attribute.named["name"].map(unquoted) { indexes.append("        clientName: \(quoted(name))") }
                 indexes += layout.map { "        " + $0 }
             case "id":
-                if let key = attribute.fieldList, !key.isEmpty { lines.insert("    primaryKey: [\(key.joined(separator: ", "))]", at: 1) }
-                if attribute.named["name"] != nil || attribute.named["map"] != nil {
-                    limits.append("\(model.name): @@id's name:/map: has no equivalent; the key is named \(model.tableName)_pkey")
-                }
+                guard let key = attribute.fieldList, !key.isEmpty else { continue }
+                let names = keyNames(attribute, model: model, limits: &limits)
+                lines.insert(names.isEmpty ? "    primaryKey: [\(key.joined(separator: ", "))]" : "    primaryKey: { fields: [\(key.joined(separator: ", "))], \(names) }", at: 1)
             case "map":
                 let table = attribute.positional.first.map(unquoted) ?? ""
                 if Identifier.isValid(table) {
@@ -147,6 +150,23 @@ public enum PrismaImport {
         if !indexes.isEmpty { lines += ["    indexes:"] + indexes }
         if !relations.isEmpty { lines += ["    relations:"] + relations }
         return lines
+    }
+
+    /// `name: "…", map: "…"` of a key's `@id(map:)` or `@@id(name:, map:)`, those a package can
+    /// write (an unusable one is listed in `limits` and left out).
+    static func keyNames(_ attribute: PrismaAttribute, model: PrismaModel, limits: inout [String]) -> String {
+        var names: [String] = []
+        if let name = attribute.named["name"].map(unquoted) {
+            if Identifier.isValid(name) { names.append("name: \(quoted(name))") } else {
+                limits.append("\(model.name): the key's name: \(name) is not a name entities.yaml accepts; Prisma Client names the key after its fields")
+            }
+        }
+        if let map = attribute.named["map"].map(unquoted) {
+            if Identifier.isDatabaseName(map) { names.append("map: \(quoted(map))") } else {
+                limits.append("\(model.name): the key's map: \(map) is not a constraint name entities.yaml accepts; the key is named \(model.tableName)_pkey")
+            }
+        }
+        return names.joined(separator: ", ")
     }
 
     /// An index's `type:`, `sort:` and `ops:` lines from Prisma's `type: Gin` and per-field

@@ -39,9 +39,11 @@ public struct PrismaRenderer: Sendable {
         lines.append("model \(PrismaText.identifier(entity.name)) {")
         var rows: [[String]] = []
         var documentation: [String: [String]] = [:]
+        // Prisma names key constraints only where the database does (it refuses `map:` on SQLite's).
+        let keyMap = provider == "postgresql" || provider == "postgres" ? entity.keyMap : nil
         for field in entity.fieldsInDeclaredOrder {
             var attributes: [String] = []
-            if field.primary && entity.compoundKey == nil { attributes.append("@id") }
+            if field.primary && entity.compoundKey == nil { attributes.append("@id" + (keyMap.map { "(map: \(PrismaText.string($0)))" } ?? "")) }
             if let expression = Self.defaultExpression(for: field) { attributes.append("@default(\(expression))") }
             if field.updatedAt { attributes.append("@updatedAt") }
             if entity.indexes.contains(where: { $0.unique && $0.fields == [field.name] && $0.name == nil && $0.clientName == nil && $0.layout == CanonicalIndex(fields: [field.name], unique: true).layout }) {
@@ -118,7 +120,10 @@ public struct PrismaRenderer: Sendable {
             let map = index.name.map { ", map: \(PrismaText.string($0))" } ?? ""
             return "  @@\(index.unique ? "unique" : "index")([\(columns.joined(separator: ", "))]\(clientName)\(type)\(map))"
         }
-        var blockLines = entity.compoundKey.map { ["  @@id([\($0.map(PrismaText.identifier).joined(separator: ", "))])"] } ?? []
+        var blockLines = entity.compoundKey.map { key in
+            ["  @@id([\(key.map(PrismaText.identifier).joined(separator: ", "))]" + (entity.keyName.map { ", name: \(PrismaText.string($0))" } ?? "")
+                + (keyMap.map { ", map: \(PrismaText.string($0))" } ?? "") + ")"]
+        } ?? []
         blockLines += indexLines
         if let table = entity.table { blockLines.append("  @@map(\(PrismaText.string(table)))") }
         blockLines += schemaLine

@@ -99,6 +99,12 @@ public struct PrismaModel: Hashable, Sendable {
             + blockAttributes.filter { $0.name == "unique" }.compactMap(\.fieldList)
     }
 
+    /// The key constraint's name when the model gives one (`@id(map: "…")`, `@@id([…], map: "…")`).
+    public var primaryKeyMap: String? {
+        let attribute = fields.lazy.compactMap { $0.attribute("id") }.first ?? blockAttributes.first { $0.name == "id" }
+        return attribute?.named["map"].map(PrismaAttribute.literal)
+    }
+
     /// The primary-key columns: `@id` fields, or `@@id([...])`.
     public var primaryKey: [String] {
         let single = fields.filter { $0.attribute("id") != nil }.map(\.name)

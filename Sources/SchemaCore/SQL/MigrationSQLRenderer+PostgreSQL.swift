@@ -34,6 +34,8 @@ extension MigrationSQLRenderer {
                 continue // Rendered by DerivedChange: renameTable(from:to:) before the step; a join table's move whole.
             case .handBackTable:
                 continue // The host's table from now on: nothing runs.
+            case .renamePrimaryKey(_, let from, let to):
+                statements.append(renameConstraint(table: table, from: from, to: to))
             case .renameColumn(_, let from, let to):
                 statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) RENAME COLUMN \(q(from)) TO \(q(to))", lock: exclusive(table)))
                 if let field = step.from?.field(named: from), dialect.checkExpression(field) != nil {
@@ -41,7 +43,9 @@ extension MigrationSQLRenderer {
                                                    lock: exclusive(table)))
                 }
             case .alterColumn(_, let from, let to):
-                statements += postgresAlterColumn(table: table, from: from, to: to, key: step.to.map(\.keyColumns) ?? ["id"])
+                statements += postgresAlterColumn(table: table, from: from, to: to, key: step.to.map(\.keyColumns) ?? ["id"],
+                                                  constraints: (step.from.map { ConstraintName.primaryKey(of: $0, in: dialect) } ?? ConstraintName.primaryKey(table, in: dialect),
+                                                                step.to.map { ConstraintName.primaryKey(of: $0, in: dialect) } ?? ConstraintName.primaryKey(table, in: dialect)))
             case .createIndex(_, let index) where creating:
                 statements.append(SQLStatement(.createIndexes, createIndex(index, table: table), lock: LockImpact("SHARE", on: table, work: .catalog)))
             case .createIndex(_, let index):
@@ -124,7 +128,9 @@ extension MigrationSQLRenderer {
     }
 
     /// One column changed: checks, type, default, nullability, primary key, in that order.
-    func postgresAlterColumn(table: String, from: CanonicalField, to: CanonicalField, key: [String]) -> [SQLStatement] {
+    ///
+    /// - Parameter constraints: the key constraint's name before and after the change (a `map:` of the key, or Prisma's).
+    func postgresAlterColumn(table: String, from: CanonicalField, to: CanonicalField, key: [String], constraints: (old: String, new: String)) -> [SQLStatement] {
         let change = ColumnChange(from: from, to: to)
         let column = q(to.name)
         let alter = "ALTER TABLE \(q(table)) ALTER COLUMN \(column)"
@@ -199,9 +205,9 @@ extension MigrationSQLRenderer {
             statements.append(SQLStatement(.tables, "\(alter) DROP NOT NULL", lock: exclusive(table)))
         }
         if change.primaryChanged {
-            statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) DROP CONSTRAINT IF EXISTS \(q(ConstraintName.primaryKey(table, in: dialect)))", lock: exclusive(table)))
+            statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) DROP CONSTRAINT IF EXISTS \(q(constraints.old))", lock: exclusive(table)))
             if to.primary {
-                statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) ADD CONSTRAINT \(q(ConstraintName.primaryKey(table, in: dialect))) PRIMARY KEY (\(column))",
+                statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) ADD CONSTRAINT \(q(constraints.new)) PRIMARY KEY (\(column))",
                                                lock: LockImpact("ACCESS EXCLUSIVE", on: table, work: .scan)))
             }
         }
@@ -292,14 +298,14 @@ extension MigrationSQLRenderer {
                 SQLStatement(.tables, "SELECT set_config('TimeZone', current_setting(\(saved)), true)")]
     }
 
-    /// Makes the sequence of an `autoincrement()` column count in `bigint`: a `SERIAL` column's
-    /// sequence is `AS integer`, and changing the column's type leaves it so, so the next id past
-    /// 2,147,483,647 would still fail. Its name is looked up, as a renamed table keeps its old one.
-    /// A constraint renamed: catalog only.
+    /// A constraint renamed: catalog only (the index behind a key is renamed with it, nothing is rebuilt).
     func renameConstraint(table: String, from: String, to: String) -> SQLStatement {
         SQLStatement(.tables, "ALTER TABLE \(q(table)) RENAME CONSTRAINT \(q(from)) TO \(q(to))", lock: exclusive(table))
     }
 
+    /// Makes the sequence of an `autoincrement()` column count in `bigint`: a `SERIAL` column's
+    /// sequence is `AS integer`, and changing the column's type leaves it so, so the next id past
+    /// 2,147,483,647 would still fail. Its name is looked up, as a renamed table keeps its old one.
     func widenSequence(table: String, column: String) -> SQLStatement {
         SQLStatement(.tables, alterSerialSequence(table: table, column: column, "AS bigint"), lock: exclusive(table))
     }

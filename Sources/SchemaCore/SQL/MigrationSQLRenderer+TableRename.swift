@@ -19,7 +19,8 @@ extension MigrationSQLRenderer {
                 if from != to { statements.append(SQLStatement(phase, "ALTER TABLE \(q(after)) RENAME CONSTRAINT \(q(from)) TO \(q(to))", lock: lock)) }
             }
             if !old.keyColumns.isEmpty {
-                renameConstraint(ConstraintName.primaryKey(before, in: dialect), ConstraintName.primaryKey(after, in: dialect))
+                // A key with a `map:` keeps its name; the rest of the change renames it if the map changes.
+                renameConstraint(ConstraintName.primaryKey(of: old, in: dialect), ConstraintName.primaryKey(of: new, in: dialect))
             }
             for index in old.indexes {
                 let (from, to) = (ConstraintName.index(before, index, in: dialect), ConstraintName.index(after, index, in: dialect))

@@ -136,9 +136,10 @@ public enum ConstraintName {
     public static func primaryKey(_ table: String, in dialect: SQLDialect) -> String {
         fitted(table, suffix: "_pkey", dialect)
     }
-    /// The primary key of `entity`'s table: a many-to-many's join table has Prisma's `_AToB_AB_pkey`.
+    /// The primary key of `entity`'s table (in ``CanonicalEntity/inDatabase`` terms): its `map:`
+    /// when it has one, else Prisma's; a many-to-many's join table has Prisma's `_AToB_AB_pkey`.
     public static func primaryKey(of entity: CanonicalEntity, in dialect: SQLDialect) -> String {
-        primaryKey(entity.isJoinTable ? entity.name + "_AB" : entity.name, in: dialect)
+        entity.keyMap ?? primaryKey(entity.isJoinTable ? entity.name + "_AB" : entity.name, in: dialect)
     }
     public static func index(_ table: String, _ index: CanonicalIndex, in dialect: SQLDialect) -> String {
         index.name ?? fitted("\(table)_\(index.fields.joined(separator: "_"))", suffix: index.unique ? "_key" : "_idx", dialect)

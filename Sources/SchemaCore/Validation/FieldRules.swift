@@ -5,6 +5,7 @@ enum FieldRules {
     static func check(_ entity: Entity) -> [Diagnostic] {
         var diagnostics = checkNames(entity)
         diagnostics += checkPrimaryKey(entity)
+        diagnostics += checkKeyNames(entity)
         for field in entity.fields {
             diagnostics += check(field)
         }
@@ -91,7 +92,7 @@ enum FieldRules {
             : "is not a valid identifier"
         // A column's `map:` and an index's `name:` may also begin with '_' (a table's may not:
         // that is how implicit many-to-many join tables are named).
-        let start = kind.hasPrefix("column") || kind == "index" ? "a letter or '_'" : "a letter"
+        let start = kind.hasPrefix("column") || kind == "index" || kind.hasSuffix("constraint's") ? "a letter or '_'" : "a letter"
         return .error(.invalidIdentifier, "\(kind) name '\(YAMLNodeReader.printable(name))' \(reason)",
                       hint: "names start with \(start) and contain only letters, digits and '_'", at: location)
     }
@@ -114,6 +115,31 @@ enum FieldRules {
             }
         }
         return []
+    }
+
+    /// `primaryKey: { name:, map: }`: a Prisma Client name for a key of several fields, a
+    /// constraint name for any key, each a name the database or Prisma Client accepts.
+    static func checkKeyNames(_ entity: Entity) -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        if let name = entity.keyClientName {
+            let at = entity.keyNameLocations["name"] ?? entity.location
+            if !Identifier.isValid(name) {
+                diagnostics.append(invalidName(name, kind: "the primary key's client", at: at))
+            } else if (entity.compoundKey?.count ?? 0) < 2 {
+                diagnostics.append(.error(.invalidConstraint, "the primary key's 'name' names a key of several fields in Prisma Client (@@id(name:)), but the key of \(entity.name) is one field",
+                                          hint: "Prisma Client finds a row by that field's name; remove 'name'", at: at))
+            }
+        }
+        if let map = entity.keyConstraintName {
+            let at = entity.keyNameLocations["map"] ?? entity.location
+            if !Identifier.isDatabaseName(map) {
+                diagnostics.append(invalidName(map, kind: "the primary key constraint's", at: at))
+            } else if entity.primaryKey.isEmpty && entity.compoundKey == nil {
+                diagnostics.append(.error(.invalidConstraint, "the primary key's 'map' names a key constraint, but \(entity.name) has no primary key",
+                                          hint: "add 'fields: [...]' to 'primaryKey' or mark a field 'primary: true'", at: at))
+            }
+        }
+        return diagnostics
     }
 
     /// `primaryKey: [a, b]`: fields the entity has, each once, none of them nullable, generated or

@@ -38,7 +38,7 @@ enum PostgresNameRules {
         for model in host?.models ?? [] {
             let owner = Owner(entity: model.name, what: "the host's table \(model.tableName)")
             claim(model.tableName, owner, in: &relations)
-            claim(ConstraintName.primaryKey(model.tableName, in: dialect), Owner(entity: model.name, what: "the primary key of the host's \(model.name)"), in: &relations)
+            claim(model.primaryKeyMap ?? ConstraintName.primaryKey(model.tableName, in: dialect), Owner(entity: model.name, what: "the primary key of the host's \(model.name)"), in: &relations)
         }
         for name in byName.keys.sorted() where host?.model(named: name) == nil && Identifier.isValid(name) {
             guard let definition = byName[name]?.first else { continue }
@@ -48,7 +48,8 @@ enum PostgresNameRules {
             // validation quadratic in the number of indexes).
             let canonical = definition.canonical
             guard canonical.table.map(Identifier.isValid) ?? true,
-                  canonical.fields.allSatisfy({ $0.column.map(Identifier.isDatabaseName) ?? true }) else { continue }
+                  canonical.fields.allSatisfy({ $0.column.map(Identifier.isDatabaseName) ?? true }),
+                  canonical.keyMap.map(Identifier.isDatabaseName) ?? true else { continue }
             var entity = canonical.inDatabase
             let table = entity.name
             entity.fields = entity.fields.filter { Identifier.isDatabaseName($0.name) }
@@ -63,7 +64,9 @@ enum PostgresNameRules {
                 let column = field.column ?? field.name
                 claim(column, Owner(entity: name, what: "the column of \(name).\(field.name)", location: field.location(of: field.column == nil ? "type" : "map")), in: &columns)
             }
-            claim(ConstraintName.primaryKey(table, in: dialect), Owner(entity: name, what: "the primary key of \(name)", location: at), in: &relations)
+            let keyAt = definition.entity.keyNameLocations["map"] ?? at
+            let key = ConstraintName.primaryKey(of: entity, in: dialect)
+            claim(key, Owner(entity: name, what: "the primary key of \(name)", location: keyAt), in: &relations)
             // A lookup per index field, not a scan of the fields (`columnName`): files of thousands of both exist.
             let columnOf = Dictionary(canonical.fields.map { ($0.name, $0.column ?? $0.name) }, uniquingKeysWith: { first, _ in first })
             var written: [[String]: SourceLocation] = [:]
@@ -80,7 +83,7 @@ enum PostgresNameRules {
             // Constraints are named per table: the primary key, foreign keys, and each field's
             // check and the helpers a change adds and drops by name.
             var constraints: [String: Owner] = [:]
-            claim(ConstraintName.primaryKey(table, in: dialect), Owner(entity: name, what: "the primary key of \(name)", location: at), in: &constraints)
+            claim(key, Owner(entity: name, what: "the primary key of \(name)", location: keyAt), in: &constraints)
             for relation in entity.relations where relation.kind == .belongsTo {
                 guard relation.field != nil else { continue }
                 claim(ConstraintName.foreignKey(table, relation, in: dialect),
