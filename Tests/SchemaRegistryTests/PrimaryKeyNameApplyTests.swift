@@ -4,9 +4,9 @@ import SchemaRegistry
 import Testing
 
 /// Host models whose keys Prisma names (`@@id([…], name: "…", map: "…")`, `@id(map: "…")`) moved
-/// into a package with `import-prisma` (issue 20): the tables are those Prisma Migrate writes, a
-/// changed map renames the constraint in place, and a key renamed by hand is drift that can be
-/// accepted or repaired.
+/// and a foreign key Prisma names (`@relation(…, map: "…")`) moved into a package with
+/// `import-prisma` (issue 20): the tables are those Prisma Migrate writes, a changed map renames
+/// the constraint in place, and keys renamed by hand are drift that can be accepted.
 @Suite(.serialized) struct PrimaryKeyNameApplyTests {
     static let prismaSchema = """
         datasource db {
@@ -28,19 +28,20 @@ import Testing
           id       Int     @id(map: "invoice_lines_pk") @default(autoincrement())
           tenantId String
           number   Int
-          invoice  Invoice @relation(fields: [tenantId, number], references: [tenantId, number])
+          invoice  Invoice @relation(fields: [tenantId, number], references: [tenantId, number], map: "lines_invoice_fk")
         }
         """
 
     /// What Prisma Migrate writes for the schema above, by hand from its conventions (the key
-    /// constraints named by `map:` on PostgreSQL; SQLite's keys have no name).
+    /// and foreign key constraints named by `map:` on PostgreSQL; SQLite's keys have no name,
+    /// its foreign keys Prisma's).
     static func prismaMigrateSQL(_ dialect: SQLDialect) -> [String] {
         switch dialect {
         case .postgresql:
             [
                 #"CREATE TABLE "invoices" ("tenantId" TEXT NOT NULL, "number" INTEGER NOT NULL, "total" INTEGER NOT NULL, CONSTRAINT "invoices_pk" PRIMARY KEY ("tenantId","number"))"#,
                 #"CREATE TABLE "InvoiceLine" ("id" SERIAL NOT NULL, "tenantId" TEXT NOT NULL, "number" INTEGER NOT NULL, CONSTRAINT "invoice_lines_pk" PRIMARY KEY ("id"))"#,
-                #"ALTER TABLE "InvoiceLine" ADD CONSTRAINT "InvoiceLine_tenantId_number_fkey" FOREIGN KEY ("tenantId", "number") REFERENCES "invoices"("tenantId", "number") ON DELETE RESTRICT ON UPDATE CASCADE"#,
+                #"ALTER TABLE "InvoiceLine" ADD CONSTRAINT "lines_invoice_fk" FOREIGN KEY ("tenantId", "number") REFERENCES "invoices"("tenantId", "number") ON DELETE RESTRICT ON UPDATE CASCADE"#,
             ]
         case .sqlite:
             [
@@ -96,12 +97,15 @@ import Testing
         #expect(names == ["invoice_key", "invoice_lines_pk"])
 
         // Renamed by hand: drift; accepted, the snapshot records the live name as the key's map.
-        try database.withLockedTransaction { try $0.execute(#"ALTER TABLE "InvoiceLine" RENAME CONSTRAINT "invoice_lines_pk" TO "lines_by_hand""#) }
+        try database.withLockedTransaction { connection in
+            try connection.execute(#"ALTER TABLE "InvoiceLine" RENAME CONSTRAINT "invoice_lines_pk" TO "lines_by_hand""#)
+            try connection.execute(#"ALTER TABLE "InvoiceLine" RENAME CONSTRAINT "lines_invoice_fk" TO "fk_by_hand""#)
+        }
         let drift = try registry.drift(host: Desired.host)
         #expect(drift.drifted.map(\.entity) == ["InvoiceLine"], "\(drift.drifted)")
         #expect(try registry.acceptDrift(["InvoiceLine"], as: "alice", host: Desired.host).accepted == ["InvoiceLine"])
         let accepted = try #require(try registry.appliedEntities().first { $0.structure.name == "InvoiceLine" }?.structure)
-        #expect(accepted.keyMap == "lines_by_hand", "\(accepted)")
+        #expect(accepted.keyMap == "lines_by_hand" && accepted.relations.first { $0.name == "invoice" }?.map == "fk_by_hand", "\(accepted)")
         #expect(!(try registry.drift(host: Desired.host)).hasDrift)
     }
 }

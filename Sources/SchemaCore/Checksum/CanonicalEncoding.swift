@@ -92,6 +92,8 @@ public enum CanonicalEncoding {
         if let references = relation.references { members.append(("references", .array(references.map(JSONValue.string)))) }
         if let action = relation.onDelete { members.append(("onDelete", .string(action.rawValue))) }
         if let action = relation.onUpdate { members.append(("onUpdate", .string(action.rawValue))) }
+        // Absent without one: the checksums of keys Prisma names are what they were.
+        if let map = relation.map { members.append(("map", .string(map))) }
         return .object(members)
     }
 

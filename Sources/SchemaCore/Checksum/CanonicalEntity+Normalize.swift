@@ -51,9 +51,13 @@ extension CanonicalEntity {
             // Prisma's default: SetNull when the relation is optional, which a key of several
             // columns is when any of them is.
             let optional = relation.foreignKeyFields.contains { entity.field(named: $0)?.isOptional ?? false }
-            return CanonicalRelation(name: relation.name, kind: .belongsTo, target: relation.target, field: relation.field,
-                                     onDelete: relation.onDelete ?? (optional ? .SetNull : .Restrict),
-                                     onUpdate: relation.onUpdate ?? .Cascade, fields: relation.fields, references: relation.references)
+            var canonical = CanonicalRelation(name: relation.name, kind: .belongsTo, target: relation.target, field: relation.field,
+                                              onDelete: relation.onDelete ?? (optional ? .SetNull : .Restrict),
+                                              onUpdate: relation.onUpdate ?? .Cascade, fields: relation.fields, references: relation.references)
+            // Prisma's own name written out is no map: the same checksum as without it.
+            let columns = relation.foreignKeyFields.map { entity.field(named: $0)?.column ?? $0 }
+            canonical.map = relation.map.flatMap { $0 == ConstraintName.foreignKey(entity.table ?? entity.name, columns.joined(separator: "_"), in: .postgresql) ? nil : $0 }
+            return canonical
         }.sorted { $0.name < $1.name }
 
         let acl = entity.acl.map { acl in

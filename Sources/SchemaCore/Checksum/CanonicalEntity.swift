@@ -312,6 +312,8 @@ public struct CanonicalRelation: Hashable, Sendable, Codable {
     public var onDelete: ReferentialAction?
     /// For belongsTo: the action after defaults (Cascade).
     public var onUpdate: ReferentialAction?
+    /// For belongsTo: the foreign key constraint's name when it is not Prisma's (`map:`); PostgreSQL names it so.
+    public var map: String?
 
     /// Creates a canonical relation.
     public init(name: String, kind: Relation.Kind, target: String, field: String?, onDelete: ReferentialAction?, onUpdate: ReferentialAction?,

@@ -97,10 +97,6 @@ public enum LiveEntity {
         var relations = snapshot.relations.filter { $0.kind != .belongsTo }
         for key in live.foreignKeys {
             guard let column = key.columns.first else { continue }
-            if let name = key.name, name != ConstraintName.foreignKey(table, key.columns.joined(separator: "_"), in: dialect) {
-                limits.append("foreign key \(name) has a name entities.yaml cannot give")
-                continue
-            }
             if !key.valid {
                 limits.append("foreign key \(key.name ?? column) is NOT VALID: an apply is unfinished, or it was added by hand")
                 continue
@@ -112,8 +108,11 @@ public enum LiveEntity {
             // A key's target is a table; the snapshot's relation names the model (`@@map`, `map:`).
             let known = snapshot.relations.first { $0.kind == .belongsTo && $0.foreignKeyFields == key.columns && PrimaryKeys.qualifiedTable($0.target, in: primaryKeys) == key.target }
             let name = known?.name ?? lowercasedFirst(key.target) + (relations.contains { $0.name == lowercasedFirst(key.target) } ? column : "")
-            relations.append(CanonicalRelation(name: name, kind: .belongsTo, target: known?.target ?? key.target, field: column, onDelete: onDelete, onUpdate: onUpdate,
-                                               fields: key.columns, references: known?.references))
+            var relation = CanonicalRelation(name: name, kind: .belongsTo, target: known?.target ?? key.target, field: column, onDelete: onDelete, onUpdate: onUpdate,
+                                             fields: key.columns, references: known?.references)
+            // A key under another name than Prisma's is the relation's `map:` (a repair renames it back).
+            if let keyName = key.name, keyName != ConstraintName.foreignKey(table, key.columns.joined(separator: "_"), in: dialect) { relation.map = keyName }
+            relations.append(relation)
         }
         var entity = CanonicalEntity(name: table, fields: fields.sorted { $0.name < $1.name }, indexes: indexes,
                                      relations: relations.sorted { $0.name < $1.name }, acl: snapshot.acl)

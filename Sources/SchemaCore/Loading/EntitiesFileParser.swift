@@ -16,7 +16,7 @@ public enum EntitiesFileParser {
     static let indexKeys: Set<String> = ["fields", "unique", "name", "type", "sort", "ops", "clientName"]
     static let relationKeys: Set<String> = [
         "name", "type", "entity", "target", "field", "foreignKey", "fields", "references", "onDelete", "onUpdate", "optional", "description", "relationName",
-        "renamedFrom",
+        "renamedFrom", "map",
     ]
     static let aclKeys: Set<String> = Set(ACLOperation.allCases.map(\.rawValue) + ["rowLevel", "readableWhen"])
 
@@ -553,6 +553,7 @@ public enum EntitiesFileParser {
             case "optional": relation.optional = reader.bool(value, context: "'optional' of relation '\(name)'")
             case "relationName": relation.relationName = reader.string(value, context: "'relationName' of relation '\(name)'")
             case "renamedFrom": relation.renamedFrom = reader.string(value, context: "'renamedFrom' of relation '\(name)'")
+            case "map": relation.map = reader.string(value, context: "'map' of relation '\(name)'")
             case "description": relation.documentation = value.string
             default: break
             }

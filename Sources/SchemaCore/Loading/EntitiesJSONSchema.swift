@@ -83,6 +83,7 @@ public enum EntitiesJSONSchema {
         "relation.description": "What the relation means; documentation only.",
         "relation.relationName": "Prisma's @relation name, needed when two relations join the same two models.",
         "relation.renamedFrom": "A many-to-many's previous relation name (PostToTag for an unnamed one): its join table's pairs move to the new name instead of being dropped.",
+        "relation.map": "A belongsTo's foreign key constraint name when it is not Prisma's <table>_<columns>_fkey (Prisma's @relation(map: \"…\"); PostgreSQL).",
         // acl
         "acl.create": "Roles that may insert rows.",
         "acl.read": "Roles that may read rows.",
@@ -172,7 +173,7 @@ public enum EntitiesJSONSchema {
                     "fields": .object(["type": .string("array"), "minItems": .number(1), "items": identifier]),
                     "references": .object(["type": .string("array"), "minItems": .number(1), "items": identifier]),
                     "onDelete": enumeration(ReferentialAction.allCases.map(\.rawValue)), "onUpdate": enumeration(ReferentialAction.allCases.map(\.rawValue)),
-                    "optional": boolean, "description": string, "relationName": string, "renamedFrom": identifier,
+                    "optional": boolean, "description": string, "relationName": string, "renamedFrom": identifier, "map": identifier,
                 ], extra: ["anyOf": .array([.object(["required": .array([.string("entity")])]), .object(["required": .array([.string("target")])])])]),
                 "acl": object("acl", keys: EntitiesFileParser.aclKeys, required: [], properties: Dictionary(uniqueKeysWithValues:
                     ACLOperation.allCases.map { ($0.rawValue, roles) } + [("rowLevel", string), ("readableWhen", string)])),

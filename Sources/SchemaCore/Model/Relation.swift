@@ -40,6 +40,9 @@ public struct Relation: Hashable, Sendable {
     /// `renamedFrom:` on a many-to-many, a planning hint: the relation's previous name, whose join
     /// table (`_` + that name) keeps its pairs under the new one instead of being dropped.
     public var renamedFrom: String?
+    /// `map:` on a belongsTo: the foreign key constraint's name when it is not Prisma's
+    /// `<table>_<columns>_fkey` (Prisma's `@relation(…, map: "…")`; PostgreSQL).
+    public var map: String?
     /// `description:` documentation only.
     public var documentation: String?
     /// Where the relation is declared.

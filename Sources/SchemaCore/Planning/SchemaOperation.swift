@@ -13,9 +13,9 @@ public enum SchemaOperation: Hashable, Sendable, Codable {
     case addColumn(table: String, field: CanonicalField)
     case dropColumn(table: String, field: CanonicalField)
     case renameColumn(table: String, from: String, to: String)
-    /// The key constraint's name changes (`primaryKey: { map: … }` added, changed or removed):
-    /// PostgreSQL renames it; SQLite names no key constraint.
-    case renamePrimaryKey(table: String, from: String, to: String)
+    /// A constraint's name changes (the `map:` of a primary key or a foreign key added, changed
+    /// or removed): PostgreSQL renames it; SQLite keeps Prisma's names.
+    case renameConstraint(table: String, from: String, to: String)
     case alterColumn(table: String, from: CanonicalField, to: CanonicalField)
     case createIndex(table: String, index: CanonicalIndex)
     case dropIndex(table: String, index: CanonicalIndex)
@@ -39,7 +39,7 @@ public enum SchemaOperation: Hashable, Sendable, Codable {
         case .addColumn(let table, let field): "add column \(table).\(field.name) \(field.type.rawValue)\(field.optional ? "?" : "")"
         case .dropColumn(let table, let field): "drop column \(table).\(field.name)"
         case .renameColumn(let table, let from, let to): "rename column \(table).\(from) to \(to)"
-        case .renamePrimaryKey(let table, let from, let to): "rename primary key constraint of \(table) from \(from) to \(to)"
+        case .renameConstraint(let table, let from, let to): "rename constraint \(from) of \(table) to \(to)"
         case .alterColumn(let table, let from, let to): "alter column \(table).\(to.name): \(ColumnChange(from: from, to: to).description)"
         case .createIndex(let table, let index): "create \(index.unique ? "unique " : "")index on \(table) (\(index.fields.joined(separator: ", ")))"
         case .dropIndex(let table, let index): "drop \(index.unique ? "unique " : "")index on \(table) (\(index.fields.joined(separator: ", ")))"

@@ -64,14 +64,20 @@ public enum TableDiff {
         let newKeys = keys(new.relations)
         var droppedKeys: [SchemaOperation] = []
         var addedKeys: [SchemaOperation] = []
+        var renamedKeys: [SchemaOperation] = []
         for column in Set(oldKeys.keys).union(newKeys.keys).sorted() {
             let before = oldKeys[column], after = newKeys[column]
             if let before, let after, before.target == after.target, before.references == after.references, before.onDelete == after.onDelete,
-               before.onUpdate == after.onUpdate { continue }
+               before.onUpdate == after.onUpdate {
+                // Only its name (`map:`) changed: renamed in place, not dropped and added again.
+                let names = [before, after].map { ConstraintName.foreignKey(table, $0, in: .postgresql) }
+                if names[0] != names[1] { renamedKeys.append(.renameConstraint(table: table, from: names[0], to: names[1])) }
+                continue
+            }
             if let before { droppedKeys.append(.dropForeignKey(table: table, relation: before)) }
             if let after { addedKeys.append(.addForeignKey(table: table, relation: after)) }
         }
-        return droppedKeys + droppedIndexes + renameOperations + keyRenamed(old, new, adds + alters + drops) + adds + alters + drops + createdIndexes + addedKeys
+        return droppedKeys + droppedIndexes + renameOperations + keyRenamed(old, new, adds + alters + drops) + renamedKeys + adds + alters + drops + createdIndexes + addedKeys
     }
 
     /// The key constraint renamed when only its name changes (a `map:` of the key added, changed
@@ -87,6 +93,6 @@ public enum TableDiff {
             }
         }
         guard before != after, !keyMoves, !old.keyColumns.isEmpty, !new.keyColumns.isEmpty else { return [] }
-        return [.renamePrimaryKey(table: new.name, from: before, to: after)]
+        return [.renameConstraint(table: new.name, from: before, to: after)]
     }
 }

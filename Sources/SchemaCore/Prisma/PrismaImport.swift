@@ -104,8 +104,14 @@ public enum PrismaImport {
             if !names.isEmpty { lines.insert("    primaryKey: { \(names) }", at: 1) }
         }
         var indexes: [String] = []
-        for field in model.fields where field.attribute("id") != nil && field.attribute("unique") != nil && carried[model.name]?.contains(field.name) == true {
+        for field in model.fields where carried[model.name]?.contains(field.name) == true {
+            guard let unique = field.attribute("unique"), field.attribute("id") != nil || unique.named["map"] != nil else { continue }
             indexes += ["      - fields: [\(field.name)]", "        unique: true"]
+            if let map = unique.named["map"].map(unquoted) {
+                if Identifier.isDatabaseName(map) { indexes.append("        name: \(quoted(map))") } else {
+                    limits.append("\(model.name).\(field.name): @unique(map: \(map)) is not an index name entities.yaml accepts; the index is named as Prisma names it")
+                }
+            }
         }
         for attribute in model.blockAttributes {
             switch attribute.name {
@@ -225,7 +231,8 @@ public enum PrismaImport {
             case "id": keys.append("primary: true")
             // `@id @unique` is two indexes in Prisma: the key's and a unique one, which `unique:` on
             // a primary field does not make (an explicit index does: see entity(_:in:carried:limits:)).
-            case "unique" where field.attribute("id") == nil: keys.append("unique: true")
+            // A named one (`@unique(map: "…")`) is an explicit index with its name: see entity(_:in:carried:limits:).
+            case "unique" where field.attribute("id") == nil && attribute.named["map"] == nil: keys.append("unique: true")
             case "unique": break
             case "db.VarChar":
                 if let length = attribute.positional.first.flatMap({ Int($0) }) { keys.append("maxLength: \(length)") }
@@ -318,6 +325,11 @@ public enum PrismaImport {
             if references != target.primaryKey { keys.append("references: [\(references.joined(separator: ", "))]") }
             if let action = attribute?.named["onDelete"] { keys.append("onDelete: \(action)") }
             if let action = attribute?.named["onUpdate"] { keys.append("onUpdate: \(action)") }
+            if let map = attribute?.named["map"].map(unquoted) {
+                if Identifier.isDatabaseName(map) { keys.append("map: \(quoted(map))") } else {
+                    limits.append("\(label): @relation(map: \(map)) is not a constraint name entities.yaml accepts; the foreign key is named as Prisma names it")
+                }
+            }
         } else {
             // The other side of a relation: find the target's field that holds the key.
             let back = target.fields.first { candidate in

@@ -40,7 +40,8 @@ public struct PrismaRenderer: Sendable {
         var rows: [[String]] = []
         var documentation: [String: [String]] = [:]
         // Prisma names key constraints only where the database does (it refuses `map:` on SQLite's).
-        let keyMap = provider == "postgresql" || provider == "postgres" ? entity.keyMap : nil
+        let namesConstraints = provider == "postgresql" || provider == "postgres"
+        let keyMap = namesConstraints ? entity.keyMap : nil
         for field in entity.fieldsInDeclaredOrder {
             var attributes: [String] = []
             if field.primary && entity.compoundKey == nil { attributes.append("@id" + (keyMap.map { "(map: \(PrismaText.string($0)))" } ?? "")) }
@@ -76,6 +77,7 @@ public struct PrismaRenderer: Sendable {
                 arguments.append("references: [\((references.isEmpty ? ["id"] : references).map(PrismaText.identifier).joined(separator: ", "))]")
                 if let action = relation.onDelete { arguments.append("onDelete: \(action.rawValue)") }
                 if let action = relation.onUpdate, action != .Cascade { arguments.append("onUpdate: \(action.rawValue)") }
+                if namesConstraints, let map = relation.map { arguments.append("map: \(PrismaText.string(map))") }
                 rows.append([PrismaText.identifier(relation.name), PrismaText.identifier(relation.target) + (optional ? "?" : ""),
                              "@relation(\(arguments.joined(separator: ", ")))"])
             case .manyToMany:

@@ -34,7 +34,7 @@ extension MigrationSQLRenderer {
                 continue // Rendered by DerivedChange: renameTable(from:to:) before the step; a join table's move whole.
             case .handBackTable:
                 continue // The host's table from now on: nothing runs.
-            case .renamePrimaryKey(_, let from, let to):
+            case .renameConstraint(_, let from, let to):
                 statements.append(renameConstraint(table: table, from: from, to: to))
             case .renameColumn(_, let from, let to):
                 statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) RENAME COLUMN \(q(from)) TO \(q(to))", lock: exclusive(table)))

@@ -16,8 +16,8 @@ extension MigrationSQLRenderer {
             case .addColumn(_, let field) where sqliteCanAddInPlace(field):
                 let check = checkConstraint(field, table: table).map { " " + $0 } ?? ""
                 statements.append(SQLStatement(.tables, "ALTER TABLE \(q(table)) ADD COLUMN \(columnDefinition(field, inlinePrimaryKey: false))\(check)"))
-            case .renamePrimaryKey:
-                continue // SQLite's key constraint has no name (Prisma names none there).
+            case .renameConstraint:
+                continue // SQLite keeps Prisma's names: a key constraint has none, a foreign key Prisma's.
             case .renameTable, .moveJoinTable:
                 continue // Rendered by DerivedChange: renameTable(from:to:) before the step; a join table's move whole.
             case .renameColumn(_, let from, let to):

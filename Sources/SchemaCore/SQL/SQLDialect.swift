@@ -149,8 +149,10 @@ public enum ConstraintName {
     }
     /// A belongsTo's foreign key, named after every column of it (`Action_ruleId_accountId_fkey`),
     /// its columns as the database names them (``CanonicalEntity/inDatabase``).
+    ///
+    /// Its `map:` names it on PostgreSQL; SQLite's keys keep Prisma's name (Prisma refuses `map:` there).
     public static func foreignKey(_ table: String, _ relation: CanonicalRelation, in dialect: SQLDialect) -> String {
-        foreignKey(table, relation.foreignKeyFields.joined(separator: "_"), in: dialect)
+        (dialect == .postgresql ? relation.map : nil) ?? foreignKey(table, relation.foreignKeyFields.joined(separator: "_"), in: dialect)
     }
     /// The CHECK for a field's enum, length and range (Prisma makes none; the same rule as its names).
     public static func check(_ table: String, _ column: String, in dialect: SQLDialect) -> String {

@@ -7,7 +7,18 @@ enum RelationRules {
             case .hasMany: checkHasMany(relation, of: entity, catalog: catalog)
             case .manyToMany: checkManyToMany(relation, of: entity, catalog: catalog)
             }
-        } + checkNames(entity) + entity.relations.compactMap { checkRenamedFrom($0, of: entity) }
+        } + checkNames(entity) + entity.relations.compactMap { checkRenamedFrom($0, of: entity) } + entity.relations.compactMap(checkMap)
+    }
+
+    /// A relation's `map:` names its foreign key constraint: only a belongsTo has one, and the
+    /// name must be one the database takes.
+    static func checkMap(_ relation: Relation) -> Diagnostic? {
+        guard let map = relation.map else { return nil }
+        guard relation.kind == .belongsTo else {
+            return .error(.invalidRelationKind, "'map' names a foreign key constraint, which only a belongsTo makes, not the \(relation.kind.rawValue) '\(relation.name)'",
+                          hint: "write 'map' on the belongsTo side of the relation", at: relation.location(of: "map"))
+        }
+        return Identifier.isDatabaseName(map) ? nil : FieldRules.invalidName(map, kind: "the foreign key constraint's", at: relation.location(of: "map"))
     }
 
     /// A relation's `renamedFrom:` names the many-to-many's previous relation name, whose join
