@@ -117,6 +117,10 @@ import Testing
         #expect(codes("{ fields: [tenantId, number], name: \"has space\" }") == ["E011"])
         #expect(codes("{ fields: [tenantId, number], map: User }") == ["E061"], "the key's index would take the User table's name")
         #expect(codes("{ fields: [tenantId, number], map: users_pk }", userKey: "{ map: users_pk }") == ["E061"])
+        // A host model's key named by its own map takes that name, not Prisma's.
+        let host = PrismaSchemaParser.parse("datasource db {\n  provider = \"postgresql\"\n}\nmodel Account {\n  id Int @id(map: \"acct_pk\")\n}\n", file: "schema.prisma").schema
+        #expect(TestSupport.validate(Self.yaml(invoiceKey: "{ fields: [tenantId, number], map: acct_pk }"), host: host).diagnostics.map(\.code.rawValue) == ["E061"])
+        #expect(TestSupport.validate(Self.yaml(invoiceKey: "{ fields: [tenantId, number], map: Account_pkey }"), host: host).diagnostics.isEmpty)
         let located = TestSupport.validate(Self.yaml(invoiceKey: "{ fields: [tenantId, number], map: \"bad name\" }"), host: Self.postgresHost).diagnostics.first
         #expect(located?.location.line == 4, "\(String(describing: located))")
     }
