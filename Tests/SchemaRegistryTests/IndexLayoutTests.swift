@@ -125,4 +125,44 @@ import Testing
         #expect(codes("        unique: true\n        type: Gin") == ["E026"])
         #expect(codes("        sort: [b]") == ["E004"])
     }
+
+    /// An operator class an extension brings (pg_trgm's `gin_trgm_ops`, which documenso's
+    /// `@@index([email(ops: raw("gin_trgm_ops"))], type: Gin)` uses) before the host installed the
+    /// extension: the start refuses the change with the way out and nothing runs (it was a
+    /// statement failure half-way through the start), the review says so, and once the extension
+    /// is there the index is built.
+    @Test(.enabled(if: Backend.available.contains(.postgres), "needs PostgreSQL (scripts/test.sh starts one)"))
+    func anOperatorClassOfAnExtensionWaitsForIt() throws {
+        let desired = try Desired.from(["search": """
+            entities:
+              - name: Recipient
+                fields:
+                  id: { type: string, primary: true }
+                  email: { type: string }
+                indexes:
+                  - fields: [email]
+                    type: Gin
+                    ops: { email: gin_trgm_ops }
+            """])
+        let (database, registry, accepted) = try Registry.approved(desired, on: .postgres)
+        defer { database.close() }
+        #expect(accepted == 1)
+        let available = try database.withLockedTransaction { try $0.query("SELECT 1 AS \"one\" FROM pg_available_extensions WHERE name = 'pg_trgm'", []).count == 1 }
+        guard available else {
+            print("IndexLayoutTests.anOperatorClassOfAnExtensionWaitsForIt skipped: this PostgreSQL has no pg_trgm (contrib) to install")
+            return
+        }
+        let approved = try registry.items(in: [.approved])
+        let blockers = try registry.impact(of: approved, context: desired.renderContext)[approved.first?.id ?? ""]?.blockers ?? []
+        #expect(blockers.count == 1 && blockers.first?.contains("CREATE EXTENSION IF NOT EXISTS pg_trgm") == true, "\(blockers)")
+        let refused = try registry.applyApproved(desired)
+        #expect(refused.applied.isEmpty && refused.statements.isEmpty && refused.refused.map(\.code) == [.hostTableMissing], "\(refused.refused)")
+        #expect(refused.refused.first?.message.contains("uses gin_trgm_ops for email, an operator class for gin of the pg_trgm extension") == true, "\(refused.refused)")
+        #expect(try registry.items(in: [.approved]).count == 1, "the approval stays good for when the extension is there")
+
+        try database.withLockedTransaction { try $0.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm") }
+        #expect(try registry.applyApproved(desired).applied.map(\.entity) == ["Recipient"])
+        let index = try database.withLockedTransaction { try $0.query("SELECT indexdef FROM pg_indexes WHERE indexname = 'Recipient_email_idx'", []).first?["indexdef"]?.text }
+        #expect(index?.contains("USING gin (email gin_trgm_ops)") == true, "\(String(describing: index))")
+    }
 }

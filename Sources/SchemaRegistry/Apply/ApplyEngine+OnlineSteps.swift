@@ -185,8 +185,9 @@ extension ApplyEngine {
 
     /// The tables of the schema the changes run in.
     /// The types (``NativeType/extensionTypes``) and functions (``DatabaseDefault/requiredExtension``)
-    /// of extensions a package may use that the connection sees, by name (PostgreSQL; empty on
-    /// SQLite, which has none).
+    /// of extensions a package may use that the connection sees, by name, and every operator class
+    /// it sees as `opclass:<access method>:<name>` (an index's `ops:` may name one an extension
+    /// brings, such as pg_trgm's `gin_trgm_ops`). PostgreSQL; empty on SQLite, which has none.
     static func extensionObjects(_ connection: any RegistryConnection) throws -> Set<String> {
         guard connection.dialect == .postgresql else { return [] }
         func list(_ names: [String]) -> String { names.map { "'" + $0 + "'" }.joined(separator: ", ") }
@@ -194,6 +195,7 @@ extension ApplyEngine {
         return Set(try connection.query(#"""
             SELECT typname AS "name" FROM pg_type WHERE typname IN (\#(list(NativeType.extensionTypes))) AND pg_type_is_visible(oid)
             UNION SELECT proname FROM pg_proc WHERE proname IN (\#(list(functions))) AND pg_function_is_visible(oid)
+            UNION SELECT 'opclass:' || a.amname || ':' || c.opcname FROM pg_opclass c JOIN pg_am a ON a.oid = c.opcmethod WHERE pg_opclass_is_visible(c.oid)
             """#, []).compactMap { $0["name"]?.text })
     }
 

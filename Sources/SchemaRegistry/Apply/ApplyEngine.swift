@@ -302,7 +302,7 @@ public struct ApplyEngine: Sendable {
 
     /// What of `structure` needs an extension the database does not have (`present`: the
     /// extension objects it has, ``extensionObjects(_:)``): a `db: Citext` column, a
-    /// `uuid_generate_v4()` default.
+    /// `uuid_generate_v4()` default, an index with `ops: { email: gin_trgm_ops }`.
     static func missingExtension(_ structure: CanonicalEntity, entity: String, present: Set<String>) -> String? {
         for field in structure.fields {
             var needed: (what: String, extensionName: String)?
@@ -312,14 +312,35 @@ public struct ApplyEngine: Sendable {
                 needed = ("defaults to \(computed.rawValue), a function", required.name)
             }
             guard let (what, name) = needed else { continue }
-            // SQL quotes a name with a hyphen; Prisma names it with `_` and maps it.
-            let sql = name.contains("-") ? "\"\(name)\"" : name
-            let prisma = name.contains("-") ? "\(name.replacingOccurrences(of: "-", with: "_"))(map: \"\(name)\")" : name
-            return "\(entity).\(field.name) \(what) of the \(name) extension, which the database does not have: "
-                + "the host's own migrations install it (`CREATE EXTENSION IF NOT EXISTS \(sql);`, or Prisma's `extensions = [\(prisma)]`). "
-                + "Run them before `schema apply`"
+            return Self.extensionAdvice("\(entity).\(field.name) \(what)", extensionName: name)
+        }
+        for index in structure.indexes {
+            let method = index.method?.sql ?? "btree"
+            for (field, opclass) in (index.operatorClasses ?? [:]).sorted(by: { $0.key < $1.key }) where !present.contains("opclass:\(method):\(opclass)") {
+                let what = "\(entity)'s index on (\(index.fields.joined(separator: ", "))) uses \(opclass) for \(field), an operator class for \(method)"
+                guard let name = Self.operatorClassExtensions[opclass] else {
+                    return what + ", which the database does not have: install what provides it (an extension, in the host's own migrations) before `schema apply`"
+                }
+                return Self.extensionAdvice(what, extensionName: name)
+            }
         }
         return nil
+    }
+
+    /// The extensions that bring the operator classes apps use most in `ops:` (Prisma's `raw("…")`).
+    static let operatorClassExtensions: [String: String] = [
+        "gin_trgm_ops": "pg_trgm", "gist_trgm_ops": "pg_trgm",
+        "gin_bigm_ops": "pg_bigm", "gist_ltree_ops": "ltree", "gist_hstore_ops": "hstore", "gin_hstore_ops": "hstore",
+    ]
+
+    /// `what` is of the `extensionName` extension, which the database does not have, and how to install it.
+    static func extensionAdvice(_ what: String, extensionName name: String) -> String {
+        // SQL quotes a name with a hyphen; Prisma names it with `_` and maps it.
+        let sql = name.contains("-") ? "\"\(name)\"" : name
+        let prisma = name.contains("-") ? "\(name.replacingOccurrences(of: "-", with: "_"))(map: \"\(name)\")" : name
+        return "\(what) of the \(name) extension, which the database does not have: "
+            + "the host's own migrations install it (`CREATE EXTENSION IF NOT EXISTS \(sql);`, or Prisma's `extensions = [\(prisma)]`). "
+            + "Run them before `schema apply`"
     }
 
     /// Refuses an item whose table is not what the registry says was applied: the change was
