@@ -93,7 +93,10 @@ import Testing
         #expect(Self.codes(file(enums: "Role: [USER, USER]", field: "role: { type: string }")) == ["E014"])
         #expect(Self.codes(file(enums: "Role: []", field: "role: { type: string }")) == ["E026"])
         #expect(Self.codes(file(enums: "String: [A]", field: "role: { type: string }")) == ["E013"])
-        #expect(Self.codes(file(enums: "role: [A]", field: "r: { type: role }")) == ["E011", "E012"])
+        // Prisma takes a lower-case enum name (formbricks' `enum displayOptions`); a field type's name stays refused.
+        #expect(Self.codes(file(enums: "displayOptions: [displayOnce, displayMultiple]", field: "r: { type: displayOptions, default: displayOnce }")) == [])
+        #expect(Self.codes(file(enums: "string: [A]", field: "r: { type: string }")) == ["E013"])
+        #expect(Self.codes(file(enums: "1role: [A]", field: "r: { type: string }")) == ["E011"])
         #expect(Self.codes(file(enums: "Member: [A]", field: "role: { type: string }")) == ["E061"])
         #expect(Self.codes(file(enums: "Role: [USER]", field: "role: { type: Rol }")) == ["E012"])
         let report = TestSupport.validate(file(enums: "Role: [USER, ADMIN]", field: "role: { type: Rol }"))
@@ -255,5 +258,32 @@ import Testing
         #expect(Rollout.incompatibilities(from: old, to: new).map(\.kind) == [.tightenedField])
         let added = try Self.structure(Self.yaml.replacingOccurrences(of: "[USER, ADMIN, GUEST]", with: "[USER, ADMIN, GUEST, OWNER]"))
         #expect(Rollout.incompatibilities(from: old, to: added).isEmpty)
+    }
+
+    /// Prisma takes an enum whose name starts lower-case (formbricks' `enum displayOptions`):
+    /// `import-prisma` carries it under its own name, which Prisma Client and the database type keep.
+    @Test func aLowerCaseEnumOfAPrismaSchemaIsCarried() throws {
+        let schema = PrismaSchemaParser.parse("""
+            datasource db {
+              provider = "postgresql"
+            }
+            enum displayOptions {
+              displayOnce
+              displayMultiple
+            }
+            model Survey {
+              id            String         @id
+              displayOption displayOptions @default(displayOnce)
+            }
+            """, file: "schema.prisma").schema
+        let imported = PrismaImport.package(from: schema)
+        #expect(imported.limits.isEmpty, "\(imported.limits)")
+        let desired = TestSupport.desired(imported.yaml, host: PrimaryKeyNameTests.postgresHost)
+        try #require(desired.isValid, "\(desired.errors)\n\(imported.yaml)")
+        let field = try #require(desired.entities.first?.structure.field(named: "displayOption"))
+        #expect(field.enumType == "displayOptions" && field.enumValues == ["displayOnce", "displayMultiple"], "\(field)")
+        let sql = DerivedChange(from: nil, to: try #require(desired.entities.first?.structure), renderer: MigrationSQLRenderer(dialect: .postgresql, primaryKeys: [:]))
+            .statements.map(\.sql).joined(separator: "\n")
+        #expect(sql.contains(#"CREATE TYPE "displayOptions" AS ENUM ('displayOnce', 'displayMultiple')"#), "\(sql)")
     }
 }

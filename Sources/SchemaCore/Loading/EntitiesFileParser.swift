@@ -94,11 +94,6 @@ public enum EntitiesFileParser {
                              hint: "start with a letter; use letters, digits and '_'", at: keyNode)
                 continue
             }
-            guard Identifier.isEnumName(name) else {
-                reader.error(.invalidIdentifier, "enum name '\(name)' does not start with a capital letter",
-                             hint: "write it as Prisma's convention does, e.g. \(name.prefix(1).uppercased() + name.dropFirst()) (a lower-case type is read as a field type)", at: keyNode)
-                continue
-            }
             if FieldType(spelling: name) != nil || Identifier.reservedModelNames.contains(name) {
                 reader.error(.reservedName, "'\(name)' cannot name an enum: it is a field type or a name Prisma reserves", hint: "choose another name, e.g. \(name)Kind", at: keyNode)
                 continue

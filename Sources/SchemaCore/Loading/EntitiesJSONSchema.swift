@@ -42,7 +42,7 @@ public enum EntitiesJSONSchema {
         "entity.acl": "Who may create, read, update and delete rows, and which rows (rowLevel, readableWhen).",
         // field
         "field.name": "The field's name (list form only).",
-        "field.type": "The column type. Seed spellings (string, int, bigint, float, boolean, cuid, uuid, json, datetime, decimal, bytes), Prisma's (String, Int, …, Decimal, Bytes), or an enum declared under 'enums:'.",
+        "field.type": "The column type. Seed spellings (string, int, bigint, float, boolean, cuid, uuid, json, datetime, decimal, bytes), Prisma's (String, Int, …, Decimal, Bytes), or an enum declared under 'enums:' (an editor flags one whose name starts lower-case, as Prisma allows and schema validate accepts: it cannot tell it from a misspelt type).",
         "field.required": "The column is NOT NULL (the default unless nullable is set).",
         "field.nullable": "The column may be NULL (Prisma `?`).",
         "field.optional": "Alias of nullable.",
@@ -123,7 +123,7 @@ public enum EntitiesJSONSchema {
                 "enums": .object([
                     "type": .string("object"),
                     "description": .string("Enum types (a PostgreSQL enum type, a Prisma enum): name → its values in order, or { map, values } when the database names the type otherwise (Prisma's @@map). A value written { VALUE: label } is stored as label (Prisma's @map). A field names the enum as its type."),
-                    "propertyNames": .object(["pattern": .string(enumName)]),
+                    "propertyNames": .object(["pattern": .string(prismaIdentifier)]),
                     "additionalProperties": .object(["oneOf": .array([
                         enumValues,
                         .object(["type": .string("object"), "additionalProperties": .bool(false), "required": .array([.string("values")]),
@@ -206,7 +206,10 @@ public enum EntitiesJSONSchema {
     static let identifier = Value.object(["type": .string("string"), "minLength": .number(1)])
     /// Prisma's identifier rule, which enum names and values follow.
     static let prismaIdentifier = "^[A-Za-z][A-Za-z0-9_]*$"
-    /// An enum's name: PascalCase, Prisma's convention (a lower-case word in `type:` is a misspelt field type).
+    /// An enum type in a field's `type:`: PascalCase, Prisma's convention. `schema validate` takes
+    /// any declared enum (a lower-case one too), but a JSON Schema cannot see which names are
+    /// declared: this keeps a misspelt field type (`strnig`) flagged in editors, at the price of
+    /// flagging a field of a lower-case enum type there too.
     static let enumName = "^[A-Z][A-Za-z0-9_]*$"
     static let roles = Value.object([
         "type": .string("array"),

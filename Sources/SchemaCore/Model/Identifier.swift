@@ -22,12 +22,12 @@ public enum Identifier {
             && !rest.isEmpty
     }
 
-    /// An enum type's name: a valid identifier that starts with a capital (Prisma's PascalCase
-    /// convention; a lower-case word in `type:` is a misspelt field type). The parser, the JSON
-    /// Schema and import-prisma hold enums to it.
+    /// An enum type's name: a valid identifier, as Prisma takes it (PascalCase is its convention,
+    /// not its rule: formbricks declares `enum displayOptions`). A field's `type:` is read as a
+    /// field type first, so the parser refuses an enum named like one (E013). The parser, the
+    /// JSON Schema and import-prisma hold enums to it.
     public static func isEnumName(_ name: String) -> Bool {
-        guard isValid(name), let first = name.unicodeScalars.first else { return false }
-        return ("A"..."Z").contains(first)
+        isValid(name)
     }
 
     /// An operator class name as written in `ops:`: `[a-z_][a-z0-9_]*`, within ``maximumLength``
