@@ -55,6 +55,8 @@ public enum CanonicalEncoding {
         if let values = field.listDefault { members.append(("default", .array(values.map(encode)))) }
         // Absent without one: the checksums of other fields are what they were.
         if let computed = field.databaseDefault { members.append(("default", .object([("dbgenerated", .string(computed.rawValue))]))) }
+        // Absent for Prisma's default version: the checksums of other ids are what they were.
+        if let version = field.idVersion { members.append(("version", .number(Double(version)))) }
         return .object(members)
     }
 

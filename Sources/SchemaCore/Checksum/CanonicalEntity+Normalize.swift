@@ -4,7 +4,7 @@ extension CanonicalEntity {
     public init(_ entity: Entity) {
         let compound = Set(entity.compoundKey ?? [])
         let fields = entity.fields.map { field in
-            CanonicalField(
+            var canonical = CanonicalField(
                 // A list is a nullable array column, as Prisma Migrate makes it.
                 name: field.name, type: field.type, optional: field.isList || (field.isOptional && !compound.contains(field.name)), primary: field.isPrimary || compound.contains(field.name),
                 generated: field.isGenerated, defaultValue: Self.normalizedDefault(field.defaultValue, type: field.type),
@@ -15,6 +15,9 @@ extension CanonicalEntity {
                 enumTypeMap: field.enumType == nil ? nil : field.enumTypeMap.flatMap { $0 == field.enumType ? nil : $0 },
                 enumValueMap: field.enumType == nil ? nil : Self.valueMap(field.enumValueMap, values: field.enumValues ?? []),
                 databaseDefault: field.isList ? nil : field.databaseDefault, enumSchema: field.enumType == nil ? nil : field.enumSchema)
+            // Prisma's default version written out is no version: the same checksum as without it.
+            canonical.idVersion = field.idVersion.flatMap { version in field.isGenerated && version != IDVersion.prismasDefault(for: field.type) ? version : nil }
+            return canonical
         }.sorted { $0.name < $1.name }
 
         var indexes: [CanonicalIndex] = []

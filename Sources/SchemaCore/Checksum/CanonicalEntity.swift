@@ -152,6 +152,18 @@ public struct CanonicalField: Hashable, Sendable, Codable {
     public var listDefault: [ScalarValue]?
     /// A default the database computes (``DatabaseDefault``; ``defaultValue`` is nil then).
     public var databaseDefault: DatabaseDefault?
+    /// The version of a generated `cuid` (2) or `uuid` (7) when it is not Prisma's default
+    /// (`cuid()` is 1, `uuid()` 4): Prisma Client makes the value; the column is the same.
+    public var idVersion: Int?
+
+    /// The field without what only Prisma Client sees (`updatedAt`, an id's version): two fields
+    /// that differ only there are the same column, and a change between them runs nothing.
+    public var inDatabase: CanonicalField {
+        var field = self
+        field.updatedAt = false
+        field.idVersion = nil
+        return field
+    }
 
     /// Whether a row inserted without the column gets a value: a default value or a computed one.
     public var hasDefault: Bool { defaultValue != nil || databaseDefault != nil }
@@ -188,7 +200,7 @@ public struct CanonicalField: Hashable, Sendable, Codable {
 extension CanonicalField {
     enum CodingKeys: String, CodingKey {
         case name, type, optional, primary, generated, defaultValue, maxLength, enumValues, minimum, maximum, updatedAt, nativeType, enumType, column, list, listDefault
-        case enumTypeMap, enumValueMap, databaseDefault, enumSchema
+        case enumTypeMap, enumValueMap, databaseDefault, enumSchema, idVersion
     }
 
     /// Structures stored before `updatedAt` existed have no such key: it reads as false.
@@ -212,6 +224,7 @@ extension CanonicalField {
                   enumValueMap: try container.decodeIfPresent([String: String].self, forKey: .enumValueMap),
                   databaseDefault: try container.decodeIfPresent(DatabaseDefault.self, forKey: .databaseDefault),
                   enumSchema: try container.decodeIfPresent(String.self, forKey: .enumSchema))
+        idVersion = try container.decodeIfPresent(Int.self, forKey: .idVersion)
     }
 
     /// `updatedAt` is written only when true, so every other stored structure reads as it always did.
@@ -237,6 +250,7 @@ extension CanonicalField {
         try container.encodeIfPresent(enumValueMap, forKey: .enumValueMap)
         try container.encodeIfPresent(databaseDefault, forKey: .databaseDefault)
         try container.encodeIfPresent(enumSchema, forKey: .enumSchema)
+        try container.encodeIfPresent(idVersion, forKey: .idVersion)
     }
 }
 

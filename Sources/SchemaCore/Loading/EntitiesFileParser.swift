@@ -10,7 +10,7 @@ public enum EntitiesFileParser {
     static let entityKeys: Set<String> = ["name", "version", "description", "checksum", "fields", "indexes", "relations", "acl", "map", "primaryKey", "renamedFrom"]
     static let fieldKeys: Set<String> = [
         "type", "required", "nullable", "optional", "primary", "generated", "unique", "index", "default",
-        "maxLength", "enum", "min", "max", "description", "renamedFrom", "updatedAt", "db", "map",
+        "maxLength", "enum", "min", "max", "description", "renamedFrom", "updatedAt", "db", "map", "version",
     ]
     static let primaryKeyKeys: Set<String> = ["fields", "name", "map"]
     static let indexKeys: Set<String> = ["fields", "unique", "name", "type", "sort", "ops", "clientName"]
@@ -348,6 +348,7 @@ public enum EntitiesFileParser {
                 }
             case "primary": field.isPrimary = reader.bool(value, context: context) ?? false
             case "generated": field.isGenerated = reader.bool(value, context: context) ?? false
+            case "version": field.idVersion = reader.nonNegativeInt(value, context: context)
             case "updatedAt": field.isUpdatedAt = reader.bool(value, context: context) ?? false
             case "unique": field.isUnique = reader.bool(value, context: context) ?? false
             case "index": field.isIndexed = reader.bool(value, context: context) ?? false

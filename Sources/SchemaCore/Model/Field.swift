@@ -12,6 +12,9 @@ public struct Field: Hashable, Sendable {
     public var isPrimary: Bool = false
     /// `generated: true`: cuid()/uuid() for identifiers, autoincrement() for `int`.
     public var isGenerated: Bool = false
+    /// `version:` of a generated `cuid` (1, Prisma's `cuid()`; 2, `cuid(2)`) or `uuid` (4, `uuid()`;
+    /// 7, `uuid(7)`): how Prisma Client makes the value; the column is the same.
+    public var idVersion: Int?
     /// `updatedAt: true` (datetime): Prisma Client sets it to the current time on every write
     /// (Prisma's `@updatedAt`); the database sees a plain column.
     public var isUpdatedAt: Bool = false

@@ -43,7 +43,7 @@ public enum TableDiff {
             switch (oldFields[name], newFields[name]) {
             case (nil, let field?): adds.append(.addColumn(table: table, field: field))
             case (let field?, nil): drops.append(.dropColumn(table: table, field: field))
-            case (let before?, let after?) where before != after: alters.append(.alterColumn(table: table, from: before, to: after))
+            case (let before?, let after?) where before.inDatabase != after.inDatabase: alters.append(.alterColumn(table: table, from: before, to: after))
             default: break
             }
         }

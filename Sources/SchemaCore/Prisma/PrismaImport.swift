@@ -158,6 +158,17 @@ public enum PrismaImport {
         return lines
     }
 
+    /// `cuid(2)` → ("cuid", 2), `uuid(7)` → ("uuid", 7): a versioned id Prisma Client makes, when
+    /// `version:` can say the version.
+    static func idVersion(_ call: String) -> (generator: String, version: Int)? {
+        for generator in ["cuid", "uuid"] where call.hasPrefix(generator + "(") && call.hasSuffix(")") {
+            guard let version = Int(call.dropFirst(generator.count + 1).dropLast().trimmingCharacters(in: .whitespaces)),
+                  let type = FieldType(rawValue: generator), IDVersion.allowed(for: type).contains(version) else { return nil }
+            return (generator, version)
+        }
+        return nil
+    }
+
     /// `name: "…", map: "…"` of a key's `@id(map:)` or `@@id(name:, map:)`, those a package can
     /// write (an unusable one is listed in `limits` and left out).
     static func keyNames(_ attribute: PrismaAttribute, model: PrismaModel, limits: inout [String]) -> String {
@@ -264,6 +275,12 @@ public enum PrismaImport {
                 switch value {
                 case "cuid()" where type == "string": type = "cuid"; keys.append("generated: true")
                 case "uuid()" where type == "string": type = "uuid"; keys.append("generated: true")
+                // `cuid(2)`, `uuid(7)`: the client's version of the id (Prisma's default version is `cuid()`'s, `uuid()`'s).
+                case let call where type == "string" && Self.idVersion(call) != nil:
+                    guard let (generator, version) = Self.idVersion(call) else { break }
+                    type = generator
+                    keys.append("generated: true")
+                    if version != IDVersion.prismasDefault(for: FieldType(rawValue: generator) ?? .string) { keys.append("version: \(version)") }
                 case "autoincrement()": keys.append("generated: true")
                 case "now()": keys.append("default: now")
                 case "true", "false": keys.append("default: \(value)")

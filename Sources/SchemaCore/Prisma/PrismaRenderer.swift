@@ -186,8 +186,8 @@ public struct PrismaRenderer: Sendable {
         }
         if field.generated {
             switch field.type {
-            case .cuid: return "cuid()"
-            case .uuid: return "uuid()"
+            case .cuid: return "cuid(\(field.idVersion.map(String.init) ?? ""))"
+            case .uuid: return "uuid(\(field.idVersion.map(String.init) ?? ""))"
             case .int, .bigint: return "autoincrement()"
             default: return nil
             }

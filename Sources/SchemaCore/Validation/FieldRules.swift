@@ -206,6 +206,16 @@ enum FieldRules {
                                           hint: "remove '\(key)'", at: field.location(of: key)))
             }
         }
+        if let version = field.idVersion {
+            let allowed = IDVersion.allowed(for: field.type)
+            if allowed.isEmpty || !field.isGenerated {
+                diagnostics.append(.error(.constraintOnWrongType, "'version' applies to a generated cuid or uuid, but '\(field.name)' is \(field.isGenerated ? "" : "not generated and is ")\(field.type.rawValue)",
+                                          hint: "remove 'version', or write 'type: cuid' or 'type: uuid' with 'generated: true'", at: field.location(of: "version")))
+            } else if !allowed.contains(version) {
+                diagnostics.append(.error(.invalidConstraint, "'version' of '\(field.name)' is \(version); Prisma makes a \(field.type.rawValue) of version \(allowed.map(String.init).joined(separator: " or "))",
+                                          hint: "write 'version: \(allowed[1])' for \(field.type.rawValue)(\(allowed[1])), or remove it for \(field.type.rawValue)()", at: field.location(of: "version")))
+            }
+        }
         if field.isUpdatedAt && field.type != .datetime {
             diagnostics.append(.error(.constraintOnWrongType, "'updatedAt' applies to datetime fields, but '\(field.name)' is \(field.type.rawValue)",
                                       hint: "remove 'updatedAt' or change the type to datetime", at: field.location(of: "updatedAt")))
