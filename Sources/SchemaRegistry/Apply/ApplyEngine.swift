@@ -203,7 +203,7 @@ public struct ApplyEngine: Sendable {
             } else if let rollout = rollouts[item.entity] ?? item.renamedFrom.flatMap({ rollouts[$0] }) {
                 prepared.refused.append(Self.rolloutOpenRefusal(item, rollout))
             } else if !repaired.contains(item.entity),
-                      let drift = try driftRefusal(item, applied: inputs.applied[item.appliedName], primaryKeys: keys, tables: tables, connection) {
+                      let drift = try driftRefusal(item, applied: inputs.applied[item.appliedName], primaryKeys: keys, keysAfter: inputs.primaryKeys, tables: tables, connection) {
                 prepared.refused.append(drift)
             } else if connection.dialect == .postgresql,
                       let missing = Self.missingTargetRefusal(item, primaryKeys: keys, tables: tables, createdHere: createdHere,
@@ -216,7 +216,7 @@ public struct ApplyEngine: Sendable {
             } else {
                 var adopts = false
                 if item.action == .create && tables.contains(item.tableName) {
-                    adopts = try Self.existingTable(for: item, primaryKeys: keys, tables: tables, connection) == .adoptable
+                    adopts = try Self.existingTable(for: item, primaryKeys: inputs.primaryKeys, tables: tables, connection) == .adoptable
                 }
                 prepared.accepted.append(adopts ? Self.adopting(item) : Self.adapted(item, to: partitions))
                 prepared.nonces[item.id] = verified.nonce
@@ -347,7 +347,13 @@ public struct ApplyEngine: Sendable {
     /// planned for the snapshot's shape and could fail half-way, or succeed on the wrong one.
     /// The item stays approved; `schema drift` shows the differences and leads to a repair
     /// (reviewed like any change) or to accepting the live shape.
-    func driftRefusal(_ item: QueueItem, applied: AppliedEntity?, primaryKeys: [String: String], tables: Set<String>,
+    ///
+    /// - Parameters:
+    ///   - primaryKeys: the keys of the applied structures, which an applied table is compared with.
+    ///   - keysAfter: the keys as they are once the start has run (``DerivationInputs/primaryKeys``),
+    ///     which a table a create takes over is compared with: its foreign keys may point at a
+    ///     compound key of a table taken over in the same start.
+    func driftRefusal(_ item: QueueItem, applied: AppliedEntity?, primaryKeys: [String: String], keysAfter: [String: String], tables: Set<String>,
                       _ connection: any RegistryConnection) throws -> Refusal? {
         let differences: [DriftDifference]
         switch item.action {
@@ -360,7 +366,7 @@ public struct ApplyEngine: Sendable {
                 break
             }
             // A model moved from the host's schema into a package: taken over when it is exactly this table.
-            switch try Self.existingTable(for: item, primaryKeys: primaryKeys, tables: tables, connection) {
+            switch try Self.existingTable(for: item, primaryKeys: keysAfter, tables: tables, connection) {
             case .absent, .adoptable: return nil
             case .differs(let why): return Self.existingTableRefusal(item, why)
             }

@@ -55,7 +55,7 @@ extension Registry {
                 // the row-level security of a create that takes over its existing table.
                 var started = partitions.adapting(derived.statements.filter { $0.part == .expand })
                 if item.action == .create && tables.contains(item.tableName) {
-                    switch try ApplyEngine.existingTable(for: item, primaryKeys: keys, tables: tables, connection) {
+                    switch try ApplyEngine.existingTable(for: item, primaryKeys: inputs.primaryKeys, tables: tables, connection) {
                     case .absent: break
                     case .adoptable:
                         started = started.filter { $0.phase == .rowLevelSecurity }
