@@ -26,7 +26,7 @@ extension ApplyEngine {
               let live = try LiveSchema.shape(of: item.tableName, connection) else { return .absent }
         let expected = TableShape.expected(for: structure, dialect: connection.dialect, primaryKeys: primaryKeys)
         let differences = Drift.differences(expected: expected, live: live)
-        guard differences.isEmpty else { return .differs(differences.map(\.description).joined(separator: "; ") + enumOrderHint(expected: expected, live: live)) }
+        guard differences.isEmpty else { return .differs(differences.map(\.description).joined(separator: "; ") + enumOrderHint(expected: expected, live: live, structure: structure)) }
         if let foreign = try foreignObjects(on: item.tableName, connection) { return .differs(foreign) }
         return .adoptable
     }
@@ -34,7 +34,7 @@ extension ApplyEngine {
     /// The way out when an enum type of the table lists the same values in another order: its
     /// migrations appended values Prisma's schema lists elsewhere (Prisma never reorders a type),
     /// and PostgreSQL sorts by that order, so the package must say it. Empty otherwise.
-    static func enumOrderHint(expected table: TableShape, live: TableShape) -> String {
+    static func enumOrderHint(expected table: TableShape, live: TableShape, structure: CanonicalEntity) -> String {
         // A column's type says its enum's labels in order: `"role" enum(USER,ADMIN)` (``TableShape/enumLabels(_:)``).
         func labels(_ type: String?) -> (type: String, values: [String])? {
             guard let type, let open = type.range(of: " enum("), type.hasSuffix(")") else { return nil }
@@ -44,7 +44,10 @@ extension ApplyEngine {
         for column in table.columns {
             guard let expected = labels(column.type), let live = labels(live.column(named: column.name)?.type), expected.type == live.type,
                   expected.values != live.values, expected.values.sorted() == live.values.sorted() else { continue }
-            let hint = "the database's type \(live.type) lists its values as \(live.values.joined(separator: ", ")): declare them in that order"
+            // Named and listed as the package writes them: its enum's name, its values for the database's labels (`@map`).
+            let field = structure.fields.first { ($0.column ?? $0.name) == column.name }
+            let values = Dictionary((field?.enumValueMap ?? [:]).map { ($0.value, $0.key) }, uniquingKeysWith: { first, _ in first })
+            let hint = "the database's type \(field?.enumType ?? live.type) lists its values as \(live.values.map { values[$0] ?? $0 }.joined(separator: ", ")): declare them in that order"
             if !hints.contains(hint) { hints.append(hint) }
         }
         guard !hints.isEmpty else { return "" }
