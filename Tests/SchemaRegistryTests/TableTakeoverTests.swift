@@ -359,4 +359,30 @@ import Testing
         #expect(try registry.applyApproved(declared).applied.map(\.entity) == ["Member"])
         #expect(!(try registry.drift(host: Desired.host)).hasDrift)
     }
+
+    /// A host that never migrated an index its schema declares (umami's `session_replay`): the
+    /// takeover is refused with the way round, which works: taken over without the index, then
+    /// the index added as a change of its own.
+    @Test(arguments: Backend.available)
+    func aTableLackingOnlyADeclaredIndexSaysHowToTakeItOver(_ backend: Backend) throws {
+        let migration = Self.prismaMigration(backend == .postgres ? .postgresql : .sqlite).filter { !$0.contains("Widget_name_idx") }
+        let (database, registry, desired, _) = try Self.hostMadeWidget(backend, migration: migration)
+        defer { database.close() }
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: Desired.recreating)
+        let refused = try registry.applyApproved(desired)
+        #expect(refused.applied.isEmpty && refused.refused.first?.message.contains("take it over without them (leave them out of the entity)") == true,
+                "\(refused.refused.map(\.message))")
+
+        let withoutIndex = try Desired.from(["widgets": Self.widget.replacingOccurrences(of: "name: { type: string, index: true }", with: "name: { type: string }")], deploys: .recreate)
+        _ = try registry.scan(withoutIndex, principal: "ci")
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: Desired.recreating)
+        let taken = try registry.applyApproved(withoutIndex)
+        #expect(taken.applied.map(\.entity) == ["Widget"] && !taken.statements.contains { $0.sql.hasPrefix("CREATE") }, "\(taken.refused.map(\.message))")
+        _ = try registry.scan(desired, principal: "ci")
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: Desired.recreating)
+        let indexed = try registry.applyApproved(desired)
+        #expect(indexed.applied.map(\.action) == [.alter] && indexed.statements.contains { $0.sql.contains("Widget_name_idx") }, "\(indexed.statements.map(\.sql))")
+        #expect(try Self.widgetNames(database) == ["one", "two"], "rows kept")
+        #expect(!(try registry.drift(host: Desired.host)).hasDrift)
+    }
 }

@@ -26,7 +26,8 @@ extension ApplyEngine {
               let live = try LiveSchema.shape(of: item.tableName, connection) else { return .absent }
         let expected = TableShape.expected(for: structure, dialect: connection.dialect, primaryKeys: primaryKeys)
         let differences = Drift.differences(expected: expected, live: live)
-        guard differences.isEmpty else { return .differs(differences.map(\.description).joined(separator: "; ") + enumOrderHint(expected: expected, live: live, structure: structure)) }
+        guard differences.isEmpty else { return .differs(differences.map(\.description).joined(separator: "; ") + enumOrderHint(expected: expected, live: live, structure: structure)
+                                                            + missingIndexHint(differences)) }
         if let foreign = try foreignObjects(on: item.tableName, connection) { return .differs(foreign) }
         return .adoptable
     }
@@ -52,6 +53,15 @@ extension ApplyEngine {
         }
         guard !hints.isEmpty else { return "" }
         return ". " + hints.joined(separator: "; ") + " (PostgreSQL sorts by it; migrations that add a value append it, and Prisma never reorders a type)"
+    }
+
+    /// The way out when the table lacks only indexes the package declares (a schema whose host
+    /// never migrated an `@@index` it added, as umami's `session_replay`): taken over without
+    /// them, they are built afterwards like any added index (online, on PostgreSQL). Empty otherwise.
+    static func missingIndexHint(_ differences: [DriftDifference]) -> String {
+        guard !differences.isEmpty, differences.allSatisfy({ $0.kind == .indexRemoved }) else { return "" }
+        return ". The table lacks only indexes the package declares: take it over without them (leave them out of the entity), "
+            + "then add them back as a change of their own, which builds them"
     }
 
     /// What on `table` is not the table's own shape: another owner, triggers, rules, policies.
