@@ -248,4 +248,32 @@ enum TestHost {
         }.compactMap { $0["name"]?.text }
         #expect(!tables.isEmpty && tables.allSatisfy { $0.hasPrefix("schema_registry.") }, "\(tables)")
     }
+
+    /// A unique index replaced by hand with a `DEFERRABLE` unique constraint of the same name and
+    /// columns (hoppscotch's migrations make four, for reordering rows in one transaction): the
+    /// uniqueness is checked at commit, which the package does not say. Drift reports it, and
+    /// accepting it is refused (no entity can say it).
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func aDeferrableUniqueConstraintIsDrift() throws {
+        let desired = try Desired.from(["shop": """
+            entities:
+              - name: Slot
+                fields:
+                  id: { type: string, primary: true }
+                  position: { type: int, unique: true }
+            """])
+        let (database, registry, outcome) = try Registry.applied(desired, on: .postgres)
+        defer { database.close() }
+        #expect(outcome.applied.count == 1)
+        #expect(!(try registry.drift(host: Desired.host)).hasDrift)
+        try database.withLockedTransaction { connection in
+            try connection.execute(#"DROP INDEX "Slot_position_key""#)
+            try connection.execute(#"ALTER TABLE "Slot" ADD CONSTRAINT "Slot_position_key" UNIQUE ("position") DEFERRABLE INITIALLY DEFERRED"#)
+        }
+        let drift = try registry.drift(host: Desired.host)
+        let lines = drift.drifted.flatMap(\.differences).map(\.description)
+        #expect(lines == ["[*] Altered index `Slot_position_key` (unique (position) → unique (position) deferrable)"], "\(lines)")
+        let accepted = try registry.acceptDrift(["Slot"], as: "alice", host: Desired.host)
+        #expect(accepted.accepted.isEmpty && accepted.refused.first?.message.contains("DEFERRABLE") == true, "\(accepted.refused.map(\.message))")
+    }
 }

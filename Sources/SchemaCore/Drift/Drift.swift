@@ -152,7 +152,7 @@ public enum Drift {
         let columns = index.columns.enumerated().map { offset, column in
             options.indices.contains(offset) && !options[offset].isEmpty ? "\(column) \(options[offset])" : column
         }
-        return "\(index.unique ? "unique " : "")\(method)(\(columns.joined(separator: ", ")))"
+        return "\(index.unique ? "unique " : "")\(method)(\(columns.joined(separator: ", ")))\(index.deferred == true ? " deferrable" : "")"
     }
 
     static func indexDifferences(_ expected: TableShape, _ live: TableShape) -> [DriftDifference] {
@@ -163,7 +163,8 @@ public enum Drift {
         for index in expected.indexes {
             if let position = unmatchedLive.firstIndex(where: { $0.name == index.name }) {
                 let actual = unmatchedLive.remove(at: position)
-                if actual.columns != index.columns || actual.unique != index.unique || actual.method != index.method || actual.options != index.options {
+                if actual.columns != index.columns || actual.unique != index.unique || actual.method != index.method || actual.options != index.options
+                    || (actual.deferred ?? false) != (index.deferred ?? false) {
                     found.append(DriftDifference(.indexChanged, table: table, object: index.name, expected: describe(index), live: describe(actual)))
                 } else if !actual.valid {
                     found.append(DriftDifference(.indexInvalid, table: table, object: index.name))

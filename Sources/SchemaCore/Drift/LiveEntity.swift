@@ -82,6 +82,10 @@ public enum LiveEntity {
                 if words.last == "desc" { descending.append(column) }
                 if let first = words.first, first != "desc" { classes[column] = first }
             }
+            if index.deferred == true {
+                limits.append("index \(index.name) is a DEFERRABLE unique constraint, which entities.yaml cannot express")
+                return nil
+            }
             let method = index.method.flatMap { name in IndexMethod.allCases.first { $0.sql == name } }
             if index.method != nil && method == nil {
                 limits.append("index \(index.name) uses the access method \(index.method ?? ""), which entities.yaml cannot express")

@@ -30,6 +30,10 @@ public struct TableShape: Hashable, Sendable, Codable {
         /// Per column, comma-separated: its operator class when not the type's default, then
         /// `desc` when descending (`gin_trgm_ops,desc` for two columns); nil on SQLite.
         public var options: String?
+        /// True for a unique index whose check waits for the commit (a `DEFERRABLE` unique
+        /// constraint, which hand-written SQL makes and neither Prisma nor a package can say);
+        /// nil otherwise.
+        public var deferred: Bool?
 
         public init(name: String, columns: [String], unique: Bool, valid: Bool = true, method: String? = nil, options: String? = nil) {
             self.name = name

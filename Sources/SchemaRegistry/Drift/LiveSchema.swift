@@ -100,7 +100,7 @@ public enum LiveSchema {
         var primaryKeyName: String?
         var indexes: [TableShape.Index] = []
         for row in try connection.query("""
-            SELECT ic.relname AS "name", i.indisunique AS "unique", i.indisprimary AS "primary", i.indisvalid AS "valid", am.amname AS "method",
+            SELECT ic.relname AS "name", i.indisunique AS "unique", i.indisprimary AS "primary", i.indisvalid AS "valid", am.amname AS "method", i.indimmediate AS "immediate",
                    (SELECT string_agg(concat_ws(' ', CASE WHEN oc.opcdefault THEN NULL ELSE oc.opcname END,
                                                 CASE WHEN (i.indoption[k.ordinality - 1] & 1) = 1 THEN 'desc' END), ',' ORDER BY k.ordinality)
                     FROM unnest(i.indclass::oid[]) WITH ORDINALITY AS k(class, ordinality) JOIN pg_opclass AS oc ON oc.oid = k.class) AS "options",
@@ -116,8 +116,10 @@ public enum LiveSchema {
                 primaryKeyName = row["name"]?.text
                 continue
             }
-            indexes.append(TableShape.Index(name: row["name"]?.text ?? "", columns: indexColumns, unique: row["unique"]?.integer == 1,
-                                            valid: row["valid"]?.integer == 1, method: row["method"]?.text, options: row["options"]?.text ?? ""))
+            var index = TableShape.Index(name: row["name"]?.text ?? "", columns: indexColumns, unique: row["unique"]?.integer == 1,
+                                         valid: row["valid"]?.integer == 1, method: row["method"]?.text, options: row["options"]?.text ?? "")
+            if index.unique && row["immediate"]?.integer == 0 { index.deferred = true }
+            indexes.append(index)
         }
         var keys: [TableShape.ForeignKey] = []
         var checks: [TableShape.Check] = []
