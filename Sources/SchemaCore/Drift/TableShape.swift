@@ -232,6 +232,13 @@ public enum ShapeText {
         values.map { " enum(" + $0.joined(separator: ",") + ")" } ?? ""
     }
 
+    /// The inverse of ``enumLabels(_:)`` for a column's whole type: `"role" enum(USER,ADMIN)` →
+    /// (`"role"`, [USER, ADMIN]); nil for a column of another type.
+    public static func enumLabels(of type: String?) -> (type: String, labels: [String])? {
+        guard let type, let open = type.range(of: " enum("), type.hasSuffix(")") else { return nil }
+        return (String(type[..<open.lowerBound]), type[open.upperBound...].dropLast().split(separator: ",").map(String.init))
+    }
+
     /// A default expression without casts, outer parentheses or escape syntax: `'lead'::text` and
     /// `'lead'` compare equal, as do `E'a\\b'` and `'a\b'`, `'-1'::integer` and `-1`.
     public static func defaultValue(_ text: String) -> String {

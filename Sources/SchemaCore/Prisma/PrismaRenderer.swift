@@ -39,9 +39,10 @@ public struct PrismaRenderer: Sendable {
         lines.append("model \(PrismaText.identifier(entity.name)) {")
         var rows: [[String]] = []
         var documentation: [String: [String]] = [:]
-        // Prisma names key constraints only where the database does (it refuses `map:` on SQLite's).
-        let namesConstraints = provider == "postgresql" || provider == "postgres"
-        let keyMap = namesConstraints ? entity.keyMap : nil
+        // Constraint names, index methods and operator classes are PostgreSQL's: Prisma refuses
+        // them for other providers (a key's `map:` on SQLite's, which has none).
+        let postgres = provider == "postgresql" || provider == "postgres"
+        let keyMap = postgres ? entity.keyMap : nil
         for field in entity.fieldsInDeclaredOrder {
             var attributes: [String] = []
             if field.primary && entity.compoundKey == nil { attributes.append("@id" + (keyMap.map { "(map: \(PrismaText.string($0)))" } ?? "")) }
@@ -77,7 +78,7 @@ public struct PrismaRenderer: Sendable {
                 arguments.append("references: [\((references.isEmpty ? ["id"] : references).map(PrismaText.identifier).joined(separator: ", "))]")
                 if let action = relation.onDelete { arguments.append("onDelete: \(action.rawValue)") }
                 if let action = relation.onUpdate, action != .Cascade { arguments.append("onUpdate: \(action.rawValue)") }
-                if namesConstraints, let map = relation.map { arguments.append("map: \(PrismaText.string(map))") }
+                if postgres, let map = relation.map { arguments.append("map: \(PrismaText.string(map))") }
                 rows.append([PrismaText.identifier(relation.name), PrismaText.identifier(relation.target) + (optional ? "?" : ""),
                              "@relation(\(arguments.joined(separator: ", ")))"])
             case .manyToMany:
@@ -107,8 +108,6 @@ public struct PrismaRenderer: Sendable {
         }
         let indexLines = entity.indexes.compactMap { index -> String? in
             if index.unique && index.fields.count == 1 && index.name == nil && index.clientName == nil && index.layout == CanonicalIndex(fields: index.fields, unique: true).layout { return nil }
-            // Method and operator classes are PostgreSQL's (Prisma refuses them for other providers).
-            let postgres = provider == "postgresql" || provider == "postgres"
             let columns = index.fields.map { field -> String in
                 var arguments: [String] = []
                 if index.descending?.contains(field) == true { arguments.append("sort: Desc") }

@@ -36,19 +36,14 @@ extension ApplyEngine {
     /// migrations appended values Prisma's schema lists elsewhere (Prisma never reorders a type),
     /// and PostgreSQL sorts by that order, so the package must say it. Empty otherwise.
     static func enumOrderHint(expected table: TableShape, live: TableShape, structure: CanonicalEntity) -> String {
-        // A column's type says its enum's labels in order: `"role" enum(USER,ADMIN)` (``TableShape/enumLabels(_:)``).
-        func labels(_ type: String?) -> (type: String, values: [String])? {
-            guard let type, let open = type.range(of: " enum("), type.hasSuffix(")") else { return nil }
-            return (String(type[..<open.lowerBound]), type[open.upperBound...].dropLast().split(separator: ",").map(String.init))
-        }
         var hints: [String] = []
         for column in table.columns {
-            guard let expected = labels(column.type), let live = labels(live.column(named: column.name)?.type), expected.type == live.type,
-                  expected.values != live.values, expected.values.sorted() == live.values.sorted() else { continue }
+            guard let expected = ShapeText.enumLabels(of: column.type), let live = ShapeText.enumLabels(of: live.column(named: column.name)?.type),
+                  expected.type == live.type, expected.labels != live.labels, expected.labels.sorted() == live.labels.sorted() else { continue }
             // Named and listed as the package writes them: its enum's name, its values for the database's labels (`@map`).
             let field = structure.fields.first { ($0.column ?? $0.name) == column.name }
             let values = Dictionary((field?.enumValueMap ?? [:]).map { ($0.value, $0.key) }, uniquingKeysWith: { first, _ in first })
-            let hint = "the database's type \(field?.enumType ?? live.type) lists its values as \(live.values.map { values[$0] ?? $0 }.joined(separator: ", ")): declare them in that order"
+            let hint = "the database's type \(field?.enumType ?? live.type) lists its values as \(live.labels.map { values[$0] ?? $0 }.joined(separator: ", ")): declare them in that order"
             if !hints.contains(hint) { hints.append(hint) }
         }
         guard !hints.isEmpty else { return "" }
