@@ -45,9 +45,12 @@ import Testing
             """)
     }
 
-    @Test func nativeTypesOnlyForPostgreSQL() throws {
-        let text = try render(Self.everyType, provider: "postgresql")
+    /// Prisma takes `postgres` as another spelling of `postgresql`.
+    @Test(arguments: ["postgresql", "postgres"])
+    func nativeTypesOnlyForPostgreSQL(provider: String) throws {
+        let text = try render(Self.everyType, provider: provider)
         #expect(text.contains("text   String   @default(\"say \\\"hi\\\"\") @db.VarChar(40)"))
+        #expect(!text.contains("at most 40 characters"))
         #expect(text.contains("ref    String   @default(uuid())\n"))
         #expect(!(try render(Self.everyType, provider: "sqlite")).contains("@db."))
     }

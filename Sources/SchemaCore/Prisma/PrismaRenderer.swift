@@ -52,15 +52,15 @@ public struct PrismaRenderer: Sendable {
                 attributes.append("@unique")
             }
             // uuid stays TEXT (no @db.Uuid): a foreign key declared as `string` must have the same column type.
-            if provider == "postgresql", let length = field.maxLength { attributes.append("@db.VarChar(\(length))") }
-            if provider == "postgresql", let native = field.nativeType { attributes.append("@db.\(native)") }
+            if postgres, let length = field.maxLength { attributes.append("@db.VarChar(\(length))") }
+            if postgres, let native = field.nativeType { attributes.append("@db.\(native)") }
             if let column = field.column { attributes.append("@map(\(PrismaText.string(column)))") }
             // A list is never optional in Prisma (its column is nullable all the same).
             rows.append([PrismaText.identifier(field.name), (field.enumType.map(PrismaText.identifier) ?? field.type.prismaType) + (field.list ? "[]" : field.optional ? "?" : ""),
                          attributes.joined(separator: " ")])
             var notes = (entity.presentation?.fieldDocumentation[field.name]).map(Self.docLines) ?? []
             if field.enumType == nil, let values = field.enumValues { notes.append("one of: \(values.joined(separator: ", "))") }
-            if let length = field.maxLength, provider != "postgresql" { notes.append("at most \(length) characters") }
+            if let length = field.maxLength, !postgres { notes.append("at most \(length) characters") }
             if let minimum = field.minimum { notes.append("min \(CanonicalNumber.format(minimum))") }
             if let maximum = field.maximum { notes.append("max \(CanonicalNumber.format(maximum))") }
             if !notes.isEmpty { documentation[PrismaText.identifier(field.name)] = notes }
