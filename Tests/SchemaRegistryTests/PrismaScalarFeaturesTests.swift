@@ -21,12 +21,18 @@ import Testing
               country: { type: string, db: Char(2), nullable: true }
               ratio: { type: decimal, db: "Decimal(10, 2)", nullable: true }
               rank: { type: int, db: SmallInt, default: 0 }
+              page: { type: string, db: Xml, nullable: true }
+              flags: { type: string, db: Bit(3), default: "101" }
+              mask: { type: string, db: VarBit(8), nullable: true }
+              blob: { type: int, db: Oid, nullable: true }
+              cost: { type: decimal, db: Money, default: 0 }
         """
 
     /// What Prisma Migrate writes for
     /// `model Product { id String @id  price Decimal @default(9.5)  weight Decimal?  thumbnail Bytes?  updatedAt DateTime @updatedAt
     /// ref String? @db.Uuid  happenedAt DateTime @db.Timestamptz(6)  country String? @db.Char(2)  ratio Decimal? @db.Decimal(10, 2)
-    /// rank Int @default(0) @db.SmallInt }` (SQLite has no native types: Prisma uses the scalars' own there)
+    /// rank Int @default(0) @db.SmallInt  page String? @db.Xml  flags String @default("101") @db.Bit(3)  mask String? @db.VarBit(8)
+    /// blob Int? @db.Oid  cost Decimal @default(0) @db.Money }` (SQLite has no native types: Prisma uses the scalars' own there)
     /// (its type mapping: `Decimal` is `DECIMAL(65,30)` on PostgreSQL and `DECIMAL` on SQLite,
     /// `Bytes` is `BYTEA` / `BLOB`, as in the migration.sql files of public Prisma apps), by hand.
     static func prismaMigrateSQL(_ dialect: SQLDialect) -> String {
@@ -44,6 +50,11 @@ import Testing
                 "country" CHAR(2),
                 "ratio" DECIMAL(10,2),
                 "rank" SMALLINT NOT NULL DEFAULT 0,
+                "page" XML,
+                "flags" BIT(3) NOT NULL DEFAULT '101',
+                "mask" VARBIT(8),
+                "blob" OID,
+                "cost" MONEY NOT NULL DEFAULT 0,
 
                 CONSTRAINT "Product_pkey" PRIMARY KEY ("id")
             )
@@ -60,7 +71,12 @@ import Testing
                 "happenedAt" DATETIME NOT NULL,
                 "country" TEXT,
                 "ratio" DECIMAL,
-                "rank" INTEGER NOT NULL DEFAULT 0
+                "rank" INTEGER NOT NULL DEFAULT 0,
+                "page" TEXT,
+                "flags" TEXT NOT NULL DEFAULT '101',
+                "mask" TEXT,
+                "blob" INTEGER,
+                "cost" DECIMAL NOT NULL DEFAULT 0
             )
             """
         }
@@ -107,6 +123,8 @@ import Testing
             .split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
         #expect(native.contains("ref String? @db.Uuid") && native.contains("happenedAt DateTime @db.Timestamptz(6)")
                 && native.contains("ratio Decimal? @db.Decimal(10, 2)") && native.contains("rank Int @default(0) @db.SmallInt"), "\(native)")
+        #expect(native.contains("page String? @db.Xml") && native.contains("flags String @default(\"101\") @db.Bit(3)") && native.contains("mask String? @db.VarBit(8)")
+                && native.contains("blob Int? @db.Oid") && native.contains("cost Decimal @default(0) @db.Money"), "\(native)")
         let fragment = PrismaArtifacts.fragment(desired.entities.map(\.structure), host: desired.host)
             .split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
         #expect(fragment.contains("price Decimal @default(9.5)") && fragment.contains("weight Decimal?") && fragment.contains("thumbnail Bytes?")
@@ -180,6 +198,21 @@ import Testing
         #expect(codes("ref: { type: string, db: VarChar }") == ["E022"])
         #expect(codes("ref: { type: string, db: \"Uuid(\" }") == ["E026"])
         #expect(codes("ref: { type: string, maxLength: 3, db: Char(3) }") == ["E022"])
+        #expect(codes("cost: { type: int, db: Money }") == ["E022"])
+        #expect(codes("flags: { type: string, db: Bit }") == ["E022"], "Bit takes its length")
+        // A default the column's native type refuses would fail the start's CREATE TABLE: said here.
+        #expect(codes("ref: { type: string, db: Uuid, default: \"6f1c2a4e-8b7d-4e1f-9a3b-2c5d7e9f0a1b\" }").isEmpty)
+        #expect(codes("ref: { type: string, db: Uuid, default: \"none\" }") == ["E024"])
+        #expect(codes("country: { type: string, db: Char(2), default: \"NLD\" }") == ["E024"])
+        #expect(codes("flags: { type: string, db: Bit(3), default: \"101\" }").isEmpty)
+        #expect(codes("flags: { type: string, db: Bit(3), default: \"10\" }") == ["E024"])
+        #expect(codes("flags: { type: string, db: VarBit(3), default: \"102\" }") == ["E024"])
+        #expect(codes("flags: { type: string, db: VarBit(3), default: \"1011\" }") == ["E024"])
+        #expect(codes("rank: { type: int, db: SmallInt, default: 40000 }") == ["E024"])
+        #expect(codes("blob: { type: int, db: Oid, default: -1 }") == ["E024"])
+        #expect(codes("ratio: { type: decimal, db: \"Decimal(4, 2)\", default: 99.99 }").isEmpty)
+        #expect(codes("ratio: { type: decimal, db: \"Decimal(4, 2)\", default: 100 }") == ["E024"])
+        #expect(codes("ratio: { type: decimal, db: \"Decimal(4, 2)\", default: \"123.0\" }") == ["E024"])
         // PostgreSQL makes no foreign key from TEXT to UUID: said at validation, not at the start.
         func relation(_ key: String) -> [String] {
             DesiredState.resolve(Workspace.inMemory(["shop": """

@@ -191,6 +191,7 @@ public enum ShapeText {
         if (lower == "time" || lower.hasPrefix("time(")) { return lower + " without time zone" }
         if lower == "timestamp" { return "timestamp without time zone" }
         if lower.hasPrefix("char(") { return "character" + lower.dropFirst("char".count) }
+        if lower.hasPrefix("varbit") { return "bit varying" + lower.dropFirst("varbit".count) }
         switch lower {
         case "int", "int4", "serial": return "integer"
         case "int8", "bigserial": return "bigint"

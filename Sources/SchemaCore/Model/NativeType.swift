@@ -17,14 +17,17 @@ public struct NativeType: Hashable, Sendable, Codable, CustomStringConvertible {
         var fromExtension: String? = nil
     }
 
-    /// The native types this tool creates (Prisma's PostgreSQL `@db.` attributes, without those
-    /// that have no use in a package: `Xml`, `Money`, `Bit`, `Oid`).
+    /// The native types this tool creates: every `@db.` attribute Prisma has for PostgreSQL but
+    /// `VarChar`, which is written `maxLength:`.
     static let catalog: [String: Entry] = [
         "Citext": Entry(types: [.string], sql: "CITEXT", arguments: [0], fromExtension: "citext"),
         "Text": Entry(types: [.string, .cuid, .uuid], sql: "TEXT", arguments: [0]),
         "Uuid": Entry(types: [.string, .uuid], sql: "UUID", arguments: [0]),
         "Char": Entry(types: [.string], sql: "CHAR", arguments: [1]),
         "Inet": Entry(types: [.string], sql: "INET", arguments: [0]),
+        "Xml": Entry(types: [.string], sql: "XML", arguments: [0]),
+        "Bit": Entry(types: [.string], sql: "BIT", arguments: [1]),
+        "VarBit": Entry(types: [.string], sql: "VARBIT", arguments: [0, 1]),
         "Timestamp": Entry(types: [.datetime], sql: "TIMESTAMP", arguments: [0, 1]),
         "Timestamptz": Entry(types: [.datetime], sql: "TIMESTAMPTZ", arguments: [0, 1]),
         "Date": Entry(types: [.datetime], sql: "DATE", arguments: [0]),
@@ -32,10 +35,12 @@ public struct NativeType: Hashable, Sendable, Codable, CustomStringConvertible {
         "Timetz": Entry(types: [.datetime], sql: "TIMETZ", arguments: [0, 1]),
         "Integer": Entry(types: [.int], sql: "INTEGER", arguments: [0]),
         "SmallInt": Entry(types: [.int], sql: "SMALLINT", arguments: [0]),
+        "Oid": Entry(types: [.int], sql: "OID", arguments: [0]),
         "BigInt": Entry(types: [.bigint], sql: "BIGINT", arguments: [0]),
         "DoublePrecision": Entry(types: [.float], sql: "DOUBLE PRECISION", arguments: [0]),
         "Real": Entry(types: [.float], sql: "REAL", arguments: [0]),
         "Decimal": Entry(types: [.decimal], sql: "DECIMAL", arguments: [0, 2]),
+        "Money": Entry(types: [.decimal], sql: "MONEY", arguments: [0]),
         "Json": Entry(types: [.json], sql: "JSON", arguments: [0]),
         "JsonB": Entry(types: [.json], sql: "JSONB", arguments: [0]),
         "ByteA": Entry(types: [.bytes], sql: "BYTEA", arguments: [0]),

@@ -296,6 +296,10 @@ enum FieldRules {
             [.error(.defaultTypeMismatch, "default \(value) of '\(field.name)' is not \(expected)",
                     hint: "write a default of the field's type (\(field.type.rawValue))", at: location)]
         }
+        if let native = field.nativeType, native.problem(for: field.type) == nil, let problem = native.problem(withDefault: value) {
+            return [.error(.defaultTypeMismatch, "default \(value) of '\(field.name)' \(problem)",
+                           hint: "write a default its column (db: \(native)) takes", at: location)]
+        }
         switch (field.type, value) {
         case (.string, .string(let text)), (.cuid, .string(let text)), (.uuid, .string(let text)):
             if let values = field.enumValues, !values.contains(text) {
