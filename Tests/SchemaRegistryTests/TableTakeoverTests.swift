@@ -385,4 +385,18 @@ import Testing
         #expect(try Self.widgetNames(database) == ["one", "two"], "rows kept")
         #expect(!(try registry.drift(host: Desired.host)).hasDrift)
     }
+
+    /// A taken-over table's rows are the host's, written by connections that may have had SQLite's
+    /// foreign keys off: a row whose owner is gone fails the start, and the table stays the host's,
+    /// rather than the registry vouching for a foreign key its rows break.
+    @Test func aTakenOverSQLiteTableWhoseRowsBreakItsForeignKeyFailsTheStart() throws {
+        let orphan = #"INSERT INTO "Widget" ("id", "name", "ownerId") VALUES ('w3', 'three', 'gone')"#
+        let (database, registry, desired, _) = try Self.hostMadeWidget(.sqlite, extra: [orphan])
+        defer { database.close() }
+        _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: Desired.recreating)
+        #expect(throws: SchemaError.self) { try registry.applyApproved(desired) }
+        #expect(try registry.appliedEntities().isEmpty)
+        #expect(try registry.items(in: [.failed]).map(\.entity) == ["Widget"])
+        #expect(try Self.widgetNames(database) == ["one", "two", "three"], "rows kept")
+    }
 }
