@@ -59,6 +59,9 @@ extension MigrationSQLRenderer {
                             violations("cardinality(\(column)) = 0", "rows of \(table) whose \(to.name) is an empty list, which becomes NULL, which the column may no longer hold")
                         }
                     }
+                    if let kept = NativeConversion.keeps(column, from: from, to: to) {
+                        violations("\(column) IS NOT NULL AND NOT (\(kept))", "rows of \(table) whose \(to.name) \(NativeConversion.loss(to: to))")
+                    }
                     if from.type.isText && to.type.isText, let limit = to.maxLength, from.maxLength.map({ limit < $0 }) ?? true {
                         violations("\(length)(\(column)) > \(limit)", "rows of \(table) whose \(to.name) is longer than \(limit) characters")
                     }

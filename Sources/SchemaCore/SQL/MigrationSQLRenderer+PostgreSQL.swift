@@ -263,7 +263,9 @@ extension MigrationSQLRenderer {
         }
         // Another native type (TEXT → UUID, TIMESTAMP → TIMESTAMPTZ): PostgreSQL converts every value.
         if from.nativeType != to.nativeType {
-            return [SQLStatement(.tables, "\(alter) USING \(column)::\(newType)", lock: rewrite)]
+            let change = SQLStatement(.tables, "\(alter) USING \(column)::\(newType)", lock: rewrite)
+            guard let kept = NativeConversion.keeps(column, from: from, to: to) else { return [change] }
+            return guarded(table: table, column: to.name, kept) + [change]
         }
         switch (from.type, to.type) {
         case (let a, let b) where a.isText && b.isText:
