@@ -1,5 +1,3 @@
-import Foundation
-
 extension NativeType {
     /// Why PostgreSQL would refuse `value` as the default of a column of this native type, so that
     /// validation says it instead of a start failing on the `CREATE TABLE`; nil when the database
@@ -7,17 +5,20 @@ extension NativeType {
     public func problem(withDefault value: ScalarValue) -> String? {
         switch (name, value) {
         case ("Uuid", .string(let text)):
-            return UUID(uuidString: text) == nil ? "is not a UUID (8-4-4-4-12 hexadecimal digits)" : nil
+            return takes(text) ? nil : "is not a UUID (32 hexadecimal digits, a hyphen allowed after any group of four, braces allowed around them)"
         case ("Char", .string(let text)):
-            guard let length = arguments.first, text.count > length else { return nil }
-            return "has \(text.count) characters; Char(\(length)) holds \(length)"
+            let count = Self.characterCount(text)
+            guard let length = arguments.first, count > length else { return nil }
+            return "has \(count) characters; Char(\(length)) holds \(length)"
         case ("Bit", .string(let text)):
             guard let length = arguments.first else { return nil }
-            return Self.isBitString(text) && text.count == length ? nil : "is not \(length) binary digits; Bit(\(length)) holds exactly \(length), each 0 or 1"
+            return takes(text) ? nil : "is not \(length) binary digits; Bit(\(length)) holds exactly \(length), each 0 or 1"
         case ("VarBit", .string(let text)):
-            if !Self.isBitString(text) { return "is not binary digits; VarBit holds digits 0 and 1" }
-            guard let length = arguments.first, text.count > length else { return nil }
-            return "has \(text.count) digits; VarBit(\(length)) holds at most \(length)"
+            if takes(text) { return nil }
+            guard let length = arguments.first, NativeType(name: "VarBit", arguments: []).takes(text) else {
+                return "is not binary digits; VarBit holds digits 0 and 1"
+            }
+            return "has \(Self.characterCount(text)) digits; VarBit(\(length)) holds at most \(length)"
         case ("SmallInt", .integer(let number)):
             return Int64(Int16.min)...Int64(Int16.max) ~= number ? nil : "is outside SmallInt's range (-32768 to 32767)"
         case ("Oid", .integer(let number)):
@@ -29,10 +30,6 @@ extension NativeType {
         default:
             return nil
         }
-    }
-
-    static func isBitString(_ text: String) -> Bool {
-        text.utf8.allSatisfy { $0 == UInt8(ascii: "0") || $0 == UInt8(ascii: "1") }
     }
 
     /// The digits of a number's integer part without leading zeros (`0.5` has none), or nil when

@@ -16,18 +16,13 @@ enum NativeConversion {
             if source?.name == "Char", let before = source?.arguments.first, before <= length { return nil }
             if source == nil, let limit = from.maxLength, limit <= length { return nil }
             return "char_length(\(column)) <= \(length)"
-        case "Bit":
-            guard let length = target.arguments.first else { return nil }
-            return "\(column)::text ~ '^[01]{\(length)}$'"
-        case "VarBit":
-            let length = target.arguments.first
-            if let length, ["Bit", "VarBit"].contains(source?.name ?? ""), let before = source?.arguments.first, before <= length { return nil }
-            if length == nil, ["Bit", "VarBit"].contains(source?.name ?? "") { return nil }
-            return "\(column)::text ~ '^[01]\(length.map { "{0,\($0)}" } ?? "*")$'"
-        case "Uuid":
-            // PostgreSQL's input: 32 hexadecimal digits, a hyphen allowed after any group of four, braces allowed around.
-            let digits = "[0-9A-Fa-f]{4}(-?[0-9A-Fa-f]{4}){7}"
-            return "\(column)::text ~ '^(\(digits)|\\{\(digits)\\})$'"
+        case "Bit", "VarBit", "Uuid":
+            if target.name == "VarBit", ["Bit", "VarBit"].contains(source?.name ?? "") {
+                guard let length = target.arguments.first else { return nil }
+                if let before = source?.arguments.first, before <= length { return nil }
+            }
+            // The type's own input rule, the one a default is checked against at validation.
+            return target.inputPattern.map { "\(column)::text ~ " + SQLDialect.postgresql.literal($0) }
         default:
             return nil
         }
