@@ -63,7 +63,12 @@ def peak_kb(cmd, env=None):
 
 def record(name, value, unit, command, target=""):
     rows.append((name, value, unit, command, target))
-    print(f"{name}: {'>' + format(-value, '.1f') if value < 0 else format(value, '.1f')} {unit}", file=sys.stderr)
+    print(f"{name}: {'>' + format(-value, '.1f') if value < 0 else shown(value, unit)} {unit}", file=sys.stderr)
+
+
+def shown(value, unit):
+    """A ratio with two decimals: against a target of 1.5, 1.53 must not print as 1.5."""
+    return format(value, ".2f" if unit == "×" else ".1f")
 
 
 def database(kind, work, name):
@@ -249,8 +254,8 @@ def report(work):
           f"{platform.system()} {platform.release()}; Swift release build; SQLite via GRDB; PostgreSQL 15 local, fsync off.\n")
     print("| benchmark | result | target | command |\n|---|---|---|---|")
     for name, value, unit, command, target in rows:
-        shown = f"> {-value:.0f}" if value < 0 else f"{value:.1f}"
-        print(f"| {name} | {shown} {unit} | {target} | `{command}` |")
+        result = f"> {-value:.0f}" if value < 0 else shown(value, unit)
+        print(f"| {name} | {result} {unit} | {target} | `{command}` |")
     shutil.rmtree(work, ignore_errors=True)
 
 
