@@ -39,7 +39,7 @@ import Testing
     }
 
     /// A database whose host made Widget (two rows), and the package's create of it queued.
-    static func hostMadeWidget(_ backend: Backend, extra: [String] = [], migration: [String]? = nil)
+    static func hostMadeWidget(_ backend: Backend, extra: [String] = [], migration: [String]? = nil, yaml: String = widget)
         throws -> (database: any RegistryDatabase, registry: Registry, desired: DesiredState, location: DatabaseLocation) {
         let (database, location) = try backend.makeDatabase()
         do {
@@ -53,7 +53,7 @@ import Testing
             }
             let registry = Registry(database: database)
             try registry.addAdmin("alice", by: nil)
-            let desired = try Desired.from(["widgets": Self.widget], deploys: .recreate)
+            let desired = try Desired.from(["widgets": yaml], deploys: .recreate)
             _ = try registry.scan(desired, principal: "ci")
             return (database, registry, desired, location)
         } catch {
@@ -74,6 +74,8 @@ import Testing
         let lines = impacts.values.flatMap(\.lines)
         #expect(lines.contains { $0.hasPrefix("TAKES OVER: the table Widget exists with exactly this shape") && $0.contains("kept") }, "\(lines)")
         #expect(!lines.contains { $0.hasPrefix("BLOCKS APPLY") }, "\(lines)")
+        // Widget has no ACL: on PostgreSQL a start with `--rls` would close the table the app reads.
+        #expect(lines.contains { $0.hasPrefix("TAKES OVER") && $0.contains("no ACL, so a start with `--rls`") } == (backend == .postgres), "\(lines)")
         let instead = impacts.values.first?.runsInstead
         #expect(instead != nil && instead?.contains { $0.hasPrefix("CREATE") } == false, "the review shows that no CREATE runs: \(String(describing: instead))")
 
@@ -95,6 +97,17 @@ import Testing
         #expect(try registry.applyApproved(grown).applied.map(\.action) == [.alter])
         #expect(try Self.widgetNames(database) == ["one", "two"])
         #expect(!(try registry.drift(host: Desired.host)).hasDrift)
+    }
+
+    /// With an ACL, `--rls` installs the entity's own policies on the taken-over table: nothing to warn of.
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs PostgreSQL (scripts/test.sh starts one)"))
+    func aTakenOverTableWithAnACLHasNoRowLevelSecurityWarning() throws {
+        let yaml = Self.widget + "\n    acl:\n      read: [public]\n      create: [user]\n      update: [admin]\n      delete: [admin]\n"
+        let (database, registry, _, _) = try Self.hostMadeWidget(.postgres, yaml: yaml)
+        defer { database.close() }
+        let lines = try registry.impact(of: try registry.items(in: [.pending]), context: Desired.recreating).values.flatMap(\.lines)
+        #expect(lines.contains { $0.hasPrefix("TAKES OVER: the table Widget") }, "\(lines)")
+        #expect(!lines.contains { $0.contains("--rls") }, "\(lines)")
     }
 
     @Test(arguments: Backend.available)

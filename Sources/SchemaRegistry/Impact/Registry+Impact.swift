@@ -63,6 +63,12 @@ extension Registry {
                             ?? (try? Self.rolledBack(connection) { try connection.query(#"SELECT COUNT(*) AS "count" FROM \#(dialect.quote(item.tableName))"#, []).first?["count"]?.integer.map(Int.init) } ?? nil)
                         impact.adopts = "the table \(item.tableName) exists with exactly this shape (\(rows.map { "about \($0) rows" } ?? "rows unknown"), kept): "
                             + "the start takes it over and runs no CREATE, only the table's row-level security"
+                        // `apply --rls` closes a table without an ACL (RLS forced, no policy): for a
+                        // table the application already reads, that is an outage the review must name.
+                        if dialect == .postgresql && item.structure?.acl == nil {
+                            impact.adopts? += "; it has no ACL, so a start with `--rls` forces row-level security on it with no policy "
+                                + "and the application reads no rows from it: give the entity an ACL first, or start without `--rls`"
+                        }
                     case .differs(let why):
                         impact.blockers.append(ApplyEngine.existingTableProblem(item, why))
                     }
