@@ -28,11 +28,21 @@ extension ApplyEngine {
                     var done = ApplyOutcome()
                     let (desired, context) = try source.forPreparing()
                     speculative = desired == nil
-                    let prepared = try prepare(desired, context: context, trustedKeys: request.trustedKeys, excluding: started, connection)
+                    // Before the files are read, the new tables are made while later items are verified.
+                    let early = speculative ? EarlyStatements(connection, derivedAll: { source.startReading() }) { itemId, statement in
+                        failingItem = itemId
+                        try connection.execute(statement.sql)
+                        FaultInjection.pause(.afterEachStatement)
+                    } : nil
+                    let prepared = try prepare(desired, context: context, trustedKeys: request.trustedKeys, excluding: started, early: early, connection)
                     let accepted = prepared.accepted
                     done.refused = prepared.refused
                     try recordRefusals(prepared.refused, principal: request.principal, connection)
-                    let transactional = Self.tagged(accepted).filter { $0.statement.stage == .transaction }
+                    var transactional = Self.tagged(accepted).filter { $0.statement.stage == .transaction }
+                    if let ran = try early?.settle(transactional) {
+                        done.statements += ran
+                        transactional.removeFirst(ran.count)
+                    }
                     func skipped(_ itemId: String, _ statement: SQLStatement) -> Bool {
                         statement.phase == .rowLevelSecurity && !request.rowLevelSecurity.runs(hasACL: prepared.secured.contains(itemId))
                     }

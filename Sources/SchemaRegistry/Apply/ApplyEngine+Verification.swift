@@ -22,12 +22,29 @@ extension ApplyEngine {
     /// have moved on since.
     func verify(_ items: [QueueItem], current: [String: DesiredEntity]?, trustedKeys: [TrustedKey]?, resuming: Bool,
                 inputs: DerivationInputs, _ connection: any RegistryConnection) throws -> [(Verified, Refusal?)] {
+        Array(try verifying(items, current: current, trustedKeys: trustedKeys, resuming: resuming, inputs: inputs, connection))
+    }
+
+    /// ``verify(_:current:trustedKeys:resuming:inputs:_:)`` item by item, as the caller iterates.
+    /// With `derivedAll`, the items are derived on another thread in their order
+    /// (``Registry/deriveInOrder(_:_:liveCheck:whenDone:_:)``), which calls it after the last one,
+    /// so the caller can act on the first items while the last are still being derived.
+    func verifying(_ items: [QueueItem], current: [String: DesiredEntity]?, trustedKeys: [TrustedKey]?, resuming: Bool,
+                   inputs: DerivationInputs, derivedAll: (@Sendable () -> Void)? = nil,
+                   _ connection: any RegistryConnection) throws -> LazyMapSequence<Range<Int>, (Verified, Refusal?)> {
         // Two queries for all the items, not two per item: a start with 1,000 approved changes
         // would otherwise spend its time on round trips.
         let approvals = try Registry.approvalRecords(itemIds: items.map(\.id), connection)
         let applied = try Registry.audited(.apply, itemIds: items.map(\.id), nonces: approvals.values.compactMap { $0["nonce"]?.text }, connection)
-        let derivations = try Registry.derive(items, inputs, liveCheck: !resuming, connection)
-        return zip(items, derivations).map { item, derivation in
+        let derivation: (Int) -> Derivation
+        if let derivedAll {
+            derivation = try Registry.deriveInOrder(items, inputs, liveCheck: !resuming, whenDone: derivedAll, connection).derivation(at:)
+        } else {
+            let derivations = try Registry.derive(items, inputs, liveCheck: !resuming, connection)
+            derivation = { derivations[$0] }
+        }
+        return items.indices.lazy.map { index in
+            let item = items[index], derivation = derivation(index)
             var reasons: [(code: SchemaError.Code, message: String)] = []
             guard let approval = approvals[item.id] else {
                 return (Verified(item: item), Refusal(itemId: item.id, entity: item.entity, code: .notApproved, message: "no approval record for this item"))

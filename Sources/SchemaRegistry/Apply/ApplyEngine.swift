@@ -173,9 +173,10 @@ public struct ApplyEngine: Sendable {
     /// ``prepare(_:trustedKeys:excluding:repaired:_:)`` before the package files are read
     /// (`desired` nil): derived with the queued structures as the other entities, and without
     /// comparing the files with the approved checksums. Its transaction must not commit before
-    /// ``confirm(_:with:)`` passed.
+    /// ``confirm(_:with:)`` passed. With `early`, the items are derived on another thread and the
+    /// tables of the first accepted creates are made as they are accepted (``EarlyStatements``).
     func prepare(_ desired: DesiredState?, context: RenderContext, trustedKeys: [TrustedKey]?, excluding started: Set<String>, repaired: Set<String> = [],
-                 _ connection: any RegistryConnection) throws -> Prepared {
+                 early: EarlyStatements? = nil, _ connection: any RegistryConnection) throws -> Prepared {
         var prepared = Prepared()
         let items = try Registry.items(in: [.approved], connection).filter { !started.contains($0.id) }
         guard !items.isEmpty else { return prepared }
@@ -196,7 +197,8 @@ public struct ApplyEngine: Sendable {
             knownObjects = try Self.extensionObjects(connection)
             return knownObjects ?? []
         }
-        for (verified, refusal) in try verify(items, current: desired?.entitiesByName, trustedKeys: trustedKeys, resuming: false, inputs: inputs, connection) {
+        for (verified, refusal) in try verifying(items, current: desired?.entitiesByName, trustedKeys: trustedKeys, resuming: false, inputs: inputs,
+                                                 derivedAll: early?.derivedAll, connection) {
             let item = verified.item
             if let refusal {
                 prepared.refused.append(refusal)
@@ -218,8 +220,10 @@ public struct ApplyEngine: Sendable {
                 if item.action == .create && tables.contains(item.tableName) {
                     adopts = try Self.existingTable(for: item, primaryKeys: inputs.primaryKeys, tables: tables, connection) == .adoptable
                 }
-                prepared.accepted.append(adopts ? Self.adopting(item) : Self.adapted(item, to: partitions))
+                let accepted = adopts ? Self.adopting(item) : Self.adapted(item, to: partitions)
+                prepared.accepted.append(accepted)
                 prepared.nonces[item.id] = verified.nonce
+                try early?.accepted(accepted, newTable: !tables.contains(item.tableName))
                 if item.structure?.acl != nil || inputs.applied[item.appliedName]?.structure.acl != nil { prepared.secured.insert(item.id) }
             }
         }

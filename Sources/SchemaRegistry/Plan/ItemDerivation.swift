@@ -63,14 +63,31 @@ extension Registry {
     /// 1,000 approved items renders and hashes 1,000 changes).
     static func derive(_ items: [QueueItem], _ inputs: DerivationInputs, liveCheck: Bool = true,
                        _ connection: any RegistryConnection) throws -> [Derivation] {
-        var repairBases: [String: RepairBase] = [:]
+        let bases = try repairBases(items, inputs, liveCheck: liveCheck, connection), dialect = connection.dialect
+        return Parallel.map(items) { item in derivation(of: item, inputs, dialect: dialect, repairBase: bases[item.id]) }
+    }
+
+    /// ``derive(_:_:liveCheck:_:)`` on another thread, in order, while the caller takes each
+    /// derivation as soon as it is there (``DerivationStream``). The live tables of repairs are
+    /// read first, on `connection`; `whenDone` runs on that thread after the last derivation.
+    static func deriveInOrder(_ items: [QueueItem], _ inputs: DerivationInputs, liveCheck: Bool = true,
+                              whenDone: @escaping @Sendable () -> Void, _ connection: any RegistryConnection) throws -> DerivationStream {
+        let bases = try repairBases(items, inputs, liveCheck: liveCheck, connection), dialect = connection.dialect
+        return DerivationStream(count: items.count, whenDone: whenDone) { range, width in
+            Parallel.map(Array(items[range]), width: width) { item in derivation(of: item, inputs, dialect: dialect, repairBase: bases[item.id]) }
+        }
+    }
+
+    /// The live tables of the repairs among `items`, read on `connection`, by item id.
+    static func repairBases(_ items: [QueueItem], _ inputs: DerivationInputs, liveCheck: Bool,
+                            _ connection: any RegistryConnection) throws -> [String: RepairBase] {
+        var bases: [String: RepairBase] = [:]
         for item in items where item.action == .repair {
             if let snapshot = inputs.applied[item.entity]?.structure {
-                repairBases[item.id] = try repairBase(item, snapshot: snapshot, inputs, liveCheck: liveCheck, connection)
+                bases[item.id] = try repairBase(item, snapshot: snapshot, inputs, liveCheck: liveCheck, connection)
             }
         }
-        let dialect = connection.dialect, bases = repairBases
-        return Parallel.map(items) { item in derivation(of: item, inputs, dialect: dialect, repairBase: bases[item.id]) }
+        return bases
     }
 
     /// What a repair is derived from: the live table, read now under the lock (never a stored
