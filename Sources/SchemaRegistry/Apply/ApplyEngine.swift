@@ -255,9 +255,9 @@ public struct ApplyEngine: Sendable {
     /// another one's entity, which builds an index online, waits for it (the same order every
     /// start, so a resumed start never runs the key before the index).
     static func keysAddedOnlineLast(_ items: [QueueItem]) -> [QueueItem] {
-        func addsKeysOnline(_ item: QueueItem) -> Bool { item.onlineSteps.contains { $0.phase == .addForeignKeys } }
+        func addsKeysOnline(_ item: QueueItem) -> Bool { item.hasStartStatement { $0.stage == .online && $0.phase == .addForeignKeys } }
         func waits(_ item: QueueItem, for other: QueueItem) -> Bool {
-            other.id != item.id && other.onlineSteps.contains { $0.index != nil }
+            other.id != item.id && other.hasStartStatement { $0.stage == .online && $0.index != nil }
                 && item.structure?.relations.contains { $0.references != nil && $0.target == other.entity } == true
         }
         var ordered = items.filter { !addsKeysOnline($0) }
@@ -444,7 +444,7 @@ public struct ApplyEngine: Sendable {
 
     /// Whether `item` makes its table in the start (a create that neither takes a table over nor renames one).
     static func createsItsTable(_ item: QueueItem) -> Bool {
-        item.action == .create && item.renamedFrom == nil && item.startStatements.contains { $0.phase == .tables }
+        item.action == .create && item.renamedFrom == nil && item.hasStartStatement { $0.phase == .tables }
     }
 
     /// Marks refused items `failed`, each with an audit line.

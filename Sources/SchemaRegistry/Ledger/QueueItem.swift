@@ -70,8 +70,13 @@ public struct QueueItem: Hashable, Sendable {
     /// Whether part of it waits for `schema complete` (or `schema rollback`).
     public var isRolledOut: Bool { statements.contains { $0.part == .contract } }
 
+    /// Whether a statement the start runs of it satisfies `predicate`: ``startStatements`` without
+    /// putting them in order, which a start asks of 1,000 items several times.
+    public func hasStartStatement(where predicate: (SQLStatement) -> Bool) -> Bool {
+        (adaptedStatements ?? statements).contains { $0.part == .expand && predicate($0) }
+    }
     /// Whether the start runs statements of it after its first transaction (PostgreSQL online steps).
-    public var hasOnlineSteps: Bool { startStatements.contains { $0.stage != .transaction } }
+    public var hasOnlineSteps: Bool { hasStartStatement { $0.stage != .transaction } }
     /// Its online steps at the start, in the order they run.
     public var onlineSteps: [SQLStatement] { startStatements.filter { $0.stage == .online } }
     /// How many online steps it has.
