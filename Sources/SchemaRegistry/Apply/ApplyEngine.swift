@@ -178,6 +178,8 @@ public struct ApplyEngine: Sendable {
     func prepare(_ desired: DesiredState?, context: RenderContext, trustedKeys: [TrustedKey]?, excluding started: Set<String>, repaired: Set<String> = [],
                  early: EarlyStatements? = nil, _ connection: any RegistryConnection) throws -> Prepared {
         var prepared = Prepared()
+        // Each item reads its row and writes a few pages (its table, its indexes, the catalog, its registry rows).
+        connection.expectWrites(bytes: try Registry.count(in: [.approved], connection) * 32 * 1024)
         let items = try Registry.items(in: [.approved], connection).filter { !started.contains($0.id) }
         guard !items.isEmpty else { return prepared }
         let inputs = try DerivationInputs.read(context: context, others: desired?.entities.map(\.structure) ?? items.compactMap(\.structure), connection)

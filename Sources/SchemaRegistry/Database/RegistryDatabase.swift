@@ -26,11 +26,18 @@ public protocol RegistryConnection {
     func execute(_ sql: String, _ binds: [SQLValue]) throws
     /// Runs a query and returns all its rows.
     func query(_ sql: String, _ binds: [SQLValue]) throws -> [SQLRow]
+    /// A hint before a transaction writes about `bytes` of pages (by default nothing).
+    func expectWrites(bytes: Int)
 }
 
 extension RegistryConnection {
     /// Runs a statement without parameters.
     public func execute(_ sql: String) throws { try execute(sql, []) }
+
+    /// Says that the transaction is about to write about `bytes` of pages: a connection whose
+    /// database caches them in this process makes room once rather than page by page
+    /// (``SQLiteRegistryDatabase``). Changes nothing in the database; by default it does nothing.
+    public func expectWrites(bytes: Int) {}
 }
 
 /// The target database: the registry's tables live in it, and migrations are applied to it.

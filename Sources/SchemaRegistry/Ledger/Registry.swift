@@ -73,12 +73,15 @@ public final class Registry: @unchecked Sendable {
 
     /// How many items are in `states`, without reading them (the restart path asks whether anything is approved).
     public func count(in states: Set<QueueItem.State>) throws -> Int {
+        try transaction { try Self.count(in: states, $0) }
+    }
+
+    /// ``count(in:)`` in the transaction of `connection`.
+    static func count(in states: Set<QueueItem.State>, _ connection: any RegistryConnection) throws -> Int {
         guard !states.isEmpty else { return 0 }
-        let (filter, binds) = Self.stateFilter(states)
-        return try transaction { connection in
-            let rows = try connection.query(#"SELECT COUNT(*) AS "count" FROM \#(connection.names.queue)"# + filter, binds)
-            return Int(rows.first?["count"]?.integer ?? 0)
-        }
+        let (filter, binds) = stateFilter(states)
+        let rows = try connection.query(#"SELECT COUNT(*) AS "count" FROM \#(connection.names.queue)"# + filter, binds)
+        return Int(rows.first?["count"]?.integer ?? 0)
     }
 
     /// ` WHERE "state" IN (?, ...)` and its binds. Filtering in the database (an index on "state")
