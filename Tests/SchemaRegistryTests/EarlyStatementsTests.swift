@@ -140,4 +140,43 @@ import Testing
         defer { databases.forEach { $0.close() } }
         #expect(try Introspection.describe(databases[0]) == Introspection.describe(databases[1]))
     }
+
+    /// A table made early that the database refuses (a view already has its name, which the
+    /// start's list of tables does not show): the transaction rolls back and the start runs
+    /// again deciding first, so it fails as a start that decided first fails, the item `failed`.
+    @Test func aTableMadeEarlyThatFailsEndsTheStartAsWhenDecidedFirst() throws {
+        let yaml = """
+            entities:
+              - name: Shelf
+                fields:
+                  id: { type: string, primary: true }
+            """
+        let desired = try Desired.from(["library": yaml])
+        let twins = try Self.twins { registry in
+            _ = try registry.scan(desired, principal: "ci")
+            _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: desired.renderContext)
+            try registry.database.withLockedTransaction { try $0.execute(#"CREATE VIEW "Shelf" AS SELECT 1 AS "id""#) }
+        }
+        func failure(_ path: String, overlapping: Bool) throws -> (error: SchemaError, states: [QueueItem.State], trace: [String]) {
+            let traced = TracedStatements()
+            let database = try SQLiteRegistryDatabase(path: path) { traced.append($0) }
+            defer { database.close() }
+            var request = ApplyRequest(principal: "ci")
+            request.overlapsReading = overlapping
+            let registry = Registry(database: database)
+            let error = try #require(throws: SchemaError.self) {
+                try ApplyEngine(registry: registry, desiredState: { desired }, renderContext: { desired.renderContext }).run(request)
+            }
+            return (error, try registry.items(in: nil).map(\.state), traced.all)
+        }
+        let early = try failure(twins[0], overlapping: true)
+        let first = try failure(twins[1], overlapping: false)
+        #expect(early.error.code == .statementFailed && early.error.code == first.error.code, "\(early.error)")
+        #expect(early.error.message == first.error.message)
+        #expect(early.states == [.failed] && early.states == first.states)
+        // SQLite refuses the statement before it runs, so its trace shows the savepoint, not the statement.
+        #expect(early.trace.filter { $0 == Self.savepoint }.count == 1, "the table was tried early once, then the start ran again")
+        #expect(!first.trace.contains(Self.savepoint))
+        #expect(early.error.message.contains("Shelf"), "\(early.error.message)")
+    }
 }
