@@ -28,15 +28,39 @@ import Testing
         return [path, copy]
     }
 
-    /// A start of the registry at `path` against `desired`, with what SQLite traced meanwhile.
-    static func start(_ path: String, _ desired: DesiredState, overlapping: Bool) throws -> (outcome: ApplyOutcome, trace: [String]) {
+    /// A start of the registry at `path` against `desired`, with what SQLite traced meanwhile and
+    /// the queue's states after it.
+    static func attempt(_ path: String, _ desired: DesiredState, overlapping: Bool) throws
+        -> (outcome: Result<ApplyOutcome, any Error>, trace: [String], states: [QueueItem.State]) {
         let traced = TracedStatements()
         let database = try SQLiteRegistryDatabase(path: path) { traced.append($0) }
         defer { database.close() }
         var request = ApplyRequest(principal: "ci")
         request.overlapsReading = overlapping
-        let outcome = try ApplyEngine(registry: Registry(database: database), desiredState: { desired }, renderContext: { desired.renderContext }).run(request)
-        return (outcome, traced.all.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+        let registry = Registry(database: database)
+        let outcome = Result { try ApplyEngine(registry: registry, desiredState: { desired }, renderContext: { desired.renderContext }).run(request) }
+        return (outcome, traced.all.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }, try registry.items(in: nil).map(\.state))
+    }
+
+    /// ``attempt(_:_:overlapping:)`` that must succeed.
+    static func start(_ path: String, _ desired: DesiredState, overlapping: Bool) throws -> (outcome: ApplyOutcome, trace: [String]) {
+        let attempt = try attempt(path, desired, overlapping: overlapping)
+        return (try attempt.outcome.get(), attempt.trace)
+    }
+
+    /// Scans `desired` into a registry and approves everything queued.
+    static func approving(_ desired: DesiredState) -> (Registry) throws -> Void {
+        { registry in
+            _ = try registry.scan(desired, principal: "ci")
+            _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: desired.renderContext)
+        }
+    }
+
+    /// Whether the databases at `paths` hold the same schema and registry.
+    static func alike(_ paths: [String]) throws -> Bool {
+        let databases = try paths.map { try SQLiteRegistryDatabase(path: $0) }
+        defer { databases.forEach { $0.close() } }
+        return try Set(databases.map { try Introspection.describe($0) }).count == 1
     }
 
     static func summary(_ outcome: ApplyOutcome) -> [String] {
@@ -66,10 +90,7 @@ import Testing
                   id: { type: string, primary: true }
             """
         let desired = try Desired.from(["library": yaml])
-        let twins = try Self.twins { registry in
-            _ = try registry.scan(desired, principal: "ci")
-            _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: desired.renderContext)
-        }
+        let twins = try Self.twins(Self.approving(desired))
         let early = try Self.start(twins[0], desired, overlapping: true)
         let first = try Self.start(twins[1], desired, overlapping: false)
         #expect(Set(early.outcome.applied.map(\.entity)) == ["Shelf", "Book", "Reader"])
@@ -84,9 +105,7 @@ import Testing
         #expect(early.trace.indices.filter { early.trace[$0].hasPrefix("CREATE INDEX") }.allSatisfy { $0 > released })
         #expect(StatementLog.migrationStatements(early.trace) == StatementLog.migrationStatements(first.trace), "the same statements, in the same order")
         #expect(!first.trace.contains(Self.savepoint), "a start that read the files first runs nothing before deciding")
-        let databases = try [twins[0], twins[1]].map { try SQLiteRegistryDatabase(path: $0) }
-        defer { databases.forEach { $0.close() } }
-        #expect(try Introspection.describe(databases[0]) == Introspection.describe(databases[1]))
+        #expect(try Self.alike(twins))
     }
 
     /// A create accepted first, then an alter that drops an index: the index goes before every
@@ -136,9 +155,7 @@ import Testing
         let dropped = try #require(after.firstIndex { $0.hasPrefix("DROP INDEX") }, "\(after)")
         let made = try #require(after.firstIndex { $0.hasPrefix(#"CREATE TABLE "Shelf""#) }, "\(after)")
         #expect(dropped < made)
-        let databases = try [twins[0], twins[1]].map { try SQLiteRegistryDatabase(path: $0) }
-        defer { databases.forEach { $0.close() } }
-        #expect(try Introspection.describe(databases[0]) == Introspection.describe(databases[1]))
+        #expect(try Self.alike(twins))
     }
 
     /// A table made early that the database refuses (a view already has its name, which the
@@ -153,21 +170,13 @@ import Testing
             """
         let desired = try Desired.from(["library": yaml])
         let twins = try Self.twins { registry in
-            _ = try registry.scan(desired, principal: "ci")
-            _ = try registry.approve(.all, as: "alice", allowDataLoss: false, context: desired.renderContext)
+            try Self.approving(desired)(registry)
             try registry.database.withLockedTransaction { try $0.execute(#"CREATE VIEW "Shelf" AS SELECT 1 AS "id""#) }
         }
         func failure(_ path: String, overlapping: Bool) throws -> (error: SchemaError, states: [QueueItem.State], trace: [String]) {
-            let traced = TracedStatements()
-            let database = try SQLiteRegistryDatabase(path: path) { traced.append($0) }
-            defer { database.close() }
-            var request = ApplyRequest(principal: "ci")
-            request.overlapsReading = overlapping
-            let registry = Registry(database: database)
-            let error = try #require(throws: SchemaError.self) {
-                try ApplyEngine(registry: registry, desiredState: { desired }, renderContext: { desired.renderContext }).run(request)
-            }
-            return (error, try registry.items(in: nil).map(\.state), traced.all)
+            let attempt = try Self.attempt(path, desired, overlapping: overlapping)
+            let error = try #require(throws: SchemaError.self) { try attempt.outcome.get() }
+            return (error, attempt.states, attempt.trace)
         }
         let early = try failure(twins[0], overlapping: true)
         let first = try failure(twins[1], overlapping: false)
